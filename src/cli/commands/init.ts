@@ -1,0 +1,54 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { EXIT, refusal, usageError } from '../../core/errors.js';
+import { configSchema, saveConfig, type Config } from '../config.js';
+import type { Context } from '../context.js';
+import { printJson } from '../shared.js';
+
+export interface InitFlags {
+  source?: string[];
+  exclude?: string[];
+  drives?: string;
+  cadence?: string;
+  yes?: boolean;
+  force?: boolean;
+}
+
+export async function initCommand(ctx: Context, flags: InitFlags): Promise<number> {
+  if (!flags.force && (await stat(ctx.configPath).then(() => true, () => false))) {
+    throw refusal('config-exists', `a config already exists at ${ctx.configPath}`, 'edit it, or replace it with `airgap init --force ...`');
+  }
+  let sources = flags.source?.map((s) => resolve(s)) ?? [];
+  let driveNames = flags.drives?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  let cadence = flags.cadence ?? 'weekly';
+  if (sources.length === 0) {
+    if (!ctx.interactive || flags.yes) throw usageError('no-sources', 'which folders should be backed up?', 'pass --source <dir> (repeatable)');
+    const { input } = await import('@inquirer/prompts');
+    const answer = await input({ message: 'Folders to back up (comma-separated):' });
+    sources = answer.split(',').map((s) => resolve(s.trim())).filter(Boolean);
+    if (driveNames.length === 0) {
+      driveNames = (await input({ message: 'Names of your backup drives (comma-separated):', default: 'A,B,C' })).split(',').map((s) => s.trim()).filter(Boolean);
+    }
+    if (!flags.cadence) {
+      const { select } = await import('@inquirer/prompts');
+      cadence = await select({ message: 'How often will you back up?', choices: [{ value: 'weekly' }, { value: 'daily' }], default: 'weekly' });
+    }
+  }
+  for (const s of sources) {
+    const st = await stat(s).catch(() => undefined);
+    if (!st?.isDirectory()) throw usageError('bad-source', `source ${s} does not exist or is not a folder`, 'give an existing folder with --source');
+  }
+  const parsed = configSchema.safeParse({ version: 1, sources, excludes: flags.exclude ?? [], drives: driveNames.map((name) => ({ name })), cadence });
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw usageError('bad-flags', `${i.path.join('.')}: ${i.message}`, 'check --drives (names like A,B,C) and --cadence (daily or weekly)');
+  }
+  const config: Config = parsed.data;
+  await saveConfig(ctx.configPath, config);
+  if (ctx.json) printJson(ctx, { ok: true, configPath: ctx.configPath, config });
+  else {
+    ctx.stdout.write(`Wrote ${ctx.configPath}\n  back up: ${config.sources.join(', ')}\n  drives:  ${config.drives.map((d) => d.name).join(', ') || '(none yet)'}\n  cadence: ${config.cadence}\n`);
+    if (config.drives[0]) ctx.stdout.write(`Next: plug in a drive and run \`airgap label <mountpoint> --name ${config.drives[0].name}\`.\n`);
+  }
+  return EXIT.ok;
+}

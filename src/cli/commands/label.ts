@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { EXIT } from '../../core/errors.js';
+import { applyLabel, planLabel } from '../../drives/label.js';
+import { loadConfig } from '../config.js';
+import type { Context } from '../context.js';
+import { confirm, openRegistry, printJson } from '../shared.js';
+
+export interface LabelFlags {
+  name: string;
+  yes?: boolean;
+  force?: boolean;
+}
+
+export async function labelCommand(ctx: Context, pathArg: string, flags: LabelFlags): Promise<number> {
+  const path = resolve(pathArg);
+  const registry = await openRegistry(ctx);
+  const config = await loadConfig(ctx.configPath, ctx.configExplicit);
+  const input = {
+    path, name: flags.name, force: flags.force ?? false, registry, drivesRoot: ctx.drivesRoot,
+    sources: config?.sources ?? [], now: ctx.clock(), newId: randomUUID, host: hostname(), toolVersion: ctx.version,
+  };
+  const plan = await planLabel(input);
+  const what = plan.relabel
+    ? `Relabel the airgap drive at ${path} from "${plan.previousName ?? '?'}" to "${flags.name}" (its snapshots are kept)?`
+    : `Label ${path} as airgap drive "${flags.name}"? (adds an airgap/ folder; nothing else on the drive is touched)`;
+  if (!(await confirm(ctx, what, flags.yes))) {
+    ctx.stderr.write('nothing was changed\n');
+    return EXIT.cancelled;
+  }
+  await applyLabel(plan, input);
+  if (ctx.json) printJson(ctx, { ok: true, drive: plan.identity, path, airgapDir: plan.airgapDir, relabelled: plan.relabel });
+  else ctx.stdout.write(`Labelled ${path} as airgap drive "${plan.identity.name}" (id ${plan.identity.id}).\nA README on the drive (${plan.airgapDir}/README.txt) explains how to verify and restore without airgap.\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,41 @@
+import { EXIT, usageError } from '../../core/errors.js';
+import { readDriveContents } from '../../snapshot/drive-contents.js';
+import { renderVerifyReport } from '../../ui/render-verify.js';
+import { startProgress } from '../../ui/progress.js';
+import { bytes } from '../../ui/render.js';
+import { verifyDrive } from '../../verify/verify-drive.js';
+import type { Context } from '../context.js';
+import { findDrive, printJson } from '../shared.js';
+
+export interface VerifyFlags {
+  snapshot?: string;
+  deep?: boolean;
+}
+
+export async function verifyCommand(ctx: Context, spec: string, flags: VerifyFlags): Promise<number> {
+  const drive = await findDrive(ctx, spec);
+  if (flags.snapshot) {
+    const { snapshots } = await readDriveContents(drive.airgapDir);
+    if (!snapshots.some((s) => s.id === flags.snapshot)) {
+      throw usageError('unknown-snapshot', `drive ${drive.identity.name} has no snapshot ${flags.snapshot}`, `see \`airgap list ${spec}\``);
+    }
+  }
+  const progress = startProgress(ctx.progress, `Verifying drive ${drive.identity.name}…`);
+  const started = Date.now();
+  let read = 0;
+  let current = '';
+  const report = await verifyDrive({
+    airgapDir: drive.airgapDir, path: drive.root, drive: { id: drive.identity.id, name: drive.identity.name },
+    snapshotId: flags.snapshot, deep: flags.deep ?? false,
+    onSnapshot: (id, i, n) => (current = `${id} (${i + 1}/${n})`),
+    onBytes: (n) => {
+      read += n;
+      const s = (Date.now() - started) / 1000;
+      progress.update(`Verifying ${current}${flags.deep ? ' deep' : ''} · ${bytes(read)} read · ${bytes(s > 0 ? read / s : 0)}/s`);
+    },
+  }).finally(() => progress.stop());
+  const seconds = (Date.now() - started) / 1000;
+  if (ctx.json) printJson(ctx, { ...report, seconds });
+  else ctx.stdout.write(renderVerifyReport(report, seconds));
+  return report.ok ? EXIT.ok : EXIT.damaged;
+}

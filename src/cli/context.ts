@@ -1,0 +1,60 @@
+// Everything a command needs from the outside world, gathered in one place: environment,
+// paths, clock, output streams. Commands get a Context; tests and the demo can build their own.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { xdgConfig, xdgState } from 'xdg-basedir';
+
+export interface Output {
+  write(text: string): void;
+}
+
+export interface Context {
+  stateDir: string;
+  configPath: string;
+  /** Set when the config path was chosen explicitly (flag or env): then it must exist. */
+  configExplicit: boolean;
+  drivesRoot?: string;
+  json: boolean;
+  stdout: Output;
+  stderr: Output;
+  /** Whether prompts and spinners may be used. */
+  interactive: boolean;
+  progress: boolean;
+  clock: () => Date;
+  version: string;
+}
+
+export interface GlobalFlags {
+  config?: string;
+  drivesRoot?: string;
+  json?: boolean;
+}
+
+export function makeContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env): Context {
+  const configFromFlags = flags.config ?? env.AIRGAP_CONFIG;
+  const drivesRoot = flags.drivesRoot ?? env.AIRGAP_DRIVES_ROOT;
+  const json = flags.json ?? false;
+  return {
+    stateDir: env.AIRGAP_STATE_DIR ? resolve(env.AIRGAP_STATE_DIR) : join(xdgState ?? join(homedir(), '.local', 'state'), 'airgap'),
+    configPath: configFromFlags ? resolve(configFromFlags) : join(xdgConfig ?? join(homedir(), '.config'), 'airgap', 'config.json'),
+    configExplicit: configFromFlags !== undefined,
+    drivesRoot: drivesRoot ? resolve(drivesRoot) : undefined,
+    json,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) && !env.CI,
+    progress: Boolean(process.stderr.isTTY) && !json,
+    clock: () => new Date(),
+    version: toolVersion(),
+  };
+}
+
+let cachedVersion: string | undefined;
+export function toolVersion(): string {
+  if (!cachedVersion) {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    cachedVersion = pkg.version;
+  }
+  return cachedVersion;
+}

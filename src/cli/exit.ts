@@ -1,0 +1,24 @@
+// The one place where failures become messages and exit codes (docs/cli.md lists them).
+import { CommanderError } from 'commander';
+import { EXIT, isAirgapError } from '../core/errors.js';
+import type { Context } from './context.js';
+
+export function reportError(e: unknown, ctx: Pick<Context, 'stderr' | 'stdout' | 'json'>): number {
+  if (isAirgapError(e)) {
+    ctx.stderr.write(`error: ${e.message}\n`);
+    if (e.hint) ctx.stderr.write(`hint: ${e.hint}\n`);
+    if (ctx.json) ctx.stdout.write(JSON.stringify({ ok: false, error: { code: e.code, message: e.message, hint: e.hint ?? null, exitCode: e.exitCode } }) + '\n');
+    return e.exitCode;
+  }
+  if (e instanceof CommanderError) {
+    // commander already printed its message; help and version are not errors.
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+    return EXIT.usage;
+  }
+  if (e instanceof Error && e.name === 'ExitPromptError') {
+    ctx.stderr.write('cancelled\n');
+    return EXIT.cancelled;
+  }
+  ctx.stderr.write(`internal error (this is a bug in airgap; please report it):\n${e instanceof Error ? e.stack : String(e)}\n`);
+  return EXIT.internal;
+}

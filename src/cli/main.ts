@@ -1,0 +1,95 @@
+// Composition root: parses the command line, builds the context, runs one command, and turns
+// its outcome into an exit code (through exit.ts). Nothing else reads process.argv or env.
+import { Command, Option } from 'commander';
+import { EXIT } from '../core/errors.js';
+import { backupCommand } from './commands/backup.js';
+import { demoCommand } from './commands/demo.js';
+import { initCommand } from './commands/init.js';
+import { labelCommand } from './commands/label.js';
+import { listCommand } from './commands/list.js';
+import { verifyCommand } from './commands/verify.js';
+import { makeContext, toolVersion, type Context, type GlobalFlags } from './context.js';
+import { reportError } from './exit.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export type ContextOverrides = Partial<Context> & { env?: NodeJS.ProcessEnv };
+
+/** Runs one airgap command line; returns its exit code (never calls process.exit). */
+export async function run(argv: string[], overrides: ContextOverrides = {}): Promise<number> {
+  let code: number = EXIT.ok;
+  let ctx: Context | undefined;
+  const context = (cmd: Command): Context => {
+    const { env, ...rest } = overrides;
+    ctx = { ...makeContext(cmd.optsWithGlobals() as GlobalFlags, env), ...rest };
+    if (ctx.json) ctx.progress = false;
+    return ctx;
+  };
+  const out = overrides.stdout ?? process.stdout;
+  const err = overrides.stderr ?? process.stderr;
+  const program = new Command('airgap')
+    .description('Offline, rotated backup drives: dated snapshots you can verify and restore with stock tools.')
+    .version(toolVersion(), '-V, --version')
+    .option('--config <file>', 'config file (default: $AIRGAP_CONFIG or ~/.config/airgap/config.json)')
+    .option('--drives-root <dir>', 'treat every folder in <dir> as a drive (tests, demo; or $AIRGAP_DRIVES_ROOT)')
+    .option('--json', 'machine-readable output on stdout (progress and logs stay on stderr)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) })
+    .showHelpAfterError('(run airgap --help for usage)');
+
+  program.command('label <path>')
+    .description('mark the drive mounted at <path> as an airgap drive')
+    .requiredOption('--name <NAME>', 'drive name, e.g. A or office-1')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--force', 'relabel an airgap drive (snapshots kept) or label a disk that shares the system or a source disk')
+    .action(async (path: string, flags, cmd: Command) => { code = await labelCommand(context(cmd), path, flags); });
+
+  program.command('backup')
+    .description("write today's dated snapshot of the sources onto a drive")
+    .option('--drive <name|path>', 'the drive to write to')
+    .option('--source <dir>', 'folder to back up (repeatable; default: the config)', collect)
+    .option('--exclude <glob>', 'skip matching paths (repeatable; added to the config)', collect)
+    .option('--dry-run', 'show what would be written, write nothing')
+    .option('--strict', 'refuse if any path cannot be stored as it is (unreadable, changed, special)')
+    .action(async (flags, cmd: Command) => { code = await backupCommand(context(cmd), flags); });
+
+  program.command('verify <drive>')
+    .description('check every snapshot on a drive (name or path) against its checksums; works offline, read-only, without a config')
+    .option('--snapshot <id>', 'only this snapshot')
+    .option('--deep', 'also check every file inside the tarball against the per-file manifest')
+    .action(async (drive: string, flags, cmd: Command) => { code = await verifyCommand(context(cmd), drive, flags); });
+
+  program.command('list [drive]')
+    .description('snapshots on a drive (or on every connected drive)')
+    .action(async (drive: string | undefined, _flags, cmd: Command) => { code = await listCommand(context(cmd), drive); });
+
+  program.command('init')
+    .description('write the config: what to back up, the drives, the cadence')
+    .option('--source <dir>', 'folder to back up (repeatable)', collect)
+    .option('--exclude <glob>', 'pattern to skip (repeatable)', collect)
+    .option('--drives <A,B,C>', 'names of the drives in the rotation')
+    .addOption(new Option('--cadence <cadence>', 'how often to back up').choices(['daily', 'weekly']))
+    .option('--yes', 'no questions; fail if something is missing')
+    .option('--force', 'replace an existing config')
+    .action(async (flags, cmd: Command) => { code = await initCommand(context(cmd), flags); });
+
+  program.command('demo')
+    .description('a guided demo on simulated drives in a temporary folder')
+    .option('--clean', 'remove the temporary folder afterwards')
+    .action(async (flags, cmd: Command) => { code = await demoCommand(context(cmd), flags); });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    return reportError(e, ctx ?? { stdout: out, stderr: err, json: argv.includes('--json') });
+  }
+  return code;
+}
+
+/** Entry point for bin/airgap.js. */
+export async function main(argv: string[]): Promise<void> {
+  const code = await run(argv);
+  if (code === EXIT.ok) process.exitCode = code;
+  // A failed or cancelled run may leave I/O hanging (a dead drive): do not wait for it.
+  else process.exit(code);
+}

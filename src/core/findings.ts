@@ -1,0 +1,38 @@
+// Verification results are data, never exceptions: a report lists every finding so that one
+// damaged snapshot never hides the state of the others.
+
+export type Severity = 'damage' | 'warning' | 'note';
+
+export interface Finding {
+  severity: Severity;
+  code: string; // stable: checksum-mismatch, missing-file, member-damaged, ...
+  message: string;
+  file?: string; // a file in the snapshot folder
+  member?: string; // a path inside the tarball
+  expected?: string;
+  actual?: string;
+}
+
+export type SnapshotStatus = 'ok' | 'damaged' | 'incomplete';
+
+export interface SnapshotReport {
+  id: string;
+  status: SnapshotStatus;
+  deep: boolean;
+  findings: Finding[];
+  files?: number;
+  bytes?: number;
+  /** Tarball bytes read and hashed. */
+  bytesRead: number;
+  membersChecked?: number;
+}
+
+export interface DriveReport {
+  drive: { id: string; name: string };
+  path: string;
+  snapshots: SnapshotReport[];
+  leftovers: string[];
+  ok: boolean;
+}
+
+export const damaged = (findings: Finding[]) => findings.some((f) => f.severity === 'damage');

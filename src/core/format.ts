@@ -1,0 +1,71 @@
+// The on-drive format, version 1 (docs/FORMAT.md is the human version of this file).
+import { z } from 'zod';
+
+export const FORMAT_VERSION = 1;
+export const TOOL_NAME = 'airgap';
+
+/** Everything airgap writes on a drive lives in this one visible folder. */
+export const DRIVE_DIR = 'airgap';
+export const IDENTITY_FILE = 'drive.json';
+export const DRIVE_README = 'README.txt';
+export const LOCK_FILE = '.lock';
+/** A snapshot being written; never listed as a snapshot, removed by the next run. */
+export const PARTIAL_PREFIX = '.partial-';
+
+export const SUMS_FILE = 'SHA256SUMS';
+export const MANIFEST_FILE = 'MANIFEST.tsv';
+export const FILE_SUMS_FILE = 'FILES.sha256';
+export const SNAPSHOT_JSON = 'snapshot.json';
+export const tarballName = (id: string) => `${id}.tar`;
+
+export const DRIVE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
+
+export const identitySchema = z.object({
+  format: z.literal('airgap-drive'),
+  formatVersion: z.number().int().positive(),
+  id: z.string().regex(/^[0-9a-f-]{36}$/, 'a UUID'),
+  name: z.string().regex(DRIVE_NAME_RE, 'letters, digits, ".", "_" or "-" (max 40)'),
+  createdAt: z.iso.datetime(),
+  createdBy: z.string(),
+  host: z.string(),
+});
+export type DriveIdentity = z.infer<typeof identitySchema>;
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const count = z.number().int().nonnegative();
+
+export const problemSchema = z.object({
+  path: z.string(),
+  kind: z.enum(['vanished', 'unreadable', 'changed', 'special', 'bad-name', 'excluded-target']),
+  message: z.string(),
+});
+export type SourceProblem = z.infer<typeof problemSchema>;
+
+export const snapshotMetaSchema = z.object({
+  format: z.literal('airgap-snapshot'),
+  formatVersion: z.number().int().positive(),
+  id: z.string(),
+  createdAt: z.iso.datetime(),
+  completedAt: z.iso.datetime(),
+  host: z.string(),
+  drive: z.object({ id: z.string(), name: z.string() }),
+  sources: z.array(z.object({ path: z.string(), root: z.string() })),
+  excludes: z.array(z.string()),
+  counts: z.object({
+    files: count,
+    dirs: count,
+    symlinks: count,
+    hardlinks: count,
+    problems: count,
+  }),
+  bytes: z.object({ content: count, tarball: count }),
+  tarball: z.object({ name: z.string(), size: count, sha256 }),
+  previous: z.object({ id: z.string(), sha256sums: sha256 }).nullable(),
+  problems: z.array(problemSchema),
+  problemsTruncated: z.boolean(),
+  tool: z.object({ name: z.string(), version: z.string() }),
+});
+export type SnapshotMeta = z.infer<typeof snapshotMetaSchema>;
+
+/** snapshot.json keeps at most this many problem paths; the backup's output lists them all. */
+export const MAX_RECORDED_PROBLEMS = 1000;

@@ -1,0 +1,105 @@
+// The per-file manifest (MANIFEST.tsv): one line per archive member, in archive order, so a
+// person or a script can see what a snapshot holds without reading the tarball, and `verify
+// --deep` can check every member against it. Format documented in docs/FORMAT.md.
+
+export type MemberType = 'file' | 'dir' | 'symlink' | 'hardlink';
+
+export interface ManifestEntry {
+  type: MemberType;
+  /** Path inside the archive, '/'-separated, no leading or trailing slash. */
+  path: string;
+  mode: number; // permission bits incl. setuid/setgid/sticky (07777)
+  uid: number;
+  gid: number;
+  /** Content size; for a hardlink, the size of the file it links to (its tar body is empty). */
+  size: number;
+  /** Whole seconds since the epoch, as stored in the tar header. */
+  mtime: number;
+  /** SHA-256 of the content for files and hardlinks. */
+  sha256?: string;
+  /** Symlink target (verbatim) or, for a hardlink, the archive path of the first copy. */
+  link?: string;
+}
+
+export const MANIFEST_HEADER = '# airgap manifest v1';
+export const MANIFEST_COLUMNS = '# type\tmode\tuid\tgid\tsize\tmtime\tsha256\tpath\tlink';
+
+const TYPE_CODE: Record<MemberType, string> = { file: 'f', dir: 'd', symlink: 'l', hardlink: 'h' };
+const CODE_TYPE: Record<string, MemberType> = { f: 'file', d: 'dir', l: 'symlink', h: 'hardlink' };
+
+/** Backslash escapes for the characters that would break a line or a column. */
+export function escapeField(s: string): string {
+  return s.replace(/[\\\t\n\r\x00-\x1f\x7f]/g, (c) => {
+    switch (c) {
+      case '\\': return '\\\\';
+      case '\t': return '\\t';
+      case '\n': return '\\n';
+      case '\r': return '\\r';
+      default: return '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0');
+    }
+  });
+}
+
+export function unescapeField(s: string): string {
+  return s.replace(/\\(x[0-9a-f]{2}|.)/g, (_, e: string) => {
+    switch (e[0]) {
+      case '\\': return '\\';
+      case 't': return '\t';
+      case 'n': return '\n';
+      case 'r': return '\r';
+      case 'x': return String.fromCharCode(parseInt(e.slice(1), 16));
+      default: throw new ManifestSyntaxError(`unknown escape \\${e}`);
+    }
+  });
+}
+
+export class ManifestSyntaxError extends Error {}
+
+export function formatManifestLine(e: ManifestEntry): string {
+  return [
+    TYPE_CODE[e.type],
+    e.mode.toString(8).padStart(4, '0'),
+    String(e.uid),
+    String(e.gid),
+    String(e.size),
+    String(e.mtime),
+    e.sha256 ?? '',
+    escapeField(e.path),
+    e.link === undefined ? '' : escapeField(e.link),
+  ].join('\t') + '\n';
+}
+
+const INT = /^(0|[1-9]\d{0,15})$/;
+const SHA = /^[0-9a-f]{64}$/;
+
+/** Parses one data line (not a comment). Throws ManifestSyntaxError naming the bad field. */
+export function parseManifestLine(line: string): ManifestEntry {
+  const f = line.split('\t');
+  if (f.length !== 9) throw new ManifestSyntaxError(`expected 9 tab-separated fields, found ${f.length}`);
+  const [code, mode, uid, gid, size, mtime, sha, path, link] = f as [string, ...string[]];
+  const type = CODE_TYPE[code];
+  if (!type) throw new ManifestSyntaxError(`unknown type "${code}"`);
+  if (!/^[0-7]{1,6}$/.test(mode!)) throw new ManifestSyntaxError(`bad mode "${mode}"`);
+  for (const [name, v] of [['uid', uid], ['gid', gid], ['size', size], ['mtime', mtime]] as const)
+    if (!INT.test(v!)) throw new ManifestSyntaxError(`bad ${name} "${v}"`);
+  const hasHash = type === 'file' || type === 'hardlink';
+  if (hasHash ? !SHA.test(sha!) : sha !== '') throw new ManifestSyntaxError(`bad sha256 "${sha}"`);
+  if (!path) throw new ManifestSyntaxError('empty path');
+  const hasLink = type === 'symlink' || type === 'hardlink';
+  if (hasLink ? link === '' : link !== '') throw new ManifestSyntaxError(`bad link field for type ${code}`);
+  const entry: ManifestEntry = {
+    type,
+    path: unescapeField(path),
+    mode: parseInt(mode!, 8),
+    uid: Number(uid),
+    gid: Number(gid),
+    size: Number(size),
+    mtime: Number(mtime),
+  };
+  if (hasHash) entry.sha256 = sha;
+  if (hasLink) entry.link = unescapeField(link!);
+  return entry;
+}
+
+/** True for the lines a parser skips: the header comments and a trailing empty line. */
+export const isManifestComment = (line: string) => line.startsWith('#');

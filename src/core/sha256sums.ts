@@ -1,0 +1,33 @@
+// Lines in the exact format of GNU `sha256sum` (hash, two spaces, name), including its escape
+// rule: a name holding a backslash or newline is written with `\\` and `\n` and the line starts
+// with a backslash. `sha256sum -c` reads these files with no airgap installed.
+
+export interface SumLine {
+  sha256: string;
+  name: string;
+}
+
+export function formatSumLine({ sha256, name }: SumLine): string {
+  if (/[\\\n]/.test(name)) {
+    return `\\${sha256}  ${name.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n`;
+  }
+  return `${sha256}  ${name}\n`;
+}
+
+const LINE = /^(\\?)([0-9a-fA-F]{64}) [ *](.+)$/;
+
+/** Parses a whole SHA256SUMS file; throws with the line number on anything malformed. */
+export function parseSumFile(text: string): SumLine[] {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  else throw new SumSyntaxError('file does not end with a newline (truncated?)');
+  return lines.map((line, i) => {
+    const m = LINE.exec(line);
+    if (!m) throw new SumSyntaxError(`line ${i + 1} is not "<sha256>  <name>"`);
+    const [, escaped, sha256, rawName] = m as unknown as [string, string, string, string];
+    const name = escaped ? rawName.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)) : rawName;
+    return { sha256: sha256.toLowerCase(), name };
+  });
+}
+
+export class SumSyntaxError extends Error {}

@@ -1,0 +1,41 @@
+// The identity file (airgap/drive.json) is what makes a folder or disk an airgap drive.
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { damage } from '../core/errors.js';
+import { DRIVE_DIR, IDENTITY_FILE, identitySchema, type DriveIdentity } from '../core/format.js';
+
+export interface DriveLocation {
+  /** The mountpoint (or simulated drive folder). */
+  root: string;
+  /** root/airgap: where everything airgap writes lives. */
+  airgapDir: string;
+}
+
+/** Accepts the drive root or its airgap/ folder; undefined when no identity file is there. */
+export async function locateDrive(path: string): Promise<DriveLocation | undefined> {
+  if (await isFile(join(path, DRIVE_DIR, IDENTITY_FILE))) return { root: path, airgapDir: join(path, DRIVE_DIR) };
+  if (basename(path) === DRIVE_DIR && (await isFile(join(path, IDENTITY_FILE)))) return { root: dirname(path), airgapDir: path };
+  return undefined;
+}
+
+export async function readIdentity(airgapDir: string): Promise<DriveIdentity> {
+  const file = join(airgapDir, IDENTITY_FILE);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    if (e instanceof SyntaxError) {
+      throw damage('identity-corrupt', `the drive identity file ${file} is not valid JSON`, 'relabel the drive with `airgap label <path> --name <NAME> --force` (its snapshots are kept)');
+    }
+    throw e;
+  }
+  const r = identitySchema.safeParse(parsed);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw damage('identity-corrupt', `the drive identity file ${file} is invalid: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      'relabel the drive with `airgap label <path> --name <NAME> --force` (its snapshots are kept)');
+  }
+  return r.data;
+}
+
+const isFile = (p: string) => stat(p).then((s) => s.isFile(), () => false);

@@ -1,0 +1,107 @@
+// `airgap label`: turn a mounted drive (or a simulated one) into an airgap drive. Only writes
+// the airgap/ folder's identity file and README; never formats, never touches other files.
+import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { join, relative, isAbsolute } from 'node:path';
+import { refusal, usageError } from '../core/errors.js';
+import { driveReadme } from '../core/drive-readme.js';
+import { DRIVE_DIR, DRIVE_NAME_RE, DRIVE_README, FORMAT_VERSION, IDENTITY_FILE, type DriveIdentity } from '../core/format.js';
+import { driveWriteError } from '../core/io-errors.js';
+import { writeFileAtomic } from '../io/durable.js';
+import { locateDrive, readIdentity } from './identity.js';
+import type { DriveRegistry } from './registry.js';
+
+export interface LabelInput {
+  path: string;
+  name: string;
+  force: boolean;
+  registry: DriveRegistry;
+  /** Folders under this root are simulated drives: exempt from the same-filesystem check. */
+  drivesRoot?: string;
+  sources: string[];
+  now: Date;
+  newId: () => string;
+  host: string;
+  toolVersion: string;
+}
+
+export interface LabelPlan {
+  identity: DriveIdentity;
+  airgapDir: string;
+  relabel: boolean;
+  previousName?: string;
+}
+
+/** Checks everything and decides what to write; writes nothing. */
+export async function planLabel(input: LabelInput): Promise<LabelPlan> {
+  const { path, name } = input;
+  if (!DRIVE_NAME_RE.test(name)) {
+    throw usageError('bad-name', `"${name}" is not a valid drive name`, 'use 1-40 letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. A, office-2)');
+  }
+  const st = await stat(path).catch(() => undefined);
+  if (!st?.isDirectory()) throw usageError('no-such-path', `${path} does not exist or is not a folder`, 'give the folder where the drive is mounted (see `df -h` or your file manager)');
+  try {
+    await access(path, constants.W_OK);
+  } catch {
+    throw refusal('drive-not-writable', `${path} is not writable`, 'mount the drive read-write, or check that your user may write to it');
+  }
+  const simulated = input.drivesRoot !== undefined && isInside(input.drivesRoot, path);
+  if (!simulated && !input.force) {
+    const root = await stat('/');
+    if (root.dev === st.dev) {
+      throw refusal('system-disk', `${path} is on the same disk as the system (/), not on a separate drive`,
+        'plug in the backup drive and give its mountpoint; use --force only for a deliberate test');
+    }
+    for (const src of input.sources) {
+      const s = await stat(src).catch(() => undefined);
+      if (s && s.dev === st.dev) {
+        throw refusal('source-disk', `${path} is on the same disk as the source ${src}: a backup there dies with the original`,
+          'use a separate drive; use --force only if this really is an offline copy');
+      }
+    }
+  }
+  const existing = await locateDrive(path);
+  let identity: DriveIdentity | undefined;
+  let previousName: string | undefined;
+  if (existing) {
+    const current = await readIdentity(existing.airgapDir).catch(() => undefined);
+    if (!input.force) {
+      throw refusal('already-labelled', `${path} is already airgap drive "${current?.name ?? '?'}"`,
+        'use it as it is, or relabel with --force (its snapshots are kept)');
+    }
+    if (current) {
+      previousName = current.name;
+      identity = { ...current, name };
+    }
+  }
+  const other = input.registry.byName(name);
+  if (other && other.id !== identity?.id) {
+    throw usageError('name-taken', `the name "${name}" is already used by another drive (last seen at ${other.lastPath})`, 'choose another name, e.g. the next letter');
+  }
+  identity ??= {
+    format: 'airgap-drive',
+    formatVersion: FORMAT_VERSION,
+    id: input.newId(),
+    name,
+    createdAt: input.now.toISOString(),
+    createdBy: `airgap ${input.toolVersion}`,
+    host: input.host,
+  };
+  return { identity, airgapDir: join(path, DRIVE_DIR), relabel: existing !== undefined, previousName };
+}
+
+export async function applyLabel(plan: LabelPlan, input: Pick<LabelInput, 'registry' | 'path' | 'now'>): Promise<void> {
+  try {
+    await mkdir(plan.airgapDir, { recursive: true });
+    await writeFileAtomic(join(plan.airgapDir, IDENTITY_FILE), JSON.stringify(plan.identity, null, 2) + '\n');
+    await writeFileAtomic(join(plan.airgapDir, DRIVE_README), driveReadme(plan.identity));
+  } catch (e) {
+    throw driveWriteError(e as NodeJS.ErrnoException, plan.identity.name) ?? e;
+  }
+  input.registry.seen(plan.identity, input.path, input.now);
+  await input.registry.save();
+}
+
+function isInside(parent: string, child: string): boolean {
+  const rel = relative(parent, child);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}

@@ -1,0 +1,231 @@
+// Writes one snapshot onto a drive's airgap folder, following the write protocol:
+// temporary folder → tarball + manifests (hashed as written) → fsync → snapshot.json →
+// SHA256SUMS last → fsync → rename into place → fsync the parent. The caller holds the lock.
+import { hostname } from 'node:os';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, statfs, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AirgapError, EXIT, refusal } from '../core/errors.js';
+import {
+  FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, MAX_RECORDED_PROBLEMS, PARTIAL_PREFIX, SNAPSHOT_JSON,
+  SUMS_FILE, tarballName, TOOL_NAME, type SnapshotMeta, type SourceProblem,
+} from '../core/format.js';
+import { driveWriteError } from '../core/io-errors.js';
+import { formatSumLine } from '../core/sha256sums.js';
+import { snapshotIdFor } from '../core/snapshot-id.js';
+import { writeArchive, type ArchiveProgress } from './archive.js';
+import { readDriveContents } from './drive-contents.js';
+import { fsyncDir } from '../io/durable.js';
+import { HashedWriter } from './hashed-writer.js';
+import { scanSources, type ScanResult, type SourceRoot } from './scan.js';
+import { Watchdog } from './watchdog.js';
+
+export interface WriteSnapshotInput {
+  airgapDir: string;
+  drive: { id: string; name: string };
+  roots: SourceRoot[];
+  excludes: string[];
+  clock: () => Date;
+  toolVersion: string;
+  dryRun?: boolean;
+  /** Refuse (and write nothing) when any source path cannot be stored as it is. */
+  strict?: boolean;
+  /** Aborting (Ctrl+C) removes the unfinished snapshot and fails with exit 130. */
+  signal?: AbortSignal;
+  /** Milliseconds without progress before giving up (default 120 s). */
+  stallMs?: number;
+  onScanned?: (scan: { files: number; bytes: number; entries: number; estimate: number }) => void;
+  onProgress?: (p: ArchiveProgress & { totalEntries: number; totalBytes: number }) => void;
+}
+
+export type WriteSnapshotResult =
+  | { dryRun: false; id: string; dir: string; meta: SnapshotMeta; problems: SourceProblem[]; estimate: number }
+  | { dryRun: true; id: string; dir: string; counts: Counts; problems: SourceProblem[]; estimate: number };
+
+type Counts = { files: number; dirs: number; symlinks: number; hardlinks: number; contentBytes: number };
+
+/** What a dry run reports: the counts the archive would have. */
+function countScan(scan: ScanResult): Counts {
+  const c: Counts = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, contentBytes: 0 };
+  const seen = new Set<string>();
+  for (const e of scan.entries) {
+    if (e.kind === 'dir') c.dirs++;
+    else if (e.kind === 'symlink') c.symlinks++;
+    else if (e.nlink > 1 && seen.has(`${e.dev}:${e.ino}`)) c.hardlinks++;
+    else {
+      if (e.nlink > 1) seen.add(`${e.dev}:${e.ino}`);
+      c.files++;
+      c.contentBytes += e.size;
+    }
+  }
+  return c;
+}
+
+/** Tar bytes plus manifest lines for the scanned entries, rounded up generously. */
+export function estimateSize(scan: ScanResult): number {
+  let total = 1024;
+  for (const e of scan.entries) {
+    const pathBytes = Buffer.byteLength(e.path) + (e.link ? Buffer.byteLength(e.link) : 0);
+    const pax = pathBytes >= 100 || pathBytes !== e.path.length + (e.link?.length ?? 0) || e.size > 0o77777777777 ? 1024 + pathBytes : 0;
+    total += 512 + pax + Math.ceil(e.size / 512) * 512 + 2 * (140 + pathBytes);
+  }
+  return total;
+}
+
+export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSnapshotResult> {
+  const { airgapDir, drive } = input;
+  const started = input.clock();
+  const airgapStat = await stat(airgapDir);
+  const scan = await scanSources(input.roots, {
+    excludes: input.excludes,
+    skipDirs: new Set([`${airgapStat.dev}:${airgapStat.ino}`]),
+  });
+  const estimate = estimateSize(scan);
+  input.onScanned?.({ files: scan.files, bytes: scan.bytes, entries: scan.entries.length, estimate });
+  if (input.strict && scan.problems.length > 0) throw strictRefusal(scan.problems);
+  await checkFreeSpace(airgapDir, estimate, drive.name);
+
+  const contents = await readDriveContents(airgapDir);
+  const id = await freeSnapshotId(airgapDir, started);
+  const previousSnap = [...contents.snapshots].reverse().find((s) => s.complete);
+  const previous = previousSnap
+    ? { id: previousSnap.id, sha256sums: sha256(await readFile(join(previousSnap.dir, SUMS_FILE))) }
+    : null;
+
+  if (input.dryRun) {
+    return { id, dir: join(airgapDir, id), counts: countScan(scan), problems: scan.problems, estimate, dryRun: true };
+  }
+
+  const partial = join(airgapDir, PARTIAL_PREFIX + id);
+  const finalDir = join(airgapDir, id);
+  const writers: HashedWriter[] = [];
+  const watchdog = new Watchdog(input.stallMs ?? 120_000);
+  try {
+    return await watchdog.guard(abortable(input.signal, (async () => {
+      await mkdir(partial);
+      const tar = await HashedWriter.create(join(partial, tarballName(id)), 4 << 20);
+      const manifest = await HashedWriter.create(join(partial, MANIFEST_FILE), 256 << 10);
+      const fileSums = await HashedWriter.create(join(partial, FILE_SUMS_FILE), 256 << 10);
+      writers.push(tar, manifest, fileSums);
+      const problems = [...scan.problems];
+      const counts = await writeArchive(scan.entries, { tar, manifest, fileSums }, problems, {
+        tick: watchdog.tick,
+        onProgress: (p) => input.onProgress?.({ ...p, totalEntries: scan.entries.length, totalBytes: scan.bytes }),
+      });
+      if (input.strict && problems.length > 0) throw strictRefusal(problems);
+      const tarDone = await tar.finish();
+      const manifestDone = await manifest.finish();
+      const sumsDone = await fileSums.finish();
+      writers.length = 0;
+      watchdog.tick('snapshot.json');
+
+      const meta = buildMeta(input, id, started, input.clock(), problems, previous, counts, tarDone);
+      const metaText = JSON.stringify(meta, null, 2) + '\n';
+      await writeSynced(join(partial, SNAPSHOT_JSON), metaText);
+      // SHA256SUMS last: its presence is what marks the folder as complete.
+      const sums = [
+        { sha256: tarDone.sha256, name: tarballName(id) },
+        { sha256: manifestDone.sha256, name: MANIFEST_FILE },
+        { sha256: sumsDone.sha256, name: FILE_SUMS_FILE },
+        { sha256: sha256(Buffer.from(metaText)), name: SNAPSHOT_JSON },
+      ].map(formatSumLine).join('');
+      await writeSynced(join(partial, SUMS_FILE), sums);
+      await fsyncDir(partial);
+      await rename(partial, finalDir);
+      await fsyncDir(airgapDir);
+      return { id, dir: finalDir, meta, problems, estimate, dryRun: false as const };
+    })()));
+  } catch (e) {
+    for (const w of writers) await w.abandon();
+    await withTimeout(rm(partial, { recursive: true, force: true }), 10_000).catch(() => {});
+    throw asDriveError(e, drive.name);
+  }
+}
+
+function buildMeta(
+  input: WriteSnapshotInput, id: string, started: Date, completed: Date,
+  problems: SourceProblem[], previous: SnapshotMeta['previous'],
+  counts: Counts,
+  tarball: { size: number; sha256: string },
+): SnapshotMeta {
+  return {
+    format: 'airgap-snapshot',
+    formatVersion: FORMAT_VERSION,
+    id,
+    createdAt: started.toISOString(),
+    completedAt: completed.toISOString(),
+    host: hostname(),
+    drive: { id: input.drive.id, name: input.drive.name },
+    sources: input.roots.map((r) => ({ path: r.path, root: r.root })),
+    excludes: input.excludes,
+    counts: { files: counts.files, dirs: counts.dirs, symlinks: counts.symlinks, hardlinks: counts.hardlinks, problems: problems.length },
+    bytes: { content: counts.contentBytes, tarball: tarball.size },
+    tarball: { name: tarballName(id), size: tarball.size, sha256: tarball.sha256 },
+    previous,
+    problems: problems.slice(0, MAX_RECORDED_PROBLEMS),
+    problemsTruncated: problems.length > MAX_RECORDED_PROBLEMS,
+    tool: { name: TOOL_NAME, version: input.toolVersion },
+  };
+}
+
+async function checkFreeSpace(dir: string, estimate: number, driveName: string): Promise<void> {
+  let free: number;
+  try {
+    const s = await statfs(dir);
+    free = s.bavail * s.bsize;
+  } catch {
+    return; // not every filesystem reports it; ENOSPC during the write is still handled
+  }
+  const needed = Math.ceil(estimate * 1.01) + (1 << 20);
+  if (free < needed) {
+    const { default: prettyBytes } = await import('pretty-bytes');
+    throw refusal('no-space', `not enough space on drive ${driveName}: the snapshot needs about ${prettyBytes(needed)}, the drive has ${prettyBytes(free)} free`,
+      'free space on the drive, prune old snapshots, or use a larger drive; nothing was written');
+  }
+}
+
+/** Today's id, or the next free -N suffix when a snapshot of the same second exists. */
+async function freeSnapshotId(airgapDir: string, when: Date): Promise<string> {
+  for (let seq = 1; ; seq++) {
+    const id = snapshotIdFor(when, seq);
+    const taken = await stat(join(airgapDir, id)).then(() => true, () => false)
+      || await stat(join(airgapDir, PARTIAL_PREFIX + id)).then(() => true, () => false);
+    if (!taken) return id;
+  }
+}
+
+async function writeSynced(path: string, text: string): Promise<void> {
+  const fh = await open(path, 'wx');
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+function asDriveError(e: unknown, driveName: string): unknown {
+  if (e instanceof AirgapError) return e;
+  return driveWriteError(e as NodeJS.ErrnoException, driveName) ?? e;
+}
+
+function strictRefusal(problems: SourceProblem[]): AirgapError {
+  const p = problems[0]!;
+  return refusal('strict', `--strict: ${problems.length} path(s) cannot be stored as they are, e.g. ${p.path}: ${p.message}`,
+    'fix those paths (or run without --strict to back up the rest and list them); nothing was written');
+}
+
+function abortable<T>(signal: AbortSignal | undefined, work: Promise<T>): Promise<T> {
+  if (!signal) return work;
+  return Promise.race([work, new Promise<never>((_, reject) => {
+    const fail = () => reject(new AirgapError('cancelled', 'backup cancelled; the unfinished snapshot was removed', EXIT.cancelled));
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  })]);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
+}

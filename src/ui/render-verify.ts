@@ -1,0 +1,28 @@
+import type { DriveReport, SnapshotReport } from '../core/findings.js';
+import { bytes } from './render.js';
+
+
+export function renderVerifyReport(report: DriveReport, seconds: number): string {
+  const out: string[] = [`Verifying drive ${report.drive.name} (${report.path})`];
+  if (report.snapshots.length === 0) out.push('  no snapshots to verify');
+  for (const s of report.snapshots) out.push(...renderSnapshot(s));
+  for (const l of report.leftovers) out.push(`  note: ${l} is an unfinished backup (not a snapshot); the next backup removes it`);
+  const bad = report.snapshots.filter((s) => s.status !== 'ok').length;
+  const read = report.snapshots.reduce((n, s) => n + s.bytesRead, 0);
+  const rate = seconds > 0 ? `, ${bytes(read / seconds)}/s` : '';
+  out.push(bad === 0
+    ? `OK: ${report.snapshots.length} snapshot(s) verified (${bytes(read)} read in ${seconds.toFixed(1)} s${rate})`
+    : `DAMAGED: ${bad} of ${report.snapshots.length} snapshot(s) failed verification`);
+  return out.join('\n') + '\n';
+}
+
+function renderSnapshot(s: SnapshotReport): string[] {
+  const what = s.deep ? `deep, ${s.membersChecked ?? 0} members` : 'checksums';
+  const size = s.bytes !== undefined ? `, ${s.files} files, ${bytes(s.bytes)}` : '';
+  const lines = [`  ${s.id}  ${s.status.toUpperCase()} (${what}${size})`];
+  for (const f of s.findings) {
+    const tag = f.severity === 'damage' ? 'DAMAGE' : f.severity === 'warning' ? 'warning' : 'note';
+    lines.push(`    ${tag}: ${f.message}`);
+  }
+  return lines;
+}

@@ -1,0 +1,198 @@
+// `verify --deep`: walks the tarball and MANIFEST.tsv side by side (both are in archive
+// order) and names every member whose type, size, hash, mode, owner, mtime or link differs,
+// every member missing from either side, and where the archive structure breaks.
+import { createHash, type Hash } from 'node:crypto';
+import { compareArchivePaths } from '../core/archive-order.js';
+import type { ManifestEntry, MemberType } from '../core/manifest.js';
+import type { Finding } from '../core/findings.js';
+import { ManifestReader } from './manifest-reader.js';
+import { TarFormatError, TarReader, type TarEntry } from './tar-reader.js';
+
+/** Beyond this many, member findings are summarised: one broken header can hide thousands. */
+const MAX_MEMBER_FINDINGS = 200;
+
+const TAR_TYPE: Record<MemberType, string[]> = {
+  file: ['File', 'OldFile', 'ContiguousFile'],
+  dir: ['Directory'],
+  symlink: ['SymbolicLink'],
+  hardlink: ['Link'],
+};
+
+interface ReadMember {
+  entry: TarEntry;
+  sha256?: string;
+}
+
+export class DeepCheck {
+  private reader: TarReader;
+  private queue: ReadMember[] = [];
+  private current: ReadMember | undefined;
+  private hash: Hash | undefined;
+  private manifest: ManifestReader;
+  private pendingManifest: ManifestEntry | undefined;
+  private manifestDone = false;
+  private manifestBroken = false;
+  private memberFindings = 0;
+  private suppressed = 0;
+  checked = 0;
+  structureError: TarFormatError | undefined;
+
+  constructor(manifestPath: string, private readonly findings: Finding[]) {
+    this.manifest = new ManifestReader(manifestPath);
+    this.reader = new TarReader({
+      entry: (e) => {
+        this.current = { entry: e };
+        this.hash = e.type === 'File' || e.type === 'OldFile' ? createHash('sha256') : undefined;
+      },
+      data: (chunk) => this.hash?.update(chunk),
+      entryEnd: () => {
+        const m = this.current!;
+        if (this.hash) m.sha256 = this.hash.digest('hex');
+        this.queue.push(m);
+        this.current = undefined;
+        this.hash = undefined;
+      },
+    });
+  }
+
+  /** Feeds one chunk of the tarball, then compares the members it completed. */
+  async feed(chunk: Buffer): Promise<void> {
+    if (this.structureError) return;
+    try {
+      this.reader.write(chunk);
+    } catch (e) {
+      if (!(e instanceof TarFormatError)) throw e;
+      this.structureError = e;
+    }
+    await this.drain();
+  }
+
+  async finish(): Promise<void> {
+    if (!this.structureError) {
+      try {
+        this.reader.end();
+      } catch (e) {
+        if (!(e instanceof TarFormatError)) throw e;
+        this.structureError = e;
+      }
+    }
+    await this.drain();
+    const s = this.structureError;
+    if (s) {
+      const after = this.lastPath ? ` (after member "${this.lastPath}")` : '';
+      this.findings.push({ severity: 'damage', code: 'archive-damaged', member: this.current?.entry.path,
+        message: `tarball structure is damaged at byte ${s.offset}${after}: ${s.message}` });
+      // Whatever the manifest still lists could not be checked.
+      let unchecked = 0;
+      const examples: string[] = [];
+      for (let m = await this.nextManifest(); m; m = await this.nextManifest()) {
+        unchecked++;
+        if (examples.length < 5) examples.push(m.path);
+      }
+      if (unchecked > 0) {
+        this.findings.push({ severity: 'damage', code: 'members-unchecked',
+          message: `${unchecked} member(s) after the damage could not be read, e.g. ${examples.map((p) => JSON.stringify(p)).join(', ')}` });
+      }
+    } else {
+      for (let m = await this.nextManifest(); m; m = await this.nextManifest()) this.memberFinding(m.path, 'member-missing', 'listed in the manifest but not in the tarball');
+      if (this.reader.trailingGarbageAt >= 0) {
+        this.findings.push({ severity: 'damage', code: 'trailing-garbage', message: `non-zero bytes after the end of the archive at byte ${this.reader.trailingGarbageAt}` });
+      }
+    }
+    if (this.suppressed > 0) {
+      this.findings.push({ severity: 'damage', code: 'more-members-damaged', message: `${this.suppressed} more damaged member(s) not listed` });
+    }
+    this.manifest.close();
+  }
+
+  private lastPath: string | undefined;
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const got = this.queue.shift()!;
+      this.lastPath = got.entry.path;
+      this.checked++;
+      // Merge-join: skip manifest entries that sort before this member (missing from the tar).
+      for (;;) {
+        const m = await this.peekManifest();
+        if (!m) {
+          // With an unreadable manifest there is nothing to compare against (already reported).
+          if (!this.manifestBroken) this.memberFinding(got.entry.path, 'member-unlisted', 'in the tarball but not in the manifest');
+          break;
+        }
+        const c = compareArchivePaths(m.path, got.entry.path);
+        if (c < 0) {
+          this.pendingManifest = undefined;
+          this.memberFinding(m.path, 'member-missing', 'listed in the manifest but not in the tarball');
+          continue;
+        }
+        if (c > 0) {
+          this.memberFinding(got.entry.path, 'member-unlisted', 'in the tarball but not in the manifest');
+          break;
+        }
+        this.pendingManifest = undefined;
+        this.compare(m, got);
+        break;
+      }
+    }
+  }
+
+  private compare(m: ManifestEntry, got: ReadMember): void {
+    const e = got.entry;
+    const diffs: string[] = [];
+    let expected: string | undefined;
+    let actual: string | undefined;
+    if (!TAR_TYPE[m.type].includes(e.type)) diffs.push(`type is ${e.type}, manifest says ${m.type}`);
+    else if (m.type === 'file') {
+      if (e.size !== m.size) diffs.push(`size is ${e.size}, manifest says ${m.size}`);
+      if (got.sha256 !== m.sha256) {
+        diffs.push('content does not match its SHA-256');
+        expected = m.sha256;
+        actual = got.sha256;
+      }
+    } else if ((m.type === 'symlink' || m.type === 'hardlink') && e.linkpath !== m.link) {
+      diffs.push(`link target is ${JSON.stringify(e.linkpath)}, manifest says ${JSON.stringify(m.link)}`);
+    }
+    if (e.mode !== m.mode) diffs.push(`mode is ${e.mode.toString(8)}, manifest says ${m.mode.toString(8)}`);
+    if (e.mtime !== m.mtime) diffs.push(`mtime is ${e.mtime}, manifest says ${m.mtime}`);
+    if (e.uid !== m.uid || e.gid !== m.gid) diffs.push(`owner is ${e.uid}:${e.gid}, manifest says ${m.uid}:${m.gid}`);
+    if (diffs.length > 0) this.memberFinding(m.path, 'member-damaged', diffs.join('; '), expected, actual);
+  }
+
+  private memberFinding(member: string, code: string, message: string, expected?: string, actual?: string): void {
+    if (this.memberFindings >= MAX_MEMBER_FINDINGS) {
+      this.suppressed++;
+      return;
+    }
+    this.memberFindings++;
+    const f: Finding = { severity: 'damage', code, member, message: `${JSON.stringify(member)}: ${message}` };
+    if (expected) f.expected = expected;
+    if (actual) f.actual = actual;
+    this.findings.push(f);
+  }
+
+  private async peekManifest(): Promise<ManifestEntry | undefined> {
+    if (!this.pendingManifest && !this.manifestDone) this.pendingManifest = await this.readManifest();
+    return this.pendingManifest;
+  }
+
+  private async nextManifest(): Promise<ManifestEntry | undefined> {
+    const m = await this.peekManifest();
+    this.pendingManifest = undefined;
+    return m;
+  }
+
+  private async readManifest(): Promise<ManifestEntry | undefined> {
+    if (this.manifestBroken) return undefined;
+    try {
+      const m = await this.manifest.next();
+      if (!m) this.manifestDone = true;
+      return m;
+    } catch (e) {
+      this.manifestBroken = true;
+      this.manifestDone = true;
+      this.findings.push({ severity: 'damage', code: 'manifest-invalid', message: `MANIFEST.tsv cannot be read: ${(e as Error).message}` });
+      return undefined;
+    }
+  }
+}

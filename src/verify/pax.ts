@@ -1,0 +1,47 @@
+// pax extended header records ("<len> <key>=<value>\n"), parsed by their length prefix.
+// node-tar's own parser splits on newlines and so loses values that contain one (a file name
+// with a newline), hence this small parser.
+
+export interface PaxFields {
+  path?: string;
+  linkpath?: string;
+  size?: number;
+  mtime?: number;
+  uid?: number;
+  gid?: number;
+}
+
+export function parsePax(body: Buffer): PaxFields {
+  const out: PaxFields = {};
+  let pos = 0;
+  while (pos < body.length) {
+    if (body[pos] === 0) break; // NUL padding after the last record
+    const space = body.indexOf(0x20, pos);
+    if (space < 0 || space - pos > 20) throw new Error(`malformed pax record at byte ${pos}`);
+    const len = Number(body.toString('latin1', pos, space));
+    if (!Number.isInteger(len) || len <= space - pos + 1 || pos + len > body.length || body[pos + len - 1] !== 0x0a) {
+      throw new Error(`malformed pax record at byte ${pos}`);
+    }
+    const record = body.toString('utf8', space + 1, pos + len - 1);
+    const eq = record.indexOf('=');
+    if (eq < 1) throw new Error(`malformed pax record at byte ${pos}`);
+    const key = record.slice(0, eq);
+    const value = record.slice(eq + 1);
+    switch (key) {
+      case 'path': out.path = value; break;
+      case 'linkpath': out.linkpath = value; break;
+      case 'size': out.size = toInt(value, key); break;
+      case 'uid': out.uid = toInt(value, key); break;
+      case 'gid': out.gid = toInt(value, key); break;
+      case 'mtime': out.mtime = Math.floor(Number(value)); break;
+      default: break; // atime, ctime, SCHILY.*, ...: not part of what we check
+    }
+    pos += len;
+  }
+  return out;
+}
+
+function toInt(v: string, key: string): number {
+  if (!/^\d+$/.test(v)) throw new Error(`pax ${key} is not a number: ${v}`);
+  return Number(v);
+}

@@ -1,0 +1,58 @@
+// Verifies every snapshot on a drive (or one) and the hash chain that links them: each
+// snapshot.json records the SHA-256 of the previous snapshot's SHA256SUMS, so a rewritten or
+// swapped older snapshot shows up even when its own checksums were rewritten to match.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SUMS_FILE } from '../core/format.js';
+import { readDriveContents } from '../snapshot/drive-contents.js';
+import { damaged, type DriveReport, type Finding } from '../core/findings.js';
+import { verifySnapshot, type VerifiedSnapshot, type VerifyOptions } from './verify-snapshot.js';
+
+export interface VerifyDriveInput extends VerifyOptions {
+  airgapDir: string;
+  path: string;
+  drive: { id: string; name: string };
+  snapshotId?: string;
+  onSnapshot?: (id: string, index: number, total: number) => void;
+}
+
+export async function verifyDrive(input: VerifyDriveInput): Promise<DriveReport & { snapshots: VerifiedSnapshot[] }> {
+  const contents = await readDriveContents(input.airgapDir);
+  const chosen = input.snapshotId ? contents.snapshots.filter((s) => s.id === input.snapshotId) : contents.snapshots;
+  const reports: VerifiedSnapshot[] = [];
+  for (const [i, folder] of chosen.entries()) {
+    input.onSnapshot?.(folder.id, i, chosen.length);
+    reports.push(await verifySnapshot(folder, input));
+  }
+  // The chain needs every snapshot's SHA256SUMS hash, also those not verified this time.
+  const sumsOf = new Map<string, string | undefined>(reports.map((r) => [r.id, r.sumsSha256]));
+  for (const s of contents.snapshots) {
+    if (!sumsOf.has(s.id) && s.complete) {
+      const raw = await readFile(join(s.dir, SUMS_FILE)).catch(() => undefined);
+      sumsOf.set(s.id, raw ? createHash('sha256').update(raw).digest('hex') : undefined);
+    }
+  }
+  for (const r of reports) {
+    const prev = r.meta?.previous;
+    if (r.meta && r.meta.drive.id !== input.drive.id) {
+      r.findings.push({ severity: 'warning', code: 'other-drive', message: `written to drive ${r.meta.drive.name} (${r.meta.drive.id}), found on ${input.drive.name}: copied between drives?` });
+    }
+    if (!prev) continue;
+    const onDrive = sumsOf.get(prev.id);
+    const f: Finding | undefined = !sumsOf.has(prev.id)
+      ? { severity: 'note', code: 'chain-gap', message: `previous snapshot ${prev.id} is no longer on this drive (pruned)` }
+      : onDrive !== prev.sha256sums
+        ? { severity: 'damage', code: 'chain-broken', message: `previous snapshot ${prev.id} is not the one this snapshot followed: its ${SUMS_FILE} changed since (history rewritten or replaced)` }
+        : undefined;
+    if (f) r.findings.push(f);
+    if (damaged(r.findings)) r.status = r.status === 'incomplete' ? 'incomplete' : 'damaged';
+  }
+  return {
+    drive: input.drive,
+    path: input.path,
+    snapshots: reports,
+    leftovers: contents.leftovers,
+    ok: reports.every((r) => r.status === 'ok'),
+  };
+}
