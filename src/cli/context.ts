@@ -12,7 +12,7 @@ export interface Output {
 export interface Context {
   stateDir: string;
   configPath: string;
-  /** Set when the config path was chosen explicitly (flag or env): then it must exist. */
+  /** Set when --config named the file: then it must exist (a typo must not silently drop excludes). */
   configExplicit: boolean;
   drivesRoot?: string;
   json: boolean;
@@ -38,7 +38,7 @@ export function makeContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process
   return {
     stateDir: env.AIRGAP_STATE_DIR ? resolve(env.AIRGAP_STATE_DIR) : join(xdgState ?? join(homedir(), '.local', 'state'), 'airgap'),
     configPath: configFromFlags ? resolve(configFromFlags) : join(xdgConfig ?? join(homedir(), '.config'), 'airgap', 'config.json'),
-    configExplicit: configFromFlags !== undefined,
+    configExplicit: flags.config !== undefined,
     drivesRoot: drivesRoot ? resolve(drivesRoot) : undefined,
     json,
     stdout: process.stdout,

@@ -23,7 +23,7 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   const config = await loadConfig(ctx.configPath, ctx.configExplicit);
   const sources = flags.source?.length ? flags.source : config?.sources;
   if (!sources?.length) {
-    throw usageError('no-sources', 'nothing to back up: no --source given and no sources in the config', 'pass --source <dir> or run `airgap init --source <dir>`');
+    throw usageError('no-sources', `nothing to back up: no --source given and no config at ${ctx.configPath}`, 'pass --source <dir> or run `airgap init --source <dir>`');
   }
   if (!flags.drive) {
     throw usageError('no-drive', 'which drive? --drive is required', 'pass --drive <name|path> (see `airgap list`)');
