@@ -23,6 +23,8 @@ export interface Context {
   progress: boolean;
   clock: () => Date;
   version: string;
+  /** No-progress watchdog for backups. */
+  stallMs: number;
 }
 
 export interface GlobalFlags {
@@ -47,6 +49,7 @@ export function makeContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process
     progress: Boolean(process.stderr.isTTY) && !json,
     clock: () => new Date(),
     version: toolVersion(),
+    stallMs: Number(env.AIRGAP_STALL_TIMEOUT_MS) > 0 ? Number(env.AIRGAP_STALL_TIMEOUT_MS) : 120_000,
   };
 }
 

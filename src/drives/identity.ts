@@ -1,8 +1,8 @@
 // The identity file (airgap/drive.json) is what makes a folder or disk an airgap drive.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { damage } from '../core/errors.js';
-import { DRIVE_DIR, IDENTITY_FILE, identitySchema, type DriveIdentity } from '../core/format.js';
+import { damage, refusal } from '../core/errors.js';
+import { DRIVE_DIR, FORMAT_VERSION, IDENTITY_FILE, identitySchema, type DriveIdentity } from '../core/format.js';
 
 export interface DriveLocation {
   /** The mountpoint (or simulated drive folder). */
@@ -28,6 +28,10 @@ export async function readIdentity(airgapDir: string): Promise<DriveIdentity> {
       throw damage('identity-corrupt', `the drive identity file ${file} is not valid JSON`, 'relabel the drive with `airgap label <path> --name <NAME> --force` (its snapshots are kept)');
     }
     throw e;
+  }
+  const version = (parsed as { formatVersion?: unknown } | null)?.formatVersion;
+  if (typeof version === 'number' && version > FORMAT_VERSION) {
+    throw refusal('format-too-new', `drive ${file} was written by a newer airgap (format ${version}; this one reads up to ${FORMAT_VERSION})`, 'upgrade airgap; the snapshots can still be checked with sha256sum -c (see README.txt on the drive)');
   }
   const r = identitySchema.safeParse(parsed);
   if (!r.success) {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  FILE_SUMS_FILE, MANIFEST_FILE, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE, tarballName, type SnapshotMeta,
+  FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE, tarballName, type SnapshotMeta,
 } from '../core/format.js';
 import { parseSumFile, type SumLine } from '../core/sha256sums.js';
 import type { SnapshotFolder } from '../snapshot/drive-contents.js';
@@ -135,6 +135,11 @@ function parseMeta(data: Buffer, folderId: string, findings: Finding[]): Snapsho
     json = JSON.parse(data.toString('utf8'));
   } catch {
     findings.push({ severity: 'damage', code: 'meta-invalid', file: SNAPSHOT_JSON, message: `${SNAPSHOT_JSON} is not valid JSON` });
+    return undefined;
+  }
+  const version = (json as { formatVersion?: unknown } | null)?.formatVersion;
+  if (typeof version === 'number' && version > FORMAT_VERSION) {
+    findings.push({ severity: 'damage', code: 'format-too-new', file: SNAPSHOT_JSON, message: `${SNAPSHOT_JSON} is format version ${version}; this airgap reads up to ${FORMAT_VERSION}: upgrade airgap (or verify with sha256sum -c SHA256SUMS)` });
     return undefined;
   }
   const r = snapshotMetaSchema.safeParse(json);

@@ -47,7 +47,7 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
       drive: { id: drive.identity.id, name: label },
       roots, excludes, clock: ctx.clock, toolVersion: ctx.version,
       dryRun: flags.dryRun, strict: flags.strict, signal: abort.signal,
-      stallMs: process.env.AIRGAP_STALL_TIMEOUT_MS ? Number(process.env.AIRGAP_STALL_TIMEOUT_MS) : undefined,
+      stallMs: ctx.stallMs,
       onScanned: (s) => progress.update(`Found ${s.files} files (${bytes(s.bytes)}); writing to drive ${label}…`),
       onProgress: (p) => progress.update(backupProgressText(p, (Date.now() - started) / 1000)),
     });
