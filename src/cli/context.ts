@@ -12,7 +12,7 @@ export interface Output {
 export interface Context {
   stateDir: string;
   configPath: string;
-  /** Set when --config named the file: then it must exist (a typo must not silently drop excludes). */
+  /** Set when --config or AIRGAP_CONFIG named the file: then it must exist where it is read (a typo must not silently drop excludes). */
   configExplicit: boolean;
   drivesRoot?: string;
   json: boolean;
@@ -40,7 +40,7 @@ export function makeContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process
   return {
     stateDir: env.AIRGAP_STATE_DIR ? resolve(env.AIRGAP_STATE_DIR) : join(xdgState ?? join(homedir(), '.local', 'state'), 'airgap'),
     configPath: configFromFlags ? resolve(configFromFlags) : join(xdgConfig ?? join(homedir(), '.config'), 'airgap', 'config.json'),
-    configExplicit: flags.config !== undefined,
+    configExplicit: configFromFlags !== undefined,
     drivesRoot: drivesRoot ? resolve(drivesRoot) : undefined,
     json,
     stdout: process.stdout,

@@ -13,6 +13,8 @@ export function reportError(e: unknown, ctx: Pick<Context, 'stderr' | 'stdout' |
   if (e instanceof CommanderError) {
     // commander already printed its message; help and version are not errors.
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+    ctx.stderr.write('hint: run `airgap --help` or `airgap <command> --help` for the usage\n');
+    if (ctx.json) ctx.stdout.write(JSON.stringify({ ok: false, error: { code: 'usage', message: e.message.replace(/^error: /, ''), hint: null, exitCode: EXIT.usage } }) + '\n');
     return EXIT.usage;
   }
   if (e instanceof Error && e.name === 'ExitPromptError') {

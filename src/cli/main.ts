@@ -34,8 +34,7 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .option('--drives-root <dir>', 'treat every folder in <dir> as a drive (tests, demo; or $AIRGAP_DRIVES_ROOT)')
     .option('--json', 'machine-readable output on stdout (progress and logs stay on stderr)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) })
-    .showHelpAfterError('(run airgap --help for usage)');
+    .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) });
 
   program.command('label <path>')
     .description('mark the drive mounted at <path> as an airgap drive')

@@ -41,14 +41,16 @@ export function escapeField(s: string): string {
 }
 
 export function unescapeField(s: string): string {
-  return s.replace(/\\(x[0-9a-f]{2}|.)/g, (_, e: string) => {
+  // Exactly the escapes escapeField writes; anything else (\q, \x4, a lone trailing \) is damage.
+  return s.replace(/\\(x[0-9a-f]{2}|[\\tnr]|[^]|$)/g, (_, e: string) => {
     switch (e[0]) {
       case '\\': return '\\';
       case 't': return '\t';
       case 'n': return '\n';
       case 'r': return '\r';
-      case 'x': return String.fromCharCode(parseInt(e.slice(1), 16));
-      default: throw new ManifestSyntaxError(`unknown escape \\${e}`);
+      case 'x': if (e.length === 3) return String.fromCharCode(parseInt(e.slice(1), 16));
+      // falls through: \x without two lowercase hex digits
+      default: throw new ManifestSyntaxError(e ? `unknown escape \\${e}` : 'incomplete escape: backslash at the end');
     }
   });
 }
@@ -70,6 +72,7 @@ export function formatManifestLine(e: ManifestEntry): string {
 }
 
 const INT = /^(0|[1-9]\d{0,15})$/;
+const isInt = (v: string) => INT.test(v) && Number.isSafeInteger(Number(v));
 const SHA = /^[0-9a-f]{64}$/;
 
 /** Parses one data line (not a comment). Throws ManifestSyntaxError naming the bad field. */
@@ -81,15 +84,22 @@ export function parseManifestLine(line: string): ManifestEntry {
   if (!type) throw new ManifestSyntaxError(`unknown type "${code}"`);
   if (!/^[0-7]{1,6}$/.test(mode!)) throw new ManifestSyntaxError(`bad mode "${mode}"`);
   for (const [name, v] of [['uid', uid], ['gid', gid], ['size', size], ['mtime', mtime]] as const)
-    if (!INT.test(v!)) throw new ManifestSyntaxError(`bad ${name} "${v}"`);
+    if (!isInt(v!)) throw new ManifestSyntaxError(`bad ${name} "${v}"`);
   const hasHash = type === 'file' || type === 'hardlink';
   if (hasHash ? !SHA.test(sha!) : sha !== '') throw new ManifestSyntaxError(`bad sha256 "${sha}"`);
   if (!path) throw new ManifestSyntaxError('empty path');
   const hasLink = type === 'symlink' || type === 'hardlink';
   if (hasLink ? link === '' : link !== '') throw new ManifestSyntaxError(`bad link field for type ${code}`);
+  const field = (name: string, v: string) => {
+    try {
+      return unescapeField(v);
+    } catch (e) {
+      throw new ManifestSyntaxError(`bad ${name}: ${(e as Error).message}`);
+    }
+  };
   const entry: ManifestEntry = {
     type,
-    path: unescapeField(path),
+    path: field('path', path!),
     mode: parseInt(mode!, 8),
     uid: Number(uid),
     gid: Number(gid),
@@ -97,7 +107,7 @@ export function parseManifestLine(line: string): ManifestEntry {
     mtime: Number(mtime),
   };
   if (hasHash) entry.sha256 = sha;
-  if (hasLink) entry.link = unescapeField(link!);
+  if (hasLink) entry.link = field('link', link!);
   return entry;
 }
 

@@ -1,6 +1,7 @@
 // Lines in the exact format of GNU `sha256sum` (hash, two spaces, name), including its escape
-// rule: a name holding a backslash or newline is written with `\\` and `\n` and the line starts
-// with a backslash. `sha256sum -c` reads these files with no airgap installed.
+// rule (coreutils 9): a name holding a backslash, newline or carriage return is written with
+// `\\`, `\n`, `\r` and the line starts with a backslash. `sha256sum -c` reads these files
+// with no airgap installed.
 
 export interface SumLine {
   sha256: string;
@@ -8,13 +9,13 @@ export interface SumLine {
 }
 
 export function formatSumLine({ sha256, name }: SumLine): string {
-  if (/[\\\n]/.test(name)) {
-    return `\\${sha256}  ${name.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n`;
+  if (/[\\\n\r]/.test(name)) {
+    return `\\${sha256}  ${name.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r')}\n`;
   }
   return `${sha256}  ${name}\n`;
 }
 
-const LINE = /^(\\?)([0-9a-fA-F]{64}) [ *](.+)$/;
+const LINE = /^(\\?)([0-9a-fA-F]{64}) [ *](.+)$/s;
 
 /** Parses a whole SHA256SUMS file; throws with the line number on anything malformed. */
 export function parseSumFile(text: string): SumLine[] {
@@ -25,7 +26,7 @@ export function parseSumFile(text: string): SumLine[] {
     const m = LINE.exec(line);
     if (!m) throw new SumSyntaxError(`line ${i + 1} is not "<sha256>  <name>"`);
     const [, escaped, sha256, rawName] = m as unknown as [string, string, string, string];
-    const name = escaped ? rawName.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)) : rawName;
+    const name = escaped ? rawName.replace(/\\(.)/gs, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : c)) : rawName;
     return { sha256: sha256.toLowerCase(), name };
   });
 }

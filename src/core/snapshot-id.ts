@@ -2,7 +2,7 @@
 // FAT/exFAT/NTFS (no ':'), e.g. 2026-11-21T093000Z. A second backup in the same second gets
 // a numeric suffix (2026-11-21T093000Z-2), which still sorts after the first.
 
-export const SNAPSHOT_ID_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})(\d{2})(\d{2})Z(?:-([1-9]\d{0,3}))?$/;
+export const SNAPSHOT_ID_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})(\d{2})(\d{2})Z(?:-([2-9]|[1-9]\d{1,3}))?$/;
 
 export function snapshotIdFor(now: Date, sequence = 1): string {
   const iso = now.toISOString(); // 2026-11-21T09:30:00.123Z

@@ -1,20 +1,17 @@
 // Phase 2 of a backup: stream the scanned entries into one pax tarball, hashing every member
-// and the whole tarball on the way, and write the per-file manifests beside it. Files are
-// opened with O_NOFOLLOW|O_NONBLOCK and re-checked with fstat, so a path swapped for a link
-// or a FIFO after the scan is neither followed nor able to block us.
-import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+// and the whole tarball on the way, and write the per-file manifests beside it.
+import { createHash, type Hash } from 'node:crypto';
+import type { SourceProblem } from '../core/format.js';
 import { formatManifestLine, MANIFEST_COLUMNS, MANIFEST_HEADER, type ManifestEntry } from '../core/manifest.js';
 import { formatSumLine } from '../core/sha256sums.js';
-import type { SourceProblem } from '../core/format.js';
 import type { HashedWriter } from './hashed-writer.js';
+import { changedWhileRead, openSource, readSmall, SMALL_FILE, type HeaderStat, type Problem, type SmallRead } from './read-source.js';
 import type { ScanEntry } from './scan.js';
-import { encodeHeader, END_OF_ARCHIVE, padding, type TarMember } from './tar-header.js';
+import { encodeHeader, END_OF_ARCHIVE, padding } from './tar-header.js';
 
-/** Files up to this size are read whole before their header is written. */
-const SMALL_FILE = 1 << 20;
-const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+/** Read-ahead window for small files: per-file latency hides behind the others. */
+const AHEAD_FILES = 32;
+const AHEAD_BYTES = 16 << 20;
 
 export interface ArchiveOutputs {
   tar: HashedWriter;
@@ -42,6 +39,12 @@ export interface ArchiveCounts {
   contentBytes: number;
 }
 
+interface Stored {
+  size: number;
+  sha256: string;
+  header: HeaderStat;
+}
+
 export async function writeArchive(
   entries: ScanEntry[],
   out: ArchiveOutputs,
@@ -50,8 +53,8 @@ export async function writeArchive(
 ): Promise<ArchiveCounts> {
   const counts: ArchiveCounts = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, contentBytes: 0 };
   const firstCopy = new Map<string, { path: string; size: number; sha256: string }>();
-  const problem = (path: string, kind: SourceProblem['kind'], message: string) => problems.push({ path, kind, message });
   const tick = opts.tick ?? (() => {});
+  const ahead = new ReadAhead(entries);
   await out.manifest.write(`${MANIFEST_HEADER}\n${MANIFEST_COLUMNS}\n`);
 
   const record = async (e: ManifestEntry) => {
@@ -59,8 +62,8 @@ export async function writeArchive(
     if (e.sha256) await out.fileSums.write(formatSumLine({ sha256: e.sha256, name: e.path }));
   };
 
-  let done = 0;
-  for (const e of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
     tick(e.abs);
     const common = { path: e.path, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime };
     if (e.kind === 'dir') {
@@ -76,11 +79,13 @@ export async function writeArchive(
       const first = e.nlink > 1 ? firstCopy.get(key) : undefined;
       if (first) {
         // Stored as a tar hard link to the first copy, which GNU tar and bsdtar re-link.
+        ahead.discard(i);
         await out.tar.write(encodeHeader({ ...common, type: 'Link', size: 0, linkpath: first.path }));
         await record({ ...common, type: 'hardlink', size: first.size, sha256: first.sha256, link: first.path });
         counts.hardlinks++;
       } else {
-        const stored = await archiveFile(e, out.tar, problem, tick);
+        const report = (p: Problem) => problems.push({ path: e.abs, ...p });
+        const stored = await archiveFile(e, await ahead.take(i), out.tar, report, tick);
         if (stored) {
           await record({ ...common, ...stored.header, type: 'file', size: stored.size, sha256: stored.sha256 });
           if (e.nlink > 1) firstCopy.set(key, { path: e.path, size: stored.size, sha256: stored.sha256 });
@@ -89,121 +94,130 @@ export async function writeArchive(
         }
       }
     }
-    done++;
-    opts.onProgress?.({ entries: done, bytes: counts.contentBytes, current: e.path });
+    opts.onProgress?.({ entries: i + 1, bytes: counts.contentBytes, current: e.path });
   }
   await out.tar.write(END_OF_ARCHIVE);
   return counts;
 }
 
-interface StoredFile {
-  size: number;
-  sha256: string;
-  header: { mode: number; uid: number; gid: number; mtime: number };
-}
-
 /** Archives one regular file; returns undefined when it was skipped (reported as a problem). */
 async function archiveFile(
-  e: ScanEntry,
-  tar: HashedWriter,
-  report: (path: string, kind: SourceProblem['kind'], message: string) => void,
-  tick: (where: string) => void,
-): Promise<StoredFile | undefined> {
-  // One line per file: the first thing that went wrong is the one worth reading.
+  e: ScanEntry, small: SmallRead | undefined, tar: HashedWriter, report: (p: Problem) => void, tick: (where: string) => void,
+): Promise<Stored | undefined> {
+  if (small && 'skip' in small) return void report(small.skip);
+  if (small && 'data' in small) {
+    if (small.problem) report(small.problem);
+    const size = small.data.length;
+    await tar.write(encodeHeader({ path: e.path, type: 'File', ...small.header, size }));
+    await tar.write(small.data);
+    await tar.writeZeros(padding(size));
+    return { size, sha256: createHash('sha256').update(small.data).digest('hex'), header: small.header };
+  }
+  return streamLarge(e, tar, report, tick);
+}
+
+/** A large file: header first (with the size at open), then the body straight into the writer's buffer. */
+async function streamLarge(e: ScanEntry, tar: HashedWriter, report: (p: Problem) => void, tick: (where: string) => void): Promise<Stored | undefined> {
+  const opened = await openSource(e.abs);
+  if ('skip' in opened) return void report(opened.skip);
+  const { fh, before, header } = opened;
   let reported = false;
-  const problem: typeof report = (...args) => {
-    if (!reported) report(...args);
+  const once = (p: Problem) => {
+    if (!reported) report(p);
     reported = true;
   };
-  let fh: FileHandle;
   try {
-    fh = await open(e.abs, READ_FLAGS);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') problem(e.abs, 'vanished', 'deleted before it could be read');
-    else if (code === 'ELOOP') problem(e.abs, 'changed', 'replaced by a symlink during the backup; skipped');
-    else problem(e.abs, 'unreadable', `cannot open: ${code ?? (err as Error).message}`);
-    return undefined;
-  }
-  try {
-    const before = await fh.stat();
-    if (!before.isFile()) {
-      problem(e.abs, 'changed', 'is no longer a regular file; skipped');
-      return undefined;
-    }
-    // The fresh fstat, not the scan, describes what we store.
-    const header = {
-      mode: before.mode & 0o7777, uid: before.uid, gid: before.gid,
-      mtime: Math.max(0, Math.floor(before.mtimeMs / 1000)),
-    };
+    const size = before.size;
     const hash = createHash('sha256');
-    let size: number;
-    if (before.size <= SMALL_FILE) {
-      // Read it whole (one byte more than expected, to notice growth), then write the header
-      // with the size actually read: the member is always self-consistent.
-      const buf = Buffer.allocUnsafe(before.size + 1);
-      let n = 0;
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
-        if (bytesRead === 0) break;
-        n += bytesRead;
-        if (n === buf.length) break;
+    await tar.write(encodeHeader({ path: e.path, type: 'File', ...header, size }));
+    let off = 0;
+    while (off < size) {
+      if (tar.room < 65536) await tar.flush();
+      const want = Math.min(tar.room, size - off);
+      let got: number;
+      try {
+        got = (await fh.read(tar.buffer, tar.pos, want, off)).bytesRead;
+      } catch (err) {
+        // The header is already out: keep the archive well-formed, zero-fill, and say so.
+        once({ kind: 'unreadable', message: `read error at byte ${off} (${(err as NodeJS.ErrnoException).code}); the rest of the file is stored as zeros` });
+        got = 0;
       }
-      size = Math.min(n, before.size);
-      if (n > before.size) problem(e.abs, 'changed', 'grew while being read; stored its first ' + before.size + ' bytes');
-      const data = buf.subarray(0, size);
-      hash.update(data);
-      await tar.write(encodeHeader({ path: e.path, type: 'File', ...header, size }));
-      await tar.write(data);
-      await tar.writeZeros(padding(size));
-    } else {
-      size = before.size;
-      await tar.write(encodeHeader({ path: e.path, type: 'File', ...header, size }));
-      let off = 0;
-      while (off < size) {
-        if (tar.room < 65536) await tar.flush();
-        const want = Math.min(tar.room, size - off);
-        let got = 0;
-        try {
-          got = (await fh.read(tar.buffer, tar.pos, want, off)).bytesRead;
-        } catch (err) {
-          // The header is already out: keep the archive well-formed, zero-fill, and say so.
-          problem(e.abs, 'unreadable', `read error at byte ${off} (${(err as NodeJS.ErrnoException).code}); the rest of the file is stored as zeros`);
-          await fillZeros(tar, hash, size - off);
-          off = size;
-          break;
-        }
-        if (got === 0) {
-          problem(e.abs, 'changed', `shrank while being read (${off} of ${size} bytes); padded with zeros`);
-          await fillZeros(tar, hash, size - off);
-          off = size;
-          break;
-        }
-        hash.update(tar.buffer.subarray(tar.pos, tar.pos + got));
-        tar.commit(got);
-        off += got;
-        tick(e.abs);
+      if (got === 0) {
+        once({ kind: 'changed', message: `shrank while being read (${off} of ${size} bytes); padded with zeros` });
+        await fillZeros(tar, hash, size - off);
+        break;
       }
-      await tar.writeZeros(padding(size));
-      const extra = (await fh.read(Buffer.alloc(1), 0, 1, size)).bytesRead;
-      if (extra > 0) problem(e.abs, 'changed', `grew while being read; stored its first ${size} bytes`);
+      hash.update(tar.buffer.subarray(tar.pos, tar.pos + got));
+      tar.commit(got);
+      off += got;
+      tick(e.abs);
     }
-    const after = await fh.stat();
-    if (after.mtimeMs !== before.mtimeMs || after.ctimeMs !== before.ctimeMs || after.size !== before.size) {
-      problem(e.abs, 'changed', 'changed while being read; the stored copy may be inconsistent (back it up again)');
-    }
+    await tar.writeZeros(padding(size));
+    const extra = (await fh.read(Buffer.alloc(1), 0, 1, size)).bytesRead;
+    if (extra > 0) once({ kind: 'changed', message: `grew while being read; stored its first ${size} bytes` });
+    const changed = await changedWhileRead(fh, before);
+    if (changed) once(changed);
     return { size, sha256: hash.digest('hex'), header };
   } finally {
     await fh.close();
   }
 }
 
-async function fillZeros(tar: HashedWriter, hash: ReturnType<typeof createHash>, n: number) {
+async function fillZeros(tar: HashedWriter, hash: Hash, n: number) {
   const zeros = Buffer.alloc(Math.min(n, 1 << 16));
   while (n > 0) {
     const k = Math.min(n, zeros.length);
     hash.update(zeros.subarray(0, k));
     await tar.write(zeros.subarray(0, k));
     n -= k;
+  }
+}
+
+/**
+ * Starts reading upcoming small files before the archive loop reaches them, within a bounded
+ * window of files and bytes, so that memory stays bounded and order stays the archive order.
+ */
+class ReadAhead {
+  private pending = new Map<number, Promise<SmallRead>>();
+  private next = 0; // next entry index to consider starting
+  private bytes = 0;
+
+  constructor(private readonly entries: ScanEntry[]) {}
+
+  /** The read for entry i if it is small (started now if not yet), undefined for large files. */
+  async take(i: number): Promise<SmallRead | undefined> {
+    this.fill(i);
+    const p = this.pending.get(i);
+    if (!p) return undefined;
+    this.pending.delete(i);
+    this.bytes -= this.entries[i]!.size;
+    const r = await p;
+    return 'tooBig' in r ? undefined : r;
+  }
+
+  /** Entry i turned out to be a hard link: its data is not needed. */
+  discard(i: number): void {
+    const p = this.pending.get(i);
+    if (p) {
+      this.pending.delete(i);
+      this.bytes -= this.entries[i]!.size;
+    }
+  }
+
+  private fill(current: number): void {
+    if (this.next < current) this.next = current;
+    while (this.next < this.entries.length && this.pending.size < AHEAD_FILES) {
+      const e = this.entries[this.next]!;
+      if (e.kind === 'file' && e.size <= SMALL_FILE) {
+        if (this.bytes + e.size > AHEAD_BYTES && this.pending.size > 0) break;
+        const p = readSmall(e.abs);
+        p.catch(() => {});
+        this.pending.set(this.next, p);
+        this.bytes += e.size;
+      } else if (this.next > current) {
+        break; // a large file or a hard link ahead: read it when we get there
+      }
+      this.next++;
+    }
   }
 }

@@ -4,7 +4,8 @@ import ora, { type Ora } from 'ora';
 import { bytes } from './render.js';
 
 export interface Progress {
-  update(text: string): void;
+  /** Takes a function so that the text is only built when it will be shown (hot paths). */
+  update(text: () => string): void;
   succeed(text: string): void;
   stop(): void;
 }
@@ -20,7 +21,7 @@ export function startProgress(enabled: boolean, text: string): Progress {
       const now = Date.now();
       if (now - last < 100) return; // redraw at most 10 times a second
       last = now;
-      spinner.text = t;
+      spinner.text = t();
     },
     succeed(t) {
       spinner.succeed(t);

@@ -18,7 +18,8 @@ export function parsePax(body: Buffer): PaxFields {
     if (body[pos] === 0) break; // NUL padding after the last record
     const space = body.indexOf(0x20, pos);
     if (space < 0 || space - pos > 20) throw new Error(`malformed pax record at byte ${pos}`);
-    const len = Number(body.toString('latin1', pos, space));
+    const digits = body.toString('latin1', pos, space);
+    const len = /^\d+$/.test(digits) ? Number(digits) : NaN;
     if (!Number.isInteger(len) || len <= space - pos + 1 || pos + len > body.length || body[pos + len - 1] !== 0x0a) {
       throw new Error(`malformed pax record at byte ${pos}`);
     }
@@ -33,7 +34,10 @@ export function parsePax(body: Buffer): PaxFields {
       case 'size': out.size = toInt(value, key); break;
       case 'uid': out.uid = toInt(value, key); break;
       case 'gid': out.gid = toInt(value, key); break;
-      case 'mtime': out.mtime = Math.floor(Number(value)); break;
+      case 'mtime':
+        if (!/^-?\d+(\.\d+)?$/.test(value)) throw new Error(`pax mtime is not a number: ${value}`);
+        out.mtime = Math.floor(Number(value));
+        break;
       default: break; // atime, ctime, SCHILY.*, ...: not part of what we check
     }
     pos += len;

@@ -81,10 +81,15 @@ export class TarReader {
         // header or pax body: gather whole blocks
         const need = this.state === 'header' ? 512 : this.paxLen;
         const take = Math.min(need - this.carryLen, chunk.length - pos);
-        this.carry.push(chunk.subarray(pos, pos + take));
+        const piece = chunk.subarray(pos, pos + take);
         this.carryLen += take;
         pos += take;
-        if (this.carryLen < need) break;
+        if (this.carryLen < need) {
+          // Kept across chunks: copy, since the caller may reuse its buffer for the next read.
+          this.carry.push(Buffer.from(piece));
+          break;
+        }
+        this.carry.push(piece);
         const block = this.carry.length === 1 ? this.carry[0]! : Buffer.concat(this.carry);
         this.carry = [];
         this.carryLen = 0;

@@ -110,6 +110,13 @@ describe('parseSumFile', () => {
     expect(parseSumFile(out)).toEqual(names.map((name, i) => ({ sha256: sha256(`gnu ${i}`), name })));
   });
 
+  it("reads GNU sha256sum's \\r escape as a carriage return", () => {
+    const gnuDir = mkdtempSync(join(dir, 'gnu-cr-'));
+    writeFileSync(join(gnuDir, 'car\rriage'), 'cr');
+    const out = execFileSync('sha256sum', ['--', 'car\rriage'], { cwd: gnuDir }).toString('utf8');
+    expect(parseSumFile(out)).toEqual([{ sha256: sha256('cr'), name: 'car\rriage' }]);
+  });
+
   it('an empty file is an empty list', () => {
     expect(parseSumFile('')).toEqual([]);
   });

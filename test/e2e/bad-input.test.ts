@@ -43,7 +43,8 @@ beforeEach(async () => {
   src = join(sb.dir, 'home', 'docs');
   await makeTree(src, { 'a.txt': 'hello\n', sub: { dir: { 'b.txt': 'world\n' } } });
   // A valid config, so that only the input each test breaks is wrong.
-  configPath = sb.env.AIRGAP_CONFIG!;
+  configPath = join(sb.dir, 'config.json');
+  sb.env.AIRGAP_CONFIG = configPath;
   await writeFile(configPath, JSON.stringify({ version: 1, sources: [src] }));
 });
 afterEach(() => sb.cleanup());
@@ -135,12 +136,17 @@ describe('bad config', () => {
     expect(line(r, 'error: ')).toMatch(/colour/);
   });
 
-  it('AIRGAP_CONFIG naming a file that does not exist → 2, naming the file', async () => {
+  it('AIRGAP_CONFIG naming a file that does not exist, no --source → 2, naming the file', async () => {
     const missing = join(sb.dir, 'typo', 'config.json');
-    const env = { ...sb.env, AIRGAP_CONFIG: missing };
-    // With and without --source: an explicitly named config must never be silently ignored.
-    expectFailure(await runCli(['backup', '--drive', 'A'], env), 2, missing);
-    expectFailure(await runCli(['backup', '--drive', 'A', '--source', src], env), 2, missing);
+    const r = await runCli(['backup', '--drive', 'A'], { ...sb.env, AIRGAP_CONFIG: missing });
+    expectFailure(r, 2, missing);
+  });
+
+  it('AIRGAP_CONFIG naming a file that does not exist, with --source → 2, not silently ignored', async () => {
+    // A typo in AIRGAP_CONFIG must not silently drop the config's excludes (as for --config).
+    const missing = join(sb.dir, 'typo', 'config.json');
+    const r = await runCli(['backup', '--drive', 'A', '--source', src], { ...sb.env, AIRGAP_CONFIG: missing });
+    expectFailure(r, 2, missing);
     expect((await airgapEntries(sb.drive('A'))).filter(isSnapshotName)).toEqual([]);
   });
 

@@ -43,7 +43,7 @@ export async function makeSandbox(): Promise<Sandbox> {
   await mkdir(join(dir, 'drives'));
   const env = {
     AIRGAP_STATE_DIR: join(dir, 'state'),
-    AIRGAP_CONFIG: join(dir, 'config.json'),
+    XDG_CONFIG_HOME: join(dir, 'config'), // the default config path, absent until `init`
     AIRGAP_DRIVES_ROOT: join(dir, 'drives'),
   };
   return {

@@ -48,8 +48,8 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
       roots, excludes, clock: ctx.clock, toolVersion: ctx.version,
       dryRun: flags.dryRun, strict: flags.strict, signal: abort.signal,
       stallMs: ctx.stallMs,
-      onScanned: (s) => progress.update(`Found ${s.files} files (${bytes(s.bytes)}); writing to drive ${label}…`),
-      onProgress: (p) => progress.update(backupProgressText(p, (Date.now() - started) / 1000)),
+      onScanned: (s) => progress.update(() => `Found ${s.files} files (${bytes(s.bytes)}); writing to drive ${label}…`),
+      onProgress: (p) => progress.update(() => backupProgressText(p, (Date.now() - started) / 1000)),
     });
     progress.stop();
     const seconds = (Date.now() - started) / 1000;

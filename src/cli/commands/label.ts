@@ -16,7 +16,8 @@ export interface LabelFlags {
 export async function labelCommand(ctx: Context, pathArg: string, flags: LabelFlags): Promise<number> {
   const path = resolve(pathArg);
   const registry = await openRegistry(ctx);
-  const config = await loadConfig(ctx.configPath, ctx.configExplicit);
+  // Only used for the same-disk-as-a-source check: labelling may come before `init`.
+  const config = await loadConfig(ctx.configPath, false);
   const input = {
     path, name: flags.name, force: flags.force ?? false, registry, drivesRoot: ctx.drivesRoot,
     sources: config?.sources ?? [], now: ctx.clock(), newId: randomUUID, host: hostname(), toolVersion: ctx.version,

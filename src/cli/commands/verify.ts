@@ -31,7 +31,7 @@ export async function verifyCommand(ctx: Context, spec: string, flags: VerifyFla
     onBytes: (n) => {
       read += n;
       const s = (Date.now() - started) / 1000;
-      progress.update(`Verifying ${current}${flags.deep ? ' deep' : ''} · ${bytes(read)} read · ${bytes(s > 0 ? read / s : 0)}/s`);
+      progress.update(() => `Verifying ${current}${flags.deep ? ' deep' : ''} · ${bytes(read)} read · ${bytes(s > 0 ? read / s : 0)}/s`);
     },
   }).finally(() => progress.stop());
   const seconds = (Date.now() - started) / 1000;
