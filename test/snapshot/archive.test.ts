@@ -1,0 +1,144 @@
+// writeArchive on real files: what it stores, and what it reports when sources misbehave.
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, symlinkSync, unlinkSync } from 'node:fs';
+import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SourceProblem } from '../../src/core/format.js';
+import { parseManifestLine } from '../../src/core/manifest.js';
+import { writeArchive } from '../../src/snapshot/archive.js';
+import { HashedWriter } from '../../src/snapshot/hashed-writer.js';
+import { scanSources } from '../../src/snapshot/scan.js';
+import { Watchdog } from '../../src/snapshot/watchdog.js';
+import { makeTree } from '../helpers/tree.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'airgap-archive-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+async function archive(src: string, tick?: (where: string) => void) {
+  const scan = await scanSources([{ path: src, root: 'src' }], { excludes: [] });
+  return archiveScan(scan, tick);
+}
+
+async function archiveScan(scan: Awaited<ReturnType<typeof scanSources>>, tick?: (where: string) => void) {
+  const out = join(dir, 'out');
+  await rm(out, { recursive: true, force: true });
+  await import('node:fs/promises').then((f) => f.mkdir(out));
+  const tar = await HashedWriter.create(join(out, 'x.tar'), 64 << 10);
+  const manifest = await HashedWriter.create(join(out, 'MANIFEST.tsv'));
+  const fileSums = await HashedWriter.create(join(out, 'FILES.sha256'));
+  const problems: SourceProblem[] = [...scan.problems];
+  const counts = await writeArchive(scan.entries, { tar, manifest, fileSums }, problems, { tick });
+  const done = await tar.finish();
+  await manifest.finish();
+  await fileSums.finish();
+  const lines = (await readFile(join(out, 'MANIFEST.tsv'), 'utf8')).split('\n').filter((l) => l && !l.startsWith('#'));
+  return { counts, problems, done, tarPath: join(out, 'x.tar'), entries: lines.map(parseManifestLine) };
+}
+
+describe('writeArchive', () => {
+  it('the tarball hash is the hash of the file on disk, and GNU tar lists what the manifest lists', async () => {
+    const src = join(dir, 'src');
+    await makeTree(src, { 'a.txt': 'a', big: Buffer.alloc(3 << 20, 7), sub: { dir: { 'b.txt': 'b' } } });
+    const r = await archive(src);
+    const { createHash } = await import('node:crypto');
+    expect(r.done.sha256).toBe(createHash('sha256').update(await readFile(r.tarPath)).digest('hex'));
+    const listed = execFileSync('tar', ['-tf', r.tarPath], { encoding: 'utf8' }).split('\n').filter(Boolean).map((p) => p.replace(/\/$/, ''));
+    expect(listed).toEqual(r.entries.map((e) => e.path));
+    expect(r.counts).toMatchObject({ files: 3, dirs: 2, contentBytes: 2 + (3 << 20) });
+  });
+
+  it('reports a file deleted between scan and read as vanished, and leaves it out', async () => {
+    const src = join(dir, 'src');
+    await makeTree(src, { 'keep.txt': 'k', 'gone.txt': 'g' });
+    const scan = await scanSources([{ path: src, root: 'src' }], { excludes: [] });
+    await unlink(join(src, 'gone.txt'));
+    const r = await archiveScan(scan);
+    expect(r.problems).toEqual([expect.objectContaining({ path: join(src, 'gone.txt'), kind: 'vanished' })]);
+    expect(r.entries.map((e) => e.path)).toEqual(['src', 'src/keep.txt']);
+  });
+
+  it('never opens a FIFO that replaced a file after the scan (no hang), nor follows a swapped-in symlink', async () => {
+    const src = join(dir, 'src');
+    await makeTree(src, { 'fifo': 'was a file', 'link': 'was a file', 'ok': 'ok' });
+    await writeFile(join(dir, 'secret'), 'outside');
+    const scan = await scanSources([{ path: src, root: 'src' }], { excludes: [] });
+    unlinkSync(join(src, 'fifo'));
+    execFileSync('mkfifo', [join(src, 'fifo')]);
+    unlinkSync(join(src, 'link'));
+    symlinkSync(join(dir, 'secret'), join(src, 'link'));
+    const r = await archiveScan(scan);
+    expect(r.problems.map((p) => [p.path.slice(src.length + 1), p.kind])).toEqual([['fifo', 'changed'], ['link', 'changed']]);
+    expect(r.entries.map((e) => e.path)).toEqual(['src', 'src/ok']);
+  });
+
+  it('reports a large file that grows while it is read, and stores exactly its size at open', async () => {
+    const src = join(dir, 'src');
+    await makeTree(src, { big: Buffer.alloc(4 << 20, 1) });
+    let grown = false;
+    let ticks = 0;
+    // The first tick for a path comes before it is opened; the second after its first chunk.
+    const r = await archive(src, (where) => {
+      if (!grown && where.endsWith('big') && ++ticks === 2) {
+        grown = true;
+        appendFileSync(join(src, 'big'), Buffer.alloc(1000, 2));
+      }
+    });
+    expect(grown).toBe(true);
+    expect(r.problems).toEqual([expect.objectContaining({ kind: 'changed', message: expect.stringMatching(/grew/) })]);
+    expect(r.entries[1]).toMatchObject({ path: 'src/big', size: 4 << 20 });
+  });
+
+  it('pads a large file that shrinks while read with zeros, keeping the archive well-formed', async () => {
+    const src = join(dir, 'src');
+    await makeTree(src, { big: Buffer.alloc(4 << 20, 1), after: 'still here' });
+    let cut = false;
+    let ticks = 0;
+    const r = await archive(src, (where) => {
+      if (!cut && where.endsWith('big') && ++ticks === 2) {
+        cut = true;
+        execFileSync('truncate', ['-s', '1000', join(src, 'big')]);
+      }
+    });
+    expect(r.problems).toEqual([expect.objectContaining({ kind: 'changed', message: expect.stringMatching(/shrank/) })]);
+    const x = join(dir, 'x');
+    await import('node:fs/promises').then((f) => f.mkdir(x));
+    execFileSync('tar', ['-xf', r.tarPath, '-C', x]);
+    expect(await readFile(join(x, 'src', 'after'), 'utf8')).toBe('still here');
+    expect((await readFile(join(x, 'src', 'big'))).length).toBe(4 << 20);
+  });
+
+  it('stores a second path of the same inode as a hard link with the same hash', async () => {
+    const src = join(dir, 'src');
+    await makeTree(src, { a: 'same', b: { hardlink: 'a' } });
+    const r = await archive(src);
+    expect(r.entries[1]).toMatchObject({ type: 'file', path: 'src/a' });
+    expect(r.entries[2]).toMatchObject({ type: 'hardlink', path: 'src/b', link: 'src/a', sha256: r.entries[1]!.sha256, size: 4 });
+  });
+});
+
+describe('Watchdog', () => {
+  it('turns a stall into a "stalled" refusal (exit 4), naming where it was', async () => {
+    const w = new Watchdog(100);
+    w.tick('/src/slow-file');
+    const err = await w.guard(new Promise(() => {})).catch((e) => e);
+    expect(err).toMatchObject({ code: 'stalled', exitCode: 4 });
+    expect(err.message).toContain('/src/slow-file');
+  });
+
+  it('does not fire while work makes progress', async () => {
+    const w = new Watchdog(200);
+    const work = (async () => {
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        w.tick(`step ${i}`);
+      }
+      return 'done';
+    })();
+    expect(await w.guard(work)).toBe('done');
+  });
+});
