@@ -125,7 +125,7 @@ describe('Watchdog', () => {
   it('turns a stall into a "stalled" refusal (exit 4), naming where it was', async () => {
     const w = new Watchdog(100);
     w.tick('/src/slow-file');
-    const err = await w.guard(new Promise(() => {})).catch((e) => e);
+    const err = (await w.guard(new Promise(() => {})).catch((e: unknown) => e)) as Error & { code: string };
     expect(err).toMatchObject({ code: 'stalled', exitCode: 4 });
     expect(err.message).toContain('/src/slow-file');
   });
