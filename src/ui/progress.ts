@@ -1,6 +1,6 @@
 // Live progress on stderr (ora), only on a terminal; silent otherwise. Stopped before any
 // prompt and before the final summary is printed.
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import { bytes } from './render.js';
 
 export interface Progress {
@@ -12,8 +12,10 @@ export interface Progress {
 
 const silent: Progress = { update() {}, succeed() {}, stop() {} };
 
-export function startProgress(enabled: boolean, text: string): Progress {
+/** ora is loaded only when a spinner will be shown (it costs ~60 ms of start-up). */
+export async function startProgress(enabled: boolean, text: string): Promise<Progress> {
   if (!enabled) return silent;
+  const { default: ora } = await import('ora');
   const spinner: Ora = ora({ text, stream: process.stderr, discardStdin: false }).start();
   let last = 0;
   return {

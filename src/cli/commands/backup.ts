@@ -38,7 +38,7 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
-  const progress = startProgress(ctx.progress, `Scanning sources for drive ${label}…`);
+  const progress = await startProgress(ctx.progress, `Scanning sources for drive ${label}…`);
   try {
     if (lock) await removeLeftovers(ctx, drive.airgapDir);
     const started = Date.now();

@@ -20,7 +20,7 @@ export async function verifyCommand(ctx: Context, spec: string, flags: VerifyFla
       throw usageError('unknown-snapshot', `drive ${drive.identity.name} has no snapshot ${flags.snapshot}`, `see \`airgap list ${spec}\``);
     }
   }
-  const progress = startProgress(ctx.progress, `Verifying drive ${drive.identity.name}…`);
+  const progress = await startProgress(ctx.progress, `Verifying drive ${drive.identity.name}…`);
   const started = Date.now();
   let read = 0;
   let current = '';
