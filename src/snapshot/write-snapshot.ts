@@ -2,7 +2,6 @@
 // temporary folder → tarball + manifests (hashed as written) → fsync → snapshot.json →
 // SHA256SUMS last → fsync → rename into place → fsync the parent. The caller holds the lock.
 import { hostname } from 'node:os';
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, statfs, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AirgapError, EXIT, refusal } from '../core/errors.js';
@@ -19,6 +18,7 @@ import { fsyncDir } from '../io/durable.js';
 import { HashedWriter } from './hashed-writer.js';
 import { scanSources, type ScanResult, type SourceRoot } from './scan.js';
 import { Watchdog } from './watchdog.js';
+import { sha256Hex } from '../io/sha256.js';
 
 export interface WriteSnapshotInput {
   airgapDir: string;
@@ -89,7 +89,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
   const id = await freeSnapshotId(airgapDir, started);
   const previousSnap = [...contents.snapshots].reverse().find((s) => s.complete);
   const previous = previousSnap
-    ? { id: previousSnap.id, sha256sums: sha256(await readFile(join(previousSnap.dir, SUMS_FILE))) }
+    ? { id: previousSnap.id, sha256sums: sha256Hex(await readFile(join(previousSnap.dir, SUMS_FILE))) }
     : null;
 
   if (input.dryRun) {
@@ -127,7 +127,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
         { sha256: tarDone.sha256, name: tarballName(id) },
         { sha256: manifestDone.sha256, name: MANIFEST_FILE },
         { sha256: sumsDone.sha256, name: FILE_SUMS_FILE },
-        { sha256: sha256(Buffer.from(metaText)), name: SNAPSHOT_JSON },
+        { sha256: sha256Hex(Buffer.from(metaText)), name: SNAPSHOT_JSON },
       ].map(formatSumLine).join('');
       await writeSynced(join(partial, SUMS_FILE), sums);
       await fsyncDir(partial);
@@ -204,7 +204,6 @@ async function writeSynced(path: string, text: string): Promise<void> {
   }
 }
 
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 function asDriveError(e: unknown, driveName: string): unknown {
   if (e instanceof AirgapError) return e;

@@ -1,13 +1,13 @@
 // Verifies every snapshot on a drive (or one) and the hash chain that links them: each
 // snapshot.json records the SHA-256 of the previous snapshot's SHA256SUMS, so a rewritten or
 // swapped older snapshot shows up even when its own checksums were rewritten to match.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SUMS_FILE } from '../core/format.js';
 import { readDriveContents } from '../snapshot/drive-contents.js';
 import { damaged, type DriveReport, type Finding } from '../core/findings.js';
 import { verifySnapshot, type VerifiedSnapshot, type VerifyOptions } from './verify-snapshot.js';
+import { sha256Hex } from '../io/sha256.js';
 
 export interface VerifyDriveInput extends VerifyOptions {
   airgapDir: string;
@@ -30,7 +30,7 @@ export async function verifyDrive(input: VerifyDriveInput): Promise<DriveReport 
   for (const s of contents.snapshots) {
     if (!sumsOf.has(s.id) && s.complete) {
       const raw = await readFile(join(s.dir, SUMS_FILE)).catch(() => undefined);
-      sumsOf.set(s.id, raw ? createHash('sha256').update(raw).digest('hex') : undefined);
+      sumsOf.set(s.id, raw ? sha256Hex(raw) : undefined);
     }
   }
   for (const r of reports) {

@@ -12,6 +12,7 @@ import type { SnapshotFolder } from '../snapshot/drive-contents.js';
 import { DeepCheck } from './deep-check.js';
 import { damaged, type Finding, type SnapshotReport } from '../core/findings.js';
 import { readChunks } from './read-chunks.js';
+import { sha256Hex } from '../io/sha256.js';
 
 export interface VerifyOptions {
   deep: boolean;
@@ -39,7 +40,7 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
   let sums: SumLine[];
   try {
     const raw = await readFile(join(folder.dir, SUMS_FILE));
-    report.sumsSha256 = sha256(raw);
+    report.sumsSha256 = sha256Hex(raw);
     sums = parseSumFile(raw.toString('utf8'));
   } catch (e) {
     damage('sums-invalid', `${SUMS_FILE} is unreadable or malformed: ${(e as Error).message}`, { file: SUMS_FILE });
@@ -67,7 +68,7 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
     }
     try {
       const data = await readFile(join(folder.dir, name));
-      const actual = sha256(data);
+      const actual = sha256Hex(data);
       if (actual !== expected) damage('checksum-mismatch', `${name} does not match its SHA-256 (damaged or edited)`, { file: name, expected, actual });
       if (name === SNAPSHOT_JSON) report.meta = parseMeta(data, folder.id, findings);
     } catch (e) {
@@ -154,4 +155,3 @@ function parseMeta(data: Buffer, folderId: string, findings: Finding[]): Snapsho
   return r.data;
 }
 
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
