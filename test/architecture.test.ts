@@ -11,7 +11,7 @@ const files = (dir: string): string[] =>
 const ALLOWED: Record<string, string[]> = {
   core: [],
   io: ['core'],
-  drives: ['core', 'io'],
+  drives: ['core', 'io', 'snapshot'],
   snapshot: ['core', 'io'],
   verify: ['core', 'io', 'snapshot'],
   ui: ['core'],

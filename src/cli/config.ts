@@ -11,10 +11,15 @@ export const configSchema = z.strictObject({
   version: z.literal(1),
   sources: z.array(z.string().min(1)).min(1, 'list at least one folder'),
   excludes: z.array(z.string()).default([]),
-  drives: z.array(z.strictObject({
-    name: z.string().regex(DRIVE_NAME_RE, 'letters, digits, ".", "_" or "-"'),
-    role: z.enum(['home', 'offsite']).default('home'),
-  })).default([]),
+  drives: z.strictObject({
+    /** The drives of the rotation, in order. */
+    rotation: z.array(z.strictObject({
+      name: z.string().regex(DRIVE_NAME_RE, 'letters, digits, ".", "_" or "-"'),
+      role: z.enum(['home', 'offsite']).default('home'),
+    })).default([]),
+    /** Extra folders whose sub-folders may be drive mountpoints (beyond /media, /mnt, /Volumes). */
+    mountRoots: z.array(z.string().min(1)).default([]),
+  }).default({ rotation: [], mountRoots: [] }),
   cadence: z.enum(['daily', 'weekly']).default('weekly'),
 });
 export type Config = z.infer<typeof configSchema>;

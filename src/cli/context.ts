@@ -25,6 +25,10 @@ export interface Context {
   version: string;
   /** No-progress watchdog for backups. */
   stallMs: number;
+  /** Extra mount roots to scan for drives ($AIRGAP_MOUNT_ROOTS, colon-separated). */
+  mountRoots: string[];
+  user?: string;
+  platform: NodeJS.Platform;
 }
 
 export interface GlobalFlags {
@@ -50,6 +54,9 @@ export function makeContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process
     clock: () => new Date(),
     version: toolVersion(),
     stallMs: Number(env.AIRGAP_STALL_TIMEOUT_MS) > 0 ? Number(env.AIRGAP_STALL_TIMEOUT_MS) : 120_000,
+    mountRoots: (env.AIRGAP_MOUNT_ROOTS ?? '').split(':').filter(Boolean).map((p) => resolve(p)),
+    user: env.USER ?? env.LOGNAME,
+    platform: process.platform,
   };
 }
 

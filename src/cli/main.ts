@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { EXIT } from '../core/errors.js';
 import { backupCommand } from './commands/backup.js';
 import { demoCommand } from './commands/demo.js';
+import { drivesCommand } from './commands/drives.js';
 import { initCommand } from './commands/init.js';
 import { labelCommand } from './commands/label.js';
 import { listCommand } from './commands/list.js';
@@ -50,6 +51,7 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .option('--exclude <glob>', 'skip matching paths (repeatable; added to the config)', collect)
     .option('--dry-run', 'show what would be written, write nothing')
     .option('--strict', 'refuse if any path cannot be stored as it is (unreadable, changed, special)')
+    .option('--accept-fingerprint', "write even though the drive's hardware differs from when it was first seen (you replaced or cloned it on purpose)")
     .action(async (flags, cmd: Command) => { code = await backupCommand(context(cmd), flags); });
 
   program.command('verify <drive>')
@@ -61,6 +63,12 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
   program.command('list [drive]')
     .description('snapshots on a drive (or on every connected drive)')
     .action(async (drive: string | undefined, _flags, cmd: Command) => { code = await listCommand(context(cmd), drive); });
+
+  program.command('drives')
+    .description('connected airgap drives, and removable disks that could become one')
+    .option('--all', 'also list the disks that are never offered, and why (system disk, virtual, ...)')
+    .option('--include-loop', 'offer loop devices (mounted disk images) too')
+    .action(async (flags, cmd: Command) => { code = await drivesCommand(context(cmd), flags); });
 
   program.command('init')
     .description('write the config: what to back up, the drives, the cadence')

@@ -1,20 +1,52 @@
 // Small pieces several commands share: registry access, drive lookup, confirmation.
-import { usageError } from '../core/errors.js';
+import { describeFingerprint, type FingerprintCheck } from '../core/drive-model.js';
+import { refusal, usageError } from '../core/errors.js';
 import { DriveRegistry } from '../drives/registry.js';
 import { resolveDrive, type ResolvedDrive } from '../drives/resolve.js';
 import type { Context } from './context.js';
+import { driveLookup } from './drive-lookup.js';
 
 export async function openRegistry(ctx: Context): Promise<DriveRegistry> {
   return DriveRegistry.load(ctx.stateDir);
 }
 
-/** Finds a drive and records that it was seen (best effort: a read-only home is no reason to fail). */
-export async function findDrive(ctx: Context, spec: string, registry?: DriveRegistry): Promise<ResolvedDrive> {
-  const reg = registry ?? (await openRegistry(ctx));
-  const drive = await resolveDrive(spec, reg, ctx.drivesRoot);
-  reg.seen(drive.identity, drive.root, ctx.clock());
+export interface FoundDrive extends ResolvedDrive {
+  fingerprintCheck: FingerprintCheck;
+}
+
+/**
+ * Finds a drive and records that it was seen (best effort: a read-only home is no reason to
+ * fail). A fingerprint that differs from the recorded one (a cloned drive, a copied identity
+ * file) is reported; commands that write refuse it unless the user accepts it.
+ */
+export async function findDrive(ctx: Context, spec: string, opts: { acceptFingerprint?: boolean } = {}): Promise<FoundDrive> {
+  const reg = await openRegistry(ctx);
+  const drive = await resolveDrive(spec, driveLookup(ctx, reg));
+  const check = reg.seen(drive.identity, drive.root, ctx.clock(), drive.fingerprint);
+  if (check.status === 'mismatch') {
+    if (opts.acceptFingerprint && drive.fingerprint) {
+      reg.acceptFingerprint(drive.identity.id, drive.fingerprint);
+      ctx.stderr.write(`note: accepted the new hardware fingerprint of drive ${drive.identity.name} (${describeFingerprint(drive.fingerprint)})\n`);
+    } else {
+      ctx.stderr.write(`warning: ${fingerprintMessage(drive, check)}\n`);
+    }
+  }
   await reg.save().catch((e: Error) => ctx.stderr.write(`warning: could not update ${reg.file}: ${e.message}\n`));
-  return drive;
+  return { ...drive, fingerprintCheck: opts.acceptFingerprint && check.status === 'mismatch' ? { status: 'match' } : check };
+}
+
+export function fingerprintMessage(drive: ResolvedDrive, check: FingerprintCheck): string {
+  if (check.status !== 'mismatch') return '';
+  const diffs = check.fields.map((f) => `${f.field} was ${f.recorded}, now ${f.seen}`).join('; ');
+  return `drive ${drive.identity.name} at ${drive.root} is not the disk first seen with that name (${diffs}): a cloned drive or a copied identity file?`;
+}
+
+/** Writing commands call this: a drive whose hardware changed is not written to unconfirmed. */
+export function refuseFingerprintMismatch(drive: FoundDrive): void {
+  if (drive.fingerprintCheck.status === 'mismatch') {
+    throw refusal('fingerprint-mismatch', fingerprintMessage(drive, drive.fingerprintCheck),
+      'if you replaced or cloned the drive on purpose, run again with --accept-fingerprint; otherwise relabel one of the two drives');
+  }
 }
 
 export async function confirm(ctx: Context, message: string, yes: boolean | undefined): Promise<boolean> {

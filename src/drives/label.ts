@@ -2,6 +2,7 @@
 // the airgap/ folder's identity file and README; never formats, never touches other files.
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
+import type { Fingerprint } from '../core/drive-model.js';
 import { refusal, usageError } from '../core/errors.js';
 import { driveReadme } from '../core/drive-readme.js';
 import { DRIVE_DIR, DRIVE_NAME_RE, DRIVE_README, FORMAT_VERSION, IDENTITY_FILE, type DriveIdentity } from '../core/format.js';
@@ -89,7 +90,7 @@ export async function planLabel(input: LabelInput): Promise<LabelPlan> {
   return { identity, airgapDir: join(path, DRIVE_DIR), relabel: existing !== undefined, previousName };
 }
 
-export async function applyLabel(plan: LabelPlan, input: Pick<LabelInput, 'registry' | 'path' | 'now'>): Promise<void> {
+export async function applyLabel(plan: LabelPlan, input: Pick<LabelInput, 'registry' | 'path' | 'now'> & { fingerprint?: Fingerprint }): Promise<void> {
   try {
     await mkdir(plan.airgapDir, { recursive: true });
     await writeFileAtomic(join(plan.airgapDir, IDENTITY_FILE), JSON.stringify(plan.identity, null, 2) + '\n');
@@ -97,7 +98,9 @@ export async function applyLabel(plan: LabelPlan, input: Pick<LabelInput, 'regis
   } catch (e) {
     throw driveWriteError(e as NodeJS.ErrnoException, plan.identity.name) ?? e;
   }
-  input.registry.seen(plan.identity, input.path, input.now);
+  // The hardware fingerprint is recorded now, so that a clone shows up later.
+  if (input.fingerprint) input.registry.acceptFingerprint(plan.identity.id, input.fingerprint);
+  input.registry.seen(plan.identity, input.path, input.now, input.fingerprint);
   await input.registry.save();
 }
 

@@ -4,8 +4,18 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { checkFingerprint, type Fingerprint, type FingerprintCheck } from '../core/drive-model.js';
 import { usageError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/durable.js';
+
+const fingerprintSchema = z.object({
+  serial: z.string().optional(),
+  model: z.string().optional(),
+  fsType: z.string().optional(),
+  fsUuid: z.string().optional(),
+  label: z.string().optional(),
+  partUuid: z.string().optional(),
+});
 
 const entrySchema = z.object({
   id: z.string(),
@@ -13,6 +23,8 @@ const entrySchema = z.object({
   lastPath: z.string(),
   labelledAt: z.string(),
   lastSeenAt: z.string(),
+  /** Hardware fingerprint recorded the first time the drive was seen with one. */
+  fingerprint: fingerprintSchema.optional(),
 });
 const registrySchema = z.object({ version: z.literal(1), drives: z.array(entrySchema) });
 
@@ -52,11 +64,26 @@ export class DriveRegistry {
     return this.drives.find((d) => d.id === id);
   }
 
-  /** Records that a drive was seen at a path (the drive's own identity is the truth). */
-  seen(identity: { id: string; name: string; createdAt: string }, path: string, at: Date): void {
-    const existing = this.byId(identity.id);
-    if (existing) Object.assign(existing, { name: identity.name, lastPath: path, lastSeenAt: at.toISOString() });
-    else this.drives.push({ id: identity.id, name: identity.name, lastPath: path, labelledAt: identity.createdAt, lastSeenAt: at.toISOString() });
+  /**
+   * Records that a drive was seen at a path (the drive's own identity is the truth) and checks
+   * its hardware fingerprint against the recorded one. A mismatch is never recorded over the
+   * old one: only acceptFingerprint() does that, after the user confirmed.
+   */
+  seen(identity: { id: string; name: string; createdAt: string }, path: string, at: Date, fingerprint?: Fingerprint): FingerprintCheck {
+    let entry = this.byId(identity.id);
+    if (entry) Object.assign(entry, { name: identity.name, lastPath: path, lastSeenAt: at.toISOString() });
+    else {
+      entry = { id: identity.id, name: identity.name, lastPath: path, labelledAt: identity.createdAt, lastSeenAt: at.toISOString() };
+      this.drives.push(entry);
+    }
+    const check = checkFingerprint(entry.fingerprint, fingerprint);
+    if (check.status === 'new' && fingerprint) entry.fingerprint = { ...fingerprint };
+    return check;
+  }
+
+  acceptFingerprint(id: string, fingerprint: Fingerprint): void {
+    const entry = this.byId(id);
+    if (entry) entry.fingerprint = { ...fingerprint };
   }
 
   async save(): Promise<void> {

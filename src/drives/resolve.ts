@@ -1,51 +1,67 @@
 // Finds the drive a command names: a path (contains a slash, or is . or ..) or a drive name.
-// Names are looked up on the simulated drives under --drives-root and at each known drive's
-// last mountpoint; the identity file on the drive has the final word.
-import { readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+// Names are looked up among the detected drives and at each known drive's last mountpoint; the
+// identity file on the drive has the final word.
+import { resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import type { Fingerprint } from '../core/drive-model.js';
 import { refusal, usageError } from '../core/errors.js';
 import type { DriveIdentity } from '../core/format.js';
+import type { Detection } from './detect.js';
 import { locateDrive, readIdentity, type DriveLocation } from './identity.js';
 import type { DriveRegistry } from './registry.js';
 
 export interface ResolvedDrive extends DriveLocation {
   identity: DriveIdentity;
+  fingerprint?: Fingerprint;
 }
 
 export const looksLikePath = (spec: string) => /[\\/]/.test(spec) || spec === '.' || spec === '..';
 
-export async function resolveDrive(spec: string, registry: DriveRegistry, drivesRoot?: string): Promise<ResolvedDrive> {
+export interface DriveLookup {
+  registry: DriveRegistry;
+  /** Detects connected drives (lazily: a path lookup never needs it). */
+  detect: () => Promise<Detection>;
+  /** The fingerprint of the filesystem holding a path (undefined for simulated drives). */
+  fingerprintOf: (path: string) => Promise<Fingerprint | undefined>;
+}
+
+export async function resolveDrive(spec: string, lookup: DriveLookup): Promise<ResolvedDrive> {
   if (looksLikePath(spec)) {
     const path = resolve(spec);
     const st = await stat(path).catch(() => undefined);
     if (!st?.isDirectory()) throw usageError('no-such-path', `${path} does not exist or is not a folder`, 'is the drive plugged in and mounted? check the path');
     const loc = await locateDrive(path);
     if (!loc) throw refusal('not-airgap-drive', `${path} is not an airgap drive (no airgap/drive.json)`, `label it first: airgap label ${spec} --name <NAME>`);
-    return { ...loc, identity: await readIdentity(loc.airgapDir) };
+    return withFingerprint({ ...loc, identity: await readIdentity(loc.airgapDir) }, lookup);
   }
-  for (const root of await candidateRoots(registry, drivesRoot)) {
-    const loc = await locateDrive(root);
-    if (!loc) continue;
-    const identity = await readIdentity(loc.airgapDir).catch(() => undefined);
-    if (identity && identity.name.toLowerCase() === spec.toLowerCase()) return { ...loc, identity };
+  const want = spec.toLowerCase();
+  const detected = (await lookup.detect()).labelled.filter((d) => d.identity.name.toLowerCase() === want);
+  if (detected.length > 1) {
+    throw refusal('ambiguous-drive', `${detected.length} connected drives are named ${spec}: ${detected.map((d) => d.root).join(', ')}`,
+      'a cloned drive or a copied identity file? give the path of the one you mean, and relabel the other');
   }
-  const known = registry.byName(spec);
+  const found = detected[0];
+  if (found) {
+    const r: ResolvedDrive = { root: found.root, airgapDir: found.airgapDir, identity: found.identity };
+    if (found.fingerprint) r.fingerprint = found.fingerprint;
+    return r;
+  }
+  const known = lookup.registry.byName(spec);
   if (known) {
+    // Not in any usual place, but maybe still where we last saw it.
+    const loc = await locateDrive(known.lastPath);
+    const identity = loc ? await readIdentity(loc.airgapDir).catch(() => undefined) : undefined;
+    if (loc && identity?.id === known.id) return withFingerprint({ ...loc, identity }, lookup);
     throw refusal('drive-not-connected', `drive ${known.name} is not connected (last seen at ${known.lastPath} on ${known.lastSeenAt.slice(0, 10)})`,
-      `plug it in and mount it, or give its path: --drive /path/to/mountpoint`);
+      'plug it in and mount it, or give its path: --drive /path/to/mountpoint');
   }
-  const names = registry.drives.map((d) => d.name);
+  const names = lookup.registry.drives.map((d) => d.name);
   throw usageError('unknown-drive', `no drive named "${spec}" is known`,
     names.length ? `known drives: ${names.join(', ')}; or give a path` : 'label a drive first: airgap label <path> --name <NAME>');
 }
 
-/** Every folder that might be a connected airgap drive. */
-export async function candidateRoots(registry: DriveRegistry, drivesRoot?: string): Promise<string[]> {
-  const roots: string[] = [];
-  if (drivesRoot) {
-    const names = await readdir(drivesRoot).catch(() => [] as string[]);
-    for (const n of names.sort()) roots.push(join(drivesRoot, n));
-  }
-  for (const d of registry.drives) if (!roots.includes(d.lastPath)) roots.push(d.lastPath);
-  return roots;
+async function withFingerprint(d: ResolvedDrive, lookup: DriveLookup): Promise<ResolvedDrive> {
+  const fp = await lookup.fingerprintOf(d.root);
+  if (fp) d.fingerprint = fp;
+  return d;
 }

@@ -223,7 +223,7 @@ describe('init', () => {
     expectOk(await sb.run('init', '--source', src, '--drives', 'A,B', '--cadence', 'daily', '--yes'));
     const config = JSON.parse(await readFile(configPath, 'utf8'));
     expect(config.sources).toEqual([src]);
-    expect(config.drives.map((d: { name: string }) => d.name)).toEqual(['A', 'B']);
+    expect(config.drives.rotation.map((d: { name: string }) => d.name)).toEqual(['A', 'B']);
     expect(config.cadence).toBe('daily');
   });
 
@@ -235,7 +235,7 @@ describe('init', () => {
     expect(await readFile(configPath, 'utf8')).toBe(before);
     expectOk(await sb.run('init', '--source', src, '--drives', 'B', '--cadence', 'weekly', '--yes', '--force'));
     const config = JSON.parse(await readFile(configPath, 'utf8'));
-    expect(config.drives.map((d: { name: string }) => d.name)).toEqual(['B']);
+    expect(config.drives.rotation.map((d: { name: string }) => d.name)).toEqual(['B']);
     expect(config.cadence).toBe('weekly');
   });
 

@@ -9,7 +9,7 @@ import { backupProgressText, startProgress } from '../../ui/progress.js';
 import { bytes, renderBackupSummary, renderProblems } from '../../ui/render.js';
 import { loadConfig } from '../config.js';
 import type { Context } from '../context.js';
-import { findDrive, printJson } from '../shared.js';
+import { findDrive, printJson, refuseFingerprintMismatch } from '../shared.js';
 
 export interface BackupFlags {
   drive?: string;
@@ -17,6 +17,7 @@ export interface BackupFlags {
   exclude?: string[];
   dryRun?: boolean;
   strict?: boolean;
+  acceptFingerprint?: boolean;
 }
 
 export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<number> {
@@ -30,7 +31,8 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   }
   const roots = await sourceRoots(sources);
   const excludes = [...(config?.excludes ?? []), ...(flags.exclude ?? [])];
-  const drive = await findDrive(ctx, flags.drive);
+  const drive = await findDrive(ctx, flags.drive, { acceptFingerprint: flags.acceptFingerprint });
+  if (!flags.dryRun) refuseFingerprintMismatch(drive);
   const label = drive.identity.name;
 
   const lock = flags.dryRun ? undefined : await DriveLock.acquire(drive.airgapDir, label, 'backup');

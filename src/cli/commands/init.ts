@@ -38,7 +38,7 @@ export async function initCommand(ctx: Context, flags: InitFlags): Promise<numbe
     const st = await stat(s).catch(() => undefined);
     if (!st?.isDirectory()) throw usageError('bad-source', `source ${s} does not exist or is not a folder`, 'give an existing folder with --source');
   }
-  const parsed = configSchema.safeParse({ version: 1, sources, excludes: flags.exclude ?? [], drives: driveNames.map((name) => ({ name })), cadence });
+  const parsed = configSchema.safeParse({ version: 1, sources, excludes: flags.exclude ?? [], drives: { rotation: driveNames.map((name) => ({ name })) }, cadence });
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
     throw usageError('bad-flags', `${i.path.join('.')}: ${i.message}`, 'check --drives (names like A,B,C) and --cadence (daily or weekly)');
@@ -47,8 +47,9 @@ export async function initCommand(ctx: Context, flags: InitFlags): Promise<numbe
   await saveConfig(ctx.configPath, config);
   if (ctx.json) printJson(ctx, { ok: true, configPath: ctx.configPath, config });
   else {
-    ctx.stdout.write(`Wrote ${ctx.configPath}\n  back up: ${config.sources.join(', ')}\n  drives:  ${config.drives.map((d) => d.name).join(', ') || '(none yet)'}\n  cadence: ${config.cadence}\n`);
-    if (config.drives[0]) ctx.stdout.write(`Next: plug in a drive and run \`airgap label <mountpoint> --name ${config.drives[0].name}\`.\n`);
+    ctx.stdout.write(`Wrote ${ctx.configPath}\n  back up: ${config.sources.join(', ')}\n  drives:  ${config.drives.rotation.map((d) => d.name).join(', ') || '(none yet)'}\n  cadence: ${config.cadence}\n`);
+    const first = config.drives.rotation[0];
+    if (first) ctx.stdout.write(`Next: plug in a drive and run \`airgap label <mountpoint> --name ${first.name}\`.\n`);
   }
   return EXIT.ok;
 }

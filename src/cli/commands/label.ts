@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { EXIT } from '../../core/errors.js';
 import { applyLabel, planLabel } from '../../drives/label.js';
 import { loadConfig } from '../config.js';
+import { fingerprint } from '../drive-lookup.js';
 import type { Context } from '../context.js';
 import { confirm, openRegistry, printJson } from '../shared.js';
 
@@ -30,7 +31,7 @@ export async function labelCommand(ctx: Context, pathArg: string, flags: LabelFl
     ctx.stderr.write('nothing was changed\n');
     return EXIT.cancelled;
   }
-  await applyLabel(plan, input);
+  await applyLabel(plan, { ...input, fingerprint: await fingerprint(ctx, path) });
   if (ctx.json) printJson(ctx, { ok: true, drive: plan.identity, path, airgapDir: plan.airgapDir, relabelled: plan.relabel });
   else ctx.stdout.write(`Labelled ${path} as airgap drive "${plan.identity.name}" (id ${plan.identity.id}).\nA README on the drive (${plan.airgapDir}/README.txt) explains how to verify and restore without airgap.\n`);
   return EXIT.ok;

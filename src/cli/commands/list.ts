@@ -2,24 +2,19 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EXIT } from '../../core/errors.js';
 import { SNAPSHOT_JSON, snapshotMetaSchema } from '../../core/format.js';
-import { locateDrive, readIdentity } from '../../drives/identity.js';
 import type { ResolvedDrive } from '../../drives/resolve.js';
-import { candidateRoots } from '../../drives/resolve.js';
+import { detect } from '../drive-lookup.js';
 import { readDriveContents, type SnapshotFolder } from '../../snapshot/drive-contents.js';
 import { renderList, type ListRow } from '../../ui/render.js';
 import type { Context } from '../context.js';
-import { findDrive, openRegistry, printJson } from '../shared.js';
+import { findDrive, printJson } from '../shared.js';
 
 export async function listCommand(ctx: Context, spec: string | undefined): Promise<number> {
   const drives: ResolvedDrive[] = [];
   if (spec) drives.push(await findDrive(ctx, spec));
   else {
-    // Every connected drive we know of or can see under --drives-root.
-    const registry = await openRegistry(ctx);
-    for (const root of await candidateRoots(registry, ctx.drivesRoot)) {
-      const loc = await locateDrive(root);
-      if (loc) drives.push({ ...loc, identity: await readIdentity(loc.airgapDir) });
-    }
+    // Every connected airgap drive.
+    for (const d of (await detect(ctx)).labelled) drives.push({ root: d.root, airgapDir: d.airgapDir, identity: d.identity });
     if (drives.length === 0 && !ctx.json) ctx.stdout.write('No airgap drive is connected. Label one with `airgap label <path> --name <NAME>`.\n');
   }
   const out = [];

@@ -1,0 +1,52 @@
+// `airgap drives`: one block per connected airgap drive, then new removable disks, then (with
+// --all) the disks that are never offered and why.
+import type { Fingerprint } from '../core/drive-model.js';
+import { describeFingerprint } from '../core/drive-model.js';
+import { bytes } from './render.js';
+
+export interface DriveRow {
+  name: string;
+  id: string;
+  root: string;
+  device?: string;
+  space?: { free: number; total: number };
+  fingerprint?: Fingerprint;
+  snapshots: number;
+  lastSnapshot?: string;
+  warning?: string;
+}
+
+export interface DiskRow {
+  device: string;
+  description: string;
+  size: number | null;
+  mountpoints: string[];
+  reason?: string;
+}
+
+export function renderDrives(labelled: DriveRow[], unlabelled: DiskRow[], refused: DiskRow[] | undefined, warnings: string[]): string {
+  const out: string[] = [];
+  if (labelled.length === 0) out.push('No airgap drive is connected.');
+  for (const d of labelled) {
+    out.push(`${d.name}  ${d.root}${d.device ? `  (${d.device})` : ''}`);
+    if (d.space) out.push(`  space     ${bytes(d.space.free)} free of ${bytes(d.space.total)}`);
+    out.push(`  snapshots ${d.snapshots}${d.lastSnapshot ? `, last ${d.lastSnapshot}` : ''}`);
+    out.push(`  hardware  ${describeFingerprint(d.fingerprint)}`);
+    if (d.warning) out.push(`  WARNING   ${d.warning}`);
+  }
+  if (unlabelled.length) {
+    out.push('', 'Removable disks that are not airgap drives yet:');
+    for (const u of unlabelled) {
+      const where = u.mountpoints[0];
+      out.push(`  ${u.device}  ${u.description || 'disk'}  ${u.size ? bytes(u.size) : ''}`.trimEnd());
+      out.push(where ? `    label it: airgap label ${where} --name <NAME>` : '    not mounted: mount it first (airgap mount ' + u.device + ')');
+    }
+  }
+  if (refused) {
+    out.push('', 'Never offered:');
+    if (refused.length === 0) out.push('  (none)');
+    for (const r of refused) out.push(`  ${r.device}  ${r.description || 'disk'}  ${r.size ? bytes(r.size) : '-'}: ${r.reason}`);
+  }
+  for (const w of warnings) out.push(`warning: ${w}`);
+  return out.join('\n') + '\n';
+}
