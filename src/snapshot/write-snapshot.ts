@@ -92,6 +92,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
     ? { id: previousSnap.id, sha256sums: sha256Hex(await readFile(join(previousSnap.dir, SUMS_FILE))) }
     : null;
 
+  if (input.signal?.aborted) throw cancelled();
   if (input.dryRun) {
     return { id, dir: join(airgapDir, id), counts: countScan(scan), problems: scan.problems, estimate, dryRun: true };
   }
@@ -100,8 +101,19 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
   const finalDir = join(airgapDir, id);
   const writers: HashedWriter[] = [];
   const watchdog = new Watchdog(input.stallMs ?? 120_000);
+  // Cancellation is cooperative: the work stops itself at the next checkpoint, so that the
+  // cleanup below never races a write or the final rename still in flight.
+  let stopped = false;
+  const checkpoint = () => {
+    if (input.signal?.aborted) throw cancelled();
+    if (stopped) throw refusal('stopped', 'backup stopped');
+  };
+  const tick = (where: string) => {
+    checkpoint();
+    watchdog.tick(where);
+  };
   try {
-    return await watchdog.guard(abortable(input.signal, (async () => {
+    return await watchdog.guard((async () => {
       await mkdir(partial);
       const tar = await HashedWriter.create(join(partial, tarballName(id)), 4 << 20);
       const manifest = await HashedWriter.create(join(partial, MANIFEST_FILE), 256 << 10);
@@ -109,7 +121,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
       writers.push(tar, manifest, fileSums);
       const problems = [...scan.problems];
       const counts = await writeArchive(scan.entries, { tar, manifest, fileSums }, problems, {
-        tick: watchdog.tick,
+        tick,
         onProgress: (p) => input.onProgress?.({ ...p, totalEntries: scan.entries.length, totalBytes: scan.bytes }),
       });
       if (input.strict && problems.length > 0) throw strictRefusal(problems);
@@ -117,7 +129,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
       const manifestDone = await manifest.finish();
       const sumsDone = await fileSums.finish();
       writers.length = 0;
-      watchdog.tick('snapshot.json');
+      tick('snapshot.json');
 
       const meta = buildMeta(input, id, started, input.clock(), problems, previous, counts, tarDone);
       const metaText = JSON.stringify(meta, null, 2) + '\n';
@@ -129,13 +141,17 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
         { sha256: sumsDone.sha256, name: FILE_SUMS_FILE },
         { sha256: sha256Hex(Buffer.from(metaText)), name: SNAPSHOT_JSON },
       ].map(formatSumLine).join('');
+      checkpoint();
       await writeSynced(join(partial, SUMS_FILE), sums);
       await fsyncDir(partial);
+      // The point of no return: once renamed, the snapshot is complete and reported as written.
+      checkpoint();
       await rename(partial, finalDir);
       await fsyncDir(airgapDir);
       return { id, dir: finalDir, meta, problems, estimate, dryRun: false as const };
-    })()));
+    })());
   } catch (e) {
+    stopped = true;
     for (const w of writers) await w.abandon();
     await withTimeout(rm(partial, { recursive: true, force: true }), 10_000).catch(() => {});
     throw asDriveError(e, drive.name);
@@ -216,13 +232,9 @@ function strictRefusal(problems: SourceProblem[]): AirgapError {
     'fix those paths (or run without --strict to back up the rest and list them); nothing was written');
 }
 
-function abortable<T>(signal: AbortSignal | undefined, work: Promise<T>): Promise<T> {
-  if (!signal) return work;
-  return Promise.race([work, new Promise<never>((_, reject) => {
-    const fail = () => reject(new AirgapError('cancelled', 'backup cancelled; the unfinished snapshot was removed', EXIT.cancelled));
-    if (signal.aborted) fail();
-    else signal.addEventListener('abort', fail, { once: true });
-  })]);
+function cancelled(): AirgapError {
+  return new AirgapError('cancelled', 'backup cancelled; the unfinished snapshot was removed', EXIT.cancelled,
+    'nothing was written; run the backup again when you are ready');
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {

@@ -271,6 +271,7 @@ describe('killed at random moments', () => {
   it('never leaves a broken snapshot, and the next backup always succeeds', async () => {
     expect(fullBackupMs).toBeGreaterThan(0);
     const random = lcg(0x5eed_a16a);
+    let killedWhileWriting = 0;
     for (let round = 1; round <= 10; round++) {
       const delay = Math.floor(random() * fullBackupMs);
       const what = `round ${round}, SIGKILL after ${delay} ms of ${fullBackupMs}`;
@@ -280,6 +281,7 @@ describe('killed at random moments', () => {
       const r = await b.done;
       // Either killed, or (a delay near the end) it finished first: then it must have succeeded.
       if (r.signal !== 'SIGKILL') expect(r.code, `${what}: ${r.stderr}`).toBe(0);
+      if ((await entries()).some(isPartial)) killedWhileWriting++;
       await expectNoBrokenSnapshot(what);
 
       const leftovers = (await entries()).filter(isPartial);
@@ -295,6 +297,8 @@ describe('killed at random moments', () => {
         if (s !== older && s !== next.id) await rm(join(airgapDir, s), { recursive: true });
       }
     }
+    // Otherwise every kill landed before or after the write and this proved little.
+    expect(killedWhileWriting, 'no kill landed while the snapshot was being written').toBeGreaterThan(0);
   }, 120_000);
 });
 

@@ -37,7 +37,10 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
 
   const lock = flags.dryRun ? undefined : await DriveLock.acquire(drive.airgapDir, label, 'backup');
   const abort = new AbortController();
-  const onSigint = () => abort.abort();
+  const onSigint = () => {
+    ctx.stderr.write('\ncancelling: stopping at the next safe point and removing the unfinished snapshot…\n');
+    abort.abort();
+  };
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
   const progress = await startProgress(ctx.progress, `Scanning sources for drive ${label}…`);
