@@ -29,6 +29,9 @@ export interface Context {
   mountRoots: string[];
   user?: string;
   platform: NodeJS.Platform;
+  /** watch: polling interval and how long a new disk may stay unmounted before it is reported. */
+  watchIntervalMs: number;
+  mountWaitMs: number;
 }
 
 export interface GlobalFlags {
@@ -57,6 +60,8 @@ export function makeContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process
     mountRoots: (env.AIRGAP_MOUNT_ROOTS ?? '').split(':').filter(Boolean).map((p) => resolve(p)),
     user: env.USER ?? env.LOGNAME,
     platform: process.platform,
+    watchIntervalMs: Number(env.AIRGAP_WATCH_INTERVAL_MS) > 0 ? Number(env.AIRGAP_WATCH_INTERVAL_MS) : 2000,
+    mountWaitMs: Number(env.AIRGAP_MOUNT_WAIT_MS) > 0 ? Number(env.AIRGAP_MOUNT_WAIT_MS) : 10_000,
   };
 }
 

@@ -5,6 +5,8 @@ import { EXIT } from '../core/errors.js';
 import { backupCommand } from './commands/backup.js';
 import { demoCommand } from './commands/demo.js';
 import { drivesCommand } from './commands/drives.js';
+import { ejectCommand, mountCommand } from './commands/mount.js';
+import { watchCommand } from './commands/watch.js';
 import { initCommand } from './commands/init.js';
 import { labelCommand } from './commands/label.js';
 import { listCommand } from './commands/list.js';
@@ -69,6 +71,20 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .option('--all', 'also list the disks that are never offered, and why (system disk, virtual, ...)')
     .option('--include-loop', 'offer loop devices (mounted disk images) too')
     .action(async (flags, cmd: Command) => { code = await drivesCommand(context(cmd), flags); });
+
+  program.command('watch')
+    .description('wait for drives to arrive and leave, printing an event for each')
+    .option('--once', 'return after the first drive arrives')
+    .option('--timeout <s>', 'stop after this many seconds')
+    .action(async (flags, cmd: Command) => { code = await watchCommand(context(cmd), flags); });
+
+  program.command('mount <device>')
+    .description('mount a plugged-in disk (Linux: udisksctl, macOS: diskutil)')
+    .action(async (device: string, _flags, cmd: Command) => { code = await mountCommand(context(cmd), device); });
+
+  program.command('eject <drive>')
+    .description('unmount a drive (name or path) and power it off, so it can be unplugged safely')
+    .action(async (drive: string, _flags, cmd: Command) => { code = await ejectCommand(context(cmd), drive); });
 
   program.command('init')
     .description('write the config: what to back up, the drives, the cadence')

@@ -12,7 +12,7 @@ import { LOCK_FILE } from '../core/format.js';
 const REFRESH_MS = 10_000;
 const STALE_MS = 120_000;
 
-interface LockInfo {
+export interface LockInfo {
   pid: number;
   host: string;
   startedAt: string;
@@ -57,6 +57,15 @@ export class DriveLock {
     clearInterval(this.timer);
     await unlink(this.path).catch(() => {});
   }
+}
+
+/** The live holder of a drive's lock, if any (a stale lock counts as none). */
+export async function activeLockHolder(airgapDir: string): Promise<LockInfo | undefined> {
+  const path = join(airgapDir, LOCK_FILE);
+  const exists = await stat(path).then(() => true, () => false);
+  if (!exists) return undefined;
+  const holder = await readHolder(path);
+  return (await isStale(path, holder)) ? undefined : holder ?? { pid: 0, host: '?', startedAt: '?', command: '?' };
 }
 
 async function readHolder(path: string): Promise<LockInfo | undefined> {

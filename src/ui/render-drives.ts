@@ -50,3 +50,20 @@ export function renderDrives(labelled: DriveRow[], unlabelled: DiskRow[], refuse
   for (const w of warnings) out.push(`warning: ${w}`);
   return out.join('\n') + '\n';
 }
+
+type WatchEvent =
+  | { type: 'present' | 'arrived' | 'left'; at: string; drive: { kind: 'labelled'; name: string; root: string } | { kind: 'unlabelled'; device: string; description: string; mountpoints: string[] } }
+  | { type: 'not-mounted'; at: string; device: string; description: string }
+  | { type: 'timeout'; at: string; seconds: number };
+
+/** One line per watch event, with what to do next when there is something to do. */
+export function renderDriveEvent(e: WatchEvent): string {
+  const time = e.at.slice(11, 19);
+  if (e.type === 'timeout') return `${time} no drive arrived within ${e.seconds} s\n`;
+  if (e.type === 'not-mounted') return `${time} plugged in but not mounted: ${e.device} ${e.description}\n  mount it: airgap mount ${e.device}\n`;
+  const verb = e.type === 'present' ? 'connected' : e.type;
+  if (e.drive.kind === 'labelled') return `${time} ${verb.padEnd(9)} airgap drive ${e.drive.name} at ${e.drive.root}\n`;
+  const where = e.drive.mountpoints[0];
+  const hint = e.type === 'left' ? '' : where ? `\n  not an airgap drive yet: airgap label ${where} --name <NAME>` : '';
+  return `${time} ${verb.padEnd(9)} disk ${e.drive.device} ${e.drive.description}${where ? ` at ${where}` : ''}${hint}\n`;
+}
