@@ -75,7 +75,9 @@ export function estimateSize(scan: ScanResult): number {
 export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSnapshotResult> {
   const { airgapDir, drive } = input;
   const started = input.clock();
-  const airgapStat = await stat(airgapDir);
+  const airgapStat = await stat(airgapDir).catch((e: NodeJS.ErrnoException) => {
+    throw driveWriteError(e, drive.name) ?? e;
+  });
   const scan = await scanSources(input.roots, {
     excludes: input.excludes,
     skipDirs: new Set([`${airgapStat.dev}:${airgapStat.ino}`]),

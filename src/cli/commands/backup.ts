@@ -1,6 +1,7 @@
 import { rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { EXIT, usageError, AirgapError } from '../../core/errors.js';
+import { driveWriteError } from '../../core/io-errors.js';
 import { DriveLock } from '../../drives/lock.js';
 import { readDriveContents } from '../../snapshot/drive-contents.js';
 import type { SourceRoot } from '../../snapshot/scan.js';
@@ -73,6 +74,12 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
       ctx.stdout.write(renderProblems(result.problems));
     }
     return EXIT.ok;
+  } catch (e) {
+    // An I/O error on the drive itself (unplugged between listing and writing, full, read-only)
+    // is a refusal with a message, not a bug.
+    const errno = e as NodeJS.ErrnoException;
+    if (!(e instanceof AirgapError) && errno.code && errno.path?.startsWith(drive.root)) throw driveWriteError(errno, label) ?? e;
+    throw e;
   } finally {
     progress.stop();
     process.off('SIGINT', onSigint);
