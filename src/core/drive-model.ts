@@ -68,12 +68,16 @@ export function checkFingerprint(recorded: Fingerprint | undefined, seen: Finger
   if (!seen || (!seen.serial && !seen.fsUuid)) return { status: 'unknown' };
   if (!recorded || (!recorded.serial && !recorded.fsUuid)) return { status: 'new' };
   const fields: { field: keyof Fingerprint; recorded: string; seen: string }[] = [];
+  let compared = 0;
   for (const field of ['serial', 'fsUuid'] as const) {
     const r = recorded[field];
     const s = seen[field];
+    if (r && s) compared++;
     if (r && s && r !== s) fields.push({ field, recorded: r, seen: s });
   }
-  return fields.length ? { status: 'mismatch', fields } : { status: 'match' };
+  if (fields.length) return { status: 'mismatch', fields };
+  // Nothing known on both sides (a serial recorded, only a UUID seen): learn, do not judge.
+  return compared ? { status: 'match' } : { status: 'new' };
 }
 
 export const describeFingerprint = (f: Fingerprint | undefined): string =>

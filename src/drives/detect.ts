@@ -76,6 +76,7 @@ export async function detectDrives(opts: DetectOptions): Promise<Detection> {
     if (!loc) return false;
     const real = await realpath(loc.root).catch(() => loc.root);
     if (seenRoots.has(real)) return true;
+    seenRoots.add(real);
     let identity: DriveIdentity;
     try {
       identity = await readIdentity(loc.airgapDir);
@@ -83,7 +84,6 @@ export async function detectDrives(opts: DetectOptions): Promise<Detection> {
       result.warnings.push(`${loc.root}: ${(e as Error).message}`);
       return true; // it is an airgap drive, just a damaged one: never offer it as new
     }
-    seenRoots.add(real);
     const contents = await readDriveContents(loc.airgapDir).catch(() => undefined);
     const complete = contents?.snapshots.filter((s) => s.complete) ?? [];
     const fs = await statfs(loc.root).catch(() => undefined);

@@ -7,9 +7,14 @@ import type { DriveSource } from './drive-source.js';
 import { fingerprintAt, isRaidMember, probeBlkid, readLsblk, type LsblkNode } from './lsblk.js';
 import { macFingerprint } from './platform-identity.js';
 
+/** Real mountpoints only: lsblk reports active swap as "[SWAP]". */
+const isMountPath = (p: string | undefined): p is string => typeof p === 'string' && (/^\//.test(p) || /^[A-Za-z]:\\/.test(p));
+
 export function fromDrivelist(drives: Drive[], nodes: LsblkNode[]): BlockDevice[] {
-  return drives.map((d) => {
-    const mountpoints = (d.mountpoints ?? []).map((m) => m.path).filter(Boolean);
+  const listed = drives.map((d) => {
+    // drivelist looks one level down; a filesystem inside LUKS or LVM is deeper: take lsblk's.
+    const nested = nodes.filter((n) => n.disk === d.device).flatMap((n) => n.mountpoints);
+    const mountpoints = [...new Set([...(d.mountpoints ?? []).map((m) => m.path), ...nested])].filter(isMountPath);
     const fingerprints: Record<string, Fingerprint> = {};
     for (const mp of mountpoints) {
       const f = fingerprintAt(nodes, mp);
@@ -18,7 +23,7 @@ export function fromDrivelist(drives: Drive[], nodes: LsblkNode[]): BlockDevice[
     const dev: BlockDevice = {
       device: d.device,
       description: d.description ?? '',
-      size: d.size ?? null,
+      size: d.size || null, // macOS and Windows report an unknown size as 0
       mountpoints,
       removable: Boolean(d.isRemovable),
       usb: Boolean(d.isUSB) || d.busType === 'USB',
@@ -33,6 +38,22 @@ export function fromDrivelist(drives: Drive[], nodes: LsblkNode[]): BlockDevice[
     if (d.busType) dev.busType = d.busType;
     return dev;
   });
+  // drivelist leaves loop devices out; lsblk has the mounted ones (offered with --include-loop).
+  const known = new Set(listed.map((d) => d.device));
+  for (const n of nodes) {
+    if (n.type !== 'loop' || known.has(n.path) || !n.size) continue;
+    const mountpoints = nodes.filter((c) => c.disk === n.path).flatMap((c) => c.mountpoints).filter(isMountPath);
+    const fingerprints: Record<string, Fingerprint> = {};
+    for (const mp of mountpoints) {
+      const f = fingerprintAt(nodes, mp);
+      if (f) fingerprints[mp] = f;
+    }
+    listed.push({
+      device: n.path, description: 'loop device (disk image)', size: n.size, mountpoints, removable: false, usb: false, card: false,
+      system: false, virtual: true, readOnly: n.readOnly, raid: false, error: null, fingerprints,
+    });
+  }
+  return listed;
 }
 
 export class DrivelistSource implements DriveSource {

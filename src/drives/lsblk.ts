@@ -100,7 +100,9 @@ export async function readLsblk(): Promise<LsblkNode[]> {
 
 /** `blkid -o export` output → filesystem fields (used when lsblk has no udev data). */
 export function parseBlkid(text: string): Fingerprint {
-  const kv = Object.fromEntries(text.split('\n').map((l) => l.split('=')).filter((p) => p.length >= 2).map(([k, ...v]) => [k, v.join('=')]));
+  // blkid escapes spaces and other special characters with a backslash ("LABEL=My\ Drive").
+  const unescape = (v: string) => v.replace(/\\(.)/g, '$1');
+  const kv = Object.fromEntries(text.split('\n').map((l) => l.split('=')).filter((p) => p.length >= 2).map(([k, ...v]) => [k, unescape(v.join('='))]));
   const f: Fingerprint = {};
   if (kv.TYPE) f.fsType = kv.TYPE;
   if (kv.UUID) f.fsUuid = kv.UUID;

@@ -77,7 +77,7 @@ export class DriveRegistry {
       this.drives.push(entry);
     }
     const check = checkFingerprint(entry.fingerprint, fingerprint);
-    if (check.status === 'new' && fingerprint) entry.fingerprint = { ...fingerprint };
+    if (check.status === 'new' && fingerprint) entry.fingerprint = { ...entry.fingerprint, ...fingerprint };
     return check;
   }
 
