@@ -1,0 +1,303 @@
+// The rotation planner: a pure function of (policy, catalog, connected drives, today). It says
+// which drive receives today's snapshot, which drives must stay offline (the air gap), what to
+// prune on the target once the new snapshot is written and verified, when each drive is next
+// due, whether it fits — and why, for every decision.
+import { isBackupDay, lastBackupDay, nextBackupDay, slotIndex, snapshotDate, daysBetween } from './calendar.js';
+import { driveIndexForSlot, schemePeriod, type Policy, type RotationDrive } from './policy.js';
+import { applyRetention } from './retention.js';
+
+export interface PlanSnapshot {
+  id: string;
+  bytes: number;
+  /** Passed verification (plain or deep) at least once, and never failed since. */
+  verified: boolean;
+  /** Has SHA256SUMS and a readable snapshot.json; damaged or incomplete ones are never planned with. */
+  complete: boolean;
+}
+
+export interface PlanDrive {
+  name: string;
+  snapshots: PlanSnapshot[];
+  lastVerifiedOn?: string; // YYYY-MM-DD
+  labelledOn?: string; // YYYY-MM-DD
+  capacity?: { total: number; free: number };
+}
+
+export interface PlanInput {
+  policy: Policy;
+  /** What the catalog knows, for every rotation drive it knows; missing drives count as empty. */
+  drives: PlanDrive[];
+  /** Names of the rotation drives connected right now. */
+  connected: string[];
+  /** The user's local calendar date. */
+  today: string;
+  /** Current size of the sources, when known: improves the size estimate. */
+  sourceBytes?: number;
+}
+
+export interface OfflineDrive {
+  drive: string;
+  where: 'offline' | 'offsite';
+  /** Part of the minimum air gap (policy.offline); the others are simply not needed today. */
+  required: boolean;
+  reason: string;
+}
+
+export interface PruneItem {
+  drive: string;
+  snapshot: string;
+  bytes: number;
+  reason: string;
+}
+
+export interface Forecast {
+  drive: string;
+  free?: number;
+  perSnapshot?: number;
+  /** How many more snapshots fit in the free space. */
+  more?: number;
+  /** The retention policy's steady state fits in the drive. */
+  enoughForPolicy?: boolean;
+  fullAround?: string;
+}
+
+export interface Plan {
+  date: string;
+  /** Today is on the cadence. */
+  backupDay: boolean;
+  /** A snapshot is due (today, or overdue since `targetDate`). */
+  due: boolean;
+  target?: string;
+  /** The date the target's snapshot belongs to (in the past when overdue, in the future when not due). */
+  targetDate?: string;
+  keepOffline: OfflineDrive[];
+  prune: PruneItem[];
+  /** Pruning never happens before the new snapshot is written and verified. */
+  pruneWhen: 'after-write-and-verify';
+  next: { drive: string; date: string }[];
+  capacity: { estimate?: number; free?: number; freeAfterPrune?: number; fits: boolean | 'unknown' };
+  forecast: Forecast[];
+  warnings: string[];
+  reasons: string[];
+}
+
+const newest = (d: PlanDrive | undefined) => d?.snapshots.filter((s) => s.complete).map((s) => s.id).sort().at(-1);
+
+export function planRotation(input: PlanInput): Plan {
+  const { policy, today } = input;
+  const names = policy.drives.map((d) => d.name);
+  const byName = new Map(input.drives.map((d) => [d.name, d]));
+  const plan: Plan = {
+    date: today, backupDay: isBackupDay(policy.cadence, today), due: false, keepOffline: [], prune: [],
+    pruneWhen: 'after-write-and-verify', next: [], capacity: { fits: 'unknown' }, forecast: [], warnings: [], reasons: [],
+  };
+  if (names.length === 0) {
+    plan.warnings.push('no rotation drives are configured: add them with `airgap init --drives A,B,C --force` or in the config');
+    return plan;
+  }
+
+  const slotDate = lastBackupDay(policy.cadence, today);
+  const { target, due, targetDate, why } = chooseTarget(input, slotDate);
+  plan.target = target;
+  plan.due = due;
+  plan.targetDate = targetDate;
+  plan.reasons.push(why);
+
+  plan.keepOffline = chooseOffline(policy, byName, target, plan);
+  checkConnected(input, plan);
+  if (due) planPrune(input, plan);
+  planCapacity(input, plan);
+  plan.next = nextDates(input, plan);
+  alerts(input, plan);
+  return plan;
+}
+
+function chooseTarget(input: PlanInput, slotDate: string): { target: string; due: boolean; targetDate: string; why: string } {
+  const { policy } = input;
+  const names = policy.drives.map((d) => d.name);
+  const byName = new Map(input.drives.map((d) => [d.name, d]));
+  const written = (name: string, since: string) => (newest(byName.get(name)) ?? '') >= since;
+  if (policy.scheme === 'oldest-first') {
+    const order = [...names].sort((a, b) => (newest(byName.get(a)) ?? '').localeCompare(newest(byName.get(b)) ?? '') || names.indexOf(a) - names.indexOf(b));
+    const target = order[0]!;
+    const done = names.some((n) => written(n, slotDate));
+    const when = done ? nextBackupDay(policy.cadence, input.today) : slotDate;
+    const last = newest(byName.get(target));
+    return {
+      target, due: !done, targetDate: when,
+      why: `oldest-first: ${target}'s newest snapshot is the oldest of the rotation (${last ? snapshotDate(last) : 'none yet'})${done ? `; the snapshot for ${slotDate} is already written` : ''}`,
+    };
+  }
+  const drive = (date: string) => names[driveIndexForSlot(policy.scheme as 'round-robin' | 'hanoi', slotIndex(policy.cadence, policy.epoch, date), names.length)]!;
+  const current = drive(slotDate);
+  if (!written(current, slotDate)) {
+    const overdue = slotDate < input.today ? ` (due since ${slotDate})` : '';
+    return { target: current, due: true, targetDate: slotDate, why: `${policy.scheme}: backup #${slotIndex(policy.cadence, policy.epoch, slotDate) + 1} of the rotation, on ${slotDate}, goes to ${current}${overdue}` };
+  }
+  const next = nextBackupDay(policy.cadence, input.today);
+  const target = drive(next);
+  return { target, due: false, targetDate: next, why: `${policy.scheme}: ${current} already has the snapshot for ${slotDate}; next, ${target} on ${next}` };
+}
+
+function chooseOffline(policy: Policy, byName: Map<string, PlanDrive>, target: string, plan: Plan): OfflineDrive[] {
+  const others = policy.drives.filter((d) => d.name !== target);
+  const k = Math.min(policy.offline, others.length);
+  if (others.length < policy.offline) {
+    plan.warnings.push(`the policy wants ${policy.offline} drive(s) offline while one is written, but the rotation has only ${others.length} other drive(s): add drives`);
+  }
+  // Offsite drives first, then the freshest copies: those are what an attack must not reach.
+  const ranked = [...others].sort((a, b) =>
+    (a.role === 'offsite' ? 0 : 1) - (b.role === 'offsite' ? 0 : 1) || (newest(byName.get(b.name)) ?? '').localeCompare(newest(byName.get(a.name)) ?? ''));
+  return ranked.map((d, i) => {
+    const required = i < k;
+    const where = d.role === 'offsite' ? 'offsite' : 'offline';
+    const last = newest(byName.get(d.name));
+    const reason = required
+      ? d.role === 'offsite' ? `offsite copy${last ? ` (newest ${snapshotDate(last)})` : ''}: keep it away` : `air gap: ${last ? `holds the snapshot of ${snapshotDate(last)}` : 'part of the rotation'}; keep it disconnected`
+      : 'not needed today; keep it disconnected';
+    return { drive: d.name, where, required, reason };
+  });
+}
+
+function checkConnected(input: PlanInput, plan: Plan): void {
+  const rotation = new Set(input.policy.drives.map((d) => d.name));
+  const connected = input.connected.filter((n) => rotation.has(n));
+  if (plan.target && plan.due) {
+    plan.reasons.push(connected.includes(plan.target) ? `${plan.target} is connected` : `plug in ${plan.target}`);
+  }
+  const mustBeOff = plan.keepOffline.filter((o) => o.required && connected.includes(o.drive));
+  for (const o of mustBeOff) plan.warnings.push(`air gap broken: ${o.drive} is connected but must stay ${o.where} while ${plan.target} is written: disconnect it`);
+  if (connected.length > 1 && mustBeOff.length === 0) {
+    plan.warnings.push(`${connected.length} rotation drives are connected at once (${connected.join(', ')}): connect only ${plan.target}`);
+  }
+  for (const n of connected) {
+    if (n !== plan.target && plan.due) plan.reasons.push(`${n} is connected but ${plan.target} is the due drive`);
+  }
+}
+
+function planPrune(input: PlanInput, plan: Plan): void {
+  const target = plan.target!;
+  const drive = input.drives.find((d) => d.name === target);
+  const rule = input.policy.drives.find((d) => d.name === target)!;
+  const complete = drive?.snapshots.filter((s) => s.complete) ?? [];
+  // The retention is applied as it will stand after the new snapshot is added.
+  const newId = `${plan.targetDate}T235959Z`;
+  const result = applyRetention([...complete.map((s) => s.id), newId], rule.retention);
+  // The last good copy: the newest verified snapshot anywhere is never pruned, unless another
+  // drive holds a verified copy of it too.
+  const verified = input.drives.flatMap((d) => d.snapshots.filter((s) => s.complete && s.verified).map((s) => ({ drive: d.name, id: s.id })));
+  const newestVerified = verified.map((v) => v.id).sort().at(-1);
+  for (const id of result.remove) {
+    if (id === newId) continue;
+    const s = complete.find((x) => x.id === id)!;
+    if (id === newestVerified && !verified.some((v) => v.id === id && v.drive !== target)) {
+      plan.reasons.push(`keeping ${target}/${id} although retention would drop it: it is the newest verified copy anywhere`);
+      continue;
+    }
+    plan.prune.push({ drive: target, snapshot: id, bytes: s.bytes, reason: `kept by no rule (${describeRetention(rule)})` });
+  }
+  if (plan.prune.length) plan.reasons.push(`after the new snapshot is written and verified, prune ${plan.prune.length} old snapshot(s) on ${target}`);
+}
+
+export function describeRetention(d: RotationDrive): string {
+  const r = d.retention;
+  return `last ${r.keepLast}, daily ${r.daily}, weekly ${r.weekly}, monthly ${r.monthly}, yearly ${r.yearly}`;
+}
+
+function planCapacity(input: PlanInput, plan: Plan): void {
+  const all = input.drives.flatMap((d) => d.snapshots.filter((s) => s.complete));
+  const lastSize = [...all].sort((a, b) => a.id.localeCompare(b.id)).at(-1)?.bytes;
+  const basis = Math.max(lastSize ?? 0, input.sourceBytes ?? 0);
+  const estimate = basis > 0 ? Math.ceil(basis * 1.1) : undefined;
+  const recent = [...all].sort((a, b) => b.id.localeCompare(a.id)).slice(0, 5);
+  const perSnapshot = recent.length ? Math.ceil(recent.reduce((n, s) => n + s.bytes, 0) / recent.length) : estimate;
+  if (estimate !== undefined) plan.capacity.estimate = estimate;
+  const target = input.drives.find((d) => d.name === plan.target);
+  if (target?.capacity && estimate !== undefined) {
+    const free = target.capacity.free;
+    const freeAfterPrune = free + plan.prune.reduce((n, p) => n + p.bytes, 0);
+    plan.capacity = { estimate, free, freeAfterPrune, fits: free >= estimate };
+    if (plan.due && free < estimate) {
+      plan.warnings.push(freeAfterPrune >= estimate
+        ? `${plan.target} has ${free} bytes free, the snapshot needs about ${estimate}: retention allows freeing ${freeAfterPrune - free} bytes first with \`airgap prune ${plan.target}\``
+        : `${plan.target} cannot hold the next snapshot (about ${estimate} bytes) even after allowed pruning (${freeAfterPrune} bytes would be free): use a larger drive or keep fewer snapshots`);
+    }
+  }
+  for (const d of input.policy.drives) {
+    const c = input.drives.find((x) => x.name === d.name);
+    const f: Forecast = { drive: d.name };
+    if (c?.capacity && perSnapshot) {
+      const r = d.retention;
+      const steady = Math.max(1, r.keepLast) + r.daily + r.weekly + r.monthly + r.yearly;
+      const held = c.snapshots.filter((s) => s.complete).length;
+      f.free = c.capacity.free;
+      f.perSnapshot = perSnapshot;
+      f.more = Math.floor(c.capacity.free / perSnapshot);
+      f.enoughForPolicy = held + f.more >= steady;
+      if (!f.enoughForPolicy) f.fullAround = nthDueDate(input, d.name, f.more + 1);
+    }
+    plan.forecast.push(f);
+  }
+}
+
+/** The date of a drive's n-th future backup (1 = next), for the calendar-driven schemes. */
+function nthDueDate(input: PlanInput, name: string, n: number): string | undefined {
+  const { policy } = input;
+  const names = policy.drives.map((d) => d.name);
+  const idx = names.indexOf(name);
+  if (policy.scheme === 'oldest-first') {
+    let d = input.today;
+    for (let i = 0; i < n; i++) for (let j = 0; j < names.length; j++) d = nextBackupDay(policy.cadence, d);
+    return d;
+  }
+  let date = input.today;
+  let found = 0;
+  const limit = (schemePeriod(policy.scheme, names.length) + 1) * (n + 1) * 7 + 7;
+  for (let i = 0; i < limit; i++) {
+    date = nextBackupDay(policy.cadence, date);
+    if (driveIndexForSlot(policy.scheme, slotIndex(policy.cadence, policy.epoch, date), names.length) === idx && ++found === n) return date;
+  }
+  return undefined;
+}
+
+function nextDates(input: PlanInput, plan: Plan): { drive: string; date: string }[] {
+  const { policy } = input;
+  const names = policy.drives.map((d) => d.name);
+  const out = new Map<string, string>();
+  if (plan.target && plan.targetDate) out.set(plan.target, plan.targetDate);
+  let date = plan.targetDate ?? input.today;
+  if (policy.scheme === 'oldest-first') {
+    // After the target, the others in the order their newest snapshots age.
+    const byName = new Map(input.drives.map((d) => [d.name, d]));
+    const rest = names.filter((n) => n !== plan.target).sort((a, b) => (newest(byName.get(a)) ?? '').localeCompare(newest(byName.get(b)) ?? '') || names.indexOf(a) - names.indexOf(b));
+    for (const n of rest) {
+      date = nextBackupDay(policy.cadence, date);
+      out.set(n, date);
+    }
+  } else {
+    const limit = (schemePeriod(policy.scheme, names.length) + 1) * 7;
+    for (let i = 0; i < limit && out.size < names.length; i++) {
+      date = nextBackupDay(policy.cadence, date);
+      const n = names[driveIndexForSlot(policy.scheme, slotIndex(policy.cadence, policy.epoch, date), names.length)]!;
+      if (!out.has(n)) out.set(n, date);
+    }
+  }
+  return names.filter((n) => out.has(n)).map((n) => ({ drive: n, date: out.get(n)! }));
+}
+
+function alerts(input: PlanInput, plan: Plan): void {
+  const { policy, today } = input;
+  for (const d of policy.drives) {
+    const c = input.drives.find((x) => x.name === d.name);
+    const last = newest(c);
+    const since = last ? snapshotDate(last) : c?.labelledOn;
+    if (since && daysBetween(since, today) > policy.alerts.rotationDays) {
+      plan.warnings.push(`${d.name} has not been written for ${daysBetween(since, today)} days (alert after ${policy.alerts.rotationDays})`);
+    }
+    if (!c || c.snapshots.length === 0) continue;
+    const verifiedOn = c.lastVerifiedOn;
+    if (!verifiedOn || daysBetween(verifiedOn, today) > policy.alerts.verifyDays) {
+      plan.warnings.push(`${d.name} ${verifiedOn ? `was last verified ${daysBetween(verifiedOn, today)} days ago` : 'has never been verified'} (alert after ${policy.alerts.verifyDays} days): run airgap verify ${d.name}`);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+// The rotation policy, as the planner sees it (the config schema in cli/config.ts produces it).
+import type { Cadence } from './calendar.js';
+
+export type Scheme = 'round-robin' | 'hanoi' | 'oldest-first';
+export type Role = 'home' | 'offsite';
+
+/** GFS retention: a snapshot is kept when any rule keeps it. */
+export interface Retention {
+  keepLast: number;
+  daily: number;
+  weekly: number;
+  monthly: number;
+  yearly: number;
+}
+
+export interface RotationDrive {
+  name: string;
+  role: Role;
+  location?: string;
+  retention: Retention;
+}
+
+export interface Policy {
+  drives: RotationDrive[];
+  cadence: Cadence;
+  scheme: Scheme;
+  /** How many rotation drives must be disconnected at all times (the air gap). */
+  offline: number;
+  /** Day 0 of the rotation: slot numbers (round-robin, Tower of Hanoi) count from here. */
+  epoch: string;
+  alerts: { rotationDays: number; verifyDays: number };
+}
+
+export const DEFAULT_RETENTION: Retention = { keepLast: 3, daily: 7, weekly: 5, monthly: 12, yearly: 10 };
+/** A Monday, so that a weekly cadence without a start date falls on Mondays. */
+export const DEFAULT_EPOCH = '2024-01-01';
+
+/** Which drive a cadence slot belongs to, for the calendar-driven schemes. */
+export function driveIndexForSlot(scheme: Exclude<Scheme, 'oldest-first'>, slot: number, drives: number): number {
+  if (drives <= 1) return 0;
+  if (scheme === 'round-robin') return ((slot % drives) + drives) % drives;
+  // Tower of Hanoi: slot k (1-based) goes to the drive numbered by k's trailing zero bits, so
+  // drive 0 gets every 2nd backup, drive 1 every 4th, …, and the last two every 2^(n-1)th.
+  let k = slot + 1;
+  let tz = 0;
+  while (k % 2 === 0 && tz < drives - 1) {
+    k /= 2;
+    tz++;
+  }
+  return tz;
+}
+
+/** Slots between two backups of the same drive, at most: what "due within its period" means. */
+export function schemePeriod(scheme: Scheme, drives: number): number {
+  if (scheme === 'hanoi') return 2 ** Math.max(0, drives - 1);
+  return drives;
+}
