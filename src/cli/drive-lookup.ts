@@ -6,7 +6,7 @@ import { DirectorySource } from '../drives/directory-source.js';
 import { DrivelistSource } from '../drives/drivelist-source.js';
 import type { DriveSource } from '../drives/drive-source.js';
 import { fingerprintOfPath } from '../drives/platform-identity.js';
-import { DriveRegistry } from '../drives/registry.js';
+import { Catalog } from '../drives/catalog.js';
 import type { DriveLookup } from '../drives/resolve.js';
 import { loadConfig } from './config.js';
 import type { Context } from './context.js';
@@ -15,7 +15,7 @@ export interface DetectFlags {
   includeLoop?: boolean;
 }
 
-export async function detectionOptions(ctx: Context, flags: DetectFlags = {}, registry?: DriveRegistry) {
+export async function detectionOptions(ctx: Context, flags: DetectFlags = {}, registry?: Catalog) {
   const config = await loadConfig(ctx.configPath, false).catch(() => undefined);
   const sources: DriveSource[] = ctx.drivesRoot ? [new DirectorySource(ctx.drivesRoot)] : [new DrivelistSource(ctx.platform)];
   const mountRoots = [
@@ -32,8 +32,8 @@ export async function detectionOptions(ctx: Context, flags: DetectFlags = {}, re
   };
 }
 
-export async function detect(ctx: Context, flags: DetectFlags = {}, registry?: DriveRegistry): Promise<Detection> {
-  const reg = registry ?? (await DriveRegistry.load(ctx.stateDir).catch(() => undefined));
+export async function detect(ctx: Context, flags: DetectFlags = {}, registry?: Catalog): Promise<Detection> {
+  const reg = registry ?? (await Catalog.load(ctx.stateDir).catch(() => undefined));
   return detectDrives(await detectionOptions(ctx, flags, reg));
 }
 
@@ -43,7 +43,7 @@ export function fingerprint(ctx: Context, path: string) {
   return fingerprintOfPath(path, ctx.platform);
 }
 
-export function driveLookup(ctx: Context, registry: DriveRegistry): DriveLookup {
+export function driveLookup(ctx: Context, registry: Catalog): DriveLookup {
   let cached: Promise<Detection> | undefined;
   return {
     registry,

@@ -91,7 +91,8 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .option('--source <dir>', 'folder to back up (repeatable)', collect)
     .option('--exclude <glob>', 'pattern to skip (repeatable)', collect)
     .option('--drives <A,B,C>', 'names of the drives in the rotation')
-    .addOption(new Option('--cadence <cadence>', 'how often to back up').choices(['daily', 'weekly']))
+    .option('--cadence <cadence>', 'daily, weekly (from today), or weekdays such as sat or mon,thu')
+    .addOption(new Option('--scheme <scheme>', 'which drive is due when').choices(['round-robin', 'hanoi', 'oldest-first']))
     .option('--yes', 'no questions; fail if something is missing')
     .option('--force', 'replace an existing config')
     .action(async (flags, cmd: Command) => { code = await initCommand(context(cmd), flags); });

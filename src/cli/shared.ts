@@ -1,13 +1,24 @@
 // Small pieces several commands share: registry access, drive lookup, confirmation.
+import { statfs } from 'node:fs/promises';
+import { summarizeSnapshots } from '../snapshot/drive-contents.js';
 import { describeFingerprint, type FingerprintCheck } from '../core/drive-model.js';
 import { refusal, usageError } from '../core/errors.js';
-import { DriveRegistry } from '../drives/registry.js';
+import { Catalog } from '../drives/catalog.js';
 import { resolveDrive, type ResolvedDrive } from '../drives/resolve.js';
 import type { Context } from './context.js';
 import { driveLookup } from './drive-lookup.js';
 
-export async function openRegistry(ctx: Context): Promise<DriveRegistry> {
-  return DriveRegistry.load(ctx.stateDir);
+export async function openRegistry(ctx: Context): Promise<Catalog> {
+  const catalog = await Catalog.load(ctx.stateDir, ctx.clock());
+  if (catalog.loadWarning) ctx.stderr.write(`warning: ${catalog.loadWarning}\n`);
+  return catalog;
+}
+
+/** The drive is the truth for its contents: every time airgap sees a drive, the catalog follows. */
+export async function refreshFromDrive(ctx: Context, catalog: Catalog, drive: { identity: { id: string }; root: string; airgapDir: string }): Promise<void> {
+  const summaries = await summarizeSnapshots(drive.airgapDir).catch(() => undefined);
+  const fs = await statfs(drive.root).catch(() => undefined);
+  if (summaries) catalog.recordContents(drive.identity.id, summaries, fs ? { total: fs.blocks * fs.bsize, free: fs.bavail * fs.bsize } : undefined, ctx.clock());
 }
 
 export interface FoundDrive extends ResolvedDrive {
@@ -23,6 +34,7 @@ export async function findDrive(ctx: Context, spec: string, opts: { acceptFinger
   const reg = await openRegistry(ctx);
   const drive = await resolveDrive(spec, driveLookup(ctx, reg));
   const check = reg.seen(drive.identity, drive.root, ctx.clock(), drive.fingerprint);
+  await refreshFromDrive(ctx, reg, drive);
   if (check.status === 'mismatch') {
     if (opts.acceptFingerprint && drive.fingerprint) {
       reg.acceptFingerprint(drive.identity.id, drive.fingerprint);

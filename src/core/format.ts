@@ -11,6 +11,8 @@ export const DRIVE_README = 'README.txt';
 export const LOCK_FILE = '.lock';
 /** A snapshot being written; never listed as a snapshot, removed by the next run. */
 export const PARTIAL_PREFIX = '.partial-';
+/** A snapshot being pruned: renamed first, so a prune cut short never leaves a half-deleted snapshot that looks whole. */
+export const PRUNING_PREFIX = '.pruning-';
 
 export const SUMS_FILE = 'SHA256SUMS';
 export const MANIFEST_FILE = 'MANIFEST.tsv';

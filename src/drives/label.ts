@@ -9,13 +9,13 @@ import { DRIVE_DIR, DRIVE_NAME_RE, DRIVE_README, FORMAT_VERSION, IDENTITY_FILE, 
 import { driveWriteError } from '../core/io-errors.js';
 import { writeFileAtomic } from '../io/durable.js';
 import { locateDrive, readIdentity } from './identity.js';
-import type { DriveRegistry } from './registry.js';
+import type { Catalog } from './catalog.js';
 
 export interface LabelInput {
   path: string;
   name: string;
   force: boolean;
-  registry: DriveRegistry;
+  registry: Catalog;
   /** Folders under this root are simulated drives: exempt from the same-filesystem check. */
   drivesRoot?: string;
   sources: string[];

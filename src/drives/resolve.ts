@@ -8,7 +8,7 @@ import { refusal, usageError } from '../core/errors.js';
 import type { DriveIdentity } from '../core/format.js';
 import type { Detection } from './detect.js';
 import { locateDrive, readIdentity, type DriveLocation } from './identity.js';
-import type { DriveRegistry } from './registry.js';
+import type { Catalog } from './catalog.js';
 
 export interface ResolvedDrive extends DriveLocation {
   identity: DriveIdentity;
@@ -18,7 +18,7 @@ export interface ResolvedDrive extends DriveLocation {
 export const looksLikePath = (spec: string) => /[\\/]/.test(spec) || spec === '.' || spec === '..';
 
 export interface DriveLookup {
-  registry: DriveRegistry;
+  registry: Catalog;
   /** Detects connected drives (lazily: a path lookup never needs it). */
   detect: () => Promise<Detection>;
   /** The fingerprint of the filesystem holding a path (undefined for simulated drives). */

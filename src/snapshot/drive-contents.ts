@@ -1,9 +1,9 @@
 // What is in a drive's airgap folder: snapshots (complete or not), leftovers of interrupted
 // runs, and anything else. Only a folder named like a snapshot id that holds SHA256SUMS is a
 // complete snapshot: SHA256SUMS is written last, after everything it covers was fsynced.
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PARTIAL_PREFIX, SUMS_FILE } from '../core/format.js';
+import { PARTIAL_PREFIX, PRUNING_PREFIX, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE } from '../core/format.js';
 import { compareSnapshotIds, isSnapshotId } from '../core/snapshot-id.js';
 
 export interface SnapshotFolder {
@@ -14,7 +14,7 @@ export interface SnapshotFolder {
 
 export interface DriveContents {
   snapshots: SnapshotFolder[]; // oldest first
-  /** `.partial-*` folders: unfinished backups, never snapshots. */
+  /** `.partial-*` (unfinished backups) and `.pruning-*` (interrupted prunes): never snapshots. */
   leftovers: string[];
 }
 
@@ -23,7 +23,7 @@ export async function readDriveContents(airgapDir: string): Promise<DriveContent
   const snapshots: SnapshotFolder[] = [];
   const leftovers: string[] = [];
   for (const name of names) {
-    if (name.startsWith(PARTIAL_PREFIX)) leftovers.push(name);
+    if (name.startsWith(PARTIAL_PREFIX) || name.startsWith(PRUNING_PREFIX)) leftovers.push(name);
     else if (isSnapshotId(name)) {
       const dir = join(airgapDir, name);
       if (!(await isDir(dir))) continue;
@@ -33,6 +33,29 @@ export async function readDriveContents(airgapDir: string): Promise<DriveContent
   snapshots.sort((a, b) => compareSnapshotIds(a.id, b.id));
   leftovers.sort();
   return { snapshots, leftovers };
+}
+
+export interface SnapshotSummary {
+  id: string;
+  state: 'complete' | 'incomplete' | 'damaged';
+  bytes: number;
+  files: number;
+  createdAt?: string;
+  problems?: number;
+}
+
+/** Cheap facts from each snapshot.json (no hashing): `verify` is what proves a snapshot sound. */
+export async function summarizeSnapshots(airgapDir: string): Promise<SnapshotSummary[]> {
+  const { snapshots } = await readDriveContents(airgapDir);
+  return Promise.all(snapshots.map(async (s): Promise<SnapshotSummary> => {
+    if (!s.complete) return { id: s.id, state: 'incomplete', bytes: 0, files: 0 };
+    try {
+      const meta = snapshotMetaSchema.parse(JSON.parse(await readFile(join(s.dir, SNAPSHOT_JSON), 'utf8')));
+      return { id: s.id, state: 'complete', bytes: meta.bytes.tarball, files: meta.counts.files, createdAt: meta.createdAt, problems: meta.counts.problems };
+    } catch {
+      return { id: s.id, state: 'damaged', bytes: 0, files: 0 };
+    }
+  }));
 }
 
 const isDir = (p: string) => stat(p).then((s) => s.isDirectory(), () => false);

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { localDate, WEEKDAYS, type Weekday } from '../../core/calendar.js';
 import { EXIT, refusal, usageError } from '../../core/errors.js';
 import { configSchema, saveConfig, type Config } from '../config.js';
 import type { Context } from '../context.js';
@@ -10,6 +11,7 @@ export interface InitFlags {
   exclude?: string[];
   drives?: string;
   cadence?: string;
+  scheme?: 'round-robin' | 'hanoi' | 'oldest-first';
   yes?: boolean;
   force?: boolean;
 }
@@ -20,7 +22,7 @@ export async function initCommand(ctx: Context, flags: InitFlags): Promise<numbe
   }
   let sources = flags.source?.map((s) => resolve(s)) ?? [];
   let driveNames = flags.drives?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
-  let cadence = flags.cadence ?? 'weekly';
+  let cadence: string = flags.cadence ?? 'weekly';
   if (sources.length === 0) {
     if (!ctx.interactive || flags.yes) throw usageError('no-sources', 'which folders should be backed up?', 'pass --source <dir> (repeatable)');
     const { input } = await import('@inquirer/prompts');
@@ -38,16 +40,32 @@ export async function initCommand(ctx: Context, flags: InitFlags): Promise<numbe
     const st = await stat(s).catch(() => undefined);
     if (!st?.isDirectory()) throw usageError('bad-source', `source ${s} does not exist or is not a folder`, 'give an existing folder with --source');
   }
-  const parsed = configSchema.safeParse({ version: 1, sources, excludes: flags.exclude ?? [], drives: { rotation: driveNames.map((name) => ({ name })) }, cadence });
+  const days = cadence.split(',').map((d) => d.trim().toLowerCase());
+  if (cadence !== 'daily' && cadence !== 'weekly' && !days.every((d) => WEEKDAYS.includes(d.slice(0, 3) as Weekday) && d.length >= 3)) {
+    throw usageError('bad-cadence', `--cadence "${cadence}" is not daily, weekly, or a list of weekdays`, 'e.g. --cadence weekly, --cadence daily, --cadence sat or --cadence mon,thu');
+  }
+  // Offsite role for the second drive of three or more: the classic home/offsite/home rotation.
+  const rotation = driveNames.map((name, i) => ({ name, role: driveNames.length >= 3 && i === 1 ? 'offsite' : 'home' }));
+  const parsed = configSchema.safeParse({
+    version: 1, sources, excludes: flags.exclude ?? [], drives: { rotation },
+    cadence: cadence === 'daily' || cadence === 'weekly' ? cadence : { weekdays: cadence.split(',').map((d) => d.trim().toLowerCase().slice(0, 3)) },
+    policy: {
+      scheme: flags.scheme ?? 'round-robin',
+      // One drive cannot be written while another stays offline: a lone drive gets no air gap.
+      offline: Math.min(1, Math.max(0, driveNames.length - 1)),
+      start: localDate(ctx.clock(), -ctx.clock().getTimezoneOffset()),
+    },
+  });
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
-    throw usageError('bad-flags', `${i.path.join('.')}: ${i.message}`, 'check --drives (names like A,B,C) and --cadence (daily or weekly)');
+    throw usageError('bad-flags', `${i.path.join('.')}: ${i.message}`, 'check --drives (names like A,B,C), --cadence (daily, weekly, or weekdays like sat or mon,thu) and --scheme');
   }
   const config: Config = parsed.data;
   await saveConfig(ctx.configPath, config);
   if (ctx.json) printJson(ctx, { ok: true, configPath: ctx.configPath, config });
   else {
-    ctx.stdout.write(`Wrote ${ctx.configPath}\n  back up: ${config.sources.join(', ')}\n  drives:  ${config.drives.rotation.map((d) => d.name).join(', ') || '(none yet)'}\n  cadence: ${config.cadence}\n`);
+    ctx.stdout.write(`Wrote ${ctx.configPath}\n  back up: ${config.sources.join(', ')}\n  drives:  ${config.drives.rotation.map((d) => d.name).join(', ') || '(none yet)'}\n  cadence: ${typeof config.cadence === 'string' ? config.cadence : config.cadence.weekdays.join(', ')} (from ${config.policy.start}), ${config.policy.scheme}\n`);
+    if (config.drives.rotation.length === 1) ctx.stdout.write('warning: with a single drive there is no air gap: add a second and a third drive (airgap init --force --drives A,B,C)\n');
     const first = config.drives.rotation[0];
     if (first) ctx.stdout.write(`Next: plug in a drive and run \`airgap label <mountpoint> --name ${first.name}\`.\n`);
   }

@@ -1,0 +1,149 @@
+// The host's catalog (state dir, catalog.json): every known drive — identity, last mountpoint,
+// hardware fingerprint, capacity — what it holds, and its ledger (last seen, written, verified,
+// restore drill). The drives are the truth for their own contents: the catalog is refreshed
+// whenever a drive is seen, and `airgap scan` rebuilds it from the connected drives. Written
+// atomically; a damaged catalog is moved aside and reported, never silently reset.
+import { mkdir, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { checkFingerprint, type Fingerprint, type FingerprintCheck } from '../core/drive-model.js';
+import { writeFileAtomic } from '../io/durable.js';
+
+const fingerprintSchema = z.object({
+  serial: z.string().optional(),
+  model: z.string().optional(),
+  fsType: z.string().optional(),
+  fsUuid: z.string().optional(),
+  label: z.string().optional(),
+  partUuid: z.string().optional(),
+});
+
+const snapshotSchema = z.object({
+  id: z.string(),
+  bytes: z.number().nonnegative(),
+  files: z.number().nonnegative(),
+  state: z.enum(['complete', 'incomplete', 'damaged']),
+  /** The last verification of this snapshot: when, whether it passed, and how deep. */
+  verifiedAt: z.string().optional(),
+  verifyOk: z.boolean().optional(),
+  deep: z.boolean().optional(),
+});
+
+const entrySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  lastPath: z.string(),
+  labelledAt: z.string(),
+  lastSeenAt: z.string(),
+  /** Hardware fingerprint recorded the first time the drive was seen with one. */
+  fingerprint: fingerprintSchema.optional(),
+  capacity: z.object({ total: z.number(), free: z.number(), at: z.string() }).optional(),
+  lastWrittenAt: z.string().optional(),
+  lastVerifiedAt: z.string().optional(),
+  lastVerifyOk: z.boolean().optional(),
+  lastRestoreDrillAt: z.string().optional(),
+  snapshots: z.array(snapshotSchema).default([]),
+});
+const catalogSchema = z.object({ version: z.literal(1), drives: z.array(entrySchema) });
+
+export type CatalogEntry = z.infer<typeof entrySchema>;
+export type CatalogSnapshot = z.infer<typeof snapshotSchema>;
+export const CATALOG_FILE = 'catalog.json';
+
+export class Catalog {
+  private constructor(
+    readonly file: string,
+    public drives: CatalogEntry[],
+    /** Set when the catalog on disk was damaged and moved aside. */
+    readonly loadWarning?: string,
+  ) {}
+
+  static async load(stateDir: string, now: Date = new Date()): Promise<Catalog> {
+    const file = join(stateDir, CATALOG_FILE);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Catalog(file, []);
+      throw e;
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
+    const r = catalogSchema.safeParse(data);
+    if (r.success) return new Catalog(file, r.data.drives);
+    const aside = `${file}.damaged-${now.toISOString().replace(/[:.]/g, '')}`;
+    await rename(file, aside);
+    return new Catalog(file, [], `the catalog ${file} was damaged; it was moved to ${aside} and is rebuilt from the drives as they are seen (run \`airgap scan\` with them connected)`);
+  }
+
+  byName(name: string): CatalogEntry | undefined {
+    return this.drives.find((d) => d.name.toLowerCase() === name.toLowerCase());
+  }
+
+  byId(id: string): CatalogEntry | undefined {
+    return this.drives.find((d) => d.id === id);
+  }
+
+  /**
+   * Records that a drive was seen at a path (the drive's own identity is the truth) and checks
+   * its hardware fingerprint against the recorded one. A mismatch is never recorded over the
+   * old one: only acceptFingerprint() does that, after the user confirmed.
+   */
+  seen(identity: { id: string; name: string; createdAt: string }, path: string, at: Date, fingerprint?: Fingerprint): FingerprintCheck {
+    let entry = this.byId(identity.id);
+    if (entry) Object.assign(entry, { name: identity.name, lastPath: path, lastSeenAt: at.toISOString() });
+    else {
+      entry = { id: identity.id, name: identity.name, lastPath: path, labelledAt: identity.createdAt, lastSeenAt: at.toISOString(), snapshots: [] };
+      this.drives.push(entry);
+    }
+    const check = checkFingerprint(entry.fingerprint, fingerprint);
+    if (check.status === 'new' && fingerprint) entry.fingerprint = { ...entry.fingerprint, ...fingerprint };
+    return check;
+  }
+
+  acceptFingerprint(id: string, fingerprint: Fingerprint): void {
+    const entry = this.byId(id);
+    if (entry) entry.fingerprint = { ...fingerprint };
+  }
+
+  /** Replaces what the catalog believes a drive holds with what is on it; verification results survive for snapshots still there. */
+  recordContents(id: string, snapshots: Omit<CatalogSnapshot, 'verifiedAt' | 'verifyOk' | 'deep'>[], capacity: { total: number; free: number } | undefined, at: Date): void {
+    const entry = this.byId(id);
+    if (!entry) return;
+    const before = new Map(entry.snapshots.map((s) => [s.id, s]));
+    entry.snapshots = snapshots.map((s) => {
+      const old = before.get(s.id);
+      const merged: CatalogSnapshot = { ...s };
+      if (old?.verifiedAt) Object.assign(merged, { verifiedAt: old.verifiedAt, verifyOk: old.verifyOk, deep: old.deep });
+      return merged;
+    });
+    if (capacity) entry.capacity = { ...capacity, at: at.toISOString() };
+  }
+
+  recordWrite(id: string, at: Date): void {
+    const entry = this.byId(id);
+    if (entry) entry.lastWrittenAt = at.toISOString();
+  }
+
+  recordVerify(id: string, results: { id: string; ok: boolean }[], deep: boolean, at: Date): void {
+    const entry = this.byId(id);
+    if (!entry) return;
+    for (const r of results) {
+      const s = entry.snapshots.find((x) => x.id === r.id);
+      if (s) Object.assign(s, { verifiedAt: at.toISOString(), verifyOk: r.ok, deep });
+    }
+    if (results.length) {
+      entry.lastVerifiedAt = at.toISOString();
+      entry.lastVerifyOk = results.every((r) => r.ok);
+    }
+  }
+
+  async save(): Promise<void> {
+    await mkdir(join(this.file, '..'), { recursive: true });
+    await writeFileAtomic(this.file, JSON.stringify({ version: 1, drives: this.drives }, null, 2) + '\n');
+  }
+}
