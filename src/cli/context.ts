@@ -54,7 +54,8 @@ export function makeContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process
     stderr: process.stderr,
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) && !env.CI,
     progress: Boolean(process.stderr.isTTY) && !json,
-    clock: () => new Date(),
+    // AIRGAP_NOW fixes the clock (simulations, tests): an ISO date-time.
+    clock: env.AIRGAP_NOW && !Number.isNaN(Date.parse(env.AIRGAP_NOW)) ? () => new Date(env.AIRGAP_NOW!) : () => new Date(),
     version: toolVersion(),
     stallMs: Number(env.AIRGAP_STALL_TIMEOUT_MS) > 0 ? Number(env.AIRGAP_STALL_TIMEOUT_MS) : 120_000,
     mountRoots: (env.AIRGAP_MOUNT_ROOTS ?? '').split(':').filter(Boolean).map((p) => resolve(p)),

@@ -9,6 +9,9 @@ import { ejectCommand, mountCommand } from './commands/mount.js';
 import { watchCommand } from './commands/watch.js';
 import { initCommand } from './commands/init.js';
 import { labelCommand } from './commands/label.js';
+import { planCommand, scheduleCommand } from './commands/plan.js';
+import { pruneCommand, scanCommand } from './commands/prune.js';
+import { statusCommand } from './commands/status.js';
 import { listCommand } from './commands/list.js';
 import { verifyCommand } from './commands/verify.js';
 import { makeContext, toolVersion, type Context, type GlobalFlags } from './context.js';
@@ -48,11 +51,13 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
 
   program.command('backup')
     .description("write today's dated snapshot of the sources onto a drive")
-    .option('--drive <name|path>', 'the drive to write to')
+    .option('--drive <name|path>', 'the drive to write to (default: the due drive of the rotation plan)')
     .option('--source <dir>', 'folder to back up (repeatable; default: the config)', collect)
     .option('--exclude <glob>', 'skip matching paths (repeatable; added to the config)', collect)
     .option('--dry-run', 'show what would be written, write nothing')
     .option('--strict', 'refuse if any path cannot be stored as it is (unreadable, changed, special)')
+    .option('--allow-connected', 'write even while other rotation drives are connected (breaks the air gap)')
+    .option('--no-prune', 'do not prune old snapshots after the backup')
     .option('--accept-fingerprint', "write even though the drive's hardware differs from when it was first seen (you replaced or cloned it on purpose)")
     .action(async (flags, cmd: Command) => { code = await backupCommand(context(cmd), flags); });
 
@@ -65,6 +70,33 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
   program.command('list [drive]')
     .description('snapshots on a drive (or on every connected drive)')
     .action(async (drive: string | undefined, _flags, cmd: Command) => { code = await listCommand(context(cmd), drive); });
+
+  program.command('plan')
+    .description("today's rotation plan: which drive, what stays offline, what gets pruned, and why")
+    .option('--date <YYYY-MM-DD>', 'plan for another date')
+    .action(async (flags, cmd: Command) => { code = await planCommand(context(cmd), flags); });
+
+  program.command('schedule')
+    .description('the printed rotation schedule: which drive to bring on which date')
+    .option('--from <YYYY-MM-DD>', 'first date (default: today)')
+    .option('--weeks <N>', 'how many weeks (default 13)')
+    .option('--until <YYYY-MM-DD>', 'last date')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'html', 'ics', 'json']))
+    .option('--output <file>', 'write to a file instead of stdout')
+    .action(async (flags, cmd: Command) => { code = await scheduleCommand(context(cmd), flags); });
+
+  program.command('status')
+    .description('every drive, where it should be, what it holds, alerts, and the next action')
+    .action(async (_flags, cmd: Command) => { code = await statusCommand(context(cmd)); });
+
+  program.command('prune <drive>')
+    .description('remove the snapshots the retention policy no longer keeps (never the newest, never the last good copy)')
+    .option('--dry-run', 'show what would be removed')
+    .action(async (drive: string, flags, cmd: Command) => { code = await pruneCommand(context(cmd), drive, flags); });
+
+  program.command('scan')
+    .description('rebuild the catalog from the connected drives')
+    .action(async (_flags, cmd: Command) => { code = await scanCommand(context(cmd)); });
 
   program.command('drives')
     .description('connected airgap drives, and removable disks that could become one')

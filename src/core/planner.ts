@@ -176,27 +176,43 @@ function checkConnected(input: PlanInput, plan: Plan): void {
 }
 
 function planPrune(input: PlanInput, plan: Plan): void {
-  const target = plan.target!;
+  // The snapshot will carry today's date, even when it is overdue since an earlier slot.
+  const { prune, notes } = pruneCandidates(input, plan.target!, input.today);
+  plan.prune = prune;
+  plan.reasons.push(...notes);
+  if (prune.length) plan.reasons.push(`after the new snapshot is written and verified, prune ${prune.length} old snapshot(s) on ${plan.target}`);
+}
+
+/**
+ * What retention allows removing on one drive — as it will stand once a snapshot dated
+ * `newDate` is added (a backup), or as it stands (`airgap prune`). Never the drive's newest
+ * existing snapshot, never one a rule keeps, never a damaged or incomplete one, and never the newest
+ * verified snapshot anywhere (the last good copy) unless another drive holds a verified copy.
+ */
+export function pruneCandidates(input: Pick<PlanInput, 'policy' | 'drives'>, target: string, newDate?: string): { prune: PruneItem[]; notes: string[] } {
   const drive = input.drives.find((d) => d.name === target);
-  const rule = input.policy.drives.find((d) => d.name === target)!;
+  const rule = input.policy.drives.find((d) => d.name === target);
+  const notes: string[] = [];
+  if (!rule) return { prune: [], notes: [`${target} is not in the rotation: no retention applies`] };
   const complete = drive?.snapshots.filter((s) => s.complete) ?? [];
-  // The retention is applied as it will stand after the new snapshot is added.
-  const newId = `${plan.targetDate}T235959Z`;
-  const result = applyRetention([...complete.map((s) => s.id), newId], rule.retention);
-  // The last good copy: the newest verified snapshot anywhere is never pruned, unless another
-  // drive holds a verified copy of it too.
+  const newId = newDate ? `${newDate}T235959Z` : undefined;
+  const result = applyRetention([...complete.map((s) => s.id), ...(newId ? [newId] : [])], rule.retention);
   const verified = input.drives.flatMap((d) => d.snapshots.filter((s) => s.complete && s.verified).map((s) => ({ drive: d.name, id: s.id })));
   const newestVerified = verified.map((v) => v.id).sort().at(-1);
+  // The drive's newest snapshot stays too: until the new one has been re-read after a re-plug,
+  // it is this drive's last proven restore point.
+  const newestHere = complete.map((s) => s.id).sort().at(-1);
+  const prune: PruneItem[] = [];
   for (const id of result.remove) {
-    if (id === newId) continue;
+    if (id === newId || id === newestHere) continue;
     const s = complete.find((x) => x.id === id)!;
     if (id === newestVerified && !verified.some((v) => v.id === id && v.drive !== target)) {
-      plan.reasons.push(`keeping ${target}/${id} although retention would drop it: it is the newest verified copy anywhere`);
+      notes.push(`keeping ${target}/${id} although retention would drop it: it is the newest verified copy anywhere`);
       continue;
     }
-    plan.prune.push({ drive: target, snapshot: id, bytes: s.bytes, reason: `kept by no rule (${describeRetention(rule)})` });
+    prune.push({ drive: target, snapshot: id, bytes: s.bytes, reason: `kept by no rule (${describeRetention(rule)})` });
   }
-  if (plan.prune.length) plan.reasons.push(`after the new snapshot is written and verified, prune ${plan.prune.length} old snapshot(s) on ${target}`);
+  return { prune, notes };
 }
 
 export function describeRetention(d: RotationDrive): string {

@@ -1,16 +1,20 @@
 import { rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { EXIT, usageError, AirgapError } from '../../core/errors.js';
+import { damage, EXIT, usageError, AirgapError } from '../../core/errors.js';
 import { driveWriteError } from '../../core/io-errors.js';
+import { PARTIAL_PREFIX } from '../../core/format.js';
 import { DriveLock } from '../../drives/lock.js';
 import { readDriveContents } from '../../snapshot/drive-contents.js';
+import { pruneSnapshots } from '../../snapshot/prune.js';
 import type { SourceRoot } from '../../snapshot/scan.js';
+import { verifySnapshot } from '../../verify/verify-snapshot.js';
 import { writeSnapshot } from '../../snapshot/write-snapshot.js';
 import { backupProgressText, startProgress } from '../../ui/progress.js';
 import { bytes, renderBackupSummary, renderProblems } from '../../ui/render.js';
 import { loadConfig } from '../config.js';
 import type { Context } from '../context.js';
-import { findDrive, printJson, refuseFingerprintMismatch } from '../shared.js';
+import { chooseBackupTarget, prunePlanFor } from '../backup-target.js';
+import { findDrive, openRegistry, printJson, refreshFromDrive, refuseFingerprintMismatch } from '../shared.js';
 
 export interface BackupFlags {
   drive?: string;
@@ -19,22 +23,34 @@ export interface BackupFlags {
   dryRun?: boolean;
   strict?: boolean;
   acceptFingerprint?: boolean;
+  allowConnected?: boolean;
+  /** commander's --no-prune sets prune=false. */
+  prune?: boolean;
+  noPrune?: boolean;
 }
 
 export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<number> {
+  flags.noPrune = flags.noPrune || flags.prune === false;
   const config = await loadConfig(ctx.configPath, ctx.configExplicit);
   const sources = flags.source?.length ? flags.source : config?.sources;
   if (!sources?.length) {
     throw usageError('no-sources', `nothing to back up: no --source given and no config at ${ctx.configPath}`, 'pass --source <dir> or run `airgap init --source <dir>`');
   }
-  if (!flags.drive) {
-    throw usageError('no-drive', 'which drive? --drive is required', 'pass --drive <name|path> (see `airgap list`)');
-  }
   const roots = await sourceRoots(sources);
   const excludes = [...(config?.excludes ?? []), ...(flags.exclude ?? [])];
-  const drive = await findDrive(ctx, flags.drive, { acceptFingerprint: flags.acceptFingerprint });
+  const catalog = await openRegistry(ctx);
+  const choice = await chooseBackupTarget(ctx, config, catalog, flags);
+  if (choice.nothingDue) {
+    if (ctx.json) printJson(ctx, { ok: true, written: false, message: choice.nothingDue, plan: choice.plan });
+    else ctx.stdout.write(choice.nothingDue + '\n');
+    return EXIT.ok;
+  }
+  for (const n of choice.notes) ctx.stderr.write(`note: ${n}\n`);
+  const drive = await findDrive(ctx, choice.spec!, { acceptFingerprint: flags.acceptFingerprint });
   if (!flags.dryRun) refuseFingerprintMismatch(drive);
   const label = drive.identity.name;
+  // Decided now, from the state before the write; carried out only after a verified write.
+  const toPrune = flags.noPrune || flags.dryRun ? [] : prunePlanFor(choice, await openRegistry(ctx), ctx, label);
 
   const lock = flags.dryRun ? undefined : await DriveLock.acquire(drive.airgapDir, label, 'backup');
   const abort = new AbortController();
@@ -68,9 +84,31 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
       }
       return EXIT.ok;
     }
-    if (ctx.json) printJson(ctx, { ok: true, snapshot: result.id, dir: result.dir, drive: label, seconds, meta: result.meta, problems: result.problems });
+    // Read the new snapshot back before trusting it (the real media check is the next verify
+    // after a re-plug: this read may come from the page cache).
+    const check = await verifySnapshot({ id: result.id, dir: result.dir, complete: true }, { deep: false });
+    const catalog = await openRegistry(ctx);
+    catalog.seen(drive.identity, drive.root, ctx.clock(), drive.fingerprint);
+    await refreshFromDrive(ctx, catalog, drive);
+    catalog.recordWrite(drive.identity.id, ctx.clock());
+    catalog.recordVerify(drive.identity.id, [{ id: result.id, ok: check.status === 'ok' }], false, ctx.clock());
+    let pruned: string[] = [];
+    if (check.status !== 'ok') {
+      await catalog.save().catch(() => {});
+      throw damage('written-snapshot-damaged', `snapshot ${result.id} failed verification right after it was written: ${check.findings[0]?.message ?? 'damaged'}`,
+        `the drive may be failing: run airgap verify ${label} --deep, and use another drive; nothing was pruned`);
+    }
+    if (toPrune.length) {
+      progress.update(() => `Pruning ${toPrune.length} old snapshot(s) on ${label}…`);
+      pruned = await pruneSnapshots(drive.airgapDir, toPrune.map((p) => p.snapshot));
+      await refreshFromDrive(ctx, catalog, drive);
+    }
+    await catalog.save().catch((e: Error) => ctx.stderr.write(`warning: could not update the catalog: ${e.message}\n`));
+    if (ctx.json) printJson(ctx, { ok: true, snapshot: result.id, dir: result.dir, drive: label, seconds, verified: true, pruned, meta: result.meta, problems: result.problems });
     else {
       ctx.stdout.write(renderBackupSummary(result.meta, result.dir, seconds));
+      ctx.stdout.write(`  verified: read back and checked against SHA256SUMS\n`);
+      if (pruned.length) ctx.stdout.write(`  pruned (retention): ${pruned.join(', ')}\n`);
       ctx.stdout.write(renderProblems(result.problems));
     }
     return EXIT.ok;
@@ -109,7 +147,7 @@ async function sourceRoots(sources: string[]): Promise<SourceRoot[]> {
 async function removeLeftovers(ctx: Context, airgapDir: string): Promise<void> {
   const { leftovers } = await readDriveContents(airgapDir);
   for (const name of leftovers) {
-    ctx.stderr.write(`note: removing ${name}, an unfinished snapshot left by an interrupted backup\n`);
+    ctx.stderr.write(`note: removing ${name}, left by an interrupted ${name.startsWith(PARTIAL_PREFIX) ? 'backup' : 'prune'}\n`);
     try {
       await rm(join(airgapDir, name), { recursive: true, force: true });
     } catch (e) {

@@ -5,7 +5,7 @@ import { startProgress } from '../../ui/progress.js';
 import { bytes } from '../../ui/render.js';
 import { verifyDrive } from '../../verify/verify-drive.js';
 import type { Context } from '../context.js';
-import { findDrive, printJson } from '../shared.js';
+import { findDrive, openRegistry, printJson } from '../shared.js';
 
 export interface VerifyFlags {
   snapshot?: string;
@@ -35,6 +35,9 @@ export async function verifyCommand(ctx: Context, spec: string, flags: VerifyFla
     },
   }).finally(() => progress.stop());
   const seconds = (Date.now() - started) / 1000;
+  const catalog = await openRegistry(ctx);
+  catalog.recordVerify(drive.identity.id, report.snapshots.map((s) => ({ id: s.id, ok: s.status === 'ok' })), flags.deep ?? false, ctx.clock());
+  await catalog.save().catch(() => {}); // a read-only home does not stop an offline check
   if (ctx.json) printJson(ctx, { ...report, seconds });
   else ctx.stdout.write(renderVerifyReport(report, seconds));
   return report.ok ? EXIT.ok : EXIT.damaged;

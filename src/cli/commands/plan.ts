@@ -1,0 +1,58 @@
+import { writeFile } from 'node:fs/promises';
+import { addDays, isDate } from '../../core/calendar.js';
+import { EXIT, usageError } from '../../core/errors.js';
+import { planRotation } from '../../core/planner.js';
+import { buildSchedule } from '../../core/schedule.js';
+import { renderPlan } from '../../ui/render-plan.js';
+import { renderScheduleHtml, renderScheduleIcs, renderScheduleJson, renderScheduleMarkdown, renderScheduleText } from '../../ui/render-schedule.js';
+import type { Context } from '../context.js';
+import { detect } from '../drive-lookup.js';
+import { connectedRotation, planDrives, planInput, requirePolicy, todayOf } from '../planning.js';
+import { openRegistry, printJson } from '../shared.js';
+
+const checkDate = (flag: string, v: string | undefined) => {
+  if (v !== undefined && !isDate(v)) throw usageError('bad-date', `${flag} must be a date like 2026-11-21, got "${v}"`, `e.g. ${flag} 2026-12-05`);
+  return v;
+};
+
+export async function planCommand(ctx: Context, flags: { date?: string }): Promise<number> {
+  const { policy } = await requirePolicy(ctx);
+  const today = checkDate('--date', flags.date) ?? todayOf(ctx);
+  const catalog = await openRegistry(ctx);
+  const connected = connectedRotation(policy, await detect(ctx, {}, catalog));
+  const plan = planRotation(planInput(policy, catalog, ctx, connected, today));
+  if (ctx.json) printJson(ctx, plan);
+  else ctx.stdout.write(renderPlan(plan));
+  return EXIT.ok;
+}
+
+export interface ScheduleFlags {
+  from?: string;
+  weeks?: string;
+  until?: string;
+  format?: 'text' | 'markdown' | 'html' | 'ics' | 'json';
+  output?: string;
+}
+
+export async function scheduleCommand(ctx: Context, flags: ScheduleFlags): Promise<number> {
+  const { policy } = await requirePolicy(ctx);
+  const from = checkDate('--from', flags.from) ?? todayOf(ctx);
+  if (flags.weeks !== undefined && flags.until !== undefined) throw usageError('bad-flags', 'give --weeks or --until, not both', 'e.g. --weeks 26');
+  const weeks = flags.weeks === undefined ? 13 : Number(flags.weeks);
+  if (!Number.isInteger(weeks) || weeks < 1 || weeks > 520) throw usageError('bad-weeks', `--weeks must be a whole number from 1 to 520, got "${flags.weeks}"`, 'e.g. --weeks 26');
+  const until = checkDate('--until', flags.until) ?? addDays(from, weeks * 7 - 1);
+  if (until < from) throw usageError('bad-dates', `--until ${until} is before --from ${from}`, 'swap them');
+  const catalog = await openRegistry(ctx);
+  const schedule = buildSchedule({ policy, drives: planDrives(policy, catalog, ctx) }, from, until);
+  const format = flags.format ?? (ctx.json ? 'json' : 'text');
+  const text = format === 'json' ? renderScheduleJson(schedule)
+    : format === 'markdown' ? renderScheduleMarkdown(schedule)
+    : format === 'html' ? renderScheduleHtml(schedule)
+    : format === 'ics' ? renderScheduleIcs(schedule, ctx.clock(), 'airgap.local')
+    : renderScheduleText(schedule);
+  if (flags.output) {
+    await writeFile(flags.output, text);
+    ctx.stderr.write(`Wrote the ${format} schedule (${schedule.rows.length} dates) to ${flags.output}\n`);
+  } else ctx.stdout.write(text);
+  return EXIT.ok;
+}

@@ -1,0 +1,59 @@
+import { EXIT } from '../../core/errors.js';
+import { pruneCandidates } from '../../core/planner.js';
+import { DriveLock } from '../../drives/lock.js';
+import { pruneSnapshots } from '../../snapshot/prune.js';
+import { bytes } from '../../ui/render.js';
+import type { Context } from '../context.js';
+import { planDrives, requirePolicy } from '../planning.js';
+import { findDrive, openRegistry, printJson, refreshFromDrive } from '../shared.js';
+
+export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?: boolean }): Promise<number> {
+  const { policy } = await requirePolicy(ctx);
+  const drive = await findDrive(ctx, spec);
+  const catalog = await openRegistry(ctx);
+  const name = policy.drives.find((d) => d.name.toLowerCase() === drive.identity.name.toLowerCase())?.name ?? drive.identity.name;
+  const { prune, notes } = pruneCandidates({ policy, drives: planDrives(policy, catalog, ctx) }, name);
+  const total = prune.reduce((n, p) => n + p.bytes, 0);
+  if (ctx.json && flags.dryRun) {
+    printJson(ctx, { ok: true, dryRun: true, drive: name, prune, notes });
+    return EXIT.ok;
+  }
+  if (!ctx.json) {
+    ctx.stdout.write(prune.length ? `${flags.dryRun ? 'Would prune' : 'Pruning'} ${prune.length} snapshot(s) on ${name} (${bytes(total)}):\n` : `Nothing to prune on ${name}: every snapshot is kept by the retention policy.\n`);
+    for (const p of prune) ctx.stdout.write(`  ${p.snapshot}  ${bytes(p.bytes)}  ${p.reason}\n`);
+    for (const n of notes) ctx.stdout.write(`  note: ${n}\n`);
+  }
+  if (flags.dryRun || prune.length === 0) {
+    if (ctx.json) printJson(ctx, { ok: true, drive: name, pruned: [], notes });
+    return EXIT.ok;
+  }
+  const lock = await DriveLock.acquire(drive.airgapDir, name, 'prune');
+  try {
+    const done = await pruneSnapshots(drive.airgapDir, prune.map((p) => p.snapshot));
+    await refreshFromDrive(ctx, catalog, drive);
+    await catalog.save();
+    if (ctx.json) printJson(ctx, { ok: true, drive: name, pruned: done, notes });
+    else ctx.stdout.write(`Pruned ${done.length} snapshot(s); ${bytes(total)} freed.\n`);
+  } finally {
+    await lock.release();
+  }
+  return EXIT.ok;
+}
+
+export async function scanCommand(ctx: Context): Promise<number> {
+  const { detect } = await import('../drive-lookup.js');
+  const catalog = await openRegistry(ctx);
+  const found = await detect(ctx, {}, catalog);
+  for (const d of found.labelled) {
+    catalog.seen(d.identity, d.root, ctx.clock(), d.fingerprint);
+    await refreshFromDrive(ctx, catalog, d);
+  }
+  await catalog.save();
+  if (ctx.json) printJson(ctx, { ok: true, scanned: found.labelled.map((d) => ({ name: d.identity.name, root: d.root, snapshots: d.snapshots })), warnings: found.warnings });
+  else {
+    ctx.stdout.write(found.labelled.length ? `Catalog updated from ${found.labelled.length} drive(s):\n` : 'No airgap drive is connected: nothing to scan.\n');
+    for (const d of found.labelled) ctx.stdout.write(`  ${d.identity.name}  ${d.root}  ${d.snapshots} snapshot(s)\n`);
+    for (const w of found.warnings) ctx.stderr.write(`warning: ${w}\n`);
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,45 @@
+// Feeds the pure planner from the outside world: config → policy, catalog → what each drive
+// holds, detection → which rotation drives are connected, the clock → today's local date.
+import { localDate } from '../core/calendar.js';
+import { usageError } from '../core/errors.js';
+import type { PlanDrive, PlanInput } from '../core/planner.js';
+import type { Policy } from '../core/policy.js';
+import type { Catalog } from '../drives/catalog.js';
+import type { Detection } from '../drives/detect.js';
+import { loadConfig, policyOf, type Config } from './config.js';
+import type { Context } from './context.js';
+
+export const todayOf = (ctx: Context, at: Date = ctx.clock()) => localDate(at, -at.getTimezoneOffset());
+
+export async function requirePolicy(ctx: Context): Promise<{ config: Config; policy: Policy }> {
+  const config = await loadConfig(ctx.configPath, ctx.configExplicit);
+  if (!config) throw usageError('no-config', `no config at ${ctx.configPath}`, 'create one: airgap init --source <dir> --drives A,B,C');
+  if (config.drives.rotation.length === 0) {
+    throw usageError('no-rotation', `the config ${ctx.configPath} names no rotation drives`, 'add them: airgap init --force --source <dir> --drives A,B,C (or edit drives.rotation)');
+  }
+  return { config, policy: policyOf(config) };
+}
+
+export function planDrives(policy: Policy, catalog: Catalog, ctx: Context): PlanDrive[] {
+  return policy.drives.flatMap((d) => {
+    const e = catalog.byName(d.name);
+    if (!e) return [];
+    const pd: PlanDrive = {
+      name: d.name,
+      snapshots: e.snapshots.map((s) => ({ id: s.id, bytes: s.bytes, complete: s.state === 'complete', verified: s.verifyOk === true })),
+      labelledOn: todayOf(ctx, new Date(e.labelledAt)),
+    };
+    if (e.lastVerifiedAt) pd.lastVerifiedOn = todayOf(ctx, new Date(e.lastVerifiedAt));
+    if (e.capacity) pd.capacity = { total: e.capacity.total, free: e.capacity.free };
+    return [pd];
+  });
+}
+
+export function connectedRotation(policy: Policy, detection: Detection): string[] {
+  const names = new Map(policy.drives.map((d) => [d.name.toLowerCase(), d.name]));
+  return detection.labelled.map((d) => names.get(d.identity.name.toLowerCase())).filter((n): n is string => n !== undefined);
+}
+
+export function planInput(policy: Policy, catalog: Catalog, ctx: Context, connected: string[], today = todayOf(ctx)): PlanInput {
+  return { policy, drives: planDrives(policy, catalog, ctx), connected, today };
+}

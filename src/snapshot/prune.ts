@@ -1,0 +1,24 @@
+// Removes snapshots from a drive. Each is first renamed to .pruning-<id> (atomic: from then on
+// it no longer looks like a snapshot), the rename made durable, then deleted. A prune cut short
+// leaves a .pruning- folder, a leftover the next backup removes — never a half-deleted snapshot
+// that looks whole. The caller holds the drive lock and has checked the policy.
+import { rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PRUNING_PREFIX } from '../core/format.js';
+import { isSnapshotId } from '../core/snapshot-id.js';
+import { fsyncDir } from '../io/durable.js';
+
+export async function pruneSnapshots(airgapDir: string, ids: string[], onPruned?: (id: string) => void): Promise<string[]> {
+  const done: string[] = [];
+  for (const id of ids) {
+    if (!isSnapshotId(id)) throw new Error(`refusing to prune ${id}: not a snapshot id`);
+    const doomed = join(airgapDir, PRUNING_PREFIX + id);
+    await rename(join(airgapDir, id), doomed);
+    await fsyncDir(airgapDir);
+    await rm(doomed, { recursive: true, force: true });
+    done.push(id);
+    onPruned?.(id);
+  }
+  await fsyncDir(airgapDir);
+  return done;
+}

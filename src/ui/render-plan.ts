@@ -1,0 +1,100 @@
+// Today's plan and the status screen, as a person reads them: what to do, why, what to watch.
+import { daysBetween, snapshotDate } from '../core/calendar.js';
+import type { Plan } from '../core/planner.js';
+import { bytes } from './render.js';
+
+export function renderPlan(plan: Plan): string {
+  const out: string[] = [];
+  if (!plan.target) {
+    out.push(`Plan for ${plan.date}: nothing can be planned.`);
+  } else if (plan.due) {
+    const late = plan.targetDate && plan.targetDate < plan.date ? ` (due since ${plan.targetDate})` : '';
+    out.push(`Plan for ${plan.date}: write today's snapshot to drive ${plan.target}${late}.`);
+  } else {
+    out.push(`Plan for ${plan.date}: nothing due. Next: drive ${plan.target} on ${plan.targetDate}.`);
+  }
+  if (plan.keepOffline.length) {
+    out.push('', 'Keep disconnected:');
+    for (const o of plan.keepOffline) out.push(`  ${o.drive.padEnd(8)} ${o.where.padEnd(8)} ${o.required ? '(required) ' : ''}${o.reason}`);
+  }
+  if (plan.prune.length) {
+    out.push('', `After the new snapshot is written and verified, prune on ${plan.target}:`);
+    for (const p of plan.prune) out.push(`  ${p.snapshot}  ${bytes(p.bytes)}  ${p.reason}`);
+  }
+  if (plan.capacity.estimate !== undefined) {
+    const free = plan.capacity.free !== undefined ? `, ${bytes(plan.capacity.free)} free on ${plan.target}` : '';
+    out.push('', `Size: about ${bytes(plan.capacity.estimate)}${free}${plan.capacity.fits === false ? ' — DOES NOT FIT' : ''}.`);
+  }
+  const fc = plan.forecast.filter((f) => f.more !== undefined);
+  if (fc.length) {
+    out.push('', 'Capacity:');
+    for (const f of fc) {
+      out.push(`  ${f.drive.padEnd(8)} holds ~${f.more} more snapshot(s)${f.enoughForPolicy ? ', enough for the retention policy' : f.fullAround ? `; full around ${f.fullAround.slice(0, 7)}` : ''}`);
+    }
+  }
+  if (plan.next.length) {
+    out.push('', 'Next dates:');
+    for (const n of plan.next) out.push(`  ${n.drive.padEnd(8)} ${n.date}`);
+  }
+  out.push('', 'Why:');
+  for (const r of plan.reasons) out.push(`  - ${r}`);
+  for (const w of plan.warnings) out.push(`warning: ${w}`);
+  return out.join('\n') + '\n';
+}
+
+export interface StatusDrive {
+  name: string;
+  role?: string;
+  location?: string;
+  inRotation: boolean;
+  connected: boolean;
+  /** Where the plan wants it now. */
+  shouldBe: string;
+  lastWritten?: string;
+  lastVerified?: string;
+  lastVerifyOk?: boolean;
+  lastSeen?: string;
+  snapshots: number;
+  newest?: string;
+  free?: number;
+}
+
+export interface StatusView {
+  today: string;
+  drives: StatusDrive[];
+  /** Newest snapshot dates and the drives holding one of that date. */
+  copies: { date: string; drives: string[] }[];
+  alerts: string[];
+  next: string;
+}
+
+const age = (today: string, iso: string | undefined) => (iso ? `${iso.slice(0, 10)} (${daysBetween(iso.slice(0, 10), today)} d ago)` : 'never');
+
+export function renderStatus(v: StatusView): string {
+  const out = [`airgap status, ${v.today}`, ''];
+  for (const d of v.drives) {
+    const role = d.inRotation ? `${d.role}${d.location ? `, ${d.location}` : ''}` : 'not in the rotation';
+    out.push(`${d.name}  [${role}]  ${d.connected ? 'CONNECTED' : 'not connected'} — should be: ${d.shouldBe}`);
+    out.push(`  written ${age(v.today, d.lastWritten)} · verified ${age(v.today, d.lastVerified)}${d.lastVerifyOk === false ? ' FAILED' : ''} · seen ${age(v.today, d.lastSeen)}`);
+    out.push(`  holds ${d.snapshots} snapshot(s)${d.newest ? `, newest ${d.newest}` : ''}${d.free !== undefined ? ` · ${bytes(d.free)} free` : ''}`);
+  }
+  if (v.copies.length) {
+    out.push('', 'Newest snapshots across drives:');
+    for (const c of v.copies) out.push(`  ${c.date}  on ${c.drives.join(', ')} (${c.drives.length} cop${c.drives.length === 1 ? 'y' : 'ies'})`);
+  }
+  out.push('');
+  if (v.alerts.length) for (const a of v.alerts) out.push(`ALERT: ${a}`);
+  else out.push('No alerts.');
+  out.push('', `Next: ${v.next}`);
+  return out.join('\n') + '\n';
+}
+
+/** Distinct snapshot dates, newest first, with the drives holding one of each. */
+export function copiesByDate(drives: { name: string; snapshots: string[] }[], limit = 5): { date: string; drives: string[] }[] {
+  const by = new Map<string, Set<string>>();
+  for (const d of drives) for (const id of d.snapshots) {
+    const date = snapshotDate(id);
+    by.set(date, (by.get(date) ?? new Set()).add(d.name));
+  }
+  return [...by.entries()].sort((a, b) => b[0].localeCompare(a[0])).slice(0, limit).map(([date, s]) => ({ date, drives: [...s].sort() }));
+}
