@@ -162,17 +162,19 @@ function chooseOffline(policy: Policy, byName: Map<string, PlanDrive>, target: s
 function checkConnected(input: PlanInput, plan: Plan): void {
   const rotation = new Set(input.policy.drives.map((d) => d.name));
   const connected = input.connected.filter((n) => rotation.has(n));
-  if (plan.target && plan.due) {
-    plan.reasons.push(connected.includes(plan.target) ? `${plan.target} is connected` : `plug in ${plan.target}`);
-  }
   const mustBeOff = plan.keepOffline.filter((o) => o.required && connected.includes(o.drive));
-  for (const o of mustBeOff) plan.warnings.push(`air gap broken: ${o.drive} is connected but must stay ${o.where} while ${plan.target} is written: disconnect it`);
+  const writing = plan.due ? ` while ${plan.target} is written` : '';
+  for (const o of mustBeOff) plan.warnings.push(`air gap broken: ${o.drive} is connected but must stay ${o.where}${writing}: disconnect it`);
   if (connected.length > 1 && mustBeOff.length === 0) {
-    plan.warnings.push(`${connected.length} rotation drives are connected at once (${connected.join(', ')}): connect only ${plan.target}`);
+    plan.warnings.push(`${connected.length} rotation drives are connected at once (${connected.join(', ')}): ${plan.due ? `connect only ${plan.target}` : 'unplug them'}`);
   }
-  for (const n of connected) {
-    if (n !== plan.target && plan.due) plan.reasons.push(`${n} is connected but ${plan.target} is the due drive`);
+  if (!plan.due) {
+    // Nothing is being written: a connected drive is simply one that should be put away.
+    if (connected.length === 1 && mustBeOff.length === 0) plan.warnings.push(`${connected[0]} is still connected and nothing is due until ${plan.targetDate}: unplug it and put it away`);
+    return;
   }
+  plan.reasons.push(connected.includes(plan.target!) ? `${plan.target} is connected` : `plug in ${plan.target}`);
+  for (const n of connected) if (n !== plan.target) plan.reasons.push(`${n} is connected but ${plan.target} is the due drive`);
 }
 
 function planPrune(input: PlanInput, plan: Plan): void {
