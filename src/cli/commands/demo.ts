@@ -34,15 +34,17 @@ export async function demoCommand(ctx: Context, flags: { clean?: boolean }): Pro
   await airgap('init', '--source', docs, '--drives', 'A,B,C', '--cadence', 'weekly', '--yes');
   say('2. "Plug in" drive A and label it (this only adds an airgap/ folder to it):');
   await airgap('label', join(base, 'drives', 'A'), '--name', 'A', '--yes');
-  say("3. Write today's snapshot onto A:");
-  if ((await airgap('backup', '--drive', 'A')) !== 0) return EXIT.internal;
-  say('4. See what A holds:');
+  say('3. Which drive is due today, and what must stay offline?');
+  await airgap('plan');
+  say("4. Write today's snapshot onto the due drive:");
+  if ((await airgap('backup')) !== 0) return EXIT.internal;
+  say('5. See what A holds:');
   await airgap('list', 'A');
-  say('5. Verify it, offline, as you would after bringing A back from the office:');
+  say('6. Verify it, offline, as you would after bringing A back from the office:');
   if ((await airgap('verify', 'A')) !== 0) return EXIT.internal;
 
   const snapDir = join(base, 'drives', 'A', 'airgap', (await readdir(join(base, 'drives', 'A', 'airgap'))).find((n) => /^\d{4}-/.test(n))!);
-  say('6. No airgap needed to check it, only stock tools:');
+  say('7. No airgap needed to check it, only stock tools:');
   say(`$ cd ${snapDir} && sha256sum -c SHA256SUMS`);
   try {
     say(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: snapDir, encoding: 'utf8' }));
@@ -50,7 +52,7 @@ export async function demoCommand(ctx: Context, flags: { clean?: boolean }): Pro
     say('(sha256sum is not installed here; on macOS use: shasum -a 256 -c SHA256SUMS)\n');
   }
 
-  say('7. Ten years later one bit on the drive has rotted. Flip one byte inside a photo and verify deeply:');
+  say('8. Ten years later one bit on the drive has rotted. Flip one byte inside a photo and verify deeply:');
   const tar = join(snapDir, (await readdir(snapDir)).find((n) => n.endsWith('.tar'))!);
   const offset = await offsetOfMember(tar, 'Documents/Photos/beach.raw');
   const fh = await open(tar, 'r+');
@@ -63,6 +65,8 @@ export async function demoCommand(ctx: Context, flags: { clean?: boolean }): Pro
   say(code === EXIT.damaged
     ? 'airgap names the damaged file, so you know exactly what to take from drive B or C instead.\n'
     : 'unexpected: the damage was not detected\n');
+  say('9. The rotation ahead, to print and pin up (also as HTML or a calendar file):');
+  await airgap('schedule', '--weeks', '6');
   say(flags.clean ? 'Removing the demo folder.' : `The demo folder stays for you to explore: ${base}\n(remove it with: rm -rf ${base})`);
   if (flags.clean) await rm(base, { recursive: true, force: true });
   return code === EXIT.damaged ? EXIT.ok : EXIT.internal;
