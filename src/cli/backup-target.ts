@@ -1,7 +1,7 @@
 // Which drive `airgap backup` writes to, and whether it may: the plan's due drive when no
 // --drive is given; either way, never while the air gap is broken (unless --allow-connected).
 import { refusal, usageError } from '../core/errors.js';
-import { planRotation, pruneCandidates, type Plan, type PruneItem } from '../core/planner.js';
+import { airGapFor, planRotation, pruneCandidates, type Plan, type PruneItem } from '../core/planner.js';
 import type { Policy } from '../core/policy.js';
 import type { Catalog } from '../drives/catalog.js';
 import type { Config } from './config.js';
@@ -47,12 +47,16 @@ export async function chooseBackupTarget(ctx: Context, config: Config | undefine
     const named = policy.drives.find((d) => d.name.toLowerCase() === target!.toLowerCase());
     if (named && plan.target && named.name !== plan.target && plan.due) notes.push(`${named.name} is not the due drive (${plan.target} is); writing to ${named.name} because you asked for it`);
   }
-  // The air gap: the drives that must stay offline while this one is written.
+  // The air gap: the drives that must stay offline while this one is written — both their
+  // number and which ones (offsite drives and the freshest copies first).
   const targetName = policy.drives.find((d) => d.name.toLowerCase() === target!.toLowerCase())?.name;
   const others = connected.filter((n) => n !== targetName);
-  const mustStayOff = policy.drives.length - 1 - others.length < policy.offline;
-  if (others.length && mustStayOff && !flags.allowConnected) {
-    throw refusal('air-gap', `the air gap would be broken: ${others.join(', ')} ${others.length === 1 ? 'is' : 'are'} connected too, and the policy wants ${policy.offline} rotation drive(s) disconnected while one is written`,
+  const required = targetName ? airGapFor({ policy, drives: planDrives(policy, catalog, ctx) }, targetName).filter((o) => o.required) : [];
+  const breaking = required.filter((o) => others.includes(o.drive));
+  const tooFew = policy.drives.length - 1 - others.length < policy.offline;
+  if (others.length && (tooFew || breaking.length) && !flags.allowConnected) {
+    const why = breaking.length ? breaking.map((o) => `${o.drive} must stay ${o.where}`).join(', ') : `the policy wants ${policy.offline} rotation drive(s) disconnected`;
+    throw refusal('air-gap', `the air gap would be broken: ${others.join(', ')} ${others.length === 1 ? 'is' : 'are'} connected too while ${targetName ?? target} is written (${why})`,
       `unplug ${others.join(', ')} first (or pass --allow-connected if you really mean it)`);
   }
   if (others.length && flags.allowConnected) notes.push(`writing with ${others.join(', ')} connected (--allow-connected): the air gap is not kept`);

@@ -139,6 +139,12 @@ function chooseTarget(input: PlanInput, slotDate: string): { target: string; due
   return { target, due: false, targetDate: next, why: `${policy.scheme}: ${current} already has the snapshot for ${slotDate}; next, ${target} on ${next}` };
 }
 
+/** The drives to keep disconnected while `target` is written (required ones first). */
+export function airGapFor(input: Pick<PlanInput, 'policy' | 'drives'>, target: string): OfflineDrive[] {
+  const scratch = { warnings: [] as string[] } as unknown as Plan;
+  return chooseOffline(input.policy, new Map(input.drives.map((d) => [d.name, d])), target, scratch);
+}
+
 function chooseOffline(policy: Policy, byName: Map<string, PlanDrive>, target: string, plan: Plan): OfflineDrive[] {
   const others = policy.drives.filter((d) => d.name !== target);
   const k = Math.min(policy.offline, others.length);
