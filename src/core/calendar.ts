@@ -80,3 +80,20 @@ export function slotIndex(c: Cadence, epoch: string, date: string): number {
   for (let i = 0; i < days - weeks * 7; i++) if (c.days.includes((startWd + i) % 7)) n++;
   return n;
 }
+
+/**
+ * The backup days strictly after `date`, in order, each with its slot number, computed
+ * incrementally on day numbers (no string work per day: planners walk years ahead).
+ */
+export function* backupDaysAfter(c: Cadence, epoch: string, date: string): Generator<{ day: number; slot: number }> {
+  let day = dayNumber(date) + 1;
+  let slot = slotIndex(c, epoch, toDate(day));
+  for (;;) {
+    const wd = (((day + 4) % 7) + 7) % 7;
+    if (c.kind === 'daily' || c.days.includes(wd)) {
+      yield { day, slot };
+      slot++;
+    }
+    day++;
+  }
+}

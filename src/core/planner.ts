@@ -2,7 +2,7 @@
 // which drive receives today's snapshot, which drives must stay offline (the air gap), what to
 // prune on the target once the new snapshot is written and verified, when each drive is next
 // due, whether it fits — and why, for every decision.
-import { isBackupDay, lastBackupDay, nextBackupDay, slotIndex, snapshotDate, daysBetween } from './calendar.js';
+import { backupDaysAfter, dayNumber, isBackupDay, toDate, lastBackupDay, nextBackupDay, slotIndex, snapshotDate, daysBetween } from './calendar.js';
 import { driveIndexForSlot, schemePeriod, type Policy, type RotationDrive } from './policy.js';
 import { applyRetention } from './retention.js';
 
@@ -264,22 +264,26 @@ function planCapacity(input: PlanInput, plan: Plan): void {
   }
 }
 
-/** The date of a drive's n-th future backup (1 = next), for the calendar-driven schemes. */
+/** How far a capacity forecast looks ahead: beyond ten years it is not a forecast. */
+const FORECAST_DAYS = 3653;
+
+/** The date of a drive's n-th future backup (1 = next), within the forecast horizon. */
 function nthDueDate(input: PlanInput, name: string, n: number): string | undefined {
   const { policy } = input;
   const names = policy.drives.map((d) => d.name);
   const idx = names.indexOf(name);
-  if (policy.scheme === 'oldest-first') {
-    let d = input.today;
-    for (let i = 0; i < n; i++) for (let j = 0; j < names.length; j++) d = nextBackupDay(policy.cadence, d);
-    return d;
-  }
-  let date = input.today;
+  const horizon = dayNumber(input.today) + FORECAST_DAYS;
+  let days = 0;
   let found = 0;
-  const limit = (schemePeriod(policy.scheme, names.length) + 1) * (n + 1) * 7 + 7;
-  for (let i = 0; i < limit; i++) {
-    date = nextBackupDay(policy.cadence, date);
-    if (driveIndexForSlot(policy.scheme, slotIndex(policy.cadence, policy.epoch, date), names.length) === idx && ++found === n) return date;
+  for (const { day, slot } of backupDaysAfter(policy.cadence, policy.epoch, input.today)) {
+    if (day > horizon) return undefined;
+    days++;
+    if (policy.scheme === 'oldest-first') {
+      // Each drive's turn comes once per round of the rotation.
+      if (days === n * names.length) return toDate(day);
+    } else if (driveIndexForSlot(policy.scheme, slot, names.length) === idx && ++found === n) {
+      return toDate(day);
+    }
   }
   return undefined;
 }
@@ -289,21 +293,23 @@ function nextDates(input: PlanInput, plan: Plan): { drive: string; date: string 
   const names = policy.drives.map((d) => d.name);
   const out = new Map<string, string>();
   if (plan.target && plan.targetDate) out.set(plan.target, plan.targetDate);
-  let date = plan.targetDate ?? input.today;
+  const from = plan.targetDate ?? input.today;
   if (policy.scheme === 'oldest-first') {
     // After the target, the others in the order their newest snapshots age.
     const byName = new Map(input.drives.map((d) => [d.name, d]));
     const rest = names.filter((n) => n !== plan.target).sort((a, b) => (newest(byName.get(a)) ?? '').localeCompare(newest(byName.get(b)) ?? '') || names.indexOf(a) - names.indexOf(b));
+    let date = from;
     for (const n of rest) {
       date = nextBackupDay(policy.cadence, date);
       out.set(n, date);
     }
   } else {
-    const limit = (schemePeriod(policy.scheme, names.length) + 1) * 7;
-    for (let i = 0; i < limit && out.size < names.length; i++) {
-      date = nextBackupDay(policy.cadence, date);
-      const n = names[driveIndexForSlot(policy.scheme, slotIndex(policy.cadence, policy.epoch, date), names.length)]!;
-      if (!out.has(n)) out.set(n, date);
+    const limit = schemePeriod(policy.scheme, names.length) + 1;
+    let seen = 0;
+    for (const { day, slot } of backupDaysAfter(policy.cadence, policy.epoch, from)) {
+      if (out.size >= names.length || ++seen > limit) break;
+      const n = names[driveIndexForSlot(policy.scheme, slot, names.length)]!;
+      if (!out.has(n)) out.set(n, toDate(day));
     }
   }
   return names.filter((n) => out.has(n)).map((n) => ({ drive: n, date: out.get(n)! }));
