@@ -51,9 +51,10 @@ export function buildSchedule(input: Omit<PlanInput, 'today' | 'connected'>, fro
       d.snapshots = d.snapshots.filter((s) => !plan.prune.some((p) => p.snapshot === s.id));
       d.snapshots.push({ id: `${day}T120000Z`, bytes, verified: true, complete: true });
       d.lastVerifiedOn = day;
-    } else if (plan.warnings.length && schedule.warnings.length === 0 && !plan.target) {
-      schedule.warnings.push(...plan.warnings);
     }
+    // Warnings about the policy itself show on the first date; later ones would only repeat
+    // them or describe a future the schedule already assumes is followed.
+    if (guard === 0) schedule.warnings.push(...plan.warnings.filter((w) => !/connected|still connected/.test(w)));
     day = nextBackupDay(input.policy.cadence, day);
   }
   return schedule;

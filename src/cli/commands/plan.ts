@@ -44,6 +44,7 @@ export async function scheduleCommand(ctx: Context, flags: ScheduleFlags): Promi
   if (until < from) throw usageError('bad-dates', `--until ${until} is before --from ${from}`, 'swap them');
   const catalog = await openRegistry(ctx);
   const schedule = buildSchedule({ policy, drives: planDrives(policy, catalog, ctx) }, from, until);
+  if (schedule.rows.length === 0) ctx.stderr.write(`warning: no backup falls between ${from} and ${until}: the schedule is empty\n`);
   const format = flags.format ?? (ctx.json ? 'json' : 'text');
   const text = format === 'json' ? renderScheduleJson(schedule)
     : format === 'markdown' ? renderScheduleMarkdown(schedule)
