@@ -14,9 +14,10 @@ const ALLOWED: Record<string, string[]> = {
   drives: ['core', 'io', 'snapshot'],
   snapshot: ['core', 'io'],
   verify: ['core', 'io', 'snapshot'],
+  restore: ['core', 'io', 'snapshot', 'verify'],
   ui: ['core'],
-  cli: ['core', 'io', 'drives', 'snapshot', 'verify', 'ui'],
-  bench: ['core', 'io', 'drives', 'snapshot', 'verify', 'ui', 'cli'],
+  cli: ['core', 'io', 'drives', 'snapshot', 'verify', 'restore', 'ui'],
+  bench: ['core', 'io', 'drives', 'snapshot', 'verify', 'restore', 'ui', 'cli'],
 };
 
 function imports(file: string): string[] {

@@ -9,6 +9,7 @@ import { ejectCommand, mountCommand } from './commands/mount.js';
 import { watchCommand } from './commands/watch.js';
 import { initCommand } from './commands/init.js';
 import { labelCommand } from './commands/label.js';
+import { findCommand, restoreCommand } from './commands/restore.js';
 import { planCommand, scheduleCommand } from './commands/plan.js';
 import { pruneCommand, scanCommand } from './commands/prune.js';
 import { statusCommand } from './commands/status.js';
@@ -66,6 +67,22 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .option('--snapshot <id>', 'only this snapshot')
     .option('--deep', 'also check every file inside the tarball against the per-file manifest')
     .action(async (drive: string, flags, cmd: Command) => { code = await verifyCommand(context(cmd), drive, flags); });
+
+  program.command('restore <drive> [paths...]')
+    .description('restore a snapshot (or the given files and folders in it) into a folder, checking every file')
+    .option('--snapshot <id>', 'which snapshot (default: latest)')
+    .option('--to <dir>', 'where to restore (an empty or new folder)')
+    .option('--overwrite', 'replace files that already exist in --to')
+    .option('--salvage', 'from a damaged snapshot, restore every file that still matches its checksum')
+    .option('--dry-run', 'show what would be restored')
+    .option('--keep-special-bits', 'keep setuid/setgid bits (stripped by default)')
+    .option('--owners', 'restore file owners (root only)')
+    .action(async (drive: string, paths: string[], flags, cmd: Command) => { code = await restoreCommand(context(cmd), drive, paths, flags); });
+
+  program.command('find <drive> <pattern>')
+    .description('which snapshots hold a file: *.pdf, report.docx, Documents/**/2026-*')
+    .option('--all-snapshots', 'search every snapshot, not only the latest')
+    .action(async (drive: string, pattern: string, flags, cmd: Command) => { code = await findCommand(context(cmd), drive, pattern, flags); });
 
   program.command('list [drive]')
     .description('snapshots on a drive (or on every connected drive)')

@@ -142,6 +142,11 @@ export class Catalog {
     }
   }
 
+  recordRestoreDrill(id: string, at: Date): void {
+    const entry = this.byId(id);
+    if (entry) entry.lastRestoreDrillAt = at.toISOString();
+  }
+
   async save(): Promise<void> {
     await mkdir(join(this.file, '..'), { recursive: true });
     await writeFileAtomic(this.file, JSON.stringify({ version: 1, drives: this.drives }, null, 2) + '\n');

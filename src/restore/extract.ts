@@ -1,0 +1,244 @@
+// Extracts a verified tarball into an empty staging folder, member by member, with our own
+// writer instead of node-tar's (measured: node-tar rewrites absolute symlink targets, drops
+// links that point outside the tree, and its pax parser loses names with a newline). Every
+// path is checked before anything is created; files are created O_EXCL|O_NOFOLLOW and hashed as
+// written; hard links and symlinks come last, so nothing is ever written through a link.
+import { createHash, type Hash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { chown, link, lstat, mkdir, open, symlink, unlink, lutimes, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { checkMemberPath, collisionKey, describePathProblem, hardlinkTarget, symlinkStaysInside } from '../core/member-path.js';
+import type { ManifestEntry } from '../core/manifest.js';
+import { readChunks } from '../verify/read-chunks.js';
+import { TarFormatError, TarReader, type TarEntry } from '../verify/tar-reader.js';
+
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const SPECIAL_BITS = 0o6000; // setuid, setgid
+
+export interface ExtractOptions {
+  tarPath: string;
+  staging: string;
+  /** The per-file manifest, by archive path: every regular file is checked against it. */
+  manifest: Map<string, ManifestEntry>;
+  /** Restrict to these members (undefined: everything). */
+  select?: (path: string) => boolean;
+  keepSpecialBits: boolean;
+  owners: boolean;
+  onFile?: (path: string, bytes: number) => void;
+}
+
+export interface Issue {
+  path: string;
+  reason: string;
+}
+
+export interface ExtractReport {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  hardlinks: number;
+  bytes: number;
+  /** Members whose content did not match the manifest (removed), or that could not be read. */
+  damaged: Issue[];
+  /** Members refused as unsafe (hostile or corrupt archive). */
+  refused: Issue[];
+  /** Symlinks restored verbatim whose target lies outside the restored tree (never followed). */
+  outsideLinks: { path: string; target: string }[];
+  /** Archive structure broken at this byte: nothing after it was restored. */
+  brokenAt?: { offset: number; message: string };
+  /** Folders created, with the mode and mtime to apply once everything is in place. */
+  dirs_: { path: string; mode: number; mtime: number }[];
+  /** Every path created in staging (files, links, folders). */
+  created: string[];
+}
+
+type Pending =
+  | { kind: 'skip' }
+  | { kind: 'file'; path: string; fh: FileHandle; hash: Hash; size: number; entry: TarEntry; failed?: string }
+  | { kind: 'other' };
+
+export async function extractArchive(opts: ExtractOptions): Promise<ExtractReport> {
+  const report: ExtractReport = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, bytes: 0, damaged: [], refused: [], outsideLinks: [], dirs_: [], created: [] };
+  const seen = new Map<string, string>(); // collision key → path
+  const kinds = new Map<string, string>(); // path → type, for parent checks
+  const restoredFiles = new Set<string>();
+  const links: { path: string; target: string; entry: TarEntry }[] = [];
+  const symlinks: { path: string; target: string; entry: TarEntry }[] = [];
+  const madeDirs = new Set<string>();
+  const events: (() => Promise<void>)[] = [];
+  let current: Pending = { kind: 'skip' };
+
+  const refuse = (path: string, reason: string) => report.refused.push({ path, reason });
+  const ensureDir = async (rel: string) => {
+    if (rel === '' || madeDirs.has(rel)) return;
+    await ensureDir(dirname(rel) === '.' ? '' : dirname(rel));
+    const abs = join(opts.staging, rel);
+    try {
+      await mkdir(abs);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // Only a real folder we made may hold children; never a file or a link in its place.
+      if (!(await lstat(abs)).isDirectory()) throw Object.assign(new Error(`${rel} is not a folder`), { code: 'ENOTDIR' });
+    }
+    if (!kinds.has(rel)) report.created.push(rel);
+    madeDirs.add(rel);
+  };
+
+  /** Checks a member against every rule; returns its safe path or undefined (refused). */
+  const admit = (e: TarEntry): string | undefined => {
+    const c = checkMemberPath(e.path);
+    if ('problem' in c) return void refuse(e.path, describePathProblem(c.problem));
+    const path = c.parts.join('/');
+    for (let i = 1; i < c.parts.length; i++) {
+      const prefix = c.parts.slice(0, i).join('/');
+      const k = kinds.get(prefix);
+      if (k === 'symlink') return void refuse(path, `goes through the symlink ${prefix} (created earlier in this archive)`);
+      if (k && k !== 'dir') return void refuse(path, `goes through ${prefix}, which is not a folder`);
+    }
+    const key = collisionKey(path);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      return void refuse(path, earlier === path ? 'appears twice in the archive' : `collides with ${earlier} (same name once case or unicode form is ignored)`);
+    }
+    seen.set(key, path);
+    return path;
+  };
+
+  const onEntry = (e: TarEntry) => {
+    events.push(async () => {
+      current = { kind: 'skip' };
+      const path = admit(e);
+      if (path === undefined) return;
+      if (opts.select && !opts.select(path)) {
+        if (e.type === 'Directory') kinds.set(path, 'dir');
+        return;
+      }
+      const type = e.type;
+      kinds.set(path, type === 'Directory' ? 'dir' : type === 'SymbolicLink' ? 'symlink' : type === 'Link' ? 'hardlink' : 'file');
+      if (type === 'Directory') {
+        await ensureDir(path);
+        report.dirs_.push({ path, mode: maskMode(e.mode, opts.keepSpecialBits), mtime: e.mtime });
+        report.dirs++;
+      } else if (type === 'SymbolicLink') {
+        symlinks.push({ path, target: e.linkpath ?? '', entry: e });
+      } else if (type === 'Link') {
+        const target = hardlinkTarget(e.linkpath ?? '');
+        if (target === undefined) return void refuse(path, `hard link to ${JSON.stringify(e.linkpath)}, outside the restored tree`);
+        links.push({ path, target, entry: e });
+      } else if (type === 'File' || type === 'OldFile' || type === 'ContiguousFile') {
+        const m = opts.manifest.get(path);
+        if (!m || (m.type !== 'file')) return void report.damaged.push({ path, reason: 'not listed as a file in the manifest' });
+        await ensureDir(dirname(path) === '.' ? '' : dirname(path));
+        const fh = await open(join(opts.staging, path), CREATE, 0o600);
+        report.created.push(path);
+        current = { kind: 'file', path, fh, hash: createHash('sha256'), size: 0, entry: e };
+      } else {
+        refuse(path, `${type} entries (devices, FIFOs, ...) are never created`);
+      }
+    });
+  };
+
+  const reader = new TarReader({
+    entry: onEntry,
+    data: (chunk) => events.push(async () => {
+      const c = current;
+      if (c.kind !== 'file' || c.failed) return;
+      c.hash.update(chunk);
+      c.size += chunk.length;
+      try {
+        let off = 0;
+        while (off < chunk.length) off += (await c.fh.write(chunk, off, chunk.length - off)).bytesWritten;
+      } catch (err) {
+        c.failed = `cannot write: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      }
+    }),
+    entryEnd: () => events.push(async () => {
+      const c = current;
+      current = { kind: 'skip' };
+      if (c.kind !== 'file') return;
+      const m = opts.manifest.get(c.path)!;
+      const sha = c.hash.digest('hex');
+      const ok = !c.failed && sha === m.sha256 && c.size === m.size;
+      try {
+        if (ok) {
+          await c.fh.chmod(maskMode(c.entry.mode, opts.keepSpecialBits));
+          if (opts.owners) await chown(join(opts.staging, c.path), c.entry.uid, c.entry.gid).catch(() => {});
+          await c.fh.utimes(c.entry.mtime, c.entry.mtime);
+        }
+      } finally {
+        await c.fh.close();
+      }
+      if (!ok) {
+        await unlink(join(opts.staging, c.path));
+        report.created.splice(report.created.lastIndexOf(c.path), 1);
+        report.damaged.push({ path: c.path, reason: c.failed ?? 'content does not match its SHA-256 in the manifest' });
+        return;
+      }
+      restoredFiles.add(c.path);
+      report.files++;
+      report.bytes += c.size;
+      opts.onFile?.(c.path, c.size);
+    }),
+  });
+
+  try {
+    await readChunks(opts.tarPath, async (chunk) => {
+      try {
+        reader.write(chunk);
+      } catch (e) {
+        if (!(e instanceof TarFormatError)) throw e;
+        report.brokenAt ??= { offset: e.offset, message: e.message };
+      }
+      while (events.length) await events.shift()!();
+      if (report.brokenAt) throw new StopReading();
+    });
+    if (!report.brokenAt) {
+      try {
+        reader.end();
+      } catch (e) {
+        if (!(e instanceof TarFormatError)) throw e;
+        report.brokenAt = { offset: e.offset, message: e.message };
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof StopReading)) throw e;
+  } finally {
+    const c = current as Pending;
+    if (c.kind === 'file') {
+      await c.fh.close().catch(() => {});
+      await unlink(join(opts.staging, c.path)).catch(() => {});
+      report.damaged.push({ path: c.path, reason: 'cut off by the damage in the archive' });
+    }
+  }
+
+  // Hard links only to files restored intact in this run.
+  for (const l of links) {
+    if (!restoredFiles.has(l.target)) {
+      report.damaged.push({ path: l.path, reason: `hard link to ${l.target}, which was not restored` });
+      continue;
+    }
+    await ensureDir(dirname(l.path) === '.' ? '' : dirname(l.path));
+    await link(join(opts.staging, l.target), join(opts.staging, l.path));
+    report.created.push(l.path);
+    report.hardlinks++;
+  }
+  // Symlinks last, verbatim (absolute and outside targets included), never followed.
+  for (const s of symlinks) {
+    await ensureDir(dirname(s.path) === '.' ? '' : dirname(s.path));
+    try {
+      await symlink(s.target, join(opts.staging, s.path));
+    } catch (e) {
+      refuse(s.path, `cannot create the symlink: ${(e as NodeJS.ErrnoException).code}`);
+      continue;
+    }
+    await lutimes(join(opts.staging, s.path), s.entry.mtime, s.entry.mtime).catch(() => {});
+    report.created.push(s.path);
+    report.symlinks++;
+    if (!symlinkStaysInside(s.path, s.target)) report.outsideLinks.push({ path: s.path, target: s.target });
+  }
+  return report;
+}
+
+class StopReading extends Error {}
+
+const maskMode = (mode: number, keepSpecial: boolean) => (keepSpecial ? mode : mode & ~SPECIAL_BITS) & 0o7777;

@@ -1,0 +1,50 @@
+// `airgap find`: which snapshots hold a file, from their manifests (no tarball is read).
+import { join } from 'node:path';
+import picomatch from 'picomatch';
+import { MANIFEST_FILE } from '../core/format.js';
+import type { SnapshotFolder } from '../snapshot/drive-contents.js';
+import { ManifestReader } from '../verify/manifest-reader.js';
+
+export interface FoundFile {
+  snapshot: string;
+  path: string;
+  type: string;
+  size: number;
+  mtime: number;
+  sha256?: string;
+}
+
+/**
+ * A pattern with a slash matches whole archive paths (`Documents/**\/*.pdf`); one without
+ * matches names at any depth (`*.pdf`, `report.docx`); a plain string with no glob characters
+ * also matches any path containing it.
+ */
+export function matcher(pattern: string): (path: string) => boolean {
+  const glob = /[*?[\]{}!]/.test(pattern);
+  if (!glob) return (p) => p === pattern || p.endsWith('/' + pattern) || p.includes(pattern);
+  const m = picomatch(pattern, { dot: true, basename: !pattern.includes('/') });
+  return (p) => m(p);
+}
+
+export async function findInSnapshots(snapshots: SnapshotFolder[], pattern: string, limit = 1000): Promise<{ found: FoundFile[]; truncated: boolean; unreadable: string[] }> {
+  const match = matcher(pattern);
+  const found: FoundFile[] = [];
+  const unreadable: string[] = [];
+  for (const s of snapshots) {
+    const reader = new ManifestReader(join(s.dir, MANIFEST_FILE));
+    try {
+      for (let e = await reader.next(); e; e = await reader.next()) {
+        if (e.type === 'dir' || !match(e.path)) continue;
+        if (found.length >= limit) return { found, truncated: true, unreadable };
+        const f: FoundFile = { snapshot: s.id, path: e.path, type: e.type, size: e.size, mtime: e.mtime };
+        if (e.sha256) f.sha256 = e.sha256;
+        found.push(f);
+      }
+    } catch {
+      unreadable.push(s.id);
+    } finally {
+      reader.close();
+    }
+  }
+  return { found, truncated: false, unreadable };
+}

@@ -1,0 +1,122 @@
+// `airgap restore`: verify, then extract into a fresh staging folder inside the target, then
+// promote. The target is untouched until the extraction is complete; on failure the staging
+// folder is removed.
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, rm, chmod, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { damage, refusal } from '../core/errors.js';
+import { MANIFEST_FILE, tarballName } from '../core/format.js';
+import type { ManifestEntry } from '../core/manifest.js';
+import type { SnapshotFolder } from '../snapshot/drive-contents.js';
+import { ManifestReader } from '../verify/manifest-reader.js';
+import { verifySnapshot } from '../verify/verify-snapshot.js';
+import { extractArchive, type ExtractReport } from './extract.js';
+import { promote } from './promote.js';
+
+export const STAGING_PREFIX = '.airgap-restore-';
+
+export interface RestoreInput {
+  snapshot: SnapshotFolder;
+  target: string;
+  /** Paths inside the snapshot (files or folders); empty: everything. */
+  paths: string[];
+  overwrite: boolean;
+  salvage: boolean;
+  dryRun: boolean;
+  keepSpecialBits: boolean;
+  owners: boolean;
+  onFile?: (path: string, bytes: number) => void;
+}
+
+export interface RestoreResult {
+  snapshot: string;
+  target: string;
+  verified: 'ok' | 'damaged';
+  report?: ExtractReport;
+  /** For a dry run: what would be restored. */
+  planned?: { files: number; bytes: number; conflicts: string[] };
+  alsoRestored: string[];
+}
+
+export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResult> {
+  const { snapshot, target } = input;
+  const check = await verifySnapshot(snapshot, { deep: false });
+  const tarDamaged = check.status !== 'ok';
+  const manifestBad = check.findings.some((f) => f.severity === 'damage' && (f.file === MANIFEST_FILE || f.code === 'sums-invalid' || f.code === 'incomplete'));
+  if (tarDamaged && !input.salvage) {
+    throw damage('snapshot-damaged', `snapshot ${snapshot.id} failed verification: ${check.findings.find((f) => f.severity === 'damage')?.message ?? 'damaged'}`,
+      'restore it from another drive, or pass --salvage to restore every file that still matches its checksum');
+  }
+  if (manifestBad) {
+    throw damage('manifest-damaged', `snapshot ${snapshot.id}'s manifest cannot be trusted (${check.findings.find((f) => f.severity === 'damage')?.message})`,
+      'without a sound manifest no file can be checked: restore from another drive');
+  }
+  const manifest = await loadManifest(join(snapshot.dir, MANIFEST_FILE));
+  const { select, missing, extra } = selection(manifest, input.paths);
+  if (missing.length) {
+    throw refusal('not-in-snapshot', `snapshot ${snapshot.id} has no ${missing.map((p) => JSON.stringify(p)).join(', ')}`, `find it with: airgap find <drive> '${missing[0]}*' --all-snapshots`);
+  }
+  const wanted = [...manifest.values()].filter((e) => !select || select(e.path));
+  const conflicts = await findConflicts(target, wanted);
+  const nonEmpty = (await readdir(target).catch(() => [] as string[])).filter((n) => !n.startsWith(STAGING_PREFIX)).length > 0;
+  if (!input.overwrite && nonEmpty) {
+    throw refusal('target-not-empty', `${target} is not empty${conflicts.length ? `; it already has ${conflicts.slice(0, 5).map((c) => JSON.stringify(c)).join(', ')}${conflicts.length > 5 ? ` and ${conflicts.length - 5} more` : ''}` : ''}`,
+      'restore into an empty or new folder, or pass --overwrite to replace what is there');
+  }
+  const files = wanted.filter((e) => e.type === 'file');
+  if (input.dryRun) {
+    return { snapshot: snapshot.id, target, verified: tarDamaged ? 'damaged' : 'ok', planned: { files: files.length, bytes: files.reduce((n, e) => n + e.size, 0), conflicts }, alsoRestored: extra };
+  }
+
+  await mkdir(target, { recursive: true });
+  const staging = join(target, STAGING_PREFIX + randomBytes(6).toString('hex'));
+  await mkdir(staging, { mode: 0o700 });
+  try {
+    const report = await extractArchive({
+      tarPath: join(snapshot.dir, tarballName(snapshot.id)), staging, manifest, select,
+      keepSpecialBits: input.keepSpecialBits, owners: input.owners, onFile: input.onFile,
+    });
+    const { conflicts: late } = await promote(staging, target, input.overwrite);
+    for (const c of late) report.refused.push({ path: c, reason: 'appeared in the target during the restore; left as it was' });
+    // Folder modes and mtimes last, deepest first, on real folders only.
+    for (const d of [...report.dirs_].sort((a, b) => b.path.split('/').length - a.path.split('/').length)) {
+      const p = join(target, d.path);
+      if ((await lstat(p).catch(() => undefined))?.isDirectory()) {
+        await chmod(p, d.mode);
+        await utimes(p, d.mtime, d.mtime);
+      }
+    }
+    return { snapshot: snapshot.id, target, verified: tarDamaged ? 'damaged' : 'ok', report, alsoRestored: extra };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function loadManifest(path: string): Promise<Map<string, ManifestEntry>> {
+  const reader = new ManifestReader(path);
+  const map = new Map<string, ManifestEntry>();
+  for (let e = await reader.next(); e; e = await reader.next()) map.set(e.path, e);
+  return map;
+}
+
+/** The members to restore: the given paths and everything under them, plus the first copy of any selected hard link. */
+function selection(manifest: Map<string, ManifestEntry>, paths: string[]) {
+  if (paths.length === 0) return { select: undefined, missing: [], extra: [] as string[] };
+  const wanted = paths.map((p) => p.replace(/^\.?\/+/, '').replace(/\/+$/, ''));
+  const under = (path: string) => wanted.some((w) => path === w || path.startsWith(w + '/'));
+  const missing = wanted.filter((w) => ![...manifest.keys()].some((k) => k === w || k.startsWith(w + '/')));
+  const extra = new Set<string>();
+  for (const e of manifest.values()) if (e.type === 'hardlink' && under(e.path) && e.link && !under(e.link)) extra.add(e.link);
+  return { select: (p: string) => under(p) || extra.has(p), missing, extra: [...extra] };
+}
+
+async function findConflicts(target: string, wanted: ManifestEntry[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of wanted) {
+    if (e.type === 'dir') continue;
+    if (await lstat(join(target, e.path)).then(() => true, () => false)) out.push(e.path);
+    if (out.length >= 50) break;
+  }
+  return out;
+}
+
