@@ -52,7 +52,9 @@ export async function demoCommand(ctx: Context, flags: { clean?: boolean }): Pro
     say('(sha256sum is not installed here; on macOS use: shasum -a 256 -c SHA256SUMS)\n');
   }
 
-  say('8. Ten years later one bit on the drive has rotted. Flip one byte inside a photo and verify deeply:');
+  say('8. Get the files back (verified first, every file checked as it is written):');
+  await airgap('restore', 'A', '--to', join(base, 'restored'));
+  say('9. Ten years later one bit on the drive has rotted. Flip one byte inside a photo and verify deeply:');
   const tar = join(snapDir, (await readdir(snapDir)).find((n) => n.endsWith('.tar'))!);
   const offset = await offsetOfMember(tar, 'Documents/Photos/beach.raw');
   const fh = await open(tar, 'r+');
@@ -65,7 +67,7 @@ export async function demoCommand(ctx: Context, flags: { clean?: boolean }): Pro
   say(code === EXIT.damaged
     ? 'airgap names the damaged file, so you know exactly what to take from drive B or C instead.\n'
     : 'unexpected: the damage was not detected\n');
-  say('9. The rotation ahead, to print and pin up (also as HTML or a calendar file):');
+  say('10. The rotation ahead, to print and pin up (also as HTML or a calendar file):');
   await airgap('schedule', '--weeks', '6');
   say(flags.clean ? 'Removing the demo folder.' : `The demo folder stays for you to explore: ${base}\n(remove it with: rm -rf ${base})`);
   if (flags.clean) await rm(base, { recursive: true, force: true });
