@@ -2,7 +2,7 @@
 // filesystem: the staging folder lives inside the target), never following a link that
 // already exists in the target: a symlink there is replaced (with --overwrite) or reported,
 // never written through.
-import { lstat, readdir, rename, rm } from 'node:fs/promises';
+import { lstat, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface PromoteResult {
@@ -30,8 +30,11 @@ export async function promote(staging: string, target: string, overwrite: boolea
       conflicts.push(r);
       continue;
     }
+    // rename(2) replaces a file or a symlink itself (never what it points to), but cannot put a
+    // folder over a non-folder or the reverse: remove the old entry first (never followed).
     if (d.isDirectory()) await rm(dest, { recursive: true, force: true });
-    await rename(src, dest); // replaces a file or a symlink itself, never what it points to
+    else if (s.isDirectory()) await unlink(dest);
+    await rename(src, dest);
   }
   return { conflicts };
 }

@@ -2,7 +2,7 @@
 // promote. The target is untouched until the extraction is complete; on failure the staging
 // folder is removed.
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, rm, chmod, utimes } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { damage, refusal } from '../core/errors.js';
 import { MANIFEST_FILE, tarballName } from '../core/format.js';
@@ -25,6 +25,8 @@ export interface RestoreInput {
   dryRun: boolean;
   keepSpecialBits: boolean;
   owners: boolean;
+  /** For hints: how the user names the drive. */
+  driveName: string;
   onFile?: (path: string, bytes: number) => void;
 }
 
@@ -51,10 +53,14 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
     throw damage('manifest-damaged', `snapshot ${snapshot.id}'s manifest cannot be trusted (${check.findings.find((f) => f.severity === 'damage')?.message})`,
       'without a sound manifest no file can be checked: restore from another drive');
   }
+  const existing = await stat(target).catch(() => undefined);
+  if (existing && !existing.isDirectory()) {
+    throw refusal('target-not-a-folder', `${target} exists and is not a folder`, 'give a new or empty folder with --to');
+  }
   const manifest = await loadManifest(join(snapshot.dir, MANIFEST_FILE));
   const { select, missing, extra } = selection(manifest, input.paths);
   if (missing.length) {
-    throw refusal('not-in-snapshot', `snapshot ${snapshot.id} has no ${missing.map((p) => JSON.stringify(p)).join(', ')}`, `find it with: airgap find <drive> '${missing[0]}*' --all-snapshots`);
+    throw refusal('not-in-snapshot', `snapshot ${snapshot.id} has no ${missing.map((p) => JSON.stringify(p)).join(', ')}`, `find it with: airgap find ${input.driveName} '${missing[0]!.split('/').pop()}*' --all-snapshots`);
   }
   const wanted = [...manifest.values()].filter((e) => !select || select(e.path));
   const conflicts = await findConflicts(target, wanted);

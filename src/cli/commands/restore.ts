@@ -42,7 +42,7 @@ export async function restoreCommand(ctx: Context, spec: string, paths: string[]
   let b = 0;
   const result = await restoreSnapshot({
     snapshot, target, paths, overwrite: flags.overwrite ?? false, salvage: flags.salvage ?? false, dryRun: flags.dryRun ?? false,
-    keepSpecialBits: flags.keepSpecialBits ?? false, owners: flags.owners ?? false,
+    keepSpecialBits: flags.keepSpecialBits ?? false, owners: flags.owners ?? false, driveName: drive.identity.name,
     onFile: (_p, size) => {
       n++;
       b += size;
