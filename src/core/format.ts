@@ -66,6 +66,14 @@ export const snapshotMetaSchema = z.object({
   problems: z.array(problemSchema),
   problemsTruncated: z.boolean(),
   tool: z.object({ name: z.string(), version: z.string() }),
+  /** The mass-change gate's findings (added in format 1 as an optional field). */
+  gate: z.object({
+    suspect: z.boolean(),
+    accepted: z.boolean(),
+    reasons: z.array(z.string()),
+    comparedWith: z.string(),
+    counts: z.object({ oldFiles: count, newFiles: count, added: count, deleted: count, modified: count, renamed: count, encrypted: count }),
+  }).optional(),
 });
 export type SnapshotMeta = z.infer<typeof snapshotMetaSchema>;
 

@@ -12,6 +12,8 @@ import type { ManifestEntry } from '../core/manifest.js';
 import { readChunks } from '../verify/read-chunks.js';
 import { TarFormatError, TarReader, type TarEntry } from '../verify/tar-reader.js';
 
+/** Reserved for the staging folder (restore.ts): never a member's top-level name. */
+export const STAGING_NAME = '.airgap-restore-';
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 const SPECIAL_BITS = 0o6000; // setuid, setgid
 
@@ -65,6 +67,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
   const links: { path: string; target: string; entry: TarEntry }[] = [];
   const symlinks: { path: string; target: string; entry: TarEntry }[] = [];
   const madeDirs = new Set<string>();
+  const implicit = new Set<string>(); // folders created as parents, not (yet) by their own entry
   const events: (() => Promise<void>)[] = [];
   let current: Pending = { kind: 'skip' };
 
@@ -80,7 +83,14 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       // Only a real folder we made may hold children; never a file or a link in its place.
       if (!(await lstat(abs)).isDirectory()) throw Object.assign(new Error(`${rel} is not a folder`), { code: 'ENOTDIR' });
     }
-    if (!kinds.has(rel)) report.created.push(rel);
+    if (!kinds.has(rel)) {
+      report.created.push(rel);
+      // A folder made only as a parent still occupies its name: a later file or link of the
+      // same name must be refused, not crash on EEXIST.
+      kinds.set(rel, 'dir');
+      implicit.add(rel);
+      seen.set(collisionKey(rel), rel);
+    }
     madeDirs.add(rel);
   };
 
@@ -95,8 +105,13 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       if (k === 'symlink') return void refuse(path, `goes through the symlink ${prefix} (created earlier in this archive)`);
       if (k && k !== 'dir') return void refuse(path, `goes through ${prefix}, which is not a folder`);
     }
+    if (c.parts[0]!.startsWith(STAGING_NAME)) return void refuse(path, `${STAGING_NAME}* names are reserved for airgap's own staging folder`);
     const key = collisionKey(path);
     const earlier = seen.get(key);
+    if (earlier === path && implicit.has(path) && e.type === 'Directory') {
+      implicit.delete(path); // the folder's own entry, after one of its contents: fine
+      return path;
+    }
     if (earlier !== undefined) {
       return void refuse(path, earlier === path ? 'appears twice in the archive' : `collides with ${earlier} (same name once case or unicode form is ignored)`);
     }
@@ -107,6 +122,16 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
   const onEntry = (e: TarEntry) => {
     events.push(async () => {
       current = { kind: 'skip' };
+      try {
+        await startMember(e);
+      } catch (err) {
+        // One bad member (a name too long for this filesystem, a clash) never aborts the rest.
+        refuse(e.path, `cannot be created here: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+    });
+  };
+
+  const startMember = async (e: TarEntry) => {
       const path = admit(e);
       if (path === undefined) return;
       if (opts.select && !opts.select(path)) {
@@ -135,7 +160,6 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       } else {
         refuse(path, `${type} entries (devices, FIFOs, ...) are never created`);
       }
-    });
   };
 
   const reader = new TarReader({
@@ -217,15 +241,20 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       report.damaged.push({ path: l.path, reason: `hard link to ${l.target}, which was not restored` });
       continue;
     }
-    await ensureDir(dirname(l.path) === '.' ? '' : dirname(l.path));
-    await link(join(opts.staging, l.target), join(opts.staging, l.path));
+    try {
+      await ensureDir(dirname(l.path) === '.' ? '' : dirname(l.path));
+      await link(join(opts.staging, l.target), join(opts.staging, l.path));
+    } catch (err) {
+      refuse(l.path, `cannot create the hard link: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      continue;
+    }
     report.created.push(l.path);
     report.hardlinks++;
   }
   // Symlinks last, verbatim (absolute and outside targets included), never followed.
   for (const s of symlinks) {
-    await ensureDir(dirname(s.path) === '.' ? '' : dirname(s.path));
     try {
+      await ensureDir(dirname(s.path) === '.' ? '' : dirname(s.path));
       await symlink(s.target, join(opts.staging, s.path));
     } catch (e) {
       refuse(s.path, `cannot create the symlink: ${(e as NodeJS.ErrnoException).code}`);

@@ -10,10 +10,8 @@ import type { ManifestEntry } from '../core/manifest.js';
 import type { SnapshotFolder } from '../snapshot/drive-contents.js';
 import { ManifestReader } from '../verify/manifest-reader.js';
 import { verifySnapshot } from '../verify/verify-snapshot.js';
-import { extractArchive, type ExtractReport } from './extract.js';
+import { extractArchive, STAGING_NAME, type ExtractReport } from './extract.js';
 import { promote } from './promote.js';
-
-export const STAGING_PREFIX = '.airgap-restore-';
 
 export interface RestoreInput {
   snapshot: SnapshotFolder;
@@ -64,7 +62,11 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   }
   const wanted = [...manifest.values()].filter((e) => !select || select(e.path));
   const conflicts = await findConflicts(target, wanted);
-  const nonEmpty = (await readdir(target).catch(() => [] as string[])).filter((n) => !n.startsWith(STAGING_PREFIX)).length > 0;
+  // A staging folder left by a killed restore (a real folder, never a link) is ours to remove.
+  for (const n of await readdir(target).catch(() => [] as string[])) {
+    if (n.startsWith(STAGING_NAME) && (await lstat(join(target, n))).isDirectory() && !input.dryRun) await rm(join(target, n), { recursive: true, force: true });
+  }
+  const nonEmpty = (await readdir(target).catch(() => [] as string[])).length > 0;
   if (!input.overwrite && nonEmpty) {
     throw refusal('target-not-empty', `${target} is not empty${conflicts.length ? `; it already has ${conflicts.slice(0, 5).map((c) => JSON.stringify(c)).join(', ')}${conflicts.length > 5 ? ` and ${conflicts.length - 5} more` : ''}` : ''}`,
       'restore into an empty or new folder, or pass --overwrite to replace what is there');
@@ -75,7 +77,7 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   }
 
   await mkdir(target, { recursive: true });
-  const staging = join(target, STAGING_PREFIX + randomBytes(6).toString('hex'));
+  const staging = join(target, STAGING_NAME + randomBytes(6).toString('hex'));
   await mkdir(staging, { mode: 0o700 });
   try {
     const report = await extractArchive({
@@ -84,10 +86,11 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
     });
     const { conflicts: late } = await promote(staging, target, input.overwrite);
     for (const c of late) report.refused.push({ path: c, reason: 'appeared in the target during the restore; left as it was' });
-    // Folder modes and mtimes last, deepest first, on real folders only.
+    // Folder modes and mtimes last, deepest first, only where every component of the path is a
+    // real folder: a link planted in the target is never followed.
     for (const d of [...report.dirs_].sort((a, b) => b.path.split('/').length - a.path.split('/').length)) {
       const p = join(target, d.path);
-      if ((await lstat(p).catch(() => undefined))?.isDirectory()) {
+      if (await realFolderChain(target, d.path)) {
         await chmod(p, d.mode);
         await utimes(p, d.mtime, d.mtime);
       }
@@ -96,6 +99,16 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+async function realFolderChain(root: string, rel: string): Promise<boolean> {
+  let p = root;
+  for (const part of rel.split('/')) {
+    p = join(p, part);
+    const st = await lstat(p).catch(() => undefined);
+    if (!st?.isDirectory()) return false;
+  }
+  return true;
 }
 
 async function loadManifest(path: string): Promise<Map<string, ManifestEntry>> {

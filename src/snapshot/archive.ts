@@ -1,6 +1,7 @@
 // Phase 2 of a backup: stream the scanned entries into one pax tarball, hashing every member
 // and the whole tarball on the way, and write the per-file manifests beside it.
 import { createHash, type Hash } from 'node:crypto';
+import { entropyOf } from '../core/change-analysis.js';
 import type { SourceProblem } from '../core/format.js';
 import { formatManifestLine, MANIFEST_COLUMNS, MANIFEST_HEADER, type ManifestEntry } from '../core/manifest.js';
 import { formatSumLine } from '../core/sha256sums.js';
@@ -27,6 +28,8 @@ export interface ArchiveProgress {
 
 export interface ArchiveOptions {
   onProgress?: (p: ArchiveProgress) => void;
+  /** Called for every file stored, with the entropy of its first bytes (the gate's baseline). */
+  onStored?: (e: ManifestEntry, entropy: number) => void;
   /** Called on every chunk read or written: feeds the no-progress watchdog. */
   tick?: (where: string) => void;
 }
@@ -43,7 +46,11 @@ interface Stored {
   size: number;
   sha256: string;
   header: HeaderStat;
+  /** Entropy of the first ENTROPY_SAMPLE bytes. */
+  entropy: number;
 }
+
+export const ENTROPY_SAMPLE = 16 * 1024;
 
 export async function writeArchive(
   entries: ScanEntry[],
@@ -87,7 +94,9 @@ export async function writeArchive(
         const report = (p: Problem) => problems.push({ path: e.abs, ...p });
         const stored = await archiveFile(e, await ahead.take(i), out.tar, report, tick);
         if (stored) {
-          await record({ ...common, ...stored.header, type: 'file', size: stored.size, sha256: stored.sha256 });
+          const entry: ManifestEntry = { ...common, ...stored.header, type: 'file', size: stored.size, sha256: stored.sha256 };
+          await record(entry);
+          opts.onStored?.(entry, stored.entropy);
           if (e.nlink > 1) firstCopy.set(key, { path: e.path, size: stored.size, sha256: stored.sha256 });
           counts.files++;
           counts.contentBytes += stored.size;
@@ -111,7 +120,7 @@ async function archiveFile(
     await tar.write(encodeHeader({ path: e.path, type: 'File', ...small.header, size }));
     await tar.write(small.data);
     await tar.writeZeros(padding(size));
-    return { size, sha256: createHash('sha256').update(small.data).digest('hex'), header: small.header };
+    return { size, sha256: createHash('sha256').update(small.data).digest('hex'), header: small.header, entropy: entropyOf(small.data.subarray(0, ENTROPY_SAMPLE)) };
   }
   return streamLarge(e, tar, report, tick);
 }
@@ -131,6 +140,7 @@ async function streamLarge(e: ScanEntry, tar: HashedWriter, report: (p: Problem)
     const hash = createHash('sha256');
     await tar.write(encodeHeader({ path: e.path, type: 'File', ...header, size }));
     let off = 0;
+    let entropy: number | undefined;
     while (off < size) {
       if (tar.room < 65536) await tar.flush();
       const want = Math.min(tar.room, size - off);
@@ -148,6 +158,7 @@ async function streamLarge(e: ScanEntry, tar: HashedWriter, report: (p: Problem)
         break;
       }
       hash.update(tar.buffer.subarray(tar.pos, tar.pos + got));
+      if (entropy === undefined) entropy = entropyOf(tar.buffer.subarray(tar.pos, tar.pos + Math.min(got, ENTROPY_SAMPLE)));
       tar.commit(got);
       off += got;
       tick(e.abs);
@@ -157,7 +168,7 @@ async function streamLarge(e: ScanEntry, tar: HashedWriter, report: (p: Problem)
     if (extra > 0) once({ kind: 'changed', message: `grew while being read; stored its first ${size} bytes` });
     const changed = await changedWhileRead(fh, before);
     if (changed) once(changed);
-    return { size, sha256: hash.digest('hex'), header };
+    return { size, sha256: hash.digest('hex'), header, entropy: entropy ?? 0 };
   } finally {
     await fh.close();
   }
