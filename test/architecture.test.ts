@@ -15,9 +15,10 @@ const ALLOWED: Record<string, string[]> = {
   snapshot: ['core', 'io'],
   verify: ['core', 'io', 'snapshot'],
   restore: ['core', 'io', 'snapshot', 'verify'],
+  gate: ['core', 'io', 'snapshot', 'verify'],
   ui: ['core'],
-  cli: ['core', 'io', 'drives', 'snapshot', 'verify', 'restore', 'ui'],
-  bench: ['core', 'io', 'drives', 'snapshot', 'verify', 'restore', 'ui', 'cli'],
+  cli: ['core', 'io', 'drives', 'snapshot', 'verify', 'restore', 'gate', 'ui'],
+  bench: ['core', 'io', 'drives', 'snapshot', 'verify', 'restore', 'gate', 'ui', 'cli'],
 };
 
 function imports(file: string): string[] {

@@ -7,6 +7,7 @@ import { usageError } from '../core/errors.js';
 import { isDate, weekdayOf, WEEKDAYS, type Cadence, type Weekday } from '../core/calendar.js';
 import { DRIVE_NAME_RE } from '../core/format.js';
 import { DEFAULT_EPOCH, DEFAULT_RETENTION, type Policy } from '../core/policy.js';
+import { DEFAULT_GATE } from '../core/change-analysis.js';
 import { writeFileAtomic } from '../io/durable.js';
 
 const count = z.number().int().min(0).max(1000);
@@ -50,6 +51,14 @@ export const configSchema = z.strictObject({
       verifyDays: z.number().int().positive().default(90),
     }).default({ rotationDays: 30, verifyDays: 90 }),
   }).default({ scheme: 'round-robin', offline: 1, start: DEFAULT_EPOCH, retention: DEFAULT_RETENTION, alerts: { rotationDays: 30, verifyDays: 90 } }),
+  /** The mass-change (ransomware) gate: see docs/ransomware.md. */
+  gate: z.strictObject({
+    changedShare: z.number().min(0).max(1).default(DEFAULT_GATE.changedShare),
+    encryptedShare: z.number().min(0).max(1).default(DEFAULT_GATE.encryptedShare),
+    deletedShare: z.number().min(0).max(1).default(DEFAULT_GATE.deletedShare),
+    newExtensionFiles: z.number().int().min(1).default(DEFAULT_GATE.newExtensionFiles),
+    minFiles: z.number().int().min(0).default(DEFAULT_GATE.minFiles),
+  }).default(DEFAULT_GATE),
 }).superRefine((c, ctx) => {
   const n = c.drives.rotation.length;
   if (n > 0 && c.policy.offline > n - 1) {

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { EXIT } from '../core/errors.js';
 import { backupCommand } from './commands/backup.js';
 import { demoCommand } from './commands/demo.js';
+import { diffCommand } from './commands/diff.js';
 import { drivesCommand } from './commands/drives.js';
 import { ejectCommand, mountCommand } from './commands/mount.js';
 import { watchCommand } from './commands/watch.js';
@@ -59,6 +60,7 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .option('--strict', 'refuse if any path cannot be stored as it is (unreadable, changed, special)')
     .option('--allow-connected', 'write even while other rotation drives are connected (breaks the air gap)')
     .option('--no-prune', 'do not prune old snapshots after the backup')
+    .option('--accept-changes', 'the mass changes the gate flagged are yours: accept them (pruning resumes)')
     .option('--accept-fingerprint', "write even though the drive's hardware differs from when it was first seen (you replaced or cloned it on purpose)")
     .action(async (flags, cmd: Command) => { code = await backupCommand(context(cmd), flags); });
 
@@ -83,6 +85,10 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .description('which snapshots hold a file: *.pdf, report.docx, Documents/**/2026-*')
     .option('--all-snapshots', 'search every snapshot, not only the latest')
     .action(async (drive: string, pattern: string, flags, cmd: Command) => { code = await findCommand(context(cmd), drive, pattern, flags); });
+
+  program.command('diff <drive> [snapshots...]')
+    .description('what changed between two snapshots, or in the sources since the latest one (the ransomware gate\'s report)')
+    .action(async (drive: string, ids: string[], _flags, cmd: Command) => { code = await diffCommand(context(cmd), drive, ids); });
 
   program.command('list [drive]')
     .description('snapshots on a drive (or on every connected drive)')

@@ -88,7 +88,7 @@ export async function compareListings(
   const addedKeys = new Map<string, number>();
   const deletedKeys = new Map<string, number>();
   const addedExt = new Map<string, number>();
-  const smallNew = new Map<string, Set<string>>(); // name|size → folders
+  const smallNew = new Map<string, { folders: Set<string>; sample: ListingEntry }>(); // name|size → folders
   const touch = (path: string) => folders.set(folderOf(path), (folders.get(folderOf(path)) ?? 0) + 1);
   const key = (e: ListingEntry) => e.sha256 ?? `${e.size}:${e.mtime}:${path2name(e.path)}`;
   const push = (list: string[], p: string) => list.length < EXAMPLES && list.push(p);
@@ -118,7 +118,9 @@ export async function compareListings(
       addedExt.set(ext, (addedExt.get(ext) ?? 0) + 1);
       if (c!.size <= 64 * 1024) {
         const k = `${path2name(c!.path)}|${c!.size}`;
-        smallNew.set(k, (smallNew.get(k) ?? new Set()).add(folderOf(c!.path, 99)));
+        const g = smallNew.get(k) ?? { folders: new Set<string>(), sample: c! };
+        g.folders.add(folderOf(c!.path, 99));
+        smallNew.set(k, g);
       }
       touch(c!.path);
       c = await nextFile(ci);
@@ -155,7 +157,14 @@ export async function compareListings(
   r.added -= r.renamed;
   r.deleted -= r.renamed;
   r.newExtensions = [...addedExt].filter(([ext]) => ext && !oldExt.has(ext)).map(([ext, files]) => ({ ext, files })).sort((a, b) => b.files - a.files).slice(0, 5);
-  r.ransomNotes = [...smallNew].map(([k, f]) => ({ name: k.split('|')[0]!, folders: f.size })).filter((x) => x.folders >= 5).sort((a, b) => b.folders - a.folders).slice(0, 5);
+  // A ransom note: the same small file dropped in many folders, and readable text (encrypted
+  // copies of ordinary files also share names across folders, but look random).
+  for (const [k, g] of smallNew) {
+    if (g.folders.size < 5) continue;
+    const h = g.sample.entropy ?? (await sample(g.sample));
+    if (h === undefined || h < 6.5) r.ransomNotes.push({ name: k.split('|')[0]!, folders: g.folders.size });
+  }
+  r.ransomNotes = r.ransomNotes.sort((a, b) => b.folders - a.folders).slice(0, 5);
   r.topFolders = [...folders].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([folder, changes]) => ({ folder, changes }));
   return r;
 }

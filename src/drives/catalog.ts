@@ -27,6 +27,9 @@ const snapshotSchema = z.object({
   verifiedAt: z.string().optional(),
   verifyOk: z.boolean().optional(),
   deep: z.boolean().optional(),
+  /** The mass-change gate tripped when it was written; pruning waits until it is accepted. */
+  suspect: z.boolean().optional(),
+  accepted: z.boolean().optional(),
 });
 
 const entrySchema = z.object({
@@ -111,7 +114,7 @@ export class Catalog {
   }
 
   /** Replaces what the catalog believes a drive holds with what is on it; verification results survive for snapshots still there. */
-  recordContents(id: string, snapshots: Omit<CatalogSnapshot, 'verifiedAt' | 'verifyOk' | 'deep'>[], capacity: { total: number; free: number } | undefined, at: Date): void {
+  recordContents(id: string, snapshots: Omit<CatalogSnapshot, 'verifiedAt' | 'verifyOk' | 'deep' | 'accepted'>[], capacity: { total: number; free: number } | undefined, at: Date): void {
     const entry = this.byId(id);
     if (!entry) return;
     const before = new Map(entry.snapshots.map((s) => [s.id, s]));
@@ -119,6 +122,7 @@ export class Catalog {
       const old = before.get(s.id);
       const merged: CatalogSnapshot = { ...s };
       if (old?.verifiedAt) Object.assign(merged, { verifiedAt: old.verifiedAt, verifyOk: old.verifyOk, deep: old.deep });
+      if (old?.accepted) merged.accepted = true; // acceptance is the host's decision, made after writing
       return merged;
     });
     if (capacity) entry.capacity = { ...capacity, at: at.toISOString() };
@@ -140,6 +144,17 @@ export class Catalog {
       entry.lastVerifiedAt = at.toISOString();
       entry.lastVerifyOk = results.every((r) => r.ok);
     }
+  }
+
+  /** Snapshots the gate flagged and nobody accepted yet, on any drive. */
+  unacceptedSuspects(): { drive: string; id: string }[] {
+    return this.drives.flatMap((d) => d.snapshots.filter((s) => s.suspect && !s.accepted).map((s) => ({ drive: d.name, id: s.id })));
+  }
+
+  acceptAllSuspects(): { drive: string; id: string }[] {
+    const list = this.unacceptedSuspects();
+    for (const d of this.drives) for (const s of d.snapshots) if (s.suspect) s.accepted = true;
+    return list;
   }
 
   recordRestoreDrill(id: string, at: Date): void {

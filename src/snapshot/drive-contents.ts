@@ -42,6 +42,7 @@ export interface SnapshotSummary {
   files: number;
   createdAt?: string;
   problems?: number;
+  suspect?: boolean;
 }
 
 /** Cheap facts from each snapshot.json (no hashing): `verify` is what proves a snapshot sound. */
@@ -51,7 +52,9 @@ export async function summarizeSnapshots(airgapDir: string): Promise<SnapshotSum
     if (!s.complete) return { id: s.id, state: 'incomplete', bytes: 0, files: 0 };
     try {
       const meta = snapshotMetaSchema.parse(JSON.parse(await readFile(join(s.dir, SNAPSHOT_JSON), 'utf8')));
-      return { id: s.id, state: 'complete', bytes: meta.bytes.tarball, files: meta.counts.files, createdAt: meta.createdAt, problems: meta.counts.problems };
+      const summary: SnapshotSummary = { id: s.id, state: 'complete', bytes: meta.bytes.tarball, files: meta.counts.files, createdAt: meta.createdAt, problems: meta.counts.problems };
+      if (meta.gate?.suspect && !meta.gate.accepted) summary.suspect = true;
+      return summary;
     } catch {
       return { id: s.id, state: 'damaged', bytes: 0, files: 0 };
     }

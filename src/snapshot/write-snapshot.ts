@@ -12,6 +12,7 @@ import {
 import { driveWriteError } from '../core/io-errors.js';
 import { formatSumLine } from '../core/sha256sums.js';
 import { snapshotIdFor } from '../core/snapshot-id.js';
+import type { ManifestEntry } from '../core/manifest.js';
 import { writeArchive, type ArchiveProgress } from './archive.js';
 import { readDriveContents } from './drive-contents.js';
 import { fsyncDir } from '../io/durable.js';
@@ -35,12 +36,16 @@ export interface WriteSnapshotInput {
   /** Milliseconds without progress before giving up (default 120 s). */
   stallMs?: number;
   onScanned?: (scan: { files: number; bytes: number; entries: number; estimate: number }) => void;
+  /** Runs on the scan before anything is written; its findings go into snapshot.json. */
+  inspect?: (scan: ScanResult) => Promise<SnapshotMeta['gate'] | undefined>;
+  /** Every file stored, with the entropy of its first bytes. */
+  onStored?: (e: ManifestEntry, entropy: number) => void | Promise<void>;
   onProgress?: (p: ArchiveProgress & { totalEntries: number; totalBytes: number }) => void;
 }
 
 export type WriteSnapshotResult =
   | { dryRun: false; id: string; dir: string; meta: SnapshotMeta; problems: SourceProblem[]; estimate: number }
-  | { dryRun: true; id: string; dir: string; counts: Counts; problems: SourceProblem[]; estimate: number };
+  | { dryRun: true; id: string; dir: string; counts: Counts; problems: SourceProblem[]; estimate: number; gate: SnapshotMeta['gate'] | undefined };
 
 type Counts = { files: number; dirs: number; symlinks: number; hardlinks: number; contentBytes: number };
 
@@ -94,9 +99,10 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
     ? { id: previousSnap.id, sha256sums: sha256Hex(await readFile(join(previousSnap.dir, SUMS_FILE))) }
     : null;
 
+  const gate = await input.inspect?.(scan);
   if (input.signal?.aborted) throw cancelled();
   if (input.dryRun) {
-    return { id, dir: join(airgapDir, id), counts: countScan(scan), problems: scan.problems, estimate, dryRun: true };
+    return { id, dir: join(airgapDir, id), counts: countScan(scan), problems: scan.problems, estimate, dryRun: true, gate };
   }
 
   const partial = join(airgapDir, PARTIAL_PREFIX + id);
@@ -122,10 +128,13 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
       const fileSums = await HashedWriter.create(join(partial, FILE_SUMS_FILE), 256 << 10);
       writers.push(tar, manifest, fileSums);
       const problems = [...scan.problems];
+      const stored: Promise<void>[] = [];
       const counts = await writeArchive(scan.entries, { tar, manifest, fileSums }, problems, {
         tick,
+        onStored: input.onStored ? (e, h) => void stored.push(Promise.resolve(input.onStored!(e, h))) : undefined,
         onProgress: (p) => input.onProgress?.({ ...p, totalEntries: scan.entries.length, totalBytes: scan.bytes }),
       });
+      await Promise.all(stored);
       if (input.strict && problems.length > 0) throw strictRefusal(problems);
       const tarDone = await tar.finish();
       const manifestDone = await manifest.finish();
@@ -134,6 +143,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
       tick('snapshot.json');
 
       const meta = buildMeta(input, id, started, input.clock(), problems, previous, counts, tarDone);
+      if (gate) meta.gate = gate;
       const metaText = JSON.stringify(meta, null, 2) + '\n';
       await writeSynced(join(partial, SNAPSHOT_JSON), metaText);
       // SHA256SUMS last: its presence is what marks the folder as complete.

@@ -38,7 +38,6 @@ export function describeScheme(s: Schedule): string {
 }
 
 const driveOf = (s: Schedule, name: string): Drive | undefined => s.drives.find((d) => d.name === name);
-const isOffsite = (s: Schedule, name: string) => driveOf(s, name)?.role === 'offsite';
 
 /** Where a drive lives, e.g. "offsite (office)", "at home". */
 function whereKept(d: Drive): string {

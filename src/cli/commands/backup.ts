@@ -1,17 +1,21 @@
-import { rm, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { damage, EXIT, usageError, AirgapError } from '../../core/errors.js';
 import { driveWriteError } from '../../core/io-errors.js';
 import { PARTIAL_PREFIX } from '../../core/format.js';
 import { DriveLock } from '../../drives/lock.js';
 import { readDriveContents } from '../../snapshot/drive-contents.js';
 import { pruneSnapshots } from '../../snapshot/prune.js';
-import type { SourceRoot } from '../../snapshot/scan.js';
 import { verifySnapshot } from '../../verify/verify-snapshot.js';
+import { DEFAULT_GATE } from '../../core/change-analysis.js';
+import { BaselineWriter, baselinePath } from '../../gate/baseline.js';
+import { inspectChanges, type GateResult } from '../../gate/inspect.js';
+import { renderChanges } from '../../ui/render-changes.js';
 import { writeSnapshot } from '../../snapshot/write-snapshot.js';
 import { backupProgressText, startProgress } from '../../ui/progress.js';
 import { bytes, renderBackupSummary, renderProblems } from '../../ui/render.js';
 import { loadConfig } from '../config.js';
+import { sourceRoots } from '../sources.js';
 import type { Context } from '../context.js';
 import { chooseBackupTarget, prunePlanFor } from '../backup-target.js';
 import { findDrive, openRegistry, printJson, refreshFromDrive, refuseFingerprintMismatch } from '../shared.js';
@@ -24,6 +28,7 @@ export interface BackupFlags {
   strict?: boolean;
   acceptFingerprint?: boolean;
   allowConnected?: boolean;
+  acceptChanges?: boolean;
   /** commander's --no-prune sets prune=false. */
   prune?: boolean;
   noPrune?: boolean;
@@ -52,7 +57,15 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   // Decided now, from the state before the write; carried out only after a verified write.
   const toPrune = flags.noPrune || flags.dryRun ? [] : prunePlanFor(choice, await openRegistry(ctx), ctx, label);
 
+  // The mass-change gate compares with the last accepted backup of these sources (kept on the
+  // host), or, before there is one, with the newest snapshot on this drive.
+  const gatePolicy = config?.gate ?? DEFAULT_GATE;
+  const baseline = baselinePath(ctx.stateDir, roots.map((r) => r.path));
+  const newest = (await readDriveContents(drive.airgapDir)).snapshots.filter((s) => s.complete).at(-1);
+  let gateResult: GateResult | undefined;
+
   const lock = flags.dryRun ? undefined : await DriveLock.acquire(drive.airgapDir, label, 'backup');
+  const baselineWriter = flags.dryRun ? undefined : await BaselineWriter.create(baseline).catch(() => undefined);
   const abort = new AbortController();
   const onSigint = () => {
     ctx.stderr.write('\ncancelling: stopping at the next safe point and removing the unfinished snapshot…\n');
@@ -70,14 +83,27 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
       roots, excludes, clock: ctx.clock, toolVersion: ctx.version,
       dryRun: flags.dryRun, strict: flags.strict, signal: abort.signal,
       stallMs: ctx.stallMs,
+      inspect: async (scan) => {
+        progress.update(() => 'Comparing with the last backup…');
+        gateResult = await inspectChanges(scan.entries, baseline, newest, gatePolicy);
+        if (!gateResult) return undefined;
+        const r = gateResult.report;
+        return {
+          suspect: gateResult.verdict.trip, accepted: gateResult.verdict.trip && !!flags.acceptChanges, reasons: gateResult.verdict.reasons,
+          comparedWith: gateResult.comparedWith,
+          counts: { oldFiles: r.oldFiles, newFiles: r.newFiles, added: r.added, deleted: r.deleted, modified: r.modified, renamed: r.renamed, encrypted: r.encrypted },
+        };
+      },
+      onStored: baselineWriter ? (e, h) => baselineWriter.add(e, h) : undefined,
       onScanned: (s) => progress.update(() => `Found ${s.files} files (${bytes(s.bytes)}); writing to drive ${label}…`),
       onProgress: (p) => progress.update(() => backupProgressText(p, (Date.now() - started) / 1000)),
     });
     progress.stop();
     const seconds = (Date.now() - started) / 1000;
     if (result.dryRun) {
-      if (ctx.json) printJson(ctx, { ok: true, dryRun: true, snapshot: result.id, drive: label, counts: result.counts, estimatedBytes: result.estimate, problems: result.problems });
+      if (ctx.json) printJson(ctx, { ok: true, dryRun: true, snapshot: result.id, drive: label, counts: result.counts, estimatedBytes: result.estimate, problems: result.problems, gate: result.gate, changes: gateResult?.report });
       else {
+        if (gateResult) ctx.stdout.write(renderChanges(gateResult.report, `Changes since ${gateResult.comparedWith}:`, gateResult.verdict));
         const c = result.counts;
         ctx.stdout.write(`Dry run: snapshot ${result.id} on drive ${label} would hold ${c.files} files, ${c.dirs} folders, ${c.symlinks} symlinks, ${c.hardlinks} hard links · ${bytes(c.contentBytes)} (about ${bytes(result.estimate)} on the drive). Nothing was written.\n`);
         ctx.stdout.write(renderProblems(result.problems));
@@ -93,22 +119,41 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
     catalog.recordWrite(drive.identity.id, ctx.clock());
     catalog.recordVerify(drive.identity.id, [{ id: result.id, ok: check.status === 'ok' }], false, ctx.clock());
     let pruned: string[] = [];
+    const suspect = result.meta.gate?.suspect && !result.meta.gate.accepted;
+    if (check.status !== 'ok' || suspect) await baselineWriter?.discard();
+    else await baselineWriter?.commit();
+    const accepted = flags.acceptChanges ? catalog.acceptAllSuspects() : [];
     if (check.status !== 'ok') {
       await catalog.save().catch(() => {});
       throw damage('written-snapshot-damaged', `snapshot ${result.id} failed verification right after it was written: ${check.findings[0]?.message ?? 'damaged'}`,
         `the drive may be failing: run airgap verify ${label} --deep, and use another drive; nothing was pruned`);
     }
-    if (toPrune.length) {
+    if (suspect) {
+      await catalog.save().catch(() => {});
+      const r = gateResult!.report;
+      if (!ctx.json) {
+        ctx.stdout.write(renderBackupSummary(result.meta, result.dir, seconds));
+        ctx.stdout.write(renderChanges(r, `Changes since ${gateResult!.comparedWith}:`, gateResult!.verdict));
+      }
+      throw new AirgapError('mass-change', `the sources changed like ransomware or a broken sync would change them (${gateResult!.verdict.reasons[0]}): snapshot ${result.id} was written and marked SUSPECT, and nothing was pruned on any drive`, EXIT.refused,
+        'check the files now (open a few of them); if the changes are yours, accept them with: airgap backup --accept-changes; if not, disconnect the drive and restore from an older snapshot');
+    }
+    const blocked = catalog.unacceptedSuspects();
+    if (toPrune.length && blocked.length) {
+      ctx.stderr.write(`note: no pruning while a suspect snapshot is not accepted (${blocked.map((b) => `${b.drive}/${b.id}`).join(', ')}); accept with airgap backup --accept-changes\n`);
+    } else if (toPrune.length) {
       progress.update(() => `Pruning ${toPrune.length} old snapshot(s) on ${label}…`);
       pruned = await pruneSnapshots(drive.airgapDir, toPrune.map((p) => p.snapshot));
       await refreshFromDrive(ctx, catalog, drive);
     }
     await catalog.save().catch((e: Error) => ctx.stderr.write(`warning: could not update the catalog: ${e.message}\n`));
-    if (ctx.json) printJson(ctx, { ok: true, snapshot: result.id, dir: result.dir, drive: label, seconds, verified: true, pruned, meta: result.meta, problems: result.problems });
+    if (ctx.json) printJson(ctx, { ok: true, snapshot: result.id, dir: result.dir, drive: label, seconds, verified: true, pruned, accepted, meta: result.meta, problems: result.problems, changes: gateResult?.report });
     else {
       ctx.stdout.write(renderBackupSummary(result.meta, result.dir, seconds));
       ctx.stdout.write(`  verified: read back and checked against SHA256SUMS\n`);
       if (pruned.length) ctx.stdout.write(`  pruned (retention): ${pruned.join(', ')}\n`);
+      if (gateResult) ctx.stdout.write(`  changes since ${gateResult.comparedWith}: ${gateResult.report.added} added, ${gateResult.report.modified} modified, ${gateResult.report.deleted} deleted, ${gateResult.report.renamed} renamed${result.meta.gate?.suspect ? ' (accepted with --accept-changes)' : ''}\n`);
+      if (accepted.length) ctx.stdout.write(`  accepted the changes of ${accepted.map((a) => `${a.drive}/${a.id}`).join(', ')}: pruning is allowed again\n`);
       ctx.stdout.write(renderProblems(result.problems));
     }
     return EXIT.ok;
@@ -119,28 +164,12 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
     if (!(e instanceof AirgapError) && errno.code && errno.path?.startsWith(drive.root)) throw driveWriteError(errno, label) ?? e;
     throw e;
   } finally {
+    await baselineWriter?.discard(); // a no-op once committed
     progress.stop();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     await lock?.release();
   }
-}
-
-/** One top-level folder per source, named after it; clashes get -2, -3, ... */
-async function sourceRoots(sources: string[]): Promise<SourceRoot[]> {
-  const used = new Set<string>();
-  const roots: SourceRoot[] = [];
-  for (const s of sources) {
-    const path = resolve(s);
-    const st = await stat(path).catch(() => undefined);
-    if (!st?.isDirectory()) throw usageError('bad-source', `source ${path} does not exist or is not a folder`, 'check the path given with --source or in the config');
-    const base = basename(path) || 'root';
-    let name = base;
-    for (let i = 2; used.has(name.toLowerCase()); i++) name = `${base}-${i}`;
-    used.add(name.toLowerCase());
-    roots.push({ path, root: name });
-  }
-  return roots;
 }
 
 /** Unfinished snapshots of interrupted runs: reported, then removed (we hold the lock). */

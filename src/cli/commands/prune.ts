@@ -1,4 +1,4 @@
-import { EXIT } from '../../core/errors.js';
+import { EXIT, refusal } from '../../core/errors.js';
 import { pruneCandidates } from '../../core/planner.js';
 import { DriveLock } from '../../drives/lock.js';
 import { pruneSnapshots } from '../../snapshot/prune.js';
@@ -12,6 +12,11 @@ export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?:
   const drive = await findDrive(ctx, spec);
   const catalog = await openRegistry(ctx);
   const name = policy.drives.find((d) => d.name.toLowerCase() === drive.identity.name.toLowerCase())?.name ?? drive.identity.name;
+  const suspects = catalog.unacceptedSuspects();
+  if (suspects.length && !flags.dryRun) {
+    throw refusal('suspect-not-accepted', `no pruning while a suspect snapshot is not accepted: ${suspects.map((x) => `${x.drive}/${x.id}`).join(', ')}`,
+      'check the flagged changes (airgap diff <drive>); if they are yours: airgap backup --accept-changes');
+  }
   const { prune, notes } = pruneCandidates({ policy, drives: planDrives(policy, catalog, ctx) }, name);
   const total = prune.reduce((n, p) => n + p.bytes, 0);
   if (ctx.json && flags.dryRun) {

@@ -44,6 +44,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
 
   const alerts = [...(plan?.warnings ?? [])];
   if (!policy) alerts.push(`no rotation is configured (${ctx.configPath}): airgap init --source <dir> --drives A,B,C`);
+  for (const x of catalog.unacceptedSuspects()) alerts.push(`suspect snapshot ${x.id} on ${x.drive}, not accepted: mass changes that look like ransomware or a broken sync; nothing is pruned until you check (airgap diff ${x.drive}) and accept (airgap backup --accept-changes)`);
   for (const e of catalog.drives) if (e.lastVerifyOk === false) alerts.push(`${e.name} failed its last verification (${e.lastVerifiedAt?.slice(0, 10)}): run airgap verify ${e.name} --deep and replace what is damaged`);
   for (const f of plan?.forecast ?? []) if (f.more !== undefined && f.more < 2 && !f.enoughForPolicy) alerts.push(`${f.drive} is nearly full (room for ${f.more} more snapshot(s))`);
   const view: StatusView = {

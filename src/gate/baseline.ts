@@ -1,0 +1,67 @@
+// The gate's baseline: the listing of the last accepted backup of these sources, kept on the
+// host (the drive that holds that snapshot may be offsite): path, size, mtime, SHA-256 and the
+// entropy of each file's first bytes, in archive order, one line per file. Written while the
+// snapshot is archived; put in place only once the snapshot is complete and not suspect.
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, unlink } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import type { ListingEntry } from '../core/change-analysis.js';
+import { escapeField, unescapeField, type ManifestEntry } from '../core/manifest.js';
+import { sha256Hex } from '../io/sha256.js';
+import { HashedWriter } from '../snapshot/hashed-writer.js';
+
+const HEADER = '# airgap baseline v1';
+
+/** One baseline per set of sources: changing the sources starts a new one. */
+export function baselinePath(stateDir: string, sources: string[]): string {
+  return join(stateDir, 'baselines', `${sha256Hex([...sources].sort().join('\n')).slice(0, 16)}.tsv`);
+}
+
+export async function* readBaseline(path: string): AsyncGenerator<ListingEntry> {
+  const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  let first = true;
+  for await (const line of rl) {
+    if (first) {
+      if (line !== HEADER) throw new Error(`${path} is not an airgap baseline`);
+      first = false;
+      continue;
+    }
+    if (!line) continue;
+    const [size, mtime, sha256, entropy, path_] = line.split('\t');
+    yield { type: 'file', path: unescapeField(path_ ?? ''), size: Number(size), mtime: Number(mtime), sha256: sha256!, entropy: Number(entropy) };
+  }
+}
+
+export class BaselineWriter {
+  private constructor(private readonly w: HashedWriter, private readonly tmp: string, private readonly final: string) {}
+
+  static async create(path: string): Promise<BaselineWriter> {
+    await mkdir(join(path, '..'), { recursive: true });
+    const tmp = `${path}.tmp-${process.pid}`;
+    await unlink(tmp).catch(() => {});
+    const w = await HashedWriter.create(tmp, 256 << 10);
+    await w.write(HEADER + '\n');
+    return new BaselineWriter(w, tmp, path);
+  }
+
+  private chain: Promise<void> = Promise.resolve();
+
+  /** Appends one file (calls may overlap: they are written in call order). */
+  add(e: ManifestEntry, entropy: number): Promise<void> {
+    const line = `${e.size}\t${e.mtime}\t${e.sha256}\t${entropy.toFixed(2)}\t${escapeField(e.path)}\n`;
+    this.chain = this.chain.then(() => this.w.write(line));
+    return this.chain;
+  }
+
+  async commit(): Promise<void> {
+    await this.chain;
+    await this.w.finish();
+    await rename(this.tmp, this.final);
+  }
+
+  async discard(): Promise<void> {
+    await this.w.abandon();
+    await unlink(this.tmp).catch(() => {});
+  }
+}

@@ -1,0 +1,62 @@
+// The mass-change gate: before a snapshot is written, compare the sources with the last
+// accepted backup and judge whether the change looks like ransomware or a mangling sync.
+import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { compareListings, entropyOf, judgeChanges, type ChangeReport, type GatePolicy, type GateVerdict, type ListingEntry } from '../core/change-analysis.js';
+import { MANIFEST_FILE } from '../core/format.js';
+import type { ManifestEntry } from '../core/manifest.js';
+import type { ScanEntry } from '../snapshot/scan.js';
+import { ManifestReader } from '../verify/manifest-reader.js';
+import { readBaseline } from './baseline.js';
+
+const SAMPLE = 16 * 1024;
+
+/** The entropy of a live file's first bytes (undefined when it cannot be read). */
+export async function sampleEntropy(abs: string): Promise<number | undefined> {
+  try {
+    const fh = await open(abs, 'r');
+    try {
+      const buf = Buffer.alloc(SAMPLE);
+      const { bytesRead } = await fh.read(buf, 0, SAMPLE, 0);
+      return entropyOf(buf.subarray(0, bytesRead));
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+export async function* manifestListing(snapshotDir: string): AsyncGenerator<ListingEntry> {
+  const reader = new ManifestReader(join(snapshotDir, MANIFEST_FILE));
+  try {
+    for (let e = await reader.next(); e; e = await reader.next()) yield fromManifest(e);
+  } finally {
+    reader.close();
+  }
+}
+
+const fromManifest = (e: ManifestEntry): ListingEntry => {
+  const l: ListingEntry = { path: e.path, type: e.type, size: e.size, mtime: e.mtime };
+  if (e.sha256) l.sha256 = e.sha256;
+  return l;
+};
+
+export async function* scanListing(entries: ScanEntry[]): AsyncGenerator<ListingEntry & { abs: string }> {
+  for (const e of entries) yield { path: e.path, type: e.kind, size: e.size, mtime: e.mtime, abs: e.abs };
+}
+
+export interface GateResult {
+  report: ChangeReport;
+  verdict: GateVerdict;
+  comparedWith: string;
+}
+
+/** Compares the scanned sources with the baseline (or, without one, a snapshot's manifest). */
+export async function inspectChanges(entries: ScanEntry[], baseline: string, fallbackSnapshot: { id: string; dir: string } | undefined, policy: GatePolicy): Promise<GateResult | undefined> {
+  const haveBaseline = await stat(baseline).then(() => true, () => false);
+  if (!haveBaseline && !fallbackSnapshot) return undefined; // the first backup: nothing to compare with
+  const old = haveBaseline ? readBaseline(baseline) : manifestListing(fallbackSnapshot!.dir);
+  const report = await compareListings(old, scanListing(entries), (e) => sampleEntropy((e as ListingEntry & { abs: string }).abs));
+  return { report, verdict: judgeChanges(report, policy), comparedWith: haveBaseline ? 'the last accepted backup of these sources' : `snapshot ${fallbackSnapshot!.id}` };
+}
