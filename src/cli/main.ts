@@ -167,6 +167,12 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
 
 /** Entry point for bin/airgap.js. */
 export async function main(argv: string[]): Promise<void> {
+  // `airgap list | head`: a closed pipe ends the output, not the program with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
   const code = await run(argv);
   if (code === EXIT.ok) process.exitCode = code;
   // A failed or cancelled run may leave I/O hanging (a dead drive): do not wait for it.

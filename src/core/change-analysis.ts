@@ -85,8 +85,12 @@ export async function compareListings(
   };
   const oldExt = new Set<string>();
   const folders = new Map<string, number>();
-  const addedKeys = new Map<string, number>();
-  const deletedKeys = new Map<string, number>();
+  const addedKeys = new Map<string, { n: number; size: number }>();
+  const deletedKeys = new Map<string, { n: number; size: number }>();
+  const count = (m: Map<string, { n: number; size: number }>, e: ListingEntry) => {
+    const k = key(e);
+    m.set(k, { n: (m.get(k)?.n ?? 0) + 1, size: e.size });
+  };
   const addedExt = new Map<string, number>();
   const smallNew = new Map<string, { folders: Set<string>; sample: ListingEntry }>(); // name|size → folders
   const touch = (path: string) => folders.set(folderOf(path), (folders.get(folderOf(path)) ?? 0) + 1);
@@ -105,7 +109,7 @@ export async function compareListings(
       r.deleted++;
       r.bytes.deleted += o!.size;
       push(r.examples.deleted, o!.path);
-      deletedKeys.set(key(o!), (deletedKeys.get(key(o!)) ?? 0) + 1);
+      count(deletedKeys, o!);
       touch(o!.path);
       o = await nextFile(oi);
     } else if (cmp > 0) {
@@ -113,7 +117,7 @@ export async function compareListings(
       r.added++;
       r.bytes.added += c!.size;
       push(r.examples.added, c!.path);
-      addedKeys.set(key(c!), (addedKeys.get(key(c!)) ?? 0) + 1);
+      count(addedKeys, c!);
       const ext = extensionOf(c!.path);
       addedExt.set(ext, (addedExt.get(ext) ?? 0) + 1);
       if (c!.size <= 64 * 1024) {
@@ -150,9 +154,11 @@ export async function compareListings(
     }
   }
   // Renames: a file that vanished under one path and appeared under another with the same content.
-  for (const [k, n] of addedKeys) {
-    const m = Math.min(n, deletedKeys.get(k) ?? 0);
+  for (const [k, a] of addedKeys) {
+    const m = Math.min(a.n, deletedKeys.get(k)?.n ?? 0);
     r.renamed += m;
+    r.bytes.added -= m * a.size;
+    r.bytes.deleted -= m * a.size;
   }
   r.added -= r.renamed;
   r.deleted -= r.renamed;

@@ -7,9 +7,10 @@ import { MANIFEST_FILE } from '../core/format.js';
 import type { ManifestEntry } from '../core/manifest.js';
 import type { ScanEntry } from '../snapshot/scan.js';
 import { ManifestReader } from '../verify/manifest-reader.js';
+import { ENTROPY_SAMPLE } from '../snapshot/archive.js';
 import { readBaseline } from './baseline.js';
 
-const SAMPLE = 16 * 1024;
+const SAMPLE = ENTROPY_SAMPLE; // the same sample size as the baseline's
 
 /** The entropy of a live file's first bytes (undefined when it cannot be read). */
 export async function sampleEntropy(abs: string): Promise<number | undefined> {

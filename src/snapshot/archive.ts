@@ -6,13 +6,15 @@ import type { SourceProblem } from '../core/format.js';
 import { formatManifestLine, MANIFEST_COLUMNS, MANIFEST_HEADER, type ManifestEntry } from '../core/manifest.js';
 import { formatSumLine } from '../core/sha256sums.js';
 import type { HashedWriter } from './hashed-writer.js';
-import { changedWhileRead, openSource, readSmall, SMALL_FILE, type HeaderStat, type Problem, type SmallRead } from './read-source.js';
+import { changedWhileRead, openSource, SMALL_FILE, type HeaderStat, type Problem, type SmallRead } from './read-source.js';
+import { openBatchReader, type BatchReader } from './small-reader.js';
 import type { ScanEntry } from './scan.js';
 import { encodeHeader, END_OF_ARCHIVE, padding } from './tar-header.js';
 
-/** Read-ahead window for small files: per-file latency hides behind the others. */
-const AHEAD_FILES = 32;
-const AHEAD_BYTES = 16 << 20;
+/** Small files are read in batches, a few batches ahead of the archive loop. */
+const BATCH_FILES = 256;
+const BATCH_BYTES = 8 << 20;
+const BATCHES_AHEAD = 3;
 
 export interface ArchiveOutputs {
   tar: HashedWriter;
@@ -50,7 +52,8 @@ interface Stored {
   entropy: number;
 }
 
-export const ENTROPY_SAMPLE = 16 * 1024;
+/** 4 KiB estimate entropy well enough (random data measures ≥ 7.9 bits/byte) at a quarter of the cost. */
+export const ENTROPY_SAMPLE = 4 * 1024;
 
 export async function writeArchive(
   entries: ScanEntry[],
@@ -58,10 +61,19 @@ export async function writeArchive(
   problems: SourceProblem[],
   opts: ArchiveOptions = {},
 ): Promise<ArchiveCounts> {
+  const reader = openBatchReader();
+  try {
+    return await archiveEntries(entries, out, problems, opts, reader);
+  } finally {
+    await reader.close();
+  }
+}
+
+async function archiveEntries(entries: ScanEntry[], out: ArchiveOutputs, problems: SourceProblem[], opts: ArchiveOptions, reader: BatchReader): Promise<ArchiveCounts> {
   const counts: ArchiveCounts = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, contentBytes: 0 };
   const firstCopy = new Map<string, { path: string; size: number; sha256: string }>();
   const tick = opts.tick ?? (() => {});
-  const ahead = new ReadAhead(entries);
+  const ahead = new ReadAhead(entries, reader);
   await out.manifest.write(`${MANIFEST_HEADER}\n${MANIFEST_COLUMNS}\n`);
 
   const record = async (e: ManifestEntry) => {
@@ -185,50 +197,62 @@ async function fillZeros(tar: HashedWriter, hash: Hash, n: number) {
 }
 
 /**
- * Starts reading upcoming small files before the archive loop reaches them, within a bounded
- * window of files and bytes, so that memory stays bounded and order stays the archive order.
+ * Reads upcoming small files before the archive loop reaches them, in batches (a worker
+ * thread reads each batch with synchronous calls), a bounded number of batches ahead, so that
+ * memory stays bounded and order stays the archive order.
  */
 class ReadAhead {
-  private pending = new Map<number, Promise<SmallRead>>();
-  private next = 0; // next entry index to consider starting
-  private bytes = 0;
+  private slots = new Map<number, { batch: Batch; pos: number }>();
+  private next = 0; // next entry index to consider
+  private live = 0; // batches with entries not yet taken
 
-  constructor(private readonly entries: ScanEntry[]) {}
+  constructor(private readonly entries: ScanEntry[], private readonly reader: BatchReader) {}
 
-  /** The read for entry i if it is small (started now if not yet), undefined for large files. */
+  /** The read for entry i if it is a small file, undefined for large files. */
   async take(i: number): Promise<SmallRead | undefined> {
     this.fill(i);
-    const p = this.pending.get(i);
-    if (!p) return undefined;
-    this.pending.delete(i);
-    this.bytes -= this.entries[i]!.size;
-    const r = await p;
+    const slot = this.slots.get(i);
+    if (!slot) return undefined;
+    this.release(i, slot.batch);
+    const r = (await slot.batch.result)[slot.pos]!;
     return 'tooBig' in r ? undefined : r;
   }
 
   /** Entry i turned out to be a hard link: its data is not needed. */
   discard(i: number): void {
-    const p = this.pending.get(i);
-    if (p) {
-      this.pending.delete(i);
-      this.bytes -= this.entries[i]!.size;
-    }
+    const slot = this.slots.get(i);
+    if (slot) this.release(i, slot.batch);
+  }
+
+  private release(i: number, batch: Batch): void {
+    this.slots.delete(i);
+    if (--batch.remaining === 0) this.live--;
   }
 
   private fill(current: number): void {
     if (this.next < current) this.next = current;
-    while (this.next < this.entries.length && this.pending.size < AHEAD_FILES) {
-      const e = this.entries[this.next]!;
-      if (e.kind === 'file' && e.size <= SMALL_FILE) {
-        if (this.bytes + e.size > AHEAD_BYTES && this.pending.size > 0) break;
-        const p = readSmall(e.abs);
-        p.catch(() => {});
-        this.pending.set(this.next, p);
-        this.bytes += e.size;
-      } else if (this.next > current) {
-        break; // a large file or a hard link ahead: read it when we get there
+    while (this.live < BATCHES_AHEAD && this.next < this.entries.length) {
+      const indexes: number[] = [];
+      let bytes = 0;
+      while (this.next < this.entries.length && indexes.length < BATCH_FILES && bytes < BATCH_BYTES) {
+        const e = this.entries[this.next]!;
+        if (e.kind === 'file' && e.size <= SMALL_FILE) {
+          indexes.push(this.next);
+          bytes += e.size;
+        }
+        this.next++;
       }
-      this.next++;
+      if (indexes.length === 0) break;
+      const result = this.reader.read(indexes.map((k) => this.entries[k]!.abs));
+      result.catch(() => {}); // surfaced by take()
+      const batch: Batch = { result, remaining: indexes.length };
+      indexes.forEach((k, pos) => this.slots.set(k, { batch, pos }));
+      this.live++;
     }
   }
+}
+
+interface Batch {
+  result: Promise<SmallRead[]>;
+  remaining: number;
 }
