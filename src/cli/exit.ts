@@ -7,7 +7,7 @@ export function reportError(e: unknown, ctx: Pick<Context, 'stderr' | 'stdout' |
   if (isAirgapError(e)) {
     ctx.stderr.write(`error: ${e.message}\n`);
     if (e.hint) ctx.stderr.write(`hint: ${e.hint}\n`);
-    if (ctx.json) ctx.stdout.write(JSON.stringify({ ok: false, error: { code: e.code, message: e.message, hint: e.hint ?? null, exitCode: e.exitCode } }) + '\n');
+    if (ctx.json) ctx.stdout.write(JSON.stringify({ ok: false, error: { code: e.code, message: e.message, hint: e.hint ?? null, exitCode: e.exitCode, ...(e.details !== undefined ? { details: e.details } : {}) } }) + '\n');
     return e.exitCode;
   }
   if (e instanceof CommanderError) {

@@ -87,14 +87,22 @@ export async function compareListings(
   const folders = new Map<string, number>();
   const addedKeys = new Map<string, { n: number; size: number }>();
   const deletedKeys = new Map<string, { n: number; size: number }>();
-  const count = (m: Map<string, { n: number; size: number }>, e: ListingEntry) => {
-    const k = key(e);
-    m.set(k, { n: (m.get(k)?.n ?? 0) + 1, size: e.size });
+  const addedStrong = new Map<string, { n: number; size: number }>();
+  const deletedStrong = new Map<string, { n: number; size: number }>();
+  const bump = (m: Map<string, { n: number; size: number }>, k: string, size: number) => m.set(k, { n: (m.get(k)?.n ?? 0) + 1, size });
+  const count = (m: Map<string, { n: number; size: number }>, strong: Map<string, { n: number; size: number }>, e: ListingEntry) => {
+    bump(m, key(e), e.size);
+    if (e.sha256) bump(strong, strongKey(e), e.size);
+    else allHashed = false;
   };
   const addedExt = new Map<string, number>();
   const smallNew = new Map<string, { folders: Set<string>; sample: ListingEntry }>(); // name|size → folders
   const touch = (path: string) => folders.set(folderOf(path), (folders.get(folderOf(path)) ?? 0) + 1);
-  const key = (e: ListingEntry) => e.sha256 ?? `${e.size}:${e.mtime}:${path2name(e.path)}`;
+  // Renames are matched by content hash when both sides have one, else by size, mtime and name
+  // (a folder moved as it is): the host baseline has hashes, a live scan does not.
+  let allHashed = true;
+  const key = (e: ListingEntry) => `${e.size}:${e.mtime}:${path2name(e.path)}`;
+  const strongKey = (e: ListingEntry) => e.sha256 ?? '';
   const push = (list: string[], p: string) => list.length < EXAMPLES && list.push(p);
 
   const oi = old[Symbol.asyncIterator]();
@@ -109,7 +117,7 @@ export async function compareListings(
       r.deleted++;
       r.bytes.deleted += o!.size;
       push(r.examples.deleted, o!.path);
-      count(deletedKeys, o!);
+      count(deletedKeys, deletedStrong, o!);
       touch(o!.path);
       o = await nextFile(oi);
     } else if (cmp > 0) {
@@ -117,7 +125,7 @@ export async function compareListings(
       r.added++;
       r.bytes.added += c!.size;
       push(r.examples.added, c!.path);
-      count(addedKeys, c!);
+      count(addedKeys, addedStrong, c!);
       const ext = extensionOf(c!.path);
       addedExt.set(ext, (addedExt.get(ext) ?? 0) + 1);
       if (c!.size <= 64 * 1024) {
@@ -154,8 +162,9 @@ export async function compareListings(
     }
   }
   // Renames: a file that vanished under one path and appeared under another with the same content.
-  for (const [k, a] of addedKeys) {
-    const m = Math.min(a.n, deletedKeys.get(k)?.n ?? 0);
+  const [adds, dels] = allHashed ? [addedStrong, deletedStrong] : [addedKeys, deletedKeys];
+  for (const [k, a] of adds) {
+    const m = Math.min(a.n, dels.get(k)?.n ?? 0);
     r.renamed += m;
     r.bytes.added -= m * a.size;
     r.bytes.deleted -= m * a.size;

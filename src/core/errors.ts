@@ -20,6 +20,8 @@ export class AirgapError extends Error {
     readonly exitCode: ExitCode,
     /** One line: what the user can do next. */
     readonly hint?: string,
+    /** Structured data for --json output (e.g. the change report of a tripped gate). */
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = 'AirgapError';

@@ -136,7 +136,8 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
         ctx.stdout.write(renderChanges(r, `Changes since ${gateResult!.comparedWith}:`, gateResult!.verdict));
       }
       throw new AirgapError('mass-change', `the sources changed like ransomware or a broken sync would change them (${gateResult!.verdict.reasons[0]}): snapshot ${result.id} was written and marked SUSPECT, and nothing was pruned on any drive`, EXIT.refused,
-        'check the files now (open a few of them); if the changes are yours, accept them with: airgap backup --accept-changes; if not, disconnect the drive and restore from an older snapshot');
+        'check the files now (open a few of them); if the changes are yours, accept them with: airgap backup --accept-changes; if not, disconnect the drive and restore from an older snapshot',
+        { snapshot: result.id, dir: result.dir, gate: result.meta.gate, changes: r });
     }
     const blocked = catalog.unacceptedSuspects();
     if (toPrune.length && blocked.length) {

@@ -1,7 +1,8 @@
 import { DEFAULT_GATE, compareListings, judgeChanges } from '../../core/change-analysis.js';
 import { EXIT, usageError } from '../../core/errors.js';
-import { manifestListing, sampleEntropy, scanListing } from '../../gate/inspect.js';
-import { readDriveContents } from '../../snapshot/drive-contents.js';
+import { baselinePath } from '../../gate/baseline.js';
+import { inspectChanges, manifestListing } from '../../gate/inspect.js';
+import { readDriveContents, summarizeSnapshots } from '../../snapshot/drive-contents.js';
 import { scanSources } from '../../snapshot/scan.js';
 import { renderChanges } from '../../ui/render-changes.js';
 import { loadConfig } from '../config.js';
@@ -29,13 +30,17 @@ export async function diffCommand(ctx: Context, spec: string, ids: string[]): Pr
     report = await compareListings(manifestListing(a.dir), manifestListing(b.dir), async () => undefined);
     title = `Changes from ${a.id} to ${b.id} on drive ${drive.identity.name} (content not sampled):`;
   } else {
-    const latest = complete.at(-1);
-    if (!latest) throw usageError('no-snapshots', `drive ${drive.identity.name} holds no complete snapshot`, 'back up to it first');
     if (!config?.sources.length) throw usageError('no-sources', `no sources in the config (${ctx.configPath}) to compare with`, 'give two snapshot ids instead, or run airgap init');
+    // The same comparison the backup gate makes: with the last accepted backup (the host's
+    // baseline), else with the newest snapshot on the drive that is not an unaccepted suspect.
+    const summaries = await summarizeSnapshots(drive.airgapDir);
+    const good = complete.filter((s) => !summaries.find((x) => x.id === s.id)?.suspect).at(-1);
     const roots = await sourceRoots(config.sources);
     const scan = await scanSources(roots, { excludes: config.excludes });
-    report = await compareListings(manifestListing(latest.dir), scanListing(scan.entries), (e) => sampleEntropy((e as { abs: string } & typeof e).abs));
-    title = `Changes in the sources since snapshot ${latest.id} on drive ${drive.identity.name}:`;
+    const result = await inspectChanges(scan.entries, baselinePath(ctx.stateDir, roots.map((r) => r.path)), good, policy);
+    if (!result) throw usageError('nothing-to-compare', `there is no earlier backup of these sources to compare with`, 'back up once first');
+    report = result.report;
+    title = `Changes in the sources since ${result.comparedWith}:`;
   }
   const verdict = judgeChanges(report, policy);
   if (ctx.json) printJson(ctx, { drive: drive.identity.name, snapshots: ids, report, verdict });
