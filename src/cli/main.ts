@@ -21,7 +21,12 @@ import { reportError } from './exit.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-export type ContextOverrides = Partial<Context> & { env?: NodeJS.ProcessEnv };
+export type ContextOverrides = Partial<Context> & {
+  env?: NodeJS.ProcessEnv;
+  /** Tests: the wizard's prompter (scripted) and how long it waits for a drive. */
+  prompter?: import('../ui/prompter.js').Prompter;
+  waitMs?: number;
+};
 
 /** Runs one airgap command line; returns its exit code (never calls process.exit). */
 export async function run(argv: string[], overrides: ContextOverrides = {}): Promise<number> {
@@ -29,7 +34,8 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
   let ctx: Context | undefined;
   const context = (cmd: Command): Context => {
     const { env, ...rest } = overrides;
-    ctx = { ...makeContext(cmd.optsWithGlobals() as GlobalFlags, env), ...rest };
+    const { prompter: _p, waitMs: _w, ...fields } = rest;
+    ctx = { ...makeContext(cmd.optsWithGlobals() as GlobalFlags, env), ...fields };
     if (ctx.json) ctx.progress = false;
     return ctx;
   };
@@ -148,21 +154,51 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .option('--drives <A,B,C>', 'names of the drives in the rotation')
     .option('--cadence <cadence>', 'daily, weekly (from today), or weekdays such as sat or mon,thu')
     .addOption(new Option('--scheme <scheme>', 'which drive is due when').choices(['round-robin', 'hanoi', 'oldest-first']))
+    .option('--offsite <NAMES>', 'drives kept offsite, comma-separated (default: the second of three or more)')
     .option('--yes', 'no questions; fail if something is missing')
     .option('--force', 'replace an existing config')
     .action(async (flags, cmd: Command) => { code = await initCommand(context(cmd), flags); });
+
+  program.command('wizard', { isDefault: false })
+    .description('the guided flow (what `airgap` with no arguments runs in a terminal)')
+    .option('--yes', 'no questions: safe defaults, or exit 2 naming what is missing')
+    .action(async (flags, cmd: Command) => { code = await runWizard(context(cmd), flags.yes ?? false, overrides); });
 
   program.command('demo')
     .description('a guided demo on simulated drives in a temporary folder')
     .option('--clean', 'remove the temporary folder afterwards')
     .action(async (flags, cmd: Command) => { code = await demoCommand(context(cmd), flags); });
 
+  if (argv.length === 0) {
+    // `airgap` alone: the wizard in a terminal; elsewhere the usage, since nobody can answer.
+    const interactive = overrides.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    if (interactive) argv = ['wizard'];
+    else {
+      err.write(program.helpInformation());
+      err.write('\nerror: no command given (in a terminal, airgap without arguments starts the guided wizard)\nhint: run airgap wizard --yes for the unattended flow, or pick a command above\n');
+      return EXIT.usage;
+    }
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     return reportError(e, ctx ?? { stdout: out, stderr: err, json: argv.includes('--json') });
   }
   return code;
+}
+
+async function runWizard(ctx: Context, yes: boolean, overrides: ContextOverrides): Promise<number> {
+  const { wizard } = await import('./wizard.js');
+  const { inquirerPrompter } = await import('../ui/prompter.js');
+  // Sub-commands see the same drives and config as the wizard itself.
+  const globals = [...(ctx.drivesRoot ? ['--drives-root', ctx.drivesRoot] : []), ...(ctx.configExplicit ? ['--config', ctx.configPath] : []), ...(ctx.json ? ['--json'] : [])];
+  return wizard({
+    ctx,
+    prompter: overrides.prompter ?? inquirerPrompter,
+    unattended: yes || !ctx.interactive,
+    run: (argv) => run([...globals, ...argv], { env: overrides.env, stdout: ctx.stdout, stderr: ctx.stderr, interactive: false, progress: ctx.progress }),
+    ...(overrides.waitMs ? { waitMs: overrides.waitMs } : {}),
+  });
 }
 
 /** Entry point for bin/airgap.js. */

@@ -12,6 +12,8 @@ export interface InitFlags {
   drives?: string;
   cadence?: string;
   scheme?: 'round-robin' | 'hanoi' | 'oldest-first';
+  /** Drives kept offsite (comma-separated); default: the second of three or more. */
+  offsite?: string;
   yes?: boolean;
   force?: boolean;
 }
@@ -45,7 +47,11 @@ export async function initCommand(ctx: Context, flags: InitFlags): Promise<numbe
     throw usageError('bad-cadence', `--cadence "${cadence}" is not daily, weekly, or a list of weekdays`, 'e.g. --cadence weekly, --cadence daily, --cadence sat or --cadence mon,thu');
   }
   // Offsite role for the second drive of three or more: the classic home/offsite/home rotation.
-  const rotation = driveNames.map((name, i) => ({ name, role: driveNames.length >= 3 && i === 1 ? 'offsite' : 'home' }));
+  const offsite = flags.offsite?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const rotation = driveNames.map((name, i) => ({
+    name,
+    role: offsite ? (offsite.includes(name.toLowerCase()) ? 'offsite' : 'home') : driveNames.length >= 3 && i === 1 ? 'offsite' : 'home',
+  }));
   const parsed = configSchema.safeParse({
     version: 1, sources, excludes: flags.exclude ?? [], drives: { rotation },
     cadence: cadence === 'daily' || cadence === 'weekly' ? cadence : { weekdays: cadence.split(',').map((d) => d.trim().toLowerCase().slice(0, 3)) },
