@@ -1,10 +1,9 @@
 // Reading one source file safely. Opened with O_NOFOLLOW|O_NONBLOCK and re-checked with fstat,
 // so a path swapped for a link or a FIFO after the scan is neither followed nor able to block.
 // Small files are read whole (plus one byte, to notice growth) so that their tar header can
-// carry the size actually read; several are read ahead in parallel (see archive.ts).
+// carry the size actually read; they are read ahead in batches by a worker (small-reader.ts).
 import fs, { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import type { SourceProblem } from '../core/format.js';
 
 /** Files up to this size are read whole before their header is written. */
@@ -70,51 +69,10 @@ export type SmallRead =
   | { skip: Problem }
   | { tooBig: true }; // grew past SMALL_FILE since the scan: stream it instead
 
-// The small-file path uses fs's callback API (promisified) rather than FileHandle: measured
-// here, 1.6× faster per file, which matters with tens of thousands of small files.
-const fdOpen = promisify(fs.open);
-const fdStat = promisify(fs.fstat);
-const fdRead = promisify(fs.read);
-const fdClose = promisify(fs.close);
-
-export async function readSmall(abs: string): Promise<SmallRead> {
-  let fd: number;
-  try {
-    fd = await fdOpen(abs, READ_FLAGS);
-  } catch (err) {
-    return { skip: openProblem(err as NodeJS.ErrnoException) };
-  }
-  try {
-    const before = await fdStat(fd);
-    if (!before.isFile()) return { skip: NOT_A_FILE };
-    if (before.size > SMALL_FILE) return { tooBig: true };
-    const header = headerOf(before);
-    const buf = Buffer.allocUnsafe(before.size + 1);
-    let n = 0;
-    try {
-      for (;;) {
-        const { bytesRead } = await fdRead(fd, buf, n, buf.length - n, n);
-        if (bytesRead === 0 || (n += bytesRead) === buf.length) break;
-      }
-    } catch (err) {
-      return { skip: { kind: 'unreadable', message: `read error: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` } };
-    }
-    const size = Math.min(n, before.size);
-    const problem: Problem | undefined = n > before.size
-      ? { kind: 'changed', message: `grew while being read; stored its first ${before.size} bytes` }
-      : compareStats(before, await fdStat(fd));
-    return problem ? { data: buf.subarray(0, size), header, problem } : { data: buf.subarray(0, size), header };
-  } catch (err) {
-    return { skip: { kind: 'unreadable', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` } };
-  } finally {
-    await fdClose(fd).catch(() => {});
-  }
-}
-
 /**
- * The same as readSmall with synchronous calls: run inside the reader worker, where blocking
- * costs nothing and saves the per-call round trip through libuv's pool (measured: 5× faster
- * per small file than the async API).
+ * Reads a small file whole with synchronous calls. Runs inside the reader worker, where
+ * blocking costs nothing and saves the per-call round trip through libuv's pool (measured: 5×
+ * faster per small file than the async API).
  */
 export function readSmallSync(abs: string): SmallRead {
   let fd: number;

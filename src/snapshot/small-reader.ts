@@ -1,10 +1,10 @@
 // Reads small files in batches: in a worker thread with synchronous calls when the compiled
-// worker is available (the CLI), else with the async API (unit tests run from sources).
+// worker is available (the CLI), else in this thread (unit tests run from sources).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Problem, SmallRead } from './read-source.js';
-import { readSmall } from './read-source.js';
+import { readSmallSync } from './read-source.js';
 import type { PackedRead } from './small-reader-worker.js';
 
 export interface BatchReader {
@@ -14,12 +14,13 @@ export interface BatchReader {
 
 export function openBatchReader(): BatchReader {
   const url = new URL('./small-reader-worker.js', import.meta.url);
-  if (!existsSync(fileURLToPath(url))) return asyncReader;
+  if (!existsSync(fileURLToPath(url))) return inThreadReader;
   return new WorkerReader(url);
 }
 
-const asyncReader: BatchReader = {
-  read: (paths) => Promise.all(paths.map(readSmall)),
+/** Without the compiled worker (unit tests run from sources): the same reads, in this thread. */
+const inThreadReader: BatchReader = {
+  read: async (paths) => paths.map(readSmallSync),
   close: async () => {},
 };
 
