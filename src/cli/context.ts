@@ -16,6 +16,8 @@ export interface Context {
   configExplicit: boolean;
   drivesRoot?: string;
   json: boolean;
+  /** One JSON object per line (commands run inside the wizard's event stream). */
+  jsonLines?: boolean;
   stdout: Output;
   stderr: Output;
   /** Whether prompts and spinners may be used. */

@@ -196,7 +196,7 @@ async function runWizard(ctx: Context, yes: boolean, overrides: ContextOverrides
     ctx,
     prompter: overrides.prompter ?? inquirerPrompter,
     unattended: yes || !ctx.interactive,
-    run: (argv) => run([...globals, ...argv], { env: overrides.env, stdout: ctx.stdout, stderr: ctx.stderr, interactive: false, progress: ctx.progress }),
+    run: (argv) => run([...globals, ...argv], { env: overrides.env, stdout: ctx.stdout, stderr: ctx.stderr, interactive: false, progress: ctx.progress, jsonLines: true }),
     ...(overrides.waitMs ? { waitMs: overrides.waitMs } : {}),
   });
 }

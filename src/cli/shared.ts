@@ -71,5 +71,5 @@ export async function confirm(ctx: Context, message: string, yes: boolean | unde
 }
 
 export function printJson(ctx: Context, value: unknown): void {
-  ctx.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  ctx.stdout.write(JSON.stringify(value, null, ctx.jsonLines ? undefined : 2) + '\n');
 }
