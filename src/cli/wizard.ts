@@ -225,7 +225,17 @@ async function backupFlow(d: WizardDeps, drive: LabelledDrive, plan: Plan, confi
   } else if (notDue) {
     throw refusal('not-due-drive', `${name} is connected, but ${plan.target} is the due drive`, `plug in ${plan.target}, or run airgap backup --drive ${name} to write ${name} anyway`);
   }
-  const code = await d.run(['backup', '--drive', name]);
+  let code = await d.run(['backup', '--drive', name]);
+  const suspects = code === EXIT.refused ? (await openRegistry(ctx)).unacceptedSuspects() : [];
+  if (suspects.length && !d.unattended) {
+    // The mass-change gate tripped: the report is above; the snapshot was kept as evidence.
+    if (await d.prompter.confirm('The changes above look like ransomware or a broken sync. Are they yours (open a few files to check), and should airgap accept them?', false)) {
+      code = await d.run(['backup', '--drive', name, '--accept-changes']);
+    } else {
+      say(`Nothing was pruned, and nothing will be until the changes are accepted. Safest next step: unplug ${name} now, check the computer, and restore the damaged files from an older snapshot (airgap restore ${name} --snapshot <id> --to <folder>).`);
+      return EXIT.refused;
+    }
+  }
   if (code !== EXIT.ok) {
     say(code === EXIT.refused ? 'The backup was refused (see above): nothing was pruned.' : 'The backup did not complete (see above).');
     return code;

@@ -614,3 +614,42 @@ describe('--json', () => {
     expect(events.at(-1)).toMatchObject({ ok: false, error: { code: 'no-drive', exitCode: 4 } });
   });
 });
+
+describe('wizard: the mass-change gate', () => {
+  it('shows the report, and accepts the changes only when the user says they are theirs', async () => {
+    const { mkdtemp, mkdir, writeFile, readdir, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join: j } = await import('node:path');
+    const { run: runCli } = await import('../../src/cli/main.js');
+    const { scriptedPrompter: scripted } = await import('../../src/ui/prompter.js');
+    const dir = await mkdtemp(j(tmpdir(), 'airgap-wizgate-'));
+    try {
+      const src = j(dir, 'src');
+      for (let f = 0; f < 40; f++) {
+        await mkdir(j(src, `d${f % 5}`), { recursive: true });
+        await writeFile(j(src, `d${f % 5}`, `f${f}.txt`), `plain text ${f}\n`.repeat(200));
+      }
+      await mkdir(j(dir, 'drives', 'A'), { recursive: true });
+      const env = { ...process.env, AIRGAP_STATE_DIR: j(dir, 'state'), AIRGAP_CONFIG: j(dir, 'config.json'), AIRGAP_DRIVES_ROOT: j(dir, 'drives'), CI: '' };
+      let out = '';
+      const io = { write: (s: string) => void (out += s) };
+      const go = (argv: string[], answers: (string | boolean)[]) => runCli(argv, { env, stdout: io, stderr: io, interactive: true, prompter: scripted(answers) });
+      expect(await go(['init', '--source', src, '--drives', 'A', '--yes'], [])).toBe(0);
+      expect(await go(['label', j(dir, 'drives', 'A'), '--name', 'A', '--yes'], [])).toBe(0);
+      expect(await go(['backup', '--drive', 'A'], [])).toBe(0);
+      // Ransomware: every file overwritten with random bytes.
+      const { randomBytes } = await import('node:crypto');
+      for (let f = 0; f < 40; f++) await writeFile(j(src, `d${f % 5}`, `f${f}.txt`), randomBytes(3000));
+      out = '';
+      expect(await go(['wizard'], ['backup', true, false])).toBe(4);
+      expect(out).toMatch(/SUSPECT/);
+      expect(out).toMatch(/Nothing was pruned/);
+      out = '';
+      expect(await go(['wizard'], ['backup', true, true, false])).toBe(0);
+      expect(out).toMatch(/accepted the changes/);
+      expect((await readdir(j(dir, 'drives', 'A', 'airgap'))).filter((n) => /^\d{4}-/.test(n)).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
