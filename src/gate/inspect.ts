@@ -1,9 +1,9 @@
 // The mass-change gate: before a snapshot is written, compare the sources with the last
 // accepted backup and judge whether the change looks like ransomware or a mangling sync.
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareListings, entropyOf, judgeChanges, type ChangeReport, type GatePolicy, type GateVerdict, type ListingEntry } from '../core/change-analysis.js';
-import { MANIFEST_FILE } from '../core/format.js';
+import { MANIFEST_FILE, SNAPSHOT_JSON } from '../core/format.js';
 import type { ManifestEntry } from '../core/manifest.js';
 import type { ScanEntry } from '../snapshot/scan.js';
 import { ManifestReader } from '../verify/manifest-reader.js';
@@ -51,6 +51,23 @@ export interface GateResult {
   report: ChangeReport;
   verdict: GateVerdict;
   comparedWith: string;
+}
+
+/**
+ * The newest of these snapshots that was taken of the same source folders (from its
+ * snapshot.json): a snapshot of other folders says nothing about these.
+ */
+export async function sameSourcesSnapshot(candidates: { id: string; dir: string }[], sources: string[]): Promise<{ id: string; dir: string } | undefined> {
+  const want = [...sources].sort().join('\n');
+  for (const s of [...candidates].reverse()) {
+    try {
+      const meta = JSON.parse(await readFile(join(s.dir, SNAPSHOT_JSON), 'utf8')) as { sources?: { path: string }[] };
+      if ((meta.sources ?? []).map((x) => x.path).sort().join('\n') === want) return s;
+    } catch {
+      // unreadable snapshot.json: not a basis for comparison
+    }
+  }
+  return undefined;
 }
 
 /** Compares the scanned sources with the baseline (or, without one, a snapshot's manifest). */

@@ -9,7 +9,7 @@ import { pruneSnapshots } from '../../snapshot/prune.js';
 import { verifySnapshot } from '../../verify/verify-snapshot.js';
 import { DEFAULT_GATE } from '../../core/change-analysis.js';
 import { BaselineWriter, baselinePath } from '../../gate/baseline.js';
-import { inspectChanges, type GateResult } from '../../gate/inspect.js';
+import { inspectChanges, sameSourcesSnapshot, type GateResult } from '../../gate/inspect.js';
 import { renderChanges } from '../../ui/render-changes.js';
 import { writeSnapshot } from '../../snapshot/write-snapshot.js';
 import { backupProgressText, startProgress } from '../../ui/progress.js';
@@ -61,7 +61,7 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   // host), or, before there is one, with the newest snapshot on this drive.
   const gatePolicy = config?.gate ?? DEFAULT_GATE;
   const baseline = baselinePath(ctx.stateDir, roots.map((r) => r.path));
-  const newest = (await readDriveContents(drive.airgapDir)).snapshots.filter((s) => s.complete).at(-1);
+  const newest = await sameSourcesSnapshot((await readDriveContents(drive.airgapDir)).snapshots.filter((s) => s.complete), roots.map((r) => r.path));
   let gateResult: GateResult | undefined;
 
   const lock = flags.dryRun ? undefined : await DriveLock.acquire(drive.airgapDir, label, 'backup');

@@ -1,7 +1,7 @@
 import { DEFAULT_GATE, compareListings, judgeChanges } from '../../core/change-analysis.js';
 import { EXIT, usageError } from '../../core/errors.js';
 import { baselinePath } from '../../gate/baseline.js';
-import { inspectChanges, manifestListing } from '../../gate/inspect.js';
+import { inspectChanges, manifestListing, sameSourcesSnapshot } from '../../gate/inspect.js';
 import { readDriveContents, summarizeSnapshots } from '../../snapshot/drive-contents.js';
 import { scanSources } from '../../snapshot/scan.js';
 import { renderChanges } from '../../ui/render-changes.js';
@@ -34,8 +34,8 @@ export async function diffCommand(ctx: Context, spec: string, ids: string[]): Pr
     // The same comparison the backup gate makes: with the last accepted backup (the host's
     // baseline), else with the newest snapshot on the drive that is not an unaccepted suspect.
     const summaries = await summarizeSnapshots(drive.airgapDir);
-    const good = complete.filter((s) => !summaries.find((x) => x.id === s.id)?.suspect).at(-1);
     const roots = await sourceRoots(config.sources);
+    const good = await sameSourcesSnapshot(complete.filter((s) => !summaries.find((x) => x.id === s.id)?.suspect), roots.map((r) => r.path));
     const scan = await scanSources(roots, { excludes: config.excludes });
     const result = await inspectChanges(scan.entries, baselinePath(ctx.stateDir, roots.map((r) => r.path)), good, policy);
     if (!result) throw usageError('nothing-to-compare', `there is no earlier backup of these sources to compare with`, 'back up once first');
