@@ -6,7 +6,8 @@
 //   proc-sampler  every 20 ms, the sum of VmRSS over every process in the command's process
 //                 group (spawned detached, so it leads its own group); the max of those sums.
 //                 A peak shorter than 20 ms can be missed; pages shared between processes of
-//                 the group count once per process.
+//                 the group count once per process. Under 3 samples (a command of under ~60 ms)
+//                 the peak is reported as unknown.
 // Wall time is taken here in either case (performance.now() around spawn → close).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -36,6 +37,8 @@ export interface Measurement {
   seconds: number;
   /** Peak RSS in KiB, or null when it could not be read. */
   peakRssKb: number | null;
+  /** User + system CPU seconds (GNU time's %U + %S), or null. */
+  cpuSeconds: number | null;
   stdout: string;
 }
 
@@ -107,7 +110,7 @@ export function killCurrent(): void {
 /** Runs `spec` once; resolves with its time and peak RSS, rejects with CommandFailed on a non-zero exit. */
 export function measure(spec: CommandSpec, method: RssMethod, scratch: string): Promise<Measurement> {
   const rssFile = join(scratch, `.rss-${process.pid}-${Date.now()}`);
-  const argv = method === 'gnu-time' ? [GNU_TIME, '-f', '%M', '-o', rssFile, '--', ...spec.argv] : spec.argv;
+  const argv = method === 'gnu-time' ? [GNU_TIME, '-f', '%M %U %S', '-o', rssFile, '--', ...spec.argv] : spec.argv;
   return new Promise((resolvePromise, reject) => {
     const stdout = new Tail();
     const stderr = new Tail();
@@ -119,13 +122,16 @@ export function measure(spec: CommandSpec, method: RssMethod, scratch: string): 
       stdio: ['ignore', spec.stdout === 'ignore' ? 'ignore' : 'pipe', 'pipe'],
     });
     let peak = 0;
+    let samples = 0;
     let timer: NodeJS.Timeout | undefined;
     if (child.pid !== undefined) {
       current = child.pid;
       if (method === 'proc-sampler') {
         const pgid = child.pid;
         const sample = () => {
-          peak = Math.max(peak, groupRssKb(pgid));
+          const kb = groupRssKb(pgid);
+          if (kb > 0) samples++;
+          peak = Math.max(peak, kb);
         };
         sample();
         timer = setInterval(sample, 20);
@@ -142,13 +148,16 @@ export function measure(spec: CommandSpec, method: RssMethod, scratch: string): 
       const seconds = (performance.now() - t0) / 1000;
       if (timer) clearInterval(timer);
       current = undefined;
-      let peakRssKb: number | null = method === 'proc-sampler' ? peak || null : null;
+      // Fewer than 3 samples (a command of under ~60 ms): the sampler has not seen it.
+      let peakRssKb: number | null = method === 'proc-sampler' && samples >= 3 ? peak : null;
+      let cpuSeconds: number | null = null;
       if (method === 'gnu-time') {
         try {
-          // The last line is %M; GNU time writes "Command exited with non-zero status N" before it.
+          // The last line is "%M %U %S"; GNU time writes "Command exited with non-zero status N" before it.
           const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
-          const kb = Number(lines[lines.length - 1]);
-          peakRssKb = Number.isFinite(kb) ? kb : null;
+          const [kb, user, sys] = (lines[lines.length - 1] ?? '').split(' ').map(Number);
+          peakRssKb = Number.isFinite(kb) ? kb! : null;
+          cpuSeconds = Number.isFinite(user) && Number.isFinite(sys) ? Math.round((user! + sys!) * 100) / 100 : null;
         } catch {
           peakRssKb = null;
         }
@@ -159,7 +168,7 @@ export function measure(spec: CommandSpec, method: RssMethod, scratch: string): 
         reject(new CommandFailed(spec.argv, exit, stderr.toString(), stdout.toString()));
         return;
       }
-      resolvePromise({ seconds, peakRssKb, stdout: stdout.toString() });
+      resolvePromise({ seconds, peakRssKb, cpuSeconds, stdout: stdout.toString() });
     });
   });
 }

@@ -5,6 +5,8 @@ export interface RunRecord {
   seconds: number;
   /** Peak RSS in MB (10^6 bytes), or null when it could not be measured. */
   peakRssMb: number | null;
+  /** User + system CPU seconds of the command and the children it waited for (GNU time only). */
+  cpuSeconds?: number | null;
 }
 
 export interface Ratio {
@@ -66,7 +68,9 @@ export function mb(bytes: number): string {
   return (bytes / 1e6).toFixed(bytes >= 1e9 ? 0 : 1);
 }
 
-function markdownTable(header: string[], rows: string[][], right: boolean[]): string {
+function markdownTable(header: string[], body: string[][], right: boolean[]): string {
+  // A literal | inside a cell would end it.
+  const rows = body.map((r) => r.map((cell) => cell.replace(/\|/g, '\\|')));
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: string[]) => `| ${cells.map((cell, c) => (right[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, c) => (right[c] ? `${'-'.repeat(w + 1)}:` : `:${'-'.repeat(w + 1)}`)).join('|')}|`;
