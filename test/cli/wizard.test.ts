@@ -3,12 +3,13 @@
 // drives/ is a simulated drive). Each branch is checked by its exit code, what it printed, the
 // questions it asked, and what it really did on disk.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { run } from '../../src/cli/main.js';
 import { scriptedPrompter } from '../../src/ui/prompter.js';
 import { makeSandbox, type Sandbox } from '../helpers/cli.js';
 import { makeTree, readTree, type Tree } from '../helpers/tree.js';
+import { flipByte } from '../helpers/damage.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -167,17 +168,6 @@ async function expectCompleteSnapshot(drive: string, id: string): Promise<void> 
   expect(tar.includes(Buffer.from('quarterly report\n'))).toBe(true);
 }
 
-async function flipByte(path: string, offset: number): Promise<void> {
-  const fh = await open(path, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    await fh.read(b, 0, 1, offset);
-    b[0]! ^= 0xff;
-    await fh.write(b, 0, 1, offset);
-  } finally {
-    await fh.close();
-  }
-}
 
 /** Creates drives/<name> (a disk being plugged in) 300 ms after the wizard starts waiting. */
 function plugInWhenWaiting(name: string): { onStdout: (all: string) => void; plugged: () => boolean } {

@@ -10,6 +10,7 @@ import { labelledDrive, makeSandbox, type CliResult, type Sandbox } from '../hel
 import { makeTree } from '../helpers/tree.js';
 import { TarReader } from '../../src/verify/tar-reader.js';
 import type { DriveReport, Finding } from '../../src/core/findings.js';
+import { flipByte } from '../helpers/damage.js';
 
 const BIG = 'src/big.bin';
 const PARTIAL = '.partial-2030-01-01T000000Z';
@@ -86,17 +87,6 @@ async function members(tar: string): Promise<Map<string, MemberPos>> {
   return out;
 }
 
-async function flipByte(path: string, offset: number): Promise<void> {
-  const fh = await open(path, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    await fh.read(b, 0, 1, offset);
-    b[0]! ^= 0xff;
-    await fh.write(b, 0, 1, offset);
-  } finally {
-    await fh.close();
-  }
-}
 
 /** Rewrites one line of a snapshot's SHA256SUMS with the real hash of the file as it is now. */
 async function resum(id: string, name: string): Promise<void> {

@@ -4,14 +4,14 @@
 // documented; and a rough measurement against GNU tar on the same tarball.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelledDrive, makeSandbox, runCli, type CliResult, type Sandbox } from '../helpers/cli.js';
 import { makeTree, readTree, type Snapshot, type Tree } from '../helpers/tree.js';
-import { TarReader } from '../../src/verify/tar-reader.js';
 import { bytes } from '../../src/ui/render.js';
+import { flipByte, offsetOfMember } from '../helpers/damage.js';
 
 const T = 1_600_000_000;
 const long = 'long-folder-name-'.repeat(8); // 136 bytes; nested twice plus a 200-byte name: > 255
@@ -106,30 +106,7 @@ const leaves = (t: Snapshot) => Object.keys(t).filter((k) => t[k]!.type !== 'dir
 /** A read tree re-rooted at `docs/` (as restored) for comparison with a read source. */
 const prefixed = (t: Snapshot, root = 'docs') => Object.fromEntries(Object.entries(t).map(([k, v]) => [`${root}/${k}`, v]));
 
-/** Where a member's data starts in the tarball, from the tarball's own headers (as the demo does). */
-async function offsetOfMember(tarPath: string, member: string): Promise<number> {
-  const data = await readFile(tarPath);
-  let inMember = false;
-  let found = -1;
-  new TarReader({
-    entry: (e) => { inMember = e.path === member; },
-    data: (slice) => { if (inMember && found < 0) found = slice.byteOffset - data.byteOffset; },
-    entryEnd: () => { inMember = false; },
-  }).write(data);
-  return found;
-}
 
-async function flipByte(path: string, offset: number): Promise<void> {
-  const fh = await open(path, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    await fh.read(b, 0, 1, offset);
-    b[0] = b[0]! ^ 0xff;
-    await fh.write(b, 0, 1, offset);
-  } finally {
-    await fh.close();
-  }
-}
 
 describe('restore: round trip, selection, targets (tricky tree)', () => {
   let sb: Sandbox;
