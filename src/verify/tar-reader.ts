@@ -179,3 +179,16 @@ export class TarReader {
     }
   }
 }
+
+/** Where a member's data starts in a whole tarball held in memory (−1 when absent or empty). */
+export function memberDataOffset(tarball: Buffer, member: string): number {
+  let inMember = false;
+  let found = -1;
+  new TarReader({
+    entry: (e) => { inMember = e.path === member; },
+    // Fed as one buffer, so each data slice's position in it is its offset in the file.
+    data: (slice) => { if (inMember && found < 0) found = slice.byteOffset - tarball.byteOffset; },
+    entryEnd: () => { inMember = false; },
+  }).write(tarball);
+  return found;
+}

@@ -6,6 +6,7 @@ import { chmod, mkdir, mkdtemp, open, readdir, readFile, rm, symlink, writeFile 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../../core/errors.js';
+import { memberDataOffset } from '../../verify/tar-reader.js';
 import type { Context } from '../context.js';
 import { run } from '../main.js';
 
@@ -56,7 +57,7 @@ export async function demoCommand(ctx: Context, flags: { clean?: boolean }): Pro
   await airgap('restore', 'A', '--to', join(base, 'restored'));
   say('9. Ten years later one bit on the drive has rotted. Flip one byte inside a photo and verify deeply:');
   const tar = join(snapDir, (await readdir(snapDir)).find((n) => n.endsWith('.tar'))!);
-  const offset = await offsetOfMember(tar, 'Documents/Photos/beach.raw');
+  const offset = memberDataOffset(await readFile(tar), 'Documents/Photos/beach.raw');
   const fh = await open(tar, 'r+');
   const b = Buffer.alloc(1);
   await fh.read(b, 0, 1, offset + 1000);
@@ -90,19 +91,4 @@ async function makeSampleFiles(docs: string): Promise<void> {
     for (let n = 0; n < size; n += 32) chunks.push((h = createHash('sha256').update(h).digest()));
     await writeFile(join(docs, 'Photos', name), Buffer.concat(chunks).subarray(0, size));
   }
-}
-
-/** Where a member's data starts in the tarball, read from the tarball's own headers. */
-async function offsetOfMember(tarPath: string, member: string): Promise<number> {
-  const { TarReader } = await import('../../verify/tar-reader.js');
-  const data = await readFile(tarPath);
-  let inMember = false;
-  let found = -1;
-  new TarReader({
-    entry: (e) => { inMember = e.path === member; },
-    // Fed as one buffer, so each data slice's position in it is its offset in the file.
-    data: (slice) => { if (inMember && found < 0) found = slice.byteOffset - data.byteOffset; },
-    entryEnd: () => { inMember = false; },
-  }).write(data);
-  return found;
 }
