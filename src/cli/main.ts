@@ -18,6 +18,7 @@ import { listCommand } from './commands/list.js';
 import { verifyCommand } from './commands/verify.js';
 import { makeContext, toolVersion, type Context, type GlobalFlags } from './context.js';
 import { reportError } from './exit.js';
+import { failpointFromSpec, setFailpointHandler } from '../io/failpoint.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -209,6 +210,10 @@ export async function main(argv: string[]): Promise<void> {
       if (e.code !== 'EPIPE') throw e;
     });
   }
+  // The fault suite's crash points (test/faults): a hard kill at a named step, like a power
+  // cut, or a stop (SIGSTOP) so that the test can fill or pull the drive at that exact step.
+  const signal = process.env.AIRGAP_FAILPOINT_ACTION === 'stop' ? 'SIGSTOP' : 'SIGKILL';
+  setFailpointHandler(failpointFromSpec(process.env.AIRGAP_FAILPOINT, () => process.kill(process.pid, signal)));
   const code = await run(argv);
   if (code === EXIT.ok) process.exitCode = code;
   // A failed or cancelled run may leave I/O hanging (a dead drive): do not wait for it.

@@ -3,6 +3,7 @@
 // write of the previous one.
 import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
+import { failpoint } from '../io/failpoint.js';
 
 export class HashedWriter {
   private buffers: [Buffer, Buffer];
@@ -69,6 +70,7 @@ export class HashedWriter {
     const p = writeAll(this.fh, chunk);
     p.catch(() => {}); // observed at the next flush/finish; avoids an unhandled rejection meanwhile
     this.pending = p;
+    failpoint('write:chunk');
     this.active ^= 1;
     this.pos = 0;
   }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PRUNING_PREFIX } from '../core/format.js';
 import { isSnapshotId } from '../core/snapshot-id.js';
 import { fsyncDir } from '../io/durable.js';
+import { failpoint } from '../io/failpoint.js';
 
 export async function pruneSnapshots(airgapDir: string, ids: string[], onPruned?: (id: string) => void): Promise<string[]> {
   const done: string[] = [];
@@ -14,8 +15,11 @@ export async function pruneSnapshots(airgapDir: string, ids: string[], onPruned?
     if (!isSnapshotId(id)) throw new Error(`refusing to prune ${id}: not a snapshot id`);
     const doomed = join(airgapDir, PRUNING_PREFIX + id);
     await rename(join(airgapDir, id), doomed);
+    failpoint('prune:renamed');
     await fsyncDir(airgapDir);
+    failpoint('prune:synced');
     await rm(doomed, { recursive: true, force: true });
+    failpoint('prune:removed');
     done.push(id);
     onPruned?.(id);
   }

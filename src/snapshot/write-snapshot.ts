@@ -20,6 +20,7 @@ import { HashedWriter } from './hashed-writer.js';
 import { scanSources, type ScanResult, type SourceRoot } from './scan.js';
 import { Watchdog } from './watchdog.js';
 import { sha256Hex } from '../io/sha256.js';
+import { failpoint } from '../io/failpoint.js';
 
 export interface WriteSnapshotInput {
   airgapDir: string;
@@ -119,10 +120,12 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
   const tick = (where: string) => {
     checkpoint();
     watchdog.tick(where);
+    failpoint('write:entry');
   };
   try {
     return await watchdog.guard((async () => {
       await mkdir(partial);
+      failpoint('write:partial-created');
       const tar = await HashedWriter.create(join(partial, tarballName(id)), 4 << 20);
       const manifest = await HashedWriter.create(join(partial, MANIFEST_FILE), 256 << 10);
       const fileSums = await HashedWriter.create(join(partial, FILE_SUMS_FILE), 256 << 10);
@@ -137,8 +140,10 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
       await Promise.all(stored);
       if (input.strict && problems.length > 0) throw strictRefusal(problems);
       const tarDone = await tar.finish();
+      failpoint('write:tar-done');
       const manifestDone = await manifest.finish();
       const sumsDone = await fileSums.finish();
+      failpoint('write:manifests-done');
       writers.length = 0;
       tick('snapshot.json');
 
@@ -146,6 +151,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
       if (gate) meta.gate = gate;
       const metaText = JSON.stringify(meta, null, 2) + '\n';
       await writeSynced(join(partial, SNAPSHOT_JSON), metaText);
+      failpoint('write:meta-written');
       // SHA256SUMS last: its presence is what marks the folder as complete.
       const sums = [
         { sha256: tarDone.sha256, name: tarballName(id) },
@@ -155,11 +161,14 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
       ].map(formatSumLine).join('');
       checkpoint();
       await writeSynced(join(partial, SUMS_FILE), sums);
+      failpoint('write:sums-written');
       await fsyncDir(partial);
       // The point of no return: once renamed, the snapshot is complete and reported as written.
       checkpoint();
       await rename(partial, finalDir);
+      failpoint('write:renamed');
       await fsyncDir(airgapDir);
+      failpoint('write:done');
       return { id, dir: finalDir, meta, problems, estimate, dryRun: false as const };
     })());
   } catch (e) {

@@ -1,3 +1,4 @@
+import { failpoint } from '../../io/failpoint.js';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { damage, EXIT, usageError, AirgapError } from '../../core/errors.js';
@@ -65,6 +66,7 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   let gateResult: GateResult | undefined;
 
   const lock = flags.dryRun ? undefined : await DriveLock.acquire(drive.airgapDir, label, 'backup');
+  if (lock) failpoint('backup:locked');
   const baselineWriter = flags.dryRun ? undefined : await BaselineWriter.create(baseline).catch(() => undefined);
   const abort = new AbortController();
   const onSigint = () => {
@@ -144,6 +146,7 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
       ctx.stderr.write(`note: no pruning while a suspect snapshot is not accepted (${blocked.map((b) => `${b.drive}/${b.id}`).join(', ')}); accept with airgap backup --accept-changes\n`);
     } else if (toPrune.length) {
       progress.update(() => `Pruning ${toPrune.length} old snapshot(s) on ${label}…`);
+      failpoint('backup:before-prune');
       pruned = await pruneSnapshots(drive.airgapDir, toPrune.map((p) => p.snapshot));
       await refreshFromDrive(ctx, catalog, drive);
     }
