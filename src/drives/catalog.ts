@@ -3,8 +3,13 @@
 // restore drill). The drives are the truth for their own contents: the catalog is refreshed
 // whenever a drive is seen, and `airgap scan` rebuilds it from the connected drives. Written
 // atomically; a damaged catalog is moved aside and reported, never silently reset.
-import { mkdir, readFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+// Two airgap processes may share the catalog (backups to two drives at once): every change is
+// recorded as an operation, and save() replays them onto the catalog as it is on disk now,
+// under a short lock file, so that neither process loses the other's updates.
+import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { refusal } from '../core/errors.js';
+import { isStale, newLockInfo, readLockFile, removeStaleLock, tryCreateLock } from '../io/stale-lock.js';
 import { z } from 'zod';
 import { checkFingerprint, type Fingerprint, type FingerprintCheck } from '../core/drive-model.js';
 import { writeFileAtomic } from '../io/durable.js';
@@ -53,7 +58,12 @@ export type CatalogEntry = z.infer<typeof entrySchema>;
 export type CatalogSnapshot = z.infer<typeof snapshotSchema>;
 export const CATALOG_FILE = 'catalog.json';
 
+type Op = (c: Catalog) => void;
+
 export class Catalog {
+  /** Changes since load or the last save, replayed onto the file's current content by save(). */
+  private ops: Op[] = [];
+
   private constructor(
     readonly file: string,
     public drives: CatalogEntry[],
@@ -97,6 +107,7 @@ export class Catalog {
    * old one: only acceptFingerprint() does that, after the user confirmed.
    */
   seen(identity: { id: string; name: string; createdAt: string }, path: string, at: Date, fingerprint?: Fingerprint): FingerprintCheck {
+    this.ops.push((c) => c.seen(identity, path, at, fingerprint));
     let entry = this.byId(identity.id);
     if (entry) Object.assign(entry, { name: identity.name, lastPath: path, lastSeenAt: at.toISOString() });
     else {
@@ -109,12 +120,14 @@ export class Catalog {
   }
 
   acceptFingerprint(id: string, fingerprint: Fingerprint): void {
+    this.ops.push((c) => c.acceptFingerprint(id, fingerprint));
     const entry = this.byId(id);
     if (entry) entry.fingerprint = { ...fingerprint };
   }
 
   /** Replaces what the catalog believes a drive holds with what is on it; verification results survive for snapshots still there. */
   recordContents(id: string, snapshots: Omit<CatalogSnapshot, 'verifiedAt' | 'verifyOk' | 'deep' | 'accepted'>[], capacity: { total: number; free: number } | undefined, at: Date): void {
+    this.ops.push((c) => c.recordContents(id, snapshots, capacity, at));
     const entry = this.byId(id);
     if (!entry) return;
     const before = new Map(entry.snapshots.map((s) => [s.id, s]));
@@ -129,11 +142,13 @@ export class Catalog {
   }
 
   recordWrite(id: string, at: Date): void {
+    this.ops.push((c) => c.recordWrite(id, at));
     const entry = this.byId(id);
     if (entry) entry.lastWrittenAt = at.toISOString();
   }
 
   recordVerify(id: string, results: { id: string; ok: boolean }[], deep: boolean, at: Date): void {
+    this.ops.push((c) => c.recordVerify(id, results, deep, at));
     const entry = this.byId(id);
     if (!entry) return;
     for (const r of results) {
@@ -152,18 +167,44 @@ export class Catalog {
   }
 
   acceptAllSuspects(): { drive: string; id: string }[] {
+    this.ops.push((c) => c.acceptAllSuspects());
     const list = this.unacceptedSuspects();
     for (const d of this.drives) for (const s of d.snapshots) if (s.suspect) s.accepted = true;
     return list;
   }
 
   recordRestoreDrill(id: string, at: Date): void {
+    this.ops.push((c) => c.recordRestoreDrill(id, at));
     const entry = this.byId(id);
     if (entry) entry.lastRestoreDrillAt = at.toISOString();
   }
 
   async save(): Promise<void> {
-    await mkdir(join(this.file, '..'), { recursive: true });
-    await writeFileAtomic(this.file, JSON.stringify({ version: 1, drives: this.drives }, null, 2) + '\n');
+    await mkdir(dirname(this.file), { recursive: true });
+    const release = await lockCatalog(`${this.file}.lock`);
+    try {
+      const current = await Catalog.load(dirname(this.file));
+      for (const op of this.ops) op(current);
+      await writeFileAtomic(this.file, JSON.stringify({ version: 1, drives: current.drives }, null, 2) + '\n');
+      this.drives = current.drives;
+      this.ops = [];
+    } finally {
+      await release();
+    }
+  }
+}
+
+/** The catalog lock is held only for a read-merge-write: wait for it (up to 15 s), never refuse at once. */
+async function lockCatalog(path: string): Promise<() => Promise<void>> {
+  const info = newLockInfo('catalog');
+  const until = Date.now() + 15_000;
+  for (;;) {
+    if (await tryCreateLock(path, info)) return () => unlink(path).catch(() => {});
+    const state = await readLockFile(path);
+    if (state && isStale(state, 30_000)) await removeStaleLock(path, state);
+    else if (Date.now() > until) {
+      throw refusal('catalog-locked', `the catalog is locked by ${state?.holder ? `pid ${state.holder.pid} (${state.holder.command})` : 'another process'}: ${path}`,
+        'another airgap is saving it; run again (if no airgap is running, delete that lock file)');
+    } else await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
   }
 }

@@ -1,27 +1,26 @@
-// One writer per drive: airgap/.lock is created exclusively and holds the holder's pid, host
-// and start time. A lock whose holder is dead (same host) or that has not been refreshed for
-// STALE_MS (a drive moved from another machine mid-run) is taken over; otherwise we refuse
-// and name the holder.
-import { hostname } from 'node:os';
-import { open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+// One writer per drive: airgap/.lock is created exclusively and holds the holder's pid, host,
+// start time and a random token (src/io/stale-lock.ts). A lock whose holder is dead (same
+// host) or that has not been refreshed for STALE_MS (a drive moved from another machine
+// mid-run) is taken over; otherwise we refuse and name the holder. Before each step that
+// commits or deletes (the rename into place, each prune) the holder checks the token is still
+// its own, so that even a lost takeover race never lets two processes commit.
+import { stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { refusal } from '../core/errors.js';
 import { driveWriteError } from '../core/io-errors.js';
 import { LOCK_FILE } from '../core/format.js';
+import {
+  holdsLock, isStale, newLockInfo, readLockFile, removeStaleLock, tryCreateLock, type LockInfo,
+} from '../io/stale-lock.js';
+
+export type { LockInfo } from '../io/stale-lock.js';
 
 const REFRESH_MS = 10_000;
 const STALE_MS = 120_000;
 
-export interface LockInfo {
-  pid: number;
-  host: string;
-  startedAt: string;
-  command: string;
-}
-
 export class DriveLock {
   private timer: NodeJS.Timeout;
-  private constructor(readonly path: string) {
+  private constructor(readonly path: string, private readonly token: string, private readonly driveName: string) {
     this.timer = setInterval(() => {
       const now = new Date();
       utimes(this.path, now, now).catch(() => {});
@@ -30,33 +29,41 @@ export class DriveLock {
 
   static async acquire(airgapDir: string, driveName: string, command: string): Promise<DriveLock> {
     const path = join(airgapDir, LOCK_FILE);
-    const info: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command };
+    const info = newLockInfo(command);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const fh = await open(path, 'wx');
-        await fh.writeFile(JSON.stringify(info) + '\n');
-        await fh.sync();
-        await fh.close();
-        return new DriveLock(path);
+        if (await tryCreateLock(path, info)) return new DriveLock(path, info.token, driveName);
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'EEXIST') throw driveWriteError(e as NodeJS.ErrnoException, driveName) ?? e;
+        throw driveWriteError(e as NodeJS.ErrnoException, driveName) ?? e;
       }
-      const holder = await readHolder(path);
-      if (!(await isStale(path, holder))) {
-        throw refusal('drive-locked', `drive ${driveName} is in use by airgap (${holder ? `pid ${holder.pid} on ${holder.host}, ${holder.command}, since ${holder.startedAt}` : 'a lock is being written'})`,
-          'wait for it to finish; if that process is gone, run again in 2 minutes and the stale lock is taken over');
-      }
-      // Move the stale lock aside atomically: of two racing takers only one rename succeeds.
-      await rename(path, `${path}.stale-${process.pid}`).then(() => unlink(`${path}.stale-${process.pid}`), () => {});
+      const state = await readLockFile(path);
+      if (!state) continue; // released meanwhile
+      if (!isStale(state, STALE_MS)) throw lockedBy(driveName, state.holder);
+      await removeStaleLock(path, state).catch((e: NodeJS.ErrnoException) => {
+        throw driveWriteError(e, driveName) ?? e;
+      });
     }
     throw refusal('drive-locked', `could not lock drive ${driveName}`, 'another airgap process keeps taking the lock; try again');
   }
 
+  /** Throws if the lock is no longer ours (taken over while we were stalled). */
+  async assertHeld(): Promise<void> {
+    if (await holdsLock(this.path, this.token)) return;
+    const state = await readLockFile(this.path).catch(() => undefined);
+    throw refusal('lock-lost', `the lock on drive ${this.driveName} was taken over by ${state?.holder ? `pid ${state.holder.pid} on ${state.holder.host}` : 'another process'} while this run was working; stopping before committing anything`,
+      'make sure only one airgap runs per drive, then run again');
+  }
+
   async release(): Promise<void> {
     clearInterval(this.timer);
-    await unlink(this.path).catch(() => {});
+    // Only our own lock: never remove one that another process took over.
+    if (await holdsLock(this.path, this.token)) await unlink(this.path).catch(() => {});
   }
+}
+
+function lockedBy(driveName: string, holder: LockInfo | undefined) {
+  return refusal('drive-locked', `drive ${driveName} is in use by airgap (${holder ? `pid ${holder.pid} on ${holder.host}, ${holder.command}, since ${holder.startedAt}` : 'a lock is being written'})`,
+    'wait for it to finish; if that process is gone, run again in 2 minutes and the stale lock is taken over');
 }
 
 /** The live holder of a drive's lock, if any (a stale lock counts as none). */
@@ -64,31 +71,7 @@ export async function activeLockHolder(airgapDir: string): Promise<LockInfo | un
   const path = join(airgapDir, LOCK_FILE);
   const exists = await stat(path).then(() => true, () => false);
   if (!exists) return undefined;
-  const holder = await readHolder(path);
-  return (await isStale(path, holder)) ? undefined : holder ?? { pid: 0, host: '?', startedAt: '?', command: '?' };
-}
-
-async function readHolder(path: string): Promise<LockInfo | undefined> {
-  try {
-    const v = JSON.parse(await readFile(path, 'utf8')) as LockInfo;
-    return typeof v.pid === 'number' ? v : undefined;
-  } catch {
-    return undefined; // unreadable or half-written: judged by age alone
-  }
-}
-
-async function isStale(path: string, holder: LockInfo | undefined): Promise<boolean> {
-  const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => Infinity);
-  // A lock with no readable content is either being written right now or was cut short.
-  if (!holder) return age > 5_000;
-  if (holder.host === hostname()) {
-    if (holder.pid === process.pid) return false;
-    try {
-      process.kill(holder.pid, 0);
-      return false;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'ESRCH';
-    }
-  }
-  return age > STALE_MS;
+  const state = await readLockFile(path, 0);
+  if (!state) return undefined;
+  return isStale(state, STALE_MS) ? undefined : state.holder ?? { pid: 0, host: '?', startedAt: '?', command: '?' };
 }

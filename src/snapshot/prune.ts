@@ -9,11 +9,15 @@ import { isSnapshotId } from '../core/snapshot-id.js';
 import { fsyncDir } from '../io/durable.js';
 import { failpoint } from '../io/failpoint.js';
 
-export async function pruneSnapshots(airgapDir: string, ids: string[], onPruned?: (id: string) => void): Promise<string[]> {
+export async function pruneSnapshots(
+  airgapDir: string, ids: string[],
+  hooks: { onPruned?: (id: string) => void; beforeEach?: () => Promise<void> } = {},
+): Promise<string[]> {
   const done: string[] = [];
   for (const id of ids) {
     if (!isSnapshotId(id)) throw new Error(`refusing to prune ${id}: not a snapshot id`);
     const doomed = join(airgapDir, PRUNING_PREFIX + id);
+    await hooks.beforeEach?.();
     await rename(join(airgapDir, id), doomed);
     failpoint('prune:renamed');
     await fsyncDir(airgapDir);
@@ -21,7 +25,7 @@ export async function pruneSnapshots(airgapDir: string, ids: string[], onPruned?
     await rm(doomed, { recursive: true, force: true });
     failpoint('prune:removed');
     done.push(id);
-    onPruned?.(id);
+    hooks.onPruned?.(id);
   }
   await fsyncDir(airgapDir);
   return done;

@@ -42,6 +42,8 @@ export interface WriteSnapshotInput {
   /** Every file stored, with the entropy of its first bytes. */
   onStored?: (e: ManifestEntry, entropy: number) => void | Promise<void>;
   onProgress?: (p: ArchiveProgress & { totalEntries: number; totalBytes: number }) => void;
+  /** Runs just before the rename into place (the commit); throwing aborts the snapshot. */
+  beforeCommit?: () => Promise<void>;
 }
 
 export type WriteSnapshotResult =
@@ -165,6 +167,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
       await fsyncDir(partial);
       // The point of no return: once renamed, the snapshot is complete and reported as written.
       checkpoint();
+      await input.beforeCommit?.();
       await rename(partial, finalDir);
       failpoint('write:renamed');
       await fsyncDir(airgapDir);

@@ -85,6 +85,7 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
       roots, excludes, clock: ctx.clock, toolVersion: ctx.version,
       dryRun: flags.dryRun, strict: flags.strict, signal: abort.signal,
       stallMs: ctx.stallMs,
+      beforeCommit: lock ? () => lock.assertHeld() : undefined,
       inspect: async (scan) => {
         progress.update(() => 'Comparing with the last backup…');
         gateResult = await inspectChanges(scan.entries, baseline, newest, gatePolicy);
@@ -147,7 +148,7 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
     } else if (toPrune.length) {
       progress.update(() => `Pruning ${toPrune.length} old snapshot(s) on ${label}…`);
       failpoint('backup:before-prune');
-      pruned = await pruneSnapshots(drive.airgapDir, toPrune.map((p) => p.snapshot));
+      pruned = await pruneSnapshots(drive.airgapDir, toPrune.map((p) => p.snapshot), { beforeEach: () => lock!.assertHeld() });
       await refreshFromDrive(ctx, catalog, drive);
     }
     await catalog.save().catch((e: Error) => ctx.stderr.write(`warning: could not update the catalog: ${e.message}\n`));

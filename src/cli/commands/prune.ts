@@ -34,7 +34,7 @@ export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?:
   }
   const lock = await DriveLock.acquire(drive.airgapDir, name, 'prune');
   try {
-    const done = await pruneSnapshots(drive.airgapDir, prune.map((p) => p.snapshot));
+    const done = await pruneSnapshots(drive.airgapDir, prune.map((p) => p.snapshot), { beforeEach: () => lock.assertHeld() });
     await refreshFromDrive(ctx, catalog, drive);
     await catalog.save();
     if (ctx.json) printJson(ctx, { ok: true, drive: name, pruned: done, notes });

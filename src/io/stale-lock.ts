@@ -1,0 +1,116 @@
+// Lock files shared by the drive lock (airgap/.lock) and the catalog lock: created exclusively
+// ('wx') with the holder's pid, host, start time and a random token; a stale one (holder dead)
+// is taken over by renaming it aside. Two takers can judge the same lock stale at once: the
+// loser's rename may then move the winner's fresh lock aside, so the taker checks that what it
+// moved is the file it judged (same text, token included) and puts anything else back.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+
+export interface LockInfo {
+  pid: number;
+  host: string;
+  startedAt: string;
+  command: string;
+  token?: string;
+}
+
+export interface LockFileState {
+  text: string;
+  holder?: LockInfo;
+  ageMs: number;
+}
+
+export function newLockInfo(command: string): LockInfo & { token: string } {
+  return { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command, token: randomBytes(8).toString('hex') };
+}
+
+/** Creates the lock file exclusively with `info`; false when it exists. Other errors throw. */
+export async function tryCreateLock(path: string, info: LockInfo): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(path, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    await fh.writeFile(JSON.stringify(info) + '\n');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return true;
+}
+
+/**
+ * Reads a lock file. A lock that is being written has no content for a moment: re-read it
+ * for up to `settleMs` so that a refusal can name the holder.
+ */
+export async function readLockFile(path: string, settleMs = 300): Promise<LockFileState | undefined> {
+  const until = Date.now() + settleMs;
+  for (;;) {
+    let text: string;
+    let mtimeMs: number;
+    try {
+      [text, mtimeMs] = await Promise.all([readFile(path, 'utf8'), stat(path).then((s) => s.mtimeMs)]);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    const holder = parseHolder(text);
+    if (holder || Date.now() >= until) return { text, holder, ageMs: Date.now() - mtimeMs };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function parseHolder(text: string): LockInfo | undefined {
+  try {
+    const v = JSON.parse(text) as LockInfo;
+    return v && typeof v.pid === 'number' && typeof v.host === 'string' ? v : undefined;
+  } catch {
+    return undefined; // unreadable or half-written: judged by age alone
+  }
+}
+
+/** Whether the holder is gone: a dead pid on this host, or no sign of life for staleMs. */
+export function isStale(state: LockFileState, staleMs: number): boolean {
+  const { holder, ageMs } = state;
+  // A lock with no readable content is either being written right now or was cut short.
+  if (!holder) return ageMs > 5_000;
+  if (holder.host === hostname()) {
+    if (holder.pid === process.pid) return false;
+    try {
+      process.kill(holder.pid, 0);
+      return false;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  }
+  return ageMs > staleMs;
+}
+
+/** Removes the lock file only if it still is the one judged stale (same text). */
+export async function removeStaleLock(path: string, judged: LockFileState): Promise<void> {
+  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(path, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // another taker was first
+    throw e;
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => undefined);
+  if (moved !== undefined && moved !== judged.text) {
+    // We moved a live lock (another taker's, created after our judgement): put it back. If a
+    // third process created one meanwhile, the moved holder finds its lock gone (assertHeld)
+    // and stops before committing anything.
+    await link(aside, path).catch(() => {});
+  }
+  await unlink(aside).catch(() => {});
+}
+
+/** Whether the lock file still holds our token. */
+export async function holdsLock(path: string, token: string): Promise<boolean> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return parseHolder(text)?.token === token;
+}

@@ -1,0 +1,635 @@
+// Concurrency faults, through the built CLI: two (or more) airgap processes on the same drive or
+// the same catalog. The promise (src/drives/lock.ts, docs/FORMAT.md `airgap/.lock`): one writer
+// per drive — every other process refuses (exit 4) naming the holder's pid; writes never
+// interleave; a stale lock (holder dead, or from another host and not refreshed for 2 minutes,
+// or empty/garbage and old) is taken over by exactly one process; and two backups to two drives
+// at the same time both end up in the host's catalog (no lost update).
+//
+// Determinism: the holder is frozen right after it took the lock (AIRGAP_FAILPOINT=backup:locked,
+// AIRGAP_FAILPOINT_ACTION=stop → SIGSTOP), so "who holds the lock" is read off /proc/<pid>/stat
+// (state T) instead of guessed from timing. Rounds are seeded (AIRGAP_TEST_SEED) for the start
+// jitter; the figures go to fault-results/concurrency.json.
+//
+// Every round records what it saw and the assertions come at the end of each test, so that a
+// failing round does not hide the figures of the others.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BIN, labelledDrive, makeSandbox, runCli, type CliResult, type Sandbox } from '../helpers/cli.js';
+import { recordFigures } from '../helpers/figures.js';
+import { makeTree } from '../helpers/tree.js';
+
+const K = 4; // processes started at once per round
+const LOCK_ROUNDS = 20; // test 1 and test 2
+const FOREIGN_RACE_ROUNDS = 6; // test 3, racing takeover of an old foreign lock
+const GARBAGE_RACE_ROUNDS = 6; // test 6, racing takeover of an old garbage lock
+const CATALOG_ROUNDS = 12; // test 5: half free-running, half aligned at write:done
+const SEED = Number(process.env.AIRGAP_TEST_SEED ?? 20261122);
+const OTHER_HOST = 'airgap-test-otherhost';
+const OLD_MS = 3 * 60_000; // older than every staleness threshold of lock.ts (5 s, 2 min)
+
+const isSnapshotName = (n: string) => /^\d{4}-\d{2}-\d{2}T\d{6}Z/.test(n);
+const show = (r: { code: number | null; stdout: string; stderr: string }) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+const errorLine = (stderr: string) => stderr.split('\n').find((l) => l.startsWith('error: ')) ?? '';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** mulberry32: a small seeded PRNG, so that a failing round can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+interface Proc {
+  child: ChildProcess;
+  pid: number;
+  args: string[];
+  stdout: string;
+  stderr: string;
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+/** Every process this file started and that has not ended: continued and killed after each test. */
+const live = new Set<Proc>();
+
+function start(sb: Sandbox, args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...sb.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const p: Proc = { child, pid: child.pid!, args, stdout: '', stderr: '', done: undefined as never };
+  child.stdout!.on('data', (d) => (p.stdout += d));
+  child.stderr!.on('data', (d) => (p.stderr += d));
+  p.done = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      p.exit = { code, signal };
+      live.delete(p);
+      resolve({ code, signal, stdout: p.stdout, stderr: p.stderr });
+    });
+  });
+  live.add(p);
+  return p;
+}
+
+const STOP_AT = (name: string) => ({ AIRGAP_FAILPOINT: name, AIRGAP_FAILPOINT_ACTION: 'stop' });
+
+/** The state letter of /proc/<pid>/stat (R, S, D, T, Z…), or undefined once the pid is gone. */
+function procState(pid: number): string | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+const isStopped = (p: Proc) => !p.exit && (procState(p.pid) === 'T' || procState(p.pid) === 't');
+
+/**
+ * Waits until every process has either ended (and its output is read) or is stopped (SIGSTOP by
+ * its failpoint). A process still running after `timeoutMs` is reported as `stuck`.
+ */
+async function settle(procs: Proc[], timeoutMs = 30_000): Promise<{ stopped: Proc[]; exited: Proc[]; stuck: Proc[] }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stopped = procs.filter(isStopped);
+    const exited = procs.filter((p) => p.exit);
+    const stuck = procs.filter((p) => !p.exit && !stopped.includes(p));
+    if (stuck.length === 0 || Date.now() > deadline) return { stopped, exited, stuck };
+    await sleep(5);
+  }
+}
+
+function cont(p: Proc): void {
+  try {
+    process.kill(p.pid, 'SIGCONT');
+  } catch {
+    /* already gone */
+  }
+}
+
+afterEach(async () => {
+  // Never leave a stopped airgap behind (only the processes this file started).
+  for (const p of [...live]) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    cont(p);
+  }
+  await Promise.all([...live].map((p) => p.done.catch(() => undefined)));
+});
+
+/** The pid of a process that has ended (and been reaped): a dead holder on this host. */
+async function deadPid(): Promise<number> {
+  const child = spawn('true');
+  const pid = child.pid!;
+  await new Promise<void>((r) => child.on('exit', () => r()));
+  let alive = true;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    alive = (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+  if (alive) throw new Error(`pid ${pid} of an ended process is still in use`);
+  return pid;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The drive
+
+const lockPath = (drive: string) => join(drive, 'airgap', '.lock');
+/** The shape src/drives/lock.ts writes. */
+const lockJson = (pid: number, host: string, startedAt = new Date()) =>
+  JSON.stringify({ pid, host, startedAt: startedAt.toISOString(), command: 'backup' }) + '\n';
+async function setAge(path: string, ms: number): Promise<void> {
+  const t = new Date(Date.now() - ms);
+  await utimes(path, t, t);
+}
+const airgapEntries = (drive: string) => readdir(join(drive, 'airgap'));
+const snapshotsOn = async (drive: string) => (await airgapEntries(drive)).filter(isSnapshotName).sort();
+/** Anything but snapshots, drive.json and README.txt: locks, stale locks, partials, pruning leftovers. */
+const debris = async (drive: string) => (await airgapEntries(drive)).filter((n) => !isSnapshotName(n) && n !== 'drive.json' && n !== 'README.txt').sort();
+async function lockHolderPid(drive: string): Promise<number | string | undefined> {
+  try {
+    const text = await readFile(lockPath(drive), 'utf8');
+    try {
+      return (JSON.parse(text) as { pid: number }).pid;
+    } catch {
+      return `unparsable: ${JSON.stringify(text)}`;
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures, recorded once for the whole file
+
+const figures: Record<string, unknown> = { seed: SEED, k: K };
+const t0 = Date.now();
+afterAll(() => {
+  figures.runtimeSeconds = Math.round((Date.now() - t0) / 100) / 10;
+  recordFigures('concurrency', figures);
+});
+
+let sb: Sandbox;
+let src: string;
+beforeEach(async () => {
+  sb = await makeSandbox();
+  src = join(sb.dir, 'home', 'docs');
+  await makeTree(src, { 'a.txt': 'hello\n', sub: { dir: { 'b.txt': 'world\n', 'c.bin': Buffer.alloc(70_000, 7) } } });
+});
+afterEach(() => sb.cleanup());
+
+// ---------------------------------------------------------------------------------------------
+// K backups racing for one drive's lock (tests 1, 2, and the racing parts of 3 and 6)
+
+interface RaceStats {
+  rounds: number;
+  holdersPerRound: Record<string, number>;
+  refusals: number;
+  refusalsNamingHolderPid: number;
+  /** Refusal messages that did not name the holder, by kind. */
+  refusalsOther: Record<string, number>;
+  takeovers: number;
+  anomalies: string[];
+}
+const newStats = (): RaceStats => ({ rounds: 0, holdersPerRound: {}, refusals: 0, refusalsNamingHolderPid: 0, refusalsOther: {}, takeovers: 0, anomalies: [] });
+
+function refusalKind(stderr: string): string {
+  const e = errorLine(stderr);
+  if (/a lock is being written/.test(e)) return 'lock-being-written (no pid)';
+  if (/could not lock drive/.test(e)) return 'could-not-lock (gave up)';
+  if (/pid \d+/.test(e)) return 'names another pid';
+  return e ? e.slice(7, 60) : 'no error line';
+}
+
+/**
+ * One round: `plant` prepares the drive (or not), K backups start at once (seeded jitter), each
+ * stops right after taking the lock. Exactly one may be stopped; the others must have exited 4
+ * naming its pid; continued, it writes a snapshot that verifies; nothing is left behind.
+ */
+async function raceRound(round: number, rand: () => number, stats: RaceStats, drive: string, plant?: () => Promise<string>): Promise<void> {
+  const tag = `round ${round} (seed ${SEED})`;
+  const before = await snapshotsOn(drive);
+  const planted = plant ? await plant() : undefined;
+  const jitter = rand() < 0.5 ? Array.from({ length: K }, () => 0) : Array.from({ length: K }, () => Math.floor(rand() * 25));
+  const procs: Proc[] = [];
+  await Promise.all(jitter.map(async (ms) => {
+    if (ms) await sleep(ms);
+    procs.push(start(sb, ['backup', '--drive', 'A', '--source', src, '--no-prune', '--json'], STOP_AT('backup:locked')));
+  }));
+  const { stopped, exited, stuck } = await settle(procs);
+  stats.rounds++;
+  stats.holdersPerRound[stopped.length] = (stats.holdersPerRound[stopped.length] ?? 0) + 1;
+  const where = `${tag}, jitter ${JSON.stringify(jitter)}`;
+  if (stuck.length) stats.anomalies.push(`${where}: ${stuck.length} process(es) neither ended nor stopped: pids ${stuck.map((p) => p.pid).join(', ')}`);
+  if (stopped.length !== 1) {
+    stats.anomalies.push(`${where}: ${stopped.length} holders (stopped after taking the lock): pids ${stopped.map((p) => p.pid).join(', ')}; exits ${exited.map((p) => `${p.pid}:${p.exit?.code}`).join(', ')}`
+      + exited.map((p) => `\n    [${p.pid}] ${errorLine(p.stderr)}`).join(''));
+  }
+  const holder = stopped.length === 1 ? stopped[0]! : undefined;
+  const onDisk = await lockHolderPid(drive);
+  if (holder && onDisk !== holder.pid) stats.anomalies.push(`${where}: airgap/.lock names ${onDisk} while ${holder.pid} holds the lock`);
+  if (holder && planted) {
+    const leftovers = (await airgapEntries(drive)).filter((n) => n.startsWith('.lock') && n !== '.lock');
+    if (leftovers.length) stats.anomalies.push(`${where}: the stale lock was moved aside but left: ${leftovers.join(', ')}`);
+    if (onDisk === holder.pid) stats.takeovers++;
+  }
+  for (const p of exited) {
+    stats.refusals++;
+    if (p.exit?.code !== 4) stats.anomalies.push(`${where}: pid ${p.pid} exited ${p.exit?.code} (${p.exit?.signal ?? 'no signal'}), not 4:\n${show({ code: p.exit?.code ?? null, stdout: p.stdout, stderr: p.stderr })}`);
+    if (/\n\s+at /.test(p.stderr) || /internal error/.test(p.stderr)) stats.anomalies.push(`${where}: pid ${p.pid} printed a stack trace:\n${p.stderr}`);
+    const names = stopped.some((h) => new RegExp(`\\bpid ${h.pid}\\b`).test(errorLine(p.stderr)));
+    if (names && stopped.length === 1) stats.refusalsNamingHolderPid++;
+    else {
+      const kind = refusalKind(p.stderr);
+      stats.refusalsOther[kind] = (stats.refusalsOther[kind] ?? 0) + 1;
+      stats.anomalies.push(`${where}: pid ${p.pid} refused without naming the holder ${holder?.pid ?? '(none)'}: ${errorLine(p.stderr)}`);
+    }
+  }
+  // Let the holder(s) finish: exit 0 and a snapshot that verifies.
+  for (const h of stopped) cont(h);
+  for (const p of stuck) cont(p);
+  const results = await Promise.all(stopped.map((h) => h.done));
+  await Promise.all(stuck.map((p) => p.done));
+  const written: string[] = [];
+  for (const [i, r] of results.entries()) {
+    if (r.code !== 0) {
+      stats.anomalies.push(`${where}: holder ${stopped[i]!.pid} exited ${r.code} after SIGCONT:\n${show(r)}`);
+      continue;
+    }
+    const id = (JSON.parse(r.stdout) as { snapshot: string }).snapshot;
+    written.push(id);
+    const v = await sb.run('verify', 'A', '--snapshot', id);
+    if (v.code !== 0) stats.anomalies.push(`${where}: snapshot ${id} does not verify:\n${show(v)}`);
+  }
+  const after = await snapshotsOn(drive);
+  const added = after.filter((n) => !before.includes(n));
+  if (added.length !== written.length || !written.every((id) => added.includes(id))) {
+    stats.anomalies.push(`${where}: the holders reported ${JSON.stringify(written)}, the drive gained ${JSON.stringify(added)}`);
+  }
+  if (before.some((n) => !after.includes(n))) stats.anomalies.push(`${where}: snapshots disappeared: ${before.filter((n) => !after.includes(n)).join(', ')}`);
+  const left = await debris(drive);
+  if (left.length) stats.anomalies.push(`${where}: left on the drive: ${left.join(', ')}`);
+  // Whatever happened, start the next round from a clean drive.
+  for (const n of left) if (n.startsWith('.lock')) await rm(join(drive, 'airgap', n), { force: true });
+}
+
+function summary(stats: RaceStats) {
+  const { anomalies, ...rest } = stats;
+  return { ...rest, anomalies: anomalies.length };
+}
+
+describe('one writer per drive', () => {
+  it(`mutual exclusion: ${K} backups at once, ${LOCK_ROUNDS} rounds → exactly one holder, the others exit 4 naming its pid`, async () => {
+    const drive = await labelledDrive(sb, 'A');
+    const rand = prng(SEED);
+    const stats = newStats();
+    for (let round = 1; round <= LOCK_ROUNDS; round++) await raceRound(round, rand, stats, drive);
+    figures.mutualExclusion = summary(stats);
+    console.log(`[concurrency] mutual exclusion: ${JSON.stringify(summary(stats))}`);
+    expect(stats.anomalies, stats.anomalies.join('\n')).toEqual([]);
+    expect(stats.holdersPerRound).toEqual({ 1: LOCK_ROUNDS });
+    expect(await snapshotsOn(drive)).toHaveLength(LOCK_ROUNDS);
+  });
+
+  it(`stale lock of a dead process on this host: ${K} takers at once, ${LOCK_ROUNDS} rounds → exactly one takes it over`, async () => {
+    const drive = await labelledDrive(sb, 'A');
+    const rand = prng(SEED + 1);
+    const stats = newStats();
+    const deadPids: number[] = [];
+    for (let round = 1; round <= LOCK_ROUNDS; round++) {
+      await raceRound(round, rand, stats, drive, async () => {
+        const pid = await deadPid();
+        deadPids.push(pid);
+        await writeFile(lockPath(drive), lockJson(pid, hostname(), new Date(Date.now() - 1000)));
+        return String(pid);
+      });
+    }
+    figures.staleDeadPid = summary(stats);
+    console.log(`[concurrency] stale (dead pid) takeover: ${JSON.stringify(summary(stats))}`);
+    expect(stats.anomalies, stats.anomalies.join('\n')).toEqual([]);
+    expect(stats.holdersPerRound).toEqual({ 1: LOCK_ROUNDS });
+    expect(stats.takeovers).toBe(LOCK_ROUNDS);
+  });
+});
+
+describe('a lock from another host', () => {
+  it('fresh → refused naming host and pid; 100 s old → still refused; older than 2 minutes → taken over', async () => {
+    const drive = await labelledDrive(sb, 'A');
+    const foreignPid = 424242;
+    const text = lockJson(foreignPid, OTHER_HOST);
+    await writeFile(lockPath(drive), text);
+
+    const fresh = await sb.run('backup', '--drive', 'A', '--source', src);
+    expect(fresh.code, show(fresh)).toBe(4);
+    expect(errorLine(fresh.stderr), show(fresh)).toContain(OTHER_HOST);
+    expect(errorLine(fresh.stderr), show(fresh)).toMatch(new RegExp(`\\bpid ${foreignPid}\\b`));
+    expect(fresh.stderr).toMatch(/^hint: \S/m);
+    expect(await readFile(lockPath(drive), 'utf8')).toBe(text);
+    expect(await snapshotsOn(drive)).toEqual([]);
+
+    await setAge(lockPath(drive), 100_000); // not refreshed for 100 s: below the 2-minute limit
+    const recent = await sb.run('backup', '--drive', 'A', '--source', src);
+    expect(recent.code, show(recent)).toBe(4);
+    expect(errorLine(recent.stderr)).toContain(OTHER_HOST);
+    expect(await readFile(lockPath(drive), 'utf8')).toBe(text);
+    expect(await debris(drive)).toEqual(['.lock']);
+
+    await setAge(lockPath(drive), OLD_MS);
+    const old = await sb.run('backup', '--drive', 'A', '--source', src, '--json');
+    expect(old.code, show(old)).toBe(0);
+    expect(await debris(drive)).toEqual([]);
+    const id = (JSON.parse(old.stdout) as { snapshot: string }).snapshot;
+    expect((await sb.run('verify', 'A', '--snapshot', id)).code).toBe(0);
+    figures.foreignHost = { freshRefusedNamingHostAndPid: true, refusedAt100s: true, takenOverAfter2min: true };
+  });
+
+  it(`an old foreign lock with ${K} takers at once, ${FOREIGN_RACE_ROUNDS} rounds → exactly one takes it over, the others name it`, async () => {
+    const drive = await labelledDrive(sb, 'A');
+    const rand = prng(SEED + 3);
+    const stats = newStats();
+    for (let round = 1; round <= FOREIGN_RACE_ROUNDS; round++) {
+      await raceRound(round, rand, stats, drive, async () => {
+        await writeFile(lockPath(drive), lockJson(424242, OTHER_HOST, new Date(Date.now() - OLD_MS)));
+        await setAge(lockPath(drive), OLD_MS);
+        return 'foreign';
+      });
+    }
+    figures.staleForeignRace = summary(stats);
+    console.log(`[concurrency] stale (foreign, old) takeover race: ${JSON.stringify(summary(stats))}`);
+    expect(stats.anomalies, stats.anomalies.join('\n')).toEqual([]);
+    expect(stats.holdersPerRound).toEqual({ 1: FOREIGN_RACE_ROUNDS });
+  });
+});
+
+describe('an empty or garbage lock (cut short while written)', () => {
+  const variants: [string, string | Buffer][] = [
+    ['empty', ''],
+    ['half-written JSON', '{"pid": 12'],
+    ['zeros', Buffer.alloc(64)],
+    ['not JSON', 'not a lock at all\n'],
+    ['JSON without a pid', JSON.stringify({ host: hostname(), startedAt: new Date().toISOString() }) + '\n'],
+  ];
+
+  it('young → refused (exit 4, the lock left alone); old → taken over', async () => {
+    const drive = await labelledDrive(sb, 'A');
+    const seen: Record<string, string> = {};
+    for (const [name, content] of variants) {
+      await writeFile(lockPath(drive), content);
+      const young = await sb.run('backup', '--drive', 'A', '--source', src);
+      expect(young.code, `${name}: ${show(young)}`).toBe(4);
+      expect(young.stderr, name).toMatch(/^error: \S.*$/m);
+      expect(young.stderr, name).toMatch(/^hint: \S.*$/m);
+      expect(young.stderr, name).not.toMatch(/\n\s+at |internal error/);
+      expect(Buffer.compare(await readFile(lockPath(drive)), Buffer.from(content)), `${name}: the lock was changed`).toBe(0);
+      expect(await debris(drive), name).toEqual(['.lock']);
+
+      await setAge(lockPath(drive), OLD_MS);
+      const before = await snapshotsOn(drive);
+      const old = await sb.run('backup', '--drive', 'A', '--source', src, '--json');
+      expect(old.code, `${name}: ${show(old)}`).toBe(0);
+      expect(await debris(drive), name).toEqual([]);
+      expect((await snapshotsOn(drive)).length, name).toBe(before.length + 1);
+      seen[name] = 'young refused, old taken over';
+    }
+    expect((await sb.run('verify', 'A')).code).toBe(0);
+    figures.garbageLock = seen;
+  });
+
+  it(`an old garbage lock with ${K} takers at once, ${GARBAGE_RACE_ROUNDS} rounds → exactly one takes it over, the others name it`, async () => {
+    const drive = await labelledDrive(sb, 'A');
+    const rand = prng(SEED + 6);
+    const stats = newStats();
+    for (let round = 1; round <= GARBAGE_RACE_ROUNDS; round++) {
+      await raceRound(round, rand, stats, drive, async () => {
+        const [, content] = variants[(round - 1) % variants.length]!;
+        await writeFile(lockPath(drive), content);
+        await setAge(lockPath(drive), OLD_MS);
+        return 'garbage';
+      });
+    }
+    figures.staleGarbageRace = summary(stats);
+    console.log(`[concurrency] stale (garbage, old) takeover race: ${JSON.stringify(summary(stats))}`);
+    expect(stats.anomalies, stats.anomalies.join('\n')).toEqual([]);
+    expect(stats.holdersPerRound).toEqual({ 1: GARBAGE_RACE_ROUNDS });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Backup against prune on the same drive
+
+describe('backup and prune on the same drive', () => {
+  beforeEach(async () => {
+    sb.env.AIRGAP_CONFIG = join(sb.dir, 'config.json');
+    await writeFile(sb.env.AIRGAP_CONFIG, JSON.stringify({
+      version: 1, sources: [src], drives: { rotation: [{ name: 'A' }] }, cadence: 'daily',
+      policy: { scheme: 'round-robin', offline: 0, start: '2026-01-01', retention: { keepLast: 1, daily: 0, weekly: 0, monthly: 0, yearly: 0 } },
+    }));
+  });
+
+  it('a prune refuses (exit 4, naming the pid, deleting nothing) while a backup holds the lock, and a backup refuses while a prune does', async () => {
+    const drive = await labelledDrive(sb, 'A');
+    for (let i = 0; i < 3; i++) {
+      const r = await sb.run('backup', '--drive', 'A', '--no-prune');
+      expect(r.code, show(r)).toBe(0);
+    }
+    const three = await snapshotsOn(drive);
+    expect(three).toHaveLength(3);
+    const dry = JSON.parse((await sb.run('prune', 'A', '--dry-run', '--json')).stdout) as { prune: { snapshot: string }[] };
+    expect(dry.prune.map((p) => p.snapshot)).toEqual(three.slice(0, 2)); // there is something to prune
+
+    // (a) backup holds the lock → prune refuses and deletes nothing.
+    const backup = start(sb, ['backup', '--drive', 'A', '--no-prune', '--json'], STOP_AT('backup:locked'));
+    const a = await settle([backup]);
+    expect(a.stopped, show(backup)).toEqual([backup]);
+    expect(await lockHolderPid(drive)).toBe(backup.pid);
+    const prune1 = await sb.run('prune', 'A');
+    expect(prune1.code, show(prune1)).toBe(4);
+    expect(errorLine(prune1.stderr), show(prune1)).toMatch(new RegExp(`\\bpid ${backup.pid}\\b`));
+    expect(await snapshotsOn(drive)).toEqual(three);
+    expect(await debris(drive)).toEqual(['.lock']);
+    expect(await lockHolderPid(drive)).toBe(backup.pid);
+    cont(backup);
+    const b1 = await backup.done;
+    expect(b1.code, show(b1)).toBe(0);
+    const four = await snapshotsOn(drive);
+    expect(four).toHaveLength(4);
+    expect(await debris(drive)).toEqual([]);
+
+    // (b) prune holds the lock (stopped after renaming its first snapshot to .pruning-) → backup
+    // refuses, writes nothing, and does not remove the prune's .pruning- folder as a leftover.
+    const prune = start(sb, ['prune', 'A', '--json'], STOP_AT('prune:renamed'));
+    const b = await settle([prune]);
+    expect(b.stopped, show(prune)).toEqual([prune]);
+    expect(await lockHolderPid(drive)).toBe(prune.pid);
+    const pruning = (await debris(drive)).filter((n) => n.startsWith('.pruning-'));
+    expect(pruning).toEqual([`.pruning-${four[0]}`]);
+    const backup2 = await sb.run('backup', '--drive', 'A', '--no-prune');
+    expect(backup2.code, show(backup2)).toBe(4);
+    expect(errorLine(backup2.stderr), show(backup2)).toMatch(new RegExp(`\\bpid ${prune.pid}\\b`));
+    expect(backup2.stderr).not.toMatch(/removing \.pruning-/);
+    const prune2 = await sb.run('prune', 'A');
+    expect(prune2.code, show(prune2)).toBe(4);
+    expect(errorLine(prune2.stderr), show(prune2)).toMatch(new RegExp(`\\bpid ${prune.pid}\\b`));
+    expect(await snapshotsOn(drive)).toEqual(four.slice(1));
+    expect(await debris(drive)).toEqual(['.lock', `.pruning-${four[0]}`]);
+    cont(prune);
+    const p1 = await prune.done;
+    expect(p1.code, show(p1)).toBe(0);
+    expect((JSON.parse(p1.stdout) as { pruned: string[] }).pruned).toEqual(four.slice(0, 3));
+    expect(await snapshotsOn(drive)).toEqual(four.slice(3));
+    expect(await debris(drive)).toEqual([]);
+
+    // (c) a backup in its own pruning phase (stopped at backup:before-prune) still holds the lock.
+    expect((await sb.run('backup', '--drive', 'A', '--no-prune')).code).toBe(0);
+    const two = await snapshotsOn(drive);
+    const pruningBackup = start(sb, ['backup', '--drive', 'A', '--json'], STOP_AT('backup:before-prune'));
+    const c = await settle([pruningBackup]);
+    expect(c.stopped, show(pruningBackup)).toEqual([pruningBackup]);
+    const three2 = await snapshotsOn(drive);
+    expect(three2).toHaveLength(3);
+    const prune3 = await sb.run('prune', 'A');
+    expect(prune3.code, show(prune3)).toBe(4);
+    expect(errorLine(prune3.stderr), show(prune3)).toMatch(new RegExp(`\\bpid ${pruningBackup.pid}\\b`));
+    expect(await snapshotsOn(drive)).toEqual(three2);
+    cont(pruningBackup);
+    const b3 = await pruningBackup.done;
+    expect(b3.code, show(b3)).toBe(0);
+    expect((JSON.parse(b3.stdout) as { pruned: string[] }).pruned).toEqual([two[0]]);
+    expect(await debris(drive)).toEqual([]);
+    expect((await sb.run('verify', 'A')).code).toBe(0);
+    figures.backupVsPrune = { pruneRefusedWhileBackupHolds: true, backupRefusedWhilePruneHolds: true, pruneRefusedWhileBackupPrunes: true, refusalsNamingPid: 4 };
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// One catalog, two drives
+
+interface CatalogFile {
+  drives: { name: string; lastWrittenAt?: string; lastVerifiedAt?: string; snapshots: { id: string; verifiedAt?: string }[] }[];
+}
+interface StatusJson {
+  drives: { name: string; snapshots: number; lastWritten?: string; lastVerified?: string }[];
+}
+
+describe('one catalog, two drives', () => {
+  it(`backups to A and B at the same time, ${CATALOG_ROUNDS} rounds → the catalog records both writes every time`, async () => {
+    const A = await labelledDrive(sb, 'A');
+    const B = await labelledDrive(sb, 'B');
+    const srcB = join(sb.dir, 'home', 'pictures');
+    await makeTree(srcB, { 'p.txt': 'picture\n', more: { 'q.bin': Buffer.alloc(50_000, 3) } });
+    const sourceOf = { A: src, B: srcB } as const;
+    sb.env.AIRGAP_CONFIG = join(sb.dir, 'config.json');
+    await writeFile(sb.env.AIRGAP_CONFIG, JSON.stringify({
+      version: 1, sources: [src], drives: { rotation: [{ name: 'A' }, { name: 'B' }] }, cadence: 'daily',
+      policy: { scheme: 'round-robin', offline: 0, start: '2026-01-01' },
+    }));
+    const catalogFile = join(sb.env.AIRGAP_STATE_DIR!, 'catalog.json');
+    const drives = { A, B } as const;
+    const anomalies: string[] = [];
+    const roundsBoth = { free: 0, aligned: 0 };
+    const rounds = { free: 0, aligned: 0 };
+    const lost: Record<string, number> = {};
+    const miss = (what: string) => (lost[what] = (lost[what] ?? 0) + 1);
+
+    for (let round = 1; round <= CATALOG_ROUNDS; round++) {
+      // Free-running rounds start both at once; aligned rounds stop both right after the snapshot
+      // is in place (write:done) and continue them in the same tick, so that their catalog
+      // updates (load → record → save) overlap.
+      const mode = round % 2 ? 'free' : 'aligned';
+      rounds[mode]++;
+      const where = `round ${round} (${mode})`;
+      const startedAt = Date.now();
+      const env = mode === 'aligned' ? STOP_AT('write:done') : {};
+      const procs = (['A', 'B'] as const).map((name) => start(sb, ['backup', '--drive', name, '--source', sourceOf[name], '--no-prune', '--json'], env));
+      if (mode === 'aligned') {
+        const s = await settle(procs);
+        if (s.stopped.length !== 2) anomalies.push(`${where}: ${s.stopped.length} of 2 stopped at write:done: ${procs.map((p) => show({ code: p.exit?.code ?? null, stdout: p.stdout, stderr: p.stderr })).join('\n')}`);
+        for (const p of s.stopped) cont(p);
+      }
+      const results = await Promise.all(procs.map((p) => p.done));
+      const ids: Partial<Record<'A' | 'B', string>> = {};
+      results.forEach((r, i) => {
+        const name = (['A', 'B'] as const)[i]!;
+        if (r.code !== 0) anomalies.push(`${where}: backup to ${name} exited ${r.code}:\n${show(r)}`);
+        else ids[name] = (JSON.parse(r.stdout) as { snapshot: string }).snapshot;
+      });
+
+      // The catalog as the two backups left it (status, below, refreshes it from the drives).
+      let both = true;
+      const fail = (what: string, detail: string) => {
+        both = false;
+        miss(what);
+        anomalies.push(`${where}: ${detail}`);
+      };
+      let catalog: CatalogFile | undefined;
+      try {
+        catalog = JSON.parse(await readFile(catalogFile, 'utf8')) as CatalogFile;
+      } catch (e) {
+        fail('catalog unreadable', `catalog.json unreadable: ${(e as Error).message}`);
+      }
+      for (const name of ['A', 'B'] as const) {
+        const id = ids[name];
+        if (!id) {
+          both = false;
+          continue;
+        }
+        const e = catalog?.drives.filter((d) => d.name === name) ?? [];
+        if (e.length !== 1) {
+          fail('drive entry', `catalog has ${e.length} entries for ${name}`);
+          continue;
+        }
+        const entry = e[0]!;
+        const snap = entry.snapshots.find((s) => s.id === id);
+        if (!snap) fail('snapshot', `catalog lost the new snapshot ${id} of ${name} (has ${entry.snapshots.map((s) => s.id).join(', ')})`);
+        else if (!snap.verifiedAt) fail('snapshot verification', `catalog lost the read-back verification of ${name}/${id}`);
+        if (!entry.lastWrittenAt || Date.parse(entry.lastWrittenAt) < startedAt) fail('lastWrittenAt', `catalog lost the write of ${name}: lastWrittenAt ${entry.lastWrittenAt ?? 'missing'}`);
+        if (!entry.lastVerifiedAt || Date.parse(entry.lastVerifiedAt) < startedAt) fail('lastVerifiedAt', `catalog lost the verification of ${name}: lastVerifiedAt ${entry.lastVerifiedAt ?? 'missing'}`);
+        const onDrive = await snapshotsOn(drives[name]);
+        const inCatalog = entry.snapshots.map((s) => s.id).sort();
+        if (JSON.stringify(onDrive) !== JSON.stringify(inCatalog)) fail('snapshot list', `catalog lists ${inCatalog.length} snapshots of ${name}, the drive holds ${onDrive.length}`);
+      }
+      const stray = (await readdir(sb.env.AIRGAP_STATE_DIR!)).filter((n) => n.startsWith('.catalog.json.tmp') || n.includes('.damaged-'));
+      if (stray.length) fail('stray files', `state dir holds ${stray.join(', ')}`);
+
+      // status --json: the ledger (last written, last verified) of both drives is this round's.
+      const st: CliResult = await runCli(['status', '--json'], sb.env);
+      if (st.code !== 0) fail('status', `status exited ${st.code}:\n${show(st)}`);
+      else {
+        const view = JSON.parse(st.stdout) as StatusJson;
+        for (const name of ['A', 'B'] as const) {
+          const d = view.drives.find((x) => x.name === name);
+          const held = (await snapshotsOn(drives[name])).length;
+          if (!d) fail('status drive', `status does not list ${name}`);
+          else {
+            if (d.snapshots !== held) fail('status snapshots', `status says ${name} holds ${d.snapshots} snapshots, it holds ${held}`);
+            if (!d.lastWritten || Date.parse(d.lastWritten) < startedAt) fail('status lastWritten', `status says ${name} was last written ${d.lastWritten ?? 'never'}, before this round`);
+            if (!d.lastVerified || Date.parse(d.lastVerified) < startedAt) fail('status lastVerified', `status says ${name} was last verified ${d.lastVerified ?? 'never'}, before this round`);
+          }
+        }
+      }
+      if (both) roundsBoth[mode]++;
+    }
+    for (const d of [A, B]) expect(await debris(d)).toEqual([]);
+    figures.catalog = { rounds, roundsWithBothWritesRecorded: roundsBoth, lostUpdates: lost, anomalies: anomalies.length };
+    console.log(`[concurrency] catalog: ${JSON.stringify(figures.catalog)}`);
+    expect(anomalies, anomalies.join('\n')).toEqual([]);
+    expect(roundsBoth).toEqual(rounds);
+  });
+});

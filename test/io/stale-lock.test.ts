@@ -1,0 +1,37 @@
+// The stale-lock takeover race, replayed step by step in one process.
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { holdsLock, newLockInfo, readLockFile, removeStaleLock, tryCreateLock } from '../../src/io/stale-lock.js';
+
+describe('stale lock takeover', () => {
+  it('a taker that judged an old lock stale never removes the fresh lock another taker made meanwhile', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'airgap-lock-'));
+    const path = join(dir, '.lock');
+    await writeFile(path, JSON.stringify({ pid: 999_999_999, host: 'h', startedAt: 'x', command: 'backup' }) + '\n');
+    // Both takers judge the same stale lock.
+    const judgedByA = (await readLockFile(path))!;
+    const judgedByB = (await readLockFile(path))!;
+    // A wins: removes it and creates its own.
+    await removeStaleLock(path, judgedByA);
+    const a = newLockInfo('backup');
+    expect(await tryCreateLock(path, a)).toBe(true);
+    // B, late, acts on its old judgement: A's lock must survive.
+    await removeStaleLock(path, judgedByB);
+    expect(await holdsLock(path, a.token)).toBe(true);
+    expect(JSON.parse(await readFile(path, 'utf8')).token).toBe(a.token);
+    expect((await readdir(dir)).sort()).toEqual(['.lock']);
+    // And B cannot create one now.
+    expect(await tryCreateLock(path, newLockInfo('backup'))).toBe(false);
+  });
+
+  it('a lock being written is re-read until it names its holder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'airgap-lock-'));
+    const path = join(dir, '.lock');
+    await writeFile(path, '');
+    setTimeout(() => void writeFile(path, JSON.stringify({ pid: 42, host: 'h', startedAt: 'x', command: 'backup' })), 50);
+    const state = await readLockFile(path, 1000);
+    expect(state?.holder?.pid).toBe(42);
+  });
+});
