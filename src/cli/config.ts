@@ -1,9 +1,10 @@
 // The user's config file: what to back up and the drives of the rotation. Validated with a
 // schema so that a bad config gets one clear line naming the file and the field.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import picomatch from 'picomatch';
 import { z } from 'zod';
-import { usageError } from '../core/errors.js';
+import { isAirgapError, usageError } from '../core/errors.js';
 import { isDate, weekdayOf, WEEKDAYS, type Cadence, type Weekday } from '../core/calendar.js';
 import { DRIVE_NAME_RE } from '../core/format.js';
 import { DEFAULT_EPOCH, DEFAULT_RETENTION, type Policy } from '../core/policy.js';
@@ -20,11 +21,24 @@ const retentionSchema = z.strictObject({
 });
 const weekday = z.enum(WEEKDAYS as [Weekday, ...Weekday[]]);
 const date = z.string().refine(isDate, 'a date like 2026-11-21');
+/** A folder path: bounded (PATH_MAX), and no NUL byte, which no file system accepts. */
+const folder = z.string().min(1).max(4096, 'at most 4096 characters').refine((s) => !s.includes('\0'), 'contains a NUL byte');
+/** An exclude pattern must compile: a pattern picomatch rejects would otherwise stop the backup mid-scan. */
+const glob = z.string().max(4096, 'at most 4096 characters').refine((s) => {
+  try {
+    picomatch(s, { dot: true });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a valid glob pattern');
+/** A config is a few kB; beyond this it is not one (and reading it whole would be unreasonable). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export const configSchema = z.strictObject({
   version: z.literal(1),
-  sources: z.array(z.string().min(1)).min(1, 'list at least one folder'),
-  excludes: z.array(z.string()).default([]),
+  sources: z.array(folder).min(1, 'list at least one folder').max(1000, 'at most 1000 folders'),
+  excludes: z.array(glob).default([]),
   drives: z.strictObject({
     /** The drives of the rotation, in order. */
     rotation: z.array(z.strictObject({
@@ -34,9 +48,9 @@ export const configSchema = z.strictObject({
       location: z.string().max(200).optional(),
       /** Overrides policy.retention for this drive. */
       retention: retentionSchema.optional(),
-    })).default([]),
+    })).max(100, 'at most 100 drives').default([]),
     /** Extra folders whose sub-folders may be drive mountpoints (beyond /media, /mnt, /Volumes). */
-    mountRoots: z.array(z.string().min(1)).default([]),
+    mountRoots: z.array(folder).max(100, 'at most 100 folders').default([]),
   }).default({ rotation: [], mountRoots: [] }),
   /** daily, weekly (on policy.start's weekday), or on given weekdays. */
   cadence: z.union([z.enum(['daily', 'weekly']), z.strictObject({ weekdays: z.array(weekday).min(1) })]).default('weekly'),
@@ -64,8 +78,8 @@ export const configSchema = z.strictObject({
   if (n > 0 && c.policy.offline > n - 1) {
     ctx.addIssue({ code: 'custom', path: ['policy', 'offline'], message: `${c.policy.offline} drive(s) must stay offline, but the rotation has ${n} drive(s): at most ${n - 1}` });
   }
-  const names = c.drives.rotation.map((d) => d.name.toLowerCase());
-  const dup = names.find((x, i) => names.indexOf(x) !== i);
+  const seen = new Set<string>();
+  const dup = c.drives.rotation.map((d) => d.name.toLowerCase()).find((x) => seen.has(x) || !seen.add(x));
   if (dup) ctx.addIssue({ code: 'custom', path: ['drives', 'rotation'], message: `drive ${dup} is listed twice` });
 });
 export type Config = z.infer<typeof configSchema>;
@@ -89,26 +103,53 @@ export function policyOf(config: Config): Policy {
 
 /** Loads the config; undefined when there is none and none was asked for explicitly. */
 export async function loadConfig(path: string, explicit: boolean): Promise<Config | undefined> {
-  let text: string;
+  const hint = 'fix the file, or write a new one with `airgap init --force`';
+  let raw: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    const st = await stat(path);
+    // A folder, a FIFO or a device is no config (and reading a FIFO would block forever).
+    if (!st.isFile()) throw usageError('config-unreadable', `config ${path} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}, not a config file`, 'check the path given with --config or AIRGAP_CONFIG, or create one with `airgap init`');
+    if (st.size > MAX_CONFIG_BYTES) throw usageError('config-invalid', `config ${path} is ${st.size} bytes: too large for a config (at most ${MAX_CONFIG_BYTES})`, hint);
+    raw = await readFile(path);
   } catch (e) {
+    if (isAirgapError(e)) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !explicit) return undefined;
     throw usageError('config-unreadable', `cannot read config ${path}: ${code ?? (e as Error).message}`, 'check the path given with --config or AIRGAP_CONFIG, or create one with `airgap init`');
   }
+  if ((raw[0] === 0xff && raw[1] === 0xfe) || (raw[0] === 0xfe && raw[1] === 0xff)) {
+    throw usageError('config-invalid', `config ${path} is UTF-16 text; airgap reads UTF-8`, 'save it as UTF-8, or write a new one with `airgap init --force`');
+  }
+  let text = raw.toString('utf8');
+  if (text.startsWith('\ufeff')) text = text.slice(1); // the UTF-8 byte order mark some editors write
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw usageError('config-invalid', `config ${path} is not valid JSON: ${(e as Error).message}`, 'fix the file, or write a new one with `airgap init --force`');
+    const at = /at position (\d+)/.exec((e as Error).message);
+    const where = at ? ` (${lineColumn(text, Number(at[1]))})` : '';
+    throw usageError('config-invalid', `config ${path} is not valid JSON: ${printable((e as Error).message)}${where}`, hint);
   }
   const r = configSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0]!;
-    throw usageError('config-invalid', `config ${path}: ${i.path.join('.') || '(root)'}: ${i.message}`, 'fix that field (see docs/cli.md for the config format)');
+    throw usageError('config-invalid', `config ${path}: ${printable(fieldPath(i.path) || '(root)')}: ${printable(i.message)}`, 'fix that field (see docs/cli.md for the config format)');
   }
   return r.data;
+}
+
+/** drives.rotation[0].name */
+const fieldPath = (path: PropertyKey[]) =>
+  path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
+
+/** The file's text echoed in a message must not drive the terminal: control, bidi and invisible characters are shown escaped. */
+const printable = (s: string) =>
+  s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udfff]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
 }
 
 export async function saveConfig(path: string, config: Config): Promise<void> {

@@ -1,9 +1,15 @@
 // The one place where failures become messages and exit codes (docs/cli.md lists them).
 import { CommanderError } from 'commander';
-import { EXIT, isAirgapError } from '../core/errors.js';
+import { damage, EXIT, isAirgapError } from '../core/errors.js';
+import { MANIFEST_FILE, SUMS_FILE } from '../core/format.js';
+import { ManifestSyntaxError } from '../core/manifest.js';
+import { SumSyntaxError } from '../core/sha256sums.js';
 import type { Context } from './context.js';
 
 export function reportError(e: unknown, ctx: Pick<Context, 'stderr' | 'stdout' | 'json'>): number {
+  // Damaged on-drive data that a command read without catching it is still damage (exit 3), not a bug.
+  if (e instanceof ManifestSyntaxError) e = damage('manifest-invalid', `${MANIFEST_FILE} is damaged: ${e.message}`, 'run airgap verify <drive> --deep, and restore from another drive');
+  if (e instanceof SumSyntaxError) e = damage('sums-invalid', `${SUMS_FILE} is damaged: ${e.message}`, 'run airgap verify <drive>, and restore from another drive');
   if (isAirgapError(e)) {
     ctx.stderr.write(`error: ${e.message}\n`);
     if (e.hint) ctx.stderr.write(`hint: ${e.hint}\n`);

@@ -69,6 +69,7 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .option('--no-prune', 'do not prune old snapshots after the backup')
     .option('--accept-changes', 'the mass changes the gate flagged are yours: accept them (pruning resumes)')
     .option('--accept-fingerprint', "write even though the drive's hardware differs from when it was first seen (you replaced or cloned it on purpose)")
+    .option('--part-size <size>', 'write the tarball in parts of at most <size> (e.g. 4G; automatic on FAT drives, which hold at most 4 GiB per file)')
     .action(async (flags, cmd: Command) => { code = await backupCommand(context(cmd), flags); });
 
   program.command('verify <drive>')

@@ -24,6 +24,9 @@ Layout
                           SHA-256, path, link target (tab-separated; \\\\ \\t \\n \\r \\xHH escapes)
       ${FILE_SUMS_FILE}        SHA-256 of every regular file, for checking restored files
       ${SNAPSHOT_JSON}       when, from where, counts, and the previous snapshot's checksum
+      <SNAPSHOT>.tar.000, .001, ...
+                          instead of <SNAPSHOT>.tar on drives that cannot hold files of
+                          4 GiB (FAT32): the tarball cut into parts, in order (see 2.)
   Folders whose names start with "${'.partial-'}" are unfinished backups: ignore them.
   A snapshot folder without ${SUMS_FILE} is incomplete: do not trust it.
 
@@ -44,6 +47,14 @@ Layout
   Restore a single file or folder by naming it after the tarball, e.g.
                 tar -xpf ${DRIVE_DIR}/${ex}/${ex}.tar -C restored "Documents/taxes"
   List what is inside: tar -tvf ${DRIVE_DIR}/${ex}/${ex}.tar  (or read ${MANIFEST_FILE})
+
+  If the snapshot has parts (${ex}.tar.000, .001, ...) instead of one .tar, join
+  them in order first (onto a disk with room for the whole tarball), then use the
+  commands above on the joined file:
+    Linux/macOS:  cat ${DRIVE_DIR}/${ex}/${ex}.tar.[0-9][0-9][0-9] > ${ex}.tar
+    Windows:      copy /b ${ex}.tar.000 + ${ex}.tar.001 + ... ${ex}.tar   (cmd, every part, in order)
+  or extract straight from the parts without joining (Linux/macOS):
+                cat ${DRIVE_DIR}/${ex}/${ex}.tar.[0-9][0-9][0-9] | tar -xpf - -C restored
 
 3. Check the restored files
 ---------------------------

@@ -20,6 +20,26 @@ export const FILE_SUMS_FILE = 'FILES.sha256';
 export const SNAPSHOT_JSON = 'snapshot.json';
 export const tarballName = (id: string) => `${id}.tar`;
 
+/**
+ * A tarball too large for one file on the drive (FAT32 holds at most 4 GiB − 1 byte per file)
+ * is written in parts `<ID>.tar.000`, `<ID>.tar.001`, … that `cat` joins back into `<ID>.tar`.
+ * Every part but the last is exactly the part size; SHA256SUMS lists each part.
+ */
+export const partName = (id: string, index: number) => `${tarballName(id)}.${String(index).padStart(3, '0')}`;
+export const MAX_PARTS = 1000;
+/** The part size on FAT drives: under 4 GiB, a multiple of 64 KiB. */
+export const FAT_PART_SIZE = 4 * 1024 ** 3 - 64 * 1024;
+/** The smallest part size accepted (tests lower it to exercise parts on small data). */
+export const MIN_PART_SIZE = 1024 * 1024;
+
+/** The tarball's files among a snapshot folder's names, in order: `<ID>.tar` alone, or its parts. */
+export function tarballFiles(id: string, names: Iterable<string>): string[] {
+  const all = [...names];
+  if (all.includes(tarballName(id))) return [tarballName(id)];
+  const prefix = `${tarballName(id)}.`;
+  return all.filter((n) => n.startsWith(prefix) && /^\d{3}$/.test(n.slice(prefix.length))).sort();
+}
+
 export const DRIVE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
 
 export const identitySchema = z.object({
@@ -61,7 +81,13 @@ export const snapshotMetaSchema = z.object({
     problems: count,
   }),
   bytes: z.object({ content: count, tarball: count }),
-  tarball: z.object({ name: z.string(), size: count, sha256 }),
+  tarball: z.object({
+    name: z.string(),
+    size: count,
+    sha256,
+    /** Only when the tarball was split (FAT drives): the parts in order. Added in format 1 as an optional field. */
+    parts: z.array(z.object({ name: z.string(), size: count, sha256 })).optional(),
+  }),
   previous: z.object({ id: z.string(), sha256sums: sha256 }).nullable(),
   problems: z.array(problemSchema),
   problemsTruncated: z.boolean(),

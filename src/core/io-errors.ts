@@ -21,7 +21,7 @@ export function driveWriteError(err: ErrnoLike, driveLabel: string): AirgapError
     case 'EPERM':
       return refusal('drive-not-writable', `no permission to write on drive ${driveLabel}`, 'check the ownership of its airgap/ folder or run as the user who owns it');
     case 'EFBIG':
-      return refusal('file-too-large', `drive ${driveLabel} cannot hold a file this large (FAT32 is limited to 4 GiB)`, 'use an exFAT, NTFS, ext4 or APFS drive');
+      return refusal('file-too-large', `drive ${driveLabel} cannot hold a file this large (FAT32 is limited to 4 GiB)`, 'run the backup with --part-size 4G (the tarball is then written in parts), or use an exFAT, NTFS, ext4 or APFS drive; nothing was changed');
     case 'ENOENT':
       // Our own folder on the drive vanished under us: the drive was unmounted or unplugged.
       return refusal('drive-removed', `drive ${driveLabel} was removed (its airgap folder disappeared)`, 'plug it back in and run again; the unfinished snapshot will be cleaned up');

@@ -50,12 +50,23 @@ export function unescapeField(s: string): string {
       case 'r': return '\r';
       case 'x': if (e.length === 3) return String.fromCharCode(parseInt(e.slice(1), 16));
       // falls through: \x without two lowercase hex digits
-      default: throw new ManifestSyntaxError(e ? `unknown escape \\${e}` : 'incomplete escape: backslash at the end');
+      default: throw new ManifestSyntaxError(!e ? 'incomplete escape: backslash at the end'
+        : `unknown escape ${/^[!-~]$/.test(e) ? `\\${e}` : `(a backslash before U+${e.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`}`);
     }
   });
 }
 
 export class ManifestSyntaxError extends Error {}
+
+/**
+ * A field from a damaged manifest, as shown in a message: quoted, cut at 64 characters, with
+ * control, bidi and invisible characters escaped, so that it cannot drive the terminal.
+ */
+function quote(v: string): string {
+  const cut = v.length > 64 ? `${v.slice(0, 64)}…` : v;
+  return JSON.stringify(cut).replace(/[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udfff]/gu,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 export function formatManifestLine(e: ManifestEntry): string {
   return [
@@ -81,12 +92,12 @@ export function parseManifestLine(line: string): ManifestEntry {
   if (f.length !== 9) throw new ManifestSyntaxError(`expected 9 tab-separated fields, found ${f.length}`);
   const [code, mode, uid, gid, size, mtime, sha, path, link] = f as [string, ...string[]];
   const type = CODE_TYPE[code];
-  if (!type) throw new ManifestSyntaxError(`unknown type "${code}"`);
-  if (!/^[0-7]{1,6}$/.test(mode!)) throw new ManifestSyntaxError(`bad mode "${mode}"`);
+  if (!type) throw new ManifestSyntaxError(`unknown type ${quote(code)}`);
+  if (!/^[0-7]{1,6}$/.test(mode!)) throw new ManifestSyntaxError(`bad mode ${quote(mode!)}`);
   for (const [name, v] of [['uid', uid], ['gid', gid], ['size', size], ['mtime', mtime]] as const)
-    if (!isInt(v!)) throw new ManifestSyntaxError(`bad ${name} "${v}"`);
+    if (!isInt(v!)) throw new ManifestSyntaxError(`bad ${name} ${quote(v!)}`);
   const hasHash = type === 'file' || type === 'hardlink';
-  if (hasHash ? !SHA.test(sha!) : sha !== '') throw new ManifestSyntaxError(`bad sha256 "${sha}"`);
+  if (hasHash ? !SHA.test(sha!) : sha !== '') throw new ManifestSyntaxError(`bad sha256 ${quote(sha!)}`);
   if (!path) throw new ManifestSyntaxError('empty path');
   const hasLink = type === 'symlink' || type === 'hardlink';
   if (hasLink ? link === '' : link !== '') throw new ManifestSyntaxError(`bad link field for type ${code}`);

@@ -8,10 +8,10 @@
 // under a short lock file, so that neither process loses the other's updates.
 import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { refusal } from '../core/errors.js';
 import { isStale, newLockInfo, readLockFile, removeStaleLock, tryCreateLock } from '../io/stale-lock.js';
 import { z } from 'zod';
 import { checkFingerprint, type Fingerprint, type FingerprintCheck } from '../core/drive-model.js';
+import { refusal } from '../core/errors.js';
 import { writeFileAtomic } from '../io/durable.js';
 
 const fingerprintSchema = z.object({
@@ -77,8 +77,11 @@ export class Catalog {
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Catalog(file, []);
-      throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return new Catalog(file, []);
+      // A folder in its place, no permission: the host's state is not usable, and not ours to reset.
+      throw refusal('catalog-unreadable', `cannot read the catalog ${file}: ${code === 'EISDIR' ? 'it is a folder, not a file' : code ?? (e as Error).message}`,
+        'move it out of the way (airgap rebuilds the catalog from the drives: airgap scan), or fix its permissions');
     }
     let data: unknown;
     try {
@@ -89,7 +92,12 @@ export class Catalog {
     const r = catalogSchema.safeParse(data);
     if (r.success) return new Catalog(file, r.data.drives);
     const aside = `${file}.damaged-${now.toISOString().replace(/[:.]/g, '')}`;
-    await rename(file, aside);
+    try {
+      await rename(file, aside);
+    } catch (e) {
+      throw refusal('catalog-unreadable', `the catalog ${file} is damaged, and cannot be moved aside: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        'move it out of the way by hand (airgap rebuilds the catalog from the drives: airgap scan)');
+    }
     return new Catalog(file, [], `the catalog ${file} was damaged; it was moved to ${aside} and is rebuilt from the drives as they are seen (run \`airgap scan\` with them connected)`);
   }
 

@@ -1,7 +1,7 @@
 // The identity file (airgap/drive.json) is what makes a folder or disk an airgap drive.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { damage, refusal } from '../core/errors.js';
+import { damage, isAirgapError, refusal } from '../core/errors.js';
 import { DRIVE_DIR, FORMAT_VERSION, IDENTITY_FILE, identitySchema, type DriveIdentity } from '../core/format.js';
 
 export interface DriveLocation {
@@ -18,26 +18,38 @@ export async function locateDrive(path: string): Promise<DriveLocation | undefin
   return undefined;
 }
 
+/** drive.json is a few hundred bytes; anything this large is not one (and is not read whole). */
+const MAX_IDENTITY_BYTES = 64 * 1024;
+
 export async function readIdentity(airgapDir: string): Promise<DriveIdentity> {
   const file = join(airgapDir, IDENTITY_FILE);
+  const relabel = 'relabel the drive with `airgap label <path> --name <NAME> --force` (its snapshots are kept)';
+  let text: string;
+  try {
+    const st = await stat(file);
+    if (!st.isFile()) throw damage('identity-corrupt', `the drive identity file ${file} is not a regular file`, relabel);
+    if (st.size > MAX_IDENTITY_BYTES) throw damage('identity-corrupt', `the drive identity file ${file} is ${st.size} bytes: too large to be one`, relabel);
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if (isAirgapError(e)) throw e;
+    throw refusal('identity-unreadable', `cannot read the drive identity file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'check that the drive is mounted and readable by your user');
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    if (e instanceof SyntaxError) {
-      throw damage('identity-corrupt', `the drive identity file ${file} is not valid JSON`, 'relabel the drive with `airgap label <path> --name <NAME> --force` (its snapshots are kept)');
-    }
-    throw e;
+    parsed = JSON.parse(text);
+  } catch {
+    throw damage('identity-corrupt', `the drive identity file ${file} is not valid JSON`, relabel);
   }
   const version = (parsed as { formatVersion?: unknown } | null)?.formatVersion;
-  if (typeof version === 'number' && version > FORMAT_VERSION) {
+  // Only a whole version number means "newer format"; 1e400 or 2.5 is damage, caught by the schema.
+  if (typeof version === 'number' && Number.isSafeInteger(version) && version > FORMAT_VERSION) {
     throw refusal('format-too-new', `drive ${file} was written by a newer airgap (format ${version}; this one reads up to ${FORMAT_VERSION})`, 'upgrade airgap; the snapshots can still be checked with sha256sum -c (see README.txt on the drive)');
   }
   const r = identitySchema.safeParse(parsed);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw damage('identity-corrupt', `the drive identity file ${file} is invalid: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-      'relabel the drive with `airgap label <path> --name <NAME> --force` (its snapshots are kept)');
+    throw damage('identity-corrupt', `the drive identity file ${file} is invalid: ${issue.path.join('.') || '(root)'}: ${issue.message}`, relabel);
   }
   return r.data;
 }

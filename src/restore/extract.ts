@@ -20,7 +20,8 @@ const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | const
 const SPECIAL_BITS = 0o6000; // setuid, setgid
 
 export interface ExtractOptions {
-  tarPath: string;
+  /** The tarball's files in order: one, or its parts (read as one stream). */
+  tarPaths: string[];
   staging: string;
   /** The per-file manifest, by archive path: every regular file is checked against it. */
   manifest: Map<string, ManifestEntry>;
@@ -208,7 +209,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
   });
 
   try {
-    await readChunks(opts.tarPath, async (chunk) => {
+    for (const tarPath of opts.tarPaths) await readChunks(tarPath, async (chunk) => {
       try {
         reader.write(chunk);
       } catch (e) {

@@ -81,7 +81,7 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   await mkdir(staging, { mode: 0o700 });
   try {
     const report = await extractArchive({
-      tarPath: join(snapshot.dir, tarballName(snapshot.id)), staging, manifest, select,
+      tarPaths: check.tarFiles?.length ? check.tarFiles : [join(snapshot.dir, tarballName(snapshot.id))], staging, manifest, select,
       keepSpecialBits: input.keepSpecialBits, owners: input.owners, onFile: input.onFile,
     });
     const { conflicts: late } = await promote(staging, target, input.overwrite);

@@ -1,9 +1,27 @@
 // A write-once output file that hashes exactly the bytes it writes, in large chunks.
 // Two buffers alternate so that filling the next chunk (reading sources) overlaps with the
-// write of the previous one.
+// write of the previous one. With a part size (FAT drives) the output is split into files
+// of at most that size: `<path>` while it fits in one, else `<path>.000`, `<path>.001`, …
+// each with its own SHA-256 besides the hash of the whole stream.
 import { createHash, type Hash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, rename, type FileHandle } from 'node:fs/promises';
+import { refusal } from '../core/errors.js';
 import { failpoint } from '../io/failpoint.js';
+
+export interface WrittenPart {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface Written {
+  sha256: string;
+  size: number;
+  /** Only when the output was split: every part, in order. */
+  parts?: WrittenPart[];
+}
+
+const partPath = (path: string, i: number) => `${path}.${String(i).padStart(3, '0')}`;
 
 export class HashedWriter {
   private buffers: [Buffer, Buffer];
@@ -14,14 +32,22 @@ export class HashedWriter {
   private readonly hash: Hash = createHash('sha256');
   /** Bytes handed to write() so far (flushed or not). */
   written = 0;
+  // Parts: the one being written, its size and hash so far; the finished ones.
+  private partHash: Hash | undefined;
+  private partBytes = 0;
+  private readonly parts: WrittenPart[] = [];
 
-  private constructor(private readonly fh: FileHandle, readonly path: string, chunkSize: number) {
+  private constructor(
+    private fh: FileHandle, readonly path: string, chunkSize: number,
+    private readonly partSize: number | undefined, private readonly maxParts: number,
+  ) {
     this.buffers = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
+    if (partSize) this.partHash = createHash('sha256');
   }
 
   /** Creates the file; fails if it exists ('wx'), so nothing is ever overwritten. */
-  static async create(path: string, chunkSize = 1 << 20): Promise<HashedWriter> {
-    return new HashedWriter(await open(path, 'wx'), path, chunkSize);
+  static async create(path: string, chunkSize = 1 << 20, split?: { partSize: number; maxParts: number }): Promise<HashedWriter> {
+    return new HashedWriter(await open(path, 'wx'), path, chunkSize, split?.partSize, split?.maxParts ?? Infinity);
   }
 
   get buffer(): Buffer {
@@ -65,8 +91,21 @@ export class HashedWriter {
   async flush(): Promise<void> {
     await this.pending; // the other buffer must be free before we fill it
     if (this.pos === 0) return;
-    const chunk = this.buffer.subarray(0, this.pos);
+    let chunk = this.buffer.subarray(0, this.pos);
     this.hash.update(chunk);
+    if (this.partSize) {
+      // Crossing a part boundary is rare (every few GiB): do it in order, then go on.
+      while (this.partBytes + chunk.length > this.partSize) {
+        const head = chunk.subarray(0, this.partSize - this.partBytes);
+        this.partHash!.update(head);
+        this.partBytes += head.length;
+        await writeAll(this.fh, head);
+        await this.nextPart();
+        chunk = chunk.subarray(head.length);
+      }
+      this.partHash!.update(chunk);
+      this.partBytes += chunk.length;
+    }
     const p = writeAll(this.fh, chunk);
     p.catch(() => {}); // observed at the next flush/finish; avoids an unhandled rejection meanwhile
     this.pending = p;
@@ -75,13 +114,33 @@ export class HashedWriter {
     this.pos = 0;
   }
 
-  /** Flushes, fsyncs and closes; returns the SHA-256 and size of everything written. */
-  async finish(): Promise<{ sha256: string; size: number }> {
+  /** Closes the current part durably and opens the next one. */
+  private async nextPart(): Promise<void> {
+    const index = this.parts.length;
+    if (index + 1 >= this.maxParts) {
+      throw refusal('too-many-parts', `the tarball needs more than ${this.maxParts} parts of ${this.partSize} bytes`, 'use a larger --part-size, or a drive formatted exFAT, NTFS or ext4 (no 4 GiB limit)');
+    }
+    await this.fh.sync();
+    await this.fh.close();
+    // The first part was written under the plain name while it might have been the only one.
+    const done = partPath(this.path, index);
+    if (index === 0) await rename(this.path, done);
+    this.parts.push({ path: done, size: this.partBytes, sha256: this.partHash!.digest('hex') });
+    this.fh = await open(partPath(this.path, index + 1), 'wx');
+    this.partHash = createHash('sha256');
+    this.partBytes = 0;
+  }
+
+  /** Flushes, fsyncs and closes; returns the SHA-256 and size of everything written (and the parts, if split). */
+  async finish(): Promise<Written> {
     await this.flush();
     await this.pending;
     await this.fh.sync();
     await this.fh.close();
-    return { sha256: this.hash.digest('hex'), size: this.written };
+    const whole = { sha256: this.hash.digest('hex'), size: this.written };
+    if (this.parts.length === 0) return whole;
+    const last = { path: partPath(this.path, this.parts.length), size: this.partBytes, sha256: this.partHash!.digest('hex') };
+    return { ...whole, parts: [...this.parts, last] };
   }
 
   /** Closes without syncing, for the failure path; never throws. */

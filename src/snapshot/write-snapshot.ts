@@ -3,10 +3,10 @@
 // SHA256SUMS last → fsync → rename into place → fsync the parent. The caller holds the lock.
 import { hostname } from 'node:os';
 import { mkdir, readFile, rename, rm, stat, statfs, open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { AirgapError, EXIT, refusal } from '../core/errors.js';
 import {
-  FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, MAX_RECORDED_PROBLEMS, PARTIAL_PREFIX, SNAPSHOT_JSON,
+  FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, MAX_PARTS, MAX_RECORDED_PROBLEMS, PARTIAL_PREFIX, SNAPSHOT_JSON,
   SUMS_FILE, tarballName, TOOL_NAME, type SnapshotMeta, type SourceProblem,
 } from '../core/format.js';
 import { driveWriteError } from '../core/io-errors.js';
@@ -16,7 +16,7 @@ import type { ManifestEntry } from '../core/manifest.js';
 import { writeArchive, type ArchiveProgress } from './archive.js';
 import { readDriveContents } from './drive-contents.js';
 import { fsyncDir } from '../io/durable.js';
-import { HashedWriter } from './hashed-writer.js';
+import { HashedWriter, type Written } from './hashed-writer.js';
 import { scanSources, type ScanResult, type SourceRoot } from './scan.js';
 import { Watchdog } from './watchdog.js';
 import { sha256Hex } from '../io/sha256.js';
@@ -42,6 +42,8 @@ export interface WriteSnapshotInput {
   /** Every file stored, with the entropy of its first bytes. */
   onStored?: (e: ManifestEntry, entropy: number) => void | Promise<void>;
   onProgress?: (p: ArchiveProgress & { totalEntries: number; totalBytes: number }) => void;
+  /** Split the tarball into parts of at most this many bytes (FAT drives); undefined: one file. */
+  partSize?: number;
   /** Runs just before the rename into place (the commit); throwing aborts the snapshot. */
   beforeCommit?: () => Promise<void>;
 }
@@ -128,7 +130,8 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
     return await watchdog.guard((async () => {
       await mkdir(partial);
       failpoint('write:partial-created');
-      const tar = await HashedWriter.create(join(partial, tarballName(id)), 4 << 20);
+      const tar = await HashedWriter.create(join(partial, tarballName(id)), 4 << 20,
+        input.partSize ? { partSize: input.partSize, maxParts: MAX_PARTS } : undefined);
       const manifest = await HashedWriter.create(join(partial, MANIFEST_FILE), 256 << 10);
       const fileSums = await HashedWriter.create(join(partial, FILE_SUMS_FILE), 256 << 10);
       writers.push(tar, manifest, fileSums);
@@ -155,8 +158,11 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
       await writeSynced(join(partial, SNAPSHOT_JSON), metaText);
       failpoint('write:meta-written');
       // SHA256SUMS last: its presence is what marks the folder as complete.
+      const tarLines = tarDone.parts
+        ? tarDone.parts.map((p) => ({ sha256: p.sha256, name: basename(p.path) }))
+        : [{ sha256: tarDone.sha256, name: tarballName(id) }];
       const sums = [
-        { sha256: tarDone.sha256, name: tarballName(id) },
+        ...tarLines,
         { sha256: manifestDone.sha256, name: MANIFEST_FILE },
         { sha256: sumsDone.sha256, name: FILE_SUMS_FILE },
         { sha256: sha256Hex(Buffer.from(metaText)), name: SNAPSHOT_JSON },
@@ -186,7 +192,7 @@ function buildMeta(
   input: WriteSnapshotInput, id: string, started: Date, completed: Date,
   problems: SourceProblem[], previous: SnapshotMeta['previous'],
   counts: Counts,
-  tarball: { size: number; sha256: string },
+  tarball: Written,
 ): SnapshotMeta {
   return {
     format: 'airgap-snapshot',
@@ -200,7 +206,10 @@ function buildMeta(
     excludes: input.excludes,
     counts: { files: counts.files, dirs: counts.dirs, symlinks: counts.symlinks, hardlinks: counts.hardlinks, problems: problems.length },
     bytes: { content: counts.contentBytes, tarball: tarball.size },
-    tarball: { name: tarballName(id), size: tarball.size, sha256: tarball.sha256 },
+    tarball: {
+      name: tarballName(id), size: tarball.size, sha256: tarball.sha256,
+      ...(tarball.parts ? { parts: tarball.parts.map((p) => ({ name: basename(p.path), size: p.size, sha256: p.sha256 })) } : {}),
+    },
     previous,
     problems: problems.slice(0, MAX_RECORDED_PROBLEMS),
     problemsTruncated: problems.length > MAX_RECORDED_PROBLEMS,
@@ -212,6 +221,7 @@ async function checkFreeSpace(dir: string, estimate: number, driveName: string):
   let free: number;
   try {
     const s = await statfs(dir);
+    if (s.blocks === 0) return; // no size reported (e.g. fusefat): ENOSPC during the write is still handled
     free = s.bavail * s.bsize;
   } catch {
     return; // not every filesystem reports it; ENOSPC during the write is still handled

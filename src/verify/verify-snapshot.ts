@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE, tarballName, type SnapshotMeta,
+  FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, partName, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
 } from '../core/format.js';
 import { parseSumFile, type SumLine } from '../core/sha256sums.js';
 import type { SnapshotFolder } from '../snapshot/drive-contents.js';
@@ -23,6 +23,8 @@ export interface VerifiedSnapshot extends SnapshotReport {
   meta?: SnapshotMeta;
   /** SHA-256 of the SHA256SUMS file, for the hash chain. */
   sumsSha256?: string;
+  /** The tarball's files in order (one, or its parts on FAT drives), as SHA256SUMS lists them. */
+  tarFiles?: string[];
 }
 
 export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions): Promise<VerifiedSnapshot> {
@@ -49,7 +51,15 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
   }
   const listed = new Map(sums.map((s) => [s.name, s.sha256]));
   const tarName = tarballName(folder.id);
-  for (const required of [tarName, MANIFEST_FILE, FILE_SUMS_FILE, SNAPSHOT_JSON]) {
+  const tarNames = tarballFiles(folder.id, listed.keys());
+  if (tarNames.length === 0) damage('not-covered', `${SUMS_FILE} does not list ${tarName} (or its parts)`, { file: tarName });
+  if (tarNames.length > 1) {
+    // Parts must run 000, 001, … without a gap: a missing line would silently shorten the archive.
+    const gap = tarNames.findIndex((n, i) => n !== partName(folder.id, i));
+    if (gap >= 0) damage('parts-missing', `${SUMS_FILE} lists the tarball's parts with a gap: ${partName(folder.id, gap)} is not listed`, { file: SUMS_FILE });
+  }
+  report.tarFiles = tarNames.map((n) => join(folder.dir, n));
+  for (const required of [MANIFEST_FILE, FILE_SUMS_FILE, SNAPSHOT_JSON]) {
     if (!listed.has(required)) damage('not-covered', `${SUMS_FILE} does not list ${required}`, { file: required });
   }
   const present = new Set(await readdir(folder.dir));
@@ -61,7 +71,7 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
 
   // Small files first: snapshot.json tells the tarball's expected size.
   for (const [name, expected] of listed) {
-    if (name === tarName) continue;
+    if (tarNames.includes(name)) continue;
     if (!present.has(name)) {
       damage('missing-file', `${name} is missing`, { file: name });
       continue;
@@ -79,54 +89,67 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
   if (meta) {
     report.files = meta.counts.files;
     report.bytes = meta.bytes.content;
-    if (listed.has(tarName) && meta.tarball.sha256 !== listed.get(tarName)) {
-      damage('meta-mismatch', `${SNAPSHOT_JSON} and ${SUMS_FILE} disagree on the tarball's SHA-256`, { file: SNAPSHOT_JSON });
+    const metaNames = meta.tarball.parts ? meta.tarball.parts.map((p) => p.name) : [tarName];
+    const metaSums = meta.tarball.parts ? meta.tarball.parts.map((p) => p.sha256) : [meta.tarball.sha256];
+    if (tarNames.length && (metaNames.join('/') !== tarNames.join('/') || metaSums.some((h, i) => h !== listed.get(tarNames[i]!)))) {
+      damage('meta-mismatch', `${SNAPSHOT_JSON} and ${SUMS_FILE} disagree on the tarball${tarNames.length > 1 || meta.tarball.parts ? "'s parts" : "'s SHA-256"}`, { file: SNAPSHOT_JSON });
     }
   }
 
-  const expectedTar = listed.get(tarName);
-  if (expectedTar && present.has(tarName)) {
-    await checkTarball(folder, tarName, expectedTar, meta, opts, report, damage);
-  } else if (expectedTar) {
-    damage('missing-file', `the tarball ${tarName} is missing`, { file: tarName });
+  const absent = tarNames.filter((n) => !present.has(n));
+  for (const n of absent) damage('missing-file', `the tarball ${tarNames.length > 1 ? 'part ' : ''}${n} is missing`, { file: n });
+  if (tarNames.length && absent.length === 0) {
+    await checkTarball(folder, tarNames, listed, meta, opts, report, damage);
   }
   report.status = damaged(findings) ? 'damaged' : 'ok';
   return report;
 }
 
 async function checkTarball(
-  folder: SnapshotFolder, tarName: string, expected: string, meta: SnapshotMeta | undefined,
+  folder: SnapshotFolder, names: string[], listed: Map<string, string>, meta: SnapshotMeta | undefined,
   opts: VerifyOptions, report: VerifiedSnapshot, damage: (code: string, message: string, extra?: Partial<Finding>) => void,
 ): Promise<void> {
-  const path = join(folder.dir, tarName);
-  const size = (await stat(path)).size;
-  const sizeWrong = meta !== undefined && size !== meta.tarball.size;
+  const paths = names.map((n) => join(folder.dir, n));
+  const sizes = await Promise.all(paths.map(async (p) => (await stat(p)).size));
+  const label = names.length > 1 ? `the tarball's ${names.length} parts are` : `${names[0]} is`;
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let sizeWrong = meta !== undefined && total !== meta.tarball.size;
   if (sizeWrong) {
-    damage('size-mismatch', `${tarName} is ${size} bytes, expected ${meta!.tarball.size} (${size < meta!.tarball.size ? 'truncated' : 'extra bytes'})`,
-      { file: tarName, expected: String(meta!.tarball.size), actual: String(size) });
-    if (!opts.deep) return; // the hash cannot match; deep mode still names the damaged members
+    damage('size-mismatch', `${label} ${total} bytes, expected ${meta!.tarball.size} (${total < meta!.tarball.size ? 'truncated' : 'extra bytes'})`,
+      { file: names.length > 1 ? SNAPSHOT_JSON : names[0], expected: String(meta!.tarball.size), actual: String(total) });
   }
-  const hash = createHash('sha256');
+  meta?.tarball.parts?.forEach((p, i) => {
+    if (sizes[i] !== undefined && sizes[i] !== p.size) {
+      sizeWrong = true;
+      damage('size-mismatch', `part ${p.name} is ${sizes[i]} bytes, expected ${p.size}`, { file: p.name, expected: String(p.size), actual: String(sizes[i]) });
+    }
+  });
+  if (sizeWrong && !opts.deep) return; // the hash cannot match; deep mode still names the damaged members
   const deep = opts.deep ? new DeepCheck(join(folder.dir, MANIFEST_FILE), report.findings) : undefined;
-  try {
-    await readChunks(path, async (chunk) => {
-      hash.update(chunk);
-      report.bytesRead += chunk.length;
-      opts.onBytes?.(chunk.length);
-      if (deep) await deep.feed(chunk);
-    });
-  } catch (e) {
-    damage('unreadable', `${tarName} cannot be read after ${report.bytesRead} bytes: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: tarName });
-    return;
+  for (const [i, name] of names.entries()) {
+    const hash = createHash('sha256');
+    const before = report.bytesRead;
+    try {
+      await readChunks(paths[i]!, async (chunk) => {
+        hash.update(chunk);
+        report.bytesRead += chunk.length;
+        opts.onBytes?.(chunk.length);
+        if (deep) await deep.feed(chunk);
+      });
+    } catch (e) {
+      damage('unreadable', `${name} cannot be read after ${report.bytesRead - before} bytes: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
+      return;
+    }
+    const actual = hash.digest('hex');
+    const expected = listed.get(name)!;
+    if (actual !== expected && !sizeWrong) {
+      damage('checksum-mismatch', `${name} does not match its SHA-256 (damaged)${opts.deep ? '' : '; run verify --deep to name the damaged files'}`,
+        { file: name, expected, actual });
+    }
   }
   if (deep) {
     await deep.finish();
     report.membersChecked = deep.checked;
-  }
-  const actual = hash.digest('hex');
-  if (actual !== expected && !sizeWrong) {
-    damage('checksum-mismatch', `${tarName} does not match its SHA-256 (damaged)${opts.deep ? '' : '; run verify --deep to name the damaged files'}`,
-      { file: tarName, expected, actual });
   }
 }
 

@@ -3,7 +3,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { damage, EXIT, usageError, AirgapError } from '../../core/errors.js';
 import { driveWriteError } from '../../core/io-errors.js';
-import { PARTIAL_PREFIX } from '../../core/format.js';
+import { FAT_PART_SIZE, MIN_PART_SIZE, PARTIAL_PREFIX } from '../../core/format.js';
+import { parseByteSize } from '../../core/byte-size.js';
+import { hasFatFileLimit } from '../../drives/file-size-limit.js';
 import { DriveLock } from '../../drives/lock.js';
 import { readDriveContents } from '../../snapshot/drive-contents.js';
 import { pruneSnapshots } from '../../snapshot/prune.js';
@@ -33,6 +35,7 @@ export interface BackupFlags {
   /** commander's --no-prune sets prune=false. */
   prune?: boolean;
   noPrune?: boolean;
+  partSize?: string;
 }
 
 export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<number> {
@@ -41,6 +44,10 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   const sources = flags.source?.length ? flags.source : config?.sources;
   if (!sources?.length) {
     throw usageError('no-sources', `nothing to back up: no --source given and no config at ${ctx.configPath}`, 'pass --source <dir> or run `airgap init --source <dir>`');
+  }
+  const requestedPartSize = flags.partSize === undefined ? undefined : parseByteSize(flags.partSize);
+  if (flags.partSize !== undefined && (requestedPartSize === undefined || requestedPartSize < MIN_PART_SIZE || requestedPartSize > FAT_PART_SIZE)) {
+    throw usageError('bad-part-size', `--part-size ${JSON.stringify(flags.partSize)} is not a size between 1M and 4G`, 'e.g. --part-size 4G (the largest a FAT32 drive holds), or 2G');
   }
   const roots = await sourceRoots(sources);
   const excludes = [...(config?.excludes ?? []), ...(flags.exclude ?? [])];
@@ -65,6 +72,8 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   const newest = await sameSourcesSnapshot((await readDriveContents(drive.airgapDir)).snapshots.filter((s) => s.complete), roots.map((r) => r.path));
   let gateResult: GateResult | undefined;
 
+  // FAT drives hold at most 4 GiB per file: the tarball goes in parts there.
+  const partSize = requestedPartSize ?? (await hasFatFileLimit(drive.airgapDir, drive.fingerprint?.fsType, ctx.platform) ? FAT_PART_SIZE : undefined);
   const lock = flags.dryRun ? undefined : await DriveLock.acquire(drive.airgapDir, label, 'backup');
   if (lock) failpoint('backup:locked');
   const baselineWriter = flags.dryRun ? undefined : await BaselineWriter.create(baseline).catch(() => undefined);
@@ -86,6 +95,7 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
       dryRun: flags.dryRun, strict: flags.strict, signal: abort.signal,
       stallMs: ctx.stallMs,
       beforeCommit: lock ? () => lock.assertHeld() : undefined,
+      partSize,
       inspect: async (scan) => {
         progress.update(() => 'Comparing with the last backup…');
         gateResult = await inspectChanges(scan.entries, baseline, newest, gatePolicy);
