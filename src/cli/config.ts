@@ -120,8 +120,13 @@ export async function loadConfig(path: string, explicit: boolean): Promise<Confi
   if ((raw[0] === 0xff && raw[1] === 0xfe) || (raw[0] === 0xfe && raw[1] === 0xff)) {
     throw usageError('config-invalid', `config ${path} is UTF-16 text; airgap reads UTF-8`, 'save it as UTF-8, or write a new one with `airgap init --force`');
   }
-  let text = raw.toString('utf8');
-  if (text.startsWith('\ufeff')) text = text.slice(1); // the UTF-8 byte order mark some editors write
+  let text: string;
+  try {
+    // Fatal: bytes that are not UTF-8 would otherwise turn silently into U+FFFD inside a path.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(raw); // drops a UTF-8 byte order mark
+  } catch {
+    throw usageError('config-invalid', `config ${path} is not UTF-8 text (binary, or another encoding)`, 'save it as UTF-8, or write a new one with `airgap init --force`');
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);

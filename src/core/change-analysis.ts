@@ -64,11 +64,13 @@ const isFile = (e: ListingEntry) => e.type === 'file' || e.type === 'hardlink';
 export function entropyOf(sample: Uint8Array): number {
   if (sample.length === 0) return 0;
   const counts = new Uint32Array(256);
-  for (const b of sample) counts[b]!++;
+  const n = sample.length;
+  for (let i = 0; i < n; i++) counts[sample[i]!]!++;
   let h = 0;
-  for (const c of counts) {
+  for (let b = 0; b < 256; b++) {
+    const c = counts[b]!;
     if (c === 0) continue;
-    const p = c / sample.length;
+    const p = c / n;
     h -= p * Math.log2(p);
   }
   return h;

@@ -6,8 +6,9 @@ import type { SourceProblem } from '../core/format.js';
 import { formatManifestLine, MANIFEST_COLUMNS, MANIFEST_HEADER, type ManifestEntry } from '../core/manifest.js';
 import { formatSumLine } from '../core/sha256sums.js';
 import type { HashedWriter } from './hashed-writer.js';
-import { changedWhileRead, openSource, SMALL_FILE, type HeaderStat, type Problem, type SmallRead } from './read-source.js';
-import { openBatchReader, type BatchReader } from './small-reader.js';
+import { changedWhileRead, openSource, SMALL_FILE, type HeaderStat, type Problem } from './read-source.js';
+import { ENTROPY_SAMPLE } from './small-batch.js';
+import { openBatchReader, type BatchReader, type SmallRead } from './small-reader.js';
 import type { ScanEntry } from './scan.js';
 import { encodeHeader, END_OF_ARCHIVE, padding } from './tar-header.js';
 
@@ -52,8 +53,10 @@ interface Stored {
   entropy: number;
 }
 
-/** 4 KiB estimate entropy well enough (random data measures ≥ 7.9 bits/byte) at a quarter of the cost. */
-export const ENTROPY_SAMPLE = 4 * 1024;
+export { ENTROPY_SAMPLE } from './small-batch.js';
+
+/** Progress is reported at most every this many entries (and after every large file). */
+const PROGRESS_EVERY = 256;
 
 export async function writeArchive(
   entries: ScanEntry[],
@@ -115,7 +118,9 @@ async function archiveEntries(entries: ScanEntry[], out: ArchiveOutputs, problem
         }
       }
     }
-    opts.onProgress?.({ entries: i + 1, bytes: counts.contentBytes, current: e.path });
+    if (opts.onProgress && (i % PROGRESS_EVERY === 0 || e.size > SMALL_FILE || i === entries.length - 1)) {
+      opts.onProgress({ entries: i + 1, bytes: counts.contentBytes, current: e.path });
+    }
   }
   await out.tar.write(END_OF_ARCHIVE);
   return counts;
@@ -126,13 +131,11 @@ async function archiveFile(
   e: ScanEntry, small: SmallRead | undefined, tar: HashedWriter, report: (p: Problem) => void, tick: (where: string) => void,
 ): Promise<Stored | undefined> {
   if (small && 'skip' in small) return void report(small.skip);
-  if (small && 'data' in small) {
+  if (small && 'member' in small) {
+    // Read, hashed and packed (header, data, padding) by the reader worker: just append it.
     if (small.problem) report(small.problem);
-    const size = small.data.length;
-    await tar.write(encodeHeader({ path: e.path, type: 'File', ...small.header, size }));
-    await tar.write(small.data);
-    await tar.writeZeros(padding(size));
-    return { size, sha256: createHash('sha256').update(small.data).digest('hex'), header: small.header, entropy: entropyOf(small.data.subarray(0, ENTROPY_SAMPLE)) };
+    if (!tar.put(small.member)) await tar.write(small.member);
+    return { size: small.size, sha256: small.sha256, header: small.header, entropy: small.entropy };
   }
   return streamLarge(e, tar, report, tick);
 }
@@ -243,7 +246,7 @@ class ReadAhead {
         this.next++;
       }
       if (indexes.length === 0) break;
-      const result = this.reader.read(indexes.map((k) => this.entries[k]!.abs));
+      const result = this.reader.read(indexes.map((k) => ({ abs: this.entries[k]!.abs, path: this.entries[k]!.path })));
       result.catch(() => {}); // surfaced by take()
       const batch: Batch = { result, remaining: indexes.length };
       indexes.forEach((k, pos) => this.slots.set(k, { batch, pos }));

@@ -70,6 +70,15 @@ export class HashedWriter {
     }
   }
 
+  /** Copies data into the active buffer if it fits whole (no await needed); false otherwise. */
+  put(data: Buffer): boolean {
+    if (data.length > this.room) return false;
+    data.copy(this.buffer, this.pos);
+    this.pos += data.length;
+    this.written += data.length;
+    return true;
+  }
+
   /** Marks n bytes the caller filled in directly at buffer[pos..] as written. */
   commit(n: number): void {
     this.pos += n;

@@ -64,7 +64,7 @@ function compareStats(before: Stats, after: Stats): Problem | undefined {
   return undefined;
 }
 
-export type SmallRead =
+export type SmallFile =
   | { data: Buffer; header: HeaderStat; problem?: Problem }
   | { skip: Problem }
   | { tooBig: true }; // grew past SMALL_FILE since the scan: stream it instead
@@ -74,7 +74,7 @@ export type SmallRead =
  * blocking costs nothing and saves the per-call round trip through libuv's pool (measured: 5×
  * faster per small file than the async API).
  */
-export function readSmallSync(abs: string): SmallRead {
+export function readSmallSync(abs: string): SmallFile {
   let fd: number;
   try {
     fd = fs.openSync(abs, READ_FLAGS);

@@ -1,14 +1,20 @@
 // Reads small files in batches: in a worker thread with synchronous calls when the compiled
-// worker is available (the CLI), else in this thread (unit tests run from sources).
+// worker is available (the CLI), else in this thread (unit tests run from sources). Either way
+// the same packBatch() does the work, so both paths produce identical bytes.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Problem, SmallRead } from './read-source.js';
-import { readSmallSync } from './read-source.js';
-import type { PackedRead } from './small-reader-worker.js';
+import type { HeaderStat, Problem } from './read-source.js';
+import { FIELDS, KIND_SKIP, KIND_TOO_BIG, packBatch, type BatchItem, type PackedBatch } from './small-batch.js';
+
+/** One small file, packed: its whole tar member (header, data, padding) and what the manifest needs. */
+export type SmallRead =
+  | { member: Buffer; size: number; sha256: string; entropy: number; header: HeaderStat; problem?: Problem }
+  | { skip: Problem }
+  | { tooBig: true }; // grew past SMALL_FILE since the scan: stream it instead
 
 export interface BatchReader {
-  read(paths: string[]): Promise<SmallRead[]>;
+  read(items: BatchItem[]): Promise<SmallRead[]>;
   close(): Promise<void>;
 }
 
@@ -18,9 +24,33 @@ export function openBatchReader(): BatchReader {
   return new WorkerReader(url);
 }
 
-/** Without the compiled worker (unit tests run from sources): the same reads, in this thread. */
+function unpack({ buf, nums, hashes, problems }: PackedBatch): SmallRead[] {
+  const data = Buffer.from(buf);
+  const sums = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength);
+  const problemOf = new Map(problems.map((p) => [p.index, p.problem]));
+  const out: SmallRead[] = [];
+  for (let i = 0, at = 0; at < nums.length; i++, at += FIELDS) {
+    const kind = nums[at];
+    if (kind === KIND_SKIP) out.push({ skip: problemOf.get(i)! });
+    else if (kind === KIND_TOO_BIG) out.push({ tooBig: true });
+    else {
+      const off = nums[at + 1]!;
+      const r: SmallRead = {
+        member: data.subarray(off, off + nums[at + 2]!), size: nums[at + 3]!, entropy: nums[at + 4]!,
+        header: { mode: nums[at + 5]!, uid: nums[at + 6]!, gid: nums[at + 7]!, mtime: nums[at + 8]! },
+        sha256: sums.toString('hex', i * 32, i * 32 + 32),
+      };
+      const problem = problemOf.get(i);
+      if (problem) r.problem = problem;
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+/** Without the compiled worker (unit tests run from sources): the same work, in this thread. */
 const inThreadReader: BatchReader = {
-  read: async (paths) => paths.map(readSmallSync),
+  read: async (items) => unpack(packBatch(items)),
   close: async () => {},
 };
 
@@ -33,19 +63,11 @@ class WorkerReader implements BatchReader {
   constructor(url: URL) {
     this.worker = new Worker(url);
     this.worker.unref(); // never keeps the process alive on its own
-    this.worker.on('message', (msg: { id: number; metas: PackedRead[]; buf: ArrayBuffer }) => {
+    this.worker.on('message', (msg: { id: number } & PackedBatch) => {
       const w = this.waiting.get(msg.id);
       if (!w) return;
       this.waiting.delete(msg.id);
-      const data = Buffer.from(msg.buf);
-      w.resolve(msg.metas.map((m): SmallRead => {
-        if (m.kind === 'data') {
-          const r: SmallRead = { data: data.subarray(m.off, m.off + m.len), header: m.header };
-          if (m.problem) r.problem = m.problem as Problem;
-          return r;
-        }
-        return m.kind === 'skip' ? { skip: m.skip as Problem } : { tooBig: true };
-      }));
+      w.resolve(unpack(msg));
     });
     this.worker.on('error', (e) => this.fail(e));
     this.worker.on('exit', (code) => code !== 0 && this.fail(new Error(`small-file reader exited with code ${code}`)));
@@ -57,12 +79,12 @@ class WorkerReader implements BatchReader {
     this.waiting.clear();
   }
 
-  read(paths: string[]): Promise<SmallRead[]> {
+  read(items: BatchItem[]): Promise<SmallRead[]> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, paths });
+      this.worker.postMessage({ id, items });
     });
   }
 
