@@ -142,7 +142,7 @@ async function archiveFile(
 
 /** A large file: header first (with the size at open), then the body straight into the writer's buffer. */
 async function streamLarge(e: ScanEntry, tar: HashedWriter, report: (p: Problem) => void, tick: (where: string) => void): Promise<Stored | undefined> {
-  const opened = await openSource(e.abs);
+  const opened = await openSource(e.abs, e);
   if ('skip' in opened) return void report(opened.skip);
   const { fh, before, header } = opened;
   let reported = false;
@@ -246,7 +246,10 @@ class ReadAhead {
         this.next++;
       }
       if (indexes.length === 0) break;
-      const result = this.reader.read(indexes.map((k) => ({ abs: this.entries[k]!.abs, path: this.entries[k]!.path })));
+      const result = this.reader.read(indexes.map((k) => {
+        const { abs, path, dev, ino } = this.entries[k]!;
+        return { abs, path, dev, ino };
+      }));
       result.catch(() => {}); // surfaced by take()
       const batch: Batch = { result, remaining: indexes.length };
       indexes.forEach((k, pos) => this.slots.set(k, { batch, pos }));

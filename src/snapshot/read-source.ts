@@ -28,11 +28,23 @@ function openProblem(err: NodeJS.ErrnoException): Problem {
 }
 
 const NOT_A_FILE: Problem = { kind: 'changed', message: 'is no longer a regular file; skipped' };
+/**
+ * O_NOFOLLOW guards only the last component of the path: a parent folder swapped for a symlink
+ * after the scan would lead the open elsewhere (outside the source). So the file opened must be
+ * the very one the scan saw (same device and inode); anything else is reported, not stored.
+ */
+const REPLACED: Problem = { kind: 'changed', message: 'was replaced during the backup (the path now leads to another file); skipped, back it up again' };
+
+/** The scan's identity of the file, checked against what the open found. */
+export interface Expected {
+  dev: number;
+  ino: number;
+}
 
 /** The fresh fstat, not the scan, describes what we store. */
 const headerOf = (st: Stats): HeaderStat => ({ mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: Math.max(0, Math.floor(st.mtimeMs / 1000)) });
 
-export async function openSource(abs: string): Promise<OpenResult> {
+export async function openSource(abs: string, expected?: Expected): Promise<OpenResult> {
   let fh: FileHandle;
   try {
     fh = await open(abs, READ_FLAGS);
@@ -41,9 +53,9 @@ export async function openSource(abs: string): Promise<OpenResult> {
   }
   try {
     const before = await fh.stat();
-    if (!before.isFile()) {
+    if (!before.isFile() || (expected && (before.dev !== expected.dev || before.ino !== expected.ino))) {
       await fh.close();
-      return { skip: NOT_A_FILE };
+      return { skip: before.isFile() ? REPLACED : NOT_A_FILE };
     }
     return { fh, before, header: headerOf(before) };
   } catch (err) {
@@ -74,7 +86,7 @@ export type SmallFile =
  * blocking costs nothing and saves the per-call round trip through libuv's pool (measured: 5×
  * faster per small file than the async API).
  */
-export function readSmallSync(abs: string): SmallFile {
+export function readSmallSync(abs: string, expected?: Expected): SmallFile {
   let fd: number;
   try {
     fd = fs.openSync(abs, READ_FLAGS);
@@ -84,6 +96,7 @@ export function readSmallSync(abs: string): SmallFile {
   try {
     const before = fs.fstatSync(fd);
     if (!before.isFile()) return { skip: NOT_A_FILE };
+    if (expected && (before.dev !== expected.dev || before.ino !== expected.ino)) return { skip: REPLACED };
     if (before.size > SMALL_FILE) return { tooBig: true };
     const header = headerOf(before);
     const buf = Buffer.allocUnsafe(before.size + 1);

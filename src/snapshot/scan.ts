@@ -85,7 +85,11 @@ export async function scanSources(roots: SourceRoot[], opts: ScanOptions): Promi
       result.bytes += st.size;
     } else if (st.isSymbolicLink()) {
       try {
-        result.entries.push({ ...base, kind: 'symlink', link: readlinkSync(abs) });
+        const raw = readlinkSync(abs, { encoding: 'buffer' });
+        const link = raw.toString('utf8');
+        // Like names: a target that is not valid UTF-8 cannot be stored verbatim.
+        if (!Buffer.from(link).equals(raw)) return void problem(abs, 'bad-name', 'symlink target is not valid UTF-8; skipped');
+        result.entries.push({ ...base, kind: 'symlink', link });
       } catch (e) {
         problem(abs, 'unreadable', `cannot read link: ${(e as NodeJS.ErrnoException).code}`);
       }

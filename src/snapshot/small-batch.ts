@@ -16,6 +16,9 @@ export interface BatchItem {
   abs: string;
   /** Its path inside the archive. */
   path: string;
+  /** The scan's device and inode: the file read must be that one. */
+  dev: number;
+  ino: number;
 }
 
 /**
@@ -44,7 +47,7 @@ export function packBatch(items: BatchItem[]): PackedBatch {
   const problems: PackedBatch['problems'] = [];
   let total = 0;
   items.forEach((item, i) => {
-    const r = readSmallSync(item.abs);
+    const r = readSmallSync(item.abs, item);
     const at = i * FIELDS;
     if ('skip' in r) {
       nums[at] = KIND_SKIP;

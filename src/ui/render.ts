@@ -1,12 +1,14 @@
 // Pure renderers: data in, text out. No I/O, so every screen can be tested exactly.
 import prettyBytes from 'pretty-bytes';
 import type { SnapshotMeta, SourceProblem } from '../core/format.js';
+import { escapeField } from '../core/manifest.js';
 
 export const bytes = (n: number) => prettyBytes(n, { maximumFractionDigits: 1 });
 
 export function renderProblems(problems: SourceProblem[], limit = 50): string {
   if (problems.length === 0) return '';
-  const lines = problems.slice(0, limit).map((p) => `  ${p.kind.padEnd(10)} ${p.path}: ${p.message}`);
+  // Paths escaped like MANIFEST.tsv: a newline in a name must not forge a second line.
+  const lines = problems.slice(0, limit).map((p) => `  ${p.kind.padEnd(10)} ${escapeField(p.path)}: ${p.message}`);
   if (problems.length > limit) lines.push(`  … and ${problems.length - limit} more (see --json)`);
   return `${problems.length} path(s) not backed up as they were:\n${lines.join('\n')}\n`;
 }
