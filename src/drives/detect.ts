@@ -21,6 +21,8 @@ export interface LabelledDrive {
   space?: { free: number; total: number };
   lastSnapshot?: string;
   snapshots: number;
+  /** Unfinished backups or prunes (.partial-*, .pruning-*) left by an interrupted run. */
+  leftovers: string[];
   readOnly: boolean;
 }
 
@@ -88,7 +90,7 @@ export async function detectDrives(opts: DetectOptions): Promise<Detection> {
     const complete = contents?.snapshots.filter((s) => s.complete) ?? [];
     const fs = await statfs(loc.root).catch(() => undefined);
     const drive: LabelledDrive = {
-      identity, root: loc.root, airgapDir: loc.airgapDir, snapshots: complete.length, readOnly: false, ...extra,
+      identity, root: loc.root, airgapDir: loc.airgapDir, snapshots: complete.length, leftovers: contents?.leftovers ?? [], readOnly: false, ...extra,
     };
     if (fs) drive.space = { free: fs.bavail * fs.bsize, total: fs.blocks * fs.bsize };
     const last = complete.at(-1);

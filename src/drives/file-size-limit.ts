@@ -3,6 +3,7 @@
 // mount, and findmnt the type of a FUSE one (fusefat); elsewhere the filesystem type that
 // lsblk/diskutil reported for the drive (its fingerprint) is used. exFAT has no such limit.
 import { statfs } from 'node:fs/promises';
+import { refusal } from '../core/errors.js';
 import { mountOf } from './platform-identity.js';
 
 const MSDOS_SUPER_MAGIC = 0x4d44;
@@ -19,4 +20,20 @@ export async function hasFatFileLimit(dir: string, fsType: string | undefined, p
   if (s?.type === MSDOS_SUPER_MAGIC) return true;
   if (s?.type === FUSE_SUPER_MAGIC) return isFatType((await mountOf(dir))?.fsType);
   return false;
+}
+
+/**
+ * Filesystem drivers known to lose data under airgap's write protocol. fusefat (a FUSE FAT
+ * driver) renames a non-empty folder without its contents (measured: `mv d e` leaves `e`
+ * empty), so the finished snapshot would vanish at its rename into place.
+ */
+export async function refuseUnsafeFilesystem(dir: string, driveName: string, platform: NodeJS.Platform): Promise<void> {
+  if (platform !== 'linux') return;
+  const s = await statfs(dir).catch(() => undefined);
+  if (s?.type !== FUSE_SUPER_MAGIC) return;
+  const type = (await mountOf(dir))?.fsType;
+  if (type === 'fuse.fusefat') {
+    throw refusal('unsafe-filesystem', `drive ${driveName} is mounted with fusefat, which loses the contents of renamed folders; airgap will not write through it`,
+      'mount the drive with the kernel FAT driver (plug it in, or: mount -t vfat <device> <dir>), or format it exFAT; reading (verify, list, restore) is safe');
+  }
 }

@@ -107,13 +107,17 @@ export function parseBlkid(text: string): Fingerprint {
   if (kv.TYPE) f.fsType = kv.TYPE;
   if (kv.UUID) f.fsUuid = kv.UUID;
   if (kv.LABEL) f.label = kv.LABEL;
-  if (kv.PARTUUID) f.partUuid = kv.PARTUUID;
+  const partUuid = kv.PARTUUID ?? kv.PART_ENTRY_UUID; // the cache's name, the probe's name
+  if (partUuid) f.partUuid = partUuid;
   return f;
 }
 
 export async function probeBlkid(device: string): Promise<Fingerprint> {
   try {
-    const { stdout } = await run('blkid', ['-o', 'export', device], { timeout: 10_000 });
+    // -p probes the device itself: without it blkid may answer from its cache, which for a
+    // couple of seconds after a device is reused (a new disk on the same loop or sd node)
+    // still holds the previous filesystem's UUID.
+    const { stdout } = await run('blkid', ['-p', '-o', 'export', device], { timeout: 10_000 });
     return parseBlkid(stdout);
   } catch {
     return {};

@@ -6,7 +6,7 @@ import type { Detection } from './detect.js';
 import type { PlugEvents } from './plug-events.js';
 
 export type WatchedDrive =
-  | { kind: 'labelled'; name: string; id: string; root: string; device?: string }
+  | { kind: 'labelled'; name: string; id: string; root: string; device?: string; leftovers?: string[] }
   | { kind: 'unlabelled'; device: string; description: string; mountpoints: string[] };
 
 export type DriveEvent =
@@ -34,6 +34,7 @@ function snapshot(det: Detection): Map<string, WatchedDrive> {
   for (const d of det.labelled) {
     const w: WatchedDrive = { kind: 'labelled', name: d.identity.name, id: d.identity.id, root: d.root };
     if (d.device) w.device = d.device;
+    if (d.leftovers?.length) w.leftovers = d.leftovers;
     m.set(keyOf(w), w);
   }
   for (const u of det.unlabelled) {

@@ -6,9 +6,9 @@
 import { createHash, type Hash } from 'node:crypto';
 // Synchronous calls for the per-file work: restoring thousands of small files is a long series
 // of tiny calls, and the promise API's round trip through libuv's pool dominated (profiled).
-import { closeSync, constants, fchmodSync, futimesSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, futimesSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { chown, link, symlink, lutimes } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { checkMemberPath, collisionKey, describePathProblem, hardlinkTarget, symlinkStaysInside } from '../core/member-path.js';
 import type { ManifestEntry } from '../core/manifest.js';
 import { readChunks } from '../verify/read-chunks.js';
@@ -209,7 +209,14 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
   });
 
   try {
-    for (const tarPath of opts.tarPaths) await readChunks(tarPath, async (chunk) => {
+    let offset = 0;
+    for (const tarPath of opts.tarPaths) {
+      // A missing part (salvage) ends the archive there, like a truncated tarball.
+      if (!existsSync(tarPath)) {
+        report.brokenAt = { offset, message: `${basename(tarPath)} is missing; nothing after it can be restored` };
+        throw new StopReading();
+      }
+      offset += await readChunks(tarPath, async (chunk) => {
       try {
         reader.write(chunk);
       } catch (e) {
@@ -219,6 +226,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       while (events.length) await events.shift()!();
       if (report.brokenAt) throw new StopReading();
     });
+    }
     if (!report.brokenAt) {
       try {
         reader.end();

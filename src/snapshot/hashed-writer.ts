@@ -50,6 +50,9 @@ export class HashedWriter {
     return new HashedWriter(await open(path, 'wx'), path, chunkSize, split?.partSize, split?.maxParts ?? Infinity);
   }
 
+  /** Runs before each chunk is written; throwing stops the write (e.g. the drive is gone). */
+  guard: (() => Promise<void>) | undefined;
+
   get buffer(): Buffer {
     return this.buffers[this.active]!;
   }
@@ -100,6 +103,7 @@ export class HashedWriter {
   async flush(): Promise<void> {
     await this.pending; // the other buffer must be free before we fill it
     if (this.pos === 0) return;
+    await this.guard?.();
     let chunk = this.buffer.subarray(0, this.pos);
     this.hash.update(chunk);
     if (this.partSize) {

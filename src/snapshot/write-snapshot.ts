@@ -135,6 +135,9 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
       const manifest = await HashedWriter.create(join(partial, MANIFEST_FILE), 256 << 10);
       const fileSums = await HashedWriter.create(join(partial, FILE_SUMS_FILE), 256 << 10);
       writers.push(tar, manifest, fileSums);
+      // A lazily unmounted drive keeps accepting writes to open files: check once per chunk
+      // that the folder is still reachable, so that a pulled drive is noticed at once.
+      tar.guard = () => stat(partial).then(() => undefined);
       const problems = [...scan.problems];
       const stored: Promise<void>[] = [];
       const counts = await writeArchive(scan.entries, { tar, manifest, fileSums }, problems, {

@@ -14,6 +14,7 @@ export interface DriveRow {
   snapshots: number;
   lastSnapshot?: string;
   warning?: string;
+  leftovers?: string[];
 }
 
 export interface DiskRow {
@@ -33,6 +34,7 @@ export function renderDrives(labelled: DriveRow[], unlabelled: DiskRow[], refuse
     out.push(`  snapshots ${d.snapshots}${d.lastSnapshot ? `, last ${d.lastSnapshot}` : ''}`);
     out.push(`  hardware  ${describeFingerprint(d.fingerprint)}`);
     if (d.warning) out.push(`  WARNING   ${d.warning}`);
+    if (d.leftovers?.length) out.push(`  note      ${leftoverNote(d.name, d.leftovers)}`);
   }
   if (unlabelled.length) {
     out.push('', 'Removable disks that are not airgap drives yet:');
@@ -52,9 +54,14 @@ export function renderDrives(labelled: DriveRow[], unlabelled: DiskRow[], refuse
 }
 
 type WatchEvent =
-  | { type: 'present' | 'arrived' | 'left'; at: string; drive: { kind: 'labelled'; name: string; root: string } | { kind: 'unlabelled'; device: string; description: string; mountpoints: string[] } }
+  | { type: 'present' | 'arrived' | 'left'; at: string; drive: { kind: 'labelled'; name: string; root: string; leftovers?: string[] } | { kind: 'unlabelled'; device: string; description: string; mountpoints: string[] } }
   | { type: 'not-mounted'; at: string; device: string; description: string }
   | { type: 'timeout'; at: string; seconds: number };
+
+/** What an interrupted backup or prune left on a drive, and that it is harmless. */
+export function leftoverNote(drive: string, leftovers: string[]): string {
+  return `drive ${drive} holds ${leftovers.length === 1 ? 'an unfinished backup or prune' : `${leftovers.length} unfinished backups or prunes`} left by an interrupted run (${leftovers.join(', ')}): not a snapshot; the next backup on ${drive} removes it`;
+}
 
 /** One line per watch event, with what to do next when there is something to do. */
 export function renderDriveEvent(e: WatchEvent): string {
@@ -62,7 +69,10 @@ export function renderDriveEvent(e: WatchEvent): string {
   if (e.type === 'timeout') return `${time} no drive arrived within ${e.seconds} s\n`;
   if (e.type === 'not-mounted') return `${time} plugged in but not mounted: ${e.device} ${e.description}\n  mount it: airgap mount ${e.device}\n`;
   const verb = e.type === 'present' ? 'connected' : e.type;
-  if (e.drive.kind === 'labelled') return `${time} ${verb.padEnd(9)} airgap drive ${e.drive.name} at ${e.drive.root}\n`;
+  if (e.drive.kind === 'labelled') {
+    const left = e.type !== 'left' && e.drive.leftovers?.length ? `  ${leftoverNote(e.drive.name, e.drive.leftovers)}\n` : '';
+    return `${time} ${verb.padEnd(9)} airgap drive ${e.drive.name} at ${e.drive.root}\n${left}`;
+  }
   const where = e.drive.mountpoints[0];
   const hint = e.type === 'left' ? '' : where ? `\n  not an airgap drive yet: airgap label ${where} --name <NAME>` : '';
   return `${time} ${verb.padEnd(9)} disk ${e.drive.device} ${e.drive.description}${where ? ` at ${where}` : ''}${hint}\n`;

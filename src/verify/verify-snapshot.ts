@@ -118,12 +118,14 @@ async function checkTarball(
     damage('size-mismatch', `${label} ${total} bytes, expected ${meta!.tarball.size} (${total < meta!.tarball.size ? 'truncated' : 'extra bytes'})`,
       { file: names.length > 1 ? SNAPSHOT_JSON : names[0], expected: String(meta!.tarball.size), actual: String(total) });
   }
-  meta?.tarball.parts?.forEach((p, i) => {
-    if (sizes[i] !== undefined && sizes[i] !== p.size) {
+  const sizeOf = new Map(names.map((n, i) => [n, sizes[i]!]));
+  for (const p of meta?.tarball.parts ?? []) {
+    const actual = sizeOf.get(p.name);
+    if (actual !== undefined && actual !== p.size) {
       sizeWrong = true;
-      damage('size-mismatch', `part ${p.name} is ${sizes[i]} bytes, expected ${p.size}`, { file: p.name, expected: String(p.size), actual: String(sizes[i]) });
+      damage('size-mismatch', `part ${p.name} is ${actual} bytes, expected ${p.size}`, { file: p.name, expected: String(p.size), actual: String(actual) });
     }
-  });
+  }
   if (sizeWrong && !opts.deep) return; // the hash cannot match; deep mode still names the damaged members
   const deep = opts.deep ? new DeepCheck(join(folder.dir, MANIFEST_FILE), report.findings) : undefined;
   for (const [i, name] of names.entries()) {

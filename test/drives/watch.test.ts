@@ -5,7 +5,7 @@ import { watchDrives, type DriveEvent } from '../../src/drives/watch.js';
 
 const labelled = (name: string, root: string): LabelledDrive => ({
   identity: { format: 'airgap-drive', formatVersion: 1, id: `00000000-0000-4000-8000-00000000000${name.length}`, name, createdAt: '2026-01-01T00:00:00.000Z', createdBy: 'test', host: 'h' },
-  root, airgapDir: `${root}/airgap`, via: 'device', device: `/dev/sd${name.toLowerCase()}`, snapshots: 0, readOnly: false,
+  root, airgapDir: `${root}/airgap`, via: 'device', device: `/dev/sd${name.toLowerCase()}`, snapshots: 0, leftovers: [], readOnly: false,
 });
 const disk = (device: string, mountpoints: string[]) => ({ device, description: 'USB disk', size: 1e9, mountpoints });
 const det = (p: Partial<Detection>): Detection => ({ labelled: [], unlabelled: [], refused: [], warnings: [], ...p });

@@ -7,12 +7,14 @@
 //
 // Determinism: the holder is frozen right after it took the lock (AIRGAP_FAILPOINT=backup:locked,
 // AIRGAP_FAILPOINT_ACTION=stop → SIGSTOP), so "who holds the lock" is read off /proc/<pid>/stat
-// (state T) instead of guessed from timing. Rounds are seeded (AIRGAP_TEST_SEED) for the start
-// jitter; the figures go to fault-results/concurrency.json.
+// (state T) instead of guessed from timing. Racers of the takeover tests run pinned to one CPU
+// (taskset), so that they reach the lock together and get preempted mid-takeover. Rounds are
+// seeded (AIRGAP_TEST_SEED: pinning of test 1, start jitter); the figures go to
+// fault-results/concurrency.json.
 //
 // Every round records what it saw and the assertions come at the end of each test, so that a
 // failing round does not hide the figures of the others.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -24,15 +26,19 @@ import { makeTree } from '../helpers/tree.js';
 
 const K = 4; // processes started at once per round
 const LOCK_ROUNDS = 20; // test 1 and test 2
-const FOREIGN_RACE_ROUNDS = 6; // test 3, racing takeover of an old foreign lock
-const GARBAGE_RACE_ROUNDS = 6; // test 6, racing takeover of an old garbage lock
-const CATALOG_ROUNDS = 12; // test 5: half free-running, half aligned at write:done
+const FOREIGN_RACE_ROUNDS = 3; // test 3, racing takeover of an old foreign lock
+const GARBAGE_RACE_ROUNDS = 3; // test 6, racing takeover of an old garbage lock
+const CATALOG_ROUNDS = 10; // test 5: half free-running, half aligned at write:done
 const SEED = Number(process.env.AIRGAP_TEST_SEED ?? 20261122);
 const OTHER_HOST = 'airgap-test-otherhost';
 const OLD_MS = 3 * 60_000; // older than every staleness threshold of lock.ts (5 s, 2 min)
+// Per-test time limit of the long tests (rounds of spawned CLIs; slower on a loaded machine).
+const RACE_TIMEOUT = 240_000;
 
 const isSnapshotName = (n: string) => /^\d{4}-\d{2}-\d{2}T\d{6}Z/.test(n);
 const show = (r: { code: number | null; stdout: string; stderr: string }) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+const showProc = (p: { pid: number; exit?: { code: number | null; signal: string | null }; stdout: string; stderr: string }) =>
+  `pid ${p.pid}, ${p.exit ? `exit ${p.exit.code} (${p.exit.signal ?? 'no signal'})` : 'still running or stopped'}\n--- stdout\n${p.stdout}\n--- stderr\n${p.stderr}`;
 const errorLine = (stderr: string) => stderr.split('\n').find((l) => l.startsWith('error: ')) ?? '';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,8 +70,26 @@ interface Proc {
 /** Every process this file started and that has not ended: continued and killed after each test. */
 const live = new Set<Proc>();
 
-function start(sb: Sandbox, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], {
+/**
+ * One CPU to pin racing processes to (taskset), or undefined when taskset is missing. Time-sliced
+ * on one core, the racers reach the lock within a few milliseconds of each other and get
+ * preempted between their steps, which is what opens a takeover race; spread over the cores
+ * they arrive tens of milliseconds apart and the race is rarely hit.
+ */
+const PIN_CPU: string | undefined = (() => {
+  try {
+    const allowed = /^Cpus_allowed_list:\s*(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0';
+    execFileSync('taskset', ['-c', allowed, 'true'], { stdio: 'ignore' });
+    return allowed;
+  } catch {
+    return undefined;
+  }
+})();
+
+function start(sb: Sandbox, args: string[], env: Record<string, string> = {}, opts: { pin?: boolean } = {}): Proc {
+  // taskset execs node in place: the pid is the airgap process's.
+  const [cmd, pre] = opts.pin && PIN_CPU !== undefined ? ['taskset', ['-c', PIN_CPU, process.execPath]] : [process.execPath, []];
+  const child = spawn(cmd, [...pre, BIN, ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...sb.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -120,8 +144,8 @@ function cont(p: Proc): void {
   }
 }
 
-afterEach(async () => {
-  // Never leave a stopped airgap behind (only the processes this file started).
+/** Never leaves a stopped airgap behind (only the processes this file started). */
+async function killLeftovers(): Promise<void> {
   for (const p of [...live]) {
     try {
       process.kill(p.pid, 'SIGKILL');
@@ -131,7 +155,7 @@ afterEach(async () => {
     cont(p);
   }
   await Promise.all([...live].map((p) => p.done.catch(() => undefined)));
-});
+}
 
 /** The pid of a process that has ended (and been reaped): a dead holder on this host. */
 async function deadPid(): Promise<number> {
@@ -179,7 +203,7 @@ async function lockHolderPid(drive: string): Promise<number | string | undefined
 // ---------------------------------------------------------------------------------------------
 // Figures, recorded once for the whole file
 
-const figures: Record<string, unknown> = { seed: SEED, k: K };
+const figures: Record<string, unknown> = { seed: SEED, k: K, pinCpu: PIN_CPU ?? 'taskset missing: not pinned' };
 const t0 = Date.now();
 afterAll(() => {
   figures.runtimeSeconds = Math.round((Date.now() - t0) / 100) / 10;
@@ -193,13 +217,18 @@ beforeEach(async () => {
   src = join(sb.dir, 'home', 'docs');
   await makeTree(src, { 'a.txt': 'hello\n', sub: { dir: { 'b.txt': 'world\n', 'c.bin': Buffer.alloc(70_000, 7) } } });
 });
-afterEach(() => sb.cleanup());
+afterEach(async () => {
+  await killLeftovers(); // first, so that nothing writes into the sandbox while it is removed
+  await sb.cleanup();
+});
 
 // ---------------------------------------------------------------------------------------------
 // K backups racing for one drive's lock (tests 1, 2, and the racing parts of 3 and 6)
 
 interface RaceStats {
   rounds: number;
+  /** Rounds whose racers ran pinned to one CPU. */
+  pinnedRounds: number;
   holdersPerRound: Record<string, number>;
   refusals: number;
   refusalsNamingHolderPid: number;
@@ -208,7 +237,7 @@ interface RaceStats {
   takeovers: number;
   anomalies: string[];
 }
-const newStats = (): RaceStats => ({ rounds: 0, holdersPerRound: {}, refusals: 0, refusalsNamingHolderPid: 0, refusalsOther: {}, takeovers: 0, anomalies: [] });
+const newStats = (): RaceStats => ({ rounds: 0, pinnedRounds: 0, holdersPerRound: {}, refusals: 0, refusalsNamingHolderPid: 0, refusalsOther: {}, takeovers: 0, anomalies: [] });
 
 function refusalKind(stderr: string): string {
   const e = errorLine(stderr);
@@ -223,18 +252,21 @@ function refusalKind(stderr: string): string {
  * stops right after taking the lock. Exactly one may be stopped; the others must have exited 4
  * naming its pid; continued, it writes a snapshot that verifies; nothing is left behind.
  */
-async function raceRound(round: number, rand: () => number, stats: RaceStats, drive: string, plant?: () => Promise<string>): Promise<void> {
-  const tag = `round ${round} (seed ${SEED})`;
+async function raceRound(round: number, rand: () => number, stats: RaceStats, drive: string, pin: 'always' | 'mixed', plant?: () => Promise<string>): Promise<void> {
+  const pinned = PIN_CPU !== undefined && (pin === 'always' || rand() < 0.5);
+  const tag = `round ${round} (seed ${SEED}${pinned ? `, pinned to CPU ${PIN_CPU}` : ''})`;
   const before = await snapshotsOn(drive);
   const planted = plant ? await plant() : undefined;
-  const jitter = rand() < 0.5 ? Array.from({ length: K }, () => 0) : Array.from({ length: K }, () => Math.floor(rand() * 25));
+  // Start jitter: none, or a few milliseconds each (seeded).
+  const jitter = rand() < 0.5 ? Array.from({ length: K }, () => 0) : Array.from({ length: K }, () => Math.floor(rand() * (pinned ? 4 : 25)));
   const procs: Proc[] = [];
   await Promise.all(jitter.map(async (ms) => {
     if (ms) await sleep(ms);
-    procs.push(start(sb, ['backup', '--drive', 'A', '--source', src, '--no-prune', '--json'], STOP_AT('backup:locked')));
+    procs.push(start(sb, ['backup', '--drive', 'A', '--source', src, '--no-prune', '--json'], STOP_AT('backup:locked'), { pin: pinned }));
   }));
   const { stopped, exited, stuck } = await settle(procs);
   stats.rounds++;
+  if (pinned) stats.pinnedRounds++;
   stats.holdersPerRound[stopped.length] = (stats.holdersPerRound[stopped.length] ?? 0) + 1;
   const where = `${tag}, jitter ${JSON.stringify(jitter)}`;
   if (stuck.length) stats.anomalies.push(`${where}: ${stuck.length} process(es) neither ended nor stopped: pids ${stuck.map((p) => p.pid).join(', ')}`);
@@ -259,7 +291,7 @@ async function raceRound(round: number, rand: () => number, stats: RaceStats, dr
     else {
       const kind = refusalKind(p.stderr);
       stats.refusalsOther[kind] = (stats.refusalsOther[kind] ?? 0) + 1;
-      stats.anomalies.push(`${where}: pid ${p.pid} refused without naming the holder ${holder?.pid ?? '(none)'}: ${errorLine(p.stderr)}`);
+      stats.anomalies.push(`${where}: pid ${p.pid} refused without naming the holder ${holder ? holder.pid : `(${stopped.length} holders)`}: ${errorLine(p.stderr)}`);
     }
   }
   // Let the holder(s) finish: exit 0 and a snapshot that verifies.
@@ -273,10 +305,7 @@ async function raceRound(round: number, rand: () => number, stats: RaceStats, dr
       stats.anomalies.push(`${where}: holder ${stopped[i]!.pid} exited ${r.code} after SIGCONT:\n${show(r)}`);
       continue;
     }
-    const id = (JSON.parse(r.stdout) as { snapshot: string }).snapshot;
-    written.push(id);
-    const v = await sb.run('verify', 'A', '--snapshot', id);
-    if (v.code !== 0) stats.anomalies.push(`${where}: snapshot ${id} does not verify:\n${show(v)}`);
+    written.push((JSON.parse(r.stdout) as { snapshot: string }).snapshot);
   }
   const after = await snapshotsOn(drive);
   const added = after.filter((n) => !before.includes(n));
@@ -295,18 +324,25 @@ function summary(stats: RaceStats) {
   return { ...rest, anomalies: anomalies.length };
 }
 
+/** After the rounds: every snapshot the holders wrote verifies; the figures are recorded. */
+async function finishRace(key: string, label: string, stats: RaceStats): Promise<void> {
+  const v = await sb.run('verify', 'A');
+  if (v.code !== 0) stats.anomalies.push(`verify A after the rounds:\n${show(v)}`);
+  figures[key] = summary(stats);
+  console.log(`[concurrency] ${label}: ${JSON.stringify(summary(stats))}`);
+}
+
 describe('one writer per drive', () => {
   it(`mutual exclusion: ${K} backups at once, ${LOCK_ROUNDS} rounds → exactly one holder, the others exit 4 naming its pid`, async () => {
     const drive = await labelledDrive(sb, 'A');
     const rand = prng(SEED);
     const stats = newStats();
-    for (let round = 1; round <= LOCK_ROUNDS; round++) await raceRound(round, rand, stats, drive);
-    figures.mutualExclusion = summary(stats);
-    console.log(`[concurrency] mutual exclusion: ${JSON.stringify(summary(stats))}`);
+    for (let round = 1; round <= LOCK_ROUNDS; round++) await raceRound(round, rand, stats, drive, 'mixed');
+    await finishRace('mutualExclusion', 'mutual exclusion', stats);
     expect(stats.anomalies, stats.anomalies.join('\n')).toEqual([]);
     expect(stats.holdersPerRound).toEqual({ 1: LOCK_ROUNDS });
     expect(await snapshotsOn(drive)).toHaveLength(LOCK_ROUNDS);
-  });
+  }, RACE_TIMEOUT);
 
   it(`stale lock of a dead process on this host: ${K} takers at once, ${LOCK_ROUNDS} rounds → exactly one takes it over`, async () => {
     const drive = await labelledDrive(sb, 'A');
@@ -314,19 +350,18 @@ describe('one writer per drive', () => {
     const stats = newStats();
     const deadPids: number[] = [];
     for (let round = 1; round <= LOCK_ROUNDS; round++) {
-      await raceRound(round, rand, stats, drive, async () => {
+      await raceRound(round, rand, stats, drive, 'always', async () => {
         const pid = await deadPid();
         deadPids.push(pid);
         await writeFile(lockPath(drive), lockJson(pid, hostname(), new Date(Date.now() - 1000)));
         return String(pid);
       });
     }
-    figures.staleDeadPid = summary(stats);
-    console.log(`[concurrency] stale (dead pid) takeover: ${JSON.stringify(summary(stats))}`);
+    await finishRace('staleDeadPid', 'stale (dead pid) takeover', stats);
     expect(stats.anomalies, stats.anomalies.join('\n')).toEqual([]);
     expect(stats.holdersPerRound).toEqual({ 1: LOCK_ROUNDS });
     expect(stats.takeovers).toBe(LOCK_ROUNDS);
-  });
+  }, RACE_TIMEOUT);
 });
 
 describe('a lock from another host', () => {
@@ -358,24 +393,23 @@ describe('a lock from another host', () => {
     const id = (JSON.parse(old.stdout) as { snapshot: string }).snapshot;
     expect((await sb.run('verify', 'A', '--snapshot', id)).code).toBe(0);
     figures.foreignHost = { freshRefusedNamingHostAndPid: true, refusedAt100s: true, takenOverAfter2min: true };
-  });
+  }, RACE_TIMEOUT);
 
   it(`an old foreign lock with ${K} takers at once, ${FOREIGN_RACE_ROUNDS} rounds → exactly one takes it over, the others name it`, async () => {
     const drive = await labelledDrive(sb, 'A');
     const rand = prng(SEED + 3);
     const stats = newStats();
     for (let round = 1; round <= FOREIGN_RACE_ROUNDS; round++) {
-      await raceRound(round, rand, stats, drive, async () => {
+      await raceRound(round, rand, stats, drive, 'always', async () => {
         await writeFile(lockPath(drive), lockJson(424242, OTHER_HOST, new Date(Date.now() - OLD_MS)));
         await setAge(lockPath(drive), OLD_MS);
         return 'foreign';
       });
     }
-    figures.staleForeignRace = summary(stats);
-    console.log(`[concurrency] stale (foreign, old) takeover race: ${JSON.stringify(summary(stats))}`);
+    await finishRace('staleForeignRace', 'stale (foreign, old) takeover race', stats);
     expect(stats.anomalies, stats.anomalies.join('\n')).toEqual([]);
     expect(stats.holdersPerRound).toEqual({ 1: FOREIGN_RACE_ROUNDS });
-  });
+  }, RACE_TIMEOUT);
 });
 
 describe('an empty or garbage lock (cut short while written)', () => {
@@ -410,25 +444,24 @@ describe('an empty or garbage lock (cut short while written)', () => {
     }
     expect((await sb.run('verify', 'A')).code).toBe(0);
     figures.garbageLock = seen;
-  });
+  }, RACE_TIMEOUT);
 
   it(`an old garbage lock with ${K} takers at once, ${GARBAGE_RACE_ROUNDS} rounds → exactly one takes it over, the others name it`, async () => {
     const drive = await labelledDrive(sb, 'A');
     const rand = prng(SEED + 6);
     const stats = newStats();
     for (let round = 1; round <= GARBAGE_RACE_ROUNDS; round++) {
-      await raceRound(round, rand, stats, drive, async () => {
+      await raceRound(round, rand, stats, drive, 'always', async () => {
         const [, content] = variants[(round - 1) % variants.length]!;
         await writeFile(lockPath(drive), content);
         await setAge(lockPath(drive), OLD_MS);
         return 'garbage';
       });
     }
-    figures.staleGarbageRace = summary(stats);
-    console.log(`[concurrency] stale (garbage, old) takeover race: ${JSON.stringify(summary(stats))}`);
+    await finishRace('staleGarbageRace', 'stale (garbage, old) takeover race', stats);
     expect(stats.anomalies, stats.anomalies.join('\n')).toEqual([]);
     expect(stats.holdersPerRound).toEqual({ 1: GARBAGE_RACE_ROUNDS });
-  });
+  }, RACE_TIMEOUT);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -457,7 +490,7 @@ describe('backup and prune on the same drive', () => {
     // (a) backup holds the lock → prune refuses and deletes nothing.
     const backup = start(sb, ['backup', '--drive', 'A', '--no-prune', '--json'], STOP_AT('backup:locked'));
     const a = await settle([backup]);
-    expect(a.stopped, show(backup)).toEqual([backup]);
+    expect(a.stopped, showProc(backup)).toEqual([backup]);
     expect(await lockHolderPid(drive)).toBe(backup.pid);
     const prune1 = await sb.run('prune', 'A');
     expect(prune1.code, show(prune1)).toBe(4);
@@ -476,7 +509,7 @@ describe('backup and prune on the same drive', () => {
     // refuses, writes nothing, and does not remove the prune's .pruning- folder as a leftover.
     const prune = start(sb, ['prune', 'A', '--json'], STOP_AT('prune:renamed'));
     const b = await settle([prune]);
-    expect(b.stopped, show(prune)).toEqual([prune]);
+    expect(b.stopped, showProc(prune)).toEqual([prune]);
     expect(await lockHolderPid(drive)).toBe(prune.pid);
     const pruning = (await debris(drive)).filter((n) => n.startsWith('.pruning-'));
     expect(pruning).toEqual([`.pruning-${four[0]}`]);
@@ -501,7 +534,7 @@ describe('backup and prune on the same drive', () => {
     const two = await snapshotsOn(drive);
     const pruningBackup = start(sb, ['backup', '--drive', 'A', '--json'], STOP_AT('backup:before-prune'));
     const c = await settle([pruningBackup]);
-    expect(c.stopped, show(pruningBackup)).toEqual([pruningBackup]);
+    expect(c.stopped, showProc(pruningBackup)).toEqual([pruningBackup]);
     const three2 = await snapshotsOn(drive);
     expect(three2).toHaveLength(3);
     const prune3 = await sb.run('prune', 'A');
@@ -515,7 +548,7 @@ describe('backup and prune on the same drive', () => {
     expect(await debris(drive)).toEqual([]);
     expect((await sb.run('verify', 'A')).code).toBe(0);
     figures.backupVsPrune = { pruneRefusedWhileBackupHolds: true, backupRefusedWhilePruneHolds: true, pruneRefusedWhileBackupPrunes: true, refusalsNamingPid: 4 };
-  });
+  }, RACE_TIMEOUT);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -533,7 +566,7 @@ describe('one catalog, two drives', () => {
     const A = await labelledDrive(sb, 'A');
     const B = await labelledDrive(sb, 'B');
     const srcB = join(sb.dir, 'home', 'pictures');
-    await makeTree(srcB, { 'p.txt': 'picture\n', more: { 'q.bin': Buffer.alloc(50_000, 3) } });
+    await makeTree(srcB, { 'p.txt': 'picture\n', more: { dir: { 'q.bin': Buffer.alloc(50_000, 3) } } });
     const sourceOf = { A: src, B: srcB } as const;
     sb.env.AIRGAP_CONFIG = join(sb.dir, 'config.json');
     await writeFile(sb.env.AIRGAP_CONFIG, JSON.stringify({
@@ -560,7 +593,7 @@ describe('one catalog, two drives', () => {
       const procs = (['A', 'B'] as const).map((name) => start(sb, ['backup', '--drive', name, '--source', sourceOf[name], '--no-prune', '--json'], env));
       if (mode === 'aligned') {
         const s = await settle(procs);
-        if (s.stopped.length !== 2) anomalies.push(`${where}: ${s.stopped.length} of 2 stopped at write:done: ${procs.map((p) => show({ code: p.exit?.code ?? null, stdout: p.stdout, stderr: p.stderr })).join('\n')}`);
+        if (s.stopped.length !== 2) anomalies.push(`${where}: ${s.stopped.length} of 2 stopped at write:done: ${procs.map(showProc).join('\n')}`);
         for (const p of s.stopped) cont(p);
       }
       const results = await Promise.all(procs.map((p) => p.done));
@@ -631,5 +664,5 @@ describe('one catalog, two drives', () => {
     console.log(`[concurrency] catalog: ${JSON.stringify(figures.catalog)}`);
     expect(anomalies, anomalies.join('\n')).toEqual([]);
     expect(roundsBoth).toEqual(rounds);
-  });
+  }, RACE_TIMEOUT);
 });

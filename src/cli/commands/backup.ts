@@ -5,7 +5,7 @@ import { damage, EXIT, usageError, AirgapError } from '../../core/errors.js';
 import { driveWriteError } from '../../core/io-errors.js';
 import { FAT_PART_SIZE, MIN_PART_SIZE, PARTIAL_PREFIX } from '../../core/format.js';
 import { parseByteSize } from '../../core/byte-size.js';
-import { hasFatFileLimit } from '../../drives/file-size-limit.js';
+import { hasFatFileLimit, refuseUnsafeFilesystem } from '../../drives/file-size-limit.js';
 import { DriveLock } from '../../drives/lock.js';
 import { readDriveContents } from '../../snapshot/drive-contents.js';
 import { pruneSnapshots } from '../../snapshot/prune.js';
@@ -46,9 +46,11 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
     throw usageError('no-sources', `nothing to back up: no --source given and no config at ${ctx.configPath}`, 'pass --source <dir> or run `airgap init --source <dir>`');
   }
   const requestedPartSize = flags.partSize === undefined ? undefined : parseByteSize(flags.partSize);
-  if (flags.partSize !== undefined && (requestedPartSize === undefined || requestedPartSize < MIN_PART_SIZE || requestedPartSize > FAT_PART_SIZE)) {
+  if (flags.partSize !== undefined && (requestedPartSize === undefined || requestedPartSize < MIN_PART_SIZE || requestedPartSize > 4 * 1024 ** 3)) {
     throw usageError('bad-part-size', `--part-size ${JSON.stringify(flags.partSize)} is not a size between 1M and 4G`, 'e.g. --part-size 4G (the largest a FAT32 drive holds), or 2G');
   }
+  // "4G" means "as large as FAT32 allows": one byte less than 4 GiB, rounded down to 64 KiB.
+  const forcedPartSize = requestedPartSize === undefined ? undefined : Math.min(requestedPartSize, FAT_PART_SIZE);
   const roots = await sourceRoots(sources);
   const excludes = [...(config?.excludes ?? []), ...(flags.exclude ?? [])];
   const catalog = await openRegistry(ctx);
@@ -73,7 +75,8 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   let gateResult: GateResult | undefined;
 
   // FAT drives hold at most 4 GiB per file: the tarball goes in parts there.
-  const partSize = requestedPartSize ?? (await hasFatFileLimit(drive.airgapDir, drive.fingerprint?.fsType, ctx.platform) ? FAT_PART_SIZE : undefined);
+  if (!flags.dryRun) await refuseUnsafeFilesystem(drive.airgapDir, label, ctx.platform);
+  const partSize = forcedPartSize ?? (await hasFatFileLimit(drive.airgapDir, drive.fingerprint?.fsType, ctx.platform) ? FAT_PART_SIZE : undefined);
   const lock = flags.dryRun ? undefined : await DriveLock.acquire(drive.airgapDir, label, 'backup');
   if (lock) failpoint('backup:locked');
   const baselineWriter = flags.dryRun ? undefined : await BaselineWriter.create(baseline).catch(() => undefined);
@@ -114,11 +117,12 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
     progress.stop();
     const seconds = (Date.now() - started) / 1000;
     if (result.dryRun) {
-      if (ctx.json) printJson(ctx, { ok: true, dryRun: true, snapshot: result.id, drive: label, counts: result.counts, estimatedBytes: result.estimate, problems: result.problems, gate: result.gate, changes: gateResult?.report });
+      if (ctx.json) printJson(ctx, { ok: true, dryRun: true, snapshot: result.id, drive: label, counts: result.counts, estimatedBytes: result.estimate, ...(partSize ? { partSize } : {}), problems: result.problems, gate: result.gate, changes: gateResult?.report });
       else {
         if (gateResult) ctx.stdout.write(renderChanges(gateResult.report, `Changes since ${gateResult.comparedWith}:`, gateResult.verdict));
         const c = result.counts;
         ctx.stdout.write(`Dry run: snapshot ${result.id} on drive ${label} would hold ${c.files} files, ${c.dirs} folders, ${c.symlinks} symlinks, ${c.hardlinks} hard links · ${bytes(c.contentBytes)} (about ${bytes(result.estimate)} on the drive). Nothing was written.\n`);
+        if (partSize) ctx.stdout.write(`The tarball would be written in parts of at most ${bytes(partSize)} (the drive's filesystem limits the size of one file).\n`);
         ctx.stdout.write(renderProblems(result.problems));
       }
       return EXIT.ok;

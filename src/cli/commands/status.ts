@@ -1,5 +1,6 @@
 import { EXIT } from '../../core/errors.js';
 import { planRotation } from '../../core/planner.js';
+import { leftoverNote } from '../../ui/render-drives.js';
 import { copiesByDate, renderStatus, type StatusDrive, type StatusView } from '../../ui/render-plan.js';
 import { loadConfig, policyOf } from '../config.js';
 import type { Context } from '../context.js';
@@ -43,6 +44,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
   });
 
   const alerts = [...(plan?.warnings ?? [])];
+  for (const d of detection.labelled) if (d.leftovers.length) alerts.push(leftoverNote(d.identity.name, d.leftovers));
   if (!policy) alerts.push(`no rotation is configured (${ctx.configPath}): airgap init --source <dir> --drives A,B,C`);
   for (const x of catalog.unacceptedSuspects()) alerts.push(`suspect snapshot ${x.id} on ${x.drive}, not accepted: mass changes that look like ransomware or a broken sync; nothing is pruned until you check (airgap diff ${x.drive}) and accept (airgap backup --accept-changes)`);
   for (const e of catalog.drives) if (e.lastVerifyOk === false) alerts.push(`${e.name} failed its last verification (${e.lastVerifiedAt?.slice(0, 10)}): run airgap verify ${e.name} --deep and replace what is damaged`);

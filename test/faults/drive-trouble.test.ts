@@ -1,0 +1,793 @@
+// Drive trouble in the middle of a backup, on real filesystems (docs/cli.md: "Refuses with exit 4
+// … a full, read-only or removed drive during the write … Nothing that looks like a snapshot is
+// ever left behind"):
+//
+// - a drive that fills up: tmpfs with a size limit, and small ext4 and exFAT (FUSE) loop images,
+//   filled to ENOSPC by a filler file while the CLI is frozen during the tarball
+//   (write:chunk@2), before the manifests are flushed (write:tar-done) or before SHA256SUMS
+//   (write:meta-written);
+// - a drive removed while writing: an ext4 loop image unmounted lazily and its loop device
+//   detached, and an exFAT FUSE mount whose daemon is killed (ENOTCONN), during the tarball and
+//   during the manifests; then the image is plugged back in and drives/status/list/watch/verify
+//   are asked about the unfinished `.partial-*` folder;
+// - a drive mounted read-only (ext4 `-o ro`, exFAT FUSE `-o ro`): verify, list and status work;
+//   backup, label (relabel) and prune refuse.
+//
+// Each scenario asserts a clear `error:`/`hint:` and exit code (never a stack trace), no snapshot
+// that looks complete but is not, that every older snapshot still verifies (deep, and with
+// `sha256sum -c`), and that the next normal run succeeds and cleans up.
+//
+// The precision comes from stop-failpoints: AIRGAP_FAILPOINT=<name>[@N] with
+// AIRGAP_FAILPOINT_ACTION=stop makes the CLI SIGSTOP itself at that step; the test waits until
+// every thread of it is stopped, does something to the drive, then sends SIGCONT and measures
+// how long the CLI takes to exit.
+//
+// Needs root, mount/umount/losetup, mkfs.ext4, mkfs.exfat + mount.exfat-fuse + /dev/fuse;
+// skipped (with the reason printed) otherwise. Scenarios run one after another (mounts). The
+// full and removed scenarios share one drive per filesystem (the snapshots of earlier rounds are
+// the older snapshots of later ones); every mount, loop device and frozen CLI is released in
+// afterEach/afterAll even when a scenario fails.
+//
+// Figures (fault-results/drive-trouble.json): one row per scenario — filesystem, where it was
+// hit, exit code, message, ms to exit after SIGCONT, complete-looking broken snapshots, older
+// snapshots verified, next run ok, and which commands report the leftover on the next plug-in.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, writeSync,
+} from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BIN, runCli, type CliResult } from '../helpers/cli.js';
+import { recordFigures } from '../helpers/figures.js';
+
+const SNAPSHOT_NAME = /^\d{4}-\d{2}-\d{2}T\d{6}Z(-\d+)?$/;
+const isSnapshotName = (n: string) => SNAPSHOT_NAME.test(n);
+const isPartial = (n: string) => n.startsWith('.partial-');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// ---------------------------------------------------------------------------------------------
+// What can run here
+
+function baseReason(): string | undefined {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (process.getuid?.() !== 0) return 'not root';
+  for (const tool of ['mount', 'umount', 'findmnt', 'sha256sum', 'truncate']) if (!has(tool)) return `${tool} missing`;
+  const probe = mkdtempSync(join(tmpdir(), 'airgap-trouble-probe-'));
+  try {
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { encoding: 'utf8' });
+    if (m.status !== 0) return `mount does not work here: ${(m.stderr || m.error?.message || '').trim()}`;
+    spawnSync('umount', ['-l', probe]);
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+  return undefined;
+}
+
+function loopReason(): string | undefined {
+  if (!has('losetup')) return 'losetup missing';
+  const free = spawnSync('losetup', ['-f'], { encoding: 'utf8' });
+  if (free.status !== 0) return `losetup -f fails (${(free.stderr || free.error?.message || '').trim() || `exit ${free.status}`})`;
+  return undefined;
+}
+
+const BASE_SKIP = baseReason();
+const LOOP_SKIP = BASE_SKIP ?? loopReason();
+const SKIP: Record<Fs, string | undefined> = {
+  tmpfs: BASE_SKIP,
+  ext4: LOOP_SKIP ?? (has('mkfs.ext4') ? undefined : 'mkfs.ext4 missing'),
+  exfat: LOOP_SKIP ?? (!has('mkfs.exfat') ? 'mkfs.exfat missing' : !has('mount.exfat-fuse') ? 'mount.exfat-fuse missing' : !existsSync('/dev/fuse') ? '/dev/fuse missing' : undefined),
+};
+if (BASE_SKIP) console.log(`skipping the drive-trouble fault tests: ${BASE_SKIP}`);
+else for (const [fs, why] of Object.entries(SKIP)) if (why) console.log(`skipping the drive-trouble fault tests on ${fs}: ${why}`);
+
+// ---------------------------------------------------------------------------------------------
+// System tools, mounts, loop devices
+
+type Fs = 'tmpfs' | 'ext4' | 'exfat';
+
+interface Disk {
+  fs: Fs;
+  mnt: string;
+  img?: string;
+  loop?: string;
+}
+
+function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.error?.message}`);
+  return r.stdout;
+}
+
+let work: string; // this file's folder: shared sources
+let dir: string; // one scenario's folder: images, mount root, state, config
+let mountRoot: string;
+let env: Record<string, string>;
+let mounts: string[] = [];
+let loops: string[] = [];
+let images: string[] = [];
+let children: ChildProcess[] = [];
+let smallSrc: string; // a small tree: the older snapshots and the next normal runs
+let bigSrc: string; // 10 MiB + 400 small files: > 2 tar chunks, manifests of ~150 KiB
+let bigManifestBytes = 0; // MANIFEST.tsv + FILES.sha256 of bigSrc, from a reference backup
+const BIG_FILE = 10 << 20;
+const SMALL_FILES = 400;
+
+function attach(img: string): string {
+  const loop = sh('losetup', ['-f', '--show', img]).trim();
+  loops.push(loop);
+  // Work around an airgap bug (reported): it reads filesystem UUIDs with `blkid -o export <dev>`,
+  // which answers from blkid's cache (/run/blkid/blkid.tab) for 2 s after the last probe of
+  // that device node, so a new image on a just-freed loop device gets the previous image's UUID
+  // (a false "not the disk first seen" refusal). A device node newer than the cache entry is
+  // always probed again.
+  spawnSync('touch', ['-m', '-d', '+15 seconds', loop]);
+  return loop;
+}
+
+function mountDisk(d: Disk, readOnly = false): void {
+  const ro = readOnly ? ['-o', 'ro'] : [];
+  if (d.fs === 'tmpfs') sh('mount', ['-t', 'tmpfs', '-o', `size=32m${readOnly ? ',ro' : ''}`, 'tmpfs', d.mnt]);
+  else if (d.fs === 'exfat') sh('mount.exfat-fuse', [...ro, d.loop!, d.mnt]);
+  else sh('mount', [...ro, d.loop!, d.mnt]);
+  mounts.push(d.mnt);
+}
+
+function unmount(mnt: string, lazy = false): void {
+  sh('umount', lazy ? ['-l', mnt] : [mnt]);
+  mounts = mounts.filter((m) => m !== mnt);
+}
+
+function detach(loop: string): void {
+  sh('losetup', ['-d', loop]);
+  loops = loops.filter((l) => l !== loop);
+}
+
+/** A fresh filesystem mounted under the mount root: tmpfs of 32 MiB, or a 64 MiB image on a loop device. */
+async function makeDisk(fs: Fs, folder: string): Promise<Disk> {
+  const mnt = join(mountRoot, folder);
+  await mkdir(mnt);
+  const d: Disk = { fs, mnt };
+  if (fs !== 'tmpfs') {
+    d.img = join(dir, `${folder}.img`);
+    images.push(d.img);
+    sh('truncate', ['-s', '64M', d.img]);
+    if (fs === 'ext4') sh('mkfs.ext4', ['-q', '-L', 'AGTROUBLE', d.img]);
+    else sh('mkfs.exfat', ['-L', 'AGTROUBLE', d.img]);
+    d.loop = attach(d.img);
+  }
+  mountDisk(d);
+  return d;
+}
+
+/** Pulls the drive: lazy unmount (open files do not keep it) and detach the loop device. */
+function unplug(d: Disk): void {
+  unmount(d.mnt, true);
+  if (d.loop) detach(d.loop);
+}
+
+/** Plugs the same image back in at the same mountpoint (after the old loop device is gone). */
+async function plugBackIn(d: Disk): Promise<void> {
+  const until = Date.now() + 15_000;
+  while (sh('losetup', ['-j', d.img!]).trim() !== '') {
+    if (Date.now() > until) throw new Error(`${d.img} is still attached: ${sh('losetup', ['-j', d.img!])}`);
+    await sleep(50);
+  }
+  d.loop = attach(d.img!);
+  mountDisk(d);
+}
+
+/** The pid of the FUSE daemon serving a mountpoint (we started it: mount.exfat-fuse <loop> <mnt>). */
+function fuseDaemonOf(mnt: string): number {
+  const found: number[] = [];
+  for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (args.some((a) => a.endsWith('mount.exfat-fuse')) && args.includes(mnt)) found.push(Number(p));
+  }
+  if (found.length !== 1) throw new Error(`expected one mount.exfat-fuse process for ${mnt}, found ${found.join(', ') || 'none'}`);
+  return found[0]!;
+}
+
+/** Free bytes (for root: blocks free, not just available) once the filesystem has committed. */
+function freeBytes(mnt: string): number {
+  spawnSync('sync', ['-f', mnt]);
+  const s = statfsSync(mnt);
+  return s.bfree * s.bsize;
+}
+
+/**
+ * Fills the filesystem at `mnt` with one filler file until ENOSPC, in shrinking writes down to
+ * 512 bytes; returns the bytes written and what statfs says afterwards.
+ */
+function fillUp(mnt: string): { path: string; bytes: number; bavail: number; bfree: number } {
+  const path = join(mnt, 'filler');
+  const fd = openSync(path, 'w');
+  let bytes = 0;
+  try {
+    for (const size of [1 << 20, 64 << 10, 4 << 10, 512]) {
+      const buf = Buffer.alloc(size, 0x5a);
+      for (;;) {
+        try {
+          bytes += writeSync(fd, buf);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOSPC') break;
+          throw e;
+        }
+      }
+    }
+    try {
+      fsyncSync(fd);
+    } catch {
+      // an fsync error on a full drive is not what is tested here
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const s = statfsSync(mnt);
+  return { path, bytes, bavail: s.bavail * s.bsize, bfree: s.bfree * s.bsize };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CLI
+
+function expectNoCrash(what: string, r: { stderr: string }): void {
+  expect(r.stderr, `${what} crashed:\n${r.stderr}`).not.toMatch(/^\s+at /m);
+  expect(r.stderr, `${what}:\n${r.stderr}`).not.toContain('internal error');
+}
+
+async function run(...args: string[]): Promise<CliResult> {
+  const r = await runCli(args, env);
+  expectNoCrash(`airgap ${args.join(' ')}`, r);
+  return r;
+}
+
+async function label(d: Disk, name: string): Promise<void> {
+  const r = await run('label', d.mnt, '--name', name, '--yes');
+  expect(r.code, `label ${d.mnt} --name ${name}: ${r.stderr}`).toBe(0);
+}
+
+async function backupOk(name: string, source: string, ...extra: string[]): Promise<{ id: string; dir: string; stderr: string }> {
+  const r = await run('backup', '--drive', name, '--source', source, '--json', ...extra);
+  expect(r.code, `backup --drive ${name} --source ${source}: ${r.stderr}`).toBe(0);
+  const out = JSON.parse(r.stdout) as { snapshot: string; dir: string };
+  return { id: out.snapshot, dir: out.dir, stderr: r.stderr };
+}
+
+interface Running {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  exitedAt?: number;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the CLI in the background (to be frozen at a failpoint). */
+function start(args: string[], extraEnv: Record<string, string>): Running {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const r: Running = { child, stdout: '', stderr: '', done: undefined as never };
+  child.stdout!.on('data', (c) => (r.stdout += c));
+  child.stderr!.on('data', (c) => (r.stderr += c));
+  child.on('exit', () => (r.exitedAt = Date.now()));
+  r.done = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  return r;
+}
+
+/** True when every thread of the process is stopped (SIGSTOP): no write is still in flight. */
+function allThreadsStopped(pid: number): boolean {
+  const tasks = readdirSync(`/proc/${pid}/task`);
+  return tasks.length > 0 && tasks.every((t) => {
+    const s = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+    const state = s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
+    return state === 'T' || state === 't';
+  });
+}
+
+async function waitStopped(r: Running, failpoint: string): Promise<void> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    if (r.exitedAt !== undefined) {
+      const { code } = await r.done;
+      throw new Error(`the backup ended (exit ${code}) before stopping at ${failpoint}:\n${r.stdout}${r.stderr}`);
+    }
+    try {
+      if (allThreadsStopped(r.child.pid!)) return;
+    } catch {
+      // the process is exiting: seen at the next round
+    }
+    if (Date.now() > until) throw new Error(`the backup did not stop at ${failpoint} within 30 s:\n${r.stderr}`);
+    await sleep(10);
+  }
+}
+
+/** SIGCONT, then the exit (at most 30 s), with the milliseconds between the two. */
+async function resume(r: Running): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }> {
+  const t0 = Date.now();
+  process.kill(r.child.pid!, 'SIGCONT');
+  const res = await Promise.race([r.done, sleep(30_000).then(() => 'timeout' as const)]);
+  if (res === 'timeout') {
+    r.child.kill('SIGKILL');
+    throw new Error(`the backup did not exit within 30 s of SIGCONT:\n${r.stdout}${r.stderr}`);
+  }
+  return { ...res, stdout: r.stdout, stderr: r.stderr, ms: (r.exitedAt ?? Date.now()) - t0 };
+}
+
+const errorLine = (stderr: string) => stderr.split('\n').find((l) => l.startsWith('error: ')) ?? '';
+
+/** The refusal of a frozen-then-resumed backup run with --json: exit code, error line, hint, JSON code. */
+function expectRefusal(what: string, r: { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }, code: string, message: RegExp): void {
+  const report = `${what}: exit ${r.code} (signal ${r.signal})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+  expect(r.signal, report).toBeNull();
+  expectNoCrash(what, r);
+  expect(r.stderr, report).toMatch(new RegExp(`^error: ${message.source}`, 'm'));
+  expect(r.stderr, report).toMatch(/^hint: \S/m);
+  expect(r.code, report).toBe(4);
+  const json = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { ok?: boolean; error?: { code?: string; exitCode?: number } };
+  expect(json, report).toMatchObject({ ok: false, error: { code, exitCode: 4 } });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The drive's contents
+
+const airgapDirOf = (d: Disk) => join(d.mnt, 'airgap');
+const entries = async (d: Disk) => (await readdir(airgapDirOf(d))).sort();
+
+interface VerifyJson {
+  ok: boolean;
+  leftovers: string[];
+  snapshots: { id: string; status: string; deep: boolean; findings: { severity: string; message: string }[] }[];
+}
+
+/**
+ * Every snapshot on the drive verifies deep with airgap and with `sha256sum -c`, and the ones
+ * named `expected` are exactly the snapshot-named folders there. Returns airgap's report.
+ */
+async function expectOlderVerify(d: Disk, name: string, expected: string[]): Promise<VerifyJson> {
+  const names = await entries(d);
+  expect(names.filter(isSnapshotName), `snapshot folders on ${name}`).toEqual(expected);
+  const v = await run('verify', name, '--deep', '--json');
+  expect(v.code, v.stdout + v.stderr).toBe(0);
+  const report = JSON.parse(v.stdout) as VerifyJson;
+  expect(report.ok).toBe(true);
+  expect(report.snapshots.map((s) => [s.id, s.status, s.deep])).toEqual(expected.map((id) => [id, 'ok', true]));
+  for (const id of expected) {
+    const sums = spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(airgapDirOf(d), id), encoding: 'utf8' });
+    expect(sums.status, `sha256sum -c in ${id}: ${sums.stdout}${sums.stderr}`).toBe(0);
+  }
+  return report;
+}
+
+/** Snapshot-named folders that are not the expected ones: each would be a broken snapshot that looks complete. */
+async function completeLookingBroken(d: Disk, known: string[]): Promise<string[]> {
+  return (await entries(d)).filter((n) => isSnapshotName(n) && !known.includes(n));
+}
+
+/** Paths, sizes and mtimes of everything on the drive, to prove a refused command wrote nothing. */
+async function treeState(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (p: string) => {
+    const s = await stat(p);
+    out.push(`${relative(root, p) || '.'} ${s.isDirectory() ? 'd' : s.size} ${s.mtimeMs}`);
+    if (s.isDirectory()) for (const n of (await readdir(p)).sort()) await walk(join(p, n));
+  };
+  await walk(root);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One case: its folder, mount root, state and config; and its clean-up, even after a failure
+
+async function newCase(): Promise<void> {
+  dir = await mkdtemp(join(work, 'case-'));
+  mountRoot = join(dir, 'mnt');
+  await mkdir(mountRoot);
+  mounts = [];
+  loops = [];
+  images = [];
+  children = [];
+  env = {
+    AIRGAP_STATE_DIR: join(dir, 'state'),
+    AIRGAP_MOUNT_ROOTS: mountRoot,
+    XDG_CONFIG_HOME: join(dir, 'config'),
+  };
+}
+
+/** Kills a CLI left running or frozen by a failed scenario (SIGKILL works on a stopped process). */
+function killChildren(): void {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null && c.pid) {
+      try {
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  children = [];
+}
+
+async function endCase(): Promise<void> {
+  killChildren();
+  for (const m of [...mounts].reverse()) spawnSync('umount', ['-l', m]);
+  for (const l of [...loops].reverse()) spawnSync('losetup', ['-d', l]);
+  // A loop device detached while busy lingers until its filesystem is released: catch those too.
+  for (const img of images) {
+    const until = Date.now() + 5_000;
+    for (;;) {
+      const attached = spawnSync('losetup', ['-j', img], { encoding: 'utf8' }).stdout.trim();
+      if (!attached) break;
+      for (const line of attached.split('\n')) spawnSync('losetup', ['-d', line.split(':')[0]!]);
+      if (Date.now() > until) break;
+      await sleep(50);
+    }
+  }
+  mounts = [];
+  loops = [];
+  images = [];
+  if (dir) await rm(dir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+const rows: Record<string, Record<string, unknown>> = {};
+const fileStarted = Date.now();
+let uniq = 0;
+/** Drive names unique to this run: drivelist sees the loop devices of tests running at the same time. */
+const driveName = (prefix: string) => `${prefix}${process.pid.toString(36)}${(uniq++).toString(36)}`;
+
+describe.skipIf(BASE_SKIP)('drive trouble during a backup, on real filesystems', () => {
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'airgap-trouble-'));
+    smallSrc = join(work, 'src', 'Documents');
+    await mkdir(join(smallSrc, 'letters'), { recursive: true });
+    await writeFile(join(smallSrc, 'notes.txt'), 'the older snapshot\n');
+    await writeFile(join(smallSrc, 'letters', 'a.txt'), randomBytes(3000));
+    bigSrc = join(work, 'src', 'Photos');
+    await mkdir(join(bigSrc, 'album-with-a-rather-long-folder-name-for-longer-manifest-lines'), { recursive: true });
+    await writeFile(join(bigSrc, 'big.raw'), randomBytes(BIG_FILE));
+    for (let i = 0; i < SMALL_FILES; i++) {
+      const n = String(i).padStart(4, '0');
+      await writeFile(join(bigSrc, 'album-with-a-rather-long-folder-name-for-longer-manifest-lines', `picture-number-${n}-of-the-summer-holiday.jpg`), `small file ${n}\n`);
+    }
+    // A reference backup of the big source on a simulated drive: how large its manifests are
+    // (the write:tar-done scenarios need them well beyond one filesystem block).
+    const ref = { AIRGAP_STATE_DIR: join(work, 'ref', 'state'), XDG_CONFIG_HOME: join(work, 'ref', 'config'), AIRGAP_DRIVES_ROOT: join(work, 'ref', 'drives') };
+    await mkdir(join(ref.AIRGAP_DRIVES_ROOT, 'REF'), { recursive: true });
+    const l = await runCli(['label', join(ref.AIRGAP_DRIVES_ROOT, 'REF'), '--name', 'REF', '--yes'], ref);
+    expect(l.code, l.stderr).toBe(0);
+    const b = await runCli(['backup', '--drive', 'REF', '--source', bigSrc, '--json'], ref);
+    expect(b.code, b.stderr).toBe(0);
+    const refDir = (JSON.parse(b.stdout) as { dir: string }).dir;
+    bigManifestBytes = (await stat(join(refDir, 'MANIFEST.tsv'))).size + (await stat(join(refDir, 'FILES.sha256'))).size;
+    await rm(join(work, 'ref'), { recursive: true, force: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    const skipped = Object.entries(SKIP).filter(([, why]) => why).map(([fs, why]) => `${fs}: ${why}`);
+    recordFigures('drive-trouble', { runtimeSeconds: Math.round((Date.now() - fileStarted) / 100) / 10, skipped, bigSourceManifestBytes: bigManifestBytes, ...rows });
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Disk full
+
+  const FULL_POINTS = [
+    { failpoint: 'write:chunk@2', where: 'during the tarball (2nd 4 MiB flush)' },
+    { failpoint: 'write:tar-done', where: 'tarball closed, manifests not yet flushed' },
+    { failpoint: 'write:meta-written', where: 'snapshot.json written, SHA256SUMS not yet' },
+  ] as const;
+
+  // One drive per filesystem goes through the three fill-ups in turn: the snapshots of the
+  // earlier rounds are the older snapshots of the later ones.
+  for (const fs of ['tmpfs', 'ext4', 'exfat'] as const) {
+    describe.skipIf(SKIP[fs])(`a full ${fs} drive`, () => {
+      let d: Disk;
+      let name: string;
+      const olders: string[] = [];
+      beforeAll(async () => {
+        await newCase();
+        name = driveName('F');
+        d = await makeDisk(fs, 'full');
+        await label(d, name);
+        olders.push((await backupOk(name, smallSrc)).id);
+      }, 120_000);
+      afterEach(killChildren);
+      afterAll(endCase);
+
+      for (const { failpoint, where } of FULL_POINTS) {
+        it(`disk full on ${fs} at ${failpoint} (${where}): exit 4 "drive … is full", nothing complete-looking, older verifies, next run ok`, async () => {
+          const key = `full ${fs} ${failpoint}`;
+          const row: Record<string, unknown> = { filesystem: fs, hit: `disk full at ${failpoint}` };
+          rows[key] = row;
+          expect(olders.length, 'the drive is set up').toBeGreaterThan(0);
+          await rm(join(d.mnt, 'filler'), { force: true }); // left by an earlier round that failed
+          if (failpoint === 'write:tar-done') expect(bigManifestBytes, 'manifests of the big source, flushed after write:tar-done').toBeGreaterThan(32 << 10);
+          const freeBefore = freeBytes(d.mnt);
+
+          const r = start(['backup', '--drive', name, '--source', bigSrc, '--json'], { AIRGAP_FAILPOINT: failpoint, AIRGAP_FAILPOINT_ACTION: 'stop' });
+          await waitStopped(r, failpoint);
+          // Frozen where we wanted: check the step from what is on the drive.
+          const partials = (await entries(d)).filter(isPartial);
+          expect(partials, 'one .partial- folder while the backup is frozen').toHaveLength(1);
+          const partialDir = join(airgapDirOf(d), partials[0]!);
+          const tarName = `${partials[0]!.slice('.partial-'.length)}.tar`;
+          const tarSize = (await stat(join(partialDir, tarName))).size;
+          if (failpoint === 'write:chunk@2') expect(tarSize, 'tarball size at the 2nd chunk').toBeLessThan(BIG_FILE);
+          else expect(tarSize, 'tarball complete').toBeGreaterThan(BIG_FILE);
+          if (failpoint === 'write:tar-done') expect((await stat(join(partialDir, 'MANIFEST.tsv'))).size, 'MANIFEST.tsv not yet flushed').toBe(0);
+          if (failpoint === 'write:meta-written') {
+            expect(existsSync(join(partialDir, 'snapshot.json'))).toBe(true);
+            expect(existsSync(join(partialDir, 'SHA256SUMS'))).toBe(false);
+          }
+
+          const fill = fillUp(d.mnt);
+          Object.assign(row, { fillerBytes: fill.bytes, freeAfterFill: fill.bavail, bfreeAfterFill: fill.bfree });
+          const res = await resume(r);
+          Object.assign(row, { exitCode: res.code, message: errorLine(res.stderr), exitMsAfterSigcont: res.ms });
+          expectRefusal(`backup on a full ${fs} (${failpoint})`, res, 'drive-full', new RegExp(`drive ${name} is full`));
+          expect(res.ms, 'time to exit after SIGCONT').toBeLessThan(5_000);
+
+          const broken = await completeLookingBroken(d, olders);
+          row.completeLookingBroken = broken.length;
+          expect(broken, 'snapshot-named folders left by the failed run').toEqual([]);
+          const after = await entries(d);
+          const leftovers = after.filter(isPartial);
+          row.partialLeftByFailedRun = leftovers.length;
+          row.leftoverReportedBy = leftovers.length ? 'next backup (note: removing …)' : 'none left: the failed run removed its .partial- itself';
+          expect(after, 'the lock is released').not.toContain('.lock');
+          row.olderVerified = (await expectOlderVerify(d, name, olders)).snapshots.length;
+
+          // Free the space: all of it comes back (the failed run leaked nothing), the next normal
+          // run succeeds and nothing unfinished stays.
+          await unlink(fill.path);
+          row.spaceLeakedBytes = freeBefore - freeBytes(d.mnt);
+          expect(row.spaceLeakedBytes, 'space not given back after the failed run and the filler are gone').toBeLessThanOrEqual(64 << 10);
+          const next = await backupOk(name, smallSrc);
+          for (const p of leftovers) expect(next.stderr).toMatch(new RegExp(`^note: removing ${escapeRe(p)}`, 'm'));
+          const final = await entries(d);
+          expect(final.filter(isPartial)).toEqual([]);
+          expect(final).not.toContain('.lock');
+          // (the backup read its snapshot back against SHA256SUMS before exiting 0)
+          expect(final.filter(isSnapshotName)).toEqual([...olders, next.id].sort());
+          olders.push(next.id);
+          row.nextRunOk = true;
+        }, 120_000);
+      }
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Drive removed mid-write
+
+  const REMOVED = [
+    { fs: 'ext4', how: 'umount -l + losetup -d', failpoint: 'write:chunk@2' },
+    { fs: 'ext4', how: 'umount -l + losetup -d', failpoint: 'write:tar-done' },
+    { fs: 'exfat', how: 'FUSE daemon killed (SIGKILL)', failpoint: 'write:chunk@2' },
+    { fs: 'exfat', how: 'FUSE daemon killed (SIGKILL)', failpoint: 'write:tar-done' },
+  ] as const;
+
+  // One drive per filesystem, pulled twice (during the tarball, then during the manifests).
+  for (const fs of ['ext4', 'exfat'] as const) {
+    describe.skipIf(SKIP[fs])(`a ${fs} drive removed mid-write`, () => {
+      let d: Disk;
+      let name: string;
+      const olders: string[] = [];
+      beforeAll(async () => {
+        await newCase();
+        name = driveName('R');
+        d = await makeDisk(fs, 'pulled');
+        await label(d, name);
+        olders.push((await backupOk(name, smallSrc)).id);
+      }, 120_000);
+      afterEach(killChildren);
+      afterAll(endCase);
+
+      for (const { how, failpoint } of REMOVED.filter((x) => x.fs === fs)) {
+        it(`drive removed on ${fs} at ${failpoint} (${how}): exit 4 "removed", the .partial- folder is reported on the next plug-in and removed by the next run`, async () => {
+          const key = `removed ${fs} ${failpoint}`;
+          const row: Record<string, unknown> = { filesystem: fs, hit: `${how} at ${failpoint}` };
+          rows[key] = row;
+          expect(olders.length, 'the drive is set up').toBeGreaterThan(0);
+          if (!mounts.includes(d.mnt)) await plugBackIn(d); // an earlier round failed while it was out
+
+          const r = start(['backup', '--drive', name, '--source', bigSrc, '--json'], { AIRGAP_FAILPOINT: failpoint, AIRGAP_FAILPOINT_ACTION: 'stop' });
+          await waitStopped(r, failpoint);
+          const partials = (await entries(d)).filter(isPartial);
+          expect(partials, 'one .partial- folder while the backup is frozen').toHaveLength(1);
+          const partial = partials[0]!;
+
+          if (fs === 'exfat') {
+            const daemon = fuseDaemonOf(d.mnt);
+            process.kill(daemon, 'SIGKILL');
+            const until = Date.now() + 10_000;
+            while (existsSync(`/proc/${daemon}`) && Date.now() < until) await sleep(10);
+            const dead = spawnSync('stat', [d.mnt], { encoding: 'utf8' });
+            expect(dead.stderr, 'the FUSE mount is dead').toMatch(/not connected/);
+          }
+          unplug(d);
+          const res = await resume(r);
+          Object.assign(row, { exitCode: res.code, message: errorLine(res.stderr), exitMsAfterSigcont: res.ms });
+          expectRefusal(`backup on a drive pulled at ${failpoint} (${fs})`, res, 'drive-removed', new RegExp(`drive ${name} was (removed|disconnected)`));
+          expect(res.stderr).toMatch(/^hint: .*plug it back in/m);
+          expect(res.ms, 'time to exit after SIGCONT').toBeLessThan(5_000);
+
+          // The next plug-in.
+          await plugBackIn(d);
+          const names = await entries(d);
+          row.lockLeftOnDrive = names.includes('.lock');
+          expect(names.filter(isPartial), 'the unfinished snapshot is still on the drive (nobody could remove it)').toEqual([partial]);
+          const partialFiles = await readdir(join(airgapDirOf(d), partial));
+          row.partialOnReplug = Object.fromEntries(await Promise.all(partialFiles.sort().map(async (f) => [f, (await stat(join(airgapDirOf(d), partial, f))).size] as const)));
+          const broken = await completeLookingBroken(d, olders);
+          row.completeLookingBroken = broken.length;
+          expect(broken, 'snapshot-named folders left by the interrupted run').toEqual([]);
+
+          // What each command says about it (read-only commands: run side by side; watch takes 3 s).
+          const [list, verified, status, drives, watch] = await Promise.all([
+            run('list', name),
+            expectOlderVerify(d, name, olders),
+            run('status'),
+            run('drives'),
+            run('watch', '--once', '--timeout', '3'),
+          ]);
+          const mentionRe = new RegExp(`${escapeRe(partial)}|unfinished|interrupted`);
+          const mentions = (x: CliResult) => mentionRe.test(x.stdout + x.stderr);
+          const reportedBy = [
+            ...(mentions(list) ? ['list'] : []),
+            ...(verified.leftovers.includes(partial) ? ['verify'] : []),
+            ...(mentions(status) ? ['status'] : []),
+            ...(mentions(drives) ? ['drives'] : []),
+            ...(mentions(watch) ? ['watch'] : []),
+          ];
+          row.leftoverReportedBy = reportedBy;
+          row.olderVerified = verified.snapshots.length;
+          expect(list.code, list.stderr).toBe(0);
+          expect(list.stdout, 'list reports the unfinished folder').toMatch(new RegExp(`${escapeRe(partial)}.*unfinished`));
+          expect(verified.leftovers).toEqual([partial]);
+          expect(status.code, status.stderr).toBe(0);
+          expect(drives.code, drives.stderr).toBe(0);
+          expect(drives.stdout, 'drives lists the re-plugged drive').toContain(name);
+          expect(watch.code, watch.stderr).toBe(0);
+          expect(watch.stdout, 'watch sees the re-plugged drive').toContain(name);
+          // The requirement: the temporary folder is reported on the next plug-in, at least by list
+          // and status (soft, so that the clean-up below is still checked when status misses it).
+          // drives and watch are recorded in the figures (leftoverReportedBy), not required.
+          expect.soft(status.stdout + status.stderr, 'status reports the unfinished .partial- folder').toMatch(mentionRe);
+
+          const next = await backupOk(name, smallSrc);
+          expect(next.stderr).toMatch(new RegExp(`^note: removing ${escapeRe(partial)}, left by an interrupted backup`, 'm'));
+          const final = await entries(d);
+          expect(final.filter(isPartial)).toEqual([]);
+          expect(final).not.toContain('.lock');
+          // (the backup read its snapshot back against SHA256SUMS before exiting 0)
+          expect(final.filter(isSnapshotName)).toEqual([...olders, next.id].sort());
+          olders.push(next.id);
+          row.nextRunOk = true;
+        }, 120_000);
+      }
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Read-only drive
+
+  describe('a read-only drive', () => {
+    beforeEach(newCase);
+    afterEach(endCase);
+    for (const fs of ['ext4', 'exfat'] as const) {
+      it.skipIf(SKIP[fs])(`read-only ${fs}: verify (plain, deep), list, status and prune --dry-run work; backup, label --force and prune refuse with exit 4 and write nothing`, async () => {
+        const key = `read-only ${fs}`;
+        const row: Record<string, unknown> = { filesystem: fs, hit: 'mounted -o ro' };
+        rows[key] = row;
+        const name = driveName('O');
+        const offsite = driveName('S');
+        // A rotation whose retention prunes everything but the newest: prune has work to refuse.
+        const zero = { keepLast: 1, daily: 0, weekly: 0, monthly: 0, yearly: 0 };
+        await mkdir(join(dir, 'config', 'airgap'), { recursive: true });
+        await writeFile(join(dir, 'config', 'airgap', 'config.json'), JSON.stringify({
+          version: 1,
+          sources: [smallSrc],
+          drives: { rotation: [{ name, role: 'home', retention: zero }, { name: offsite, role: 'offsite' }] },
+          cadence: 'daily',
+        }, null, 2));
+        const d = await makeDisk(fs, 'ro');
+        await label(d, name);
+        const s1 = await backupOk(name, smallSrc, '--no-prune');
+        const s2 = await backupOk(name, smallSrc, '--no-prune');
+        const olders = [s1.id, s2.id].sort();
+        const dry = await run('prune', name, '--dry-run');
+        expect(dry.code, dry.stderr).toBe(0);
+        expect(dry.stdout, 'prune has something to do on this drive').toContain(olders[0]!);
+        // What an unplugged run leaves behind (see the removal scenarios): an unfinished folder and
+        // the lock of a process that is gone. A read-only drive must still refuse as read-only.
+        const leftover = `.partial-${s2.id.slice(0, 10)}T000000Z`;
+        await mkdir(join(airgapDirOf(d), leftover));
+        await writeFile(join(airgapDirOf(d), leftover, 'MANIFEST.tsv'), '');
+        const deadPid = spawnSync('true').pid!;
+        await writeFile(join(airgapDirOf(d), '.lock'), JSON.stringify({ pid: deadPid, host: hostname(), startedAt: new Date().toISOString(), command: 'backup' }) + '\n');
+
+        unmount(d.mnt);
+        mountDisk(d, true);
+        expect(sh('findmnt', ['-n', '-o', 'OPTIONS', d.mnt])).toMatch(/(^|,)ro(,|$)/);
+        const before = await treeState(d.mnt);
+        const identity = await readFile(join(airgapDirOf(d), 'drive.json'), 'utf8');
+
+        // Reading works (side by side: none of them writes).
+        const [plain, deep, list, status, dryRo, drives] = await Promise.all([
+          run('verify', name),
+          expectOlderVerify(d, name, olders),
+          run('list', name),
+          run('status'),
+          run('prune', name, '--dry-run'),
+          run('drives', '--json'),
+        ]);
+        expect(plain.code, plain.stdout + plain.stderr).toBe(0);
+        for (const id of olders) expect(plain.stdout).toContain(`${id}  OK`);
+        row.olderVerified = deep.snapshots.length;
+        expect(list.code, list.stderr).toBe(0);
+        for (const id of olders) expect(list.stdout).toMatch(new RegExp(`${id}\\s+complete`));
+        expect(list.stdout).toMatch(new RegExp(`${escapeRe(leftover)}.*unfinished`));
+        expect(deep.leftovers).toEqual([leftover]);
+        expect(drives.code, drives.stderr).toBe(0);
+        const listed = (JSON.parse(drives.stdout) as { labelled: { name: string; readOnly?: boolean }[] }).labelled.find((l) => l.name === name);
+        expect(listed, drives.stdout).toBeDefined();
+        row.drivesJsonReadOnly = listed!.readOnly;
+        expect(status.code, status.stderr).toBe(0);
+        expect(status.stdout).toMatch(new RegExp(`^${name} .*CONNECTED`, 'm'));
+        expect(dryRo.code, dryRo.stderr).toBe(0);
+        expect(dryRo.stdout).toContain(olders[0]!);
+
+        // Writing is refused, clearly.
+        const [backup, relabel, prune] = await Promise.all([
+          run('backup', '--drive', name, '--source', smallSrc, '--json'),
+          run('label', d.mnt, '--name', driveName('B'), '--yes', '--force'),
+          run('prune', name),
+        ]);
+        Object.assign(row, {
+          exitCode: backup.code,
+          message: errorLine(backup.stderr),
+          label: `exit ${relabel.code}: ${errorLine(relabel.stderr)}`,
+          prune: `exit ${prune.code}: ${errorLine(prune.stderr)}`,
+        });
+        expectRefusal(`backup on a read-only ${fs}`, { ...backup, signal: null }, 'drive-read-only', new RegExp(`drive ${name} is mounted read-only`));
+        expect(relabel.code, relabel.stderr).toBe(4);
+        expect(relabel.stderr).toMatch(/^error: .*(read-only|not writable)/m);
+        expect(relabel.stderr).toMatch(/^hint: .*(read-write|read-only)/m);
+        expect(prune.code, prune.stdout + prune.stderr).toBe(4);
+        expect(prune.stderr).toMatch(new RegExp(`^error: drive ${name} is mounted read-only`, 'm'));
+        expect(prune.stderr).toMatch(/^hint: \S/m);
+
+        expect(await treeState(d.mnt), 'nothing changed on the read-only drive').toEqual(before);
+        expect(await readFile(join(airgapDirOf(d), 'drive.json'), 'utf8')).toBe(identity);
+        row.completeLookingBroken = (await completeLookingBroken(d, olders)).length;
+
+        // Mounted read-write again, the next run works (and the catalog still knows the name).
+        unmount(d.mnt);
+        mountDisk(d);
+        const next = await backupOk(name, smallSrc, '--no-prune');
+        expect(next.stderr).toMatch(new RegExp(`^note: removing ${escapeRe(leftover)}`, 'm'));
+        const final = await entries(d);
+        expect(final.filter(isSnapshotName)).toEqual([...olders, next.id].sort());
+        expect(final.filter(isPartial)).toEqual([]);
+        expect(final, 'the stale lock was taken over and released').not.toContain('.lock');
+        row.nextRunOk = true;
+      }, 120_000);
+    }
+  });
+});
