@@ -32,7 +32,8 @@ Layout
 
 1. Check a snapshot (detects any damaged or altered byte)
 ----------------------------------------------------------
-  Linux:    cd ${DRIVE_DIR}/${ex} && sha256sum -c ${SUMS_FILE}
+  Linux:    cd ${DRIVE_DIR}/${ex} && sha256sum --strict -c ${SUMS_FILE}
+            (--strict: a damaged line fails too; leave it out if your sha256sum lacks it)
   macOS:    cd ${DRIVE_DIR}/${ex} && shasum -a 256 -c ${SUMS_FILE}
   Windows (PowerShell, inside the snapshot folder):
     Get-Content ${SUMS_FILE} | ForEach-Object { $h, $f = $_ -split '  ', 2

@@ -6,12 +6,12 @@
 // Two airgap processes may share the catalog (backups to two drives at once): every change is
 // recorded as an operation, and save() replays them onto the catalog as it is on disk now,
 // under a short lock file, so that neither process loses the other's updates.
-import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isStale, newLockInfo, readLockFile, removeStaleLock, tryCreateLock } from '../io/stale-lock.js';
 import { z } from 'zod';
 import { checkFingerprint, type Fingerprint, type FingerprintCheck } from '../core/drive-model.js';
-import { refusal } from '../core/errors.js';
+import { isAirgapError, refusal } from '../core/errors.js';
 import { writeFileAtomic } from '../io/durable.js';
 
 const fingerprintSchema = z.object({
@@ -74,14 +74,18 @@ export class Catalog {
   static async load(stateDir: string, now: Date = new Date()): Promise<Catalog> {
     const file = join(stateDir, CATALOG_FILE);
     let text: string;
+    const unreadable = (why: string) => refusal('catalog-unreadable', `cannot read the catalog ${file}: ${why}`,
+      'move it out of the way (airgap rebuilds the catalog from the drives: airgap scan), or fix its permissions');
     try {
+      // A folder, a FIFO or a device in its place is not ours to reset (and a FIFO would block the read forever).
+      const st = await stat(file);
+      if (!st.isFile()) throw unreadable(st.isDirectory() ? 'it is a folder, not a file' : 'it is not a regular file');
       text = await readFile(file, 'utf8');
     } catch (e) {
+      if (isAirgapError(e)) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return new Catalog(file, []);
-      // A folder in its place, no permission: the host's state is not usable, and not ours to reset.
-      throw refusal('catalog-unreadable', `cannot read the catalog ${file}: ${code === 'EISDIR' ? 'it is a folder, not a file' : code ?? (e as Error).message}`,
-        'move it out of the way (airgap rebuilds the catalog from the drives: airgap scan), or fix its permissions');
+      throw unreadable(code ?? (e as Error).message);
     }
     let data: unknown;
     try {

@@ -11,10 +11,14 @@ export interface DriveLocation {
   airgapDir: string;
 }
 
-/** Accepts the drive root or its airgap/ folder; undefined when no identity file is there. */
+/**
+ * Accepts the drive root or its airgap/ folder; undefined when no identity file is there. Anything
+ * at that name counts (a folder, a device): such a drive is a damaged airgap drive, which
+ * readIdentity() reports, never a blank disk to offer for labelling.
+ */
 export async function locateDrive(path: string): Promise<DriveLocation | undefined> {
-  if (await isFile(join(path, DRIVE_DIR, IDENTITY_FILE))) return { root: path, airgapDir: join(path, DRIVE_DIR) };
-  if (basename(path) === DRIVE_DIR && (await isFile(join(path, IDENTITY_FILE)))) return { root: dirname(path), airgapDir: path };
+  if (await exists(join(path, DRIVE_DIR, IDENTITY_FILE))) return { root: path, airgapDir: join(path, DRIVE_DIR) };
+  if (basename(path) === DRIVE_DIR && (await exists(join(path, IDENTITY_FILE)))) return { root: dirname(path), airgapDir: path };
   return undefined;
 }
 
@@ -54,4 +58,4 @@ export async function readIdentity(airgapDir: string): Promise<DriveIdentity> {
   return r.data;
 }
 
-const isFile = (p: string) => stat(p).then((s) => s.isFile(), () => false);
+const exists = (p: string) => stat(p).then(() => true, () => false);

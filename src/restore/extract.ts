@@ -22,6 +22,8 @@ const SPECIAL_BITS = 0o6000; // setuid, setgid
 export interface ExtractOptions {
   /** The tarball's files in order: one, or its parts (read as one stream). */
   tarPaths: string[];
+  /** Sees every chunk of each tarball file as it is read (restore hashes them: one read for both). */
+  onChunk?: (fileIndex: number, chunk: Buffer) => void;
   staging: string;
   /** The per-file manifest, by archive path: every regular file is checked against it. */
   manifest: Map<string, ManifestEntry>;
@@ -210,13 +212,14 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
 
   try {
     let offset = 0;
-    for (const tarPath of opts.tarPaths) {
+    for (const [fileIndex, tarPath] of opts.tarPaths.entries()) {
       // A missing part (salvage) ends the archive there, like a truncated tarball.
       if (!existsSync(tarPath)) {
         report.brokenAt = { offset, message: `${basename(tarPath)} is missing; nothing after it can be restored` };
         throw new StopReading();
       }
       offset += await readChunks(tarPath, async (chunk) => {
+      opts.onChunk?.(fileIndex, chunk);
       try {
         reader.write(chunk);
       } catch (e) {

@@ -1,9 +1,10 @@
 // `airgap restore`: verify, then extract into a fresh staging folder inside the target, then
 // promote. The target is untouched until the extraction is complete; on failure the staging
 // folder is removed.
-import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, readdir, rm, rmdir, stat, utimes } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { damage, refusal } from '../core/errors.js';
 import { MANIFEST_FILE, tarballName } from '../core/format.js';
 import type { ManifestEntry } from '../core/manifest.js';
@@ -40,8 +41,10 @@ export interface RestoreResult {
 
 export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResult> {
   const { snapshot, target } = input;
-  const check = await verifySnapshot(snapshot, { deep: false });
-  const tarDamaged = check.status !== 'ok';
+  // Everything but the tarball's bytes now; those are hashed while extracting (one read, not
+  // two), and nothing reaches the target unless they match (or --salvage was asked for).
+  const check = await verifySnapshot(snapshot, { deep: false, skipTarballRead: !input.dryRun });
+  let tarDamaged = check.status !== 'ok';
   const manifestBad = check.findings.some((f) => f.severity === 'damage' && (f.file === MANIFEST_FILE || f.code === 'sums-invalid' || f.code === 'incomplete'));
   if (tarDamaged && !input.salvage) {
     throw damage('snapshot-damaged', `snapshot ${snapshot.id} failed verification: ${check.findings.find((f) => f.severity === 'damage')?.message ?? 'damaged'}`,
@@ -61,7 +64,9 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
     throw refusal('not-in-snapshot', `snapshot ${snapshot.id} has no ${missing.map((p) => JSON.stringify(p)).join(', ')}`, `find it with: airgap find ${input.driveName} '${missing[0]!.split('/').pop()}*' --all-snapshots`);
   }
   const wanted = [...manifest.values()].filter((e) => !select || select(e.path));
-  const conflicts = await findConflicts(target, wanted);
+  // An empty or new target has no conflicts: skip a check of every path (one lstat each).
+  const targetEntries = await readdir(target).catch(() => [] as string[]);
+  const conflicts = targetEntries.some((n) => !n.startsWith(STAGING_NAME)) ? findConflicts(target, wanted) : [];
   // A staging folder left by a killed restore (a real folder, never a link) is ours to remove.
   for (const n of await readdir(target).catch(() => [] as string[])) {
     if (n.startsWith(STAGING_NAME) && (await lstat(join(target, n))).isDirectory() && !input.dryRun) await rm(join(target, n), { recursive: true, force: true });
@@ -80,10 +85,22 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   const staging = join(target, STAGING_NAME + randomBytes(6).toString('hex'));
   await mkdir(staging, { mode: 0o700 });
   try {
+    const tarPaths = check.tarFiles?.length ? check.tarFiles : [join(snapshot.dir, tarballName(snapshot.id))];
+    const hashes = tarPaths.map(() => createHash('sha256'));
     const report = await extractArchive({
-      tarPaths: check.tarFiles?.length ? check.tarFiles : [join(snapshot.dir, tarballName(snapshot.id))], staging, manifest, select,
+      tarPaths, staging, manifest, select,
       keepSpecialBits: input.keepSpecialBits, owners: input.owners, onFile: input.onFile,
+      onChunk: (i, chunk) => hashes[i]!.update(chunk),
     });
+    const bad = tarPaths.findIndex((p, i) => check.tarSums?.[i] !== undefined && hashes[i]!.digest('hex') !== check.tarSums[i]);
+    if (bad >= 0 && !report.brokenAt) {
+      tarDamaged = true;
+      if (!input.salvage) {
+        throw damage('snapshot-damaged', `snapshot ${snapshot.id} failed verification: ${basename(tarPaths[bad]!)} does not match its SHA-256 (damaged); nothing was restored`,
+          'restore it from another drive, or pass --salvage to restore every file that still matches its checksum');
+      }
+    }
+    if (report.brokenAt) tarDamaged = true;
     const { conflicts: late } = await promote(staging, target, input.overwrite);
     for (const c of late) report.refused.push({ path: c, reason: 'appeared in the target during the restore; left as it was' });
     // Folder modes and mtimes last, deepest first, only where every component of the path is a
@@ -96,6 +113,11 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
       }
     }
     return { snapshot: snapshot.id, target, verified: tarDamaged ? 'damaged' : 'ok', report, alsoRestored: extra };
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    // A target folder this restore created is removed again (only if still empty).
+    if (!existing) await rmdir(target).catch(() => {});
+    throw e;
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -129,11 +151,16 @@ function selection(manifest: Map<string, ManifestEntry>, paths: string[]) {
   return { select: (p: string) => under(p) || extra.has(p), missing, extra: [...extra] };
 }
 
-async function findConflicts(target: string, wanted: ManifestEntry[]): Promise<string[]> {
+function findConflicts(target: string, wanted: ManifestEntry[]): string[] {
   const out: string[] = [];
   for (const e of wanted) {
     if (e.type === 'dir') continue;
-    if (await lstat(join(target, e.path)).then(() => true, () => false)) out.push(e.path);
+    try {
+      lstatSync(join(target, e.path));
+      out.push(e.path);
+    } catch {
+      // absent (or under a non-folder): no conflict at this path
+    }
     if (out.length >= 50) break;
   }
   return out;

@@ -121,7 +121,13 @@ export class TarReader {
       return;
     }
     if (this.zeroBlocks > 0) throw new TarFormatError('a lone zero block inside the archive', at - 512);
-    const h = new Header(block);
+    let h: Header;
+    try {
+      h = new Header(block);
+    } catch (e) {
+      // node-tar throws on some damaged numeric fields before it checks the checksum.
+      throw new TarFormatError(`damaged header (${(e as Error).message})`, at);
+    }
     if (!h.cksumValid) throw new TarFormatError('header checksum mismatch (damaged header)', at);
     const size = h.size ?? 0;
     const type = h.type;

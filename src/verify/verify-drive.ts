@@ -33,6 +33,12 @@ export async function verifyDrive(input: VerifyDriveInput): Promise<DriveReport 
       sumsOf.set(s.id, raw ? sha256Hex(raw) : undefined);
     }
   }
+  // The newest snapshot was written under the drive's name then: a different name in drive.json
+  // now means a relabel since (fine) or an edited/damaged identity file (not fine): say it.
+  const newest = [...reports].reverse().find((r) => r.meta && r.meta.drive.id === input.drive.id);
+  if (newest && newest.meta!.drive.name !== input.drive.name && newest.id === contents.snapshots.filter((s) => s.complete).at(-1)?.id) {
+    newest.findings.push({ severity: 'warning', code: 'drive-name-differs', message: `written to this drive when it was named ${newest.meta!.drive.name}; its identity file now says ${input.drive.name} (relabelled since, or drive.json edited?)` });
+  }
   for (const r of reports) {
     const prev = r.meta?.previous;
     if (r.meta && r.meta.drive.id !== input.drive.id) {

@@ -2,7 +2,7 @@
 // does) plus the consistency of snapshot.json. Deep: also every member of the tarball against
 // MANIFEST.tsv, in the same single read of the tarball.
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, partName, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
@@ -12,10 +12,16 @@ import type { SnapshotFolder } from '../snapshot/drive-contents.js';
 import { DeepCheck } from './deep-check.js';
 import { damaged, type Finding, type SnapshotReport } from '../core/findings.js';
 import { readChunks } from './read-chunks.js';
+import { ManifestReader } from './manifest-reader.js';
 import { sha256Hex } from '../io/sha256.js';
 
 export interface VerifyOptions {
   deep: boolean;
+  /**
+   * Check everything but leave the tarball's bytes unread (restore reads and hashes them while
+   * extracting, against `tarSums`): sizes and listings are still checked.
+   */
+  skipTarballRead?: boolean;
   onBytes?: (n: number) => void;
 }
 
@@ -25,6 +31,8 @@ export interface VerifiedSnapshot extends SnapshotReport {
   sumsSha256?: string;
   /** The tarball's files in order (one, or its parts on FAT drives), as SHA256SUMS lists them. */
   tarFiles?: string[];
+  /** Their SHA-256 as SHA256SUMS gives them. */
+  tarSums?: string[];
 }
 
 export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions): Promise<VerifiedSnapshot> {
@@ -41,6 +49,7 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
 
   let sums: SumLine[];
   try {
+    if (!(await lstat(join(folder.dir, SUMS_FILE))).isFile()) throw new Error('not a regular file');
     const raw = await readFile(join(folder.dir, SUMS_FILE));
     report.sumsSha256 = sha256Hex(raw);
     sums = parseSumFile(raw.toString('utf8'));
@@ -59,6 +68,7 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
     if (gap >= 0) damage('parts-missing', `${SUMS_FILE} lists the tarball's parts with a gap: ${partName(folder.id, gap)} is not listed`, { file: SUMS_FILE });
   }
   report.tarFiles = tarNames.map((n) => join(folder.dir, n));
+  report.tarSums = tarNames.map((n) => listed.get(n)!);
   for (const required of [MANIFEST_FILE, FILE_SUMS_FILE, SNAPSHOT_JSON]) {
     if (!listed.has(required)) damage('not-covered', `${SUMS_FILE} does not list ${required}`, { file: required });
   }
@@ -77,6 +87,11 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
       continue;
     }
     try {
+      // Only regular files are read: a FIFO planted under a listed name would block forever.
+      if (!(await lstat(join(folder.dir, name))).isFile()) {
+        damage('not-a-file', `${name} is not a regular file`, { file: name });
+        continue;
+      }
       const data = await readFile(join(folder.dir, name));
       const actual = sha256Hex(data);
       if (actual !== expected) damage('checksum-mismatch', `${name} does not match its SHA-256 (damaged or edited)`, { file: name, expected, actual });
@@ -110,7 +125,10 @@ async function checkTarball(
   opts: VerifyOptions, report: VerifiedSnapshot, damage: (code: string, message: string, extra?: Partial<Finding>) => void,
 ): Promise<void> {
   const paths = names.map((n) => join(folder.dir, n));
-  const sizes = await Promise.all(paths.map(async (p) => (await stat(p)).size));
+  const stats = await Promise.all(paths.map((p) => lstat(p)));
+  const odd = stats.findIndex((st) => !st.isFile());
+  if (odd >= 0) return damage('not-a-file', `${names[odd]} is not a regular file`, { file: names[odd] });
+  const sizes = stats.map((st) => st.size);
   const label = names.length > 1 ? `the tarball's ${names.length} parts are` : `${names[0]} is`;
   const total = sizes.reduce((a, b) => a + b, 0);
   let sizeWrong = meta !== undefined && total !== meta.tarball.size;
@@ -127,6 +145,7 @@ async function checkTarball(
     }
   }
   if (sizeWrong && !opts.deep) return; // the hash cannot match; deep mode still names the damaged members
+  if (opts.skipTarballRead) return;
   const deep = opts.deep ? new DeepCheck(join(folder.dir, MANIFEST_FILE), report.findings) : undefined;
   for (const [i, name] of names.entries()) {
     const hash = createHash('sha256');
@@ -152,7 +171,38 @@ async function checkTarball(
   if (deep) {
     await deep.finish();
     report.membersChecked = deep.checked;
+    await checkFileSums(folder.dir, damage);
   }
+}
+
+/**
+ * FILES.sha256 (for checking restored files with sha256sum) must say what MANIFEST.tsv says:
+ * the same files, in the same order, with the same hashes. Both are written together, one
+ * line each per stored file; a broken manifest is reported by the deep check itself.
+ */
+async function checkFileSums(dir: string, damage: (code: string, message: string, extra?: Partial<Finding>) => void): Promise<void> {
+  let sums: SumLine[];
+  try {
+    sums = parseSumFile(await readFile(join(dir, FILE_SUMS_FILE), 'utf8'));
+  } catch (e) {
+    return damage('file-sums-invalid', `${FILE_SUMS_FILE} is unreadable or malformed: ${(e as Error).message}`, { file: FILE_SUMS_FILE });
+  }
+  const reader = new ManifestReader(join(dir, MANIFEST_FILE));
+  let i = 0;
+  try {
+    for (let e = await reader.next(); e; e = await reader.next()) {
+      if (!e.sha256) continue;
+      const s = sums[i++];
+      if (!s || s.name !== e.path || s.sha256 !== e.sha256) {
+        return damage('file-sums-mismatch', `${FILE_SUMS_FILE} disagrees with ${MANIFEST_FILE} at ${JSON.stringify(e.path)} (line ${i})`, { file: FILE_SUMS_FILE, member: e.path });
+      }
+    }
+  } catch {
+    return; // a malformed manifest: already reported by the deep check
+  } finally {
+    reader.close();
+  }
+  if (i < sums.length) damage('file-sums-mismatch', `${FILE_SUMS_FILE} lists ${sums.length - i} file(s) that ${MANIFEST_FILE} does not, e.g. ${JSON.stringify(sums[i]!.name)}`, { file: FILE_SUMS_FILE });
 }
 
 function parseMeta(data: Buffer, folderId: string, findings: Finding[]): SnapshotMeta | undefined {

@@ -646,7 +646,7 @@ describe('kill -9 during prune', () => {
       incompleteSnapshotFolders: 0,
       keptHarmed: 0,
       nextRunSuccesses: 0,
-      pruningLeftByNextPrune: 0, // `airgap prune` leaves .pruning- to the next backup (rotation.md)
+      pruningLeftByNextPrune: 0, // must stay 0: the next prune finishes what a killed one left
       leftoversCleaned: 0,
       listChecks: 0,
       sha256sumChecks: 0,
@@ -750,7 +750,11 @@ describe('kill -9 during prune', () => {
           if (JSON.stringify(mid.ok) !== JSON.stringify(kept) || mid.broken.length || mid.incomplete.length) {
             fail(`after the next prune the drive holds ${JSON.stringify(mid)}, expected ${kept.join(', ')}`);
           }
-          if ((await viewDrive(t.airgapDir)).prunings.length) fig.pruningLeftByNextPrune++;
+          const leftBehind = (await viewDrive(t.airgapDir)).prunings;
+          if (leftBehind.length) {
+            fig.pruningLeftByNextPrune++;
+            fail(`the next airgap prune A left ${leftBehind.join(', ')}`);
+          }
         }
         // The next backup (retention on): exit 0, every leftover removed and reported.
         const before = await viewDrive(t.airgapDir);

@@ -192,7 +192,8 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
 }
 
 /** Unfinished snapshots of interrupted runs: reported, then removed (we hold the lock). */
-async function removeLeftovers(ctx: Context, airgapDir: string): Promise<void> {
+/** Removes what interrupted backups and prunes left (the caller holds the drive lock). */
+export async function removeLeftovers(ctx: Context, airgapDir: string): Promise<void> {
   const { leftovers } = await readDriveContents(airgapDir);
   for (const name of leftovers) {
     ctx.stderr.write(`note: removing ${name}, left by an interrupted ${name.startsWith(PARTIAL_PREFIX) ? 'backup' : 'prune'}\n`);

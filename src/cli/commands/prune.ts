@@ -1,3 +1,5 @@
+import { removeLeftovers } from './backup.js';
+import { readDriveContents } from '../../snapshot/drive-contents.js';
 import { EXIT, refusal } from '../../core/errors.js';
 import { pruneCandidates } from '../../core/planner.js';
 import { DriveLock } from '../../drives/lock.js';
@@ -27,6 +29,15 @@ export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?:
     ctx.stdout.write(prune.length ? `${flags.dryRun ? 'Would prune' : 'Pruning'} ${prune.length} snapshot(s) on ${name} (${bytes(total)}):\n` : `Nothing to prune on ${name}: every snapshot is kept by the retention policy.\n`);
     for (const p of prune) ctx.stdout.write(`  ${p.snapshot}  ${bytes(p.bytes)}  ${p.reason}\n`);
     for (const n of notes) ctx.stdout.write(`  note: ${n}\n`);
+  }
+  // What an interrupted prune (or backup) left is finished off first, even when nothing else is due.
+  if (!flags.dryRun && (await readDriveContents(drive.airgapDir)).leftovers.length) {
+    const lock = await DriveLock.acquire(drive.airgapDir, name, 'prune');
+    try {
+      await removeLeftovers(ctx, drive.airgapDir);
+    } finally {
+      await lock.release();
+    }
   }
   if (flags.dryRun || prune.length === 0) {
     if (ctx.json) printJson(ctx, { ok: true, drive: name, pruned: [], notes });
