@@ -46,11 +46,18 @@ export class BaselineWriter {
   }
 
   private chain: Promise<void> = Promise.resolve();
+  private queued = 0;
 
-  /** Appends one file (calls may overlap: they are written in call order). */
-  add(e: ManifestEntry, entropy: number): Promise<void> {
-    const line = `${e.size}\t${e.mtime}\t${e.sha256}\t${entropy.toFixed(2)}\t${escapeField(e.path)}\n`;
-    this.chain = this.chain.then(() => this.w.write(line));
+  /**
+   * Appends one file (calls may overlap: they are written in call order). Usually the line
+   * just goes into the writer's buffer; only when that is full is a write queued (and its
+   * promise returned), so 100,000 files do not mean 100,000 pending promises.
+   */
+  add(e: ManifestEntry, entropy: number): Promise<void> | undefined {
+    const line = Buffer.from(`${e.size}\t${e.mtime}\t${e.sha256}\t${entropy.toFixed(2)}\t${escapeField(e.path)}\n`);
+    if (this.queued === 0 && this.w.put(line)) return undefined;
+    this.queued++;
+    this.chain = this.chain.then(() => this.w.write(line)).finally(() => void this.queued--);
     return this.chain;
   }
 

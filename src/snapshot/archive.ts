@@ -7,15 +7,16 @@ import { formatManifestLine, MANIFEST_COLUMNS, MANIFEST_HEADER, type ManifestEnt
 import { formatSumLine } from '../core/sha256sums.js';
 import type { HashedWriter } from './hashed-writer.js';
 import { changedWhileRead, openSource, SMALL_FILE, type HeaderStat, type Problem } from './read-source.js';
-import { ENTROPY_SAMPLE } from './small-batch.js';
+import { BATCH_BYTES, ENTROPY_SAMPLE } from './small-batch.js';
 import { openBatchReader, type BatchReader, type SmallRead } from './small-reader.js';
 import type { ScanEntry } from './scan.js';
 import { encodeHeader, END_OF_ARCHIVE, padding } from './tar-header.js';
 
 /** Small files are read in batches, a few batches ahead of the archive loop. */
 const BATCH_FILES = 256;
-const BATCH_BYTES = 8 << 20;
 const BATCHES_AHEAD = 3;
+/** Slots of the shared buffer: a batch's slot is reused once all its files are in the tarball. */
+const SLOTS = BATCHES_AHEAD + 1;
 
 export interface ArchiveOutputs {
   tar: HashedWriter;
@@ -64,7 +65,7 @@ export async function writeArchive(
   problems: SourceProblem[],
   opts: ArchiveOptions = {},
 ): Promise<ArchiveCounts> {
-  const reader = openBatchReader();
+  const reader = openBatchReader(SLOTS);
   try {
     return await archiveEntries(entries, out, problems, opts, reader);
   } finally {
@@ -208,6 +209,7 @@ class ReadAhead {
   private slots = new Map<number, { batch: Batch; pos: number }>();
   private next = 0; // next entry index to consider
   private live = 0; // batches with entries not yet taken
+  private batches = 0; // batches started, for round-robin slots
 
   constructor(private readonly entries: ScanEntry[], private readonly reader: BatchReader) {}
 
@@ -246,10 +248,12 @@ class ReadAhead {
         this.next++;
       }
       if (indexes.length === 0) break;
+      // Round robin over SLOTS > BATCHES_AHEAD: batches finish in archive order, so the slot
+      // reused here belongs to a batch whose members are all in the tarball already.
       const result = this.reader.read(indexes.map((k) => {
         const { abs, path, dev, ino } = this.entries[k]!;
         return { abs, path, dev, ino };
-      }));
+      }), this.batches++ % SLOTS);
       result.catch(() => {}); // surfaced by take()
       const batch: Batch = { result, remaining: indexes.length };
       indexes.forEach((k, pos) => this.slots.set(k, { batch, pos }));

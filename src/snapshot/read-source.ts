@@ -84,9 +84,10 @@ export type SmallFile =
 /**
  * Reads a small file whole with synchronous calls. Runs inside the reader worker, where
  * blocking costs nothing and saves the per-call round trip through libuv's pool (measured: 5×
- * faster per small file than the async API).
+ * faster per small file than the async API). With `scratch`, the data returned lives in it
+ * until the next call.
  */
-export function readSmallSync(abs: string, expected?: Expected): SmallFile {
+export function readSmallSync(abs: string, expected?: Expected, scratch?: Buffer): SmallFile {
   let fd: number;
   try {
     fd = fs.openSync(abs, READ_FLAGS);
@@ -99,7 +100,8 @@ export function readSmallSync(abs: string, expected?: Expected): SmallFile {
     if (expected && (before.dev !== expected.dev || before.ino !== expected.ino)) return { skip: REPLACED };
     if (before.size > SMALL_FILE) return { tooBig: true };
     const header = headerOf(before);
-    const buf = Buffer.allocUnsafe(before.size + 1);
+    // A caller that copies the data at once (the batch packer) lends a reusable buffer.
+    const buf = scratch && scratch.length >= before.size + 1 ? scratch.subarray(0, before.size + 1) : Buffer.allocUnsafe(before.size + 1);
     let n = 0;
     try {
       for (;;) {

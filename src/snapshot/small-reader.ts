@@ -1,31 +1,35 @@
 // Reads small files in batches: in a worker thread with synchronous calls when the compiled
 // worker is available (the CLI), else in this thread (unit tests run from sources). Either way
-// the same packBatch() does the work, so both paths produce identical bytes.
+// the same packBatch() does the work into the same kind of slots, so both paths produce
+// identical bytes.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { HeaderStat, Problem } from './read-source.js';
-import { FIELDS, KIND_SKIP, KIND_TOO_BIG, packBatch, type BatchItem, type PackedBatch } from './small-batch.js';
+import { FIELDS, KIND_SKIP, KIND_TOO_BIG, packBatch, SLOT_BYTES, type BatchItem, type PackedBatch } from './small-batch.js';
 
 /** One small file, packed: its whole tar member (header, data, padding) and what the manifest needs. */
 export type SmallRead =
   | { member: Buffer; size: number; sha256: string; entropy: number; header: HeaderStat; problem?: Problem }
   | { skip: Problem }
-  | { tooBig: true }; // grew past SMALL_FILE since the scan: stream it instead
+  | { tooBig: true }; // grew past SMALL_FILE (or the slot) since the scan: stream it instead
 
 export interface BatchReader {
-  read(items: BatchItem[]): Promise<SmallRead[]>;
+  /** Packs the files into slot `slot`; the members returned are views of it, valid until the slot is reused. */
+  read(items: BatchItem[], slot: number): Promise<SmallRead[]>;
   close(): Promise<void>;
 }
 
-export function openBatchReader(): BatchReader {
+export function openBatchReader(slots: number): BatchReader {
+  const shared = new SharedArrayBuffer(slots * SLOT_BYTES);
   const url = new URL('./small-reader-worker.js', import.meta.url);
-  if (!existsSync(fileURLToPath(url))) return inThreadReader;
-  return new WorkerReader(url);
+  if (!existsSync(fileURLToPath(url))) return inThreadReader(shared);
+  return new WorkerReader(url, shared);
 }
 
-function unpack({ buf, nums, hashes, problems }: PackedBatch): SmallRead[] {
-  const data = Buffer.from(buf);
+const slotOf = (shared: SharedArrayBuffer, slot: number) => Buffer.from(shared, slot * SLOT_BYTES, SLOT_BYTES);
+
+function unpack({ nums, hashes, problems }: PackedBatch, slot: Buffer): SmallRead[] {
   const sums = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength);
   const problemOf = new Map(problems.map((p) => [p.index, p.problem]));
   const out: SmallRead[] = [];
@@ -36,7 +40,7 @@ function unpack({ buf, nums, hashes, problems }: PackedBatch): SmallRead[] {
     else {
       const off = nums[at + 1]!;
       const r: SmallRead = {
-        member: data.subarray(off, off + nums[at + 2]!), size: nums[at + 3]!, entropy: nums[at + 4]!,
+        member: slot.subarray(off, off + nums[at + 2]!), size: nums[at + 3]!, entropy: nums[at + 4]!,
         header: { mode: nums[at + 5]!, uid: nums[at + 6]!, gid: nums[at + 7]!, mtime: nums[at + 8]! },
         sha256: sums.toString('hex', i * 32, i * 32 + 32),
       };
@@ -49,25 +53,27 @@ function unpack({ buf, nums, hashes, problems }: PackedBatch): SmallRead[] {
 }
 
 /** Without the compiled worker (unit tests run from sources): the same work, in this thread. */
-const inThreadReader: BatchReader = {
-  read: async (items) => unpack(packBatch(items)),
-  close: async () => {},
-};
+function inThreadReader(shared: SharedArrayBuffer): BatchReader {
+  return {
+    read: async (items, slot) => unpack(packBatch(items, slotOf(shared, slot)), slotOf(shared, slot)),
+    close: async () => {},
+  };
+}
 
 class WorkerReader implements BatchReader {
   private worker: Worker;
   private nextId = 0;
-  private waiting = new Map<number, { resolve: (r: SmallRead[]) => void; reject: (e: Error) => void }>();
+  private waiting = new Map<number, { slot: number; resolve: (r: SmallRead[]) => void; reject: (e: Error) => void }>();
   private failed: Error | undefined;
 
-  constructor(url: URL) {
-    this.worker = new Worker(url);
+  constructor(url: URL, private readonly shared: SharedArrayBuffer) {
+    this.worker = new Worker(url, { workerData: { shared } });
     this.worker.unref(); // never keeps the process alive on its own
     this.worker.on('message', (msg: { id: number } & PackedBatch) => {
       const w = this.waiting.get(msg.id);
       if (!w) return;
       this.waiting.delete(msg.id);
-      w.resolve(unpack(msg));
+      w.resolve(unpack(msg, slotOf(this.shared, w.slot)));
     });
     this.worker.on('error', (e) => this.fail(e));
     this.worker.on('exit', (code) => code !== 0 && this.fail(new Error(`small-file reader exited with code ${code}`)));
@@ -79,12 +85,12 @@ class WorkerReader implements BatchReader {
     this.waiting.clear();
   }
 
-  read(items: BatchItem[]): Promise<SmallRead[]> {
+  read(items: BatchItem[], slot: number): Promise<SmallRead[]> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, items });
+      this.waiting.set(id, { slot, resolve, reject });
+      this.worker.postMessage({ id, slot, items });
     });
   }
 

@@ -139,13 +139,21 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
       // that the folder is still reachable, so that a pulled drive is noticed at once.
       tar.guard = () => stat(partial).then(() => undefined);
       const problems = [...scan.problems];
-      const stored: Promise<void>[] = [];
+      // Only the work still pending is held (a chain whose settled links are freed), never one
+      // promise per file.
+      let stored: Promise<unknown> = Promise.resolve();
       const counts = await writeArchive(scan.entries, { tar, manifest, fileSums }, problems, {
         tick,
-        onStored: input.onStored ? (e, h) => void stored.push(Promise.resolve(input.onStored!(e, h))) : undefined,
+        onStored: input.onStored ? (e, h) => {
+          const p = input.onStored!(e, h);
+          if (p) {
+            stored = Promise.all([stored, p]);
+            stored.catch(() => {}); // surfaced by the await below
+          }
+        } : undefined,
         onProgress: (p) => input.onProgress?.({ ...p, totalEntries: scan.entries.length, totalBytes: scan.bytes }),
       });
-      await Promise.all(stored);
+      await stored;
       if (input.strict && problems.length > 0) throw strictRefusal(problems);
       const tarDone = await tar.finish();
       failpoint('write:tar-done');
