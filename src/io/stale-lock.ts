@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { readRegularFile } from './read-regular.js';
 
 export interface LockInfo {
   pid: number;
@@ -19,6 +20,8 @@ export interface LockFileState {
   text: string;
   holder?: LockInfo;
   ageMs: number;
+  /** With the text, what identifies this very lock file (an empty new lock has the same text as an empty old one). */
+  mtimeMs: number;
 }
 
 export function newLockInfo(command: string): LockInfo & { token: string } {
@@ -53,13 +56,14 @@ export async function readLockFile(path: string, settleMs = 300): Promise<LockFi
     let text: string;
     let mtimeMs: number;
     try {
-      [text, mtimeMs] = await Promise.all([readFile(path, 'utf8'), stat(path).then((s) => s.mtimeMs)]);
+      // readRegularFile: a FIFO in the lock's place must not block us (NotRegularFileError instead).
+      [text, mtimeMs] = await Promise.all([readRegularFile(path).then((b) => b.toString('utf8')), stat(path).then((s) => s.mtimeMs)]);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
     const holder = parseHolder(text);
-    if (holder || Date.now() >= until) return { text, holder, ageMs: Date.now() - mtimeMs };
+    if (holder || Date.now() >= until) return { text, holder, ageMs: Date.now() - mtimeMs, mtimeMs };
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -100,7 +104,8 @@ export async function removeStaleLock(path: string, judged: LockFileState): Prom
     throw e;
   }
   const moved = await readFile(aside, 'utf8').catch(() => undefined);
-  if (moved !== undefined && moved !== judged.text) {
+  const movedMtime = await stat(aside).then((st) => st.mtimeMs, () => undefined);
+  if (moved !== undefined && (moved !== judged.text || movedMtime !== judged.mtimeMs)) {
     // We moved a live lock (another taker's, created after our judgement): put it back. If a
     // third process created one meanwhile, the moved holder finds its lock gone (assertHeld)
     // and stops before committing anything.
@@ -111,6 +116,6 @@ export async function removeStaleLock(path: string, judged: LockFileState): Prom
 
 /** Whether the lock file still holds our token. */
 export async function holdsLock(path: string, token: string): Promise<boolean> {
-  const text = await readFile(path, 'utf8').catch(() => '');
+  const text = await readRegularFile(path).then((b) => b.toString('utf8'), () => '');
   return parseHolder(text)?.token === token;
 }
