@@ -1,0 +1,49 @@
+// Reading a small file from a drive that may have been tampered with: whatever sits at the
+// name (a FIFO, a device, a folder, a symlink) must be refused, never read — a FIFO would block
+// the read forever, a device would never end.
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+
+/** What is at the path is not a regular file; `what` says what it is instead. */
+export class NotRegularFileError extends Error {
+  readonly code = 'ENOTREG';
+  constructor(readonly path: string, readonly what: string) {
+    super(`${path} is ${what}, not a regular file`);
+  }
+}
+
+/** Larger than the caller accepts for this kind of file (not read). */
+export class FileTooLargeError extends Error {
+  readonly code = 'ETOOLARGE';
+  constructor(readonly path: string, readonly size: number, readonly maxBytes: number) {
+    super(`${path} is ${size} bytes (at most ${maxBytes} expected)`);
+  }
+}
+
+/**
+ * Reads a regular file whole. Opened with O_NONBLOCK (a FIFO opens at once instead of waiting
+ * for a writer) and O_NOFOLLOW (a symlink is refused, as lstat would show it), then checked
+ * with fstat on the open descriptor, so nothing can be swapped in between. Other errors
+ * (ENOENT, EACCES, ...) are thrown as they are.
+ */
+export async function readRegularFile(path: string, opts: { maxBytes?: number } = {}): Promise<Buffer> {
+  let fh;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch (e) {
+    // Linux says ELOOP for a symlink under O_NOFOLLOW (FreeBSD/macOS: EMLINK).
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'EMLINK') throw new NotRegularFileError(path, 'a symlink');
+    throw e;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      throw new NotRegularFileError(path, st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'something else');
+    }
+    if (opts.maxBytes !== undefined && st.size > opts.maxBytes) throw new FileTooLargeError(path, st.size, opts.maxBytes);
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+}
