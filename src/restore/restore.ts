@@ -3,7 +3,7 @@
 // folder is removed.
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, readdir, rm, rmdir, stat, utimes } from 'node:fs/promises';
-import { lstatSync } from 'node:fs';
+import { chmodSync, lstatSync, utimesSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { damage, refusal } from '../core/errors.js';
 import { MANIFEST_FILE, tarballName } from '../core/format.js';
@@ -105,11 +105,12 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
     for (const c of late) report.refused.push({ path: c, reason: 'appeared in the target during the restore; left as it was' });
     // Folder modes and mtimes last, deepest first, only where every component of the path is a
     // real folder: a link planted in the target is never followed.
+    const isRealFolder = realFolderChecker(target);
     for (const d of [...report.dirs_].sort((a, b) => b.path.split('/').length - a.path.split('/').length)) {
       const p = join(target, d.path);
-      if (await realFolderChain(target, d.path)) {
-        await chmod(p, d.mode);
-        await utimes(p, d.mtime, d.mtime);
+      if (isRealFolder(d.path)) {
+        chmodSync(p, d.mode);
+        utimesSync(p, d.mtime, d.mtime);
       }
     }
     return { snapshot: snapshot.id, target, verified: tarDamaged ? 'damaged' : 'ok', report, alsoRestored: extra };
@@ -123,14 +124,28 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   }
 }
 
-async function realFolderChain(root: string, rel: string): Promise<boolean> {
-  let p = root;
-  for (const part of rel.split('/')) {
-    p = join(p, part);
-    const st = await lstat(p).catch(() => undefined);
-    if (!st?.isDirectory()) return false;
-  }
-  return true;
+/**
+ * Whether every component of `rel` under `root` is a real folder (lstat: a symlink is not one).
+ * Synchronous and memoised per folder: one lstat per folder, not one per path component (a
+ * deep tree of thousands of folders otherwise costs tens of thousands of round trips).
+ */
+function realFolderChecker(root: string): (rel: string) => boolean {
+  const known = new Map<string, boolean>();
+  const check = (rel: string): boolean => {
+    let ok = known.get(rel);
+    if (ok !== undefined) return ok;
+    const slash = rel.lastIndexOf('/');
+    ok = (slash < 0 || check(rel.slice(0, slash))) && (lstatSync(join(root, rel), { throwIfNoEntry: false })?.isDirectory() ?? false);
+    known.set(rel, ok);
+    return ok;
+  };
+  return (rel) => {
+    try {
+      return check(rel);
+    } catch {
+      return false; // ENOTDIR, EACCES…: not a folder chain we may touch
+    }
+  };
 }
 
 async function loadManifest(path: string): Promise<Map<string, ManifestEntry>> {
