@@ -23,15 +23,20 @@ const weekday = z.enum(WEEKDAYS as [Weekday, ...Weekday[]]);
 const date = z.string().refine(isDate, 'a date like 2026-11-21');
 /** A folder path: bounded (PATH_MAX), and no NUL byte, which no file system accepts. */
 const folder = z.string().min(1).max(4096, 'at most 4096 characters').refine((s) => !s.includes('\0'), 'contains a NUL byte');
+const MAX_GLOB = 4096;
 /** An exclude pattern must compile: a pattern picomatch rejects would otherwise stop the backup mid-scan. */
-const glob = z.string().max(4096, 'at most 4096 characters').refine((s) => {
+const glob = z.string().max(MAX_GLOB, 'at most 4096 characters').refine((s) => globProblem(s) === undefined, 'not a valid glob pattern');
+/** Why a glob pattern (an exclude, a find pattern) cannot be used; undefined when it can. */
+export function globProblem(pattern: string, options: picomatch.PicomatchOptions = { dot: true }): string | undefined {
+  if (pattern.length > MAX_GLOB) return `too long (${pattern.length} characters; at most ${MAX_GLOB})`;
   try {
-    picomatch(s, { dot: true });
-    return true;
+    picomatch(pattern, options);
+    return undefined;
   } catch {
-    return false;
+    return 'not a valid glob pattern';
   }
-}, 'not a valid glob pattern');
+}
+
 /** A config is a few kB; beyond this it is not one (and reading it whole would be unreasonable). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 

@@ -4,6 +4,7 @@ import { damage, EXIT, isAirgapError } from '../core/errors.js';
 import { MANIFEST_FILE, SUMS_FILE } from '../core/format.js';
 import { ManifestSyntaxError } from '../core/manifest.js';
 import { SumSyntaxError } from '../core/sha256sums.js';
+import { displayText } from '../ui/render.js';
 import type { Context } from './context.js';
 
 export function reportError(e: unknown, ctx: Pick<Context, 'stderr' | 'stdout' | 'json'>): number {
@@ -11,8 +12,9 @@ export function reportError(e: unknown, ctx: Pick<Context, 'stderr' | 'stdout' |
   if (e instanceof ManifestSyntaxError) e = damage('manifest-invalid', `${MANIFEST_FILE} is damaged: ${e.message}`, 'run airgap verify <drive> --deep, and restore from another drive');
   if (e instanceof SumSyntaxError) e = damage('sums-invalid', `${SUMS_FILE} is damaged: ${e.message}`, 'run airgap verify <drive>, and restore from another drive');
   if (isAirgapError(e)) {
-    ctx.stderr.write(`error: ${e.message}\n`);
-    if (e.hint) ctx.stderr.write(`hint: ${e.hint}\n`);
+    // A message may quote what a damaged drive holds: escaped for the terminal (the JSON keeps it as it is).
+    ctx.stderr.write(`error: ${displayText(e.message)}\n`);
+    if (e.hint) ctx.stderr.write(`hint: ${displayText(e.hint)}\n`);
     if (ctx.json) ctx.stdout.write(JSON.stringify({ ok: false, error: { code: e.code, message: e.message, hint: e.hint ?? null, exitCode: e.exitCode, ...(e.details !== undefined ? { details: e.details } : {}) } }) + '\n');
     return e.exitCode;
   }

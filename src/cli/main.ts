@@ -1,7 +1,7 @@
 // Composition root: parses the command line, builds the context, runs one command, and turns
 // its outcome into an exit code (through exit.ts). Nothing else reads process.argv or env.
 import { Command, Option } from 'commander';
-import { EXIT } from '../core/errors.js';
+import { EXIT, usageError } from '../core/errors.js';
 import { backupCommand } from './commands/backup.js';
 import { demoCommand } from './commands/demo.js';
 import { diffCommand } from './commands/diff.js';
@@ -34,6 +34,7 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
   let code: number = EXIT.ok;
   let ctx: Context | undefined;
   const context = (cmd: Command): Context => {
+    checkValues(cmd);
     const { env, ...rest } = overrides;
     const { prompter: _p, waitMs: _w, ...fields } = rest;
     ctx = { ...makeContext(cmd.optsWithGlobals() as GlobalFlags, env), ...fields };
@@ -187,6 +188,26 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     return reportError(e, ctx ?? { stdout: out, stderr: err, json: argv.includes('--json') });
   }
   return code;
+}
+
+/**
+ * Every value on the command line must say something: an empty string would otherwise count as
+ * "not given" (`--drive ''` → the plan's drive, `list ''` → every drive) or as "here" for a path
+ * (`--source ''` → the current folder). A NUL byte cannot be in any path or name (only possible in-process).
+ */
+function checkValues(cmd: Command): void {
+  const bad = (v: unknown) => (typeof v === 'string' ? v === '' || v.includes('\0') : Array.isArray(v) && v.some(bad));
+  const problem = (v: unknown) => ([v].flat().some((x) => x === '') ? 'is empty' : 'contains a NUL byte');
+  for (let c: Command | null = cmd; c; c = c.parent) {
+    for (const opt of c.options) {
+      const v = c.getOptionValue(opt.attributeName());
+      if (bad(v)) throw usageError('empty-value', `${opt.long ?? opt.flags}: the value given ${problem(v)}`, `give ${opt.long ?? opt.flags} a real value, or leave the option out`);
+    }
+  }
+  cmd.registeredArguments.forEach((arg, i) => {
+    const v: unknown = cmd.processedArgs[i];
+    if (bad(v)) throw usageError('empty-value', `the <${arg.name()}> argument ${problem(v)}`, `see airgap ${cmd.name()} --help`);
+  });
 }
 
 async function runWizard(ctx: Context, yes: boolean, overrides: ContextOverrides): Promise<number> {

@@ -49,6 +49,15 @@ export interface Detection {
   refused: Refused[];
   /** Problems that did not stop detection (an adapter failed, an identity file is damaged). */
   warnings: string[];
+  /** Airgap drives whose identity file cannot be read (each also in warnings); absent when none. */
+  damaged?: DamagedDrive[];
+}
+
+export interface DamagedDrive {
+  root: string;
+  airgapDir: string;
+  /** What readIdentity() threw (an AirgapError naming drive.json). */
+  error: Error;
 }
 
 export interface DetectOptions extends ClassifyOptions {
@@ -84,6 +93,7 @@ export async function detectDrives(opts: DetectOptions): Promise<Detection> {
       identity = await readIdentity(loc.airgapDir);
     } catch (e) {
       result.warnings.push(`${loc.root}: ${(e as Error).message}`);
+      (result.damaged ??= []).push({ root: loc.root, airgapDir: loc.airgapDir, error: e as Error });
       return true; // it is an airgap drive, just a damaged one: never offer it as new
     }
     const contents = await readDriveContents(loc.airgapDir).catch(() => undefined);

@@ -1,7 +1,8 @@
 // The identity file (airgap/drive.json) is what makes a folder or disk an airgap drive.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { damage, isAirgapError, refusal } from '../core/errors.js';
+import { damage, refusal } from '../core/errors.js';
+import { FileTooLargeError, NotRegularFileError, readRegularFile } from '../io/read-regular.js';
 import { DRIVE_DIR, FORMAT_VERSION, IDENTITY_FILE, identitySchema, type DriveIdentity } from '../core/format.js';
 
 export interface DriveLocation {
@@ -30,12 +31,11 @@ export async function readIdentity(airgapDir: string): Promise<DriveIdentity> {
   const relabel = 'relabel the drive with `airgap label <path> --name <NAME> --force` (its snapshots are kept)';
   let text: string;
   try {
-    const st = await stat(file);
-    if (!st.isFile()) throw damage('identity-corrupt', `the drive identity file ${file} is not a regular file`, relabel);
-    if (st.size > MAX_IDENTITY_BYTES) throw damage('identity-corrupt', `the drive identity file ${file} is ${st.size} bytes: too large to be one`, relabel);
-    text = await readFile(file, 'utf8');
+    // Checked on the open file (never a FIFO that blocks the read, nor a file swapped in after a stat).
+    text = (await readRegularFile(file, { maxBytes: MAX_IDENTITY_BYTES })).toString('utf8');
   } catch (e) {
-    if (isAirgapError(e)) throw e;
+    if (e instanceof NotRegularFileError) throw damage('identity-corrupt', `the drive identity file ${file} is ${e.what}, not a regular file`, relabel);
+    if (e instanceof FileTooLargeError) throw damage('identity-corrupt', `the drive identity file ${file} is ${e.size} bytes: too large to be one`, relabel);
     throw refusal('identity-unreadable', `cannot read the drive identity file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
       'check that the drive is mounted and readable by your user');
   }

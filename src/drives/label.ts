@@ -3,9 +3,9 @@
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import type { Fingerprint } from '../core/drive-model.js';
-import { refusal, usageError } from '../core/errors.js';
+import { isAirgapError, refusal, usageError } from '../core/errors.js';
 import { driveReadme } from '../core/drive-readme.js';
-import { DRIVE_DIR, DRIVE_NAME_RE, DRIVE_README, FORMAT_VERSION, IDENTITY_FILE, type DriveIdentity } from '../core/format.js';
+import { DRIVE_DIR, DRIVE_NAME_RE, DRIVE_README, FORMAT_VERSION, IDENTITY_FILE, identitySchema, type DriveIdentity } from '../core/format.js';
 import { driveWriteError } from '../core/io-errors.js';
 import { writeFileAtomic } from '../io/durable.js';
 import { locateDrive, readIdentity } from './identity.js';
@@ -30,6 +30,10 @@ export interface LabelPlan {
   airgapDir: string;
   relabel: boolean;
   previousName?: string;
+  /** Relabelling over an identity file that could not be read: what was wrong with it. */
+  damaged?: string;
+  /** ...and whether the drive keeps the id the catalog knew it by (else it gets a new one). */
+  keptId?: boolean;
 }
 
 /** Checks everything and decides what to write; writes nothing. */
@@ -63,15 +67,33 @@ export async function planLabel(input: LabelInput): Promise<LabelPlan> {
   const existing = await locateDrive(path);
   let identity: DriveIdentity | undefined;
   let previousName: string | undefined;
+  let damaged: string | undefined;
+  let keptId = false;
   if (existing) {
-    const current = await readIdentity(existing.airgapDir).catch(() => undefined);
+    const current = await readIdentity(existing.airgapDir).catch((e: unknown) => {
+      if (!isAirgapError(e)) throw e;
+      damaged = e.message;
+      if (input.force) return undefined;
+      // Damaged or not, it is an airgap drive: never label over it silently, and say what is wrong.
+      throw refusal('already-labelled', `${path} is already an airgap drive, but ${e.message}`,
+        e.code === 'identity-corrupt' ? `relabel it (its snapshots are kept): airgap label ${path} --name ${name} --force` : e.hint);
+    });
     if (!input.force) {
-      throw refusal('already-labelled', `${path} is already airgap drive "${current?.name ?? '?'}"`,
+      throw refusal('already-labelled', `${path} is already airgap drive "${current!.name}"`,
         'use it as it is, or relabel with --force (its snapshots are kept)');
     }
     if (current) {
       previousName = current.name;
       identity = { ...current, name };
+    } else {
+      // The identity is damaged, but this computer knows which drive was last seen here: keep its id,
+      // so that the catalog's history and the snapshots (which name the drive's id) stay linked.
+      const here = input.registry.drives.find((d) => d.lastPath === path);
+      const kept = here && identitySchema.safeParse({ format: 'airgap-drive', formatVersion: FORMAT_VERSION, id: here.id, name, createdAt: here.labelledAt, createdBy: `airgap ${input.toolVersion}`, host: input.host });
+      if (kept?.success) {
+        identity = kept.data;
+        keptId = true;
+      }
     }
   }
   const other = input.registry.byName(name);
@@ -87,7 +109,7 @@ export async function planLabel(input: LabelInput): Promise<LabelPlan> {
     createdBy: `airgap ${input.toolVersion}`,
     host: input.host,
   };
-  return { identity, airgapDir: join(path, DRIVE_DIR), relabel: existing !== undefined, previousName };
+  return { identity, airgapDir: join(path, DRIVE_DIR), relabel: existing !== undefined, previousName, ...(damaged ? { damaged, keptId } : {}) };
 }
 
 export async function applyLabel(plan: LabelPlan, input: Pick<LabelInput, 'registry' | 'path' | 'now'> & { fingerprint?: Fingerprint }): Promise<void> {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { refusal } from '../core/errors.js';
 import { driveWriteError } from '../core/io-errors.js';
 import { LOCK_FILE } from '../core/format.js';
+import { NotRegularFileError } from '../io/read-regular.js';
 import {
   holdsLock, isStale, newLockInfo, readLockFile, removeStaleLock, tryCreateLock, type LockInfo,
 } from '../io/stale-lock.js';
@@ -30,13 +31,17 @@ export class DriveLock {
   static async acquire(airgapDir: string, driveName: string, command: string): Promise<DriveLock> {
     const path = join(airgapDir, LOCK_FILE);
     const info = newLockInfo(command);
-    for (let attempt = 0; attempt < 3; attempt++) {
+    // Several rounds: a takeover in progress elsewhere makes us wait a moment and look again.
+    for (let attempt = 0; attempt < 50; attempt++) {
       try {
         if (await tryCreateLock(path, info)) return new DriveLock(path, info.token, driveName);
       } catch (e) {
         throw driveWriteError(e as NodeJS.ErrnoException, driveName) ?? e;
       }
-      const state = await readLockFile(path);
+      const state = await readLockFile(path).catch((e: unknown) => {
+        if (e instanceof NotRegularFileError) throw refusal('drive-locked', `cannot lock drive ${driveName}: ${e.message}, so not an airgap lock`, `remove it (rm ${path}) if nothing else uses it, then run again`);
+        throw e;
+      });
       if (!state) continue; // released meanwhile
       if (!isStale(state, STALE_MS)) throw lockedBy(driveName, state.holder);
       await removeStaleLock(path, state).catch((e: NodeJS.ErrnoException) => {
@@ -71,7 +76,11 @@ export async function activeLockHolder(airgapDir: string): Promise<LockInfo | un
   const path = join(airgapDir, LOCK_FILE);
   const exists = await stat(path).then(() => true, () => false);
   if (!exists) return undefined;
-  const state = await readLockFile(path, 0);
+  // Something else than a file at that name is no airgap lock: no airgap process holds the drive.
+  const state = await readLockFile(path, 0).catch((e: unknown) => {
+    if (e instanceof NotRegularFileError) return undefined;
+    throw e;
+  });
   if (!state) return undefined;
   return isStale(state, STALE_MS) ? undefined : state.holder ?? { pid: 0, host: '?', startedAt: '?', command: '?' };
 }

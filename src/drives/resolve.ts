@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Fingerprint } from '../core/drive-model.js';
-import { refusal, usageError } from '../core/errors.js';
+import { AirgapError, isAirgapError, refusal, usageError } from '../core/errors.js';
 import type { DriveIdentity } from '../core/format.js';
 import type { Detection } from './detect.js';
 import { locateDrive, readIdentity, type DriveLocation } from './identity.js';
@@ -32,10 +32,14 @@ export async function resolveDrive(spec: string, lookup: DriveLookup): Promise<R
     if (!st?.isDirectory()) throw usageError('no-such-path', `${path} does not exist or is not a folder`, 'is the drive plugged in and mounted? check the path');
     const loc = await locateDrive(path);
     if (!loc) throw refusal('not-airgap-drive', `${path} is not an airgap drive (no airgap/drive.json)`, `label it first: airgap label ${spec} --name <NAME>`);
-    return withFingerprint({ ...loc, identity: await readIdentity(loc.airgapDir) }, lookup);
+    const identity = await readIdentity(loc.airgapDir).catch((e: unknown) => {
+      throw damagedIdentity(e, loc.root, lookup.registry.drives.find((d) => d.lastPath === loc.root)?.name);
+    });
+    return withFingerprint({ ...loc, identity }, lookup);
   }
   const want = spec.toLowerCase();
-  const detected = (await lookup.detect()).labelled.filter((d) => d.identity.name.toLowerCase() === want);
+  const detection = await lookup.detect();
+  const detected = detection.labelled.filter((d) => d.identity.name.toLowerCase() === want);
   if (detected.length > 1) {
     throw refusal('ambiguous-drive', `${detected.length} connected drives are named ${spec}: ${detected.map((d) => d.root).join(', ')}`,
       'a cloned drive or a copied identity file? give the path of the one you mean, and relabel the other');
@@ -50,14 +54,34 @@ export async function resolveDrive(spec: string, lookup: DriveLookup): Promise<R
   if (known) {
     // Not in any usual place, but maybe still where we last saw it.
     const loc = await locateDrive(known.lastPath);
-    const identity = loc ? await readIdentity(loc.airgapDir).catch(() => undefined) : undefined;
+    // A damaged identity where the drive was last seen is most likely this drive: say so, never "not connected".
+    const identity = loc ? await readIdentity(loc.airgapDir).catch((e: unknown) => { throw damagedIdentity(e, loc.root, known.name); }) : undefined;
     if (loc && identity?.id === known.id) return withFingerprint({ ...loc, identity }, lookup);
+  }
+  // Not found by name: a connected airgap drive whose identity cannot be read may be the one meant.
+  const unreadable = detection.damaged?.[0];
+  if (unreadable) throw damagedIdentity(unreadable.error, unreadable.root, spec, true);
+  if (known) {
     throw refusal('drive-not-connected', `drive ${known.name} is not connected (last seen at ${known.lastPath} on ${known.lastSeenAt.slice(0, 10)})`,
       'plug it in and mount it, or give its path: --drive /path/to/mountpoint');
   }
   const names = lookup.registry.drives.map((d) => d.name);
   throw usageError('unknown-drive', `no drive named "${spec}" is known`,
     names.length ? `known drives: ${names.join(', ')}; or give a path` : 'label a drive first: airgap label <path> --name <NAME>');
+}
+
+/**
+ * A drive whose identity file (drive.json) is damaged or unreadable: readIdentity()'s error
+ * (which names the file and what is wrong), with the drive and the exact relabel command.
+ * `maybe`: found while looking for `name`, but nothing says it is that drive.
+ */
+function damagedIdentity(e: unknown, root: string, name: string | undefined, maybe = false): unknown {
+  if (!isAirgapError(e)) return e;
+  const relabel = `airgap label ${root} --name ${name ?? '<NAME>'} --force`;
+  const hint = e.code === 'identity-corrupt' ? `if this is your drive${maybe || !name ? '' : ` ${name}`}, relabel it: ${relabel} (its snapshots are kept)` : e.hint;
+  const what = maybe ? `no drive named ${name} was found, but the airgap drive at ${root} cannot be identified`
+    : name ? `drive ${name} (at ${root}) cannot be identified` : `the airgap drive at ${root} cannot be identified`;
+  return new AirgapError(e.code, `${what}: ${e.message}`, e.exitCode, hint);
 }
 
 async function withFingerprint(d: ResolvedDrive, lookup: DriveLookup): Promise<ResolvedDrive> {

@@ -1,6 +1,6 @@
 // The mass-change gate: before a snapshot is written, compare the sources with the last
 // accepted backup and judge whether the change looks like ransomware or a mangling sync.
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareListings, entropyOf, judgeChanges, type ChangeReport, type GatePolicy, type GateVerdict, type ListingEntry } from '../core/change-analysis.js';
 import { MANIFEST_FILE, SNAPSHOT_JSON } from '../core/format.js';
@@ -9,6 +9,7 @@ import type { ScanEntry } from '../snapshot/scan.js';
 import { ManifestReader } from '../verify/manifest-reader.js';
 import { ENTROPY_SAMPLE } from '../snapshot/archive.js';
 import { readBaseline } from './baseline.js';
+import { readRegularFile } from '../io/read-regular.js';
 
 const SAMPLE = ENTROPY_SAMPLE; // the same sample size as the baseline's
 
@@ -61,7 +62,7 @@ export async function sameSourcesSnapshot(candidates: { id: string; dir: string 
   const want = [...sources].sort().join('\n');
   for (const s of [...candidates].reverse()) {
     try {
-      const meta = JSON.parse(await readFile(join(s.dir, SNAPSHOT_JSON), 'utf8')) as { sources?: { path: string }[] };
+      const meta = JSON.parse((await readRegularFile(join(s.dir, SNAPSHOT_JSON))).toString('utf8')) as { sources?: { path: string }[] }; // never a FIFO: it would block
       if ((meta.sources ?? []).map((x) => x.path).sort().join('\n') === want) return s;
     } catch {
       // unreadable snapshot.json: not a basis for comparison

@@ -1,11 +1,11 @@
 // Lock files shared by the drive lock (airgap/.lock) and the catalog lock: created exclusively
 // ('wx') with the holder's pid, host, start time and a random token; a stale one (holder dead)
-// is taken over by renaming it aside. Two takers can judge the same lock stale at once: the
-// loser's rename may then move the winner's fresh lock aside, so the taker checks that what it
-// moved is the file it judged (same text, token included) and puts anything else back.
+// is taken over. Two takers can judge the same lock stale at once; they take turns on a short
+// takeover lock, and each deletes the lock only if it is still the one it judged stale, so the
+// loser never removes the winner's fresh lock (see removeStaleLock).
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { open, stat, unlink } from 'node:fs/promises';
 import { readRegularFile } from './read-regular.js';
 
 export interface LockInfo {
@@ -94,24 +94,29 @@ export function isStale(state: LockFileState, staleMs: number): boolean {
   return ageMs > staleMs;
 }
 
-/** Removes the lock file only if it still is the one judged stale (same text). */
-export async function removeStaleLock(path: string, judged: LockFileState): Promise<void> {
-  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+/**
+ * Removes the lock file only if it still is the one judged stale. Takers serialise on a
+ * second, short-lived lock (`<lock>.takeover`): holding it, a taker re-reads the lock and
+ * deletes it only if it is unchanged (same text and mtime), so a fresh lock made by another
+ * taker meanwhile is never removed. Returns false when another taker is busy (the caller
+ * waits and looks again). A takeover lock left by a taker that died is itself taken away
+ * once its pid is gone (or after 10 s from another host).
+ */
+export async function removeStaleLock(path: string, judged: LockFileState): Promise<boolean> {
+  const guard = `${path}.takeover`;
+  if (!(await tryCreateLock(guard, newLockInfo('takeover')))) {
+    const g = await readLockFile(guard, 0).catch(() => undefined);
+    if (g && isStale(g, 10_000)) await unlink(guard).catch(() => {});
+    await new Promise((r) => setTimeout(r, 10 + Math.random() * 30));
+    return false;
+  }
   try {
-    await rename(path, aside);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // another taker was first
-    throw e;
+    const now = await readLockFile(path, 0);
+    if (now && now.text === judged.text && now.mtimeMs === judged.mtimeMs) await unlink(path).catch(() => {});
+    return true;
+  } finally {
+    await unlink(guard).catch(() => {});
   }
-  const moved = await readFile(aside, 'utf8').catch(() => undefined);
-  const movedMtime = await stat(aside).then((st) => st.mtimeMs, () => undefined);
-  if (moved !== undefined && (moved !== judged.text || movedMtime !== judged.mtimeMs)) {
-    // We moved a live lock (another taker's, created after our judgement): put it back. If a
-    // third process created one meanwhile, the moved holder finds its lock gone (assertHeld)
-    // and stops before committing anything.
-    await link(aside, path).catch(() => {});
-  }
-  await unlink(aside).catch(() => {});
 }
 
 /** Whether the lock file still holds our token. */

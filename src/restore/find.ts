@@ -26,10 +26,16 @@ export function matcher(pattern: string): (path: string) => boolean {
   return (p) => m(p);
 }
 
-export async function findInSnapshots(snapshots: SnapshotFolder[], pattern: string, limit = 1000): Promise<{ found: FoundFile[]; truncated: boolean; unreadable: string[] }> {
+/** A snapshot whose MANIFEST.tsv could not be read to the end, and why. */
+export interface UnreadableManifest {
+  snapshot: string;
+  message: string;
+}
+
+export async function findInSnapshots(snapshots: SnapshotFolder[], pattern: string, limit = 1000): Promise<{ found: FoundFile[]; truncated: boolean; unreadable: UnreadableManifest[] }> {
   const match = matcher(pattern);
   const found: FoundFile[] = [];
-  const unreadable: string[] = [];
+  const unreadable: UnreadableManifest[] = [];
   for (const s of snapshots) {
     const reader = new ManifestReader(join(s.dir, MANIFEST_FILE));
     try {
@@ -40,8 +46,8 @@ export async function findInSnapshots(snapshots: SnapshotFolder[], pattern: stri
         if (e.sha256) f.sha256 = e.sha256;
         found.push(f);
       }
-    } catch {
-      unreadable.push(s.id);
+    } catch (e) {
+      unreadable.push({ snapshot: s.id, message: (e as Error).message });
     } finally {
       reader.close();
     }

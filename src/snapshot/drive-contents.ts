@@ -1,6 +1,7 @@
 // What is in a drive's airgap folder: snapshots (complete or not), leftovers of interrupted
 // runs, and anything else. Only a folder named like a snapshot id that holds SHA256SUMS is a
 // complete snapshot: SHA256SUMS is written last, after everything it covers was fsynced.
+import { readRegularFile } from '../io/read-regular.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PARTIAL_PREFIX, PRUNING_PREFIX, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE } from '../core/format.js';
@@ -51,7 +52,7 @@ export async function summarizeSnapshots(airgapDir: string): Promise<SnapshotSum
   return Promise.all(snapshots.map(async (s): Promise<SnapshotSummary> => {
     if (!s.complete) return { id: s.id, state: 'incomplete', bytes: 0, files: 0 };
     try {
-      const meta = snapshotMetaSchema.parse(JSON.parse(await readFile(join(s.dir, SNAPSHOT_JSON), 'utf8')));
+      const meta = snapshotMetaSchema.parse(JSON.parse((await readRegularFile(join(s.dir, SNAPSHOT_JSON))).toString('utf8')));
       const summary: SnapshotSummary = { id: s.id, state: 'complete', bytes: meta.bytes.tarball, files: meta.counts.files, createdAt: meta.createdAt, problems: meta.counts.problems };
       if (meta.gate?.suspect && !meta.gate.accepted) summary.suspect = true;
       return summary;

@@ -1,10 +1,11 @@
 // Writes one snapshot onto a drive's airgap folder, following the write protocol:
 // temporary folder → tarball + manifests (hashed as written) → fsync → snapshot.json →
 // SHA256SUMS last → fsync → rename into place → fsync the parent. The caller holds the lock.
+import { readRegularFile } from '../io/read-regular.js';
 import { hostname } from 'node:os';
 import { mkdir, readFile, rename, rm, stat, statfs, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { AirgapError, EXIT, refusal } from '../core/errors.js';
+import { AirgapError, damage, EXIT, refusal } from '../core/errors.js';
 import {
   FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, MAX_PARTS, MAX_RECORDED_PROBLEMS, PARTIAL_PREFIX, SNAPSHOT_JSON,
   SUMS_FILE, tarballName, TOOL_NAME, type SnapshotMeta, type SourceProblem,
@@ -101,7 +102,12 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
   const id = await freeSnapshotId(airgapDir, started);
   const previousSnap = [...contents.snapshots].reverse().find((s) => s.complete);
   const previous = previousSnap
-    ? { id: previousSnap.id, sha256sums: sha256Hex(await readFile(join(previousSnap.dir, SUMS_FILE))) }
+    ? {
+      id: previousSnap.id,
+      sha256sums: sha256Hex(await readRegularFile(join(previousSnap.dir, SUMS_FILE)).catch((e: Error) => {
+        throw damage('previous-sums-unreadable', `${SUMS_FILE} of the previous snapshot ${previousSnap.id} cannot be read: ${e.message}`, `run airgap verify ${drive.name} before writing to it`);
+      })),
+    }
     : null;
 
   const gate = await input.inspect?.(scan);

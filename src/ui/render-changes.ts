@@ -1,6 +1,6 @@
 // The change report (backup gate and `airgap diff`): figures first, then where and examples.
 import type { ChangeReport, GateVerdict } from '../core/change-analysis.js';
-import { bytes } from './render.js';
+import { bytes, displayText } from './render.js';
 
 export function renderChanges(r: ChangeReport, title: string, verdict?: GateVerdict): string {
   const pct = (n: number) => (r.oldFiles ? ` (${Math.round((n / r.oldFiles) * 100)} %)` : '');
@@ -22,5 +22,6 @@ export function renderChanges(r: ChangeReport, title: string, verdict?: GateVerd
     if (verdict.trip) for (const reason of verdict.reasons) out.push(`  SUSPECT: ${reason}`);
     else out.push(`  verdict: ${verdict.reasons[0] ?? 'looks like ordinary changes'}`);
   }
-  return out.join('\n') + '\n';
+  // Names, folders and paths come from manifests and sources: each line escaped for the terminal.
+  return out.map(displayText).join('\n') + '\n';
 }

@@ -2,7 +2,7 @@
 // --all) the disks that are never offered and why.
 import type { Fingerprint } from '../core/drive-model.js';
 import { describeFingerprint } from '../core/drive-model.js';
-import { bytes } from './render.js';
+import { bytes, displayText } from './render.js';
 
 export interface DriveRow {
   name: string;
@@ -49,7 +49,7 @@ export function renderDrives(labelled: DriveRow[], unlabelled: DiskRow[], refuse
     if (refused.length === 0) out.push('  (none)');
     for (const r of refused) out.push(`  ${r.device}  ${r.description || 'disk'}  ${r.size ? bytes(r.size) : '-'}: ${r.reason}`);
   }
-  for (const w of warnings) out.push(`warning: ${w}`);
+  for (const w of warnings) out.push(`warning: ${displayText(w)}`);
   return out.join('\n') + '\n';
 }
 
@@ -60,7 +60,7 @@ type WatchEvent =
 
 /** What an interrupted backup or prune left on a drive, and that it is harmless. */
 export function leftoverNote(drive: string, leftovers: string[]): string {
-  return `drive ${drive} holds ${leftovers.length === 1 ? 'an unfinished backup or prune' : `${leftovers.length} unfinished backups or prunes`} left by an interrupted run (${leftovers.join(', ')}): not a snapshot; the next backup on ${drive} removes it`;
+  return `drive ${drive} holds ${leftovers.length === 1 ? 'an unfinished backup or prune' : `${leftovers.length} unfinished backups or prunes`} left by an interrupted run (${leftovers.map(displayText).join(', ')}): not a snapshot; the next backup on ${drive} removes it`;
 }
 
 /** One line per watch event, with what to do next when there is something to do. */

@@ -1,7 +1,7 @@
 // Today's plan and the status screen, as a person reads them: what to do, why, what to watch.
 import { daysBetween, snapshotDate } from '../core/calendar.js';
 import type { Plan } from '../core/planner.js';
-import { bytes } from './render.js';
+import { bytes, displayText } from './render.js';
 
 export function renderPlan(plan: Plan): string {
   const out: string[] = [];
@@ -83,7 +83,7 @@ export function renderStatus(v: StatusView): string {
     for (const c of v.copies) out.push(`  ${c.date}  on ${c.drives.join(', ')} (${c.drives.length} cop${c.drives.length === 1 ? 'y' : 'ies'})`);
   }
   out.push('');
-  if (v.alerts.length) for (const a of v.alerts) out.push(`ALERT: ${a}`);
+  if (v.alerts.length) for (const a of v.alerts) out.push(`ALERT: ${displayText(a)}`);
   else out.push('No alerts.');
   out.push('', `Next: ${v.next}`);
   return out.join('\n') + '\n';

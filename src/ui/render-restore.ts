@@ -1,4 +1,4 @@
-import { bytes } from './render.js';
+import { bytes, displayText as t } from './render.js';
 
 interface RestoreView {
   snapshot: string;
@@ -16,10 +16,12 @@ interface RestoreView {
 }
 
 const list = (title: string, items: { path: string; reason: string }[], limit = 20) =>
-  items.length ? [`${title} (${items.length}):`, ...items.slice(0, limit).map((i) => `  ${JSON.stringify(i.path)}: ${i.reason}`), ...(items.length > limit ? [`  … and ${items.length - limit} more (see --json)`] : [])] : [];
+  items.length ? [`${title} (${items.length}):`, ...items.slice(0, limit).map((i) => `  ${t(JSON.stringify(i.path))}: ${t(i.reason)}`), ...(items.length > limit ? [`  … and ${items.length - limit} more (see --json)`] : [])] : [];
 
 /** The restore summary: what came back, what did not and why. */
-export function renderRestore(v: RestoreView, drive: string): string {
+export function renderRestore(view: RestoreView, drive: string): string {
+  // Paths and messages from the archive and its manifest: escaped (t) before they reach the terminal.
+  const v = { ...view, snapshot: t(view.snapshot), target: t(view.target), alsoRestored: view.alsoRestored.map(t) };
   if (v.planned) {
     const p = v.planned;
     return `Dry run: restoring snapshot ${v.snapshot} from drive ${drive} into ${v.target} would write ${p.files} files (${bytes(p.bytes)}).${p.conflicts.length ? ` ${p.conflicts.length} of them already exist there.` : ''} Nothing was written.\n`;
@@ -28,9 +30,9 @@ export function renderRestore(v: RestoreView, drive: string): string {
   const out = [`Restored snapshot ${v.snapshot} from drive ${drive} into ${v.target}${v.verified === 'damaged' ? ' (SALVAGE: the snapshot is damaged)' : ''}`,
     `  ${r.files} files (${bytes(r.bytes)}), ${r.dirs} folders, ${r.symlinks} symlinks, ${r.hardlinks} hard links; every file checked against its SHA-256`];
   if (v.alsoRestored.length) out.push(`  also restored, as the first copy of a selected hard link: ${v.alsoRestored.join(', ')}`);
-  if (r.brokenAt) out.push(`DAMAGE: the archive is unreadable from byte ${r.brokenAt.offset} (${r.brokenAt.message}): nothing after it was restored`);
+  if (r.brokenAt) out.push(`DAMAGE: the archive is unreadable from byte ${r.brokenAt.offset} (${t(r.brokenAt.message)}): nothing after it was restored`);
   out.push(...list('DAMAGED, not restored', r.damaged), ...list('REFUSED as unsafe, not restored', r.refused));
-  if (r.outsideLinks.length) out.push(`note: ${r.outsideLinks.length} symlink(s) point outside the restored folder (restored as links, never followed), e.g. ${r.outsideLinks[0]!.path} -> ${r.outsideLinks[0]!.target}`);
+  if (r.outsideLinks.length) out.push(`note: ${r.outsideLinks.length} symlink(s) point outside the restored folder (restored as links, never followed), e.g. ${t(r.outsideLinks[0]!.path)} -> ${t(r.outsideLinks[0]!.target)}`);
   if (r.damaged.length || r.refused.length || r.brokenAt) out.push(`Summary: restored ${r.files}, damaged ${r.damaged.length}, refused ${r.refused.length}. Take the missing files from another drive (airgap find <drive> <name> --all-snapshots).`);
   return out.join('\n') + '\n';
 }

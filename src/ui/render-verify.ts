@@ -1,12 +1,13 @@
 import type { DriveReport, SnapshotReport } from '../core/findings.js';
-import { bytes } from './render.js';
+import { bytes, displayText as t } from './render.js';
 
 
 export function renderVerifyReport(report: DriveReport, seconds: number): string {
-  const out: string[] = [`Verifying drive ${report.drive.name} (${report.path})`];
+  // Ids, names and messages may quote what a damaged drive holds: escaped (t) before they reach the terminal.
+  const out: string[] = [`Verifying drive ${t(report.drive.name)} (${t(report.path)})`];
   if (report.snapshots.length === 0) out.push('  no snapshots to verify');
   for (const s of report.snapshots) out.push(...renderSnapshot(s));
-  for (const l of report.leftovers) out.push(`  note: ${l} is an unfinished backup (not a snapshot); the next backup removes it`);
+  for (const l of report.leftovers) out.push(`  note: ${t(l)} is an unfinished backup (not a snapshot); the next backup removes it`);
   const bad = report.snapshots.filter((s) => s.status !== 'ok').length;
   const read = report.snapshots.reduce((n, s) => n + s.bytesRead, 0);
   const rate = seconds > 0 ? `, ${bytes(read / seconds)}/s` : '';
@@ -19,10 +20,10 @@ export function renderVerifyReport(report: DriveReport, seconds: number): string
 function renderSnapshot(s: SnapshotReport): string[] {
   const what = s.deep ? `deep, ${s.membersChecked ?? 0} members` : 'checksums';
   const size = s.bytes !== undefined ? `, ${s.files} files, ${bytes(s.bytes)}` : '';
-  const lines = [`  ${s.id}  ${s.status.toUpperCase()} (${what}${size})`];
+  const lines = [`  ${t(s.id)}  ${s.status.toUpperCase()} (${what}${size})`];
   for (const f of s.findings) {
     const tag = f.severity === 'damage' ? 'DAMAGE' : f.severity === 'warning' ? 'warning' : 'note';
-    lines.push(`    ${tag}: ${f.message}`);
+    lines.push(`    ${tag}: ${t(f.message)}`);
   }
   return lines;
 }

@@ -5,6 +5,24 @@ import { escapeField } from '../core/manifest.js';
 
 export const bytes = (n: number) => prettyBytes(n, { maximumFractionDigits: 1 });
 
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Text that came from a drive (snapshot ids, names from SHA256SUMS, member paths, messages that
+ * quote them) made safe to print: control characters escaped as MANIFEST.tsv escapes them (\t,
+ * \n, \r, \xNN), and C1 controls, bidi controls, zero-width characters, the byte order mark and
+ * lone surrogates as \u{…}, so that a file on a drive cannot drive or fool the terminal.
+ * Backslashes stay as they are: this is for reading, never parsed back. JSON output keeps the
+ * real strings.
+ */
+export function displayText(s: string): string {
+  return s.replace(UNSAFE_TEXT, (c) => {
+    const n = c.charCodeAt(0);
+    if (n < 0x20 || n === 0x7f) return escapeField(c);
+    return `\\u{${n.toString(16).toUpperCase()}}`;
+  });
+}
+
 export function renderProblems(problems: SourceProblem[], limit = 50): string {
   if (problems.length === 0) return '';
   // Paths escaped like MANIFEST.tsv: a newline in a name must not forge a second line.
@@ -45,6 +63,6 @@ export function renderList(drive: { name: string; path: string }, rows: ListRow[
       out.push(`  ${r.id.padEnd(22)} ${r.state.padEnd(10)} ${(r.files?.toString() ?? '-').padStart(8)} ${(r.bytes !== undefined ? bytes(r.bytes) : '-').padStart(10)}  ${r.note ?? ''}`.trimEnd());
     }
   }
-  for (const l of leftovers) out.push(`  (${l}: unfinished backup, not a snapshot; the next backup removes it)`);
+  for (const l of leftovers) out.push(`  (${displayText(l)}: unfinished backup, not a snapshot; the next backup removes it)`);
   return out.join('\n') + '\n';
 }

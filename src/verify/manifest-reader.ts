@@ -1,20 +1,48 @@
 // Streams MANIFEST.tsv one entry at a time (a manifest can list millions of members).
-import { createReadStream } from 'node:fs';
+import { constants, type ReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { isManifestComment, MANIFEST_HEADER, parseManifestLine, ManifestSyntaxError, type ManifestEntry } from '../core/manifest.js';
 
 export class ManifestReader {
-  private lines: AsyncIterator<string>;
+  private lines: AsyncIterator<string> | undefined;
+  private stream: ReadStream | undefined;
+  private closed = false;
   private lineNo = 0;
   private headerSeen = false;
 
-  constructor(path: string) {
-    const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-    this.lines = rl[Symbol.asyncIterator]();
+  constructor(private readonly path: string) {}
+
+  /**
+   * Opened on the first next(): O_NONBLOCK so that a FIFO in its place opens at once (and is
+   * refused) instead of blocking forever; O_NOFOLLOW and fstat so that only a regular file is read.
+   */
+  private async open(): Promise<AsyncIterator<string>> {
+    let fh;
+    try {
+      fh = await open(this.path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP' || code === 'EMLINK') throw new ManifestSyntaxError('it is a symlink, not a regular file');
+      throw e;
+    }
+    const st = await fh.stat().catch(async (e: unknown) => {
+      await fh.close();
+      throw e;
+    });
+    if (!st.isFile() || this.closed) {
+      await fh.close();
+      if (this.closed) return { next: async () => ({ done: true, value: undefined }) };
+      throw new ManifestSyntaxError(`it is ${st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : 'a special file'}, not a regular file`);
+    }
+    this.stream = fh.createReadStream();
+    const rl = createInterface({ input: this.stream, crlfDelay: Infinity });
+    return rl[Symbol.asyncIterator]();
   }
 
   /** The next entry, or undefined at the end. Throws ManifestSyntaxError with the line number. */
   async next(): Promise<ManifestEntry | undefined> {
+    this.lines ??= await this.open();
     for (;;) {
       const r = await this.lines.next();
       if (r.done) {
@@ -38,6 +66,8 @@ export class ManifestReader {
   }
 
   close(): void {
-    void this.lines.return?.();
+    this.closed = true;
+    void this.lines?.return?.();
+    this.stream?.destroy();
   }
 }

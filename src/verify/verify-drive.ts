@@ -1,13 +1,13 @@
 // Verifies every snapshot on a drive (or one) and the hash chain that links them: each
 // snapshot.json records the SHA-256 of the previous snapshot's SHA256SUMS, so a rewritten or
 // swapped older snapshot shows up even when its own checksums were rewritten to match.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SUMS_FILE } from '../core/format.js';
 import { readDriveContents } from '../snapshot/drive-contents.js';
 import { damaged, type DriveReport, type Finding } from '../core/findings.js';
 import { verifySnapshot, type VerifiedSnapshot, type VerifyOptions } from './verify-snapshot.js';
 import { sha256Hex } from '../io/sha256.js';
+import { readRegularFile } from '../io/read-regular.js';
 
 export interface VerifyDriveInput extends VerifyOptions {
   airgapDir: string;
@@ -29,7 +29,7 @@ export async function verifyDrive(input: VerifyDriveInput): Promise<DriveReport 
   const sumsOf = new Map<string, string | undefined>(reports.map((r) => [r.id, r.sumsSha256]));
   for (const s of contents.snapshots) {
     if (!sumsOf.has(s.id) && s.complete) {
-      const raw = await readFile(join(s.dir, SUMS_FILE)).catch(() => undefined);
+      const raw = await readRegularFile(join(s.dir, SUMS_FILE)).catch(() => undefined); // never a FIFO: it would block
       sumsOf.set(s.id, raw ? sha256Hex(raw) : undefined);
     }
   }

@@ -1,6 +1,7 @@
 // Verifies one snapshot folder. Plain: every file against SHA256SUMS (what `sha256sum -c`
 // does) plus the consistency of snapshot.json. Deep: also every member of the tarball against
 // MANIFEST.tsv, in the same single read of the tarball.
+import { readRegularFile } from '../io/read-regular.js';
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -183,7 +184,7 @@ async function checkTarball(
 async function checkFileSums(dir: string, damage: (code: string, message: string, extra?: Partial<Finding>) => void): Promise<void> {
   let sums: SumLine[];
   try {
-    sums = parseSumFile(await readFile(join(dir, FILE_SUMS_FILE), 'utf8'));
+    sums = parseSumFile((await readRegularFile(join(dir, FILE_SUMS_FILE))).toString('utf8'));
   } catch (e) {
     return damage('file-sums-invalid', `${FILE_SUMS_FILE} is unreadable or malformed: ${(e as Error).message}`, { file: FILE_SUMS_FILE });
   }

@@ -17,11 +17,11 @@ import { renderChanges } from '../../ui/render-changes.js';
 import { writeSnapshot } from '../../snapshot/write-snapshot.js';
 import { backupProgressText, startProgress } from '../../ui/progress.js';
 import { bytes, renderBackupSummary, renderProblems } from '../../ui/render.js';
-import { loadConfig } from '../config.js';
+import { globProblem, loadConfig } from '../config.js';
 import { sourceRoots } from '../sources.js';
 import type { Context } from '../context.js';
 import { chooseBackupTarget, prunePlanFor } from '../backup-target.js';
-import { findDrive, openRegistry, printJson, refreshFromDrive, refuseFingerprintMismatch } from '../shared.js';
+import { findDrive, openRegistry, printJson, quoteShort, refreshFromDrive, refuseFingerprintMismatch } from '../shared.js';
 
 export interface BackupFlags {
   drive?: string;
@@ -44,6 +44,11 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   const sources = flags.source?.length ? flags.source : config?.sources;
   if (!sources?.length) {
     throw usageError('no-sources', `nothing to back up: no --source given and no config at ${ctx.configPath}`, 'pass --source <dir> or run `airgap init --source <dir>`');
+  }
+  // Checked like the config's excludes: a pattern picomatch rejects would otherwise stop the scan with a crash.
+  for (const x of flags.exclude ?? []) {
+    const problem = globProblem(x);
+    if (problem) throw usageError('bad-exclude', `--exclude ${quoteShort(x)}: ${problem}`, 'e.g. --exclude "*.tmp" or --exclude "build/cache/**"');
   }
   const requestedPartSize = flags.partSize === undefined ? undefined : parseByteSize(flags.partSize);
   if (flags.partSize !== undefined && (requestedPartSize === undefined || requestedPartSize < MIN_PART_SIZE || requestedPartSize > 4 * 1024 ** 3)) {

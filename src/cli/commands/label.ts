@@ -25,7 +25,9 @@ export async function labelCommand(ctx: Context, pathArg: string, flags: LabelFl
   };
   const plan = await planLabel(input);
   const what = plan.relabel
-    ? `Relabel the airgap drive at ${path} from "${plan.previousName ?? '?'}" to "${flags.name}" (its snapshots are kept)?`
+    ? plan.previousName === undefined
+      ? `Relabel the airgap drive at ${path}, whose identity file is damaged, as "${flags.name}" (${plan.keptId ? 'keeping the id this computer knew it by' : 'with a new id'}; its snapshots are kept)?`
+      : `Relabel the airgap drive at ${path} from "${plan.previousName}" to "${flags.name}" (its snapshots are kept)?`
     : `Label ${path} as airgap drive "${flags.name}"? (adds an airgap/ folder; nothing else on the drive is touched)`;
   if (!(await confirm(ctx, what, flags.yes))) {
     ctx.stderr.write('nothing was changed\n');

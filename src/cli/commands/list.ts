@@ -1,7 +1,7 @@
 import { EXIT } from '../../core/errors.js';
 import type { ResolvedDrive } from '../../drives/resolve.js';
 import { readDriveContents, summarizeSnapshots } from '../../snapshot/drive-contents.js';
-import { renderList, type ListRow } from '../../ui/render.js';
+import { displayText, renderList, type ListRow } from '../../ui/render.js';
 import type { Context } from '../context.js';
 import { detect } from '../drive-lookup.js';
 import { findDrive, printJson } from '../shared.js';
@@ -10,8 +10,15 @@ export async function listCommand(ctx: Context, spec: string | undefined): Promi
   const drives: ResolvedDrive[] = [];
   if (spec) drives.push(await findDrive(ctx, spec));
   else {
-    for (const d of (await detect(ctx)).labelled) drives.push({ root: d.root, airgapDir: d.airgapDir, identity: d.identity });
-    if (drives.length === 0 && !ctx.json) ctx.stdout.write('No airgap drive is connected. Label one with `airgap label <path> --name <NAME>`.\n');
+    const found = await detect(ctx);
+    for (const d of found.labelled) drives.push({ root: d.root, airgapDir: d.airgapDir, identity: d.identity });
+    // A drive with a damaged identity file is not listed, but never silently: say why.
+    for (const w of found.warnings) ctx.stderr.write(`warning: ${displayText(w)}\n`);
+    if (drives.length === 0 && !ctx.json) {
+      ctx.stdout.write(found.damaged?.length
+        ? `No usable airgap drive is connected (${found.damaged.length} with a damaged identity file: see the warning above).\n`
+        : 'No airgap drive is connected. Label one with `airgap label <path> --name <NAME>`.\n');
+    }
   }
   const out = [];
   for (const d of drives) {

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { addDays, isDate } from '../../core/calendar.js';
-import { EXIT, usageError } from '../../core/errors.js';
+import { EXIT, refusal, usageError } from '../../core/errors.js';
 import { planRotation } from '../../core/planner.js';
 import { buildSchedule } from '../../core/schedule.js';
 import { renderPlan } from '../../ui/render-plan.js';
@@ -38,7 +39,8 @@ export async function scheduleCommand(ctx: Context, flags: ScheduleFlags): Promi
   const { policy } = await requirePolicy(ctx);
   const from = checkDate('--from', flags.from) ?? todayOf(ctx);
   if (flags.weeks !== undefined && flags.until !== undefined) throw usageError('bad-flags', 'give --weeks or --until, not both', 'e.g. --weeks 26');
-  const weeks = flags.weeks === undefined ? 13 : Number(flags.weeks);
+  // Plain decimal digits only: Number() would also take 0x10, 1e2, " 5" or "".
+  const weeks = flags.weeks === undefined ? 13 : /^\d{1,3}$/.test(flags.weeks) ? Number(flags.weeks) : NaN;
   if (!Number.isInteger(weeks) || weeks < 1 || weeks > 520) throw usageError('bad-weeks', `--weeks must be a whole number from 1 to 520, got "${flags.weeks}"`, 'e.g. --weeks 26');
   const until = checkDate('--until', flags.until) ?? addDays(from, weeks * 7 - 1);
   if (until < from) throw usageError('bad-dates', `--until ${until} is before --from ${from}`, 'swap them');
@@ -51,8 +53,12 @@ export async function scheduleCommand(ctx: Context, flags: ScheduleFlags): Promi
     : format === 'html' ? renderScheduleHtml(schedule)
     : format === 'ics' ? renderScheduleIcs(schedule, ctx.clock(), 'airgap.local')
     : renderScheduleText(schedule);
-  if (flags.output) {
-    await writeFile(flags.output, text);
+  if (flags.output !== undefined) {
+    await writeFile(flags.output, text).catch((e: NodeJS.ErrnoException) => {
+      const why = e.code === 'ENOENT' ? `its folder ${dirname(resolve(flags.output!))} does not exist`
+        : e.code === 'EISDIR' ? 'it is a folder' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'ENOTDIR' ? 'a part of the path is not a folder' : (e.code ?? e.message);
+      throw refusal('output-unwritable', `cannot write the schedule to ${flags.output}: ${why}`, 'give a file in an existing folder you can write to, e.g. --output ~/schedule.html');
+    });
     ctx.stderr.write(`Wrote the ${format} schedule (${schedule.rows.length} dates) to ${flags.output}\n`);
   } else ctx.stdout.write(text);
   return EXIT.ok;

@@ -1,13 +1,14 @@
 import { resolve } from 'node:path';
 import { EXIT, usageError } from '../../core/errors.js';
+import { MANIFEST_FILE } from '../../core/format.js';
 import { readDriveContents, type SnapshotFolder } from '../../snapshot/drive-contents.js';
-import { findInSnapshots } from '../../restore/find.js';
+import { findInSnapshots, matcher } from '../../restore/find.js';
 import { restoreSnapshot } from '../../restore/restore.js';
 import { startProgress } from '../../ui/progress.js';
-import { bytes } from '../../ui/render.js';
+import { bytes, displayText } from '../../ui/render.js';
 import { renderRestore } from '../../ui/render-restore.js';
 import type { Context } from '../context.js';
-import { findDrive, openRegistry, printJson } from '../shared.js';
+import { findDrive, openRegistry, printJson, quoteShort } from '../shared.js';
 
 export interface RestoreFlags {
   snapshot?: string;
@@ -62,20 +63,29 @@ export async function restoreCommand(ctx: Context, spec: string, paths: string[]
 }
 
 export async function findCommand(ctx: Context, spec: string, pattern: string, flags: { allSnapshots?: boolean }): Promise<number> {
+  try {
+    matcher(pattern);
+  } catch (e) {
+    // picomatch throws on patterns it cannot compile (too long, ...): a usage error, not a crash.
+    throw usageError('bad-pattern', `the pattern ${quoteShort(pattern)} is not a valid glob pattern: ${(e as Error).message}`, 'e.g. airgap find A "*.pdf" or "Documents/**/report*"');
+  }
   const drive = await findDrive(ctx, spec);
   const { snapshots } = await readDriveContents(drive.airgapDir);
   const complete = snapshots.filter((s) => s.complete);
   const chosen = flags.allSnapshots ? [...complete].reverse() : complete.slice(-1);
   const { found, truncated, unreadable } = await findInSnapshots(chosen, pattern);
-  if (ctx.json) printJson(ctx, { drive: drive.identity.name, pattern, found, truncated, unreadable });
+  if (ctx.json) printJson(ctx, { drive: drive.identity.name, pattern, found, truncated, unreadable: unreadable.map((u) => u.snapshot), problems: unreadable });
   else {
     if (found.length === 0) ctx.stdout.write(`No match for ${JSON.stringify(pattern)} in ${flags.allSnapshots ? `${chosen.length} snapshot(s)` : `the latest snapshot${chosen[0] ? ` (${chosen[0].id})` : ''}`} of drive ${drive.identity.name}.${flags.allSnapshots ? '' : ' Try --all-snapshots.'}\n`);
     for (const f of found) {
-      ctx.stdout.write(`${f.snapshot}  ${new Date(f.mtime * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${bytes(f.size).padStart(9)}  ${f.sha256?.slice(0, 12) ?? (f.type === 'symlink' ? 'symlink     ' : '')}  ${f.path}\n`);
+      ctx.stdout.write(`${f.snapshot}  ${new Date(f.mtime * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${bytes(f.size).padStart(9)}  ${f.sha256?.slice(0, 12) ?? (f.type === 'symlink' ? 'symlink     ' : '')}  ${displayText(f.path)}\n`);
     }
     if (found.length) ctx.stdout.write(`Restore one with: airgap restore ${drive.identity.name} --snapshot <id> --to <dir> '<path>'\n`);
     if (truncated) ctx.stdout.write('(only the first 1000 matches are shown)\n');
-    for (const u of unreadable) ctx.stderr.write(`warning: the manifest of ${u} could not be read; run airgap verify\n`);
   }
-  return EXIT.ok;
+  // A manifest that cannot be read means "No match" cannot be trusted: damage (exit 3), after what was found.
+  if (unreadable.length === 0) return EXIT.ok;
+  for (const u of unreadable) ctx.stderr.write(`error: ${MANIFEST_FILE} of snapshot ${u.snapshot} on drive ${drive.identity.name} is damaged or unreadable: ${displayText(u.message)}\n`);
+  ctx.stderr.write(`hint: run airgap verify ${drive.identity.name} --deep; look for the file on another drive (airgap find <drive> ${quoteShort(pattern)} --all-snapshots)\n`);
+  return EXIT.damaged;
 }

@@ -44,6 +44,8 @@ export async function statusCommand(ctx: Context): Promise<number> {
   });
 
   const alerts = [...(plan?.warnings ?? [])];
+  // A connected drive whose identity file is damaged is in no list above: it must not go unmentioned.
+  for (const w of detection.warnings) alerts.push(w);
   for (const d of detection.labelled) if (d.leftovers.length) alerts.push(leftoverNote(d.identity.name, d.leftovers));
   if (!policy) alerts.push(`no rotation is configured (${ctx.configPath}): airgap init --source <dir> --drives A,B,C`);
   for (const x of catalog.unacceptedSuspects()) alerts.push(`suspect snapshot ${x.id} on ${x.drive}, not accepted: mass changes that look like ransomware or a broken sync; nothing is pruned until you check (airgap diff ${x.drive}) and accept (airgap backup --accept-changes)`);
