@@ -24,18 +24,24 @@ export function parseSumFile(text: string): SumLine[] {
   else throw new SumSyntaxError('file does not end with a newline (truncated?)');
   const first = new Map<string, number>();
   return lines.map((line, i) => {
-    // A name never holds a raw carriage return (it is written as \r): CRLF means the file was converted.
-    if (line.endsWith('\r')) throw new SumSyntaxError(`line ${i + 1} ends with a carriage return (CRLF line endings: the file was converted or edited)`);
-    const m = LINE.exec(line);
-    if (!m) throw new SumSyntaxError(`line ${i + 1} is not "<sha256>  <name>"`);
-    const [, escaped, sha256, rawName] = m as unknown as [string, string, string, string];
-    const name = escaped ? rawName.replace(/\\(.)/gs, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : c)) : rawName;
+    const parsed = parseSumLine(line, i + 1);
     // `sha256sum -c` checks every line: a second line for a name must not hide the first one.
-    const seen = first.get(name);
-    if (seen !== undefined) throw new SumSyntaxError(`line ${i + 1} lists ${JSON.stringify(name)} again (first on line ${seen})`);
-    first.set(name, i + 1);
-    return { sha256: sha256.toLowerCase(), name };
+    const seen = first.get(parsed.name);
+    if (seen !== undefined) throw new SumSyntaxError(`line ${i + 1} lists ${JSON.stringify(parsed.name)} again (first on line ${seen})`);
+    first.set(parsed.name, i + 1);
+    return parsed;
   });
+}
+
+/** One line (without its newline) of a sha256sum file; `lineNo` is for the error message. */
+export function parseSumLine(line: string, lineNo: number): SumLine {
+  // A name never holds a raw carriage return (it is written as \r): CRLF means the file was converted.
+  if (line.endsWith('\r')) throw new SumSyntaxError(`line ${lineNo} ends with a carriage return (CRLF line endings: the file was converted or edited)`);
+  const m = LINE.exec(line);
+  if (!m) throw new SumSyntaxError(`line ${lineNo} is not "<sha256>  <name>"`);
+  const [, escaped, sha256, rawName] = m as unknown as [string, string, string, string];
+  const name = escaped ? rawName.replace(/\\(.)/gs, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : c)) : rawName;
+  return { sha256: sha256.toLowerCase(), name };
 }
 
 export class SumSyntaxError extends Error {}

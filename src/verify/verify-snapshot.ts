@@ -1,14 +1,14 @@
 // Verifies one snapshot folder. Plain: every file against SHA256SUMS (what `sha256sum -c`
 // does) plus the consistency of snapshot.json. Deep: also every member of the tarball against
 // MANIFEST.tsv, in the same single read of the tarball.
-import { readRegularFile } from '../io/read-regular.js';
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, partName, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
 } from '../core/format.js';
-import { parseSumFile, type SumLine } from '../core/sha256sums.js';
+import { parseSumFile, parseSumLine, type SumLine } from '../core/sha256sums.js';
 import type { SnapshotFolder } from '../snapshot/drive-contents.js';
 import { DeepCheck } from './deep-check.js';
 import { damaged, type Finding, type SnapshotReport } from '../core/findings.js';
@@ -182,28 +182,60 @@ async function checkTarball(
  * line each per stored file; a broken manifest is reported by the deep check itself.
  */
 async function checkFileSums(dir: string, damage: (code: string, message: string, extra?: Partial<Finding>) => void): Promise<void> {
-  let sums: SumLine[];
+  // Both files are streamed side by side: a snapshot may hold millions of files.
+  let sums: AsyncIterator<string>;
+  let close = () => {};
   try {
-    sums = parseSumFile((await readRegularFile(join(dir, FILE_SUMS_FILE))).toString('utf8'));
+    const fh = await open(join(dir, FILE_SUMS_FILE), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    if (!(await fh.stat()).isFile()) {
+      await fh.close();
+      throw new Error('not a regular file');
+    }
+    const stream = fh.createReadStream();
+    close = () => stream.destroy();
+    sums = splitLines(stream)[Symbol.asyncIterator]();
   } catch (e) {
-    return damage('file-sums-invalid', `${FILE_SUMS_FILE} is unreadable or malformed: ${(e as Error).message}`, { file: FILE_SUMS_FILE });
+    return damage('file-sums-invalid', `${FILE_SUMS_FILE} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: FILE_SUMS_FILE });
   }
   const reader = new ManifestReader(join(dir, MANIFEST_FILE));
-  let i = 0;
+  let line = 0;
   try {
     for (let e = await reader.next(); e; e = await reader.next()) {
       if (!e.sha256) continue;
-      const s = sums[i++];
+      const next = await sums.next();
+      line++;
+      let s: SumLine | undefined;
+      try {
+        s = next.done ? undefined : parseSumLine(next.value, line);
+      } catch (err) {
+        return damage('file-sums-invalid', `${FILE_SUMS_FILE} is malformed: ${(err as Error).message}`, { file: FILE_SUMS_FILE });
+      }
       if (!s || s.name !== e.path || s.sha256 !== e.sha256) {
-        return damage('file-sums-mismatch', `${FILE_SUMS_FILE} disagrees with ${MANIFEST_FILE} at ${JSON.stringify(e.path)} (line ${i})`, { file: FILE_SUMS_FILE, member: e.path });
+        return damage('file-sums-mismatch', `${FILE_SUMS_FILE} disagrees with ${MANIFEST_FILE} at ${JSON.stringify(e.path)} (line ${line})`, { file: FILE_SUMS_FILE, member: e.path });
       }
     }
+    const extra = await sums.next();
+    if (!extra.done) damage('file-sums-mismatch', `${FILE_SUMS_FILE} lists more files than ${MANIFEST_FILE}, from line ${line + 1} on`, { file: FILE_SUMS_FILE });
   } catch {
     return; // a malformed manifest: already reported by the deep check
   } finally {
     reader.close();
+    close();
   }
-  if (i < sums.length) damage('file-sums-mismatch', `${FILE_SUMS_FILE} lists ${sums.length - i} file(s) that ${MANIFEST_FILE} does not, e.g. ${JSON.stringify(sums[i]!.name)}`, { file: FILE_SUMS_FILE });
+}
+
+/** Lines split on \n only (readline would also split on \r and hide CRLF damage); the last, unterminated line included. */
+async function* splitLines(stream: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  let rest = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) {
+    const text = rest + decoder.decode(chunk, { stream: true });
+    const lines = text.split('\n');
+    rest = lines.pop()!;
+    yield* lines;
+  }
+  rest += decoder.decode();
+  if (rest) yield rest;
 }
 
 function parseMeta(data: Buffer, folderId: string, findings: Finding[]): SnapshotMeta | undefined {
