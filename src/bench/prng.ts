@@ -68,3 +68,9 @@ export class Mulberry32 {
     return Buffer.from(words.buffer, 0, n);
   }
 }
+
+/** The stream as a `() => number` in [0, 1), like Math.random (the tests' seeded choices). */
+export function mulberry32(seed: number): () => number {
+  const g = new Mulberry32(seed);
+  return () => g.float();
+}

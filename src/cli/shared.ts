@@ -1,8 +1,10 @@
 // Small pieces several commands share: registry access, drive lookup, confirmation.
-import { statfs } from 'node:fs/promises';
-import { summarizeSnapshots } from '../snapshot/drive-contents.js';
+import { rm, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PARTIAL_PREFIX } from '../core/format.js';
+import { readDriveContents, summarizeSnapshots } from '../snapshot/drive-contents.js';
 import { describeFingerprint, type FingerprintCheck } from '../core/drive-model.js';
-import { refusal, usageError } from '../core/errors.js';
+import { AirgapError, EXIT, refusal, usageError } from '../core/errors.js';
 import { Catalog } from '../drives/catalog.js';
 import { resolveDrive, type ResolvedDrive } from '../drives/resolve.js';
 import type { Context } from './context.js';
@@ -77,4 +79,17 @@ export function printJson(ctx: Context, value: unknown): void {
 /** A value the user gave, quoted for a message: cut at 40 characters, with its length when cut. */
 export function quoteShort(v: string): string {
   return v.length > 40 ? `${JSON.stringify(`${v.slice(0, 40)}…`)} (${v.length} characters)` : JSON.stringify(v);
+}
+
+/** Removes what interrupted backups and prunes left (the caller holds the drive lock). */
+export async function removeLeftovers(ctx: Context, airgapDir: string): Promise<void> {
+  const { leftovers } = await readDriveContents(airgapDir);
+  for (const name of leftovers) {
+    ctx.stderr.write(`note: removing ${name}, left by an interrupted ${name.startsWith(PARTIAL_PREFIX) ? 'backup' : 'prune'}\n`);
+    try {
+      await rm(join(airgapDir, name), { recursive: true, force: true });
+    } catch (e) {
+      throw new AirgapError('leftover-stuck', `cannot remove the unfinished snapshot ${name}: ${(e as Error).message}`, EXIT.refused, 'remove that folder by hand, then run again');
+    }
+  }
 }

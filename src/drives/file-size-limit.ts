@@ -1,7 +1,11 @@
-// Whether a drive's filesystem limits the size of one file (FAT12/16/32: 4 GiB − 1 byte), so
-// that the tarball must be written in parts. On Linux the statfs magic tells a kernel FAT
-// mount, and findmnt the type of a FUSE one (fusefat); elsewhere the filesystem type that
-// lsblk/diskutil reported for the drive (its fingerprint) is used. exFAT has no such limit.
+// What a drive's filesystem means for writing a snapshot, probed once per backup:
+// - whether it limits the size of one file (FAT12/16/32: 4 GiB − 1 byte), so that the tarball
+//   must be written in parts. On Linux the statfs magic tells a kernel FAT mount, and findmnt
+//   the type of a FUSE one (fusefat); elsewhere the filesystem type that lsblk/diskutil
+//   reported for the drive (its fingerprint) is used. exFAT has no such limit;
+// - whether its driver is known to lose data under airgap's write protocol: fusefat renames a
+//   non-empty folder without its contents (measured: `mv d e` leaves `e` empty), so each
+//   finished snapshot would vanish at its rename into place.
 import { statfs } from 'node:fs/promises';
 import { refusal } from '../core/errors.js';
 import { mountOf } from './platform-identity.js';
@@ -13,27 +17,31 @@ export function isFatType(fsType: string | undefined): boolean {
   return !!fsType && /^(fuse\.)?(v?fat(12|16|32)?|msdos|ms-dos.*|fusefat)$/i.test(fsType.trim());
 }
 
-export async function hasFatFileLimit(dir: string, fsType: string | undefined, platform: NodeJS.Platform): Promise<boolean> {
-  if (isFatType(fsType)) return true;
-  if (platform !== 'linux') return false;
-  const s = await statfs(dir).catch(() => undefined);
-  if (s?.type === MSDOS_SUPER_MAGIC) return true;
-  if (s?.type === FUSE_SUPER_MAGIC) return isFatType((await mountOf(dir))?.fsType);
-  return false;
+export interface FilesystemTraits {
+  /** At most 4 GiB − 1 byte per file. */
+  fatLimit: boolean;
+  /** Mounted through fusefat: airgap does not write there. */
+  fusefat: boolean;
 }
 
-/**
- * Filesystem drivers known to lose data under airgap's write protocol. fusefat (a FUSE FAT
- * driver) renames a non-empty folder without its contents (measured: `mv d e` leaves `e`
- * empty), so the finished snapshot would vanish at its rename into place.
- */
-export async function refuseUnsafeFilesystem(dir: string, driveName: string, platform: NodeJS.Platform): Promise<void> {
-  if (platform !== 'linux') return;
+export async function probeFilesystem(dir: string, fsType: string | undefined, platform: NodeJS.Platform): Promise<FilesystemTraits> {
+  const traits = { fatLimit: isFatType(fsType), fusefat: false };
+  if (platform !== 'linux') return traits;
   const s = await statfs(dir).catch(() => undefined);
-  if (s?.type !== FUSE_SUPER_MAGIC) return;
-  const type = (await mountOf(dir))?.fsType;
-  if (type === 'fuse.fusefat') {
-    throw refusal('unsafe-filesystem', `drive ${driveName} is mounted with fusefat, which loses the contents of renamed folders; airgap will not write through it`,
-      'mount the drive with the kernel FAT driver (plug it in, or: mount -t vfat <device> <dir>), or format it exFAT; reading (verify, list, restore) is safe');
+  if (s?.type === MSDOS_SUPER_MAGIC) traits.fatLimit = true;
+  if (s?.type === FUSE_SUPER_MAGIC) {
+    const mounted = (await mountOf(dir))?.fsType;
+    traits.fusefat = mounted === 'fuse.fusefat';
+    traits.fatLimit ||= isFatType(mounted);
   }
+  return traits;
+}
+
+export async function hasFatFileLimit(dir: string, fsType: string | undefined, platform: NodeJS.Platform): Promise<boolean> {
+  return (await probeFilesystem(dir, fsType, platform)).fatLimit;
+}
+
+export function unsafeFilesystem(driveName: string) {
+  return refusal('unsafe-filesystem', `drive ${driveName} is mounted with fusefat, which loses the contents of renamed folders; airgap will not write through it`,
+    'mount the drive with the kernel FAT driver (plug it in, or: mount -t vfat <device> <dir>), or format it exFAT; reading (verify, list, restore) is safe');
 }

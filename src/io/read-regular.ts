@@ -2,7 +2,7 @@
 // name (a FIFO, a device, a folder, a symlink) must be refused, never read — a FIFO would block
 // the read forever, a device would never end.
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 /** What is at the path is not a regular file; `what` says what it is instead. */
 export class NotRegularFileError extends Error {
@@ -27,7 +27,18 @@ export class FileTooLargeError extends Error {
  * (ENOENT, EACCES, ...) are thrown as they are.
  */
 export async function readRegularFile(path: string, opts: { maxBytes?: number } = {}): Promise<Buffer> {
-  let fh;
+  const { fh, size } = await openRegularFile(path);
+  try {
+    if (opts.maxBytes !== undefined && size > opts.maxBytes) throw new FileTooLargeError(path, size, opts.maxBytes);
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Opens a regular file for reading, with the same guarantees; the caller closes it (streams, large files). */
+export async function openRegularFile(path: string): Promise<{ fh: FileHandle; size: number }> {
+  let fh: FileHandle;
   try {
     fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch (e) {
@@ -41,9 +52,9 @@ export async function readRegularFile(path: string, opts: { maxBytes?: number } 
     if (!st.isFile()) {
       throw new NotRegularFileError(path, st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'something else');
     }
-    if (opts.maxBytes !== undefined && st.size > opts.maxBytes) throw new FileTooLargeError(path, st.size, opts.maxBytes);
-    return await fh.readFile();
-  } finally {
+    return { fh, size: st.size };
+  } catch (e) {
     await fh.close();
+    throw e;
   }
 }

@@ -2,7 +2,7 @@
 // promote. The target is untouched until the extraction is complete; on failure the staging
 // folder is removed.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, readdir, rm, rmdir, stat, utimes } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { chmodSync, lstatSync, utimesSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { damage, refusal } from '../core/errors.js';
@@ -84,6 +84,7 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   await mkdir(target, { recursive: true });
   const staging = join(target, STAGING_NAME + randomBytes(6).toString('hex'));
   await mkdir(staging, { mode: 0o700 });
+  let failed = false;
   try {
     const tarPaths = check.tarFiles?.length ? check.tarFiles : [join(snapshot.dir, tarballName(snapshot.id))];
     const hashes = tarPaths.map(() => createHash('sha256'));
@@ -115,12 +116,12 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
     }
     return { snapshot: snapshot.id, target, verified: tarDamaged ? 'damaged' : 'ok', report, alsoRestored: extra };
   } catch (e) {
-    await rm(staging, { recursive: true, force: true });
-    // A target folder this restore created is removed again (only if still empty).
-    if (!existing) await rmdir(target).catch(() => {});
+    failed = true;
     throw e;
   } finally {
     await rm(staging, { recursive: true, force: true });
+    // After a failure, a target folder this restore created goes too (rmdir: only if empty).
+    if (failed && !existing) await rmdir(target).catch(() => {});
   }
 }
 

@@ -1,6 +1,6 @@
 // Streams MANIFEST.tsv one entry at a time (a manifest can list millions of members).
-import { constants, type ReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import type { ReadStream } from 'node:fs';
+import { NotRegularFileError, openRegularFile } from '../io/read-regular.js';
 import { createInterface } from 'node:readline';
 import { isManifestComment, MANIFEST_HEADER, parseManifestLine, ManifestSyntaxError, type ManifestEntry } from '../core/manifest.js';
 
@@ -20,20 +20,15 @@ export class ManifestReader {
   private async open(): Promise<AsyncIterator<string>> {
     let fh;
     try {
-      fh = await open(this.path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+      ({ fh } = await openRegularFile(this.path));
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP' || code === 'EMLINK') throw new ManifestSyntaxError('it is a symlink, not a regular file');
+      // "it is a FIFO (named pipe), not a regular file": the manifest's own wording.
+      if (e instanceof NotRegularFileError) throw new ManifestSyntaxError(`it is ${e.what}, not a regular file`);
       throw e;
     }
-    const st = await fh.stat().catch(async (e: unknown) => {
+    if (this.closed) {
       await fh.close();
-      throw e;
-    });
-    if (!st.isFile() || this.closed) {
-      await fh.close();
-      if (this.closed) return { next: async () => ({ done: true, value: undefined }) };
-      throw new ManifestSyntaxError(`it is ${st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : 'a special file'}, not a regular file`);
+      return { next: async () => ({ done: true, value: undefined }) };
     }
     this.stream = fh.createReadStream();
     const rl = createInterface({ input: this.stream, crlfDelay: Infinity });

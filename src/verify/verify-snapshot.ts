@@ -2,8 +2,8 @@
 // does) plus the consistency of snapshot.json. Deep: also every member of the tarball against
 // MANIFEST.tsv, in the same single read of the tarball.
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { lstat, open, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
+import { NotRegularFileError, openRegularFile, readRegularFile } from '../io/read-regular.js';
 import { join } from 'node:path';
 import {
   FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, partName, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
@@ -50,8 +50,7 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
 
   let sums: SumLine[];
   try {
-    if (!(await lstat(join(folder.dir, SUMS_FILE))).isFile()) throw new Error('not a regular file');
-    const raw = await readFile(join(folder.dir, SUMS_FILE));
+    const raw = await readRegularFile(join(folder.dir, SUMS_FILE));
     report.sumsSha256 = sha256Hex(raw);
     sums = parseSumFile(raw.toString('utf8'));
   } catch (e) {
@@ -89,16 +88,13 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
     }
     try {
       // Only regular files are read: a FIFO planted under a listed name would block forever.
-      if (!(await lstat(join(folder.dir, name))).isFile()) {
-        damage('not-a-file', `${name} is not a regular file`, { file: name });
-        continue;
-      }
-      const data = await readFile(join(folder.dir, name));
+      const data = await readRegularFile(join(folder.dir, name));
       const actual = sha256Hex(data);
       if (actual !== expected) damage('checksum-mismatch', `${name} does not match its SHA-256 (damaged or edited)`, { file: name, expected, actual });
       if (name === SNAPSHOT_JSON) report.meta = parseMeta(data, folder.id, findings);
     } catch (e) {
-      damage('unreadable', `${name} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
+      if (e instanceof NotRegularFileError) damage('not-a-file', `${name} is not a regular file (it is ${e.what})`, { file: name });
+      else damage('unreadable', `${name} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
     }
   }
   const meta = report.meta;
@@ -186,11 +182,7 @@ async function checkFileSums(dir: string, damage: (code: string, message: string
   let sums: AsyncIterator<string>;
   let close = () => {};
   try {
-    const fh = await open(join(dir, FILE_SUMS_FILE), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
-    if (!(await fh.stat()).isFile()) {
-      await fh.close();
-      throw new Error('not a regular file');
-    }
+    const { fh } = await openRegularFile(join(dir, FILE_SUMS_FILE));
     const stream = fh.createReadStream();
     close = () => stream.destroy();
     sums = splitLines(stream)[Symbol.asyncIterator]();

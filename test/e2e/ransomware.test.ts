@@ -4,20 +4,10 @@ import { appendFile, mkdir, readdir, readFile, rename, rm, unlink, utimes, write
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { labelledDrive, makeSandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
+import { mulberry32 as prng } from '../../src/bench/prng.js';
 
 // ---- deterministic content -------------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG, so that every run builds the same tree and the same "attack". */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ('the budget meeting invoice project report draft final review notes summer holiday family photo recipe garden '
   + 'letter contract insurance tax return school homework music playlist travel plan bank statement receipt warranty manual '

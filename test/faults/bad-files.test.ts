@@ -32,6 +32,7 @@ import { makeTree } from '../helpers/tree.js';
 import { run as runAirgap } from '../../src/cli/main.js';
 import { identitySchema, snapshotMetaSchema } from '../../src/core/format.js';
 import { MANIFEST_HEADER, parseManifestLine, type ManifestEntry } from '../../src/core/manifest.js';
+import { mulberry32 } from '../../src/bench/prng.js';
 
 const SEED = Number(process.env.AIRGAP_BADFILES_SEED ?? 20261122) >>> 0;
 const RANDOM = Number(process.env.AIRGAP_BADFILES_RANDOM ?? 200);
@@ -238,16 +239,6 @@ async function pool<T>(items: T[], n: number, fn: (item: T, i: number) => Promis
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness (the same generator as the bit-rot suite)
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 type Rng = () => number;
 const below = (rng: Rng, n: number) => Math.floor(rng() * n);
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[below(rng, xs.length)]!;

@@ -30,6 +30,7 @@ import { readIdentity } from '../../src/drives/identity.js';
 import { parseSumFile, type SumLine } from '../../src/core/sha256sums.js';
 import { isAirgapError } from '../../src/core/errors.js';
 import type { DriveReport, Finding, SnapshotReport } from '../../src/core/findings.js';
+import { mulberry32 } from '../../src/bench/prng.js';
 
 const SEED = Number(process.env.AIRGAP_BITROT_SEED ?? 20261121) >>> 0;
 const FLIPS = 1000;
@@ -55,16 +56,6 @@ const DEEP_CODES = new Set([
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const below = (rng: () => number, n: number) => Math.floor(rng() * n);
 function weighted<T>(rng: () => number, items: [T, number][]): T {
   let r = rng() * items.reduce((n, [, w]) => n + w, 0);

@@ -23,6 +23,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, labelledDrive, makeSandbox, runCli, type CliResult, type Sandbox } from '../helpers/cli.js';
 import { recordFigures } from '../helpers/figures.js';
 import { makeTree } from '../helpers/tree.js';
+import { mulberry32 as prng } from '../../src/bench/prng.js';
 
 const K = 4; // processes started at once per round
 const LOCK_ROUNDS = 20; // test 1 and test 2
@@ -42,17 +43,6 @@ const showProc = (p: { pid: number; exit?: { code: number | null; signal: string
 const errorLine = (stderr: string) => stderr.split('\n').find((l) => l.startsWith('error: ')) ?? '';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** mulberry32: a small seeded PRNG, so that a failing round can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Processes

@@ -30,6 +30,7 @@ import { readDriveContents } from '../../src/snapshot/drive-contents.js';
 import { verifyDrive } from '../../src/verify/verify-drive.js';
 import { writeSnapshot } from '../../src/snapshot/write-snapshot.js';
 import { setFailpointHandler } from '../../src/io/failpoint.js';
+import { mulberry32 } from '../../src/bench/prng.js';
 
 const execFileP = promisify(execFile);
 
@@ -69,17 +70,6 @@ const BEFORE_PRUNE_TRIALS = 3;
 
 const SNAPSHOT_LIKE = /^\d{4}-\d{2}-\d{2}T\d{6}Z/;
 
-/** mulberry32: small, seedable, good enough to pick kill points. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** An integer in [lo, hi]. */
 const randInt = (rnd: () => number, lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));

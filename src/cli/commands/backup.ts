@@ -1,11 +1,9 @@
 import { failpoint } from '../../io/failpoint.js';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { damage, EXIT, usageError, AirgapError } from '../../core/errors.js';
 import { driveWriteError } from '../../core/io-errors.js';
-import { FAT_PART_SIZE, MIN_PART_SIZE, PARTIAL_PREFIX } from '../../core/format.js';
+import { FAT_PART_SIZE, MIN_PART_SIZE } from '../../core/format.js';
 import { parseByteSize } from '../../core/byte-size.js';
-import { hasFatFileLimit, refuseUnsafeFilesystem } from '../../drives/file-size-limit.js';
+import { probeFilesystem, unsafeFilesystem } from '../../drives/file-size-limit.js';
 import { DriveLock } from '../../drives/lock.js';
 import { readDriveContents } from '../../snapshot/drive-contents.js';
 import { pruneSnapshots } from '../../snapshot/prune.js';
@@ -21,7 +19,7 @@ import { globProblem, loadConfig } from '../config.js';
 import { sourceRoots } from '../sources.js';
 import type { Context } from '../context.js';
 import { chooseBackupTarget, prunePlanFor } from '../backup-target.js';
-import { findDrive, openRegistry, printJson, quoteShort, refreshFromDrive, refuseFingerprintMismatch } from '../shared.js';
+import { findDrive, openRegistry, printJson, quoteShort, refreshFromDrive, refuseFingerprintMismatch, removeLeftovers } from '../shared.js';
 
 export interface BackupFlags {
   drive?: string;
@@ -80,8 +78,9 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   let gateResult: GateResult | undefined;
 
   // FAT drives hold at most 4 GiB per file: the tarball goes in parts there.
-  if (!flags.dryRun) await refuseUnsafeFilesystem(drive.airgapDir, label, ctx.platform);
-  const partSize = forcedPartSize ?? (await hasFatFileLimit(drive.airgapDir, drive.fingerprint?.fsType, ctx.platform) ? FAT_PART_SIZE : undefined);
+  const fs = await probeFilesystem(drive.airgapDir, drive.fingerprint?.fsType, ctx.platform);
+  if (fs.fusefat && !flags.dryRun) throw unsafeFilesystem(label);
+  const partSize = forcedPartSize ?? (fs.fatLimit ? FAT_PART_SIZE : undefined);
   const lock = flags.dryRun ? undefined : await DriveLock.acquire(drive.airgapDir, label, 'backup');
   if (lock) failpoint('backup:locked');
   const baselineWriter = flags.dryRun ? undefined : await BaselineWriter.create(baseline).catch(() => undefined);
@@ -197,15 +196,3 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
 }
 
 /** Unfinished snapshots of interrupted runs: reported, then removed (we hold the lock). */
-/** Removes what interrupted backups and prunes left (the caller holds the drive lock). */
-export async function removeLeftovers(ctx: Context, airgapDir: string): Promise<void> {
-  const { leftovers } = await readDriveContents(airgapDir);
-  for (const name of leftovers) {
-    ctx.stderr.write(`note: removing ${name}, left by an interrupted ${name.startsWith(PARTIAL_PREFIX) ? 'backup' : 'prune'}\n`);
-    try {
-      await rm(join(airgapDir, name), { recursive: true, force: true });
-    } catch (e) {
-      throw new AirgapError('leftover-stuck', `cannot remove the unfinished snapshot ${name}: ${(e as Error).message}`, EXIT.refused, 'remove that folder by hand, then run again');
-    }
-  }
-}

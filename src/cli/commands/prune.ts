@@ -1,4 +1,3 @@
-import { removeLeftovers } from './backup.js';
 import { readDriveContents } from '../../snapshot/drive-contents.js';
 import { EXIT, refusal } from '../../core/errors.js';
 import { pruneCandidates } from '../../core/planner.js';
@@ -7,7 +6,7 @@ import { pruneSnapshots } from '../../snapshot/prune.js';
 import { bytes } from '../../ui/render.js';
 import type { Context } from '../context.js';
 import { planDrives, requirePolicy } from '../planning.js';
-import { findDrive, openRegistry, printJson, refreshFromDrive } from '../shared.js';
+import { findDrive, openRegistry, printJson, refreshFromDrive, removeLeftovers } from '../shared.js';
 
 export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?: boolean }): Promise<number> {
   const { policy } = await requirePolicy(ctx);
