@@ -2,20 +2,9 @@
 // its outcome into an exit code (through exit.ts). Nothing else reads process.argv or env.
 import { Command, Option } from 'commander';
 import { EXIT, usageError } from '../core/errors.js';
-import { backupCommand } from './commands/backup.js';
-import { demoCommand } from './commands/demo.js';
-import { diffCommand } from './commands/diff.js';
-import { drivesCommand } from './commands/drives.js';
-import { ejectCommand, mountCommand } from './commands/mount.js';
-import { watchCommand } from './commands/watch.js';
-import { initCommand } from './commands/init.js';
-import { labelCommand } from './commands/label.js';
-import { findCommand, restoreCommand } from './commands/restore.js';
-import { planCommand, scheduleCommand } from './commands/plan.js';
-import { pruneCommand, scanCommand } from './commands/prune.js';
-import { statusCommand } from './commands/status.js';
-import { listCommand } from './commands/list.js';
-import { verifyCommand } from './commands/verify.js';
+// Commands are imported when they run (below), so that one command does not load every other
+// command's modules: prompts, tar, schemas (measured: `airgap --version` 0.25 s and 67 MB
+// RSS when everything was loaded up front).
 import { makeContext, toolVersion, type Context, type GlobalFlags } from './context.js';
 import { reportError } from './exit.js';
 import { failpointFromSpec, setFailpointHandler } from '../io/failpoint.js';
@@ -57,7 +46,7 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .requiredOption('--name <NAME>', 'drive name, e.g. A or office-1')
     .option('--yes', 'do not ask for confirmation')
     .option('--force', 'relabel an airgap drive (snapshots kept) or label a disk that shares the system or a source disk')
-    .action(async (path: string, flags, cmd: Command) => { code = await labelCommand(context(cmd), path, flags); });
+    .action(async (path: string, flags, cmd: Command) => { code = await (await import('./commands/label.js')).labelCommand(context(cmd), path, flags); });
 
   program.command('backup')
     .description("write today's dated snapshot of the sources onto a drive")
@@ -71,13 +60,13 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .option('--accept-changes', 'the mass changes the gate flagged are yours: accept them (pruning resumes)')
     .option('--accept-fingerprint', "write even though the drive's hardware differs from when it was first seen (you replaced or cloned it on purpose)")
     .option('--part-size <size>', 'write the tarball in parts of at most <size> (e.g. 4G; automatic on FAT drives, which hold at most 4 GiB per file)')
-    .action(async (flags, cmd: Command) => { code = await backupCommand(context(cmd), flags); });
+    .action(async (flags, cmd: Command) => { code = await (await import('./commands/backup.js')).backupCommand(context(cmd), flags); });
 
   program.command('verify <drive>')
     .description('check every snapshot on a drive (name or path) against its checksums; works offline, read-only, without a config')
     .option('--snapshot <id>', 'only this snapshot')
     .option('--deep', 'also check every file inside the tarball against the per-file manifest')
-    .action(async (drive: string, flags, cmd: Command) => { code = await verifyCommand(context(cmd), drive, flags); });
+    .action(async (drive: string, flags, cmd: Command) => { code = await (await import('./commands/verify.js')).verifyCommand(context(cmd), drive, flags); });
 
   program.command('restore <drive> [paths...]')
     .description('restore a snapshot (or the given files and folders in it) into a folder, checking every file')
@@ -88,25 +77,25 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .option('--dry-run', 'show what would be restored')
     .option('--keep-special-bits', 'keep setuid/setgid bits (stripped by default)')
     .option('--owners', 'restore file owners (root only)')
-    .action(async (drive: string, paths: string[], flags, cmd: Command) => { code = await restoreCommand(context(cmd), drive, paths, flags); });
+    .action(async (drive: string, paths: string[], flags, cmd: Command) => { code = await (await import('./commands/restore.js')).restoreCommand(context(cmd), drive, paths, flags); });
 
   program.command('find <drive> <pattern>')
     .description('which snapshots hold a file: *.pdf, report.docx, Documents/**/2026-*')
     .option('--all-snapshots', 'search every snapshot, not only the latest')
-    .action(async (drive: string, pattern: string, flags, cmd: Command) => { code = await findCommand(context(cmd), drive, pattern, flags); });
+    .action(async (drive: string, pattern: string, flags, cmd: Command) => { code = await (await import('./commands/restore.js')).findCommand(context(cmd), drive, pattern, flags); });
 
   program.command('diff <drive> [snapshots...]')
     .description('what changed between two snapshots, or in the sources since the latest one (the ransomware gate\'s report)')
-    .action(async (drive: string, ids: string[], _flags, cmd: Command) => { code = await diffCommand(context(cmd), drive, ids); });
+    .action(async (drive: string, ids: string[], _flags, cmd: Command) => { code = await (await import('./commands/diff.js')).diffCommand(context(cmd), drive, ids); });
 
   program.command('list [drive]')
     .description('snapshots on a drive (or on every connected drive)')
-    .action(async (drive: string | undefined, _flags, cmd: Command) => { code = await listCommand(context(cmd), drive); });
+    .action(async (drive: string | undefined, _flags, cmd: Command) => { code = await (await import('./commands/list.js')).listCommand(context(cmd), drive); });
 
   program.command('plan')
     .description("today's rotation plan: which drive, what stays offline, what gets pruned, and why")
     .option('--date <YYYY-MM-DD>', 'plan for another date')
-    .action(async (flags, cmd: Command) => { code = await planCommand(context(cmd), flags); });
+    .action(async (flags, cmd: Command) => { code = await (await import('./commands/plan.js')).planCommand(context(cmd), flags); });
 
   program.command('schedule')
     .description('the printed rotation schedule: which drive to bring on which date')
@@ -115,40 +104,40 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .option('--until <YYYY-MM-DD>', 'last date')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'html', 'ics', 'json']))
     .option('--output <file>', 'write to a file instead of stdout')
-    .action(async (flags, cmd: Command) => { code = await scheduleCommand(context(cmd), flags); });
+    .action(async (flags, cmd: Command) => { code = await (await import('./commands/plan.js')).scheduleCommand(context(cmd), flags); });
 
   program.command('status')
     .description('every drive, where it should be, what it holds, alerts, and the next action')
-    .action(async (_flags, cmd: Command) => { code = await statusCommand(context(cmd)); });
+    .action(async (_flags, cmd: Command) => { code = await (await import('./commands/status.js')).statusCommand(context(cmd)); });
 
   program.command('prune <drive>')
     .description('remove the snapshots the retention policy no longer keeps (never the newest, never the last good copy)')
     .option('--dry-run', 'show what would be removed')
-    .action(async (drive: string, flags, cmd: Command) => { code = await pruneCommand(context(cmd), drive, flags); });
+    .action(async (drive: string, flags, cmd: Command) => { code = await (await import('./commands/prune.js')).pruneCommand(context(cmd), drive, flags); });
 
   program.command('scan')
     .description('rebuild the catalog from the connected drives')
-    .action(async (_flags, cmd: Command) => { code = await scanCommand(context(cmd)); });
+    .action(async (_flags, cmd: Command) => { code = await (await import('./commands/prune.js')).scanCommand(context(cmd)); });
 
   program.command('drives')
     .description('connected airgap drives, and removable disks that could become one')
     .option('--all', 'also list the disks that are never offered, and why (system disk, virtual, ...)')
     .option('--include-loop', 'offer loop devices (mounted disk images) too')
-    .action(async (flags, cmd: Command) => { code = await drivesCommand(context(cmd), flags); });
+    .action(async (flags, cmd: Command) => { code = await (await import('./commands/drives.js')).drivesCommand(context(cmd), flags); });
 
   program.command('watch')
     .description('wait for drives to arrive and leave, printing an event for each')
     .option('--once', 'return after the first drive arrives')
     .option('--timeout <s>', 'stop after this many seconds')
-    .action(async (flags, cmd: Command) => { code = await watchCommand(context(cmd), flags); });
+    .action(async (flags, cmd: Command) => { code = await (await import('./commands/watch.js')).watchCommand(context(cmd), flags); });
 
   program.command('mount <device>')
     .description('mount a plugged-in disk (Linux: udisksctl, macOS: diskutil)')
-    .action(async (device: string, _flags, cmd: Command) => { code = await mountCommand(context(cmd), device); });
+    .action(async (device: string, _flags, cmd: Command) => { code = await (await import('./commands/mount.js')).mountCommand(context(cmd), device); });
 
   program.command('eject <drive>')
     .description('unmount a drive (name or path) and power it off, so it can be unplugged safely')
-    .action(async (drive: string, _flags, cmd: Command) => { code = await ejectCommand(context(cmd), drive); });
+    .action(async (drive: string, _flags, cmd: Command) => { code = await (await import('./commands/mount.js')).ejectCommand(context(cmd), drive); });
 
   program.command('init')
     .description('write the config: what to back up, the drives, the cadence')
@@ -160,7 +149,7 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .option('--offsite <NAMES>', 'drives kept offsite, comma-separated (default: the second of three or more)')
     .option('--yes', 'no questions; fail if something is missing')
     .option('--force', 'replace an existing config')
-    .action(async (flags, cmd: Command) => { code = await initCommand(context(cmd), flags); });
+    .action(async (flags, cmd: Command) => { code = await (await import('./commands/init.js')).initCommand(context(cmd), flags); });
 
   program.command('wizard', { isDefault: false })
     .description('the guided flow (what `airgap` with no arguments runs in a terminal)')
@@ -170,7 +159,7 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
   program.command('demo')
     .description('a guided demo on simulated drives in a temporary folder')
     .option('--clean', 'remove the temporary folder afterwards')
-    .action(async (flags, cmd: Command) => { code = await demoCommand(context(cmd), flags); });
+    .action(async (flags, cmd: Command) => { code = await (await import('./commands/demo.js')).demoCommand(context(cmd), flags); });
 
   if (argv.length === 0) {
     // `airgap` alone: the wizard in a terminal; elsewhere the usage, since nobody can answer.

@@ -61,19 +61,21 @@ export const extensionOf = (path: string) => {
 const folderOf = (path: string, depth = 2) => path.split('/').slice(0, -1).slice(0, depth).join('/') || '.';
 const isFile = (e: ListingEntry) => e.type === 'file' || e.type === 'hardlink';
 
+/** Reused by every call: entropyOf runs once per stored file. */
+const counts = new Uint32Array(256);
+
 export function entropyOf(sample: Uint8Array): number {
-  if (sample.length === 0) return 0;
-  const counts = new Uint32Array(256);
   const n = sample.length;
+  if (n === 0) return 0;
+  counts.fill(0);
   for (let i = 0; i < n; i++) counts[sample[i]!]!++;
-  let h = 0;
+  // H = -Σ p·log2 p with p = c/n, rewritten as log2 n - Σ c·log2 c / n: one log per byte value.
+  let sum = 0;
   for (let b = 0; b < 256; b++) {
     const c = counts[b]!;
-    if (c === 0) continue;
-    const p = c / n;
-    h -= p * Math.log2(p);
+    if (c > 1) sum += c * Math.log2(c);
   }
-  return h;
+  return Math.max(0, Math.log2(n) - sum / n);
 }
 
 export async function compareListings(

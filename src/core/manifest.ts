@@ -27,8 +27,11 @@ export const MANIFEST_COLUMNS = '# type\tmode\tuid\tgid\tsize\tmtime\tsha256\tpa
 const TYPE_CODE: Record<MemberType, string> = { file: 'f', dir: 'd', symlink: 'l', hardlink: 'h' };
 const CODE_TYPE: Record<string, MemberType> = { f: 'file', d: 'dir', l: 'symlink', h: 'hardlink' };
 
+const NEEDS_ESCAPE = /[\\\t\n\r\x00-\x1f\x7f]/;
+
 /** Backslash escapes for the characters that would break a line or a column. */
 export function escapeField(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s; // the common case, without building a new string
   return s.replace(/[\\\t\n\r\x00-\x1f\x7f]/g, (c) => {
     switch (c) {
       case '\\': return '\\\\';
@@ -69,17 +72,8 @@ function quote(v: string): string {
 }
 
 export function formatManifestLine(e: ManifestEntry): string {
-  return [
-    TYPE_CODE[e.type],
-    e.mode.toString(8).padStart(4, '0'),
-    String(e.uid),
-    String(e.gid),
-    String(e.size),
-    String(e.mtime),
-    e.sha256 ?? '',
-    escapeField(e.path),
-    e.link === undefined ? '' : escapeField(e.link),
-  ].join('\t') + '\n';
+  // One template, not an array join: this runs once per archived entry.
+  return `${TYPE_CODE[e.type]}\t${e.mode.toString(8).padStart(4, '0')}\t${e.uid}\t${e.gid}\t${e.size}\t${e.mtime}\t${e.sha256 ?? ''}\t${escapeField(e.path)}\t${e.link === undefined ? '' : escapeField(e.link)}\n`;
 }
 
 const INT = /^(0|[1-9]\d{0,15})$/;

@@ -54,8 +54,8 @@ export class BaselineWriter {
    * promise returned), so 100,000 files do not mean 100,000 pending promises.
    */
   add(e: ManifestEntry, entropy: number): Promise<void> | undefined {
-    const line = Buffer.from(`${e.size}\t${e.mtime}\t${e.sha256}\t${entropy.toFixed(2)}\t${escapeField(e.path)}\n`);
-    if (this.queued === 0 && this.w.put(line)) return undefined;
+    const line = `${e.size}\t${e.mtime}\t${e.sha256}\t${entropy.toFixed(2)}\t${escapeField(e.path)}\n`;
+    if (this.queued === 0 && this.w.putText(line)) return undefined;
     this.queued++;
     this.chain = this.chain.then(() => this.w.write(line)).finally(() => void this.queued--);
     return this.chain;

@@ -82,6 +82,25 @@ export class HashedWriter {
     return true;
   }
 
+  /** put() for bytes [start, end) of src, without making a view of them. */
+  putRange(src: Buffer, start: number, end: number): boolean {
+    const n = end - start;
+    if (n > this.room) return false;
+    src.copy(this.buffer, this.pos, start, end);
+    this.pos += n;
+    this.written += n;
+    return true;
+  }
+
+  /** Encodes text as UTF-8 straight into the active buffer if it surely fits; false otherwise. */
+  putText(text: string): boolean {
+    if (text.length * 3 > this.room) return false; // a UTF-16 unit is at most 3 UTF-8 bytes
+    const n = this.buffer.write(text, this.pos);
+    this.pos += n;
+    this.written += n;
+    return true;
+  }
+
   /** Marks n bytes the caller filled in directly at buffer[pos..] as written. */
   commit(n: number): void {
     this.pos += n;

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { entropyOf } from '../core/change-analysis.js';
 import { readSmallSync, SMALL_FILE, type HeaderStat, type Problem } from './read-source.js';
-import { encodeHeader, padding } from './tar-header.js';
+import { encodeHeaderInto, padding } from './tar-header.js';
 
 /** 4 KiB estimate entropy well enough (random data measures ≥ 7.9 bits/byte) at a quarter of the cost. */
 export const ENTROPY_SAMPLE = 4 * 1024;
@@ -68,16 +68,23 @@ export function packBatch(items: BatchItem[], slot: Buffer): PackedBatch {
       return;
     }
     const size = r.data.length;
-    const head = encodeHeader({ path: item.path, type: 'File', ...r.header, size });
-    const len = head.length + size + padding(size);
-    if (used + len > slot.length) {
+    const head = encodeHeaderInto({ path: item.path, type: 'File', ...r.header, size }, slot, used);
+    const len = head + size + padding(size);
+    if (head < 0 || used + len > slot.length) {
       nums[at] = KIND_TOO_BIG;
       return;
     }
-    head.copy(slot, used);
-    r.data.copy(slot, used + head.length);
-    slot.fill(0, used + head.length + size, used + len);
-    nums.set([KIND_DATA, used, len, size, entropyOf(r.data.subarray(0, ENTROPY_SAMPLE)), r.header.mode, r.header.uid, r.header.gid, r.header.mtime], at);
+    r.data.copy(slot, used + head);
+    slot.fill(0, used + head + size, used + len);
+    nums[at] = KIND_DATA;
+    nums[at + 1] = used;
+    nums[at + 2] = len;
+    nums[at + 3] = size;
+    nums[at + 4] = entropyOf(r.data.subarray(0, ENTROPY_SAMPLE));
+    nums[at + 5] = r.header.mode;
+    nums[at + 6] = r.header.uid;
+    nums[at + 7] = r.header.gid;
+    nums[at + 8] = r.header.mtime;
     hashes.set(createHash('sha256').update(r.data).digest(), i * 32);
     if (r.problem) problems.push({ index: i, problem: r.problem });
     used += len;

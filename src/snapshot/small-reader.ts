@@ -5,12 +5,29 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { HeaderStat, Problem } from './read-source.js';
+import type { Problem } from './read-source.js';
 import { FIELDS, KIND_SKIP, KIND_TOO_BIG, packBatch, SLOT_BYTES, type BatchItem, type PackedBatch } from './small-batch.js';
 
-/** One small file, packed: its whole tar member (header, data, padding) and what the manifest needs. */
+/**
+ * One small file, packed: its whole tar member (header, data, padding) is bytes [off, off + len)
+ * of `slot`, plus what the manifest needs. Flat on purpose: one object per file, no views.
+ */
+export interface PackedFile {
+  slot: Buffer;
+  off: number;
+  len: number;
+  size: number;
+  sha256: string;
+  entropy: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: number;
+  problem: Problem | undefined;
+}
+
 export type SmallRead =
-  | { member: Buffer; size: number; sha256: string; entropy: number; header: HeaderStat; problem?: Problem }
+  | PackedFile
   | { skip: Problem }
   | { tooBig: true }; // grew past SMALL_FILE (or the slot) since the scan: stream it instead
 
@@ -38,15 +55,11 @@ function unpack({ nums, hashes, problems }: PackedBatch, slot: Buffer): SmallRea
     if (kind === KIND_SKIP) out.push({ skip: problemOf.get(i)! });
     else if (kind === KIND_TOO_BIG) out.push({ tooBig: true });
     else {
-      const off = nums[at + 1]!;
-      const r: SmallRead = {
-        member: slot.subarray(off, off + nums[at + 2]!), size: nums[at + 3]!, entropy: nums[at + 4]!,
-        header: { mode: nums[at + 5]!, uid: nums[at + 6]!, gid: nums[at + 7]!, mtime: nums[at + 8]! },
-        sha256: sums.toString('hex', i * 32, i * 32 + 32),
-      };
-      const problem = problemOf.get(i);
-      if (problem) r.problem = problem;
-      out.push(r);
+      out.push({
+        slot, off: nums[at + 1]!, len: nums[at + 2]!, size: nums[at + 3]!, sha256: sums.toString('hex', i * 32, i * 32 + 32),
+        entropy: nums[at + 4]!, mode: nums[at + 5]!, uid: nums[at + 6]!, gid: nums[at + 7]!, mtime: nums[at + 8]!,
+        problem: problemOf.get(i),
+      });
     }
   }
   return out;
