@@ -12,6 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { checkMemberPath, collisionKey, describePathProblem, hardlinkTarget, symlinkStaysInside } from '../core/member-path.js';
 import type { ManifestEntry } from '../core/manifest.js';
 import { readChunks } from '../verify/read-chunks.js';
+import type { Hasher, StreamHash } from '../io/hash-thread.js';
 import { TarFormatError, TarReader, type TarEntry } from '../verify/tar-reader.js';
 
 /** Reserved for the staging folder (restore.ts): never a member's top-level name. */
@@ -23,7 +24,8 @@ export interface ExtractOptions {
   /** The tarball's files in order: one, or its parts (read as one stream). */
   tarPaths: string[];
   /** Sees every chunk of each tarball file as it is read (restore hashes them: one read for both). */
-  onChunk?: (fileIndex: number, chunk: Buffer) => void;
+  /** The SHA-256 of each tarball file (part), fed as it is read. */
+  hashing?: { hasher: Hasher; hashes: StreamHash[] };
   staging: string;
   /** The per-file manifest, by archive path: every regular file is checked against it. */
   manifest: Map<string, ManifestEntry>;
@@ -219,7 +221,6 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
         throw new StopReading();
       }
       offset += await readChunks(tarPath, async (chunk) => {
-      opts.onChunk?.(fileIndex, chunk);
       try {
         reader.write(chunk);
       } catch (e) {
@@ -228,7 +229,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       }
       while (events.length) await events.shift()!();
       if (report.brokenAt) throw new StopReading();
-    });
+    }, opts.hashing ? { hasher: opts.hashing.hasher, hash: opts.hashing.hashes[fileIndex]! } : undefined);
     }
     if (!report.brokenAt) {
       try {

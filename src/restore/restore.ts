@@ -1,7 +1,8 @@
 // `airgap restore`: verify, then extract into a fresh staging folder inside the target, then
 // promote. The target is untouched until the extraction is complete; on failure the staging
 // folder is removed.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { openHashThread } from '../io/hash-thread.js';
 import { lstat, mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { chmodSync, lstatSync, utimesSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -87,13 +88,22 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   let failed = false;
   try {
     const tarPaths = check.tarFiles?.length ? check.tarFiles : [join(snapshot.dir, tarballName(snapshot.id))];
-    const hashes = tarPaths.map(() => createHash('sha256'));
-    const report = await extractArchive({
-      tarPaths, staging, manifest, select,
-      keepSpecialBits: input.keepSpecialBits, owners: input.owners, onFile: input.onFile,
-      onChunk: (i, chunk) => hashes[i]!.update(chunk),
-    });
-    const bad = tarPaths.findIndex((p, i) => check.tarSums?.[i] !== undefined && hashes[i]!.digest('hex') !== check.tarSums[i]);
+    // The tarball's SHA-256 runs on a second thread while this one extracts and hashes every file.
+    const thread = openHashThread();
+    let digests: string[];
+    let report: Awaited<ReturnType<typeof extractArchive>>;
+    try {
+      const hashes = tarPaths.map(() => thread.hasher.create());
+      report = await extractArchive({
+        tarPaths, staging, manifest, select,
+        keepSpecialBits: input.keepSpecialBits, owners: input.owners, onFile: input.onFile,
+        hashing: { hasher: thread.hasher, hashes },
+      });
+      digests = await Promise.all(hashes.map((h) => h.digest()));
+    } finally {
+      await thread.close();
+    }
+    const bad = tarPaths.findIndex((p, i) => check.tarSums?.[i] !== undefined && digests[i] !== check.tarSums[i]);
     if (bad >= 0 && !report.brokenAt) {
       tarDamaged = true;
       if (!input.salvage) {

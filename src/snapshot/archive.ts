@@ -36,6 +36,8 @@ export interface ArchiveOptions {
   onStored?: (e: ManifestEntry, entropy: number) => void;
   /** Called on every chunk read or written: feeds the no-progress watchdog. */
   tick?: (where: string) => void;
+  /** A reader from openArchiveReader(), closed by the caller; else one is opened and closed here. */
+  reader?: BatchReader;
 }
 
 export interface ArchiveCounts {
@@ -59,13 +61,17 @@ export { ENTROPY_SAMPLE } from './small-batch.js';
 /** Progress is reported at most every this many entries (and after every large file). */
 const PROGRESS_EVERY = 256;
 
+/** The small-file reader writeArchive uses; open it first to hash the tarball on its thread too. */
+export const openArchiveReader = (): BatchReader => openBatchReader(SLOTS);
+
 export async function writeArchive(
   entries: ScanEntry[],
   out: ArchiveOutputs,
   problems: SourceProblem[],
   opts: ArchiveOptions = {},
 ): Promise<ArchiveCounts> {
-  const reader = openBatchReader(SLOTS);
+  if (opts.reader) return archiveEntries(entries, out, problems, opts, opts.reader);
+  const reader = openArchiveReader();
   try {
     return await archiveEntries(entries, out, problems, opts, reader);
   } finally {

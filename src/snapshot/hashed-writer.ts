@@ -3,10 +3,10 @@
 // write of the previous one. With a part size (FAT drives) the output is split into files
 // of at most that size: `<path>` while it fits in one, else `<path>.000`, `<path>.001`, …
 // each with its own SHA-256 besides the hash of the whole stream.
-import { createHash, type Hash } from 'node:crypto';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { refusal } from '../core/errors.js';
 import { failpoint } from '../io/failpoint.js';
+import { localHasher, type Hasher, type StreamHash } from '../io/hash-thread.js';
 
 export interface WrittenPart {
   path: string;
@@ -21,6 +21,12 @@ export interface Written {
   parts?: WrittenPart[];
 }
 
+/** A failure is observed through `pending`; this only keeps it from counting as unhandled meanwhile. */
+const quiet = <T>(p: T): T => {
+  if (p instanceof Promise) p.catch(() => {});
+  return p;
+};
+
 const partPath = (path: string, i: number) => `${path}.${String(i).padStart(3, '0')}`;
 
 export class HashedWriter {
@@ -29,25 +35,32 @@ export class HashedWriter {
   /** Bytes filled in the active buffer. */
   pos = 0;
   private pending: Promise<unknown> = Promise.resolve();
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: StreamHash;
   /** Bytes handed to write() so far (flushed or not). */
   written = 0;
   // Parts: the one being written, its size and hash so far; the finished ones.
-  private partHash: Hash | undefined;
+  private partHash: StreamHash | undefined;
   private partBytes = 0;
   private readonly parts: WrittenPart[] = [];
 
   private constructor(
     private fh: FileHandle, readonly path: string, chunkSize: number,
     private readonly partSize: number | undefined, private readonly maxParts: number,
+    private readonly hasher: Hasher,
   ) {
-    this.buffers = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
-    if (partSize) this.partHash = createHash('sha256');
+    this.buffers = [hasher.alloc(chunkSize), hasher.alloc(chunkSize)];
+    this.hash = hasher.create();
+    if (partSize) this.partHash = hasher.create();
   }
 
-  /** Creates the file; fails if it exists ('wx'), so nothing is ever overwritten. */
-  static async create(path: string, chunkSize = 1 << 20, split?: { partSize: number; maxParts: number }): Promise<HashedWriter> {
-    return new HashedWriter(await open(path, 'wx'), path, chunkSize, split?.partSize, split?.maxParts ?? Infinity);
+  /**
+   * Creates the file; fails if it exists ('wx'), so nothing is ever overwritten. With a thread
+   * hasher the hashing of each chunk runs there, beside its write.
+   */
+  static async create(
+    path: string, chunkSize = 1 << 20, split?: { partSize: number; maxParts: number }, hasher: Hasher = localHasher,
+  ): Promise<HashedWriter> {
+    return new HashedWriter(await open(path, 'wx'), path, chunkSize, split?.partSize, split?.maxParts ?? Infinity, hasher);
   }
 
   /** Runs before each chunk is written; throwing stops the write (e.g. the drive is gone). */
@@ -124,21 +137,22 @@ export class HashedWriter {
     if (this.pos === 0) return;
     await this.guard?.();
     let chunk = this.buffer.subarray(0, this.pos);
-    this.hash.update(chunk);
+    // The buffer is reused only once its write and its hashing are both done.
+    const hashed: (void | Promise<void>)[] = [quiet(this.hash.update(chunk))];
     if (this.partSize) {
       // Crossing a part boundary is rare (every few GiB): do it in order, then go on.
       while (this.partBytes + chunk.length > this.partSize) {
         const head = chunk.subarray(0, this.partSize - this.partBytes);
-        this.partHash!.update(head);
+        hashed.push(quiet(this.partHash!.update(head)));
         this.partBytes += head.length;
         await writeAll(this.fh, head);
         await this.nextPart();
         chunk = chunk.subarray(head.length);
       }
-      this.partHash!.update(chunk);
+      hashed.push(quiet(this.partHash!.update(chunk)));
       this.partBytes += chunk.length;
     }
-    const p = writeAll(this.fh, chunk);
+    const p = Promise.all([writeAll(this.fh, chunk), ...hashed]);
     p.catch(() => {}); // observed at the next flush/finish; avoids an unhandled rejection meanwhile
     this.pending = p;
     failpoint('write:chunk');
@@ -157,9 +171,9 @@ export class HashedWriter {
     // The first part was written under the plain name while it might have been the only one.
     const done = partPath(this.path, index);
     if (index === 0) await rename(this.path, done);
-    this.parts.push({ path: done, size: this.partBytes, sha256: this.partHash!.digest('hex') });
+    this.parts.push({ path: done, size: this.partBytes, sha256: await this.partHash!.digest() });
     this.fh = await open(partPath(this.path, index + 1), 'wx');
-    this.partHash = createHash('sha256');
+    this.partHash = this.hasher.create();
     this.partBytes = 0;
   }
 
@@ -169,9 +183,9 @@ export class HashedWriter {
     await this.pending;
     await this.fh.sync();
     await this.fh.close();
-    const whole = { sha256: this.hash.digest('hex'), size: this.written };
+    const whole = { sha256: await this.hash.digest(), size: this.written };
     if (this.parts.length === 0) return whole;
-    const last = { path: partPath(this.path, this.parts.length), size: this.partBytes, sha256: this.partHash!.digest('hex') };
+    const last = { path: partPath(this.path, this.parts.length), size: this.partBytes, sha256: await this.partHash!.digest() };
     return { ...whole, parts: [...this.parts, last] };
   }
 

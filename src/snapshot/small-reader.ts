@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { localHasher, ThreadHasher, type Hasher } from '../io/hash-thread.js';
 import type { Problem } from './read-source.js';
 import { FIELDS, KIND_SKIP, KIND_TOO_BIG, packBatch, SLOT_BYTES, type BatchItem, type PackedBatch } from './small-batch.js';
 
@@ -34,6 +35,8 @@ export type SmallRead =
 export interface BatchReader {
   /** Packs the files into slot `slot`; the members returned are views of it, valid until the slot is reused. */
   read(items: BatchItem[], slot: number): Promise<SmallRead[]>;
+  /** Hashes on the reader's thread (its spare time: the tarball's SHA-256), or here without one. */
+  hasher: Hasher;
   close(): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ function unpack({ nums, hashes, problems }: PackedBatch, slot: Buffer): SmallRea
 function inThreadReader(shared: SharedArrayBuffer): BatchReader {
   return {
     read: async (items, slot) => unpack(packBatch(items, slotOf(shared, slot)), slotOf(shared, slot)),
+    hasher: localHasher,
     close: async () => {},
   };
 }
@@ -78,10 +82,12 @@ class WorkerReader implements BatchReader {
   private nextId = 0;
   private waiting = new Map<number, { slot: number; resolve: (r: SmallRead[]) => void; reject: (e: Error) => void }>();
   private failed: Error | undefined;
+  readonly hasher: Hasher;
 
   constructor(url: URL, private readonly shared: SharedArrayBuffer) {
     this.worker = new Worker(url, { workerData: { shared } });
     this.worker.unref(); // never keeps the process alive on its own
+    this.hasher = new ThreadHasher(this.worker);
     this.worker.on('message', (msg: { id: number } & PackedBatch) => {
       const w = this.waiting.get(msg.id);
       if (!w) return;

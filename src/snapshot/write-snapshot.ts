@@ -14,7 +14,7 @@ import { driveWriteError } from '../core/io-errors.js';
 import { formatSumLine } from '../core/sha256sums.js';
 import { snapshotIdFor } from '../core/snapshot-id.js';
 import type { ManifestEntry } from '../core/manifest.js';
-import { writeArchive, type ArchiveProgress } from './archive.js';
+import { openArchiveReader, writeArchive, type ArchiveProgress } from './archive.js';
 import { readDriveContents } from './drive-contents.js';
 import { fsyncDir } from '../io/durable.js';
 import { HashedWriter, type Written } from './hashed-writer.js';
@@ -132,12 +132,14 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
     watchdog.tick(where);
     failpoint('write:entry');
   };
+  // The small-file reader's thread also hashes the tarball, beside the main thread's work.
+  const reader = openArchiveReader();
   try {
     return await watchdog.guard((async () => {
       await mkdir(partial);
       failpoint('write:partial-created');
       const tar = await HashedWriter.create(join(partial, tarballName(id)), 4 << 20,
-        input.partSize ? { partSize: input.partSize, maxParts: MAX_PARTS } : undefined);
+        input.partSize ? { partSize: input.partSize, maxParts: MAX_PARTS } : undefined, reader.hasher);
       const manifest = await HashedWriter.create(join(partial, MANIFEST_FILE), 256 << 10);
       const fileSums = await HashedWriter.create(join(partial, FILE_SUMS_FILE), 256 << 10);
       writers.push(tar, manifest, fileSums);
@@ -150,6 +152,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
       let stored: Promise<unknown> = Promise.resolve();
       const counts = await writeArchive(scan.entries, { tar, manifest, fileSums }, problems, {
         tick,
+        reader,
         onStored: input.onStored ? (e, h) => {
           const p = input.onStored!(e, h);
           if (p) {
@@ -202,6 +205,9 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
     for (const w of writers) await w.abandon();
     await withTimeout(rm(partial, { recursive: true, force: true }), 10_000).catch(() => {});
     throw asDriveError(e, drive.name);
+  } finally {
+    // A reader stuck in a read of a dead source cannot be stopped: do not wait for it forever.
+    await withTimeout(reader.close(), 5_000).catch(() => {});
   }
 }
 

@@ -1,27 +1,47 @@
 // Reads a file sequentially in large chunks, prefetching the next chunk while the caller
-// hashes or parses the current one (reads run on libuv's pool, hashing on the main thread).
+// parses the current one (reads run on libuv's pool). With a StreamHash the chunks are hashed
+// too, on the hasher's thread when it has one, beside the caller's own work on the chunk.
 import { open } from 'node:fs/promises';
+import type { Hasher, StreamHash } from '../io/hash-thread.js';
 
 const CHUNK = 4 << 20;
 
-export async function readChunks(path: string, onChunk: (chunk: Buffer) => void | Promise<void>): Promise<number> {
+export interface ChunkHashing {
+  hasher: Hasher;
+  hash: StreamHash;
+}
+
+export async function readChunks(path: string, onChunk: (chunk: Buffer) => void | Promise<void>, hashing?: ChunkHashing): Promise<number> {
   const fh = await open(path, 'r');
+  // A chunk's buffer is read into again only once its hashing is done (at once when local).
+  const hashed: (void | Promise<void>)[] = [undefined, undefined];
   try {
-    const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+    const bufs = hashing ? [hashing.hasher.alloc(CHUNK), hashing.hasher.alloc(CHUNK)] : [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
     let which = 0;
     let pos = 0;
     let next = fh.read(bufs[0]!, 0, CHUNK, pos);
     for (;;) {
       const { bytesRead, buffer } = await next;
       if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      hashed[which] = quiet(hashing?.hash.update(chunk));
       pos += bytesRead;
       which ^= 1;
+      await hashed[which];
       next = fh.read(bufs[which]!, 0, CHUNK, pos);
       next.catch(() => {}); // surfaced by the await on the next turn
-      await onChunk(buffer.subarray(0, bytesRead));
+      await onChunk(chunk);
     }
+    await Promise.all(hashed);
     return pos;
   } finally {
+    await Promise.allSettled(hashed); // the thread may still be reading a buffer
     await fh.close();
   }
+}
+
+/** Rejections are observed by the awaits above; this keeps them from counting as unhandled meanwhile. */
+function quiet<T>(p: T): T {
+  if (p instanceof Promise) p.catch(() => {});
+  return p;
 }

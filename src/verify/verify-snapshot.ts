@@ -1,7 +1,7 @@
 // Verifies one snapshot folder. Plain: every file against SHA256SUMS (what `sha256sum -c`
 // does) plus the consistency of snapshot.json. Deep: also every member of the tarball against
 // MANIFEST.tsv, in the same single read of the tarball.
-import { createHash } from 'node:crypto';
+import { localHasher, openHashThread } from '../io/hash-thread.js';
 import { lstat, readdir } from 'node:fs/promises';
 import { NotRegularFileError, openRegularFile, readRegularFile } from '../io/read-regular.js';
 import { join } from 'node:path';
@@ -144,26 +144,33 @@ async function checkTarball(
   if (sizeWrong && !opts.deep) return; // the hash cannot match; deep mode still names the damaged members
   if (opts.skipTarballRead) return;
   const deep = opts.deep ? new DeepCheck(join(folder.dir, MANIFEST_FILE), report.findings) : undefined;
-  for (const [i, name] of names.entries()) {
-    const hash = createHash('sha256');
-    const before = report.bytesRead;
-    try {
-      await readChunks(paths[i]!, async (chunk) => {
-        hash.update(chunk);
-        report.bytesRead += chunk.length;
-        opts.onBytes?.(chunk.length);
-        if (deep) await deep.feed(chunk);
-      });
-    } catch (e) {
-      damage('unreadable', `${name} cannot be read after ${report.bytesRead - before} bytes: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
-      return;
+  // Deep: the tarball's SHA-256 runs on a second thread while this one parses the tarball and
+  // hashes every member. Plain verify hashes once: no thread needed.
+  const thread = deep ? openHashThread() : undefined;
+  const hasher = thread?.hasher ?? localHasher;
+  try {
+    for (const [i, name] of names.entries()) {
+      const hash = hasher.create();
+      const before = report.bytesRead;
+      try {
+        await readChunks(paths[i]!, async (chunk) => {
+          report.bytesRead += chunk.length;
+          opts.onBytes?.(chunk.length);
+          if (deep) await deep.feed(chunk);
+        }, { hasher, hash });
+      } catch (e) {
+        damage('unreadable', `${name} cannot be read after ${report.bytesRead - before} bytes: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
+        return;
+      }
+      const actual = await hash.digest();
+      const expected = listed.get(name)!;
+      if (actual !== expected && !sizeWrong) {
+        damage('checksum-mismatch', `${name} does not match its SHA-256 (damaged)${opts.deep ? '' : '; run verify --deep to name the damaged files'}`,
+          { file: name, expected, actual });
+      }
     }
-    const actual = hash.digest('hex');
-    const expected = listed.get(name)!;
-    if (actual !== expected && !sizeWrong) {
-      damage('checksum-mismatch', `${name} does not match its SHA-256 (damaged)${opts.deep ? '' : '; run verify --deep to name the damaged files'}`,
-        { file: name, expected, actual });
-    }
+  } finally {
+    await thread?.close();
   }
   if (deep) {
     await deep.finish();

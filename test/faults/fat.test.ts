@@ -125,6 +125,10 @@ function without(tree: Snapshot, ...paths: string[]): Snapshot {
 // 1. A folder drive with --part-size 1M
 // =============================================================================================
 
+// Real mounts are seen by every test running at the same time: a name of its own (pid-based),
+// so that the real-drive tests elsewhere never find two connected drives of the same name.
+const EX = `EX${process.pid.toString(36)}`;
+
 describe('the tarball in parts on a folder drive (--part-size 1M)', () => {
   let sb: Sandbox;
   let drive: string;
@@ -546,16 +550,16 @@ describe.skipIf(EXFAT_SKIP)('a real exFAT drive (exfat-fuse on a loop device)', 
     await makeTree(src, sourceTree());
     const srcTree = await readTree(src, { dirMtimes: true });
 
-    const label = await cli(env, 'label', mnt, '--name', 'EX', '--yes');
+    const label = await cli(env, 'label', mnt, '--name', EX, '--yes');
     expect(label.code, label.stderr).toBe(0);
     const drives = await cli(env, 'drives', '--json');
-    const found = (JSON.parse(drives.stdout) as { labelled: { name: string; root: string; fingerprint?: { fsType?: string } }[] }).labelled.find((d) => d.name === 'EX');
+    const found = (JSON.parse(drives.stdout) as { labelled: { name: string; root: string; fingerprint?: { fsType?: string } }[] }).labelled.find((d) => d.name === EX);
     expect(found?.root).toBe(mnt);
     // What backup decides from: no FAT file limit on exFAT.
     expect(await hasFatFileLimit(join(mnt, 'airgap'), found?.fingerprint?.fsType, 'linux')).toBe(false);
     result.fsType = { fingerprint: found?.fingerprint?.fsType ?? null, findmnt: sh('findmnt', ['-n', '-o', 'FSTYPE', mnt]).trim() };
 
-    const b = await cli(env, 'backup', '--drive', 'EX', '--source', src, '--part-size', '1M', '--json');
+    const b = await cli(env, 'backup', '--drive', EX, '--source', src, '--part-size', '1M', '--json');
     expect(b.code, b.stderr).toBe(0);
     const { snapshot: id, dir: snapDir } = JSON.parse(b.stdout) as { snapshot: string; dir: string };
     const names = (await readdir(snapDir)).sort();
@@ -564,7 +568,7 @@ describe.skipIf(EXFAT_SKIP)('a real exFAT drive (exfat-fuse on a loop device)', 
     const sizes = await Promise.all(parts.map(async (p) => (await stat(join(snapDir, p))).size));
     expect(sizes.slice(0, -1).every((s) => s === PART)).toBe(true);
 
-    const v = await cli(env, 'verify', 'EX', '--deep');
+    const v = await cli(env, 'verify', EX, '--deep');
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(v.stdout).toContain(`${id}  OK`);
     const sums = spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: snapDir, encoding: 'utf8' });
@@ -572,14 +576,14 @@ describe.skipIf(EXFAT_SKIP)('a real exFAT drive (exfat-fuse on a loop device)', 
     expect(sums.stdout.trim().split('\n')).toHaveLength(parts.length + 3);
 
     const to = join(dir, 'restored');
-    const r = await cli(env, 'restore', 'EX', '--to', to);
+    const r = await cli(env, 'restore', EX, '--to', to);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await readTree(join(to, 'data'), { dirMtimes: true })).toEqual(srcTree);
     const files = shell(`sha256sum -c ${join(snapDir, 'FILES.sha256')}`, to);
     expect(files.status, files.stdout + files.stderr).toBe(0);
 
     // Without --part-size: one plain tarball (exFAT holds files far beyond 4 GiB).
-    const plain = await cli(env, 'backup', '--drive', 'EX', '--source', src, '--json');
+    const plain = await cli(env, 'backup', '--drive', EX, '--source', src, '--json');
     expect(plain.code, plain.stderr).toBe(0);
     const second = JSON.parse(plain.stdout) as { snapshot: string; dir: string; meta: { tarball: { parts?: unknown } } };
     expect((await readdir(second.dir)).filter((n) => n.includes('.tar'))).toEqual([`${second.snapshot}.tar`]);

@@ -1,9 +1,11 @@
 // The tarball in parts (FAT drives): the split writer, the names of the parts, the size parser
 // behind --part-size, the FAT detection, and what writeSnapshot/verifySnapshot make of parts.
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AirgapError } from '../../src/core/errors.js';
@@ -13,11 +15,14 @@ import {
 } from '../../src/core/format.js';
 import { formatSumLine, parseSumFile } from '../../src/core/sha256sums.js';
 import { hasFatFileLimit, isFatType } from '../../src/drives/file-size-limit.js';
+import { ThreadHasher, type Hasher } from '../../src/io/hash-thread.js';
 import { HashedWriter, type Written } from '../../src/snapshot/hashed-writer.js';
 import { writeSnapshot, type WriteSnapshotInput } from '../../src/snapshot/write-snapshot.js';
 import { verifySnapshot } from '../../src/verify/verify-snapshot.js';
 import { makeTree } from '../helpers/tree.js';
 
+/** The compiled hashing thread (built by `npm test` before vitest runs). */
+const HASH_WORKER = resolve(import.meta.dirname, '../../dist/io/hash-worker.js');
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const KiB = 1024;
 const MiB = 1024 * 1024;
@@ -68,10 +73,10 @@ async function feed(w: HashedWriter, data: Buffer, pieces: number[], modes: Piec
 }
 
 /** Writes `data` through a split writer and returns what finish() said plus the folder's files. */
-async function split(data: Buffer, chunkSize: number, partSize: number, pieces: number[] = [997], modes?: Piece['kind'][]) {
+async function split(data: Buffer, chunkSize: number, partSize: number, pieces: number[] = [997], modes?: Piece['kind'][], hasher?: Hasher) {
   const dir = await freshDir();
   const path = join(dir, 'X.tar');
-  const w = await HashedWriter.create(path, chunkSize, { partSize, maxParts: Infinity });
+  const w = await HashedWriter.create(path, chunkSize, { partSize, maxParts: Infinity }, hasher);
   await feed(w, data, pieces, modes);
   const done = await w.finish();
   const files = (await readdir(dir)).sort();
@@ -173,6 +178,29 @@ describe('HashedWriter with a part size', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it.skipIf(!existsSync(HASH_WORKER))('hashed on another thread (as backup does): the same parts and hashes (property)', async () => {
+    const worker = new Worker(HASH_WORKER);
+    try {
+      const hasher = new ThreadHasher(worker);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 12_000 }), fc.integer({ min: 16, max: 5000 }), fc.integer({ min: 256, max: 20_000 }),
+          fc.array(fc.integer({ min: 1, max: 6000 }), { minLength: 1, maxLength: 6 }),
+          fc.array(fc.constantFrom<Piece['kind']>('write', 'zeros', 'commit'), { minLength: 1, maxLength: 4 }),
+          async (total, chunk, part, pieces, modes) => {
+            const data = randomBytes(total);
+            const r = await split(data, chunk, part, pieces, modes, hasher);
+            await expectSound(data, part, r);
+            await rm(r.dir, { recursive: true });
+          },
+        ),
+        { numRuns: 40 },
+      );
+    } finally {
+      await worker.terminate();
+    }
   });
 
   it('without a part size nothing is split, however large the output', async () => {
