@@ -44,7 +44,7 @@ const fromManifest = (e: ManifestEntry): ListingEntry => {
   return l;
 };
 
-export async function* scanListing(entries: ScanEntry[]): AsyncGenerator<ListingEntry & { abs: string }> {
+export async function* scanListing(entries: Iterable<ScanEntry>): AsyncGenerator<ListingEntry & { abs: string }> {
   for (const e of entries) yield { path: e.path, type: e.kind, size: e.size, mtime: e.mtime, abs: e.abs };
 }
 
@@ -72,7 +72,7 @@ export async function sameSourcesSnapshot(candidates: { id: string; dir: string 
 }
 
 /** Compares the scanned sources with the baseline (or, without one, a snapshot's manifest). */
-export async function inspectChanges(entries: ScanEntry[], baseline: string, fallbackSnapshot: { id: string; dir: string } | undefined, policy: GatePolicy): Promise<GateResult | undefined> {
+export async function inspectChanges(entries: Iterable<ScanEntry>, baseline: string, fallbackSnapshot: { id: string; dir: string } | undefined, policy: GatePolicy): Promise<GateResult | undefined> {
   const haveBaseline = await stat(baseline).then(() => true, () => false);
   if (!haveBaseline && !fallbackSnapshot) return undefined; // the first backup: nothing to compare with
   const old = haveBaseline ? readBaseline(baseline) : manifestListing(fallbackSnapshot!.dir);

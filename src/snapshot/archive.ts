@@ -9,7 +9,7 @@ import type { HashedWriter } from './hashed-writer.js';
 import { changedWhileRead, openSource, SMALL_FILE, type HeaderStat, type Problem } from './read-source.js';
 import { BATCH_BYTES, ENTROPY_SAMPLE } from './small-batch.js';
 import { openBatchReader, type BatchReader, type SmallRead } from './small-reader.js';
-import type { ScanEntry } from './scan.js';
+import type { ScanEntries, ScanEntry } from './scan.js';
 import { encodeHeader, END_OF_ARCHIVE, padding } from './tar-header.js';
 
 /** Small files are read in batches, a few batches ahead of the archive loop. */
@@ -65,7 +65,7 @@ const PROGRESS_EVERY = 256;
 export const openArchiveReader = (): BatchReader => openBatchReader(SLOTS);
 
 export async function writeArchive(
-  entries: ScanEntry[],
+  entries: ScanEntries,
   out: ArchiveOutputs,
   problems: SourceProblem[],
   opts: ArchiveOptions = {},
@@ -88,7 +88,7 @@ const manifestEntry = (
 /** Appends text if it fits in the writer's buffer (no promise, no allocation); else a pending write. */
 const text = (w: HashedWriter, s: string): Promise<void> | undefined => (w.putText(s) ? undefined : w.write(s));
 
-async function archiveEntries(entries: ScanEntry[], out: ArchiveOutputs, problems: SourceProblem[], opts: ArchiveOptions, reader: BatchReader): Promise<ArchiveCounts> {
+async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problems: SourceProblem[], opts: ArchiveOptions, reader: BatchReader): Promise<ArchiveCounts> {
   const counts: ArchiveCounts = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, contentBytes: 0 };
   const firstCopy = new Map<string, { path: string; size: number; sha256: string }>();
   const tick = opts.tick ?? (() => {});
@@ -106,7 +106,7 @@ async function archiveEntries(entries: ScanEntry[], out: ArchiveOutputs, problem
   };
 
   for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
+    const e = entries.at(i); // a short-lived object: the list itself is kept compact
     tick(e.abs);
     let pending: Promise<void> | undefined;
     if (e.kind === 'dir') {
@@ -232,7 +232,7 @@ class ReadAhead {
   private next = 0; // next entry index to consider
   private batches = 0; // batches started, for round-robin slots
 
-  constructor(private readonly entries: ScanEntry[], private readonly reader: BatchReader) {}
+  constructor(private readonly entries: ScanEntries, private readonly reader: BatchReader) {}
 
   /**
    * The read for entry i if it is a small file whose batch is done, undefined if it is not a
@@ -280,21 +280,18 @@ class ReadAhead {
     while (this.queue.length < BATCHES_AHEAD && this.next < this.entries.length) {
       const indexes: number[] = [];
       let bytes = 0;
-      while (this.next < this.entries.length && indexes.length < BATCH_FILES && bytes < BATCH_BYTES) {
-        const e = this.entries[this.next]!;
-        if (e.kind === 'file' && e.size <= SMALL_FILE) {
+      const entries = this.entries;
+      while (this.next < entries.length && indexes.length < BATCH_FILES && bytes < BATCH_BYTES) {
+        if (entries.isFile(this.next) && entries.size(this.next) <= SMALL_FILE) {
           indexes.push(this.next);
-          bytes += e.size;
+          bytes += entries.size(this.next);
         }
         this.next++;
       }
       if (indexes.length === 0) break;
       // Round robin over SLOTS > BATCHES_AHEAD: batches finish in archive order, so the slot
       // reused here belongs to a batch whose members are all in the tarball already.
-      const result = this.reader.read(indexes.map((k) => {
-        const { abs, path, dev, ino } = this.entries[k]!;
-        return { abs, path, dev, ino };
-      }), this.batches++ % SLOTS);
+      const result = this.reader.read(indexes.map((k) => ({ abs: entries.abs(k), path: entries.path(k), dev: entries.dev(k), ino: entries.ino(k) })), this.batches++ % SLOTS);
       const batch: Batch = { indexes, taken: 0, result, reads: undefined };
       result.then((r) => { batch.reads = r; }, () => {}); // a failure is surfaced by take()
       this.queue.push(batch);
