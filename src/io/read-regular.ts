@@ -1,6 +1,7 @@
 // Reading a small file from a drive that may have been tampered with: whatever sits at the
 // name (a FIFO, a device, a folder, a symlink) must be refused, never read — a FIFO would block
 // the read forever, a device would never end.
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
@@ -56,5 +57,25 @@ export async function openRegularFile(path: string): Promise<{ fh: FileHandle; s
   } catch (e) {
     await fh.close();
     throw e;
+  }
+}
+
+/**
+ * SHA-256 of a regular file (same guarantees as readRegularFile), read in chunks: a manifest
+ * of a few million files is hundreds of megabytes, and need not be in memory to be checked.
+ */
+export async function sha256OfRegularFile(path: string): Promise<string> {
+  const { fh } = await openRegularFile(path);
+  try {
+    const hash = createHash('sha256');
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+    }
+    return hash.digest('hex');
+  } finally {
+    await fh.close();
   }
 }

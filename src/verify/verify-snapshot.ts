@@ -3,7 +3,7 @@
 // MANIFEST.tsv, in the same single read of the tarball.
 import { localHasher, openHashThread } from '../io/hash-thread.js';
 import { lstat, readdir } from 'node:fs/promises';
-import { NotRegularFileError, openRegularFile, readRegularFile } from '../io/read-regular.js';
+import { NotRegularFileError, openRegularFile, readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
 import { join } from 'node:path';
 import {
   FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, partName, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
@@ -88,10 +88,11 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
     }
     try {
       // Only regular files are read: a FIFO planted under a listed name would block forever.
-      const data = await readRegularFile(join(folder.dir, name));
-      const actual = sha256Hex(data);
+      // snapshot.json is read whole (it is parsed); the manifests, large for many files, stream.
+      const data = name === SNAPSHOT_JSON ? await readRegularFile(join(folder.dir, name)) : undefined;
+      const actual = data ? sha256Hex(data) : await sha256OfRegularFile(join(folder.dir, name));
       if (actual !== expected) damage('checksum-mismatch', `${name} does not match its SHA-256 (damaged or edited)`, { file: name, expected, actual });
-      if (name === SNAPSHOT_JSON) report.meta = parseMeta(data, folder.id, findings);
+      if (data) report.meta = parseMeta(data, folder.id, findings);
     } catch (e) {
       if (e instanceof NotRegularFileError) damage('not-a-file', `${name} is not a regular file (it is ${e.what})`, { file: name });
       else damage('unreadable', `${name} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
