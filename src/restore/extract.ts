@@ -10,7 +10,7 @@ import { closeSync, constants, existsSync, fchmodSync, futimesSync, lstatSync, m
 import { chown, link, symlink, lutimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { checkMemberPath, collisionKey, describePathProblem, hardlinkTarget, symlinkStaysInside } from '../core/member-path.js';
-import type { ManifestEntry } from '../core/manifest.js';
+import type { ManifestIndex } from './manifest-index.js';
 import { readChunks } from '../verify/read-chunks.js';
 import type { Hasher, StreamHash } from '../io/hash-thread.js';
 import { TarFormatError, TarReader, type TarEntry } from '../verify/tar-reader.js';
@@ -23,12 +23,11 @@ const SPECIAL_BITS = 0o6000; // setuid, setgid
 export interface ExtractOptions {
   /** The tarball's files in order: one, or its parts (read as one stream). */
   tarPaths: string[];
-  /** Sees every chunk of each tarball file as it is read (restore hashes them: one read for both). */
   /** The SHA-256 of each tarball file (part), fed as it is read. */
   hashing?: { hasher: Hasher; hashes: StreamHash[] };
   staging: string;
   /** The per-file manifest, by archive path: every regular file is checked against it. */
-  manifest: Map<string, ManifestEntry>;
+  manifest: ManifestIndex;
   /** Restrict to these members (undefined: everything). */
   select?: (path: string) => boolean;
   keepSpecialBits: boolean;
@@ -57,17 +56,15 @@ export interface ExtractReport {
   brokenAt?: { offset: number; message: string };
   /** Folders created, with the mode and mtime to apply once everything is in place. */
   dirs_: { path: string; mode: number; mtime: number }[];
-  /** Every path created in staging (files, links, folders). */
-  created: string[];
 }
 
 type Pending =
   | { kind: 'skip' }
-  | { kind: 'file'; path: string; fd: number; hash: Hash; size: number; entry: TarEntry; failed?: string }
+  | { kind: 'file'; path: string; row: number; fd: number; hash: Hash; size: number; entry: TarEntry; failed?: string }
   | { kind: 'other' };
 
 export async function extractArchive(opts: ExtractOptions): Promise<ExtractReport> {
-  const report: ExtractReport = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, bytes: 0, damaged: [], refused: [], outsideLinks: [], dirs_: [], created: [] };
+  const report: ExtractReport = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, bytes: 0, damaged: [], refused: [], outsideLinks: [], dirs_: [] };
   const seen = new Map<string, string>(); // collision key → path
   const kinds = new Map<string, string>(); // path → type, for parent checks
   const restoredFiles = new Set<string>();
@@ -91,7 +88,6 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       if (!lstatSync(abs).isDirectory()) throw Object.assign(new Error(`${rel} is not a folder`), { code: 'ENOTDIR' });
     }
     if (!kinds.has(rel)) {
-      report.created.push(rel);
       // A folder made only as a parent still occupies its name: a later file or link of the
       // same name must be refused, not crash on EEXIST.
       kinds.set(rel, 'dir');
@@ -158,12 +154,11 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
         if (target === undefined) return void refuse(path, `hard link to ${JSON.stringify(e.linkpath)}, outside the restored tree`);
         links.push({ path, target, entry: e });
       } else if (type === 'File' || type === 'OldFile' || type === 'ContiguousFile') {
-        const m = opts.manifest.get(path);
-        if (!m || (m.type !== 'file')) return void report.damaged.push({ path, reason: 'not listed as a file in the manifest' });
+        const row = opts.manifest.find(path);
+        if (row < 0 || opts.manifest.type(row) !== 'file') return void report.damaged.push({ path, reason: 'not listed as a file in the manifest' });
         await ensureDir(dirname(path) === '.' ? '' : dirname(path));
         const fd = openSync(join(opts.staging, path), CREATE, 0o600);
-        report.created.push(path);
-        current = { kind: 'file', path, fd, hash: createHash('sha256'), size: 0, entry: e };
+        current = { kind: 'file', path, row, fd, hash: createHash('sha256'), size: 0, entry: e };
       } else {
         refuse(path, `${type} entries (devices, FIFOs, ...) are never created`);
       }
@@ -187,9 +182,8 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       const c = current;
       current = { kind: 'skip' };
       if (c.kind !== 'file') return;
-      const m = opts.manifest.get(c.path)!;
       const sha = c.hash.digest('hex');
-      const ok = !c.failed && sha === m.sha256 && c.size === m.size;
+      const ok = !c.failed && sha === opts.manifest.sha256(c.row) && c.size === opts.manifest.size(c.row);
       try {
         if (ok) {
           fchmodSync(c.fd, maskMode(c.entry.mode, opts.keepSpecialBits));
@@ -201,7 +195,6 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       }
       if (!ok) {
         unlinkSync(join(opts.staging, c.path));
-        report.created.splice(report.created.lastIndexOf(c.path), 1);
         report.damaged.push({ path: c.path, reason: c.failed ?? 'content does not match its SHA-256 in the manifest' });
         return;
       }
@@ -267,7 +260,6 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       refuse(l.path, `cannot create the hard link: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       continue;
     }
-    report.created.push(l.path);
     report.hardlinks++;
   }
   // Symlinks last, verbatim (absolute and outside targets included), never followed.
@@ -280,7 +272,6 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       continue;
     }
     await lutimes(join(opts.staging, s.path), s.entry.mtime, s.entry.mtime).catch(() => {});
-    report.created.push(s.path);
     report.symlinks++;
     if (!symlinkStaysInside(s.path, s.target)) report.outsideLinks.push({ path: s.path, target: s.target });
   }

@@ -8,11 +8,10 @@ import { chmodSync, lstatSync, utimesSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { damage, refusal } from '../core/errors.js';
 import { MANIFEST_FILE, tarballName } from '../core/format.js';
-import type { ManifestEntry } from '../core/manifest.js';
 import type { SnapshotFolder } from '../snapshot/drive-contents.js';
-import { ManifestReader } from '../verify/manifest-reader.js';
 import { verifySnapshot } from '../verify/verify-snapshot.js';
 import { extractArchive, STAGING_NAME, type ExtractReport } from './extract.js';
+import { ManifestIndex } from './manifest-index.js';
 import { promote } from './promote.js';
 
 export interface RestoreInput {
@@ -59,15 +58,16 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   if (existing && !existing.isDirectory()) {
     throw refusal('target-not-a-folder', `${target} exists and is not a folder`, 'give a new or empty folder with --to');
   }
-  const manifest = await loadManifest(join(snapshot.dir, MANIFEST_FILE));
+  const manifest = await ManifestIndex.load(join(snapshot.dir, MANIFEST_FILE));
   const { select, missing, extra } = selection(manifest, input.paths);
   if (missing.length) {
     throw refusal('not-in-snapshot', `snapshot ${snapshot.id} has no ${missing.map((p) => JSON.stringify(p)).join(', ')}`, `find it with: airgap find ${input.driveName} '${missing[0]!.split('/').pop()}*' --all-snapshots`);
   }
-  const wanted = [...manifest.values()].filter((e) => !select || select(e.path));
+  const wanted: number[] = [];
+  for (let i = 0; i < manifest.length; i++) if (!select || select(manifest.path(i))) wanted.push(i);
   // An empty or new target has no conflicts: skip a check of every path (one lstat each).
   const targetEntries = await readdir(target).catch(() => [] as string[]);
-  const conflicts = targetEntries.some((n) => !n.startsWith(STAGING_NAME)) ? findConflicts(target, wanted) : [];
+  const conflicts = targetEntries.some((n) => !n.startsWith(STAGING_NAME)) ? findConflicts(target, manifest, wanted) : [];
   // A staging folder left by a killed restore (a real folder, never a link) is ours to remove.
   for (const n of await readdir(target).catch(() => [] as string[])) {
     if (n.startsWith(STAGING_NAME) && (await lstat(join(target, n))).isDirectory() && !input.dryRun) await rm(join(target, n), { recursive: true, force: true });
@@ -77,9 +77,9 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
     throw refusal('target-not-empty', `${target} is not empty${conflicts.length ? `; it already has ${conflicts.slice(0, 5).map((c) => JSON.stringify(c)).join(', ')}${conflicts.length > 5 ? ` and ${conflicts.length - 5} more` : ''}` : ''}`,
       'restore into an empty or new folder, or pass --overwrite to replace what is there');
   }
-  const files = wanted.filter((e) => e.type === 'file');
+  const files = wanted.filter((i) => manifest.type(i) === 'file');
   if (input.dryRun) {
-    return { snapshot: snapshot.id, target, verified: tarDamaged ? 'damaged' : 'ok', planned: { files: files.length, bytes: files.reduce((n, e) => n + e.size, 0), conflicts }, alsoRestored: extra };
+    return { snapshot: snapshot.id, target, verified: tarDamaged ? 'damaged' : 'ok', planned: { files: files.length, bytes: files.reduce((n, i) => n + manifest.size(i), 0), conflicts }, alsoRestored: extra };
   }
 
   await mkdir(target, { recursive: true });
@@ -159,31 +159,30 @@ function realFolderChecker(root: string): (rel: string) => boolean {
   };
 }
 
-async function loadManifest(path: string): Promise<Map<string, ManifestEntry>> {
-  const reader = new ManifestReader(path);
-  const map = new Map<string, ManifestEntry>();
-  for (let e = await reader.next(); e; e = await reader.next()) map.set(e.path, e);
-  return map;
-}
-
 /** The members to restore: the given paths and everything under them, plus the first copy of any selected hard link. */
-function selection(manifest: Map<string, ManifestEntry>, paths: string[]) {
+function selection(manifest: ManifestIndex, paths: string[]) {
   if (paths.length === 0) return { select: undefined, missing: [], extra: [] as string[] };
   const wanted = paths.map((p) => p.replace(/^\.?\/+/, '').replace(/\/+$/, ''));
   const under = (path: string) => wanted.some((w) => path === w || path.startsWith(w + '/'));
-  const missing = wanted.filter((w) => ![...manifest.keys()].some((k) => k === w || k.startsWith(w + '/')));
+  const found = new Set<string>();
   const extra = new Set<string>();
-  for (const e of manifest.values()) if (e.type === 'hardlink' && under(e.path) && e.link && !under(e.link)) extra.add(e.link);
+  for (let i = 0; i < manifest.length; i++) {
+    const path = manifest.path(i);
+    for (const w of wanted) if (path === w || path.startsWith(w + '/')) found.add(w);
+    const link = manifest.link(i);
+    if (manifest.type(i) === 'hardlink' && link && under(path) && !under(link)) extra.add(link);
+  }
+  const missing = wanted.filter((w) => !found.has(w));
   return { select: (p: string) => under(p) || extra.has(p), missing, extra: [...extra] };
 }
 
-function findConflicts(target: string, wanted: ManifestEntry[]): string[] {
+function findConflicts(target: string, manifest: ManifestIndex, wanted: number[]): string[] {
   const out: string[] = [];
-  for (const e of wanted) {
-    if (e.type === 'dir') continue;
+  for (const i of wanted) {
+    if (manifest.type(i) === 'dir') continue;
     try {
-      lstatSync(join(target, e.path));
-      out.push(e.path);
+      lstatSync(join(target, manifest.path(i)));
+      out.push(manifest.path(i));
     } catch {
       // absent (or under a non-folder): no conflict at this path
     }
@@ -191,4 +190,3 @@ function findConflicts(target: string, wanted: ManifestEntry[]): string[] {
   }
   return out;
 }
-
