@@ -281,10 +281,12 @@ class ReadAhead {
       const indexes: number[] = [];
       let bytes = 0;
       const entries = this.entries;
-      while (this.next < entries.length && indexes.length < BATCH_FILES && bytes < BATCH_BYTES) {
-        if (entries.isFile(this.next) && entries.size(this.next) <= SMALL_FILE) {
+      while (this.next < entries.length && indexes.length < BATCH_FILES) {
+        const size = entries.size(this.next);
+        if (entries.isFile(this.next) && size <= SMALL_FILE) {
+          if (indexes.length > 0 && bytes + size > BATCH_BYTES) break; // the next batch starts with it
           indexes.push(this.next);
-          bytes += entries.size(this.next);
+          bytes += size;
         }
         this.next++;
       }

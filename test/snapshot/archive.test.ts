@@ -52,6 +52,27 @@ describe('writeArchive', () => {
     expect(r.counts).toMatchObject({ files: 3, dirs: 2, contentBytes: 2 + (3 << 20) });
   });
 
+  it('small files that grew past their batch\'s slot since the scan are streamed instead, whole and in order', async () => {
+    const src = join(dir, 'src');
+    const { createHash, randomBytes } = await import('node:crypto');
+    // One batch by the scan's sizes (3 × 300 KB); grown to 3 × 900 KB, only the first fits the slot.
+    await makeTree(src, { 'a.bin': Buffer.alloc(300_000, 1), 'b.bin': Buffer.alloc(300_000, 2), 'c.bin': Buffer.alloc(300_000, 3), 'd.txt': 'after' });
+    const scan = await scanSources([{ path: src, root: 'src' }], { excludes: [] });
+    const grown = Object.fromEntries(['a.bin', 'b.bin', 'c.bin'].map((n) => [n, randomBytes(900_000)]));
+    for (const [n, data] of Object.entries(grown)) await writeFile(join(src, n), data);
+    const r = await archiveScan(scan);
+    expect(r.problems).toEqual([]);
+    const out = join(dir, 'x');
+    await import('node:fs/promises').then((f) => f.mkdir(out));
+    execFileSync('tar', ['-xf', r.tarPath, '-C', out]);
+    for (const [n, data] of Object.entries(grown)) {
+      expect((await readFile(join(out, 'src', n))).equals(data), n).toBe(true);
+      expect(r.entries.find((e) => e.path === `src/${n}`)!.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+    }
+    expect(await readFile(join(out, 'src', 'd.txt'), 'utf8')).toBe('after');
+    expect(execFileSync('tar', ['-tf', r.tarPath], { encoding: 'utf8' }).split('\n').filter(Boolean)).toEqual(['src/', 'src/a.bin', 'src/b.bin', 'src/c.bin', 'src/d.txt']);
+  });
+
   it('reports a file deleted between scan and read as vanished, and leaves it out', async () => {
     const src = join(dir, 'src');
     await makeTree(src, { 'keep.txt': 'k', 'gone.txt': 'g' });
