@@ -11,7 +11,7 @@ import { chown, link, symlink, lutimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { checkMemberPath, collisionKey, describePathProblem, hardlinkTarget, symlinkStaysInside } from '../core/member-path.js';
 import type { ManifestIndex } from './manifest-index.js';
-import { readChunks } from '../verify/read-chunks.js';
+import { readChunks } from '../io/read-chunks.js';
 import type { Hasher, StreamHash } from '../io/hash-thread.js';
 import { TarFormatError, TarReader, type TarEntry } from '../verify/tar-reader.js';
 

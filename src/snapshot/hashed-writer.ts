@@ -177,6 +177,17 @@ export class HashedWriter {
     this.partBytes = 0;
   }
 
+  /** Waits until every byte handed over so far is in the file (written, not yet fsynced). */
+  async drain(): Promise<void> {
+    await this.flush();
+    await this.pending;
+  }
+
+  /** The files written so far, in order: the plain name, or the parts. */
+  get files(): string[] {
+    return this.parts.length === 0 ? [this.path] : [...this.parts.map((p) => p.path), partPath(this.path, this.parts.length)];
+  }
+
   /** Flushes, fsyncs and closes; returns the SHA-256 and size of everything written (and the parts, if split). */
   async finish(): Promise<Written> {
     await this.flush();

@@ -22,6 +22,8 @@ import { scanSources, type ScanResult, type SourceRoot } from './scan.js';
 import { Watchdog } from './watchdog.js';
 import { sha256Hex } from '../io/sha256.js';
 import { failpoint } from '../io/failpoint.js';
+import { localHasher } from '../io/hash-thread.js';
+import { readChunks } from '../io/read-chunks.js';
 
 export interface WriteSnapshotInput {
   airgapDir: string;
@@ -164,11 +166,26 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
       });
       await stored;
       if (input.strict && problems.length > 0) throw strictRefusal(problems);
+      await tar.drain();
+      failpoint('write:tar-written');
+      // Read the tarball back while the drive flushes it (the fsync in finish), and compare it
+      // with what was written before anything marks the snapshot complete: a bad write never
+      // becomes a snapshot. (This read may come from the page cache; the real media check is
+      // the next verify after a re-plug.)
+      const readBack = readBackHashes(tar.files);
+      readBack.catch(() => {}); // awaited below, unless an earlier step fails
       const tarDone = await tar.finish();
       failpoint('write:tar-done');
       const manifestDone = await manifest.finish();
       const sumsDone = await fileSums.finish();
       failpoint('write:manifests-done');
+      const back = await readBack;
+      const written = tarDone.parts ? tarDone.parts.map((p) => p.sha256) : [tarDone.sha256];
+      const bad = written.findIndex((h, i) => back[i] !== h);
+      if (bad >= 0 || back.length !== written.length) {
+        throw damage('written-snapshot-damaged', `the tarball read back from drive ${drive.name} differs from what was written (${basename(tar.files[Math.max(bad, 0)] ?? tarballName(id))})`,
+          `the drive may be failing: run airgap verify ${drive.name} --deep, and use another drive; nothing was kept and nothing was pruned`);
+      }
       writers.length = 0;
       tick('snapshot.json');
 
@@ -296,4 +313,15 @@ function cancelled(): AirgapError {
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
+}
+
+/** SHA-256 of each file, read back from the drive. */
+async function readBackHashes(files: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of files) {
+    const hash = localHasher.create();
+    await readChunks(f, () => {}, { hasher: localHasher, hash });
+    out.push(await hash.digest());
+  }
+  return out;
 }

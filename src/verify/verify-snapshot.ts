@@ -12,7 +12,7 @@ import { parseSumFile, parseSumLine, type SumLine } from '../core/sha256sums.js'
 import type { SnapshotFolder } from '../snapshot/drive-contents.js';
 import { DeepCheck } from './deep-check.js';
 import { damaged, type Finding, type SnapshotReport } from '../core/findings.js';
-import { readChunks } from './read-chunks.js';
+import { readChunks } from '../io/read-chunks.js';
 import { ManifestReader } from './manifest-reader.js';
 import { sha256Hex } from '../io/sha256.js';
 

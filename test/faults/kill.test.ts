@@ -58,7 +58,7 @@ const PRUNE_KILL_NOW = '2026-02-01T09:00:00Z';
 const PRUNE_NEXT_NOW = '2026-02-01T10:00:00Z';
 
 const BACKUP_FAILPOINTS = [
-  'backup:locked', 'write:partial-created', 'write:tar-done', 'write:manifests-done',
+  'backup:locked', 'write:partial-created', 'write:tar-written', 'write:tar-done', 'write:manifests-done',
   'write:meta-written', 'write:sums-written', 'write:renamed', 'write:done',
 ];
 const PER_FIXED_FAILPOINT = 5;

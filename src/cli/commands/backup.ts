@@ -131,9 +131,9 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
       }
       return EXIT.ok;
     }
-    // Read the new snapshot back before trusting it (the real media check is the next verify
-    // after a re-plug: this read may come from the page cache).
-    const check = await verifySnapshot({ id: result.id, dir: result.dir, complete: true }, { deep: false });
+    // Check the new snapshot as verify would before trusting it. Its tarball was already read
+    // back and compared before the snapshot was committed (writeSnapshot); the rest is read here.
+    const check = await verifySnapshot({ id: result.id, dir: result.dir, complete: true }, { deep: false, skipTarballRead: true });
     const catalog = await openRegistry(ctx);
     catalog.seen(drive.identity, drive.root, ctx.clock(), drive.fingerprint);
     await refreshFromDrive(ctx, catalog, drive);

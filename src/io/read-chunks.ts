@@ -2,7 +2,7 @@
 // parses the current one (reads run on libuv's pool). With a StreamHash the chunks are hashed
 // too, on the hasher's thread when it has one, beside the caller's own work on the chunk.
 import { open } from 'node:fs/promises';
-import type { Hasher, StreamHash } from '../io/hash-thread.js';
+import type { Hasher, StreamHash } from './hash-thread.js';
 
 const CHUNK = 4 << 20;
 
