@@ -6,8 +6,8 @@
 import { createHash, type Hash } from 'node:crypto';
 // Synchronous calls for the per-file work: restoring thousands of small files is a long series
 // of tiny calls, and the promise API's round trip through libuv's pool dominated (profiled).
-import { closeSync, constants, existsSync, fchmodSync, futimesSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { chown, link, symlink, lutimes } from 'node:fs/promises';
+import { closeSync, constants, existsSync, fchmodSync, fchownSync, futimesSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { link, symlink, lutimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { checkMemberPath, collisionKey, describePathProblem, hardlinkTarget, symlinkStaysInside } from '../core/member-path.js';
 import type { ManifestIndex } from './manifest-index.js';
@@ -72,13 +72,12 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
   const symlinks: { path: string; target: string; entry: TarEntry }[] = [];
   const madeDirs = new Set<string>();
   const implicit = new Set<string>(); // folders created as parents, not (yet) by their own entry
-  const events: (() => Promise<void>)[] = [];
   let current: Pending = { kind: 'skip' };
 
   const refuse = (path: string, reason: string) => report.refused.push({ path, reason });
-  const ensureDir = async (rel: string) => {
+  const ensureDir = (rel: string): void => {
     if (rel === '' || madeDirs.has(rel)) return;
-    await ensureDir(dirname(rel) === '.' ? '' : dirname(rel));
+    ensureDir(dirname(rel) === '.' ? '' : dirname(rel));
     const abs = join(opts.staging, rel);
     try {
       mkdirSync(abs);
@@ -101,7 +100,11 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
   const admit = (e: TarEntry): string | undefined => {
     const c = checkMemberPath(e.path);
     if ('problem' in c) return void refuse(e.path, describePathProblem(c.problem));
-    const path = c.parts.join('/');
+    let path = c.parts.join('/');
+    // One string per path for the whole restore, the manifest's: the maps below all hold it
+    // (a second copy per path, and a third for its collision key, cost ~90 bytes a file).
+    const row = opts.manifest.find(path);
+    if (row >= 0) path = opts.manifest.path(row);
     for (let i = 1; i < c.parts.length; i++) {
       const prefix = c.parts.slice(0, i).join('/');
       const k = kinds.get(prefix);
@@ -109,7 +112,8 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       if (k && k !== 'dir') return void refuse(path, `goes through ${prefix}, which is not a folder`);
     }
     if (c.parts[0]!.startsWith(STAGING_NAME)) return void refuse(path, `${STAGING_NAME}* names are reserved for airgap's own staging folder`);
-    const key = collisionKey(path);
+    let key = collisionKey(path);
+    if (key === path) key = path;
     const earlier = seen.get(key);
     if (earlier === path && implicit.has(path) && e.type === 'Directory') {
       implicit.delete(path); // the folder's own entry, after one of its contents: fine
@@ -122,19 +126,19 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
     return path;
   };
 
+  // Every member is handled synchronously, inside the tar reader's callbacks: no promise or
+  // closure per member (they cost time and garbage over hundreds of thousands of files).
   const onEntry = (e: TarEntry) => {
-    events.push(async () => {
-      current = { kind: 'skip' };
-      try {
-        await startMember(e);
-      } catch (err) {
-        // One bad member (a name too long for this filesystem, a clash) never aborts the rest.
-        refuse(e.path, `cannot be created here: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      }
-    });
+    current = { kind: 'skip' };
+    try {
+      startMember(e);
+    } catch (err) {
+      // One bad member (a name too long for this filesystem, a clash) never aborts the rest.
+      refuse(e.path, `cannot be created here: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
   };
 
-  const startMember = async (e: TarEntry) => {
+  const startMember = (e: TarEntry): void => {
       const path = admit(e);
       if (path === undefined) return;
       if (opts.select && !opts.select(path)) {
@@ -144,7 +148,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       const type = e.type;
       kinds.set(path, type === 'Directory' ? 'dir' : type === 'SymbolicLink' ? 'symlink' : type === 'Link' ? 'hardlink' : 'file');
       if (type === 'Directory') {
-        await ensureDir(path);
+        ensureDir(path);
         report.dirs_.push({ path, mode: maskMode(e.mode, opts.keepSpecialBits), mtime: e.mtime });
         report.dirs++;
       } else if (type === 'SymbolicLink') {
@@ -156,7 +160,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       } else if (type === 'File' || type === 'OldFile' || type === 'ContiguousFile') {
         const row = opts.manifest.find(path);
         if (row < 0 || opts.manifest.type(row) !== 'file') return void report.damaged.push({ path, reason: 'not listed as a file in the manifest' });
-        await ensureDir(dirname(path) === '.' ? '' : dirname(path));
+        ensureDir(dirname(path) === '.' ? '' : dirname(path));
         const fd = openSync(join(opts.staging, path), CREATE, 0o600);
         current = { kind: 'file', path, row, fd, hash: createHash('sha256'), size: 0, entry: e };
       } else {
@@ -166,7 +170,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
 
   const reader = new TarReader({
     entry: onEntry,
-    data: (chunk) => events.push(async () => {
+    data: (chunk) => {
       const c = current;
       if (c.kind !== 'file' || c.failed) return;
       c.hash.update(chunk);
@@ -177,8 +181,8 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       } catch (err) {
         c.failed = `cannot write: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
       }
-    }),
-    entryEnd: () => events.push(async () => {
+    },
+    entryEnd: () => {
       const c = current;
       current = { kind: 'skip' };
       if (c.kind !== 'file') return;
@@ -187,7 +191,13 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       try {
         if (ok) {
           fchmodSync(c.fd, maskMode(c.entry.mode, opts.keepSpecialBits));
-          if (opts.owners) await chown(join(opts.staging, c.path), c.entry.uid, c.entry.gid).catch(() => {});
+          if (opts.owners) {
+            try {
+              fchownSync(c.fd, c.entry.uid, c.entry.gid);
+            } catch {
+              // not allowed (not root): the owner stays the restoring user's
+            }
+          }
           futimesSync(c.fd, c.entry.mtime, c.entry.mtime);
         }
       } finally {
@@ -202,7 +212,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       report.files++;
       report.bytes += c.size;
       opts.onFile?.(c.path, c.size);
-    }),
+    },
   });
 
   try {
@@ -220,7 +230,6 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
         if (!(e instanceof TarFormatError)) throw e;
         report.brokenAt ??= { offset: e.offset, message: e.message };
       }
-      while (events.length) await events.shift()!();
       if (report.brokenAt) throw new StopReading();
     }, opts.hashing ? { hasher: opts.hashing.hasher, hash: opts.hashing.hashes[fileIndex]! } : undefined);
     }
@@ -254,7 +263,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       continue;
     }
     try {
-      await ensureDir(dirname(l.path) === '.' ? '' : dirname(l.path));
+      ensureDir(dirname(l.path) === '.' ? '' : dirname(l.path));
       await link(join(opts.staging, l.target), join(opts.staging, l.path));
     } catch (err) {
       refuse(l.path, `cannot create the hard link: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
@@ -265,7 +274,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
   // Symlinks last, verbatim (absolute and outside targets included), never followed.
   for (const s of symlinks) {
     try {
-      await ensureDir(dirname(s.path) === '.' ? '' : dirname(s.path));
+      ensureDir(dirname(s.path) === '.' ? '' : dirname(s.path));
       await symlink(s.target, join(opts.staging, s.path));
     } catch (e) {
       refuse(s.path, `cannot create the symlink: ${(e as NodeJS.ErrnoException).code}`);
