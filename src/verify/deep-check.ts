@@ -31,13 +31,18 @@ export class DeepCheck {
   private manifest: ManifestReader;
   private pendingManifest: ManifestEntry | undefined;
   private manifestDone = false;
-  private manifestBroken = false;
+  /** MANIFEST.tsv could not be parsed to its end (reported as manifest-invalid). */
+  manifestBroken = false;
   private memberFindings = 0;
   private suppressed = 0;
   checked = 0;
   structureError: TarFormatError | undefined;
 
-  constructor(manifestPath: string, private readonly findings: Finding[]) {
+  /**
+   * `onManifestEntry` sees every manifest entry once, in order, as the walk reads it (verify
+   * checks FILES.sha256 against it in the same pass, instead of reading the manifest twice).
+   */
+  constructor(manifestPath: string, private readonly findings: Finding[], private readonly onManifestEntry?: (e: ManifestEntry) => Promise<void>) {
     this.manifest = new ManifestReader(manifestPath);
     this.reader = new TarReader({
       entry: (e) => {
@@ -187,6 +192,7 @@ export class DeepCheck {
     try {
       const m = await this.manifest.next();
       if (!m) this.manifestDone = true;
+      else await this.onManifestEntry?.(m);
       return m;
     } catch (e) {
       this.manifestBroken = true;

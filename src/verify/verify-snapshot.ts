@@ -13,7 +13,7 @@ import type { SnapshotFolder } from '../snapshot/drive-contents.js';
 import { DeepCheck } from './deep-check.js';
 import { damaged, type Finding, type SnapshotReport } from '../core/findings.js';
 import { readChunks } from '../io/read-chunks.js';
-import { ManifestReader } from './manifest-reader.js';
+import type { ManifestEntry } from '../core/manifest.js';
 import { sha256Hex } from '../io/sha256.js';
 
 export interface VerifyOptions {
@@ -144,7 +144,8 @@ async function checkTarball(
   }
   if (sizeWrong && !opts.deep) return; // the hash cannot match; deep mode still names the damaged members
   if (opts.skipTarballRead) return;
-  const deep = opts.deep ? new DeepCheck(join(folder.dir, MANIFEST_FILE), report.findings) : undefined;
+  const fileSums = opts.deep ? await FileSumsCheck.open(folder.dir, damage) : undefined;
+  const deep = opts.deep ? new DeepCheck(join(folder.dir, MANIFEST_FILE), report.findings, fileSums!.next) : undefined;
   // Deep: the tarball's SHA-256 runs on a second thread while this one parses the tarball and
   // hashes every member. Plain verify hashes once: no thread needed.
   const thread = deep ? openHashThread() : undefined;
@@ -170,57 +171,77 @@ async function checkTarball(
           { file: name, expected, actual });
       }
     }
+    if (deep) {
+      await deep.finish();
+      report.membersChecked = deep.checked;
+      await fileSums!.finish(!deep.manifestBroken);
+    }
   } finally {
     await thread?.close();
-  }
-  if (deep) {
-    await deep.finish();
-    report.membersChecked = deep.checked;
-    await checkFileSums(folder.dir, damage);
+    await fileSums?.finish(false); // closes it when an unreadable tarball ended the walk early
   }
 }
 
 /**
  * FILES.sha256 (for checking restored files with sha256sum) must say what MANIFEST.tsv says:
  * the same files, in the same order, with the same hashes. Both are written together, one
- * line each per stored file; a broken manifest is reported by the deep check itself.
+ * line each per stored file. Fed the manifest's entries by the deep check's walk (one read of
+ * the manifest for both); a broken manifest is reported by the deep check itself.
  */
-async function checkFileSums(dir: string, damage: (code: string, message: string, extra?: Partial<Finding>) => void): Promise<void> {
-  // Both files are streamed side by side: a snapshot may hold millions of files.
-  let sums: AsyncIterator<string>;
-  let close = () => {};
-  try {
-    const { fh } = await openRegularFile(join(dir, FILE_SUMS_FILE));
-    const stream = fh.createReadStream();
-    close = () => stream.destroy();
-    sums = splitLines(stream)[Symbol.asyncIterator]();
-  } catch (e) {
-    return damage('file-sums-invalid', `${FILE_SUMS_FILE} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: FILE_SUMS_FILE });
-  }
-  const reader = new ManifestReader(join(dir, MANIFEST_FILE));
-  let line = 0;
-  try {
-    for (let e = await reader.next(); e; e = await reader.next()) {
-      if (!e.sha256) continue;
-      const next = await sums.next();
-      line++;
-      let s: SumLine | undefined;
-      try {
-        s = next.done ? undefined : parseSumLine(next.value, line);
-      } catch (err) {
-        return damage('file-sums-invalid', `${FILE_SUMS_FILE} is malformed: ${(err as Error).message}`, { file: FILE_SUMS_FILE });
-      }
-      if (!s || s.name !== e.path || s.sha256 !== e.sha256) {
-        return damage('file-sums-mismatch', `${FILE_SUMS_FILE} disagrees with ${MANIFEST_FILE} at ${JSON.stringify(e.path)} (line ${line})`, { file: FILE_SUMS_FILE, member: e.path });
-      }
+class FileSumsCheck {
+  private sums: AsyncIterator<string> | undefined;
+  private close = () => {};
+  private line = 0;
+  private done = false;
+
+  private constructor(private readonly damage: (code: string, message: string, extra?: Partial<Finding>) => void) {}
+
+  static async open(dir: string, damage: FileSumsCheck['damage']): Promise<FileSumsCheck> {
+    const c = new FileSumsCheck(damage);
+    try {
+      // Streamed: a snapshot may hold millions of files.
+      const { fh } = await openRegularFile(join(dir, FILE_SUMS_FILE));
+      const stream = fh.createReadStream();
+      c.close = () => stream.destroy();
+      c.sums = splitLines(stream)[Symbol.asyncIterator]();
+    } catch (e) {
+      c.done = true;
+      damage('file-sums-invalid', `${FILE_SUMS_FILE} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: FILE_SUMS_FILE });
     }
-    const extra = await sums.next();
-    if (!extra.done) damage('file-sums-mismatch', `${FILE_SUMS_FILE} lists more files than ${MANIFEST_FILE}, from line ${line + 1} on`, { file: FILE_SUMS_FILE });
-  } catch {
-    return; // a malformed manifest: already reported by the deep check
-  } finally {
-    reader.close();
-    close();
+    return c;
+  }
+
+  /** The next manifest entry; only the first disagreement is reported. */
+  readonly next = async (e: ManifestEntry): Promise<void> => {
+    if (this.done || !e.sha256) return;
+    const next = await this.sums!.next();
+    this.line++;
+    let s: SumLine | undefined;
+    try {
+      s = next.done ? undefined : parseSumLine(next.value, this.line);
+    } catch (err) {
+      return this.stop('file-sums-invalid', `${FILE_SUMS_FILE} is malformed: ${(err as Error).message}`, { file: FILE_SUMS_FILE });
+    }
+    if (!s || s.name !== e.path || s.sha256 !== e.sha256) {
+      this.stop('file-sums-mismatch', `${FILE_SUMS_FILE} disagrees with ${MANIFEST_FILE} at ${JSON.stringify(e.path)} (line ${this.line})`, { file: FILE_SUMS_FILE, member: e.path });
+    }
+  };
+
+  /** After the manifest's last entry (unless it broke off): no line may be left over. */
+  async finish(manifestComplete: boolean): Promise<void> {
+    try {
+      if (this.done || !manifestComplete) return;
+      const extra = await this.sums!.next();
+      if (!extra.done) this.damage('file-sums-mismatch', `${FILE_SUMS_FILE} lists more files than ${MANIFEST_FILE}, from line ${this.line + 1} on`, { file: FILE_SUMS_FILE });
+    } finally {
+      this.done = true;
+      this.close();
+    }
+  }
+
+  private stop(code: string, message: string, extra: Partial<Finding>): void {
+    this.done = true;
+    this.damage(code, message, extra);
   }
 }
 

@@ -236,6 +236,33 @@ describe('verify detects damage to a snapshot', () => {
     expect(list.snapshots[0].state).toBe('damaged');
   });
 
+  it('verify --deep checks FILES.sha256 against MANIFEST.tsv, even with SHA256SUMS rewritten to match', async () => {
+    const id = await backup();
+    const path = join(snapDir(id), 'FILES.sha256');
+    const original = await readFile(path, 'utf8');
+    const lines = original.split('\n');
+    const edits: [string, (ls: string[]) => string[], string, RegExp][] = [
+      ['a changed hash', (ls) => ls.map((l, i) => (i === 1 ? `${'0'.repeat(64)}${l.slice(64)}` : l)), 'file-sums-mismatch', /FILES\.sha256 disagrees with MANIFEST\.tsv at ".*" \(line 2\)/],
+      ['a line left out', (ls) => ls.filter((_, i) => i !== 0), 'file-sums-mismatch', /disagrees with MANIFEST\.tsv at ".*" \(line 1\)/],
+      ['a line too many', (ls) => [...ls.slice(0, -1), `${'1'.repeat(64)}  src/extra.txt`, ''], 'file-sums-mismatch', /lists more files than MANIFEST\.tsv, from line \d+ on/],
+      ['a malformed line', (ls) => ls.map((l, i) => (i === 2 ? 'not a checksum line' : l)), 'file-sums-invalid', /FILES\.sha256 is malformed/],
+    ];
+    for (const [what, edit, code, message] of edits) {
+      await writeFile(path, edit(lines).join('\n'));
+      await resum(id, 'FILES.sha256');
+      const plain = await verifyJson();
+      expect(plain.code, `${what}: plain verify trusts SHA256SUMS`).toBe(0);
+      const deep = await verifyJson('--deep');
+      expect(deep.code, what).toBe(3);
+      const f = findings(deep.report, id).filter((x) => x.code.startsWith('file-sums'));
+      expect(f.map((x) => x.code), what).toEqual([code]);
+      expect(f[0]!.message, what).toMatch(message);
+    }
+    await writeFile(path, original);
+    await resum(id, 'FILES.sha256');
+    expect((await verifyJson('--deep')).code, 'restored: clean again').toBe(0);
+  });
+
   it('detects snapshot.json of the wrong shape even with SHA256SUMS rewritten to match', async () => {
     const id = await backup();
     await writeFile(join(snapDir(id), 'snapshot.json'), JSON.stringify({ format: 'airgap-snapshot', id, hello: 'world' }) + '\n');
