@@ -14,6 +14,15 @@ export interface StreamHash {
   digest(): string | Promise<string>;
 }
 
+/**
+ * Keeps a promise's rejection from counting as unhandled while nothing awaits it yet; the
+ * caller awaits it later and sees the error there. Non-promises pass through.
+ */
+export function quiet<T>(p: T): T {
+  if (p instanceof Promise) p.catch(() => {});
+  return p;
+}
+
 /** Where hashes run: here (node:crypto, synchronously) or on a thread. */
 export interface Hasher {
   create(): StreamHash;

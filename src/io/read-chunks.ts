@@ -2,7 +2,7 @@
 // parses the current one (reads run on libuv's pool). With a StreamHash the chunks are hashed
 // too, on the hasher's thread when it has one, beside the caller's own work on the chunk.
 import { open } from 'node:fs/promises';
-import type { Hasher, StreamHash } from './hash-thread.js';
+import { quiet, type Hasher, type StreamHash } from './hash-thread.js';
 
 const CHUNK = 4 << 20;
 
@@ -40,8 +40,3 @@ export async function readChunks(path: string, onChunk: (chunk: Buffer) => void 
   }
 }
 
-/** Rejections are observed by the awaits above; this keeps them from counting as unhandled meanwhile. */
-function quiet<T>(p: T): T {
-  if (p instanceof Promise) p.catch(() => {});
-  return p;
-}

@@ -283,7 +283,7 @@ class ReadAhead {
       const entries = this.entries;
       while (this.next < entries.length && indexes.length < BATCH_FILES) {
         const size = entries.size(this.next);
-        if (entries.isFile(this.next) && size <= SMALL_FILE) {
+        if (entries.kind(this.next) === 'file' && size <= SMALL_FILE) {
           if (indexes.length > 0 && bytes + size > BATCH_BYTES) break; // the next batch starts with it
           indexes.push(this.next);
           bytes += size;

@@ -6,7 +6,7 @@
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { refusal } from '../core/errors.js';
 import { failpoint } from '../io/failpoint.js';
-import { localHasher, type Hasher, type StreamHash } from '../io/hash-thread.js';
+import { localHasher, quiet, type Hasher, type StreamHash } from '../io/hash-thread.js';
 
 export interface WrittenPart {
   path: string;
@@ -20,12 +20,6 @@ export interface Written {
   /** Only when the output was split: every part, in order. */
   parts?: WrittenPart[];
 }
-
-/** A failure is observed through `pending`; this only keeps it from counting as unhandled meanwhile. */
-const quiet = <T>(p: T): T => {
-  if (p instanceof Promise) p.catch(() => {});
-  return p;
-};
 
 const partPath = (path: string, i: number) => `${path}.${String(i).padStart(3, '0')}`;
 
@@ -152,8 +146,7 @@ export class HashedWriter {
       hashed.push(quiet(this.partHash!.update(chunk)));
       this.partBytes += chunk.length;
     }
-    const p = Promise.all([writeAll(this.fh, chunk), ...hashed]);
-    p.catch(() => {}); // observed at the next flush/finish; avoids an unhandled rejection meanwhile
+    const p = quiet(Promise.all([writeAll(this.fh, chunk), ...hashed])); // observed at the next flush/finish
     this.pending = p;
     failpoint('write:chunk');
     this.active ^= 1;

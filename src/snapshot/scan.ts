@@ -105,9 +105,6 @@ export class ScanEntries implements Iterable<ScanEntry> {
     return KINDS[this.n(i, KIND)]!;
   }
 
-  isFile(i: number): boolean {
-    return this.n(i, KIND) === 0;
-  }
 
   size(i: number): number {
     return this.w(i, SIZE);
@@ -152,9 +149,6 @@ export class ScanEntries implements Iterable<ScanEntry> {
     for (let i = 0; i < this.paths.length; i++) yield this.at(i);
   }
 
-  toArray(): ScanEntry[] {
-    return [...this];
-  }
 }
 
 export interface ScanResult {

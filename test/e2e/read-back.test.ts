@@ -2,11 +2,13 @@
 // wrong (simulated by flipping one in the unfinished tarball at the right moment) ends the run
 // with exit 3, leaves no snapshot behind, prunes nothing and leaves older snapshots as they were.
 import { spawn } from 'node:child_process';
-import { openSync, readdirSync, readFileSync, closeSync, readSync, writeSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, labelledDrive, makeSandbox, type Sandbox } from '../helpers/cli.js';
+import { allThreadsStopped } from '../helpers/proc.js';
+import { flipByte } from '../helpers/damage.js';
 import { makeTree } from '../helpers/tree.js';
 
 let sb: Sandbox;
@@ -17,17 +19,8 @@ afterEach(() => sb.cleanup());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** True when every thread of the process is stopped (SIGSTOP at the failpoint). */
-function stopped(pid: number): boolean {
-  const tasks = readdirSync(`/proc/${pid}/task`);
-  return tasks.length > 0 && tasks.every((t) => {
-    const s = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
-    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3) === 'T';
-  });
-}
-
 /** Runs a backup that stops once the tarball is written, calls `meddle`, then lets it finish. */
-async function backupWithMeddling(args: string[], meddle: (partialDir: string) => void) {
+async function backupWithMeddling(args: string[], meddle: (partialDir: string) => void | Promise<void>) {
   const child = spawn(process.execPath, [BIN, 'backup', ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...sb.env, AIRGAP_FAILPOINT: 'write:tar-written', AIRGAP_FAILPOINT_ACTION: 'stop' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,27 +31,16 @@ async function backupWithMeddling(args: string[], meddle: (partialDir: string) =
   child.stderr.on('data', (d) => (stderr += d));
   const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const until = Date.now() + 30_000;
-  while (!stopped(child.pid!)) {
+  while (!allThreadsStopped(child.pid!)) {
     if (Date.now() > until) throw new Error(`the backup did not stop at write:tar-written:\n${stderr}`);
     await sleep(10);
   }
   const airgap = join(sb.drive('A'), 'airgap');
   const partial = (await readdir(airgap)).find((n) => n.startsWith('.partial-'));
   expect(partial, 'the unfinished snapshot while frozen').toBeDefined();
-  meddle(join(airgap, partial!));
+  await meddle(join(airgap, partial!));
   process.kill(child.pid!, 'SIGCONT');
   return { code: await done, stdout, stderr };
-}
-
-/** Flips one byte in the middle of a file, in place. */
-function flipMiddle(path: string): void {
-  const at = Math.floor(statSync(path).size / 2);
-  const fd = openSync(path, 'r+');
-  const b = Buffer.alloc(1);
-  readSync(fd, b, 0, 1, at);
-  b[0]! ^= 0x20;
-  writeSync(fd, b, 0, 1, at);
-  closeSync(fd);
 }
 
 describe('backup reads its tarball back before committing it', () => {
@@ -74,10 +56,11 @@ describe('backup reads its tarball back before committing it', () => {
       await makeTree(join(src, 'new'), { 'c.txt': 'c' });
 
       const extra = parts ? ['--part-size', '1M'] : [];
-      const r = await backupWithMeddling(['--drive', 'A', '--source', src, ...extra], (dir) => {
+      const r = await backupWithMeddling(['--drive', 'A', '--source', src, ...extra], async (dir) => {
         const tars = readdirSync(dir).filter((n) => /\.tar(\.\d{3})?$/.test(n)).sort();
         expect(tars.length, `tarball files: ${tars.join(', ')}`).toBe(parts ? 4 : 1);
-        flipMiddle(join(dir, tars[parts ? 1 : 0]!));
+        const tar = join(dir, tars[parts ? 1 : 0]!);
+        await flipByte(tar, Math.floor(statSync(tar).size / 2));
       });
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toMatch(/^error: the tarball read back from drive A differs from what was written/m);

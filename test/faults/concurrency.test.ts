@@ -21,6 +21,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, labelledDrive, makeSandbox, runCli, type CliResult, type Sandbox } from '../helpers/cli.js';
+import { procState } from '../helpers/proc.js';
 import { recordFigures } from '../helpers/figures.js';
 import { makeTree } from '../helpers/tree.js';
 import { mulberry32 as prng } from '../../src/bench/prng.js';
@@ -100,15 +101,6 @@ function start(sb: Sandbox, args: string[], env: Record<string, string> = {}, op
 
 const STOP_AT = (name: string) => ({ AIRGAP_FAILPOINT: name, AIRGAP_FAILPOINT_ACTION: 'stop' });
 
-/** The state letter of /proc/<pid>/stat (R, S, D, T, Z…), or undefined once the pid is gone. */
-function procState(pid: number): string | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
-  } catch {
-    return undefined;
-  }
-}
 const isStopped = (p: Proc) => !p.exit && (procState(p.pid) === 'T' || procState(p.pid) === 't');
 
 /**

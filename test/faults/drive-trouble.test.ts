@@ -41,6 +41,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
+import { allThreadsStopped } from '../helpers/proc.js';
 import { recordFigures } from '../helpers/figures.js';
 
 const SNAPSHOT_NAME = /^\d{4}-\d{2}-\d{2}T\d{6}Z(-\d+)?$/;
@@ -286,16 +287,6 @@ function start(args: string[], extraEnv: Record<string, string>): Running {
     child.on('close', (code, signal) => resolve({ code, signal }));
   });
   return r;
-}
-
-/** True when every thread of the process is stopped (SIGSTOP): no write is still in flight. */
-function allThreadsStopped(pid: number): boolean {
-  const tasks = readdirSync(`/proc/${pid}/task`);
-  return tasks.length > 0 && tasks.every((t) => {
-    const s = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
-    const state = s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
-    return state === 'T' || state === 't';
-  });
 }
 
 async function waitStopped(r: Running, failpoint: string): Promise<void> {

@@ -21,6 +21,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, labelledDrive, makeSandbox, type Sandbox } from '../helpers/cli.js';
+import { procState } from '../helpers/proc.js';
 import { recordFigures } from '../helpers/figures.js';
 
 const MiB = 1 << 20;
@@ -141,15 +142,6 @@ async function cli(args: string[], env: Record<string, string>, as: string[] = [
   const r = await finish(start(args, env, as), args.join(' '));
   noCrash(r, `airgap ${args.join(' ')}`);
   return r;
-}
-
-function procState(pid: number): string | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

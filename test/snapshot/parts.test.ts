@@ -20,6 +20,7 @@ import { HashedWriter, type Written } from '../../src/snapshot/hashed-writer.js'
 import { writeSnapshot, type WriteSnapshotInput } from '../../src/snapshot/write-snapshot.js';
 import { verifySnapshot } from '../../src/verify/verify-snapshot.js';
 import { makeTree } from '../helpers/tree.js';
+import { writeInputFor } from '../helpers/write-input.js';
 
 /** The compiled hashing thread (built by `npm test` before vitest runs). */
 const HASH_WORKER = resolve(import.meta.dirname, '../../dist/io/hash-worker.js');
@@ -377,15 +378,7 @@ describe('writeSnapshot and verifySnapshot with parts', () => {
       'big.bin': big,
       sub: { dir: { 'b.txt': 'b'.repeat(3000), link: { symlink: '../a.txt' } } },
     });
-    await mkdir(join(dir, 'drive', 'airgap'), { recursive: true });
-    input = {
-      airgapDir: join(dir, 'drive', 'airgap'),
-      drive: { id: '00000000-0000-4000-8000-000000000000', name: 'T' },
-      roots: [{ path: join(dir, 'src'), root: 'src' }],
-      excludes: [],
-      clock: () => new Date('2026-11-21T09:30:00Z'),
-      toolVersion: 'test',
-    };
+    input = await writeInputFor(dir);
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 

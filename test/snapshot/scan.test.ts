@@ -18,7 +18,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const paths = (r: ScanResult) => r.entries.toArray().map((e) => e.path);
+const paths = (r: ScanResult) => [...r.entries].map((e) => e.path);
 const scanOne = (path: string, excludes: string[] = [], root = 'src') => scanSources([{ path, root }], { excludes });
 
 describe('scanSources order', () => {
@@ -63,7 +63,7 @@ describe('scanSources order', () => {
     const src = join(dir, 'src');
     await makeTree(src, { f: '12345', d: { dir: { g: 'ab' } }, empty: '' });
     const r = await scanOne(src);
-    const byPath = Object.fromEntries(r.entries.toArray().map((e) => [e.path, e]));
+    const byPath = Object.fromEntries([...r.entries].map((e) => [e.path, e]));
     expect(byPath['src']).toMatchObject({ kind: 'dir', abs: src, size: 0 });
     expect(byPath['src/f']).toMatchObject({ kind: 'file', abs: join(src, 'f'), size: 5 });
     expect(byPath['src/d']).toMatchObject({ kind: 'dir', abs: join(src, 'd') });
@@ -86,7 +86,7 @@ describe('scanSources order', () => {
       { excludes: [] },
     );
     expect(paths(r)).toEqual(['docs', 'docs/y', 'docs-old', 'docs-old/z', 'photos', 'photos/x']);
-    expect(r.entries.toArray().find((e) => e.path === 'docs/y')!.abs).toBe(join(dir, 'two', 'y'));
+    expect([...r.entries].find((e) => e.path === 'docs/y')!.abs).toBe(join(dir, 'two', 'y'));
   });
 
   it('roots are ordered by bytes too', async () => {
@@ -236,12 +236,12 @@ describe('scanSources special cases', () => {
     await symlink('does/not/exist', join(src, 'dangling'));
     const r = await scanOne(src);
     expect(paths(r)).toEqual(['src', 'src/dangling', 'src/file', 'src/real', 'src/real/inner', 'src/to-file', 'src/to-outside', 'src/to-real']);
-    const byPath = Object.fromEntries(r.entries.toArray().map((e) => [e.path, e]));
+    const byPath = Object.fromEntries([...r.entries].map((e) => [e.path, e]));
     expect(byPath['src/to-outside']).toMatchObject({ kind: 'symlink', link: outside, size: 0 });
     expect(byPath['src/to-real']).toMatchObject({ kind: 'symlink', link: 'real' });
     expect(byPath['src/to-file']).toMatchObject({ kind: 'symlink', link: 'file', size: 0 });
     expect(byPath['src/dangling']).toMatchObject({ kind: 'symlink', link: 'does/not/exist' });
-    expect(r.entries.toArray().filter((e) => e.kind !== 'symlink').every((e) => e.link === undefined)).toBe(true);
+    expect([...r.entries].filter((e) => e.kind !== 'symlink').every((e) => e.link === undefined)).toBe(true);
     expect(r.files).toBe(2);
     expect(r.problems).toEqual([]);
   });

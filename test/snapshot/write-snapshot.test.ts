@@ -1,26 +1,19 @@
 // writeSnapshot's refusals leave nothing behind that could be mistaken for a snapshot.
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeSnapshot, type WriteSnapshotInput } from '../../src/snapshot/write-snapshot.js';
 import { makeTree } from '../helpers/tree.js';
+import { writeInputFor } from '../helpers/write-input.js';
 
 let dir: string;
 let input: WriteSnapshotInput;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'airgap-ws-'));
   await makeTree(join(dir, 'src'), { 'a.txt': 'a', sub: { dir: { 'b.txt': 'b' } } });
-  await mkdir(join(dir, 'drive', 'airgap'), { recursive: true });
-  input = {
-    airgapDir: join(dir, 'drive', 'airgap'),
-    drive: { id: '00000000-0000-4000-8000-000000000000', name: 'T' },
-    roots: [{ path: join(dir, 'src'), root: 'src' }],
-    excludes: [],
-    clock: () => new Date('2026-11-21T09:30:00Z'),
-    toolVersion: 'test',
-  };
+  input = await writeInputFor(dir);
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
