@@ -251,6 +251,42 @@ async function expectJson(r: Run, expected: Expected[]): Promise<BackupJson> {
   return j;
 }
 
+/**
+ * One kind of source trouble: how to lay out a fresh copy of the source, how to run airgap on it
+ * (paused at a failpoint to make the trouble happen mid-run, or not), and what must be reported.
+ */
+interface Trouble {
+  root: string;
+  prepare: (src: string) => Promise<void>;
+  run: (args: string[], src: string) => Promise<Run>;
+  expected: (src: string) => Expected[];
+  drive?: string;
+}
+
+/** The trouble met with the human output and with --json, each on a fresh copy (<root>/h, <root>/j). */
+async function humanAndJson(t: Trouble) {
+  const drive = t.drive ?? 'A';
+  const srcH = join(t.root, 'h', 'data');
+  await t.prepare(srcH);
+  const human = await t.run(['backup', '--drive', drive, '--source', srcH], srcH);
+  const idH = expectHuman(human, t.expected(srcH));
+  const srcJ = join(t.root, 'j', 'data');
+  await t.prepare(srcJ);
+  const json = await t.run(['backup', '--drive', drive, '--source', srcJ, '--json'], srcJ);
+  const j = await expectJson(json, t.expected(srcJ));
+  return { human, idH, json, j, srcJ };
+}
+
+/** The trouble under --strict, on a third copy (<root>/s): exit 4 and nothing written. */
+async function strictRefused(t: Trouble, airgapDir: string) {
+  const srcS = join(t.root, 's', 'data');
+  await t.prepare(srcS);
+  const before = (await readdir(airgapDir)).sort();
+  const strict = await t.run(['backup', '--drive', t.drive ?? 'A', '--source', srcS, '--strict'], srcS);
+  await expectStrictRefusal(strict, airgapDir, before, t.expected(srcS));
+  return { strict, srcS, before };
+}
+
 /** `--strict` refuses with exit 4, names a problem path, and leaves the drive as it was. */
 async function expectStrictRefusal(r: Run, airgapDir: string, before: string[], expected: Expected[]): Promise<void> {
   const report = `stdout: ${clip(r.stdout)}\nstderr: ${clip(r.stderr)}`;
@@ -406,24 +442,13 @@ describe('source trouble: each problem reported by path, the rest backed up, ver
       ...['zz/big-gone.bin', 'zz/gone-1.txt', 'zz/gone-2.txt', 'zz/sub/x.txt', 'zz/sub/y.txt'].map((f) => ({ kind: 'vanished' as const, path: join(src, f) })),
     ];
 
-    const srcH = join(root, 'h', 'data');
-    await prepare(srcH);
-    const human = await pausedRun(['backup', '--drive', 'A', '--source', srcH], sb.env, 'write:entry@3', change(srcH));
-    const idH = expectHuman(human, expected(srcH));
-
-    const srcJ = join(root, 'j', 'data');
-    await prepare(srcJ);
-    const json = await pausedRun(['backup', '--drive', 'A', '--source', srcJ, '--json'], sb.env, 'write:entry@3', change(srcJ));
-    const j = await expectJson(json, expected(srcJ));
+    const trouble: Trouble = { root, prepare, expected, run: (args, src) => pausedRun(args, sb.env, 'write:entry@3', change(src)) };
+    const { human, idH, json, j, srcJ } = await humanAndJson(trouble);
     fig.exit = `${human.code} (human), ${json.code} (--json)`;
     fig.reportedByPath = 'yes: 5 vanished + the open file as changed, in the human output, --json and snapshot.json';
 
     // --strict, with the same trouble arising mid-write: exit 4, the unfinished snapshot removed.
-    const srcS = join(root, 's', 'data');
-    await prepare(srcS);
-    const before = (await readdir(airgapDir)).sort();
-    const strict = await pausedRun(['backup', '--drive', 'A', '--source', srcS, '--strict'], sb.env, 'write:entry@3', change(srcS));
-    await expectStrictRefusal(strict, airgapDir, before, expected(srcS));
+    const { strict } = await strictRefused(trouble, airgapDir);
     fig.exit += `, ${strict.code} (--strict, nothing written)`;
 
     await verifyDrive(sb.env, 'A', airgapDir, [idH, j.snapshot]);
@@ -466,23 +491,12 @@ describe('source trouble: each problem reported by path, the rest backed up, ver
     };
     const expected = (src: string): Expected[] => [{ kind: 'changed', path: join(src, 'big.bin'), says: /shrank while being read \(\d+ of \d+ bytes\); padded with zeros/ }];
 
-    const srcH = join(root, 'h', 'data');
-    await prepare(srcH);
-    const human = await pausedRun(['backup', '--drive', 'A', '--source', srcH], sb.env, 'write:entry@3', change(srcH));
-    const idH = expectHuman(human, expected(srcH));
-
-    const srcJ = join(root, 'j', 'data');
-    await prepare(srcJ);
-    const json = await pausedRun(['backup', '--drive', 'A', '--source', srcJ, '--json'], sb.env, 'write:entry@3', change(srcJ));
-    const j = await expectJson(json, expected(srcJ));
+    const trouble: Trouble = { root, prepare, expected, run: (args, src) => pausedRun(args, sb.env, 'write:entry@3', change(src)) };
+    const { human, idH, json, j, srcJ } = await humanAndJson(trouble);
     fig.exit = `${human.code} (human), ${json.code} (--json)`;
     fig.reportedByPath = 'yes: the large file (changed: shrank, padded with zeros); the small ones were read after the change, whole and consistent (not reported)';
 
-    const srcS = join(root, 's', 'data');
-    await prepare(srcS);
-    const before = (await readdir(airgapDir)).sort();
-    const strict = await pausedRun(['backup', '--drive', 'A', '--source', srcS, '--strict'], sb.env, 'write:entry@3', change(srcS));
-    await expectStrictRefusal(strict, airgapDir, before, expected(srcS));
+    const { strict } = await strictRefused(trouble, airgapDir);
     fig.exit += `, ${strict.code} (--strict, nothing written)`;
 
     await verifyDrive(sb.env, 'A', airgapDir, [idH, j.snapshot]);
@@ -528,15 +542,8 @@ describe('source trouble: each problem reported by path, the rest backed up, ver
     };
     const expected = (src: string): Expected[] => [{ kind: 'changed', path: join(src, 'big.bin'), says: new RegExp(`grew while being read; stored its first ${MID} bytes`) }];
 
-    const srcH = join(root, 'h', 'data');
-    await prepare(srcH);
-    const human = await pausedRun(['backup', '--drive', 'A', '--source', srcH], sb.env, 'write:entry@3', change(srcH));
-    const idH = expectHuman(human, expected(srcH));
-
-    const srcJ = join(root, 'j', 'data');
-    await prepare(srcJ);
-    const json = await pausedRun(['backup', '--drive', 'A', '--source', srcJ, '--json'], sb.env, 'write:entry@3', change(srcJ));
-    const j = await expectJson(json, expected(srcJ));
+    const trouble: Trouble = { root, prepare, expected, run: (args, src) => pausedRun(args, sb.env, 'write:entry@3', change(src)) };
+    const { human, idH, json, j, srcJ } = await humanAndJson(trouble);
     fig.exit = `${human.code} (human), ${json.code} (--json)`;
     fig.reportedByPath = 'yes: the large file (changed: grew, cut at 12 MiB); the small ones were read after the change, whole (not reported)';
 
@@ -597,23 +604,12 @@ describe('source trouble: each problem reported by path, the rest backed up, ver
     // The drive, the state and the config must belong to the user the CLI runs as.
     if (IS_ROOT) spawnSync('chown', ['-R', NOBODY, root]);
 
-    const srcH = join(root, 'h', 'data');
-    await prepare(srcH);
-    const human = await pausedRun(['backup', '--drive', 'A', '--source', srcH], sb.env, 'write:entry@2', change(srcH), as);
-    const idH = expectHuman(human, expected(srcH));
-
-    const srcJ = join(root, 'j', 'data');
-    await prepare(srcJ);
-    const json = await pausedRun(['backup', '--drive', 'A', '--source', srcJ, '--json'], sb.env, 'write:entry@2', change(srcJ), as);
-    const j = await expectJson(json, expected(srcJ));
+    const trouble: Trouble = { root, prepare, expected, run: (args, src) => pausedRun(args, sb.env, 'write:entry@2', change(src), as) };
+    const { human, idH, json, j, srcJ } = await humanAndJson(trouble);
     fig.exit = `${human.code} (human), ${json.code} (--json)`;
     fig.reportedByPath = 'yes: 4 unreadable (EACCES), the folder stored empty';
 
-    const srcS = join(root, 's', 'data');
-    await prepare(srcS);
-    const before = (await readdir(airgapDir)).sort();
-    const strict = await cli(['backup', '--drive', 'A', '--source', srcS, '--strict'], sb.env, as);
-    await expectStrictRefusal(strict, airgapDir, before, expected(srcS));
+    const { strict } = await strictRefused({ ...trouble, run: (args) => cli(args, sb.env, as) }, airgapDir);
     fig.exit += `, ${strict.code} (--strict, nothing written)`;
 
     await verifyDrive(sb.env, 'A', airgapDir, [idH, j.snapshot]);
@@ -741,24 +737,14 @@ describe('source trouble: each problem reported by path, the rest backed up, ver
       ] : []),
     ];
 
-    const srcH = join(root, 'h', 'data');
-    await prepare(srcH);
-    const human = await pausedRun(['backup', '--drive', 'A', '--source', srcH], sb.env, 'write:entry@2', change(srcH));
-    const idH = expectHuman(human, expected(srcH, true));
-
-    const srcJ = join(root, 'j', 'data');
-    await prepare(srcJ);
-    const json = await pausedRun(['backup', '--drive', 'A', '--source', srcJ, '--json'], sb.env, 'write:entry@2', change(srcJ));
-    const j = await expectJson(json, expected(srcJ, true));
+    const trouble: Trouble = { root, prepare, expected: (src) => expected(src, true), run: (args, src) => pausedRun(args, sb.env, 'write:entry@2', change(src)) };
+    const { human, idH, json, j, srcJ } = await humanAndJson(trouble);
     fig.exit = `${human.code} (human), ${json.code} (--json)`;
     fig.reportedByPath = `yes: ${device ? 'FIFO, socket, device' : 'FIFO, socket (mknod refused: no device)'} as special; the files swapped for FIFOs as changed`;
     if (!device) fig.skipped = 'char device: mknod not permitted here';
 
-    const srcS = join(root, 's', 'data');
-    await prepare(srcS);
-    const before = (await readdir(airgapDir)).sort();
-    const strict = await cli(['backup', '--drive', 'A', '--source', srcS, '--strict'], sb.env);
-    await expectStrictRefusal(strict, airgapDir, before, expected(srcS, false));
+    // --strict runs without a pause: only the special files there from the start are named.
+    const { strict, srcS, before } = await strictRefused({ ...trouble, expected: (src) => expected(src, false), run: (args) => cli(args, sb.env) }, airgapDir);
     const strictJson = await cli(['backup', '--drive', 'A', '--source', srcS, '--strict', '--json'], sb.env);
     expect(strictJson.code).toBe(4);
     expect(JSON.parse(strictJson.stdout)).toMatchObject({ ok: false, error: { code: 'strict', exitCode: 4 } });
@@ -964,14 +950,7 @@ describe('source trouble: each problem reported by path, the rest backed up, ver
       { kind: 'bad-name', path: join(src, 'bad-\uFFFD-dir'), says: /not valid UTF-8/ },
     ];
 
-    const srcH = join(root, 'h', 'data');
-    await prepare(srcH);
-    const human = await cli(['backup', '--drive', 'X', '--source', srcH], sb.env);
-    const idH = expectHuman(human, expected(srcH));
-    const srcJ = join(root, 'j', 'data');
-    await prepare(srcJ);
-    const json = await cli(['backup', '--drive', 'X', '--source', srcJ, '--json'], sb.env);
-    const j = await expectJson(json, expected(srcJ));
+    const { human, idH, json, j, srcJ } = await humanAndJson({ root, prepare, expected, drive: 'X', run: (args) => cli(args, sb.env) });
     expect(j.dir).toBe(join(airgapDir, j.snapshot));
     fig.exit = `${human.code} (human), ${json.code} (--json)`;
     fig.reportedByPath = 'yes: the 2 non-UTF-8 names as bad-name (printed with U+FFFD); the FAT-invalid names need no report';
