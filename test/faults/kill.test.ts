@@ -428,6 +428,41 @@ const killKind = (k: Kill) => ('failpoint' in k ? k.failpoint.replace(/@\d+$/, '
 const describeKill = (k: Kill) => ('failpoint' in k ? `AIRGAP_FAILPOINT=${k.failpoint}` : `SIGKILL after ${k.delayMs.toFixed(0)} ms`);
 const bump = (m: Record<string, number>, k: string, n = 1) => (m[k] = (m[k] ?? 0) + n);
 
+/** The counters both kill suites keep. */
+interface KillFigures {
+  killsLanded: number;
+  landedByKind: Record<string, number>;
+  finishedBeforeKill: number;
+  sha256sumChecks: number;
+  brokenButCompleteLooking: number;
+  incompleteSnapshotFolders: number;
+}
+
+/** How the killed run ended: killed (counted by kind), finished before the kill, or a failure. */
+function tallyKilledRun(r: Exit, kill: Kill, kind: string, fig: KillFigures, fail: (msg: string) => void): void {
+  if (crashed(r.stderr)) fail(`stack trace or internal error:\n${r.stderr}`);
+  if (r.signal === 'SIGKILL') {
+    fig.killsLanded++;
+    bump(fig.landedByKind, kind);
+  } else if (r.code === 0) {
+    fig.finishedBeforeKill++;
+    // Every named failpoint fires in a normal run (the hit numbers were counted).
+    if ('failpoint' in kill) fail(`the failpoint never fired: the run finished (${r.ms.toFixed(0)} ms)`);
+  } else fail(`exited ${r.code ?? r.signal} instead of being killed or succeeding:\n${r.stderr}`);
+}
+
+/** The drive right after the kill: every snapshot-named folder checked (sha256sum -c every SHASUM_EVERY trials). */
+async function checkAfterKill(t: Trial, i: number, fig: KillFigures, fail: (msg: string) => void, broken: string): Promise<{ view: DriveView; check: SnapshotCheck }> {
+  const view = await viewDrive(t.airgapDir);
+  const check = await checkSnapshots(t.drive, { shasum: i % SHASUM_EVERY === 0 });
+  if (i % SHASUM_EVERY === 0) fig.sha256sumChecks++;
+  fig.brokenButCompleteLooking += check.broken.length;
+  fig.incompleteSnapshotFolders += check.incomplete.length;
+  for (const b of check.broken) fail(`${broken}: ${b}`);
+  for (const o of check.odd) fail(o);
+  return { view, check };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 describe('kill -9 during airgap backup', () => {
@@ -496,24 +531,8 @@ describe('kill -9 during airgap backup', () => {
         lap('killedRun');
         fig.trials++;
         bump(fig.byKind, killKind(kill));
-        if (crashed(r.stderr)) fail(`stack trace or internal error:\n${r.stderr}`);
-        if (r.signal === 'SIGKILL') {
-          fig.killsLanded++;
-          bump(fig.landedByKind, killKind(kill));
-        } else if (r.code === 0) {
-          fig.finishedBeforeKill++;
-          // Every named failpoint fires in a normal backup (the hit numbers were counted).
-          if ('failpoint' in kill) fail(`the failpoint never fired: the backup finished (${r.ms.toFixed(0)} ms)`);
-        } else fail(`exited ${r.code ?? r.signal} instead of being killed or succeeding:\n${r.stderr}`);
-
-        // The drive right after the kill.
-        const view = await viewDrive(t.airgapDir);
-        const check = await checkSnapshots(t.drive, { shasum: i % SHASUM_EVERY === 0 });
-        if (i % SHASUM_EVERY === 0) fig.sha256sumChecks++;
-        fig.brokenButCompleteLooking += check.broken.length;
-        fig.incompleteSnapshotFolders += check.incomplete.length;
-        for (const b of check.broken) fail(`broken snapshot that looks complete: ${b}`);
-        for (const o of check.odd) fail(o);
+        tallyKilledRun(r, kill, killKind(kill), fig, fail);
+        const { view, check } = await checkAfterKill(t, i, fig, fail, 'broken snapshot that looks complete');
         for (const older of backupTemplate.snapshots) {
           const dir = join(t.airgapDir, older);
           const diff = (await fileExists(dir)) ? sameHashes(backupTemplate.hashes.get(older)!, await hashFolder(dir)) : 'the folder is gone';
@@ -660,22 +679,8 @@ describe('kill -9 during prune', () => {
           : await spawnCli(args, env, kill.delayMs);
         fig.trials++;
         bump(fig.byKind, kind);
-        if (crashed(r.stderr)) fail(`stack trace or internal error:\n${r.stderr}`);
-        if (r.signal === 'SIGKILL') {
-          fig.killsLanded++;
-          bump(fig.landedByKind, kind);
-        } else if (r.code === 0) {
-          fig.finishedBeforeKill++;
-          if ('failpoint' in kill) fail(`the failpoint never fired: the run finished (${r.ms.toFixed(0)} ms)`);
-        } else fail(`exited ${r.code ?? r.signal} instead of being killed or succeeding:\n${r.stderr}`);
-
-        const view = await viewDrive(t.airgapDir);
-        const check = await checkSnapshots(t.drive, { shasum: i % SHASUM_EVERY === 0 });
-        if (i % SHASUM_EVERY === 0) fig.sha256sumChecks++;
-        fig.brokenButCompleteLooking += check.broken.length;
-        fig.incompleteSnapshotFolders += check.incomplete.length;
-        for (const b of check.broken) fail(`half-deleted or broken snapshot that looks valid: ${b}`);
-        for (const o of check.odd) fail(o);
+        tallyKilledRun(r, kill, kind, fig, fail);
+        const { view, check } = await checkAfterKill(t, i, fig, fail, 'half-deleted or broken snapshot that looks valid');
         // Each snapshot of the template: whole under its name, or (only if retention dropped it)
         // gone. One still named like a snapshot but no longer whole is "half-deleted".
         const newOnes = check.ok.filter((s) => !pruneTemplate.snapshots.includes(s));
