@@ -96,8 +96,8 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
     madeDirs.add(rel);
   };
 
-  /** Checks a member against every rule; returns its safe path or undefined (refused). */
-  const admit = (e: TarEntry): string | undefined => {
+  /** Checks a member against every rule; returns its safe path and its manifest row (-1: none), or undefined (refused). */
+  const admit = (e: TarEntry): { path: string; row: number } | undefined => {
     const c = checkMemberPath(e.path);
     if ('problem' in c) return void refuse(e.path, describePathProblem(c.problem));
     let path = c.parts.join('/');
@@ -117,13 +117,13 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
     const earlier = seen.get(key);
     if (earlier === path && implicit.has(path) && e.type === 'Directory') {
       implicit.delete(path); // the folder's own entry, after one of its contents: fine
-      return path;
+      return { path, row };
     }
     if (earlier !== undefined) {
       return void refuse(path, earlier === path ? 'appears twice in the archive' : `collides with ${earlier} (same name once case or unicode form is ignored)`);
     }
     seen.set(key, path);
-    return path;
+    return { path, row };
   };
 
   // Every member is handled synchronously, inside the tar reader's callbacks: no promise or
@@ -139,8 +139,9 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
   };
 
   const startMember = (e: TarEntry): void => {
-      const path = admit(e);
-      if (path === undefined) return;
+      const admitted = admit(e);
+      if (admitted === undefined) return;
+      const { path, row } = admitted;
       if (opts.select && !opts.select(path)) {
         if (e.type === 'Directory') kinds.set(path, 'dir');
         return;
@@ -158,7 +159,6 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
         if (target === undefined) return void refuse(path, `hard link to ${JSON.stringify(e.linkpath)}, outside the restored tree`);
         links.push({ path, target, entry: e });
       } else if (type === 'File' || type === 'OldFile' || type === 'ContiguousFile') {
-        const row = opts.manifest.find(path);
         if (row < 0 || opts.manifest.type(row) !== 'file') return void report.damaged.push({ path, reason: 'not listed as a file in the manifest' });
         ensureDir(dirname(path) === '.' ? '' : dirname(path));
         const fd = openSync(join(opts.staging, path), CREATE, 0o600);

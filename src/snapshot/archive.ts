@@ -250,13 +250,11 @@ class ReadAhead {
 
   /** The read for entry i once its batch is done (undefined for large files). */
   async take(i: number): Promise<SmallRead | undefined> {
-    this.fill(i);
-    const batch = this.batchOf(i);
-    if (!batch) return undefined;
-    const reads = batch.reads ?? (await batch.result);
-    const r = reads[batch.taken]!;
-    this.advance(batch);
-    return 'tooBig' in r ? undefined : r;
+    const r = this.ready(i);
+    if (r !== NOT_READY) return r;
+    const batch = this.queue[0]!; // ready() found entry i's batch there, still being read
+    batch.reads ??= await batch.result;
+    return this.ready(i) as SmallRead | undefined;
   }
 
   /** Entry i turned out to be a hard link: its data is not needed. */
