@@ -25,6 +25,7 @@ import errno
 import os
 import random
 import stat
+import subprocess
 import sys
 import threading
 import time
@@ -331,8 +332,9 @@ class PowerCutFS(Operations):
         raise FuseOSError(errno.EPERM)
 
 
-def control(fs):
-    """stdin commands from the test: `cut`, `stats`."""
+def control(fs, mountpoint):
+    """stdin commands from the test: `cut`, `stats`. At the end of stdin (the test unmounts
+    first; or the test process died) the filesystem unmounts itself, never left behind."""
     for line in sys.stdin:
         cmd = line.strip()
         with fs.mutex:
@@ -340,6 +342,7 @@ def control(fs):
                 fs.cut()
             elif cmd == 'stats':
                 print(f'stats {fs.written}', flush=True)
+    subprocess.run(['umount', '-l', mountpoint], stderr=subprocess.DEVNULL, check=False)
 
 
 def main():
@@ -352,7 +355,7 @@ def main():
     ap.add_argument('--seed', type=int, default=0)
     a = ap.parse_args()
     fs = PowerCutFS(a.image, a.dump, a.cut_after_bytes, a.keep_probability, a.seed)
-    threading.Thread(target=control, args=(fs,), daemon=True).start()
+    threading.Thread(target=control, args=(fs, os.path.abspath(a.mountpoint)), daemon=True).start()
     FUSE(fs, a.mountpoint, foreground=True, nothreads=True, use_ino=True, big_writes=True,
          max_write=131072, attr_timeout=0, entry_timeout=0, negative_timeout=0)
 
