@@ -342,7 +342,10 @@ def control(fs, mountpoint):
                 fs.cut()
             elif cmd == 'stats':
                 print(f'stats {fs.written}', flush=True)
-    subprocess.run(['umount', '-l', mountpoint], stderr=subprocess.DEVNULL, check=False)
+    for _ in range(100):  # the mount may still be on its way: retry for a while
+        if subprocess.run(['umount', '-l', mountpoint], stderr=subprocess.DEVNULL, check=False).returncode == 0:
+            break
+        time.sleep(0.1)
 
 
 def main():
