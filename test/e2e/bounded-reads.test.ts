@@ -1,7 +1,10 @@
 // Everything read from a drive is bounded (issue 14, defect 6): a manifest line, snapshot.json
 // and SHA256SUMS each have a cap (docs/FORMAT.md, "Size limits"), and a file past it is damage
 // that names the file and the cap, with exit 3, never a Node stack trace and never the whole
-// file in memory. The oversized files are sparse: 1 GiB each, almost no disk.
+// file in memory. The oversized files are sparse (almost no disk): 1 GiB where airgap reads
+// only the start, 64 MiB where verify hashes the whole file first (that is enough to show the
+// message: before the cap, readline read it as one line and reported something else, or crashed
+// at 1 GiB with "RangeError: Invalid string length").
 import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +13,7 @@ import { makeTree } from '../helpers/tree.js';
 import { MAX_MANIFEST_LINE_BYTES, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES } from '../../src/core/format.js';
 
 const GiB = 1024 ** 3;
+const HASHED = 64 * 1024 ** 2;
 const show = (r: CliResult) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 const noStackTrace = (r: CliResult) => {
   expect(r.stderr, show(r)).not.toMatch(/\n\s+at /);
@@ -61,8 +65,8 @@ describe('a manifest line longer than the cap', () => {
     expect(r.stderr, show(r)).toMatch(/^hint: /m);
   });
 
-  it('verify --deep: a 1 GiB single-line MANIFEST.tsv makes the snapshot DAMAGED, naming the file and the line', async () => {
-    await sparse(join(snapDir, 'MANIFEST.tsv'), '', GiB);
+  it('verify --deep: a single-line MANIFEST.tsv makes the snapshot DAMAGED, naming the file and the line', async () => {
+    await sparse(join(snapDir, 'MANIFEST.tsv'), '', HASHED);
     const { snap } = await verifyJson('--deep');
     const invalid = snap.findings.find((f) => f.code === 'manifest-invalid');
     expect(invalid?.message, JSON.stringify(snap.findings)).toBe(`MANIFEST.tsv cannot be read: line 1 is longer than ${MAX_MANIFEST_LINE_BYTES} bytes (the most a manifest line can be)`);
@@ -74,8 +78,8 @@ describe('a manifest line longer than the cap', () => {
     expect(human.stdout).toMatch(/DAMAGE: MANIFEST\.tsv cannot be read: line 1 is longer than/);
   });
 
-  it('verify --deep: a 1 GiB single-line FILES.sha256 is reported against FILES.sha256, not the manifest', async () => {
-    await sparse(join(snapDir, 'FILES.sha256'), '', GiB);
+  it('verify --deep: a single-line FILES.sha256 is reported against FILES.sha256, not the manifest', async () => {
+    await sparse(join(snapDir, 'FILES.sha256'), '', HASHED);
     const { snap } = await verifyJson('--deep');
     const invalid = snap.findings.find((f) => f.code === 'file-sums-invalid');
     expect(invalid, JSON.stringify(snap.findings)).toMatchObject({ file: 'FILES.sha256' });
