@@ -41,25 +41,48 @@ export async function readRegularFile(path: string, opts: { maxBytes?: number } 
   const { fh, size } = await openRegularFile(path);
   try {
     if (size > maxBytes) throw new FileTooLargeError(path, size, maxBytes);
-    // Read until the end, not to the size fstat gave, and never past the cap plus one byte: a
-    // file that grows meanwhile is still read whole, or refused.
-    let buf = Buffer.allocUnsafe(size + 1);
-    let got = 0;
-    for (;;) {
-      if (got === buf.length) {
-        if (got > maxBytes) throw new FileTooLargeError(path, got, maxBytes);
-        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
-        buf.copy(bigger, 0, 0, got);
-        buf = bigger;
-      }
-      const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return buf.subarray(0, got);
+    return size > LARGE_READ ? await inTurn(() => readAll(fh, path, size, maxBytes)) : await readAll(fh, path, size, maxBytes);
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Whole reads larger than this take turns. Callers read many files at once (`list` reads every
+ * snapshot.json with Promise.all): the cap must bound the memory of all of them together, not
+ * of each, or a drive with a hundred forged 30 MB snapshot.json files would cost 3 GB.
+ */
+const LARGE_READ = 1024 * 1024;
+let lastTurn: Promise<void> = Promise.resolve();
+
+async function inTurn<T>(read: () => Promise<T>): Promise<T> {
+  const before = lastTurn;
+  let done!: () => void;
+  lastTurn = new Promise((resolve) => (done = resolve));
+  try {
+    await before;
+    return await read();
+  } finally {
+    done();
+  }
+}
+
+/** Reads until the end, not to the size fstat gave, and never past the cap plus one byte: a file that grows meanwhile is still read whole, or refused. */
+async function readAll(fh: FileHandle, path: string, size: number, maxBytes: number): Promise<Buffer> {
+  let buf = Buffer.allocUnsafe(size + 1);
+  let got = 0;
+  for (;;) {
+    if (got === buf.length) {
+      if (got > maxBytes) throw new FileTooLargeError(path, got, maxBytes);
+      const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
+      buf.copy(bigger, 0, 0, got);
+      buf = bigger;
+    }
+    const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return buf.subarray(0, got);
 }
 
 /** Opens a regular file for reading, with the same guarantees; the caller closes it (streams, large files). */

@@ -35,6 +35,23 @@ describe('readRegularFile', () => {
     await writeFile(p, '');
     expect((await readRegularFile(p)).length).toBe(0);
   });
+
+  it('large files read at once (they take turns) all come back whole and right, also after one is refused', async () => {
+    const files = await Promise.all(Array.from({ length: 6 }, async (_, i) => {
+      const p = join(dir, `big-${i}`);
+      await writeFile(p, Buffer.alloc((2 << 20) + i, i + 1));
+      return p;
+    }));
+    const got = await Promise.allSettled(files.map((p, i) => readRegularFile(p, { maxBytes: i === 2 ? 1 << 20 : undefined })));
+    expect(got[2]).toMatchObject({ status: 'rejected', reason: expect.any(FileTooLargeError) });
+    for (const [i, r] of got.entries()) {
+      if (i === 2) continue;
+      expect(r.status).toBe('fulfilled');
+      const b = (r as PromiseFulfilledResult<Buffer>).value;
+      expect(b.length).toBe((2 << 20) + i);
+      expect(b.every((x) => x === i + 1)).toBe(true);
+    }
+  });
 });
 
 /** All lines of a file through CappedLineReader, and the error that ended them, if any. */
