@@ -54,8 +54,20 @@ export class ManifestReader {
     return this.split.shift();
   }
 
-  /** The next entry, or undefined at the end. Throws ManifestSyntaxError with the line number. */
+  /**
+   * The next entry, or undefined at the end. Throws ManifestSyntaxError with the line number;
+   * the file is closed at the end and on an error, so a caller that stops there leaks nothing.
+   */
   async next(): Promise<ManifestEntry | undefined> {
+    try {
+      return await this.read();
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  private async read(): Promise<ManifestEntry | undefined> {
     if (this.closed) return undefined; // by the caller, or at the end
     if (!this.lines) {
       this.lines = await this.open();
