@@ -92,6 +92,7 @@ Restoring with stock tools: Linux and macOS
   One file:  tar -xpf ${tar} -C "$TARGET" "Documents/taxes"
   To join the parts into one tarball (on your computer's disk, with room for all of it):
   Join:  cat ${parts} > "$HOME/$SNAP.tar"
+  (then extract "$HOME/$SNAP.tar" with the tar -xpf command above, instead of ${tar}).
 
 4. Check the restored files
     (cd "$TARGET" && sha256sum -c ${snap}/${FILE_SUMS_FILE})
