@@ -1,9 +1,20 @@
 // The README written on every airgap drive: enough to verify and restore a snapshot in ten
-// years with stock tools, without airgap and without the internet.
-import { DRIVE_DIR, FILE_SUMS_FILE, FORMAT_VERSION, IDENTITY_FILE, MANIFEST_FILE, SNAPSHOT_JSON, SUMS_FILE, type DriveIdentity } from './format.js';
+// years with stock tools, without airgap and without the internet. Followed literally, it must
+// work (test/e2e/drive-readme.test.ts runs it): every command uses full paths set once in step
+// 0, so it works from any folder, and the restore goes to another disk, never onto this drive.
+// Layout of the Linux/macOS part, which the test relies on: a command the user types is a line
+// indented by exactly four spaces; prose is indented by two; an alternative is a prose line
+// "  <label>:  <command>".
+import { DRIVE_DIR, FILE_SUMS_FILE, FORMAT_VERSION, IDENTITY_FILE, MANIFEST_FILE, PARTIAL_PREFIX, SNAPSHOT_JSON, SUMS_FILE, type DriveIdentity } from './format.js';
+
+/** The placeholder of step 0, which the user replaces by where the drive is mounted. */
+export const README_DRIVE_PLACEHOLDER = '/media/me/BACKUP';
 
 export function driveReadme(identity: DriveIdentity): string {
   const ex = '2026-11-21T093000Z';
+  const snap = `"$DRIVE/${DRIVE_DIR}/$SNAP"`;
+  const tar = `"$DRIVE/${DRIVE_DIR}/$SNAP/$SNAP.tar"`;
+  const parts = `"$DRIVE/${DRIVE_DIR}/$SNAP/$SNAP".tar.[0-9][0-9][0-9]`;
   return `AIRGAP BACKUP DRIVE "${identity.name}"
 ${'='.repeat(24 + identity.name.length)}
 
@@ -23,48 +34,88 @@ Layout
       ${MANIFEST_FILE}        every file in the archive: type, mode, owner, size, mtime,
                           SHA-256, path, link target (tab-separated; \\\\ \\t \\n \\r \\xHH escapes)
       ${FILE_SUMS_FILE}        SHA-256 of every regular file, for checking restored files
-      ${SNAPSHOT_JSON}       when, from where, counts, and the previous snapshot's checksum
+      ${SNAPSHOT_JSON}       when, from where, counts, the previous snapshot's checksum,
+                          and whether the snapshot is SUSPECT (see step 1)
       <SNAPSHOT>.tar.000, .001, ...
                           instead of <SNAPSHOT>.tar on drives that cannot hold files of
-                          4 GiB (FAT32): the tarball cut into parts, in order (see 2.)
-  Folders whose names start with "${'.partial-'}" are unfinished backups: ignore them.
+                          4 GiB (FAT32): the tarball cut into parts, in order (see step 3)
+  Folders whose names start with "${PARTIAL_PREFIX}" are unfinished backups: ignore them.
   A snapshot folder without ${SUMS_FILE} is incomplete: do not trust it.
 
-1. Check a snapshot (detects any damaged or altered byte)
-----------------------------------------------------------
-  Linux:    cd ${DRIVE_DIR}/${ex} && sha256sum --strict -c ${SUMS_FILE}
-            (--strict: a damaged line fails too; leave it out if your sha256sum lacks it)
-  macOS:    cd ${DRIVE_DIR}/${ex} && shasum -a 256 -c ${SUMS_FILE}
-  Windows (PowerShell, inside the snapshot folder):
-    Get-Content ${SUMS_FILE} | ForEach-Object { $h, $f = $_ -split '  ', 2
-      if ((Get-FileHash -Algorithm SHA256 -LiteralPath $f).Hash -ieq $h) { "OK  $f" } else { "FAILED  $f" } }
-  Every line must say OK. If the tarball FAILED, try the same snapshot on another
-  drive of the rotation first.
+Suspect snapshots (ransomware)
+------------------------------
+  When files change the way ransomware or a broken sync changes them (many files rewritten
+  so that they look encrypted, or deleted), airgap still writes the snapshot, as evidence,
+  but marks it SUSPECT: its ${SNAPSHOT_JSON} says "suspect": true and "accepted": false.
+  Its files may be the ENCRYPTED ones: do not restore it. Restore the newest snapshot
+  before it (step 1 picks it). "accepted": true means its owner checked the changes when
+  it was written and accepted them.
 
-2. Restore everything
----------------------
-  Linux/macOS:  mkdir restored && tar -xpf ${DRIVE_DIR}/${ex}/${ex}.tar -C restored
-  Windows 10+:  mkdir restored; tar -xf ${DRIVE_DIR}\\${ex}\\${ex}.tar -C restored
-  Restore a single file or folder by naming it after the tarball, e.g.
-                tar -xpf ${DRIVE_DIR}/${ex}/${ex}.tar -C restored "Documents/taxes"
-  List what is inside: tar -tvf ${DRIVE_DIR}/${ex}/${ex}.tar  (or read ${MANIFEST_FILE})
+Restoring with stock tools: Linux and macOS
+-------------------------------------------
+  Type the indented commands in a terminal (sh, bash or zsh), in order. They work from any
+  folder: every path is a full path, set once in step 0. A line "label:  command" is an
+  alternative: type the command after the label instead of the one above it.
 
-  If the snapshot has parts (${ex}.tar.000, .001, ...) instead of one .tar, join
-  them in order first (onto a disk with room for the whole tarball), then use the
-  commands above on the joined file:
-    Linux/macOS:  cat ${DRIVE_DIR}/${ex}/${ex}.tar.[0-9][0-9][0-9] > ${ex}.tar
-    Windows:      copy /b ${ex}.tar.000 + ${ex}.tar.001 + ... ${ex}.tar   (cmd, every part, in order)
-  or extract straight from the parts without joining (Linux/macOS):
-                cat ${DRIVE_DIR}/${ex}/${ex}.tar.[0-9][0-9][0-9] | tar -xpf - -C restored
+0. Where this drive is, and where to restore to (NOT on this drive)
+    DRIVE=${README_DRIVE_PLACEHOLDER}
+  Replace ${README_DRIVE_PLACEHOLDER} by the folder this drive is mounted at, the one that holds
+  the "${DRIVE_DIR}" folder (Linux: usually under /media or /run/media; macOS: /Volumes/...).
+    TARGET="$HOME/restored"
+  The restored files go to TARGET: an empty folder on ANOTHER disk (your computer's),
+  NOT on this drive. Restoring onto the backup drive fills it up and risks the backups.
+    mkdir -p "$TARGET"
+    [ "$(df -P "$DRIVE" | tail -n 1 | sed 's/.*% //')" != "$(df -P "$TARGET" | tail -n 1 | sed 's/.*% //')" ] || { echo "STOP: $TARGET is on the backup drive; choose a folder on another disk"; false; }
+  This check prints STOP if TARGET is on the same disk as this drive: then choose another.
 
-3. Check the restored files
----------------------------
-  Linux:  cd restored && sha256sum -c /path/to/${DRIVE_DIR}/${ex}/${FILE_SUMS_FILE}
-  macOS:  cd restored && shasum -a 256 -c /path/to/${DRIVE_DIR}/${ex}/${FILE_SUMS_FILE}
-  (A partial restore reports the files you did not restore as missing.)
+1. Pick a snapshot
+    ls "$DRIVE/${DRIVE_DIR}"
+  The snapshots, oldest first. This lists those marked SUSPECT (nothing printed: none);
+  see above, and do not restore them unless their snapshot.json also says "accepted": true:
+    grep -l '"suspect": true' "$DRIVE/${DRIVE_DIR}"/[0-9]*/${SNAPSHOT_JSON} || true
+  The newest complete snapshot that is not an unaccepted suspect:
+    SNAP=$(for s in "$DRIVE/${DRIVE_DIR}"/[0-9]*; do [ -f "$s/${SUMS_FILE}" ] || continue; grep -q '"suspect": true' "$s/${SNAPSHOT_JSON}" && grep -q '"accepted": false' "$s/${SNAPSHOT_JSON}" && continue; basename "$s"; done | tail -n 1)
+    echo "$SNAP"
+  Or choose one yourself:  SNAP=${ex}
 
-With airgap installed: "airgap verify <this drive>" checks every snapshot, and
-"airgap verify --deep" also names each damaged file inside a tarball.
+2. Check it (detects any damaged or altered byte)
+    (cd ${snap} && sha256sum --strict -c ${SUMS_FILE})
+  macOS:  (cd ${snap} && shasum -a 256 -c ${SUMS_FILE})
+  Every line must say OK (leave out --strict if your sha256sum does not know it). If the
+  tarball FAILED, try the same snapshot on another drive of the rotation first.
+
+3. Restore everything into TARGET
+    tar -xpf ${tar} -C "$TARGET"
+  If the snapshot has parts (<SNAPSHOT>.tar.000, .001, ...) instead of one .tar:
+  Parts:  cat ${parts} | tar -xpf - -C "$TARGET"
+  One file or folder only, named as in the tarball (see ${MANIFEST_FILE} or tar -tvf):
+  One file:  tar -xpf ${tar} -C "$TARGET" "Documents/taxes"
+  To join the parts into one tarball (on your computer's disk, with room for all of it):
+  Join:  cat ${parts} > "$HOME/$SNAP.tar"
+  (then extract "$HOME/$SNAP.tar" with the tar -xpf command above, instead of ${tar}).
+
+4. Check the restored files
+    (cd "$TARGET" && sha256sum -c ${snap}/${FILE_SUMS_FILE})
+  macOS:  (cd "$TARGET" && shasum -a 256 -c ${snap}/${FILE_SUMS_FILE})
+  Every line must say OK. (A partial restore reports the files you did not restore as missing.)
+
+Windows (PowerShell; tar is built into Windows 10 and later)
+-----------------------------------------------------------
+  $Drive = 'E:\\'                        # this drive's letter
+  $Target = "$HOME\\restored"            # on ANOTHER disk, NOT on this drive
+  Get-ChildItem "$Drive\\${DRIVE_DIR}"                  # the snapshots, oldest first
+  Select-String -List -Pattern '"suspect": true' -Path "$Drive\\${DRIVE_DIR}\\*\\${SNAPSHOT_JSON}"
+                                        # SUSPECT snapshots (see above): do not restore them
+  $Snap = '${ex}'          # the snapshot you chose
+  Get-Content "$Drive\\${DRIVE_DIR}\\$Snap\\${SUMS_FILE}" | ForEach-Object { $h, $f = $_ -split '  ', 2
+    if ((Get-FileHash -Algorithm SHA256 -LiteralPath "$Drive\\${DRIVE_DIR}\\$Snap\\$f").Hash -ieq $h) { "OK  $f" } else { "FAILED  $f" } }
+  New-Item -ItemType Directory -Force $Target; tar -xf "$Drive\\${DRIVE_DIR}\\$Snap\\$Snap.tar" -C $Target
+  Parts: join them in cmd first (every part, in order), then extract the joined file:
+    copy /b E:\\${DRIVE_DIR}\\<SNAPSHOT>\\<SNAPSHOT>.tar.000 + E:\\${DRIVE_DIR}\\<SNAPSHOT>\\<SNAPSHOT>.tar.001 + ... %USERPROFILE%\\<SNAPSHOT>.tar
+
+With airgap installed: "airgap verify <this drive>" checks every snapshot,
+"airgap verify --deep" also names each damaged file inside a tarball, and
+"airgap restore <drive> --to <folder>" restores (and checks) for you.
 
 Drive "${identity.name}" was labelled on ${identity.createdAt} by ${identity.createdBy}.
 `;

@@ -105,3 +105,19 @@ export type SnapshotMeta = z.infer<typeof snapshotMetaSchema>;
 
 /** snapshot.json keeps at most this many problem paths; the backup's output lists them all. */
 export const MAX_RECORDED_PROBLEMS = 1000;
+
+// Caps on what is read from a drive (docs/FORMAT.md, "Size limits"): a drive is untrusted
+// input, and a forged 1 GB file must cost a refusal, not a gigabyte of memory or a crash.
+/**
+ * The longest line of MANIFEST.tsv or FILES.sha256, without its newline. A path is at most
+ * 4096 bytes (PATH_MAX; restore refuses longer) and so is a link target; escaped (`\xHH`:
+ * 4 bytes each) both fit in 32 KiB, plus seven short fields.
+ */
+export const MAX_MANIFEST_LINE_BYTES = 64 * 1024;
+/** SHA256SUMS: at most 1000 parts plus three files, about 100 bytes a line. */
+export const MAX_SUMS_BYTES = 1024 * 1024;
+/**
+ * snapshot.json: at most 1000 problem paths (MAX_RECORDED_PROBLEMS) of up to 4096 bytes, even
+ * all JSON-escaped (6 bytes a character), stay under 25 MB.
+ */
+export const MAX_SNAPSHOT_JSON_BYTES = 32 * 1024 * 1024;

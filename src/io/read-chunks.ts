@@ -1,7 +1,9 @@
 // Reads a file sequentially in large chunks, prefetching the next chunk while the caller
 // parses the current one (reads run on libuv's pool). With a StreamHash the chunks are hashed
 // too, on the hasher's thread when it has one, beside the caller's own work on the chunk.
-import { open } from 'node:fs/promises';
+// Tarballs come from a drive: only a regular file is read (no symlink followed, no FIFO or
+// device waited on or read without end: openRegularFile).
+import { openRegularFile } from './read-regular.js';
 import { quiet, type Hasher, type StreamHash } from './hash-thread.js';
 
 const CHUNK = 4 << 20;
@@ -12,7 +14,7 @@ export interface ChunkHashing {
 }
 
 export async function readChunks(path: string, onChunk: (chunk: Buffer) => void | Promise<void>, hashing?: ChunkHashing): Promise<number> {
-  const fh = await open(path, 'r');
+  const { fh } = await openRegularFile(path);
   // A chunk's buffer is read into again only once its hashing is done (at once when local).
   const hashed: (void | Promise<void>)[] = [undefined, undefined];
   try {

@@ -4,6 +4,14 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { MAX_SNAPSHOT_JSON_BYTES } from '../core/format.js';
+
+/**
+ * Without a cap of its own, a file is read whole only up to the largest small file airgap
+ * writes (snapshot.json): every file read whole comes from a drive or the state folder, and a
+ * forged one of a gigabyte must be refused, not loaded.
+ */
+export const DEFAULT_MAX_READ_BYTES = MAX_SNAPSHOT_JSON_BYTES;
 
 /** What is at the path is not a regular file; `what` says what it is instead. */
 export class NotRegularFileError extends Error {
@@ -22,19 +30,59 @@ export class FileTooLargeError extends Error {
 }
 
 /**
- * Reads a regular file whole. Opened with O_NONBLOCK (a FIFO opens at once instead of waiting
- * for a writer) and O_NOFOLLOW (a symlink is refused, as lstat would show it), then checked
- * with fstat on the open descriptor, so nothing can be swapped in between. Other errors
- * (ENOENT, EACCES, ...) are thrown as they are.
+ * Reads a regular file whole, if it is at most `maxBytes` (default DEFAULT_MAX_READ_BYTES):
+ * a larger one is refused (FileTooLargeError) before any of it is read. Opened with O_NONBLOCK
+ * (a FIFO opens at once instead of waiting for a writer) and O_NOFOLLOW (a symlink is refused,
+ * as lstat would show it), then checked with fstat on the open descriptor, so nothing can be
+ * swapped in between. Other errors (ENOENT, EACCES, ...) are thrown as they are.
  */
 export async function readRegularFile(path: string, opts: { maxBytes?: number } = {}): Promise<Buffer> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_READ_BYTES;
   const { fh, size } = await openRegularFile(path);
   try {
-    if (opts.maxBytes !== undefined && size > opts.maxBytes) throw new FileTooLargeError(path, size, opts.maxBytes);
-    return await fh.readFile();
+    if (size > maxBytes) throw new FileTooLargeError(path, size, maxBytes);
+    return size > LARGE_READ ? await inTurn(() => readAll(fh, path, size, maxBytes)) : await readAll(fh, path, size, maxBytes);
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Whole reads larger than this take turns. Callers read many files at once (`list` reads every
+ * snapshot.json with Promise.all): the cap must bound the memory of all of them together, not
+ * of each, or a drive with a hundred forged 30 MB snapshot.json files would cost 3 GB.
+ */
+const LARGE_READ = 1024 * 1024;
+let lastTurn: Promise<void> = Promise.resolve();
+
+async function inTurn<T>(read: () => Promise<T>): Promise<T> {
+  const before = lastTurn;
+  let done!: () => void;
+  lastTurn = new Promise((resolve) => (done = resolve));
+  try {
+    await before;
+    return await read();
+  } finally {
+    done();
+  }
+}
+
+/** Reads until the end, not to the size fstat gave, and never past the cap plus one byte: a file that grows meanwhile is still read whole, or refused. */
+async function readAll(fh: FileHandle, path: string, size: number, maxBytes: number): Promise<Buffer> {
+  let buf = Buffer.allocUnsafe(size + 1);
+  let got = 0;
+  for (;;) {
+    if (got === buf.length) {
+      if (got > maxBytes) throw new FileTooLargeError(path, got, maxBytes);
+      const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
+      buf.copy(bigger, 0, 0, got);
+      buf = bigger;
+    }
+    const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return buf.subarray(0, got);
 }
 
 /** Opens a regular file for reading, with the same guarantees; the caller closes it (streams, large files). */

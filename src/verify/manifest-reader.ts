@@ -1,15 +1,19 @@
-// Streams MANIFEST.tsv one entry at a time (a manifest can list millions of members).
-import type { ReadStream } from 'node:fs';
+// Streams MANIFEST.tsv one entry at a time (a manifest can list millions of members), with a
+// cap on the length of a line (MAX_MANIFEST_LINE_BYTES): a drive is untrusted input.
+import type { FileHandle } from 'node:fs/promises';
 import { NotRegularFileError, openRegularFile } from '../io/read-regular.js';
-import { createInterface } from 'node:readline';
+import { CappedLineReader, LineTooLongError } from '../io/capped-lines.js';
+import { MAX_MANIFEST_LINE_BYTES } from '../core/format.js';
 import { isManifestComment, MANIFEST_HEADER, parseManifestLine, ManifestSyntaxError, type ManifestEntry } from '../core/manifest.js';
 
 export class ManifestReader {
-  private lines: AsyncIterator<string> | undefined;
-  private stream: ReadStream | undefined;
+  private lines: CappedLineReader | undefined;
+  private fh: FileHandle | undefined;
   private closed = false;
   private lineNo = 0;
   private headerSeen = false;
+  /** The rest of a line that held a bare `\r`: read as line breaks, as readline did (see next()). */
+  private split: string[] = [];
 
   constructor(private readonly path: string) {}
 
@@ -17,7 +21,7 @@ export class ManifestReader {
    * Opened on the first next(): O_NONBLOCK so that a FIFO in its place opens at once (and is
    * refused) instead of blocking forever; O_NOFOLLOW and fstat so that only a regular file is read.
    */
-  private async open(): Promise<AsyncIterator<string>> {
+  private async open(): Promise<CappedLineReader | undefined> {
     let fh;
     try {
       ({ fh } = await openRegularFile(this.path));
@@ -28,24 +32,55 @@ export class ManifestReader {
     }
     if (this.closed) {
       await fh.close();
-      return { next: async () => ({ done: true, value: undefined }) };
+      return undefined;
     }
-    this.stream = fh.createReadStream();
-    const rl = createInterface({ input: this.stream, crlfDelay: Infinity });
-    return rl[Symbol.asyncIterator]();
+    this.fh = fh;
+    return new CappedLineReader(fh, MAX_MANIFEST_LINE_BYTES);
   }
 
-  /** The next entry, or undefined at the end. Throws ManifestSyntaxError with the line number. */
+  /** The next line; `\r\n` and a bare `\r` end a line too (a CRLF manifest still reads, as it always did). */
+  private async nextLine(): Promise<string | undefined> {
+    if (this.split.length > 0) return this.split.shift();
+    let line: string | undefined;
+    try {
+      line = await this.lines!.next();
+    } catch (e) {
+      if (e instanceof LineTooLongError) throw new ManifestSyntaxError(`${e.message} (the most a manifest line can be)`);
+      throw e;
+    }
+    if (line === undefined || !line.includes('\r')) return line;
+    this.split = line.split('\r');
+    if (this.split.at(-1) === '') this.split.pop(); // "…\r\n": one break, not two
+    return this.split.shift();
+  }
+
+  /**
+   * The next entry, or undefined at the end. Throws ManifestSyntaxError with the line number;
+   * the file is closed at the end and on an error, so a caller that stops there leaks nothing.
+   */
   async next(): Promise<ManifestEntry | undefined> {
-    this.lines ??= await this.open();
+    try {
+      return await this.read();
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  private async read(): Promise<ManifestEntry | undefined> {
+    if (this.closed) return undefined; // by the caller, or at the end
+    if (!this.lines) {
+      this.lines = await this.open();
+      if (!this.lines) return undefined;
+    }
     for (;;) {
-      const r = await this.lines.next();
-      if (r.done) {
+      const line = await this.nextLine();
+      if (line === undefined) {
         if (!this.headerSeen) throw new ManifestSyntaxError('manifest is empty');
+        this.close();
         return undefined;
       }
       this.lineNo++;
-      const line = r.value;
       if (this.lineNo === 1) {
         if (line !== MANIFEST_HEADER) throw new ManifestSyntaxError(`line 1: expected "${MANIFEST_HEADER}"`);
         this.headerSeen = true;
@@ -62,7 +97,8 @@ export class ManifestReader {
 
   close(): void {
     this.closed = true;
-    void this.lines?.return?.();
-    this.stream?.destroy();
+    const fh = this.fh;
+    this.fh = undefined;
+    void fh?.close().catch(() => {});
   }
 }

@@ -3,10 +3,12 @@
 // MANIFEST.tsv, in the same single read of the tarball.
 import { localHasher, openHashThread } from '../io/hash-thread.js';
 import { lstat, readdir } from 'node:fs/promises';
-import { NotRegularFileError, openRegularFile, readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
+import { FileTooLargeError, NotRegularFileError, openRegularFile, readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
+import { CappedLineReader, LineTooLongError } from '../io/capped-lines.js';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, partName, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
+  FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, MAX_MANIFEST_LINE_BYTES, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
 } from '../core/format.js';
 import { parseSumFile, parseSumLine, type SumLine } from '../core/sha256sums.js';
 import type { SnapshotFolder } from '../snapshot/drive-contents.js';
@@ -50,11 +52,11 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
 
   let sums: SumLine[];
   try {
-    const raw = await readRegularFile(join(folder.dir, SUMS_FILE));
+    const raw = await readRegularFile(join(folder.dir, SUMS_FILE), { maxBytes: MAX_SUMS_BYTES });
     report.sumsSha256 = sha256Hex(raw);
     sums = parseSumFile(raw.toString('utf8'));
   } catch (e) {
-    damage('sums-invalid', `${SUMS_FILE} is unreadable or malformed: ${(e as Error).message}`, { file: SUMS_FILE });
+    damage('sums-invalid', e instanceof FileTooLargeError ? tooLarge(SUMS_FILE, e) : `${SUMS_FILE} is unreadable or malformed: ${(e as Error).message}`, { file: SUMS_FILE });
     report.status = 'damaged';
     return report;
   }
@@ -89,12 +91,13 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
     try {
       // Only regular files are read: a FIFO planted under a listed name would block forever.
       // snapshot.json is read whole (it is parsed); the manifests, large for many files, stream.
-      const data = name === SNAPSHOT_JSON ? await readRegularFile(join(folder.dir, name)) : undefined;
+      const data = name === SNAPSHOT_JSON ? await readRegularFile(join(folder.dir, name), { maxBytes: MAX_SNAPSHOT_JSON_BYTES }) : undefined;
       const actual = data ? sha256Hex(data) : await sha256OfRegularFile(join(folder.dir, name));
       if (actual !== expected) damage('checksum-mismatch', `${name} does not match its SHA-256 (damaged or edited)`, { file: name, expected, actual });
       if (data) report.meta = parseMeta(data, folder.id, findings);
     } catch (e) {
-      if (e instanceof NotRegularFileError) damage('not-a-file', `${name} is not a regular file (it is ${e.what})`, { file: name });
+      if (e instanceof FileTooLargeError) damage('too-large', tooLarge(name, e), { file: name });
+      else if (e instanceof NotRegularFileError) damage('not-a-file', `${name} is not a regular file (it is ${e.what})`, { file: name });
       else damage('unreadable', `${name} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
     }
   }
@@ -189,8 +192,8 @@ async function checkTarball(
  * the manifest for both); a broken manifest is reported by the deep check itself.
  */
 class FileSumsCheck {
-  private sums: AsyncIterator<string> | undefined;
-  private close = () => {};
+  private sums: CappedLineReader | undefined;
+  private fh: FileHandle | undefined;
   private line = 0;
   private done = false;
 
@@ -199,11 +202,10 @@ class FileSumsCheck {
   static async open(dir: string, damage: FileSumsCheck['damage']): Promise<FileSumsCheck> {
     const c = new FileSumsCheck(damage);
     try {
-      // Streamed: a snapshot may hold millions of files.
-      const { fh } = await openRegularFile(join(dir, FILE_SUMS_FILE));
-      const stream = fh.createReadStream();
-      c.close = () => stream.destroy();
-      c.sums = splitLines(stream)[Symbol.asyncIterator]();
+      // Line by line: a snapshot may hold millions of files. Split on \n only (readline would
+      // also split on \r and hide CRLF damage); a line has the manifest's cap.
+      ({ fh: c.fh } = await openRegularFile(join(dir, FILE_SUMS_FILE)));
+      c.sums = new CappedLineReader(c.fh, MAX_MANIFEST_LINE_BYTES);
     } catch (e) {
       c.done = true;
       damage('file-sums-invalid', `${FILE_SUMS_FILE} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: FILE_SUMS_FILE });
@@ -214,13 +216,14 @@ class FileSumsCheck {
   /** The next manifest entry; only the first disagreement is reported. */
   readonly next = async (e: ManifestEntry): Promise<void> => {
     if (this.done || !e.sha256) return;
-    const next = await this.sums!.next();
     this.line++;
     let s: SumLine | undefined;
     try {
-      s = next.done ? undefined : parseSumLine(next.value, this.line);
+      const next = await this.sums!.next();
+      s = next === undefined ? undefined : parseSumLine(next, this.line);
     } catch (err) {
-      return this.stop('file-sums-invalid', `${FILE_SUMS_FILE} is malformed: ${(err as Error).message}`, { file: FILE_SUMS_FILE });
+      const why = err instanceof LineTooLongError ? `${err.message} (the most a line can be)` : (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      return this.stop('file-sums-invalid', `${FILE_SUMS_FILE} is malformed: ${why}`, { file: FILE_SUMS_FILE });
     }
     if (!s || s.name !== e.path || s.sha256 !== e.sha256) {
       this.stop('file-sums-mismatch', `${FILE_SUMS_FILE} disagrees with ${MANIFEST_FILE} at ${JSON.stringify(e.path)} (line ${this.line})`, { file: FILE_SUMS_FILE, member: e.path });
@@ -231,11 +234,13 @@ class FileSumsCheck {
   async finish(manifestComplete: boolean): Promise<void> {
     try {
       if (this.done || !manifestComplete) return;
-      const extra = await this.sums!.next();
-      if (!extra.done) this.damage('file-sums-mismatch', `${FILE_SUMS_FILE} lists more files than ${MANIFEST_FILE}, from line ${this.line + 1} on`, { file: FILE_SUMS_FILE });
+      const extra = await this.sums!.next().catch(() => ''); // a line too long is one left over too
+      if (extra !== undefined) this.damage('file-sums-mismatch', `${FILE_SUMS_FILE} lists more files than ${MANIFEST_FILE}, from line ${this.line + 1} on`, { file: FILE_SUMS_FILE });
     } finally {
       this.done = true;
-      this.close();
+      const fh = this.fh;
+      this.fh = undefined;
+      await fh?.close().catch(() => {});
     }
   }
 
@@ -245,18 +250,9 @@ class FileSumsCheck {
   }
 }
 
-/** Lines split on \n only (readline would also split on \r and hide CRLF damage); the last, unterminated line included. */
-async function* splitLines(stream: AsyncIterable<Buffer>): AsyncGenerator<string> {
-  let rest = '';
-  const decoder = new TextDecoder();
-  for await (const chunk of stream) {
-    const text = rest + decoder.decode(chunk, { stream: true });
-    const lines = text.split('\n');
-    rest = lines.pop()!;
-    yield* lines;
-  }
-  rest += decoder.decode();
-  if (rest) yield rest;
+/** The message for a small file past its cap (not read: a forged one could be a gigabyte). */
+function tooLarge(name: string, e: FileTooLargeError): string {
+  return `${name} is ${e.size} bytes, more than the ${e.maxBytes} a ${name} can be: damaged or forged (not read)`;
 }
 
 function parseMeta(data: Buffer, folderId: string, findings: Finding[]): SnapshotMeta | undefined {

@@ -21,7 +21,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, truncate, unlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -32,6 +32,7 @@ import { labelledDrive, makeSandbox, runCli, type CliResult, type Sandbox } from
 import { flipByte, offsetOfMember } from '../helpers/damage.js';
 import { recordFigures } from '../helpers/figures.js';
 import { makeTree, readTree, type Snapshot, type Tree } from '../helpers/tree.js';
+import { readmeAlternative } from '../helpers/readme.js';
 
 const MiB = 1024 * 1024;
 const PART = MIN_PART_SIZE; // --part-size 1M
@@ -52,8 +53,8 @@ function sh(cmd: string, args: string[], opts: { cwd?: string } = {}): string {
 }
 
 /** A shell command line, with its status and output (never throws). */
-function shell(line: string, cwd: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('sh', ['-c', line], { encoding: 'utf8', cwd });
+function shell(line: string, cwd: string, env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('sh', ['-c', line], { encoding: 'utf8', cwd, env: { ...process.env, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -87,16 +88,9 @@ function sourceTree(): Tree {
   };
 }
 
-/** The drive README's rejoin commands, for this snapshot (the example id replaced by the real one). */
-function readmeCommands(readme: string, id: string): { join: string; pipe: string } {
-  const ex = /e\.g\. (\d{4}-\d{2}-\d{2}T\d{6}Z) =/.exec(readme)?.[1];
-  expect(ex, 'the README names an example snapshot id').toBeDefined();
-  const cmds = [...readme.matchAll(/(cat \S+\.tar\.\[0-9\]\[0-9\]\[0-9\] [>|] .+)$/gm)].map((m) => m[1]!.trim().replaceAll(ex!, id));
-  const joinCmd = cmds.find((c) => /\s>\s/.test(c));
-  const pipe = cmds.find((c) => /\|\s*tar -xpf - -C restored$/.test(c));
-  expect(joinCmd, readme).toBeDefined();
-  expect(pipe, readme).toBeDefined();
-  return { join: joinCmd!, pipe: pipe! };
+/** The drive README's rejoin commands (its "Parts:" and "Join:" alternatives), as written. */
+function readmeCommands(readme: string): { join: string; pipe: string } {
+  return { join: readmeAlternative(readme, 'Join'), pipe: readmeAlternative(readme, 'Parts') };
 }
 
 /** SHA-256 of every file under a folder, by relative path. */
@@ -217,14 +211,14 @@ describe('the tarball in parts on a folder drive (--part-size 1M)', () => {
     expect(sums.stdout.trim().split('\n')).toEqual([...parts.map((p) => `${p}: OK`), 'MANIFEST.tsv: OK', 'FILES.sha256: OK', 'snapshot.json: OK']);
     stock.sha256sumSHA256SUMS = true;
 
-    // The README on the drive, run as written: from a folder where airgap/ is the drive's.
+    // The README on the drive, run as written, with what its step 0 and 1 set: DRIVE, TARGET, SNAP.
     const readme = await readFile(join(drive, 'airgap', 'README.txt'), 'utf8');
-    const { join: joinCmd, pipe } = readmeCommands(readme, id);
+    const { join: joinCmd, pipe } = readmeCommands(readme);
     const work = join(sb.dir, 'stock');
     await mkdir(join(work, 'restored'), { recursive: true });
-    await symlink(join(drive, 'airgap'), join(work, 'airgap'));
+    const readmeEnv = { DRIVE: drive, SNAP: id, TARGET: join(work, 'restored'), HOME: work };
 
-    const piped = shell(pipe, work);
+    const piped = shell(pipe, sb.dir, readmeEnv);
     expect(piped.status, `${pipe}\n${piped.stderr}`).toBe(0);
     expect(piped.stderr).toBe('');
     expect(await readTree(join(work, 'restored', 'data'), { dirMtimes: true })).toEqual(srcTree);
@@ -234,7 +228,7 @@ describe('the tarball in parts on a folder drive (--part-size 1M)', () => {
     stock.gnuTarFromCatPipe = true;
     stock.sha256sumFILES = true;
 
-    const joined = shell(joinCmd, work);
+    const joined = shell(joinCmd, sb.dir, readmeEnv);
     expect(joined.status, `${joinCmd}\n${joined.stderr}`).toBe(0);
     const tarFile = join(work, `${id}.tar`);
     const meta = JSON.parse(await readFile(join(snapDir, 'snapshot.json'), 'utf8')) as { tarball: { sha256: string; size: number } };
