@@ -1,7 +1,7 @@
 // Reads a file sequentially in large chunks, prefetching the next chunk while the caller
 // parses the current one (reads run on libuv's pool). With a StreamHash the chunks are hashed
 // too, on the hasher's thread when it has one, beside the caller's own work on the chunk.
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { quiet, type Hasher, type StreamHash } from './hash-thread.js';
 
 const CHUNK = 4 << 20;
@@ -11,8 +11,9 @@ export interface ChunkHashing {
   hash: StreamHash;
 }
 
-export async function readChunks(path: string, onChunk: (chunk: Buffer) => void | Promise<void>, hashing?: ChunkHashing): Promise<number> {
-  const fh = await open(path, 'r');
+/** `source`: a path (opened and closed here), or a handle the caller opened (and closes). */
+export async function readChunks(source: string | FileHandle, onChunk: (chunk: Buffer) => void | Promise<void>, hashing?: ChunkHashing): Promise<number> {
+  const fh = typeof source === 'string' ? await open(source, 'r') : source;
   // A chunk's buffer is read into again only once its hashing is done (at once when local).
   const hashed: (void | Promise<void>)[] = [undefined, undefined];
   try {
@@ -36,7 +37,7 @@ export async function readChunks(path: string, onChunk: (chunk: Buffer) => void 
     return pos;
   } finally {
     await Promise.allSettled(hashed); // the thread may still be reading a buffer
-    await fh.close();
+    if (typeof source === 'string') await fh.close();
   }
 }
 
