@@ -111,7 +111,12 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
   /** Checks a member against every rule; returns its safe path and its manifest row (-1: none), or undefined (refused). */
   const admit = (e: TarEntry): { path: string; row: number } | undefined => {
     const c = checkMemberPath(e.path);
-    if ('problem' in c) return void refuse(e.path, describePathProblem(c.problem));
+    if ('problem' in c) {
+      // Named as refused: not also as missing, should the manifest list it verbatim.
+      const listed = opts.manifest.find(e.path);
+      if (listed >= 0) seenRows[listed] = 1;
+      return void refuse(e.path, describePathProblem(c.problem));
+    }
     let path = c.parts.join('/');
     // One string per path for the whole restore, the manifest's: the maps below all hold it
     // (a second copy per path, and a third for its collision key, cost ~90 bytes a file).
@@ -122,15 +127,22 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
     }
     lastMember = path;
     const prefixes: string[] = [];
-    for (let i = 1; i < c.parts.length; i++) {
-      const prefix = c.parts.slice(0, i).join('/');
+    const prefixKeys: string[] = [];
+    // Built a component at a time ('/' neither composes nor changes case, so a path's key is its
+    // components' keys joined): a 1024-deep path costs one pass, not one per level.
+    let prefix = '';
+    let prefixKey = '';
+    for (let i = 0; i < c.parts.length - 1; i++) {
+      prefix = i === 0 ? c.parts[0]! : `${prefix}/${c.parts[i]}`;
+      prefixKey = i === 0 ? collisionKey(c.parts[0]!) : `${prefixKey}/${collisionKey(c.parts[i]!)}`;
       prefixes.push(prefix);
+      prefixKeys.push(prefixKey);
       const k = kinds.get(prefix);
       if (k === 'symlink') return void refuse(path, `goes through the symlink ${prefix} (created earlier in this archive)`);
       if (k && k !== 'dir') return void refuse(path, `goes through ${prefix}, which is not a folder`);
       // Parent folders too, listed or not: "Café/" (NFC) and "Café/" (NFD), or "Docs/" and
       // "DOCS/", are one folder on a normalising or case-insensitive disk, two look-alikes elsewhere.
-      const other = seen.get(collisionKey(prefix));
+      const other = seen.get(prefixKey);
       if (other !== undefined && other !== prefix) return void refuse(path, `its folder ${prefix} collides with ${other} (same name once case or unicode form is ignored)`);
     }
     if (c.parts[0]!.startsWith(STAGING_NAME)) return void refuse(path, `${STAGING_NAME}* names are reserved for airgap's own staging folder`);
@@ -146,8 +158,8 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
     }
     seen.set(key, path);
     // Its parents occupy their names from now on (created or not, selected or not).
-    for (const p of prefixes) {
-      const k = collisionKey(p);
+    for (const [j, p] of prefixes.entries()) {
+      const k = prefixKeys[j]!;
       if (seen.has(k)) continue;
       seen.set(k, p);
       if (!kinds.has(p)) {
@@ -270,13 +282,16 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       const before = offset;
       try {
         offset += await readChunks(fh, async (chunk) => {
+          // After a break the rest is still read, for the tarball's SHA-256 only: whether its
+          // bytes are the ones SHA256SUMS lists decides if this is damage (--salvage only) or an
+          // archive written that way (what is sound is restored, the rest named; exit 3).
+          if (report.brokenAt) return;
           try {
             reader.write(chunk);
           } catch (e) {
             if (!(e instanceof TarFormatError)) throw e;
             report.brokenAt ??= { offset: e.offset, message: e.message };
           }
-          if (report.brokenAt) throw new StopReading();
         }, opts.hashing ? { hasher: opts.hashing.hasher, hash: opts.hashing.hashes[fileIndex]! } : undefined);
       } catch (e) {
         if (e instanceof StopReading || e instanceof TarFormatError) throw e;

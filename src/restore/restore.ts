@@ -116,16 +116,18 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
       await thread.close();
     }
     const bad = tarPaths.findIndex((p, i) => check.tarSums?.[i] !== undefined && digests[i] !== check.tarSums[i]);
-    // A broken or early-ending archive is damage even when its bytes match SHA256SUMS (a drive
-    // that was re-signed): without --salvage nothing reaches the target.
-    if (bad >= 0 || report.brokenAt) {
+    // Bytes that are not the ones SHA256SUMS lists reach the target only with --salvage, a
+    // broken header among them (the whole tarball is hashed, past the break). An archive whose
+    // bytes match but that breaks off (written that way: a forged drive) restores what is
+    // sound and names the rest, exit 3, as for any hostile archive.
+    if (bad >= 0) {
       tarDamaged = true;
       if (!input.salvage) {
-        const what = bad >= 0 ? `${basename(tarPaths[bad]!)} does not match its SHA-256 (damaged)` : `the archive is damaged at byte ${report.brokenAt!.offset} (${report.brokenAt!.message})`;
-        throw damage('snapshot-damaged', `snapshot ${snapshot.id} failed verification: ${what}; nothing was restored`,
+        throw damage('snapshot-damaged', `snapshot ${snapshot.id} failed verification: ${basename(tarPaths[bad]!)} does not match its SHA-256 (damaged${report.brokenAt ? `; the archive breaks off at byte ${report.brokenAt.offset}` : ''}); nothing was restored`,
           'restore it from another drive, or pass --salvage to restore every file that still matches its checksum');
       }
     }
+    if (report.brokenAt) tarDamaged = true;
     const { conflicts: kept, blocked } = await promote(staging, target, input.overwrite);
     report.kept.push(...kept);
     // Folder modes and mtimes last, deepest first, only where every component of the path is a

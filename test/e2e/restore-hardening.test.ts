@@ -177,6 +177,13 @@ describe('restore accounts for every file it was asked for', () => {
       const fh = await open(tar, 'r+');
       await fh.write(Buffer.alloc(zeroed), 0, zeroed, header);
       await fh.close();
+      // Without --salvage: the bytes fail their checksum, nothing is written (a broken header
+      // once let a plain restore through: the hash of a read cut short was not held against it).
+      const plain = join(sb.dir, `ends-early-plain-${zeroed}`);
+      const p = settled(await run(sb, 'restore', 'A', '--to', plain), 'plain restore');
+      expect(p.code, p.stdout + p.stderr).toBe(3);
+      expect(p.stderr).toMatch(/^hint: .*--salvage/m);
+      expect(await exists(plain)).toBe(false);
       const to = join(sb.dir, `ends-early-${zeroed}`);
       const r = settled(await run(sb, 'restore', 'A', '--to', to, '--salvage'), 'salvage');
       expect(r.code, r.stdout + r.stderr).toBe(3);
