@@ -58,7 +58,15 @@ async function promoteLevel(staging: string, target: string, overwrite: boolean,
     const s = await lstat(src);
     const c = await clash(s.isDirectory(), d, targetDev, overwrite, async () => (await readdir(dest)).length === 0);
     if (c.action === 'move') {
-      await rename(src, dest);
+      try {
+        await rename(src, dest);
+      } catch (e) {
+        // Something took the name since the lstat (a folder with contents: ENOTEMPTY/EEXIST, a
+        // folder where a file goes: EISDIR): left as it is and named, never a crash mid-promote.
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EISDIR' && code !== 'ENOTDIR') throw e;
+        await keep(staging, r, 'appeared in the target during the restore; left as it was', s.isDirectory(), out);
+      }
     } else if (c.action === 'merge') {
       await promoteLevel(staging, target, overwrite, r, targetDev, out);
     } else if (c.action === 'keep') {

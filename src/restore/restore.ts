@@ -7,6 +7,7 @@ import { lstat, mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promi
 import { chmodSync, lstatSync, utimesSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { damage, refusal } from '../core/errors.js';
+import { collisionKey } from '../core/member-path.js';
 import { MANIFEST_FILE, tarballName } from '../core/format.js';
 import type { SnapshotFolder } from '../snapshot/drive-contents.js';
 import { verifySnapshot } from '../verify/verify-snapshot.js';
@@ -64,7 +65,18 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   const manifest = await ManifestIndex.load(join(snapshot.dir, MANIFEST_FILE));
   const { select, missing, extra } = selection(manifest, input.paths);
   if (missing.length) {
-    throw refusal('not-in-snapshot', `snapshot ${snapshot.id} has no ${missing.map((p) => JSON.stringify(p)).join(', ')}`, `find it with: airgap find ${input.driveName} '${missing[0]!.split('/').pop()}*' --all-snapshots`);
+    // A path typed in another case or unicode form (NFD from a Mac keyboard, say) is not the
+    // snapshot's path: say which spelling it has rather than leave the user to guess.
+    const keys = new Map(missing.map((m) => [collisionKey(m), m]));
+    const spelled = new Map<string, string>();
+    for (let i = 0; i < manifest.length && spelled.size < keys.size; i++) {
+      const m = keys.get(collisionKey(manifest.path(i)));
+      if (m !== undefined && !spelled.has(m)) spelled.set(m, manifest.path(i));
+    }
+    const hint = spelled.size
+      ? `the snapshot spells it differently (case or unicode form): ${[...spelled].map(([m, p]) => `${JSON.stringify(m)} is ${JSON.stringify(p)}`).join(', ')}; give that exact path`
+      : `find it with: airgap find ${input.driveName} '${missing[0]!.split('/').pop()}*' --all-snapshots`;
+    throw refusal('not-in-snapshot', `snapshot ${snapshot.id} has no ${missing.map((p) => JSON.stringify(p)).join(', ')} (nothing was read or written)`, hint);
   }
   const wanted: number[] = [];
   for (let i = 0; i < manifest.length; i++) if (!select || select(manifest.path(i))) wanted.push(i);

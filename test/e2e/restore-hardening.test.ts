@@ -235,10 +235,16 @@ describe('forged snapshots: missing members, member types, look-alike folders, u
     expect(o.stdout).toMatch(/0 of the 1 selected files? (was|were) restored/);
   });
 
-  it('a path that is not in the snapshot is a usage-like refusal (exit 4) that says so', async () => {
+  it('a path that is not in the snapshot is a usage-like refusal (exit 4) that says so, and names the spelling it has', async () => {
     const r = settled(await run(sb, 'restore', 'M', 'nope.txt', '--to', join(sb.dir, 'nope')), 'restore nope');
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/^error: .*has no "nope\.txt"/m);
+    expect(r.stderr).toMatch(/^hint: .*airgap find/m);
+    // Typed in another case: the hint gives the snapshot's own spelling.
+    const c = settled(await run(sb, 'restore', 'M', 'A.TXT', '--to', join(sb.dir, 'nope-case')), 'restore A.TXT');
+    expect(c.code).toBe(4);
+    expect(c.stderr).toMatch(/^hint: .*"A\.TXT" is "a\.txt"/m);
+    expect(await exists(join(sb.dir, 'nope-case'))).toBe(false);
   });
 
   it('a type-7 (contiguous file) member: damage to verify --deep and to restore alike', async () => {
