@@ -283,6 +283,13 @@ describe('forged snapshots: missing members, member types, look-alike folders, u
     expect(r.stdout).toMatch(/"x\/docs\/f\.txt": .*collides with x\/Docs/);
     expect((await readdir(to)).sort()).toEqual(['Caf\u00e9', 'Docs', 'x']);
     expect(await readdir(join(to, 'x'))).toEqual(['Docs']);
+    // find compares in one unicode form: typed in NFD, it finds both spellings, each shown as stored.
+    for (const pattern of [`${nfd}/a.txt`, `${nfd}/*`]) {
+      const f = settled(await run(sb, 'find', 'U', pattern, '--json'), `find ${pattern}`);
+      expect(f.code, f.stderr).toBe(0);
+      const paths = (JSON.parse(f.stdout).found as { path: string }[]).map((x) => x.path).sort();
+      expect(paths).toEqual(pattern.endsWith("*") ? [`${nfc}/a.txt`, `${nfd}/b.txt`].sort() : [`${nfc}/a.txt`]);
+    }
   });
 
   it('members the manifest does not list, or lists as something else, are never created (exit 3)', async () => {
