@@ -114,6 +114,19 @@ describe('restore --overwrite never removes a folder, never crosses a mount poin
     await expectNoStaging(to);
   });
 
+  it('a folder named like a staging folder is removed only if it is a leftover of ours (marker, same filesystem)', async () => {
+    const to = join(sb.dir, 'target-staging-names');
+    await makeTree(to, {
+      '.airgap-restore-mine': { dir: { 'work.txt': 'a user folder that happens to have this name\n' } },
+      '.airgap-restore-0123456789ab': { dir: { '.airgap-restore-staging': '', docs: { dir: { 'half.txt': 'left by a killed restore' } } } },
+    });
+    const r = settled(await run(sb, 'restore', 'A', '--to', to, '--overwrite'), 'restore');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await readFile(join(to, '.airgap-restore-mine', 'work.txt'), 'utf8')).toBe('a user folder that happens to have this name\n');
+    expect(await exists(join(to, '.airgap-restore-0123456789ab'))).toBe(false);
+    expect(await readFile(join(to, 'docs', 'plain.txt'), 'utf8')).toBe('plain\n');
+  });
+
   it('a symlink to a folder where the snapshot has a file: the link is replaced, what it points to is untouched', async () => {
     const to = join(sb.dir, 'target-link-clash');
     const elsewhere = join(sb.dir, 'elsewhere');
