@@ -3,6 +3,7 @@
 // too, on the hasher's thread when it has one, beside the caller's own work on the chunk.
 // Tarballs come from a drive: only a regular file is read (no symlink followed, no FIFO or
 // device waited on or read without end: openRegularFile).
+import type { FileHandle } from 'node:fs/promises';
 import { openRegularFile } from './read-regular.js';
 import { quiet, type Hasher, type StreamHash } from './hash-thread.js';
 
@@ -13,8 +14,10 @@ export interface ChunkHashing {
   hash: StreamHash;
 }
 
-export async function readChunks(path: string, onChunk: (chunk: Buffer) => void | Promise<void>, hashing?: ChunkHashing): Promise<number> {
-  const { fh } = await openRegularFile(path);
+/** `source`: a path (opened here as a regular file, and closed), or a handle the caller opened
+ *  (and checked, and closes). */
+export async function readChunks(source: string | FileHandle, onChunk: (chunk: Buffer) => void | Promise<void>, hashing?: ChunkHashing): Promise<number> {
+  const fh = typeof source === 'string' ? (await openRegularFile(source)).fh : source;
   // A chunk's buffer is read into again only once its hashing is done (at once when local).
   const hashed: (void | Promise<void>)[] = [undefined, undefined];
   try {
@@ -38,7 +41,7 @@ export async function readChunks(path: string, onChunk: (chunk: Buffer) => void 
     return pos;
   } finally {
     await Promise.allSettled(hashed); // the thread may still be reading a buffer
-    await fh.close();
+    if (typeof source === 'string') await fh.close();
   }
 }
 

@@ -6,12 +6,15 @@
 import { createHash, type Hash } from 'node:crypto';
 // Synchronous calls for the per-file work: restoring thousands of small files is a long series
 // of tiny calls, and the promise API's round trip through libuv's pool dominated (profiled).
-import { closeSync, constants, existsSync, fchmodSync, fchownSync, futimesSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, futimesSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { link, symlink, lutimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { checkMemberPath, collisionKey, describePathProblem, hardlinkTarget, symlinkStaysInside } from '../core/member-path.js';
 import type { ManifestIndex } from './manifest-index.js';
 import { readChunks } from '../io/read-chunks.js';
+import { NotRegularFileError, openRegularFile } from '../io/read-regular.js';
+import { compareArchivePaths } from '../core/archive-order.js';
+import { typeDisagreement } from '../verify/deep-check.js';
 import type { Hasher, StreamHash } from '../io/hash-thread.js';
 import { TarFormatError, TarReader, type TarEntry } from '../verify/tar-reader.js';
 
@@ -50,10 +53,16 @@ export interface ExtractReport {
   damaged: Issue[];
   /** Members refused as unsafe (hostile or corrupt archive). */
   refused: Issue[];
+  /** Entries of the target left as they were (promote), and what was therefore not restored. */
+  kept: Issue[];
+  /** Selected manifest entries that never came out of the archive, each with why. */
+  missing: Issue[];
+  /** How many regular files the selection asked for (the manifest's count). */
+  selectedFiles: number;
   /** Symlinks restored verbatim whose target lies outside the restored tree (never followed). */
   outsideLinks: { path: string; target: string }[];
-  /** Archive structure broken at this byte: nothing after it was restored. */
-  brokenAt?: { offset: number; message: string };
+  /** Archive structure broken at this byte (or, endsEarly, an end-of-archive marker too soon): nothing after it was restored. */
+  brokenAt?: { offset: number; message: string; endsEarly?: boolean };
   /** Folders created, with the mode and mtime to apply once everything is in place. */
   dirs_: { path: string; mode: number; mtime: number }[];
 }
@@ -64,7 +73,10 @@ type Pending =
   | { kind: 'other' };
 
 export async function extractArchive(opts: ExtractOptions): Promise<ExtractReport> {
-  const report: ExtractReport = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, bytes: 0, damaged: [], refused: [], outsideLinks: [], dirs_: [] };
+  const report: ExtractReport = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, bytes: 0, damaged: [], refused: [], kept: [], missing: [], selectedFiles: 0, outsideLinks: [], dirs_: [] };
+  // Which manifest rows the archive held (whatever became of them): the rest are accounted for at the end.
+  const seenRows = new Uint8Array(opts.manifest.length);
+  let lastMember: string | undefined;
   const seen = new Map<string, string>(); // collision key → path
   const kinds = new Map<string, string>(); // path → type, for parent checks
   const restoredFiles = new Set<string>();
@@ -99,17 +111,39 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
   /** Checks a member against every rule; returns its safe path and its manifest row (-1: none), or undefined (refused). */
   const admit = (e: TarEntry): { path: string; row: number } | undefined => {
     const c = checkMemberPath(e.path);
-    if ('problem' in c) return void refuse(e.path, describePathProblem(c.problem));
+    if ('problem' in c) {
+      // Named as refused: not also as missing, should the manifest list it verbatim.
+      const listed = opts.manifest.find(e.path);
+      if (listed >= 0) seenRows[listed] = 1;
+      return void refuse(e.path, describePathProblem(c.problem));
+    }
     let path = c.parts.join('/');
     // One string per path for the whole restore, the manifest's: the maps below all hold it
     // (a second copy per path, and a third for its collision key, cost ~90 bytes a file).
     const row = opts.manifest.find(path);
-    if (row >= 0) path = opts.manifest.path(row);
-    for (let i = 1; i < c.parts.length; i++) {
-      const prefix = c.parts.slice(0, i).join('/');
+    if (row >= 0) {
+      path = opts.manifest.path(row);
+      seenRows[row] = 1;
+    }
+    lastMember = path;
+    const prefixes: string[] = [];
+    const prefixKeys: string[] = [];
+    // Built a component at a time ('/' neither composes nor changes case, so a path's key is its
+    // components' keys joined): a 1024-deep path costs one pass, not one per level.
+    let prefix = '';
+    let prefixKey = '';
+    for (let i = 0; i < c.parts.length - 1; i++) {
+      prefix = i === 0 ? c.parts[0]! : `${prefix}/${c.parts[i]}`;
+      prefixKey = i === 0 ? collisionKey(c.parts[0]!) : `${prefixKey}/${collisionKey(c.parts[i]!)}`;
+      prefixes.push(prefix);
+      prefixKeys.push(prefixKey);
       const k = kinds.get(prefix);
       if (k === 'symlink') return void refuse(path, `goes through the symlink ${prefix} (created earlier in this archive)`);
       if (k && k !== 'dir') return void refuse(path, `goes through ${prefix}, which is not a folder`);
+      // Parent folders too, listed or not: "Café/" (NFC) and "Café/" (NFD), or "Docs/" and
+      // "DOCS/", are one folder on a normalising or case-insensitive disk, two look-alikes elsewhere.
+      const other = seen.get(prefixKey);
+      if (other !== undefined && other !== prefix) return void refuse(path, `its folder ${prefix} collides with ${other} (same name once case or unicode form is ignored)`);
     }
     if (c.parts[0]!.startsWith(STAGING_NAME)) return void refuse(path, `${STAGING_NAME}* names are reserved for airgap's own staging folder`);
     let key = collisionKey(path);
@@ -123,6 +157,16 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       return void refuse(path, earlier === path ? 'appears twice in the archive' : `collides with ${earlier} (same name once case or unicode form is ignored)`);
     }
     seen.set(key, path);
+    // Its parents occupy their names from now on (created or not, selected or not).
+    for (const [j, p] of prefixes.entries()) {
+      const k = prefixKeys[j]!;
+      if (seen.has(k)) continue;
+      seen.set(k, p);
+      if (!kinds.has(p)) {
+        kinds.set(p, 'dir');
+        implicit.add(p);
+      }
+    }
     return { path, row };
   };
 
@@ -147,7 +191,16 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
         return;
       }
       const type = e.type;
+      if (!MEMBER_TYPES.has(type)) return void refuse(path, `${type} entries (devices, FIFOs, ...) are never created`);
       kinds.set(path, type === 'Directory' ? 'dir' : type === 'SymbolicLink' ? 'symlink' : type === 'Link' ? 'hardlink' : 'file');
+      // The manifest is the truth (and what verify --deep compares with): a member it does not
+      // list, or lists as another type or with another link target, is damage, never created.
+      if (row < 0) return void report.damaged.push({ path, reason: 'in the tarball but not in the manifest' });
+      const wrongType = typeDisagreement(opts.manifest.type(row), type);
+      if (wrongType) return void report.damaged.push({ path, reason: wrongType });
+      if ((type === 'SymbolicLink' || type === 'Link') && (e.linkpath ?? '') !== (opts.manifest.link(row) ?? '')) {
+        return void report.damaged.push({ path, reason: `link target is ${JSON.stringify(e.linkpath ?? '')}, manifest says ${JSON.stringify(opts.manifest.link(row) ?? '')}` });
+      }
       if (type === 'Directory') {
         ensureDir(path);
         report.dirs_.push({ path, mode: maskMode(e.mode, opts.keepSpecialBits), mtime: e.mtime });
@@ -158,13 +211,10 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
         const target = hardlinkTarget(e.linkpath ?? '');
         if (target === undefined) return void refuse(path, `hard link to ${JSON.stringify(e.linkpath)}, outside the restored tree`);
         links.push({ path, target, entry: e });
-      } else if (type === 'File' || type === 'OldFile' || type === 'ContiguousFile') {
-        if (row < 0 || opts.manifest.type(row) !== 'file') return void report.damaged.push({ path, reason: 'not listed as a file in the manifest' });
+      } else {
         ensureDir(dirname(path) === '.' ? '' : dirname(path));
         const fd = openSync(join(opts.staging, path), CREATE, 0o600);
         current = { kind: 'file', path, row, fd, hash: createHash('sha256'), size: 0, entry: e };
-      } else {
-        refuse(path, `${type} entries (devices, FIFOs, ...) are never created`);
       }
   };
 
@@ -215,23 +265,42 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
     },
   });
 
+  let offset = 0;
   try {
-    let offset = 0;
     for (const [fileIndex, tarPath] of opts.tarPaths.entries()) {
-      // A missing part (salvage) ends the archive there, like a truncated tarball.
-      if (!existsSync(tarPath)) {
-        report.brokenAt = { offset, message: `${basename(tarPath)} is missing; nothing after it can be restored` };
+      // Opened no-follow and non-blocking, and checked to be a regular file, even for --salvage:
+      // a FIFO would block forever, a link to /dev/zero never end, a link elsewhere extract a
+      // tarball that is not on this drive. A missing or refused part ends the archive there.
+      let fh: Awaited<ReturnType<typeof openRegularFile>>['fh'];
+      try {
+        ({ fh } = await openRegularFile(tarPath));
+      } catch (e) {
+        const why = e instanceof NotRegularFileError ? `is ${e.what}, not a regular file (never read)` : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `cannot be opened (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+        report.brokenAt = { offset, message: `${basename(tarPath)} ${why}; nothing from it on can be restored` };
         throw new StopReading();
       }
-      offset += await readChunks(tarPath, async (chunk) => {
+      const before = offset;
       try {
-        reader.write(chunk);
+        offset += await readChunks(fh, async (chunk) => {
+          // After a break the rest is still read, for the tarball's SHA-256 only: whether its
+          // bytes are the ones SHA256SUMS lists decides if this is damage (--salvage only) or an
+          // archive written that way (what is sound is restored, the rest named; exit 3).
+          if (report.brokenAt) return;
+          try {
+            reader.write(chunk);
+          } catch (e) {
+            if (!(e instanceof TarFormatError)) throw e;
+            report.brokenAt ??= { offset: e.offset, message: e.message };
+          }
+        }, opts.hashing ? { hasher: opts.hashing.hasher, hash: opts.hashing.hashes[fileIndex]! } : undefined);
       } catch (e) {
-        if (!(e instanceof TarFormatError)) throw e;
-        report.brokenAt ??= { offset: e.offset, message: e.message };
+        if (e instanceof StopReading || e instanceof TarFormatError) throw e;
+        // A read error (EIO on a failing drive): what came before is kept, like a broken header.
+        report.brokenAt ??= { offset: before, message: `${basename(tarPath)} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+        throw new StopReading();
+      } finally {
+        await fh.close();
       }
-      if (report.brokenAt) throw new StopReading();
-    }, opts.hashing ? { hasher: opts.hashing.hasher, hash: opts.hashing.hashes[fileIndex]! } : undefined);
     }
     if (!report.brokenAt) {
       try {
@@ -240,6 +309,12 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
         if (!(e instanceof TarFormatError)) throw e;
         report.brokenAt = { offset: e.offset, message: e.message };
       }
+    }
+    // airgap ends its archives with exactly one end-of-archive marker (two zero blocks). One
+    // further in is a zeroed page at a header: the archive ends early there, and reads as a
+    // clean end to a tar reader.
+    if (!report.brokenAt && reader.ended && offset > reader.endAt + 1024) {
+      report.brokenAt = { offset: reader.endAt, endsEarly: true, message: `the archive ends early at byte ${reader.endAt}: an end-of-archive marker, and ${offset - reader.endAt - 1024} more bytes after it` };
     }
   } catch (e) {
     if (!(e instanceof StopReading)) throw e;
@@ -284,9 +359,27 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
     report.symlinks++;
     if (!symlinkStaysInside(s.path, s.target)) report.outsideLinks.push({ path: s.path, target: s.target });
   }
+
+  // Every selected manifest entry is accounted for: those the archive never held are named.
+  // The manifest is in archive order, so an entry after the last member read, in an archive
+  // that broke off, lies after the damage; any other was never in the archive.
+  for (let i = 0; i < opts.manifest.length; i++) {
+    const p = opts.manifest.path(i);
+    if (opts.select && !opts.select(p)) continue;
+    const t = opts.manifest.type(i);
+    if (t === 'file') report.selectedFiles++;
+    if (seenRows[i]) continue;
+    const afterDamage = report.brokenAt !== undefined && (lastMember === undefined || compareArchivePaths(p, lastMember) > 0);
+    let reason = afterDamage ? `after the damage at byte ${report.brokenAt!.offset}: never read` : 'not in the archive';
+    if (t === 'dir' && madeDirs.has(p)) reason += ' (the folder was made as a parent of what came back, without its own mode and time)';
+    report.missing.push({ path: p, reason });
+  }
   return report;
 }
 
 class StopReading extends Error {}
+
+/** The member types a restore creates (others, such as devices and FIFOs, never are). File-like types other than File are damage (see typeDisagreement). */
+const MEMBER_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
 
 const maskMode = (mode: number, keepSpecial: boolean) => (keepSpecial ? mode : mode & ~SPECIAL_BITS) & 0o7777;

@@ -20,10 +20,16 @@ export interface FoundFile {
  * also matches any path containing it.
  */
 export function matcher(pattern: string): (path: string) => boolean {
-  const glob = /[*?[\]{}!]/.test(pattern);
-  if (!glob) return (p) => p === pattern || p.endsWith('/' + pattern) || p.includes(pattern);
-  const m = picomatch(pattern, { dot: true, basename: !pattern.includes('/') });
-  return (p) => m(p);
+  // Compared in one unicode form (NFC): "Café" typed on a Mac (NFD) finds the "Café" a Linux
+  // backup stored (NFC), and the reverse; the path shown is the snapshot's own spelling.
+  const nfc = pattern.normalize('NFC');
+  const glob = /[*?[\]{}!]/.test(nfc);
+  if (!glob) return (path) => {
+    const p = path.normalize('NFC');
+    return p === nfc || p.endsWith('/' + nfc) || p.includes(nfc);
+  };
+  const m = picomatch(nfc, { dot: true, basename: !nfc.includes('/') });
+  return (p) => m(p.normalize('NFC'));
 }
 
 /** A snapshot whose MANIFEST.tsv could not be read to the end, and why. */

@@ -30,25 +30,26 @@ export class ManifestIndex {
     return this.paths.length;
   }
 
-  /** A later line for the same path replaces the earlier one (as a Map of entries would). */
+  /**
+   * The first line for a path is the one kept: a restore creates the first member of a path and
+   * refuses any later one, and verify --deep compares the n-th member with the n-th line, so
+   * the first line is what describes the member restored. (A sound manifest lists a path once.)
+   */
   add(e: ManifestEntry): void {
-    const earlier = this.rows.get(e.path);
-    const i = earlier ?? this.paths.length;
-    if (earlier === undefined) {
-      if ((i & MASK) === 0) {
-        this.types.push(new Uint8Array(CHUNK));
-        this.sizes.push(new Float64Array(CHUNK));
-        this.hashes.push(Buffer.alloc(CHUNK * 32));
-      }
-      this.paths.push(e.path);
-      this.rows.set(e.path, i);
+    if (this.rows.has(e.path)) return;
+    const i = this.paths.length;
+    if ((i & MASK) === 0) {
+      this.types.push(new Uint8Array(CHUNK));
+      this.sizes.push(new Float64Array(CHUNK));
+      this.hashes.push(Buffer.alloc(CHUNK * 32));
     }
+    this.paths.push(e.path);
+    this.rows.set(e.path, i);
     this.types[i >> CHUNK_BITS]![i & MASK] = TYPES.indexOf(e.type);
     this.sizes[i >> CHUNK_BITS]![i & MASK] = e.size;
     // The manifest parser guarantees a hash exactly for files and hard links.
     if (e.sha256) this.hashes[i >> CHUNK_BITS]!.write(e.sha256, (i & MASK) * 32, 32, 'hex');
     if (e.link !== undefined) this.links.set(i, e.link);
-    else this.links.delete(i);
   }
 
   /** The row of this path, or -1. */

@@ -4,14 +4,17 @@ interface RestoreView {
   snapshot: string;
   target: string;
   verified: 'ok' | 'damaged';
-  planned?: { files: number; bytes: number; conflicts: string[] };
+  planned?: { files: number; bytes: number; conflicts: string[]; blocked: { path: string; reason: string }[] };
   alsoRestored: string[];
   report?: {
     files: number; dirs: number; symlinks: number; hardlinks: number; bytes: number;
     damaged: { path: string; reason: string }[];
     refused: { path: string; reason: string }[];
+    kept: { path: string; reason: string }[];
+    missing: { path: string; reason: string }[];
+    selectedFiles: number;
     outsideLinks: { path: string; target: string }[];
-    brokenAt?: { offset: number; message: string };
+    brokenAt?: { offset: number; message: string; endsEarly?: boolean };
   };
 }
 
@@ -24,15 +27,23 @@ export function renderRestore(view: RestoreView, drive: string): string {
   const v = { ...view, snapshot: t(view.snapshot), target: t(view.target), alsoRestored: view.alsoRestored.map(t) };
   if (v.planned) {
     const p = v.planned;
-    return `Dry run: restoring snapshot ${v.snapshot} from drive ${drive} into ${v.target} would write ${p.files} files (${bytes(p.bytes)}).${p.conflicts.length ? ` ${p.conflicts.length} of them already exist there.` : ''} Nothing was written.\n`;
+    return [`Dry run: restoring snapshot ${v.snapshot} from drive ${drive} into ${v.target} would write ${p.files} files (${bytes(p.bytes)}).${p.conflicts.length ? ` ${p.conflicts.length} of them already exist there.` : ''} Nothing was written.`,
+      ...list('WOULD BE LEFT AS IT IS in the target, not restored', p.blocked)].join('\n') + '\n';
   }
   const r = v.report!;
   const out = [`Restored snapshot ${v.snapshot} from drive ${drive} into ${v.target}${v.verified === 'damaged' ? ' (SALVAGE: the snapshot is damaged)' : ''}`,
     `  ${r.files} files (${bytes(r.bytes)}), ${r.dirs} folders, ${r.symlinks} symlinks, ${r.hardlinks} hard links; every file checked against its SHA-256`];
   if (v.alsoRestored.length) out.push(`  also restored, as the first copy of a selected hard link: ${v.alsoRestored.join(', ')}`);
-  if (r.brokenAt) out.push(`DAMAGE: the archive is unreadable from byte ${r.brokenAt.offset} (${t(r.brokenAt.message)}): nothing after it was restored`);
-  out.push(...list('DAMAGED, not restored', r.damaged), ...list('REFUSED as unsafe, not restored', r.refused));
+  if (r.brokenAt?.endsEarly) out.push(`DAMAGE: ${t(r.brokenAt.message)}: nothing after it was restored`);
+  else if (r.brokenAt) out.push(`DAMAGE: the archive is unreadable from byte ${r.brokenAt.offset} (${t(r.brokenAt.message)}): nothing after it was restored`);
+  if (r.files < r.selectedFiles) out.push(`  ${r.files} of the ${r.selectedFiles} selected file${r.selectedFiles === 1 ? ' was' : 's were'} restored`);
+  out.push(...list('DAMAGED, not restored', r.damaged), ...list('REFUSED as unsafe, not restored', r.refused),
+    ...list('MISSING from the archive, not restored', r.missing), ...list('LEFT AS IT WAS in the target, not restored', r.kept));
   if (r.outsideLinks.length) out.push(`note: ${r.outsideLinks.length} symlink(s) point outside the restored folder (restored as links, never followed), e.g. ${t(r.outsideLinks[0]!.path)} -> ${t(r.outsideLinks[0]!.target)}`);
-  if (r.damaged.length || r.refused.length || r.brokenAt) out.push(`Summary: restored ${r.files}, damaged ${r.damaged.length}, refused ${r.refused.length}. Take the missing files from another drive (airgap find <drive> <name> --all-snapshots).`);
+  if (r.damaged.length || r.refused.length || r.missing.length || r.kept.length || r.brokenAt) {
+    out.push(`Summary: restored ${r.files}, damaged ${r.damaged.length}, refused ${r.refused.length}, missing ${r.missing.length}, left as it was ${r.kept.length}.` +
+      (r.damaged.length || r.refused.length || r.missing.length || r.brokenAt ? ' Take the missing files from another drive (airgap find <drive> <name> --all-snapshots).' : '') +
+      (r.kept.length ? ' Move aside what was left in the target, then restore those paths again.' : ''));
+  }
   return out.join('\n') + '\n';
 }

@@ -45,6 +45,8 @@ export class TarReader {
   private zeroBlocks = 0;
   /** Set once the two zero blocks were seen. */
   ended = false;
+  /** Where the end-of-archive marker starts, once seen (a restore compares it with the file's size). */
+  endAt = -1;
   /** Non-zero bytes found after the end marker. */
   trailingGarbageAt = -1;
   entries = 0;
@@ -114,6 +116,7 @@ export class TarReader {
     if (block.every((b) => b === 0)) {
       if (this.pax) throw new TarFormatError('pax header is followed by the end of the archive', at);
       this.zeroBlocks++;
+      if (this.zeroBlocks === 1) this.endAt = at;
       if (this.zeroBlocks === 2) {
         this.ended = true;
         this.state = 'end';

@@ -15,7 +15,7 @@ describe('ManifestIndex', () => {
       const map = new Map<string, ManifestEntry>();
       const n = 1 + Math.floor(rnd() * 9000); // across several 4,096-row chunks
       for (let i = 0; i < n; i++) {
-        const path = `r/${Math.floor(rnd() * n * 0.9)}`; // some paths come twice: the later line wins
+        const path = `r/${Math.floor(rnd() * n * 0.9)}`; // some paths come twice: the first line wins (the member a restore creates)
         const type = (['file', 'dir', 'symlink', 'hardlink'] as const)[Math.floor(rnd() * 4)]!;
         const e: ManifestEntry = {
           type, path, mode: 0o644, uid: 0, gid: 0, mtime: 1, size: type === 'dir' || type === 'symlink' ? 0 : Math.floor(rnd() * 2 ** 40),
@@ -23,7 +23,7 @@ describe('ManifestIndex', () => {
           link: type === 'symlink' || type === 'hardlink' ? `t/${i}` : undefined,
         };
         index.add(e);
-        map.set(path, e);
+        if (!map.has(path)) map.set(path, e);
       }
       expect(index.length).toBe(map.size);
       expect(Array.from({ length: index.length }, (_, i) => index.path(i))).toEqual([...map.keys()]);

@@ -51,7 +51,10 @@ export async function restoreCommand(ctx: Context, spec: string, paths: string[]
     },
   }).finally(() => progress.stop());
   const r = result.report;
-  const bad = r ? r.damaged.length + r.refused.length + (r.brokenAt ? 1 : 0) : 0;
+  // Every file asked for is accounted for: anything damaged, refused, left as it was in the
+  // target or missing from the archive makes the run exit 3, as does a dry run that would leave
+  // something in the target as it is.
+  const bad = r ? r.damaged.length + r.refused.length + r.kept.length + r.missing.length + (r.brokenAt ? 1 : 0) : (result.planned?.blocked.length ?? 0);
   if (r && bad === 0) {
     const catalog = await openRegistry(ctx);
     catalog.recordRestoreDrill(drive.identity.id, ctx.clock());
