@@ -7,6 +7,8 @@ import { describeFingerprint, type FingerprintCheck } from '../core/drive-model.
 import { AirgapError, EXIT, refusal, usageError } from '../core/errors.js';
 import { Catalog } from '../drives/catalog.js';
 import { resolveDrive, type ResolvedDrive } from '../drives/resolve.js';
+import { checkBinding, impostorHint, impostorMessage, type BindingCheck } from '../drives/binding.js';
+import { bindRotationId, loadConfig } from './config.js';
 import type { Context } from './context.js';
 import { driveLookup } from './drive-lookup.js';
 
@@ -25,16 +27,31 @@ export async function refreshFromDrive(ctx: Context, catalog: Catalog, drive: { 
 
 export interface FoundDrive extends ResolvedDrive {
   fingerprintCheck: FingerprintCheck;
+  binding: BindingCheck;
 }
 
 /**
  * Finds a drive and records that it was seen (best effort: a read-only home is no reason to
  * fail). A fingerprint that differs from the recorded one (a cloned drive, a copied identity
  * file) is reported; commands that write refuse it unless the user accepts it.
+ * A drive that calls itself by the name of another known drive (another id: an impostor, a
+ * copied drive.json) is refused outright by commands that write (`write`: exit 4); commands
+ * that only read get a warning, and nothing about it is recorded. `bind`: the config's rotation
+ * entry of that name, not yet bound, is bound to this drive's id (its first use).
  */
-export async function findDrive(ctx: Context, spec: string, opts: { acceptFingerprint?: boolean } = {}): Promise<FoundDrive> {
+export async function findDrive(ctx: Context, spec: string, opts: { acceptFingerprint?: boolean; write?: boolean; bind?: boolean } = {}): Promise<FoundDrive> {
   const reg = await openRegistry(ctx);
   const drive = await resolveDrive(spec, driveLookup(ctx, reg));
+  const config = await loadConfig(ctx.configPath, false).catch(() => undefined);
+  const binding = checkBinding(drive.identity, reg, config?.drives.rotation ?? []);
+  if (binding.status === 'impostor') {
+    if (opts.write) throw refusal('not-your-drive', `${impostorMessage(drive.identity, drive.root, binding)}; nothing was written`, impostorHint(drive.identity, drive.root));
+    ctx.stderr.write(`warning: ${impostorMessage(drive.identity, drive.root, binding)}; it is not recorded in the catalog\n`);
+    return { ...drive, fingerprintCheck: { status: 'unknown' }, binding };
+  }
+  if (opts.bind && config && (await bindRotationId(ctx.configPath, drive.identity.name, drive.identity.id).catch(() => false))) {
+    ctx.stderr.write(`note: drive ${drive.identity.name} (id ${drive.identity.id}) is now bound to its name in the config ${ctx.configPath}\n`);
+  }
   const check = reg.seen(drive.identity, drive.root, ctx.clock(), drive.fingerprint);
   await refreshFromDrive(ctx, reg, drive);
   if (check.status === 'mismatch') {
@@ -46,7 +63,7 @@ export async function findDrive(ctx: Context, spec: string, opts: { acceptFinger
     }
   }
   await reg.save().catch((e: Error) => ctx.stderr.write(`warning: could not update ${reg.file}: ${e.message}\n`));
-  return { ...drive, fingerprintCheck: opts.acceptFingerprint && check.status === 'mismatch' ? { status: 'match' } : check };
+  return { ...drive, binding, fingerprintCheck: opts.acceptFingerprint && check.status === 'mismatch' ? { status: 'match' } : check };
 }
 
 export function fingerprintMessage(drive: ResolvedDrive, check: FingerprintCheck): string {

@@ -64,7 +64,8 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
     return EXIT.ok;
   }
   for (const n of choice.notes) ctx.stderr.write(`note: ${n}\n`);
-  const drive = await findDrive(ctx, choice.spec!, { acceptFingerprint: flags.acceptFingerprint });
+  // write: an impostor (a drive that only claims a known name) is refused even for a dry run.
+  const drive = await findDrive(ctx, choice.spec!, { acceptFingerprint: flags.acceptFingerprint, write: true, bind: !flags.dryRun });
   if (!flags.dryRun) refuseFingerprintMismatch(drive);
   const label = drive.identity.name;
   // Decided now, from the state before the write; carried out only after a verified write.

@@ -10,7 +10,7 @@ import { findDrive, openRegistry, printJson, refreshFromDrive, removeLeftovers }
 
 export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?: boolean }): Promise<number> {
   const { policy } = await requirePolicy(ctx);
-  const drive = await findDrive(ctx, spec);
+  const drive = await findDrive(ctx, spec, { write: true, bind: !flags.dryRun });
   const catalog = await openRegistry(ctx);
   const name = policy.drives.find((d) => d.name.toLowerCase() === drive.identity.name.toLowerCase())?.name ?? drive.identity.name;
   const suspects = catalog.unacceptedSuspects();
