@@ -2,7 +2,7 @@
 import { rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PARTIAL_PREFIX } from '../core/format.js';
-import { readDriveContents, summarizeSnapshots } from '../snapshot/drive-contents.js';
+import { readDriveContents, summarizeSnapshots, twinMessage } from '../snapshot/drive-contents.js';
 import { describeFingerprint, type FingerprintCheck } from '../core/drive-model.js';
 import { AirgapError, EXIT, refusal, usageError } from '../core/errors.js';
 import { Catalog } from '../drives/catalog.js';
@@ -98,10 +98,30 @@ export function quoteShort(v: string): string {
   return v.length > 40 ? `${JSON.stringify(`${v.slice(0, 40)}…`)} (${v.length} characters)` : JSON.stringify(v);
 }
 
-/** Removes what interrupted backups and prunes left (the caller holds the drive lock). */
+/**
+ * Records in the catalog, durably, that this host prunes these snapshots, before any is touched:
+ * a snapshot missing from a drive without such a record is reported as lost. If the record
+ * cannot be saved, nothing is pruned.
+ */
+export async function recordPruneFirst(catalog: Catalog, driveId: string, ids: string[], at: Date): Promise<void> {
+  catalog.recordPruned(driveId, ids, at);
+  await catalog.save().catch((e: Error) => {
+    throw refusal('catalog-unwritable', `cannot record the prune in the catalog ${catalog.file}: ${e.message}; nothing was pruned`,
+      'make the state folder writable (AIRGAP_STATE_DIR), then run again');
+  });
+}
+
+/**
+ * Removes what interrupted backups and prunes left (the caller holds the drive lock). A leftover
+ * whose snapshot X is also there (.partial-X or .pruning-X next to X) is never removed: on
+ * FAT/exFAT a rename is not atomic, and after a power cut both entries may point at the same
+ * clusters, so deleting one would delete the snapshot. Those are reported, and left for fsck.
+ */
 export async function removeLeftovers(ctx: Context, airgapDir: string): Promise<void> {
-  const { leftovers } = await readDriveContents(airgapDir);
+  const { leftovers, twins } = await readDriveContents(airgapDir);
+  for (const name of twins) ctx.stderr.write(`warning: ${twinMessage(name)}\n`);
   for (const name of leftovers) {
+    if (twins.includes(name)) continue;
     ctx.stderr.write(`note: removing ${name}, left by an interrupted ${name.startsWith(PARTIAL_PREFIX) ? 'backup' : 'prune'}\n`);
     try {
       await rm(join(airgapDir, name), { recursive: true, force: true });

@@ -76,6 +76,11 @@ function kindOf(st: { isSymbolicLink(): boolean; isDirectory(): boolean; isFile(
   return st.isSymbolicLink() ? 'a symlink' : st.isDirectory() ? 'a folder' : st.isFile() ? 'a file' : st.isFIFO() ? 'a FIFO' : 'a special file';
 }
 
+/** Why a leftover next to its snapshot is left alone, and what the user does about it. */
+export function twinMessage(leftover: string): string {
+  return `${leftover} and ${leftoverTarget(leftover)} are both on the drive: a rename cut short by a power cut on a FAT/exFAT drive leaves two entries that may share the same data, so airgap deletes neither; unmount the drive and check its filesystem (fsck.vfat -n / fsck.exfat -n, or chkdsk on Windows); once it is sound, verify ${leftoverTarget(leftover)} and remove ${leftover} by hand`;
+}
+
 /** One line for a report: what the unknown entry is, and why it is not a snapshot. */
 export function describeUnknown(u: UnknownEntry): string {
   return u.snapshotName

@@ -1,4 +1,4 @@
-import { readDriveContents } from '../../snapshot/drive-contents.js';
+import { readDriveContents, twinMessage } from '../../snapshot/drive-contents.js';
 import { EXIT, refusal } from '../../core/errors.js';
 import { pruneCandidates } from '../../core/planner.js';
 import { DriveLock } from '../../drives/lock.js';
@@ -6,7 +6,7 @@ import { pruneSnapshots } from '../../snapshot/prune.js';
 import { bytes } from '../../ui/render.js';
 import type { Context } from '../context.js';
 import { planDrives, requirePolicy } from '../planning.js';
-import { findDrive, openRegistry, printJson, refreshFromDrive, removeLeftovers } from '../shared.js';
+import { findDrive, openRegistry, printJson, recordPruneFirst, refreshFromDrive, removeLeftovers } from '../shared.js';
 
 export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?: boolean }): Promise<number> {
   const { policy } = await requirePolicy(ctx);
@@ -44,7 +44,12 @@ export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?:
   }
   const lock = await DriveLock.acquire(drive.airgapDir, name, 'prune');
   try {
-    const done = await pruneSnapshots(drive.airgapDir, prune.map((p) => p.snapshot), { beforeEach: () => lock.assertHeld() });
+    const ids = prune.map((p) => p.snapshot);
+    await recordPruneFirst(catalog, drive.identity.id, ids, ctx.clock());
+    const done = await pruneSnapshots(drive.airgapDir, ids, {
+      beforeEach: () => lock.assertHeld(),
+      onSkipped: (_id, leftover) => ctx.stderr.write(`warning: not pruned: ${twinMessage(leftover)}\n`),
+    });
     await refreshFromDrive(ctx, catalog, drive);
     await catalog.save();
     if (ctx.json) printJson(ctx, { ok: true, drive: name, pruned: done, notes });
