@@ -21,6 +21,8 @@ export async function pruneSnapshots(
     if (!isSnapshotId(id)) throw new Error(`refusing to prune ${id}: not a snapshot id`);
     const doomed = join(airgapDir, PRUNING_PREFIX + id);
     await hooks.beforeEach?.();
+    // Only a real snapshot folder is pruned: a link planted under its name is not ours to move.
+    if (!(await lstat(join(airgapDir, id)).then((st) => st.isDirectory(), () => false))) continue;
     if (await lstat(doomed).then(() => true, () => false)) {
       hooks.onSkipped?.(id, PRUNING_PREFIX + id);
       continue;

@@ -63,6 +63,9 @@ describe('a drive is bound to its id, not its name', () => {
     // Reading it is allowed, with a warning, and still records nothing.
     const list = await sb.run('list', fake);
     expect(list.stderr).toMatch(/warning: .*not your drive A/);
+    const drives = await sb.run('drives');
+    expect(drives.stdout + drives.stderr).toMatch(/not your drive A/);
+    expect((await sb.run('scan')).stderr).toMatch(/says it is drive A, but .* another id .*not recorded/);
     expect((await catalogDrives()).filter((d) => d.name === 'A').map((d) => d.id)).toEqual([realId]);
     // The real A still works.
     await rename(join(sb.dir, 'drawer-A'), sb.drive('A'));

@@ -65,6 +65,9 @@ export async function scanCommand(ctx: Context): Promise<number> {
   const catalog = await openRegistry(ctx);
   const found = await detect(ctx, {}, catalog);
   for (const d of found.labelled) {
+    const holder = catalog.nameHolder(d.identity);
+    // A drive claiming a known name with another id is not recorded (the catalog never holds two A's).
+    if (holder) found.warnings.push(`the drive at ${d.root} says it is drive ${d.identity.name}, but this computer knows drive ${holder.name} by another id (${holder.id}): not recorded`);
     catalog.seen(d.identity, d.root, ctx.clock(), d.fingerprint);
     await refreshFromDrive(ctx, catalog, d);
   }
