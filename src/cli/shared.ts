@@ -111,6 +111,13 @@ export async function recordPruneFirst(catalog: Catalog, driveId: string, ids: s
   });
 }
 
+/** After a prune (done, skipped or failed): the records of snapshots still on the drive are withdrawn. */
+export async function withdrawUnpruned(catalog: Catalog, driveId: string, airgapDir: string, ids: string[]): Promise<void> {
+  const still = new Set((await readDriveContents(airgapDir).catch(() => undefined))?.snapshots.map((s) => s.id) ?? []);
+  catalog.withdrawPruned(driveId, ids.filter((id) => still.has(id)));
+  await catalog.save().catch(() => {});
+}
+
 /**
  * Removes what interrupted backups and prunes left (the caller holds the drive lock). A leftover
  * whose snapshot X is also there (.partial-X or .pruning-X next to X) is never removed: on

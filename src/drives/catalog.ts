@@ -172,8 +172,8 @@ export class Catalog {
       missing.push({ ...old, missingSince: at.toISOString() });
     }
     entry.missing = missing;
-    // A prune recorded but cut short before its rename left the snapshot there: it was not pruned.
-    entry.pruned = entry.pruned.filter((p) => !present.has(p.id));
+    // A prune record of a snapshot still present is kept: the prune may be under way in another
+    // process (recorded first, renamed next); the pruning process withdraws what it did not prune.
     const before = new Map(entry.snapshots.map((s) => [s.id, s]));
     entry.snapshots = snapshots.map((s) => {
       const old = before.get(s.id);
@@ -196,6 +196,13 @@ export class Catalog {
     const known = new Set(entry.pruned.map((p) => p.id));
     for (const s of snapshotIds) if (!known.has(s)) entry.pruned.push({ id: s, at: at.toISOString() });
     entry.pruned = entry.pruned.slice(-MAX_PRUNED_KEPT);
+  }
+
+  /** Withdraws prune records of snapshots a prune did not remove after all (skipped, or it failed first). */
+  withdrawPruned(id: string, snapshotIds: string[]): void {
+    this.ops.push((c) => c.withdrawPruned(id, snapshotIds));
+    const entry = this.byId(id);
+    if (entry) entry.pruned = entry.pruned.filter((p) => !snapshotIds.includes(p.id));
   }
 
   /** When this host pruned a snapshot of the drive, if it did. */

@@ -19,7 +19,7 @@ import { globProblem, loadConfig } from '../config.js';
 import { sourceRoots } from '../sources.js';
 import type { Context } from '../context.js';
 import { chooseBackupTarget, prunePlanFor } from '../backup-target.js';
-import { findDrive, openRegistry, printJson, quoteShort, recordPruneFirst, refreshFromDrive, refuseFingerprintMismatch, removeLeftovers } from '../shared.js';
+import { findDrive, openRegistry, printJson, quoteShort, recordPruneFirst, refreshFromDrive, withdrawUnpruned, refuseFingerprintMismatch, removeLeftovers } from '../shared.js';
 
 export interface BackupFlags {
   drive?: string;
@@ -173,10 +173,16 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
         return false;
       });
       if (recorded) {
-        pruned = await pruneSnapshots(drive.airgapDir, ids, {
-          beforeEach: () => lock!.assertHeld(),
-          onSkipped: (_id, leftover) => ctx.stderr.write(`warning: not pruned: ${twinMessage(leftover)}\n`),
-        });
+        try {
+          await pruneSnapshots(drive.airgapDir, ids, {
+            beforeEach: () => lock!.assertHeld(),
+            onPruned: (id) => pruned.push(id),
+            onSkipped: (_id, leftover) => ctx.stderr.write(`warning: not pruned: ${twinMessage(leftover)}\n`),
+          });
+        } finally {
+          // What was recorded but is still on the drive (skipped, or the prune failed first) is withdrawn.
+          await withdrawUnpruned(catalog, drive.identity.id, drive.airgapDir, ids);
+        }
       }
       await refreshFromDrive(ctx, catalog, drive);
     }

@@ -6,7 +6,7 @@ import { pruneSnapshots } from '../../snapshot/prune.js';
 import { bytes } from '../../ui/render.js';
 import type { Context } from '../context.js';
 import { planDrives, requirePolicy } from '../planning.js';
-import { findDrive, openRegistry, printJson, recordPruneFirst, refreshFromDrive, removeLeftovers } from '../shared.js';
+import { findDrive, openRegistry, printJson, recordPruneFirst, refreshFromDrive, withdrawUnpruned, removeLeftovers } from '../shared.js';
 
 export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?: boolean }): Promise<number> {
   const { policy } = await requirePolicy(ctx);
@@ -46,10 +46,17 @@ export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?:
   try {
     const ids = prune.map((p) => p.snapshot);
     await recordPruneFirst(catalog, drive.identity.id, ids, ctx.clock());
-    const done = await pruneSnapshots(drive.airgapDir, ids, {
-      beforeEach: () => lock.assertHeld(),
-      onSkipped: (_id, leftover) => ctx.stderr.write(`warning: not pruned: ${twinMessage(leftover)}\n`),
-    });
+    const done: string[] = [];
+    try {
+      await pruneSnapshots(drive.airgapDir, ids, {
+        beforeEach: () => lock.assertHeld(),
+        onPruned: (id) => done.push(id),
+        onSkipped: (_id, leftover) => ctx.stderr.write(`warning: not pruned: ${twinMessage(leftover)}\n`),
+      });
+    } finally {
+      // What was recorded but is still on the drive (skipped, or the prune failed first) is withdrawn.
+      await withdrawUnpruned(catalog, drive.identity.id, drive.airgapDir, ids);
+    }
     await refreshFromDrive(ctx, catalog, drive);
     await catalog.save();
     if (ctx.json) printJson(ctx, { ok: true, drive: name, pruned: done, notes });
