@@ -48,6 +48,8 @@ export const configSchema = z.strictObject({
     /** The drives of the rotation, in order. */
     rotation: z.array(z.strictObject({
       name: z.string().regex(DRIVE_NAME_RE, 'letters, digits, ".", "_" or "-"'),
+      /** The id (airgap/drive.json) of the drive bound to this name: set by airgap when it first uses the drive. */
+      id: z.string().min(1).max(200).optional(),
       role: z.enum(['home', 'offsite']).default('home'),
       /** Where the drive lives when it is not connected, in the user's words ("office drawer"). */
       location: z.string().max(200).optional(),
@@ -86,6 +88,9 @@ export const configSchema = z.strictObject({
   const seen = new Set<string>();
   const dup = c.drives.rotation.map((d) => d.name.toLowerCase()).find((x) => seen.has(x) || !seen.add(x));
   if (dup) ctx.addIssue({ code: 'custom', path: ['drives', 'rotation'], message: `drive ${dup} is listed twice` });
+  const ids = new Set<string>();
+  const twice = c.drives.rotation.map((d) => d.id).find((x) => x !== undefined && (ids.has(x) || !ids.add(x)));
+  if (twice) ctx.addIssue({ code: 'custom', path: ['drives', 'rotation'], message: `the drive id ${twice} is bound to two names` });
 });
 export type Config = z.infer<typeof configSchema>;
 
@@ -160,6 +165,44 @@ function lineColumn(text: string, offset: number): string {
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
+/**
+ * Binds the rotation entry `name` to a drive id, the first time airgap uses that drive. Edits
+ * only that field of the file as it is (the user's other settings stay as written, without the
+ * schema's defaults); an entry already bound, or a config that cannot be read, is left alone.
+ */
+export async function bindRotationId(path: string, name: string, id: string): Promise<boolean> {
+  let json: { drives?: { rotation?: { name?: unknown; id?: unknown }[] } };
+  try {
+    const st = await stat(path);
+    if (!st.isFile() || st.size > MAX_CONFIG_BYTES) return false;
+    json = JSON.parse((await readFile(path, 'utf8')).replace(/^\uFEFF/, ''));
+  } catch {
+    return false;
+  }
+  const entry = json?.drives?.rotation?.find((d) => typeof d?.name === 'string' && d.name.toLowerCase() === name.toLowerCase());
+  if (!entry || entry.id !== undefined) return false;
+  entry.id = id;
+  await writeFileAtomic(path, JSON.stringify(json, null, 2) + '\n');
+  return true;
+}
+
+/** Unbinds the rotation entry bound to this drive id when the drive is relabelled to another name. */
+export async function unbindRotationId(path: string, id: string, keepName: string): Promise<boolean> {
+  let json: { drives?: { rotation?: { name?: unknown; id?: unknown }[] } };
+  try {
+    const st = await stat(path);
+    if (!st.isFile() || st.size > MAX_CONFIG_BYTES) return false;
+    json = JSON.parse((await readFile(path, 'utf8')).replace(/^\uFEFF/, ''));
+  } catch {
+    return false;
+  }
+  const entry = json?.drives?.rotation?.find((d) => d?.id === id && typeof d.name === 'string' && d.name.toLowerCase() !== keepName.toLowerCase());
+  if (!entry) return false;
+  delete entry.id;
+  await writeFileAtomic(path, JSON.stringify(json, null, 2) + '\n');
+  return true;
 }
 
 export async function saveConfig(path: string, config: Config): Promise<void> {

@@ -2,11 +2,13 @@
 import { rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PARTIAL_PREFIX } from '../core/format.js';
-import { readDriveContents, summarizeSnapshots } from '../snapshot/drive-contents.js';
+import { readDriveContents, summarizeSnapshots, twinMessage } from '../snapshot/drive-contents.js';
 import { describeFingerprint, type FingerprintCheck } from '../core/drive-model.js';
 import { AirgapError, EXIT, refusal, usageError } from '../core/errors.js';
 import { Catalog } from '../drives/catalog.js';
 import { resolveDrive, type ResolvedDrive } from '../drives/resolve.js';
+import { checkBinding, impostorHint, impostorMessage, type BindingCheck } from '../drives/binding.js';
+import { bindRotationId, loadConfig } from './config.js';
 import type { Context } from './context.js';
 import { driveLookup } from './drive-lookup.js';
 
@@ -25,16 +27,31 @@ export async function refreshFromDrive(ctx: Context, catalog: Catalog, drive: { 
 
 export interface FoundDrive extends ResolvedDrive {
   fingerprintCheck: FingerprintCheck;
+  binding: BindingCheck;
 }
 
 /**
  * Finds a drive and records that it was seen (best effort: a read-only home is no reason to
  * fail). A fingerprint that differs from the recorded one (a cloned drive, a copied identity
  * file) is reported; commands that write refuse it unless the user accepts it.
+ * A drive that calls itself by the name of another known drive (another id: an impostor, a
+ * copied drive.json) is refused outright by commands that write (`write`: exit 4); commands
+ * that only read get a warning, and nothing about it is recorded. `bind`: the config's rotation
+ * entry of that name, not yet bound, is bound to this drive's id (its first use).
  */
-export async function findDrive(ctx: Context, spec: string, opts: { acceptFingerprint?: boolean } = {}): Promise<FoundDrive> {
+export async function findDrive(ctx: Context, spec: string, opts: { acceptFingerprint?: boolean; write?: boolean; bind?: boolean } = {}): Promise<FoundDrive> {
   const reg = await openRegistry(ctx);
   const drive = await resolveDrive(spec, driveLookup(ctx, reg));
+  const config = await loadConfig(ctx.configPath, false).catch(() => undefined);
+  const binding = checkBinding(drive.identity, reg, config?.drives.rotation ?? []);
+  if (binding.status === 'impostor') {
+    if (opts.write) throw refusal('not-your-drive', `${impostorMessage(drive.identity, drive.root, binding)}; nothing was written`, impostorHint(drive.identity, drive.root));
+    ctx.stderr.write(`warning: ${impostorMessage(drive.identity, drive.root, binding)}; it is not recorded in the catalog\n`);
+    return { ...drive, fingerprintCheck: { status: 'unknown' }, binding };
+  }
+  if (opts.bind && config && (await bindRotationId(ctx.configPath, drive.identity.name, drive.identity.id).catch(() => false))) {
+    ctx.stderr.write(`note: drive ${drive.identity.name} (id ${drive.identity.id}) is now bound to its name in the config ${ctx.configPath}\n`);
+  }
   const check = reg.seen(drive.identity, drive.root, ctx.clock(), drive.fingerprint);
   await refreshFromDrive(ctx, reg, drive);
   if (check.status === 'mismatch') {
@@ -46,7 +63,7 @@ export async function findDrive(ctx: Context, spec: string, opts: { acceptFinger
     }
   }
   await reg.save().catch((e: Error) => ctx.stderr.write(`warning: could not update ${reg.file}: ${e.message}\n`));
-  return { ...drive, fingerprintCheck: opts.acceptFingerprint && check.status === 'mismatch' ? { status: 'match' } : check };
+  return { ...drive, binding, fingerprintCheck: opts.acceptFingerprint && check.status === 'mismatch' ? { status: 'match' } : check };
 }
 
 export function fingerprintMessage(drive: ResolvedDrive, check: FingerprintCheck): string {
@@ -81,10 +98,37 @@ export function quoteShort(v: string): string {
   return v.length > 40 ? `${JSON.stringify(`${v.slice(0, 40)}…`)} (${v.length} characters)` : JSON.stringify(v);
 }
 
-/** Removes what interrupted backups and prunes left (the caller holds the drive lock). */
+/**
+ * Records in the catalog, durably, that this host prunes these snapshots, before any is touched:
+ * a snapshot missing from a drive without such a record is reported as lost. If the record
+ * cannot be saved, nothing is pruned.
+ */
+export async function recordPruneFirst(catalog: Catalog, driveId: string, ids: string[], at: Date): Promise<void> {
+  catalog.recordPruned(driveId, ids, at);
+  await catalog.save().catch((e: Error) => {
+    throw refusal('catalog-unwritable', `cannot record the prune in the catalog ${catalog.file}: ${e.message}; nothing was pruned`,
+      'make the state folder writable (AIRGAP_STATE_DIR), then run again');
+  });
+}
+
+/** After a prune (done, skipped or failed): the records of snapshots still on the drive are withdrawn. */
+export async function withdrawUnpruned(catalog: Catalog, driveId: string, airgapDir: string, ids: string[]): Promise<void> {
+  const still = new Set((await readDriveContents(airgapDir).catch(() => undefined))?.snapshots.map((s) => s.id) ?? []);
+  catalog.withdrawPruned(driveId, ids.filter((id) => still.has(id)));
+  await catalog.save().catch(() => {});
+}
+
+/**
+ * Removes what interrupted backups and prunes left (the caller holds the drive lock). A leftover
+ * whose snapshot X is also there (.partial-X or .pruning-X next to X) is never removed: on
+ * FAT/exFAT a rename is not atomic, and after a power cut both entries may point at the same
+ * clusters, so deleting one would delete the snapshot. Those are reported, and left for fsck.
+ */
 export async function removeLeftovers(ctx: Context, airgapDir: string): Promise<void> {
-  const { leftovers } = await readDriveContents(airgapDir);
+  const { leftovers, twins } = await readDriveContents(airgapDir);
+  for (const name of twins) ctx.stderr.write(`warning: ${twinMessage(name)}\n`);
   for (const name of leftovers) {
+    if (twins.includes(name)) continue;
     ctx.stderr.write(`note: removing ${name}, left by an interrupted ${name.startsWith(PARTIAL_PREFIX) ? 'backup' : 'prune'}\n`);
     try {
       await rm(join(airgapDir, name), { recursive: true, force: true });

@@ -32,6 +32,8 @@ export interface DriveReport {
   path: string;
   snapshots: SnapshotReport[];
   leftovers: string[];
+  /** Drive-level findings: snapshots missing without a prune by this host, entries that are not snapshots, FAT rename leftovers. */
+  driveFindings?: Finding[];
   ok: boolean;
 }
 

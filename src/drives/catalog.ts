@@ -51,11 +51,17 @@ const entrySchema = z.object({
   lastVerifyOk: z.boolean().optional(),
   lastRestoreDrillAt: z.string().optional(),
   snapshots: z.array(snapshotSchema).default([]),
+  /** Snapshots this host pruned from the drive (most recent MAX_PRUNED_KEPT): only these are "pruned". */
+  pruned: z.array(z.object({ id: z.string(), at: z.string() })).default([]),
+  /** Snapshots once recorded on the drive that vanished without a prune by this host: damage until found again. */
+  missing: z.array(snapshotSchema.extend({ missingSince: z.string() })).default([]),
 });
 const catalogSchema = z.object({ version: z.literal(1), drives: z.array(entrySchema) });
 
 export type CatalogEntry = z.infer<typeof entrySchema>;
 export type CatalogSnapshot = z.infer<typeof snapshotSchema>;
+/** The prune record is for telling "pruned here" from "lost": a few years of weekly prunes is plenty. */
+const MAX_PRUNED_KEPT = 1000;
 export const CATALOG_FILE = 'catalog.json';
 
 type Op = (c: Catalog) => void;
@@ -120,15 +126,25 @@ export class Catalog {
    */
   seen(identity: { id: string; name: string; createdAt: string }, path: string, at: Date, fingerprint?: Fingerprint): FingerprintCheck {
     this.ops.push((c) => c.seen(identity, path, at, fingerprint));
+    // A name belongs to one drive (its id): a second drive calling itself by a known name (a copied
+    // drive.json, an impostor) is never recorded under it, so the catalog never holds two A's.
+    const holder = this.nameHolder(identity);
     let entry = this.byId(identity.id);
-    if (entry) Object.assign(entry, { name: identity.name, lastPath: path, lastSeenAt: at.toISOString() });
+    if (entry) Object.assign(entry, { lastPath: path, lastSeenAt: at.toISOString() }, holder ? {} : { name: identity.name });
+    else if (holder) return { status: 'unknown' };
     else {
-      entry = { id: identity.id, name: identity.name, lastPath: path, labelledAt: identity.createdAt, lastSeenAt: at.toISOString(), snapshots: [] };
+      entry = { id: identity.id, name: identity.name, lastPath: path, labelledAt: identity.createdAt, lastSeenAt: at.toISOString(), snapshots: [], pruned: [], missing: [] };
       this.drives.push(entry);
     }
     const check = checkFingerprint(entry.fingerprint, fingerprint);
     if (check.status === 'new' && fingerprint) entry.fingerprint = { ...entry.fingerprint, ...fingerprint };
     return check;
+  }
+
+  /** Another drive (another id) known under this identity's name, if any. */
+  nameHolder(identity: { id: string; name: string }): CatalogEntry | undefined {
+    const named = this.byName(identity.name);
+    return named && named.id !== identity.id ? named : undefined;
   }
 
   acceptFingerprint(id: string, fingerprint: Fingerprint): void {
@@ -137,11 +153,27 @@ export class Catalog {
     if (entry) entry.fingerprint = { ...fingerprint };
   }
 
-  /** Replaces what the catalog believes a drive holds with what is on it; verification results survive for snapshots still there. */
+  /**
+   * Replaces what the catalog believes a drive holds with what is on it; verification results
+   * survive for snapshots still there. A recorded snapshot that is gone, and that this host did
+   * not prune, is never forgotten: it moves to `missing` (reported as damage by verify) until it
+   * is found on the drive again.
+   */
   recordContents(id: string, snapshots: Omit<CatalogSnapshot, 'verifiedAt' | 'verifyOk' | 'deep' | 'accepted'>[], capacity: { total: number; free: number } | undefined, at: Date): void {
     this.ops.push((c) => c.recordContents(id, snapshots, capacity, at));
     const entry = this.byId(id);
     if (!entry) return;
+    const present = new Set(snapshots.map((s) => s.id));
+    const pruned = new Set(entry.pruned.map((p) => p.id));
+    const missing = entry.missing.filter((m) => !present.has(m.id));
+    for (const old of entry.snapshots) {
+      // An incomplete one was never a snapshot (an interrupted copy): its removal loses nothing.
+      if (present.has(old.id) || pruned.has(old.id) || old.state === 'incomplete' || missing.some((m) => m.id === old.id)) continue;
+      missing.push({ ...old, missingSince: at.toISOString() });
+    }
+    entry.missing = missing;
+    // A prune record of a snapshot still present is kept: the prune may be under way in another
+    // process (recorded first, renamed next); the pruning process withdraws what it did not prune.
     const before = new Map(entry.snapshots.map((s) => [s.id, s]));
     entry.snapshots = snapshots.map((s) => {
       const old = before.get(s.id);
@@ -151,6 +183,31 @@ export class Catalog {
       return merged;
     });
     if (capacity) entry.capacity = { ...capacity, at: at.toISOString() };
+  }
+
+  /**
+   * Records that this host prunes these snapshots from the drive. Called (and saved) before the
+   * prune starts: a prune cut short by a crash must still read as "pruned", not as a loss.
+   */
+  recordPruned(id: string, snapshotIds: string[], at: Date): void {
+    this.ops.push((c) => c.recordPruned(id, snapshotIds, at));
+    const entry = this.byId(id);
+    if (!entry) return;
+    const known = new Set(entry.pruned.map((p) => p.id));
+    for (const s of snapshotIds) if (!known.has(s)) entry.pruned.push({ id: s, at: at.toISOString() });
+    entry.pruned = entry.pruned.slice(-MAX_PRUNED_KEPT);
+  }
+
+  /** Withdraws prune records of snapshots a prune did not remove after all (skipped, or it failed first). */
+  withdrawPruned(id: string, snapshotIds: string[]): void {
+    this.ops.push((c) => c.withdrawPruned(id, snapshotIds));
+    const entry = this.byId(id);
+    if (entry) entry.pruned = entry.pruned.filter((p) => !snapshotIds.includes(p.id));
+  }
+
+  /** When this host pruned a snapshot of the drive, if it did. */
+  prunedAt(id: string, snapshotId: string): string | undefined {
+    return this.byId(id)?.pruned.find((p) => p.id === snapshotId)?.at;
   }
 
   recordWrite(id: string, at: Date): void {

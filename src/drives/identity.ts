@@ -1,5 +1,5 @@
 // The identity file (airgap/drive.json) is what makes a folder or disk an airgap drive.
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { damage, refusal } from '../core/errors.js';
 import { FileTooLargeError, NotRegularFileError, readRegularFile } from '../io/read-regular.js';
@@ -26,9 +26,24 @@ export async function locateDrive(path: string): Promise<DriveLocation | undefin
 /** drive.json is a few hundred bytes; anything this large is not one (and is not read whole). */
 const MAX_IDENTITY_BYTES = 64 * 1024;
 
+/**
+ * The airgap folder must be a real folder on the drive's own filesystem: a symlink (or a mount
+ * of something else) there would lead reads and writes off the drive, onto the host.
+ */
+export async function checkAirgapFolder(root: string, airgapDir: string): Promise<void> {
+  const [r, a] = await Promise.all([stat(root).catch(() => undefined), lstat(airgapDir).catch(() => undefined)]);
+  if (!a) return; // nothing there (yet): the caller reports the missing identity
+  const what = a.isSymbolicLink() ? 'a symlink' : !a.isDirectory() ? 'not a folder' : r && r.dev !== a.dev ? 'on another filesystem than the drive (a mount point)' : undefined;
+  if (what) {
+    throw refusal('not-airgap-folder', `${airgapDir} is ${what}: not an airgap folder; airgap never follows it nor writes through it`,
+      `if this is your drive, look at what ${airgapDir} points to, and replace it by the real folder (or remove it and relabel the drive)`);
+  }
+}
+
 export async function readIdentity(airgapDir: string): Promise<DriveIdentity> {
   const file = join(airgapDir, IDENTITY_FILE);
   const relabel = 'relabel the drive with `airgap label <path> --name <NAME> --force` (its snapshots are kept)';
+  await checkAirgapFolder(dirname(airgapDir), airgapDir);
   let text: string;
   try {
     // Checked on the open file (never a FIFO that blocks the read, nor a file swapped in after a stat).

@@ -1,15 +1,18 @@
 // `airgap label`: turn a mounted drive (or a simulated one) into an airgap drive. Only writes
 // the airgap/ folder's identity file and README; never formats, never touches other files.
-import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { access, constants, lstat, mkdir, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import type { Fingerprint } from '../core/drive-model.js';
-import { isAirgapError, refusal, usageError } from '../core/errors.js';
+import { AirgapError, isAirgapError, refusal, usageError } from '../core/errors.js';
 import { driveReadme } from '../core/drive-readme.js';
 import { DRIVE_DIR, DRIVE_NAME_RE, DRIVE_README, FORMAT_VERSION, IDENTITY_FILE, identitySchema, type DriveIdentity } from '../core/format.js';
 import { driveWriteError } from '../core/io-errors.js';
-import { writeFileAtomic } from '../io/durable.js';
-import { locateDrive, readIdentity } from './identity.js';
+import { fsyncDir, writeFileAtomic } from '../io/durable.js';
+import { failpoint } from '../io/failpoint.js';
+import { checkAirgapFolder, locateDrive, readIdentity } from './identity.js';
 import type { Catalog } from './catalog.js';
+import type { RotationBinding } from './binding.js';
+import { DriveLock } from './lock.js';
 
 export interface LabelInput {
   path: string;
@@ -19,6 +22,8 @@ export interface LabelInput {
   /** Folders under this root are simulated drives: exempt from the same-filesystem check. */
   drivesRoot?: string;
   sources: string[];
+  /** The config's rotation: a name bound there to another drive's id is taken. */
+  rotation?: RotationBinding[];
   now: Date;
   newId: () => string;
   host: string;
@@ -64,6 +69,9 @@ export async function planLabel(input: LabelInput): Promise<LabelPlan> {
       }
     }
   }
+  // An `airgap` entry that is a symlink or a mount of another filesystem is refused, even with
+  // --force: labelling through it would write off the drive.
+  await checkAirgapFolder(path, join(path, DRIVE_DIR));
   const existing = await locateDrive(path);
   let identity: DriveIdentity | undefined;
   let previousName: string | undefined;
@@ -100,6 +108,11 @@ export async function planLabel(input: LabelInput): Promise<LabelPlan> {
   if (other && other.id !== identity?.id) {
     throw usageError('name-taken', `the name "${name}" is already used by another drive (last seen at ${other.lastPath})`, 'choose another name, e.g. the next letter');
   }
+  const bound = input.rotation?.find((d) => d.name.toLowerCase() === name.toLowerCase())?.id;
+  if (bound && bound !== identity?.id) {
+    throw usageError('name-taken', `the config binds rotation drive "${name}" to another drive (id ${bound})`,
+      `choose another name and put it in the config's rotation; if the drive with id ${bound} is lost for good, replace "${name}" by the new name in the rotation`);
+  }
   identity ??= {
     format: 'airgap-drive',
     formatVersion: FORMAT_VERSION,
@@ -112,13 +125,42 @@ export async function planLabel(input: LabelInput): Promise<LabelPlan> {
   return { identity, airgapDir: join(path, DRIVE_DIR), relabel: existing !== undefined, previousName, ...(damaged ? { damaged, keptId } : {}) };
 }
 
+/**
+ * Writes the label under the drive lock, like every other writer: two labels at once, or a
+ * relabel during a backup, never both go ahead. Under the lock the drive is checked again: it
+ * must still be as planLabel() saw it.
+ */
 export async function applyLabel(plan: LabelPlan, input: Pick<LabelInput, 'registry' | 'path' | 'now'> & { fingerprint?: Fingerprint }): Promise<void> {
+  const shownName = plan.previousName ?? plan.identity.name;
+  let lock: DriveLock | undefined;
   try {
-    await mkdir(plan.airgapDir, { recursive: true });
-    await writeFileAtomic(join(plan.airgapDir, IDENTITY_FILE), JSON.stringify(plan.identity, null, 2) + '\n');
+    const created = await mkdir(plan.airgapDir).then(() => true, (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EEXIST') return false;
+      throw e;
+    });
+    // The new folder's entry in the drive root must survive a power cut like the files in it.
+    if (created) await fsyncDir(input.path);
+    await checkAirgapFolder(input.path, plan.airgapDir);
+    lock = await DriveLock.acquire(plan.airgapDir, shownName, 'label');
+    failpoint('label:locked');
+    const file = join(plan.airgapDir, IDENTITY_FILE);
+    const there = await lstat(file).then(() => true, () => false);
+    if (!plan.relabel && there) {
+      throw refusal('already-labelled', `${input.path} was labelled by another airgap process meanwhile`, 'see what it is now: airgap list ' + input.path);
+    }
+    if (plan.relabel && plan.previousName !== undefined) {
+      const now = await readIdentity(plan.airgapDir).catch(() => undefined);
+      if (now?.id !== plan.identity.id || now.name !== plan.previousName) {
+        throw refusal('label-changed', `the identity of the drive at ${input.path} changed while this label was waiting (now ${now ? `"${now.name}", id ${now.id}` : 'unreadable'})`, 'look at the drive again (airgap list), then run the label again if still needed');
+      }
+    }
+    await writeFileAtomic(file, JSON.stringify(plan.identity, null, 2) + '\n');
     await writeFileAtomic(join(plan.airgapDir, DRIVE_README), driveReadme(plan.identity));
   } catch (e) {
+    if (e instanceof AirgapError) throw e;
     throw driveWriteError(e as NodeJS.ErrnoException, plan.identity.name) ?? e;
+  } finally {
+    await lock?.release();
   }
   // The hardware fingerprint is recorded now, so that a clone shows up later.
   if (input.fingerprint) input.registry.acceptFingerprint(plan.identity.id, input.fingerprint);

@@ -1,10 +1,12 @@
 // What is in a drive's airgap folder: snapshots (complete or not), leftovers of interrupted
-// runs, and anything else. Only a folder named like a snapshot id that holds SHA256SUMS is a
-// complete snapshot: SHA256SUMS is written last, after everything it covers was fsynced.
+// runs, and anything else. Only a real folder (not a symlink) named like a snapshot id that
+// holds SHA256SUMS is a complete snapshot: SHA256SUMS is written last, after everything it
+// covers was fsynced. Entries are looked at with lstat: a link on the drive is never followed
+// (it could lead anywhere on the host), it is reported as an unknown entry.
 import { readRegularFile } from '../io/read-regular.js';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PARTIAL_PREFIX, PRUNING_PREFIX, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE } from '../core/format.js';
+import { DRIVE_README, IDENTITY_FILE, LOCK_FILE, PARTIAL_PREFIX, PRUNING_PREFIX, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE } from '../core/format.js';
 import { compareSnapshotIds, isSnapshotId } from '../core/snapshot-id.js';
 
 export interface SnapshotFolder {
@@ -13,27 +15,77 @@ export interface SnapshotFolder {
   complete: boolean;
 }
 
+/** Something under airgap/ that airgap did not put there (or not in that form). */
+export interface UnknownEntry {
+  name: string;
+  /** What it is: 'a symlink', 'a folder', 'a file', ... */
+  what: string;
+  /** Named like a snapshot id, but not a real folder: a snapshot that is not one. */
+  snapshotName: boolean;
+}
+
 export interface DriveContents {
   snapshots: SnapshotFolder[]; // oldest first
   /** `.partial-*` (unfinished backups) and `.pruning-*` (interrupted prunes): never snapshots. */
   leftovers: string[];
+  /**
+   * Leftovers whose snapshot X is also there (.partial-X or .pruning-X next to X): after a power
+   * cut during a rename on FAT/exFAT both directory entries may point at the same clusters, so
+   * neither may be deleted: the filesystem needs a check (fsck) first.
+   */
+  twins: string[];
+  /** Links, files and folders that are neither snapshots, leftovers nor airgap's own files. */
+  unknown: UnknownEntry[];
 }
+
+/** airgap's own files in airgap/ (and the temporary names writeFileAtomic uses for them). */
+const OWN_FILES = new Set([IDENTITY_FILE, DRIVE_README, LOCK_FILE, `${LOCK_FILE}.takeover`]);
+const OWN_TEMP = new RegExp(`^\\.(${[IDENTITY_FILE, DRIVE_README].map((n) => n.replace('.', '\\.')).join('|')})\\.tmp-\\d+$`);
 
 export async function readDriveContents(airgapDir: string): Promise<DriveContents> {
   const names = await readdir(airgapDir);
   const snapshots: SnapshotFolder[] = [];
   const leftovers: string[] = [];
+  const unknown: UnknownEntry[] = [];
   for (const name of names) {
-    if (name.startsWith(PARTIAL_PREFIX) || name.startsWith(PRUNING_PREFIX)) leftovers.push(name);
-    else if (isSnapshotId(name)) {
+    const st = await lstat(join(airgapDir, name)).catch(() => undefined);
+    if (!st) continue; // gone meanwhile
+    if (name.startsWith(PARTIAL_PREFIX) || name.startsWith(PRUNING_PREFIX)) {
+      // Only a real folder is something of ours to finish off; a link is never followed nor removed.
+      if (st.isDirectory()) leftovers.push(name);
+      else unknown.push({ name, what: kindOf(st), snapshotName: false });
+    } else if (isSnapshotId(name) && st.isDirectory()) {
       const dir = join(airgapDir, name);
-      if (!(await isDir(dir))) continue;
-      snapshots.push({ id: name, dir, complete: await exists(join(dir, SUMS_FILE)) });
-    }
+      snapshots.push({ id: name, dir, complete: await lstat(join(dir, SUMS_FILE)).then(() => true, () => false) });
+    } else if (isSnapshotId(name)) unknown.push({ name, what: kindOf(st), snapshotName: true });
+    else if (!(OWN_FILES.has(name) && st.isFile()) && !(OWN_TEMP.test(name) && st.isFile())) unknown.push({ name, what: kindOf(st), snapshotName: false });
   }
   snapshots.sort((a, b) => compareSnapshotIds(a.id, b.id));
   leftovers.sort();
-  return { snapshots, leftovers };
+  unknown.sort((a, b) => (a.name < b.name ? -1 : 1));
+  const present = new Set(names);
+  const twins = leftovers.filter((l) => present.has(leftoverTarget(l)));
+  return { snapshots, leftovers, twins, unknown };
+}
+
+/** The snapshot id a leftover's name refers to (.partial-X, .pruning-X → X). */
+export const leftoverTarget = (name: string) =>
+  name.startsWith(PARTIAL_PREFIX) ? name.slice(PARTIAL_PREFIX.length) : name.slice(PRUNING_PREFIX.length);
+
+function kindOf(st: { isSymbolicLink(): boolean; isDirectory(): boolean; isFile(): boolean; isFIFO(): boolean }): string {
+  return st.isSymbolicLink() ? 'a symlink' : st.isDirectory() ? 'a folder' : st.isFile() ? 'a file' : st.isFIFO() ? 'a FIFO' : 'a special file';
+}
+
+/** Why a leftover next to its snapshot is left alone, and what the user does about it. */
+export function twinMessage(leftover: string): string {
+  return `${leftover} and ${leftoverTarget(leftover)} are both on the drive: a rename cut short by a power cut on a FAT/exFAT drive leaves two entries that may share the same data, so airgap deletes neither; unmount the drive and check its filesystem (fsck.vfat -n / fsck.exfat -n, or chkdsk on Windows); once it is sound, verify ${leftoverTarget(leftover)} and remove ${leftover} by hand`;
+}
+
+/** One line for a report: what the unknown entry is, and why it is not a snapshot. */
+export function describeUnknown(u: UnknownEntry): string {
+  return u.snapshotName
+    ? `${u.name} is named like a snapshot but is ${u.what}, not a snapshot folder: not followed, not verified`
+    : `${u.name} (${u.what}) is not something airgap wrote: not a snapshot (renamed, damaged, or put there by hand?)`;
 }
 
 export interface SnapshotSummary {
@@ -61,6 +113,3 @@ export async function summarizeSnapshots(airgapDir: string): Promise<SnapshotSum
     }
   }));
 }
-
-const isDir = (p: string) => stat(p).then((s) => s.isDirectory(), () => false);
-const exists = (p: string) => stat(p).then(() => true, () => false);

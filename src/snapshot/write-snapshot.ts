@@ -3,7 +3,7 @@
 // SHA256SUMS last → fsync → rename into place → fsync the parent. The caller holds the lock.
 import { readRegularFile } from '../io/read-regular.js';
 import { hostname } from 'node:os';
-import { mkdir, readFile, rename, rm, stat, statfs, open } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, rm, stat, statfs, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { AirgapError, damage, EXIT, refusal } from '../core/errors.js';
 import {
@@ -278,8 +278,9 @@ async function checkFreeSpace(dir: string, estimate: number, driveName: string):
 async function freeSnapshotId(airgapDir: string, when: Date): Promise<string> {
   for (let seq = 1; ; seq++) {
     const id = snapshotIdFor(when, seq);
-    const taken = await stat(join(airgapDir, id)).then(() => true, () => false)
-      || await stat(join(airgapDir, PARTIAL_PREFIX + id)).then(() => true, () => false);
+    // lstat: a dangling symlink planted under the name also takes it (never renamed onto).
+    const taken = await lstat(join(airgapDir, id)).then(() => true, () => false)
+      || await lstat(join(airgapDir, PARTIAL_PREFIX + id)).then(() => true, () => false);
     if (!taken) return id;
   }
 }

@@ -7,11 +7,16 @@ export function renderVerifyReport(report: DriveReport, seconds: number): string
   const out: string[] = [`Verifying drive ${t(report.drive.name)} (${t(report.path)})`];
   if (report.snapshots.length === 0) out.push('  no snapshots to verify');
   for (const s of report.snapshots) out.push(...renderSnapshot(s));
-  for (const l of report.leftovers) out.push(`  note: ${t(l)} is an unfinished backup (not a snapshot); the next backup removes it`);
+  const twins = new Set((report.driveFindings ?? []).filter((f) => f.code === 'rename-leftover').map((f) => f.file));
+  for (const l of report.leftovers) if (!twins.has(l)) out.push(`  note: ${t(l)} is an unfinished backup (not a snapshot); the next backup removes it`);
+  for (const f of report.driveFindings ?? []) out.push(`  ${f.severity === 'damage' ? 'DAMAGE' : f.severity}: ${t(f.message)}`);
   const bad = report.snapshots.filter((s) => s.status !== 'ok').length;
+  const lost = (report.driveFindings ?? []).filter((f) => f.severity === 'damage').length;
   const read = report.snapshots.reduce((n, s) => n + s.bytesRead, 0);
   const rate = seconds > 0 ? `, ${bytes(read / seconds)}/s` : '';
-  out.push(bad === 0
+  out.push(bad === 0 && lost > 0
+    ? `DAMAGED: ${lost} problem(s) with the drive's snapshots (see above); ${report.snapshots.length} snapshot(s) verified`
+    : bad === 0
     ? `OK: ${report.snapshots.length} snapshot(s) verified (${bytes(read)} read in ${seconds.toFixed(1)} s${rate})`
     : `DAMAGED: ${bad} of ${report.snapshots.length} snapshot(s) failed verification`);
   return out.join('\n') + '\n';

@@ -54,7 +54,7 @@ export interface ListRow {
   note?: string;
 }
 
-export function renderList(drive: { name: string; path: string }, rows: ListRow[], leftovers: string[]): string {
+export function renderList(drive: { name: string; path: string }, rows: ListRow[], leftovers: string[], warnings: string[] = []): string {
   const out = [`Drive ${drive.name} (${drive.path})`];
   if (rows.length === 0) out.push('  no snapshots yet');
   else {
@@ -64,5 +64,6 @@ export function renderList(drive: { name: string; path: string }, rows: ListRow[
     }
   }
   for (const l of leftovers) out.push(`  (${displayText(l)}: unfinished backup, not a snapshot; the next backup removes it)`);
+  for (const w of warnings) out.push(`  warning: ${displayText(w)}`);
   return out.join('\n') + '\n';
 }

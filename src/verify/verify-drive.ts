@@ -3,7 +3,7 @@
 // swapped older snapshot shows up even when its own checksums were rewritten to match.
 import { join } from 'node:path';
 import { SUMS_FILE } from '../core/format.js';
-import { readDriveContents } from '../snapshot/drive-contents.js';
+import { describeUnknown, readDriveContents, twinMessage } from '../snapshot/drive-contents.js';
 import { damaged, type DriveReport, type Finding } from '../core/findings.js';
 import { verifySnapshot, type VerifiedSnapshot, type VerifyOptions } from './verify-snapshot.js';
 import { sha256Hex } from '../io/sha256.js';
@@ -14,6 +14,12 @@ export interface VerifyDriveInput extends VerifyOptions {
   path: string;
   drive: { id: string; name: string };
   snapshotId?: string;
+  /**
+   * What this host's catalog knows of the drive's past: snapshots it recorded that vanished
+   * without a prune by this host (damage), and when this host pruned a snapshot. Without it,
+   * nothing is called "pruned".
+   */
+  history?: { missing: { id: string; missingSince: string }[]; prunedAt: (snapshotId: string) => string | undefined };
   onSnapshot?: (id: string, index: number, total: number) => void;
 }
 
@@ -46,19 +52,35 @@ export async function verifyDrive(input: VerifyDriveInput): Promise<DriveReport 
     }
     if (!prev) continue;
     const onDrive = sumsOf.get(prev.id);
+    const prunedAt = input.history?.prunedAt(prev.id);
+    // "pruned" only when this host pruned it; a vanished snapshot this host knew is damage (below).
     const f: Finding | undefined = !sumsOf.has(prev.id)
-      ? { severity: 'note', code: 'chain-gap', message: `previous snapshot ${prev.id} is no longer on this drive (pruned)` }
+      ? prunedAt
+        ? { severity: 'note', code: 'chain-gap', message: `previous snapshot ${prev.id} is no longer on this drive: pruned by this computer on ${prunedAt.slice(0, 10)}` }
+        : { severity: 'warning', code: 'chain-gap', message: `previous snapshot ${prev.id} is not on this drive: missing (pruned elsewhere or lost)` }
       : onDrive !== prev.sha256sums
         ? { severity: 'damage', code: 'chain-broken', message: `previous snapshot ${prev.id} is not the one this snapshot followed: its ${SUMS_FILE} changed since (history rewritten or replaced)` }
         : undefined;
     if (f) r.findings.push(f);
     if (damaged(r.findings)) r.status = r.status === 'incomplete' ? 'incomplete' : 'damaged';
   }
+  const driveFindings: Finding[] = [];
+  if (!input.snapshotId) {
+    for (const m of input.history?.missing ?? []) {
+      driveFindings.push({ severity: 'damage', code: 'snapshot-missing', message: `snapshot ${m.id} is missing (pruned elsewhere or lost): this computer recorded it on the drive and did not prune it (gone since ${m.missingSince.slice(0, 10)})` });
+    }
+  }
+  for (const u of contents.unknown) {
+    // An entry named like a snapshot that is not a real folder (a link off the drive) is a snapshot that is not one: damage.
+    driveFindings.push({ severity: u.snapshotName ? 'damage' : 'warning', code: u.snapshotName ? 'not-a-snapshot' : 'unknown-entry', message: describeUnknown(u), file: u.name });
+  }
+  for (const t of contents.twins) driveFindings.push({ severity: 'warning', code: 'rename-leftover', message: twinMessage(t), file: t });
   return {
     drive: input.drive,
     path: input.path,
     snapshots: reports,
     leftovers: contents.leftovers,
-    ok: reports.every((r) => r.status === 'ok'),
+    driveFindings,
+    ok: reports.every((r) => r.status === 'ok') && !damaged(driveFindings),
   };
 }

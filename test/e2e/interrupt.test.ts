@@ -292,10 +292,12 @@ describe('killed at random moments', () => {
       expect(after, what).not.toContain('.lock');
       await expectNoBrokenSnapshot(`${what}, then a normal backup`);
 
-      // Prune by hand (keeps verify cheap): the older snapshot and the newest stay.
+      // Prune by hand (keeps verify cheap): the older snapshot and the newest stay. The host's
+      // catalog goes too: a snapshot deleted behind its back is otherwise reported as lost.
       for (const s of await snapshotNames()) {
         if (s !== older && s !== next.id) await rm(join(airgapDir, s), { recursive: true });
       }
+      await rm(join(sb.env.AIRGAP_STATE_DIR!, 'catalog.json'), { force: true });
     }
     // Otherwise every kill landed before or after the write and this proved little.
     expect(killedWhileWriting, 'no kill landed while the snapshot was being written').toBeGreaterThan(0);
@@ -360,6 +362,8 @@ describe('Ctrl+C while the snapshot is being finished', () => {
       for (const n of [...partials, ...added, ...(names.includes('.lock') ? ['.lock'] : [])]) {
         await rm(join(airgapDir, n), { recursive: true, force: true });
       }
+      // A snapshot removed behind the catalog's back would be reported as lost: the host forgets it too.
+      if (added.length) await rm(join(sb.env.AIRGAP_STATE_DIR!, 'catalog.json'), { force: true });
     }
     expect(exercised, 'the signal was never sent: the watch on the .partial- folder missed its files').toBeGreaterThanOrEqual(3);
     expect(problems).toEqual([]);

@@ -5,7 +5,7 @@ import { FAT_PART_SIZE, MIN_PART_SIZE } from '../../core/format.js';
 import { parseByteSize } from '../../core/byte-size.js';
 import { probeFilesystem, unsafeFilesystem } from '../../drives/file-size-limit.js';
 import { DriveLock } from '../../drives/lock.js';
-import { readDriveContents } from '../../snapshot/drive-contents.js';
+import { readDriveContents, twinMessage } from '../../snapshot/drive-contents.js';
 import { pruneSnapshots } from '../../snapshot/prune.js';
 import { verifySnapshot } from '../../verify/verify-snapshot.js';
 import { DEFAULT_GATE } from '../../core/change-analysis.js';
@@ -19,7 +19,7 @@ import { globProblem, loadConfig } from '../config.js';
 import { sourceRoots } from '../sources.js';
 import type { Context } from '../context.js';
 import { chooseBackupTarget, prunePlanFor } from '../backup-target.js';
-import { findDrive, openRegistry, printJson, quoteShort, refreshFromDrive, refuseFingerprintMismatch, removeLeftovers } from '../shared.js';
+import { findDrive, openRegistry, printJson, quoteShort, recordPruneFirst, refreshFromDrive, withdrawUnpruned, refuseFingerprintMismatch, removeLeftovers } from '../shared.js';
 
 export interface BackupFlags {
   drive?: string;
@@ -64,7 +64,8 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
     return EXIT.ok;
   }
   for (const n of choice.notes) ctx.stderr.write(`note: ${n}\n`);
-  const drive = await findDrive(ctx, choice.spec!, { acceptFingerprint: flags.acceptFingerprint });
+  // write: an impostor (a drive that only claims a known name) is refused even for a dry run.
+  const drive = await findDrive(ctx, choice.spec!, { acceptFingerprint: flags.acceptFingerprint, write: true, bind: !flags.dryRun });
   if (!flags.dryRun) refuseFingerprintMismatch(drive);
   const label = drive.identity.name;
   // Decided now, from the state before the write; carried out only after a verified write.
@@ -166,7 +167,23 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
     } else if (toPrune.length) {
       progress.update(() => `Pruning ${toPrune.length} old snapshot(s) on ${label}…`);
       failpoint('backup:before-prune');
-      pruned = await pruneSnapshots(drive.airgapDir, toPrune.map((p) => p.snapshot), { beforeEach: () => lock!.assertHeld() });
+      const ids = toPrune.map((p) => p.snapshot);
+      const recorded = await recordPruneFirst(catalog, drive.identity.id, ids, ctx.clock()).then(() => true, (e: Error) => {
+        ctx.stderr.write(`warning: ${e.message}\n`);
+        return false;
+      });
+      if (recorded) {
+        try {
+          await pruneSnapshots(drive.airgapDir, ids, {
+            beforeEach: () => lock!.assertHeld(),
+            onPruned: (id) => pruned.push(id),
+            onSkipped: (_id, leftover) => ctx.stderr.write(`warning: not pruned: ${twinMessage(leftover)}\n`),
+          });
+        } finally {
+          // What was recorded but is still on the drive (skipped, or the prune failed first) is withdrawn.
+          await withdrawUnpruned(catalog, drive.identity.id, drive.airgapDir, ids);
+        }
+      }
       await refreshFromDrive(ctx, catalog, drive);
     }
     await catalog.save().catch((e: Error) => ctx.stderr.write(`warning: could not update the catalog: ${e.message}\n`));

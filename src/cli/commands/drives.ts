@@ -21,7 +21,10 @@ export async function drivesCommand(ctx: Context, flags: DrivesFlags): Promise<n
     if (d.fingerprint) row.fingerprint = d.fingerprint;
     if (d.lastSnapshot) row.lastSnapshot = d.lastSnapshot;
     if (d.leftovers.length) row.leftovers = d.leftovers;
-    if (check.status === 'mismatch') {
+    const holder = registry.nameHolder(d.identity);
+    if (holder) {
+      row.warning = `not your drive ${d.identity.name}: this computer knows drive ${holder.name} by the id ${holder.id} (last seen at ${holder.lastPath}); airgap will not write to it`;
+    } else if (check.status === 'mismatch') {
       row.warning = `hardware differs from when first seen (${check.fields.map((f) => `${f.field} was ${f.recorded}, now ${f.seen}`).join('; ')}): a clone or a copied identity file? airgap will not write to it until you pass --accept-fingerprint`;
     }
     return row;

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { EXIT } from '../../core/errors.js';
 import { applyLabel, planLabel } from '../../drives/label.js';
-import { loadConfig } from '../config.js';
+import { bindRotationId, loadConfig, unbindRotationId } from '../config.js';
 import { fingerprint } from '../drive-lookup.js';
 import type { Context } from '../context.js';
 import { confirm, openRegistry, printJson } from '../shared.js';
@@ -21,7 +21,7 @@ export async function labelCommand(ctx: Context, pathArg: string, flags: LabelFl
   const config = await loadConfig(ctx.configPath, false);
   const input = {
     path, name: flags.name, force: flags.force ?? false, registry, drivesRoot: ctx.drivesRoot,
-    sources: config?.sources ?? [], now: ctx.clock(), newId: randomUUID, host: hostname(), toolVersion: ctx.version,
+    sources: config?.sources ?? [], rotation: config?.drives.rotation ?? [], now: ctx.clock(), newId: randomUUID, host: hostname(), toolVersion: ctx.version,
   };
   const plan = await planLabel(input);
   const what = plan.relabel
@@ -34,6 +34,11 @@ export async function labelCommand(ctx: Context, pathArg: string, flags: LabelFl
     return EXIT.cancelled;
   }
   await applyLabel(plan, { ...input, fingerprint: await fingerprint(ctx, path) });
+  if (config) {
+    // The rotation entry of the new name is bound to this drive; a relabel frees the old name.
+    await unbindRotationId(ctx.configPath, plan.identity.id, plan.identity.name);
+    await bindRotationId(ctx.configPath, plan.identity.name, plan.identity.id);
+  }
   if (ctx.json) printJson(ctx, { ok: true, drive: plan.identity, path, airgapDir: plan.airgapDir, relabelled: plan.relabel });
   else ctx.stdout.write(`Labelled ${path} as airgap drive "${plan.identity.name}" (id ${plan.identity.id}).\nA README on the drive (${plan.airgapDir}/README.txt) explains how to verify and restore without airgap.\n`);
   return EXIT.ok;

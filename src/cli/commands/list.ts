@@ -1,6 +1,6 @@
 import { EXIT } from '../../core/errors.js';
 import type { ResolvedDrive } from '../../drives/resolve.js';
-import { readDriveContents, summarizeSnapshots } from '../../snapshot/drive-contents.js';
+import { describeUnknown, readDriveContents, summarizeSnapshots, twinMessage } from '../../snapshot/drive-contents.js';
 import { displayText, renderList, type ListRow } from '../../ui/render.js';
 import type { Context } from '../context.js';
 import { detect } from '../drive-lookup.js';
@@ -22,7 +22,7 @@ export async function listCommand(ctx: Context, spec: string | undefined): Promi
   }
   const out = [];
   for (const d of drives) {
-    const { leftovers } = await readDriveContents(d.airgapDir);
+    const { leftovers, unknown, twins } = await readDriveContents(d.airgapDir);
     const rows: ListRow[] = (await summarizeSnapshots(d.airgapDir)).map((s) => {
       const row: ListRow = { id: s.id, state: s.state };
       if (s.state === 'complete') Object.assign(row, { createdAt: s.createdAt, files: s.files, bytes: s.bytes, problems: s.problems });
@@ -31,8 +31,10 @@ export async function listCommand(ctx: Context, spec: string | undefined): Promi
       if (s.problems) row.note = `${s.problems} path(s) skipped or changed during backup`;
       return row;
     });
-    out.push({ drive: { id: d.identity.id, name: d.identity.name, path: d.root }, snapshots: rows, leftovers });
-    if (!ctx.json) ctx.stdout.write(renderList({ name: d.identity.name, path: d.root }, rows, leftovers));
+    // Links and unknown entries under airgap/ are not snapshots: listed as such, never followed.
+    const warnings = [...unknown.map(describeUnknown), ...twins.map(twinMessage)];
+    out.push({ drive: { id: d.identity.id, name: d.identity.name, path: d.root }, snapshots: rows, leftovers, unknown, twins });
+    if (!ctx.json) ctx.stdout.write(renderList({ name: d.identity.name, path: d.root }, rows, leftovers.filter((l) => !twins.includes(l)), warnings));
   }
   if (ctx.json) printJson(ctx, spec ? out[0] : out);
   return EXIT.ok;

@@ -1,4 +1,4 @@
-import { readDriveContents } from '../../snapshot/drive-contents.js';
+import { readDriveContents, twinMessage } from '../../snapshot/drive-contents.js';
 import { EXIT, refusal } from '../../core/errors.js';
 import { pruneCandidates } from '../../core/planner.js';
 import { DriveLock } from '../../drives/lock.js';
@@ -6,11 +6,11 @@ import { pruneSnapshots } from '../../snapshot/prune.js';
 import { bytes } from '../../ui/render.js';
 import type { Context } from '../context.js';
 import { planDrives, requirePolicy } from '../planning.js';
-import { findDrive, openRegistry, printJson, refreshFromDrive, removeLeftovers } from '../shared.js';
+import { findDrive, openRegistry, printJson, recordPruneFirst, refreshFromDrive, withdrawUnpruned, removeLeftovers } from '../shared.js';
 
 export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?: boolean }): Promise<number> {
   const { policy } = await requirePolicy(ctx);
-  const drive = await findDrive(ctx, spec);
+  const drive = await findDrive(ctx, spec, { write: true, bind: !flags.dryRun });
   const catalog = await openRegistry(ctx);
   const name = policy.drives.find((d) => d.name.toLowerCase() === drive.identity.name.toLowerCase())?.name ?? drive.identity.name;
   const suspects = catalog.unacceptedSuspects();
@@ -44,7 +44,19 @@ export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?:
   }
   const lock = await DriveLock.acquire(drive.airgapDir, name, 'prune');
   try {
-    const done = await pruneSnapshots(drive.airgapDir, prune.map((p) => p.snapshot), { beforeEach: () => lock.assertHeld() });
+    const ids = prune.map((p) => p.snapshot);
+    await recordPruneFirst(catalog, drive.identity.id, ids, ctx.clock());
+    const done: string[] = [];
+    try {
+      await pruneSnapshots(drive.airgapDir, ids, {
+        beforeEach: () => lock.assertHeld(),
+        onPruned: (id) => done.push(id),
+        onSkipped: (_id, leftover) => ctx.stderr.write(`warning: not pruned: ${twinMessage(leftover)}\n`),
+      });
+    } finally {
+      // What was recorded but is still on the drive (skipped, or the prune failed first) is withdrawn.
+      await withdrawUnpruned(catalog, drive.identity.id, drive.airgapDir, ids);
+    }
     await refreshFromDrive(ctx, catalog, drive);
     await catalog.save();
     if (ctx.json) printJson(ctx, { ok: true, drive: name, pruned: done, notes });
@@ -60,6 +72,9 @@ export async function scanCommand(ctx: Context): Promise<number> {
   const catalog = await openRegistry(ctx);
   const found = await detect(ctx, {}, catalog);
   for (const d of found.labelled) {
+    const holder = catalog.nameHolder(d.identity);
+    // A drive claiming a known name with another id is not recorded (the catalog never holds two A's).
+    if (holder) found.warnings.push(`the drive at ${d.root} says it is drive ${d.identity.name}, but this computer knows drive ${holder.name} by another id (${holder.id}): not recorded`);
     catalog.seen(d.identity, d.root, ctx.clock(), d.fingerprint);
     await refreshFromDrive(ctx, catalog, d);
   }

@@ -24,9 +24,14 @@ export async function verifyCommand(ctx: Context, spec: string, flags: VerifyFla
   const started = Date.now();
   let read = 0;
   let current = '';
+  // What this host knows of the drive's past (findDrive has just refreshed it from the drive).
+  const known = (await openRegistry(ctx)).byId(drive.identity.id);
+  const history = known && drive.binding.status !== 'impostor'
+    ? { missing: known.missing, prunedAt: (id: string) => known.pruned.find((p) => p.id === id)?.at }
+    : undefined;
   const report = await verifyDrive({
     airgapDir: drive.airgapDir, path: drive.root, drive: { id: drive.identity.id, name: drive.identity.name },
-    snapshotId: flags.snapshot, deep: flags.deep ?? false,
+    snapshotId: flags.snapshot, deep: flags.deep ?? false, history,
     onSnapshot: (id, i, n) => (current = `${id} (${i + 1}/${n})`),
     onBytes: (n) => {
       read += n;
