@@ -18,6 +18,7 @@ import type { Context } from './context.js';
 import { detect } from './drive-lookup.js';
 import { connectedRotation, planInput, todayOf } from './planning.js';
 import { openRegistry } from './shared.js';
+import { cancelScope } from './interrupt.js';
 
 export interface WizardDeps {
   ctx: Context;
@@ -104,8 +105,7 @@ async function waitForDrive(d: WizardDeps): Promise<boolean> {
   const stop = new AbortController();
   let arrived = false;
   const timer = d.waitMs ? setTimeout(() => stop.abort(), d.waitMs) : undefined;
-  const onSigint = () => stop.abort();
-  process.once('SIGINT', onSigint);
+  const cancel = cancelScope(() => stop.abort()); // Ctrl+C ends the wait (exit 130)
   try {
     await watchDrives({
       detect: () => detect(d.ctx), signal: stop.signal, clock: d.ctx.clock, intervalMs: d.ctx.watchIntervalMs, mountWaitMs: d.ctx.mountWaitMs,
@@ -120,7 +120,7 @@ async function waitForDrive(d: WizardDeps): Promise<boolean> {
     });
   } finally {
     if (timer) clearTimeout(timer);
-    process.off('SIGINT', onSigint);
+    cancel.close();
   }
   return arrived;
 }
