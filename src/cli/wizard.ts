@@ -110,7 +110,11 @@ async function waitForDrive(d: WizardDeps): Promise<boolean> {
     await watchDrives({
       detect: () => detect(d.ctx), signal: stop.signal, clock: d.ctx.clock, intervalMs: d.ctx.watchIntervalMs, mountWaitMs: d.ctx.mountWaitMs,
       onEvent: (e) => {
-        if (e.type === 'arrived') {
+        // The wizard waits only after finding no drive; one that is already there at the
+        // watch's first look ("present") was plugged in meanwhile, and counts as arrived (else a
+        // drive plugged in at once was never noticed). A disk not mounted yet is reported below.
+        const usable = e.type === 'arrived' || (e.type === 'present' && !(e.drive.kind === 'unlabelled' && e.drive.mountpoints.length === 0));
+        if (usable) {
           arrived = true;
           stop.abort();
         } else if (e.type === 'not-mounted') {
