@@ -297,7 +297,7 @@ describe('killed at random moments', () => {
     }
     // Otherwise every kill landed before or after the write and this proved little.
     expect(killedWhileWriting, 'no kill landed while the snapshot was being written').toBeGreaterThan(0);
-  }, 900_000); // a cap: ten kills, each followed by a full backup and two verifies
+  }, 1_800_000); // a cap: ten kills, each followed by a full backup and two verifies (measured: 604 s under load 20 on 2 cores)
 });
 
 describe('Ctrl+C while the snapshot is being finished', () => {
