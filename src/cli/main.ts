@@ -7,6 +7,7 @@ import { EXIT, usageError } from '../core/errors.js';
 // RSS when everything was loaded up front).
 import { makeContext, toolVersion, type Context, type GlobalFlags } from './context.js';
 import { reportError } from './exit.js';
+import { installInterruptHandling } from './interrupt.js';
 import { failpointFromSpec, setFailpointHandler } from '../io/failpoint.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -223,6 +224,8 @@ export async function main(argv: string[]): Promise<void> {
   }
   // The fault suite's crash points (test/faults): a hard kill at a named step, like a power
   // cut, or a stop (SIGSTOP) so that the test can fill or pull the drive at that exact step.
+  // Ctrl+C and SIGTERM: one listener for the life of the process (why: cli/interrupt.ts).
+  installInterruptHandling();
   const signal = process.env.AIRGAP_FAILPOINT_ACTION === 'stop' ? 'SIGSTOP' : 'SIGKILL';
   setFailpointHandler(failpointFromSpec(process.env.AIRGAP_FAILPOINT, () => process.kill(process.pid, signal)));
   const code = await run(argv);

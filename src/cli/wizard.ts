@@ -18,6 +18,7 @@ import type { Context } from './context.js';
 import { detect } from './drive-lookup.js';
 import { connectedRotation, planInput, todayOf } from './planning.js';
 import { openRegistry } from './shared.js';
+import { cancelScope } from './interrupt.js';
 
 export interface WizardDeps {
   ctx: Context;
@@ -104,13 +105,16 @@ async function waitForDrive(d: WizardDeps): Promise<boolean> {
   const stop = new AbortController();
   let arrived = false;
   const timer = d.waitMs ? setTimeout(() => stop.abort(), d.waitMs) : undefined;
-  const onSigint = () => stop.abort();
-  process.once('SIGINT', onSigint);
+  const cancel = cancelScope(() => stop.abort()); // Ctrl+C ends the wait (exit 130)
   try {
     await watchDrives({
       detect: () => detect(d.ctx), signal: stop.signal, clock: d.ctx.clock, intervalMs: d.ctx.watchIntervalMs, mountWaitMs: d.ctx.mountWaitMs,
       onEvent: (e) => {
-        if (e.type === 'arrived') {
+        // The wizard waits only after finding no drive; one that is already there at the
+        // watch's first look ("present") was plugged in meanwhile, and counts as arrived (else a
+        // drive plugged in at once was never noticed). A disk not mounted yet is reported below.
+        const usable = e.type === 'arrived' || (e.type === 'present' && !(e.drive.kind === 'unlabelled' && e.drive.mountpoints.length === 0));
+        if (usable) {
           arrived = true;
           stop.abort();
         } else if (e.type === 'not-mounted') {
@@ -120,7 +124,7 @@ async function waitForDrive(d: WizardDeps): Promise<boolean> {
     });
   } finally {
     if (timer) clearTimeout(timer);
-    process.off('SIGINT', onSigint);
+    cancel.close();
   }
   return arrived;
 }

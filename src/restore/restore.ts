@@ -6,7 +6,7 @@ import { openHashThread } from '../io/hash-thread.js';
 import { lstat, mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { chmodSync, lstatSync, utimesSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { damage, refusal } from '../core/errors.js';
+import { AirgapError, damage, EXIT, refusal } from '../core/errors.js';
 import { collisionKey } from '../core/member-path.js';
 import { MANIFEST_FILE, tarballName } from '../core/format.js';
 import type { SnapshotFolder } from '../snapshot/drive-contents.js';
@@ -31,6 +31,8 @@ export interface RestoreInput {
   /** For hints: how the user names the drive. */
   driveName: string;
   onFile?: (path: string, bytes: number) => void;
+  /** Ctrl+C: checked after each file and before promoting; the target is then left untouched. */
+  signal?: AbortSignal;
 }
 
 export interface RestoreResult {
@@ -120,7 +122,11 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
       const hashes = tarPaths.map(() => thread.hasher.create());
       report = await extractArchive({
         tarPaths, staging, manifest, select,
-        keepSpecialBits: input.keepSpecialBits, owners: input.owners, onFile: input.onFile,
+        keepSpecialBits: input.keepSpecialBits, owners: input.owners,
+        onFile: (path, bytes) => {
+          stopIfCancelled(input);
+          input.onFile?.(path, bytes);
+        },
         hashing: { hasher: thread.hasher, hashes },
       });
       digests = await Promise.all(hashes.map((h) => h.digest()));
@@ -140,6 +146,7 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
       }
     }
     if (report.brokenAt) tarDamaged = true;
+    stopIfCancelled(input); // the last moment the target is still as it was
     const { conflicts: kept, blocked } = await promote(staging, target, input.overwrite);
     report.kept.push(...kept);
     // Folder modes and mtimes last, deepest first, only where every component of the path is a
@@ -162,6 +169,12 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
     await rm(staging, { recursive: true, force: true });
     // After a failure, a target folder this restore created goes too (rmdir: only if empty).
     if (failed && !existing) await rmdir(target).catch(() => {});
+  }
+}
+
+function stopIfCancelled(input: RestoreInput): void {
+  if (input.signal?.aborted) {
+    throw new AirgapError('cancelled', `restore cancelled; nothing was restored into ${input.target}`, EXIT.cancelled, 'run the restore again when you are ready');
   }
 }
 

@@ -397,7 +397,7 @@ describe('gate overhead (measurement)', () => {
   let msb: Sandbox;
   afterEach(() => msb?.cleanup());
 
-  it('40,000 small files: second backup with the gate vs. with nothing to compare', { timeout: 300_000 }, async () => {
+  it('40,000 small files: second backup with the gate vs. with nothing to compare', { timeout: 900_000 }, async () => {
     msb = await makeSandbox();
     const big = join(msb.dir, 'big');
     const rand = prng(40000);

@@ -99,7 +99,7 @@ function unplug(d: Disk, lazy = false): void {
 }
 
 /** Waits until no loop device uses the image any more (a detached but busy loop lingers until closed). */
-async function waitImageFree(img: string, timeoutMs = 15_000): Promise<void> {
+async function waitImageFree(img: string, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (sh('losetup', ['-j', img]).trim() === '') return;
@@ -288,11 +288,11 @@ describe.skipIf(reason)('real drives on loop devices (exFAT via FUSE, ext4)', ()
     });
 
     // Pull the drive as soon as the unfinished snapshot exists.
-    const until = Date.now() + 20_000;
+    const until = Date.now() + 120_000; // a cap for a loaded machine
     let partial: string | undefined;
     while (!partial) {
       if (exited) throw new Error(`the backup ended (${(await done).code}) before a .partial- folder appeared: too fast to interrupt here\n${stdout}${stderr}`);
-      if (Date.now() > until) throw new Error('no .partial- folder appeared within 20 s');
+      if (Date.now() > until) throw new Error('no .partial- folder appeared within 120 s');
       partial = (await readdir(airgapDir).catch(() => [] as string[])).find(isPartial);
       if (!partial) await sleep(2);
     }
@@ -300,11 +300,11 @@ describe.skipIf(reason)('real drives on loop devices (exFAT via FUSE, ext4)', ()
     const pulledAt = Date.now();
     expect(exited, `the backup had already finished when the drive was pulled:\n${stdout}${stderr}`).toBe(false);
 
-    const timeout = sleep(30_000).then(() => 'timeout' as const);
+    const timeout = sleep(120_000).then(() => 'timeout' as const); // a hang cap, not a speed claim
     const r = await Promise.race([done, timeout]);
     if (r === 'timeout') {
       child.kill('SIGKILL');
-      throw new Error(`the backup did not end within 30 s of the drive being removed:\n${stdout}${stderr}`);
+      throw new Error(`the backup did not end within 120 s of the drive being removed (it hangs):\n${stdout}${stderr}`);
     }
     const report = `exit ${r.code} (signal ${r.signal}) ${Date.now() - pulledAt} ms after removal\nstdout: ${stdout}\nstderr: ${stderr}`;
     expect(r.signal, report).toBeNull();

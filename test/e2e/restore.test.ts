@@ -577,5 +577,5 @@ describe('measurement: airgap restore vs GNU tar on the same tarball', () => {
     console.log(`restore-vs-tar: tarball ${(size / 1e6).toFixed(0)} MB, 3004 files (backup took ${(backupMs / 1000).toFixed(1)} s); ` +
       `airgap restore median ${(a / 1000).toFixed(2)} s [${ours.map((x) => (x / 1000).toFixed(2)).join(', ')}], ` +
       `GNU tar -xpf median ${(g / 1000).toFixed(2)} s [${theirs.map((x) => (x / 1000).toFixed(2)).join(', ')}], ratio ${(a / g).toFixed(2)}x`);
-  }, 180_000);
+  }, 900_000); // a cap (figures only, no time assertion): 160 MB written and restored 3+3 times, slow under load
 });

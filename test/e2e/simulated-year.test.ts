@@ -307,5 +307,5 @@ describe('a simulated year of weekly rotation (round-robin, A B C)', () => {
 
     console.log(`simulated year: ${WEEKS} weeks in ${((Date.now() - started) / 1000).toFixed(1)} s; snapshots kept: ${NAMES.map((n) => `${n} ${onDisk[n].length}/${received[n].length}`).join(', ')}`);
     expect(failures, 'refusals that did not happen as documented (see the log)').toEqual([]);
-  }, 240_000);
+  }, 900_000); // a cap for a loaded machine, not an expectation
 });

@@ -12,8 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 
 const TRANSCRIPT = '/tmp/airgap-wizard-transcript.txt';
-const TOTAL_MS = 55_000; // the whole conversation, under the 60 s test timeout
-const STEP_MS = 15_000; // one prompt or message to appear
+// Caps for a loaded machine, not expectations: each wait ends when the screen shows the thing.
+const TOTAL_MS = 540_000; // the whole conversation, under the test's cap
+const STEP_MS = 120_000; // one prompt or message to appear
 const POLL_MS = 100;
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -74,7 +75,7 @@ const answered = (q: string, answer = '') => new RegExp(`^[^?\\s]+ ${esc(q)}[^\\
 /** Waits for the question, types the keys, and checks the prompt took them. */
 async function answer(q: string, keys: string[], shownAnswer: string, check?: RegExp): Promise<void> {
   await waitFor(pending(q), `the question "${q}"`);
-  if (check) await waitFor(check, `the default of "${q}" (${check})`, 2_000);
+  if (check) await waitFor(check, `the default of "${q}" (${check})`);
   tmux('send-keys', '-t', session, ...keys);
   await waitFor(answered(q, shownAnswer), `"${q}" to be answered with "${shownAnswer}" (keys ${JSON.stringify(keys)})`);
 }
@@ -145,7 +146,7 @@ describe.skipIf(skip)('the wizard in a real terminal (tmux)', () => {
       await waitFor(/Drive A is connected at .*drives\/A \(home\)\./, 'the drive summary');
       await answer('What now?', ['Enter'], 'Back up to A now', /^[^\s?] Back up to A now\s*$/m);
       await answer("Write today's snapshot to A?", ['y', 'Enter'], 'Yes');
-      const written = await waitFor(/Snapshot (\d{4}-\d{2}-\d{2}T\d{6}Z) written to drive A/, 'the backup summary', 30_000);
+      const written = await waitFor(/Snapshot (\d{4}-\d{2}-\d{2}T\d{6}Z) written to drive A/, 'the backup summary');
       await waitFor(/verified: read back and checked against SHA256SUMS/, 'the read-back check');
       await answer('Eject A now?', ['n', 'Enter'], 'No');
 
@@ -173,5 +174,5 @@ describe.skipIf(skip)('the wizard in a real terminal (tmux)', () => {
       await writeFile(TRANSCRIPT, transcript);
       console.log(`wizard transcript (${TRANSCRIPT}):\n${transcript}`);
     }
-  }, 60_000);
+  }, 600_000);
 });

@@ -35,7 +35,7 @@ const SEED = Number(process.env.AIRGAP_TEST_SEED ?? 20261122);
 const OTHER_HOST = 'airgap-test-otherhost';
 const OLD_MS = 3 * 60_000; // older than every staleness threshold of lock.ts (5 s, 2 min)
 // Per-test time limit of the long tests (rounds of spawned CLIs; slower on a loaded machine).
-const RACE_TIMEOUT = 240_000;
+const RACE_TIMEOUT = 900_000; // a cap for a loaded machine, not an expectation
 
 const isSnapshotName = (n: string) => /^\d{4}-\d{2}-\d{2}T\d{6}Z/.test(n);
 const show = (r: { code: number | null; stdout: string; stderr: string }) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
@@ -107,7 +107,7 @@ const isStopped = (p: Proc) => !p.exit && (procState(p.pid) === 'T' || procState
  * Waits until every process has either ended (and its output is read) or is stopped (SIGSTOP by
  * its failpoint). A process still running after `timeoutMs` is reported as `stuck`.
  */
-async function settle(procs: Proc[], timeoutMs = 30_000): Promise<{ stopped: Proc[]; exited: Proc[]; stuck: Proc[] }> {
+async function settle(procs: Proc[], timeoutMs = 120_000): Promise<{ stopped: Proc[]; exited: Proc[]; stuck: Proc[] }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const stopped = procs.filter(isStopped);
@@ -347,7 +347,7 @@ describe('one writer per drive', () => {
 });
 
 describe('a lock from another host', () => {
-  it('fresh → refused naming host and pid; 100 s old → still refused; older than 2 minutes → taken over', async () => {
+  it('fresh → refused naming host and pid; 30 s old → still refused; older than 2 minutes → taken over', async () => {
     const drive = await labelledDrive(sb, 'A');
     const foreignPid = 424242;
     const text = lockJson(foreignPid, OTHER_HOST);
@@ -361,7 +361,9 @@ describe('a lock from another host', () => {
     expect(await readFile(lockPath(drive), 'utf8')).toBe(text);
     expect(await snapshotsOn(drive)).toEqual([]);
 
-    await setAge(lockPath(drive), 100_000); // not refreshed for 100 s: below the 2-minute limit
+    // Not refreshed for 30 s (three refreshes missed): below the 2-minute limit, with 90 s to spare
+    // for the CLI to start and look on a loaded machine (100 s left only 20 s, and failed there).
+    await setAge(lockPath(drive), 30_000);
     const recent = await sb.run('backup', '--drive', 'A', '--source', src);
     expect(recent.code, show(recent)).toBe(4);
     expect(errorLine(recent.stderr)).toContain(OTHER_HOST);
@@ -374,7 +376,7 @@ describe('a lock from another host', () => {
     expect(await debris(drive)).toEqual([]);
     const id = (JSON.parse(old.stdout) as { snapshot: string }).snapshot;
     expect((await sb.run('verify', 'A', '--snapshot', id)).code).toBe(0);
-    figures.foreignHost = { freshRefusedNamingHostAndPid: true, refusedAt100s: true, takenOverAfter2min: true };
+    figures.foreignHost = { freshRefusedNamingHostAndPid: true, refusedAt30s: true, takenOverAfter2min: true };
   }, RACE_TIMEOUT);
 
   it(`an old foreign lock with ${K} takers at once, ${FOREIGN_RACE_ROUNDS} rounds → exactly one takes it over, the others name it`, async () => {

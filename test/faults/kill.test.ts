@@ -416,7 +416,7 @@ beforeAll(async () => {
   expect(prunedByPrune).toEqual(pruneTemplate.snapshots.slice(0, 3));
   expect(prunedByBackup).toEqual(pruneTemplate.snapshots.slice(0, 4));
   console.log(`[faults] kill: backup ${fullBackupMs.toFixed(0)} ms (write:entry ×${hits.entry}, write:chunk ×${hits.chunk}), prune ${pruneMs.toFixed(0)} ms, backup+prune ${pruneBackupMs.toFixed(0)} ms`);
-}, 120_000);
+}, 600_000); // a cap for a loaded machine, not an expectation
 
 afterAll(async () => {
   if (work && !KEEP) await rm(work, { recursive: true, force: true });
@@ -622,7 +622,7 @@ describe('kill -9 during airgap backup', () => {
     // Otherwise the kills proved little: some must land in the middle of the write.
     expect(fig.landedWhileWriting).toBeGreaterThanOrEqual(20);
     expect(fig.landedAfterCommit).toBeGreaterThanOrEqual(5);
-  }, 600_000);
+  }, 1_800_000); // a cap: 104 kill trials took over 600 s under load 20 on 2 cores
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -799,5 +799,5 @@ describe('kill -9 during prune', () => {
     expect(problems).toEqual([]);
     expect(fig.nextRunSuccesses).toBe(fig.trials);
     expect(fig.killedMidPrune).toBeGreaterThanOrEqual(10);
-  }, 600_000);
+  }, 1_800_000); // a cap for a loaded machine, not an expectation
 });

@@ -256,6 +256,7 @@ async function hostile(name: string, c: Case, after?: (o: Outcome) => Promise<vo
       expect.soft(got[p]!.content, info).toBe(content);
     }
     for (const p of c.absent ?? []) expect.soft(await exists(join(target, p)), `${p} exists in the target: ${info}`).toBe(false);
+    // A cap against a blow-up (hours, or a hang), not a speed claim: generous for a loaded machine.
     if (c.withinMs !== undefined) expect.soft(ms, `took ${Math.round(ms)} ms: ${info}`).toBeLessThan(c.withinMs);
 
     await after?.({ sb, target, outside, r, ms });
@@ -422,7 +423,7 @@ describe('restore of hostile archives (forged snapshots that pass verify)', () =
       refused: [deep3000, deep1100],
       restored: { ...benignRestored, [deep1024]: 'deep ok' },
       absent: ['a', 'b', 'deep.txt', 'deep2.txt'],
-      withinMs: 5_000,
+      withinMs: 120_000,
     });
   });
 
@@ -433,7 +434,7 @@ describe('restore of hostile archives (forged snapshots that pass verify)', () =
       items: () => [...benign, { path: 'long.txt', content: 'long', pax: [['path', long]] }, ...tail],
       exit: [0, 3], // refusing it or reporting it unrestorable are both fine; crashing is not
       restored: benignRestored,
-      withinMs: 5_000,
+      withinMs: 120_000,
     });
   });
 
@@ -443,7 +444,7 @@ describe('restore of hostile archives (forged snapshots that pass verify)', () =
       items: () => [...benign, { bytes: huge }, { path: 'victim.txt', content: 'evil' }, ...tail],
       restored: { 'docs/benign.txt': BENIGN },
       absent: ['victim.txt', 'zz-after.txt'],
-      withinMs: 5_000,
+      withinMs: 120_000,
     }, async ({ r }) => {
       expect(r.stdout, show(r)).toMatch(/^DAMAGE: the archive is unreadable from byte \d+/m);
     });

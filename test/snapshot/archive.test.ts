@@ -4,7 +4,7 @@ import { appendFileSync, symlinkSync, unlinkSync } from 'node:fs';
 import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SourceProblem } from '../../src/core/format.js';
 import { parseManifestLine } from '../../src/core/manifest.js';
 import { writeArchive } from '../../src/snapshot/archive.js';
@@ -152,14 +152,23 @@ describe('Watchdog', () => {
   });
 
   it('does not fire while work makes progress', async () => {
-    const w = new Watchdog(200);
-    const work = (async () => {
-      for (let i = 0; i < 10; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        w.tick(`step ${i}`);
-      }
-      return 'done';
-    })();
-    expect(await w.guard(work)).toBe('done');
+    // Fake timers: 10 steps of 50 ms (500 ms in all, over the 200 ms limit) on a clock that no
+    // machine load can stretch between two ticks.
+    vi.useFakeTimers();
+    try {
+      const w = new Watchdog(200);
+      const work = (async () => {
+        for (let i = 0; i < 10; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          w.tick(`step ${i}`);
+        }
+        return 'done';
+      })();
+      const guarded = w.guard(work);
+      await vi.advanceTimersByTimeAsync(10 * 50);
+      expect(await guarded).toBe('done');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -13,6 +13,7 @@ import { BaselineWriter, baselinePath } from '../../gate/baseline.js';
 import { inspectChanges, sameSourcesSnapshot, type GateResult } from '../../gate/inspect.js';
 import { renderChanges } from '../../ui/render-changes.js';
 import { writeSnapshot } from '../../snapshot/write-snapshot.js';
+import { cancelScope } from '../interrupt.js';
 import { backupProgressText, startProgress } from '../../ui/progress.js';
 import { bytes, renderBackupSummary, renderProblems } from '../../ui/render.js';
 import { globProblem, loadConfig } from '../config.js';
@@ -82,16 +83,16 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   const fs = await probeFilesystem(drive.airgapDir, drive.fingerprint?.fsType, ctx.platform);
   if (fs.fusefat && !flags.dryRun) throw unsafeFilesystem(label);
   const partSize = forcedPartSize ?? (fs.fatLimit ? FAT_PART_SIZE : undefined);
-  const lock = flags.dryRun ? undefined : await DriveLock.acquire(drive.airgapDir, label, 'backup');
+  // Ctrl+C or SIGTERM from here on stops the write at its next safe point; the finally below
+  // removes the unfinished snapshot and releases the lock (cli/interrupt.ts). Opened before the
+  // lock is taken: a signal in between only aborts, it cannot end the process holding the lock.
+  const cancel = cancelScope(() => ctx.stderr.write('\ncancelling: stopping at the next safe point and removing the unfinished snapshot…\n'));
+  const lock = flags.dryRun ? undefined : await DriveLock.acquire(drive.airgapDir, label, 'backup').catch((e: unknown) => {
+    cancel.close();
+    throw e;
+  });
   if (lock) failpoint('backup:locked');
   const baselineWriter = flags.dryRun ? undefined : await BaselineWriter.create(baseline).catch(() => undefined);
-  const abort = new AbortController();
-  const onSigint = () => {
-    ctx.stderr.write('\ncancelling: stopping at the next safe point and removing the unfinished snapshot…\n');
-    abort.abort();
-  };
-  process.once('SIGINT', onSigint);
-  process.once('SIGTERM', onSigint);
   const progress = await startProgress(ctx.progress, `Scanning sources for drive ${label}…`);
   try {
     if (lock) await removeLeftovers(ctx, drive.airgapDir);
@@ -100,7 +101,7 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
       airgapDir: drive.airgapDir,
       drive: { id: drive.identity.id, name: label },
       roots, excludes, clock: ctx.clock, toolVersion: ctx.version,
-      dryRun: flags.dryRun, strict: flags.strict, signal: abort.signal,
+      dryRun: flags.dryRun, strict: flags.strict, signal: cancel.signal,
       stallMs: ctx.stallMs,
       beforeCommit: lock ? () => lock.assertHeld() : undefined,
       partSize,
@@ -206,9 +207,8 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   } finally {
     await baselineWriter?.discard(); // a no-op once committed
     progress.stop();
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
     await lock?.release();
+    cancel.close(); // after the release: a signal now can no longer strand the lock
   }
 }
 

@@ -4,6 +4,8 @@ import { MANIFEST_FILE } from '../../core/format.js';
 import { readDriveContents, type SnapshotFolder } from '../../snapshot/drive-contents.js';
 import { findInSnapshots, matcher } from '../../restore/find.js';
 import { restoreSnapshot } from '../../restore/restore.js';
+import { failpoint } from '../../io/failpoint.js';
+import { cancelScope } from '../interrupt.js';
 import { startProgress } from '../../ui/progress.js';
 import { bytes, displayText } from '../../ui/render.js';
 import { renderRestore } from '../../ui/render-restore.js';
@@ -41,15 +43,23 @@ export async function restoreCommand(ctx: Context, spec: string, paths: string[]
   const progress = await startProgress(ctx.progress, `Verifying ${snapshot.id} on ${drive.identity.name}…`);
   let n = 0;
   let b = 0;
+  // Ctrl+C stops the extraction after the current file; restoreSnapshot then removes its staging
+  // folder (and the target folder if it created it): nothing half-restored is left. A dry run
+  // writes nothing, so Ctrl+C simply ends it (cli/interrupt.ts).
+  const cancel = flags.dryRun ? undefined : cancelScope(() => ctx.stderr.write('\ncancelling: stopping after the current file and removing what was extracted…\n'));
   const result = await restoreSnapshot({
     snapshot, target, paths, overwrite: flags.overwrite ?? false, salvage: flags.salvage ?? false, dryRun: flags.dryRun ?? false,
-    keepSpecialBits: flags.keepSpecialBits ?? false, owners: flags.owners ?? false, driveName: drive.identity.name,
+    keepSpecialBits: flags.keepSpecialBits ?? false, owners: flags.owners ?? false, driveName: drive.identity.name, signal: cancel?.signal,
     onFile: (_p, size) => {
+      failpoint('restore:file');
       n++;
       b += size;
       progress.update(() => `Restoring ${snapshot.id}: ${n} files, ${bytes(b)}`);
     },
-  }).finally(() => progress.stop());
+  }).finally(() => {
+    progress.stop();
+    cancel?.close();
+  });
   const r = result.report;
   // Every file asked for is accounted for: anything damaged, refused, left as it was in the
   // target or missing from the archive makes the run exit 3, as does a dry run that would leave

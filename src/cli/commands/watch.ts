@@ -4,6 +4,7 @@ import { watchDrives, type DriveEvent } from '../../drives/watch.js';
 import { renderDriveEvent } from '../../ui/render-drives.js';
 import type { Context } from '../context.js';
 import { detect } from '../drive-lookup.js';
+import { cancelScope } from '../interrupt.js';
 
 export interface WatchFlags {
   once?: boolean;
@@ -23,11 +24,10 @@ export async function watchCommand(ctx: Context, flags: WatchFlags): Promise<num
   const intervalMs = ctx.watchIntervalMs;
   if (unavailable) ctx.stderr.write(`note: no USB events here (${unavailable}); checking for drives every ${(intervalMs / 1000).toFixed(1)} s\n`);
   if (!ctx.json) ctx.stderr.write(`Watching for drives${flags.once ? ' (until one arrives)' : ''}; Ctrl+C to stop.\n`);
-  const onSigint = () => {
+  const cancel = cancelScope(() => {
     cancelled = true;
     stop.abort();
-  };
-  process.once('SIGINT', onSigint);
+  });
   const timer = timeoutS ? setTimeout(() => stop.abort(), timeoutS * 1000) : undefined;
   const emit = (e: DriveEvent | { type: 'timeout'; at: string; seconds: number }) => {
     ctx.stdout.write(ctx.json ? JSON.stringify(e) + '\n' : renderDriveEvent(e));
@@ -50,7 +50,7 @@ export async function watchCommand(ctx: Context, flags: WatchFlags): Promise<num
     });
   } finally {
     if (timer) clearTimeout(timer);
-    process.off('SIGINT', onSigint);
+    cancel.close();
   }
   if (cancelled) return EXIT.cancelled;
   if (timeoutS && !arrived) emit({ type: 'timeout', at: ctx.clock().toISOString(), seconds: timeoutS });
