@@ -9,6 +9,7 @@ import { DRIVE_DIR, DRIVE_NAME_RE, DRIVE_README, FORMAT_VERSION, IDENTITY_FILE, 
 import { driveWriteError } from '../core/io-errors.js';
 import { fsyncDir, writeFileAtomic } from '../io/durable.js';
 import { failpoint } from '../io/failpoint.js';
+import { readRegularFile } from '../io/read-regular.js';
 import { checkAirgapFolder, locateDrive, readIdentity } from './identity.js';
 import type { Catalog } from './catalog.js';
 import type { RotationBinding } from './binding.js';
@@ -166,6 +167,24 @@ export async function applyLabel(plan: LabelPlan, input: Pick<LabelInput, 'regis
   if (input.fingerprint) input.registry.acceptFingerprint(plan.identity.id, input.fingerprint);
   input.registry.seen(plan.identity, input.path, input.now, input.fingerprint);
   await input.registry.save();
+}
+
+/**
+ * Brings a drive's README.txt up to date with this version of airgap: a drive labelled by an
+ * older version keeps instructions that may since have been corrected (issue 14: the old README
+ * restored onto the backup drive itself). The caller holds the drive lock. Rewritten only when
+ * its text differs; an unreadable or odd README (a link, a folder) is replaced by the rename,
+ * never followed. Returns whether it was rewritten.
+ */
+export async function refreshDriveReadme(airgapDir: string, identity: DriveIdentity): Promise<boolean> {
+  const path = join(airgapDir, DRIVE_README);
+  const want = driveReadme(identity);
+  const have = await readRegularFile(path, { maxBytes: 1 << 20 }).then((b) => b.toString('utf8'), () => undefined);
+  if (have === want) return false;
+  const st = await lstat(path).catch(() => undefined);
+  if (st?.isDirectory()) return false; // not ours to remove; list reports it
+  await writeFileAtomic(path, want);
+  return true;
 }
 
 function isInside(parent: string, child: string): boolean {

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { AirgapError, damage, EXIT, refusal } from '../core/errors.js';
 import {
   FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, MAX_PARTS, MAX_RECORDED_PROBLEMS, PARTIAL_PREFIX, SNAPSHOT_JSON,
-  SUMS_FILE, tarballName, TOOL_NAME, type SnapshotMeta, type SourceProblem,
+  MAX_SUMS_BYTES, SUMS_FILE, tarballName, TOOL_NAME, type SnapshotMeta, type SourceProblem,
 } from '../core/format.js';
 import { driveWriteError } from '../core/io-errors.js';
 import { formatSumLine } from '../core/sha256sums.js';
@@ -106,7 +106,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
   const previous = previousSnap
     ? {
       id: previousSnap.id,
-      sha256sums: sha256Hex(await readRegularFile(join(previousSnap.dir, SUMS_FILE)).catch((e: Error) => {
+      sha256sums: sha256Hex(await readRegularFile(join(previousSnap.dir, SUMS_FILE), { maxBytes: MAX_SUMS_BYTES }).catch((e: Error) => {
         throw damage('previous-sums-unreadable', `${SUMS_FILE} of the previous snapshot ${previousSnap.id} cannot be read: ${e.message}`, `run airgap verify ${drive.name} before writing to it`);
       })),
     }

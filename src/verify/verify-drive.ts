@@ -2,7 +2,7 @@
 // snapshot.json records the SHA-256 of the previous snapshot's SHA256SUMS, so a rewritten or
 // swapped older snapshot shows up even when its own checksums were rewritten to match.
 import { join } from 'node:path';
-import { SUMS_FILE } from '../core/format.js';
+import { MAX_SUMS_BYTES, SUMS_FILE } from '../core/format.js';
 import { describeUnknown, readDriveContents, twinMessage } from '../snapshot/drive-contents.js';
 import { damaged, type DriveReport, type Finding } from '../core/findings.js';
 import { verifySnapshot, type VerifiedSnapshot, type VerifyOptions } from './verify-snapshot.js';
@@ -35,7 +35,7 @@ export async function verifyDrive(input: VerifyDriveInput): Promise<DriveReport 
   const sumsOf = new Map<string, string | undefined>(reports.map((r) => [r.id, r.sumsSha256]));
   for (const s of contents.snapshots) {
     if (!sumsOf.has(s.id) && s.complete) {
-      const raw = await readRegularFile(join(s.dir, SUMS_FILE)).catch(() => undefined); // never a FIFO: it would block
+      const raw = await readRegularFile(join(s.dir, SUMS_FILE), { maxBytes: MAX_SUMS_BYTES }).catch(() => undefined); // never a FIFO: it would block
       sumsOf.set(s.id, raw ? sha256Hex(raw) : undefined);
     }
   }

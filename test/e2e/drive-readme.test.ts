@@ -7,7 +7,7 @@
 // files, and write nothing on the drive. With TARGET on the drive, they stop before tar runs.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, utimes, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { README_DRIVE_PLACEHOLDER } from '../../src/core/drive-readme.js';
@@ -178,6 +178,44 @@ describe('the drive README, followed literally', () => {
     const docLines = part!.split('\n');
     for (const c of [...readmeCommands(readme), readmeAlternative(readme, 'Parts'), readmeAlternative(readme, 'macOS')]) {
       expect(docLines.some((l) => l.trim() === c || l.trim().endsWith(`  ${c}`) || l.includes(c)), `FORMAT.md lacks: ${c}`).toBe(true);
+    }
+  });
+});
+
+describe('a drive labelled by an older airgap', () => {
+  it('gets the current README at its next backup; a README that is a link is replaced, never written through', async () => {
+    const s = await makeSandbox();
+    try {
+      const from = join(s.dir, 'src');
+      await makeTree(from, { 'a.txt': { file: 'hello\n' } });
+      const d = await labelledDrive(s, 'A');
+      const current = await readFile(join(d, 'airgap', 'README.txt'), 'utf8');
+      const old = 'AIRGAP BACKUP DRIVE "A"\n\nStep 1: cd to the snapshot. Step 2: tar -xf it here.\n';
+      await writeFile(join(d, 'airgap', 'README.txt'), old);
+      const r1 = await s.run('backup', '--drive', 'A', '--source', from);
+      expect(r1.code, show(r1)).toBe(0);
+      expect(r1.stderr, show(r1)).toMatch(/note: updated airgap\/README\.txt on drive A/);
+      expect(await readFile(join(d, 'airgap', 'README.txt'), 'utf8')).toBe(current);
+
+      // Up to date: not rewritten, no note.
+      s.env.AIRGAP_NOW = new Date(Date.UTC(2026, 6, 1)).toISOString();
+      const r2 = await s.run('backup', '--drive', 'A', '--source', from);
+      expect(r2.code, show(r2)).toBe(0);
+      expect(r2.stderr).not.toMatch(/README/);
+
+      // A link planted in its place: the file it points at is left alone.
+      const outside = join(s.dir, 'outside.txt');
+      await writeFile(outside, 'not the drive\n');
+      await rm(join(d, 'airgap', 'README.txt'));
+      await symlink(outside, join(d, 'airgap', 'README.txt'));
+      s.env.AIRGAP_NOW = new Date(Date.UTC(2026, 7, 1)).toISOString();
+      const r3 = await s.run('backup', '--drive', 'A', '--source', from);
+      expect(r3.code, show(r3)).toBe(0);
+      expect(await readFile(outside, 'utf8')).toBe('not the drive\n');
+      expect((await lstat(join(d, 'airgap', 'README.txt'))).isFile()).toBe(true);
+      expect(await readFile(join(d, 'airgap', 'README.txt'), 'utf8')).toBe(current);
+    } finally {
+      await s.cleanup();
     }
   });
 });

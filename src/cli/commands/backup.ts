@@ -1,10 +1,11 @@
 import { failpoint } from '../../io/failpoint.js';
 import { damage, EXIT, usageError, AirgapError } from '../../core/errors.js';
 import { driveWriteError } from '../../core/io-errors.js';
-import { FAT_PART_SIZE, MIN_PART_SIZE } from '../../core/format.js';
+import { DRIVE_DIR, DRIVE_README, FAT_PART_SIZE, MIN_PART_SIZE } from '../../core/format.js';
 import { parseByteSize } from '../../core/byte-size.js';
 import { probeFilesystem, unsafeFilesystem } from '../../drives/file-size-limit.js';
 import { DriveLock } from '../../drives/lock.js';
+import { refreshDriveReadme } from '../../drives/label.js';
 import { readDriveContents, twinMessage } from '../../snapshot/drive-contents.js';
 import { pruneSnapshots } from '../../snapshot/prune.js';
 import { verifySnapshot } from '../../verify/verify-snapshot.js';
@@ -96,6 +97,14 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   const progress = await startProgress(ctx.progress, `Scanning sources for drive ${label}…`);
   try {
     if (lock) await removeLeftovers(ctx, drive.airgapDir);
+    // The drive's own instructions follow the tool: a drive labelled by an older airgap gets the
+    // current README (a failure to write it is only a warning: the snapshot matters more).
+    if (lock) {
+      await refreshDriveReadme(drive.airgapDir, drive.identity).then(
+        (rewritten) => { if (rewritten) ctx.stderr.write(`note: updated ${DRIVE_DIR}/${DRIVE_README} on drive ${label} (the stock-tools instructions of this airgap version)\n`); },
+        (e: Error) => ctx.stderr.write(`warning: could not update ${DRIVE_DIR}/${DRIVE_README} on drive ${label}: ${e.message}\n`),
+      );
+    }
     const started = Date.now();
     const result = await writeSnapshot({
       airgapDir: drive.airgapDir,
