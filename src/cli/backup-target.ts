@@ -27,7 +27,7 @@ export async function chooseBackupTarget(ctx: Context, config: Config | undefine
     return { spec: flags.drive, notes: [] };
   }
   const detection = await detect(ctx, {}, catalog);
-  const connected = connectedRotation(policy, detection);
+  const connected = connectedRotation(policy, detection, catalog, config!.drives.rotation);
   const plan = planRotation(planInput(policy, catalog, ctx, connected, todayOf(ctx)));
   const notes: string[] = [];
   let target = flags.drive;

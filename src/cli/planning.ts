@@ -4,6 +4,7 @@ import { localDate } from '../core/calendar.js';
 import { usageError } from '../core/errors.js';
 import type { PlanDrive, PlanInput } from '../core/planner.js';
 import type { Policy } from '../core/policy.js';
+import { checkBinding, impostorHint, impostorMessage, type RotationBinding } from '../drives/binding.js';
 import type { Catalog } from '../drives/catalog.js';
 import type { Detection } from '../drives/detect.js';
 import { loadConfig, policyOf, type Config } from './config.js';
@@ -35,9 +36,24 @@ export function planDrives(policy: Policy, catalog: Catalog, ctx: Context): Plan
   });
 }
 
-export function connectedRotation(policy: Policy, detection: Detection): string[] {
+/**
+ * The rotation drives that are connected. A drive that only claims a rotation name (another id:
+ * an impostor, issue 14) is not that drive: it is left out, so that nothing plans a backup onto
+ * it or calls drive A "connected" (`impostors` lists them for a warning).
+ */
+export function connectedRotation(policy: Policy, detection: Detection, catalog: Catalog, rotation: RotationBinding[]): string[] {
   const names = new Map(policy.drives.map((d) => [d.name.toLowerCase(), d.name]));
-  return detection.labelled.map((d) => names.get(d.identity.name.toLowerCase())).filter((n): n is string => n !== undefined);
+  return detection.labelled
+    .filter((d) => checkBinding(d.identity, catalog, rotation).status !== 'impostor')
+    .map((d) => names.get(d.identity.name.toLowerCase())).filter((n): n is string => n !== undefined);
+}
+
+/** Connected drives that claim the name of another known drive, with what they are not. */
+export function impostors(detection: Detection, catalog: Catalog, rotation: RotationBinding[]): string[] {
+  return detection.labelled.flatMap((d) => {
+    const b = checkBinding(d.identity, catalog, rotation);
+    return b.status === 'impostor' ? [`${impostorMessage(d.identity, d.root, b)}: it is left out of the plan and never written (${impostorHint(d.identity, d.root)})`] : [];
+  });
 }
 
 export function planInput(policy: Policy, catalog: Catalog, ctx: Context, connected: string[], today = todayOf(ctx)): PlanInput {

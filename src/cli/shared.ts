@@ -3,11 +3,11 @@ import { rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PARTIAL_PREFIX } from '../core/format.js';
 import { readDriveContents, summarizeSnapshots, twinMessage } from '../snapshot/drive-contents.js';
-import { describeFingerprint, type FingerprintCheck } from '../core/drive-model.js';
+import { describeFingerprint, type Fingerprint, type FingerprintCheck } from '../core/drive-model.js';
 import { AirgapError, EXIT, refusal, usageError } from '../core/errors.js';
 import { Catalog } from '../drives/catalog.js';
 import { resolveDrive, type ResolvedDrive } from '../drives/resolve.js';
-import { checkBinding, impostorHint, impostorMessage, type BindingCheck } from '../drives/binding.js';
+import { checkBinding, impostorHint, impostorMessage, type BindingCheck, type RotationBinding } from '../drives/binding.js';
 import { bindRotationId, loadConfig } from './config.js';
 import type { Context } from './context.js';
 import { driveLookup } from './drive-lookup.js';
@@ -23,6 +23,26 @@ export async function refreshFromDrive(ctx: Context, catalog: Catalog, drive: { 
   const summaries = await summarizeSnapshots(drive.airgapDir).catch(() => undefined);
   const fs = await statfs(drive.root).catch(() => undefined);
   if (summaries) catalog.recordContents(drive.identity.id, summaries, fs ? { total: fs.blocks * fs.bsize, free: fs.bavail * fs.bsize } : undefined, ctx.clock());
+}
+
+/**
+ * Records a detected drive in the catalog (seen, and what it holds), unless it only claims the
+ * name of another known drive: an impostor is never recorded, or the real drive would later
+ * look like the impostor. Returns the binding, and the fingerprint check of a recorded drive.
+ */
+export async function recordDetected(
+  ctx: Context, catalog: Catalog, d: { identity: { id: string; name: string; createdAt: string }; root: string; airgapDir: string; fingerprint?: Fingerprint }, rotation: RotationBinding[],
+): Promise<{ binding: BindingCheck; fingerprint?: FingerprintCheck }> {
+  const binding = checkBinding(d.identity, catalog, rotation);
+  if (binding.status === 'impostor') return { binding };
+  const fingerprint = catalog.seen(d.identity, d.root, ctx.clock(), d.fingerprint);
+  await refreshFromDrive(ctx, catalog, d);
+  return { binding, fingerprint };
+}
+
+/** The config's rotation (names and bound ids), or none when there is no readable config. */
+export async function rotationBindings(ctx: Context): Promise<RotationBinding[]> {
+  return (await loadConfig(ctx.configPath, false).catch(() => undefined))?.drives.rotation ?? [];
 }
 
 export interface FoundDrive extends ResolvedDrive {

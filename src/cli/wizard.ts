@@ -52,7 +52,7 @@ export async function wizard(d: WizardDeps): Promise<number> {
   for (;;) {
     const catalog = await openRegistry(ctx);
     const found = await detect(ctx, {}, catalog);
-    const connected = connectedRotation(policy, found);
+    const connected = connectedRotation(policy, found, catalog, config.drives.rotation);
     const plan = planRotation(planInput(policy, catalog, ctx, connected, todayOf(ctx)));
     event({ event: 'plan', plan });
 

@@ -65,7 +65,7 @@ describe('a drive is bound to its id, not its name', () => {
     expect(list.stderr).toMatch(/warning: .*not your drive A/);
     const drives = await sb.run('drives');
     expect(drives.stdout + drives.stderr).toMatch(/not your drive A/);
-    expect((await sb.run('scan')).stderr).toMatch(/says it is drive A, but .* another id .*not recorded/);
+    expect((await sb.run('scan')).stderr).toMatch(/says it is drive A, but it is not your drive A: .*not recorded/);
     expect((await catalogDrives()).filter((d) => d.name === 'A').map((d) => d.id)).toEqual([realId]);
     // The real A still works.
     await rename(join(sb.dir, 'drawer-A'), sb.drive('A'));
@@ -83,6 +83,32 @@ describe('a drive is bound to its id, not its name', () => {
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toMatch(/not your drive A/);
     expect(await readdir(join(sb.drive('stick'), 'airgap'))).toEqual(['drive.json']);
+  });
+
+  it('status, plan, drives and scan never count an impostor as drive A, nor record it, even with the catalog gone', async () => {
+    await labelledDrive(sb, 'A');
+    expect((await backupA()).code).toBe(0);
+    const realId = JSON.parse(await readFile(join(sb.drive('A'), 'airgap', 'drive.json'), 'utf8')).id;
+    await rm(join(sb.env.AIRGAP_STATE_DIR!, 'catalog.json'));
+    await rename(sb.drive('A'), join(sb.dir, 'drawer-A'));
+    await impostor(sb.drive('stick'), join(sb.dir, 'drawer-A'));
+    const status = await sb.run('status', '--json');
+    expect(status.code, status.stderr).toBe(0);
+    const view = JSON.parse(status.stdout) as { drives: { name: string; connected: boolean }[]; alerts: string[] };
+    expect(view.drives.find((d) => d.name === 'A')?.connected ?? false).toBe(false);
+    expect(view.alerts.join('\n')).toMatch(/says it is drive A, but it is not your drive A/);
+    const plan = await sb.run('plan', '--json');
+    expect(JSON.parse(plan.stdout).connected ?? [], plan.stdout).not.toContain('A');
+    const drives = await sb.run('drives');
+    expect(drives.stdout + drives.stderr).toMatch(/not your drive A: the config binds drive A to the id/);
+    expect((await sb.run('scan')).stderr).toMatch(/not your drive A.*not recorded/);
+    // Nothing recorded it under A: the real A, back from the drawer, is still drive A.
+    expect((await catalogDrives().catch(() => [])).filter((d) => d.name === 'A')).toEqual([]);
+    await rm(sb.drive('stick'), { recursive: true });
+    await rename(join(sb.dir, 'drawer-A'), sb.drive('A'));
+    const back = await backupA();
+    expect(back.code, back.stderr).toBe(0);
+    expect((await catalogDrives()).filter((d) => d.name === 'A').map((d) => d.id)).toEqual([realId]);
   });
 
   it('an old config without ids still loads, and the first drive seen under a name is bound', async () => {

@@ -3,7 +3,7 @@ import { EXIT } from '../../core/errors.js';
 import { renderDrives, type DriveRow } from '../../ui/render-drives.js';
 import type { Context } from '../context.js';
 import { detect } from '../drive-lookup.js';
-import { openRegistry, printJson } from '../shared.js';
+import { openRegistry, printJson, recordDetected, rotationBindings } from '../shared.js';
 
 export interface DrivesFlags {
   all?: boolean;
@@ -13,22 +13,23 @@ export interface DrivesFlags {
 export async function drivesCommand(ctx: Context, flags: DrivesFlags): Promise<number> {
   const registry = await openRegistry(ctx);
   const found = await detect(ctx, { includeLoop: flags.includeLoop }, registry);
-  const rows: DriveRow[] = found.labelled.map((d) => {
-    const check = registry.seen(d.identity, d.root, ctx.clock(), d.fingerprint);
+  const rotation = await rotationBindings(ctx);
+  const rows: DriveRow[] = [];
+  for (const d of found.labelled) {
+    const { binding, fingerprint: check } = await recordDetected(ctx, registry, d, rotation);
     const row: DriveRow = { name: d.identity.name, id: d.identity.id, root: d.root, snapshots: d.snapshots };
     if (d.device) row.device = d.device;
     if (d.space) row.space = d.space;
     if (d.fingerprint) row.fingerprint = d.fingerprint;
     if (d.lastSnapshot) row.lastSnapshot = d.lastSnapshot;
     if (d.leftovers.length) row.leftovers = d.leftovers;
-    const holder = registry.nameHolder(d.identity);
-    if (holder) {
-      row.warning = `not your drive ${d.identity.name}: this computer knows drive ${holder.name} by the id ${holder.id} (last seen at ${holder.lastPath}); airgap will not write to it`;
-    } else if (check.status === 'mismatch') {
+    if (binding.status === 'impostor') {
+      row.warning = `not your drive ${d.identity.name}: ${binding.by === 'config' ? 'the config binds' : 'this computer knows'} drive ${d.identity.name} to the id ${binding.knownId}${binding.lastPath ? ` (last seen at ${binding.lastPath})` : ''}; airgap will not write to it`;
+    } else if (check?.status === 'mismatch') {
       row.warning = `hardware differs from when first seen (${check.fields.map((f) => `${f.field} was ${f.recorded}, now ${f.seen}`).join('; ')}): a clone or a copied identity file? airgap will not write to it until you pass --accept-fingerprint`;
     }
-    return row;
-  });
+    rows.push(row);
+  }
   await registry.save().catch(() => {});
   if (ctx.json) {
     printJson(ctx, {

@@ -17,10 +17,10 @@ const checkDate = (flag: string, v: string | undefined) => {
 };
 
 export async function planCommand(ctx: Context, flags: { date?: string }): Promise<number> {
-  const { policy } = await requirePolicy(ctx);
+  const { config, policy } = await requirePolicy(ctx);
   const today = checkDate('--date', flags.date) ?? todayOf(ctx);
   const catalog = await openRegistry(ctx);
-  const connected = connectedRotation(policy, await detect(ctx, {}, catalog));
+  const connected = connectedRotation(policy, await detect(ctx, {}, catalog), catalog, config.drives.rotation);
   const plan = planRotation(planInput(policy, catalog, ctx, connected, today));
   if (ctx.json) printJson(ctx, plan);
   else ctx.stdout.write(renderPlan(plan));

@@ -6,7 +6,8 @@ import { pruneSnapshots } from '../../snapshot/prune.js';
 import { bytes } from '../../ui/render.js';
 import type { Context } from '../context.js';
 import { planDrives, requirePolicy } from '../planning.js';
-import { findDrive, openRegistry, printJson, recordPruneFirst, refreshFromDrive, withdrawUnpruned, removeLeftovers } from '../shared.js';
+import { findDrive, openRegistry, printJson, recordDetected, recordPruneFirst, refreshFromDrive, rotationBindings, withdrawUnpruned, removeLeftovers } from '../shared.js';
+import { impostorMessage } from '../../drives/binding.js';
 
 export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?: boolean }): Promise<number> {
   const { policy } = await requirePolicy(ctx);
@@ -71,12 +72,11 @@ export async function scanCommand(ctx: Context): Promise<number> {
   const { detect } = await import('../drive-lookup.js');
   const catalog = await openRegistry(ctx);
   const found = await detect(ctx, {}, catalog);
+  const rotation = await rotationBindings(ctx);
   for (const d of found.labelled) {
-    const holder = catalog.nameHolder(d.identity);
     // A drive claiming a known name with another id is not recorded (the catalog never holds two A's).
-    if (holder) found.warnings.push(`the drive at ${d.root} says it is drive ${d.identity.name}, but this computer knows drive ${holder.name} by another id (${holder.id}): not recorded`);
-    catalog.seen(d.identity, d.root, ctx.clock(), d.fingerprint);
-    await refreshFromDrive(ctx, catalog, d);
+    const { binding } = await recordDetected(ctx, catalog, d, rotation);
+    if (binding.status === 'impostor') found.warnings.push(`${impostorMessage(d.identity, d.root, binding)}: not recorded`);
   }
   await catalog.save();
   if (ctx.json) printJson(ctx, { ok: true, scanned: found.labelled.map((d) => ({ name: d.identity.name, root: d.root, snapshots: d.snapshots })), warnings: found.warnings });

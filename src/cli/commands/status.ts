@@ -5,22 +5,22 @@ import { copiesByDate, renderStatus, type StatusDrive, type StatusView } from '.
 import { loadConfig, policyOf } from '../config.js';
 import type { Context } from '../context.js';
 import { detect } from '../drive-lookup.js';
-import { connectedRotation, planInput, todayOf } from '../planning.js';
-import { openRegistry, printJson, refreshFromDrive } from '../shared.js';
+import { connectedRotation, impostors, planInput, todayOf } from '../planning.js';
+import { checkBinding } from '../../drives/binding.js';
+import { openRegistry, printJson, recordDetected } from '../shared.js';
 
 export async function statusCommand(ctx: Context): Promise<number> {
   const config = await loadConfig(ctx.configPath, ctx.configExplicit);
   const catalog = await openRegistry(ctx);
   const detection = await detect(ctx, {}, catalog);
-  for (const d of detection.labelled) {
-    catalog.seen(d.identity, d.root, ctx.clock(), d.fingerprint);
-    await refreshFromDrive(ctx, catalog, d);
-  }
+  const rotation = config?.drives.rotation ?? [];
+  for (const d of detection.labelled) await recordDetected(ctx, catalog, d, rotation);
   await catalog.save().catch(() => {});
   const today = todayOf(ctx);
   const policy = config && config.drives.rotation.length ? policyOf(config) : undefined;
-  const connectedNames = new Set(detection.labelled.map((d) => d.identity.name.toLowerCase()));
-  const plan = policy ? planRotation(planInput(policy, catalog, ctx, connectedRotation(policy, detection), today)) : undefined;
+  // A drive that only claims a known name (another id) is not that drive: not "connected".
+  const connectedNames = new Set(detection.labelled.filter((d) => checkBinding(d.identity, catalog, rotation).status !== 'impostor').map((d) => d.identity.name.toLowerCase()));
+  const plan = policy ? planRotation(planInput(policy, catalog, ctx, connectedRotation(policy, detection, catalog, rotation), today)) : undefined;
 
   const names = [...new Set([...(policy?.drives.map((d) => d.name) ?? []), ...catalog.drives.map((d) => d.name)])];
   const drives: StatusDrive[] = names.map((name) => {
@@ -46,6 +46,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
   const alerts = [...(plan?.warnings ?? [])];
   // A connected drive whose identity file is damaged is in no list above: it must not go unmentioned.
   for (const w of detection.warnings) alerts.push(w);
+  alerts.push(...impostors(detection, catalog, rotation));
   for (const d of detection.labelled) if (d.leftovers.length) alerts.push(leftoverNote(d.identity.name, d.leftovers));
   if (!policy) alerts.push(`no rotation is configured (${ctx.configPath}): airgap init --source <dir> --drives A,B,C`);
   for (const x of catalog.unacceptedSuspects()) alerts.push(`suspect snapshot ${x.id} on ${x.drive}, not accepted: mass changes that look like ransomware or a broken sync; nothing is pruned until you check (airgap diff ${x.drive}) and accept (airgap backup --accept-changes)`);
