@@ -1,5 +1,6 @@
 // The mass-change gate: before a snapshot is written, compare the sources with the last
 // accepted backup and judge whether the change looks like ransomware or a mangling sync.
+import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareListings, entropyOf, judgeChanges, type ChangeReport, type GatePolicy, type GateVerdict, type ListingEntry } from '../core/change-analysis.js';
@@ -16,8 +17,11 @@ const SAMPLE = ENTROPY_SAMPLE; // the same sample size as the baseline's
 /** The entropy of a live file's first bytes (undefined when it cannot be read). */
 export async function sampleEntropy(abs: string): Promise<number | undefined> {
   try {
-    const fh = await open(abs, 'r');
+    // Non-blocking, no link followed, regular files only: the file may have been replaced by a
+    // FIFO or a link since the scan saw it.
+    const fh = await open(abs, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0));
     try {
+      if (!(await fh.stat()).isFile()) return undefined;
       const buf = Buffer.alloc(SAMPLE);
       const { bytesRead } = await fh.read(buf, 0, SAMPLE, 0);
       return entropyOf(buf.subarray(0, bytesRead));

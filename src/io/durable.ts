@@ -1,13 +1,21 @@
 // fsync helpers. A directory fsync makes a rename durable; some platforms cannot do it
 // (Windows: EPERM, macOS exFAT: ENOTTY, some FUSE filesystems: EINVAL/ENOTSUP). Those exact
 // codes are tolerated; any other failure is a real error.
-import { open, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 const DIR_FSYNC_UNSUPPORTED = new Set(['EPERM', 'ENOTTY', 'EINVAL', 'ENOTSUP', 'EISDIR', 'EBADF']);
 
+// O_DIRECTORY: a FIFO put where a folder was expected fails at once (ENOTDIR) instead of
+// blocking the open. (Windows has no O_DIRECTORY; it has no FIFOs on a drive either.)
+const DIR_FLAGS = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0);
+// O_EXCL never follows a link: a link planted on the drive under the temporary name is
+// removed (the link, not what it points at) and the file is created fresh.
+const TMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+
 export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+  const fh = await open(dir, DIR_FLAGS);
   try {
     await fh.sync();
   } catch (e) {
@@ -20,7 +28,10 @@ export async function fsyncDir(dir: string): Promise<void> {
 /** Writes a small file durably under a temporary name, then renames it over `path`. */
 export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-  const fh = await open(tmp, 'w');
+  // The file keeps its permissions (a config the user made private stays private).
+  const old = await lstat(path).catch(() => undefined);
+  await unlink(tmp).catch(() => {});
+  const fh = await open(tmp, TMP_FLAGS, old?.isFile() ? old.mode & 0o7777 : 0o666);
   try {
     await fh.writeFile(data);
     await fh.sync();
