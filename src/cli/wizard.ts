@@ -16,7 +16,8 @@ import type { Prompter } from '../ui/prompter.js';
 import { loadConfig, policyOf, type Config } from './config.js';
 import type { Context } from './context.js';
 import { detect } from './drive-lookup.js';
-import { connectedRotation, planInput, todayOf } from './planning.js';
+import { connectedRotation, impostors, planInput, todayOf } from './planning.js';
+import { checkBinding, impostorHint, impostorMessage } from '../drives/binding.js';
 import { openRegistry } from './shared.js';
 import { cancelScope } from './interrupt.js';
 
@@ -68,7 +69,15 @@ export async function wizard(d: WizardDeps): Promise<number> {
       if (code !== undefined) return code;
       continue;
     }
-    return driveMenu(d, found, plan, config, say);
+    // A drive that only claims a rotation name (another id) is not that drive: named, never offered.
+    for (const w of impostors(found, catalog, config.drives.rotation)) say(`warning: ${w}`);
+    const trusted = found.labelled.filter((l) => checkBinding(l.identity, catalog, config.drives.rotation).status !== 'impostor');
+    if (trusted.length === 0) {
+      const first = found.labelled[0]!;
+      const b = checkBinding(first.identity, catalog, config.drives.rotation);
+      if (b.status === 'impostor') throw refusal('not-your-drive', `${impostorMessage(first.identity, first.root, b)}; nothing was written`, impostorHint(first.identity, first.root));
+    }
+    return driveMenu(d, { ...found, labelled: trusted }, plan, config, say);
   }
 }
 

@@ -4,6 +4,7 @@
 // takeover lock, and each deletes the lock only if it is still the one it judged stale, so the
 // loser never removes the winner's fresh lock (see removeStaleLock).
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { open, stat, unlink } from 'node:fs/promises';
 import { readRegularFile } from './read-regular.js';
@@ -14,7 +15,23 @@ export interface LockInfo {
   startedAt: string;
   command: string;
   token?: string;
+  /** The kernel's boot id (Linux) when the lock was made: a lock from an earlier boot is dead. */
+  boot?: string;
 }
+
+/**
+ * This boot's id (Linux: a random UUID per boot), or undefined elsewhere. After a power cut a
+ * lock file can outlive its holder, and its pid may belong to another live process after the
+ * reboot: the boot id tells them apart without trusting any clock.
+ */
+export const currentBootId: string | undefined = (() => {
+  try {
+    const id = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return /^[0-9a-f-]{36}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+})();
 
 export interface LockFileState {
   text: string;
@@ -25,7 +42,7 @@ export interface LockFileState {
 }
 
 export function newLockInfo(command: string): LockInfo & { token: string } {
-  return { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command, token: randomBytes(8).toString('hex') };
+  return { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command, token: randomBytes(8).toString('hex'), ...(currentBootId ? { boot: currentBootId } : {}) };
 }
 
 /** Creates the lock file exclusively with `info`; false when it exists. Other errors throw. */
@@ -83,6 +100,8 @@ export function isStale(state: LockFileState, staleMs: number): boolean {
   // A lock with no readable content is either being written right now or was cut short.
   if (!holder) return ageMs > 5_000;
   if (holder.host === hostname()) {
+    // Made before this boot (a power cut or a crash): its holder is gone, whatever now has its pid.
+    if (holder.boot && currentBootId && holder.boot !== currentBootId) return true;
     if (holder.pid === process.pid) return false;
     try {
       process.kill(holder.pid, 0);

@@ -102,6 +102,11 @@ describe('a drive is bound to its id, not its name', () => {
     const drives = await sb.run('drives');
     expect(drives.stdout + drives.stderr).toMatch(/not your drive A: the config binds drive A to the id/);
     expect((await sb.run('scan')).stderr).toMatch(/not your drive A.*not recorded/);
+    // The wizard, unattended, names it and writes nothing.
+    const wiz = await sb.run('wizard', '--yes');
+    expect(wiz.code, wiz.stdout + wiz.stderr).toBe(4);
+    expect(wiz.stderr).toMatch(/error: .*not your drive A/);
+    expect(await readdir(join(sb.drive('stick'), 'airgap'))).toEqual(['drive.json']);
     // Nothing recorded it under A: the real A, back from the drawer, is still drive A.
     expect((await catalogDrives().catch(() => [])).filter((d) => d.name === 'A')).toEqual([]);
     await rm(sb.drive('stick'), { recursive: true });
@@ -259,4 +264,25 @@ describe('a non-atomic rename on FAT: .partial-X or .pruning-X next to X', () =>
       expect(v.stdout).toMatch(/fsck/);
     });
   }
+});
+
+describe('a lock left by a power cut', () => {
+  const bootId = () => readFile('/proc/sys/kernel/random/boot_id', 'utf8').then((s) => s.trim(), () => undefined);
+  it('a lock from an earlier boot is taken over even when its pid now belongs to a live process; one from this boot is not', async (ctx) => {
+    const boot = await bootId();
+    if (!boot) return ctx.skip(); // no boot id on this system: locks are judged by pid and age alone
+    await labelledDrive(sb, 'A');
+    const lock = (bootOf: string) => writeFile(join(sb.drive('A'), 'airgap', '.lock'), JSON.stringify({ pid: 1, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'backup', token: 'ab', boot: bootOf }) + '\n');
+    // pid 1 is alive: with this boot's id the lock is held, as before.
+    await lock(boot);
+    const held = await backupA();
+    expect(held.code, held.stderr).toBe(4);
+    expect(held.stderr).toMatch(/in use by airgap \(pid 1 /);
+    // Made before the last boot: its holder died with the power; the backup goes ahead.
+    await lock('00000000-0000-4000-8000-000000000000');
+    const after = await backupA();
+    expect(after.code, after.stderr).toBe(0);
+    expect(await snaps(sb.drive('A'))).toHaveLength(1);
+    expect((await readdir(join(sb.drive('A'), 'airgap'))).includes('.lock')).toBe(false);
+  });
 });

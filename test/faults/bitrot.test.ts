@@ -34,7 +34,7 @@ import { mulberry32 } from '../../src/bench/prng.js';
 
 const SEED = Number(process.env.AIRGAP_BITROT_SEED ?? 20261121) >>> 0;
 const FLIPS = 1000;
-const CLI_SAMPLE = 40; // flips of snapshot files also checked with the built CLI
+const CLI_SAMPLE = 20; // flips of snapshot files also checked with the built CLI
 const STOCK_SAMPLE = 80; // flips of snapshot files also checked with `sha256sum -c`
 /** MANIFEST.tsv flips also run with --deep (to see what it says beyond the checksum). */
 const MANIFEST_DEEP_SAMPLE = 40;

@@ -27,10 +27,10 @@ import { makeTree } from '../helpers/tree.js';
 import { mulberry32 as prng } from '../../src/bench/prng.js';
 
 const K = 4; // processes started at once per round
-const LOCK_ROUNDS = 20; // test 1 and test 2
+const LOCK_ROUNDS = 10; // test 1 and test 2
 const FOREIGN_RACE_ROUNDS = 3; // test 3, racing takeover of an old foreign lock
 const GARBAGE_RACE_ROUNDS = 3; // test 6, racing takeover of an old garbage lock
-const CATALOG_ROUNDS = 10; // test 5: half free-running, half aligned at write:done
+const CATALOG_ROUNDS = 6; // test 5: half free-running, half aligned at write:done
 const SEED = Number(process.env.AIRGAP_TEST_SEED ?? 20261122);
 const OTHER_HOST = 'airgap-test-otherhost';
 const OLD_MS = 3 * 60_000; // older than every staleness threshold of lock.ts (5 s, 2 min)
