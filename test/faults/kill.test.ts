@@ -38,8 +38,8 @@ const SEED = Number(process.env.AIRGAP_KILL_SEED ?? 0x6b11_9a9) >>> 0;
 /** Trials running at once (two cores here; others run tests meanwhile). */
 const PARALLEL = 2;
 /** One trial in LIST_EVERY also runs `airgap list --json`, one in SHASUM_EVERY stock `sha256sum -c`. */
-const LIST_EVERY = 4;
-const SHASUM_EVERY = 4;
+const LIST_EVERY = 8;
+const SHASUM_EVERY = 8;
 const KEEP = process.env.AIRGAP_KILL_KEEP === '1'; // keep the trial folders (debugging)
 
 // The small source: a few hundred small text files in folders, and two 5-9 MiB files so that
