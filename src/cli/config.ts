@@ -3,7 +3,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import picomatch from 'picomatch';
-import { z } from 'zod';
+import { check, share, strictObject, v, whole, type Checked } from '../core/validate.js';
 import { isAirgapError, usageError } from '../core/errors.js';
 import { isDate, weekdayOf, WEEKDAYS, type Cadence, type Weekday } from '../core/calendar.js';
 import { DRIVE_NAME_RE } from '../core/format.js';
@@ -11,21 +11,21 @@ import { DEFAULT_EPOCH, DEFAULT_RETENTION, type Policy } from '../core/policy.js
 import { DEFAULT_GATE } from '../core/change-analysis.js';
 import { writeFileAtomic } from '../io/durable.js';
 
-const count = z.number().int().min(0).max(1000);
-const retentionSchema = z.strictObject({
-  keepLast: count.default(DEFAULT_RETENTION.keepLast),
-  daily: count.default(DEFAULT_RETENTION.daily),
-  weekly: count.default(DEFAULT_RETENTION.weekly),
-  monthly: count.default(DEFAULT_RETENTION.monthly),
-  yearly: count.default(DEFAULT_RETENTION.yearly),
+const count = whole(0, 1000);
+const retentionSchema = strictObject({
+  keepLast: v.optional(count, DEFAULT_RETENTION.keepLast),
+  daily: v.optional(count, DEFAULT_RETENTION.daily),
+  weekly: v.optional(count, DEFAULT_RETENTION.weekly),
+  monthly: v.optional(count, DEFAULT_RETENTION.monthly),
+  yearly: v.optional(count, DEFAULT_RETENTION.yearly),
 });
-const weekday = z.enum(WEEKDAYS as [Weekday, ...Weekday[]]);
-const date = z.string().refine(isDate, 'a date like 2026-11-21');
+const weekday = v.picklist(WEEKDAYS as Weekday[]);
+const date = v.pipe(v.string(), v.check(isDate, 'a date like 2026-11-21'));
 /** A folder path: bounded (PATH_MAX), and no NUL byte, which no file system accepts. */
-const folder = z.string().min(1).max(4096, 'at most 4096 characters').refine((s) => !s.includes('\0'), 'contains a NUL byte');
+const folder = v.pipe(v.string(), v.minLength(1, 'an empty path'), v.maxLength(4096, 'at most 4096 characters'), v.check((s) => !s.includes('\0'), 'contains a NUL byte'));
 const MAX_GLOB = 4096;
 /** An exclude pattern must compile: a pattern picomatch rejects would otherwise stop the backup mid-scan. */
-const glob = z.string().max(MAX_GLOB, 'at most 4096 characters').refine((s) => globProblem(s) === undefined, 'not a valid glob pattern');
+const glob = v.pipe(v.string(), v.maxLength(MAX_GLOB, 'at most 4096 characters'), v.check((s) => globProblem(s) === undefined, 'not a valid glob pattern'));
 /** Why a glob pattern (an exclude, a find pattern) cannot be used; undefined when it can. */
 export function globProblem(pattern: string, options: picomatch.PicomatchOptions = { dot: true }): string | undefined {
   if (pattern.length > MAX_GLOB) return `too long (${pattern.length} characters; at most ${MAX_GLOB})`;
@@ -40,59 +40,72 @@ export function globProblem(pattern: string, options: picomatch.PicomatchOptions
 /** A config is a few kB; beyond this it is not one (and reading it whole would be unreasonable). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
-export const configSchema = z.strictObject({
-  version: z.literal(1),
-  sources: z.array(folder).min(1, 'list at least one folder').max(1000, 'at most 1000 folders'),
-  excludes: z.array(glob).default([]),
-  drives: z.strictObject({
+const DEFAULT_ALERTS = { rotationDays: 30, verifyDays: 90 };
+const configSchema = strictObject({
+  version: v.literal(1),
+  sources: v.pipe(v.array(folder), v.minLength(1, 'list at least one folder'), v.maxLength(1000, 'at most 1000 folders')),
+  excludes: v.optional(v.array(glob), () => []),
+  drives: v.optional(strictObject({
     /** The drives of the rotation, in order. */
-    rotation: z.array(z.strictObject({
-      name: z.string().regex(DRIVE_NAME_RE, 'letters, digits, ".", "_" or "-"'),
+    rotation: v.optional(v.pipe(v.array(strictObject({
+      name: v.pipe(v.string(), v.regex(DRIVE_NAME_RE, 'letters, digits, ".", "_" or "-"')),
       /** The id (airgap/drive.json) of the drive bound to this name: set by airgap when it first uses the drive. */
-      id: z.string().min(1).max(200).optional(),
-      role: z.enum(['home', 'offsite']).default('home'),
+      id: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+      role: v.optional(v.picklist(['home', 'offsite']), 'home'),
       /** Where the drive lives when it is not connected, in the user's words ("office drawer"). */
-      location: z.string().max(200).optional(),
+      location: v.optional(v.pipe(v.string(), v.maxLength(200))),
       /** Overrides policy.retention for this drive. */
-      retention: retentionSchema.optional(),
-    })).max(100, 'at most 100 drives').default([]),
+      retention: v.optional(retentionSchema),
+    })), v.maxLength(100, 'at most 100 drives')), () => []),
     /** Extra folders whose sub-folders may be drive mountpoints (beyond /media, /mnt, /Volumes). */
-    mountRoots: z.array(folder).max(100, 'at most 100 folders').default([]),
-  }).default({ rotation: [], mountRoots: [] }),
+    mountRoots: v.optional(v.pipe(v.array(folder), v.maxLength(100, 'at most 100 folders')), () => []),
+  }), () => ({ rotation: [], mountRoots: [] })),
   /** daily, weekly (on policy.start's weekday), or on given weekdays. */
-  cadence: z.union([z.enum(['daily', 'weekly']), z.strictObject({ weekdays: z.array(weekday).min(1) })]).default('weekly'),
-  policy: z.strictObject({
-    scheme: z.enum(['round-robin', 'hanoi', 'oldest-first']).default('round-robin'),
+  cadence: v.optional(v.union([v.picklist(['daily', 'weekly']), strictObject({ weekdays: v.pipe(v.array(weekday), v.minLength(1)) })]), 'weekly'),
+  policy: v.optional(strictObject({
+    scheme: v.optional(v.picklist(['round-robin', 'hanoi', 'oldest-first']), 'round-robin'),
     /** Rotation drives that must be disconnected while one is written (the air gap). */
-    offline: z.number().int().min(0).max(100).default(1),
-    start: date.default(DEFAULT_EPOCH),
-    retention: retentionSchema.default(DEFAULT_RETENTION),
-    alerts: z.strictObject({
-      rotationDays: z.number().int().positive().default(30),
-      verifyDays: z.number().int().positive().default(90),
-    }).default({ rotationDays: 30, verifyDays: 90 }),
-  }).default({ scheme: 'round-robin', offline: 1, start: DEFAULT_EPOCH, retention: DEFAULT_RETENTION, alerts: { rotationDays: 30, verifyDays: 90 } }),
+    offline: v.optional(whole(0, 100), 1),
+    start: v.optional(date, DEFAULT_EPOCH),
+    retention: v.optional(retentionSchema, () => ({ ...DEFAULT_RETENTION })),
+    alerts: v.optional(strictObject({
+      rotationDays: v.optional(whole(1), DEFAULT_ALERTS.rotationDays),
+      verifyDays: v.optional(whole(1), DEFAULT_ALERTS.verifyDays),
+    }), () => ({ ...DEFAULT_ALERTS })),
+  }), () => ({ scheme: 'round-robin' as const, offline: 1, start: DEFAULT_EPOCH, retention: { ...DEFAULT_RETENTION }, alerts: { ...DEFAULT_ALERTS } })),
   /** The mass-change (ransomware) gate: see docs/ransomware.md. */
-  gate: z.strictObject({
-    changedShare: z.number().min(0).max(1).default(DEFAULT_GATE.changedShare),
-    encryptedShare: z.number().min(0).max(1).default(DEFAULT_GATE.encryptedShare),
-    deletedShare: z.number().min(0).max(1).default(DEFAULT_GATE.deletedShare),
-    newExtensionFiles: z.number().int().min(1).default(DEFAULT_GATE.newExtensionFiles),
-    minFiles: z.number().int().min(0).default(DEFAULT_GATE.minFiles),
-  }).default(DEFAULT_GATE),
-}).superRefine((c, ctx) => {
+  gate: v.optional(strictObject({
+    changedShare: v.optional(share(), DEFAULT_GATE.changedShare),
+    encryptedShare: v.optional(share(), DEFAULT_GATE.encryptedShare),
+    deletedShare: v.optional(share(), DEFAULT_GATE.deletedShare),
+    newExtensionFiles: v.optional(whole(1), DEFAULT_GATE.newExtensionFiles),
+    minFiles: v.optional(whole(0), DEFAULT_GATE.minFiles),
+  }), () => ({ ...DEFAULT_GATE })),
+});
+export type Config = v.InferOutput<typeof configSchema>;
+
+/** The rules that tie fields together, checked once each field is valid on its own. */
+function crossFieldProblem(c: Config): { path: string[]; message: string } | undefined {
   const n = c.drives.rotation.length;
   if (n > 0 && c.policy.offline > n - 1) {
-    ctx.addIssue({ code: 'custom', path: ['policy', 'offline'], message: `${c.policy.offline} drive(s) must stay offline, but the rotation has ${n} drive(s): at most ${n - 1}` });
+    return { path: ['policy', 'offline'], message: `${c.policy.offline} drive(s) must stay offline, but the rotation has ${n} drive(s): at most ${n - 1}` };
   }
   const seen = new Set<string>();
   const dup = c.drives.rotation.map((d) => d.name.toLowerCase()).find((x) => seen.has(x) || !seen.add(x));
-  if (dup) ctx.addIssue({ code: 'custom', path: ['drives', 'rotation'], message: `drive ${dup} is listed twice` });
+  if (dup) return { path: ['drives', 'rotation'], message: `drive ${dup} is listed twice` };
   const ids = new Set<string>();
   const twice = c.drives.rotation.map((d) => d.id).find((x) => x !== undefined && (ids.has(x) || !ids.add(x)));
-  if (twice) ctx.addIssue({ code: 'custom', path: ['drives', 'rotation'], message: `the drive id ${twice} is bound to two names` });
-});
-export type Config = z.infer<typeof configSchema>;
+  if (twice) return { path: ['drives', 'rotation'], message: `the drive id ${twice} is bound to two names` };
+  return undefined;
+}
+
+/** Validates a config (as read from its file, or built by init), filling in the defaults. */
+export function checkConfig(input: unknown): Checked<Config> {
+  const r = check(configSchema, input);
+  if (!r.ok) return r;
+  const problem = crossFieldProblem(r.value);
+  return problem ? { ok: false, ...problem } : r;
+}
 
 /** The planner's view of the config. */
 export function policyOf(config: Config): Policy {
@@ -145,12 +158,11 @@ export async function loadConfig(path: string, explicit: boolean): Promise<Confi
     const where = at ? ` (${lineColumn(text, Number(at[1]))})` : '';
     throw usageError('config-invalid', `config ${path} is not valid JSON: ${printable((e as Error).message)}${where}`, hint);
   }
-  const r = configSchema.safeParse(json);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw usageError('config-invalid', `config ${path}: ${printable(fieldPath(i.path) || '(root)')}: ${printable(i.message)}`, 'fix that field (see docs/cli.md for the config format)');
+  const r = checkConfig(json);
+  if (!r.ok) {
+    throw usageError('config-invalid', `config ${path}: ${printable(fieldPath(r.path) || '(root)')}: ${printable(r.message)}`, 'fix that field (see docs/cli.md for the config format)');
   }
-  return r.data;
+  return r.value;
 }
 
 /** drives.rotation[0].name */

@@ -1,5 +1,5 @@
 // The on-drive format, version 1 (docs/FORMAT.md is the human version of this file).
-import { z } from 'zod';
+import { isoUtc, object, v, whole } from './validate.js';
 
 export const FORMAT_VERSION = 1;
 export const TOOL_NAME = 'airgap';
@@ -42,66 +42,66 @@ export function tarballFiles(id: string, names: Iterable<string>): string[] {
 
 export const DRIVE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
 
-export const identitySchema = z.object({
-  format: z.literal('airgap-drive'),
-  formatVersion: z.number().int().positive(),
-  id: z.string().regex(/^[0-9a-f-]{36}$/, 'a UUID'),
-  name: z.string().regex(DRIVE_NAME_RE, 'letters, digits, ".", "_" or "-" (max 40)'),
-  createdAt: z.iso.datetime(),
-  createdBy: z.string(),
-  host: z.string(),
+export const identitySchema = object({
+  format: v.literal('airgap-drive'),
+  formatVersion: whole(1),
+  id: v.pipe(v.string(), v.regex(/^[0-9a-f-]{36}$/, 'a UUID')),
+  name: v.pipe(v.string(), v.regex(DRIVE_NAME_RE, 'letters, digits, ".", "_" or "-" (max 40)')),
+  createdAt: isoUtc(),
+  createdBy: v.string(),
+  host: v.string(),
 });
-export type DriveIdentity = z.infer<typeof identitySchema>;
+export type DriveIdentity = v.InferOutput<typeof identitySchema>;
 
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
-const count = z.number().int().nonnegative();
+const sha256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex'));
+const count = whole(0);
 
-export const problemSchema = z.object({
-  path: z.string(),
-  kind: z.enum(['vanished', 'unreadable', 'changed', 'special', 'bad-name', 'excluded-target']),
-  message: z.string(),
+export const problemSchema = object({
+  path: v.string(),
+  kind: v.picklist(['vanished', 'unreadable', 'changed', 'special', 'bad-name', 'excluded-target']),
+  message: v.string(),
 });
-export type SourceProblem = z.infer<typeof problemSchema>;
+export type SourceProblem = v.InferOutput<typeof problemSchema>;
 
-export const snapshotMetaSchema = z.object({
-  format: z.literal('airgap-snapshot'),
-  formatVersion: z.number().int().positive(),
-  id: z.string(),
-  createdAt: z.iso.datetime(),
-  completedAt: z.iso.datetime(),
-  host: z.string(),
-  drive: z.object({ id: z.string(), name: z.string() }),
-  sources: z.array(z.object({ path: z.string(), root: z.string() })),
-  excludes: z.array(z.string()),
-  counts: z.object({
+export const snapshotMetaSchema = object({
+  format: v.literal('airgap-snapshot'),
+  formatVersion: whole(1),
+  id: v.string(),
+  createdAt: isoUtc(),
+  completedAt: isoUtc(),
+  host: v.string(),
+  drive: object({ id: v.string(), name: v.string() }),
+  sources: v.array(object({ path: v.string(), root: v.string() })),
+  excludes: v.array(v.string()),
+  counts: object({
     files: count,
     dirs: count,
     symlinks: count,
     hardlinks: count,
     problems: count,
   }),
-  bytes: z.object({ content: count, tarball: count }),
-  tarball: z.object({
-    name: z.string(),
+  bytes: object({ content: count, tarball: count }),
+  tarball: object({
+    name: v.string(),
     size: count,
     sha256,
     /** Only when the tarball was split (FAT drives): the parts in order. Added in format 1 as an optional field. */
-    parts: z.array(z.object({ name: z.string(), size: count, sha256 })).optional(),
+    parts: v.optional(v.array(object({ name: v.string(), size: count, sha256 }))),
   }),
-  previous: z.object({ id: z.string(), sha256sums: sha256 }).nullable(),
-  problems: z.array(problemSchema),
-  problemsTruncated: z.boolean(),
-  tool: z.object({ name: z.string(), version: z.string() }),
+  previous: v.nullable(object({ id: v.string(), sha256sums: sha256 })),
+  problems: v.array(problemSchema),
+  problemsTruncated: v.boolean(),
+  tool: object({ name: v.string(), version: v.string() }),
   /** The mass-change gate's findings (added in format 1 as an optional field). */
-  gate: z.object({
-    suspect: z.boolean(),
-    accepted: z.boolean(),
-    reasons: z.array(z.string()),
-    comparedWith: z.string(),
-    counts: z.object({ oldFiles: count, newFiles: count, added: count, deleted: count, modified: count, renamed: count, encrypted: count }),
-  }).optional(),
+  gate: v.optional(object({
+    suspect: v.boolean(),
+    accepted: v.boolean(),
+    reasons: v.array(v.string()),
+    comparedWith: v.string(),
+    counts: object({ oldFiles: count, newFiles: count, added: count, deleted: count, modified: count, renamed: count, encrypted: count }),
+  })),
 });
-export type SnapshotMeta = z.infer<typeof snapshotMetaSchema>;
+export type SnapshotMeta = v.InferOutput<typeof snapshotMetaSchema>;
 
 /** snapshot.json keeps at most this many problem paths; the backup's output lists them all. */
 export const MAX_RECORDED_PROBLEMS = 1000;

@@ -9,57 +9,58 @@
 import { mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isStale, newLockInfo, readLockFile, removeStaleLock, tryCreateLock } from '../io/stale-lock.js';
-import { z } from 'zod';
+import { check, finite, object, v } from '../core/validate.js';
 import { checkFingerprint, type Fingerprint, type FingerprintCheck } from '../core/drive-model.js';
 import { isAirgapError, refusal } from '../core/errors.js';
 import { writeFileAtomic } from '../io/durable.js';
 
-const fingerprintSchema = z.object({
-  serial: z.string().optional(),
-  model: z.string().optional(),
-  fsType: z.string().optional(),
-  fsUuid: z.string().optional(),
-  label: z.string().optional(),
-  partUuid: z.string().optional(),
+const fingerprintSchema = object({
+  serial: v.optional(v.string()),
+  model: v.optional(v.string()),
+  fsType: v.optional(v.string()),
+  fsUuid: v.optional(v.string()),
+  label: v.optional(v.string()),
+  partUuid: v.optional(v.string()),
 });
 
-const snapshotSchema = z.object({
-  id: z.string(),
-  bytes: z.number().nonnegative(),
-  files: z.number().nonnegative(),
-  state: z.enum(['complete', 'incomplete', 'damaged']),
+const snapshotEntries = {
+  id: v.string(),
+  bytes: v.pipe(v.number(), v.finite(), v.minValue(0)),
+  files: v.pipe(v.number(), v.finite(), v.minValue(0)),
+  state: v.picklist(['complete', 'incomplete', 'damaged']),
   /** The last verification of this snapshot: when, whether it passed, and how deep. */
-  verifiedAt: z.string().optional(),
-  verifyOk: z.boolean().optional(),
-  deep: z.boolean().optional(),
+  verifiedAt: v.optional(v.string()),
+  verifyOk: v.optional(v.boolean()),
+  deep: v.optional(v.boolean()),
   /** The mass-change gate tripped when it was written; pruning waits until it is accepted. */
-  suspect: z.boolean().optional(),
-  accepted: z.boolean().optional(),
-});
+  suspect: v.optional(v.boolean()),
+  accepted: v.optional(v.boolean()),
+};
+const snapshotSchema = object(snapshotEntries);
 
-const entrySchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  lastPath: z.string(),
-  labelledAt: z.string(),
-  lastSeenAt: z.string(),
+const entrySchema = object({
+  id: v.string(),
+  name: v.string(),
+  lastPath: v.string(),
+  labelledAt: v.string(),
+  lastSeenAt: v.string(),
   /** Hardware fingerprint recorded the first time the drive was seen with one. */
-  fingerprint: fingerprintSchema.optional(),
-  capacity: z.object({ total: z.number(), free: z.number(), at: z.string() }).optional(),
-  lastWrittenAt: z.string().optional(),
-  lastVerifiedAt: z.string().optional(),
-  lastVerifyOk: z.boolean().optional(),
-  lastRestoreDrillAt: z.string().optional(),
-  snapshots: z.array(snapshotSchema).default([]),
+  fingerprint: v.optional(fingerprintSchema),
+  capacity: v.optional(object({ total: finite(), free: finite(), at: v.string() })),
+  lastWrittenAt: v.optional(v.string()),
+  lastVerifiedAt: v.optional(v.string()),
+  lastVerifyOk: v.optional(v.boolean()),
+  lastRestoreDrillAt: v.optional(v.string()),
+  snapshots: v.optional(v.array(snapshotSchema), () => []),
   /** Snapshots this host pruned from the drive (most recent MAX_PRUNED_KEPT): only these are "pruned". */
-  pruned: z.array(z.object({ id: z.string(), at: z.string() })).default([]),
+  pruned: v.optional(v.array(object({ id: v.string(), at: v.string() })), () => []),
   /** Snapshots once recorded on the drive that vanished without a prune by this host: damage until found again. */
-  missing: z.array(snapshotSchema.extend({ missingSince: z.string() })).default([]),
+  missing: v.optional(v.array(object({ ...snapshotEntries, missingSince: v.string() })), () => []),
 });
-const catalogSchema = z.object({ version: z.literal(1), drives: z.array(entrySchema) });
+const catalogSchema = object({ version: v.literal(1), drives: v.array(entrySchema) });
 
-export type CatalogEntry = z.infer<typeof entrySchema>;
-export type CatalogSnapshot = z.infer<typeof snapshotSchema>;
+export type CatalogEntry = v.InferOutput<typeof entrySchema>;
+export type CatalogSnapshot = v.InferOutput<typeof snapshotSchema>;
 /** The prune record is for telling "pruned here" from "lost": a few years of weekly prunes is plenty. */
 const MAX_PRUNED_KEPT = 1000;
 export const CATALOG_FILE = 'catalog.json';
@@ -99,8 +100,8 @@ export class Catalog {
     } catch {
       data = undefined;
     }
-    const r = catalogSchema.safeParse(data);
-    if (r.success) return new Catalog(file, r.data.drives);
+    const r = check(catalogSchema, data);
+    if (r.ok) return new Catalog(file, r.value.drives);
     const aside = `${file}.damaged-${now.toISOString().replace(/[:.]/g, '')}`;
     try {
       await rename(file, aside);
@@ -136,9 +137,9 @@ export class Catalog {
       entry = { id: identity.id, name: identity.name, lastPath: path, labelledAt: identity.createdAt, lastSeenAt: at.toISOString(), snapshots: [], pruned: [], missing: [] };
       this.drives.push(entry);
     }
-    const check = checkFingerprint(entry.fingerprint, fingerprint);
-    if (check.status === 'new' && fingerprint) entry.fingerprint = { ...entry.fingerprint, ...fingerprint };
-    return check;
+    const result = checkFingerprint(entry.fingerprint, fingerprint);
+    if (result.status === 'new' && fingerprint) entry.fingerprint = { ...entry.fingerprint, ...fingerprint };
+    return result;
   }
 
   /** Another drive (another id) known under this identity's name, if any. */

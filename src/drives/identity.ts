@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { damage, refusal } from '../core/errors.js';
 import { FileTooLargeError, NotRegularFileError, readRegularFile } from '../io/read-regular.js';
 import { DRIVE_DIR, FORMAT_VERSION, IDENTITY_FILE, identitySchema, type DriveIdentity } from '../core/format.js';
+import { check } from '../core/validate.js';
 
 export interface DriveLocation {
   /** The mountpoint (or simulated drive folder). */
@@ -65,12 +66,11 @@ export async function readIdentity(airgapDir: string): Promise<DriveIdentity> {
   if (typeof version === 'number' && Number.isSafeInteger(version) && version > FORMAT_VERSION) {
     throw refusal('format-too-new', `drive ${file} was written by a newer airgap (format ${version}; this one reads up to ${FORMAT_VERSION})`, 'upgrade airgap; the snapshots can still be checked with sha256sum -c (see README.txt on the drive)');
   }
-  const r = identitySchema.safeParse(parsed);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw damage('identity-corrupt', `the drive identity file ${file} is invalid: ${issue.path.join('.') || '(root)'}: ${issue.message}`, relabel);
+  const r = check(identitySchema, parsed);
+  if (!r.ok) {
+    throw damage('identity-corrupt', `the drive identity file ${file} is invalid: ${r.path.join('.') || '(root)'}: ${r.message}`, relabel);
   }
-  return r.data;
+  return r.value;
 }
 
 const exists = (p: string) => stat(p).then(() => true, () => false);

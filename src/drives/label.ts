@@ -6,6 +6,7 @@ import type { Fingerprint } from '../core/drive-model.js';
 import { AirgapError, isAirgapError, refusal, usageError } from '../core/errors.js';
 import { driveReadme } from '../core/drive-readme.js';
 import { DRIVE_DIR, DRIVE_NAME_RE, DRIVE_README, FORMAT_VERSION, IDENTITY_FILE, identitySchema, type DriveIdentity } from '../core/format.js';
+import { check } from '../core/validate.js';
 import { driveWriteError } from '../core/io-errors.js';
 import { fsyncDir, writeFileAtomic } from '../io/durable.js';
 import { failpoint } from '../io/failpoint.js';
@@ -98,9 +99,9 @@ export async function planLabel(input: LabelInput): Promise<LabelPlan> {
       // The identity is damaged, but this computer knows which drive was last seen here: keep its id,
       // so that the catalog's history and the snapshots (which name the drive's id) stay linked.
       const here = input.registry.drives.find((d) => d.lastPath === path);
-      const kept = here && identitySchema.safeParse({ format: 'airgap-drive', formatVersion: FORMAT_VERSION, id: here.id, name, createdAt: here.labelledAt, createdBy: `airgap ${input.toolVersion}`, host: input.host });
-      if (kept?.success) {
-        identity = kept.data;
+      const kept = here && check(identitySchema, { format: 'airgap-drive', formatVersion: FORMAT_VERSION, id: here.id, name, createdAt: here.labelledAt, createdBy: `airgap ${input.toolVersion}`, host: input.host });
+      if (kept?.ok) {
+        identity = kept.value;
         keptId = true;
       }
     }

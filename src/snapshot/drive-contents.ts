@@ -7,6 +7,7 @@ import { readRegularFile } from '../io/read-regular.js';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DRIVE_README, IDENTITY_FILE, LOCK_FILE, PARTIAL_PREFIX, PRUNING_PREFIX, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE } from '../core/format.js';
+import { parse } from '../core/validate.js';
 import { compareSnapshotIds, isSnapshotId } from '../core/snapshot-id.js';
 
 export interface SnapshotFolder {
@@ -104,7 +105,7 @@ export async function summarizeSnapshots(airgapDir: string): Promise<SnapshotSum
   return Promise.all(snapshots.map(async (s): Promise<SnapshotSummary> => {
     if (!s.complete) return { id: s.id, state: 'incomplete', bytes: 0, files: 0 };
     try {
-      const meta = snapshotMetaSchema.parse(JSON.parse((await readRegularFile(join(s.dir, SNAPSHOT_JSON))).toString('utf8')));
+      const meta = parse(snapshotMetaSchema, JSON.parse((await readRegularFile(join(s.dir, SNAPSHOT_JSON))).toString('utf8')));
       const summary: SnapshotSummary = { id: s.id, state: 'complete', bytes: meta.bytes.tarball, files: meta.counts.files, createdAt: meta.createdAt, problems: meta.counts.problems };
       if (meta.gate?.suspect && !meta.gate.accepted) summary.suspect = true;
       return summary;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, MAX_MANIFEST_LINE_BYTES, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
 } from '../core/format.js';
+import { check } from '../core/validate.js';
 import { parseSumFile, parseSumLine, type SumLine } from '../core/sha256sums.js';
 import type { SnapshotFolder } from '../snapshot/drive-contents.js';
 import { DeepCheck } from './deep-check.js';
@@ -268,15 +269,14 @@ function parseMeta(data: Buffer, folderId: string, findings: Finding[]): Snapsho
     findings.push({ severity: 'damage', code: 'format-too-new', file: SNAPSHOT_JSON, message: `${SNAPSHOT_JSON} is format version ${version}; this airgap reads up to ${FORMAT_VERSION}: upgrade airgap (or verify with sha256sum -c SHA256SUMS)` });
     return undefined;
   }
-  const r = snapshotMetaSchema.safeParse(json);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    findings.push({ severity: 'damage', code: 'meta-invalid', file: SNAPSHOT_JSON, message: `${SNAPSHOT_JSON} is invalid: ${i.path.join('.') || '(root)'}: ${i.message}` });
+  const r = check(snapshotMetaSchema, json);
+  if (!r.ok) {
+    findings.push({ severity: 'damage', code: 'meta-invalid', file: SNAPSHOT_JSON, message: `${SNAPSHOT_JSON} is invalid: ${r.path.join('.') || '(root)'}: ${r.message}` });
     return undefined;
   }
-  if (r.data.id !== folderId) {
-    findings.push({ severity: 'damage', code: 'meta-mismatch', file: SNAPSHOT_JSON, message: `${SNAPSHOT_JSON} says it is snapshot ${r.data.id}, but its folder is ${folderId} (renamed?)` });
+  if (r.value.id !== folderId) {
+    findings.push({ severity: 'damage', code: 'meta-mismatch', file: SNAPSHOT_JSON, message: `${SNAPSHOT_JSON} says it is snapshot ${r.value.id}, but its folder is ${folderId} (renamed?)` });
   }
-  return r.data;
+  return r.value;
 }
 

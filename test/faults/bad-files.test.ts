@@ -31,6 +31,7 @@ import { recordFigures } from '../helpers/figures.js';
 import { makeTree } from '../helpers/tree.js';
 import { run as runAirgap } from '../../src/cli/main.js';
 import { identitySchema, snapshotMetaSchema } from '../../src/core/format.js';
+import { check } from '../../src/core/validate.js';
 import { MANIFEST_HEADER, parseManifestLine, type ManifestEntry } from '../../src/core/manifest.js';
 import { mulberry32 } from '../../src/bench/prng.js';
 
@@ -832,7 +833,7 @@ describe('bad identity files (airgap/drive.json)', () => {
       }
       const parsed = (() => { try { return JSON.parse(Buffer.from(out).toString('utf8')) as unknown; } catch { return undefined; } })();
       const v = (parsed as { formatVersion?: unknown } | undefined)?.formatVersion;
-      const ok = parsed !== undefined && identitySchema.safeParse(parsed).success && v === 1;
+      const ok = parsed !== undefined && check(identitySchema, parsed).ok && v === 1;
       await writeFile(file, out);
       await writeFile(join(b.state, 'catalog.json'), catalog);
       const make = pick(rng, IDENTITY_COMMANDS);
@@ -1016,7 +1017,7 @@ function snapWant(c: SnapCase, cmd: SnapCommand, mutated: Buffer, b: Box, target
   const manifestBroken = c.file === 'MANIFEST.tsv' && readManifest(mutated.toString('utf8')).error !== undefined;
   const metaInvalid = c.file === 'snapshot.json' && (() => {
     try {
-      return !snapshotMetaSchema.safeParse(JSON.parse(mutated.toString('utf8'))).success;
+      return !check(snapshotMetaSchema, JSON.parse(mutated.toString('utf8'))).ok;
     } catch {
       return true;
     }

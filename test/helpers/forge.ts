@@ -12,6 +12,7 @@ import {
   DRIVE_DIR, FILE_SUMS_FILE, IDENTITY_FILE, MANIFEST_FILE, SNAPSHOT_JSON, SUMS_FILE, identitySchema, snapshotMetaSchema, tarballName,
   type SnapshotMeta,
 } from '../../src/core/format.js';
+import { parse } from '../../src/core/validate.js';
 import { formatManifestLine, MANIFEST_COLUMNS, MANIFEST_HEADER, type ManifestEntry } from '../../src/core/manifest.js';
 import { formatSumLine } from '../../src/core/sha256sums.js';
 
@@ -159,7 +160,7 @@ export interface Forged {
 export async function forgeSnapshot(drive: string, items: ForgeItem[], opts: { id?: string; tail?: Buffer } = {}): Promise<Forged> {
   const id = opts.id ?? FORGED_ID;
   const airgap = join(drive, DRIVE_DIR);
-  const identity = identitySchema.parse(JSON.parse(await readFile(join(airgap, IDENTITY_FILE), 'utf8')));
+  const identity = parse(identitySchema, JSON.parse(await readFile(join(airgap, IDENTITY_FILE), 'utf8')));
   const tarParts: Buffer[] = [];
   const manifest: ManifestEntry[] = [];
   const files = new Map<string, { sha256: string; size: number }>();
@@ -182,7 +183,7 @@ export async function forgeSnapshot(drive: string, items: ForgeItem[], opts: { i
   const fileSums = manifest.filter((e) => e.type === 'file' || e.type === 'hardlink').map((e) => formatSumLine({ sha256: e.sha256!, name: e.path })).join('');
   const count = (t: ManifestEntry['type']) => manifest.filter((e) => e.type === t).length;
   const tops = [...new Set(manifest.map((e) => e.path.split('/')[0]!))];
-  const meta: SnapshotMeta = snapshotMetaSchema.parse({
+  const meta: SnapshotMeta = parse(snapshotMetaSchema, {
     format: 'airgap-snapshot',
     formatVersion: 1,
     id,

@@ -13,6 +13,7 @@ import { parseByteSize } from '../../src/core/byte-size.js';
 import {
   FAT_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, partName, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE, tarballFiles, tarballName,
 } from '../../src/core/format.js';
+import { parse } from '../../src/core/validate.js';
 import { formatSumLine, parseSumFile } from '../../src/core/sha256sums.js';
 import { hasFatFileLimit, isFatType } from '../../src/drives/file-size-limit.js';
 import { ThreadHasher, type Hasher } from '../../src/io/hash-thread.js';
@@ -392,7 +393,7 @@ describe('writeSnapshot and verifySnapshot with parts', () => {
     expect(contents.map((c) => c.length).slice(0, 2)).toEqual([MiB, MiB]);
     const whole = Buffer.concat(contents);
 
-    const meta = snapshotMetaSchema.parse(JSON.parse(await readFile(join(r.dir, SNAPSHOT_JSON), 'utf8')));
+    const meta = parse(snapshotMetaSchema, JSON.parse(await readFile(join(r.dir, SNAPSHOT_JSON), 'utf8')));
     expect(meta.tarball).toEqual({
       name: tarballName(ID), size: whole.length, sha256: sha256(whole),
       parts: parts.map((name, i) => ({ name, size: contents[i]!.length, sha256: sha256(contents[i]!) })),

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { localDate, WEEKDAYS, type Weekday } from '../../core/calendar.js';
 import { EXIT, refusal, usageError } from '../../core/errors.js';
-import { configSchema, saveConfig, type Config } from '../config.js';
+import { checkConfig, saveConfig, type Config } from '../config.js';
 import type { Context } from '../context.js';
 import { printJson } from '../shared.js';
 
@@ -52,7 +52,7 @@ export async function initCommand(ctx: Context, flags: InitFlags): Promise<numbe
     name,
     role: offsite ? (offsite.includes(name.toLowerCase()) ? 'offsite' : 'home') : driveNames.length >= 3 && i === 1 ? 'offsite' : 'home',
   }));
-  const parsed = configSchema.safeParse({
+  const parsed = checkConfig({
     version: 1, sources, excludes: flags.exclude ?? [], drives: { rotation },
     cadence: cadence === 'daily' || cadence === 'weekly' ? cadence : { weekdays: cadence.split(',').map((d) => d.trim().toLowerCase().slice(0, 3)) },
     policy: {
@@ -62,11 +62,10 @@ export async function initCommand(ctx: Context, flags: InitFlags): Promise<numbe
       start: localDate(ctx.clock(), -ctx.clock().getTimezoneOffset()),
     },
   });
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw usageError('bad-flags', `${i.path.join('.')}: ${i.message}`, 'check --drives (names like A,B,C), --cadence (daily, weekly, or weekdays like sat or mon,thu) and --scheme');
+  if (!parsed.ok) {
+    throw usageError('bad-flags', `${parsed.path.join('.')}: ${parsed.message}`, 'check --drives (names like A,B,C), --cadence (daily, weekly, or weekdays like sat or mon,thu) and --scheme');
   }
-  const config: Config = parsed.data;
+  const config: Config = parsed.value;
   await saveConfig(ctx.configPath, config);
   if (ctx.json) printJson(ctx, { ok: true, configPath: ctx.configPath, config });
   else {
