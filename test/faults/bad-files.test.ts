@@ -193,6 +193,7 @@ function spawnCli(args: string[], env: Env, cwd: string, timeoutMs = CLI_TIMEOUT
       const [stdout, stderr] = [Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8')];
       resolve({ code: code ?? -1, signal, stdout, stderr, ms, timedOut: signal === 'SIGKILL' && ms >= timeoutMs - 100 });
     });
+    child.stdin.on('error', () => {}); // EPIPE when the command exits before reading its input: expected
     child.stdin.end('');
   });
 }
