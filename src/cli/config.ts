@@ -6,7 +6,7 @@ import picomatch from 'picomatch';
 import { check, share, strictObject, v, whole, type Checked } from '../core/validate.js';
 import { isAirgapError, usageError } from '../core/errors.js';
 import { isDate, weekdayOf, WEEKDAYS, type Cadence, type Weekday } from '../core/calendar.js';
-import { DRIVE_NAME_RE } from '../core/format.js';
+import { DRIVE_NAME_RE } from '../layout/format.js';
 import { DEFAULT_EPOCH, DEFAULT_RETENTION, type Policy } from '../core/policy.js';
 import { DEFAULT_GATE } from '../core/change-analysis.js';
 import { writeFileAtomic } from '../io/durable.js';

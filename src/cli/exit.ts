@@ -1,9 +1,9 @@
 // The one place where failures become messages and exit codes (docs/cli.md lists them).
 import { CommanderError } from 'commander';
 import { damage, EXIT, isAirgapError } from '../core/errors.js';
-import { MANIFEST_FILE, SUMS_FILE } from '../core/format.js';
-import { ManifestSyntaxError } from '../core/manifest.js';
-import { SumSyntaxError } from '../core/sha256sums.js';
+import { MANIFEST_FILE, SUMS_FILE } from '../layout/format.js';
+import { ManifestSyntaxError } from '../layout/manifest.js';
+import { SumSyntaxError } from '../layout/sha256sums.js';
 import { displayText } from '../ui/render.js';
 import type { Context } from './context.js';
 

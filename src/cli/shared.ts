@@ -1,8 +1,8 @@
 // Small pieces several commands share: registry access, drive lookup, confirmation.
 import { rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PARTIAL_PREFIX } from '../core/format.js';
-import { readDriveContents, summarizeSnapshots, twinMessage } from '../snapshot/drive-contents.js';
+import { PARTIAL_PREFIX } from '../layout/format.js';
+import { readDriveContents, summarizeSnapshots, twinMessage } from '../layout/drive-contents.js';
 import { describeFingerprint, type Fingerprint, type FingerprintCheck } from '../core/drive-model.js';
 import { AirgapError, EXIT, refusal, usageError } from '../core/errors.js';
 import { Catalog } from '../drives/catalog.js';

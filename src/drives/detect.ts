@@ -5,10 +5,10 @@
 import { readdir, realpath, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { classifyDevice, type BlockDevice, type ClassifyOptions, type Fingerprint, type RefusalReason } from '../core/drive-model.js';
-import type { DriveIdentity } from '../core/format.js';
-import { readDriveContents } from '../snapshot/drive-contents.js';
+import type { DriveIdentity } from '../layout/format.js';
+import { readDriveContents } from '../layout/drive-contents.js';
 import type { DriveSource } from './drive-source.js';
-import { locateDrive, readIdentity } from './identity.js';
+import { locateDrive, readIdentity } from '../layout/identity.js';
 
 export interface LabelledDrive {
   identity: DriveIdentity;

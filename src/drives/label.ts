@@ -4,17 +4,17 @@ import { access, constants, lstat, mkdir, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import type { Fingerprint } from '../core/drive-model.js';
 import { AirgapError, isAirgapError, refusal, usageError } from '../core/errors.js';
-import { driveReadme } from '../core/drive-readme.js';
-import { DRIVE_DIR, DRIVE_NAME_RE, DRIVE_README, FORMAT_VERSION, IDENTITY_FILE, identitySchema, type DriveIdentity } from '../core/format.js';
+import { driveReadme } from '../layout/drive-readme.js';
+import { DRIVE_DIR, DRIVE_NAME_RE, DRIVE_README, FORMAT_VERSION, IDENTITY_FILE, identitySchema, type DriveIdentity } from '../layout/format.js';
 import { check } from '../core/validate.js';
 import { driveWriteError } from '../core/io-errors.js';
 import { fsyncDir, writeFileAtomic } from '../io/durable.js';
 import { failpoint } from '../io/failpoint.js';
 import { readRegularFile } from '../io/read-regular.js';
-import { checkAirgapFolder, locateDrive, readIdentity } from './identity.js';
+import { checkAirgapFolder, locateDrive, readIdentity } from '../layout/identity.js';
 import type { Catalog } from './catalog.js';
 import type { RotationBinding } from './binding.js';
-import { DriveLock } from './lock.js';
+import { DriveLock } from '../layout/drive-lock.js';
 
 export interface LabelInput {
   path: string;

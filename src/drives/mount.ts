@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { refusal } from '../core/errors.js';
-import { activeLockHolder } from './lock.js';
+import { activeLockHolder } from '../layout/drive-lock.js';
 import type { LsblkNode } from './lsblk.js';
 
 export type Run = (cmd: string, args: string[]) => Promise<{ stdout: string; stderr: string }>;

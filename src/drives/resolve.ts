@@ -5,9 +5,9 @@ import { resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Fingerprint } from '../core/drive-model.js';
 import { AirgapError, isAirgapError, refusal, usageError } from '../core/errors.js';
-import type { DriveIdentity } from '../core/format.js';
+import type { DriveIdentity } from '../layout/format.js';
 import type { Detection } from './detect.js';
-import { locateDrive, readIdentity, type DriveLocation } from './identity.js';
+import { locateDrive, readIdentity, type DriveLocation } from '../layout/identity.js';
 import type { Catalog } from './catalog.js';
 
 export interface ResolvedDrive extends DriveLocation {

@@ -7,7 +7,7 @@ import { mkdir, rename, unlink } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { ListingEntry } from '../core/change-analysis.js';
-import { escapeField, unescapeField, type ManifestEntry } from '../core/manifest.js';
+import { escapeField, unescapeField, type ManifestEntry } from '../layout/manifest.js';
 import { sha256Hex } from '../io/sha256.js';
 import { HashedWriter } from '../snapshot/hashed-writer.js';
 

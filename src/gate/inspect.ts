@@ -3,16 +3,15 @@
 import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compareListings, entropyOf, judgeChanges, type ChangeReport, type GatePolicy, type GateVerdict, type ListingEntry } from '../core/change-analysis.js';
-import { MANIFEST_FILE, SNAPSHOT_JSON } from '../core/format.js';
-import type { ManifestEntry } from '../core/manifest.js';
+import { compareListings, ENTROPY_SAMPLE, entropyOf, judgeChanges, type ChangeReport, type GatePolicy, type GateVerdict, type ListingEntry } from '../core/change-analysis.js';
+import { MANIFEST_FILE, SNAPSHOT_JSON } from '../layout/format.js';
+import type { ManifestEntry } from '../layout/manifest.js';
 import type { ScanEntry } from '../snapshot/scan.js';
-import { ManifestReader } from '../verify/manifest-reader.js';
-import { ENTROPY_SAMPLE } from '../snapshot/archive.js';
+import { ManifestReader } from '../layout/manifest-reader.js';
 import { readBaseline } from './baseline.js';
 import { readRegularFile } from '../io/read-regular.js';
 
-const SAMPLE = ENTROPY_SAMPLE; // the same sample size as the baseline's
+const SAMPLE = ENTROPY_SAMPLE; // the same sample size as the backup's (core/change-analysis.ts)
 
 /** The entropy of a live file's first bytes (undefined when it cannot be read). */
 export async function sampleEntropy(abs: string): Promise<number | undefined> {

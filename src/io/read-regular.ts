@@ -4,14 +4,14 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { MAX_SNAPSHOT_JSON_BYTES } from '../core/format.js';
 
 /**
  * Without a cap of its own, a file is read whole only up to the largest small file airgap
- * writes (snapshot.json): every file read whole comes from a drive or the state folder, and a
- * forged one of a gigabyte must be refused, not loaded.
+ * writes (snapshot.json, layout/format.ts MAX_SNAPSHOT_JSON_BYTES: test/layout checks that the
+ * two agree): every file read whole comes from a drive or the state folder, and a forged one of
+ * a gigabyte must be refused, not loaded.
  */
-export const DEFAULT_MAX_READ_BYTES = MAX_SNAPSHOT_JSON_BYTES;
+export const DEFAULT_MAX_READ_BYTES = 32 * 1024 * 1024;
 
 /** What is at the path is not a regular file; `what` says what it is instead. */
 export class NotRegularFileError extends Error {

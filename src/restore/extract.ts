@@ -16,7 +16,7 @@ import { NotRegularFileError, openRegularFile } from '../io/read-regular.js';
 import { compareArchivePaths } from '../core/archive-order.js';
 import { typeDisagreement } from '../verify/deep-check.js';
 import type { Hasher, StreamHash } from '../io/hash-thread.js';
-import { TarFormatError, TarReader, type TarEntry } from '../verify/tar-reader.js';
+import { TarFormatError, TarReader, type TarEntry } from '../layout/tar-reader.js';
 
 /** Reserved for the staging folder (restore.ts): never a member's top-level name. */
 export const STAGING_NAME = '.airgap-restore-';

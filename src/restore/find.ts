@@ -1,9 +1,9 @@
 // `airgap find`: which snapshots hold a file, from their manifests (no tarball is read).
 import { join } from 'node:path';
 import picomatch from 'picomatch';
-import { MANIFEST_FILE } from '../core/format.js';
-import type { SnapshotFolder } from '../snapshot/drive-contents.js';
-import { ManifestReader } from '../verify/manifest-reader.js';
+import { MANIFEST_FILE } from '../layout/format.js';
+import type { SnapshotFolder } from '../layout/drive-contents.js';
+import { ManifestReader } from '../layout/manifest-reader.js';
 
 export interface FoundFile {
   snapshot: string;

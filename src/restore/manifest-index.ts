@@ -2,8 +2,8 @@
 // Kept as columns (the path strings, a type code, the size, the SHA-256 as 32 bytes) rather than
 // one object per line: measured at 400,000 files, the objects with their hex hashes took about
 // 250 bytes per file; this about 50 plus the path.
-import type { ManifestEntry, MemberType } from '../core/manifest.js';
-import { ManifestReader } from '../verify/manifest-reader.js';
+import type { ManifestEntry, MemberType } from '../layout/manifest.js';
+import { ManifestReader } from '../layout/manifest-reader.js';
 
 const TYPES: MemberType[] = ['file', 'dir', 'symlink', 'hardlink'];
 const CHUNK_BITS = 12;

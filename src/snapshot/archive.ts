@@ -2,15 +2,16 @@
 // and the whole tarball on the way, and write the per-file manifests beside it.
 import { createHash, type Hash } from 'node:crypto';
 import { entropyOf } from '../core/change-analysis.js';
-import type { SourceProblem } from '../core/format.js';
-import { formatManifestLine, MANIFEST_COLUMNS, MANIFEST_HEADER, type ManifestEntry } from '../core/manifest.js';
-import { formatSumLine } from '../core/sha256sums.js';
+import type { SourceProblem } from '../layout/format.js';
+import { formatManifestLine, MANIFEST_COLUMNS, MANIFEST_HEADER, type ManifestEntry } from '../layout/manifest.js';
+import { formatSumLine } from '../layout/sha256sums.js';
 import type { HashedWriter } from './hashed-writer.js';
 import { changedWhileRead, openSource, SMALL_FILE, type HeaderStat, type Problem } from './read-source.js';
-import { BATCH_BYTES, ENTROPY_SAMPLE } from './small-batch.js';
+import { BATCH_BYTES } from './small-batch.js';
+import { ENTROPY_SAMPLE } from '../core/change-analysis.js';
 import { openBatchReader, type BatchReader, type SmallRead } from './small-reader.js';
 import type { ScanEntries, ScanEntry } from './scan.js';
-import { encodeHeader, END_OF_ARCHIVE, padding } from './tar-header.js';
+import { encodeHeader, END_OF_ARCHIVE, padding } from '../layout/tar-header.js';
 
 /** Small files are read in batches, a few batches ahead of the archive loop. */
 const BATCH_FILES = 256;
@@ -56,7 +57,6 @@ interface Stored extends HeaderStat {
   entropy: number;
 }
 
-export { ENTROPY_SAMPLE } from './small-batch.js';
 
 /** Progress is reported at most every this many entries (and after every large file). */
 const PROGRESS_EVERY = 256;

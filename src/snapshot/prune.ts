@@ -7,8 +7,8 @@
 // may share the same data) is skipped, never renamed onto it.
 import { lstat, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PRUNING_PREFIX } from '../core/format.js';
-import { isSnapshotId } from '../core/snapshot-id.js';
+import { PRUNING_PREFIX } from '../layout/format.js';
+import { isSnapshotId } from '../layout/snapshot-id.js';
 import { fsyncDir } from '../io/durable.js';
 import { failpoint } from '../io/failpoint.js';
 

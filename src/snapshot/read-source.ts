@@ -4,7 +4,7 @@
 // carry the size actually read; they are read ahead in batches by a worker (small-reader.ts).
 import fs, { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { SourceProblem } from '../core/format.js';
+import type { SourceProblem } from '../layout/format.js';
 
 /** Files up to this size are read whole before their header is written. */
 export const SMALL_FILE = 1 << 20;

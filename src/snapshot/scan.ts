@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { compareNames } from '../core/archive-order.js';
 import { usageError } from '../core/errors.js';
-import type { SourceProblem } from '../core/format.js';
+import type { SourceProblem } from '../layout/format.js';
 
 export interface SourceRoot {
   /** Absolute path of the source folder on this machine. */

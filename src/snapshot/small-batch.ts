@@ -6,12 +6,9 @@
 // writes the manifest lines. The slots are reused batch after batch: memory stays bounded and
 // nothing is allocated per file.
 import { createHash } from 'node:crypto';
-import { entropyOf } from '../core/change-analysis.js';
+import { ENTROPY_SAMPLE, entropyOf } from '../core/change-analysis.js';
 import { readSmallSync, SMALL_FILE, type HeaderStat, type Problem } from './read-source.js';
-import { encodeHeaderInto, padding } from './tar-header.js';
-
-/** 4 KiB estimate entropy well enough (random data measures ≥ 7.9 bits/byte) at a quarter of the cost. */
-export const ENTROPY_SAMPLE = 4 * 1024;
+import { encodeHeaderInto, padding } from '../layout/tar-header.js';
 
 /** A batch holds at most this many bytes of file data by the scan's sizes (or one file of up to SMALL_FILE) ... */
 export const BATCH_BYTES = SMALL_FILE;

@@ -9,13 +9,13 @@ import { AirgapError, damage, EXIT, refusal } from '../core/errors.js';
 import {
   FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, MAX_PARTS, MAX_RECORDED_PROBLEMS, PARTIAL_PREFIX, SNAPSHOT_JSON,
   MAX_SUMS_BYTES, SUMS_FILE, tarballName, TOOL_NAME, type SnapshotMeta, type SourceProblem,
-} from '../core/format.js';
+} from '../layout/format.js';
 import { driveWriteError } from '../core/io-errors.js';
-import { formatSumLine } from '../core/sha256sums.js';
-import { snapshotIdFor } from '../core/snapshot-id.js';
-import type { ManifestEntry } from '../core/manifest.js';
+import { formatSumLine } from '../layout/sha256sums.js';
+import { snapshotIdFor } from '../layout/snapshot-id.js';
+import type { ManifestEntry } from '../layout/manifest.js';
 import { openArchiveReader, writeArchive, type ArchiveProgress } from './archive.js';
-import { readDriveContents } from './drive-contents.js';
+import { readDriveContents } from '../layout/drive-contents.js';
 import { fsyncDir } from '../io/durable.js';
 import { HashedWriter, type Written } from './hashed-writer.js';
 import { scanSources, type ScanResult, type SourceRoot } from './scan.js';

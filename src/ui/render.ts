@@ -1,7 +1,7 @@
 // Pure renderers: data in, text out. No I/O, so every screen can be tested exactly.
 import prettyBytes from 'pretty-bytes';
-import type { SnapshotMeta, SourceProblem } from '../core/format.js';
-import { escapeField } from '../core/manifest.js';
+import type { SnapshotMeta, SourceProblem } from '../layout/format.js';
+import { escapeField } from '../layout/manifest.js';
 
 export const bytes = (n: number) => prettyBytes(n, { maximumFractionDigits: 1 });
 

@@ -3,10 +3,10 @@
 // every member missing from either side, and where the archive structure breaks.
 import { createHash, type Hash } from 'node:crypto';
 import { compareArchivePaths } from '../core/archive-order.js';
-import type { ManifestEntry, MemberType } from '../core/manifest.js';
+import type { ManifestEntry, MemberType } from '../layout/manifest.js';
 import type { Finding } from '../core/findings.js';
-import { ManifestReader } from './manifest-reader.js';
-import { TarFormatError, TarReader, type TarEntry } from './tar-reader.js';
+import { ManifestReader } from '../layout/manifest-reader.js';
+import { TarFormatError, TarReader, type TarEntry } from '../layout/tar-reader.js';
 
 /** Beyond this many, member findings are summarised: one broken header can hide thousands. */
 const MAX_MEMBER_FINDINGS = 200;

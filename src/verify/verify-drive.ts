@@ -2,8 +2,8 @@
 // snapshot.json records the SHA-256 of the previous snapshot's SHA256SUMS, so a rewritten or
 // swapped older snapshot shows up even when its own checksums were rewritten to match.
 import { join } from 'node:path';
-import { MAX_SUMS_BYTES, SUMS_FILE } from '../core/format.js';
-import { describeUnknown, readDriveContents, twinMessage } from '../snapshot/drive-contents.js';
+import { MAX_SUMS_BYTES, SUMS_FILE } from '../layout/format.js';
+import { describeUnknown, readDriveContents, twinMessage } from '../layout/drive-contents.js';
 import { damaged, type DriveReport, type Finding } from '../core/findings.js';
 import { verifySnapshot, type VerifiedSnapshot, type VerifyOptions } from './verify-snapshot.js';
 import { sha256Hex } from '../io/sha256.js';

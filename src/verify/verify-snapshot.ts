@@ -9,14 +9,14 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, MAX_MANIFEST_LINE_BYTES, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
-} from '../core/format.js';
+} from '../layout/format.js';
 import { check } from '../core/validate.js';
-import { parseSumFile, parseSumLine, type SumLine } from '../core/sha256sums.js';
-import type { SnapshotFolder } from '../snapshot/drive-contents.js';
+import { parseSumFile, parseSumLine, type SumLine } from '../layout/sha256sums.js';
+import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { DeepCheck } from './deep-check.js';
 import { damaged, type Finding, type SnapshotReport } from '../core/findings.js';
 import { readChunks } from '../io/read-chunks.js';
-import type { ManifestEntry } from '../core/manifest.js';
+import type { ManifestEntry } from '../layout/manifest.js';
 import { sha256Hex } from '../io/sha256.js';
 
 export interface VerifyOptions {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BlockDevice, Fingerprint } from '../../src/core/drive-model.js';
-import type { DriveIdentity } from '../../src/core/format.js';
+import type { DriveIdentity } from '../../src/layout/format.js';
 import { detectDrives, type DetectOptions } from '../../src/drives/detect.js';
 import type { DriveSource } from '../../src/drives/drive-source.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { labelledDrive, makeSandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
 import { makeTree } from '../helpers/tree.js';
-import { MAX_MANIFEST_LINE_BYTES, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES } from '../../src/core/format.js';
+import { MAX_MANIFEST_LINE_BYTES, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES } from '../../src/layout/format.js';
 
 const GiB = 1024 ** 3;
 const HASHED = 64 * 1024 ** 2;

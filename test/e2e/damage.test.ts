@@ -8,7 +8,7 @@ import { appendFile, cp, open, readdir, readFile, rm, stat, truncate, writeFile 
 import { join } from 'node:path';
 import { labelledDrive, makeSandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
 import { makeTree } from '../helpers/tree.js';
-import { TarReader } from '../../src/verify/tar-reader.js';
+import { TarReader } from '../../src/layout/tar-reader.js';
 import type { DriveReport, Finding } from '../../src/core/findings.js';
 import { flipByte } from '../helpers/damage.js';
 

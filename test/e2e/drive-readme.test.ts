@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { README_DRIVE_PLACEHOLDER } from '../../src/core/drive-readme.js';
+import { README_DRIVE_PLACEHOLDER } from '../../src/layout/drive-readme.js';
 import { labelledDrive, makeSandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
 import { readmeAlternative, readmeCommands } from '../helpers/readme.js';
 import { makeTree, readTree, type Snapshot, type Tree } from '../helpers/tree.js';

@@ -12,7 +12,7 @@ import { BIN, labelledDrive, makeSandbox, type Sandbox } from '../helpers/cli.js
 import { makeTree, readTree } from '../helpers/tree.js';
 import { offsetOfMember } from '../helpers/damage.js';
 import { FORGED_MTIME, forgeSnapshot, rawHeader, sha256 } from '../helpers/forge.js';
-import type { ManifestEntry } from '../../src/core/manifest.js';
+import type { ManifestEntry } from '../../src/layout/manifest.js';
 
 const T = 1_600_000_000;
 /** A hang must end in a failed assertion, not a stuck worker: far above any honest run, below vitest's timeout. */

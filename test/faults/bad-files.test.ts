@@ -30,9 +30,9 @@ import { BIN } from '../helpers/cli.js';
 import { recordFigures } from '../helpers/figures.js';
 import { makeTree } from '../helpers/tree.js';
 import { run as runAirgap } from '../../src/cli/main.js';
-import { identitySchema, snapshotMetaSchema } from '../../src/core/format.js';
+import { identitySchema, snapshotMetaSchema } from '../../src/layout/format.js';
 import { check } from '../../src/core/validate.js';
-import { MANIFEST_HEADER, parseManifestLine, type ManifestEntry } from '../../src/core/manifest.js';
+import { MANIFEST_HEADER, parseManifestLine, type ManifestEntry } from '../../src/layout/manifest.js';
 import { mulberry32 } from '../../src/bench/prng.js';
 
 const SEED = Number(process.env.AIRGAP_BADFILES_SEED ?? 20261122) >>> 0;

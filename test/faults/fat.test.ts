@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DriveReport, Finding } from '../../src/core/findings.js';
-import { FAT_PART_SIZE, MIN_PART_SIZE } from '../../src/core/format.js';
+import { FAT_PART_SIZE, MIN_PART_SIZE } from '../../src/layout/format.js';
 import { hasFatFileLimit } from '../../src/drives/file-size-limit.js';
 import { labelledDrive, makeSandbox, runCli, type CliResult, type Sandbox } from '../helpers/cli.js';
 import { flipByte, offsetOfMember } from '../helpers/damage.js';

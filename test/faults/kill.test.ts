@@ -26,7 +26,7 @@ import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { BIN } from '../helpers/cli.js';
 import { recordFigures } from '../helpers/figures.js';
-import { readDriveContents } from '../../src/snapshot/drive-contents.js';
+import { readDriveContents } from '../../src/layout/drive-contents.js';
 import { verifyDrive } from '../../src/verify/verify-drive.js';
 import { writeSnapshot } from '../../src/snapshot/write-snapshot.js';
 import { setFailpointHandler } from '../../src/io/failpoint.js';

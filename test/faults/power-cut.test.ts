@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { BIN } from '../helpers/cli.js';
 import { recordFigures } from '../helpers/figures.js';
-import { readDriveContents } from '../../src/snapshot/drive-contents.js';
+import { readDriveContents } from '../../src/layout/drive-contents.js';
 import { verifyDrive } from '../../src/verify/verify-drive.js';
 import { mulberry32 } from '../../src/bench/prng.js';
 

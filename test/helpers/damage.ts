@@ -1,6 +1,6 @@
 // Damaging a snapshot on purpose: flip one byte, or find where a member's data starts.
 import { open, readFile } from 'node:fs/promises';
-import { memberDataOffset } from '../../src/verify/tar-reader.js';
+import { memberDataOffset } from '../../src/layout/tar-reader.js';
 
 /** XORs the byte at `offset` with 0xff. */
 export async function flipByte(path: string, offset: number): Promise<void> {

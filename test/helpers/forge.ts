@@ -11,10 +11,10 @@ import { Header, Pax } from 'tar';
 import {
   DRIVE_DIR, FILE_SUMS_FILE, IDENTITY_FILE, MANIFEST_FILE, SNAPSHOT_JSON, SUMS_FILE, identitySchema, snapshotMetaSchema, tarballName,
   type SnapshotMeta,
-} from '../../src/core/format.js';
+} from '../../src/layout/format.js';
 import { parse } from '../../src/core/validate.js';
-import { formatManifestLine, MANIFEST_COLUMNS, MANIFEST_HEADER, type ManifestEntry } from '../../src/core/manifest.js';
-import { formatSumLine } from '../../src/core/sha256sums.js';
+import { formatManifestLine, MANIFEST_COLUMNS, MANIFEST_HEADER, type ManifestEntry } from '../../src/layout/manifest.js';
+import { formatSumLine } from '../../src/layout/sha256sums.js';
 
 export const FORGED_ID = '2026-01-02T030405Z';
 export const FORGED_MTIME = 1_700_000_000;

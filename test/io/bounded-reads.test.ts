@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CappedLineReader, LineTooLongError } from '../../src/io/capped-lines.js';
 import { readChunks } from '../../src/io/read-chunks.js';
 import { DEFAULT_MAX_READ_BYTES, FileTooLargeError, NotRegularFileError, openRegularFile, readRegularFile } from '../../src/io/read-regular.js';
-import { MAX_SNAPSHOT_JSON_BYTES } from '../../src/core/format.js';
+import { MAX_SNAPSHOT_JSON_BYTES } from '../../src/layout/format.js';
 
 let dir: string;
 beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'airgap-reads-')); });

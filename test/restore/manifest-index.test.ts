@@ -1,7 +1,7 @@
 // The restore's compact manifest answers exactly what a Map of parsed manifest entries answers.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { ManifestEntry } from '../../src/core/manifest.js';
+import type { ManifestEntry } from '../../src/layout/manifest.js';
 import { ManifestIndex } from '../../src/restore/manifest-index.js';
 import { mulberry32 } from '../../src/bench/prng.js';
 

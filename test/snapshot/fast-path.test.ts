@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, link, truncate, writeFile } from
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SourceProblem } from '../../src/core/format.js';
+import type { SourceProblem } from '../../src/layout/format.js';
 import { writeArchive as writeFromSources } from '../../src/snapshot/archive.js';
 import { HashedWriter } from '../../src/snapshot/hashed-writer.js';
 import { scanSources } from '../../src/snapshot/scan.js';

@@ -12,9 +12,9 @@ import { AirgapError } from '../../src/core/errors.js';
 import { parseByteSize } from '../../src/core/byte-size.js';
 import {
   FAT_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, partName, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE, tarballFiles, tarballName,
-} from '../../src/core/format.js';
+} from '../../src/layout/format.js';
 import { parse } from '../../src/core/validate.js';
-import { formatSumLine, parseSumFile } from '../../src/core/sha256sums.js';
+import { formatSumLine, parseSumFile } from '../../src/layout/sha256sums.js';
 import { hasFatFileLimit, isFatType } from '../../src/drives/file-size-limit.js';
 import { ThreadHasher, type Hasher } from '../../src/io/hash-thread.js';
 import { HashedWriter, type Written } from '../../src/snapshot/hashed-writer.js';

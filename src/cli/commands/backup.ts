@@ -1,12 +1,12 @@
 import { failpoint } from '../../io/failpoint.js';
 import { damage, EXIT, usageError, AirgapError } from '../../core/errors.js';
 import { driveWriteError } from '../../core/io-errors.js';
-import { DRIVE_DIR, DRIVE_README, FAT_PART_SIZE, MIN_PART_SIZE } from '../../core/format.js';
+import { DRIVE_DIR, DRIVE_README, FAT_PART_SIZE, MIN_PART_SIZE } from '../../layout/format.js';
 import { parseByteSize } from '../../core/byte-size.js';
 import { probeFilesystem, unsafeFilesystem } from '../../drives/file-size-limit.js';
-import { DriveLock } from '../../drives/lock.js';
+import { DriveLock } from '../../layout/drive-lock.js';
 import { refreshDriveReadme } from '../../drives/label.js';
-import { readDriveContents, twinMessage } from '../../snapshot/drive-contents.js';
+import { readDriveContents, twinMessage } from '../../layout/drive-contents.js';
 import { pruneSnapshots } from '../../snapshot/prune.js';
 import { verifySnapshot } from '../../verify/verify-snapshot.js';
 import { DEFAULT_GATE } from '../../core/change-analysis.js';

@@ -6,7 +6,7 @@ import { chmod, mkdir, mkdtemp, open, readdir, readFile, rm, symlink, writeFile 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../../core/errors.js';
-import { memberDataOffset } from '../../verify/tar-reader.js';
+import { memberDataOffset } from '../../layout/tar-reader.js';
 import type { Context } from '../context.js';
 import { run } from '../main.js';
 

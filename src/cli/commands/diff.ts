@@ -2,7 +2,7 @@ import { DEFAULT_GATE, compareListings, judgeChanges } from '../../core/change-a
 import { EXIT, usageError } from '../../core/errors.js';
 import { baselinePath } from '../../gate/baseline.js';
 import { inspectChanges, manifestListing, sameSourcesSnapshot } from '../../gate/inspect.js';
-import { readDriveContents, summarizeSnapshots } from '../../snapshot/drive-contents.js';
+import { readDriveContents, summarizeSnapshots } from '../../layout/drive-contents.js';
 import { scanSources } from '../../snapshot/scan.js';
 import { renderChanges } from '../../ui/render-changes.js';
 import { loadConfig } from '../config.js';

@@ -1,6 +1,6 @@
 import { EXIT } from '../../core/errors.js';
 import type { ResolvedDrive } from '../../drives/resolve.js';
-import { describeUnknown, readDriveContents, summarizeSnapshots, twinMessage } from '../../snapshot/drive-contents.js';
+import { describeUnknown, readDriveContents, summarizeSnapshots, twinMessage } from '../../layout/drive-contents.js';
 import { displayText, renderList, type ListRow } from '../../ui/render.js';
 import type { Context } from '../context.js';
 import { detect } from '../drive-lookup.js';

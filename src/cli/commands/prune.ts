@@ -1,7 +1,7 @@
-import { readDriveContents, twinMessage } from '../../snapshot/drive-contents.js';
+import { readDriveContents, twinMessage } from '../../layout/drive-contents.js';
 import { EXIT, refusal } from '../../core/errors.js';
 import { pruneCandidates } from '../../core/planner.js';
-import { DriveLock } from '../../drives/lock.js';
+import { DriveLock } from '../../layout/drive-lock.js';
 import { pruneSnapshots } from '../../snapshot/prune.js';
 import { bytes } from '../../ui/render.js';
 import type { Context } from '../context.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { EXIT, usageError } from '../../core/errors.js';
-import { MANIFEST_FILE } from '../../core/format.js';
-import { readDriveContents, type SnapshotFolder } from '../../snapshot/drive-contents.js';
+import { MANIFEST_FILE } from '../../layout/format.js';
+import { readDriveContents, type SnapshotFolder } from '../../layout/drive-contents.js';
 import { findInSnapshots, matcher } from '../../restore/find.js';
 import { restoreSnapshot } from '../../restore/restore.js';
 import { failpoint } from '../../io/failpoint.js';

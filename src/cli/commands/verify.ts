@@ -1,5 +1,5 @@
 import { EXIT, usageError } from '../../core/errors.js';
-import { readDriveContents } from '../../snapshot/drive-contents.js';
+import { readDriveContents } from '../../layout/drive-contents.js';
 import { renderVerifyReport } from '../../ui/render-verify.js';
 import { startProgress } from '../../ui/progress.js';
 import { bytes } from '../../ui/render.js';

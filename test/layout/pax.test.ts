@@ -1,6 +1,6 @@
 import { Header, Pax } from 'tar';
 import { describe, expect, it } from 'vitest';
-import { parsePax } from '../../src/verify/pax.js';
+import { parsePax } from '../../src/layout/pax.js';
 
 interface PaxInput {
   path?: string;

@@ -3,7 +3,7 @@ import { lstat, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { damage, refusal } from '../core/errors.js';
 import { FileTooLargeError, NotRegularFileError, readRegularFile } from '../io/read-regular.js';
-import { DRIVE_DIR, FORMAT_VERSION, IDENTITY_FILE, identitySchema, type DriveIdentity } from '../core/format.js';
+import { DRIVE_DIR, FORMAT_VERSION, IDENTITY_FILE, identitySchema, type DriveIdentity } from './format.js';
 import { check } from '../core/validate.js';
 
 export interface DriveLocation {

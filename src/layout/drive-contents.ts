@@ -6,9 +6,9 @@
 import { readRegularFile } from '../io/read-regular.js';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DRIVE_README, IDENTITY_FILE, LOCK_FILE, PARTIAL_PREFIX, PRUNING_PREFIX, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE } from '../core/format.js';
+import { DRIVE_README, IDENTITY_FILE, LOCK_FILE, PARTIAL_PREFIX, PRUNING_PREFIX, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE } from './format.js';
 import { parse } from '../core/validate.js';
-import { compareSnapshotIds, isSnapshotId } from '../core/snapshot-id.js';
+import { compareSnapshotIds, isSnapshotId } from './snapshot-id.js';
 
 export interface SnapshotFolder {
   id: string;

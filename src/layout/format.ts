@@ -1,5 +1,5 @@
 // The on-drive format, version 1 (docs/FORMAT.md is the human version of this file).
-import { isoUtc, object, v, whole } from './validate.js';
+import { isoUtc, object, v, whole } from '../core/validate.js';
 
 export const FORMAT_VERSION = 1;
 export const TOOL_NAME = 'airgap';

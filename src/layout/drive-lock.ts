@@ -8,7 +8,7 @@ import { stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { refusal } from '../core/errors.js';
 import { driveWriteError } from '../core/io-errors.js';
-import { LOCK_FILE } from '../core/format.js';
+import { LOCK_FILE } from './format.js';
 import { NotRegularFileError } from '../io/read-regular.js';
 import {
   holdsLock, isStale, newLockInfo, readLockFile, removeStaleLock, tryCreateLock, type LockInfo,

@@ -3,8 +3,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { NotRegularFileError, openRegularFile } from '../io/read-regular.js';
 import { CappedLineReader, LineTooLongError } from '../io/capped-lines.js';
-import { MAX_MANIFEST_LINE_BYTES } from '../core/format.js';
-import { isManifestComment, MANIFEST_HEADER, parseManifestLine, ManifestSyntaxError, type ManifestEntry } from '../core/manifest.js';
+import { MAX_MANIFEST_LINE_BYTES } from './format.js';
+import { isManifestComment, MANIFEST_HEADER, parseManifestLine, ManifestSyntaxError, type ManifestEntry } from './manifest.js';
 
 export class ManifestReader {
   private lines: CappedLineReader | undefined;

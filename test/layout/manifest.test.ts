@@ -8,7 +8,7 @@ import {
   parseManifestLine,
   unescapeField,
   type ManifestEntry,
-} from '../../src/core/manifest.js';
+} from '../../src/layout/manifest.js';
 
 const SHA = 'ab'.repeat(32);
 const SHA2 = '0123456789abcdef'.repeat(4);

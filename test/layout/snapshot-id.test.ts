@@ -5,7 +5,7 @@ import {
   parseSnapshotId,
   SNAPSHOT_ID_RE,
   snapshotIdFor,
-} from '../../src/core/snapshot-id.js';
+} from '../../src/layout/snapshot-id.js';
 
 const AT = new Date('2026-11-21T09:30:00.123Z');
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatSumLine, parseSumFile, SumSyntaxError, type SumLine } from '../../src/core/sha256sums.js';
+import { formatSumLine, parseSumFile, SumSyntaxError, type SumLine } from '../../src/layout/sha256sums.js';
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 

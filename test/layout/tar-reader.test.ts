@@ -3,7 +3,7 @@ import { link, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TarFormatError, TarReader, type TarEntry } from '../../src/verify/tar-reader.js';
+import { TarFormatError, TarReader, type TarEntry } from '../../src/layout/tar-reader.js';
 
 const LONG_DIR = 'deep/' + 'd'.repeat(70);
 const LONG_FILE = `${LONG_DIR}/${'f'.repeat(60)}.txt`; // 'src/' + this is 144 bytes

@@ -3,7 +3,7 @@
 // whatever the buffer held before.
 import { Header, Pax } from 'tar';
 import { describe, expect, it } from 'vitest';
-import { encodeHeader, encodeHeaderInto, type TarMember } from '../../src/snapshot/tar-header.js';
+import { encodeHeader, encodeHeaderInto, type TarMember } from '../../src/layout/tar-header.js';
 
 /** node-tar's own way: new Header(data) (and new Pax(data) when needed). */
 function reference(m: TarMember): Buffer {
