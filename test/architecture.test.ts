@@ -1,6 +1,7 @@
 // The dependency rules of docs/architecture.md, checked on the import specifiers themselves.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(import.meta.dirname, '../src');
@@ -18,7 +19,6 @@ const ALLOWED: Record<string, string[]> = {
   gate: ['core', 'io', 'snapshot', 'verify'],
   ui: ['core'],
   cli: ['core', 'io', 'drives', 'snapshot', 'verify', 'restore', 'gate', 'ui'],
-  bench: ['core', 'io', 'drives', 'snapshot', 'verify', 'restore', 'gate', 'ui', 'cli'],
 };
 
 function imports(file: string): string[] {
@@ -41,6 +41,21 @@ describe('architecture', () => {
     });
   }
 
+  // The product never depends on the benchmark (bench/), the tests (test/) or anything else in
+  // the repository outside src/: what ships in dist/ is src/ alone.
+  it('nothing under src/ imports from outside src/ (bench/, test/, …)', () => {
+    const outside: string[] = [];
+    for (const file of files(SRC)) {
+      for (const spec of imports(file)) {
+        if (!/^(\.|\/|file:)/.test(spec)) continue; // a library or node: builtin
+        const target = spec.startsWith('file:') ? fileURLToPath(spec) : resolve(file, '..', spec);
+        const rel = relative(SRC, target);
+        if (rel.split(sep)[0] === '..' || isAbsolute(rel)) outside.push(`${relative(SRC, file)} imports ${spec}`);
+      }
+    }
+    expect(outside).toEqual([]);
+  });
+
   it('core never touches the filesystem, the process, the clock or randomness', () => {
     for (const file of files(join(SRC, 'core'))) {
       const text = readFileSync(file, 'utf8');
@@ -49,8 +64,8 @@ describe('architecture', () => {
     }
   });
 
-  it('only cli (and the benchmark, another entry point) reads argv/env or sets the exit code', () => {
-    for (const file of files(SRC).filter((f) => !/^(cli|bench)\//.test(relative(SRC, f)))) {
+  it('only cli reads argv/env or sets the exit code', () => {
+    for (const file of files(SRC).filter((f) => !/^cli\//.test(relative(SRC, f)))) {
       const text = readFileSync(file, 'utf8');
       expect(text, file).not.toMatch(/process\.(argv|env|exitCode|exit\()/);
     }

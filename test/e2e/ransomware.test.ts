@@ -4,7 +4,7 @@ import { appendFile, mkdir, readdir, readFile, rename, rm, unlink, utimes, write
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { labelledDrive, makeSandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
-import { mulberry32 as prng } from '../../src/bench/prng.js';
+import { mulberry32 as prng } from '../helpers/prng.js';
 
 // ---- deterministic content -------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ import { run as runAirgap } from '../../src/cli/main.js';
 import { identitySchema, snapshotMetaSchema } from '../../src/layout/format.js';
 import { check } from '../../src/core/validate.js';
 import { MANIFEST_HEADER, parseManifestLine, type ManifestEntry } from '../../src/layout/manifest.js';
-import { mulberry32 } from '../../src/bench/prng.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const SEED = Number(process.env.AIRGAP_BADFILES_SEED ?? 20261122) >>> 0;
 const RANDOM = Number(process.env.AIRGAP_BADFILES_RANDOM ?? 200);

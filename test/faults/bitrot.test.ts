@@ -30,7 +30,7 @@ import { readIdentity } from '../../src/layout/identity.js';
 import { parseSumFile, type SumLine } from '../../src/layout/sha256sums.js';
 import { isAirgapError } from '../../src/core/errors.js';
 import type { DriveReport, Finding, SnapshotReport } from '../../src/core/findings.js';
-import { mulberry32 } from '../../src/bench/prng.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const SEED = Number(process.env.AIRGAP_BITROT_SEED ?? 20261121) >>> 0;
 const FLIPS = 1000;

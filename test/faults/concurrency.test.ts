@@ -24,7 +24,7 @@ import { BIN, labelledDrive, makeSandbox, runCli, type CliResult, type Sandbox }
 import { procState } from '../helpers/proc.js';
 import { recordFigures } from '../helpers/figures.js';
 import { makeTree } from '../helpers/tree.js';
-import { mulberry32 as prng } from '../../src/bench/prng.js';
+import { mulberry32 as prng } from '../helpers/prng.js';
 
 const K = 4; // processes started at once per round
 const LOCK_ROUNDS = 10; // test 1 and test 2

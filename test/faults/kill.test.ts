@@ -30,7 +30,7 @@ import { readDriveContents } from '../../src/layout/drive-contents.js';
 import { verifyDrive } from '../../src/verify/verify-drive.js';
 import { writeSnapshot } from '../../src/snapshot/write-snapshot.js';
 import { setFailpointHandler } from '../../src/io/failpoint.js';
-import { mulberry32 } from '../../src/bench/prng.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const execFileP = promisify(execFile);
 

@@ -26,7 +26,7 @@ import { BIN } from '../helpers/cli.js';
 import { recordFigures } from '../helpers/figures.js';
 import { readDriveContents } from '../../src/layout/drive-contents.js';
 import { verifyDrive } from '../../src/verify/verify-drive.js';
-import { mulberry32 } from '../../src/bench/prng.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const execFileP = promisify(execFile);
 const PYTHON = '/usr/bin/python3'; // Debian's: python3-fusepy installs for it (PATH may hold another)

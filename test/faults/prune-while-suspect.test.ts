@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { labelledDrive, makeSandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
-import { mulberry32 } from '../../src/bench/prng.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 let sb: Sandbox;
 let src: string;

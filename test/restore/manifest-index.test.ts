@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ManifestEntry } from '../../src/layout/manifest.js';
 import { ManifestIndex } from '../../src/restore/manifest-index.js';
-import { mulberry32 } from '../../src/bench/prng.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 

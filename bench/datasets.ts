@@ -1,5 +1,5 @@
-// The benchmark's data sets, generated from a seed (see prng.ts) so every run measures the same
-// bytes, names and shapes:
+// The benchmark's data sets, generated from a seed (see test/helpers/prng.ts) so every run
+// measures the same bytes, names and shapes:
 //   (a) large: 8 large incompressible files, 1 GiB in all at scale 1;
 //   (b) small: 40,000 files of 0.2–16 KB (log-uniform) in 100 folders;
 //   (c) mixed: ~5,000 files in deep trees (depth 30), 200-byte names (paths well over 255 bytes,
@@ -7,7 +7,7 @@
 //       absolute, dangling).
 import { closeSync, mkdirSync, openSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { deriveSeed, Mulberry32 } from './prng.js';
+import { deriveSeed, Mulberry32 } from '../test/helpers/prng.js';
 
 const MiB = 1024 * 1024;
 

@@ -1,6 +1,8 @@
-// The backup benchmark: airgap against the stock tools, on generated data sets.
-//   npm run bench                      (builds, then runs dist/bench/run.js)
-//   BENCH_SCALE=0.25 BENCH_RUNS=5 node dist/bench/run.js [--keep] [--sets a,b,c]
+// The backup benchmark: airgap against the stock tools, on generated data sets. A separate
+// program, not part of the product (not in dist/, not shipped): it runs the built CLI,
+// bin/airgap.js, as a subprocess.
+//   npm run bench      (builds airgap, compiles bench/ into .bench-build/, runs bench/run.js there)
+//   BENCH_SCALE=0.25 BENCH_RUNS=5 npm run bench -- [--keep] [--sets a,b,c]
 // See docs/performance.md for what is measured and why. Results: Markdown tables on stdout,
 // progress on stderr, JSON in ./bench-results/<timestamp>.json and ./bench-results/latest.json.
 //
@@ -9,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { argv as processArgv, env, exit } from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { DATASETS, type DatasetKey, type DatasetSpec } from './datasets.js';
@@ -17,10 +19,26 @@ import { CommandFailed, detectRssMethod, killCurrent, measure, type CommandSpec,
 import { datasetHeading, mb, median, resultsTable, targetsTable, type CommandResult, type DatasetResult, type RunRecord, type TargetResult } from './report.js';
 
 const SEED = 0x5eed_a19a;
-const AIRGAP_BIN = fileURLToPath(new URL('../../bin/airgap.js', import.meta.url));
-const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
 
-const USAGE = `usage: node dist/bench/run.js [--keep] [--sets a,b,c]
+/**
+ * The repository root: the nearest folder above this file with bin/airgap.js and a package.json.
+ * Found by walking up, so it does not matter where the compiled file sits (.bench-build/bench/
+ * today) or whether it runs compiled at all.
+ */
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; ) {
+    if (existsSync(join(dir, 'bin', 'airgap.js')) && existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no bin/airgap.js with a package.json in any folder above ${from}`);
+    dir = parent;
+  }
+}
+const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
+const AIRGAP_BIN = join(REPO_ROOT, 'bin', 'airgap.js');
+const PACKAGE_JSON = join(REPO_ROOT, 'package.json');
+
+const USAGE = `usage: npm run bench -- [--keep] [--sets a,b,c]
+       (or, once built: node .bench-build/bench/run.js [--keep] [--sets a,b,c])
   --keep         keep the temporary folder (data sets, x.tar, the last snapshot of each set)
   --sets a,c     only these data sets: a = large files, b = small files, c = mixed tree
 environment:
@@ -157,9 +175,9 @@ function machineInfo(rssMethod: RssMethod, tmp: string) {
     sha256sum: firstLine(['sha256sum', '--version']),
     restic: onPath('restic') ? firstLine(['restic', 'version']) : null,
     airgap: airgapVersion,
-    gitCommit: firstLine(['git', '-C', resolve(PACKAGE_JSON, '..'), 'rev-parse', '--short', 'HEAD']),
+    gitCommit: firstLine(['git', '-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD']),
     /** Uncommitted changes under src/ when the benchmark started (the figures are of the working tree). */
-    gitDirty: firstLine(['git', '-C', resolve(PACKAGE_JSON, '..'), 'status', '--porcelain', '--', 'src']) !== null,
+    gitDirty: firstLine(['git', '-C', REPO_ROOT, 'status', '--porcelain', '--', 'src']) !== null,
     loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
     tmpFilesystem: firstLine(['stat', '-f', '-c', '%T', tmp]),
     rssMethod,
@@ -487,8 +505,8 @@ async function main(): Promise<number> {
     process.stderr.write('error: tar is not GNU tar (tar --version); the references are GNU tar\n');
     return 2;
   }
-  if (!existsSync(AIRGAP_BIN) || !existsSync(join(AIRGAP_BIN, '..', '..', 'dist', 'cli', 'main.js'))) {
-    process.stderr.write(`error: ${AIRGAP_BIN} or dist/ is missing; run npm run build first (npm run bench does)\n`);
+  if (!existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
+    process.stderr.write(`error: ${join(REPO_ROOT, 'dist')} is missing; run npm run build first (npm run bench does)\n`);
     return 2;
   }
 

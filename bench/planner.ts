@@ -1,10 +1,11 @@
 // Planner benchmark (not a test): one planRotation call and one 10-year buildSchedule over a
-// 10-drive rotation with a 10-year weekly history, for each scheme. Run it after the build:
-//   node dist/bench/planner.js
-import { addDays, isBackupDay, nextBackupDay, slotIndex, type Cadence } from '../core/calendar.js';
-import { planRotation, type PlanDrive, type PlanInput } from '../core/planner.js';
-import { DEFAULT_RETENTION, driveIndexForSlot, type Policy, type Scheme } from '../core/policy.js';
-import { buildSchedule } from '../core/schedule.js';
+// 10-drive rotation with a 10-year weekly history, for each scheme. It calls the pure core
+// directly (compiled from src/core/ into .bench-build/ along with it):
+//   npm run bench:planner     (or, once compiled: node .bench-build/bench/planner.js)
+import { addDays, isBackupDay, nextBackupDay, slotIndex, type Cadence } from '../src/core/calendar.js';
+import { planRotation, type PlanDrive, type PlanInput } from '../src/core/planner.js';
+import { DEFAULT_RETENTION, driveIndexForSlot, type Policy, type Scheme } from '../src/core/policy.js';
+import { buildSchedule } from '../src/core/schedule.js';
 
 const DRIVES = 10;
 const YEARS = 10;

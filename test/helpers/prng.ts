@@ -1,6 +1,7 @@
-// A small deterministic PRNG for the benchmark's data sets: mulberry32 (32-bit state, period
-// 2^32 words = 16 GiB of output per seed, ~1.4 s per GiB in Node). The same seed always gives the
-// same bytes, names and sizes, so two runs of the benchmark measure the same data.
+// A small deterministic PRNG for generated test data and the benchmark's data sets (bench/ imports
+// it from here): mulberry32 (32-bit state, period 2^32 words = 16 GiB of output per seed, ~1.4 s
+// per GiB in Node). The same seed always gives the same bytes, names and sizes, so two runs of a
+// test or of the benchmark see the same data.
 
 /** A new seed from a parent seed and a label (FNV-1a over the label, mixed with the parent). */
 export function deriveSeed(parent: number, label: string | number): number {
