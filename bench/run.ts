@@ -240,10 +240,14 @@ async function runDataset(ctx: Context, spec: DatasetSpec): Promise<DatasetResul
   const airgap = (...args: string[]): string[] => [process.execPath, AIRGAP_BIN, ...args];
   runSync(airgap('label', join(drivesRoot, 'A'), '--name', 'A', '--yes'), { env: airgapEnv });
 
+  // Each timed backup starts from an empty drive. The snapshots are deleted behind airgap's back,
+  // so the host's catalog goes too: a recorded snapshot that vanished without a prune by this host
+  // is reported as lost (verify exits 3), and the next run re-learns the drive as a new host would.
   const removeSnapshots = () => {
     for (const name of readdirSync(snapshots)) {
       if (/^\d{4}-\d\d-\d\dT/.test(name) || name.startsWith('.partial-')) rmSync(join(snapshots, name), { recursive: true, force: true });
     }
+    rmSync(join(airgapEnv.AIRGAP_STATE_DIR!, 'catalog.json'), { force: true });
   };
   const manyInodes = stats.files + stats.dirs + stats.symlinks >= 1000;
   const checkRestored = (label: string) => (warmup: boolean) => {

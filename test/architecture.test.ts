@@ -12,13 +12,15 @@ const files = (dir: string): string[] =>
 const ALLOWED: Record<string, string[]> = {
   core: [],
   io: ['core'],
-  drives: ['core', 'io', 'snapshot'],
-  snapshot: ['core', 'io'],
-  verify: ['core', 'io', 'snapshot'],
-  restore: ['core', 'io', 'snapshot', 'verify'],
-  gate: ['core', 'io', 'snapshot', 'verify'],
-  ui: ['core'],
-  cli: ['core', 'io', 'drives', 'snapshot', 'verify', 'restore', 'gate', 'ui'],
+  // Everything about what is on a drive: the one owner of the on-drive layout (docs/FORMAT.md).
+  layout: ['core', 'io'],
+  drives: ['core', 'io', 'layout'],
+  snapshot: ['core', 'io', 'layout'],
+  verify: ['core', 'io', 'layout'],
+  restore: ['core', 'io', 'layout', 'verify'],
+  gate: ['core', 'io', 'layout', 'snapshot'],
+  ui: ['core', 'layout'],
+  cli: ['core', 'io', 'layout', 'drives', 'snapshot', 'verify', 'restore', 'gate', 'ui'],
 };
 
 function imports(file: string): string[] {

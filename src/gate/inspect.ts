@@ -4,12 +4,12 @@ import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareListings, ENTROPY_SAMPLE, entropyOf, judgeChanges, type ChangeReport, type GatePolicy, type GateVerdict, type ListingEntry } from '../core/change-analysis.js';
-import { MANIFEST_FILE, SNAPSHOT_JSON } from '../layout/format.js';
+import { MANIFEST_FILE } from '../layout/format.js';
 import type { ManifestEntry } from '../layout/manifest.js';
 import type { ScanEntry } from '../snapshot/scan.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import { readBaseline } from './baseline.js';
-import { readRegularFile } from '../io/read-regular.js';
+import { readSnapshotMeta } from '../layout/snapshot-meta.js';
 
 const SAMPLE = ENTROPY_SAMPLE; // the same sample size as the backup's (core/change-analysis.ts)
 
@@ -65,8 +65,8 @@ export async function sameSourcesSnapshot(candidates: { id: string; dir: string 
   const want = [...sources].sort().join('\n');
   for (const s of [...candidates].reverse()) {
     try {
-      const meta = JSON.parse((await readRegularFile(join(s.dir, SNAPSHOT_JSON))).toString('utf8')) as { sources?: { path: string }[] }; // never a FIFO: it would block
-      if ((meta.sources ?? []).map((x) => x.path).sort().join('\n') === want) return s;
+      const meta = await readSnapshotMeta(s);
+      if (meta.sources.map((x) => x.path).sort().join('\n') === want) return s;
     } catch {
       // unreadable snapshot.json: not a basis for comparison
     }

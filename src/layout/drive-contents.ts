@@ -3,11 +3,10 @@
 // holds SHA256SUMS is a complete snapshot: SHA256SUMS is written last, after everything it
 // covers was fsynced. Entries are looked at with lstat: a link on the drive is never followed
 // (it could lead anywhere on the host), it is reported as an unknown entry.
-import { readRegularFile } from '../io/read-regular.js';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DRIVE_README, IDENTITY_FILE, LOCK_FILE, PARTIAL_PREFIX, PRUNING_PREFIX, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE } from './format.js';
-import { parse } from '../core/validate.js';
+import { DRIVE_README, IDENTITY_FILE, LOCK_FILE, PARTIAL_PREFIX, PRUNING_PREFIX, SUMS_FILE } from './format.js';
+import { readSnapshotMeta } from './snapshot-meta.js';
 import { compareSnapshotIds, isSnapshotId } from './snapshot-id.js';
 
 export interface SnapshotFolder {
@@ -105,7 +104,7 @@ export async function summarizeSnapshots(airgapDir: string): Promise<SnapshotSum
   return Promise.all(snapshots.map(async (s): Promise<SnapshotSummary> => {
     if (!s.complete) return { id: s.id, state: 'incomplete', bytes: 0, files: 0 };
     try {
-      const meta = parse(snapshotMetaSchema, JSON.parse((await readRegularFile(join(s.dir, SNAPSHOT_JSON))).toString('utf8')));
+      const meta = await readSnapshotMeta(s);
       const summary: SnapshotSummary = { id: s.id, state: 'complete', bytes: meta.bytes.tarball, files: meta.counts.files, createdAt: meta.createdAt, problems: meta.counts.problems };
       if (meta.gate?.suspect && !meta.gate.accepted) summary.suspect = true;
       return summary;

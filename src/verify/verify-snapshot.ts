@@ -8,9 +8,9 @@ import { CappedLineReader, LineTooLongError } from '../io/capped-lines.js';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, MAX_MANIFEST_LINE_BYTES, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, SNAPSHOT_JSON, snapshotMetaSchema, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
+  FILE_SUMS_FILE, MANIFEST_FILE, MAX_MANIFEST_LINE_BYTES, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, SNAPSHOT_JSON, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
 } from '../layout/format.js';
-import { check } from '../core/validate.js';
+import { parseSnapshotMeta } from '../layout/snapshot-meta.js';
 import { parseSumFile, parseSumLine, type SumLine } from '../layout/sha256sums.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { DeepCheck } from './deep-check.js';
@@ -256,27 +256,10 @@ function tooLarge(name: string, e: FileTooLargeError): string {
   return `${name} is ${e.size} bytes, more than the ${e.maxBytes} a ${name} can be: damaged or forged (not read)`;
 }
 
+/** snapshot.json's facts, its problems added to the findings as damage. */
 function parseMeta(data: Buffer, folderId: string, findings: Finding[]): SnapshotMeta | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(data.toString('utf8'));
-  } catch {
-    findings.push({ severity: 'damage', code: 'meta-invalid', file: SNAPSHOT_JSON, message: `${SNAPSHOT_JSON} is not valid JSON` });
-    return undefined;
-  }
-  const version = (json as { formatVersion?: unknown } | null)?.formatVersion;
-  if (typeof version === 'number' && version > FORMAT_VERSION) {
-    findings.push({ severity: 'damage', code: 'format-too-new', file: SNAPSHOT_JSON, message: `${SNAPSHOT_JSON} is format version ${version}; this airgap reads up to ${FORMAT_VERSION}: upgrade airgap (or verify with sha256sum -c SHA256SUMS)` });
-    return undefined;
-  }
-  const r = check(snapshotMetaSchema, json);
-  if (!r.ok) {
-    findings.push({ severity: 'damage', code: 'meta-invalid', file: SNAPSHOT_JSON, message: `${SNAPSHOT_JSON} is invalid: ${r.path.join('.') || '(root)'}: ${r.message}` });
-    return undefined;
-  }
-  if (r.value.id !== folderId) {
-    findings.push({ severity: 'damage', code: 'meta-mismatch', file: SNAPSHOT_JSON, message: `${SNAPSHOT_JSON} says it is snapshot ${r.value.id}, but its folder is ${folderId} (renamed?)` });
-  }
-  return r.value;
+  const { meta, problems } = parseSnapshotMeta(data, folderId);
+  for (const p of problems) findings.push({ severity: 'damage', code: p.code, file: SNAPSHOT_JSON, message: p.message });
+  return meta;
 }
 
