@@ -14,13 +14,15 @@ const ALLOWED: Record<string, string[]> = {
   io: ['core'],
   // Everything about what is on a drive: the one owner of the on-drive layout (docs/FORMAT.md).
   layout: ['core', 'io'],
-  drives: ['core', 'io', 'layout'],
+  // Host state: the catalog and the gate baselines, with one rule for a damaged file.
+  state: ['core', 'io', 'layout'],
+  drives: ['core', 'io', 'layout', 'state'],
   snapshot: ['core', 'io', 'layout'],
   verify: ['core', 'io', 'layout'],
   restore: ['core', 'io', 'layout', 'verify'],
-  gate: ['core', 'io', 'layout', 'snapshot'],
+  gate: ['core', 'io', 'layout', 'snapshot', 'state'],
   ui: ['core', 'layout'],
-  cli: ['core', 'io', 'layout', 'drives', 'snapshot', 'verify', 'restore', 'gate', 'ui'],
+  cli: ['core', 'io', 'layout', 'state', 'drives', 'snapshot', 'verify', 'restore', 'gate', 'ui'],
 };
 
 function imports(file: string): string[] {

@@ -3,7 +3,7 @@
 import { refusal, usageError } from '../core/errors.js';
 import { airGapFor, planRotation, pruneCandidates, type Plan, type PruneItem } from '../core/planner.js';
 import type { Policy } from '../core/policy.js';
-import type { Catalog } from '../drives/catalog.js';
+import type { Catalog } from '../state/catalog.js';
 import type { Config } from './config.js';
 import { policyOf } from './config.js';
 import type { Context } from './context.js';

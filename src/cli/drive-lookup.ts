@@ -6,7 +6,7 @@ import { DirectorySource } from '../drives/directory-source.js';
 import { DrivelistSource } from '../drives/drivelist-source.js';
 import type { DriveSource } from '../drives/drive-source.js';
 import { fingerprintOfPath } from '../drives/platform-identity.js';
-import { Catalog } from '../drives/catalog.js';
+import { Catalog } from '../state/catalog.js';
 import type { DriveLookup } from '../drives/resolve.js';
 import { loadConfig } from './config.js';
 import type { Context } from './context.js';

@@ -5,7 +5,7 @@ import { usageError } from '../core/errors.js';
 import type { PlanDrive, PlanInput } from '../core/planner.js';
 import type { Policy } from '../core/policy.js';
 import { checkBinding, impostorHint, impostorMessage, type RotationBinding } from '../drives/binding.js';
-import type { Catalog } from '../drives/catalog.js';
+import type { Catalog } from '../state/catalog.js';
 import type { Detection } from '../drives/detect.js';
 import { loadConfig, policyOf, type Config } from './config.js';
 import type { Context } from './context.js';

@@ -5,14 +5,14 @@ import { PARTIAL_PREFIX } from '../layout/format.js';
 import { readDriveContents, summarizeSnapshots, twinMessage } from '../layout/drive-contents.js';
 import { describeFingerprint, type Fingerprint, type FingerprintCheck } from '../core/drive-model.js';
 import { AirgapError, EXIT, refusal, usageError } from '../core/errors.js';
-import { Catalog } from '../drives/catalog.js';
+import { Catalog } from '../state/catalog.js';
 import { resolveDrive, type ResolvedDrive } from '../drives/resolve.js';
 import { checkBinding, impostorHint, impostorMessage, type BindingCheck, type RotationBinding } from '../drives/binding.js';
 import { bindRotationId, loadConfig } from './config.js';
 import type { Context } from './context.js';
 import { driveLookup } from './drive-lookup.js';
 
-export async function openRegistry(ctx: Context): Promise<Catalog> {
+export async function openCatalog(ctx: Context): Promise<Catalog> {
   const catalog = await Catalog.load(ctx.stateDir, ctx.clock());
   if (catalog.loadWarning) ctx.stderr.write(`warning: ${catalog.loadWarning}\n`);
   return catalog;
@@ -60,7 +60,7 @@ export interface FoundDrive extends ResolvedDrive {
  * entry of that name, not yet bound, is bound to this drive's id (its first use).
  */
 export async function findDrive(ctx: Context, spec: string, opts: { acceptFingerprint?: boolean; write?: boolean; bind?: boolean } = {}): Promise<FoundDrive> {
-  const reg = await openRegistry(ctx);
+  const reg = await openCatalog(ctx);
   const drive = await resolveDrive(spec, driveLookup(ctx, reg));
   const config = await loadConfig(ctx.configPath, false).catch(() => undefined);
   const binding = checkBinding(drive.identity, reg, config?.drives.rotation ?? []);

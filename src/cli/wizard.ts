@@ -18,7 +18,7 @@ import type { Context } from './context.js';
 import { detect } from './drive-lookup.js';
 import { connectedRotation, impostors, planInput, todayOf } from './planning.js';
 import { checkBinding, impostorHint, impostorMessage } from '../drives/binding.js';
-import { openRegistry } from './shared.js';
+import { openCatalog } from './shared.js';
 import { cancelScope } from './interrupt.js';
 
 export interface WizardDeps {
@@ -51,7 +51,7 @@ export async function wizard(d: WizardDeps): Promise<number> {
   const policy = policyOf(config);
 
   for (;;) {
-    const catalog = await openRegistry(ctx);
+    const catalog = await openCatalog(ctx);
     const found = await detect(ctx, {}, catalog);
     const connected = connectedRotation(policy, found, catalog, config.drives.rotation);
     const plan = planRotation(planInput(policy, catalog, ctx, connected, todayOf(ctx)));
@@ -150,7 +150,7 @@ async function offerLabel(d: WizardDeps, found: Detection, config: Config, say: 
   say(`A new disk is connected: ${disk.description || disk.device}, ${disk.size ? bytes(disk.size) : 'size unknown'}, mounted at ${where}, holding ${entries.length} item(s). airgap never formats it: it only adds an airgap/ folder.`);
   if (d.unattended) throw usageError('unlabelled-disk', `${where} is not an airgap drive yet, and labelling needs your say`, `label it: airgap label ${where} --name <NAME>`);
   if (!(await d.prompter.confirm(`Use it as an airgap backup drive?`, true))) return EXIT.ok;
-  const catalog = await openRegistry(d.ctx);
+  const catalog = await openCatalog(d.ctx);
   const free = config.drives.rotation.find((r) => !catalog.byName(r.name));
   const name = await d.prompter.input('Its name (write it on the drive too)', free?.name ?? 'A');
   const code = await d.run(['label', where, '--name', name, '--yes']);
@@ -164,7 +164,7 @@ async function driveMenu(d: WizardDeps, found: Detection, plan: Plan, config: Co
   const due = found.labelled.find((l) => l.identity.name === plan.target);
   const drive: LabelledDrive = due ?? found.labelled[0]!;
   const name = drive.identity.name;
-  const catalog = await openRegistry(ctx);
+  const catalog = await openCatalog(ctx);
   const entry = catalog.byId(drive.identity.id);
   const role = config.drives.rotation.find((r) => r.name.toLowerCase() === name.toLowerCase());
   say(`Drive ${name} is connected at ${drive.root}${role ? ` (${role.role}${role.location ? `, ${role.location}` : ''})` : ' (not in the rotation)'}.`);
@@ -219,7 +219,7 @@ async function backupFlow(d: WizardDeps, drive: LabelledDrive, plan: Plan, confi
   const { ctx } = d;
   const name = drive.identity.name;
   const role = config.drives.rotation.find((r) => r.name.toLowerCase() === name.toLowerCase());
-  const catalog = await openRegistry(ctx);
+  const catalog = await openCatalog(ctx);
   const seen = catalog.byId(drive.identity.id)?.lastSeenAt;
   const away = role?.role === 'offsite' || !seen || Date.now() - Date.parse(seen) > DAYS_AWAY * 86_400_000;
   if (away && drive.snapshots > 0) {
@@ -239,7 +239,7 @@ async function backupFlow(d: WizardDeps, drive: LabelledDrive, plan: Plan, confi
     throw refusal('not-due-drive', `${name} is connected, but ${plan.target} is the due drive`, `plug in ${plan.target}, or run airgap backup --drive ${name} to write ${name} anyway`);
   }
   let code = await d.run(['backup', '--drive', name]);
-  const suspects = code === EXIT.refused ? (await openRegistry(ctx)).unacceptedSuspects() : [];
+  const suspects = code === EXIT.refused ? (await openCatalog(ctx)).unacceptedSuspects() : [];
   if (suspects.length && !d.unattended) {
     // The mass-change gate tripped: the report is above; the snapshot was kept as evidence.
     if (await d.prompter.confirm('The changes above look like ransomware or a broken sync. Are they yours (open a few files to check), and should airgap accept them?', false)) {
@@ -261,7 +261,7 @@ async function backupFlow(d: WizardDeps, drive: LabelledDrive, plan: Plan, confi
 /** The physical instruction: where this drive goes now, and which one comes next, when. */
 async function farewell(d: WizardDeps, name: string, config: Config): Promise<string> {
   const policy = policyOf(config);
-  const catalog = await openRegistry(d.ctx);
+  const catalog = await openCatalog(d.ctx);
   const next = planRotation(planInput(policy, catalog, d.ctx, [], todayOf(d.ctx)));
   const role = config.drives.rotation.find((r) => r.name.toLowerCase() === name.toLowerCase());
   const where = role?.role === 'offsite' ? `take it to ${role.location ?? 'its offsite place'}` : `put it away${role?.location ? ` (${role.location})` : ''}, disconnected`;

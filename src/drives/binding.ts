@@ -2,7 +2,7 @@
 // "name": "A" on a stick. The config's rotation entry records the id of drive A the first time
 // airgap uses it, and the catalog knows every drive by id; a drive that calls itself A with
 // another id is "not your drive A", and is never written.
-import type { Catalog } from './catalog.js';
+import type { Catalog } from '../state/catalog.js';
 
 export interface RotationBinding {
   name: string;

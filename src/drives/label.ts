@@ -12,7 +12,7 @@ import { fsyncDir, writeFileAtomic } from '../io/durable.js';
 import { failpoint } from '../io/failpoint.js';
 import { readRegularFile } from '../io/read-regular.js';
 import { checkAirgapFolder, locateDrive, readIdentity } from '../layout/identity.js';
-import type { Catalog } from './catalog.js';
+import type { Catalog } from '../state/catalog.js';
 import type { RotationBinding } from './binding.js';
 import { DriveLock } from '../layout/drive-lock.js';
 

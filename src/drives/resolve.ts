@@ -8,7 +8,7 @@ import { AirgapError, isAirgapError, refusal, usageError } from '../core/errors.
 import type { DriveIdentity } from '../layout/format.js';
 import type { Detection } from './detect.js';
 import { locateDrive, readIdentity, type DriveLocation } from '../layout/identity.js';
-import type { Catalog } from './catalog.js';
+import type { Catalog } from '../state/catalog.js';
 
 export interface ResolvedDrive extends DriveLocation {
   identity: DriveIdentity;

@@ -8,7 +8,8 @@ import { MANIFEST_FILE } from '../layout/format.js';
 import type { ManifestEntry } from '../layout/manifest.js';
 import type { ScanEntry } from '../snapshot/scan.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
-import { readBaseline } from './baseline.js';
+import { BaselineDamagedError, readBaseline } from '../state/baseline.js';
+import { setAside } from '../state/set-aside.js';
 import { readSnapshotMeta } from '../layout/snapshot-meta.js';
 
 const SAMPLE = ENTROPY_SAMPLE; // the same sample size as the backup's (core/change-analysis.ts)
@@ -74,11 +75,27 @@ export async function sameSourcesSnapshot(candidates: { id: string; dir: string 
   return undefined;
 }
 
-/** Compares the scanned sources with the baseline (or, without one, a snapshot's manifest). */
-export async function inspectChanges(entries: Iterable<ScanEntry>, baseline: string, fallbackSnapshot: { id: string; dir: string } | undefined, policy: GatePolicy): Promise<GateResult | undefined> {
-  const haveBaseline = await stat(baseline).then(() => true, () => false);
-  if (!haveBaseline && !fallbackSnapshot) return undefined; // the first backup: nothing to compare with
-  const old = haveBaseline ? readBaseline(baseline) : manifestListing(fallbackSnapshot!.dir);
-  const report = await compareListings(old, scanListing(entries), (e) => sampleEntropy((e as ListingEntry & { abs: string }).abs));
-  return { report, verdict: judgeChanges(report, policy), comparedWith: haveBaseline ? 'the last accepted backup of these sources' : `snapshot ${fallbackSnapshot!.id}` };
+/**
+ * Compares the scanned sources with the baseline (or, without one, a snapshot's manifest). A
+ * damaged baseline is set aside (state/set-aside.ts) with a warning, and the snapshot is the
+ * comparison instead: a damaged file of host state is never a crash nor silently trusted.
+ */
+export async function inspectChanges(
+  entries: Iterable<ScanEntry>, baseline: string, fallbackSnapshot: { id: string; dir: string } | undefined, policy: GatePolicy,
+  opts: { now: Date; warn: (message: string) => void },
+): Promise<GateResult | undefined> {
+  const sample = (e: ListingEntry) => sampleEntropy((e as ListingEntry & { abs: string }).abs);
+  if (await stat(baseline).then(() => true, () => false)) {
+    try {
+      const report = await compareListings(readBaseline(baseline), scanListing(entries), sample);
+      return { report, verdict: judgeChanges(report, policy), comparedWith: 'the last accepted backup of these sources' };
+    } catch (e) {
+      if (!(e instanceof BaselineDamagedError)) throw e;
+      const aside = await setAside(baseline, opts.now, { code: 'baseline-damaged', what: 'the gate baseline', rebuilt: 'the next accepted backup writes a new one' });
+      opts.warn(`${e.message}: it was moved to ${aside}; the next accepted backup writes a new one${fallbackSnapshot ? `, and this one is compared with snapshot ${fallbackSnapshot.id}` : ''}`);
+    }
+  }
+  if (!fallbackSnapshot) return undefined; // the first backup: nothing to compare with
+  const report = await compareListings(manifestListing(fallbackSnapshot.dir), scanListing(entries), sample);
+  return { report, verdict: judgeChanges(report, policy), comparedWith: `snapshot ${fallbackSnapshot.id}` };
 }

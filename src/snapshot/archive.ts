@@ -5,7 +5,7 @@ import { entropyOf } from '../core/change-analysis.js';
 import type { SourceProblem } from '../layout/format.js';
 import { formatManifestLine, MANIFEST_COLUMNS, MANIFEST_HEADER, type ManifestEntry } from '../layout/manifest.js';
 import { formatSumLine } from '../layout/sha256sums.js';
-import type { HashedWriter } from './hashed-writer.js';
+import type { HashedWriter } from '../io/hashed-writer.js';
 import { changedWhileRead, openSource, SMALL_FILE, type HeaderStat, type Problem } from './read-source.js';
 import { BATCH_BYTES } from './small-batch.js';
 import { ENTROPY_SAMPLE } from '../core/change-analysis.js';

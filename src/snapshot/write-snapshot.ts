@@ -17,7 +17,7 @@ import type { ManifestEntry } from '../layout/manifest.js';
 import { openArchiveReader, writeArchive, type ArchiveProgress } from './archive.js';
 import { readDriveContents } from '../layout/drive-contents.js';
 import { fsyncDir } from '../io/durable.js';
-import { HashedWriter, type Written } from './hashed-writer.js';
+import { HashedWriter, type Written } from '../io/hashed-writer.js';
 import { scanSources, type ScanResult, type SourceRoot } from './scan.js';
 import { Watchdog } from './watchdog.js';
 import { sha256Hex } from '../io/sha256.js';

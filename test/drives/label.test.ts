@@ -20,7 +20,7 @@ vi.mock('../../src/io/durable.js', async (importOriginal) => {
 });
 
 const { applyLabel, planLabel } = await import('../../src/drives/label.js');
-const { Catalog } = await import('../../src/drives/catalog.js');
+const { Catalog } = await import('../../src/state/catalog.js');
 
 let tmp: string;
 beforeEach(async () => {

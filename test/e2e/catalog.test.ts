@@ -29,6 +29,33 @@ async function backupsOnA(n: number) {
   }
 }
 
+describe('host state', () => {
+  // The one rule for damaged host state (state/set-aside.ts): a damaged gate baseline was an
+  // "internal error" with a stack trace, while a damaged catalog was set aside.
+  it('a damaged gate baseline is moved aside with a warning, the backup compares with the snapshot instead, and a new baseline is written', async () => {
+    await labelledDrive(sb, 'A');
+    await backupsOnA(1);
+    const dir = join(sb.env.AIRGAP_STATE_DIR!, 'baselines');
+    const [file] = await readdir(dir);
+    expect(file).toMatch(/\.tsv$/);
+    for (const garbage of ['# airgap baseline v1\nnot\ta\tbaseline\n', 'PK\u0003\u0004 a zip file\n', '']) {
+      await writeFile(join(dir, file!), garbage);
+      const r = await sb.run('backup', '--drive', 'A', '--no-prune');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/internal error|    at /);
+      expect(r.stderr).toMatch(/warning: the gate baseline .* is damaged \(line \d+: .*\): it was moved to .*\.tsv\.damaged-.*, and this one is compared with snapshot /);
+      const names = await readdir(dir);
+      expect(names.filter((n) => n.includes('.damaged-')).length).toBeGreaterThan(0);
+      // The accepted backup wrote a new, sound baseline: the next backup uses it without a warning.
+      expect((await readFile(join(dir, file!), 'utf8')).startsWith('# airgap baseline v1\n')).toBe(true);
+      const next = await sb.run('backup', '--drive', 'A', '--no-prune');
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stderr).not.toMatch(/baseline/);
+      for (const n of names.filter((x) => x.includes('.damaged-'))) await rename(join(dir, n), join(sb.dir, n));
+    }
+  });
+});
+
 describe('catalog', () => {
   it('a damaged catalog is reported, moved aside and rebuilt by scan, never silently reset', async () => {
     await labelledDrive(sb, 'A');

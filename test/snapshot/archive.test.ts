@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SourceProblem } from '../../src/layout/format.js';
 import { parseManifestLine } from '../../src/layout/manifest.js';
 import { writeArchive } from '../../src/snapshot/archive.js';
-import { HashedWriter } from '../../src/snapshot/hashed-writer.js';
+import { HashedWriter } from '../../src/io/hashed-writer.js';
 import { scanSources } from '../../src/snapshot/scan.js';
 import { Watchdog } from '../../src/snapshot/watchdog.js';
 import { makeTree } from '../helpers/tree.js';

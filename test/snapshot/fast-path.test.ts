@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceProblem } from '../../src/layout/format.js';
 import { writeArchive as writeFromSources } from '../../src/snapshot/archive.js';
-import { HashedWriter } from '../../src/snapshot/hashed-writer.js';
+import { HashedWriter } from '../../src/io/hashed-writer.js';
 import { scanSources } from '../../src/snapshot/scan.js';
 import { labelledDrive, makeSandbox, type Sandbox } from '../helpers/cli.js';
 import { readTree } from '../helpers/tree.js';

@@ -17,7 +17,7 @@ import { parse } from '../../src/core/validate.js';
 import { formatSumLine, parseSumFile } from '../../src/layout/sha256sums.js';
 import { hasFatFileLimit, isFatType } from '../../src/drives/file-size-limit.js';
 import { ThreadHasher, type Hasher } from '../../src/io/hash-thread.js';
-import { HashedWriter, type Written } from '../../src/snapshot/hashed-writer.js';
+import { HashedWriter, type Written } from '../../src/io/hashed-writer.js';
 import { writeSnapshot, type WriteSnapshotInput } from '../../src/snapshot/write-snapshot.js';
 import { verifySnapshot } from '../../src/verify/verify-snapshot.js';
 import { makeTree } from '../helpers/tree.js';

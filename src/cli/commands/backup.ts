@@ -10,7 +10,7 @@ import { readDriveContents, twinMessage } from '../../layout/drive-contents.js';
 import { pruneSnapshots } from '../../snapshot/prune.js';
 import { verifySnapshot } from '../../verify/verify-snapshot.js';
 import { DEFAULT_GATE } from '../../core/change-analysis.js';
-import { BaselineWriter, baselinePath } from '../../gate/baseline.js';
+import { BaselineWriter, baselinePath } from '../../state/baseline.js';
 import { inspectChanges, sameSourcesSnapshot, type GateResult } from '../../gate/inspect.js';
 import { renderChanges } from '../../ui/render-changes.js';
 import { writeSnapshot } from '../../snapshot/write-snapshot.js';
@@ -21,7 +21,7 @@ import { globProblem, loadConfig } from '../config.js';
 import { sourceRoots } from '../sources.js';
 import type { Context } from '../context.js';
 import { chooseBackupTarget, prunePlanFor } from '../backup-target.js';
-import { findDrive, openRegistry, printJson, quoteShort, recordPruneFirst, refreshFromDrive, withdrawUnpruned, refuseFingerprintMismatch, removeLeftovers } from '../shared.js';
+import { findDrive, openCatalog, printJson, quoteShort, recordPruneFirst, refreshFromDrive, withdrawUnpruned, refuseFingerprintMismatch, removeLeftovers } from '../shared.js';
 
 export interface BackupFlags {
   drive?: string;
@@ -58,7 +58,7 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   const forcedPartSize = requestedPartSize === undefined ? undefined : Math.min(requestedPartSize, FAT_PART_SIZE);
   const roots = await sourceRoots(sources);
   const excludes = [...(config?.excludes ?? []), ...(flags.exclude ?? [])];
-  const catalog = await openRegistry(ctx);
+  const catalog = await openCatalog(ctx);
   const choice = await chooseBackupTarget(ctx, config, catalog, flags);
   if (choice.nothingDue) {
     if (ctx.json) printJson(ctx, { ok: true, written: false, message: choice.nothingDue, plan: choice.plan });
@@ -71,7 +71,7 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   if (!flags.dryRun) refuseFingerprintMismatch(drive);
   const label = drive.identity.name;
   // Decided now, from the state before the write; carried out only after a verified write.
-  const toPrune = flags.noPrune || flags.dryRun ? [] : prunePlanFor(choice, await openRegistry(ctx), ctx, label);
+  const toPrune = flags.noPrune || flags.dryRun ? [] : prunePlanFor(choice, await openCatalog(ctx), ctx, label);
 
   // The mass-change gate compares with the last accepted backup of these sources (kept on the
   // host), or, before there is one, with the newest snapshot on this drive.
@@ -116,7 +116,7 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
       partSize,
       inspect: async (scan) => {
         progress.update(() => 'Comparing with the last backup…');
-        gateResult = await inspectChanges(scan.entries, baseline, newest, gatePolicy);
+        gateResult = await inspectChanges(scan.entries, baseline, newest, gatePolicy, { now: ctx.clock(), warn: (m) => ctx.stderr.write(`warning: ${m}\n`) });
         if (!gateResult) return undefined;
         const r = gateResult.report;
         return {
@@ -145,7 +145,7 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
     // Check the new snapshot as verify would before trusting it. Its tarball was already read
     // back and compared before the snapshot was committed (writeSnapshot); the rest is read here.
     const check = await verifySnapshot({ id: result.id, dir: result.dir, complete: true }, { deep: false, skipTarballRead: true });
-    const catalog = await openRegistry(ctx);
+    const catalog = await openCatalog(ctx);
     catalog.seen(drive.identity, drive.root, ctx.clock(), drive.fingerprint);
     await refreshFromDrive(ctx, catalog, drive);
     catalog.recordWrite(drive.identity.id, ctx.clock());

@@ -1,6 +1,6 @@
 import { DEFAULT_GATE, compareListings, judgeChanges } from '../../core/change-analysis.js';
 import { EXIT, usageError } from '../../core/errors.js';
-import { baselinePath } from '../../gate/baseline.js';
+import { baselinePath } from '../../state/baseline.js';
 import { inspectChanges, manifestListing, sameSourcesSnapshot } from '../../gate/inspect.js';
 import { readDriveContents, summarizeSnapshots } from '../../layout/drive-contents.js';
 import { scanSources } from '../../snapshot/scan.js';
@@ -37,7 +37,7 @@ export async function diffCommand(ctx: Context, spec: string, ids: string[]): Pr
     const roots = await sourceRoots(config.sources);
     const good = await sameSourcesSnapshot(complete.filter((s) => !summaries.find((x) => x.id === s.id)?.suspect), roots.map((r) => r.path));
     const scan = await scanSources(roots, { excludes: config.excludes });
-    const result = await inspectChanges(scan.entries, baselinePath(ctx.stateDir, roots.map((r) => r.path)), good, policy);
+    const result = await inspectChanges(scan.entries, baselinePath(ctx.stateDir, roots.map((r) => r.path)), good, policy, { now: ctx.clock(), warn: (m) => ctx.stderr.write(`warning: ${m}\n`) });
     if (!result) throw usageError('nothing-to-compare', `there is no earlier backup of these sources to compare with`, 'back up once first');
     report = result.report;
     title = `Changes in the sources since ${result.comparedWith}:`;

@@ -3,7 +3,7 @@ import { EXIT } from '../../core/errors.js';
 import { renderDrives, type DriveRow } from '../../ui/render-drives.js';
 import type { Context } from '../context.js';
 import { detect } from '../drive-lookup.js';
-import { openRegistry, printJson, recordDetected, rotationBindings } from '../shared.js';
+import { openCatalog, printJson, recordDetected, rotationBindings } from '../shared.js';
 
 export interface DrivesFlags {
   all?: boolean;
@@ -11,7 +11,7 @@ export interface DrivesFlags {
 }
 
 export async function drivesCommand(ctx: Context, flags: DrivesFlags): Promise<number> {
-  const registry = await openRegistry(ctx);
+  const registry = await openCatalog(ctx);
   const found = await detect(ctx, { includeLoop: flags.includeLoop }, registry);
   const rotation = await rotationBindings(ctx);
   const rows: DriveRow[] = [];

@@ -6,7 +6,7 @@ import { applyLabel, planLabel } from '../../drives/label.js';
 import { bindRotationId, loadConfig, unbindRotationId } from '../config.js';
 import { fingerprint } from '../drive-lookup.js';
 import type { Context } from '../context.js';
-import { confirm, openRegistry, printJson } from '../shared.js';
+import { confirm, openCatalog, printJson } from '../shared.js';
 
 export interface LabelFlags {
   name: string;
@@ -16,7 +16,7 @@ export interface LabelFlags {
 
 export async function labelCommand(ctx: Context, pathArg: string, flags: LabelFlags): Promise<number> {
   const path = resolve(pathArg);
-  const registry = await openRegistry(ctx);
+  const registry = await openCatalog(ctx);
   // Only used for the same-disk-as-a-source check: labelling may come before `init`.
   const config = await loadConfig(ctx.configPath, false);
   const input = {

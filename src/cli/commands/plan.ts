@@ -9,7 +9,7 @@ import { renderScheduleHtml, renderScheduleIcs, renderScheduleJson, renderSchedu
 import type { Context } from '../context.js';
 import { detect } from '../drive-lookup.js';
 import { connectedRotation, planDrives, planInput, requirePolicy, todayOf } from '../planning.js';
-import { openRegistry, printJson } from '../shared.js';
+import { openCatalog, printJson } from '../shared.js';
 
 const checkDate = (flag: string, v: string | undefined) => {
   if (v !== undefined && !isDate(v)) throw usageError('bad-date', `${flag} must be a date like 2026-11-21, got "${v}"`, `e.g. ${flag} 2026-12-05`);
@@ -19,7 +19,7 @@ const checkDate = (flag: string, v: string | undefined) => {
 export async function planCommand(ctx: Context, flags: { date?: string }): Promise<number> {
   const { config, policy } = await requirePolicy(ctx);
   const today = checkDate('--date', flags.date) ?? todayOf(ctx);
-  const catalog = await openRegistry(ctx);
+  const catalog = await openCatalog(ctx);
   const connected = connectedRotation(policy, await detect(ctx, {}, catalog), catalog, config.drives.rotation);
   const plan = planRotation(planInput(policy, catalog, ctx, connected, today));
   if (ctx.json) printJson(ctx, plan);
@@ -44,7 +44,7 @@ export async function scheduleCommand(ctx: Context, flags: ScheduleFlags): Promi
   if (!Number.isInteger(weeks) || weeks < 1 || weeks > 520) throw usageError('bad-weeks', `--weeks must be a whole number from 1 to 520, got "${flags.weeks}"`, 'e.g. --weeks 26');
   const until = checkDate('--until', flags.until) ?? addDays(from, weeks * 7 - 1);
   if (until < from) throw usageError('bad-dates', `--until ${until} is before --from ${from}`, 'swap them');
-  const catalog = await openRegistry(ctx);
+  const catalog = await openCatalog(ctx);
   const schedule = buildSchedule({ policy, drives: planDrives(policy, catalog, ctx) }, from, until);
   if (schedule.rows.length === 0) ctx.stderr.write(`warning: no backup falls between ${from} and ${until}: the schedule is empty\n`);
   const format = flags.format ?? (ctx.json ? 'json' : 'text');

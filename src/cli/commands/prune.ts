@@ -6,13 +6,13 @@ import { pruneSnapshots } from '../../snapshot/prune.js';
 import { bytes } from '../../ui/render.js';
 import type { Context } from '../context.js';
 import { planDrives, requirePolicy } from '../planning.js';
-import { findDrive, openRegistry, printJson, recordDetected, recordPruneFirst, refreshFromDrive, rotationBindings, withdrawUnpruned, removeLeftovers } from '../shared.js';
+import { findDrive, openCatalog, printJson, recordDetected, recordPruneFirst, refreshFromDrive, rotationBindings, withdrawUnpruned, removeLeftovers } from '../shared.js';
 import { impostorMessage } from '../../drives/binding.js';
 
 export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?: boolean }): Promise<number> {
   const { policy } = await requirePolicy(ctx);
   const drive = await findDrive(ctx, spec, { write: true, bind: !flags.dryRun });
-  const catalog = await openRegistry(ctx);
+  const catalog = await openCatalog(ctx);
   const name = policy.drives.find((d) => d.name.toLowerCase() === drive.identity.name.toLowerCase())?.name ?? drive.identity.name;
   const suspects = catalog.unacceptedSuspects();
   if (suspects.length && !flags.dryRun) {
@@ -70,7 +70,7 @@ export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?:
 
 export async function scanCommand(ctx: Context): Promise<number> {
   const { detect } = await import('../drive-lookup.js');
-  const catalog = await openRegistry(ctx);
+  const catalog = await openCatalog(ctx);
   const found = await detect(ctx, {}, catalog);
   const rotation = await rotationBindings(ctx);
   for (const d of found.labelled) {

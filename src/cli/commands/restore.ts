@@ -10,7 +10,7 @@ import { startProgress } from '../../ui/progress.js';
 import { bytes, displayText } from '../../ui/render.js';
 import { renderRestore } from '../../ui/render-restore.js';
 import type { Context } from '../context.js';
-import { findDrive, openRegistry, printJson, quoteShort } from '../shared.js';
+import { findDrive, openCatalog, printJson, quoteShort } from '../shared.js';
 
 export interface RestoreFlags {
   snapshot?: string;
@@ -66,7 +66,7 @@ export async function restoreCommand(ctx: Context, spec: string, paths: string[]
   // something in the target as it is.
   const bad = r ? r.damaged.length + r.refused.length + r.kept.length + r.missing.length + (r.brokenAt ? 1 : 0) : (result.planned?.blocked.length ?? 0);
   if (r && bad === 0) {
-    const catalog = await openRegistry(ctx);
+    const catalog = await openCatalog(ctx);
     catalog.recordRestoreDrill(drive.identity.id, ctx.clock());
     await catalog.save().catch(() => {});
   }

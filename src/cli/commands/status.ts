@@ -7,11 +7,11 @@ import type { Context } from '../context.js';
 import { detect } from '../drive-lookup.js';
 import { connectedRotation, impostors, planInput, todayOf } from '../planning.js';
 import { checkBinding } from '../../drives/binding.js';
-import { openRegistry, printJson, recordDetected } from '../shared.js';
+import { openCatalog, printJson, recordDetected } from '../shared.js';
 
 export async function statusCommand(ctx: Context): Promise<number> {
   const config = await loadConfig(ctx.configPath, ctx.configExplicit);
-  const catalog = await openRegistry(ctx);
+  const catalog = await openCatalog(ctx);
   const detection = await detect(ctx, {}, catalog);
   const rotation = config?.drives.rotation ?? [];
   for (const d of detection.labelled) await recordDetected(ctx, catalog, d, rotation);

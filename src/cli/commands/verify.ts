@@ -5,7 +5,7 @@ import { startProgress } from '../../ui/progress.js';
 import { bytes } from '../../ui/render.js';
 import { verifyDrive } from '../../verify/verify-drive.js';
 import type { Context } from '../context.js';
-import { findDrive, openRegistry, printJson } from '../shared.js';
+import { findDrive, openCatalog, printJson } from '../shared.js';
 
 export interface VerifyFlags {
   snapshot?: string;
@@ -25,7 +25,7 @@ export async function verifyCommand(ctx: Context, spec: string, flags: VerifyFla
   let read = 0;
   let current = '';
   // What this host knows of the drive's past (findDrive has just refreshed it from the drive).
-  const known = (await openRegistry(ctx)).byId(drive.identity.id);
+  const known = (await openCatalog(ctx)).byId(drive.identity.id);
   const history = known && drive.binding.status !== 'impostor'
     ? { missing: known.missing, prunedAt: (id: string) => known.pruned.find((p) => p.id === id)?.at }
     : undefined;
@@ -40,7 +40,7 @@ export async function verifyCommand(ctx: Context, spec: string, flags: VerifyFla
     },
   }).finally(() => progress.stop());
   const seconds = (Date.now() - started) / 1000;
-  const catalog = await openRegistry(ctx);
+  const catalog = await openCatalog(ctx);
   catalog.recordVerify(drive.identity.id, report.snapshots.map((s) => ({ id: s.id, ok: s.status === 'ok' })), flags.deep ?? false, ctx.clock());
   await catalog.save().catch(() => {}); // a read-only home does not stop an offline check
   if (ctx.json) printJson(ctx, { ...report, seconds });

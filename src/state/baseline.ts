@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ListingEntry } from '../core/change-analysis.js';
 import { escapeField, unescapeField, type ManifestEntry } from '../layout/manifest.js';
 import { sha256Hex } from '../io/sha256.js';
-import { HashedWriter } from '../snapshot/hashed-writer.js';
+import { HashedWriter } from '../io/hashed-writer.js';
 
 const HEADER = '# airgap baseline v1';
 
@@ -18,19 +18,33 @@ export function baselinePath(stateDir: string, sources: string[]): string {
   return join(stateDir, 'baselines', `${sha256Hex([...sources].sort().join('\n')).slice(0, 16)}.tsv`);
 }
 
+/** A baseline that is not one (truncated, edited, another file in its place): set aside by the gate. */
+export class BaselineDamagedError extends Error {
+  constructor(readonly path: string, readonly line: number, why: string) {
+    super(`the gate baseline ${path} is damaged (line ${line}: ${why})`);
+  }
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
 export async function* readBaseline(path: string): AsyncGenerator<ListingEntry> {
   const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-  let first = true;
+  let n = 0;
   for await (const line of rl) {
-    if (first) {
-      if (line !== HEADER) throw new Error(`${path} is not an airgap baseline`);
-      first = false;
+    n++;
+    if (n === 1) {
+      if (line !== HEADER) throw new BaselineDamagedError(path, n, 'not an airgap baseline header');
       continue;
     }
     if (!line) continue;
-    const [size, mtime, sha256, entropy, path_] = line.split('\t');
-    yield { type: 'file', path: unescapeField(path_ ?? ''), size: Number(size), mtime: Number(mtime), sha256: sha256!, entropy: Number(entropy) };
+    const fields = line.split('\t');
+    const [size, mtime, sha256, entropy] = fields.slice(0, 4).map((f, i) => (i === 2 ? f : Number(f))) as [number, number, string, number];
+    if (fields.length !== 5 || !Number.isSafeInteger(size) || size < 0 || !Number.isFinite(mtime) || !SHA256_HEX.test(sha256) || !Number.isFinite(entropy)) {
+      throw new BaselineDamagedError(path, n, 'not a size, time, SHA-256, entropy and path');
+    }
+    yield { type: 'file', path: unescapeField(fields[4]!), size, mtime, sha256, entropy };
   }
+  if (n === 0) throw new BaselineDamagedError(path, 1, 'empty');
 }
 
 export class BaselineWriter {

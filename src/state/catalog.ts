@@ -6,13 +6,14 @@
 // Two airgap processes may share the catalog (backups to two drives at once): every change is
 // recorded as an operation, and save() replays them onto the catalog as it is on disk now,
 // under a short lock file, so that neither process loses the other's updates.
-import { mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isStale, newLockInfo, readLockFile, removeStaleLock, tryCreateLock } from '../io/stale-lock.js';
 import { check, finite, object, v } from '../core/validate.js';
 import { checkFingerprint, type Fingerprint, type FingerprintCheck } from '../core/drive-model.js';
 import { isAirgapError, refusal } from '../core/errors.js';
 import { writeFileAtomic } from '../io/durable.js';
+import { setAside } from './set-aside.js';
 
 const fingerprintSchema = object({
   serial: v.optional(v.string()),
@@ -102,13 +103,7 @@ export class Catalog {
     }
     const r = check(catalogSchema, data);
     if (r.ok) return new Catalog(file, r.value.drives);
-    const aside = `${file}.damaged-${now.toISOString().replace(/[:.]/g, '')}`;
-    try {
-      await rename(file, aside);
-    } catch (e) {
-      throw refusal('catalog-unreadable', `the catalog ${file} is damaged, and cannot be moved aside: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        'move it out of the way by hand (airgap rebuilds the catalog from the drives: airgap scan)');
-    }
+    const aside = await setAside(file, now, { code: 'catalog-unreadable', what: 'the catalog', rebuilt: 'airgap rebuilds the catalog from the drives: airgap scan' });
     return new Catalog(file, [], `the catalog ${file} was damaged; it was moved to ${aside} and is rebuilt from the drives as they are seen (run \`airgap scan\` with them connected)`);
   }
 

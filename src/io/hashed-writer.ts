@@ -5,8 +5,8 @@
 // each with its own SHA-256 besides the hash of the whole stream.
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { refusal } from '../core/errors.js';
-import { failpoint } from '../io/failpoint.js';
-import { localHasher, quiet, type Hasher, type StreamHash } from '../io/hash-thread.js';
+import { failpoint } from './failpoint.js';
+import { localHasher, quiet, type Hasher, type StreamHash } from './hash-thread.js';
 
 export interface WrittenPart {
   path: string;
