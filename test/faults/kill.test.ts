@@ -624,7 +624,7 @@ describe('kill -9 during airgap backup', () => {
     // Otherwise the kills proved little: some must land in the middle of the write.
     expect(fig.landedWhileWriting).toBeGreaterThanOrEqual(20);
     expect(fig.landedAfterCommit).toBeGreaterThanOrEqual(5);
-  }, 1_800_000); // a cap: 104 kill trials took over 600 s under load 20 on 2 cores
+  }, 3_600_000); // a cap, not an expectation: ~3 min quiet; both kill tests took 18 min under load 23 on 2 cores
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -801,5 +801,5 @@ describe('kill -9 during prune', () => {
     expect(problems).toEqual([]);
     expect(fig.nextRunSuccesses).toBe(fig.trials);
     expect(fig.killedMidPrune).toBeGreaterThanOrEqual(10);
-  }, 1_800_000); // a cap for a loaded machine, not an expectation
+  }, 3_600_000); // a cap for a loaded machine, not an expectation
 });

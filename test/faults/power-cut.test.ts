@@ -518,5 +518,5 @@ describe.skipIf(!!skip)('power cuts (FUSE: unsynced writes dropped)', () => {
     expect(fig.nextRunSuccesses).toBe(fig.cuts);
     // Otherwise the cuts proved little: many must land while the command runs.
     expect(fig.cutWhileRunning).toBeGreaterThanOrEqual(50);
-  }, 1_800_000);
+  }, 3_600_000); // a cap, not an expectation: ~5 min quiet in the suite, 28 min under load 23 on 2 cores
 });
