@@ -1,5 +1,6 @@
 // The user's config file: what to back up and the drives of the rotation. Validated with a
 // schema so that a bad config gets one clear line naming the file and the field.
+import { driveNameKey, sameDriveName } from '../core/drive-name.js';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import picomatch from 'picomatch';
@@ -91,7 +92,7 @@ function crossFieldProblem(c: Config): { path: string[]; message: string } | und
     return { path: ['policy', 'offline'], message: `${c.policy.offline} drive(s) must stay offline, but the rotation has ${n} drive(s): at most ${n - 1}` };
   }
   const seen = new Set<string>();
-  const dup = c.drives.rotation.map((d) => d.name.toLowerCase()).find((x) => seen.has(x) || !seen.add(x));
+  const dup = c.drives.rotation.map((d) => driveNameKey(d.name)).find((x) => seen.has(x) || !seen.add(x));
   if (dup) return { path: ['drives', 'rotation'], message: `drive ${dup} is listed twice` };
   const ids = new Set<string>();
   const twice = c.drives.rotation.map((d) => d.id).find((x) => x !== undefined && (ids.has(x) || !ids.add(x)));
@@ -193,7 +194,7 @@ export async function bindRotationId(path: string, name: string, id: string): Pr
   } catch {
     return false;
   }
-  const entry = json?.drives?.rotation?.find((d) => typeof d?.name === 'string' && d.name.toLowerCase() === name.toLowerCase());
+  const entry = json?.drives?.rotation?.find((d) => typeof d?.name === 'string' && sameDriveName(d.name, name));
   if (!entry || entry.id !== undefined) return false;
   entry.id = id;
   await writeFileAtomic(path, JSON.stringify(json, null, 2) + '\n');
@@ -210,7 +211,7 @@ export async function unbindRotationId(path: string, id: string, keepName: strin
   } catch {
     return false;
   }
-  const entry = json?.drives?.rotation?.find((d) => d?.id === id && typeof d.name === 'string' && d.name.toLowerCase() !== keepName.toLowerCase());
+  const entry = json?.drives?.rotation?.find((d) => d?.id === id && typeof d.name === 'string' && !sameDriveName(d.name, keepName));
   if (!entry) return false;
   delete entry.id;
   await writeFileAtomic(path, JSON.stringify(json, null, 2) + '\n');

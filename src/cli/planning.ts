@@ -1,5 +1,6 @@
 // Feeds the pure planner from the outside world: config → policy, catalog → what each drive
 // holds, detection → which rotation drives are connected, the clock → today's local date.
+import { driveNameKey } from '../core/drive-name.js';
 import { localDate } from '../core/calendar.js';
 import { usageError } from '../core/errors.js';
 import type { PlanDrive, PlanInput } from '../core/planner.js';
@@ -42,10 +43,10 @@ export function planDrives(policy: Policy, catalog: Catalog, ctx: Context): Plan
  * it or calls drive A "connected" (`impostors` lists them for a warning).
  */
 export function connectedRotation(policy: Policy, detection: Detection, catalog: Catalog, rotation: RotationBinding[]): string[] {
-  const names = new Map(policy.drives.map((d) => [d.name.toLowerCase(), d.name]));
+  const names = new Map(policy.drives.map((d) => [driveNameKey(d.name), d.name]));
   return detection.labelled
     .filter((d) => checkBinding(d.identity, catalog, rotation).status !== 'impostor')
-    .map((d) => names.get(d.identity.name.toLowerCase())).filter((n): n is string => n !== undefined);
+    .map((d) => names.get(driveNameKey(d.identity.name))).filter((n): n is string => n !== undefined);
 }
 
 /** Connected drives that claim the name of another known drive, with what they are not. */

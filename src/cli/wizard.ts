@@ -2,6 +2,7 @@
 // bring B next". The wizard only asks and shows: every action is a plain command run
 // in-process (init, label, verify, backup, restore, schedule, status, eject), and every
 // decision comes from the same planner and detection the commands use.
+import { byDriveName } from '../core/drive-name.js';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readdir, stat } from 'node:fs/promises';
@@ -166,7 +167,7 @@ async function driveMenu(d: WizardDeps, found: Detection, plan: Plan, config: Co
   const name = drive.identity.name;
   const catalog = await openCatalog(ctx);
   const entry = catalog.byId(drive.identity.id);
-  const role = config.drives.rotation.find((r) => r.name.toLowerCase() === name.toLowerCase());
+  const role = byDriveName(config.drives.rotation, name);
   say(`Drive ${name} is connected at ${drive.root}${role ? ` (${role.role}${role.location ? `, ${role.location}` : ''})` : ' (not in the rotation)'}.`);
   say(`  ${drive.snapshots} snapshot(s)${drive.lastSnapshot ? `, newest ${drive.lastSnapshot}` : ''}${drive.space ? `, ${bytes(drive.space.free)} free` : ''}`);
   say(`  last written ${entry?.lastWrittenAt?.slice(0, 10) ?? 'never'}, verified ${entry?.lastVerifiedAt?.slice(0, 10) ?? 'never'}${entry?.lastVerifyOk === false ? ' (FAILED)' : ''}`);
@@ -218,7 +219,7 @@ async function driveMenu(d: WizardDeps, found: Detection, plan: Plan, config: Co
 async function backupFlow(d: WizardDeps, drive: LabelledDrive, plan: Plan, config: Config, say: (s?: string) => void): Promise<number> {
   const { ctx } = d;
   const name = drive.identity.name;
-  const role = config.drives.rotation.find((r) => r.name.toLowerCase() === name.toLowerCase());
+  const role = byDriveName(config.drives.rotation, name);
   const catalog = await openCatalog(ctx);
   const seen = catalog.byId(drive.identity.id)?.lastSeenAt;
   const away = role?.role === 'offsite' || !seen || Date.now() - Date.parse(seen) > DAYS_AWAY * 86_400_000;
@@ -263,7 +264,7 @@ async function farewell(d: WizardDeps, name: string, config: Config): Promise<st
   const policy = policyOf(config);
   const catalog = await openCatalog(d.ctx);
   const next = planRotation(planInput(policy, catalog, d.ctx, [], todayOf(d.ctx)));
-  const role = config.drives.rotation.find((r) => r.name.toLowerCase() === name.toLowerCase());
+  const role = byDriveName(config.drives.rotation, name);
   const where = role?.role === 'offsite' ? `take it to ${role.location ?? 'its offsite place'}` : `put it away${role?.location ? ` (${role.location})` : ''}, disconnected`;
   const then = next.target ? `next: bring ${next.target} on ${next.targetDate}` : '';
   return `Unplug ${name} and ${where}; ${then}.`;

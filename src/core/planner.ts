@@ -103,7 +103,9 @@ export function planRotation(input: PlanInput): Plan {
   plan.targetDate = targetDate;
   plan.reasons.push(why);
 
-  plan.keepOffline = chooseOffline(policy, byName, target, plan);
+  const offline = chooseOffline(policy, byName, target);
+  plan.keepOffline = offline.drives;
+  plan.warnings.push(...offline.warnings);
   checkConnected(input, plan);
   if (due) planPrune(input, plan);
   planCapacity(input, plan);
@@ -141,20 +143,19 @@ function chooseTarget(input: PlanInput, slotDate: string): { target: string; due
 
 /** The drives to keep disconnected while `target` is written (required ones first). */
 export function airGapFor(input: Pick<PlanInput, 'policy' | 'drives'>, target: string): OfflineDrive[] {
-  const scratch = { warnings: [] as string[] } as unknown as Plan;
-  return chooseOffline(input.policy, new Map(input.drives.map((d) => [d.name, d])), target, scratch);
+  return chooseOffline(input.policy, new Map(input.drives.map((d) => [d.name, d])), target).drives;
 }
 
-function chooseOffline(policy: Policy, byName: Map<string, PlanDrive>, target: string, plan: Plan): OfflineDrive[] {
+function chooseOffline(policy: Policy, byName: Map<string, PlanDrive>, target: string): { drives: OfflineDrive[]; warnings: string[] } {
   const others = policy.drives.filter((d) => d.name !== target);
   const k = Math.min(policy.offline, others.length);
-  if (others.length < policy.offline) {
-    plan.warnings.push(`the policy wants ${policy.offline} drive(s) offline while one is written, but the rotation has only ${others.length} other drive(s): add drives`);
-  }
+  const warnings = others.length < policy.offline
+    ? [`the policy wants ${policy.offline} drive(s) offline while one is written, but the rotation has only ${others.length} other drive(s): add drives`]
+    : [];
   // Offsite drives first, then the freshest copies: those are what an attack must not reach.
   const ranked = [...others].sort((a, b) =>
     (a.role === 'offsite' ? 0 : 1) - (b.role === 'offsite' ? 0 : 1) || (newest(byName.get(b.name)) ?? '').localeCompare(newest(byName.get(a.name)) ?? ''));
-  return ranked.map((d, i) => {
+  const drives = ranked.map((d, i): OfflineDrive => {
     const required = i < k;
     const where = d.role === 'offsite' ? 'offsite' : 'offline';
     const last = newest(byName.get(d.name));
@@ -163,6 +164,7 @@ function chooseOffline(policy: Policy, byName: Map<string, PlanDrive>, target: s
       : 'not needed today; keep it disconnected';
     return { drive: d.name, where, required, reason };
   });
+  return { drives, warnings };
 }
 
 function checkConnected(input: PlanInput, plan: Plan): void {

@@ -2,6 +2,7 @@
 // "name": "A" on a stick. The config's rotation entry records the id of drive A the first time
 // airgap uses it, and the catalog knows every drive by id; a drive that calls itself A with
 // another id is "not your drive A", and is never written.
+import { byDriveName } from '../core/drive-name.js';
 import type { Catalog } from '../state/catalog.js';
 
 export interface RotationBinding {
@@ -16,8 +17,7 @@ export type BindingCheck =
   | { status: 'impostor'; knownId: string; by: 'config' | 'catalog'; lastPath?: string; lastSeenAt?: string };
 
 export function checkBinding(identity: { id: string; name: string }, catalog: Catalog, rotation: RotationBinding[]): BindingCheck {
-  const want = identity.name.toLowerCase();
-  const configured = rotation.find((d) => d.name.toLowerCase() === want)?.id;
+  const configured = byDriveName(rotation, identity.name)?.id;
   const holder = catalog.nameHolder(identity);
   const known = catalog.byId(configured ?? '');
   if (configured && configured !== identity.id) {

@@ -1,5 +1,6 @@
 // `airgap label`: turn a mounted drive (or a simulated one) into an airgap drive. Only writes
 // the airgap/ folder's identity file and README; never formats, never touches other files.
+import { byDriveName } from '../core/drive-name.js';
 import { access, constants, lstat, mkdir, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import type { Fingerprint } from '../core/drive-model.js';
@@ -110,7 +111,7 @@ export async function planLabel(input: LabelInput): Promise<LabelPlan> {
   if (other && other.id !== identity?.id) {
     throw usageError('name-taken', `the name "${name}" is already used by another drive (last seen at ${other.lastPath})`, 'choose another name, e.g. the next letter');
   }
-  const bound = input.rotation?.find((d) => d.name.toLowerCase() === name.toLowerCase())?.id;
+  const bound = input.rotation ? byDriveName(input.rotation, name)?.id : undefined;
   if (bound && bound !== identity?.id) {
     throw usageError('name-taken', `the config binds rotation drive "${name}" to another drive (id ${bound})`,
       `choose another name and put it in the config's rotation; if the drive with id ${bound} is lost for good, replace "${name}" by the new name in the rotation`);

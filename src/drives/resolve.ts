@@ -1,6 +1,7 @@
 // Finds the drive a command names: a path (contains a slash, or is . or ..) or a drive name.
 // Names are looked up among the detected drives and at each known drive's last mountpoint; the
 // identity file on the drive has the final word.
+import { sameDriveName } from '../core/drive-name.js';
 import { resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Fingerprint } from '../core/drive-model.js';
@@ -37,9 +38,8 @@ export async function resolveDrive(spec: string, lookup: DriveLookup): Promise<R
     });
     return withFingerprint({ ...loc, identity }, lookup);
   }
-  const want = spec.toLowerCase();
   const detection = await lookup.detect();
-  const detected = detection.labelled.filter((d) => d.identity.name.toLowerCase() === want);
+  const detected = detection.labelled.filter((d) => sameDriveName(d.identity.name, spec));
   if (detected.length > 1) {
     throw refusal('ambiguous-drive', `${detected.length} connected drives are named ${spec}: ${detected.map((d) => d.root).join(', ')}`,
       'a cloned drive or a copied identity file? give the path of the one you mean, and relabel the other');

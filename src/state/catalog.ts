@@ -6,6 +6,7 @@
 // Two airgap processes may share the catalog (backups to two drives at once): every change is
 // recorded as an operation, and save() replays them onto the catalog as it is on disk now,
 // under a short lock file, so that neither process loses the other's updates.
+import { byDriveName } from '../core/drive-name.js';
 import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isStale, newLockInfo, readLockFile, removeStaleLock, tryCreateLock } from '../io/stale-lock.js';
@@ -108,7 +109,7 @@ export class Catalog {
   }
 
   byName(name: string): CatalogEntry | undefined {
-    return this.drives.find((d) => d.name.toLowerCase() === name.toLowerCase());
+    return byDriveName(this.drives, name);
   }
 
   byId(id: string): CatalogEntry | undefined {

@@ -10,6 +10,7 @@ import { readDriveContents, twinMessage } from '../../layout/drive-contents.js';
 import { pruneSnapshots } from '../../snapshot/prune.js';
 import { verifySnapshot } from '../../verify/verify-snapshot.js';
 import { DEFAULT_GATE } from '../../core/change-analysis.js';
+import { pruneGate } from '../../core/prune-gate.js';
 import { BaselineWriter, baselinePath } from '../../state/baseline.js';
 import { inspectChanges, sameSourcesSnapshot, type GateResult } from '../../gate/inspect.js';
 import { renderChanges } from '../../ui/render-changes.js';
@@ -171,9 +172,9 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
         'check the files now (open a few of them); if the changes are yours, accept them with: airgap backup --accept-changes; if not, disconnect the drive and restore from an older snapshot',
         { snapshot: result.id, dir: result.dir, gate: result.meta.gate, changes: r });
     }
-    const blocked = catalog.unacceptedSuspects();
-    if (toPrune.length && blocked.length) {
-      ctx.stderr.write(`note: no pruning while a suspect snapshot is not accepted (${blocked.map((b) => `${b.drive}/${b.id}`).join(', ')}); accept with airgap backup --accept-changes\n`);
+    const gate = pruneGate(catalog.unacceptedSuspects());
+    if (toPrune.length && !gate.open) {
+      ctx.stderr.write(`note: ${gate.reason}; ${gate.hint}\n`);
     } else if (toPrune.length) {
       progress.update(() => `Pruning ${toPrune.length} old snapshot(s) on ${label}…`);
       failpoint('backup:before-prune');

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { sameDriveName } from '../../core/drive-name.js';
 import { resolve } from 'node:path';
 import { localDate, WEEKDAYS, type Weekday } from '../../core/calendar.js';
 import { EXIT, refusal, usageError } from '../../core/errors.js';
@@ -50,7 +51,7 @@ export async function initCommand(ctx: Context, flags: InitFlags): Promise<numbe
   const offsite = flags.offsite?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   const rotation = driveNames.map((name, i) => ({
     name,
-    role: offsite ? (offsite.includes(name.toLowerCase()) ? 'offsite' : 'home') : driveNames.length >= 3 && i === 1 ? 'offsite' : 'home',
+    role: offsite ? (offsite.some((o) => sameDriveName(o, name)) ? 'offsite' : 'home') : driveNames.length >= 3 && i === 1 ? 'offsite' : 'home',
   }));
   const parsed = checkConfig({
     version: 1, sources, excludes: flags.exclude ?? [], drives: { rotation },

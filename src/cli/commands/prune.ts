@@ -1,6 +1,8 @@
 import { readDriveContents, twinMessage } from '../../layout/drive-contents.js';
 import { EXIT, refusal } from '../../core/errors.js';
 import { pruneCandidates } from '../../core/planner.js';
+import { byDriveName } from '../../core/drive-name.js';
+import { pruneGate } from '../../core/prune-gate.js';
 import { DriveLock } from '../../layout/drive-lock.js';
 import { pruneSnapshots } from '../../snapshot/prune.js';
 import { bytes } from '../../ui/render.js';
@@ -13,12 +15,9 @@ export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?:
   const { policy } = await requirePolicy(ctx);
   const drive = await findDrive(ctx, spec, { write: true, bind: !flags.dryRun });
   const catalog = await openCatalog(ctx);
-  const name = policy.drives.find((d) => d.name.toLowerCase() === drive.identity.name.toLowerCase())?.name ?? drive.identity.name;
-  const suspects = catalog.unacceptedSuspects();
-  if (suspects.length && !flags.dryRun) {
-    throw refusal('suspect-not-accepted', `no pruning while a suspect snapshot is not accepted: ${suspects.map((x) => `${x.drive}/${x.id}`).join(', ')}`,
-      'check the flagged changes (airgap diff <drive>); if they are yours: airgap backup --accept-changes');
-  }
+  const name = byDriveName(policy.drives, drive.identity.name)?.name ?? drive.identity.name;
+  const gate = pruneGate(catalog.unacceptedSuspects());
+  if (!gate.open && !flags.dryRun) throw refusal('suspect-not-accepted', gate.reason, gate.hint);
   const { prune, notes } = pruneCandidates({ policy, drives: planDrives(policy, catalog, ctx) }, name);
   const total = prune.reduce((n, p) => n + p.bytes, 0);
   if (ctx.json && flags.dryRun) {

@@ -1,4 +1,5 @@
 import { EXIT } from '../../core/errors.js';
+import { byDriveName, driveNameKey } from '../../core/drive-name.js';
 import { planRotation } from '../../core/planner.js';
 import { leftoverNote } from '../../ui/render-drives.js';
 import { copiesByDate, renderStatus, type StatusDrive, type StatusView } from '../../ui/render-plan.js';
@@ -19,19 +20,19 @@ export async function statusCommand(ctx: Context): Promise<number> {
   const today = todayOf(ctx);
   const policy = config && config.drives.rotation.length ? policyOf(config) : undefined;
   // A drive that only claims a known name (another id) is not that drive: not "connected".
-  const connectedNames = new Set(detection.labelled.filter((d) => checkBinding(d.identity, catalog, rotation).status !== 'impostor').map((d) => d.identity.name.toLowerCase()));
+  const connectedNames = new Set(detection.labelled.filter((d) => checkBinding(d.identity, catalog, rotation).status !== 'impostor').map((d) => driveNameKey(d.identity.name)));
   const plan = policy ? planRotation(planInput(policy, catalog, ctx, connectedRotation(policy, detection, catalog, rotation), today)) : undefined;
 
   const names = [...new Set([...(policy?.drives.map((d) => d.name) ?? []), ...catalog.drives.map((d) => d.name)])];
   const drives: StatusDrive[] = names.map((name) => {
-    const rot = policy?.drives.find((d) => d.name.toLowerCase() === name.toLowerCase());
+    const rot = policy ? byDriveName(policy.drives, name) : undefined;
     const e = catalog.byName(name);
     const complete = e?.snapshots.filter((s) => s.state === 'complete') ?? [];
     const off = plan?.keepOffline.find((o) => o.drive === name);
     const shouldBe = !rot ? 'anywhere (not in the rotation)'
       : plan?.target === name ? (plan.due ? 'connected now: it is due' : `ready for ${plan.targetDate}`)
       : off ? (off.where === 'offsite' ? `offsite${rot.location ? ` (${rot.location})` : ''}` : `disconnected${rot.location ? ` (${rot.location})` : ''}`) : 'disconnected';
-    const d: StatusDrive = { name, inRotation: !!rot, connected: connectedNames.has(name.toLowerCase()), shouldBe, snapshots: complete.length };
+    const d: StatusDrive = { name, inRotation: !!rot, connected: connectedNames.has(driveNameKey(name)), shouldBe, snapshots: complete.length };
     if (rot) Object.assign(d, { role: rot.role, ...(rot.location ? { location: rot.location } : {}) });
     if (e?.lastWrittenAt) d.lastWritten = e.lastWrittenAt;
     else if (complete.length) d.lastWritten = complete.at(-1)!.id.slice(0, 10);

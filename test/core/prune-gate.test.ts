@@ -1,0 +1,31 @@
+// The prune gate and drive-name matching: rules that backup, prune, status and the wizard share.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { pruneGate } from '../../src/core/prune-gate.js';
+import { byDriveName, sameDriveName } from '../../src/core/drive-name.js';
+
+describe('core/prune-gate', () => {
+  it('is open only when no suspect snapshot is unaccepted, and names every one that blocks it', () => {
+    const suspect = fc.record({ drive: fc.constantFrom('A', 'B', 'C'), id: fc.string({ minLength: 1, maxLength: 20 }) });
+    fc.assert(fc.property(fc.array(suspect, { maxLength: 8 }), (suspects) => {
+      const g = pruneGate(suspects);
+      expect(g.open).toBe(suspects.length === 0);
+      if (!g.open) {
+        expect(g.blockedBy).toEqual(suspects);
+        for (const s of suspects) expect(g.reason).toContain(`${s.drive}/${s.id}`);
+        expect(g.hint).toMatch(/airgap backup --accept-changes/);
+      }
+    }));
+  });
+});
+
+describe('core/drive-name', () => {
+  it('matches drive names without regard to case, and nothing else', () => {
+    const drives = [{ name: 'Office' }, { name: 'B' }];
+    expect(byDriveName(drives, 'office')).toBe(drives[0]);
+    expect(byDriveName(drives, 'b')).toBe(drives[1]);
+    expect(byDriveName(drives, 'Offic')).toBeUndefined();
+    expect(sameDriveName('a', 'A')).toBe(true);
+    expect(sameDriveName('A', 'A2')).toBe(false);
+  });
+});
