@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // dist/ is rebuilt when older than the sources: tests and users run the same worker threads.
+    globalSetup: ['test/global-setup.ts'],
     include: ['test/**/*.test.ts'],
     // Caps, not expectations: a test ends when what it waits for happens. Generous, so that the
     // suite passes on a slow or loaded machine (measured: load 20 on 2 cores stretches the e2e

@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // prove fault behaviour (interrupts, bad input, real drives, damage, hostile archives).
 export default defineConfig({
   test: {
+    // dist/ is rebuilt when older than the sources: tests and users run the same worker threads.
+    globalSetup: ['test/global-setup.ts'],
     include: [
       'test/faults/**/*.test.ts',
       'test/e2e/interrupt.test.ts',

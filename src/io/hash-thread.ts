@@ -4,9 +4,8 @@
 // The bytes are never copied: they sit in SharedArrayBuffer-backed buffers, and the caller
 // reuses a buffer only once the thread has acknowledged hashing it.
 import { createHash, type Hash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerUrl } from './worker-url.js';
 
 /** A running SHA-256: update() resolves when the bytes given may be overwritten. */
 export interface StreamHash {
@@ -135,14 +134,9 @@ export class ThreadHasher implements Hasher {
   }
 }
 
-/**
- * A thread of its own for hashing (verify --deep and restore; backup shares its reader
- * thread instead). Without the compiled worker (unit tests run from sources), hashes run here.
- */
+/** A thread of its own for hashing (verify --deep and restore; backup shares its reader thread instead). */
 export function openHashThread(): { hasher: Hasher; close: () => Promise<void> } {
-  const url = new URL('./hash-worker.js', import.meta.url);
-  if (!existsSync(fileURLToPath(url))) return { hasher: localHasher, close: async () => {} };
-  const worker = new Worker(url);
+  const worker = new Worker(workerUrl('./hash-worker.js', import.meta.url));
   worker.unref(); // never keeps the process alive on its own
   return { hasher: new ThreadHasher(worker), close: async () => void (await worker.terminate()) };
 }

@@ -1,13 +1,11 @@
-// Reads small files in batches: in a worker thread with synchronous calls when the compiled
-// worker is available (the CLI), else in this thread (unit tests run from sources). Either way
-// the same packBatch() does the work into the same kind of slots, so both paths produce
-// identical bytes.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// Reads small files in batches, in a worker thread with synchronous calls (packBatch() in
+// small-batch.ts does the work, into slots of a shared buffer). The tests run this same worker
+// (io/worker-url.ts).
 import { Worker } from 'node:worker_threads';
-import { localHasher, ThreadHasher, type Hasher } from '../io/hash-thread.js';
+import { ThreadHasher, type Hasher } from '../io/hash-thread.js';
+import { workerUrl } from '../io/worker-url.js';
 import type { Problem } from './read-source.js';
-import { FIELDS, KIND_SKIP, KIND_TOO_BIG, packBatch, SLOT_BYTES, type BatchItem, type PackedBatch } from './small-batch.js';
+import { FIELDS, KIND_SKIP, KIND_TOO_BIG, SLOT_BYTES, type BatchItem, type PackedBatch } from './small-batch.js';
 
 /**
  * One small file, packed: its whole tar member (header, data, padding) is bytes [off, off + len)
@@ -42,9 +40,7 @@ export interface BatchReader {
 
 export function openBatchReader(slots: number): BatchReader {
   const shared = new SharedArrayBuffer(slots * SLOT_BYTES);
-  const url = new URL('./small-reader-worker.js', import.meta.url);
-  if (!existsSync(fileURLToPath(url))) return inThreadReader(shared);
-  return new WorkerReader(url, shared);
+  return new WorkerReader(workerUrl('./small-reader-worker.js', import.meta.url), shared);
 }
 
 const slotOf = (shared: SharedArrayBuffer, slot: number) => Buffer.from(shared, slot * SLOT_BYTES, SLOT_BYTES);
@@ -66,15 +62,6 @@ function unpack({ nums, hashes, problems }: PackedBatch, slot: Buffer): SmallRea
     }
   }
   return out;
-}
-
-/** Without the compiled worker (unit tests run from sources): the same work, in this thread. */
-function inThreadReader(shared: SharedArrayBuffer): BatchReader {
-  return {
-    read: async (items, slot) => unpack(packBatch(items, slotOf(shared, slot)), slotOf(shared, slot)),
-    hasher: localHasher,
-    close: async () => {},
-  };
 }
 
 class WorkerReader implements BatchReader {
