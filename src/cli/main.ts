@@ -118,7 +118,7 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
 
   program.command('scan')
     .description('rebuild the catalog from the connected drives')
-    .action(async (_flags, cmd: Command) => { code = await (await import('./commands/prune.js')).scanCommand(context(cmd)); });
+    .action(async (_flags, cmd: Command) => { code = await (await import('./commands/scan.js')).scanCommand(context(cmd)); });
 
   program.command('drives')
     .description('connected airgap drives, and removable disks that could become one')

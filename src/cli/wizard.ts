@@ -19,7 +19,7 @@ import type { Context } from './context.js';
 import { detect } from './drive-lookup.js';
 import { connectedRotation, impostors, planInput, todayOf } from './planning.js';
 import { checkBinding, impostorHint, impostorMessage } from '../drives/binding.js';
-import { openCatalog } from './shared.js';
+import { openCatalog } from './catalog-access.js';
 import { cancelScope } from './interrupt.js';
 
 export interface WizardDeps {

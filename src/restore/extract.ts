@@ -63,8 +63,13 @@ export interface ExtractReport {
   outsideLinks: { path: string; target: string }[];
   /** Archive structure broken at this byte (or, endsEarly, an end-of-archive marker too soon): nothing after it was restored. */
   brokenAt?: { offset: number; message: string; endsEarly?: boolean };
-  /** Folders created, with the mode and mtime to apply once everything is in place. */
-  dirs_: { path: string; mode: number; mtime: number }[];
+}
+
+/** A folder the archive created, with the mode and mtime to apply once everything is in place. */
+export interface FolderAttrs {
+  path: string;
+  mode: number;
+  mtime: number;
 }
 
 type Pending =
@@ -72,8 +77,10 @@ type Pending =
   | { kind: 'file'; path: string; row: number; fd: number; hash: Hash; size: number; entry: TarEntry; failed?: string }
   | { kind: 'other' };
 
-export async function extractArchive(opts: ExtractOptions): Promise<ExtractReport> {
-  const report: ExtractReport = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, bytes: 0, damaged: [], refused: [], kept: [], missing: [], selectedFiles: 0, outsideLinks: [], dirs_: [] };
+/** Extracts into the staging folder: what happened (the report), and the folders' attributes to apply last. */
+export async function extractArchive(opts: ExtractOptions): Promise<{ report: ExtractReport; folders: FolderAttrs[] }> {
+  const report: ExtractReport = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, bytes: 0, damaged: [], refused: [], kept: [], missing: [], selectedFiles: 0, outsideLinks: [] };
+  const folders: FolderAttrs[] = [];
   // Which manifest rows the archive held (whatever became of them): the rest are accounted for at the end.
   const seenRows = new Uint8Array(opts.manifest.length);
   let lastMember: string | undefined;
@@ -203,7 +210,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
       }
       if (type === 'Directory') {
         ensureDir(path);
-        report.dirs_.push({ path, mode: maskMode(e.mode, opts.keepSpecialBits), mtime: e.mtime });
+        folders.push({ path, mode: maskMode(e.mode, opts.keepSpecialBits), mtime: e.mtime });
         report.dirs++;
       } else if (type === 'SymbolicLink') {
         symlinks.push({ path, target: e.linkpath ?? '', entry: e });
@@ -374,7 +381,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractRepor
     if (t === 'dir' && madeDirs.has(p)) reason += ' (the folder was made as a parent of what came back, without its own mode and time)';
     report.missing.push({ path: p, reason });
   }
-  return report;
+  return { report, folders };
 }
 
 class StopReading extends Error {}

@@ -11,7 +11,7 @@ import { collisionKey } from '../core/member-path.js';
 import { MANIFEST_FILE, tarballName } from '../layout/format.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { verifySnapshot } from '../verify/verify-snapshot.js';
-import { extractArchive, STAGING_NAME, type ExtractReport } from './extract.js';
+import { extractArchive, STAGING_NAME, type ExtractReport, type FolderAttrs } from './extract.js';
 import { ManifestIndex } from './manifest-index.js';
 import { clash, promote } from './promote.js';
 
@@ -117,10 +117,11 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
     // The tarball's SHA-256 runs on a second thread while this one extracts and hashes every file.
     const thread = openHashThread();
     let digests: string[];
-    let report: Awaited<ReturnType<typeof extractArchive>>;
+    let report: ExtractReport;
+    let folders: FolderAttrs[];
     try {
       const hashes = tarPaths.map(() => thread.hasher.create());
-      report = await extractArchive({
+      ({ report, folders } = await extractArchive({
         tarPaths, staging, manifest, select,
         keepSpecialBits: input.keepSpecialBits, owners: input.owners,
         onFile: (path, bytes) => {
@@ -128,7 +129,7 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
           input.onFile?.(path, bytes);
         },
         hashing: { hasher: thread.hasher, hashes },
-      });
+      }));
       digests = await Promise.all(hashes.map((h) => h.digest()));
     } finally {
       await thread.close();
@@ -154,7 +155,7 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
     // and a folder left as it was (a mount point, say) is not ours to change.
     const isRealFolder = realFolderChecker(target, (await lstat(target)).dev);
     const isBlocked = (p: string) => blocked.some((b) => p === b || p.startsWith(b + '/'));
-    for (const d of [...report.dirs_].sort((a, b) => b.path.split('/').length - a.path.split('/').length)) {
+    for (const d of [...folders].sort((a, b) => b.path.split('/').length - a.path.split('/').length)) {
       const p = join(target, d.path);
       if (isRealFolder(d.path) && !isBlocked(d.path)) {
         chmodSync(p, d.mode);

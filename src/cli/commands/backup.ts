@@ -22,7 +22,10 @@ import { globProblem, loadConfig } from '../config.js';
 import { sourceRoots } from '../sources.js';
 import type { Context } from '../context.js';
 import { chooseBackupTarget, prunePlanFor } from '../backup-target.js';
-import { findDrive, openCatalog, printJson, quoteShort, recordPruneFirst, refreshFromDrive, withdrawUnpruned, refuseFingerprintMismatch, removeLeftovers } from '../shared.js';
+import { openCatalog, recordPruneFirst, refreshFromDrive, withdrawUnpruned } from '../catalog-access.js';
+import { findDrive, refuseFingerprintMismatch } from '../find-drive.js';
+import { printJson, quoteShort } from '../output.js';
+import { removeLeftovers } from '../../layout/leftovers.js';
 
 export interface BackupFlags {
   drive?: string;
@@ -97,7 +100,7 @@ export async function backupCommand(ctx: Context, flags: BackupFlags): Promise<n
   const baselineWriter = flags.dryRun ? undefined : await BaselineWriter.create(baseline).catch(() => undefined);
   const progress = await startProgress(ctx.progress, `Scanning sources for drive ${label}…`);
   try {
-    if (lock) await removeLeftovers(ctx, drive.airgapDir);
+    if (lock) await removeLeftovers(drive.airgapDir, (line) => ctx.stderr.write(`${line}\n`));
     // The drive's own instructions follow the tool: a drive labelled by an older airgap gets the
     // current README (a failure to write it is only a warning: the snapshot matters more).
     if (lock) {

@@ -7,7 +7,8 @@ import { scanSources } from '../../snapshot/scan.js';
 import { renderChanges } from '../../ui/render-changes.js';
 import { loadConfig } from '../config.js';
 import type { Context } from '../context.js';
-import { findDrive, printJson } from '../shared.js';
+import { findDrive } from '../find-drive.js';
+import { printJson } from '../output.js';
 import { sourceRoots } from '../sources.js';
 
 /** `airgap diff <drive> [<a> <b>]`: what changed between two snapshots, or since the latest one. */

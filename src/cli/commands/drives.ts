@@ -3,7 +3,8 @@ import { EXIT } from '../../core/errors.js';
 import { renderDrives, type DriveRow } from '../../ui/render-drives.js';
 import type { Context } from '../context.js';
 import { detect } from '../drive-lookup.js';
-import { openCatalog, printJson, recordDetected, rotationBindings } from '../shared.js';
+import { openCatalog, recordDetected, rotationBindings } from '../catalog-access.js';
+import { printJson } from '../output.js';
 
 export interface DrivesFlags {
   all?: boolean;

@@ -5,7 +5,7 @@ import { localDate, WEEKDAYS, type Weekday } from '../../core/calendar.js';
 import { EXIT, refusal, usageError } from '../../core/errors.js';
 import { checkConfig, saveConfig, type Config } from '../config.js';
 import type { Context } from '../context.js';
-import { printJson } from '../shared.js';
+import { printJson } from '../output.js';
 
 export interface InitFlags {
   source?: string[];

@@ -6,7 +6,9 @@ import { applyLabel, planLabel } from '../../drives/label.js';
 import { bindRotationId, loadConfig, unbindRotationId } from '../config.js';
 import { fingerprint } from '../drive-lookup.js';
 import type { Context } from '../context.js';
-import { confirm, openCatalog, printJson } from '../shared.js';
+import { openCatalog } from '../catalog-access.js';
+import { confirm } from '../confirm.js';
+import { printJson } from '../output.js';
 
 export interface LabelFlags {
   name: string;

@@ -4,7 +4,8 @@ import { describeUnknown, readDriveContents, summarizeSnapshots, twinMessage } f
 import { displayText, renderList, type ListRow } from '../../ui/render.js';
 import type { Context } from '../context.js';
 import { detect } from '../drive-lookup.js';
-import { findDrive, printJson } from '../shared.js';
+import { findDrive } from '../find-drive.js';
+import { printJson } from '../output.js';
 
 export async function listCommand(ctx: Context, spec: string | undefined): Promise<number> {
   const drives: ResolvedDrive[] = [];

@@ -3,7 +3,8 @@ import { readLsblk } from '../../drives/lsblk.js';
 import { ejectDrive, mountDevice, runTool } from '../../drives/mount.js';
 import { mountOf } from '../../drives/platform-identity.js';
 import type { Context } from '../context.js';
-import { findDrive, printJson } from '../shared.js';
+import { findDrive } from '../find-drive.js';
+import { printJson } from '../output.js';
 
 export async function mountCommand(ctx: Context, device: string): Promise<number> {
   if (!device.startsWith('/dev/')) throw usageError('bad-device', `${device} is not a device path`, 'give a device such as /dev/sdb1 (see airgap drives)');

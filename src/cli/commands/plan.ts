@@ -9,7 +9,8 @@ import { renderScheduleHtml, renderScheduleIcs, renderScheduleJson, renderSchedu
 import type { Context } from '../context.js';
 import { detect } from '../drive-lookup.js';
 import { connectedRotation, planDrives, planInput, requirePolicy, todayOf } from '../planning.js';
-import { openCatalog, printJson } from '../shared.js';
+import { openCatalog } from '../catalog-access.js';
+import { printJson } from '../output.js';
 
 const checkDate = (flag: string, v: string | undefined) => {
   if (v !== undefined && !isDate(v)) throw usageError('bad-date', `${flag} must be a date like 2026-11-21, got "${v}"`, `e.g. ${flag} 2026-12-05`);

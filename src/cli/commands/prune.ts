@@ -8,8 +8,10 @@ import { pruneSnapshots } from '../../snapshot/prune.js';
 import { bytes } from '../../ui/render.js';
 import type { Context } from '../context.js';
 import { planDrives, requirePolicy } from '../planning.js';
-import { findDrive, openCatalog, printJson, recordDetected, recordPruneFirst, refreshFromDrive, rotationBindings, withdrawUnpruned, removeLeftovers } from '../shared.js';
-import { impostorMessage } from '../../drives/binding.js';
+import { openCatalog, recordPruneFirst, refreshFromDrive, withdrawUnpruned } from '../catalog-access.js';
+import { findDrive } from '../find-drive.js';
+import { printJson } from '../output.js';
+import { removeLeftovers } from '../../layout/leftovers.js';
 
 export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?: boolean }): Promise<number> {
   const { policy } = await requirePolicy(ctx);
@@ -33,7 +35,7 @@ export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?:
   if (!flags.dryRun && (await readDriveContents(drive.airgapDir)).leftovers.length) {
     const lock = await DriveLock.acquire(drive.airgapDir, name, 'prune');
     try {
-      await removeLeftovers(ctx, drive.airgapDir);
+      await removeLeftovers(drive.airgapDir, (line) => ctx.stderr.write(`${line}\n`));
     } finally {
       await lock.release();
     }
@@ -63,26 +65,6 @@ export async function pruneCommand(ctx: Context, spec: string, flags: { dryRun?:
     else ctx.stdout.write(`Pruned ${done.length} snapshot(s); ${bytes(total)} freed.\n`);
   } finally {
     await lock.release();
-  }
-  return EXIT.ok;
-}
-
-export async function scanCommand(ctx: Context): Promise<number> {
-  const { detect } = await import('../drive-lookup.js');
-  const catalog = await openCatalog(ctx);
-  const found = await detect(ctx, {}, catalog);
-  const rotation = await rotationBindings(ctx);
-  for (const d of found.labelled) {
-    // A drive claiming a known name with another id is not recorded (the catalog never holds two A's).
-    const { binding } = await recordDetected(ctx, catalog, d, rotation);
-    if (binding.status === 'impostor') found.warnings.push(`${impostorMessage(d.identity, d.root, binding)}: not recorded`);
-  }
-  await catalog.save();
-  if (ctx.json) printJson(ctx, { ok: true, scanned: found.labelled.map((d) => ({ name: d.identity.name, root: d.root, snapshots: d.snapshots })), warnings: found.warnings });
-  else {
-    ctx.stdout.write(found.labelled.length ? `Catalog updated from ${found.labelled.length} drive(s):\n` : 'No airgap drive is connected: nothing to scan.\n');
-    for (const d of found.labelled) ctx.stdout.write(`  ${d.identity.name}  ${d.root}  ${d.snapshots} snapshot(s)\n`);
-    for (const w of found.warnings) ctx.stderr.write(`warning: ${w}\n`);
   }
   return EXIT.ok;
 }

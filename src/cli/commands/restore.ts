@@ -10,7 +10,9 @@ import { startProgress } from '../../ui/progress.js';
 import { bytes, displayText } from '../../ui/render.js';
 import { renderRestore } from '../../ui/render-restore.js';
 import type { Context } from '../context.js';
-import { findDrive, openCatalog, printJson, quoteShort } from '../shared.js';
+import { openCatalog } from '../catalog-access.js';
+import { findDrive } from '../find-drive.js';
+import { printJson, quoteShort } from '../output.js';
 
 export interface RestoreFlags {
   snapshot?: string;
@@ -70,7 +72,7 @@ export async function restoreCommand(ctx: Context, spec: string, paths: string[]
     catalog.recordRestoreDrill(drive.identity.id, ctx.clock());
     await catalog.save().catch(() => {});
   }
-  if (ctx.json) printJson(ctx, { ok: bad === 0, drive: drive.identity.name, ...result, report: r && { ...r, dirs_: undefined, created: undefined } });
+  if (ctx.json) printJson(ctx, { ok: bad === 0, drive: drive.identity.name, ...result, report: r });
   else ctx.stdout.write(renderRestore(result, drive.identity.name));
   return bad > 0 || (result.verified === 'damaged' && !flags.dryRun) ? EXIT.damaged : EXIT.ok;
 }

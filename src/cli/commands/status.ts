@@ -8,7 +8,8 @@ import type { Context } from '../context.js';
 import { detect } from '../drive-lookup.js';
 import { connectedRotation, impostors, planInput, todayOf } from '../planning.js';
 import { checkBinding } from '../../drives/binding.js';
-import { openCatalog, printJson, recordDetected } from '../shared.js';
+import { openCatalog, recordDetected } from '../catalog-access.js';
+import { printJson } from '../output.js';
 
 export async function statusCommand(ctx: Context): Promise<number> {
   const config = await loadConfig(ctx.configPath, ctx.configExplicit);

@@ -5,7 +5,9 @@ import { startProgress } from '../../ui/progress.js';
 import { bytes } from '../../ui/render.js';
 import { verifyDrive } from '../../verify/verify-drive.js';
 import type { Context } from '../context.js';
-import { findDrive, openCatalog, printJson } from '../shared.js';
+import { openCatalog } from '../catalog-access.js';
+import { findDrive } from '../find-drive.js';
+import { printJson } from '../output.js';
 
 export interface VerifyFlags {
   snapshot?: string;

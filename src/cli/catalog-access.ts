@@ -1,0 +1,64 @@
+// The host catalog as commands use it: opened with its load warning shown, kept in step with
+// every drive airgap sees (an impostor is never recorded), and prunes recorded before they happen.
+import { statfs } from 'node:fs/promises';
+import { readDriveContents, summarizeSnapshots } from '../layout/drive-contents.js';
+import type { Fingerprint, FingerprintCheck } from '../core/drive-model.js';
+import { refusal } from '../core/errors.js';
+import { Catalog } from '../state/catalog.js';
+import { checkBinding, type BindingCheck, type RotationBinding } from '../drives/binding.js';
+import { loadConfig } from './config.js';
+import type { Context } from './context.js';
+
+export async function openCatalog(ctx: Context): Promise<Catalog> {
+  const catalog = await Catalog.load(ctx.stateDir, ctx.clock());
+  if (catalog.loadWarning) ctx.stderr.write(`warning: ${catalog.loadWarning}\n`);
+  return catalog;
+}
+
+/** The drive is the truth for its contents: every time airgap sees a drive, the catalog follows. */
+export async function refreshFromDrive(ctx: Context, catalog: Catalog, drive: { identity: { id: string }; root: string; airgapDir: string }): Promise<void> {
+  const summaries = await summarizeSnapshots(drive.airgapDir).catch(() => undefined);
+  const fs = await statfs(drive.root).catch(() => undefined);
+  if (summaries) catalog.recordContents(drive.identity.id, summaries, fs ? { total: fs.blocks * fs.bsize, free: fs.bavail * fs.bsize } : undefined, ctx.clock());
+}
+
+/**
+ * Records a detected drive in the catalog (seen, and what it holds), unless it only claims the
+ * name of another known drive: an impostor is never recorded, or the real drive would later
+ * look like the impostor. Returns the binding, and the fingerprint check of a recorded drive.
+ */
+export async function recordDetected(
+  ctx: Context, catalog: Catalog, d: { identity: { id: string; name: string; createdAt: string }; root: string; airgapDir: string; fingerprint?: Fingerprint }, rotation: RotationBinding[],
+): Promise<{ binding: BindingCheck; fingerprint?: FingerprintCheck }> {
+  const binding = checkBinding(d.identity, catalog, rotation);
+  if (binding.status === 'impostor') return { binding };
+  const fingerprint = catalog.seen(d.identity, d.root, ctx.clock(), d.fingerprint);
+  await refreshFromDrive(ctx, catalog, d);
+  return { binding, fingerprint };
+}
+
+/** The config's rotation (names and bound ids), or none when there is no readable config. */
+export async function rotationBindings(ctx: Context): Promise<RotationBinding[]> {
+  return (await loadConfig(ctx.configPath, false).catch(() => undefined))?.drives.rotation ?? [];
+}
+
+/**
+ * Records in the catalog, durably, that this host prunes these snapshots, before any is touched:
+ * a snapshot missing from a drive without such a record is reported as lost. If the record
+ * cannot be saved, nothing is pruned.
+ */
+export async function recordPruneFirst(catalog: Catalog, driveId: string, ids: string[], at: Date): Promise<void> {
+  catalog.recordPruned(driveId, ids, at);
+  await catalog.save().catch((e: Error) => {
+    throw refusal('catalog-unwritable', `cannot record the prune in the catalog ${catalog.file}: ${e.message}; nothing was pruned`,
+      'make the state folder writable (AIRGAP_STATE_DIR), then run again');
+  });
+}
+
+/** After a prune (done, skipped or failed): the records of snapshots still on the drive are withdrawn. */
+export async function withdrawUnpruned(catalog: Catalog, driveId: string, airgapDir: string, ids: string[]): Promise<void> {
+  const still = new Set((await readDriveContents(airgapDir).catch(() => undefined))?.snapshots.map((s) => s.id) ?? []);
+  catalog.withdrawPruned(driveId, ids.filter((id) => still.has(id)));
+  await catalog.save().catch(() => {});
+}
+

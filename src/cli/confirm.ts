@@ -1,0 +1,14 @@
+// Confirming a destructive step: --yes, or a question on the terminal (through ui/prompter.ts,
+// like the wizard's), or a refusal when there is no terminal to ask in.
+import { usageError } from '../core/errors.js';
+import { inquirerPrompter } from '../ui/prompter.js';
+import type { Context } from './context.js';
+
+export async function confirm(ctx: Context, message: string, yes: boolean | undefined): Promise<boolean> {
+  if (yes) return true;
+  if (!ctx.interactive) {
+    throw usageError('confirmation-needed', `${message} needs confirmation, and there is no terminal to ask in`, 'pass --yes to confirm');
+  }
+  return inquirerPrompter.confirm(message, false);
+}
+
