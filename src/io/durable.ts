@@ -25,19 +25,28 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes a small file durably under a temporary name, then renames it over `path`. */
-export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-  // The file keeps its permissions (a config the user made private stays private).
-  const old = await lstat(path).catch(() => undefined);
-  await unlink(tmp).catch(() => {});
-  const fh = await open(tmp, TMP_FLAGS, old?.isFile() ? old.mode & 0o7777 : 0o666);
+/**
+ * Creates a new file holding `data`, fsynced before it returns: the one synced write that the
+ * snapshot's small files, the lock files and writeFileAtomic's temporary file share. O_EXCL:
+ * never over an existing file, never through a link (EEXIST when the name is taken).
+ */
+export async function createFileSynced(path: string, data: string | Buffer, mode = 0o666): Promise<void> {
+  const fh = await open(path, TMP_FLAGS, mode);
   try {
     await fh.writeFile(data);
     await fh.sync();
   } finally {
     await fh.close();
   }
+}
+
+/** Writes a small file durably under a temporary name, then renames it over `path`. */
+export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+  // The file keeps its permissions (a config the user made private stays private).
+  const old = await lstat(path).catch(() => undefined);
+  await unlink(tmp).catch(() => {});
+  await createFileSynced(tmp, data, old?.isFile() ? old.mode & 0o7777 : 0o666);
   try {
     await rename(tmp, path);
   } catch (e) {

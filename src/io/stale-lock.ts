@@ -3,10 +3,11 @@
 // is taken over. Two takers can judge the same lock stale at once; they take turns on a short
 // takeover lock, and each deletes the lock only if it is still the one it judged stale, so the
 // loser never removes the winner's fresh lock (see removeStaleLock).
+import { createFileSynced } from './durable.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { open, stat, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { readRegularFile } from './read-regular.js';
 
 export interface LockInfo {
@@ -47,20 +48,13 @@ export function newLockInfo(command: string): LockInfo & { token: string } {
 
 /** Creates the lock file exclusively with `info`; false when it exists. Other errors throw. */
 export async function tryCreateLock(path: string, info: LockInfo): Promise<boolean> {
-  let fh;
   try {
-    fh = await open(path, 'wx');
+    await createFileSynced(path, JSON.stringify(info) + '\n');
+    return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
   }
-  try {
-    await fh.writeFile(JSON.stringify(info) + '\n');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  return true;
 }
 
 /**

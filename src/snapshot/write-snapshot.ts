@@ -3,7 +3,7 @@
 // SHA256SUMS last → fsync → rename into place → fsync the parent. The caller holds the lock.
 import { readRegularFile } from '../io/read-regular.js';
 import { hostname } from 'node:os';
-import { lstat, mkdir, readFile, rename, rm, stat, statfs, open } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { AirgapError, damage, EXIT, refusal } from '../core/errors.js';
 import {
@@ -16,7 +16,7 @@ import { snapshotIdFor } from '../layout/snapshot-id.js';
 import type { ManifestEntry } from '../layout/manifest.js';
 import { openArchiveReader, writeArchive, type ArchiveProgress } from './archive.js';
 import { readDriveContents } from '../layout/drive-contents.js';
-import { fsyncDir } from '../io/durable.js';
+import { createFileSynced, fsyncDir } from '../io/durable.js';
 import { HashedWriter, type Written } from '../io/hashed-writer.js';
 import { scanSources, type ScanResult, type SourceRoot } from './scan.js';
 import { Watchdog } from './watchdog.js';
@@ -192,7 +192,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
       const meta = buildMeta(input, id, started, input.clock(), problems, previous, counts, tarDone);
       if (gate) meta.gate = gate;
       const metaText = JSON.stringify(meta, null, 2) + '\n';
-      await writeSynced(join(partial, SNAPSHOT_JSON), metaText);
+      await createFileSynced(join(partial, SNAPSHOT_JSON), metaText);
       failpoint('write:meta-written');
       // SHA256SUMS last: its presence is what marks the folder as complete.
       const tarLines = tarDone.parts
@@ -205,7 +205,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
         { sha256: sha256Hex(Buffer.from(metaText)), name: SNAPSHOT_JSON },
       ].map(formatSumLine).join('');
       checkpoint();
-      await writeSynced(join(partial, SUMS_FILE), sums);
+      await createFileSynced(join(partial, SUMS_FILE), sums);
       failpoint('write:sums-written');
       await fsyncDir(partial);
       // The point of no return: once renamed, the snapshot is complete and reported as written.
@@ -284,17 +284,6 @@ async function freeSnapshotId(airgapDir: string, when: Date): Promise<string> {
     if (!taken) return id;
   }
 }
-
-async function writeSynced(path: string, text: string): Promise<void> {
-  const fh = await open(path, 'wx');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 
 function asDriveError(e: unknown, driveName: string): unknown {
   if (e instanceof AirgapError) return e;
