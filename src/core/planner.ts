@@ -5,83 +5,9 @@
 import { backupDaysAfter, dayNumber, isBackupDay, toDate, lastBackupDay, nextBackupDay, slotIndex, snapshotDate, daysBetween } from './calendar.js';
 import { driveIndexForSlot, schemePeriod, type Policy, type RotationDrive } from './policy.js';
 import { applyRetention } from './retention.js';
+import { newest, type Forecast, type OfflineDrive, type Plan, type PlanDrive, type PlanInput, type PruneItem } from './plan-model.js';
 
-export interface PlanSnapshot {
-  id: string;
-  bytes: number;
-  /** Passed verification (plain or deep) at least once, and never failed since. */
-  verified: boolean;
-  /** Has SHA256SUMS and a readable snapshot.json; damaged or incomplete ones are never planned with. */
-  complete: boolean;
-}
-
-export interface PlanDrive {
-  name: string;
-  snapshots: PlanSnapshot[];
-  lastVerifiedOn?: string; // YYYY-MM-DD
-  labelledOn?: string; // YYYY-MM-DD
-  capacity?: { total: number; free: number };
-}
-
-export interface PlanInput {
-  policy: Policy;
-  /** What the catalog knows, for every rotation drive it knows; missing drives count as empty. */
-  drives: PlanDrive[];
-  /** Names of the rotation drives connected right now. */
-  connected: string[];
-  /** The user's local calendar date. */
-  today: string;
-  /** Current size of the sources, when known: improves the size estimate. */
-  sourceBytes?: number;
-}
-
-export interface OfflineDrive {
-  drive: string;
-  where: 'offline' | 'offsite';
-  /** Part of the minimum air gap (policy.offline); the others are simply not needed today. */
-  required: boolean;
-  reason: string;
-}
-
-export interface PruneItem {
-  drive: string;
-  snapshot: string;
-  bytes: number;
-  reason: string;
-}
-
-export interface Forecast {
-  drive: string;
-  free?: number;
-  perSnapshot?: number;
-  /** How many more snapshots fit in the free space. */
-  more?: number;
-  /** The retention policy's steady state fits in the drive. */
-  enoughForPolicy?: boolean;
-  fullAround?: string;
-}
-
-export interface Plan {
-  date: string;
-  /** Today is on the cadence. */
-  backupDay: boolean;
-  /** A snapshot is due (today, or overdue since `targetDate`). */
-  due: boolean;
-  target?: string;
-  /** The date the target's snapshot belongs to (in the past when overdue, in the future when not due). */
-  targetDate?: string;
-  keepOffline: OfflineDrive[];
-  prune: PruneItem[];
-  /** Pruning never happens before the new snapshot is written and verified. */
-  pruneWhen: 'after-write-and-verify';
-  next: { drive: string; date: string }[];
-  capacity: { estimate?: number; free?: number; freeAfterPrune?: number; fits: boolean | 'unknown' };
-  forecast: Forecast[];
-  warnings: string[];
-  reasons: string[];
-}
-
-const newest = (d: PlanDrive | undefined) => d?.snapshots.filter((s) => s.complete).map((s) => s.id).sort().at(-1);
+export type { Forecast, OfflineDrive, Plan, PlanDrive, PlanInput, PlanSnapshot, PruneItem } from './plan-model.js';
 
 export function planRotation(input: PlanInput): Plan {
   const { policy, today } = input;

@@ -137,3 +137,27 @@ export async function holdsLock(path: string, token: string): Promise<boolean> {
   const text = await readRegularFile(path).then((b) => b.toString('utf8'), () => '');
   return parseHolder(text)?.token === token;
 }
+
+/**
+ * Takes the lock file at `path`, the one loop both locks use: created exclusively; a stale lock
+ * (see isStale) is taken over; a lock released meanwhile is tried again. A live holder ends it:
+ * at once (`waitMs` undefined: the drive lock, which names the holder), or after waiting up to
+ * `waitMs` with short random pauses (the catalog lock, held only for a read-merge-write).
+ * Returns undefined once the lock is ours, else the holder's lock file as last read.
+ */
+export async function acquireLockFile(path: string, info: LockInfo, opts: { staleMs: number; waitMs?: number }): Promise<{ holder?: LockFileState } | undefined> {
+  const until = opts.waitMs === undefined ? undefined : Date.now() + opts.waitMs;
+  // Without a wait, a few immediate rounds: a takeover in progress elsewhere settles in one.
+  for (let round = 0; until !== undefined || round < 50; round++) {
+    if (await tryCreateLock(path, info)) return undefined;
+    const state = await readLockFile(path);
+    if (state && isStale(state, opts.staleMs)) {
+      await removeStaleLock(path, state);
+      continue;
+    }
+    if (!state && until === undefined) continue; // released meanwhile
+    if (until === undefined || Date.now() > until) return { holder: state };
+    await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+  }
+  return {};
+}

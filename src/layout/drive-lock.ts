@@ -11,7 +11,7 @@ import { driveWriteError } from '../core/io-errors.js';
 import { LOCK_FILE } from './format.js';
 import { NotRegularFileError } from '../io/read-regular.js';
 import {
-  holdsLock, isStale, newLockInfo, readLockFile, removeStaleLock, tryCreateLock, type LockInfo,
+  acquireLockFile, holdsLock, isStale, newLockInfo, readLockFile, type LockInfo,
 } from '../io/stale-lock.js';
 
 export type { LockInfo } from '../io/stale-lock.js';
@@ -31,23 +31,12 @@ export class DriveLock {
   static async acquire(airgapDir: string, driveName: string, command: string): Promise<DriveLock> {
     const path = join(airgapDir, LOCK_FILE);
     const info = newLockInfo(command);
-    // Several rounds: a takeover in progress elsewhere makes us wait a moment and look again.
-    for (let attempt = 0; attempt < 50; attempt++) {
-      try {
-        if (await tryCreateLock(path, info)) return new DriveLock(path, info.token, driveName);
-      } catch (e) {
-        throw driveWriteError(e as NodeJS.ErrnoException, driveName) ?? e;
-      }
-      const state = await readLockFile(path).catch((e: unknown) => {
-        if (e instanceof NotRegularFileError) throw refusal('drive-locked', `cannot lock drive ${driveName}: ${e.message}, so not an airgap lock`, `remove it (rm ${path}) if nothing else uses it, then run again`);
-        throw e;
-      });
-      if (!state) continue; // released meanwhile
-      if (!isStale(state, STALE_MS)) throw lockedBy(driveName, state.holder);
-      await removeStaleLock(path, state).catch((e: NodeJS.ErrnoException) => {
-        throw driveWriteError(e, driveName) ?? e;
-      });
-    }
+    const held = await acquireLockFile(path, info, { staleMs: STALE_MS }).catch((e: unknown) => {
+      if (e instanceof NotRegularFileError) throw refusal('drive-locked', `cannot lock drive ${driveName}: ${e.message}, so not an airgap lock`, `remove it (rm ${path}) if nothing else uses it, then run again`);
+      throw driveWriteError(e as NodeJS.ErrnoException, driveName) ?? e;
+    });
+    if (!held) return new DriveLock(path, info.token, driveName);
+    if (held.holder) throw lockedBy(driveName, held.holder.holder);
     throw refusal('drive-locked', `could not lock drive ${driveName}`, 'another airgap process keeps taking the lock; try again');
   }
 

@@ -19,6 +19,7 @@ import { readDriveContents } from '../layout/drive-contents.js';
 import { createFileSynced, fsyncDir } from '../io/durable.js';
 import { HashedWriter, type Written } from '../io/hashed-writer.js';
 import { scanSources, type ScanResult, type SourceRoot } from './scan.js';
+import { countScan, estimateSize, type Counts } from './scan-totals.js';
 import { Watchdog } from './watchdog.js';
 import { sha256Hex } from '../io/sha256.js';
 import { failpoint } from '../io/failpoint.js';
@@ -54,36 +55,6 @@ export interface WriteSnapshotInput {
 export type WriteSnapshotResult =
   | { dryRun: false; id: string; dir: string; meta: SnapshotMeta; problems: SourceProblem[]; estimate: number }
   | { dryRun: true; id: string; dir: string; counts: Counts; problems: SourceProblem[]; estimate: number; gate: SnapshotMeta['gate'] | undefined };
-
-type Counts = { files: number; dirs: number; symlinks: number; hardlinks: number; contentBytes: number };
-
-/** What a dry run reports: the counts the archive would have. */
-function countScan(scan: ScanResult): Counts {
-  const c: Counts = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, contentBytes: 0 };
-  const seen = new Set<string>();
-  for (const e of scan.entries) {
-    if (e.kind === 'dir') c.dirs++;
-    else if (e.kind === 'symlink') c.symlinks++;
-    else if (e.nlink > 1 && seen.has(`${e.dev}:${e.ino}`)) c.hardlinks++;
-    else {
-      if (e.nlink > 1) seen.add(`${e.dev}:${e.ino}`);
-      c.files++;
-      c.contentBytes += e.size;
-    }
-  }
-  return c;
-}
-
-/** Tar bytes plus manifest lines for the scanned entries, rounded up generously. */
-export function estimateSize(scan: ScanResult): number {
-  let total = 1024;
-  for (const e of scan.entries) {
-    const pathBytes = Buffer.byteLength(e.path) + (e.link ? Buffer.byteLength(e.link) : 0);
-    const pax = pathBytes >= 100 || pathBytes !== e.path.length + (e.link?.length ?? 0) || e.size > 0o77777777777 ? 1024 + pathBytes : 0;
-    total += 512 + pax + Math.ceil(e.size / 512) * 512 + 2 * (140 + pathBytes);
-  }
-  return total;
-}
 
 export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSnapshotResult> {
   const { airgapDir, drive } = input;

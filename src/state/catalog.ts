@@ -9,7 +9,7 @@
 import { byDriveName } from '../core/drive-name.js';
 import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { isStale, newLockInfo, readLockFile, removeStaleLock, tryCreateLock } from '../io/stale-lock.js';
+import { acquireLockFile, newLockInfo } from '../io/stale-lock.js';
 import { check, finite, object, v } from '../core/validate.js';
 import { checkFingerprint, type Fingerprint, type FingerprintCheck } from '../core/drive-model.js';
 import { isAirgapError, refusal } from '../core/errors.js';
@@ -262,15 +262,9 @@ export class Catalog {
 
 /** The catalog lock is held only for a read-merge-write: wait for it (up to 15 s), never refuse at once. */
 async function lockCatalog(path: string): Promise<() => Promise<void>> {
-  const info = newLockInfo('catalog');
-  const until = Date.now() + 15_000;
-  for (;;) {
-    if (await tryCreateLock(path, info)) return () => unlink(path).catch(() => {});
-    const state = await readLockFile(path);
-    if (state && isStale(state, 30_000)) await removeStaleLock(path, state);
-    else if (Date.now() > until) {
-      throw refusal('catalog-locked', `the catalog is locked by ${state?.holder ? `pid ${state.holder.pid} (${state.holder.command})` : 'another process'}: ${path}`,
-        'another airgap is saving it; run again (if no airgap is running, delete that lock file)');
-    } else await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
-  }
+  const held = await acquireLockFile(path, newLockInfo('catalog'), { staleMs: 30_000, waitMs: 15_000 });
+  if (!held) return () => unlink(path).catch(() => {});
+  const holder = held.holder?.holder;
+  throw refusal('catalog-locked', `the catalog is locked by ${holder ? `pid ${holder.pid} (${holder.command})` : 'another process'}: ${path}`,
+    'another airgap is saving it; run again (if no airgap is running, delete that lock file)');
 }
