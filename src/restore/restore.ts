@@ -115,7 +115,7 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   try {
     const tarPaths = check.tarFiles?.length ? check.tarFiles : [join(snapshot.dir, tarballName(snapshot.id))];
     // The tarball's SHA-256 runs on a second thread while this one extracts and hashes every file.
-    const thread = openHashThread();
+    const thread = openHashThread(check.meta?.tarball.size ?? Number.POSITIVE_INFINITY);
     let digests: string[];
     let report: ExtractReport;
     let folders: FolderAttrs[];

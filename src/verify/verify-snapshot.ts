@@ -150,9 +150,9 @@ async function checkTarball(
   if (opts.skipTarballRead) return;
   const fileSums = opts.deep ? await FileSumsCheck.open(folder.dir, damage) : undefined;
   const deep = opts.deep ? new DeepCheck(join(folder.dir, MANIFEST_FILE), report.findings, fileSums!.next) : undefined;
-  // Deep: the tarball's SHA-256 runs on a second thread while this one parses the tarball and
-  // hashes every member. Plain verify hashes once: no thread needed.
-  const thread = deep ? openHashThread() : undefined;
+  // Deep: the tarball's SHA-256 runs on a second thread (when it is large enough to pay for one)
+  // while this one parses the tarball and hashes every member. Plain verify hashes once here.
+  const thread = deep ? openHashThread(total) : undefined;
   const hasher = thread?.hasher ?? localHasher;
   try {
     for (const [i, name] of names.entries()) {

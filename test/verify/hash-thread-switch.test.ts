@@ -1,0 +1,78 @@
+// The explicit switch of io/hash-thread.ts: a tarball of HASH_THREAD_MIN_BYTES or more is hashed
+// on a thread of its own during verify --deep and restore, a smaller one on the calling thread.
+// Both sides run here on every `npm test` (most other tests use small tarballs: the in-thread
+// side), through the built CLI as a user runs it, with a damaged byte that must be named.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HASH_THREAD_MIN_BYTES, openHashThread } from '../../src/io/hash-thread.js';
+import { labelledDrive, makeSandbox, type Sandbox } from '../helpers/cli.js';
+
+const digest = async (hasher: ReturnType<typeof openHashThread>['hasher'], data: Buffer) => {
+  const buf = hasher.alloc(data.length);
+  data.copy(buf);
+  const h = hasher.create();
+  await h.update(buf);
+  return h.digest();
+};
+
+describe('hash thread switch', () => {
+  it('below the threshold hashes here, from it on a thread; both give the SHA-256', async () => {
+    const data = randomBytes(1024);
+    const want = createHash('sha256').update(data).digest('hex');
+    for (const [bytes, threaded] of [[HASH_THREAD_MIN_BYTES - 1, false], [HASH_THREAD_MIN_BYTES, true]] as const) {
+      const t = openHashThread(bytes);
+      try {
+        expect(t.threaded).toBe(threaded);
+        expect(await digest(t.hasher, data)).toBe(want);
+      } finally {
+        await t.close();
+      }
+    }
+  });
+
+  describe('verify --deep and restore of a tarball past the threshold (the threaded side)', () => {
+    let sb: Sandbox;
+    let drive: string;
+    const big = randomBytes(HASH_THREAD_MIN_BYTES + 1024 * 1024);
+    beforeAll(async () => {
+      sb = await makeSandbox();
+      drive = await labelledDrive(sb, 'A');
+      const src = join(sb.dir, 'src');
+      await mkdir(src);
+      await writeFile(join(src, 'big.bin'), big);
+      await writeFile(join(src, 'small.txt'), 'small\n');
+      const r = await sb.run('backup', '--drive', 'A', '--source', src, '--no-prune');
+      expect(r.code, r.stderr).toBe(0);
+    });
+    afterAll(() => sb.cleanup());
+
+    it('verifies deep, restores byte-identical, and names the member after a flipped byte', async () => {
+      const ok = await sb.run('verify', 'A', '--deep');
+      expect(ok.code, ok.stderr + ok.stdout).toBe(0);
+      const out = join(sb.dir, 'restored');
+      const restored = await sb.run('restore', 'A', '--to', out);
+      expect(restored.code, restored.stderr + restored.stdout).toBe(0);
+      const files = await readdir(out, { recursive: true });
+      const bigPath = files.find((f) => String(f).endsWith('big.bin'))!;
+      expect((await readFile(join(out, String(bigPath)))).equals(big)).toBe(true);
+
+      const [id] = (await readdir(join(drive, 'airgap'))).filter((n) => /^\d{4}-/.test(n));
+      const tar = join(drive, 'airgap', id!, `${id}.tar`);
+      const fh = await open(tar, 'r+');
+      try {
+        const at = 512 * 8 + 4096; // inside the data of the first large member
+        const b = Buffer.alloc(1);
+        await fh.read(b, 0, 1, at);
+        b[0] = b[0]! ^ 0x40;
+        await fh.write(b, 0, 1, at);
+      } finally {
+        await fh.close();
+      }
+      const bad = await sb.run('verify', 'A', '--deep');
+      expect(bad.code).toBe(3);
+      expect(bad.stdout + bad.stderr).toMatch(/big\.bin/);
+    });
+  });
+});
