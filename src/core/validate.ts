@@ -41,10 +41,13 @@ export const finite = () => v.pipe(v.number(), v.finite());
 export const whole = (min = 0, max = Number.MAX_SAFE_INTEGER) => v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max));
 /** A share of a whole: 0 to 1. */
 export const share = () => v.pipe(v.number(), v.minValue(0), v.maxValue(1));
-/** A UTC timestamp as airgap writes it (Date.toISOString): 2026-03-02T09:00:00.000Z. */
+/**
+ * A UTC timestamp: airgap writes Date.toISOString (2026-03-02T09:00:00.000Z) and reads what
+ * format 1 readers always took (docs/FORMAT.md): seconds and their fraction optional, `Z` only.
+ */
 export const isoUtc = () => v.pipe(
   v.string(),
-  v.regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$/, 'a UTC timestamp like 2026-03-02T09:00:00.000Z'),
+  v.regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?Z$/, 'a UTC timestamp like 2026-03-02T09:00:00.000Z'),
   // The calendar: no 30 February (Date would roll it over to 2 March).
   v.check((s) => {
     const day = new Date(s.slice(0, 10));

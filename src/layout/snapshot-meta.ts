@@ -12,8 +12,9 @@ export interface MetaProblem {
 }
 
 /**
- * Parses a snapshot.json's bytes. `meta` is there when the file is a valid snapshot.json of a
- * format this airgap reads (a folder-name mismatch is reported, but the facts are still usable).
+ * Parses a snapshot.json's bytes. `meta` holds the fields this airgap knows whenever they are
+ * valid; `problems` says what is wrong. A newer format version is a problem (verify refuses to
+ * judge such a snapshot), but its known fields are still shown by list and status, as before.
  */
 export function parseSnapshotMeta(data: Buffer, folderId: string): { meta?: SnapshotMeta; problems: MetaProblem[] } {
   let json: unknown;
@@ -22,16 +23,17 @@ export function parseSnapshotMeta(data: Buffer, folderId: string): { meta?: Snap
   } catch {
     return { problems: [{ code: 'meta-invalid', message: `${SNAPSHOT_JSON} is not valid JSON` }] };
   }
+  const problems: MetaProblem[] = [];
   const version = (json as { formatVersion?: unknown } | null)?.formatVersion;
   if (typeof version === 'number' && version > FORMAT_VERSION) {
-    return { problems: [{ code: 'format-too-new', message: `${SNAPSHOT_JSON} is format version ${version}; this airgap reads up to ${FORMAT_VERSION}: upgrade airgap (or verify with sha256sum -c SHA256SUMS)` }] };
+    problems.push({ code: 'format-too-new', message: `${SNAPSHOT_JSON} is format version ${version}; this airgap reads up to ${FORMAT_VERSION}: upgrade airgap (or verify with sha256sum -c SHA256SUMS)` });
   }
   const r = check(snapshotMetaSchema, json);
-  if (!r.ok) return { problems: [{ code: 'meta-invalid', message: `${SNAPSHOT_JSON} is invalid: ${r.path.join('.') || '(root)'}: ${r.message}` }] };
+  if (!r.ok) return { problems: problems.length ? problems : [{ code: 'meta-invalid', message: `${SNAPSHOT_JSON} is invalid: ${r.path.join('.') || '(root)'}: ${r.message}` }] };
   if (r.value.id !== folderId) {
-    return { meta: r.value, problems: [{ code: 'meta-mismatch', message: `${SNAPSHOT_JSON} says it is snapshot ${r.value.id}, but its folder is ${folderId} (renamed?)` }] };
+    problems.push({ code: 'meta-mismatch', message: `${SNAPSHOT_JSON} says it is snapshot ${r.value.id}, but its folder is ${folderId} (renamed?)` });
   }
-  return { meta: r.value, problems: [] };
+  return { meta: r.value, problems };
 }
 
 /** Reads a snapshot folder's snapshot.json (a regular file, capped); throws when it is unusable. */

@@ -259,7 +259,9 @@ function tooLarge(name: string, e: FileTooLargeError): string {
 /** snapshot.json's facts, its problems added to the findings as damage. */
 function parseMeta(data: Buffer, folderId: string, findings: Finding[]): SnapshotMeta | undefined {
   const { meta, problems } = parseSnapshotMeta(data, folderId);
-  for (const p of problems) findings.push({ severity: 'damage', code: p.code, file: SNAPSHOT_JSON, message: p.message });
-  return meta;
+  // A newer format is not judged by this airgap's rules: that one finding, and no facts from it.
+  const tooNew = problems.find((p) => p.code === 'format-too-new');
+  for (const p of tooNew ? [tooNew] : problems) findings.push({ severity: 'damage', code: p.code, file: SNAPSHOT_JSON, message: p.message });
+  return tooNew ? undefined : meta;
 }
 

@@ -25,6 +25,8 @@ describe('core/validate', () => {
   it('takes UTC timestamps of real days only, and never runs a later check on a refused value', () => {
     expect(check(isoUtc(), '2026-03-02T09:00:00.000Z').ok).toBe(true);
     expect(check(isoUtc(), '2024-02-29T00:00:00Z').ok).toBe(true);
+    // What readers of format 1 have always taken (zod's default datetime): no seconds, any fraction.
+    for (const ok of ['2026-03-02T09:00Z', '2026-03-02T09:00:00.1234567891Z']) expect(check(isoUtc(), ok).ok, ok).toBe(true);
     for (const bad of ['2026-02-30T09:00:00Z', '2026-13-01T00:00:00Z', '2026-03-02T09:00:00+01:00', 'not a date', '']) {
       expect(check(isoUtc(), bad).ok, bad).toBe(false);
     }
