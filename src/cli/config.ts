@@ -4,7 +4,7 @@ import { driveNameKey, sameDriveName } from '../core/drive-name.js';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import picomatch from 'picomatch';
-import { check, share, strictObject, v, whole, type Checked } from '../core/validate.js';
+import { check, defaulted, share, strictObject, v, whole, type Checked } from '../core/validate.js';
 import { isAirgapError, usageError } from '../core/errors.js';
 import { isDate, weekdayOf, WEEKDAYS, type Cadence, type Weekday } from '../core/calendar.js';
 import { DRIVE_NAME_RE } from '../layout/format.js';
@@ -41,12 +41,11 @@ export function globProblem(pattern: string, options: picomatch.PicomatchOptions
 /** A config is a few kB; beyond this it is not one (and reading it whole would be unreasonable). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
-const DEFAULT_ALERTS = { rotationDays: 30, verifyDays: 90 };
 const configSchema = strictObject({
   version: v.literal(1),
   sources: v.pipe(v.array(folder), v.minLength(1, 'list at least one folder'), v.maxLength(1000, 'at most 1000 folders')),
   excludes: v.optional(v.array(glob), () => []),
-  drives: v.optional(strictObject({
+  drives: defaulted(strictObject({
     /** The drives of the rotation, in order. */
     rotation: v.optional(v.pipe(v.array(strictObject({
       name: v.pipe(v.string(), v.regex(DRIVE_NAME_RE, 'letters, digits, ".", "_" or "-"')),
@@ -60,28 +59,28 @@ const configSchema = strictObject({
     })), v.maxLength(100, 'at most 100 drives')), () => []),
     /** Extra folders whose sub-folders may be drive mountpoints (beyond /media, /mnt, /Volumes). */
     mountRoots: v.optional(v.pipe(v.array(folder), v.maxLength(100, 'at most 100 folders')), () => []),
-  }), () => ({ rotation: [], mountRoots: [] })),
+  })),
   /** daily, weekly (on policy.start's weekday), or on given weekdays. */
   cadence: v.optional(v.union([v.picklist(['daily', 'weekly']), strictObject({ weekdays: v.pipe(v.array(weekday), v.minLength(1)) })]), 'weekly'),
-  policy: v.optional(strictObject({
+  policy: defaulted(strictObject({
     scheme: v.optional(v.picklist(['round-robin', 'hanoi', 'oldest-first']), 'round-robin'),
     /** Rotation drives that must be disconnected while one is written (the air gap). */
     offline: v.optional(whole(0, 100), 1),
     start: v.optional(date, DEFAULT_EPOCH),
-    retention: v.optional(retentionSchema, () => ({ ...DEFAULT_RETENTION })),
-    alerts: v.optional(strictObject({
-      rotationDays: v.optional(whole(1), DEFAULT_ALERTS.rotationDays),
-      verifyDays: v.optional(whole(1), DEFAULT_ALERTS.verifyDays),
-    }), () => ({ ...DEFAULT_ALERTS })),
-  }), () => ({ scheme: 'round-robin' as const, offline: 1, start: DEFAULT_EPOCH, retention: { ...DEFAULT_RETENTION }, alerts: { ...DEFAULT_ALERTS } })),
+    retention: defaulted(retentionSchema),
+    alerts: defaulted(strictObject({
+      rotationDays: v.optional(whole(1), 30),
+      verifyDays: v.optional(whole(1), 90),
+    })),
+  })),
   /** The mass-change (ransomware) gate: see docs/ransomware.md. */
-  gate: v.optional(strictObject({
+  gate: defaulted(strictObject({
     changedShare: v.optional(share(), DEFAULT_GATE.changedShare),
     encryptedShare: v.optional(share(), DEFAULT_GATE.encryptedShare),
     deletedShare: v.optional(share(), DEFAULT_GATE.deletedShare),
     newExtensionFiles: v.optional(whole(1), DEFAULT_GATE.newExtensionFiles),
     minFiles: v.optional(whole(0), DEFAULT_GATE.minFiles),
-  }), () => ({ ...DEFAULT_GATE })),
+  })),
 });
 export type Config = v.InferOutput<typeof configSchema>;
 

@@ -35,6 +35,11 @@ export const object = <E extends v.ObjectEntries>(entries: E) => v.pipe(record()
 /** An object that refuses unknown keys (a config: a misspelt key must not be ignored). */
 export const strictObject = <E extends v.ObjectEntries>(entries: E) => v.pipe(record(), v.strictObject(entries));
 
+/**
+ * An optional object whose absence means the defaults of its fields: derived from the schema
+ * itself (parsing {}), so that no default is written twice.
+ */
+export const defaulted = <S extends v.GenericSchema>(schema: S) => v.optional(schema, () => v.parse(schema, {}) as v.InferInput<S>);
 /** A finite number (JSON has no Infinity, but 1e400 parses to it). */
 export const finite = () => v.pipe(v.number(), v.finite());
 /** A whole number in the safe range, at least `min` (and at most `max`). */

@@ -7,7 +7,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 
 /**
  * Without a cap of its own, a file is read whole only up to the largest small file airgap
- * writes (snapshot.json, layout/format.ts MAX_SNAPSHOT_JSON_BYTES: test/layout checks that the
+ * writes (snapshot.json, layout/format.ts MAX_SNAPSHOT_JSON_BYTES: test/layout/caps.test.ts checks that the
  * two agree): every file read whole comes from a drive or the state folder, and a forged one of
  * a gigabyte must be refused, not loaded.
  */

@@ -155,7 +155,7 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
     // and a folder left as it was (a mount point, say) is not ours to change.
     const isRealFolder = realFolderChecker(target, (await lstat(target)).dev);
     const isBlocked = (p: string) => blocked.some((b) => p === b || p.startsWith(b + '/'));
-    for (const d of [...folders].sort((a, b) => b.path.split('/').length - a.path.split('/').length)) {
+    for (const d of folders.sort((a, b) => b.path.split('/').length - a.path.split('/').length)) {
       const p = join(target, d.path);
       if (isRealFolder(d.path) && !isBlocked(d.path)) {
         chmodSync(p, d.mode);

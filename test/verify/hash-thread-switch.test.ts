@@ -3,11 +3,12 @@
 // Both sides run here on every `npm test` (most other tests use small tarballs: the in-thread
 // side), through the built CLI as a user runs it, with a damaged byte that must be named.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HASH_THREAD_MIN_BYTES, openHashThread } from '../../src/io/hash-thread.js';
 import { labelledDrive, makeSandbox, type Sandbox } from '../helpers/cli.js';
+import { flipByte } from '../helpers/damage.js';
 
 const digest = async (hasher: ReturnType<typeof openHashThread>['hasher'], data: Buffer) => {
   const buf = hasher.alloc(data.length);
@@ -60,16 +61,7 @@ describe('hash thread switch', () => {
 
       const [id] = (await readdir(join(drive, 'airgap'))).filter((n) => /^\d{4}-/.test(n));
       const tar = join(drive, 'airgap', id!, `${id}.tar`);
-      const fh = await open(tar, 'r+');
-      try {
-        const at = 512 * 8 + 4096; // inside the data of the first large member
-        const b = Buffer.alloc(1);
-        await fh.read(b, 0, 1, at);
-        b[0] = b[0]! ^ 0x40;
-        await fh.write(b, 0, 1, at);
-      } finally {
-        await fh.close();
-      }
+      await flipByte(tar, 512 * 8 + 4096); // inside the data of the first large member
       const bad = await sb.run('verify', 'A', '--deep');
       expect(bad.code).toBe(3);
       expect(bad.stdout + bad.stderr).toMatch(/big\.bin/);
