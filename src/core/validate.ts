@@ -41,11 +41,12 @@ export const strictObject = <E extends v.ObjectEntries>(entries: E) => v.pipe(re
  */
 export const defaulted = <S extends v.GenericSchema>(schema: S) => v.optional(schema, () => v.parse(schema, {}) as v.InferInput<S>);
 /** A finite number (JSON has no Infinity, but 1e400 parses to it). */
-export const finite = () => v.pipe(v.number(), v.finite());
+export const finite = () => v.pipe(v.number('a number'), v.finite('a finite number'));
 /** A whole number in the safe range, at least `min` (and at most `max`). */
-export const whole = (min = 0, max = Number.MAX_SAFE_INTEGER) => v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max));
+export const whole = (min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  v.pipe(v.number('a number'), v.safeInteger('a whole number'), v.minValue(min, `at least ${min}`), v.maxValue(max, `at most ${max}`));
 /** A share of a whole: 0 to 1. */
-export const share = () => v.pipe(v.number(), v.minValue(0), v.maxValue(1));
+export const share = () => v.pipe(v.number('a number from 0 to 1'), v.minValue(0, 'at least 0'), v.maxValue(1, 'at most 1'));
 /**
  * A UTC timestamp: airgap writes Date.toISOString (2026-03-02T09:00:00.000Z) and reads what
  * format 1 readers always took (docs/FORMAT.md): seconds and their fraction optional, `Z` only.
