@@ -21,8 +21,11 @@ const ALLOWED: Record<string, string[]> = {
   verify: ['core', 'io', 'layout'],
   restore: ['core', 'io', 'layout', 'verify'],
   gate: ['core', 'io', 'layout', 'snapshot', 'state'],
-  ui: ['core', 'layout'],
-  cli: ['core', 'io', 'layout', 'state', 'drives', 'snapshot', 'verify', 'restore', 'gate', 'ui'],
+  // One use case per file, run in a session; returns typed results, never prints.
+  jobs: ['core', 'io', 'layout', 'state', 'drives', 'snapshot', 'verify', 'restore', 'gate'],
+  // Renderers: a job's result in, text out (the jobs' result types only: checked below).
+  ui: ['core', 'layout', 'jobs'],
+  cli: ['core', 'io', 'layout', 'state', 'drives', 'snapshot', 'verify', 'restore', 'gate', 'jobs', 'ui'],
 };
 
 function imports(file: string): string[] {
@@ -68,10 +71,50 @@ describe('architecture', () => {
     }
   });
 
+  it('ui takes only the result types of jobs (import type): renderers never run a job', () => {
+    for (const file of files(join(SRC, 'ui'))) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^import\s+(type\s+)?[^;]*?from\s+['"](\.\.\/jobs\/[^'"]+)['"]/gm)) {
+        expect(m[1], `${relative(SRC, file)} imports ${m[2]} (use import type)`).toBe('type ');
+      }
+    }
+  });
+
   it('only cli reads argv/env or sets the exit code', () => {
     for (const file of files(SRC).filter((f) => !/^cli\//.test(relative(SRC, f)))) {
       const text = readFileSync(file, 'utf8');
       expect(text, file).not.toMatch(/process\.(argv|env|exitCode|exit\()/);
     }
+  });
+});
+
+// Small files named after what they do: every file at most 300 lines, every function at most 80,
+// except the ones docs/architecture.md names with the reason (kept in step with this list).
+const LONG_FUNCTIONS_ALLOWED = ['layout/drive-readme.ts driveReadme'];
+
+describe('size', () => {
+  it('every file under src/ has at most 300 lines', () => {
+    const long = files(SRC).map((f) => [relative(SRC, f), readFileSync(f, 'utf8').split('\n').length - 1] as const).filter(([, n]) => n > 300);
+    expect(long).toEqual([]);
+  });
+
+  it('every function has at most 80 lines, apart from the ones docs/architecture.md names', async () => {
+    const ts = (await import('typescript')).default;
+    const long: string[] = [];
+    for (const file of files(SRC)) {
+      const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+      const visit = (n: import('typescript').Node): void => {
+        if (ts.isFunctionLike(n) && 'body' in n && n.body) {
+          const lines = sf.getLineAndCharacterOfPosition(n.getEnd()).line - sf.getLineAndCharacterOfPosition(n.getStart()).line + 1;
+          const name = (n as { name?: import('typescript').Node }).name?.getText(sf) ?? '(anonymous)';
+          if (lines > 80) long.push(`${relative(SRC, file)} ${name}`);
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(sf);
+    }
+    expect(long.filter((l) => !LONG_FUNCTIONS_ALLOWED.includes(l))).toEqual([]);
+    const docs = readFileSync(resolve(SRC, '../docs/architecture.md'), 'utf8');
+    for (const allowed of LONG_FUNCTIONS_ALLOWED) expect(docs, `docs/architecture.md names ${allowed}`).toContain(allowed.split(' ')[1]);
   });
 });

@@ -1,20 +1,17 @@
 // Everything a command needs from the outside world, gathered in one place: environment,
 // paths, clock, output streams. Commands get a Context; tests and the demo can build their own.
+// Jobs see only its Environment part, through a Session whose notes and warnings go to stderr.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { xdgConfig, xdgState } from 'xdg-basedir';
+import type { Environment } from '../jobs/session.js';
 
 export interface Output {
   write(text: string): void;
 }
 
-export interface Context {
-  stateDir: string;
-  configPath: string;
-  /** Set when --config or AIRGAP_CONFIG named the file: then it must exist where it is read (a typo must not silently drop excludes). */
-  configExplicit: boolean;
-  drivesRoot?: string;
+export interface Context extends Environment {
   json: boolean;
   /** One JSON object per line (commands run inside the wizard's event stream). */
   jsonLines?: boolean;
@@ -23,17 +20,6 @@ export interface Context {
   /** Whether prompts and spinners may be used. */
   interactive: boolean;
   progress: boolean;
-  clock: () => Date;
-  version: string;
-  /** No-progress watchdog for backups. */
-  stallMs: number;
-  /** Extra mount roots to scan for drives ($AIRGAP_MOUNT_ROOTS, colon-separated). */
-  mountRoots: string[];
-  user?: string;
-  platform: NodeJS.Platform;
-  /** watch: polling interval and how long a new disk may stay unmounted before it is reported. */
-  watchIntervalMs: number;
-  mountWaitMs: number;
 }
 
 export interface GlobalFlags {
@@ -76,3 +62,4 @@ export function toolVersion(): string {
   }
   return cachedVersion;
 }
+

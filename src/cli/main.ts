@@ -1,16 +1,12 @@
 // Composition root: parses the command line, builds the context, runs one command, and turns
 // its outcome into an exit code (through exit.ts). Nothing else reads process.argv or env.
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { EXIT, usageError } from '../core/errors.js';
-// Commands are imported when they run (below), so that one command does not load every other
-// command's modules: prompts, tar, schemas (measured: `airgap --version` 0.25 s and 67 MB
-// RSS when everything was loaded up front).
 import { makeContext, toolVersion, type Context, type GlobalFlags } from './context.js';
 import { reportError } from './exit.js';
+import { defineCommands } from './program.js';
 import { installInterruptHandling } from './interrupt.js';
 import { failpointFromSpec, setFailpointHandler } from '../io/failpoint.js';
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export type ContextOverrides = Partial<Context> & {
   env?: NodeJS.ProcessEnv;
@@ -42,125 +38,7 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) });
 
-  program.command('label <path>')
-    .description('mark the drive mounted at <path> as an airgap drive')
-    .requiredOption('--name <NAME>', 'drive name, e.g. A or office-1')
-    .option('--yes', 'do not ask for confirmation')
-    .option('--force', 'relabel an airgap drive (snapshots kept) or label a disk that shares the system or a source disk')
-    .action(async (path: string, flags, cmd: Command) => { code = await (await import('./commands/label.js')).labelCommand(context(cmd), path, flags); });
-
-  program.command('backup')
-    .description("write today's dated snapshot of the sources onto a drive")
-    .option('--drive <name|path>', 'the drive to write to (default: the due drive of the rotation plan)')
-    .option('--source <dir>', 'folder to back up (repeatable; default: the config)', collect)
-    .option('--exclude <glob>', 'skip matching paths (repeatable; added to the config)', collect)
-    .option('--dry-run', 'show what would be written, write nothing')
-    .option('--strict', 'refuse if any path cannot be stored as it is (unreadable, changed, special)')
-    .option('--allow-connected', 'write even while other rotation drives are connected (breaks the air gap)')
-    .option('--no-prune', 'do not prune old snapshots after the backup')
-    .option('--accept-changes', 'the mass changes the gate flagged are yours: accept them (pruning resumes)')
-    .option('--accept-fingerprint', "write even though the drive's hardware differs from when it was first seen (you replaced or cloned it on purpose)")
-    .option('--part-size <size>', 'write the tarball in parts of at most <size> (e.g. 4G; automatic on FAT drives, which hold at most 4 GiB per file)')
-    .action(async (flags, cmd: Command) => { code = await (await import('./commands/backup.js')).backupCommand(context(cmd), flags); });
-
-  program.command('verify <drive>')
-    .description('check every snapshot on a drive (name or path) against its checksums; works offline, read-only, without a config')
-    .option('--snapshot <id>', 'only this snapshot')
-    .option('--deep', 'also check every file inside the tarball against the per-file manifest')
-    .action(async (drive: string, flags, cmd: Command) => { code = await (await import('./commands/verify.js')).verifyCommand(context(cmd), drive, flags); });
-
-  program.command('restore <drive> [paths...]')
-    .description('restore a snapshot (or the given files and folders in it) into a folder, checking every file')
-    .option('--snapshot <id>', 'which snapshot (default: latest)')
-    .option('--to <dir>', 'where to restore (an empty or new folder)')
-    .option('--overwrite', 'replace files that already exist in --to')
-    .option('--salvage', 'from a damaged snapshot, restore every file that still matches its checksum')
-    .option('--dry-run', 'show what would be restored')
-    .option('--keep-special-bits', 'keep setuid/setgid bits (stripped by default)')
-    .option('--owners', 'restore file owners (root only)')
-    .action(async (drive: string, paths: string[], flags, cmd: Command) => { code = await (await import('./commands/restore.js')).restoreCommand(context(cmd), drive, paths, flags); });
-
-  program.command('find <drive> <pattern>')
-    .description('which snapshots hold a file: *.pdf, report.docx, Documents/**/2026-*')
-    .option('--all-snapshots', 'search every snapshot, not only the latest')
-    .action(async (drive: string, pattern: string, flags, cmd: Command) => { code = await (await import('./commands/restore.js')).findCommand(context(cmd), drive, pattern, flags); });
-
-  program.command('diff <drive> [snapshots...]')
-    .description('what changed between two snapshots, or in the sources since the latest one (the ransomware gate\'s report)')
-    .action(async (drive: string, ids: string[], _flags, cmd: Command) => { code = await (await import('./commands/diff.js')).diffCommand(context(cmd), drive, ids); });
-
-  program.command('list [drive]')
-    .description('snapshots on a drive (or on every connected drive)')
-    .action(async (drive: string | undefined, _flags, cmd: Command) => { code = await (await import('./commands/list.js')).listCommand(context(cmd), drive); });
-
-  program.command('plan')
-    .description("today's rotation plan: which drive, what stays offline, what gets pruned, and why")
-    .option('--date <YYYY-MM-DD>', 'plan for another date')
-    .action(async (flags, cmd: Command) => { code = await (await import('./commands/plan.js')).planCommand(context(cmd), flags); });
-
-  program.command('schedule')
-    .description('the printed rotation schedule: which drive to bring on which date')
-    .option('--from <YYYY-MM-DD>', 'first date (default: today)')
-    .option('--weeks <N>', 'how many weeks (default 13)')
-    .option('--until <YYYY-MM-DD>', 'last date')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'html', 'ics', 'json']))
-    .option('--output <file>', 'write to a file instead of stdout')
-    .action(async (flags, cmd: Command) => { code = await (await import('./commands/plan.js')).scheduleCommand(context(cmd), flags); });
-
-  program.command('status')
-    .description('every drive, where it should be, what it holds, alerts, and the next action')
-    .action(async (_flags, cmd: Command) => { code = await (await import('./commands/status.js')).statusCommand(context(cmd)); });
-
-  program.command('prune <drive>')
-    .description('remove the snapshots the retention policy no longer keeps (never the newest, never the last good copy)')
-    .option('--dry-run', 'show what would be removed')
-    .action(async (drive: string, flags, cmd: Command) => { code = await (await import('./commands/prune.js')).pruneCommand(context(cmd), drive, flags); });
-
-  program.command('scan')
-    .description('rebuild the catalog from the connected drives')
-    .action(async (_flags, cmd: Command) => { code = await (await import('./commands/scan.js')).scanCommand(context(cmd)); });
-
-  program.command('drives')
-    .description('connected airgap drives, and removable disks that could become one')
-    .option('--all', 'also list the disks that are never offered, and why (system disk, virtual, ...)')
-    .option('--include-loop', 'offer loop devices (mounted disk images) too')
-    .action(async (flags, cmd: Command) => { code = await (await import('./commands/drives.js')).drivesCommand(context(cmd), flags); });
-
-  program.command('watch')
-    .description('wait for drives to arrive and leave, printing an event for each')
-    .option('--once', 'return after the first drive arrives')
-    .option('--timeout <s>', 'stop after this many seconds')
-    .action(async (flags, cmd: Command) => { code = await (await import('./commands/watch.js')).watchCommand(context(cmd), flags); });
-
-  program.command('mount <device>')
-    .description('mount a plugged-in disk (Linux: udisksctl, macOS: diskutil)')
-    .action(async (device: string, _flags, cmd: Command) => { code = await (await import('./commands/mount.js')).mountCommand(context(cmd), device); });
-
-  program.command('eject <drive>')
-    .description('unmount a drive (name or path) and power it off, so it can be unplugged safely')
-    .action(async (drive: string, _flags, cmd: Command) => { code = await (await import('./commands/mount.js')).ejectCommand(context(cmd), drive); });
-
-  program.command('init')
-    .description('write the config: what to back up, the drives, the cadence')
-    .option('--source <dir>', 'folder to back up (repeatable)', collect)
-    .option('--exclude <glob>', 'pattern to skip (repeatable)', collect)
-    .option('--drives <A,B,C>', 'names of the drives in the rotation')
-    .option('--cadence <cadence>', 'daily, weekly (from today), or weekdays such as sat or mon,thu')
-    .addOption(new Option('--scheme <scheme>', 'which drive is due when').choices(['round-robin', 'hanoi', 'oldest-first']))
-    .option('--offsite <NAMES>', 'drives kept offsite, comma-separated (default: the second of three or more)')
-    .option('--yes', 'no questions; fail if something is missing')
-    .option('--force', 'replace an existing config')
-    .action(async (flags, cmd: Command) => { code = await (await import('./commands/init.js')).initCommand(context(cmd), flags); });
-
-  program.command('wizard', { isDefault: false })
-    .description('the guided flow (what `airgap` with no arguments runs in a terminal)')
-    .option('--yes', 'no questions: safe defaults, or exit 2 naming what is missing')
-    .action(async (flags, cmd: Command) => { code = await runWizard(context(cmd), flags.yes ?? false, overrides); });
-
-  program.command('demo')
-    .description('a guided demo on simulated drives in a temporary folder')
-    .option('--clean', 'remove the temporary folder afterwards')
-    .action(async (flags, cmd: Command) => { code = await (await import('./commands/demo.js')).demoCommand(context(cmd), flags); });
+  defineCommands(program, { context, set: (c) => (code = c), wizard: (c, yes) => runWizard(c, yes, overrides) });
 
   if (argv.length === 0) {
     // `airgap` alone: the wizard in a terminal; elsewhere the usage, since nobody can answer.
@@ -203,13 +81,19 @@ function checkValues(cmd: Command): void {
 async function runWizard(ctx: Context, yes: boolean, overrides: ContextOverrides): Promise<number> {
   const { wizard } = await import('./wizard.js');
   const { inquirerPrompter } = await import('../ui/prompter.js');
-  // Sub-commands see the same drives and config as the wizard itself.
-  const globals = [...(ctx.drivesRoot ? ['--drives-root', ctx.drivesRoot] : []), ...(ctx.configExplicit ? ['--config', ctx.configPath] : []), ...(ctx.json ? ['--json'] : [])];
+  const { sessionOf } = await import('./session-of.js');
+  // Inside the wizard's event stream, each job's result is one JSON line.
+  const inner: Context = { ...ctx, jsonLines: true };
   return wizard({
-    ctx,
+    ctx: inner,
+    s: sessionOf(inner),
     prompter: overrides.prompter ?? inquirerPrompter,
     unattended: yes || !ctx.interactive,
-    run: (argv) => run([...globals, ...argv], { env: overrides.env, stdout: ctx.stdout, stderr: ctx.stderr, interactive: false, progress: ctx.progress, jsonLines: true }),
+    // A failed step is reported and the flow goes on; Ctrl+C at a prompt still ends the wizard (exit 130).
+    attempt: (step) => step().catch((e: unknown) => {
+      if (e instanceof Error && e.name === 'ExitPromptError') throw e;
+      return reportError(e, inner);
+    }),
     ...(overrides.waitMs ? { waitMs: overrides.waitMs } : {}),
   });
 }

@@ -85,37 +85,13 @@ export function entropyOf(sample: Uint8Array): number {
   return Math.max(0, Math.log2(n) - sum / n);
 }
 
+/** Walks both listings once, in archive order, side by side: each file is only old, only new, or both. */
 export async function compareListings(
   old: AsyncIterable<ListingEntry>,
   cur: AsyncIterable<ListingEntry>,
   sample: (e: ListingEntry) => Promise<number | undefined>,
 ): Promise<ChangeReport> {
-  const r: ChangeReport = {
-    oldFiles: 0, newFiles: 0, added: 0, deleted: 0, modified: 0, renamed: 0, bytes: { added: 0, deleted: 0, modified: 0 },
-    encrypted: 0, sampled: 0, newExtensions: [], ransomNotes: [], topFolders: [], examples: { added: [], deleted: [], modified: [], encrypted: [] },
-  };
-  const oldExt = new Set<string>();
-  const folders = new Map<string, number>();
-  const addedKeys = new Map<string, { n: number; size: number }>();
-  const deletedKeys = new Map<string, { n: number; size: number }>();
-  const addedStrong = new Map<string, { n: number; size: number }>();
-  const deletedStrong = new Map<string, { n: number; size: number }>();
-  const bump = (m: Map<string, { n: number; size: number }>, k: string, size: number) => m.set(k, { n: (m.get(k)?.n ?? 0) + 1, size });
-  const count = (m: Map<string, { n: number; size: number }>, strong: Map<string, { n: number; size: number }>, e: ListingEntry) => {
-    bump(m, key(e), e.size);
-    if (e.sha256) bump(strong, strongKey(e), e.size);
-    else allHashed = false;
-  };
-  const addedExt = new Map<string, number>();
-  const smallNew = new Map<string, { folders: Set<string>; sample: ListingEntry }>(); // name|size → folders
-  const touch = (path: string) => folders.set(folderOf(path), (folders.get(folderOf(path)) ?? 0) + 1);
-  // Renames are matched by content hash when both sides have one, else by size, mtime and name
-  // (a folder moved as it is): the host baseline has hashes, a live scan does not.
-  let allHashed = true;
-  const key = (e: ListingEntry) => `${e.size}:${e.mtime}:${path2name(e.path)}`;
-  const strongKey = (e: ListingEntry) => e.sha256 ?? '';
-  const push = (list: string[], p: string) => list.length < EXAMPLES && list.push(p);
-
+  const tally = new ChangeTally(sample);
   const oi = old[Symbol.asyncIterator]();
   const ci = cur[Symbol.asyncIterator]();
   let o = await nextFile(oi);
@@ -123,76 +99,161 @@ export async function compareListings(
   while (o || c) {
     const cmp = !o ? 1 : !c ? -1 : compareArchivePaths(o.path, c.path);
     if (cmp < 0) {
-      r.oldFiles++;
-      oldExt.add(extensionOf(o!.path));
-      r.deleted++;
-      r.bytes.deleted += o!.size;
-      push(r.examples.deleted, o!.path);
-      count(deletedKeys, deletedStrong, o!);
-      touch(o!.path);
+      tally.deleted(o!);
       o = await nextFile(oi);
     } else if (cmp > 0) {
-      r.newFiles++;
-      r.added++;
-      r.bytes.added += c!.size;
-      push(r.examples.added, c!.path);
-      count(addedKeys, addedStrong, c!);
-      const ext = extensionOf(c!.path);
-      addedExt.set(ext, (addedExt.get(ext) ?? 0) + 1);
-      if (c!.size <= 64 * 1024) {
-        const k = `${path2name(c!.path)}|${c!.size}`;
-        const g = smallNew.get(k) ?? { folders: new Set<string>(), sample: c! };
-        g.folders.add(folderOf(c!.path, 99));
-        smallNew.set(k, g);
-      }
-      touch(c!.path);
+      tally.added(c!);
       c = await nextFile(ci);
     } else {
-      r.oldFiles++;
-      r.newFiles++;
-      oldExt.add(extensionOf(o!.path));
-      const changed = o!.sha256 && c!.sha256 ? o!.sha256 !== c!.sha256 : o!.size !== c!.size || o!.mtime !== c!.mtime;
-      if (changed) {
-        r.modified++;
-        r.bytes.modified += c!.size;
-        push(r.examples.modified, c!.path);
-        touch(c!.path);
-        const now = c!.entropy ?? (await sample(c!));
-        if (now !== undefined) {
-          r.sampled++;
-          const before = o!.entropy;
-          const wasPlain = before !== undefined ? before < HIGH_ENTROPY - 0.5 : !COMPRESSED.has(extensionOf(o!.path));
-          if (now >= HIGH_ENTROPY && wasPlain) {
-            r.encrypted++;
-            push(r.examples.encrypted, c!.path);
-          }
-        }
-      }
+      tally.both(o!);
+      // Only a modified file is awaited (it may need sampling): most files are unchanged.
+      if (isModified(o!, c!)) await tally.modified(o!, c!);
       o = await nextFile(oi);
       c = await nextFile(ci);
     }
   }
-  // Renames: a file that vanished under one path and appeared under another with the same content.
-  const [adds, dels] = allHashed ? [addedStrong, deletedStrong] : [addedKeys, deletedKeys];
-  for (const [k, a] of adds) {
-    const m = Math.min(a.n, dels.get(k)?.n ?? 0);
-    r.renamed += m;
-    r.bytes.added -= m * a.size;
-    r.bytes.deleted -= m * a.size;
+  return tally.finish();
+}
+
+/** Changed content: by hash when both listings have one, else by size and modification time. */
+const isModified = (o: ListingEntry, c: ListingEntry) =>
+  o.sha256 && c.sha256 ? o.sha256 !== c.sha256 : o.size !== c.size || o.mtime !== c.mtime;
+
+/** Whether the old content looked plain: by its sampled entropy, else by the kind its extension names. */
+const wasPlain = (o: ListingEntry) =>
+  o.entropy !== undefined ? o.entropy < HIGH_ENTROPY - 0.5 : !COMPRESSED.has(extensionOf(o.path));
+
+const example = (list: string[], p: string) => list.length < EXAMPLES && list.push(p);
+
+/** How many files vanished (or appeared) under one rename key, and their size. */
+type KeyCounts = Map<string, { n: number; size: number }>;
+const bump = (m: KeyCounts, k: string, size: number) => m.set(k, { n: (m.get(k)?.n ?? 0) + 1, size });
+
+/**
+ * What the walk has seen so far: the report's counts, plus what its last steps need (rename
+ * keys, extensions, small new files) — only the changes, never the whole listings.
+ */
+class ChangeTally {
+  private readonly r: ChangeReport = {
+    oldFiles: 0, newFiles: 0, added: 0, deleted: 0, modified: 0, renamed: 0, bytes: { added: 0, deleted: 0, modified: 0 },
+    encrypted: 0, sampled: 0, newExtensions: [], ransomNotes: [], topFolders: [], examples: { added: [], deleted: [], modified: [], encrypted: [] },
+  };
+  private readonly oldExt = new Set<string>();
+  private readonly folders = new Map<string, number>();
+  // Renames are matched by content hash when both sides have one, else by size, mtime and name
+  // (a folder moved as it is): the host baseline has hashes, a live scan does not.
+  private allHashed = true;
+  private readonly addedKeys: KeyCounts = new Map();
+  private readonly deletedKeys: KeyCounts = new Map();
+  private readonly addedStrong: KeyCounts = new Map();
+  private readonly deletedStrong: KeyCounts = new Map();
+  private readonly addedExt = new Map<string, number>();
+  private readonly smallNew = new Map<string, { folders: Set<string>; sample: ListingEntry }>(); // name|size → folders
+
+  constructor(private readonly sample: (e: ListingEntry) => Promise<number | undefined>) {}
+
+  /** A file only in the old listing. */
+  deleted(o: ListingEntry): void {
+    const r = this.r;
+    r.oldFiles++;
+    this.oldExt.add(extensionOf(o.path));
+    r.deleted++;
+    r.bytes.deleted += o.size;
+    example(r.examples.deleted, o.path);
+    this.count(this.deletedKeys, this.deletedStrong, o);
+    this.touch(o.path);
   }
-  r.added -= r.renamed;
-  r.deleted -= r.renamed;
-  r.newExtensions = [...addedExt].filter(([ext]) => ext && !oldExt.has(ext)).map(([ext, files]) => ({ ext, files })).sort((a, b) => b.files - a.files).slice(0, 5);
-  // A ransom note: the same small file dropped in many folders, and readable text (encrypted
-  // copies of ordinary files also share names across folders, but look random).
-  for (const [k, g] of smallNew) {
-    if (g.folders.size < 5) continue;
-    const h = g.sample.entropy ?? (await sample(g.sample));
-    if (h === undefined || h < 6.5) r.ransomNotes.push({ name: k.split('|')[0]!, folders: g.folders.size });
+
+  /** A file only in the new listing. */
+  added(c: ListingEntry): void {
+    const r = this.r;
+    r.newFiles++;
+    r.added++;
+    r.bytes.added += c.size;
+    example(r.examples.added, c.path);
+    this.count(this.addedKeys, this.addedStrong, c);
+    const ext = extensionOf(c.path);
+    this.addedExt.set(ext, (this.addedExt.get(ext) ?? 0) + 1);
+    if (c.size <= 64 * 1024) {
+      const k = `${path2name(c.path)}|${c.size}`;
+      const g = this.smallNew.get(k) ?? { folders: new Set<string>(), sample: c };
+      g.folders.add(folderOf(c.path, 99));
+      this.smallNew.set(k, g);
+    }
+    this.touch(c.path);
   }
-  r.ransomNotes = r.ransomNotes.sort((a, b) => b.folders - a.folders).slice(0, 5);
-  r.topFolders = [...folders].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([folder, changes]) => ({ folder, changes }));
-  return r;
+
+  /** A file in both listings. */
+  both(o: ListingEntry): void {
+    this.r.oldFiles++;
+    this.r.newFiles++;
+    this.oldExt.add(extensionOf(o.path));
+  }
+
+  /** A file in both listings whose content changed: does it now look encrypted where it did not? */
+  async modified(o: ListingEntry, c: ListingEntry): Promise<void> {
+    const r = this.r;
+    r.modified++;
+    r.bytes.modified += c.size;
+    example(r.examples.modified, c.path);
+    this.touch(c.path);
+    const now = c.entropy ?? (await this.sample(c));
+    if (now === undefined) return;
+    r.sampled++;
+    if (now >= HIGH_ENTROPY && wasPlain(o)) {
+      r.encrypted++;
+      example(r.examples.encrypted, c.path);
+    }
+  }
+
+  /** The report, once both listings are walked to their end. */
+  async finish(): Promise<ChangeReport> {
+    const r = this.r;
+    this.matchRenames();
+    r.newExtensions = [...this.addedExt].filter(([ext]) => ext && !this.oldExt.has(ext)).map(([ext, files]) => ({ ext, files })).sort((a, b) => b.files - a.files).slice(0, 5);
+    r.ransomNotes = await this.ransomNotes();
+    r.topFolders = [...this.folders].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([folder, changes]) => ({ folder, changes }));
+    return r;
+  }
+
+  /** Renames: a file that vanished under one path and appeared under another with the same content. */
+  private matchRenames(): void {
+    const r = this.r;
+    const [adds, dels] = this.allHashed ? [this.addedStrong, this.deletedStrong] : [this.addedKeys, this.deletedKeys];
+    for (const [k, a] of adds) {
+      const m = Math.min(a.n, dels.get(k)?.n ?? 0);
+      r.renamed += m;
+      r.bytes.added -= m * a.size;
+      r.bytes.deleted -= m * a.size;
+    }
+    r.added -= r.renamed;
+    r.deleted -= r.renamed;
+  }
+
+  /**
+   * A ransom note: the same small file dropped in many folders, and readable text (encrypted
+   * copies of ordinary files also share names across folders, but look random).
+   */
+  private async ransomNotes(): Promise<ChangeReport['ransomNotes']> {
+    const notes: ChangeReport['ransomNotes'] = [];
+    for (const [k, g] of this.smallNew) {
+      if (g.folders.size < 5) continue;
+      const h = g.sample.entropy ?? (await this.sample(g.sample));
+      if (h === undefined || h < 6.5) notes.push({ name: k.split('|')[0]!, folders: g.folders.size });
+    }
+    return notes.sort((a, b) => b.folders - a.folders).slice(0, 5);
+  }
+
+  /** Counts a file that vanished or appeared under its rename keys. */
+  private count(byKey: KeyCounts, byHash: KeyCounts, e: ListingEntry): void {
+    bump(byKey, `${e.size}:${e.mtime}:${path2name(e.path)}`, e.size);
+    if (e.sha256) bump(byHash, e.sha256, e.size);
+    else this.allHashed = false;
+  }
+
+  private touch(path: string): void {
+    this.folders.set(folderOf(path), (this.folders.get(folderOf(path)) ?? 0) + 1);
+  }
 }
 
 const path2name = (p: string) => p.slice(p.lastIndexOf('/') + 1);

@@ -1,4 +1,4 @@
-// The rotation policy, as the planner sees it (the config schema in cli/config.ts produces it).
+// The rotation policy, as the planner sees it (the config schema in state/config.ts produces it).
 import type { Cadence } from './calendar.js';
 
 export type Scheme = 'round-robin' | 'hanoi' | 'oldest-first';

@@ -1,6 +1,7 @@
 // `airgap label`: turn a mounted drive (or a simulated one) into an airgap drive. Only writes
 // the airgap/ folder's identity file and README; never formats, never touches other files.
 import { byDriveName } from '../core/drive-name.js';
+import type { Stats } from 'node:fs';
 import { access, constants, lstat, mkdir, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import type { Fingerprint } from '../core/drive-model.js';
@@ -50,73 +51,16 @@ export async function planLabel(input: LabelInput): Promise<LabelPlan> {
   if (!DRIVE_NAME_RE.test(name)) {
     throw usageError('bad-name', `"${name}" is not a valid drive name`, 'use 1-40 letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. A, office-2)');
   }
-  const st = await stat(path).catch(() => undefined);
-  if (!st?.isDirectory()) throw usageError('no-such-path', `${path} does not exist or is not a folder`, 'give the folder where the drive is mounted (see `df -h` or your file manager)');
-  try {
-    await access(path, constants.W_OK);
-  } catch {
-    throw refusal('drive-not-writable', `${path} is not writable`, 'mount the drive read-write, or check that your user may write to it');
-  }
+  const st = await writableFolder(path);
   const simulated = input.drivesRoot !== undefined && isInside(input.drivesRoot, path);
-  if (!simulated && !input.force) {
-    const root = await stat('/');
-    if (root.dev === st.dev) {
-      throw refusal('system-disk', `${path} is on the same disk as the system (/), not on a separate drive`,
-        'plug in the backup drive and give its mountpoint; use --force only for a deliberate test');
-    }
-    for (const src of input.sources) {
-      const s = await stat(src).catch(() => undefined);
-      if (s && s.dev === st.dev) {
-        throw refusal('source-disk', `${path} is on the same disk as the source ${src}: a backup there dies with the original`,
-          'use a separate drive; use --force only if this really is an offline copy');
-      }
-    }
-  }
+  if (!simulated && !input.force) await checkSeparateDisk(input, st.dev);
   // An `airgap` entry that is a symlink or a mount of another filesystem is refused, even with
   // --force: labelling through it would write off the drive.
   await checkAirgapFolder(path, join(path, DRIVE_DIR));
   const existing = await locateDrive(path);
-  let identity: DriveIdentity | undefined;
-  let previousName: string | undefined;
-  let damaged: string | undefined;
-  let keptId = false;
-  if (existing) {
-    const current = await readIdentity(existing.airgapDir).catch((e: unknown) => {
-      if (!isAirgapError(e)) throw e;
-      damaged = e.message;
-      if (input.force) return undefined;
-      // Damaged or not, it is an airgap drive: never label over it silently, and say what is wrong.
-      throw refusal('already-labelled', `${path} is already an airgap drive, but ${e.message}`,
-        e.code === 'identity-corrupt' ? `relabel it (its snapshots are kept): airgap label ${path} --name ${name} --force` : e.hint);
-    });
-    if (!input.force) {
-      throw refusal('already-labelled', `${path} is already airgap drive "${current!.name}"`,
-        'use it as it is, or relabel with --force (its snapshots are kept)');
-    }
-    if (current) {
-      previousName = current.name;
-      identity = { ...current, name };
-    } else {
-      // The identity is damaged, but this computer knows which drive was last seen here: keep its id,
-      // so that the catalog's history and the snapshots (which name the drive's id) stay linked.
-      const here = input.registry.drives.find((d) => d.lastPath === path);
-      const kept = here && check(identitySchema, { format: 'airgap-drive', formatVersion: FORMAT_VERSION, id: here.id, name, createdAt: here.labelledAt, createdBy: `airgap ${input.toolVersion}`, host: input.host });
-      if (kept?.ok) {
-        identity = kept.value;
-        keptId = true;
-      }
-    }
-  }
-  const other = input.registry.byName(name);
-  if (other && other.id !== identity?.id) {
-    throw usageError('name-taken', `the name "${name}" is already used by another drive (last seen at ${other.lastPath})`, 'choose another name, e.g. the next letter');
-  }
-  const bound = input.rotation ? byDriveName(input.rotation, name)?.id : undefined;
-  if (bound && bound !== identity?.id) {
-    throw usageError('name-taken', `the config binds rotation drive "${name}" to another drive (id ${bound})`,
-      `choose another name and put it in the config's rotation; if the drive with id ${bound} is lost for good, replace "${name}" by the new name in the rotation`);
-  }
-  identity ??= {
+  const { identity: kept, previousName, damaged, keptId } = existing ? await relabelled(input, existing.airgapDir) : NOT_RELABELLED;
+  checkNameFree(input, kept?.id);
+  const identity: DriveIdentity = kept ?? {
     format: 'airgap-drive',
     formatVersion: FORMAT_VERSION,
     id: input.newId(),
@@ -126,6 +70,83 @@ export async function planLabel(input: LabelInput): Promise<LabelPlan> {
     host: input.host,
   };
   return { identity, airgapDir: join(path, DRIVE_DIR), relabel: existing !== undefined, previousName, ...(damaged ? { damaged, keptId } : {}) };
+}
+
+/** The mountpoint must be a folder this user may write to. */
+async function writableFolder(path: string): Promise<Stats> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st?.isDirectory()) throw usageError('no-such-path', `${path} does not exist or is not a folder`, 'give the folder where the drive is mounted (see `df -h` or your file manager)');
+  try {
+    await access(path, constants.W_OK);
+  } catch {
+    throw refusal('drive-not-writable', `${path} is not writable`, 'mount the drive read-write, or check that your user may write to it');
+  }
+  return st;
+}
+
+/** A backup on the system disk or on a source's disk is no backup: it dies with the original. */
+async function checkSeparateDisk(input: LabelInput, dev: number): Promise<void> {
+  const { path } = input;
+  const root = await stat('/');
+  if (root.dev === dev) {
+    throw refusal('system-disk', `${path} is on the same disk as the system (/), not on a separate drive`,
+      'plug in the backup drive and give its mountpoint; use --force only for a deliberate test');
+  }
+  for (const src of input.sources) {
+    const s = await stat(src).catch(() => undefined);
+    if (s && s.dev === dev) {
+      throw refusal('source-disk', `${path} is on the same disk as the source ${src}: a backup there dies with the original`,
+        'use a separate drive; use --force only if this really is an offline copy');
+    }
+  }
+}
+
+/** What a relabel keeps of the drive's identity (none: it gets a new one). */
+interface Relabelled {
+  identity?: DriveIdentity;
+  previousName?: string;
+  damaged?: string;
+  keptId: boolean;
+}
+
+const NOT_RELABELLED: Relabelled = { keptId: false };
+
+/** The drive is already an airgap drive: refused without --force, else what its new identity keeps. */
+async function relabelled(input: LabelInput, airgapDir: string): Promise<Relabelled> {
+  const { path, name } = input;
+  let damaged: string | undefined;
+  const current = await readIdentity(airgapDir).catch((e: unknown) => {
+    if (!isAirgapError(e)) throw e;
+    damaged = e.message;
+    if (input.force) return undefined;
+    // Damaged or not, it is an airgap drive: never label over it silently, and say what is wrong.
+    throw refusal('already-labelled', `${path} is already an airgap drive, but ${e.message}`,
+      e.code === 'identity-corrupt' ? `relabel it (its snapshots are kept): airgap label ${path} --name ${name} --force` : e.hint);
+  });
+  if (!input.force) {
+    throw refusal('already-labelled', `${path} is already airgap drive "${current!.name}"`,
+      'use it as it is, or relabel with --force (its snapshots are kept)');
+  }
+  if (current) return { identity: { ...current, name }, previousName: current.name, keptId: false };
+  // The identity is damaged, but this computer knows which drive was last seen here: keep its id,
+  // so that the catalog's history and the snapshots (which name the drive's id) stay linked.
+  const here = input.registry.drives.find((d) => d.lastPath === path);
+  const kept = here && check(identitySchema, { format: 'airgap-drive', formatVersion: FORMAT_VERSION, id: here.id, name, createdAt: here.labelledAt, createdBy: `airgap ${input.toolVersion}`, host: input.host });
+  return kept?.ok ? { identity: kept.value, damaged, keptId: true } : { damaged, keptId: false };
+}
+
+/** The name must not belong to another drive, in the catalog or in the config's rotation. */
+function checkNameFree(input: LabelInput, id: string | undefined): void {
+  const { name } = input;
+  const other = input.registry.byName(name);
+  if (other && other.id !== id) {
+    throw usageError('name-taken', `the name "${name}" is already used by another drive (last seen at ${other.lastPath})`, 'choose another name, e.g. the next letter');
+  }
+  const bound = input.rotation ? byDriveName(input.rotation, name)?.id : undefined;
+  if (bound && bound !== id) {
+    throw usageError('name-taken', `the config binds rotation drive "${name}" to another drive (id ${bound})`,
+      `choose another name and put it in the config's rotation; if the drive with id ${bound} is lost for good, replace "${name}" by the new name in the rotation`);
+  }
 }
 
 /**

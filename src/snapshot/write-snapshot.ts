@@ -1,25 +1,25 @@
 // Writes one snapshot onto a drive's airgap folder, following the write protocol:
 // temporary folder → tarball + manifests (hashed as written) → fsync → snapshot.json →
 // SHA256SUMS last → fsync → rename into place → fsync the parent. The caller holds the lock.
-import { readRegularFile } from '../io/read-regular.js';
+// What comes before any write (the scan, the early refusals, the new id) is prepare-snapshot.ts.
 import { hostname } from 'node:os';
-import { lstat, mkdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { AirgapError, damage, EXIT, refusal } from '../core/errors.js';
+import { damage, refusal } from '../core/errors.js';
 import {
   FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, MAX_PARTS, MAX_RECORDED_PROBLEMS, PARTIAL_PREFIX, SNAPSHOT_JSON,
-  MAX_SUMS_BYTES, SUMS_FILE, tarballName, TOOL_NAME, type SnapshotMeta, type SourceProblem,
+  SUMS_FILE, tarballName, TOOL_NAME, type SnapshotMeta, type SourceProblem,
 } from '../layout/format.js';
-import { driveWriteError } from '../core/io-errors.js';
 import { formatSumLine } from '../layout/sha256sums.js';
-import { snapshotIdFor } from '../layout/snapshot-id.js';
 import type { ManifestEntry } from '../layout/manifest.js';
-import { openArchiveReader, writeArchive, type ArchiveProgress } from './archive.js';
-import { readDriveContents } from '../layout/drive-contents.js';
+import { openArchiveReader, writeArchive, type ArchiveOutputs, type ArchiveProgress } from './archive.js';
+import type { BatchReader } from './small-reader.js';
 import { createFileSynced, fsyncDir } from '../io/durable.js';
 import { HashedWriter, type Written } from '../io/hashed-writer.js';
-import { scanSources, type ScanResult, type SourceRoot } from './scan.js';
-import { countScan, estimateSize, type Counts } from './scan-totals.js';
+import type { ScanResult, SourceRoot } from './scan.js';
+import { countScan, type Counts } from './scan-totals.js';
+import { prepareSnapshot, type Prepared } from './prepare-snapshot.js';
+import { asDriveError, cancelled, strictRefusal } from './write-errors.js';
 import { Watchdog } from './watchdog.js';
 import { sha256Hex } from '../io/sha256.js';
 import { failpoint } from '../io/failpoint.js';
@@ -57,38 +57,18 @@ export type WriteSnapshotResult =
   | { dryRun: true; id: string; dir: string; counts: Counts; problems: SourceProblem[]; estimate: number; gate: SnapshotMeta['gate'] | undefined };
 
 export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSnapshotResult> {
-  const { airgapDir, drive } = input;
-  const started = input.clock();
-  const airgapStat = await stat(airgapDir).catch((e: NodeJS.ErrnoException) => {
-    throw driveWriteError(e, drive.name) ?? e;
-  });
-  const scan = await scanSources(input.roots, {
-    excludes: input.excludes,
-    skipDirs: new Set([`${airgapStat.dev}:${airgapStat.ino}`]),
-  });
-  const estimate = estimateSize(scan);
-  input.onScanned?.({ files: scan.files, bytes: scan.bytes, entries: scan.entries.length, estimate });
-  if (input.strict && scan.problems.length > 0) throw strictRefusal(scan.problems);
-  await checkFreeSpace(airgapDir, estimate, drive.name);
-
-  const contents = await readDriveContents(airgapDir);
-  const id = await freeSnapshotId(airgapDir, started);
-  const previousSnap = [...contents.snapshots].reverse().find((s) => s.complete);
-  const previous = previousSnap
-    ? {
-      id: previousSnap.id,
-      sha256sums: sha256Hex(await readRegularFile(join(previousSnap.dir, SUMS_FILE), { maxBytes: MAX_SUMS_BYTES }).catch((e: Error) => {
-        throw damage('previous-sums-unreadable', `${SUMS_FILE} of the previous snapshot ${previousSnap.id} cannot be read: ${e.message}`, `run airgap verify ${drive.name} before writing to it`);
-      })),
-    }
-    : null;
-
-  const gate = await input.inspect?.(scan);
-  if (input.signal?.aborted) throw cancelled();
+  const prepared = await prepareSnapshot(input);
   if (input.dryRun) {
-    return { id, dir: join(airgapDir, id), counts: countScan(scan), problems: scan.problems, estimate, dryRun: true, gate };
+    const { id, scan, estimate, gate } = prepared;
+    return { id, dir: join(input.airgapDir, id), counts: countScan(scan), problems: scan.problems, estimate, dryRun: true, gate };
   }
+  return writeFolder(input, prepared);
+}
 
+/** The write protocol proper, in the temporary folder; on any failure the folder is removed. */
+async function writeFolder(input: WriteSnapshotInput, prepared: Prepared): Promise<WriteSnapshotResult> {
+  const { airgapDir, drive } = input;
+  const { started, scan, estimate, id, previous, gate } = prepared;
   const partial = join(airgapDir, PARTIAL_PREFIX + id);
   const finalDir = join(airgapDir, id);
   const writers: HashedWriter[] = [];
@@ -111,70 +91,22 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
     return await watchdog.guard((async () => {
       await mkdir(partial);
       failpoint('write:partial-created');
-      const tar = await HashedWriter.create(join(partial, tarballName(id)), 4 << 20,
-        input.partSize ? { partSize: input.partSize, maxParts: MAX_PARTS } : undefined, reader.hasher);
-      const manifest = await HashedWriter.create(join(partial, MANIFEST_FILE), 256 << 10);
-      const fileSums = await HashedWriter.create(join(partial, FILE_SUMS_FILE), 256 << 10);
-      writers.push(tar, manifest, fileSums);
-      // A lazily unmounted drive keeps accepting writes to open files: check once per chunk
-      // that the folder is still reachable, so that a pulled drive is noticed at once.
-      tar.guard = () => stat(partial).then(() => undefined);
+      const out = await createOutputs(partial, id, input.partSize, reader);
+      writers.push(out.tar, out.manifest, out.fileSums);
       const problems = [...scan.problems];
-      // Only the work still pending is held (a chain whose settled links are freed), never one
-      // promise per file.
-      let stored: Promise<unknown> = Promise.resolve();
-      const counts = await writeArchive(scan.entries, { tar, manifest, fileSums }, problems, {
-        tick,
-        reader,
-        onStored: input.onStored ? (e, h) => {
-          const p = input.onStored!(e, h);
-          if (p) {
-            stored = Promise.all([stored, p]);
-            stored.catch(() => {}); // surfaced by the await below
-          }
-        } : undefined,
-        onProgress: (p) => input.onProgress?.({ ...p, totalEntries: scan.entries.length, totalBytes: scan.bytes }),
-      });
-      await stored;
+      const counts = await archiveScan(input, scan, out, problems, tick, reader);
       if (input.strict && problems.length > 0) throw strictRefusal(problems);
-      await tar.drain();
-      failpoint('write:tar-written');
-      // Read the tarball back while the drive flushes it (the fsync in finish), and compare it
-      // with what was written before anything marks the snapshot complete: a bad write never
-      // becomes a snapshot. (This read may come from the page cache; the real media check is
-      // the next verify after a re-plug.)
-      const readBack = readBackHashes(tar.files);
-      readBack.catch(() => {}); // awaited below, unless an earlier step fails
-      const tarDone = await tar.finish();
-      failpoint('write:tar-done');
-      const manifestDone = await manifest.finish();
-      const sumsDone = await fileSums.finish();
-      failpoint('write:manifests-done');
-      const back = await readBack;
-      const written = tarDone.parts ? tarDone.parts.map((p) => p.sha256) : [tarDone.sha256];
-      const bad = written.findIndex((h, i) => back[i] !== h);
-      if (bad >= 0 || back.length !== written.length) {
-        throw damage('written-snapshot-damaged', `the tarball read back from drive ${drive.name} differs from what was written (${basename(tar.files[Math.max(bad, 0)] ?? tarballName(id))})`,
-          `the drive may be failing: run airgap verify ${drive.name} --deep, and use another drive; nothing was kept and nothing was pruned`);
-      }
+      const done = await finishAndReadBack(out, id, drive.name);
       writers.length = 0;
       tick('snapshot.json');
 
-      const meta = buildMeta(input, id, started, input.clock(), problems, previous, counts, tarDone);
+      const meta = buildMeta(input, id, started, input.clock(), problems, previous, counts, done.tar);
       if (gate) meta.gate = gate;
       const metaText = JSON.stringify(meta, null, 2) + '\n';
       await createFileSynced(join(partial, SNAPSHOT_JSON), metaText);
       failpoint('write:meta-written');
       // SHA256SUMS last: its presence is what marks the folder as complete.
-      const tarLines = tarDone.parts
-        ? tarDone.parts.map((p) => ({ sha256: p.sha256, name: basename(p.path) }))
-        : [{ sha256: tarDone.sha256, name: tarballName(id) }];
-      const sums = [
-        ...tarLines,
-        { sha256: manifestDone.sha256, name: MANIFEST_FILE },
-        { sha256: sumsDone.sha256, name: FILE_SUMS_FILE },
-        { sha256: sha256Hex(Buffer.from(metaText)), name: SNAPSHOT_JSON },
-      ].map(formatSumLine).join('');
+      const sums = sumsText(id, done, metaText);
       checkpoint();
       await createFileSynced(join(partial, SUMS_FILE), sums);
       failpoint('write:sums-written');
@@ -199,6 +131,89 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
   }
 }
 
+/** The tarball and the two manifests, each hashed as it is written. */
+async function createOutputs(partial: string, id: string, partSize: number | undefined, reader: BatchReader): Promise<ArchiveOutputs> {
+  const tar = await HashedWriter.create(join(partial, tarballName(id)), 4 << 20,
+    partSize ? { partSize, maxParts: MAX_PARTS } : undefined, reader.hasher);
+  const manifest = await HashedWriter.create(join(partial, MANIFEST_FILE), 256 << 10);
+  const fileSums = await HashedWriter.create(join(partial, FILE_SUMS_FILE), 256 << 10);
+  // A lazily unmounted drive keeps accepting writes to open files: check once per chunk
+  // that the folder is still reachable, so that a pulled drive is noticed at once.
+  tar.guard = () => stat(partial).then(() => undefined);
+  return { tar, manifest, fileSums };
+}
+
+/** Streams the scanned entries into the outputs; every stored file is passed on to onStored. */
+async function archiveScan(
+  input: WriteSnapshotInput, scan: ScanResult, out: ArchiveOutputs, problems: SourceProblem[],
+  tick: (where: string) => void, reader: BatchReader,
+): Promise<Counts> {
+  // Only the work still pending is held (a chain whose settled links are freed), never one
+  // promise per file.
+  let stored: Promise<unknown> = Promise.resolve();
+  const counts = await writeArchive(scan.entries, out, problems, {
+    tick,
+    reader,
+    onStored: input.onStored ? (e, h) => {
+      const p = input.onStored!(e, h);
+      if (p) {
+        stored = Promise.all([stored, p]);
+        stored.catch(() => {}); // surfaced by the await below
+      }
+    } : undefined,
+    onProgress: (p) => input.onProgress?.({ ...p, totalEntries: scan.entries.length, totalBytes: scan.bytes }),
+  });
+  await stored;
+  return counts;
+}
+
+/** What finishing the three files reported: their sizes and SHA-256. */
+interface Finished {
+  tar: Written;
+  manifest: Written;
+  fileSums: Written;
+}
+
+/** Flushes and fsyncs the tarball and the manifests; a tarball that reads back different is damage. */
+async function finishAndReadBack(out: ArchiveOutputs, id: string, driveName: string): Promise<Finished> {
+  const { tar, manifest, fileSums } = out;
+  await tar.drain();
+  failpoint('write:tar-written');
+  // Read the tarball back while the drive flushes it (the fsync in finish), and compare it
+  // with what was written before anything marks the snapshot complete: a bad write never
+  // becomes a snapshot. (This read may come from the page cache; the real media check is
+  // the next verify after a re-plug.)
+  const readBack = readBackHashes(tar.files);
+  readBack.catch(() => {}); // awaited below, unless an earlier step fails
+  const tarDone = await tar.finish();
+  failpoint('write:tar-done');
+  const manifestDone = await manifest.finish();
+  const sumsDone = await fileSums.finish();
+  failpoint('write:manifests-done');
+  const back = await readBack;
+  const written = tarDone.parts ? tarDone.parts.map((p) => p.sha256) : [tarDone.sha256];
+  const bad = written.findIndex((h, i) => back[i] !== h);
+  if (bad >= 0 || back.length !== written.length) {
+    throw damage('written-snapshot-damaged', `the tarball read back from drive ${driveName} differs from what was written (${basename(tar.files[Math.max(bad, 0)] ?? tarballName(id))})`,
+      `the drive may be failing: run airgap verify ${driveName} --deep, and use another drive; nothing was kept and nothing was pruned`);
+  }
+  return { tar: tarDone, manifest: manifestDone, fileSums: sumsDone };
+}
+
+/** SHA256SUMS: every other file of the snapshot, the tarball (or its parts) first. */
+function sumsText(id: string, done: Finished, metaText: string): string {
+  const tarLines = done.tar.parts
+    ? done.tar.parts.map((p) => ({ sha256: p.sha256, name: basename(p.path) }))
+    : [{ sha256: done.tar.sha256, name: tarballName(id) }];
+  return [
+    ...tarLines,
+    { sha256: done.manifest.sha256, name: MANIFEST_FILE },
+    { sha256: done.fileSums.sha256, name: FILE_SUMS_FILE },
+    { sha256: sha256Hex(Buffer.from(metaText)), name: SNAPSHOT_JSON },
+  ].map(formatSumLine).join('');
+}
+
+/** snapshot.json: what the snapshot holds, where it came from, and its link to the previous one. */
 function buildMeta(
   input: WriteSnapshotInput, id: string, started: Date, completed: Date,
   problems: SourceProblem[], previous: SnapshotMeta['previous'],
@@ -226,50 +241,6 @@ function buildMeta(
     problemsTruncated: problems.length > MAX_RECORDED_PROBLEMS,
     tool: { name: TOOL_NAME, version: input.toolVersion },
   };
-}
-
-async function checkFreeSpace(dir: string, estimate: number, driveName: string): Promise<void> {
-  let free: number;
-  try {
-    const s = await statfs(dir);
-    if (s.blocks === 0) return; // no size reported (e.g. fusefat): ENOSPC during the write is still handled
-    free = s.bavail * s.bsize;
-  } catch {
-    return; // not every filesystem reports it; ENOSPC during the write is still handled
-  }
-  const needed = Math.ceil(estimate * 1.01) + (1 << 20);
-  if (free < needed) {
-    const { default: prettyBytes } = await import('pretty-bytes');
-    throw refusal('no-space', `not enough space on drive ${driveName}: the snapshot needs about ${prettyBytes(needed)}, the drive has ${prettyBytes(free)} free`,
-      'free space on the drive, prune old snapshots, or use a larger drive; nothing was written');
-  }
-}
-
-/** Today's id, or the next free -N suffix when a snapshot of the same second exists. */
-async function freeSnapshotId(airgapDir: string, when: Date): Promise<string> {
-  for (let seq = 1; ; seq++) {
-    const id = snapshotIdFor(when, seq);
-    // lstat: a dangling symlink planted under the name also takes it (never renamed onto).
-    const taken = await lstat(join(airgapDir, id)).then(() => true, () => false)
-      || await lstat(join(airgapDir, PARTIAL_PREFIX + id)).then(() => true, () => false);
-    if (!taken) return id;
-  }
-}
-
-function asDriveError(e: unknown, driveName: string): unknown {
-  if (e instanceof AirgapError) return e;
-  return driveWriteError(e as NodeJS.ErrnoException, driveName) ?? e;
-}
-
-function strictRefusal(problems: SourceProblem[]): AirgapError {
-  const p = problems[0]!;
-  return refusal('strict', `--strict: ${problems.length} path(s) cannot be stored as they are, e.g. ${p.path}: ${p.message}`,
-    'fix those paths (or run without --strict to back up the rest and list them); nothing was written');
-}
-
-function cancelled(): AirgapError {
-  return new AirgapError('cancelled', 'backup cancelled; the unfinished snapshot was removed', EXIT.cancelled,
-    'nothing was written; run the backup again when you are ready');
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {

@@ -42,3 +42,34 @@ export function backupProgressText(p: { entries: number; totalEntries: number; b
   const folder = p.current.includes('/') ? p.current.slice(0, p.current.lastIndexOf('/')) : p.current;
   return `${p.entries}/${p.totalEntries} entries · ${bytes(p.bytes)}/${bytes(p.totalBytes)} · ${bytes(rate)}/s${etaText} · ${folder}`;
 }
+
+/**
+ * A progress line that appears with the first update (a job reports its first step only once it
+ * knows what it works on), so that notes printed before it are not drawn over.
+ */
+export function lazyProgress(enabled: boolean): Progress {
+  if (!enabled) return silent;
+  let shown: Progress | undefined;
+  let starting: Promise<void> | undefined;
+  let latest: (() => string) | undefined;
+  let stopped = false;
+  return {
+    update(t) {
+      if (shown) return shown.update(t);
+      latest = t;
+      starting ??= startProgress(true, t()).then((p) => {
+        shown = p;
+        if (stopped) p.stop();
+        else if (latest && latest !== t) p.update(latest);
+      });
+    },
+    succeed(t) {
+      stopped = true;
+      if (shown) shown.succeed(t);
+    },
+    stop() {
+      stopped = true;
+      shown?.stop();
+    },
+  };
+}

@@ -1,21 +1,9 @@
 // `airgap drives`: one block per connected airgap drive, then new removable disks, then (with
 // --all) the disks that are never offered and why.
-import type { Fingerprint } from '../core/drive-model.js';
+import type { DriveRow } from '../jobs/drives.js';
+import { leftoverNote } from '../core/status-model.js';
 import { describeFingerprint } from '../core/drive-model.js';
 import { bytes, displayText } from './render.js';
-
-export interface DriveRow {
-  name: string;
-  id: string;
-  root: string;
-  device?: string;
-  space?: { free: number; total: number };
-  fingerprint?: Fingerprint;
-  snapshots: number;
-  lastSnapshot?: string;
-  warning?: string;
-  leftovers?: string[];
-}
 
 export interface DiskRow {
   device: string;
@@ -34,7 +22,7 @@ export function renderDrives(labelled: DriveRow[], unlabelled: DiskRow[], refuse
     out.push(`  snapshots ${d.snapshots}${d.lastSnapshot ? `, last ${d.lastSnapshot}` : ''}`);
     out.push(`  hardware  ${describeFingerprint(d.fingerprint)}`);
     if (d.warning) out.push(`  WARNING   ${d.warning}`);
-    if (d.leftovers?.length) out.push(`  note      ${leftoverNote(d.name, d.leftovers)}`);
+    if (d.leftovers?.length) out.push(`  note      ${displayText(leftoverNote(d.name, d.leftovers))}`);
   }
   if (unlabelled.length) {
     out.push('', 'Removable disks that are not airgap drives yet:');
@@ -58,11 +46,6 @@ type WatchEvent =
   | { type: 'not-mounted'; at: string; device: string; description: string }
   | { type: 'timeout'; at: string; seconds: number };
 
-/** What an interrupted backup or prune left on a drive, and that it is harmless. */
-export function leftoverNote(drive: string, leftovers: string[]): string {
-  return `drive ${drive} holds ${leftovers.length === 1 ? 'an unfinished backup or prune' : `${leftovers.length} unfinished backups or prunes`} left by an interrupted run (${leftovers.map(displayText).join(', ')}): not a snapshot; the next backup on ${drive} removes it`;
-}
-
 /** One line per watch event, with what to do next when there is something to do. */
 export function renderDriveEvent(e: WatchEvent): string {
   const time = e.at.slice(11, 19);
@@ -70,7 +53,7 @@ export function renderDriveEvent(e: WatchEvent): string {
   if (e.type === 'not-mounted') return `${time} plugged in but not mounted: ${e.device} ${e.description}\n  mount it: airgap mount ${e.device}\n`;
   const verb = e.type === 'present' ? 'connected' : e.type;
   if (e.drive.kind === 'labelled') {
-    const left = e.type !== 'left' && e.drive.leftovers?.length ? `  ${leftoverNote(e.drive.name, e.drive.leftovers)}\n` : '';
+    const left = e.type !== 'left' && e.drive.leftovers?.length ? `  ${displayText(leftoverNote(e.drive.name, e.drive.leftovers))}\n` : '';
     return `${time} ${verb.padEnd(9)} airgap drive ${e.drive.name} at ${e.drive.root}\n${left}`;
   }
   const where = e.drive.mountpoints[0];

@@ -1,5 +1,6 @@
 // Today's plan and the status screen, as a person reads them: what to do, why, what to watch.
-import { daysBetween, snapshotDate } from '../core/calendar.js';
+import { daysBetween } from '../core/calendar.js';
+import type { StatusView } from '../core/status-model.js';
 import type { Plan } from '../core/planner.js';
 import { bytes, displayText } from './render.js';
 
@@ -42,32 +43,6 @@ export function renderPlan(plan: Plan): string {
   return out.join('\n') + '\n';
 }
 
-export interface StatusDrive {
-  name: string;
-  role?: string;
-  location?: string;
-  inRotation: boolean;
-  connected: boolean;
-  /** Where the plan wants it now. */
-  shouldBe: string;
-  lastWritten?: string;
-  lastVerified?: string;
-  lastVerifyOk?: boolean;
-  lastSeen?: string;
-  snapshots: number;
-  newest?: string;
-  free?: number;
-}
-
-export interface StatusView {
-  today: string;
-  drives: StatusDrive[];
-  /** Newest snapshot dates and the drives holding one of that date. */
-  copies: { date: string; drives: string[] }[];
-  alerts: string[];
-  next: string;
-}
-
 const age = (today: string, iso: string | undefined) => (iso ? `${iso.slice(0, 10)} (${daysBetween(iso.slice(0, 10), today)} d ago)` : 'never');
 
 export function renderStatus(v: StatusView): string {
@@ -87,14 +62,4 @@ export function renderStatus(v: StatusView): string {
   else out.push('No alerts.');
   out.push('', `Next: ${v.next}`);
   return out.join('\n') + '\n';
-}
-
-/** Distinct snapshot dates, newest first, with the drives holding one of each. */
-export function copiesByDate(drives: { name: string; snapshots: string[] }[], limit = 5): { date: string; drives: string[] }[] {
-  const by = new Map<string, Set<string>>();
-  for (const d of drives) for (const id of d.snapshots) {
-    const date = snapshotDate(id);
-    by.set(date, (by.get(date) ?? new Set()).add(d.name));
-  }
-  return [...by.entries()].sort((a, b) => b[0].localeCompare(a[0])).slice(0, limit).map(([date, s]) => ({ date, drives: [...s].sort() }));
 }

@@ -1,4 +1,5 @@
 // Pure renderers: data in, text out. No I/O, so every screen can be tested exactly.
+import type { ListedDrive, ListRow } from '../jobs/list.js';
 import prettyBytes from 'pretty-bytes';
 import type { SnapshotMeta, SourceProblem } from '../layout/format.js';
 import { escapeField } from '../layout/manifest.js';
@@ -44,16 +45,6 @@ export function renderBackupSummary(meta: SnapshotMeta, dir: string, seconds: nu
   ].join('\n');
 }
 
-export interface ListRow {
-  id: string;
-  state: 'complete' | 'incomplete' | 'damaged';
-  createdAt?: string;
-  files?: number;
-  bytes?: number;
-  problems?: number;
-  note?: string;
-}
-
 export function renderList(drive: { name: string; path: string }, rows: ListRow[], leftovers: string[], warnings: string[] = []): string {
   const out = [`Drive ${drive.name} (${drive.path})`];
   if (rows.length === 0) out.push('  no snapshots yet');
@@ -66,4 +57,9 @@ export function renderList(drive: { name: string; path: string }, rows: ListRow[
   for (const l of leftovers) out.push(`  (${displayText(l)}: unfinished backup, not a snapshot; the next backup removes it)`);
   for (const w of warnings) out.push(`  warning: ${displayText(w)}`);
   return out.join('\n') + '\n';
+}
+
+/** One drive of `airgap list`: links and unknown entries under airgap/ are named as such, never followed. */
+export function renderListedDrive(d: ListedDrive): string {
+  return renderList({ name: d.drive.name, path: d.drive.path }, d.snapshots, d.leftovers.filter((l) => !d.twins.includes(l)), d.warnings);
 }

@@ -3,20 +3,18 @@
 // MANIFEST.tsv, in the same single read of the tarball.
 import { localHasher, openHashThread } from '../io/hash-thread.js';
 import { lstat, readdir } from 'node:fs/promises';
-import { FileTooLargeError, NotRegularFileError, openRegularFile, readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
-import { CappedLineReader, LineTooLongError } from '../io/capped-lines.js';
-import type { FileHandle } from 'node:fs/promises';
+import { FileTooLargeError, NotRegularFileError, readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
 import { join } from 'node:path';
 import {
-  FILE_SUMS_FILE, MANIFEST_FILE, MAX_MANIFEST_LINE_BYTES, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, SNAPSHOT_JSON, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
+  FILE_SUMS_FILE, MANIFEST_FILE, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, SNAPSHOT_JSON, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
 } from '../layout/format.js';
 import { parseSnapshotMeta } from '../layout/snapshot-meta.js';
-import { parseSumFile, parseSumLine, type SumLine } from '../layout/sha256sums.js';
+import { parseSumFile, type SumLine } from '../layout/sha256sums.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { DeepCheck } from './deep-check.js';
+import { FileSumsCheck, type Damage } from './file-sums-check.js';
 import { damaged, type Finding, type SnapshotReport } from '../core/findings.js';
 import { readChunks } from '../io/read-chunks.js';
-import type { ManifestEntry } from '../layout/manifest.js';
 import { sha256Hex } from '../io/sha256.js';
 
 export interface VerifyOptions {
@@ -51,30 +49,15 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
     return report;
   }
 
-  let sums: SumLine[];
-  try {
-    const raw = await readRegularFile(join(folder.dir, SUMS_FILE), { maxBytes: MAX_SUMS_BYTES });
-    report.sumsSha256 = sha256Hex(raw);
-    sums = parseSumFile(raw.toString('utf8'));
-  } catch (e) {
-    damage('sums-invalid', e instanceof FileTooLargeError ? tooLarge(SUMS_FILE, e) : `${SUMS_FILE} is unreadable or malformed: ${(e as Error).message}`, { file: SUMS_FILE });
+  const sums = await readSums(folder.dir, report, damage);
+  if (!sums) {
     report.status = 'damaged';
     return report;
   }
   const listed = new Map(sums.map((s) => [s.name, s.sha256]));
-  const tarName = tarballName(folder.id);
-  const tarNames = tarballFiles(folder.id, listed.keys());
-  if (tarNames.length === 0) damage('not-covered', `${SUMS_FILE} does not list ${tarName} (or its parts)`, { file: tarName });
-  if (tarNames.length > 1) {
-    // Parts must run 000, 001, … without a gap: a missing line would silently shorten the archive.
-    const gap = tarNames.findIndex((n, i) => n !== partName(folder.id, i));
-    if (gap >= 0) damage('parts-missing', `${SUMS_FILE} lists the tarball's parts with a gap: ${partName(folder.id, gap)} is not listed`, { file: SUMS_FILE });
-  }
+  const tarNames = checkCoverage(folder.id, listed, damage);
   report.tarFiles = tarNames.map((n) => join(folder.dir, n));
   report.tarSums = tarNames.map((n) => listed.get(n)!);
-  for (const required of [MANIFEST_FILE, FILE_SUMS_FILE, SNAPSHOT_JSON]) {
-    if (!listed.has(required)) damage('not-covered', `${SUMS_FILE} does not list ${required}`, { file: required });
-  }
   const present = new Set(await readdir(folder.dir));
   for (const name of present) {
     if (name !== SUMS_FILE && !listed.has(name)) {
@@ -83,6 +66,59 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
   }
 
   // Small files first: snapshot.json tells the tarball's expected size.
+  await checkSmallFiles(folder, listed, tarNames, present, report, damage);
+  const meta = report.meta;
+  if (meta) {
+    report.files = meta.counts.files;
+    report.bytes = meta.bytes.content;
+    checkMetaAgrees(meta, folder.id, tarNames, listed, damage);
+  }
+
+  const absent = tarNames.filter((n) => !present.has(n));
+  for (const n of absent) damage('missing-file', `the tarball ${tarNames.length > 1 ? 'part ' : ''}${n} is missing`, { file: n });
+  if (tarNames.length && absent.length === 0) {
+    await checkTarball(folder, tarNames, listed, meta, opts, report, damage);
+  }
+  report.status = damaged(findings) ? 'damaged' : 'ok';
+  return report;
+}
+
+/** SHA256SUMS, parsed; its own hash goes into the report (the hash chain). Undefined if unusable. */
+async function readSums(dir: string, report: VerifiedSnapshot, damage: Damage): Promise<SumLine[] | undefined> {
+  try {
+    const raw = await readRegularFile(join(dir, SUMS_FILE), { maxBytes: MAX_SUMS_BYTES });
+    report.sumsSha256 = sha256Hex(raw);
+    return parseSumFile(raw.toString('utf8'));
+  } catch (e) {
+    damage('sums-invalid', e instanceof FileTooLargeError ? tooLarge(SUMS_FILE, e) : `${SUMS_FILE} is unreadable or malformed: ${(e as Error).message}`, { file: SUMS_FILE });
+    return undefined;
+  }
+}
+
+/**
+ * SHA256SUMS must cover the tarball (or all of its parts) and each of the snapshot's other
+ * files: what it leaves out is not protected. Returns the tarball's file names as it lists them.
+ */
+function checkCoverage(id: string, listed: Map<string, string>, damage: Damage): string[] {
+  const tarName = tarballName(id);
+  const tarNames = tarballFiles(id, listed.keys());
+  if (tarNames.length === 0) damage('not-covered', `${SUMS_FILE} does not list ${tarName} (or its parts)`, { file: tarName });
+  if (tarNames.length > 1) {
+    // Parts must run 000, 001, … without a gap: a missing line would silently shorten the archive.
+    const gap = tarNames.findIndex((n, i) => n !== partName(id, i));
+    if (gap >= 0) damage('parts-missing', `${SUMS_FILE} lists the tarball's parts with a gap: ${partName(id, gap)} is not listed`, { file: SUMS_FILE });
+  }
+  for (const required of [MANIFEST_FILE, FILE_SUMS_FILE, SNAPSHOT_JSON]) {
+    if (!listed.has(required)) damage('not-covered', `${SUMS_FILE} does not list ${required}`, { file: required });
+  }
+  return tarNames;
+}
+
+/** Every listed file but the tarball against its SHA-256; snapshot.json is also parsed into report.meta. */
+async function checkSmallFiles(
+  folder: SnapshotFolder, listed: Map<string, string>, tarNames: string[], present: Set<string>,
+  report: VerifiedSnapshot, damage: Damage,
+): Promise<void> {
   for (const [name, expected] of listed) {
     if (tarNames.includes(name)) continue;
     if (!present.has(name)) {
@@ -95,36 +131,27 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
       const data = name === SNAPSHOT_JSON ? await readRegularFile(join(folder.dir, name), { maxBytes: MAX_SNAPSHOT_JSON_BYTES }) : undefined;
       const actual = data ? sha256Hex(data) : await sha256OfRegularFile(join(folder.dir, name));
       if (actual !== expected) damage('checksum-mismatch', `${name} does not match its SHA-256 (damaged or edited)`, { file: name, expected, actual });
-      if (data) report.meta = parseMeta(data, folder.id, findings);
+      if (data) report.meta = parseMeta(data, folder.id, report.findings);
     } catch (e) {
       if (e instanceof FileTooLargeError) damage('too-large', tooLarge(name, e), { file: name });
       else if (e instanceof NotRegularFileError) damage('not-a-file', `${name} is not a regular file (it is ${e.what})`, { file: name });
       else damage('unreadable', `${name} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
     }
   }
-  const meta = report.meta;
-  if (meta) {
-    report.files = meta.counts.files;
-    report.bytes = meta.bytes.content;
-    const metaNames = meta.tarball.parts ? meta.tarball.parts.map((p) => p.name) : [tarName];
-    const metaSums = meta.tarball.parts ? meta.tarball.parts.map((p) => p.sha256) : [meta.tarball.sha256];
-    if (tarNames.length && (metaNames.join('/') !== tarNames.join('/') || metaSums.some((h, i) => h !== listed.get(tarNames[i]!)))) {
-      damage('meta-mismatch', `${SNAPSHOT_JSON} and ${SUMS_FILE} disagree on the tarball${tarNames.length > 1 || meta.tarball.parts ? "'s parts" : "'s SHA-256"}`, { file: SNAPSHOT_JSON });
-    }
-  }
+}
 
-  const absent = tarNames.filter((n) => !present.has(n));
-  for (const n of absent) damage('missing-file', `the tarball ${tarNames.length > 1 ? 'part ' : ''}${n} is missing`, { file: n });
-  if (tarNames.length && absent.length === 0) {
-    await checkTarball(folder, tarNames, listed, meta, opts, report, damage);
+/** snapshot.json and SHA256SUMS must name the same tarball files with the same hashes. */
+function checkMetaAgrees(meta: SnapshotMeta, id: string, tarNames: string[], listed: Map<string, string>, damage: Damage): void {
+  const metaNames = meta.tarball.parts ? meta.tarball.parts.map((p) => p.name) : [tarballName(id)];
+  const metaSums = meta.tarball.parts ? meta.tarball.parts.map((p) => p.sha256) : [meta.tarball.sha256];
+  if (tarNames.length && (metaNames.join('/') !== tarNames.join('/') || metaSums.some((h, i) => h !== listed.get(tarNames[i]!)))) {
+    damage('meta-mismatch', `${SNAPSHOT_JSON} and ${SUMS_FILE} disagree on the tarball${tarNames.length > 1 || meta.tarball.parts ? "'s parts" : "'s SHA-256"}`, { file: SNAPSHOT_JSON });
   }
-  report.status = damaged(findings) ? 'damaged' : 'ok';
-  return report;
 }
 
 async function checkTarball(
   folder: SnapshotFolder, names: string[], listed: Map<string, string>, meta: SnapshotMeta | undefined,
-  opts: VerifyOptions, report: VerifiedSnapshot, damage: (code: string, message: string, extra?: Partial<Finding>) => void,
+  opts: VerifyOptions, report: VerifiedSnapshot, damage: Damage,
 ): Promise<void> {
   const paths = names.map((n) => join(folder.dir, n));
   const stats = await Promise.all(paths.map((p) => lstat(p)));
@@ -183,71 +210,6 @@ async function checkTarball(
   } finally {
     await thread?.close();
     await fileSums?.finish(false); // closes it when an unreadable tarball ended the walk early
-  }
-}
-
-/**
- * FILES.sha256 (for checking restored files with sha256sum) must say what MANIFEST.tsv says:
- * the same files, in the same order, with the same hashes. Both are written together, one
- * line each per stored file. Fed the manifest's entries by the deep check's walk (one read of
- * the manifest for both); a broken manifest is reported by the deep check itself.
- */
-class FileSumsCheck {
-  private sums: CappedLineReader | undefined;
-  private fh: FileHandle | undefined;
-  private line = 0;
-  private done = false;
-
-  private constructor(private readonly damage: (code: string, message: string, extra?: Partial<Finding>) => void) {}
-
-  static async open(dir: string, damage: FileSumsCheck['damage']): Promise<FileSumsCheck> {
-    const c = new FileSumsCheck(damage);
-    try {
-      // Line by line: a snapshot may hold millions of files. Split on \n only (readline would
-      // also split on \r and hide CRLF damage); a line has the manifest's cap.
-      ({ fh: c.fh } = await openRegularFile(join(dir, FILE_SUMS_FILE)));
-      c.sums = new CappedLineReader(c.fh, MAX_MANIFEST_LINE_BYTES);
-    } catch (e) {
-      c.done = true;
-      damage('file-sums-invalid', `${FILE_SUMS_FILE} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: FILE_SUMS_FILE });
-    }
-    return c;
-  }
-
-  /** The next manifest entry; only the first disagreement is reported. */
-  readonly next = async (e: ManifestEntry): Promise<void> => {
-    if (this.done || !e.sha256) return;
-    this.line++;
-    let s: SumLine | undefined;
-    try {
-      const next = await this.sums!.next();
-      s = next === undefined ? undefined : parseSumLine(next, this.line);
-    } catch (err) {
-      const why = err instanceof LineTooLongError ? `${err.message} (the most a line can be)` : (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      return this.stop('file-sums-invalid', `${FILE_SUMS_FILE} is malformed: ${why}`, { file: FILE_SUMS_FILE });
-    }
-    if (!s || s.name !== e.path || s.sha256 !== e.sha256) {
-      this.stop('file-sums-mismatch', `${FILE_SUMS_FILE} disagrees with ${MANIFEST_FILE} at ${JSON.stringify(e.path)} (line ${this.line})`, { file: FILE_SUMS_FILE, member: e.path });
-    }
-  };
-
-  /** After the manifest's last entry (unless it broke off): no line may be left over. */
-  async finish(manifestComplete: boolean): Promise<void> {
-    try {
-      if (this.done || !manifestComplete) return;
-      const extra = await this.sums!.next().catch(() => ''); // a line too long is one left over too
-      if (extra !== undefined) this.damage('file-sums-mismatch', `${FILE_SUMS_FILE} lists more files than ${MANIFEST_FILE}, from line ${this.line + 1} on`, { file: FILE_SUMS_FILE });
-    } finally {
-      this.done = true;
-      const fh = this.fh;
-      this.fh = undefined;
-      await fh?.close().catch(() => {});
-    }
-  }
-
-  private stop(code: string, message: string, extra: Partial<Finding>): void {
-    this.done = true;
-    this.damage(code, message, extra);
   }
 }
 

@@ -9,7 +9,7 @@
 // stack trace, and the snapshot verifies (`airgap verify --deep`, stock `sha256sum -c`) and
 // restores everything else exactly (`airgap restore` and GNU tar).
 //
-// The archiver reads small files ahead in batches (ReadAhead in src/snapshot/archive.ts: 3 batches
+// The archiver reads small files ahead in batches (ReadAhead in src/snapshot/read-ahead.ts: 3 batches
 // of up to 256 files), so the files changed "during" a backup sit in `zz/`, after FILLERS small
 // files that the archiver reaches only after the test has changed the source; a large file (over
 // 1 MiB) is streamed in the main path, and `write:entry@3` pauses right after its first chunk.

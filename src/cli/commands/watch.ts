@@ -1,10 +1,13 @@
+// `airgap watch`: drive arrivals and departures as they happen (drives/watch.ts), one line or
+// one JSON object per event, until Ctrl+C, --once or --timeout.
 import { EXIT } from '../../core/errors.js';
 import { usbPlugEvents } from '../../drives/plug-events.js';
 import { watchDrives, type DriveEvent } from '../../drives/watch.js';
 import { renderDriveEvent } from '../../ui/render-drives.js';
 import type { Context } from '../context.js';
-import { detect } from '../drive-lookup.js';
+import { detect } from '../../jobs/drive-lookup.js';
 import { cancelScope } from '../interrupt.js';
+import { sessionOf } from '../session-of.js';
 
 export interface WatchFlags {
   once?: boolean;
@@ -17,6 +20,7 @@ export async function watchCommand(ctx: Context, flags: WatchFlags): Promise<num
     const { usageError } = await import('../../core/errors.js');
     throw usageError('bad-timeout', `--timeout must be a number of seconds, got "${flags.timeout}"`, 'e.g. --timeout 30');
   }
+  const s = sessionOf(ctx);
   const stop = new AbortController();
   let arrived = false;
   let cancelled = false;
@@ -34,7 +38,7 @@ export async function watchCommand(ctx: Context, flags: WatchFlags): Promise<num
   };
   try {
     await watchDrives({
-      detect: () => detect(ctx),
+      detect: () => detect(s),
       signal: stop.signal,
       clock: ctx.clock,
       intervalMs,

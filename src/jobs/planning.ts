@@ -1,37 +1,23 @@
 // Feeds the pure planner from the outside world: config → policy, catalog → what each drive
-// holds, detection → which rotation drives are connected, the clock → today's local date.
+// holds, detection → which rotation drives are connected, the session → today's local date.
 import { driveNameKey } from '../core/drive-name.js';
-import { localDate } from '../core/calendar.js';
-import { usageError } from '../core/errors.js';
 import type { PlanDrive, PlanInput } from '../core/planner.js';
 import type { Policy } from '../core/policy.js';
 import { checkBinding, impostorHint, impostorMessage, type RotationBinding } from '../drives/binding.js';
 import type { Catalog } from '../state/catalog.js';
 import type { Detection } from '../drives/detect.js';
-import { loadConfig, policyOf, type Config } from './config.js';
-import type { Context } from './context.js';
+import type { Session } from './session.js';
 
-export const todayOf = (ctx: Context, at: Date = ctx.clock()) => localDate(at, -at.getTimezoneOffset());
-
-export async function requirePolicy(ctx: Context): Promise<{ config: Config; policy: Policy }> {
-  const config = await loadConfig(ctx.configPath, ctx.configExplicit);
-  if (!config) throw usageError('no-config', `no config at ${ctx.configPath}`, 'create one: airgap init --source <dir> --drives A,B,C');
-  if (config.drives.rotation.length === 0) {
-    throw usageError('no-rotation', `the config ${ctx.configPath} names no rotation drives`, 'add them: airgap init --force --source <dir> --drives A,B,C (or edit drives.rotation)');
-  }
-  return { config, policy: policyOf(config) };
-}
-
-export function planDrives(policy: Policy, catalog: Catalog, ctx: Context): PlanDrive[] {
+export function planDrives(policy: Policy, catalog: Catalog, s: Session): PlanDrive[] {
   return policy.drives.flatMap((d) => {
     const e = catalog.byName(d.name);
     if (!e) return [];
     const pd: PlanDrive = {
       name: d.name,
-      snapshots: e.snapshots.map((s) => ({ id: s.id, bytes: s.bytes, complete: s.state === 'complete', verified: s.verifyOk === true })),
-      labelledOn: todayOf(ctx, new Date(e.labelledAt)),
+      snapshots: e.snapshots.map((x) => ({ id: x.id, bytes: x.bytes, complete: x.state === 'complete', verified: x.verifyOk === true })),
+      labelledOn: s.dayOf(new Date(e.labelledAt)),
     };
-    if (e.lastVerifiedAt) pd.lastVerifiedOn = todayOf(ctx, new Date(e.lastVerifiedAt));
+    if (e.lastVerifiedAt) pd.lastVerifiedOn = s.dayOf(new Date(e.lastVerifiedAt));
     if (e.capacity) pd.capacity = { total: e.capacity.total, free: e.capacity.free };
     return [pd];
   });
@@ -57,6 +43,6 @@ export function impostors(detection: Detection, catalog: Catalog, rotation: Rota
   });
 }
 
-export function planInput(policy: Policy, catalog: Catalog, ctx: Context, connected: string[], today = todayOf(ctx)): PlanInput {
-  return { policy, drives: planDrives(policy, catalog, ctx), connected, today };
+export function planInput(policy: Policy, catalog: Catalog, s: Session, connected: string[], today = s.today): PlanInput {
+  return { policy, drives: planDrives(policy, catalog, s), connected, today };
 }

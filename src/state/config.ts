@@ -179,13 +179,15 @@ function lineColumn(text: string, offset: number): string {
   return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
 }
 
+type RotationEntry = { name?: unknown; id?: unknown };
+
 /**
- * Binds the rotation entry `name` to a drive id, the first time airgap uses that drive. Edits
- * only that field of the file as it is (the user's other settings stay as written, without the
- * schema's defaults); an entry already bound, or a config that cannot be read, is left alone.
+ * Edits one rotation entry of the config file as it is (the user's other settings stay as
+ * written, without the schema's defaults): `edit` picks the entry and changes it, or returns
+ * false to leave the file alone. A config that cannot be read is left alone too.
  */
-export async function bindRotationId(path: string, name: string, id: string): Promise<boolean> {
-  let json: { drives?: { rotation?: { name?: unknown; id?: unknown }[] } };
+async function editRotationEntry(path: string, edit: (rotation: RotationEntry[]) => boolean): Promise<boolean> {
+  let json: { drives?: { rotation?: RotationEntry[] } };
   try {
     const st = await stat(path);
     if (!st.isFile() || st.size > MAX_CONFIG_BYTES) return false;
@@ -193,28 +195,29 @@ export async function bindRotationId(path: string, name: string, id: string): Pr
   } catch {
     return false;
   }
-  const entry = json?.drives?.rotation?.find((d) => typeof d?.name === 'string' && sameDriveName(d.name, name));
-  if (!entry || entry.id !== undefined) return false;
-  entry.id = id;
+  if (!edit(json?.drives?.rotation ?? [])) return false;
   await writeFileAtomic(path, JSON.stringify(json, null, 2) + '\n');
   return true;
 }
 
+/** Binds the rotation entry `name` to a drive id, the first time airgap uses that drive; an entry already bound is left alone. */
+export function bindRotationId(path: string, name: string, id: string): Promise<boolean> {
+  return editRotationEntry(path, (rotation) => {
+    const entry = rotation.find((d) => typeof d?.name === 'string' && sameDriveName(d.name, name));
+    if (!entry || entry.id !== undefined) return false;
+    entry.id = id;
+    return true;
+  });
+}
+
 /** Unbinds the rotation entry bound to this drive id when the drive is relabelled to another name. */
-export async function unbindRotationId(path: string, id: string, keepName: string): Promise<boolean> {
-  let json: { drives?: { rotation?: { name?: unknown; id?: unknown }[] } };
-  try {
-    const st = await stat(path);
-    if (!st.isFile() || st.size > MAX_CONFIG_BYTES) return false;
-    json = JSON.parse((await readFile(path, 'utf8')).replace(/^\uFEFF/, ''));
-  } catch {
-    return false;
-  }
-  const entry = json?.drives?.rotation?.find((d) => d?.id === id && typeof d.name === 'string' && !sameDriveName(d.name, keepName));
-  if (!entry) return false;
-  delete entry.id;
-  await writeFileAtomic(path, JSON.stringify(json, null, 2) + '\n');
-  return true;
+export function unbindRotationId(path: string, id: string, keepName: string): Promise<boolean> {
+  return editRotationEntry(path, (rotation) => {
+    const entry = rotation.find((d) => d?.id === id && typeof d.name === 'string' && !sameDriveName(d.name, keepName));
+    if (!entry) return false;
+    delete entry.id;
+    return true;
+  });
 }
 
 export async function saveConfig(path: string, config: Config): Promise<void> {

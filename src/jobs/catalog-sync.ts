@@ -1,25 +1,18 @@
-// The host catalog as commands use it: opened with its load warning shown, kept in step with
-// every drive airgap sees (an impostor is never recorded), and prunes recorded before they happen.
+// The host catalog kept in step with every drive airgap sees (an impostor is never recorded), and
+// prunes recorded before they happen. The catalog itself is read once per run (session.ts).
 import { statfs } from 'node:fs/promises';
 import { readDriveContents, summarizeSnapshots } from '../layout/drive-contents.js';
 import type { Fingerprint, FingerprintCheck } from '../core/drive-model.js';
 import { refusal } from '../core/errors.js';
 import { Catalog } from '../state/catalog.js';
 import { checkBinding, type BindingCheck, type RotationBinding } from '../drives/binding.js';
-import { loadConfig } from './config.js';
-import type { Context } from './context.js';
-
-export async function openCatalog(ctx: Context): Promise<Catalog> {
-  const catalog = await Catalog.load(ctx.stateDir, ctx.clock());
-  if (catalog.loadWarning) ctx.stderr.write(`warning: ${catalog.loadWarning}\n`);
-  return catalog;
-}
+import type { Session } from './session.js';
 
 /** The drive is the truth for its contents: every time airgap sees a drive, the catalog follows. */
-export async function refreshFromDrive(ctx: Context, catalog: Catalog, drive: { identity: { id: string }; root: string; airgapDir: string }): Promise<void> {
+export async function refreshFromDrive(s: Session, catalog: Catalog, drive: { identity: { id: string }; root: string; airgapDir: string }): Promise<void> {
   const summaries = await summarizeSnapshots(drive.airgapDir).catch(() => undefined);
   const fs = await statfs(drive.root).catch(() => undefined);
-  if (summaries) catalog.recordContents(drive.identity.id, summaries, fs ? { total: fs.blocks * fs.bsize, free: fs.bavail * fs.bsize } : undefined, ctx.clock());
+  if (summaries) catalog.recordContents(drive.identity.id, summaries, fs ? { total: fs.blocks * fs.bsize, free: fs.bavail * fs.bsize } : undefined, s.now);
 }
 
 /**
@@ -28,18 +21,13 @@ export async function refreshFromDrive(ctx: Context, catalog: Catalog, drive: { 
  * look like the impostor. Returns the binding, and the fingerprint check of a recorded drive.
  */
 export async function recordDetected(
-  ctx: Context, catalog: Catalog, d: { identity: { id: string; name: string; createdAt: string }; root: string; airgapDir: string; fingerprint?: Fingerprint }, rotation: RotationBinding[],
+  s: Session, catalog: Catalog, d: { identity: { id: string; name: string; createdAt: string }; root: string; airgapDir: string; fingerprint?: Fingerprint }, rotation: RotationBinding[],
 ): Promise<{ binding: BindingCheck; fingerprint?: FingerprintCheck }> {
   const binding = checkBinding(d.identity, catalog, rotation);
   if (binding.status === 'impostor') return { binding };
-  const fingerprint = catalog.seen(d.identity, d.root, ctx.clock(), d.fingerprint);
-  await refreshFromDrive(ctx, catalog, d);
+  const fingerprint = catalog.seen(d.identity, d.root, s.now, d.fingerprint);
+  await refreshFromDrive(s, catalog, d);
   return { binding, fingerprint };
-}
-
-/** The config's rotation (names and bound ids), or none when there is no readable config. */
-export async function rotationBindings(ctx: Context): Promise<RotationBinding[]> {
-  return (await loadConfig(ctx.configPath, false).catch(() => undefined))?.drives.rotation ?? [];
 }
 
 /**

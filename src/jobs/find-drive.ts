@@ -4,10 +4,10 @@ import { describeFingerprint, type FingerprintCheck } from '../core/drive-model.
 import { refusal } from '../core/errors.js';
 import { resolveDrive, type ResolvedDrive } from '../drives/resolve.js';
 import { checkBinding, impostorHint, impostorMessage, type BindingCheck } from '../drives/binding.js';
-import { bindRotationId, loadConfig } from './config.js';
-import type { Context } from './context.js';
+import { bindRotationId } from '../state/config.js';
+import type { Session } from './session.js';
 import { driveLookup } from './drive-lookup.js';
-import { openCatalog, refreshFromDrive } from './catalog-access.js';
+import { refreshFromDrive } from './catalog-sync.js';
 
 export interface FoundDrive extends ResolvedDrive {
   fingerprintCheck: FingerprintCheck;
@@ -23,30 +23,31 @@ export interface FoundDrive extends ResolvedDrive {
  * that only read get a warning, and nothing about it is recorded. `bind`: the config's rotation
  * entry of that name, not yet bound, is bound to this drive's id (its first use).
  */
-export async function findDrive(ctx: Context, spec: string, opts: { acceptFingerprint?: boolean; write?: boolean; bind?: boolean } = {}): Promise<FoundDrive> {
-  const reg = await openCatalog(ctx);
-  const drive = await resolveDrive(spec, driveLookup(ctx, reg));
-  const config = await loadConfig(ctx.configPath, false).catch(() => undefined);
+export async function findDrive(s: Session, spec: string, opts: { acceptFingerprint?: boolean; write?: boolean; bind?: boolean } = {}): Promise<FoundDrive> {
+  const reg = await s.catalog();
+  const drive = await resolveDrive(spec, await driveLookup(s));
+  const config = await s.configIfReadable();
   const binding = checkBinding(drive.identity, reg, config?.drives.rotation ?? []);
   if (binding.status === 'impostor') {
     if (opts.write) throw refusal('not-your-drive', `${impostorMessage(drive.identity, drive.root, binding)}; nothing was written`, impostorHint(drive.identity, drive.root));
-    ctx.stderr.write(`warning: ${impostorMessage(drive.identity, drive.root, binding)}; it is not recorded in the catalog\n`);
+    s.log.warn(`${impostorMessage(drive.identity, drive.root, binding)}; it is not recorded in the catalog`);
     return { ...drive, fingerprintCheck: { status: 'unknown' }, binding };
   }
-  if (opts.bind && config && (await bindRotationId(ctx.configPath, drive.identity.name, drive.identity.id).catch(() => false))) {
-    ctx.stderr.write(`note: drive ${drive.identity.name} (id ${drive.identity.id}) is now bound to its name in the config ${ctx.configPath}\n`);
+  if (opts.bind && config && (await bindRotationId(s.env.configPath, drive.identity.name, drive.identity.id).catch(() => false))) {
+    s.forgetConfig();
+    s.log.note(`drive ${drive.identity.name} (id ${drive.identity.id}) is now bound to its name in the config ${s.env.configPath}`);
   }
-  const check = reg.seen(drive.identity, drive.root, ctx.clock(), drive.fingerprint);
-  await refreshFromDrive(ctx, reg, drive);
+  const check = reg.seen(drive.identity, drive.root, s.now, drive.fingerprint);
+  await refreshFromDrive(s, reg, drive);
   if (check.status === 'mismatch') {
     if (opts.acceptFingerprint && drive.fingerprint) {
       reg.acceptFingerprint(drive.identity.id, drive.fingerprint);
-      ctx.stderr.write(`note: accepted the new hardware fingerprint of drive ${drive.identity.name} (${describeFingerprint(drive.fingerprint)})\n`);
+      s.log.note(`accepted the new hardware fingerprint of drive ${drive.identity.name} (${describeFingerprint(drive.fingerprint)})`);
     } else {
-      ctx.stderr.write(`warning: ${fingerprintMessage(drive, check)}\n`);
+      s.log.warn(fingerprintMessage(drive, check));
     }
   }
-  await reg.save().catch((e: Error) => ctx.stderr.write(`warning: could not update ${reg.file}: ${e.message}\n`));
+  await reg.save().catch((e: Error) => s.log.warn(`could not update ${reg.file}: ${e.message}`));
   return { ...drive, binding, fingerprintCheck: opts.acceptFingerprint && check.status === 'mismatch' ? { status: 'match' } : check };
 }
 

@@ -6,11 +6,10 @@ import { decideBackup } from '../core/backup-decision.js';
 import { planRotation, pruneCandidates, type Plan, type PruneItem } from '../core/planner.js';
 import type { Policy } from '../core/policy.js';
 import type { Catalog } from '../state/catalog.js';
-import type { Config } from './config.js';
-import { policyOf } from './config.js';
-import type { Context } from './context.js';
+import { policyOf, type Config } from '../state/config.js';
 import { detect } from './drive-lookup.js';
-import { connectedRotation, planDrives, planInput, todayOf } from './planning.js';
+import { connectedRotation, planDrives, planInput } from './planning.js';
+import type { Session } from './session.js';
 
 export interface TargetChoice {
   /** The drive spec to resolve (a name from the plan, or what --drive said). */
@@ -22,24 +21,24 @@ export interface TargetChoice {
   notes: string[];
 }
 
-export async function chooseBackupTarget(ctx: Context, config: Config | undefined, catalog: Catalog, flags: { drive?: string; allowConnected?: boolean }): Promise<TargetChoice> {
+export async function chooseBackupTarget(s: Session, config: Config | undefined, catalog: Catalog, flags: { drive?: string; allowConnected?: boolean }): Promise<TargetChoice> {
   const policy = config && config.drives.rotation.length ? policyOf(config) : undefined;
   if (!policy) {
     if (!flags.drive) throw usageError('no-drive', 'which drive? no rotation is configured, so --drive is required', 'pass --drive <name|path>, or configure a rotation: airgap init --source <dir> --drives A,B,C');
     return { spec: flags.drive, notes: [] };
   }
-  const detection = await detect(ctx, {}, catalog);
+  const detection = await detect(s);
   const connected = connectedRotation(policy, detection, catalog, config!.drives.rotation);
-  const plan = planRotation(planInput(policy, catalog, ctx, connected, todayOf(ctx)));
-  const decision = decideBackup({ policy, plan, drives: planDrives(policy, catalog, ctx), connected, requested: flags.drive, allowConnected: flags.allowConnected });
+  const plan = planRotation(planInput(policy, catalog, s, connected));
+  const decision = decideBackup({ policy, plan, drives: planDrives(policy, catalog, s), connected, requested: flags.drive, allowConnected: flags.allowConnected });
   if (!decision.write) return { policy, plan, notes: [], nothingDue: decision.nothingDue };
   return { spec: decision.target, plan, policy, notes: decision.notes };
 }
 
 /** What to prune on the target after the write — decided before writing, from the state before it. */
-export function prunePlanFor(choice: TargetChoice, catalog: Catalog, ctx: Context, driveName: string): PruneItem[] {
+export function prunePlanFor(choice: TargetChoice, catalog: Catalog, s: Session, driveName: string): PruneItem[] {
   if (!choice.policy) return [];
   const name = byDriveName(choice.policy.drives, driveName)?.name;
   if (!name) return [];
-  return pruneCandidates({ policy: choice.policy, drives: planDrives(choice.policy, catalog, ctx) }, name, todayOf(ctx)).prune;
+  return pruneCandidates({ policy: choice.policy, drives: planDrives(choice.policy, catalog, s) }, name, s.today).prune;
 }

@@ -1,0 +1,96 @@
+// The wizard's backup: a drive that has been away is verified first (core/away-check.ts); the
+// due-drive question; the backup job; when the mass-change gate trips, the question whether the
+// changes are the user's; then eject and the physical instruction ("Unplug A and …; next: …").
+import { byDriveName } from '../core/drive-name.js';
+import { EXIT, refusal } from '../core/errors.js';
+import { planRotation, type Plan } from '../core/planner.js';
+import type { LabelledDrive } from '../drives/detect.js';
+import { suspectError, type BackupResult } from '../jobs/backup.js';
+import { eject } from '../jobs/eject.js';
+import { planInput } from '../jobs/planning.js';
+import { policyOf, type Config } from '../state/config.js';
+import { renderBackup } from '../ui/render-backup.js';
+import { renderEject } from '../ui/render-setup.js';
+import { renderVerifyReport } from '../ui/render-verify.js';
+import { backupWithProgress } from './commands/backup.js';
+import { verifyWithProgress } from './commands/verify.js';
+import type { Wizard } from './wizard-setup.js';
+
+export interface DriveAtHand {
+  drive: LabelledDrive;
+  /** It has been away: verified before anything on it changes. */
+  away: boolean;
+}
+
+export async function backupFlow(w: Wizard, at: DriveAtHand, plan: Plan, config: Config): Promise<number> {
+  const name = at.drive.identity.name;
+  if (at.away) {
+    w.say(`${name} has been away: verifying it before anything on it changes.`);
+    const v = await w.attempt(async () => {
+      const report = await verifyWithProgress(w.ctx, w.s, name, {});
+      w.show(report, renderVerifyReport(report, report.seconds));
+      return report.ok ? EXIT.ok : EXIT.damaged;
+    });
+    if (v !== EXIT.ok) {
+      w.say(`${name} is DAMAGED (see above). Nothing was written or pruned. Safest next step: keep ${name} as it is, back up to another drive of the rotation, and restore what you need from the others (airgap find ${name} <name> --all-snapshots).`);
+      return EXIT.damaged;
+    }
+  }
+  const notDue = plan.target && plan.target !== name && plan.due;
+  if (!w.unattended) {
+    if (notDue && !(await w.prompter.confirm(`${name} is not the due drive (${plan.target} is). Write to ${name} anyway?`, false))) return EXIT.ok;
+    if (!(await w.prompter.confirm(`Write today's snapshot to ${name}?`, true))) return EXIT.ok;
+  } else if (notDue) {
+    throw refusal('not-due-drive', `${name} is connected, but ${plan.target} is the due drive`, `plug in ${plan.target}, or run airgap backup --drive ${name} to write ${name} anyway`);
+  }
+  let outcome = await backupStep(w, name, false);
+  if (outcome === 'suspect' && !w.unattended) {
+    // The mass-change gate tripped: the report is above; the snapshot was kept as evidence.
+    if (await w.prompter.confirm('The changes above look like ransomware or a broken sync. Are they yours (open a few files to check), and should airgap accept them?', false)) {
+      outcome = await backupStep(w, name, true);
+    } else {
+      w.say(`Nothing was pruned, and nothing will be until the changes are accepted. Safest next step: unplug ${name} now, check the computer, and restore the damaged files from an older snapshot (airgap restore ${name} --snapshot <id> --to <folder>).`);
+      return EXIT.refused;
+    }
+  }
+  if (outcome !== EXIT.ok) {
+    const code = outcome === 'suspect' ? EXIT.refused : outcome;
+    w.say(code === EXIT.refused ? 'The backup was refused (see above): nothing was pruned.' : 'The backup did not complete (see above).');
+    return code;
+  }
+  if (!w.unattended && (await w.prompter.confirm(`Eject ${name} now?`, true))) {
+    await w.attempt(async () => {
+      const r = await eject(w.s, name);
+      w.show(r, renderEject(r));
+      return EXIT.ok;
+    });
+  }
+  w.say(await farewell(w, name, config));
+  return EXIT.ok;
+}
+
+/** One backup to the named drive: its result shown; a suspect snapshot is shown with the refusal. */
+async function backupStep(w: Wizard, name: string, acceptChanges: boolean): Promise<number | 'suspect'> {
+  let result: BackupResult | undefined;
+  const code = await w.attempt(async () => {
+    result = await backupWithProgress(w.ctx, w.s, { drive: name, acceptChanges });
+    if (result.outcome !== 'suspect') {
+      w.show(result, renderBackup(result));
+      return EXIT.ok;
+    }
+    if (!w.ctx.json) w.ctx.stdout.write(renderBackup(result));
+    throw suspectError(result);
+  });
+  return result?.outcome === 'suspect' ? 'suspect' : code;
+}
+
+/** The physical instruction: where this drive goes now, and which one comes next, when. */
+export async function farewell(w: Wizard, name: string, config: Config): Promise<string> {
+  const policy = policyOf(config);
+  const catalog = await w.s.catalog();
+  const next = planRotation(planInput(policy, catalog, w.s, []));
+  const role = byDriveName(config.drives.rotation, name);
+  const where = role?.role === 'offsite' ? `take it to ${role.location ?? 'its offsite place'}` : `put it away${role?.location ? ` (${role.location})` : ''}, disconnected`;
+  const then = next.target ? `next: bring ${next.target} on ${next.targetDate}` : '';
+  return `Unplug ${name} and ${where}; ${then}.`;
+}

@@ -1,0 +1,129 @@
+// The wizard's first steps: setting up (folders, drives, cadence → the init job, then the first
+// schedule), waiting for a drive, and offering to label a new disk (never formatted).
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { EXIT, refusal, usageError } from '../core/errors.js';
+import type { Detection } from '../drives/detect.js';
+import { watchDrives } from '../drives/watch.js';
+import { scanSources } from '../snapshot/scan.js';
+import { detect } from '../jobs/drive-lookup.js';
+import { init } from '../jobs/init.js';
+import { applyLabelJob, planLabelJob } from '../jobs/label.js';
+import { schedule } from '../jobs/plan.js';
+import type { Session } from '../jobs/session.js';
+import type { Config } from '../state/config.js';
+import type { Prompter } from '../ui/prompter.js';
+import { bytes } from '../ui/render.js';
+import { renderInit, renderLabel } from '../ui/render-setup.js';
+import { renderScheduleText } from '../ui/render-schedule.js';
+import type { Context } from './context.js';
+import { cancelScope } from './interrupt.js';
+
+export interface WizardDeps {
+  ctx: Context;
+  /** The one session of the wizard's run: config and catalog read once, shared by every job. */
+  s: Session;
+  prompter: Prompter;
+  /** No questions: safe defaults, or a clear exit 2 naming what is missing. */
+  unattended: boolean;
+  /** How long to wait for a drive to be plugged in (default: until Ctrl+C). */
+  waitMs?: number;
+  /** Runs one step; a failure is reported like a command's (error:, hint:) and becomes its exit code. */
+  attempt: (step: () => Promise<number>) => Promise<number>;
+}
+
+export interface Wizard extends WizardDeps {
+  say(text?: string): void;
+  /** A JSON event (only in --json mode). */
+  event(e: Record<string, unknown>): void;
+  /** A job's result: its renderer's text, or (--json) the result as one JSON line. */
+  show(result: unknown, text: string): void;
+}
+
+export async function setup(w: Wizard): Promise<number> {
+  const p = w.prompter;
+  w.say('Welcome to airgap: dated, offline copies of your files on a few rotating drives.');
+  const folders = (await p.input('Which folders should be protected? (comma-separated)', join(homedir(), 'Documents'), (v) => (v.trim() ? true : 'name at least one folder')))
+    .split(',').map((x) => resolve(x.trim().replace(/^~(?=$|\/)/, homedir()))).filter(Boolean);
+  for (const f of folders) {
+    const st = await stat(f).catch(() => undefined);
+    if (!st?.isDirectory()) {
+      w.say(`${f} is not a folder.`);
+      return EXIT.usage;
+    }
+    const scan = await scanSources([{ path: f, root: 'x' }], { excludes: [] });
+    w.say(`  ${f}: ${scan.files} files, ${bytes(scan.bytes)}`);
+  }
+  const excludes = (await p.input('Anything to skip? (patterns like *.tmp,node_modules; empty for nothing)', '')).split(',').map((x) => x.trim()).filter(Boolean);
+  const names = (await p.input('Names of your backup drives (comma-separated; three is good)', 'A,B,C', (v) => (v.split(',').filter((x) => x.trim()).length ? true : 'at least one name')))
+    .split(',').map((x) => x.trim()).filter(Boolean);
+  const offsite = names.length > 1
+    ? await p.select('Which drive lives away from home (at the office, with family)?', [...names.map((n) => ({ value: n })), { value: '-', name: 'none' }], names[1])
+    : '-';
+  const cadence = await p.select('How often will you back up?', [{ value: 'weekly', name: 'weekly (from today)' }, { value: 'daily' }], 'weekly');
+  const code = await w.attempt(async () => {
+    const r = await init(w.s, { sources: folders, excludes, drives: names, cadence, offsite: offsite === '-' ? [] : [offsite] });
+    w.show(r, renderInit(r));
+    return EXIT.ok;
+  });
+  if (code !== EXIT.ok) return code;
+  w.say('Your rotation for the coming weeks:');
+  return w.attempt(async () => {
+    const sch = await schedule(w.s, { weeks: '8' });
+    w.show(sch, renderScheduleText(sch));
+    return EXIT.ok;
+  }).then(() => EXIT.ok);
+}
+
+export async function waitForDrive(w: Wizard): Promise<boolean> {
+  const stop = new AbortController();
+  let arrived = false;
+  const timer = w.waitMs ? setTimeout(() => stop.abort(), w.waitMs) : undefined;
+  const cancel = cancelScope(() => stop.abort()); // Ctrl+C ends the wait (exit 130)
+  try {
+    await watchDrives({
+      detect: () => detect(w.s), signal: stop.signal, clock: w.ctx.clock, intervalMs: w.ctx.watchIntervalMs, mountWaitMs: w.ctx.mountWaitMs,
+      onEvent: (e) => {
+        // The wizard waits only after finding no drive; one that is already there at the
+        // watch's first look ("present") was plugged in meanwhile, and counts as arrived (else a
+        // drive plugged in at once was never noticed). A disk not mounted yet is reported below.
+        const usable = e.type === 'arrived' || (e.type === 'present' && !(e.drive.kind === 'unlabelled' && e.drive.mountpoints.length === 0));
+        if (usable) {
+          arrived = true;
+          stop.abort();
+        } else if (e.type === 'not-mounted') {
+          w.ctx.stdout.write(`A disk (${e.device}) is plugged in but not mounted: mount it (airgap mount ${e.device}) or open it in your file manager.\n`);
+        }
+      },
+    });
+  } finally {
+    if (timer) clearTimeout(timer);
+    cancel.close();
+  }
+  return arrived;
+}
+
+export async function offerLabel(w: Wizard, found: Detection, config: Config): Promise<number | undefined> {
+  const disk = found.unlabelled[0]!;
+  const where = disk.mountpoints[0];
+  if (!where) {
+    if (w.unattended) throw refusal('not-mounted', `a new disk ${disk.device} is plugged in but not mounted`, `mount it: airgap mount ${disk.device}`);
+    w.say(`A new disk (${disk.device}) is plugged in but not mounted: mount it (airgap mount ${disk.device}), then come back.`);
+    return waitForDrive(w).then((ok) => (ok ? undefined : EXIT.cancelled));
+  }
+  const entries = await readdir(where).catch(() => [] as string[]);
+  w.say(`A new disk is connected: ${disk.description || disk.device}, ${disk.size ? bytes(disk.size) : 'size unknown'}, mounted at ${where}, holding ${entries.length} item(s). airgap never formats it: it only adds an airgap/ folder.`);
+  if (w.unattended) throw usageError('unlabelled-disk', `${where} is not an airgap drive yet, and labelling needs your say`, `label it: airgap label ${where} --name <NAME>`);
+  if (!(await w.prompter.confirm(`Use it as an airgap backup drive?`, true))) return EXIT.ok;
+  const catalog = await w.s.catalog();
+  const free = config.drives.rotation.find((r) => !catalog.byName(r.name));
+  const name = await w.prompter.input('Its name (write it on the drive too)', free?.name ?? 'A');
+  // The question above was the confirmation: the label job's own question is not asked again.
+  const code = await w.attempt(async () => {
+    const r = await applyLabelJob(w.s, await planLabelJob(w.s, where, { name }));
+    w.show(r, renderLabel(r));
+    return EXIT.ok;
+  });
+  return code === EXIT.ok ? undefined : code;
+}

@@ -1,0 +1,44 @@
+// What `airgap status` reports, as data: each drive's state and where it should be, the newest
+// copies across drives, and the alerts. The status job fills it; ui/render-plan.ts words it.
+import { snapshotDate } from './calendar.js';
+
+export interface StatusDrive {
+  name: string;
+  role?: string;
+  location?: string;
+  inRotation: boolean;
+  connected: boolean;
+  /** Where the plan wants it now. */
+  shouldBe: string;
+  lastWritten?: string;
+  lastVerified?: string;
+  lastVerifyOk?: boolean;
+  lastSeen?: string;
+  snapshots: number;
+  newest?: string;
+  free?: number;
+}
+
+export interface StatusView {
+  today: string;
+  drives: StatusDrive[];
+  /** Newest snapshot dates and the drives holding one of that date. */
+  copies: { date: string; drives: string[] }[];
+  alerts: string[];
+  next: string;
+}
+
+/** Distinct snapshot dates, newest first, with the drives holding one of each. */
+export function copiesByDate(drives: { name: string; snapshots: string[] }[], limit = 5): { date: string; drives: string[] }[] {
+  const by = new Map<string, Set<string>>();
+  for (const d of drives) for (const id of d.snapshots) {
+    const date = snapshotDate(id);
+    by.set(date, (by.get(date) ?? new Set()).add(d.name));
+  }
+  return [...by.entries()].sort((a, b) => b[0].localeCompare(a[0])).slice(0, limit).map(([date, s]) => ({ date, drives: [...s].sort() }));
+}
+
+/** What an interrupted backup or prune left on a drive, and that it is harmless. */
+export function leftoverNote(drive: string, leftovers: string[]): string {
+  return `drive ${drive} holds ${leftovers.length === 1 ? 'an unfinished backup or prune' : `${leftovers.length} unfinished backups or prunes`} left by an interrupted run (${leftovers.join(', ')}): not a snapshot; the next backup on ${drive} removes it`;
+}

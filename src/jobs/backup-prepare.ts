@@ -1,0 +1,94 @@
+// Everything the backup decides before it takes the drive lock: what to back up, which drive,
+// whether it may be written, what retention prunes afterwards (decided from the state before the
+// write), what the gate compares with, and the tarball's part size on this filesystem.
+import { usageError } from '../core/errors.js';
+import { parseByteSize } from '../core/byte-size.js';
+import { DEFAULT_GATE } from '../core/change-analysis.js';
+import type { PruneItem } from '../core/planner.js';
+import { FAT_PART_SIZE, MIN_PART_SIZE } from '../layout/format.js';
+import { readDriveContents } from '../layout/drive-contents.js';
+import { probeFilesystem, unsafeFilesystem } from '../drives/file-size-limit.js';
+import { baselinePath } from '../state/baseline.js';
+import { globProblem } from '../state/config.js';
+import { inspectChanges, sameSourcesSnapshot, type GateResult } from '../gate/inspect.js';
+import type { ScanResult, SourceRoot } from '../snapshot/scan.js';
+import { quoteShort } from '../core/quote.js';
+import { chooseBackupTarget, prunePlanFor } from './backup-target.js';
+import { findDrive, refuseFingerprintMismatch, type FoundDrive } from './find-drive.js';
+import { sourceRoots } from './sources.js';
+import type { BackupNothingDue } from './backup.js';
+import type { Session } from './session.js';
+
+export interface BackupOptions {
+  drive?: string;
+  source?: string[];
+  exclude?: string[];
+  dryRun?: boolean;
+  strict?: boolean;
+  acceptFingerprint?: boolean;
+  allowConnected?: boolean;
+  acceptChanges?: boolean;
+  noPrune?: boolean;
+  /** --part-size as the user wrote it ("4G"). */
+  partSize?: string;
+}
+
+export interface PreparedBackup {
+  drive: FoundDrive;
+  roots: SourceRoot[];
+  excludes: string[];
+  /** Retention's choice, made now and carried out only after a verified write. */
+  toPrune: PruneItem[];
+  baseline: string;
+  partSize?: number;
+  /** The mass-change gate's look at the scan. */
+  inspect: (entries: ScanResult['entries']) => Promise<GateResult | undefined>;
+}
+
+export async function prepareBackup(s: Session, opts: BackupOptions): Promise<PreparedBackup | { nothingDue: BackupNothingDue }> {
+  const config = await s.config();
+  const sources = opts.source?.length ? opts.source : config?.sources;
+  if (!sources?.length) {
+    throw usageError('no-sources', `nothing to back up: no --source given and no config at ${s.env.configPath}`, 'pass --source <dir> or run `airgap init --source <dir>`');
+  }
+  const forcedPartSize = checkOptions(opts);
+  const roots = await sourceRoots(sources);
+  const excludes = [...(config?.excludes ?? []), ...(opts.exclude ?? [])];
+  const catalog = await s.catalog();
+  const choice = await chooseBackupTarget(s, config, catalog, opts);
+  if (choice.nothingDue) return { nothingDue: { outcome: 'nothing-due', ok: true, written: false, message: choice.nothingDue, plan: choice.plan } };
+  for (const n of choice.notes) s.log.note(n);
+  // write: an impostor (a drive that only claims a known name) is refused even for a dry run.
+  const drive = await findDrive(s, choice.spec!, { acceptFingerprint: opts.acceptFingerprint, write: true, bind: !opts.dryRun });
+  if (!opts.dryRun) refuseFingerprintMismatch(drive);
+  const toPrune = opts.noPrune || opts.dryRun ? [] : prunePlanFor(choice, catalog, s, drive.identity.name);
+
+  // The mass-change gate compares with the last accepted backup of these sources (kept on the
+  // host), or, before there is one, with the newest snapshot on this drive.
+  const gatePolicy = config?.gate ?? DEFAULT_GATE;
+  const baseline = baselinePath(s.env.stateDir, roots.map((r) => r.path));
+  const newest = await sameSourcesSnapshot((await readDriveContents(drive.airgapDir)).snapshots.filter((x) => x.complete), roots.map((r) => r.path));
+  const inspect = (entries: ScanResult['entries']) => inspectChanges(entries, baseline, newest, gatePolicy, { now: s.now, warn: (m) => s.log.warn(m) });
+
+  // FAT drives hold at most 4 GiB per file: the tarball goes in parts there.
+  const fs = await probeFilesystem(drive.airgapDir, drive.fingerprint?.fsType, s.env.platform);
+  if (fs.fusefat && !opts.dryRun) throw unsafeFilesystem(drive.identity.name);
+  const partSize = forcedPartSize ?? (fs.fatLimit ? FAT_PART_SIZE : undefined);
+  return { drive, roots, excludes, toPrune, baseline, partSize, inspect };
+}
+
+/** --exclude and --part-size, checked before anything is read; returns the part size asked for. */
+function checkOptions(opts: BackupOptions): number | undefined {
+  // Checked like the config's excludes: a pattern picomatch rejects would otherwise stop the scan with a crash.
+  for (const x of opts.exclude ?? []) {
+    const problem = globProblem(x);
+    if (problem) throw usageError('bad-exclude', `--exclude ${quoteShort(x)}: ${problem}`, 'e.g. --exclude "*.tmp" or --exclude "build/cache/**"');
+  }
+  if (opts.partSize === undefined) return undefined;
+  const requested = parseByteSize(opts.partSize);
+  if (requested === undefined || requested < MIN_PART_SIZE || requested > 4 * 1024 ** 3) {
+    throw usageError('bad-part-size', `--part-size ${JSON.stringify(opts.partSize)} is not a size between 1M and 4G`, 'e.g. --part-size 4G (the largest a FAT32 drive holds), or 2G');
+  }
+  // "4G" means "as large as FAT32 allows": one byte less than 4 GiB, rounded down to 64 KiB.
+  return Math.min(requested, FAT_PART_SIZE);
+}

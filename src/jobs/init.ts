@@ -1,0 +1,73 @@
+// The init job: the user's answers (folders, drive names, cadence, scheme, offsite drives)
+// checked and written as the config. Asking for them is the caller's part (cli/commands/init.ts,
+// the wizard's setup).
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { sameDriveName } from '../core/drive-name.js';
+import { WEEKDAYS, type Weekday } from '../core/calendar.js';
+import { refusal, usageError } from '../core/errors.js';
+import { checkConfig, saveConfig, type Config } from '../state/config.js';
+import type { Session } from './session.js';
+
+export interface InitAnswers {
+  sources: string[];
+  excludes?: string[];
+  drives: string[];
+  /** daily, weekly (from today), or weekdays such as "sat" or "mon,thu". */
+  cadence: string;
+  scheme?: 'round-robin' | 'hanoi' | 'oldest-first';
+  /** Drives kept offsite; undefined: the second of three or more. */
+  offsite?: string[];
+  /** Replace an existing config. */
+  force?: boolean;
+}
+
+export interface InitResult {
+  ok: true;
+  configPath: string;
+  config: Config;
+}
+
+/** Refused when a config exists and --force was not given (checked before any question is asked). */
+export async function refuseExistingConfig(s: Session, force: boolean | undefined): Promise<void> {
+  const path = s.env.configPath;
+  if (!force && (await stat(path).then(() => true, () => false))) {
+    throw refusal('config-exists', `a config already exists at ${path}`, 'edit it, or replace it with `airgap init --force ...`');
+  }
+}
+
+export async function init(s: Session, a: InitAnswers): Promise<InitResult> {
+  await refuseExistingConfig(s, a.force);
+  const sources = a.sources.map((x) => resolve(x));
+  for (const x of sources) {
+    const st = await stat(x).catch(() => undefined);
+    if (!st?.isDirectory()) throw usageError('bad-source', `source ${x} does not exist or is not a folder`, 'give an existing folder with --source');
+  }
+  const { cadence } = a;
+  const days = cadence.split(',').map((d) => d.trim().toLowerCase());
+  if (cadence !== 'daily' && cadence !== 'weekly' && !days.every((d) => WEEKDAYS.includes(d.slice(0, 3) as Weekday) && d.length >= 3)) {
+    throw usageError('bad-cadence', `--cadence "${cadence}" is not daily, weekly, or a list of weekdays`, 'e.g. --cadence weekly, --cadence daily, --cadence sat or --cadence mon,thu');
+  }
+  // Offsite role for the second drive of three or more: the classic home/offsite/home rotation.
+  const offsite = a.offsite?.map((x) => x.toLowerCase());
+  const rotation = a.drives.map((name, i) => ({
+    name,
+    role: offsite ? (offsite.some((o) => sameDriveName(o, name)) ? 'offsite' : 'home') : a.drives.length >= 3 && i === 1 ? 'offsite' : 'home',
+  }));
+  const parsed = checkConfig({
+    version: 1, sources, excludes: a.excludes ?? [], drives: { rotation },
+    cadence: cadence === 'daily' || cadence === 'weekly' ? cadence : { weekdays: days.map((d) => d.slice(0, 3)) },
+    policy: {
+      scheme: a.scheme ?? 'round-robin',
+      // One drive cannot be written while another stays offline: a lone drive gets no air gap.
+      offline: Math.min(1, Math.max(0, a.drives.length - 1)),
+      start: s.today,
+    },
+  });
+  if (!parsed.ok) {
+    throw usageError('bad-flags', `${parsed.path.join('.')}: ${parsed.message}`, 'check --drives (names like A,B,C), --cadence (daily, weekly, or weekdays like sat or mon,thu) and --scheme');
+  }
+  await saveConfig(s.env.configPath, parsed.value);
+  s.forgetConfig();
+  return { ok: true, configPath: s.env.configPath, config: parsed.value };
+}

@@ -1,0 +1,54 @@
+// The list job: the snapshots on one drive, or on every connected drive, with what else sits in
+// airgap/ (unfinished runs, links and unknown entries, which are never followed).
+import type { ResolvedDrive } from '../drives/resolve.js';
+import { describeUnknown, readDriveContents, summarizeSnapshots, twinMessage, type UnknownEntry } from '../layout/drive-contents.js';
+import { detect } from './drive-lookup.js';
+import { findDrive } from './find-drive.js';
+import type { Session } from './session.js';
+
+export interface ListRow {
+  id: string;
+  state: 'complete' | 'incomplete' | 'damaged';
+  createdAt?: string;
+  files?: number;
+  bytes?: number;
+  problems?: number;
+  note?: string;
+}
+
+export interface ListedDrive {
+  drive: { id: string; name: string; path: string };
+  snapshots: ListRow[];
+  leftovers: string[];
+  unknown: UnknownEntry[];
+  twins: string[];
+  /** The links, unknown entries and twins above, in words. */
+  warnings: string[];
+}
+
+export async function listDrive(s: Session, spec: string): Promise<ListedDrive> {
+  return listOne(await findDrive(s, spec));
+}
+
+/** Every connected airgap drive; `damaged`: drives left out because their identity file is damaged (warned about). */
+export async function listConnected(s: Session): Promise<{ drives: ListedDrive[]; damaged: number }> {
+  const found = await detect(s);
+  // A drive with a damaged identity file is not listed, but never silently: say why.
+  for (const w of found.warnings) s.log.warn(w);
+  const drives: ListedDrive[] = [];
+  for (const d of found.labelled) drives.push(await listOne({ root: d.root, airgapDir: d.airgapDir, identity: d.identity }));
+  return { drives, damaged: found.damaged?.length ?? 0 };
+}
+
+async function listOne(d: ResolvedDrive): Promise<ListedDrive> {
+  const { leftovers, unknown, twins } = await readDriveContents(d.airgapDir);
+  const rows: ListRow[] = (await summarizeSnapshots(d.airgapDir)).map((x) => {
+    const row: ListRow = { id: x.id, state: x.state };
+    if (x.state === 'complete') Object.assign(row, { createdAt: x.createdAt, files: x.files, bytes: x.bytes, problems: x.problems });
+    if (x.state === 'incomplete') row.note = 'no SHA256SUMS: unfinished or partly copied';
+    if (x.state === 'damaged') row.note = 'snapshot.json unreadable; run airgap verify';
+    if (x.problems) row.note = `${x.problems} path(s) skipped or changed during backup`;
+    return row;
+  });
+  return { drive: { id: d.identity.id, name: d.identity.name, path: d.root }, snapshots: rows, leftovers, unknown, twins, warnings: [...unknown.map(describeUnknown), ...twins.map(twinMessage)] };
+}

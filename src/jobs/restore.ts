@@ -1,0 +1,75 @@
+// The restore job: a snapshot (or paths in it) verified, extracted into a staging folder inside
+// the target, checked file by file and promoted only when complete (restore/restore.ts). Every
+// file asked for is accounted for in the result; a clean restore counts as a restore drill.
+import { resolve } from 'node:path';
+import { usageError } from '../core/errors.js';
+import { readDriveContents, type SnapshotFolder } from '../layout/drive-contents.js';
+import { restoreSnapshot, type RestoreResult } from '../restore/restore.js';
+import { failpoint } from '../io/failpoint.js';
+import { findDrive } from './find-drive.js';
+import type { Session } from './session.js';
+
+export interface RestoreOptions {
+  snapshot?: string;
+  to?: string;
+  overwrite?: boolean;
+  salvage?: boolean;
+  dryRun?: boolean;
+  keepSpecialBits?: boolean;
+  owners?: boolean;
+}
+
+export interface RestoreRun {
+  signal?: AbortSignal;
+  /** The snapshot is chosen; its verification starts. */
+  onStart?: (snapshot: string, drive: string) => void;
+  onFile?: (files: number, bytes: number, snapshot: string) => void;
+}
+
+export type RestoreJobResult = RestoreResult & {
+  /** Every file asked for came back (or, for a dry run, would come back) as it was. */
+  ok: boolean;
+  drive: string;
+};
+
+export async function restore(s: Session, spec: string, paths: string[], opts: RestoreOptions, run: RestoreRun = {}): Promise<RestoreJobResult> {
+  if (!opts.to) throw usageError('no-target', 'where to? --to <dir> is required', 'e.g. --to ~/restored (an empty or new folder)');
+  if (opts.owners && process.getuid?.() !== 0) throw usageError('owners-need-root', '--owners restores file owners, which only root can do', 'run as root, or leave --owners out (files will belong to you)');
+  const drive = await findDrive(s, spec);
+  const snapshot = await chooseSnapshot(drive.airgapDir, drive.identity.name, opts.snapshot);
+  run.onStart?.(snapshot.id, drive.identity.name);
+  let n = 0;
+  let b = 0;
+  const result = await restoreSnapshot({
+    snapshot, target: resolve(opts.to), paths, overwrite: opts.overwrite ?? false, salvage: opts.salvage ?? false, dryRun: opts.dryRun ?? false,
+    keepSpecialBits: opts.keepSpecialBits ?? false, owners: opts.owners ?? false, driveName: drive.identity.name, signal: run.signal,
+    onFile: (_p, size) => {
+      failpoint('restore:file');
+      n++;
+      b += size;
+      run.onFile?.(n, b, snapshot.id);
+    },
+  });
+  const r = result.report;
+  // Anything damaged, refused, left as it was in the target or missing from the archive is not
+  // "restored", nor is a dry run that would leave something in the target as it is.
+  const bad = r ? r.damaged.length + r.refused.length + r.kept.length + r.missing.length + (r.brokenAt ? 1 : 0) : (result.planned?.blocked.length ?? 0);
+  if (r && bad === 0) {
+    const catalog = await s.catalog();
+    catalog.recordRestoreDrill(drive.identity.id, s.now);
+    await catalog.save().catch(() => {});
+  }
+  return { ok: bad === 0, drive: drive.identity.name, ...result, report: r };
+}
+
+async function chooseSnapshot(airgapDir: string, driveName: string, wanted: string | undefined): Promise<SnapshotFolder> {
+  const { snapshots } = await readDriveContents(airgapDir);
+  if (!wanted || wanted === 'latest') {
+    const latest = snapshots.filter((x) => x.complete).at(-1);
+    if (!latest) throw usageError('no-snapshots', `drive ${driveName} holds no complete snapshot`, 'back up to it first, or restore from another drive');
+    return latest;
+  }
+  const found = snapshots.find((x) => x.id === wanted);
+  if (!found) throw usageError('unknown-snapshot', `drive ${driveName} has no snapshot ${wanted}`, `see airgap list ${driveName}`);
+  return found;
+}

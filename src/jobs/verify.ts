@@ -1,0 +1,49 @@
+// The verify job: every snapshot on a drive (or one) checked against its checksums, and the hash
+// chain between them, read-only; what this host remembers of the drive tells pruned from lost.
+import { usageError } from '../core/errors.js';
+import type { DriveReport } from '../core/findings.js';
+import { readDriveContents } from '../layout/drive-contents.js';
+import { verifyDrive } from '../verify/verify-drive.js';
+import type { VerifiedSnapshot } from '../verify/verify-snapshot.js';
+import { findDrive } from './find-drive.js';
+import type { Session } from './session.js';
+
+export interface VerifyOptions {
+  snapshot?: string;
+  deep?: boolean;
+}
+
+export type VerifyEvent = { type: 'snapshot'; id: string; index: number; total: number } | { type: 'bytes'; read: number; seconds: number };
+
+export type VerifyResult = DriveReport & { snapshots: VerifiedSnapshot[]; seconds: number };
+
+export async function verify(s: Session, spec: string, opts: VerifyOptions, onEvent?: (e: VerifyEvent) => void): Promise<VerifyResult> {
+  const drive = await findDrive(s, spec);
+  if (opts.snapshot) {
+    const { snapshots } = await readDriveContents(drive.airgapDir);
+    if (!snapshots.some((x) => x.id === opts.snapshot)) {
+      throw usageError('unknown-snapshot', `drive ${drive.identity.name} has no snapshot ${opts.snapshot}`, `see \`airgap list ${spec}\``);
+    }
+  }
+  const started = Date.now();
+  let read = 0;
+  // What this host knows of the drive's past (findDrive has just refreshed it from the drive).
+  const catalog = await s.catalog();
+  const known = catalog.byId(drive.identity.id);
+  const history = known && drive.binding.status !== 'impostor'
+    ? { missing: known.missing, prunedAt: (id: string) => known.pruned.find((p) => p.id === id)?.at }
+    : undefined;
+  const report = await verifyDrive({
+    airgapDir: drive.airgapDir, path: drive.root, drive: { id: drive.identity.id, name: drive.identity.name },
+    snapshotId: opts.snapshot, deep: opts.deep ?? false, history,
+    onSnapshot: (id, index, total) => onEvent?.({ type: 'snapshot', id, index, total }),
+    onBytes: (n) => {
+      read += n;
+      onEvent?.({ type: 'bytes', read, seconds: (Date.now() - started) / 1000 });
+    },
+  });
+  const seconds = (Date.now() - started) / 1000;
+  catalog.recordVerify(drive.identity.id, report.snapshots.map((x) => ({ id: x.id, ok: x.status === 'ok' })), opts.deep ?? false, s.now);
+  await catalog.save().catch(() => {}); // a read-only home does not stop an offline check
+  return { ...report, seconds };
+}

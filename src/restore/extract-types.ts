@@ -1,0 +1,57 @@
+// The shapes extraction shares with its callers (restore.ts, promote.ts) and with its own
+// parts: kept apart from the code so that every part can import them without a cycle.
+// extract.ts re-exports them; import from there.
+import type { ManifestIndex } from './manifest-index.js';
+import type { Hasher, StreamHash } from '../io/hash-thread.js';
+
+/** Reserved for the staging folder (restore.ts): never a member's top-level name. */
+export const STAGING_NAME = '.airgap-restore-';
+
+export interface ExtractOptions {
+  /** The tarball's files in order: one, or its parts (read as one stream). */
+  tarPaths: string[];
+  /** The SHA-256 of each tarball file (part), fed as it is read. */
+  hashing?: { hasher: Hasher; hashes: StreamHash[] };
+  staging: string;
+  /** The per-file manifest, by archive path: every regular file is checked against it. */
+  manifest: ManifestIndex;
+  /** Restrict to these members (undefined: everything). */
+  select?: (path: string) => boolean;
+  keepSpecialBits: boolean;
+  owners: boolean;
+  onFile?: (path: string, bytes: number) => void;
+}
+
+export interface Issue {
+  path: string;
+  reason: string;
+}
+
+export interface ExtractReport {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  hardlinks: number;
+  bytes: number;
+  /** Members whose content did not match the manifest (removed), or that could not be read. */
+  damaged: Issue[];
+  /** Members refused as unsafe (hostile or corrupt archive). */
+  refused: Issue[];
+  /** Entries of the target left as they were (promote), and what was therefore not restored. */
+  kept: Issue[];
+  /** Selected manifest entries that never came out of the archive, each with why. */
+  missing: Issue[];
+  /** How many regular files the selection asked for (the manifest's count). */
+  selectedFiles: number;
+  /** Symlinks restored verbatim whose target lies outside the restored tree (never followed). */
+  outsideLinks: { path: string; target: string }[];
+  /** Archive structure broken at this byte (or, endsEarly, an end-of-archive marker too soon): nothing after it was restored. */
+  brokenAt?: { offset: number; message: string; endsEarly?: boolean };
+}
+
+/** A folder the archive created, with the mode and mtime to apply once everything is in place. */
+export interface FolderAttrs {
+  path: string;
+  mode: number;
+  mtime: number;
+}

@@ -1,0 +1,73 @@
+// Feeds the tarball's bytes, part after part, to the tar reader, and records in
+// report.brokenAt where and why the archive stopped being readable: a part missing or not a
+// regular file, a read error, a broken header, an end-of-archive marker too soon. What came
+// before a break is kept; nothing after it is restored.
+import { basename } from 'node:path';
+import { readChunks } from '../io/read-chunks.js';
+import { NotRegularFileError, openRegularFile } from '../io/read-regular.js';
+import { TarFormatError, type TarReader } from '../layout/tar-reader.js';
+import type { ExtractOptions, ExtractReport } from './extract-types.js';
+
+/** Ends the reading at a part that cannot be read (report.brokenAt says why). */
+class StopReading extends Error {}
+
+export async function readTarball(opts: ExtractOptions, reader: TarReader, report: ExtractReport): Promise<void> {
+  let offset = 0;
+  try {
+    for (const [fileIndex, tarPath] of opts.tarPaths.entries()) offset = await readPart(opts, reader, report, fileIndex, tarPath, offset);
+    if (!report.brokenAt) {
+      try {
+        reader.end();
+      } catch (e) {
+        if (!(e instanceof TarFormatError)) throw e;
+        report.brokenAt = { offset: e.offset, message: e.message };
+      }
+    }
+    // airgap ends its archives with exactly one end-of-archive marker (two zero blocks). One
+    // further in is a zeroed page at a header: the archive ends early there, and reads as a
+    // clean end to a tar reader.
+    if (!report.brokenAt && reader.ended && offset > reader.endAt + 1024) {
+      report.brokenAt = { offset: reader.endAt, endsEarly: true, message: `the archive ends early at byte ${reader.endAt}: an end-of-archive marker, and ${offset - reader.endAt - 1024} more bytes after it` };
+    }
+  } catch (e) {
+    if (!(e instanceof StopReading)) throw e;
+  }
+}
+
+/** Reads one part (file) of the tarball, which starts at byte `offset` of the archive; returns where the next one starts. */
+async function readPart(opts: ExtractOptions, reader: TarReader, report: ExtractReport, fileIndex: number, tarPath: string, offset: number): Promise<number> {
+  // Opened no-follow and non-blocking, and checked to be a regular file, even for --salvage:
+  // a FIFO would block forever, a link to /dev/zero never end, a link elsewhere extract a
+  // tarball that is not on this drive. A missing or refused part ends the archive there.
+  let fh: Awaited<ReturnType<typeof openRegularFile>>['fh'];
+  try {
+    ({ fh } = await openRegularFile(tarPath));
+  } catch (e) {
+    const why = e instanceof NotRegularFileError ? `is ${e.what}, not a regular file (never read)` : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `cannot be opened (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+    report.brokenAt = { offset, message: `${basename(tarPath)} ${why}; nothing from it on can be restored` };
+    throw new StopReading();
+  }
+  const before = offset;
+  try {
+    offset += await readChunks(fh, async (chunk) => {
+      // After a break the rest is still read, for the tarball's SHA-256 only: whether its
+      // bytes are the ones SHA256SUMS lists decides if this is damage (--salvage only) or an
+      // archive written that way (what is sound is restored, the rest named; exit 3).
+      if (report.brokenAt) return;
+      try {
+        reader.write(chunk);
+      } catch (e) {
+        if (!(e instanceof TarFormatError)) throw e;
+        report.brokenAt ??= { offset: e.offset, message: e.message };
+      }
+    }, opts.hashing ? { hasher: opts.hashing.hasher, hash: opts.hashing.hashes[fileIndex]! } : undefined);
+  } catch (e) {
+    if (e instanceof StopReading || e instanceof TarFormatError) throw e;
+    // A read error (EIO on a failing drive): what came before is kept, like a broken header.
+    report.brokenAt ??= { offset: before, message: `${basename(tarPath)} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+    throw new StopReading();
+  } finally {
+    await fh.close();
+  }
+  return offset;
+}

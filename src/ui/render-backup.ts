@@ -1,0 +1,42 @@
+// The backup's result in words: nothing due, a dry run, a written snapshot (with what was
+// verified, pruned and accepted), or a suspect snapshot with the gate's report.
+import type { BackupEvent, BackupResult } from '../jobs/backup.js';
+import { renderChanges } from './render-changes.js';
+import { backupProgressText } from './progress.js';
+import { bytes, renderBackupSummary, renderProblems } from './render.js';
+
+export function renderBackup(r: BackupResult): string {
+  switch (r.outcome) {
+    case 'nothing-due':
+      return r.message + '\n';
+    case 'dry-run': {
+      const c = r.counts;
+      let out = r.changes && r.gate ? renderChanges(r.changes, `Changes since ${r.gate.comparedWith}:`, { trip: r.gate.suspect, reasons: r.gate.reasons }) : '';
+      out += `Dry run: snapshot ${r.snapshot} on drive ${r.drive} would hold ${c.files} files, ${c.dirs} folders, ${c.symlinks} symlinks, ${c.hardlinks} hard links · ${bytes(c.contentBytes)} (about ${bytes(r.estimatedBytes)} on the drive). Nothing was written.\n`;
+      if (r.partSize) out += `The tarball would be written in parts of at most ${bytes(r.partSize)} (the drive's filesystem limits the size of one file).\n`;
+      return out + renderProblems(r.problems);
+    }
+    case 'suspect':
+      return renderBackupSummary(r.meta, r.dir, r.seconds) + renderChanges(r.changes, `Changes since ${r.gate.comparedWith}:`, { trip: r.gate.suspect, reasons: r.gate.reasons });
+    case 'written': {
+      let out = renderBackupSummary(r.meta, r.dir, r.seconds);
+      out += `  verified: read back and checked against SHA256SUMS\n`;
+      if (r.pruned.length) out += `  pruned (retention): ${r.pruned.join(', ')}\n`;
+      const g = r.meta.gate;
+      if (r.changes && g) out += `  changes since ${g.comparedWith}: ${r.changes.added} added, ${r.changes.modified} modified, ${r.changes.deleted} deleted, ${r.changes.renamed} renamed${g.suspect ? ' (accepted with --accept-changes)' : ''}\n`;
+      if (r.accepted.length) out += `  accepted the changes of ${r.accepted.map((a) => `${a.drive}/${a.id}`).join(', ')}: pruning is allowed again\n`;
+      return out + renderProblems(r.problems);
+    }
+  }
+}
+
+/** The progress line while a backup runs. */
+export function backupEventText(e: BackupEvent): string {
+  switch (e.type) {
+    case 'scanning': return `Scanning sources for drive ${e.drive}…`;
+    case 'comparing': return 'Comparing with the last backup…';
+    case 'scanned': return `Found ${e.files} files (${bytes(e.bytes)}); writing to drive ${e.drive}…`;
+    case 'writing': return backupProgressText(e.progress, e.seconds);
+    case 'pruning': return `Pruning ${e.count} old snapshot(s) on ${e.drive}…`;
+  }
+}

@@ -1,0 +1,22 @@
+// Setting up and putting away, in words: the config init wrote, a labelled drive, an ejected one.
+import type { InitResult } from '../jobs/init.js';
+import type { LabelResult } from '../jobs/label.js';
+import type { EjectResult } from '../jobs/eject.js';
+
+export function renderInit(r: InitResult): string {
+  const c = r.config;
+  let out = `Wrote ${r.configPath}\n  back up: ${c.sources.join(', ')}\n  drives:  ${c.drives.rotation.map((d) => d.name).join(', ') || '(none yet)'}\n  cadence: ${typeof c.cadence === 'string' ? c.cadence : c.cadence.weekdays.join(', ')} (from ${c.policy.start}), ${c.policy.scheme}\n`;
+  if (c.drives.rotation.length === 1) out += 'warning: with a single drive there is no air gap: add a second and a third drive (airgap init --force --drives A,B,C)\n';
+  const first = c.drives.rotation[0];
+  if (first) out += `Next: plug in a drive and run \`airgap label <mountpoint> --name ${first.name}\`.\n`;
+  return out;
+}
+
+export function renderLabel(r: LabelResult): string {
+  return `Labelled ${r.path} as airgap drive "${r.drive.name}" (id ${r.drive.id}).\nA README on the drive (${r.airgapDir}/README.txt) explains how to verify and restore without airgap.\n`;
+}
+
+export function renderEject(r: EjectResult): string {
+  if (r.simulated) return `Drive ${r.drive} is simulated (under --drives-root): nothing to eject.\n`;
+  return `Drive ${r.drive} is unmounted${r.poweredOff ? ' and powered off' : ''}: safe to unplug.${r.note ? ` (${r.note})` : ''}\n`;
+}

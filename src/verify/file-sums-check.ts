@@ -1,0 +1,78 @@
+// `verify --deep`: FILES.sha256 checked against MANIFEST.tsv, line by line, as the deep check
+// walks the manifest.
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Finding } from '../core/findings.js';
+import { CappedLineReader, LineTooLongError } from '../io/capped-lines.js';
+import { openRegularFile } from '../io/read-regular.js';
+import { FILE_SUMS_FILE, MANIFEST_FILE, MAX_MANIFEST_LINE_BYTES } from '../layout/format.js';
+import type { ManifestEntry } from '../layout/manifest.js';
+import { parseSumLine, type SumLine } from '../layout/sha256sums.js';
+
+/** Records a damage finding. */
+export type Damage = (code: string, message: string, extra?: Partial<Finding>) => void;
+
+/**
+ * FILES.sha256 (for checking restored files with sha256sum) must say what MANIFEST.tsv says:
+ * the same files, in the same order, with the same hashes. Both are written together, one
+ * line each per stored file. Fed the manifest's entries by the deep check's walk (one read of
+ * the manifest for both); a broken manifest is reported by the deep check itself.
+ */
+export class FileSumsCheck {
+  private sums: CappedLineReader | undefined;
+  private fh: FileHandle | undefined;
+  private line = 0;
+  private done = false;
+
+  private constructor(private readonly damage: Damage) {}
+
+  static async open(dir: string, damage: Damage): Promise<FileSumsCheck> {
+    const c = new FileSumsCheck(damage);
+    try {
+      // Line by line: a snapshot may hold millions of files. Split on \n only (readline would
+      // also split on \r and hide CRLF damage); a line has the manifest's cap.
+      ({ fh: c.fh } = await openRegularFile(join(dir, FILE_SUMS_FILE)));
+      c.sums = new CappedLineReader(c.fh, MAX_MANIFEST_LINE_BYTES);
+    } catch (e) {
+      c.done = true;
+      damage('file-sums-invalid', `${FILE_SUMS_FILE} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: FILE_SUMS_FILE });
+    }
+    return c;
+  }
+
+  /** The next manifest entry; only the first disagreement is reported. */
+  readonly next = async (e: ManifestEntry): Promise<void> => {
+    if (this.done || !e.sha256) return;
+    this.line++;
+    let s: SumLine | undefined;
+    try {
+      const next = await this.sums!.next();
+      s = next === undefined ? undefined : parseSumLine(next, this.line);
+    } catch (err) {
+      const why = err instanceof LineTooLongError ? `${err.message} (the most a line can be)` : (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      return this.stop('file-sums-invalid', `${FILE_SUMS_FILE} is malformed: ${why}`, { file: FILE_SUMS_FILE });
+    }
+    if (!s || s.name !== e.path || s.sha256 !== e.sha256) {
+      this.stop('file-sums-mismatch', `${FILE_SUMS_FILE} disagrees with ${MANIFEST_FILE} at ${JSON.stringify(e.path)} (line ${this.line})`, { file: FILE_SUMS_FILE, member: e.path });
+    }
+  };
+
+  /** After the manifest's last entry (unless it broke off): no line may be left over. */
+  async finish(manifestComplete: boolean): Promise<void> {
+    try {
+      if (this.done || !manifestComplete) return;
+      const extra = await this.sums!.next().catch(() => ''); // a line too long is one left over too
+      if (extra !== undefined) this.damage('file-sums-mismatch', `${FILE_SUMS_FILE} lists more files than ${MANIFEST_FILE}, from line ${this.line + 1} on`, { file: FILE_SUMS_FILE });
+    } finally {
+      this.done = true;
+      const fh = this.fh;
+      this.fh = undefined;
+      await fh?.close().catch(() => {});
+    }
+  }
+
+  private stop(code: string, message: string, extra: Partial<Finding>): void {
+    this.done = true;
+    this.damage(code, message, extra);
+  }
+}
