@@ -4,7 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { NotRegularFileError, openRegularFile } from '../io/read-regular.js';
 import { CappedLineReader, LineTooLongError } from '../io/capped-lines.js';
 import { MAX_MANIFEST_LINE_BYTES } from './format.js';
-import { isManifestComment, MANIFEST_HEADER, parseManifestLine, ManifestSyntaxError, type ManifestEntry } from './manifest.js';
+import { isManifestComment, MANIFEST_HEADERS, parseManifestLine, parseManifestLineV2, ManifestSyntaxError, type ManifestEntry, type ManifestVersion } from './manifest.js';
 
 export class ManifestReader {
   private lines: CappedLineReader | undefined;
@@ -14,8 +14,11 @@ export class ManifestReader {
   private headerSeen = false;
   /** The rest of a line that held a bare `\r`: read as line breaks, as readline did (see next()). */
   private split: string[] = [];
+  /** The version line 1 named (one of those this reader was told to take). */
+  version: ManifestVersion | undefined;
 
-  constructor(private readonly path: string) {}
+  /** `versions`: the manifest versions the snapshot may hold (its snapshot.json's format says which); any other is damage. */
+  constructor(private readonly path: string, private readonly versions: readonly ManifestVersion[] = [1]) {}
 
   /**
    * Opened on the first next(): O_NONBLOCK so that a FIFO in its place opens at once (and is
@@ -82,13 +85,14 @@ export class ManifestReader {
       }
       this.lineNo++;
       if (this.lineNo === 1) {
-        if (line !== MANIFEST_HEADER) throw new ManifestSyntaxError(`line 1: expected "${MANIFEST_HEADER}"`);
+        this.version = this.versions.find((v) => MANIFEST_HEADERS[v] === line);
+        if (!this.version) throw new ManifestSyntaxError(`line 1: expected ${this.versions.map((v) => `"${MANIFEST_HEADERS[v]}"`).join(' or ')}`);
         this.headerSeen = true;
         continue;
       }
       if (isManifestComment(line) || line === '') continue;
       try {
-        return parseManifestLine(line);
+        return this.version === 2 ? parseManifestLineV2(line) : parseManifestLine(line);
       } catch (e) {
         throw new ManifestSyntaxError(`line ${this.lineNo}: ${(e as Error).message}`);
       }

@@ -1,6 +1,8 @@
 // The per-file manifest (MANIFEST.tsv): one line per archive member, in archive order, so a
 // person or a script can see what a snapshot holds without reading the tarball, and `verify
-// --deep` can check every member against it. Format documented in docs/FORMAT.md.
+// --deep` can check every member against it. Format documented in docs/FORMAT.md (version 1)
+// and docs/FORMAT-v2.md (version 2: two more fields, where each member's content is).
+import { isSnapshotId } from './snapshot-id.js';
 
 export type MemberType = 'file' | 'dir' | 'symlink' | 'hardlink';
 
@@ -19,10 +21,24 @@ export interface ManifestEntry {
   sha256?: string;
   /** Symlink target (verbatim) or, for a hardlink, the archive path of the first copy. */
   link?: string;
+  /**
+   * Manifest v2 (format 2, docs/FORMAT-v2.md): the snapshot whose tarball holds this member's
+   * content, when it is not this snapshot (an unchanged file carried forward from the chain).
+   */
+  in?: string;
+  /** Manifest v2: byte offset of the member's first header in that tarball (its parts as one stream). */
+  offset?: number;
 }
+
+/** The manifest versions this airgap reads; a reader is told which ones its snapshot may hold. */
+export type ManifestVersion = 1 | 2;
 
 export const MANIFEST_HEADER = '# airgap manifest v1';
 export const MANIFEST_COLUMNS = '# type\tmode\tuid\tgid\tsize\tmtime\tsha256\tpath\tlink';
+export const MANIFEST_HEADER_V2 = '# airgap manifest v2';
+export const MANIFEST_COLUMNS_V2 = `${MANIFEST_COLUMNS}\tin\toffset`;
+/** Line 1 of a manifest of each version. */
+export const MANIFEST_HEADERS: Record<ManifestVersion, string> = { 1: MANIFEST_HEADER, 2: MANIFEST_HEADER_V2 };
 
 const TYPE_CODE: Record<MemberType, string> = { file: 'f', dir: 'd', symlink: 'l', hardlink: 'h' };
 const CODE_TYPE: Record<string, MemberType> = { f: 'file', d: 'dir', l: 'symlink', h: 'hardlink' };
@@ -76,14 +92,37 @@ export function formatManifestLine(e: ManifestEntry): string {
   return `${TYPE_CODE[e.type]}\t${e.mode.toString(8).padStart(4, '0')}\t${e.uid}\t${e.gid}\t${e.size}\t${e.mtime}\t${e.sha256 ?? ''}\t${escapeField(e.path)}\t${e.link === undefined ? '' : escapeField(e.link)}\n`;
 }
 
+/** A v2 line: the nine fields of v1, then where the content is (`.` = this snapshot's tarball) and the member's offset. */
+export function formatManifestLineV2(e: ManifestEntry & { offset: number }): string {
+  return `${formatManifestLine(e).slice(0, -1)}\t${e.in ?? '.'}\t${e.offset}\n`;
+}
+
 const INT = /^(0|[1-9]\d{0,15})$/;
 const isInt = (v: string) => INT.test(v) && Number.isSafeInteger(Number(v));
 const SHA = /^[0-9a-f]{64}$/;
 
-/** Parses one data line (not a comment). Throws ManifestSyntaxError naming the bad field. */
+/** Parses one data line (not a comment) of a v1 manifest. Throws ManifestSyntaxError naming the bad field. */
 export function parseManifestLine(line: string): ManifestEntry {
   const f = line.split('\t');
   if (f.length !== 9) throw new ManifestSyntaxError(`expected 9 tab-separated fields, found ${f.length}`);
+  return parseV1Fields(f);
+}
+
+/** Parses one data line of a v2 manifest: the v1 fields, then `in` and `offset`. */
+export function parseManifestLineV2(line: string): ManifestEntry {
+  const f = line.split('\t');
+  if (f.length !== 11) throw new ManifestSyntaxError(`expected 11 tab-separated fields, found ${f.length}`);
+  return Object.assign(parseV1Fields(f), whereV2(f[9]!, f[10]!));
+}
+
+/** The two v2 fields: a snapshot id (or `.`) and a whole number. */
+function whereV2(inField: string, offset: string): { in?: string; offset: number } {
+  if (inField !== '.' && !isSnapshotId(inField)) throw new ManifestSyntaxError(`bad in ${quote(inField)} (a snapshot id, or . for this snapshot)`);
+  if (!isInt(offset) || Number(offset) % 512 !== 0) throw new ManifestSyntaxError(`bad offset ${quote(offset)} (a multiple of 512)`);
+  return inField === '.' ? { offset: Number(offset) } : { in: inField, offset: Number(offset) };
+}
+
+function parseV1Fields(f: string[]): ManifestEntry {
   const [code, mode, uid, gid, size, mtime, sha, path, link] = f as [string, ...string[]];
   const type = CODE_TYPE[code];
   if (!type) throw new ManifestSyntaxError(`unknown type ${quote(code)}`);
