@@ -1,0 +1,79 @@
+// One member of a tarball, read from its offset alone (format 2's MANIFEST.tsv `offset` field,
+// docs/FORMAT-v2.md): what lets one file be restored or checked without reading the whole
+// tarball. The offset is where the member's first header starts (its pax header when it has
+// one), counted over the parts as one stream. A drive is untrusted: an offset that does not
+// point at a header is a TarFormatError (the header checksum, node-tar's Header, says so), the
+// files are opened no-follow and regular-only, and nothing past the member is parsed.
+import { openRegularFile } from '../io/read-regular.js';
+import { TarFormatError, TarReader, type TarEntry } from './tar-reader.js';
+
+export interface TarballParts {
+  /** The tarball's files in order: `<ID>.tar` alone, or its parts. */
+  files: string[];
+  /** The size of every part but the last (undefined for a tarball in one file). */
+  partSize?: number;
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Reads the member whose first header is at `offset`: its header, then its content through
+ * `onData` (slices valid only during the call). Returns the member's header fields (`offset` as
+ * given). Throws TarFormatError when no whole member starts there.
+ */
+export async function readMemberAt(t: TarballParts, offset: number, onData: (chunk: Buffer) => void): Promise<TarEntry> {
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset % 512 !== 0) throw new TarFormatError(`offset ${offset} is not a multiple of 512`, offset);
+  let entry: TarEntry | undefined;
+  let done = false;
+  const reader = new TarReader({
+    entry: (e) => {
+      entry ??= { ...e, offset };
+    },
+    data: (chunk) => onData(chunk),
+    entryEnd: () => {
+      done = true;
+    },
+  });
+  let fed = 0;
+  let bodyLeft = 0;
+  try {
+    for await (const chunk of chunksFrom(t, offset)) {
+      // Headers block by block, then exactly the member's body and padding: the reader never
+      // sees the next member (which may be damaged, and is none of our business).
+      for (let at = 0; at < chunk.length && !done;) {
+        const n = entry ? Math.min(bodyLeft, chunk.length - at) : Math.min(512, chunk.length - at);
+        reader.write(chunk.subarray(at, at + n));
+        at += n;
+        fed += n;
+        if (entry && bodyLeft === 0 && !done) bodyLeft = Math.ceil(entry.size / 512) * 512;
+        else if (entry) bodyLeft -= n;
+        if (reader.ended) throw new TarFormatError('the end-of-archive marker, not a member, is at this offset', fed);
+      }
+      if (done) return entry!;
+    }
+  } catch (e) {
+    if (e instanceof TarFormatError) throw new TarFormatError(e.message, offset + e.offset);
+    throw e;
+  }
+  throw new TarFormatError('the tarball ends in the middle of the member', offset + fed);
+}
+
+/** The tarball's bytes from `offset` on, across its parts, a chunk at a time; each file opened no-follow, regular-only. */
+async function* chunksFrom(t: TarballParts, offset: number): AsyncGenerator<Buffer> {
+  let part = t.partSize ? Math.floor(offset / t.partSize) : 0;
+  let pos = t.partSize ? offset - part * t.partSize : offset;
+  for (; part < t.files.length; part++, pos = 0) {
+    const { fh } = await openRegularFile(t.files[part]!);
+    try {
+      for (;;) {
+        const buf = Buffer.allocUnsafe(CHUNK);
+        const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
+        if (bytesRead === 0) break;
+        pos += bytesRead;
+        yield buf.subarray(0, bytesRead);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+}
