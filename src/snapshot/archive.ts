@@ -33,6 +33,12 @@ export interface ArchiveOptions {
   tick?: (where: string) => void;
   /** A reader from openArchiveReader(), closed by the caller; else one is opened and closed here. */
   reader?: BatchReader;
+  /**
+   * Called for every member written, with the offset of its first header in the tarball (its
+   * parts as one stream): what format 2's MANIFEST.tsv records so that one member can be read
+   * alone (layout/member-at.ts).
+   */
+  onMember?: (path: string, offset: number) => void;
 }
 
 export interface ArchiveCounts {
@@ -102,6 +108,7 @@ async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problem
   for (let i = 0; i < entries.length; i++) {
     const e = entries.at(i); // a short-lived object: the list itself is kept compact
     tick(e.abs);
+    const offset = out.tar.written; // where this entry's member, if any, starts
     let pending: Promise<void> | undefined;
     if (e.kind === 'dir') {
       await out.tar.write(encodeHeader({ path: e.path, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, type: 'Directory', size: 0 }));
@@ -144,6 +151,7 @@ async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problem
         }
       }
     }
+    if (opts.onMember && out.tar.written > offset) opts.onMember(e.path, offset);
     if (pending) await pending;
     if (opts.onProgress && (i % PROGRESS_EVERY === 0 || e.size > SMALL_FILE || i === entries.length - 1)) {
       opts.onProgress({ entries: i + 1, bytes: counts.contentBytes, current: e.path });

@@ -32,15 +32,33 @@ async function archiveScan(scan: Awaited<ReturnType<typeof scanSources>>, tick?:
   const manifest = await HashedWriter.create(join(out, 'MANIFEST.tsv'));
   const fileSums = await HashedWriter.create(join(out, 'FILES.sha256'));
   const problems: SourceProblem[] = [...scan.problems];
-  const counts = await writeArchive(scan.entries, { tar, manifest, fileSums }, problems, { tick });
+  const offsets = new Map<string, number>();
+  const counts = await writeArchive(scan.entries, { tar, manifest, fileSums }, problems, { tick, onMember: (path, offset) => offsets.set(path, offset) });
   const done = await tar.finish();
   await manifest.finish();
   await fileSums.finish();
   const lines = (await readFile(join(out, 'MANIFEST.tsv'), 'utf8')).split('\n').filter((l) => l && !l.startsWith('#'));
-  return { counts, problems, done, tarPath: join(out, 'x.tar'), entries: lines.map(parseManifestLine) };
+  return { counts, problems, done, tarPath: join(out, 'x.tar'), entries: lines.map(parseManifestLine), offsets };
 }
 
 describe('writeArchive', () => {
+  it('reports where every member starts: each one reads back alone from there, as the manifest says', async () => {
+    const src = join(dir, 'src');
+    const long = `${'very-long-name-'.repeat(10)}.txt`; // a pax header before its ustar header
+    await makeTree(src, { 'a.txt': 'a', big: Buffer.alloc(3 << 20, 7), sub: { dir: { [long]: 'b', 'empty': '' } } });
+    symlinkSync('a.txt', join(src, 'link'));
+    const r = await archive(src);
+    const { createHash } = await import('node:crypto');
+    const { readMemberAt } = await import('../../src/layout/member-at.js');
+    expect([...r.offsets.keys()]).toEqual(r.entries.map((e) => e.path));
+    for (const e of r.entries) {
+      const h = createHash('sha256');
+      const member = await readMemberAt({ files: [r.tarPath] }, r.offsets.get(e.path)!, (c) => h.update(c));
+      expect(member.path, e.path).toBe(e.path);
+      if (e.sha256) expect(h.digest('hex'), e.path).toBe(e.sha256);
+    }
+  });
+
   it('the tarball hash is the hash of the file on disk, and GNU tar lists what the manifest lists', async () => {
     const src = join(dir, 'src');
     await makeTree(src, { 'a.txt': 'a', big: Buffer.alloc(3 << 20, 7), sub: { dir: { 'b.txt': 'b' } } });
