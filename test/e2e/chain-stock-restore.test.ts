@@ -12,11 +12,14 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainPaths, formatNulList, kindChanges, removalList, type TreeEntry } from '../../src/core/chain-restore.js';
 import { nextSnapshot, type ChainSnapshot } from '../../src/core/chains.js';
+import { README_DRIVE_PLACEHOLDER } from '../../src/layout/drive-readme.js';
+import { formatSumLine } from '../../src/layout/sha256sums.js';
+import { REMOVE_FILE, RESTORE_FILE, restoreText } from '../../src/layout/restore-text.js';
 import { Mulberry32 } from '../helpers/prng.js';
 import { readTree, type Snapshot } from '../helpers/tree.js';
 
 interface Walked extends TreeEntry { hash?: string; ino?: number }
-interface Written { id: string; chain: string[]; tarball: string; members: TreeEntry[]; remove: string; expected: Snapshot; kind: 'full' | 'incremental'; why: string }
+interface Written { id: string; chain: string[]; tarball: string; members: TreeEntry[]; remove: string; expected: Snapshot; kind: 'full' | 'incremental'; why: string; folder: string }
 
 const NAMES = ['a', 'b c', '-dash', 'new\nline', 'résumé', 'x.txt', 'tab\tname', 'long-' + 'n'.repeat(120)];
 const DIRS = ['docs', 'docs/deep', 'pics', 'odd name'];
@@ -78,6 +81,15 @@ function membersOf(tree: Walked[], base: Walked[] | undefined): TreeEntry[] {
   return tree.filter((e) => e.type !== 'file' || changed.has(e.ino));
 }
 
+/** FILES.sha256 (the whole tree), RESTORE.txt, and SHA256SUMS over the folder, as format 2 writes them. */
+async function writeSnapshotFiles(folder: string, id: string, tree: Walked[], chain: string[]): Promise<void> {
+  await writeFile(join(folder, 'FILES.sha256'), tree.filter((e) => e.hash).map((e) => formatSumLine({ sha256: e.hash!, name: e.path })).join(''));
+  await writeFile(join(folder, RESTORE_FILE), restoreText(chain.map((c) => ({ id: c, parts: false }))));
+  const sums = [];
+  for (const name of [`${id}.tar`, REMOVE_FILE, 'FILES.sha256', RESTORE_FILE]) sums.push(formatSumLine({ sha256: createHash('sha256').update(await readFile(join(folder, name))).digest('hex'), name }));
+  await writeFile(join(folder, 'SHA256SUMS'), sums.join(''));
+}
+
 const tar = (args: string[], cwd?: string) => execFileSync('tar', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 
 beforeAll(async () => {
@@ -103,13 +115,16 @@ beforeAll(async () => {
       members = tree;
     }
     const chain = next.kind === 'incremental' ? [...next.chain, id] : [id];
-    const tarball = join(root, `${id}.tar`);
+    const folder = join(root, 'drive', 'airgap', id);
+    await mkdir(folder, { recursive: true });
+    const tarball = join(folder, `${id}.tar`);
     await writeFile(join(root, `${id}.list`), formatNulList(members.map((m) => m.path)));
     tar(['-cf', tarball, '--format=pax', '--no-recursion', '--null', '-T', join(root, `${id}.list`)], src);
     const all = [...(next.kind === 'incremental' ? prior : []), members];
-    const remove = join(root, `${id}.REMOVE.nul`);
+    const remove = join(folder, REMOVE_FILE);
     await writeFile(remove, formatNulList(removalList(chainPaths(all), tree)));
-    written.push({ id, chain, tarball, members, remove, expected: await readTree(src), kind: next.kind, why: next.reason });
+    await writeSnapshotFiles(folder, id, tree, chain);
+    written.push({ id, chain, tarball, members, remove, expected: await readTree(src), kind: next.kind, why: next.reason, folder });
     snaps.push({ id, bytes: 1, complete: true, ...(next.kind === 'incremental' ? { base: next.base } : {}) });
     trees.set(id, tree);
   }
@@ -145,6 +160,44 @@ describe('format 2 chains restored with stock tools, every snapshot', () => {
         // comparison is type, content, link target, mode, mtime (s) and hard-link count.
         expect(got, `${tool}: snapshot ${w.id} (${w.kind}, chain ${w.chain.length})`).toEqual(w.expected);
         await rm(dest, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+/** RESTORE.txt's commands (lines indented by exactly four spaces), with the drive's real place. */
+async function restoreScript(w: Written): Promise<string> {
+  const text = await readFile(join(w.folder, RESTORE_FILE), 'utf8');
+  const linux = /\nLinux and macOS\n-+\n([^]*?)\nWindows /.exec(text)![1]!;
+  const lines = linux.split('\n').filter((l) => /^ {4}\S/.test(l)).map((l) => l.slice(4));
+  return ['set -e', ...lines.map((l) => l.replace(`DRIVE=${README_DRIVE_PLACEHOLDER}`, `DRIVE='${join(root, 'drive')}'`))].join('\n') + '\n';
+}
+
+/** A folder whose `tar` is another tar (the rest of PATH stays as it is). */
+async function shim(name: string, tarCommand: string): Promise<string> {
+  const bin = join(root, `bin-${name}`);
+  await mkdir(bin, { recursive: true });
+  await writeFile(join(bin, 'tar'), `#!/bin/sh\nexec ${tarCommand} "$@"\n`, { mode: 0o755 });
+  return bin;
+}
+
+describe('RESTORE.txt, followed literally', () => {
+  const RUNS: [string, string[], string | undefined][] = [
+    ['sh + GNU tar', ['sh'], undefined],
+    ['sh + bsdtar', ['sh'], 'bsdtar'],
+    ['busybox sh + busybox tar', ['busybox', 'sh'], 'busybox tar'],
+  ];
+  for (const [label, shell, tarCommand] of RUNS) {
+    it(`${label}: every snapshot of the history comes back as it was`, async () => {
+      const path = tarCommand ? `${await shim(label.replace(/\W+/g, '-'), tarCommand)}:${process.env.PATH}` : process.env.PATH;
+      for (const w of written) {
+        const home = await mkdtemp(join(root, 'home-'));
+        const text = await readFile(join(w.folder, RESTORE_FILE), 'utf8');
+        expect(text).toContain(w.chain.length === 1 ? 'a FULL snapshot' : `the ${w.chain.length} tarballs of its chain`);
+        const out = execFileSync(shell[0]!, [...shell.slice(1), '-c', await restoreScript(w)], { env: { ...process.env, PATH: path, HOME: home }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        expect(out).not.toMatch(/FAILED/);
+        expect(await readTree(join(home, `restored-${w.id}`)), `${label}: ${w.id} (${w.kind}, chain ${w.chain.length})`).toEqual(w.expected);
+        await rm(home, { recursive: true, force: true });
       }
     });
   }
