@@ -9,6 +9,8 @@ export interface PlanSnapshot {
   verified: boolean;
   /** Has SHA256SUMS and a readable snapshot.json; damaged or incomplete ones are never planned with. */
   complete: boolean;
+  /** Format 2: the snapshot this increment builds on (none for a full, and for every format-1 snapshot). */
+  base?: string;
 }
 
 export interface PlanDrive {

@@ -5,7 +5,8 @@
 import { backupDaysAfter, dayNumber, isBackupDay, toDate, lastBackupDay, nextBackupDay, slotIndex, snapshotDate, daysBetween } from './calendar.js';
 import { driveIndexForSlot, schemePeriod, type Policy, type RotationDrive } from './policy.js';
 import { applyRetention } from './retention.js';
-import { newest, type Forecast, type OfflineDrive, type Plan, type PlanDrive, type PlanInput, type PruneItem } from './plan-model.js';
+import { dependantsOf, keepWithBases } from './chains.js';
+import { newest, type Forecast, type OfflineDrive, type Plan, type PlanDrive, type PlanInput, type PlanSnapshot, type PruneItem } from './plan-model.js';
 
 export type { Forecast, OfflineDrive, Plan, PlanDrive, PlanInput, PlanSnapshot, PruneItem } from './plan-model.js';
 
@@ -148,7 +149,23 @@ export function pruneCandidates(input: Pick<PlanInput, 'policy' | 'drives'>, tar
     }
     prune.push({ drive: target, snapshot: id, bytes: s.bytes, reason: `kept by no rule (${describeRetention(rule)})` });
   }
-  return { prune, notes };
+  return keepBases(target, complete, prune, notes);
+}
+
+/**
+ * Format 2 chains: a snapshot that a kept increment builds on stays, however old, or the kept one
+ * could not be restored (core/chains.ts). Format-1 snapshots have no base: nothing changes.
+ */
+function keepBases(target: string, complete: PlanSnapshot[], prune: PruneItem[], notes: string[]): { prune: PruneItem[]; notes: string[] } {
+  if (!complete.some((s) => s.base !== undefined)) return { prune, notes };
+  const gone = new Set(prune.map((p) => p.snapshot));
+  const snaps = complete.map((s) => ({ id: s.id, bytes: s.bytes, complete: true, ...(s.base === undefined ? {} : { base: s.base }) }));
+  const { keep } = keepWithBases(snaps, complete.filter((s) => !gone.has(s.id)).map((s) => s.id));
+  for (const p of prune.filter((x) => keep.has(x.snapshot))) {
+    const needs = dependantsOf(snaps, p.snapshot).filter((d) => !gone.has(d));
+    notes.push(`keeping ${target}/${p.snapshot} although retention would drop it: kept snapshots build on it (${needs.join(', ')})`);
+  }
+  return { prune: prune.filter((x) => !keep.has(x.snapshot)), notes };
 }
 
 export function describeRetention(d: RotationDrive): string {

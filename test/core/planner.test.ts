@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addDays, dayNumber, lastBackupDay, nextBackupDay, slotIndex, toDate, type Cadence } from '../../src/core/calendar.js';
-import { planRotation, type Plan, type PlanDrive, type PlanInput, type PlanSnapshot } from '../../src/core/planner.js';
+import { planRotation, pruneCandidates, type Plan, type PlanDrive, type PlanInput, type PlanSnapshot } from '../../src/core/planner.js';
 import { driveIndexForSlot, schemePeriod, type Policy, type Retention, type Role, type Scheme } from '../../src/core/policy.js';
 import { applyRetention } from '../../src/core/retention.js';
 import { buildSchedule } from '../../src/core/schedule.js';
@@ -640,4 +640,26 @@ describe('planRotation: properties', () => {
       RUNS,
     );
   }, 600_000); // a cap for a loaded machine, not an expectation
+});
+
+// Format 2 chains (core/chains.ts): retention works over chains. Pruning never leaves a kept
+// snapshot without the snapshots it builds on; with no bases (format 1) nothing changes.
+describe('pruneCandidates over chains', () => {
+  const weekly = (i: number) => addDays('2026-01-03', 7 * i);
+  it('never prunes a base of a kept snapshot; drops exactly what retention drops when nothing builds on it', () => {
+    fc.assert(fc.property(fc.array(fc.record({ full: fc.boolean(), back: fc.nat(2) }), { minLength: 1, maxLength: 30 }), (steps) => {
+      const snaps: PlanSnapshot[] = steps.map((st, i) => snap(weekly(i), i > 0 && !st.full ? { base: sid(weekly(Math.max(0, i - 1 - st.back))) } : {}));
+      const input = { policy: policy('round-robin'), drives: [drive('A', snaps), drive('B', []), drive('C', [])] };
+      const { prune, notes } = pruneCandidates(input, 'A');
+      const gone = new Set(prune.map((p) => p.snapshot));
+      const left = snaps.filter((s) => !gone.has(s.id));
+      for (const s of left) for (let b = s.base; b !== undefined; b = snaps.find((x) => x.id === b)?.base) expect(gone.has(b), `${s.id} needs ${b}`).toBe(false);
+      const plain = pruneCandidates({ ...input, drives: [drive('A', snaps.map(({ base: _b, ...rest }) => rest)), drive('B', []), drive('C', [])] }, 'A');
+      // Only bases are held back, each named in a note; nothing else changes.
+      const held = plain.prune.filter((p) => !gone.has(p.snapshot));
+      for (const h of held) expect(snaps.some((s) => s.base === h.snapshot)).toBe(true);
+      expect(notes.filter((n) => n.includes('build on it'))).toHaveLength(held.length);
+      expect(prune.every((p) => plain.prune.some((q) => q.snapshot === p.snapshot))).toBe(true);
+    }), { seed: 16, numRuns: 300 });
+  });
 });
