@@ -22,7 +22,10 @@ import { cancelScope } from './interrupt.js';
 
 export interface WizardDeps {
   ctx: Context;
-  /** The one session of the wizard's run: config and catalog read once, shared by every job. */
+  /**
+   * The wizard's session: config and catalog read once, shared by every job; renewed after a
+   * wait for a drive (then `now` is sampled again).
+   */
   s: Session;
   prompter: Prompter;
   /** No questions: safe defaults, or a clear exit 2 naming what is missing. */
@@ -101,6 +104,8 @@ export async function waitForDrive(w: Wizard): Promise<boolean> {
     if (timer) clearTimeout(timer);
     cancel.close();
   }
+  // Time has passed while waiting: what happens next is decided for the moment the drive came.
+  if (arrived) w.s = w.s.renewed();
   return arrived;
 }
 

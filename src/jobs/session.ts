@@ -99,6 +99,14 @@ export class Session {
     }));
   }
 
+  /**
+   * A new run in the same place: `now` sampled again, the config and the catalog read again. The
+   * wizard starts one after waiting for a drive, which may take hours (past midnight: a new day).
+   */
+  renewed(): Session {
+    return new Session(this.env, this.log);
+  }
+
   /** The local calendar date of an instant, as the planner counts days. */
   dayOf(at: Date): string {
     return localDateOf(at);

@@ -68,3 +68,17 @@ describe('Session', () => {
     expect(logged.filter((l) => l.startsWith('warning:'))).toHaveLength(1);
   });
 });
+
+describe('Session.renewed', () => {
+  it('a new run after a wait: now sampled again, the config read again', async () => {
+    await writeFile(join(dir, 'config.json'), config(['/one']));
+    let t = Date.parse('2026-12-05T23:50:00Z');
+    const { s } = session({}, () => new Date((t += 3_600_000)));
+    await s.config();
+    await writeFile(join(dir, 'config.json'), config(['/two']));
+    const next = s.renewed();
+    expect(next.now.getTime()).toBeGreaterThan(s.now.getTime());
+    expect((await next.config())!.sources).toEqual(['/two']);
+    expect((await s.config())!.sources).toEqual(['/one']);
+  });
+});
