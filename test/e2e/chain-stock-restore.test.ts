@@ -134,7 +134,8 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 
 const TOOLS: Record<string, { extract: (t: string, dest: string) => void; remove: (list: string, dest: string) => void }> = {
   'GNU tar': { extract: (t, d) => tar(['-xpf', t, '-C', d]), remove: (l, d) => execFileSync('sh', ['-c', 'xargs -0 rm -rf -- < "$1"', 'sh', l], { cwd: d }) },
-  bsdtar: { extract: (t, d) => execFileSync('bsdtar', ['-xpf', t, '-C', d]), remove: (l, d) => execFileSync('sh', ['-c', 'xargs -0 rm -rf -- < "$1"', 'sh', l], { cwd: d }) },
+  // bsdtar turns pax names into the current locale's encoding: a UTF-8 one, as in any terminal today.
+  bsdtar: { extract: (t, d) => execFileSync('bsdtar', ['-xpf', t, '-C', d], { env: { ...process.env, LC_ALL: 'C.UTF-8' } }), remove: (l, d) => execFileSync('sh', ['-c', 'xargs -0 rm -rf -- < "$1"', 'sh', l], { cwd: d }) },
   'busybox tar': {
     extract: (t, d) => execFileSync('busybox', ['tar', '-xf', t, '-C', d]),
     remove: (l, d) => execFileSync('busybox', ['sh', '-c', 'busybox xargs -0 busybox rm -rf -- < "$1"', 'sh', l], { cwd: d }),
@@ -194,7 +195,7 @@ describe('RESTORE.txt, followed literally', () => {
         const home = await mkdtemp(join(root, 'home-'));
         const text = await readFile(join(w.folder, RESTORE_FILE), 'utf8');
         expect(text).toContain(w.chain.length === 1 ? 'a FULL snapshot' : `the ${w.chain.length} tarballs of its chain`);
-        const out = execFileSync(shell[0]!, [...shell.slice(1), '-c', await restoreScript(w)], { env: { ...process.env, PATH: path, HOME: home }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        const out = execFileSync(shell[0]!, [...shell.slice(1), '-c', await restoreScript(w)], { env: { ...process.env, LANG: process.env.LANG || 'C.UTF-8', PATH: path, HOME: home }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
         expect(out).not.toMatch(/FAILED/);
         expect(await readTree(join(home, `restored-${w.id}`)), `${label}: ${w.id} (${w.kind}, chain ${w.chain.length})`).toEqual(w.expected);
         await rm(home, { recursive: true, force: true });
