@@ -58,11 +58,18 @@ export async function tryCreateLock(path: string, info: LockInfo): Promise<boole
 }
 
 /**
- * Reads a lock file. A lock that is being written has no content for a moment: re-read it
- * for up to `settleMs` so that a refusal can name the holder.
+ * A lock file without readable content younger than this is being written right now (its
+ * holder creates it, then writes and fsyncs its few bytes); older, it was cut short.
  */
-export async function readLockFile(path: string, settleMs = 300): Promise<LockFileState | undefined> {
-  const until = Date.now() + settleMs;
+const BEING_WRITTEN_MS = 5_000;
+
+/**
+ * Reads a lock file. A lock that is being written has no content for a moment: re-read it
+ * while it is that young (`settle`), so that a refusal can name the holder however slowly the
+ * holder's write reaches the disk (a loaded machine, a slow USB stick): the wait ends on the
+ * content, not on a guess of how long writing takes. `settle: false` reads once.
+ */
+export async function readLockFile(path: string, settle = true): Promise<LockFileState | undefined> {
   for (;;) {
     let text: string;
     let mtimeMs: number;
@@ -74,7 +81,8 @@ export async function readLockFile(path: string, settleMs = 300): Promise<LockFi
       throw e;
     }
     const holder = parseHolder(text);
-    if (holder || Date.now() >= until) return { text, holder, ageMs: Date.now() - mtimeMs, mtimeMs };
+    const ageMs = Date.now() - mtimeMs;
+    if (holder || !settle || ageMs >= BEING_WRITTEN_MS) return { text, holder, ageMs, mtimeMs };
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -92,7 +100,7 @@ function parseHolder(text: string): LockInfo | undefined {
 export function isStale(state: LockFileState, staleMs: number): boolean {
   const { holder, ageMs } = state;
   // A lock with no readable content is either being written right now or was cut short.
-  if (!holder) return ageMs > 5_000;
+  if (!holder) return ageMs > BEING_WRITTEN_MS;
   if (holder.host === hostname()) {
     // Made before this boot (a power cut or a crash): its holder is gone, whatever now has its pid.
     if (holder.boot && currentBootId && holder.boot !== currentBootId) return true;
@@ -118,13 +126,13 @@ export function isStale(state: LockFileState, staleMs: number): boolean {
 export async function removeStaleLock(path: string, judged: LockFileState): Promise<boolean> {
   const guard = `${path}.takeover`;
   if (!(await tryCreateLock(guard, newLockInfo('takeover')))) {
-    const g = await readLockFile(guard, 0).catch(() => undefined);
+    const g = await readLockFile(guard, false).catch(() => undefined);
     if (g && isStale(g, 10_000)) await unlink(guard).catch(() => {});
     await new Promise((r) => setTimeout(r, 10 + Math.random() * 30));
     return false;
   }
   try {
-    const now = await readLockFile(path, 0);
+    const now = await readLockFile(path, false);
     if (now && now.text === judged.text && now.mtimeMs === judged.mtimeMs) await unlink(path).catch(() => {});
     return true;
   } finally {

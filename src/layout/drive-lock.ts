@@ -66,7 +66,7 @@ export async function activeLockHolder(airgapDir: string): Promise<LockInfo | un
   const exists = await stat(path).then(() => true, () => false);
   if (!exists) return undefined;
   // Something else than a file at that name is no airgap lock: no airgap process holds the drive.
-  const state = await readLockFile(path, 0).catch((e: unknown) => {
+  const state = await readLockFile(path, false).catch((e: unknown) => {
     if (e instanceof NotRegularFileError) return undefined;
     throw e;
   });

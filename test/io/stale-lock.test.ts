@@ -31,9 +31,22 @@ describe('stale lock takeover', () => {
     const path = join(dir, '.lock');
     await writeFile(path, '');
     setTimeout(() => void writeFile(path, JSON.stringify({ pid: 42, host: 'h', startedAt: 'x', command: 'backup' })), 50);
-    // The settle window only caps the wait (it returns as soon as the holder is named): generous,
-    // so that a loaded machine running the write late still lands inside it.
-    const state = await readLockFile(path, 60_000);
+    // It waits while the empty lock is young (being written), and returns as soon as the holder
+    // is named: a loaded machine running the write late still lands inside it.
+    const state = await readLockFile(path);
     expect(state?.holder?.pid).toBe(42);
+  });
+
+  it('an empty lock that is no longer young was cut short: read at once, judged stale', async () => {
+    const { utimes } = await import('node:fs/promises');
+    const { isStale } = await import('../../src/io/stale-lock.js');
+    const dir = await mkdtemp(join(tmpdir(), 'airgap-lock-'));
+    const path = join(dir, '.lock');
+    await writeFile(path, '');
+    const old = new Date(Date.now() - 60_000);
+    await utimes(path, old, old);
+    const state = (await readLockFile(path))!;
+    expect(state.holder).toBeUndefined();
+    expect(isStale(state, 120_000)).toBe(true);
   });
 });
