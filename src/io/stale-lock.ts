@@ -63,13 +63,18 @@ export async function tryCreateLock(path: string, info: LockInfo): Promise<boole
  */
 const BEING_WRITTEN_MS = 5_000;
 
+/** How long a reader waits for a young empty lock's content: a refusal then names the holder. */
+const SETTLE_MS = 2_000;
+
 /**
  * Reads a lock file. A lock that is being written has no content for a moment: re-read it
- * while it is that young (`settle`), so that a refusal can name the holder however slowly the
- * holder's write reaches the disk (a loaded machine, a slow USB stick): the wait ends on the
- * content, not on a guess of how long writing takes. `settle: false` reads once.
+ * (`settle`) until it names its holder, for up to SETTLE_MS, so that a refusal can name the
+ * holder even when its write reaches the disk slowly (a loaded machine, a slow USB stick). It
+ * stops before the empty lock would count as cut short, so a young empty lock is still refused,
+ * never taken over. `settle: false` reads once.
  */
 export async function readLockFile(path: string, settle = true): Promise<LockFileState | undefined> {
+  const until = Date.now() + (settle ? SETTLE_MS : 0);
   for (;;) {
     let text: string;
     let mtimeMs: number;
@@ -82,7 +87,7 @@ export async function readLockFile(path: string, settle = true): Promise<LockFil
     }
     const holder = parseHolder(text);
     const ageMs = Date.now() - mtimeMs;
-    if (holder || !settle || ageMs >= BEING_WRITTEN_MS) return { text, holder, ageMs, mtimeMs };
+    if (holder || Date.now() >= until || ageMs >= BEING_WRITTEN_MS - SETTLE_MS) return { text, holder, ageMs, mtimeMs };
     await new Promise((r) => setTimeout(r, 20));
   }
 }
