@@ -24,6 +24,7 @@ import { renderEject } from '../ui/render-setup.js';
 import { bytes } from '../ui/render.js';
 import { verifyWithProgress } from './commands/verify.js';
 import { restoreExit, restoreWithProgress } from './commands/restore.js';
+import { printJson } from './output.js';
 import { backupFlow, farewell, type DriveAtHand } from './wizard-backup.js';
 import { offerLabel, setup, waitForDrive, type Wizard } from './wizard-setup.js';
 
@@ -78,7 +79,8 @@ function wizardOf(d: import('./wizard-setup.js').WizardDeps): Wizard {
     ...d,
     say: (text = '') => ctx.stdout.write(ctx.json ? JSON.stringify({ event: 'say', text }) + '\n' : text + '\n'),
     event: (e) => ctx.json && ctx.stdout.write(JSON.stringify(e) + '\n'),
-    show: (result, text) => ctx.stdout.write(ctx.json ? JSON.stringify(result) + '\n' : text),
+    // In the wizard's context jsonLines is set: printJson writes one object per line.
+    show: (result, text) => (ctx.json ? printJson(ctx, result) : ctx.stdout.write(text)),
   };
 }
 
