@@ -5,7 +5,8 @@ import { usageError } from '../core/errors.js';
 import { parseByteSize } from '../core/byte-size.js';
 import { DEFAULT_GATE } from '../core/change-analysis.js';
 import type { PruneItem } from '../core/planner.js';
-import { FAT_PART_SIZE, MIN_PART_SIZE } from '../layout/format.js';
+import { FAT_PART_SIZE, MIN_PART_SIZE, type SnapshotFormat } from '../layout/format.js';
+import { DEFAULT_CHAIN_POLICY, type ChainPolicy } from '../core/chains.js';
 import { readDriveContents } from '../layout/drive-contents.js';
 import { probeFilesystem, unsafeFilesystem } from '../drives/file-size-limit.js';
 import { baselinePath } from '../state/baseline.js';
@@ -31,6 +32,12 @@ export interface BackupOptions {
   noPrune?: boolean;
   /** --part-size as the user wrote it ("4G"). */
   partSize?: string;
+  /** --format as the user wrote it ("1" or "2"); else the config's, else 1. */
+  format?: string;
+  /** --full (format 2): start a new chain. */
+  full?: boolean;
+  /** --reread (format 2): read every file, even those that look unchanged. */
+  reread?: boolean;
 }
 
 export interface PreparedBackup {
@@ -41,6 +48,11 @@ export interface PreparedBackup {
   toPrune: PruneItem[];
   baseline: string;
   partSize?: number;
+  /** The snapshot format to write, and format 2's chain rules. */
+  format: SnapshotFormat;
+  chainPolicy: ChainPolicy;
+  /** Snapshots on this drive whose last verification failed (a chain through one ends). */
+  damaged: Set<string>;
   /** The mass-change gate's look at the scan. */
   inspect: (entries: ScanResult['entries']) => Promise<GateResult | undefined>;
 }
@@ -52,6 +64,7 @@ export async function prepareBackup(s: Session, opts: BackupOptions): Promise<Pr
     throw usageError('no-sources', `nothing to back up: no --source given and no config at ${s.env.configPath}`, 'pass --source <dir> or run `airgap init --source <dir>`');
   }
   const forcedPartSize = checkOptions(opts);
+  const format = snapshotFormat(opts, config?.format);
   const roots = await sourceRoots(sources);
   const excludes = [...(config?.excludes ?? []), ...(opts.exclude ?? [])];
   const catalog = await s.catalog();
@@ -74,7 +87,21 @@ export async function prepareBackup(s: Session, opts: BackupOptions): Promise<Pr
   const fs = await probeFilesystem(drive.airgapDir, drive.fingerprint?.fsType, s.env.platform);
   if (fs.fusefat && !opts.dryRun) throw unsafeFilesystem(drive.identity.name);
   const partSize = forcedPartSize ?? (fs.fatLimit ? FAT_PART_SIZE : undefined);
-  return { drive, roots, excludes, toPrune, baseline, partSize, inspect };
+  const damaged = new Set((catalog.byId(drive.identity.id)?.snapshots ?? []).filter((x) => x.verifyOk === false).map((x) => x.id));
+  const chainPolicy = config?.chain ?? DEFAULT_CHAIN_POLICY;
+  return { drive, roots, excludes, toPrune, baseline, partSize, inspect, format, chainPolicy, damaged };
+}
+
+/** --format, else the config's, else 1; --full and --reread mean something only for format 2. */
+function snapshotFormat(opts: BackupOptions, configured: SnapshotFormat | undefined): SnapshotFormat {
+  if (opts.format !== undefined && opts.format !== '1' && opts.format !== '2') {
+    throw usageError('bad-format', `--format ${quoteShort(opts.format)}: airgap writes snapshot format 1 or 2`, 'e.g. --format 2 (incremental snapshots in chains; docs/FORMAT-v2.md)');
+  }
+  const format = opts.format !== undefined ? (Number(opts.format) as SnapshotFormat) : configured ?? 1;
+  if (format === 1 && (opts.full || opts.reread)) {
+    throw usageError('format-1-options', `${opts.full ? '--full' : '--reread'} is for format 2 snapshots: format 1 always writes and reads everything`, 'add --format 2, or set "format": 2 in the config');
+  }
+  return format;
 }
 
 /** --exclude and --part-size, checked before anything is read; returns the part size asked for. */

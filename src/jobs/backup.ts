@@ -11,9 +11,9 @@ import { refreshDriveReadme } from '../drives/label.js';
 import { verifySnapshot } from '../verify/verify-snapshot.js';
 import { pruneGate } from '../core/prune-gate.js';
 import type { ChangeReport } from '../core/change-analysis.js';
-import { BaselineWriter } from '../state/baseline.js';
+import { BaselineWriter, readBaseline } from '../state/baseline.js';
 import type { GateResult } from '../gate/inspect.js';
-import { writeSnapshot, type WriteSnapshotInput } from '../snapshot/write-snapshot.js';
+import { writeSnapshot, type DryRunChain, type WriteSnapshotInput } from '../snapshot/write-snapshot.js';
 import type { Counts } from '../snapshot/scan-totals.js';
 import { removeLeftovers } from '../layout/leftovers.js';
 import { refreshFromDrive } from './catalog-sync.js';
@@ -42,9 +42,13 @@ export interface BackupNothingDue { outcome: 'nothing-due'; ok: true; written: f
 export interface BackupDryRun {
   outcome: 'dry-run'; ok: true; dryRun: true; snapshot: string; drive: string; counts: Counts; estimatedBytes: number;
   partSize?: number; problems: SourceProblem[]; gate?: SnapshotMeta['gate']; changes?: ChangeReport;
+  /** Format 2: full or incremental, and why. */
+  chain?: DryRunChain;
 }
 export interface BackupWritten {
   outcome: 'written'; ok: true; snapshot: string; dir: string; drive: string; seconds: number; verified: true;
+  /** Format 2: why this snapshot is a full or an increment. */
+  chainReason?: string;
   pruned: string[]; accepted: { drive: string; id: string }[]; meta: SnapshotMeta; problems: SourceProblem[]; changes?: ChangeReport;
   /** Retention wanted to prune, but a suspect snapshot elsewhere is not accepted yet. */
   pruneBlocked?: string;
@@ -82,7 +86,12 @@ export async function backup(s: Session, opts: BackupOptions, run: BackupRun = {
         gateResult = await p.inspect(scan.entries);
         return gateResult && gateMeta(gateResult, opts.acceptChanges ?? false);
       },
-      onStored: baselineWriter ? (e, h) => baselineWriter.add(e, h) : undefined,
+      onStored: baselineWriter ? (e, h, stamp) => baselineWriter.add(e, h, stamp) : undefined,
+      format: p.format,
+      chainOptions: {
+        policy: p.chainPolicy, forceFull: opts.full, reread: opts.reread, damaged: p.damaged,
+        host: () => readBaseline(p.baseline),
+      },
       onScanned: (x) => run.onEvent?.({ type: 'scanned', drive: label, files: x.files, bytes: x.bytes }),
       onProgress: (x) => run.onEvent?.({ type: 'writing', progress: x, seconds: (Date.now() - started) / 1000 }),
     });
@@ -91,6 +100,7 @@ export async function backup(s: Session, opts: BackupOptions, run: BackupRun = {
       return {
         outcome: 'dry-run', ok: true, dryRun: true, snapshot: written.id, drive: label, counts: written.counts, estimatedBytes: written.estimate,
         ...(p.partSize ? { partSize: p.partSize } : {}), problems: written.problems, gate: written.gate, changes: gateResult?.report,
+        ...(written.chain ? { chain: written.chain } : {}),
       };
     }
     return await afterWrite(s, opts, { p, lock: lock!, baselineWriter, seconds, written, changes: gateResult?.report }, run);
@@ -159,7 +169,10 @@ async function afterWrite(s: Session, opts: BackupOptions, w: Written, run: Back
     throw damage('written-snapshot-damaged', `snapshot ${written.id} failed verification right after it was written: ${check.findings[0]?.message ?? 'damaged'}`,
       `the drive may be failing: run airgap verify ${label} --deep, and use another drive; nothing was pruned`);
   }
-  const base = { snapshot: written.id, dir: written.dir, drive: label, seconds: w.seconds, meta: written.meta, problems: written.problems };
+  const base = {
+    snapshot: written.id, dir: written.dir, drive: label, seconds: w.seconds, meta: written.meta, problems: written.problems,
+    ...(written.chainReason ? { chainReason: written.chainReason } : {}),
+  };
   if (suspect) {
     await catalog.save().catch(() => {});
     return { outcome: 'suspect', ok: false, ...base, changes: w.changes!, gate: written.meta.gate! };

@@ -1,7 +1,13 @@
-// The on-drive format, version 1 (docs/FORMAT.md is the human version of this file).
+// The on-drive format (docs/FORMAT.md is the human version of this file; format 2's snapshots
+// are in docs/FORMAT-v2.md).
 import { isoUtc, object, v, whole } from '../core/validate.js';
 
+/** The drive's own format (drive.json, the folder layout); format 1 snapshots are written by default. */
 export const FORMAT_VERSION = 1;
+/** Snapshot formats: 1 (one full tarball) and 2 (full or incremental, in chains). */
+export type SnapshotFormat = 1 | 2;
+/** The newest snapshot format this airgap reads and writes. */
+export const MAX_SNAPSHOT_FORMAT: SnapshotFormat = 2;
 export const TOOL_NAME = 'airgap';
 
 /** Everything airgap writes on a drive lives in this one visible folder. */
@@ -58,7 +64,8 @@ const count = whole(0);
 
 export const problemSchema = object({
   path: v.string(),
-  kind: v.picklist(['vanished', 'unreadable', 'changed', 'special', 'bad-name', 'excluded-target']),
+  /** 'silent-change' (format 2, --reread): content changed while size, times, inode and device did not. */
+  kind: v.picklist(['vanished', 'unreadable', 'changed', 'special', 'bad-name', 'excluded-target', 'silent-change']),
   message: v.string(),
 });
 export type SourceProblem = v.InferOutput<typeof problemSchema>;
@@ -92,6 +99,14 @@ export const snapshotMetaSchema = object({
   problems: v.array(problemSchema),
   problemsTruncated: v.boolean(),
   tool: object({ name: v.string(), version: v.string() }),
+  /** Format 2: a full holds every file; an incremental only what changed since its base. */
+  kind: v.optional(v.picklist(['full', 'incremental'])),
+  /** Format 2, incremental: the snapshot it builds on (the one before it on the same drive). */
+  base: v.optional(v.string()),
+  /** Format 2: the ids of its chain, its full first, itself last. */
+  chain: v.optional(v.array(v.string())),
+  /** Format 2: the files carried forward from the chain (not in this tarball), and their bytes. */
+  carried: v.optional(object({ files: count, bytes: count })),
   /** The mass-change gate's findings (added in format 1 as an optional field). */
   gate: v.optional(object({
     suspect: v.boolean(),

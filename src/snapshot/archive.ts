@@ -3,15 +3,17 @@
 import { createHash, type Hash } from 'node:crypto';
 import { entropyOf } from '../core/change-analysis.js';
 import type { SourceProblem } from '../layout/format.js';
-import { formatManifestLine, MANIFEST_COLUMNS, MANIFEST_HEADER, type ManifestEntry } from '../layout/manifest.js';
+import { formatManifestLine, formatManifestLineV2, MANIFEST_COLUMNS, MANIFEST_COLUMNS_V2, MANIFEST_HEADER, MANIFEST_HEADER_V2, type ManifestEntry } from '../layout/manifest.js';
 import { formatSumLine } from '../layout/sha256sums.js';
 import type { HashedWriter } from '../io/hashed-writer.js';
 import { changedWhileRead, openSource, SMALL_FILE, type HeaderStat, type Problem } from './read-source.js';
 import { ENTROPY_SAMPLE } from '../core/change-analysis.js';
-import { openBatchReader, type BatchReader } from './small-reader.js';
+import { openBatchReader, type BatchReader, type SmallRead } from './small-reader.js';
 import type { ScanEntries, ScanEntry } from './scan.js';
 import { encodeHeader, END_OF_ARCHIVE, padding } from '../layout/tar-header.js';
 import { NOT_READY, ReadAhead, SLOTS } from './read-ahead.js';
+import { CARRY, CHECK_SILENT, STORE, type CarryPlan } from './carry-plan.js';
+import { checkLarge, sameAsScanned } from './carry-check.js';
 
 export interface ArchiveOutputs {
   tar: HashedWriter;
@@ -28,7 +30,7 @@ export interface ArchiveProgress {
 export interface ArchiveOptions {
   onProgress?: (p: ArchiveProgress) => void;
   /** Called for every file stored, with the entropy of its first bytes (the gate's baseline). */
-  onStored?: (e: ManifestEntry, entropy: number) => void;
+  onStored?: (e: ManifestEntry, entropy: number, stamp: string) => void;
   /** Called on every chunk read or written: feeds the no-progress watchdog. */
   tick?: (where: string) => void;
   /** A reader from openArchiveReader(), closed by the caller; else one is opened and closed here. */
@@ -39,6 +41,11 @@ export interface ArchiveOptions {
    * alone (layout/member-at.ts).
    */
   onMember?: (path: string, offset: number) => void;
+  /**
+   * Format 2: MANIFEST.tsv version 2 (every line says where its content is), and for an
+   * incremental snapshot the plan of what is carried forward from the chain.
+   */
+  format2?: { carry?: CarryPlan };
 }
 
 export interface ArchiveCounts {
@@ -47,6 +54,8 @@ export interface ArchiveCounts {
   symlinks: number;
   hardlinks: number;
   contentBytes: number;
+  /** Format 2: files whose content is in an earlier tarball of the chain, and their bytes. */
+  carried: { files: number; bytes: number };
 }
 
 /** What the manifest needs of a stored file (a PackedFile is one). */
@@ -89,28 +98,36 @@ const manifestEntry = (
 const text = (w: HashedWriter, s: string): Promise<void> | undefined => (w.putText(s) ? undefined : w.write(s));
 
 async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problems: SourceProblem[], opts: ArchiveOptions, reader: BatchReader): Promise<ArchiveCounts> {
-  const counts: ArchiveCounts = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, contentBytes: 0 };
+  const counts: ArchiveCounts = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, contentBytes: 0, carried: { files: 0, bytes: 0 } };
   const firstCopy = new Map<string, { path: string; size: number; sha256: string }>();
   const tick = opts.tick ?? (() => {});
-  const ahead = new ReadAhead(entries, reader);
-  await out.manifest.write(`${MANIFEST_HEADER}\n${MANIFEST_COLUMNS}\n`);
+  const v2 = opts.format2 !== undefined;
+  const carry = opts.format2?.carry;
+  // Carried files are never read: the read-ahead passes them by.
+  const ahead = new ReadAhead(entries, reader, carry ? (i) => carry.actionOf(i) === CARRY : undefined);
+  await out.manifest.write(v2 ? `${MANIFEST_HEADER_V2}\n${MANIFEST_COLUMNS_V2}\n` : `${MANIFEST_HEADER}\n${MANIFEST_COLUMNS}\n`);
+  let offset = 0; // where the current entry's member, if any, starts
 
   // Small files, the bulk of most trees, go through without an await when nothing has to wait:
   // each await (and each object made per file) adds up over 100,000 files, in time and in
   // garbage that outlives V8's young generation.
   const record = (e: ManifestEntry): Promise<void> | undefined => {
-    const line = text(out.manifest, formatManifestLine(e));
+    const line = text(out.manifest, v2 ? formatManifestLineV2({ ...e, offset: e.offset ?? offset }) : formatManifestLine(e));
     if (!e.sha256) return line;
     const sum = formatSumLine({ sha256: e.sha256, name: e.path });
     return line ? line.then(() => out.fileSums.write(sum)) : text(out.fileSums, sum);
   };
 
+  const loop: Loop = { out, problems, opts, counts, firstCopy, ahead, carry, tick, record };
   for (let i = 0; i < entries.length; i++) {
     const e = entries.at(i); // a short-lived object: the list itself is kept compact
     tick(e.abs);
-    const offset = out.tar.written; // where this entry's member, if any, starts
+    offset = out.tar.written;
     let pending: Promise<void> | undefined;
-    if (e.kind === 'dir') {
+    const plan = e.kind === 'file' && carry ? carry.actionOf(i) : STORE;
+    if (plan === CARRY) {
+      pending = record(carriedEntry(e, carry!, i, counts, opts, entries.stamp(i)));
+    } else if (e.kind === 'dir') {
       await out.tar.write(encodeHeader({ path: e.path, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, type: 'Directory', size: 0 }));
       pending = record(manifestEntry('dir', e.path, e.mode, e.uid, e.gid, 0, e.mtime, undefined, undefined));
       counts.dirs++;
@@ -119,37 +136,7 @@ async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problem
       pending = record(manifestEntry('symlink', e.path, e.mode, e.uid, e.gid, 0, e.mtime, undefined, e.link!));
       counts.symlinks++;
     } else {
-      const key = e.nlink > 1 ? `${e.dev}:${e.ino}` : undefined;
-      const first = key === undefined ? undefined : firstCopy.get(key);
-      if (first) {
-        // Stored as a tar hard link to the first copy, which GNU tar and bsdtar re-link.
-        ahead.discard(i);
-        await out.tar.write(encodeHeader({ path: e.path, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, type: 'Link', size: 0, linkpath: first.path }));
-        pending = record(manifestEntry('hardlink', e.path, e.mode, e.uid, e.gid, first.size, e.mtime, first.sha256, first.path));
-        counts.hardlinks++;
-      } else {
-        let small = ahead.ready(i);
-        if (small === NOT_READY) small = await ahead.take(i);
-        let stored: Stored | undefined;
-        if (small && 'off' in small) {
-          // Read, hashed and packed (header, data, padding) by the reader worker: just append it.
-          if (small.problem) problems.push({ path: e.abs, ...small.problem });
-          if (!out.tar.putRange(small.slot, small.off, small.off + small.len)) await out.tar.write(small.slot.subarray(small.off, small.off + small.len));
-          stored = small;
-        } else if (small && 'skip' in small) {
-          problems.push({ path: e.abs, ...small.skip });
-        } else {
-          stored = await streamLarge(e, out.tar, (p) => problems.push({ path: e.abs, ...p }), tick);
-        }
-        if (stored) {
-          const entry = manifestEntry('file', e.path, stored.mode, stored.uid, stored.gid, stored.size, stored.mtime, stored.sha256, undefined);
-          pending = record(entry);
-          opts.onStored?.(entry, stored.entropy);
-          if (key !== undefined) firstCopy.set(key, { path: e.path, size: stored.size, sha256: stored.sha256 });
-          counts.files++;
-          counts.contentBytes += stored.size;
-        }
-      }
+      pending = archiveFile(loop, entries, i, e, plan);
     }
     if (opts.onMember && out.tar.written > offset) opts.onMember(e.path, offset);
     if (pending) await pending;
@@ -160,6 +147,95 @@ async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problem
   await out.tar.write(END_OF_ARCHIVE);
   return counts;
 }
+
+/** What the archive loop shares with the step for one regular file. */
+interface Loop {
+  out: ArchiveOutputs;
+  problems: SourceProblem[];
+  opts: ArchiveOptions;
+  counts: ArchiveCounts;
+  firstCopy: Map<string, { path: string; size: number; sha256: string }>;
+  ahead: ReadAhead;
+  carry: CarryPlan | undefined;
+  tick: (where: string) => void;
+  record: (e: ManifestEntry) => Promise<void> | undefined;
+}
+
+/**
+ * One regular file: a hard link to a first copy, carried forward (format 2), or read and stored.
+ * A small file already read and not to be checked, the bulk of most trees, is appended without
+ * an await (undefined, or the manifest write still pending); anything else goes the slow way.
+ */
+function archiveFile(loop: Loop, entries: ScanEntries, i: number, e: ScanEntry, plan: number): Promise<void> | undefined {
+  const key = e.nlink > 1 ? `${e.dev}:${e.ino}` : undefined;
+  const first = key === undefined ? undefined : loop.firstCopy.get(key);
+  if (first) {
+    // Stored as a tar hard link to the first copy, which GNU tar and bsdtar re-link.
+    loop.ahead.discard(i);
+    loop.counts.hardlinks++;
+    return loop.out.tar.write(encodeHeader({ path: e.path, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, type: 'Link', size: 0, linkpath: first.path }))
+      .then(() => loop.record(manifestEntry('hardlink', e.path, e.mode, e.uid, e.gid, first.size, e.mtime, first.sha256, first.path)));
+  }
+  const small = loop.ahead.ready(i);
+  if (plan !== STORE || !small || small === NOT_READY || !('off' in small)) return archiveFileSlow(loop, entries, i, e, plan, key, small);
+  // Read, hashed and packed (header, data, padding) by the reader worker: just append it.
+  if (small.problem) loop.problems.push({ path: e.abs, ...small.problem });
+  const { tar } = loop.out;
+  if (tar.putRange(small.slot, small.off, small.off + small.len)) return storedFile(loop, entries, i, e, small, key);
+  return tar.write(small.slot.subarray(small.off, small.off + small.len)).then(() => storedFile(loop, entries, i, e, small, key));
+}
+
+async function archiveFileSlow(loop: Loop, entries: ScanEntries, i: number, e: ScanEntry, plan: number, key: string | undefined, ready: SmallRead | undefined | typeof NOT_READY): Promise<void> {
+  const { out, problems, carry, tick } = loop;
+  const small = ready === NOT_READY ? await loop.ahead.take(i) : ready;
+  // Read to check against the chain's copy: the same content (and header) is carried, not stored again.
+  const expected = plan === STORE ? undefined : carry!.where(i).sha256;
+  const read = expected === undefined ? undefined
+    : small && 'off' in small ? (!small.problem && sameAsScanned(small, e) ? small.sha256 : undefined)
+      : small === undefined ? await checkLarge(e, tick) : undefined;
+  const same = read !== undefined && read === expected;
+  if (read !== undefined && !same && plan === CHECK_SILENT) problems.push({ path: e.abs, kind: 'silent-change', message: silentChangeMessage(carry!.where(i).in) });
+  if (same) return loop.record(carriedEntry(e, carry!, i, loop.counts, loop.opts, entries.stamp(i), small && 'off' in small ? small.entropy : undefined));
+  let stored: Stored | undefined;
+  if (small && 'off' in small) {
+    if (small.problem) problems.push({ path: e.abs, ...small.problem });
+    if (!out.tar.putRange(small.slot, small.off, small.off + small.len)) await out.tar.write(small.slot.subarray(small.off, small.off + small.len));
+    stored = small;
+  } else if (small && 'skip' in small) {
+    problems.push({ path: e.abs, ...small.skip });
+  } else {
+    stored = await streamLarge(e, out.tar, (p) => problems.push({ path: e.abs, ...p }), tick);
+  }
+  if (stored) await storedFile(loop, entries, i, e, stored, key);
+}
+
+/** The manifest line (and baseline record) of a file just appended to the tarball. */
+function storedFile(loop: Loop, entries: ScanEntries, i: number, e: ScanEntry, stored: Stored, key: string | undefined): Promise<void> | undefined {
+  const entry = manifestEntry('file', e.path, stored.mode, stored.uid, stored.gid, stored.size, stored.mtime, stored.sha256, undefined);
+  loop.opts.onStored?.(entry, stored.entropy, entries.stamp(i));
+  if (key !== undefined) loop.firstCopy.set(key, { path: e.path, size: stored.size, sha256: stored.sha256 });
+  loop.counts.files++;
+  loop.counts.contentBytes += stored.size;
+  return loop.record(entry);
+}
+
+/** A file whose content is already in the chain: its manifest line points there; nothing is written. */
+function carriedEntry(e: ScanEntry, carry: CarryPlan, i: number, counts: ArchiveCounts, opts: ArchiveOptions, stamp: string, entropy?: number): ManifestEntry {
+  const where = carry.where(i);
+  const entry = manifestEntry('file', e.path, e.mode, e.uid, e.gid, e.size, e.mtime, where.sha256, undefined);
+  entry.in = where.in;
+  entry.offset = where.offset;
+  // The gate's baseline keeps its entropy sample; an unknown one (never sampled) counts as plain.
+  opts.onStored?.(entry, entropy ?? where.entropy ?? 0, stamp);
+  counts.files++;
+  counts.contentBytes += e.size;
+  counts.carried.files++;
+  counts.carried.bytes += e.size;
+  return entry;
+}
+
+const silentChangeMessage = (base: string) =>
+  `its content changed while its size, times, inode and device did not: silent corruption of the source, or a program that hides its writes. The new content is stored; the earlier content stays in snapshot ${base}. Check this file before trusting either.`;
 
 /** A large file: header first (with the size at open), then the body straight into the writer's buffer. */
 async function streamLarge(e: ScanEntry, tar: HashedWriter, report: (p: Problem) => void, tick: (where: string) => void): Promise<Stored | undefined> {

@@ -7,12 +7,30 @@ import { driveWriteError } from '../core/io-errors.js';
 import { readRegularFile } from '../io/read-regular.js';
 import { sha256Hex } from '../io/sha256.js';
 import { readDriveContents, type DriveContents } from '../layout/drive-contents.js';
-import { MAX_SUMS_BYTES, PARTIAL_PREFIX, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
+import { MANIFEST_FILE, MAX_SUMS_BYTES, PARTIAL_PREFIX, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
 import { snapshotIdFor } from '../layout/snapshot-id.js';
 import { scanSources, type ScanResult } from './scan.js';
+import { DEFAULT_CHAIN_POLICY } from '../core/chains.js';
+import type { ListingEntry } from '../core/change-analysis.js';
+import { ManifestReader } from '../layout/manifest-reader.js';
+import type { ChainLink } from '../layout/restore-text.js';
+import { buildCarryPlan, type CarryPlan } from './carry-plan.js';
+import { chainSnapshots, startChain } from './chain-base.js';
 import { estimateSize } from './scan-totals.js';
 import { cancelled, strictRefusal } from './write-errors.js';
 import type { WriteSnapshotInput } from './write-snapshot.js';
+
+/** Format 2: what kind of snapshot this is, its chain, and what it takes from the chain. */
+export interface PreparedChain {
+  kind: 'full' | 'incremental';
+  /** Why a full or an increment (core/chains.ts's words). */
+  reason: string;
+  base?: string;
+  /** Oldest first, the new snapshot last; each with whether its tarball is in parts. */
+  links: ChainLink[];
+  removal: string[];
+  carry?: CarryPlan;
+}
 
 /** What is settled before anything is written. */
 export interface Prepared {
@@ -22,6 +40,7 @@ export interface Prepared {
   id: string;
   previous: SnapshotMeta['previous'];
   gate: SnapshotMeta['gate'] | undefined;
+  chain?: PreparedChain;
 }
 
 /** Scans the sources, refuses early what would fail anyway, and settles the new snapshot's id and links. */
@@ -43,10 +62,44 @@ export async function prepareSnapshot(input: WriteSnapshotInput): Promise<Prepar
   const contents = await readDriveContents(airgapDir);
   const id = await freeSnapshotId(airgapDir, started);
   const previous = await previousLink(contents, drive.name);
+  const chain = input.format === 2 ? await prepareChain(input, contents, scan, id) : undefined;
 
   const gate = await input.inspect?.(scan);
   if (input.signal?.aborted) throw cancelled();
-  return { started, scan, estimate, id, previous, gate };
+  return { started, scan, estimate, id, previous, gate, ...(chain ? { chain } : {}) };
+}
+
+/** Format 2: a new full or an increment, and for an increment what is carried from the chain. */
+async function prepareChain(input: WriteSnapshotInput, contents: DriveContents, scan: ScanResult, id: string): Promise<PreparedChain> {
+  const opts = input.chainOptions ?? {};
+  const start = await startChain({ contents, entries: scan.entries, policy: opts.policy ?? DEFAULT_CHAIN_POLICY, forceFull: opts.forceFull, damaged: opts.damaged });
+  const { next } = start;
+  if (next.kind === 'full') return { kind: 'full', reason: next.reason, links: [{ id, parts: false }], removal: [] };
+  const { metas } = await chainSnapshots(contents);
+  const links = [...next.chain.map((c) => ({ id: c, parts: metas.get(c)?.tarball.parts !== undefined })), { id, parts: false }];
+  const baseDir = contents.snapshots.find((s) => s.id === next.base)!.dir;
+  const manifest = new ManifestReader(join(baseDir, MANIFEST_FILE), [2]);
+  const host = opts.host ? hostRecords(opts.host()) : undefined;
+  try {
+    const carry = await buildCarryPlan({ entries: scan.entries, baseId: next.base, base: () => manifest.next(), host, reread: opts.reread ?? false });
+    return { kind: 'incremental', reason: next.reason, base: next.base, links, removal: start.removal, carry };
+  } finally {
+    manifest.close();
+  }
+}
+
+/** The host's gate baseline as a stream; a missing or damaged one simply vouches for nothing more. */
+function hostRecords(it: AsyncIterator<ListingEntry>): () => Promise<ListingEntry | undefined> {
+  let failed = false;
+  return async () => {
+    if (failed) return undefined;
+    try {
+      return (await it.next()).value ?? undefined;
+    } catch {
+      failed = true;
+      return undefined;
+    }
+  };
 }
 
 /** The hash chain: the last complete snapshot on the drive, and the SHA-256 of its SHA256SUMS. */

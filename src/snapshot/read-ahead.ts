@@ -25,7 +25,8 @@ export class ReadAhead {
   private next = 0; // next entry index to consider
   private batches = 0; // batches started, for round-robin slots
 
-  constructor(private readonly entries: ScanEntries, private readonly reader: BatchReader) {}
+  /** `skip`: entries never to read (carried forward from the chain, format 2). */
+  constructor(private readonly entries: ScanEntries, private readonly reader: BatchReader, private readonly skip?: (i: number) => boolean) {}
 
   /**
    * The read for entry i if it is a small file whose batch is done, undefined if it is not a
@@ -74,7 +75,7 @@ export class ReadAhead {
       const entries = this.entries;
       while (this.next < entries.length && indexes.length < BATCH_FILES) {
         const size = entries.size(this.next);
-        if (entries.kind(this.next) === 'file' && size <= SMALL_FILE) {
+        if (entries.kind(this.next) === 'file' && size <= SMALL_FILE && !this.skip?.(this.next)) {
           if (indexes.length > 0 && bytes + size > BATCH_BYTES) break; // the next batch starts with it
           indexes.push(this.next);
           bytes += size;

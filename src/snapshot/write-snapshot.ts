@@ -8,17 +8,21 @@ import { basename, join } from 'node:path';
 import { damage, refusal } from '../core/errors.js';
 import {
   FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, MAX_PARTS, MAX_RECORDED_PROBLEMS, PARTIAL_PREFIX, SNAPSHOT_JSON,
-  SUMS_FILE, tarballName, TOOL_NAME, type SnapshotMeta, type SourceProblem,
+  SUMS_FILE, tarballName, TOOL_NAME, type SnapshotFormat, type SnapshotMeta, type SourceProblem,
 } from '../layout/format.js';
-import { formatSumLine } from '../layout/sha256sums.js';
+import { formatSumLine, type SumLine } from '../layout/sha256sums.js';
+import { formatNulList } from '../core/chain-restore.js';
+import { REMOVE_FILE, RESTORE_FILE, restoreText } from '../layout/restore-text.js';
+import type { ChainPolicy } from '../core/chains.js';
+import type { ListingEntry } from '../core/change-analysis.js';
 import type { ManifestEntry } from '../layout/manifest.js';
-import { openArchiveReader, writeArchive, type ArchiveOutputs, type ArchiveProgress } from './archive.js';
+import { openArchiveReader, writeArchive, type ArchiveCounts, type ArchiveOutputs, type ArchiveProgress } from './archive.js';
 import type { BatchReader } from './small-reader.js';
 import { createFileSynced, fsyncDir } from '../io/durable.js';
 import { HashedWriter, type Written } from '../io/hashed-writer.js';
 import type { ScanResult, SourceRoot } from './scan.js';
 import { countScan, type Counts } from './scan-totals.js';
-import { prepareSnapshot, type Prepared } from './prepare-snapshot.js';
+import { prepareSnapshot, type Prepared, type PreparedChain } from './prepare-snapshot.js';
 import { asDriveError, cancelled, strictRefusal } from './write-errors.js';
 import { Watchdog } from './watchdog.js';
 import { sha256Hex } from '../io/sha256.js';
@@ -44,23 +48,47 @@ export interface WriteSnapshotInput {
   /** Runs on the scan before anything is written; its findings go into snapshot.json. */
   inspect?: (scan: ScanResult) => Promise<SnapshotMeta['gate'] | undefined>;
   /** Every file stored, with the entropy of its first bytes. */
-  onStored?: (e: ManifestEntry, entropy: number) => void | Promise<void>;
+  onStored?: (e: ManifestEntry, entropy: number, stamp: string) => void | Promise<void>;
   onProgress?: (p: ArchiveProgress & { totalEntries: number; totalBytes: number }) => void;
   /** Split the tarball into parts of at most this many bytes (FAT drives); undefined: one file. */
   partSize?: number;
   /** Runs just before the rename into place (the commit); throwing aborts the snapshot. */
   beforeCommit?: () => Promise<void>;
+  /** The snapshot format to write (default 1; docs/FORMAT-v2.md for 2). */
+  format?: SnapshotFormat;
+  /** Format 2: when to start a new full, and what may be carried forward without reading. */
+  chainOptions?: {
+    policy?: ChainPolicy;
+    forceFull?: boolean;
+    /** Read every file, even those every sign says are unchanged (`--reread`). */
+    reread?: boolean;
+    /** Snapshots whose last verification found damage: a chain through one ends. */
+    damaged?: ReadonlySet<string>;
+    /** The host's gate baseline (state/baseline.ts): its change stamps vouch for files not read again. */
+    host?: () => AsyncIterator<ListingEntry>;
+  };
 }
 
 export type WriteSnapshotResult =
-  | { dryRun: false; id: string; dir: string; meta: SnapshotMeta; problems: SourceProblem[]; estimate: number }
-  | { dryRun: true; id: string; dir: string; counts: Counts; problems: SourceProblem[]; estimate: number; gate: SnapshotMeta['gate'] | undefined };
+  | { dryRun: false; id: string; dir: string; meta: SnapshotMeta; problems: SourceProblem[]; estimate: number; chainReason?: string }
+  | { dryRun: true; id: string; dir: string; counts: Counts; problems: SourceProblem[]; estimate: number; gate: SnapshotMeta['gate'] | undefined; chain?: DryRunChain };
+
+/** Format 2, `--dry-run`: what kind of snapshot would be written, and why. */
+export interface DryRunChain {
+  kind: 'full' | 'incremental';
+  reason: string;
+  base?: string;
+  /** Files that would be carried forward without reading (and those read to check). */
+  carried: number;
+  checked: number;
+}
 
 export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSnapshotResult> {
   const prepared = await prepareSnapshot(input);
   if (input.dryRun) {
-    const { id, scan, estimate, gate } = prepared;
-    return { id, dir: join(input.airgapDir, id), counts: countScan(scan), problems: scan.problems, estimate, dryRun: true, gate };
+    const { id, scan, estimate, gate, chain: c } = prepared;
+    const chain = c && { kind: c.kind, reason: c.reason, ...(c.base ? { base: c.base } : {}), carried: c.carry?.carried ?? 0, checked: c.carry?.checked ?? 0 };
+    return { id, dir: join(input.airgapDir, id), counts: countScan(scan), problems: scan.problems, estimate, dryRun: true, gate, ...(chain ? { chain } : {}) };
   }
   return writeFolder(input, prepared);
 }
@@ -94,19 +122,21 @@ async function writeFolder(input: WriteSnapshotInput, prepared: Prepared): Promi
       const out = await createOutputs(partial, id, input.partSize, reader);
       writers.push(out.tar, out.manifest, out.fileSums);
       const problems = [...scan.problems];
-      const counts = await archiveScan(input, scan, out, problems, tick, reader);
+      const counts = await archiveScan(input, scan, out, problems, tick, reader, prepared.chain);
       if (input.strict && problems.length > 0) throw strictRefusal(problems);
       const done = await finishAndReadBack(out, id, drive.name);
       writers.length = 0;
+      const chainFiles = prepared.chain ? await writeChainFiles(partial, prepared.chain, done.tar.parts !== undefined) : [];
       tick('snapshot.json');
 
       const meta = buildMeta(input, id, started, input.clock(), problems, previous, counts, done.tar);
+      if (prepared.chain) Object.assign(meta, chainMeta(prepared.chain, counts));
       if (gate) meta.gate = gate;
       const metaText = JSON.stringify(meta, null, 2) + '\n';
       await createFileSynced(join(partial, SNAPSHOT_JSON), metaText);
       failpoint('write:meta-written');
       // SHA256SUMS last: its presence is what marks the folder as complete.
-      const sums = sumsText(id, done, metaText);
+      const sums = sumsText(id, done, chainFiles, metaText);
       checkpoint();
       await createFileSynced(join(partial, SUMS_FILE), sums);
       failpoint('write:sums-written');
@@ -118,7 +148,7 @@ async function writeFolder(input: WriteSnapshotInput, prepared: Prepared): Promi
       failpoint('write:renamed');
       await fsyncDir(airgapDir);
       failpoint('write:done');
-      return { id, dir: finalDir, meta, problems, estimate, dryRun: false as const };
+      return { id, dir: finalDir, meta, problems, estimate, dryRun: false as const, ...(prepared.chain ? { chainReason: prepared.chain.reason } : {}) };
     })());
   } catch (e) {
     stopped = true;
@@ -146,16 +176,17 @@ async function createOutputs(partial: string, id: string, partSize: number | und
 /** Streams the scanned entries into the outputs; every stored file is passed on to onStored. */
 async function archiveScan(
   input: WriteSnapshotInput, scan: ScanResult, out: ArchiveOutputs, problems: SourceProblem[],
-  tick: (where: string) => void, reader: BatchReader,
-): Promise<Counts> {
+  tick: (where: string) => void, reader: BatchReader, chain: PreparedChain | undefined,
+): Promise<ArchiveCounts> {
   // Only the work still pending is held (a chain whose settled links are freed), never one
   // promise per file.
   let stored: Promise<unknown> = Promise.resolve();
   const counts = await writeArchive(scan.entries, out, problems, {
     tick,
     reader,
-    onStored: input.onStored ? (e, h) => {
-      const p = input.onStored!(e, h);
+    ...(chain ? { format2: { carry: chain.carry } } : {}),
+    onStored: input.onStored ? (e, h, stamp) => {
+      const p = input.onStored!(e, h, stamp);
       if (p) {
         stored = Promise.all([stored, p]);
         stored.catch(() => {}); // surfaced by the await below
@@ -201,7 +232,7 @@ async function finishAndReadBack(out: ArchiveOutputs, id: string, driveName: str
 }
 
 /** SHA256SUMS: every other file of the snapshot, the tarball (or its parts) first. */
-function sumsText(id: string, done: Finished, metaText: string): string {
+function sumsText(id: string, done: Finished, chainFiles: SumLine[], metaText: string): string {
   const tarLines = done.tar.parts
     ? done.tar.parts.map((p) => ({ sha256: p.sha256, name: basename(p.path) }))
     : [{ sha256: done.tar.sha256, name: tarballName(id) }];
@@ -209,8 +240,30 @@ function sumsText(id: string, done: Finished, metaText: string): string {
     ...tarLines,
     { sha256: done.manifest.sha256, name: MANIFEST_FILE },
     { sha256: done.fileSums.sha256, name: FILE_SUMS_FILE },
+    ...chainFiles,
     { sha256: sha256Hex(Buffer.from(metaText)), name: SNAPSHOT_JSON },
   ].map(formatSumLine).join('');
+}
+
+/** Format 2's REMOVE.nul and RESTORE.txt (written and fsynced before snapshot.json), for SHA256SUMS. */
+async function writeChainFiles(partial: string, chain: PreparedChain, ownParts: boolean): Promise<SumLine[]> {
+  const links = chain.links.map((l, i) => (i === chain.links.length - 1 ? { ...l, parts: ownParts } : l));
+  const files: [string, string][] = [[REMOVE_FILE, formatNulList(chain.removal)], [RESTORE_FILE, restoreText(links)]];
+  const out: SumLine[] = [];
+  for (const [name, text] of files) {
+    await createFileSynced(join(partial, name), text);
+    out.push({ sha256: sha256Hex(Buffer.from(text)), name });
+  }
+  failpoint('write:chain-files-written');
+  return out;
+}
+
+/** snapshot.json's format-2 fields. */
+function chainMeta(chain: PreparedChain, counts: ArchiveCounts): Partial<SnapshotMeta> {
+  return {
+    formatVersion: 2, kind: chain.kind, ...(chain.base ? { base: chain.base } : {}),
+    chain: chain.links.map((l) => l.id), carried: counts.carried,
+  };
 }
 
 /** snapshot.json: what the snapshot holds, where it came from, and its link to the previous one. */

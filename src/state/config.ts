@@ -8,6 +8,7 @@ import { check, defaulted, share, strictObject, v, whole, type Checked } from '.
 import { isAirgapError, usageError } from '../core/errors.js';
 import { isDate, weekdayOf, WEEKDAYS, type Cadence, type Weekday } from '../core/calendar.js';
 import { DRIVE_NAME_RE } from '../layout/format.js';
+import { DEFAULT_CHAIN_POLICY } from '../core/chains.js';
 import { DEFAULT_EPOCH, DEFAULT_RETENTION, type Policy } from '../core/policy.js';
 import { DEFAULT_GATE } from '../core/change-analysis.js';
 import { writeFileAtomic } from '../io/durable.js';
@@ -72,6 +73,16 @@ const configSchema = strictObject({
       rotationDays: v.optional(whole(1), 30),
       verifyDays: v.optional(whole(1), 90),
     })),
+  })),
+  /**
+   * The snapshot format written (docs/FORMAT-v2.md): 1, a full tarball every time; 2, chains of
+   * incremental snapshots that keep history on the drive.
+   */
+  format: v.optional(v.picklist([1, 2]), 1),
+  /** Format 2: when a chain ends and the next snapshot is a new full. */
+  chain: defaulted(strictObject({
+    maxLength: v.optional(whole(1, 1000), DEFAULT_CHAIN_POLICY.maxLength),
+    maxIncrementShare: v.optional(share(), DEFAULT_CHAIN_POLICY.maxIncrementShare),
   })),
   /** The mass-change (ransomware) gate: see docs/ransomware.md. */
   gate: defaulted(strictObject({

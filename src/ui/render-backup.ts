@@ -13,6 +13,10 @@ export function renderBackup(r: BackupResult): string {
       const c = r.counts;
       let out = r.changes && r.gate ? renderChanges(r.changes, `Changes since ${r.gate.comparedWith}:`, { trip: r.gate.suspect, reasons: r.gate.reasons }) : '';
       out += `Dry run: snapshot ${r.snapshot} on drive ${r.drive} would hold ${c.files} files, ${c.dirs} folders, ${c.symlinks} symlinks, ${c.hardlinks} hard links · ${bytes(c.contentBytes)} (about ${bytes(r.estimatedBytes)} on the drive). Nothing was written.\n`;
+      if (r.chain) {
+        out += r.chain.kind === 'full' ? `It would be a FULL snapshot (format 2): ${r.chain.reason}.\n`
+          : `It would be an INCREMENT of ${r.chain.base} (format 2; ${r.chain.reason}): ${r.chain.carried} files carried unread, ${r.chain.checked} read to compare with the chain.\n`;
+      }
       if (r.partSize) out += `The tarball would be written in parts of at most ${bytes(r.partSize)} (the drive's filesystem limits the size of one file).\n`;
       return out + renderProblems(r.problems);
     }
@@ -20,6 +24,7 @@ export function renderBackup(r: BackupResult): string {
       return renderBackupSummary(r.meta, r.dir, r.seconds) + renderChanges(r.changes, `Changes since ${r.gate.comparedWith}:`, { trip: r.gate.suspect, reasons: r.gate.reasons });
     case 'written': {
       let out = renderBackupSummary(r.meta, r.dir, r.seconds);
+      if (r.chainReason) out += `  why ${r.meta.kind === 'full' ? 'a full' : 'an increment'}: ${r.chainReason}\n`;
       out += `  verified: read back and checked against SHA256SUMS\n`;
       if (r.pruned.length) out += `  pruned (retention): ${r.pruned.join(', ')}\n`;
       const g = r.meta.gate;

@@ -38,11 +38,19 @@ export function renderBackupSummary(meta: SnapshotMeta, dir: string, seconds: nu
   return [
     `Snapshot ${meta.id} written to drive ${meta.drive.name}`,
     `  ${c.files} files, ${c.dirs} folders, ${c.symlinks} symlinks, ${c.hardlinks} hard links · ${bytes(meta.bytes.content)} of content`,
+    ...(meta.kind ? [chainLine(meta)] : []),
     `  tarball ${bytes(meta.bytes.tarball)} in ${seconds.toFixed(1)} s${rate}`,
     `  sha256 ${meta.tarball.sha256}`,
     `  ${dir}`,
     '',
   ].join('\n');
+}
+
+/** Format 2: a full, or an increment with what it carries from its chain. */
+function chainLine(meta: SnapshotMeta): string {
+  const carried = meta.carried ?? { files: 0, bytes: 0 };
+  if (meta.kind === 'full') return `  format 2, FULL: starts a chain (its tarball holds every file)`;
+  return `  format 2, INCREMENTAL on ${meta.base} (chain of ${meta.chain?.length}): ${carried.files} unchanged files (${bytes(carried.bytes)}) carried from the chain, ${meta.counts.files - carried.files} stored`;
 }
 
 export function renderList(drive: { name: string; path: string }, rows: ListRow[], leftovers: string[], warnings: string[] = []): string {

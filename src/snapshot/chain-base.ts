@@ -1,0 +1,95 @@
+// Before a format-2 snapshot is written: is it a new full or an increment of the newest snapshot
+// on the drive (core/chains.ts decides, with its reason), and, for an increment, what its chain's
+// tarballs already hold: the kinds of their paths (a change of kind starts a new full,
+// core/chain-restore.ts) and what REMOVE.nul must list. Reads only the drive, which is untrusted:
+// every manifest used is checked against its snapshot's SHA256SUMS first, and a chain that does
+// not check out makes a new full, never a wrong increment.
+import { join } from 'node:path';
+import { chainOf, nextSnapshot, type ChainPolicy, type ChainSnapshot, type NextSnapshot } from '../core/chains.js';
+import { kindChanges, removalList, type EntryKind } from '../core/chain-restore.js';
+import { readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
+import type { DriveContents } from '../layout/drive-contents.js';
+import { MANIFEST_FILE, MAX_SUMS_BYTES, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
+import { ManifestReader } from '../layout/manifest-reader.js';
+import { parseSumFile } from '../layout/sha256sums.js';
+import { readSnapshotMeta } from '../layout/snapshot-meta.js';
+import type { ScanEntries } from './scan.js';
+
+export interface ChainStart {
+  next: NextSnapshot;
+  /** What REMOVE.nul lists: paths the chain's tarballs hold that the new tree does not. */
+  removal: string[];
+}
+
+export interface ChainStartInput {
+  contents: DriveContents;
+  entries: ScanEntries;
+  policy: ChainPolicy;
+  forceFull?: boolean;
+  /** Snapshots whose last verification found damage (the catalog's word). */
+  damaged?: ReadonlySet<string>;
+}
+
+/** The snapshots on the drive as the chain rules see them, with their snapshot.json when it reads. */
+export async function chainSnapshots(contents: DriveContents, damaged?: ReadonlySet<string>): Promise<{ snapshots: ChainSnapshot[]; formatOne: Set<string>; metas: Map<string, SnapshotMeta> }> {
+  const snapshots: ChainSnapshot[] = [];
+  const formatOne = new Set<string>();
+  const metas = new Map<string, SnapshotMeta>();
+  for (const s of contents.snapshots) {
+    const meta = s.complete ? await readSnapshotMeta(s).catch(() => undefined) : undefined;
+    if (meta) metas.set(s.id, meta);
+    if (meta?.formatVersion === 1) formatOne.add(s.id);
+    snapshots.push({
+      id: s.id, bytes: meta?.bytes.tarball ?? 0, complete: meta !== undefined, damaged: damaged?.has(s.id) ?? false,
+      ...(meta?.base !== undefined ? { base: meta.base } : {}),
+    });
+  }
+  return { snapshots, formatOne, metas };
+}
+
+export async function startChain(input: ChainStartInput): Promise<ChainStart> {
+  const { snapshots, formatOne } = await chainSnapshots(input.contents, input.damaged);
+  const next = nextSnapshot({ snapshots, policy: input.policy, forceFull: input.forceFull, formatOne });
+  if (next.kind === 'full') return { next, removal: [] };
+  const dirOf = (id: string) => input.contents.snapshots.find((s) => s.id === id)!.dir;
+  const chain = chainOf(snapshots, next.base) ?? next.chain;
+  const unsure = await firstUncheckedManifest(chain.map((id) => ({ id, dir: dirOf(id) })));
+  if (unsure) return { next: { kind: 'full', reason: unsure }, removal: [] };
+  const held = await heldByTarballs(chain.map(dirOf));
+  const tree: { path: string; type: EntryKind }[] = [];
+  for (let i = 0; i < input.entries.length; i++) tree.push({ path: input.entries.path(i), type: input.entries.kind(i) });
+  const changes = kindChanges(held, tree);
+  if (changes.length) {
+    const shown = changes.slice(0, 3).join(', ') + (changes.length > 3 ? `, and ${changes.length - 3} more` : '');
+    return { next: { kind: 'full', reason: `a path changes kind since the chain holds it (${shown}): stock tar cannot restore that as an increment` }, removal: [] };
+  }
+  return { next, removal: removalList(held, tree) };
+}
+
+/** A reason to start a new full when a chain manifest does not match its SHA256SUMS (or cannot be read). */
+async function firstUncheckedManifest(chain: { id: string; dir: string }[]): Promise<string | undefined> {
+  for (const { id, dir } of chain) {
+    try {
+      const sums = parseSumFile((await readRegularFile(join(dir, SUMS_FILE), { maxBytes: MAX_SUMS_BYTES })).toString('utf8'));
+      const listed = sums.find((l) => l.name === MANIFEST_FILE)?.sha256;
+      if (!listed || listed !== await sha256OfRegularFile(join(dir, MANIFEST_FILE))) {
+        return `the ${MANIFEST_FILE} of ${id} in the chain does not match its ${SUMS_FILE} (run airgap verify)`;
+      }
+    } catch (e) {
+      return `the ${MANIFEST_FILE} of ${id} in the chain cannot be checked: ${(e as Error).message}`;
+    }
+  }
+  return undefined;
+}
+
+/** Every path the chain's tarballs hold (manifest lines whose content is in their own snapshot), with its kind. */
+async function heldByTarballs(dirs: string[]): Promise<Map<string, EntryKind>> {
+  const held = new Map<string, EntryKind>();
+  for (const dir of dirs) {
+    const reader = new ManifestReader(join(dir, MANIFEST_FILE), [2]);
+    for (let e = await reader.next(); e; e = await reader.next()) {
+      if (e.in === undefined) held.set(e.path, e.type === 'hardlink' ? 'file' : e.type);
+    }
+  }
+  return held;
+}
