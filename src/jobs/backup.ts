@@ -82,7 +82,7 @@ export async function backup(s: Session, opts: BackupOptions, run: BackupRun = {
         gateResult = await p.inspect(scan.entries);
         return gateResult && gateMeta(gateResult, opts.acceptChanges ?? false);
       },
-      onStored: baselineWriter ? (e, h) => baselineWriter.add(e, h) : undefined,
+      onStored: baselineWriter ? (e, h, stamp) => baselineWriter.add(e, h, stamp) : undefined,
       onScanned: (x) => run.onEvent?.({ type: 'scanned', drive: label, files: x.files, bytes: x.bytes }),
       onProgress: (x) => run.onEvent?.({ type: 'writing', progress: x, seconds: (Date.now() - started) / 1000 }),
     });

@@ -27,8 +27,8 @@ export interface ArchiveProgress {
 
 export interface ArchiveOptions {
   onProgress?: (p: ArchiveProgress) => void;
-  /** Called for every file stored, with the entropy of its first bytes (the gate's baseline). */
-  onStored?: (e: ManifestEntry, entropy: number) => void;
+  /** Called for every file stored, with the entropy of its first bytes and its scan's change stamp (the gate's baseline). */
+  onStored?: (e: ManifestEntry, entropy: number, stamp: string) => void;
   /** Called on every chunk read or written: feeds the no-progress watchdog. */
   tick?: (where: string) => void;
   /** A reader from openArchiveReader(), closed by the caller; else one is opened and closed here. */
@@ -144,7 +144,7 @@ async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problem
         if (stored) {
           const entry = manifestEntry('file', e.path, stored.mode, stored.uid, stored.gid, stored.size, stored.mtime, stored.sha256, undefined);
           pending = record(entry);
-          opts.onStored?.(entry, stored.entropy);
+          opts.onStored?.(entry, stored.entropy, entries.stamp(i));
           if (key !== undefined) firstCopy.set(key, { path: e.path, size: stored.size, sha256: stored.sha256 });
           counts.files++;
           counts.contentBytes += stored.size;

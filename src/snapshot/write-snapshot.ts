@@ -44,7 +44,7 @@ export interface WriteSnapshotInput {
   /** Runs on the scan before anything is written; its findings go into snapshot.json. */
   inspect?: (scan: ScanResult) => Promise<SnapshotMeta['gate'] | undefined>;
   /** Every file stored, with the entropy of its first bytes. */
-  onStored?: (e: ManifestEntry, entropy: number) => void | Promise<void>;
+  onStored?: (e: ManifestEntry, entropy: number, stamp: string) => void | Promise<void>;
   onProgress?: (p: ArchiveProgress & { totalEntries: number; totalBytes: number }) => void;
   /** Split the tarball into parts of at most this many bytes (FAT drives); undefined: one file. */
   partSize?: number;
@@ -154,8 +154,8 @@ async function archiveScan(
   const counts = await writeArchive(scan.entries, out, problems, {
     tick,
     reader,
-    onStored: input.onStored ? (e, h) => {
-      const p = input.onStored!(e, h);
+    onStored: input.onStored ? (e, h, stamp) => {
+      const p = input.onStored!(e, h, stamp);
       if (p) {
         stored = Promise.all([stored, p]);
         stored.catch(() => {}); // surfaced by the await below
