@@ -51,6 +51,8 @@ export interface PreparedBackup {
   /** The snapshot format to write, and format 2's chain rules. */
   format: SnapshotFormat;
   chainPolicy: ChainPolicy;
+  /** The config's chain.rereadEvery: every Nth increment of a chain reads every file (0: never). */
+  rereadEvery: number;
   /** Snapshots on this drive whose last verification failed (a chain through one ends). */
   damaged: Set<string>;
   /** The mass-change gate's look at the scan. */
@@ -89,7 +91,8 @@ export async function prepareBackup(s: Session, opts: BackupOptions): Promise<Pr
   const partSize = forcedPartSize ?? (fs.fatLimit ? FAT_PART_SIZE : undefined);
   const damaged = new Set((catalog.byId(drive.identity.id)?.snapshots ?? []).filter((x) => x.verifyOk === false).map((x) => x.id));
   const chainPolicy = config?.chain ?? DEFAULT_CHAIN_POLICY;
-  return { drive, roots, excludes, toPrune, baseline, partSize, inspect, format, chainPolicy, damaged };
+  const rereadEvery = config?.chain.rereadEvery ?? 0;
+  return { drive, roots, excludes, toPrune, baseline, partSize, inspect, format, chainPolicy, rereadEvery, damaged };
 }
 
 /** --format, else the config's, else 1; --full and --reread mean something only for format 2. */

@@ -89,7 +89,7 @@ export async function backup(s: Session, opts: BackupOptions, run: BackupRun = {
       onStored: baselineWriter ? (e, h, stamp) => baselineWriter.add(e, h, stamp) : undefined,
       format: p.format,
       chainOptions: {
-        policy: p.chainPolicy, forceFull: opts.full, reread: opts.reread, damaged: p.damaged,
+        policy: p.chainPolicy, forceFull: opts.full, reread: opts.reread, rereadEvery: p.rereadEvery, damaged: p.damaged,
         host: () => readBaseline(p.baseline), racySeconds: s.env.racySeconds,
       },
       onScanned: (x) => run.onEvent?.({ type: 'scanned', drive: label, files: x.files, bytes: x.bytes }),

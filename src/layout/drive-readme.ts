@@ -5,7 +5,7 @@
 // Layout of the Linux/macOS part, which the test relies on: a command the user types is a line
 // indented by exactly four spaces; prose is indented by two; an alternative is a prose line
 // "  <label>:  <command>".
-import { DRIVE_DIR, FILE_SUMS_FILE, FORMAT_VERSION, IDENTITY_FILE, MANIFEST_FILE, PARTIAL_PREFIX, SNAPSHOT_JSON, SUMS_FILE, type DriveIdentity } from './format.js';
+import { DRIVE_DIR, FILE_SUMS_FILE, FORMAT_VERSION, IDENTITY_FILE, MANIFEST_FILE, PARTIAL_PREFIX, REMOVE_FILE, RESTORE_FILE, SNAPSHOT_JSON, SUMS_FILE, type DriveIdentity } from './format.js';
 
 /** The placeholder of step 0, which the user replaces by where the drive is mounted. */
 export const README_DRIVE_PLACEHOLDER = '/media/me/BACKUP';
@@ -18,7 +18,8 @@ export function driveReadme(identity: DriveIdentity): string {
   return `AIRGAP BACKUP DRIVE "${identity.name}"
 ${'='.repeat(24 + identity.name.length)}
 
-This drive holds offline backups written by airgap (on-drive format version ${FORMAT_VERSION}).
+This drive holds offline backups written by airgap (on-drive format version ${FORMAT_VERSION};
+snapshots in format 1 or 2).
 Each backup ("snapshot") is an ordinary tar archive plus checksum files. You do NOT need
 airgap to check or restore them: the commands below use tools every system has.
 
@@ -39,6 +40,10 @@ Layout
       <SNAPSHOT>.tar.000, .001, ...
                           instead of <SNAPSHOT>.tar on drives that cannot hold files of
                           4 GiB (FAT32): the tarball cut into parts, in order (see step 3)
+      ${RESTORE_FILE}         only in a format 2 snapshot: the exact commands that restore it.
+                          An INCREMENTAL snapshot's tarball holds only what changed since
+                          the snapshot before it; ${RESTORE_FILE} names every tarball it needs
+      ${REMOVE_FILE}          format 2: what to delete after extracting (see ${RESTORE_FILE})
   Folders whose names start with "${PARTIAL_PREFIX}" are unfinished backups: ignore them.
   A snapshot folder without ${SUMS_FILE} is incomplete: do not trust it.
 
@@ -77,6 +82,9 @@ Restoring with stock tools: Linux and macOS
     SNAP=$(for s in "$DRIVE/${DRIVE_DIR}"/[0-9]*; do [ -f "$s/${SUMS_FILE}" ] || continue; grep -q '"suspect": true' "$s/${SNAPSHOT_JSON}" && grep -q '"accepted": false' "$s/${SNAPSHOT_JSON}" && continue; basename "$s"; done | tail -n 1)
     echo "$SNAP"
   Or choose one yourself:  SNAP=${ex}
+  A format 2 snapshot has a ${RESTORE_FILE}: then follow it instead of steps 2 to 4 (an
+  incremental snapshot needs the tarballs of the snapshots before it). This prints STOP then:
+    [ ! -f "$DRIVE/${DRIVE_DIR}/$SNAP/${RESTORE_FILE}" ] || { echo "STOP: follow $DRIVE/${DRIVE_DIR}/$SNAP/${RESTORE_FILE}"; false; }
 
 2. Check it (detects any damaged or altered byte)
     (cd ${snap} && sha256sum --strict -c ${SUMS_FILE})
@@ -107,6 +115,7 @@ Windows (PowerShell; tar is built into Windows 10 and later)
   Select-String -List -Pattern '"suspect": true' -Path "$Drive\\${DRIVE_DIR}\\*\\${SNAPSHOT_JSON}"
                                         # SUSPECT snapshots (see above): do not restore them
   $Snap = '${ex}'          # the snapshot you chose
+  # If "$Drive\${DRIVE_DIR}\$Snap\${RESTORE_FILE}" exists (format 2), follow it instead.
   Get-Content "$Drive\\${DRIVE_DIR}\\$Snap\\${SUMS_FILE}" | ForEach-Object { $h, $f = $_ -split '  ', 2
     if ((Get-FileHash -Algorithm SHA256 -LiteralPath "$Drive\\${DRIVE_DIR}\\$Snap\\$f").Hash -ieq $h) { "OK  $f" } else { "FAILED  $f" } }
   New-Item -ItemType Directory -Force $Target; tar -xf "$Drive\\${DRIVE_DIR}\\$Snap\\$Snap.tar" -C $Target

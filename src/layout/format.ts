@@ -24,6 +24,9 @@ export const SUMS_FILE = 'SHA256SUMS';
 export const MANIFEST_FILE = 'MANIFEST.tsv';
 export const FILE_SUMS_FILE = 'FILES.sha256';
 export const SNAPSHOT_JSON = 'snapshot.json';
+/** Format 2: what to remove after extracting a chain (NUL-separated), and the restore commands. */
+export const REMOVE_FILE = 'REMOVE.nul';
+export const RESTORE_FILE = 'RESTORE.txt';
 export const tarballName = (id: string) => `${id}.tar`;
 
 /**

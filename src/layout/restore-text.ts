@@ -4,11 +4,10 @@
 // (layout/drive-readme.ts): in the Linux and macOS part, a command to type is a line indented by
 // exactly four spaces, in order; prose is indented by two. The Windows part indents by two (its
 // continuation lines by six). Followed literally by test/e2e/chain-stock-restore.test.ts.
-import { DRIVE_DIR, FILE_SUMS_FILE, SUMS_FILE, tarballName } from './format.js';
+import { DRIVE_DIR, FILE_SUMS_FILE, REMOVE_FILE, SUMS_FILE, tarballName } from './format.js';
 import { README_DRIVE_PLACEHOLDER } from './drive-readme.js';
 
-export const REMOVE_FILE = 'REMOVE.nul';
-export const RESTORE_FILE = 'RESTORE.txt';
+export { REMOVE_FILE, RESTORE_FILE } from './format.js';
 
 export interface ChainLink {
   id: string;

@@ -87,8 +87,12 @@ async function prepareChain(input: WriteSnapshotInput, contents: DriveContents, 
   const manifest = new ManifestReader(join(baseDir, MANIFEST_FILE), [2]);
   const host = opts.host ? hostRecords(opts.host()) : undefined;
   try {
-    const carry = await buildCarryPlan({ entries: scan.entries, baseId: next.base, base: () => manifest.next(), host, reread: opts.reread ?? false });
-    return { kind: 'incremental', reason: next.reason, base: next.base, links, removal: start.removal, carry };
+    // The policy's turn: the new snapshot is the Nth, 2Nth, ... increment of its chain.
+    const policyReread = (opts.rereadEvery ?? 0) > 0 && (links.length - 1) % opts.rereadEvery! === 0;
+    const reread = (opts.reread ?? false) || policyReread;
+    const carry = await buildCarryPlan({ entries: scan.entries, baseId: next.base, base: () => manifest.next(), host, reread });
+    const reason = policyReread && !opts.reread ? `${next.reason}; every file read (chain.rereadEvery ${opts.rereadEvery})` : next.reason;
+    return { kind: 'incremental', reason, base: next.base, links, removal: start.removal, carry };
   } finally {
     manifest.close();
   }

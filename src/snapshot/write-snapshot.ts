@@ -63,6 +63,8 @@ export interface WriteSnapshotInput {
     forceFull?: boolean;
     /** Read every file, even those every sign says are unchanged (`--reread`). */
     reread?: boolean;
+    /** Every Nth increment of a chain reads every file, as --reread (0 or undefined: never). */
+    rereadEvery?: number;
     /** Snapshots whose last verification found damage: a chain through one ends. */
     damaged?: ReadonlySet<string>;
     /** The host's gate baseline (state/baseline.ts): its change stamps vouch for files not read again. */

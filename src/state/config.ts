@@ -82,7 +82,13 @@ const configSchema = strictObject({
   /** Format 2: when a chain ends and the next snapshot is a new full. */
   chain: defaulted(strictObject({
     maxLength: v.optional(whole(1, 1000), DEFAULT_CHAIN_POLICY.maxLength),
-    maxIncrementShare: v.optional(share(), DEFAULT_CHAIN_POLICY.maxIncrementShare),
+    // A share of the full's size: 0.5 is half of it; above 1 for long chains of a small source.
+    maxIncrementShare: v.optional(v.pipe(v.number('a number from 0 to 100'), v.minValue(0, 'at least 0'), v.maxValue(100, 'at most 100')), DEFAULT_CHAIN_POLICY.maxIncrementShare),
+    /**
+     * Every Nth increment of a chain reads every file (as --reread): content that changed while
+     * its size, times, inode and device did not is found within N backups. 0: never.
+     */
+    rereadEvery: v.optional(whole(0, 1000), 0),
   })),
   /** The mass-change (ransomware) gate: see docs/ransomware.md. */
   gate: defaulted(strictObject({

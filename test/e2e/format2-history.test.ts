@@ -170,16 +170,19 @@ describe('which files are read', () => {
     // Silent corruption: the content changes, and the host's record vouches for it as if size,
     // times, inode and device had not moved (the baseline's stamp is set to the file's new one).
     const ledger = join(src2, 'ledger.txt');
-    const was = await stat(ledger);
-    await writeFile(ledger, 'balance: 999\n');
-    await utimes(ledger, was.atime, was.mtime); // the same size and mtime, as a bit flip leaves them
-    const baseline = baselinePath(sb.env.AIRGAP_STATE_DIR!, [await realpath(src2)]);
-    const lines = (await readFile(baseline, 'utf8')).split('\n');
-    const k = lines.findIndex((l) => l.endsWith('\tquiet/ledger.txt'));
-    const f = lines[k]!.split('\t');
-    f[4] = await stampOf(ledger);
-    lines[k] = f.join('\t');
-    await writeFile(baseline, lines.join('\n'));
+    const silentlyChange = async (file: string, text: string) => {
+      const was = await stat(file);
+      await writeFile(file, text);
+      await utimes(file, was.atime, was.mtime); // the same size and mtime, as a bit flip leaves them
+      const baseline = baselinePath(sb.env.AIRGAP_STATE_DIR!, [await realpath(src2)]);
+      const lines = (await readFile(baseline, 'utf8')).split('\n');
+      const k = lines.findIndex((l) => l.endsWith('\tquiet/ledger.txt'));
+      const f = lines[k]!.split('\t');
+      f[4] = await stampOf(file);
+      lines[k] = f.join('\t');
+      await writeFile(baseline, lines.join('\n'));
+    };
+    await silentlyChange(ledger, 'balance: 999\n');
 
     const lineOf = async (dir: string) => (await readFile(join(dir, 'MANIFEST.tsv'), 'utf8')).split('\n').find((l) => l.includes('\tquiet/ledger.txt\t'))!.split('\t');
     const carried = await run(2);
@@ -191,5 +194,15 @@ describe('which files are read', () => {
     const line = await lineOf(reread.dir);
     expect(line[9], 'stored anew').toBe('.');
     expect(line[6]).toBe(createHash('sha256').update('balance: 999\n').digest('hex'));
+
+    // The config's chain.rereadEvery does the same by itself, every Nth increment.
+    await silentlyChange(ledger, 'balance: 555\n');
+    const config = join(sb.dir, 'quiet-config.json');
+    await writeFile(config, JSON.stringify({ version: 1, sources: [src2], format: 2, chain: { rereadEvery: 1, maxIncrementShare: 100 } }));
+    const r = await runCli(['backup', '--drive', 'B', '--json'], { ...env(4), AIRGAP_CONFIG: config });
+    expect(r.code, r.stderr).toBe(0);
+    const policy = JSON.parse(r.stdout) as { chainReason: string; problems: { kind: string; path: string }[] };
+    expect(policy.chainReason).toMatch(/every file read \(chain.rereadEvery 1\)/);
+    expect(policy.problems.map((p) => [p.kind, p.path])).toEqual([['silent-change', ledger]]);
   });
 });
