@@ -29,7 +29,7 @@ export interface DatasetSpec {
   generate(root: string, seed: number, scale: number): DatasetStats;
 }
 
-class Writer {
+export class Writer {
   readonly stats: DatasetStats = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   private readonly words = new Uint32Array(MiB / 4);
   private readonly chunk = Buffer.from(this.words.buffer);

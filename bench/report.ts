@@ -68,7 +68,7 @@ export function mb(bytes: number): string {
   return (bytes / 1e6).toFixed(bytes >= 1e9 ? 0 : 1);
 }
 
-function markdownTable(header: string[], body: string[][], right: boolean[]): string {
+export function markdownTable(header: string[], body: string[][], right: boolean[]): string {
   // A literal | inside a cell would end it.
   const rows = body.map((r) => r.map((cell) => cell.replace(/\|/g, '\\|')));
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));

@@ -3,41 +3,26 @@
 // bin/airgap.js, as a subprocess.
 //   npm run bench      (builds airgap, compiles bench/ into .bench-build/, runs bench/run.js there)
 //   BENCH_SCALE=0.25 BENCH_RUNS=5 npm run bench -- [--keep] [--sets a,b,c]
+//   npm run bench -- --weekly [--sets S,M,L]   (the weekly scenario of issue 16: bench/weekly.ts)
 // See docs/performance.md for what is measured and why. Results: Markdown tables on stdout,
 // progress on stderr, JSON in ./bench-results/<timestamp>.json and ./bench-results/latest.json.
 //
 // This file is the benchmark's entry point (its composition root, like cli/main.ts for airgap):
 // it alone reads the environment and argv and decides the exit status.
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { argv as processArgv, env, exit } from 'node:process';
-import { fileURLToPath } from 'node:url';
+import { AIRGAP_BIN, firstLine, log, onPath, PACKAGE_JSON, REPO_ROOT, reportFailure, round, runSync, writeResults } from './common.js';
 import { DATASETS, type DatasetKey, type DatasetSpec } from './datasets.js';
-import { CommandFailed, detectRssMethod, killCurrent, measure, type CommandSpec, type RssMethod } from './measure.js';
+import { detectRssMethod, killCurrent, measure, type CommandSpec, type RssMethod } from './measure.js';
 import { datasetHeading, mb, median, resultsTable, targetsTable, type CommandResult, type DatasetResult, type RunRecord, type TargetResult } from './report.js';
+import { weeklyMain } from './weekly.js';
 
 const SEED = 0x5eed_a19a;
 
-/**
- * The repository root: the nearest folder above this file with bin/airgap.js and a package.json.
- * Found by walking up, so it does not matter where the compiled file sits (.bench-build/bench/
- * today) or whether it runs compiled at all.
- */
-function findRepoRoot(from: string): string {
-  for (let dir = from; ; ) {
-    if (existsSync(join(dir, 'bin', 'airgap.js')) && existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no bin/airgap.js with a package.json in any folder above ${from}`);
-    dir = parent;
-  }
-}
-const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
-const AIRGAP_BIN = join(REPO_ROOT, 'bin', 'airgap.js');
-const PACKAGE_JSON = join(REPO_ROOT, 'package.json');
-
 const USAGE = `usage: npm run bench -- [--keep] [--sets a,b,c]
+       npm run bench -- --weekly [--sets S,M,L] [--keep]   (the weekly scenario: --weekly --help)
        (or, once built: node .bench-build/bench/run.js [--keep] [--sets a,b,c])
   --keep         keep the temporary folder (data sets, x.tar, the last snapshot of each set)
   --sets a,c     only these data sets: a = large files, b = small files, c = mixed tree
@@ -81,47 +66,6 @@ function parseOptions(args: string[]): Options {
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
-
-const t0 = performance.now();
-function log(message: string): void {
-  const s = Math.round((performance.now() - t0) / 1000);
-  process.stderr.write(`[${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}] ${message}\n`);
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    try {
-      if (statSync(p).isFile()) return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-/** Runs a setup step (untimed); throws CommandFailed on failure. */
-function runSync(argv: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
-  const r = spawnSync(argv[0]!, argv.slice(1), { ...options, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.error) throw new CommandFailed(argv, r.error.message, r.stderr ?? '', r.stdout ?? '');
-  if (r.status !== 0) throw new CommandFailed(argv, r.signal ? `killed by ${r.signal}` : `exit ${r.status}`, r.stderr, r.stdout);
-  return r.stdout;
-}
-
-function firstLine(argv: string[]): string | null {
-  try {
-    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
-    return r.status === 0 ? (`${r.stdout}`.split('\n')[0] ?? '').trim() || null : null;
-  } catch {
-    return null;
-  }
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 function countFiles(dir: string): number {
   let n = 0;
@@ -474,11 +418,9 @@ function targets(key: DatasetKey, byKey: Map<string, CommandResult>): TargetResu
 
 // ---------------------------------------------------------------------------------------------
 
-function stamp(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '');
-}
-
 async function main(): Promise<number> {
+  // The weekly scenario (issue 16) is a program of its own (bench/weekly.ts) behind the same script.
+  if (processArgv.includes('--weekly')) return weeklyMain(processArgv.slice(2).filter((a) => a !== '--weekly'));
   let options: Options;
   try {
     options = parseOptions(processArgv.slice(2));
@@ -565,11 +507,7 @@ async function main(): Promise<number> {
     }
   } catch (e) {
     killCurrent();
-    if (e instanceof CommandFailed) {
-      process.stderr.write(`\nerror: ${e.message}\n`);
-      if (e.stderr.trim()) process.stderr.write(`--- its stderr ---\n${e.stderr.trimEnd()}\n`);
-      if (e.stdout.trim()) process.stderr.write(`--- its stdout ---\n${e.stdout.trimEnd()}\n`);
-    } else process.stderr.write(`\nerror: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    reportFailure(e);
     process.stderr.write(options.keep ? `the temporary folder is kept: ${tmp}\n` : 'the temporary folder is removed (run with --keep to inspect it)\n');
     cleanup();
     return 1;
@@ -592,11 +530,7 @@ async function main(): Promise<number> {
     machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
     datasets,
   };
-  const dir = resolve('bench-results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${stamp(started)}.json`);
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  copyFileSync(file, join(dir, 'latest.json'));
+  const file = writeResults(report, started, '', 'latest.json');
   log(`results: ${file} (and bench-results/latest.json); ${((finished.getTime() - started.getTime()) / 1000).toFixed(0)} s in all`);
   log(options.keep ? `kept: ${tmp}` : `removing ${tmp} …`);
   cleanup();

@@ -13,6 +13,9 @@ export interface ListRow {
   files?: number;
   bytes?: number;
   problems?: number;
+  /** Format 2: full or incremental (on `base`). */
+  kind?: 'full' | 'incremental';
+  base?: string;
   note?: string;
 }
 
@@ -45,9 +48,11 @@ async function listOne(d: ResolvedDrive): Promise<ListedDrive> {
   const rows: ListRow[] = (await summarizeSnapshots(d.airgapDir)).map((x) => {
     const row: ListRow = { id: x.id, state: x.state };
     if (x.state === 'complete') Object.assign(row, { createdAt: x.createdAt, files: x.files, bytes: x.bytes, problems: x.problems });
+    if (x.kind) Object.assign(row, { kind: x.kind, ...(x.base !== undefined ? { base: x.base } : {}) });
+    if (x.kind) row.note = x.kind === 'full' ? 'full (format 2)' : `increment on ${x.base}`;
     if (x.state === 'incomplete') row.note = 'no SHA256SUMS: unfinished or partly copied';
     if (x.state === 'damaged') row.note = 'snapshot.json unreadable; run airgap verify';
-    if (x.problems) row.note = `${x.problems} path(s) skipped or changed during backup`;
+    if (x.problems) row.note = `${row.note ? `${row.note}; ` : ''}${x.problems} path(s) skipped or changed during backup`;
     return row;
   });
   return { drive: { id: d.identity.id, name: d.identity.name, path: d.root }, snapshots: rows, leftovers, unknown, twins, warnings: [...unknown.map(describeUnknown), ...twins.map(twinMessage)] };

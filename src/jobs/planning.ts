@@ -14,7 +14,7 @@ export function planDrives(policy: Policy, catalog: Catalog, s: Session): PlanDr
     if (!e) return [];
     const pd: PlanDrive = {
       name: d.name,
-      snapshots: e.snapshots.map((x) => ({ id: x.id, bytes: x.bytes, complete: x.state === 'complete', verified: x.verifyOk === true })),
+      snapshots: e.snapshots.map((x) => ({ id: x.id, bytes: x.bytes, complete: x.state === 'complete', verified: x.verifyOk === true, ...(x.base !== undefined ? { base: x.base } : {}) })),
       labelledOn: s.dayOf(new Date(e.labelledAt)),
     };
     if (e.lastVerifiedAt) pd.lastVerifiedOn = s.dayOf(new Date(e.lastVerifiedAt));

@@ -96,6 +96,9 @@ export interface SnapshotSummary {
   createdAt?: string;
   problems?: number;
   suspect?: boolean;
+  /** Format 2: full or incremental, and for an increment its base. */
+  kind?: 'full' | 'incremental';
+  base?: string;
 }
 
 /** Cheap facts from each snapshot.json (no hashing): `verify` is what proves a snapshot sound. */
@@ -107,6 +110,8 @@ export async function summarizeSnapshots(airgapDir: string): Promise<SnapshotSum
       const meta = await readSnapshotMeta(s);
       const summary: SnapshotSummary = { id: s.id, state: 'complete', bytes: meta.bytes.tarball, files: meta.counts.files, createdAt: meta.createdAt, problems: meta.counts.problems };
       if (meta.gate?.suspect && !meta.gate.accepted) summary.suspect = true;
+      if (meta.kind) summary.kind = meta.kind;
+      if (meta.base !== undefined) summary.base = meta.base;
       return summary;
     } catch {
       return { id: s.id, state: 'damaged', bytes: 0, files: 0 };

@@ -37,6 +37,9 @@ const snapshotEntries = {
   /** The mass-change gate tripped when it was written; pruning waits until it is accepted. */
   suspect: v.optional(v.boolean()),
   accepted: v.optional(v.boolean()),
+  /** Format 2: full or incremental, and the snapshot an increment builds on (retention keeps bases). */
+  kind: v.optional(v.picklist(['full', 'incremental'])),
+  base: v.optional(v.string()),
 };
 const snapshotSchema = object(snapshotEntries);
 

@@ -12,10 +12,10 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainPaths, formatNulList, kindChanges, removalList, type TreeEntry } from '../../src/core/chain-restore.js';
 import { nextSnapshot, type ChainSnapshot } from '../../src/core/chains.js';
-import { README_DRIVE_PLACEHOLDER } from '../../src/layout/drive-readme.js';
 import { formatSumLine } from '../../src/layout/sha256sums.js';
 import { REMOVE_FILE, RESTORE_FILE, restoreText } from '../../src/layout/restore-text.js';
 import { Mulberry32 } from '../helpers/prng.js';
+import { restoreScript, runScript, STOCK_RUNS, tarShim } from '../helpers/stock-restore.js';
 import { readTree, type Snapshot } from '../helpers/tree.js';
 
 interface Walked extends TreeEntry { hash?: string; ino?: number }
@@ -166,36 +166,15 @@ describe('format 2 chains restored with stock tools, every snapshot', () => {
   }
 });
 
-/** RESTORE.txt's commands (lines indented by exactly four spaces), with the drive's real place. */
-async function restoreScript(w: Written): Promise<string> {
-  const text = await readFile(join(w.folder, RESTORE_FILE), 'utf8');
-  const linux = /\nLinux and macOS\n-+\n([^]*?)\nWindows /.exec(text)![1]!;
-  const lines = linux.split('\n').filter((l) => /^ {4}\S/.test(l)).map((l) => l.slice(4));
-  return ['set -e', ...lines.map((l) => l.replace(`DRIVE=${README_DRIVE_PLACEHOLDER}`, `DRIVE='${join(root, 'drive')}'`))].join('\n') + '\n';
-}
-
-/** A folder whose `tar` is another tar (the rest of PATH stays as it is). */
-async function shim(name: string, tarCommand: string): Promise<string> {
-  const bin = join(root, `bin-${name}`);
-  await mkdir(bin, { recursive: true });
-  await writeFile(join(bin, 'tar'), `#!/bin/sh\nexec ${tarCommand} "$@"\n`, { mode: 0o755 });
-  return bin;
-}
-
 describe('RESTORE.txt, followed literally', () => {
-  const RUNS: [string, string[], string | undefined][] = [
-    ['sh + GNU tar', ['sh'], undefined],
-    ['sh + bsdtar', ['sh'], 'bsdtar'],
-    ['busybox sh + busybox tar', ['busybox', 'sh'], 'busybox tar'],
-  ];
-  for (const [label, shell, tarCommand] of RUNS) {
+  for (const [label, shell, tarCommand] of STOCK_RUNS) {
     it(`${label}: every snapshot of the history comes back as it was`, async () => {
-      const path = tarCommand ? `${await shim(label.replace(/\W+/g, '-'), tarCommand)}:${process.env.PATH}` : process.env.PATH;
+      const path = tarCommand ? `${await tarShim(root, label.replace(/\W+/g, '-'), tarCommand)}:${process.env.PATH}` : process.env.PATH!;
       for (const w of written) {
         const home = await mkdtemp(join(root, 'home-'));
         const text = await readFile(join(w.folder, RESTORE_FILE), 'utf8');
         expect(text).toContain(w.chain.length === 1 ? 'a FULL snapshot' : `the ${w.chain.length} tarballs of its chain`);
-        const out = execFileSync(shell[0]!, [...shell.slice(1), '-c', await restoreScript(w)], { env: { ...process.env, LANG: process.env.LANG || 'C.UTF-8', PATH: path, HOME: home }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        const out = runScript(shell, await restoreScript(join(w.folder, RESTORE_FILE), join(root, 'drive')), { PATH: path, HOME: home });
         expect(out).not.toMatch(/FAILED/);
         expect(await readTree(join(home, `restored-${w.id}`)), `${label}: ${w.id} (${w.kind}, chain ${w.chain.length})`).toEqual(w.expected);
         await rm(home, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 // kill -9 at any point of `airgap backup` and `airgap prune`: a power cut, as the write and prune
-// protocols see it (docs/FORMAT.md). Seeded trials, each on its own copy of a template drive:
+// protocols see it (docs/FORMAT.md). Seeded trials, each on its own copy of a template drive; the
+// backup trials run twice: writing format 1, and writing a format-2 increment onto a chain:
 //
 // - backup: every named failpoint (AIRGAP_FAILPOINT, src/io/failpoint.ts) several times, the
 //   per-entry and per-chunk ones at seeded hit numbers across their whole range, plus SIGKILLs
@@ -20,7 +21,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,6 +30,7 @@ import { recordFigures } from '../helpers/figures.js';
 import { readDriveContents } from '../../src/layout/drive-contents.js';
 import { verifyDrive } from '../../src/verify/verify-drive.js';
 import { writeSnapshot } from '../../src/snapshot/write-snapshot.js';
+import { baselinePath, readBaseline } from '../../src/state/baseline.js';
 import { setFailpointHandler } from '../../src/io/failpoint.js';
 import { mulberry32 } from '../helpers/prng.js';
 
@@ -61,10 +63,16 @@ const BACKUP_FAILPOINTS = [
   'backup:locked', 'write:partial-created', 'write:tar-written', 'write:tar-done', 'write:manifests-done',
   'write:meta-written', 'write:sums-written', 'write:renamed', 'write:done',
 ];
-const PER_FIXED_FAILPOINT = 5;
-const ENTRY_TRIALS = 15;
-const CHUNK_EXTRA_TRIALS = 3; // besides one trial at every chunk
-const BACKUP_DELAY_TRIALS = 40;
+/**
+ * Trials per kind, for each snapshot format. Format 2's killed run is an increment of a chain
+ * (its notes carried, its two large files stored), with fewer trials: the write protocol is the
+ * same one; what is new is the carrying, REMOVE.nul and RESTORE.txt, and their failpoint.
+ */
+const TRIALS = {
+  1: { perFixed: 5, entry: 15, chunkExtra: 3, delay: 40, minTrials: 100, minWhileWriting: 20, minAfterCommit: 5 },
+  2: { perFixed: 2, entry: 6, chunkExtra: 1, delay: 14, minTrials: 40, minWhileWriting: 8, minAfterCommit: 2 },
+} as const;
+const FORMAT2_FAILPOINTS = ['write:chain-files-written'];
 const PRUNE_DELAY_TRIALS = 4; // per prune command
 const BEFORE_PRUNE_TRIALS = 3;
 
@@ -250,7 +258,8 @@ interface Template {
   snapshots: string[];
   hashes: Map<string, Map<string, string>>;
 }
-let backupTemplate: Template;
+/** The older snapshots of the backup trials, in format 1 and in format 2 (a full and an increment). */
+const backupTemplates = {} as Record<1 | 2, Template>;
 let pruneTemplate: Template;
 
 interface Trial {
@@ -300,23 +309,28 @@ async function buildTemplate(name: string, backups: { now: string; args: string[
   return { dir, snapshots, hashes };
 }
 
-/** How many times write:entry and write:chunk fire in one backup of `src` (in-process, same code). */
-async function countHits(src: string): Promise<{ entry: number; chunk: number }> {
-  const dir = await mkdtemp(join(work, 'count-'));
-  await mkdir(join(dir, 'airgap'));
+/**
+ * How many times write:entry and write:chunk fire in the killed run: the same write, in-process,
+ * onto a copy of the template's drive (format 2: an increment, with the template's host baseline).
+ */
+async function countHits(template: Template, format: 1 | 2): Promise<{ entry: number; chunk: number }> {
+  const t = await newTrial(template);
   const hits = { entry: 0, chunk: 0 };
   setFailpointHandler((name) => {
     if (name === 'write:entry') hits.entry++;
     if (name === 'write:chunk') hits.chunk++;
   });
   try {
+    const identity = JSON.parse(await readFile(join(t.airgapDir, 'drive.json'), 'utf8')) as { id: string; name: string };
+    const baseline = baselinePath(join(t.dir, 'state'), [await realpath(source)]);
     await writeSnapshot({
-      airgapDir: join(dir, 'airgap'), drive: { id: '00000000-0000-4000-8000-000000000000', name: 'T' },
-      roots: [{ path: src, root: basename(src) }], excludes: [], clock: () => new Date(KILL_NOW), toolVersion: 'test',
+      airgapDir: t.airgapDir, drive: { id: identity.id, name: identity.name },
+      roots: [{ path: source, root: basename(source) }], excludes: [], clock: () => new Date(KILL_NOW), toolVersion: 'test',
+      format, chainOptions: { host: () => readBaseline(baseline) },
     });
   } finally {
     setFailpointHandler(undefined);
-    await rm(dir, { recursive: true, force: true });
+    await removeTrial(t);
   }
   return hits;
 }
@@ -339,10 +353,12 @@ const stateLocks = async (t: Trial) => (await readdir(join(t.dir, 'state')).catc
 
 // ---------------------------------------------------------------------------------------------
 
-let fullBackupMs = 0; // one normal backup of `source`, spawn to exit
+/** One normal backup of `source` onto each template, spawn to exit (the slower of two). */
+const backupMs = { 1: 0, 2: 0 };
 let pruneMs = 0; // one normal `airgap prune A` of the prune template
 let pruneBackupMs = 0; // one normal backup with retention of the prune template
-let hits = { entry: 0, chunk: 0 };
+/** How often write:entry and write:chunk fire in the killed run of each format. */
+const hits = { 1: { entry: 0, chunk: 0 }, 2: { entry: 0, chunk: 0 } };
 let prunedByPrune: string[] = []; // what `airgap prune A` removes from the prune template
 let prunedByBackup: string[] = []; // what a backup with retention removes from it
 const started = performance.now();
@@ -374,26 +390,36 @@ beforeAll(async () => {
 
   // The older snapshots hold the folder as it was before: without the large files, and a few
   // notes edited between the two (they stay small: every trial hashes them twice).
-  backupTemplate = await buildTemplate('tpl-backup', OLDER_NOW.map((now, k) => ({
+  backupTemplates[1] = await buildTemplate('tpl-backup', OLDER_NOW.map((now, k) => ({
     now,
     args: ['--source', source],
     before: async () => {
       if (k > 0) for (let f = 0; f < 5; f++) await writeFile(join(source, 'folder-0', `note-${f}.txt`), prngText(200 + f, rnd));
     },
   })), {});
+  // Format 2: a full, then an increment after one more edit (the host baseline is the template's).
+  backupTemplates[2] = await buildTemplate('tpl-backup-v2', OLDER_NOW.map((now, k) => ({
+    now,
+    args: ['--source', source, '--format', '2'],
+    before: async () => {
+      if (k > 0) await writeFile(join(source, 'folder-1', 'sub', 'note-0.txt'), prngText(300, rnd));
+    },
+  })), {});
   await mkdir(join(source, 'media'));
   for (const [i, size] of BIG_SIZES.entries()) await writeFile(join(source, 'media', `video-${i}.bin`), prngBytes(size, rnd));
   pruneTemplate = await buildTemplate('tpl-prune', PRUNE_TEMPLATE_NOW.map((now) => ({ now, args: ['--no-prune'] })), { AIRGAP_CONFIG: pruneConfig });
-  hits = await countHits(source);
-  expect(hits.chunk, 'the source is too small for several 4 MiB chunks').toBeGreaterThanOrEqual(5);
-
-  // The range of the random kills: normal runs, spawn to exit (the slower of two).
-  for (let i = 0; i < 2; i++) {
-    const t = await newTrial(backupTemplate);
-    const r = await spawnCli(['backup', '--drive', 'A', '--source', source], { ...t.env, AIRGAP_NOW: KILL_NOW });
-    expect(r.code, r.stderr).toBe(0);
-    fullBackupMs = Math.max(fullBackupMs, r.ms);
-    await removeTrial(t);
+  for (const format of [1, 2] as const) {
+    hits[format] = await countHits(backupTemplates[format], format);
+    expect(hits[format].chunk, 'the source is too small for several 4 MiB chunks').toBeGreaterThanOrEqual(3);
+    // The range of the random kills: normal runs, spawn to exit (the slower of two).
+    for (let i = 0; i < 2; i++) {
+      const t = await newTrial(backupTemplates[format]);
+      const r = await spawnCli(['backup', '--drive', 'A', '--source', source, '--format', String(format), '--json'], { ...t.env, AIRGAP_NOW: KILL_NOW });
+      expect(r.code, r.stderr).toBe(0);
+      if (format === 2) expect(JSON.parse(r.stdout).meta.kind, 'the killed run of format 2 is an increment').toBe('incremental');
+      backupMs[format] = Math.max(backupMs[format], r.ms);
+      await removeTrial(t);
+    }
   }
   {
     const t = await newTrial(pruneTemplate);
@@ -415,7 +441,7 @@ beforeAll(async () => {
   // Retention "last 2" of five: prune removes the three oldest, a backup (a sixth) the four oldest.
   expect(prunedByPrune).toEqual(pruneTemplate.snapshots.slice(0, 3));
   expect(prunedByBackup).toEqual(pruneTemplate.snapshots.slice(0, 4));
-  console.log(`[faults] kill: backup ${fullBackupMs.toFixed(0)} ms (write:entry ×${hits.entry}, write:chunk ×${hits.chunk}), prune ${pruneMs.toFixed(0)} ms, backup+prune ${pruneBackupMs.toFixed(0)} ms`);
+  console.log(`[faults] kill: backup ${backupMs[1].toFixed(0)} ms (write:entry ×${hits[1].entry}, write:chunk ×${hits[1].chunk}), format 2 increment ${backupMs[2].toFixed(0)} ms (×${hits[2].entry}, ×${hits[2].chunk}), prune ${pruneMs.toFixed(0)} ms, backup+prune ${pruneBackupMs.toFixed(0)} ms`);
 }, 600_000); // a cap for a loaded machine, not an expectation
 
 afterAll(async () => {
@@ -465,22 +491,25 @@ async function checkAfterKill(t: Trial, i: number, fig: KillFigures, fail: (msg:
 
 // ---------------------------------------------------------------------------------------------
 
-describe('kill -9 during airgap backup', () => {
+for (const format of [1, 2] as const) describe(`kill -9 during airgap backup (format ${format}${format === 2 ? ': an increment' : ''})`, () => {
   it('never leaves a broken snapshot that looks complete, never harms an older one, and the next backup cleans up', async () => {
+    const n = TRIALS[format];
+    const backupTemplate = backupTemplates[format];
+    const h = hits[format];
     const t0 = performance.now();
-    const random = mulberry32(SEED); // each scenario has its own stream: either can run alone (-t)
+    const random = mulberry32(SEED ^ (format === 2 ? 0x2222 : 0)); // each scenario has its own stream: either can run alone (-t)
     const kills: Kill[] = [];
-    for (const fp of BACKUP_FAILPOINTS) for (let i = 0; i < PER_FIXED_FAILPOINT; i++) kills.push({ failpoint: fp });
+    for (const fp of [...BACKUP_FAILPOINTS, ...(format === 2 ? FORMAT2_FAILPOINTS : [])]) for (let i = 0; i < n.perFixed; i++) kills.push({ failpoint: fp });
     // write:entry at seeded hits spread over the whole run (one per stratum), write:chunk at
     // every chunk (tarball chunks, then the manifests' final flushes) and a few more at random.
-    for (let i = 0; i < ENTRY_TRIALS; i++) {
-      const lo = Math.floor((i * hits.entry) / ENTRY_TRIALS) + 1;
-      const hi = Math.max(lo, Math.floor(((i + 1) * hits.entry) / ENTRY_TRIALS));
+    for (let i = 0; i < n.entry; i++) {
+      const lo = Math.floor((i * h.entry) / n.entry) + 1;
+      const hi = Math.max(lo, Math.floor(((i + 1) * h.entry) / n.entry));
       kills.push({ failpoint: `write:entry@${randInt(random, lo, hi)}` });
     }
-    for (let n = 1; n <= hits.chunk; n++) kills.push({ failpoint: `write:chunk@${n}` });
-    for (let i = 0; i < CHUNK_EXTRA_TRIALS; i++) kills.push({ failpoint: `write:chunk@${randInt(random, 1, hits.chunk)}` });
-    for (let i = 0; i < BACKUP_DELAY_TRIALS; i++) kills.push({ delayMs: random() * fullBackupMs });
+    for (let k = 1; k <= h.chunk; k++) kills.push({ failpoint: `write:chunk@${k}` });
+    for (let i = 0; i < n.chunkExtra; i++) kills.push({ failpoint: `write:chunk@${randInt(random, 1, h.chunk)}` });
+    for (let i = 0; i < n.delay; i++) kills.push({ delayMs: random() * backupMs[format] });
     // One trial in five runs its next backup in the same second as the killed one (the -2 id).
     const sameSecond = kills.map(() => random() < 0.2);
 
@@ -514,7 +543,7 @@ describe('kill -9 during airgap backup', () => {
         phaseMs[k] += now - mark;
         mark = now;
       };
-      const what = `backup trial ${i} (seed ${SEED}): ${describeKill(kill)}, AIRGAP_NOW=${KILL_NOW}`;
+      const what = `backup trial ${i} (format ${format}, seed ${SEED}): ${describeKill(kill)}, AIRGAP_NOW=${KILL_NOW}`;
       const fail = (msg: string) => {
         problems.push(`${what}: ${msg}`);
         console.log(`[faults] PROBLEM ${what}: ${msg}`);
@@ -524,7 +553,7 @@ describe('kill -9 during airgap backup', () => {
         t = await newTrial(backupTemplate);
         lap('setup');
         const env = { ...t.env, AIRGAP_NOW: KILL_NOW };
-        const args = ['backup', '--drive', 'A', '--source', source];
+        const args = ['backup', '--drive', 'A', '--source', source, '--format', String(format)];
         const r = 'failpoint' in kill
           ? await spawnCli(args, { ...env, AIRGAP_FAILPOINT: kill.failpoint })
           : await spawnCli(args, env, kill.delayMs);
@@ -576,7 +605,7 @@ describe('kill -9 during airgap backup', () => {
         const nextNow = same ? KILL_NOW : NEXT_NOW;
         // It stores the small source: the point is the clean-up and a verified snapshot beside the
         // killed run's leftovers, not 13 MB more (that halved the suite's longest file).
-        const next = await spawnCli(['backup', '--drive', 'A', '--source', smallSource, '--json'], { ...t.env, AIRGAP_NOW: nextNow });
+        const next = await spawnCli(['backup', '--drive', 'A', '--source', smallSource, '--format', String(format), '--json'], { ...t.env, AIRGAP_NOW: nextNow });
         lap('nextRun');
         if (next.code !== 0 || crashed(next.stderr)) {
           fail(`the next backup (AIRGAP_NOW=${nextNow}) exited ${next.code ?? next.signal}:\n${next.stderr}`);
@@ -613,17 +642,17 @@ describe('kill -9 during airgap backup', () => {
       }
     });
 
-    recordFigures('kill-backup', { seed: SEED, sourceFiles: SMALL_DIRS * SMALL_PER_DIR + BIG_SIZES.length, fullBackupMs: Math.round(fullBackupMs), writeEntryHits: hits.entry, writeChunkHits: hits.chunk, ...fig, problems: problems.length, wallSeconds: Math.round((performance.now() - t0) / 1000),
+    recordFigures(format === 1 ? 'kill-backup' : 'kill-backup-format2', { seed: SEED, format, sourceFiles: SMALL_DIRS * SMALL_PER_DIR + BIG_SIZES.length, backupMs: Math.round(backupMs[format]), writeEntryHits: h.entry, writeChunkHits: h.chunk, ...fig, problems: problems.length, wallSeconds: Math.round((performance.now() - t0) / 1000),
       laneSeconds: Object.fromEntries(Object.entries(phaseMs).map(([k, v]) => [k, Math.round(v / 1000)])) });
     expect(fig.trials).toBe(kills.length);
-    expect(fig.trials).toBeGreaterThanOrEqual(100);
+    expect(fig.trials).toBeGreaterThanOrEqual(n.minTrials);
     expect(fig.brokenButCompleteLooking, 'broken-but-complete-looking snapshots').toBe(0);
     expect(fig.olderHarmed, 'older snapshots harmed').toBe(0);
     expect(problems).toEqual([]);
     expect(fig.nextRunSuccesses).toBe(fig.trials);
     // Otherwise the kills proved little: some must land in the middle of the write.
-    expect(fig.landedWhileWriting).toBeGreaterThanOrEqual(20);
-    expect(fig.landedAfterCommit).toBeGreaterThanOrEqual(5);
+    expect(fig.landedWhileWriting).toBeGreaterThanOrEqual(n.minWhileWriting);
+    expect(fig.landedAfterCommit).toBeGreaterThanOrEqual(n.minAfterCommit);
   }, 3_600_000); // a cap, not an expectation: ~3 min quiet; both kill tests took 18 min under load 23 on 2 cores
 });
 

@@ -5,6 +5,8 @@
 // model; in half of the trials each unsynced file or folder survives with probability 0.5, as
 // when the kernel wrote some of it back).
 //
+// The commands: a backup (format 1), a prune, a backup that prunes, and a format-2 increment onto
+// a chain (a full and an increment of the same folder: most files carried, new ones stored).
 // Each seeded trial copies a template drive, mounts it through the filesystem, and cuts:
 // - at a named step (AIRGAP_FAILPOINT kills the CLI there, then the power goes),
 // - after the N-th byte written to the drive (N seeded over a whole run; the drive then answers
@@ -62,6 +64,10 @@ const BACKUP_AFTER_EXIT = 6;
 const PRUNE_PER_STEP = 2;
 const PRUNE_BYTE_CUTS = 24;
 const PRUNE_AFTER_EXIT = 4;
+const INCREMENT_STEPS = [...BACKUP_STEPS, 'write:chain-files-written'];
+const INCREMENT_PER_STEP = 2;
+const INCREMENT_BYTE_CUTS = 30;
+const INCREMENT_AFTER_EXIT = 3;
 
 const OLDER_NOW = ['2026-02-16T09:00:00Z', '2026-02-23T09:00:00Z'];
 const PRUNE_TPL_NOW = ['2026-01-01T09:00:00Z', '2026-01-02T09:00:00Z', '2026-01-03T09:00:00Z', '2026-01-04T09:00:00Z'];
@@ -69,7 +75,8 @@ const CUT_NOW = '2026-03-02T09:00:00Z';
 const NEXT_NOW = '2026-03-02T10:00:00Z';
 const SNAPSHOT_LIKE = /^\d{4}-\d{2}-\d{2}T\d{6}Z/;
 
-type Command = 'backup' | 'prune' | 'backup+prune';
+/** 'increment': a format-2 backup onto a chain (a full and an increment), carrying unchanged files. */
+type Command = 'backup' | 'prune' | 'backup+prune' | 'increment';
 type Cut = { step: string } | { bytes: number } | { afterExit: true };
 interface TrialSpec { command: Command; cut: Cut; keep: number; seed: number }
 
@@ -77,13 +84,15 @@ interface Template { dir: string; snapshots: string[]; hashes: Map<string, Map<s
 
 let work = '';
 let backupCfg = '';
+let incrementCfg = '';
+let incrementTpl: Template;
 let tinySource = '';
 let pruneCfg = '';
 let backupTpl: Template;
 let pruneTpl: Template;
 let prunedByPrune: string[] = [];
 let prunedByBackup: string[] = [];
-const bytesOf: Record<Command, number> = { backup: 0, prune: 0, 'backup+prune': 0 };
+const bytesOf: Record<Command, number> = { backup: 0, prune: 0, 'backup+prune': 0, increment: 0 };
 const daemons = new Set<ChildProcessWithoutNullStreams>();
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -236,8 +245,8 @@ async function newTrial(t: Template, cfg: string): Promise<Trial> {
 }
 
 const argsOf = (c: Command) => (c === 'prune' ? ['prune', 'A', '--json'] : ['backup', '--drive', 'A', '--json']);
-const templateOf = (c: Command) => (c === 'backup' ? backupTpl : pruneTpl);
-const cfgOf = (c: Command) => (c === 'backup' ? backupCfg : pruneCfg);
+const templateOf = (c: Command) => (c === 'backup' ? backupTpl : c === 'increment' ? incrementTpl : pruneTpl);
+const cfgOf = (c: Command) => (c === 'backup' ? backupCfg : c === 'increment' ? incrementCfg : pruneCfg);
 const doomedOf = (c: Command) => (c === 'prune' ? prunedByPrune : c === 'backup+prune' ? prunedByBackup : []);
 const stepOf = (s: TrialSpec) => `${s.command} ${'step' in s.cut ? s.cut.step.replace(/@\d+$/, '') : 'bytes' in s.cut ? 'random-byte' : 'after-exit'}`;
 
@@ -287,6 +296,12 @@ beforeAll(async () => {
   backupTpl = await buildTemplate('tpl-backup', backupCfg, OLDER_NOW, async (k) => {
     if (k > 0) for (let f = 0; f < 4; f++) await writeFile(join(source, 'folder-0', `note-${f}.txt`), `edited ${f}`);
   });
+  // Format 2: the same source as a full and an increment; the run under test is the next increment.
+  incrementCfg = join(work, 'increment-config.json');
+  await writeFile(incrementCfg, JSON.stringify({ version: 1, sources: [source], drives: { rotation: [{ name: 'A' }] }, policy: policy(20), format: 2 }));
+  incrementTpl = await buildTemplate('tpl-increment', incrementCfg, OLDER_NOW, async (k) => {
+    if (k > 0) await writeFile(join(source, 'folder-1', 'note-0.txt'), 'edited for the increment');
+  });
   // The backup under test also stores new files. (No large file: the tarball's 4 MiB chunks are
   // the kill suite's; here every byte goes through Python, and the protocol steps matter.)
   await mkdir(join(source, 'new'));
@@ -294,7 +309,7 @@ beforeAll(async () => {
   pruneTpl = await buildTemplate('tpl-prune', pruneCfg, PRUNE_TPL_NOW);
 
   // One uncut run of each command: the bytes it writes (the range of the byte cuts) and what it prunes.
-  for (const command of ['backup', 'prune', 'backup+prune'] as Command[]) {
+  for (const command of ['backup', 'prune', 'backup+prune', 'increment'] as Command[]) {
     const t = await newTrial(templateOf(command), cfgOf(command));
     const fs = await PowerCutMount.start(t.mnt, join(t.dir, 'image'), join(t.dir, 'after'));
     try {
@@ -303,6 +318,7 @@ beforeAll(async () => {
       bytesOf[command] = fs.bytesAtCut;
       if (command === 'prune') prunedByPrune = (JSON.parse(r.stdout) as { pruned: string[] }).pruned;
       if (command === 'backup+prune') prunedByBackup = (JSON.parse(r.stdout) as { pruned: string[] }).pruned;
+      if (command === 'increment') expect((JSON.parse(r.stdout) as { meta: { kind: string } }).meta.kind).toBe('incremental');
     } finally {
       await fs.unmount();
       await rm(t.dir, { recursive: true, force: true });
@@ -346,6 +362,9 @@ describe.skipIf(!!skip)('power cuts (FUSE: unsynced writes dropped)', () => {
     // SHA256SUMS come after the tarball, in a few KiB.
     for (let i = 0; i < BACKUP_BYTE_CUTS; i++) specs.push({ command: 'backup', cut: { bytes: randInt(rnd, i % 2 ? Math.max(1, bytesOf.backup - (64 << 10)) : 1, bytesOf.backup) } });
     for (let i = 0; i < BACKUP_AFTER_EXIT; i++) specs.push({ command: 'backup', cut: { afterExit: true } });
+    for (const step of INCREMENT_STEPS) for (let i = 0; i < INCREMENT_PER_STEP; i++) specs.push({ command: 'increment', cut: { step } });
+    for (let i = 0; i < INCREMENT_BYTE_CUTS; i++) specs.push({ command: 'increment', cut: { bytes: randInt(rnd, i % 2 ? Math.max(1, bytesOf.increment - (64 << 10)) : 1, bytesOf.increment) } });
+    for (let i = 0; i < INCREMENT_AFTER_EXIT; i++) specs.push({ command: 'increment', cut: { afterExit: true } });
     for (const [command, doomed] of [['prune', prunedByPrune], ['backup+prune', prunedByBackup]] as const) {
       for (const fp of ['prune:renamed', 'prune:synced', 'prune:removed']) {
         for (let n = 1; n <= doomed.length; n++) for (let i = 0; i < PRUNE_PER_STEP; i++) specs.push({ command, cut: { step: `${fp}@${n}` } });
@@ -465,7 +484,7 @@ describe.skipIf(!!skip)('power cuts (FUSE: unsynced writes dropped)', () => {
         lap('checks');
         // The next backup: exit 0, every leftover removed, all snapshots verify.
         // (Backup trials back up a tiny folder then: the point is the clean-up, and the time.)
-        const next = await runCli(['backup', '--drive', 'A', '--json', ...(spec.command === 'backup' ? ['--source', tinySource] : [])], { ...t.env, AIRGAP_NOW: NEXT_NOW });
+        const next = await runCli(['backup', '--drive', 'A', '--json', ...(spec.command === 'backup' || spec.command === 'increment' ? ['--source', tinySource] : [])], { ...t.env, AIRGAP_NOW: NEXT_NOW });
         lap('nextRun');
         if (next.code !== 0 || crashed(next.stderr)) {
           fail(`the next backup exited ${next.code ?? next.signal}:\n${next.stderr}`);
