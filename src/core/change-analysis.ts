@@ -12,6 +12,8 @@ export interface ListingEntry {
   sha256?: string;
   /** Shannon entropy (bits/byte) of a sample of the content, when known. */
   entropy?: number;
+  /** The change stamp the host recorded (core/change-stamp.ts), when known: not used by the analysis. */
+  stamp?: string;
 }
 
 export interface ChangeReport {

@@ -29,7 +29,7 @@ export interface ArchiveProgress {
 
 export interface ArchiveOptions {
   onProgress?: (p: ArchiveProgress) => void;
-  /** Called for every file stored, with the entropy of its first bytes (the gate's baseline). */
+  /** Called for every file stored, with the entropy of its first bytes and its scan's change stamp (the gate's baseline). */
   onStored?: (e: ManifestEntry, entropy: number, stamp: string) => void;
   /** Called on every chunk read or written: feeds the no-progress watchdog. */
   tick?: (where: string) => void;
@@ -138,8 +138,9 @@ async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problem
     } else {
       pending = archiveFile(loop, entries, i, e, plan);
     }
-    if (opts.onMember && out.tar.written > offset) opts.onMember(e.path, offset);
     if (pending) await pending;
+    // After the entry's own writes (a file read late is appended inside `pending`).
+    if (opts.onMember && out.tar.written > offset) opts.onMember(e.path, offset);
     if (opts.onProgress && (i % PROGRESS_EVERY === 0 || e.size > SMALL_FILE || i === entries.length - 1)) {
       opts.onProgress({ entries: i + 1, bytes: counts.contentBytes, current: e.path });
     }

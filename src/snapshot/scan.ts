@@ -3,10 +3,13 @@
 // recorded as problems, never silently dropped and never opened (a FIFO would block a reader).
 // Synchronous calls: a scan is one long series of tiny metadata calls, and the async API's round
 // trip through libuv's pool cost 5× more per entry (measured on 5,000 files).
-import { lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
+// Every stat asks for BigInts: only they carry the nanoseconds and a 64-bit inode exactly, and a
+// change stamp (core/change-stamp.ts) needs both.
+import { lstatSync, readdirSync, readlinkSync, statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { compareNames } from '../core/archive-order.js';
+import { changeStamp, u64Decimal } from '../core/change-stamp.js';
 import { usageError } from '../core/errors.js';
 import type { SourceProblem } from '../layout/format.js';
 
@@ -31,12 +34,18 @@ export interface ScanEntry {
   ino: number;
   nlink: number;
   link?: string;
+  /** Size, mtime and ctime in nanoseconds, device and inode, as one string (core/change-stamp.ts). */
+  stamp: string;
 }
 
 const KINDS = ['file', 'dir', 'symlink'] as const;
 // Numbers of an entry, in columns: those that may exceed 2^32 as doubles, the others as uint32.
-const SIZE = 0, MTIME = 1, DEV = 2, INO = 3, WIDE = 4;
-const KIND = 0, MODE = 1, UID = 2, GID = 3, NLINK = 4, ROOT = 5, NARROW = 6;
+// Times are whole seconds (MTIME, CTIME: as the file system has them, before 1970 too) and their
+// nanoseconds; dev and ino are 64 bits as two halves, exact where a double would round above 2^53.
+const SIZE = 0, MTIME = 1, CTIME = 2, WIDE = 3;
+const KIND = 0, MODE = 1, UID = 2, GID = 3, NLINK = 4, ROOT = 5, MTIME_NS = 6, CTIME_NS = 7, DEV_HI = 8, DEV_LO = 9, INO_HI = 10, INO_LO = 11, NARROW = 12;
+const NS_PER_S = 1_000_000_000n;
+const TWO_32 = 2 ** 32;
 /** Entries per chunk of the columns: they grow by chunks, never by copying. */
 const CHUNK_BITS = 12;
 const CHUNK = 1 << CHUNK_BITS;
@@ -48,7 +57,8 @@ const MASK = CHUNK - 1;
  * so its size per entry is what memory grows by with the number of files. Measured at 400,000
  * files: one object per entry (with `abs`, every number boxed, each path a tree of three
  * strings) took 375 bytes; this 56 bytes of numbers plus the path (about 40 bytes). `abs` is
- * derived from the source root when asked for.
+ * derived from the source root when asked for. The change stamp's ctime and nanoseconds add 16
+ * bytes (72 of numbers); the stamp itself is made when asked for, never kept as a string.
  */
 export class ScanEntries implements Iterable<ScanEntry> {
   private readonly wide: Float64Array[] = [];
@@ -68,7 +78,7 @@ export class ScanEntries implements Iterable<ScanEntry> {
     return this.roots.length - 1;
   }
 
-  push(root: number, path: string, kind: ScanEntry['kind'], size: number, st: Stats, link?: string): void {
+  push(root: number, path: string, kind: ScanEntry['kind'], size: number, st: BigIntStats, link?: string): void {
     const i = this.paths.length;
     if ((i & MASK) === 0) {
       this.wide.push(new Float64Array(CHUNK * WIDE));
@@ -79,14 +89,15 @@ export class ScanEntries implements Iterable<ScanEntry> {
     const wi = (i & MASK) * WIDE;
     const ni = (i & MASK) * NARROW;
     w[wi + SIZE] = size;
-    w[wi + MTIME] = Math.max(0, Math.floor(st.mtimeMs / 1000));
-    w[wi + DEV] = st.dev;
-    w[wi + INO] = st.ino;
+    putTime(w, wi + MTIME, n, ni + MTIME_NS, st.mtimeNs);
+    putTime(w, wi + CTIME, n, ni + CTIME_NS, st.ctimeNs);
+    putU64(n, ni + DEV_HI, st.dev);
+    putU64(n, ni + INO_HI, st.ino);
     n[ni + KIND] = KINDS.indexOf(kind);
-    n[ni + MODE] = st.mode & 0o7777;
-    n[ni + UID] = st.uid;
-    n[ni + GID] = st.gid;
-    n[ni + NLINK] = st.nlink;
+    n[ni + MODE] = Number(st.mode) & 0o7777;
+    n[ni + UID] = Number(st.uid);
+    n[ni + GID] = Number(st.gid);
+    n[ni + NLINK] = Number(st.nlink);
     n[ni + ROOT] = root;
     path.charCodeAt(0); // flattens it now: V8 keeps a concatenation as a tree of strings otherwise
     this.paths.push(path);
@@ -104,7 +115,6 @@ export class ScanEntries implements Iterable<ScanEntry> {
   kind(i: number): ScanEntry['kind'] {
     return KINDS[this.n(i, KIND)]!;
   }
-
 
   size(i: number): number {
     return this.w(i, SIZE);
@@ -125,12 +135,28 @@ export class ScanEntries implements Iterable<ScanEntry> {
     return this.links.get(i);
   }
 
+  /** As a plain (non-BigInt) stat has it: rounded to a double above 2^53, like Number(bigint). */
   dev(i: number): number {
-    return this.w(i, DEV);
+    return this.n(i, DEV_HI) * TWO_32 + this.n(i, DEV_LO);
   }
 
   ino(i: number): number {
-    return this.w(i, INO);
+    return this.n(i, INO_HI) * TWO_32 + this.n(i, INO_LO);
+  }
+
+  /**
+   * Whole seconds, 0 before 1970 (tar's field), computed as before the scan had nanoseconds:
+   * from the milliseconds a plain stat gives, so that it equals what snapshot/read-source.ts
+   * reads (floor(mtimeMs / 1000) is a second late in the last hundred-odd nanoseconds of one).
+   */
+  mtime(i: number): number {
+    return Math.max(0, Math.floor((this.w(i, MTIME) * 1000 + this.n(i, MTIME_NS) / 1e6) / 1000));
+  }
+
+  /** The change stamp of entry i (core/change-stamp.ts), made on each call. */
+  stamp(i: number): string {
+    return changeStamp(this.w(i, SIZE), this.w(i, MTIME), this.n(i, MTIME_NS), this.w(i, CTIME), this.n(i, CTIME_NS),
+      u64Decimal(this.n(i, DEV_HI), this.n(i, DEV_LO)), u64Decimal(this.n(i, INO_HI), this.n(i, INO_LO)));
   }
 
   nlink(i: number): number {
@@ -141,7 +167,7 @@ export class ScanEntries implements Iterable<ScanEntry> {
   at(i: number): ScanEntry {
     return {
       abs: this.abs(i), path: this.paths[i]!, kind: this.kind(i), size: this.w(i, SIZE), mode: this.n(i, MODE), uid: this.n(i, UID),
-      gid: this.n(i, GID), mtime: this.w(i, MTIME), dev: this.w(i, DEV), ino: this.w(i, INO), nlink: this.n(i, NLINK), link: this.links.get(i),
+      gid: this.n(i, GID), mtime: this.mtime(i), dev: this.dev(i), ino: this.ino(i), nlink: this.n(i, NLINK), link: this.links.get(i), stamp: this.stamp(i),
     };
   }
 
@@ -149,6 +175,25 @@ export class ScanEntries implements Iterable<ScanEntry> {
     for (let i = 0; i < this.paths.length; i++) yield this.at(i);
   }
 
+}
+
+/** Seconds into a double column, nanoseconds into a uint32 one: floored, as a timespec (-1.5 s is -2 s + 0.5 s). */
+function putTime(w: Float64Array, wi: number, n: Uint32Array, ni: number, ns: bigint): void {
+  const s = ns / NS_PER_S - (ns < 0n && ns % NS_PER_S !== 0n ? 1n : 0n); // BigInt division truncates toward zero
+  w[wi] = Number(s);
+  n[ni] = Number(ns - s * NS_PER_S);
+}
+
+/** A 64-bit number into two uint32 columns, high half first: through a double when that is exact. */
+function putU64(n: Uint32Array, at: number, v: bigint): void {
+  const x = Number(v);
+  if (Number.isSafeInteger(x)) {
+    n[at] = Math.floor(x / TWO_32);
+    n[at + 1] = x >>> 0; // x mod 2^32
+  } else {
+    n[at] = Number(v >> 32n);
+    n[at + 1] = Number(v & 0xffffffffn);
+  }
 }
 
 export interface ScanResult {
@@ -187,16 +232,17 @@ export async function scanSources(roots: SourceRoot[], opts: ScanOptions): Promi
     let st;
     try {
       // A source root given as a symlink is followed once; nothing below it ever is.
-      st = isRoot ? statSync(abs) : lstatSync(abs);
+      st = isRoot ? statSync(abs, { bigint: true }) : lstatSync(abs, { bigint: true });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return void problem(abs, 'vanished', 'vanished before it could be read');
       return void problem(abs, 'unreadable', `cannot stat: ${code ?? (e as Error).message}`);
     }
     if (st.isFile()) {
-      result.entries.push(root, path, 'file', st.size, st);
+      const size = Number(st.size);
+      result.entries.push(root, path, 'file', size, st);
       result.files++;
-      result.bytes += st.size;
+      result.bytes += size;
     } else if (st.isSymbolicLink()) {
       try {
         const raw = readlinkSync(abs, { encoding: 'buffer' });
@@ -208,7 +254,8 @@ export async function scanSources(roots: SourceRoot[], opts: ScanOptions): Promi
         problem(abs, 'unreadable', `cannot read link: ${(e as NodeJS.ErrnoException).code}`);
       }
     } else if (st.isDirectory()) {
-      if (opts.skipDirs?.has(`${st.dev}:${st.ino}`)) {
+      // Numbers, not BigInts: the key is made from a plain stat (prepare-snapshot.ts).
+      if (opts.skipDirs?.has(`${Number(st.dev)}:${Number(st.ino)}`)) {
         return void problem(abs, 'excluded-target', 'is the backup drive itself; skipped');
       }
       result.entries.push(root, path, 'dir', 0, st);

@@ -2,6 +2,7 @@
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CHANGE_STAMP } from '../../src/core/change-stamp.js';
 import { labelledDrive, makeSandbox, type Sandbox } from '../helpers/cli.js';
 import { makeTree } from '../helpers/tree.js';
 
@@ -38,7 +39,8 @@ describe('host state', () => {
     const dir = join(sb.env.AIRGAP_STATE_DIR!, 'baselines');
     const [file] = await readdir(dir);
     expect(file).toMatch(/\.tsv$/);
-    for (const garbage of ['# airgap baseline v1\nnot\ta\tbaseline\n', 'PK\u0003\u0004 a zip file\n', '']) {
+    // The last: a v2 header over a line without a change stamp (a v1 line).
+    for (const garbage of ['# airgap baseline v1\nnot\ta\tbaseline\n', 'PK\u0003\u0004 a zip file\n', '', `# airgap baseline v2\n5\t1700000000\t${'a'.repeat(64)}\t4.20\tsrc/a\n`]) {
       await writeFile(join(dir, file!), garbage);
       const r = await sb.run('backup', '--drive', 'A', '--no-prune');
       expect(r.code, r.stderr).toBe(0);
@@ -46,8 +48,11 @@ describe('host state', () => {
       expect(r.stderr).toMatch(/warning: the gate baseline .* is damaged \(line \d+: .*\): it was moved to .*\.tsv\.damaged-.*, and this one is compared with snapshot /);
       const names = await readdir(dir);
       expect(names.filter((n) => n.includes('.damaged-')).length).toBeGreaterThan(0);
-      // The accepted backup wrote a new, sound baseline: the next backup uses it without a warning.
-      expect((await readFile(join(dir, file!), 'utf8')).startsWith('# airgap baseline v1\n')).toBe(true);
+      // The accepted backup wrote a new, sound baseline (v2: every line with its change stamp): the
+      // next backup uses it without a warning.
+      const lines = (await readFile(join(dir, file!), 'utf8')).split('\n');
+      expect(lines[0]).toBe('# airgap baseline v2');
+      expect(lines.slice(1, -1).every((l) => CHANGE_STAMP.test(l.split('\t')[4]!))).toBe(true);
       const next = await sb.run('backup', '--drive', 'A', '--no-prune');
       expect(next.code, next.stderr).toBe(0);
       expect(next.stderr).not.toMatch(/baseline/);
