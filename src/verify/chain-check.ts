@@ -140,9 +140,9 @@ function dependantsFinding(id: string, deps: string[], files: DependantFiles | u
   if (files) {
     f.dependantFiles = files.shown;
     f.dependantFilesTotal = files.total;
-    const eg = files.shown.slice(0, 3).map((x) => `${JSON.stringify(x.path)} (${x.snapshot})`).join(', ');
+    // The files themselves are in dependantFiles (the text output lists them below the message).
     message += files.total
-      ? `; ${files.total} of their files have their content in what is damaged here, e.g. ${eg}`
+      ? `; ${files.total} of their files have their content in what is damaged here`
       : '; none of their files has its content in what is damaged here';
     f.message = message;
   }
