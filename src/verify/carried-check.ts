@@ -100,8 +100,13 @@ export class CarriedCheck {
         this.findings.push({ severity: 'damage', code: 'carried-unchecked', link: from,
           message: `${c.unchecked} file(s) carried from snapshot ${from} could not be checked: its ${MANIFEST_FILE} cannot be read: ${c.broken}` });
       }
-      c?.close();
     }
+    this.close();
+  }
+
+  /** Closes the referenced manifests (also when the walk ended early: a tarball that could not be read). */
+  close(): void {
+    for (const c of this.cursors.values()) c?.close();
     this.cursors.clear();
   }
 

@@ -213,6 +213,7 @@ async function checkTarball(
   } finally {
     await thread?.close();
     await fileSums?.finish(false); // closes it when an unreadable tarball ended the walk early
+    deep?.carried?.close();
   }
   // Only a tarball that differs from its SHA-256 has damaged content; the walk says which members.
   return !bad ? undefined : deep ? deep.damage() : ALL_DAMAGED;
