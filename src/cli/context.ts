@@ -46,6 +46,8 @@ export function makeContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process
     clock: env.AIRGAP_NOW && !Number.isNaN(Date.parse(env.AIRGAP_NOW)) ? () => new Date(env.AIRGAP_NOW!) : () => new Date(),
     version: toolVersion(),
     stallMs: Number(env.AIRGAP_STALL_TIMEOUT_MS) > 0 ? Number(env.AIRGAP_STALL_TIMEOUT_MS) : 120_000,
+    // Tests lower the racy window (a file written a moment ago is otherwise always read again).
+    ...(env.AIRGAP_RACY_SECONDS !== undefined && Number(env.AIRGAP_RACY_SECONDS) >= 0 ? { racySeconds: Number(env.AIRGAP_RACY_SECONDS) } : {}),
     mountRoots: (env.AIRGAP_MOUNT_ROOTS ?? '').split(':').filter(Boolean).map((p) => resolve(p)),
     user: env.USER ?? env.LOGNAME,
     platform: process.platform,

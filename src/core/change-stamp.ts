@@ -25,3 +25,22 @@ const TWO_32 = 2 ** 32;
 export function u64Decimal(hi: number, lo: number): string {
   return hi < 2 ** 21 ? String(hi * TWO_32 + lo) : ((BigInt(hi) << 32n) | BigInt(lo)).toString();
 }
+
+/**
+ * A file changed this shortly before its backup started is read again next time, whatever its
+ * stamp says (git's "racily clean" entries): a file system with coarse timestamps (FAT keeps
+ * mtime to 2 s; Linux before 6.13 stamped changes from a clock that ticks every few ms) can take
+ * a second change within the same tick, after the file was read, and leave the stamp as it was.
+ */
+export const RACY_SECONDS = 3;
+
+/**
+ * Whether a stamp taken by a scan that started at `scanStartedMs` (the real clock) may vouch for
+ * the content read after it: its mtime and ctime are both older than RACY_SECONDS before that.
+ * (The one place a stamp is taken apart.)
+ */
+export function stampVouches(stamp: string, scanStartedMs: number, racySeconds = RACY_SECONDS): boolean {
+  if (!CHANGE_STAMP.test(stamp)) return false;
+  const [, mtime, ctime] = stamp.split(':').map(Number) as [number, number, number]; // s.nnnnnnnnn as a number: µs-exact enough here
+  return Math.max(mtime, ctime) < scanStartedMs / 1000 - racySeconds;
+}

@@ -90,7 +90,7 @@ export async function backup(s: Session, opts: BackupOptions, run: BackupRun = {
       format: p.format,
       chainOptions: {
         policy: p.chainPolicy, forceFull: opts.full, reread: opts.reread, damaged: p.damaged,
-        host: () => readBaseline(p.baseline),
+        host: () => readBaseline(p.baseline), racySeconds: s.env.racySeconds,
       },
       onScanned: (x) => run.onEvent?.({ type: 'scanned', drive: label, files: x.files, bytes: x.bytes }),
       onProgress: (x) => run.onEvent?.({ type: 'writing', progress: x, seconds: (Date.now() - started) / 1000 }),

@@ -23,6 +23,8 @@ export interface Environment {
   version: string;
   /** No-progress watchdog for backups. */
   stallMs: number;
+  /** Format 2: files changed this shortly before a backup are read again next time (core/change-stamp.ts RACY_SECONDS). */
+  racySeconds?: number;
   watchIntervalMs: number;
   mountWaitMs: number;
   /** The wall clock, for what is measured rather than decided (when a write finished, watch events). */

@@ -35,6 +35,11 @@ export interface PreparedChain {
 /** What is settled before anything is written. */
 export interface Prepared {
   started: Date;
+  /**
+   * When the scan started by the real clock (not the session's, which tests set): change stamps
+   * of files changed shortly before it are not recorded as vouching (core/change-stamp.ts).
+   */
+  scanStartedMs: number;
   scan: ScanResult;
   estimate: number;
   id: string;
@@ -50,6 +55,7 @@ export async function prepareSnapshot(input: WriteSnapshotInput): Promise<Prepar
   const airgapStat = await stat(airgapDir).catch((e: NodeJS.ErrnoException) => {
     throw driveWriteError(e, drive.name) ?? e;
   });
+  const scanStartedMs = Date.now();
   const scan = await scanSources(input.roots, {
     excludes: input.excludes,
     skipDirs: new Set([`${airgapStat.dev}:${airgapStat.ino}`]),
@@ -66,7 +72,7 @@ export async function prepareSnapshot(input: WriteSnapshotInput): Promise<Prepar
 
   const gate = await input.inspect?.(scan);
   if (input.signal?.aborted) throw cancelled();
-  return { started, scan, estimate, id, previous, gate, ...(chain ? { chain } : {}) };
+  return { started, scanStartedMs, scan, estimate, id, previous, gate, ...(chain ? { chain } : {}) };
 }
 
 /** Format 2: a new full or an increment, and for an increment what is carried from the chain. */

@@ -11,8 +11,8 @@ import {
   SUMS_FILE, tarballName, TOOL_NAME, type SnapshotFormat, type SnapshotMeta, type SourceProblem,
 } from '../layout/format.js';
 import { formatSumLine, type SumLine } from '../layout/sha256sums.js';
-import { formatNulList } from '../core/chain-restore.js';
-import { REMOVE_FILE, RESTORE_FILE, restoreText } from '../layout/restore-text.js';
+import { chainMeta, writeChainFiles } from './chain-files.js';
+import { stampVouches } from '../core/change-stamp.js';
 import type { ChainPolicy } from '../core/chains.js';
 import type { ListingEntry } from '../core/change-analysis.js';
 import type { ManifestEntry } from '../layout/manifest.js';
@@ -48,7 +48,8 @@ export interface WriteSnapshotInput {
   /** Runs on the scan before anything is written; its findings go into snapshot.json. */
   inspect?: (scan: ScanResult) => Promise<SnapshotMeta['gate'] | undefined>;
   /** Every file stored, with the entropy of its first bytes. */
-  onStored?: (e: ManifestEntry, entropy: number, stamp: string) => void | Promise<void>;
+  /** `stamp`: the scan's change stamp, or undefined when it cannot vouch (changed just before the scan). */
+  onStored?: (e: ManifestEntry, entropy: number, stamp: string | undefined) => void | Promise<void>;
   onProgress?: (p: ArchiveProgress & { totalEntries: number; totalBytes: number }) => void;
   /** Split the tarball into parts of at most this many bytes (FAT drives); undefined: one file. */
   partSize?: number;
@@ -66,6 +67,8 @@ export interface WriteSnapshotInput {
     damaged?: ReadonlySet<string>;
     /** The host's gate baseline (state/baseline.ts): its change stamps vouch for files not read again. */
     host?: () => AsyncIterator<ListingEntry>;
+    /** core/change-stamp.ts RACY_SECONDS unless given (tests). */
+    racySeconds?: number;
   };
 }
 
@@ -122,7 +125,7 @@ async function writeFolder(input: WriteSnapshotInput, prepared: Prepared): Promi
       const out = await createOutputs(partial, id, input.partSize, reader);
       writers.push(out.tar, out.manifest, out.fileSums);
       const problems = [...scan.problems];
-      const counts = await archiveScan(input, scan, out, problems, tick, reader, prepared.chain);
+      const counts = await archiveScan(input, prepared, out, problems, tick, reader);
       if (input.strict && problems.length > 0) throw strictRefusal(problems);
       const done = await finishAndReadBack(out, id, drive.name);
       writers.length = 0;
@@ -175,9 +178,10 @@ async function createOutputs(partial: string, id: string, partSize: number | und
 
 /** Streams the scanned entries into the outputs; every stored file is passed on to onStored. */
 async function archiveScan(
-  input: WriteSnapshotInput, scan: ScanResult, out: ArchiveOutputs, problems: SourceProblem[],
-  tick: (where: string) => void, reader: BatchReader, chain: PreparedChain | undefined,
+  input: WriteSnapshotInput, prepared: Prepared, out: ArchiveOutputs, problems: SourceProblem[],
+  tick: (where: string) => void, reader: BatchReader,
 ): Promise<ArchiveCounts> {
+  const { scan, chain, scanStartedMs } = prepared;
   // Only the work still pending is held (a chain whose settled links are freed), never one
   // promise per file.
   let stored: Promise<unknown> = Promise.resolve();
@@ -186,7 +190,7 @@ async function archiveScan(
     reader,
     ...(chain ? { format2: { carry: chain.carry } } : {}),
     onStored: input.onStored ? (e, h, stamp) => {
-      const p = input.onStored!(e, h, stamp);
+      const p = input.onStored!(e, h, stampVouches(stamp, scanStartedMs, input.chainOptions?.racySeconds) ? stamp : undefined);
       if (p) {
         stored = Promise.all([stored, p]);
         stored.catch(() => {}); // surfaced by the await below
@@ -243,27 +247,6 @@ function sumsText(id: string, done: Finished, chainFiles: SumLine[], metaText: s
     ...chainFiles,
     { sha256: sha256Hex(Buffer.from(metaText)), name: SNAPSHOT_JSON },
   ].map(formatSumLine).join('');
-}
-
-/** Format 2's REMOVE.nul and RESTORE.txt (written and fsynced before snapshot.json), for SHA256SUMS. */
-async function writeChainFiles(partial: string, chain: PreparedChain, ownParts: boolean): Promise<SumLine[]> {
-  const links = chain.links.map((l, i) => (i === chain.links.length - 1 ? { ...l, parts: ownParts } : l));
-  const files: [string, string][] = [[REMOVE_FILE, formatNulList(chain.removal)], [RESTORE_FILE, restoreText(links)]];
-  const out: SumLine[] = [];
-  for (const [name, text] of files) {
-    await createFileSynced(join(partial, name), text);
-    out.push({ sha256: sha256Hex(Buffer.from(text)), name });
-  }
-  failpoint('write:chain-files-written');
-  return out;
-}
-
-/** snapshot.json's format-2 fields. */
-function chainMeta(chain: PreparedChain, counts: ArchiveCounts): Partial<SnapshotMeta> {
-  return {
-    formatVersion: 2, kind: chain.kind, ...(chain.base ? { base: chain.base } : {}),
-    chain: chain.links.map((l) => l.id), carried: counts.carried,
-  };
 }
 
 /** snapshot.json: what the snapshot holds, where it came from, and its link to the previous one. */

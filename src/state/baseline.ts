@@ -33,7 +33,9 @@ export class BaselineDamagedError extends Error {
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-/** v2: size, mtime, SHA-256, entropy, change stamp, path. v1: the same without the stamp. */
+const NO_STAMP = '-';
+
+/** v2: size, mtime, SHA-256, entropy, change stamp (or `-`), path. v1: the same without the stamp. */
 export async function* readBaseline(path: string): AsyncGenerator<ListingEntry> {
   const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   let n = 0;
@@ -48,9 +50,10 @@ export async function* readBaseline(path: string): AsyncGenerator<ListingEntry> 
     if (!line) continue;
     const fields = line.split('\t');
     const [size, mtime, sha256, entropy] = fields.slice(0, 4).map((f, i) => (i === 2 ? f : Number(f))) as [number, number, string, number];
-    const stamp = stamped ? fields[4] : undefined;
+    // `-`: a file changed too shortly before its backup for its stamp to vouch for it (RACY_SECONDS).
+    const stamp = stamped && fields[4] !== NO_STAMP ? fields[4] : undefined;
     if (fields.length !== (stamped ? 6 : 5) || !Number.isSafeInteger(size) || size < 0 || !Number.isFinite(mtime) || !SHA256_HEX.test(sha256) || !Number.isFinite(entropy)
-      || (stamped && !CHANGE_STAMP.test(stamp!))) {
+      || (stamp !== undefined && !CHANGE_STAMP.test(stamp))) {
       throw new BaselineDamagedError(path, n, stamped ? 'not a size, time, SHA-256, entropy, change stamp and path' : 'not a size, time, SHA-256, entropy and path');
     }
     let file: string;
@@ -86,10 +89,11 @@ export class BaselineWriter {
    * promise returned), so 100,000 files do not mean 100,000 pending promises. `stamp` is the
    * file's change stamp from the scan, taken before the file was read: a change after it gives
    * a different stamp next time, so a stamp older than the hash beside it can only cause a
-   * re-read, never hide a change.
+   * re-read, never hide a change. Undefined: the stamp cannot vouch (core/change-stamp.ts
+   * `stampVouches`), written as `-`.
    */
-  add(e: ManifestEntry, entropy: number, stamp: string): Promise<void> | undefined {
-    const line = `${e.size}\t${e.mtime}\t${e.sha256}\t${entropy.toFixed(2)}\t${stamp}\t${escapeField(e.path)}\n`;
+  add(e: ManifestEntry, entropy: number, stamp: string | undefined): Promise<void> | undefined {
+    const line = `${e.size}\t${e.mtime}\t${e.sha256}\t${entropy.toFixed(2)}\t${stamp ?? NO_STAMP}\t${escapeField(e.path)}\n`;
     if (this.queued === 0 && this.w.putText(line)) return undefined;
     this.queued++;
     this.chain = this.chain.then(() => this.w.write(line)).finally(() => void this.queued--);

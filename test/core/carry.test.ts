@@ -34,8 +34,8 @@ describe('carryAction', () => {
   });
 
   it('property: carried unread only when header, stamp and hash all agree and no reread', () => {
-    const small = fc.integer({ min: 0, max: 2 });
-    fc.assert(fc.property(small, small, small, small, small, fc.boolean(), fc.integer({ min: 1, max: 3 }), fc.boolean(), (size, mtime, mode, stampK, shaK, reread, nlink, hasHost) => {
+    const small = fc.integer({ min: 0, max: 1 });
+    fc.assert(fc.property(small, small, small, small, small, fc.boolean(), fc.integer({ min: 1, max: 2 }), fc.boolean(), (size, mtime, mode, stampK, shaK, reread, nlink, hasHost) => {
       const s = { ...scan, size, mtime, mode, nlink, stamp: `s${stampK}` };
       const b = { ...base, size: 0, mtime: 0, mode: 0 };
       const h = hasHost ? { stamp: 's0', sha256: shaK === 0 ? SHA : 'c'.repeat(64) } : undefined;
@@ -43,6 +43,6 @@ describe('carryAction', () => {
       const agree = size === 0 && mtime === 0 && mode === 0 && nlink === 1 && hasHost && stampK === 0 && shaK === 0;
       expect(got.action === 'carry').toBe(agree && !reread);
       if (got.action === 'check') expect(got.silent).toBe(agree);
-    }));
+    }), { numRuns: 3000 });
   });
 });

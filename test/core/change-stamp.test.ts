@@ -1,7 +1,7 @@
 // The change stamp's text (core/change-stamp.ts): one exact spelling per state of a file, and a
 // pattern that the gate baseline checks every stamp against.
 import { describe, expect, it } from 'vitest';
-import { CHANGE_STAMP, changeStamp, u64Decimal } from '../../src/core/change-stamp.js';
+import { CHANGE_STAMP, changeStamp, stampVouches, u64Decimal } from '../../src/core/change-stamp.js';
 
 describe('changeStamp', () => {
   it('spells size, both times with nine digits of nanoseconds, device and inode', () => {
@@ -39,5 +39,24 @@ describe('changeStamp', () => {
     ]) {
       expect(bad).not.toMatch(CHANGE_STAMP);
     }
+  });
+});
+
+describe('stampVouches (racily clean files are read again)', () => {
+  const at = (mtime: string, ctime: string) => `5:${mtime}:${ctime}:2049:7`;
+  const start = 1_700_000_010_000; // ms
+  it('vouches for a file last changed more than RACY_SECONDS before the scan', () => {
+    expect(stampVouches(at('1700000000.000000000', '1700000006.999999000'), start)).toBe(true);
+  });
+  it('not for one whose mtime or ctime is within the window (or after the scan started)', () => {
+    expect(stampVouches(at('1700000000.000000000', '1700000007.000000001'), start)).toBe(false);
+    expect(stampVouches(at('1700000008.000000000', '1700000000.000000000'), start)).toBe(false);
+    expect(stampVouches(at('1700000011.000000000', '1700000011.000000000'), start, 0)).toBe(false);
+  });
+  it('a window of 0 (tests) vouches for anything changed before the scan started', () => {
+    expect(stampVouches(at('1700000009.999000000', '1700000009.999000000'), start, 0)).toBe(true);
+  });
+  it('a malformed stamp never vouches', () => {
+    expect(stampVouches('nonsense', start)).toBe(false);
   });
 });

@@ -5,10 +5,13 @@
 // literally with GNU tar, bsdtar and busybox tar, compared with the folder as it was that day.
 // And the history is a history: increments carry the unchanged files and hold only the changes.
 import { execFileSync } from 'node:child_process';
-import { chmod, link, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, link, lstat, mkdir, mkdtemp, readFile, realpath, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changeStamp } from '../../src/core/change-stamp.js';
 import { RESTORE_FILE, REMOVE_FILE } from '../../src/layout/restore-text.js';
+import { baselinePath } from '../../src/state/baseline.js';
 import { labelledDrive, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
 import { Mulberry32 } from '../helpers/prng.js';
 import { restoreScript, runScript, STOCK_RUNS, tarShim } from '../helpers/stock-restore.js';
@@ -60,13 +63,14 @@ async function change(n: number): Promise<void> {
     await rm(join(src, 'turns'), { recursive: true });
     await writeFile(join(src, 'turns'), 'now a file\n');
   } else if (n === 6) {
-    await writeFile(f(5), 'edited on day 6\n');
+    await writeFile(f(8), 'edited on day 6\n');
   }
 }
 
 async function backup(n: number): Promise<Day> {
   const now = `2026-03-${String(n + 1).padStart(2, '0')}T10:00:00Z`;
-  const r = await runCli(['backup', '--drive', 'A', '--source', src, '--format', '2', '--json'], { ...sb.env, AIRGAP_NOW: now, TZ: 'UTC' });
+  // A racy window of 0: files written a moment ago may be carried unread (as after 3 s normally).
+  const r = await runCli(['backup', '--drive', 'A', '--source', src, '--format', '2', '--json'], { ...sb.env, AIRGAP_NOW: now, TZ: 'UTC', AIRGAP_RACY_SECONDS: '0' });
   expect(r.stderr, `day ${n}`).toBe('');
   expect(r.code, `day ${n}: ${r.stdout}`).toBe(0);
   const out = JSON.parse(r.stdout);
@@ -114,7 +118,7 @@ describe('backup --format 2: a history on one drive', () => {
 
   it('a same-size rewrite in the same second is stored, not carried (the change stamp tells)', async () => {
     const manifest = await readFile(join(folderOf(days[2]!.id), 'MANIFEST.tsv'), 'utf8');
-    const line = manifest.split('\n').find((l) => l.includes('\tdocs/deep/f2.txt\t'))!;
+    const line = manifest.split('\n').find((l) => l.includes('\twork/pics/f2.txt\t'))!;
     expect(line.split('\t')[9]).toBe('.');
   });
 
@@ -140,4 +144,52 @@ describe('backup --format 2: a history on one drive', () => {
       }
     }, 120_000);
   }
+});
+
+describe('which files are read', () => {
+  /** The file's change stamp as the scan takes it. */
+  const stampOf = async (p: string) => {
+    const st = await lstat(p, { bigint: true });
+    const sec = (ns: bigint) => [ns / 1_000_000_000n, ns % 1_000_000_000n].map(Number) as [number, number];
+    return changeStamp(Number(st.size), ...sec(st.mtimeNs), ...sec(st.ctimeNs), String(st.dev), String(st.ino));
+  };
+
+  it('a file the host vouches for is carried unread; --reread reads it and reports a silent change', async () => {
+    const src2 = join(sb.dir, 'home', 'quiet');
+    await mkdir(src2, { recursive: true });
+    await writeFile(join(src2, 'ledger.txt'), 'balance: 100\n');
+    await writeFile(join(src2, 'other.txt'), 'unchanged\n');
+    await labelledDrive(sb, 'B');
+    const env = (day: number) => ({ ...sb.env, AIRGAP_NOW: `2026-04-0${day}T10:00:00Z`, AIRGAP_RACY_SECONDS: '0' });
+    const run = async (day: number, ...extra: string[]) => {
+      const r = await runCli(['backup', '--drive', 'B', '--source', src2, '--format', '2', '--json', ...extra], env(day));
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { snapshot: string; dir: string; problems: { path: string; kind: string }[] };
+    };
+    const full = await run(1);
+    // Silent corruption: the content changes, and the host's record vouches for it as if size,
+    // times, inode and device had not moved (the baseline's stamp is set to the file's new one).
+    const ledger = join(src2, 'ledger.txt');
+    const was = await stat(ledger);
+    await writeFile(ledger, 'balance: 999\n');
+    await utimes(ledger, was.atime, was.mtime); // the same size and mtime, as a bit flip leaves them
+    const baseline = baselinePath(sb.env.AIRGAP_STATE_DIR!, [await realpath(src2)]);
+    const lines = (await readFile(baseline, 'utf8')).split('\n');
+    const k = lines.findIndex((l) => l.endsWith('\tquiet/ledger.txt'));
+    const f = lines[k]!.split('\t');
+    f[4] = await stampOf(ledger);
+    lines[k] = f.join('\t');
+    await writeFile(baseline, lines.join('\n'));
+
+    const lineOf = async (dir: string) => (await readFile(join(dir, 'MANIFEST.tsv'), 'utf8')).split('\n').find((l) => l.includes('\tquiet/ledger.txt\t'))!.split('\t');
+    const carried = await run(2);
+    expect((await lineOf(carried.dir))[9], 'carried from the full: it was not read').toBe(full.snapshot);
+    expect(carried.problems).toEqual([]);
+
+    const reread = await run(3, '--reread');
+    expect(reread.problems.map((p) => [p.kind, p.path])).toEqual([['silent-change', ledger]]);
+    const line = await lineOf(reread.dir);
+    expect(line[9], 'stored anew').toBe('.');
+    expect(line[6]).toBe(createHash('sha256').update('balance: 999\n').digest('hex'));
+  });
 });
