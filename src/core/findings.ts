@@ -11,7 +11,20 @@ export interface Finding {
   member?: string; // a path inside the tarball
   expected?: string;
   actual?: string;
+  /** Format 2, a chain finding: the snapshot of the chain it is about (the missing or damaged link). */
+  link?: string;
+  /** Format 2, a damaged snapshot: every snapshot whose chain runs through it (they cannot be restored from this drive). */
+  dependants?: string[];
+  /**
+   * `--deep`: files of those snapshots whose content is in what is damaged of this tarball (the
+   * first DEPENDANT_FILES_SHOWN), and how many there are in all.
+   */
+  dependantFiles?: { snapshot: string; path: string }[];
+  dependantFilesTotal?: number;
 }
+
+/** A damaged snapshot's finding names at most this many of the files that depend on it: there may be 400,000. */
+export const DEPENDANT_FILES_SHOWN = 20;
 
 export type SnapshotStatus = 'ok' | 'damaged' | 'incomplete';
 

@@ -29,6 +29,10 @@ function renderSnapshot(s: SnapshotReport): string[] {
   for (const f of s.findings) {
     const tag = f.severity === 'damage' ? 'DAMAGE' : f.severity === 'warning' ? 'warning' : 'note';
     lines.push(`    ${tag}: ${t(f.message)}`);
+    // Format 2: the files of later snapshots whose content is damaged here, as paths to check.
+    for (const d of f.dependantFiles ?? []) lines.push(`      ${t(d.snapshot)}  ${t(d.path)}`);
+    const more = (f.dependantFilesTotal ?? 0) - (f.dependantFiles?.length ?? 0);
+    if (more > 0) lines.push(`      … and ${more} more (--json lists the first ${f.dependantFiles!.length})`);
   }
   return lines;
 }

@@ -1,6 +1,7 @@
 // Verifies every snapshot on a drive (or one) and the hash chain that links them: each
 // snapshot.json records the SHA-256 of the previous snapshot's SHA256SUMS, so a rewritten or
-// swapped older snapshot shows up even when its own checksums were rewritten to match.
+// swapped older snapshot shows up even when its own checksums were rewritten to match. Format 2's
+// chains (what an increment needs, what depends on a damaged snapshot) are judged in chain-check.
 import { join } from 'node:path';
 import { MAX_SUMS_BYTES, SUMS_FILE } from '../layout/format.js';
 import { describeUnknown, readDriveContents, twinMessage } from '../layout/drive-contents.js';
@@ -8,6 +9,7 @@ import { damaged, type DriveReport, type Finding } from '../core/findings.js';
 import { verifySnapshot, type VerifiedSnapshot, type VerifyOptions } from './verify-snapshot.js';
 import { sha256Hex } from '../io/sha256.js';
 import { readRegularFile } from '../io/read-regular.js';
+import { DriveChains } from './chain-check.js';
 
 export interface VerifyDriveInput extends VerifyOptions {
   airgapDir: string;
@@ -27,10 +29,13 @@ export async function verifyDrive(input: VerifyDriveInput): Promise<DriveReport 
   const contents = await readDriveContents(input.airgapDir);
   const chosen = input.snapshotId ? contents.snapshots.filter((s) => s.id === input.snapshotId) : contents.snapshots;
   const reports: VerifiedSnapshot[] = [];
+  // Oldest first: a base's damage is known by the time the increments built on it are walked.
+  const chains = new DriveChains(contents);
   for (const [i, folder] of chosen.entries()) {
     input.onSnapshot?.(folder.id, i, chosen.length);
-    reports.push(await verifySnapshot(folder, input));
+    reports.push(await verifySnapshot(folder, { ...input, chain: chains.context }));
   }
+  await chains.judge(reports);
   // The chain needs every snapshot's SHA256SUMS hash, also those not verified this time.
   const sumsOf = new Map<string, string | undefined>(reports.map((r) => [r.id, r.sumsSha256]));
   for (const s of contents.snapshots) {

@@ -1,17 +1,21 @@
 // Verifies one snapshot folder. Plain: every file against SHA256SUMS (what `sha256sum -c`
 // does) plus the consistency of snapshot.json. Deep: also every member of the tarball against
-// MANIFEST.tsv, in the same single read of the tarball.
+// MANIFEST.tsv, in the same single read of the tarball. Format 2 (docs/FORMAT-v2.md) adds two
+// required files, and a manifest whose carried lines are checked against the chain's manifests.
 import { localHasher, openHashThread } from '../io/hash-thread.js';
 import { lstat, readdir } from 'node:fs/promises';
 import { FileTooLargeError, NotRegularFileError, readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   FILE_SUMS_FILE, MANIFEST_FILE, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, SNAPSHOT_JSON, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
 } from '../layout/format.js';
 import { parseSnapshotMeta } from '../layout/snapshot-meta.js';
+import { REMOVE_FILE, RESTORE_FILE } from '../layout/restore-text.js';
 import { parseSumFile, type SumLine } from '../layout/sha256sums.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { DeepCheck } from './deep-check.js';
+import { siblingContext, type ChainContext, type TarballDamage } from './chain-check.js';
+import type { ManifestEntry } from '../layout/manifest.js';
 import { FileSumsCheck, type Damage } from './file-sums-check.js';
 import { damaged, type Finding, type SnapshotReport } from '../core/findings.js';
 import { readChunks } from '../io/read-chunks.js';
@@ -25,6 +29,8 @@ export interface VerifyOptions {
    */
   skipTarballRead?: boolean;
   onBytes?: (n: number) => void;
+  /** The drive's other snapshots, for format 2's chains (default: the snapshot folder's siblings). */
+  chain?: ChainContext;
 }
 
 export interface VerifiedSnapshot extends SnapshotReport {
@@ -72,13 +78,18 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
     report.files = meta.counts.files;
     report.bytes = meta.bytes.content;
     checkMetaAgrees(meta, folder.id, tarNames, listed, damage);
+    // Format 2: restoring with stock tools needs these two as well (RESTORE.txt says how).
+    if (meta.formatVersion === 2) {
+      for (const required of [REMOVE_FILE, RESTORE_FILE]) {
+        if (!listed.has(required)) damage('not-covered', `${SUMS_FILE} does not list ${required}`, { file: required });
+      }
+    }
   }
 
   const absent = tarNames.filter((n) => !present.has(n));
   for (const n of absent) damage('missing-file', `the tarball ${tarNames.length > 1 ? 'part ' : ''}${n} is missing`, { file: n });
-  if (tarNames.length && absent.length === 0) {
-    await checkTarball(folder, tarNames, listed, meta, opts, report, damage);
-  }
+  const tarDamage = tarNames.length && absent.length === 0 ? await checkTarball(folder, tarNames, listed, meta, opts, report, damage) : ALL_DAMAGED;
+  if (tarDamage) opts.chain?.onTarballDamage?.(folder.id, tarDamage);
   report.status = damaged(findings) ? 'damaged' : 'ok';
   return report;
 }
@@ -149,14 +160,71 @@ function checkMetaAgrees(meta: SnapshotMeta, id: string, tarNames: string[], lis
   }
 }
 
+/** Whether nothing of the tarball can be trusted: every member counts as damaged. */
+const ALL_DAMAGED: TarballDamage = { all: true, paths: new Set() };
+
+/** Checks the tarball; returns what of it is damaged (undefined: nothing, or its bytes were not read). */
 async function checkTarball(
   folder: SnapshotFolder, names: string[], listed: Map<string, string>, meta: SnapshotMeta | undefined,
   opts: VerifyOptions, report: VerifiedSnapshot, damage: Damage,
-): Promise<void> {
+): Promise<TarballDamage | undefined> {
+  const sized = await checkSizes(folder, names, meta, damage);
+  if (!sized) return ALL_DAMAGED;
+  const { paths, total, sizeWrong } = sized;
+  if (sizeWrong && !opts.deep) return ALL_DAMAGED; // the hash cannot match; deep mode still names the damaged members
+  if (opts.skipTarballRead) return undefined;
+  const fileSums = opts.deep ? await FileSumsCheck.open(folder.dir, damage) : undefined;
+  const deep = opts.deep ? await deepCheck(folder, meta, opts, report, fileSums!) : undefined;
+  // Deep: the tarball's SHA-256 runs on a second thread (when it is large enough to pay for one)
+  // while this one parses the tarball and hashes every member. Plain verify hashes once here.
+  const thread = deep ? openHashThread(total) : undefined;
+  const hasher = thread?.hasher ?? localHasher;
+  let bad = sizeWrong;
+  try {
+    for (const [i, name] of names.entries()) {
+      const hash = hasher.create();
+      const before = report.bytesRead;
+      try {
+        await readChunks(paths[i]!, async (chunk) => {
+          report.bytesRead += chunk.length;
+          opts.onBytes?.(chunk.length);
+          if (deep) await deep.feed(chunk);
+        }, { hasher, hash });
+      } catch (e) {
+        damage('unreadable', `${name} cannot be read after ${report.bytesRead - before} bytes: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
+        return ALL_DAMAGED;
+      }
+      const actual = await hash.digest();
+      const expected = listed.get(name)!;
+      if (actual !== expected) bad = true;
+      if (actual !== expected && !sizeWrong) {
+        damage('checksum-mismatch', `${name} does not match its SHA-256 (damaged)${opts.deep ? '' : '; run verify --deep to name the damaged files'}`,
+          { file: name, expected, actual });
+      }
+    }
+    if (deep) {
+      await deep.finish();
+      report.membersChecked = deep.checked;
+      await fileSums!.finish(!deep.manifestBroken);
+      if (meta?.carried && !deep.manifestBroken && deep.carried && deep.carried.count !== meta.carried.files) {
+        damage('meta-mismatch', `${SNAPSHOT_JSON} says ${meta.carried.files} file(s) are carried from the chain, ${MANIFEST_FILE} has ${deep.carried.count}`, { file: SNAPSHOT_JSON });
+      }
+    }
+  } finally {
+    await thread?.close();
+    await fileSums?.finish(false); // closes it when an unreadable tarball ended the walk early
+    deep?.carried?.close();
+  }
+  // Only a tarball that differs from its SHA-256 has damaged content; the walk says which members.
+  return !bad ? undefined : deep ? deep.damage() : ALL_DAMAGED;
+}
+
+/** The tarball's files must be regular files of the sizes snapshot.json gives; undefined when one is not a file. */
+async function checkSizes(folder: SnapshotFolder, names: string[], meta: SnapshotMeta | undefined, damage: Damage) {
   const paths = names.map((n) => join(folder.dir, n));
   const stats = await Promise.all(paths.map((p) => lstat(p)));
   const odd = stats.findIndex((st) => !st.isFile());
-  if (odd >= 0) return damage('not-a-file', `${names[odd]} is not a regular file`, { file: names[odd] });
+  if (odd >= 0) return void damage('not-a-file', `${names[odd]} is not a regular file`, { file: names[odd] });
   const sizes = stats.map((st) => st.size);
   const label = names.length > 1 ? `the tarball's ${names.length} parts are` : `${names[0]} is`;
   const total = sizes.reduce((a, b) => a + b, 0);
@@ -173,44 +241,22 @@ async function checkTarball(
       damage('size-mismatch', `part ${p.name} is ${actual} bytes, expected ${p.size}`, { file: p.name, expected: String(p.size), actual: String(actual) });
     }
   }
-  if (sizeWrong && !opts.deep) return; // the hash cannot match; deep mode still names the damaged members
-  if (opts.skipTarballRead) return;
-  const fileSums = opts.deep ? await FileSumsCheck.open(folder.dir, damage) : undefined;
-  const deep = opts.deep ? new DeepCheck(join(folder.dir, MANIFEST_FILE), report.findings, fileSums!.next) : undefined;
-  // Deep: the tarball's SHA-256 runs on a second thread (when it is large enough to pay for one)
-  // while this one parses the tarball and hashes every member. Plain verify hashes once here.
-  const thread = deep ? openHashThread(total) : undefined;
-  const hasher = thread?.hasher ?? localHasher;
-  try {
-    for (const [i, name] of names.entries()) {
-      const hash = hasher.create();
-      const before = report.bytesRead;
-      try {
-        await readChunks(paths[i]!, async (chunk) => {
-          report.bytesRead += chunk.length;
-          opts.onBytes?.(chunk.length);
-          if (deep) await deep.feed(chunk);
-        }, { hasher, hash });
-      } catch (e) {
-        damage('unreadable', `${name} cannot be read after ${report.bytesRead - before} bytes: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
-        return;
-      }
-      const actual = await hash.digest();
-      const expected = listed.get(name)!;
-      if (actual !== expected && !sizeWrong) {
-        damage('checksum-mismatch', `${name} does not match its SHA-256 (damaged)${opts.deep ? '' : '; run verify --deep to name the damaged files'}`,
-          { file: name, expected, actual });
-      }
-    }
-    if (deep) {
-      await deep.finish();
-      report.membersChecked = deep.checked;
-      await fileSums!.finish(!deep.manifestBroken);
-    }
-  } finally {
-    await thread?.close();
-    await fileSums?.finish(false); // closes it when an unreadable tarball ended the walk early
-  }
+  return { paths, total, sizeWrong };
+}
+
+/**
+ * The deep walk, told which manifest versions snapshot.json allows (a v2 manifest in a format 1
+ * snapshot is damage at line 1; with no usable snapshot.json, either is read) and, for format 2,
+ * how to check the files carried from the chain.
+ */
+async function deepCheck(folder: SnapshotFolder, meta: SnapshotMeta | undefined, opts: VerifyOptions, report: VerifiedSnapshot, fileSums: FileSumsCheck): Promise<DeepCheck> {
+  const versions = meta ? (meta.formatVersion === 2 ? [2] as const : [1] as const) : [1, 2] as const;
+  const chain = meta?.formatVersion === 1 ? undefined : opts.chain ?? await siblingContext(dirname(folder.dir));
+  const carried = chain && {
+    id: folder.id, chain: meta?.chain, dirOf: (id: string) => chain.dirOf(id),
+    onCarried: (e: ManifestEntry & { in: string }) => chain.onCarried?.(folder.id, e),
+  };
+  return new DeepCheck(join(folder.dir, MANIFEST_FILE), report.findings, fileSums.next, { versions, ...(carried ? { carried } : {}) });
 }
 
 /** The message for a small file past its cap (not read: a forged one could be a gigabyte). */
