@@ -10,7 +10,7 @@ import type { ScanEntry } from '../snapshot/scan.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import { BaselineDamagedError, readBaseline } from '../state/baseline.js';
 import { setAside } from '../state/set-aside.js';
-import { readSnapshotMeta } from '../layout/snapshot-meta.js';
+import { manifestVersionsIn, readSnapshotMeta } from '../layout/snapshot-meta.js';
 
 const SAMPLE = ENTROPY_SAMPLE; // the same sample size as the backup's (core/change-analysis.ts)
 
@@ -33,8 +33,10 @@ export async function sampleEntropy(abs: string): Promise<number | undefined> {
   }
 }
 
-export async function* manifestListing(snapshotDir: string): AsyncGenerator<ListingEntry> {
-  const reader = new ManifestReader(join(snapshotDir, MANIFEST_FILE));
+/** A snapshot's MANIFEST.tsv as a listing, read as the version its snapshot.json's format says. */
+export async function* manifestListing(snapshot: { id: string; dir: string }): AsyncGenerator<ListingEntry> {
+  const { versions } = await manifestVersionsIn(snapshot);
+  const reader = new ManifestReader(join(snapshot.dir, MANIFEST_FILE), versions);
   try {
     for (let e = await reader.next(); e; e = await reader.next()) yield fromManifest(e);
   } finally {
@@ -96,6 +98,6 @@ export async function inspectChanges(
     }
   }
   if (!fallbackSnapshot) return undefined; // the first backup: nothing to compare with
-  const report = await compareListings(manifestListing(fallbackSnapshot.dir), scanListing(entries), sample);
+  const report = await compareListings(manifestListing(fallbackSnapshot), scanListing(entries), sample);
   return { report, verdict: judgeChanges(report, policy), comparedWith: `snapshot ${fallbackSnapshot.id}` };
 }

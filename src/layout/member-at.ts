@@ -19,15 +19,18 @@ const CHUNK = 1 << 20;
 /**
  * Reads the member whose first header is at `offset`: its header, then its content through
  * `onData` (slices valid only during the call). Returns the member's header fields (`offset` as
- * given). Throws TarFormatError when no whole member starts there.
+ * given), also passed to `onEntry` before the content (a restore creates the file first).
+ * Throws TarFormatError when no whole member starts there.
  */
-export async function readMemberAt(t: TarballParts, offset: number, onData: (chunk: Buffer) => void): Promise<TarEntry> {
+export async function readMemberAt(t: TarballParts, offset: number, onData: (chunk: Buffer) => void, onEntry?: (e: TarEntry) => void): Promise<TarEntry> {
   if (!Number.isSafeInteger(offset) || offset < 0 || offset % 512 !== 0) throw new TarFormatError(`offset ${offset} is not a multiple of 512`, offset);
   let entry: TarEntry | undefined;
   let done = false;
   const reader = new TarReader({
     entry: (e) => {
-      entry ??= { ...e, offset };
+      if (entry) return;
+      entry = { ...e, offset };
+      onEntry?.(entry);
     },
     data: (chunk) => onData(chunk),
     entryEnd: () => {

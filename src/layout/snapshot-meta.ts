@@ -6,6 +6,7 @@ import { readRegularFile } from '../io/read-regular.js';
 import { compareSnapshotIds, isSnapshotId } from './snapshot-id.js';
 import { check } from '../core/validate.js';
 import { MAX_SNAPSHOT_FORMAT, MAX_SNAPSHOT_JSON_BYTES, SNAPSHOT_JSON, snapshotMetaSchema, type SnapshotMeta } from './format.js';
+import type { ManifestVersion } from './manifest.js';
 
 export interface MetaProblem {
   code: 'meta-invalid' | 'format-too-new' | 'meta-mismatch';
@@ -63,4 +64,26 @@ export async function readSnapshotMeta(folder: { id: string; dir: string }): Pro
   const { meta, problems } = parseSnapshotMeta(data, folder.id);
   if (!meta) throw new Error(problems[0]!.message);
   return meta;
+}
+
+/**
+ * The MANIFEST.tsv versions a snapshot may hold, by its snapshot.json's format: a reader is told
+ * them (layout/manifest-reader.ts), so that a v2 manifest in a format 1 snapshot is damage at
+ * line 1, never read as if it were whole.
+ */
+export function manifestVersionsOf(meta: Pick<SnapshotMeta, 'formatVersion'>): ManifestVersion[] {
+  return meta.formatVersion === 2 ? [2] : [1];
+}
+
+/**
+ * The manifest versions of a snapshot folder, from its snapshot.json. One that cannot be read
+ * gives [1], what every snapshot held before format 2 (a v2 manifest is then refused at line 1),
+ * with the reason, for a caller to add to that refusal.
+ */
+export async function manifestVersionsIn(folder: { id: string; dir: string }): Promise<{ versions: ManifestVersion[]; metaProblem?: string }> {
+  try {
+    return { versions: manifestVersionsOf(await readSnapshotMeta(folder)) };
+  } catch (e) {
+    return { versions: [1], metaProblem: (e as Error).message };
+  }
 }

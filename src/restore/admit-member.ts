@@ -14,6 +14,8 @@ export function admitMember(state: ExtractState, e: TarEntry): { path: string; r
   if ('problem' in c) {
     // Named as refused: not also as missing, should the manifest list it verbatim.
     const listed = manifest.find(e.path);
+    // An earlier tarball of the chain: only what the manifest takes from it is any concern.
+    if (state.pass && !takenFromHere(state, listed, e)) return undefined;
     if (listed >= 0) state.seenRows[listed] = 1;
     return void state.refuse(e.path, describePathProblem(c.problem));
   }
@@ -21,6 +23,7 @@ export function admitMember(state: ExtractState, e: TarEntry): { path: string; r
   // One string per path for the whole restore, the manifest's: the maps below all hold it
   // (a second copy per path, and a third for its collision key, cost ~90 bytes a file).
   const row = manifest.find(path);
+  if (state.pass && !takenFromHere(state, row, e)) return undefined;
   if (row >= 0) {
     path = manifest.path(row);
     state.seenRows[row] = 1;
@@ -72,4 +75,28 @@ function occupyParents(state: ExtractState, prefixes: string[], prefixKeys: stri
       state.implicit.add(p);
     }
   }
+}
+
+/**
+ * Format 2: whether this member of the tarball being read is one the manifest takes from it.
+ * Never extracted otherwise: a file's content comes from the tarball its `in` names, at its
+ * offset; folders, symlinks and hard links from the snapshot's own tarball. A member of an earlier
+ * tarball that the manifest does not list (deleted since) or takes from elsewhere (changed since)
+ * is passed over; one the snapshot's own tarball holds but the manifest does not list goes on,
+ * to be reported as damage like any unlisted member.
+ */
+function takenFromHere(state: ExtractState, row: number, e: TarEntry): boolean {
+  const { manifest } = state.opts;
+  const pass = state.pass!;
+  if (row < 0) return pass.own;
+  const from = manifest.type(row) === 'file' ? manifest.in(row) : undefined;
+  if (pass.own ? from !== undefined : from !== pass.snapshot) return false;
+  const at = manifest.offset(row);
+  // The offset is what a restore of one file reads at (extract-at.ts): it must be where the member is.
+  if (at === undefined || at === e.offset || state.seenRows[row]) return true;
+  const path = manifest.path(row);
+  if (state.opts.select && !state.opts.select(path)) return false;
+  state.seenRows[row] = 1;
+  state.report.damaged.push({ path, reason: `found at byte ${e.offset} of the tarball of ${pass.snapshot}, where the manifest says byte ${at} (not restored)` });
+  return false;
 }

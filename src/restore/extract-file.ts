@@ -71,7 +71,7 @@ export function finishFile(state: ExtractState): void {
 }
 
 /** After the archive stopped (damage, a read error): a file left half-written is removed and named. */
-export function abandonFile(state: ExtractState): void {
+export function abandonFile(state: ExtractState, reason = 'cut off by the damage in the archive'): void {
   const c = state.current;
   if (c.kind === 'file') {
     try {
@@ -80,6 +80,7 @@ export function abandonFile(state: ExtractState): void {
     } catch {
       // already gone: nothing to clean
     }
-    state.report.damaged.push({ path: c.path, reason: 'cut off by the damage in the archive' });
+    state.report.damaged.push({ path: c.path, reason });
+    state.current = { kind: 'skip' };
   }
 }

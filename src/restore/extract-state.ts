@@ -8,7 +8,7 @@ import { lstatSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { collisionKey } from '../core/member-path.js';
 import type { TarEntry } from '../layout/tar-reader.js';
-import type { ExtractOptions, ExtractReport, FolderAttrs } from './extract-types.js';
+import type { BrokenAt, ExtractOptions, ExtractReport, FolderAttrs, TarballSource } from './extract-types.js';
 
 /** The member being read: skipped, a regular file being written, or one with no content to write. */
 export type Pending =
@@ -37,6 +37,14 @@ export class ExtractState {
   readonly madeDirs = new Set<string>();
   readonly implicit = new Set<string>(); // folders created as parents, not (yet) by their own entry
   current: Pending = { kind: 'skip' };
+  /**
+   * Format 2 (a manifest that says where each member is): the tarball being read, from which
+   * only what the manifest places there is taken (admit-member.ts takenFromHere). Undefined for
+   * format 1: one tarball, every member its own.
+   */
+  pass: TarballSource | undefined;
+  /** Format 2: where each tarball read broke off (by snapshot id), for the final accounting. */
+  readonly breaks = new Map<string, BrokenAt>();
 
   constructor(readonly opts: ExtractOptions) {
     this.seenRows = new Uint8Array(opts.manifest.length);

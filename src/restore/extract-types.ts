@@ -7,11 +7,27 @@ import type { Hasher, StreamHash } from '../io/hash-thread.js';
 /** Reserved for the staging folder (restore.ts): never a member's top-level name. */
 export const STAGING_NAME = '.airgap-restore-';
 
-export interface ExtractOptions {
+/** One tarball a restore reads: the snapshot's own, or (format 2) an earlier one of its chain. */
+export interface TarballSource {
+  /** The snapshot whose tarball it is. */
+  snapshot: string;
+  /** The restored snapshot's own tarball: its folders, symlinks, hard links and new files. */
+  own: boolean;
   /** The tarball's files in order: one, or its parts (read as one stream). */
   tarPaths: string[];
-  /** The SHA-256 of each tarball file (part), fed as it is read. */
-  hashing?: { hasher: Hasher; hashes: StreamHash[] };
+  /** The SHA-256 of each file (part), fed as it is read (on `hasher`). */
+  hashes?: StreamHash[];
+}
+
+export interface ExtractOptions {
+  /**
+   * The tarballs, oldest first: for format 1 the snapshot's own alone; for format 2 those of its
+   * chain that hold something selected. From each, only what the manifest says is there is taken.
+   */
+  tarballs: TarballSource[];
+  /** The restored snapshot's id (format 2: whose tarball holds what the manifest does not place elsewhere). */
+  snapshot: string;
+  hasher?: Hasher;
   staging: string;
   /** The per-file manifest, by archive path: every regular file is checked against it. */
   manifest: ManifestIndex;
@@ -45,8 +61,20 @@ export interface ExtractReport {
   selectedFiles: number;
   /** Symlinks restored verbatim whose target lies outside the restored tree (never followed). */
   outsideLinks: { path: string; target: string }[];
-  /** Archive structure broken at this byte (or, endsEarly, an end-of-archive marker too soon): nothing after it was restored. */
-  brokenAt?: { offset: number; message: string; endsEarly?: boolean };
+  /**
+   * Archive structure broken at this byte (or, endsEarly, an end-of-archive marker too soon):
+   * nothing after it was restored. Format 2: the first tarball of the chain that broke, named by
+   * `snapshot` (what the others lost is in `missing`).
+   */
+  brokenAt?: BrokenAt;
+}
+
+export interface BrokenAt {
+  offset: number;
+  message: string;
+  endsEarly?: boolean;
+  /** Format 2: the snapshot whose tarball it is. */
+  snapshot?: string;
 }
 
 /** A folder the archive created, with the mode and mtime to apply once everything is in place. */

@@ -1,9 +1,10 @@
 // `airgap find`: which snapshots hold a file, from their manifests (no tarball is read).
 import { join } from 'node:path';
 import picomatch from 'picomatch';
-import { MANIFEST_FILE } from '../layout/format.js';
+import { MANIFEST_FILE, SNAPSHOT_JSON } from '../layout/format.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
+import { manifestVersionsIn } from '../layout/snapshot-meta.js';
 
 export interface FoundFile {
   snapshot: string;
@@ -12,6 +13,11 @@ export interface FoundFile {
   size: number;
   mtime: number;
   sha256?: string;
+  /**
+   * Format 2: the snapshot whose tarball holds the file's content (this snapshot's own, or an
+   * earlier one of its chain): the tarball a restore of this file reads. Absent for format 1.
+   */
+  in?: string;
 }
 
 /**
@@ -43,17 +49,20 @@ export async function findInSnapshots(snapshots: SnapshotFolder[], pattern: stri
   const found: FoundFile[] = [];
   const unreadable: UnreadableManifest[] = [];
   for (const s of snapshots) {
-    const reader = new ManifestReader(join(s.dir, MANIFEST_FILE));
+    // Its snapshot.json says which manifest versions it may hold (format 2: v2, with `in`).
+    const { versions, metaProblem } = await manifestVersionsIn(s);
+    const reader = new ManifestReader(join(s.dir, MANIFEST_FILE), versions);
     try {
       for (let e = await reader.next(); e; e = await reader.next()) {
         if (e.type === 'dir' || !match(e.path)) continue;
         if (found.length >= limit) return { found, truncated: true, unreadable };
         const f: FoundFile = { snapshot: s.id, path: e.path, type: e.type, size: e.size, mtime: e.mtime };
         if (e.sha256) f.sha256 = e.sha256;
+        if (reader.version === 2) f.in = e.in ?? s.id;
         found.push(f);
       }
     } catch (e) {
-      unreadable.push({ snapshot: s.id, message: (e as Error).message });
+      unreadable.push({ snapshot: s.id, message: `${(e as Error).message}${metaProblem ? ` (its ${SNAPSHOT_JSON} cannot be read either: ${metaProblem})` : ''}` });
     } finally {
       reader.close();
     }

@@ -5,16 +5,21 @@
 import { basename } from 'node:path';
 import { readChunks } from '../io/read-chunks.js';
 import { NotRegularFileError, openRegularFile } from '../io/read-regular.js';
+import type { Hasher, StreamHash } from '../io/hash-thread.js';
 import { TarFormatError, type TarReader } from '../layout/tar-reader.js';
-import type { ExtractOptions, ExtractReport } from './extract-types.js';
+import type { ExtractReport, TarballSource } from './extract-types.js';
 
 /** Ends the reading at a part that cannot be read (report.brokenAt says why). */
 class StopReading extends Error {}
 
-export async function readTarball(opts: ExtractOptions, reader: TarReader, report: ExtractReport): Promise<void> {
+/** Where a tarball stopped being readable, if it did (report.brokenAt). */
+type Breaks = Pick<ExtractReport, 'brokenAt'>;
+
+export async function readTarball(t: TarballSource, hasher: Hasher | undefined, reader: TarReader, report: Breaks): Promise<void> {
   let offset = 0;
+  const hashing = hasher && t.hashes ? { hasher, hashes: t.hashes } : undefined;
   try {
-    for (const [fileIndex, tarPath] of opts.tarPaths.entries()) offset = await readPart(opts, reader, report, fileIndex, tarPath, offset);
+    for (const [fileIndex, tarPath] of t.tarPaths.entries()) offset = await readPart(hashing, reader, report, fileIndex, tarPath, offset);
     if (!report.brokenAt) {
       try {
         reader.end();
@@ -35,7 +40,7 @@ export async function readTarball(opts: ExtractOptions, reader: TarReader, repor
 }
 
 /** Reads one part (file) of the tarball, which starts at byte `offset` of the archive; returns where the next one starts. */
-async function readPart(opts: ExtractOptions, reader: TarReader, report: ExtractReport, fileIndex: number, tarPath: string, offset: number): Promise<number> {
+async function readPart(hashing: { hasher: Hasher; hashes: StreamHash[] } | undefined, reader: TarReader, report: Breaks, fileIndex: number, tarPath: string, offset: number): Promise<number> {
   // Opened no-follow and non-blocking, and checked to be a regular file, even for --salvage:
   // a FIFO would block forever, a link to /dev/zero never end, a link elsewhere extract a
   // tarball that is not on this drive. A missing or refused part ends the archive there.
@@ -60,7 +65,7 @@ async function readPart(opts: ExtractOptions, reader: TarReader, report: Extract
         if (!(e instanceof TarFormatError)) throw e;
         report.brokenAt ??= { offset: e.offset, message: e.message };
       }
-    }, opts.hashing ? { hasher: opts.hashing.hasher, hash: opts.hashing.hashes[fileIndex]! } : undefined);
+    }, hashing ? { hasher: hashing.hasher, hash: hashing.hashes[fileIndex]! } : undefined);
   } catch (e) {
     if (e instanceof StopReading || e instanceof TarFormatError) throw e;
     // A read error (EIO on a failing drive): what came before is kept, like a broken header.

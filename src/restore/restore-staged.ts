@@ -2,13 +2,16 @@
 // folder inside the target while the tarball is hashed, then promote. The target is untouched
 // until the extraction is complete and the tarball's bytes are known good (or --salvage); on
 // failure the staging folder is removed, and so is a target folder this restore created.
+// Format 2 reads the tarballs of the snapshot's chain that hold something selected, each
+// hashed as it is read, or, for a few named files, only their members (extract-at.ts).
 import { mkdir, rm, rmdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { AirgapError, damage, EXIT } from '../core/errors.js';
 import { openHashThread } from '../io/hash-thread.js';
-import { tarballName } from '../layout/format.js';
 import type { VerifiedSnapshot } from '../verify/verify-snapshot.js';
-import { extractArchive, type ExtractReport, type FolderAttrs } from './extract.js';
+import type { ChainLink } from './chain-links.js';
+import { extractAtOffsets, rowsAtOffsets } from './extract-at.js';
+import { extractArchive, type ExtractOptions, type ExtractReport, type FolderAttrs, type TarballSource } from './extract.js';
 import { applyFolderAttrs } from './folder-attrs.js';
 import type { ManifestIndex } from './manifest-index.js';
 import { promote } from './promote.js';
@@ -21,6 +24,12 @@ export interface StagedRestore {
   check: VerifiedSnapshot;
   manifest: ManifestIndex;
   select: ((path: string) => boolean) | undefined;
+  /** The selected manifest rows. */
+  rows: number[];
+  /** The tarballs to read, oldest first: the snapshot's own (format 1), or those of its chain that hold something selected. */
+  links: ChainLink[];
+  /** Format 2, --salvage: a snapshot of the chain did not verify (read or not). */
+  chainDamaged: boolean;
   /** Paths restored besides the ones asked for (the first copy of a selected hard link). */
   extra: string[];
   /** Whether the target existed before: if not, a failed restore removes it again. */
@@ -30,22 +39,22 @@ export interface StagedRestore {
 export async function restoreThroughStaging(run: StagedRestore): Promise<RestoreResult> {
   const { input, check, extra } = run;
   const { snapshot, target } = input;
-  let tarDamaged = check.status !== 'ok';
+  let tarDamaged = check.status !== 'ok' || run.chainDamaged;
   await mkdir(target, { recursive: true });
   const staging = await makeStaging(target);
   let failed = false;
   try {
-    const tarPaths = check.tarFiles?.length ? check.tarFiles : [join(snapshot.dir, tarballName(snapshot.id))];
-    const { report, folders, digests } = await extractHashed(run, tarPaths, staging);
-    const bad = tarPaths.findIndex((p, i) => check.tarSums?.[i] !== undefined && digests[i] !== check.tarSums[i]);
+    const { report, folders, bad } = await extractStaged(run, staging);
     // Bytes that are not the ones SHA256SUMS lists reach the target only with --salvage, a
     // broken header among them (the whole tarball is hashed, past the break). An archive whose
     // bytes match but that breaks off (written that way: a forged drive) restores what is
     // sound and names the rest, exit 3, as for any hostile archive.
-    if (bad >= 0) {
+    if (bad) {
       tarDamaged = true;
       if (!input.salvage) {
-        throw damage('snapshot-damaged', `snapshot ${snapshot.id} failed verification: ${basename(tarPaths[bad]!)} does not match its SHA-256 (damaged${report.brokenAt ? `; the archive breaks off at byte ${report.brokenAt.offset}` : ''}); nothing was restored`,
+        const which = bad.link.own ? basename(bad.file) : `${basename(bad.file)}, the tarball of snapshot ${bad.link.id} of its chain,`;
+        const broke = report.brokenAt && (report.brokenAt.snapshot ?? snapshot.id) === bad.link.id ? `; the archive breaks off at byte ${report.brokenAt.offset}` : '';
+        throw damage('snapshot-damaged', `snapshot ${snapshot.id} failed verification: ${which} does not match its SHA-256 (damaged${broke}); nothing was restored`,
           'restore it from another drive, or pass --salvage to restore every file that still matches its checksum');
       }
     }
@@ -65,26 +74,54 @@ export async function restoreThroughStaging(run: StagedRestore): Promise<Restore
   }
 }
 
-/** Extracts into `staging`; the tarball's SHA-256 (per part) runs on a second thread while this one extracts and hashes every file. */
-async function extractHashed(run: StagedRestore, tarPaths: string[], staging: string): Promise<{ report: ExtractReport; folders: FolderAttrs[]; digests: string[] }> {
-  const { input, check, manifest, select } = run;
-  const thread = openHashThread(check.meta?.tarball.size ?? Number.POSITIVE_INFINITY);
+interface Extracted {
+  report: ExtractReport;
+  folders: FolderAttrs[];
+  /** The first tarball file whose bytes are not the ones SHA256SUMS lists. */
+  bad?: { link: ChainLink; file: string };
+}
+
+/** A few named files at their offsets when the manifest allows (format 2), else every tarball concerned, whole and hashed. */
+async function extractStaged(run: StagedRestore, staging: string): Promise<Extracted> {
+  const { input, manifest, links } = run;
+  const parts = new Map(links.map((l) => [l.id, l.parts]));
+  const rows = rowsAtOffsets(manifest, run.rows, (id) => parts.get(id), input.snapshot.id);
+  if (!rows) return extractHashed(run, staging);
+  // Each member's SHA-256 in the manifest (which SHA256SUMS authenticates) vouches for its
+  // bytes: the tarballs are not read, nor hashed, beyond those members.
+  return extractAtOffsets(extractOptions(run, staging, links.map((l) => source(l))), rows, (id) => parts.get(id)!);
+}
+
+/** Extracts into `staging`; the tarballs' SHA-256 (per part) runs on a second thread while this one extracts and hashes every file. */
+async function extractHashed(run: StagedRestore, staging: string): Promise<Extracted> {
+  const { links } = run;
+  const thread = openHashThread(links.reduce((n, l) => n + (l.size ?? Number.POSITIVE_INFINITY), 0));
   try {
-    const hashes = tarPaths.map(() => thread.hasher.create());
-    const { report, folders } = await extractArchive({
-      tarPaths, staging, manifest, select,
-      keepSpecialBits: input.keepSpecialBits, owners: input.owners,
-      onFile: (path, bytes) => {
-        stopIfCancelled(input);
-        input.onFile?.(path, bytes);
-      },
-      hashing: { hasher: thread.hasher, hashes },
-    });
-    const digests = await Promise.all(hashes.map((h) => h.digest()));
-    return { report, folders, digests };
+    const tarballs = links.map((l) => source(l, l.tarPaths.map(() => thread.hasher.create())));
+    const { report, folders } = await extractArchive({ ...extractOptions(run, staging, tarballs), hasher: thread.hasher });
+    const digests = await Promise.all(tarballs.map((t) => Promise.all(t.hashes!.map((h) => h.digest()))));
+    for (const [k, link] of links.entries()) {
+      const bad = link.tarPaths.findIndex((_, i) => link.tarSums[i] !== undefined && digests[k]![i] !== link.tarSums[i]);
+      if (bad >= 0) return { report, folders, bad: { link, file: link.tarPaths[bad]! } };
+    }
+    return { report, folders };
   } finally {
     await thread.close();
   }
+}
+
+const source = (l: ChainLink, hashes?: TarballSource['hashes']): TarballSource => ({ snapshot: l.id, own: l.own, tarPaths: l.tarPaths, ...(hashes ? { hashes } : {}) });
+
+function extractOptions(run: StagedRestore, staging: string, tarballs: TarballSource[]): ExtractOptions {
+  const { input, manifest, select } = run;
+  return {
+    tarballs, snapshot: input.snapshot.id, staging, manifest, select,
+    keepSpecialBits: input.keepSpecialBits, owners: input.owners,
+    onFile: (path, bytes) => {
+      stopIfCancelled(input);
+      input.onFile?.(path, bytes);
+    },
+  };
 }
 
 /** Ctrl+C: the restore stops, and the target is left as it was. */

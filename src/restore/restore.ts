@@ -5,11 +5,15 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { damage, refusal } from '../core/errors.js';
-import { MANIFEST_FILE } from '../layout/format.js';
+import { MANIFEST_FILE, SNAPSHOT_JSON } from '../layout/format.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
+import { ManifestSyntaxError } from '../layout/manifest.js';
+import { manifestVersionsOf } from '../layout/snapshot-meta.js';
 import { verifySnapshot, type VerifiedSnapshot } from '../verify/verify-snapshot.js';
+import { chainLinks, chainOfMeta, ownLink, sourceOf, tarballNeeds, type TarballNeed } from './chain-links.js';
 import { STAGING_NAME, type ExtractReport } from './extract.js';
 import { ManifestIndex } from './manifest-index.js';
+import { lookupFiles } from './manifest-lookup.js';
 import { restoreThroughStaging } from './restore-staged.js';
 import { notInSnapshot, selection } from './selection.js';
 import { removeLeftoverStaging } from './staging.js';
@@ -38,8 +42,20 @@ export interface RestoreResult {
   verified: 'ok' | 'damaged';
   report?: ExtractReport;
   /** For a dry run: what would be restored, what exists (replaced with --overwrite), and what would be left as it is. */
-  planned?: { files: number; bytes: number; conflicts: string[]; blocked: { path: string; reason: string }[] };
+  planned?: Planned;
   alsoRestored: string[];
+}
+
+/** A dry run's answer: what would be written, what exists, what would be left as it is, and (format 2) which tarballs it reads. */
+export interface Planned {
+  files: number;
+  bytes: number;
+  conflicts: string[];
+  blocked: { path: string; reason: string }[];
+  /** Format 2: each tarball of the chain that holds something selected, oldest first, with the files (and bytes) it holds. */
+  tarballs?: TarballNeed[];
+  /** Format 2, up to 100 files: the tarball (snapshot) and byte offset of each selected file. */
+  sources?: { path: string; snapshot: string; offset: number }[];
 }
 
 export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResult> {
@@ -50,11 +66,21 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   if (existing && !existing.isDirectory()) {
     throw refusal('target-not-a-folder', `${target} exists and is not a folder`, 'give a new or empty folder with --to');
   }
-  const manifest = await ManifestIndex.load(join(snapshot.dir, MANIFEST_FILE));
+  // A few named files of a format 2 snapshot: only their lines are read (see manifest-lookup.ts).
+  const few = check.meta?.formatVersion === 2 ? await lookupFiles(join(snapshot.dir, MANIFEST_FILE), input.paths).catch(() => undefined) : undefined;
+  const manifest = few ?? await loadManifest(snapshot, check);
   const { select, missing, extra } = selection(manifest, input.paths);
   if (missing.length) throw notInSnapshot(snapshot.id, manifest, missing, input.driveName);
   const wanted: number[] = [];
   for (let i = 0; i < manifest.length; i++) if (!select || select(manifest.path(i))) wanted.push(i);
+  // Format 2: the tarballs of the chain that hold something selected, each link verified.
+  const chain = chainOfMeta(check.meta, snapshot.id);
+  const needs = manifest.hasLocations ? tarballNeeds(manifest, wanted, chain, snapshot.id) : undefined;
+  const links = manifest.hasLocations
+    ? await chainLinks({ snapshot, check, manifest, salvage: input.salvage, hashNeeded: input.dryRun ? new Set(needs!.map((n) => n.snapshot)) : undefined })
+    : [ownLink(snapshot, check)];
+  const read = needs?.length ? links.filter((l) => needs.some((n) => n.snapshot === l.id)) : links.filter((l) => l.own);
+  const linkDamaged = links.some((l) => l.problem !== undefined);
   // An empty or new target has no conflicts: skip a check of every path (one lstat each).
   const targetEntries = await readdir(target).catch(() => [] as string[]);
   const conflicts = targetEntries.some((n) => !n.startsWith(STAGING_NAME)) ? findConflicts(target, manifest, wanted) : [];
@@ -67,9 +93,33 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   const files = wanted.filter((i) => manifest.type(i) === 'file');
   if (input.dryRun) {
     const blocked = existing && nonEmpty ? await planBlocked(target, existing.dev, manifest, wanted, input.overwrite) : [];
-    return { snapshot: snapshot.id, target, verified: tarDamaged ? 'damaged' : 'ok', planned: { files: files.length, bytes: files.reduce((n, i) => n + manifest.size(i), 0), conflicts, blocked }, alsoRestored: extra };
+    const planned: Planned = { files: files.length, bytes: files.reduce((n, i) => n + manifest.size(i), 0), conflicts, blocked };
+    if (needs) Object.assign(planned, { tarballs: needs }, files.length <= MAX_LISTED_SOURCES ? { sources: fileSources(manifest, files, snapshot.id) } : {});
+    return { snapshot: snapshot.id, target, verified: tarDamaged || linkDamaged ? 'damaged' : 'ok', planned, alsoRestored: extra };
   }
-  return restoreThroughStaging({ input, check, manifest, select, extra, targetExisted: existing !== undefined });
+  return restoreThroughStaging({ input, check, manifest, select, rows: wanted, links: read, chainDamaged: linkDamaged, extra, targetExisted: existing !== undefined });
+}
+
+/** A dry run names the tarball (and offset) of each file, up to this many files. */
+const MAX_LISTED_SOURCES = 100;
+
+/** Where each file's content is (format 2): the snapshot whose tarball holds it, and the member's offset there. */
+function fileSources(manifest: ManifestIndex, files: number[], self: string): { path: string; snapshot: string; offset: number }[] {
+  return files.map((i) => ({ path: manifest.path(i), snapshot: sourceOf(manifest, i, self), offset: manifest.offset(i)! }));
+}
+
+/** The snapshot's manifest, read as the version its snapshot.json's format says (format 2: v2, with where each member is). */
+async function loadManifest(snapshot: SnapshotFolder, check: VerifiedSnapshot): Promise<ManifestIndex> {
+  try {
+    return await ManifestIndex.load(join(snapshot.dir, MANIFEST_FILE), check.meta ? manifestVersionsOf(check.meta) : [1]);
+  } catch (e) {
+    // A manifest that does not read (a version its snapshot.json does not say, a bad line) is
+    // damage, named as such by cli/exit; without a readable snapshot.json (--salvage) its
+    // version is unknown, which is said too.
+    if (check.meta || !(e instanceof ManifestSyntaxError)) throw e;
+    throw damage('manifest-invalid', `${MANIFEST_FILE} of snapshot ${snapshot.id} cannot be read: ${e.message}; its ${SNAPSHOT_JSON}, which says the manifest's version, is damaged too`,
+      'without a sound manifest no file can be checked: restore from another drive');
+  }
 }
 
 /** Verifies the snapshot; refuses a damaged one (unless --salvage) and one whose manifest cannot be trusted. */

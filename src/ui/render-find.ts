@@ -12,7 +12,9 @@ export function renderFind(r: FindResult): string {
     out.push(`No match for ${JSON.stringify(r.pattern)} in ${where} of drive ${r.drive}.${r.allSnapshots ? '' : ' Try --all-snapshots.'}`);
   }
   for (const f of r.found) {
-    out.push(`${f.snapshot}  ${new Date(f.mtime * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${bytes(f.size).padStart(9)}  ${f.sha256?.slice(0, 12) ?? (f.type === 'symlink' ? 'symlink     ' : '')}  ${displayText(f.path)}`);
+    // Format 2: the tarball a restore of the file reads (its content may be in an earlier snapshot's).
+    const where = f.in === undefined ? '' : `  (in tarball ${f.in})`;
+    out.push(`${f.snapshot}  ${new Date(f.mtime * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${bytes(f.size).padStart(9)}  ${f.sha256?.slice(0, 12) ?? (f.type === 'symlink' ? 'symlink     ' : '')}  ${displayText(f.path)}${where}`);
   }
   if (r.found.length) out.push(`Restore one with: airgap restore ${r.drive} --snapshot <id> --to <dir> '<path>'`);
   if (r.truncated) out.push('(only the first 1000 matches are shown)');

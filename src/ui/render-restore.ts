@@ -4,7 +4,11 @@ interface RestoreView {
   snapshot: string;
   target: string;
   verified: 'ok' | 'damaged';
-  planned?: { files: number; bytes: number; conflicts: string[]; blocked: { path: string; reason: string }[] };
+  planned?: {
+    files: number; bytes: number; conflicts: string[]; blocked: { path: string; reason: string }[];
+    tarballs?: { snapshot: string; files: number; bytes: number }[];
+    sources?: { path: string; snapshot: string; offset: number }[];
+  };
   alsoRestored: string[];
   report?: {
     files: number; dirs: number; symlinks: number; hardlinks: number; bytes: number;
@@ -14,7 +18,7 @@ interface RestoreView {
     missing: { path: string; reason: string }[];
     selectedFiles: number;
     outsideLinks: { path: string; target: string }[];
-    brokenAt?: { offset: number; message: string; endsEarly?: boolean };
+    brokenAt?: { offset: number; message: string; endsEarly?: boolean; snapshot?: string };
   };
 }
 
@@ -28,14 +32,17 @@ export function renderRestore(view: RestoreView, drive: string): string {
   if (v.planned) {
     const p = v.planned;
     return [`Dry run: restoring snapshot ${v.snapshot} from drive ${drive} into ${v.target} would write ${p.files} files (${bytes(p.bytes)}).${p.conflicts.length ? ` ${p.conflicts.length} of them already exist there.` : ''} Nothing was written.`,
+      ...tarballLines(p.tarballs, p.sources, view.snapshot),
       ...list('WOULD BE LEFT AS IT IS in the target, not restored', p.blocked)].join('\n') + '\n';
   }
   const r = v.report!;
   const out = [`Restored snapshot ${v.snapshot} from drive ${drive} into ${v.target}${v.verified === 'damaged' ? ' (SALVAGE: the snapshot is damaged)' : ''}`,
     `  ${r.files} files (${bytes(r.bytes)}), ${r.dirs} folders, ${r.symlinks} symlinks, ${r.hardlinks} hard links; every file checked against its SHA-256`];
   if (v.alsoRestored.length) out.push(`  also restored, as the first copy of a selected hard link: ${v.alsoRestored.join(', ')}`);
-  if (r.brokenAt?.endsEarly) out.push(`DAMAGE: ${t(r.brokenAt.message)}: nothing after it was restored`);
-  else if (r.brokenAt) out.push(`DAMAGE: the archive is unreadable from byte ${r.brokenAt.offset} (${t(r.brokenAt.message)}): nothing after it was restored`);
+  // Format 2: which tarball of the chain broke (its own, or an earlier snapshot's).
+  const archive = r.brokenAt?.snapshot !== undefined && r.brokenAt.snapshot !== view.snapshot ? `the tarball of snapshot ${t(r.brokenAt.snapshot)}` : 'the archive';
+  if (r.brokenAt?.endsEarly) out.push(`DAMAGE: ${archive === 'the archive' ? '' : `${archive}: `}${t(r.brokenAt.message)}: nothing after it was restored`);
+  else if (r.brokenAt) out.push(`DAMAGE: ${archive} is unreadable from byte ${r.brokenAt.offset} (${t(r.brokenAt.message)}): nothing after it was restored`);
   if (r.files < r.selectedFiles) out.push(`  ${r.files} of the ${r.selectedFiles} selected file${r.selectedFiles === 1 ? ' was' : 's were'} restored`);
   out.push(...list('DAMAGED, not restored', r.damaged), ...list('REFUSED as unsafe, not restored', r.refused),
     ...list('MISSING from the archive, not restored', r.missing), ...list('LEFT AS IT WAS in the target, not restored', r.kept));
@@ -46,4 +53,13 @@ export function renderRestore(view: RestoreView, drive: string): string {
       (r.kept.length ? ' Move aside what was left in the target, then restore those paths again.' : ''));
   }
   return out.join('\n') + '\n';
+}
+
+/** Format 2: which tarballs a restore reads (a file's content may be in an earlier snapshot's), and for a few files where each one is. */
+function tarballLines(tarballs: { snapshot: string; files: number; bytes: number }[] | undefined, sources: { path: string; snapshot: string; offset: number }[] | undefined, self: string): string[] {
+  if (!tarballs) return [];
+  const name = (id: string) => (id === self ? `${t(id)} (its own)` : t(id));
+  const out = [`It reads the tarball${tarballs.length === 1 ? '' : 's'} of ${tarballs.map((x) => `${name(x.snapshot)}: ${x.files} file${x.files === 1 ? '' : 's'} (${bytes(x.bytes)})`).join('; ')}.`];
+  if (sources && sources.length <= 20) out.push(...sources.map((x) => `  ${t(JSON.stringify(x.path))}: in the tarball of ${name(x.snapshot)}, at byte ${x.offset}`));
+  return out;
 }

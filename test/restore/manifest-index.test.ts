@@ -36,3 +36,35 @@ describe('ManifestIndex', () => {
     }
   });
 });
+
+describe('ManifestIndex, v2 (format 2)', () => {
+  it('answers where each member is (in, offset) exactly as the entries say, across chunks', () => {
+    const rnd = mulberry32(20260316);
+    const chain = ['2026-01-01T090000Z', '2026-01-02T090000Z', '2026-01-03T090000Z'];
+    const index = new ManifestIndex();
+    const entries: ManifestEntry[] = [];
+    for (let i = 0; i < 9000; i++) {
+      const type = (['file', 'file', 'dir', 'symlink', 'hardlink'] as const)[Math.floor(rnd() * 5)]!;
+      // Only files are carried forward; every other member is in the snapshot's own tarball.
+      const inId = type === 'file' && rnd() < 0.6 ? chain[Math.floor(rnd() * chain.length)] : undefined;
+      const e: ManifestEntry = {
+        type, path: `p/${i}`, mode: 0o644, uid: 0, gid: 0, mtime: 1, size: type === 'file' ? Math.floor(rnd() * 2 ** 40) : 0,
+        sha256: type === 'file' || type === 'hardlink' ? sha(String(i)) : undefined,
+        link: type === 'symlink' || type === 'hardlink' ? `t/${i}` : undefined,
+        offset: Math.floor(rnd() * 2 ** 40) * 512,
+        ...(inId ? { in: inId } : {}),
+      };
+      index.add(e);
+      entries.push(e);
+    }
+    expect(index.hasLocations).toBe(true);
+    for (const [i, e] of entries.entries()) expect([index.in(i), index.offset(i)]).toEqual([e.in, e.offset]);
+    expect([...index.otherSnapshots()].sort()).toEqual(chain);
+  });
+
+  it('has no locations for a v1 manifest', () => {
+    const index = new ManifestIndex();
+    index.add({ type: 'file', path: 'a', mode: 0o644, uid: 0, gid: 0, mtime: 1, size: 1, sha256: sha('a') });
+    expect([index.hasLocations, index.in(0), index.offset(0), index.otherSnapshots()]).toEqual([false, undefined, undefined, []]);
+  });
+});
