@@ -43,6 +43,7 @@ function defineDataCommands(program: Command, h: ActionHooks): void {
     .description('check every snapshot on a drive (name or path) against its checksums; works offline, read-only, without a config')
     .option('--snapshot <id>', 'only this snapshot')
     .option('--deep', 'also check every file inside the tarball against the per-file manifest')
+    .option('--sample <percent>', 'format 2: instead of reading each tarball whole, read a random <percent> of its files at their offsets, each against its SHA-256 (e.g. 5%)')
     .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/verify.js')).verifyCommand(h.context(cmd), drive, flags)); });
 
   program.command('restore <drive> [paths...]')

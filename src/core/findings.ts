@@ -38,6 +38,8 @@ export interface SnapshotReport {
   /** Tarball bytes read and hashed. */
   bytesRead: number;
   membersChecked?: number;
+  /** `--sample`: members read at their offsets, of the files whose content is in this tarball, and their bytes. */
+  sampled?: { members: number; of: number; bytes: number };
 }
 
 export interface DriveReport {

@@ -25,7 +25,9 @@ export function renderVerifyReport(report: DriveReport, seconds: number): string
 function renderSnapshot(s: SnapshotReport): string[] {
   const what = s.deep ? `deep, ${s.membersChecked ?? 0} members` : 'checksums';
   const size = s.bytes !== undefined ? `, ${s.files} files, ${bytes(s.bytes)}` : '';
-  const lines = [`  ${t(s.id)}  ${s.status.toUpperCase()} (${what}${size})`];
+  // A sampled snapshot says how much of it was read: "sampled 12 of 240 files, 3.1 MB".
+  const sampled = s.sampled && `sampled ${s.sampled.members} of ${s.sampled.of} files, ${bytes(s.sampled.bytes)}`;
+  const lines = [`  ${t(s.id)}  ${s.status.toUpperCase()} (${sampled ?? what + size})`];
   for (const f of s.findings) {
     const tag = f.severity === 'damage' ? 'DAMAGE' : f.severity === 'warning' ? 'warning' : 'note';
     lines.push(`    ${tag}: ${t(f.message)}`);

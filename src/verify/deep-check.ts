@@ -13,7 +13,7 @@ import { CarriedCheck, type CarriedSpec } from './carried-check.js';
 import type { TarballDamage } from './chain-check.js';
 
 /** Beyond this many, member findings are summarised: one broken header can hide thousands. */
-const MAX_MEMBER_FINDINGS = 200;
+export const MAX_MEMBER_FINDINGS = 200;
 
 /**
  * The tar type each manifest type is written as. The manifest is the truth: airgap writes a

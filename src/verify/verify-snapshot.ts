@@ -14,6 +14,7 @@ import { REMOVE_FILE, RESTORE_FILE } from '../layout/restore-text.js';
 import { parseSumFile, type SumLine } from '../layout/sha256sums.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { DeepCheck } from './deep-check.js';
+import { sampleSnapshot } from './sample-check.js';
 import { siblingContext, type ChainContext, type TarballDamage } from './chain-check.js';
 import type { ManifestEntry } from '../layout/manifest.js';
 import { FileSumsCheck, type Damage } from './file-sums-check.js';
@@ -28,6 +29,8 @@ export interface VerifyOptions {
    * extracting, against `tarSums`): sizes and listings are still checked.
    */
   skipTarballRead?: boolean;
+  /** `--sample`: the percent, in (0, 100], of a format 2 tarball's own files read at their offsets instead of the whole tarball. */
+  sample?: number;
   onBytes?: (n: number) => void;
   /** The drive's other snapshots, for format 2's chains (default: the snapshot folder's siblings). */
   chain?: ChainContext;
@@ -72,7 +75,7 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
   }
 
   // Small files first: snapshot.json tells the tarball's expected size.
-  await checkSmallFiles(folder, listed, tarNames, present, report, damage);
+  const matched = await checkSmallFiles(folder, listed, tarNames, present, report, damage);
   const meta = report.meta;
   if (meta) {
     report.files = meta.counts.files;
@@ -88,7 +91,7 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
 
   const absent = tarNames.filter((n) => !present.has(n));
   for (const n of absent) damage('missing-file', `the tarball ${tarNames.length > 1 ? 'part ' : ''}${n} is missing`, { file: n });
-  const tarDamage = tarNames.length && absent.length === 0 ? await checkTarball(folder, tarNames, listed, meta, opts, report, damage) : ALL_DAMAGED;
+  const tarDamage = tarNames.length && absent.length === 0 ? await checkTarball(folder, tarNames, listed, meta, opts, report, damage, matched.has(MANIFEST_FILE)) : ALL_DAMAGED;
   if (tarDamage) opts.chain?.onTarballDamage?.(folder.id, tarDamage);
   report.status = damaged(findings) ? 'damaged' : 'ok';
   return report;
@@ -125,11 +128,12 @@ function checkCoverage(id: string, listed: Map<string, string>, damage: Damage):
   return tarNames;
 }
 
-/** Every listed file but the tarball against its SHA-256; snapshot.json is also parsed into report.meta. */
+/** Every listed file but the tarball against its SHA-256 (returns those that match); snapshot.json is also parsed into report.meta. */
 async function checkSmallFiles(
   folder: SnapshotFolder, listed: Map<string, string>, tarNames: string[], present: Set<string>,
   report: VerifiedSnapshot, damage: Damage,
-): Promise<void> {
+): Promise<Set<string>> {
+  const matched = new Set<string>();
   for (const [name, expected] of listed) {
     if (tarNames.includes(name)) continue;
     if (!present.has(name)) {
@@ -142,6 +146,7 @@ async function checkSmallFiles(
       const data = name === SNAPSHOT_JSON ? await readRegularFile(join(folder.dir, name), { maxBytes: MAX_SNAPSHOT_JSON_BYTES }) : undefined;
       const actual = data ? sha256Hex(data) : await sha256OfRegularFile(join(folder.dir, name));
       if (actual !== expected) damage('checksum-mismatch', `${name} does not match its SHA-256 (damaged or edited)`, { file: name, expected, actual });
+      else matched.add(name);
       if (data) report.meta = parseMeta(data, folder.id, report.findings);
     } catch (e) {
       if (e instanceof FileTooLargeError) damage('too-large', tooLarge(name, e), { file: name });
@@ -149,6 +154,7 @@ async function checkSmallFiles(
       else damage('unreadable', `${name} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
     }
   }
+  return matched;
 }
 
 /** snapshot.json and SHA256SUMS must name the same tarball files with the same hashes. */
@@ -166,13 +172,17 @@ const ALL_DAMAGED: TarballDamage = { all: true, paths: new Set() };
 /** Checks the tarball; returns what of it is damaged (undefined: nothing, or its bytes were not read). */
 async function checkTarball(
   folder: SnapshotFolder, names: string[], listed: Map<string, string>, meta: SnapshotMeta | undefined,
-  opts: VerifyOptions, report: VerifiedSnapshot, damage: Damage,
+  opts: VerifyOptions, report: VerifiedSnapshot, damage: Damage, manifestOk: boolean,
 ): Promise<TarballDamage | undefined> {
   const sized = await checkSizes(folder, names, meta, damage);
   if (!sized) return ALL_DAMAGED;
-  const { paths, total, sizeWrong } = sized;
+  const { paths, sizes, total, sizeWrong } = sized;
   if (sizeWrong && !opts.deep) return ALL_DAMAGED; // the hash cannot match; deep mode still names the damaged members
   if (opts.skipTarballRead) return undefined;
+  if (opts.sample !== undefined && !opts.deep) {
+    const sampled = await sampleSnapshot({ manifest: join(folder.dir, MANIFEST_FILE), paths, sizes, meta, manifestOk, percent: opts.sample, report, ...(opts.onBytes ? { onBytes: opts.onBytes } : {}) });
+    if (sampled !== 'whole') return sampled;
+  }
   const fileSums = opts.deep ? await FileSumsCheck.open(folder.dir, damage) : undefined;
   const deep = opts.deep ? await deepCheck(folder, meta, opts, report, fileSums!) : undefined;
   // Deep: the tarball's SHA-256 runs on a second thread (when it is large enough to pay for one)
@@ -241,7 +251,7 @@ async function checkSizes(folder: SnapshotFolder, names: string[], meta: Snapsho
       damage('size-mismatch', `part ${p.name} is ${actual} bytes, expected ${p.size}`, { file: p.name, expected: String(p.size), actual: String(actual) });
     }
   }
-  return { paths, total, sizeWrong };
+  return { paths, sizes, total, sizeWrong };
 }
 
 /**

@@ -22,6 +22,6 @@ export async function verifyWithProgress(ctx: Context, s: Session, spec: string,
   let current = '';
   return verify(s, spec, opts, (e) => {
     if (e.type === 'snapshot') current = `${e.id} (${e.index + 1}/${e.total})`;
-    else progress.update(() => `Verifying ${current}${opts.deep ? ' deep' : ''} · ${bytes(e.read)} read · ${bytes(e.seconds > 0 ? e.read / e.seconds : 0)}/s`);
+    else progress.update(() => `Verifying ${current}${opts.deep ? ' deep' : opts.sample ? ' sampled' : ''} · ${bytes(e.read)} read · ${bytes(e.seconds > 0 ? e.read / e.seconds : 0)}/s`);
   }).finally(() => progress.stop());
 }
