@@ -19,6 +19,8 @@ export interface ChainStart {
   next: NextSnapshot;
   /** What REMOVE.nul lists: paths the chain's tarballs hold that the new tree does not. */
   removal: string[];
+  /** The snapshot.json of every complete snapshot on the drive, read once here for the caller too. */
+  metas: Map<string, SnapshotMeta>;
 }
 
 export interface ChainStartInput {
@@ -31,7 +33,7 @@ export interface ChainStartInput {
 }
 
 /** The snapshots on the drive as the chain rules see them, with their snapshot.json when it reads. */
-export async function chainSnapshots(contents: DriveContents, damaged?: ReadonlySet<string>): Promise<{ snapshots: ChainSnapshot[]; formatOne: Set<string>; metas: Map<string, SnapshotMeta> }> {
+async function chainSnapshots(contents: DriveContents, damaged?: ReadonlySet<string>): Promise<{ snapshots: ChainSnapshot[]; formatOne: Set<string>; metas: Map<string, SnapshotMeta> }> {
   const snapshots: ChainSnapshot[] = [];
   const formatOne = new Set<string>();
   const metas = new Map<string, SnapshotMeta>();
@@ -48,22 +50,22 @@ export async function chainSnapshots(contents: DriveContents, damaged?: Readonly
 }
 
 export async function startChain(input: ChainStartInput): Promise<ChainStart> {
-  const { snapshots, formatOne } = await chainSnapshots(input.contents, input.damaged);
+  const { snapshots, formatOne, metas } = await chainSnapshots(input.contents, input.damaged);
   const next = nextSnapshot({ snapshots, policy: input.policy, forceFull: input.forceFull, formatOne });
-  if (next.kind === 'full') return { next, removal: [] };
+  if (next.kind === 'full') return { next, removal: [], metas };
   const dirOf = (id: string) => input.contents.snapshots.find((s) => s.id === id)!.dir;
   const chain = chainOf(snapshots, next.base) ?? next.chain;
   const unsure = await firstUncheckedManifest(chain.map((id) => ({ id, dir: dirOf(id) })));
-  if (unsure) return { next: { kind: 'full', reason: unsure }, removal: [] };
+  if (unsure) return { next: { kind: 'full', reason: unsure }, removal: [], metas };
   const held = await heldByTarballs(chain.map(dirOf));
   const tree: { path: string; type: EntryKind }[] = [];
   for (let i = 0; i < input.entries.length; i++) tree.push({ path: input.entries.path(i), type: input.entries.kind(i) });
   const changes = kindChanges(held, tree);
   if (changes.length) {
     const shown = changes.slice(0, 3).join(', ') + (changes.length > 3 ? `, and ${changes.length - 3} more` : '');
-    return { next: { kind: 'full', reason: `a path changes kind since the chain holds it (${shown}): stock tar cannot restore that as an increment` }, removal: [] };
+    return { next: { kind: 'full', reason: `a path changes kind since the chain holds it (${shown}): stock tar cannot restore that as an increment` }, removal: [], metas };
   }
-  return { next, removal: removalList(held, tree) };
+  return { next, removal: removalList(held, tree), metas };
 }
 
 /** A reason to start a new full when a chain manifest does not match its SHA256SUMS (or cannot be read). */

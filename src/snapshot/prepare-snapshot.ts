@@ -15,7 +15,7 @@ import type { ListingEntry } from '../core/change-analysis.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import type { ChainLink } from '../layout/restore-text.js';
 import { buildCarryPlan, type CarryPlan } from './carry-plan.js';
-import { chainSnapshots, startChain } from './chain-base.js';
+import { startChain } from './chain-base.js';
 import { estimateSize } from './scan-totals.js';
 import { cancelled, strictRefusal } from './write-errors.js';
 import type { WriteSnapshotInput } from './write-snapshot.js';
@@ -79,9 +79,8 @@ export async function prepareSnapshot(input: WriteSnapshotInput): Promise<Prepar
 async function prepareChain(input: WriteSnapshotInput, contents: DriveContents, scan: ScanResult, id: string): Promise<PreparedChain> {
   const opts = input.chainOptions ?? {};
   const start = await startChain({ contents, entries: scan.entries, policy: opts.policy ?? DEFAULT_CHAIN_POLICY, forceFull: opts.forceFull, damaged: opts.damaged });
-  const { next } = start;
+  const { next, metas } = start;
   if (next.kind === 'full') return { kind: 'full', reason: next.reason, links: [{ id, parts: false }], removal: [] };
-  const { metas } = await chainSnapshots(contents);
   const links = [...next.chain.map((c) => ({ id: c, parts: metas.get(c)?.tarball.parts !== undefined })), { id, parts: false }];
   const baseDir = contents.snapshots.find((s) => s.id === next.base)!.dir;
   const manifest = new ManifestReader(join(baseDir, MANIFEST_FILE), [2]);

@@ -34,8 +34,7 @@ export interface ScanEntry {
   ino: number;
   nlink: number;
   link?: string;
-  /** Size, mtime and ctime in nanoseconds, device and inode, as one string (core/change-stamp.ts). */
-  stamp: string;
+  // No change stamp here: ScanEntries.stamp(i) makes it, once, only where a stamp is wanted.
 }
 
 const KINDS = ['file', 'dir', 'symlink'] as const;
@@ -167,7 +166,7 @@ export class ScanEntries implements Iterable<ScanEntry> {
   at(i: number): ScanEntry {
     return {
       abs: this.abs(i), path: this.paths[i]!, kind: this.kind(i), size: this.w(i, SIZE), mode: this.n(i, MODE), uid: this.n(i, UID),
-      gid: this.n(i, GID), mtime: this.mtime(i), dev: this.dev(i), ino: this.ino(i), nlink: this.n(i, NLINK), link: this.links.get(i), stamp: this.stamp(i),
+      gid: this.n(i, GID), mtime: this.mtime(i), dev: this.dev(i), ino: this.ino(i), nlink: this.n(i, NLINK), link: this.links.get(i),
     };
   }
 
