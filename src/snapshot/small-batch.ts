@@ -7,7 +7,7 @@
 // nothing is allocated per file.
 import { createHash } from 'node:crypto';
 import { ENTROPY_SAMPLE, entropyOf } from '../core/change-analysis.js';
-import { readSmallSync, SMALL_FILE, type HeaderStat, type Problem } from './read-source.js';
+import { readSmallSync, SMALL_FILE, type Problem } from './read-source.js';
 import { encodeHeaderInto, padding } from '../layout/tar-header.js';
 
 /** A batch holds at most this many bytes of file data by the scan's sizes (or one file of up to SMALL_FILE) ... */

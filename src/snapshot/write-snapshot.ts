@@ -22,7 +22,7 @@ import { createFileSynced, fsyncDir } from '../io/durable.js';
 import { HashedWriter, type Written } from '../io/hashed-writer.js';
 import type { ScanResult, SourceRoot } from './scan.js';
 import { countScan, type Counts } from './scan-totals.js';
-import { prepareSnapshot, type Prepared, type PreparedChain } from './prepare-snapshot.js';
+import { prepareSnapshot, type Prepared } from './prepare-snapshot.js';
 import { asDriveError, cancelled, strictRefusal } from './write-errors.js';
 import { Watchdog } from './watchdog.js';
 import { sha256Hex } from '../io/sha256.js';

@@ -6,18 +6,17 @@
 // only its member in the full; a damaged or missing link of the chain refuses the restore and
 // names it.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { chmod, link, mkdir, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labelledDrive, makeSandbox, runCli, type CliResult, type Sandbox } from '../helpers/cli.js';
+import { labelledDrive, makeSandbox, runChecked, type Sandbox } from '../helpers/cli.js';
 import { flipByte } from '../helpers/damage.js';
 import { readTree, type Snapshot } from '../helpers/tree.js';
+import { sha256 } from '../helpers/bytes.js';
 
 interface Taken { id: string; dir: string; kind: string; carried: number; tree: Snapshot }
 interface Line { path: string; type: string; sha256: string; in: string; offset: number }
 
-const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const unescape = (s: string) => s.replace(/\\(\\|t|n|r|x[0-9a-f]{2})/g, (_, c: string) =>
   c === '\\' ? '\\' : c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : String.fromCharCode(parseInt(c.slice(1), 16)));
 
@@ -44,11 +43,7 @@ async function reSign(dir: string): Promise<void> {
   await writeFile(join(dir, 'SHA256SUMS'), out.join('\n') + '\n');
 }
 
-async function run(sb: Sandbox, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const r = await runCli(args, { ...sb.env, ...env });
-  expect(r.stderr, `airgap ${args.join(' ')} crashed`).not.toMatch(/ {4}at |internal error/);
-  return r;
-}
+const run = runChecked;
 
 const FILLER = Array.from({ length: 40 }, (_, i) => `filler/f${String(i).padStart(2, '0')}.txt`);
 const text = (s: string, n = 1) => `${s}\n`.repeat(n);

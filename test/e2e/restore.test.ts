@@ -3,13 +3,14 @@
 // links, odd names); selections, targets, damage, setuid bits and snapshot choice behave as
 // documented; and a rough measurement against GNU tar on the same tarball.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labelledDrive, makeSandbox, runCli, type CliResult, type Sandbox } from '../helpers/cli.js';
+import { labelledDrive, makeSandbox, runChecked, type Sandbox } from '../helpers/cli.js';
 import { makeTree, readTree, type Snapshot, type Tree } from '../helpers/tree.js';
+import { noise, sha256 } from '../helpers/bytes.js';
 import { bytes } from '../../src/ui/render.js';
 import { flipByte, offsetOfMember } from '../helpers/damage.js';
 
@@ -49,15 +50,6 @@ const tricky: Tree = {
 };
 const SYMLINKS = ['link-rel', 'link-abs', 'link-escaping', 'link-dangling'];
 
-/** Deterministic incompressible bytes (a hash chain). */
-function noise(size: number, seed: string): Buffer {
-  const chunks: Buffer[] = [];
-  let h = Buffer.from(seed);
-  for (let n = 0; n < size; n += 32) chunks.push((h = createHash('sha256').update(h).digest()));
-  return Buffer.concat(chunks).subarray(0, size);
-}
-
-const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const exists = (p: string) => lstat(p).then(() => true, () => false);
 
 interface ManifestLine { type: string; mode: string; size: number; mtime: number; sha256: string; path: string; link: string }
@@ -72,12 +64,7 @@ async function readManifest(snapDir: string): Promise<ManifestLine[]> {
 }
 
 /** Every CLI run: failures are reported, never a crash. */
-async function run(sb: Sandbox, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const r = await runCli(args, { ...sb.env, ...env });
-  expect(r.stderr, `airgap ${args.join(' ')} crashed`).not.toContain('    at ');
-  expect(r.stderr, `airgap ${args.join(' ')} crashed`).not.toContain('internal error');
-  return r;
-}
+const run = runChecked;
 
 async function backup(sb: Sandbox, src: string, env: Record<string, string> = {}): Promise<{ id: string; dir: string }> {
   const r = await run(sb, ['backup', '--drive', 'A', '--source', src, '--json'], env);
@@ -105,8 +92,6 @@ async function expectNoStaging(dir: string): Promise<void> {
 const leaves = (t: Snapshot) => Object.keys(t).filter((k) => t[k]!.type !== 'dir').sort();
 /** A read tree re-rooted at `docs/` (as restored) for comparison with a read source. */
 const prefixed = (t: Snapshot, root = 'docs') => Object.fromEntries(Object.entries(t).map(([k, v]) => [`${root}/${k}`, v]));
-
-
 
 describe('restore: round trip, selection, targets (tricky tree)', () => {
   let sb: Sandbox;

@@ -40,7 +40,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from '
 import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, runCli, type CliResult } from '../helpers/cli.js';
+import { BIN, expectNoCrash, runChecked, runCli, type CliResult } from '../helpers/cli.js';
 import { allThreadsStopped } from '../helpers/proc.js';
 import { recordFigures } from '../helpers/figures.js';
 
@@ -240,16 +240,7 @@ function fillUp(mnt: string): { path: string; bytes: number; bavail: number; bfr
 // ---------------------------------------------------------------------------------------------
 // The CLI
 
-function expectNoCrash(what: string, r: { stderr: string }): void {
-  expect(r.stderr, `${what} crashed:\n${r.stderr}`).not.toMatch(/^\s+at /m);
-  expect(r.stderr, `${what}:\n${r.stderr}`).not.toContain('internal error');
-}
-
-async function run(...args: string[]): Promise<CliResult> {
-  const r = await runCli(args, env);
-  expectNoCrash(`airgap ${args.join(' ')}`, r);
-  return r;
-}
+const run = (...args: string[]): Promise<CliResult> => runChecked({ env }, args);
 
 async function label(d: Disk, name: string): Promise<void> {
   const r = await run('label', d.mnt, '--name', name, '--yes');

@@ -73,7 +73,6 @@ const OLDER_NOW = ['2026-02-16T09:00:00Z', '2026-02-23T09:00:00Z'];
 const PRUNE_TPL_NOW = ['2026-01-01T09:00:00Z', '2026-01-02T09:00:00Z', '2026-01-03T09:00:00Z', '2026-01-04T09:00:00Z'];
 const CUT_NOW = '2026-03-02T09:00:00Z';
 const NEXT_NOW = '2026-03-02T10:00:00Z';
-const SNAPSHOT_LIKE = /^\d{4}-\d{2}-\d{2}T\d{6}Z/;
 
 /** 'increment': a format-2 backup onto a chain (a full and an increment), carrying unchanged files. */
 type Command = 'backup' | 'prune' | 'backup+prune' | 'increment';

@@ -1,5 +1,6 @@
 // Runs the built CLI as a subprocess, the way a user would, against real temporary folders.
 import { spawn } from 'node:child_process';
+import { expect } from 'vitest';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,4 +66,17 @@ export async function labelledDrive(sb: Sandbox, name: string): Promise<string> 
   const r = await sb.run('label', path, '--name', name, '--yes');
   if (r.code !== 0) throw new Error(`label failed: ${r.stderr}`);
   return path;
+}
+
+/** Whatever the input, a user never sees a stack trace or an "internal error". */
+export function expectNoCrash(what: string, r: { stderr: string }): void {
+  expect(r.stderr, `${what} crashed:\n${r.stderr}`).not.toMatch(/^\s+at /m);
+  expect(r.stderr, `${what}:\n${r.stderr}`).not.toContain('internal error');
+}
+
+/** Runs the CLI in a sandbox (with extra environment) and checks that it did not crash. */
+export async function runChecked(sb: { env: Record<string, string> }, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const r = await runCli(args, { ...sb.env, ...env });
+  expectNoCrash(`airgap ${args.join(' ')}`, r);
+  return r;
 }
