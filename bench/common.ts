@@ -76,6 +76,14 @@ export function reportFailure(e: unknown): void {
   } else process.stderr.write(`\nerror: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
 }
 
+/** A run that failed: what failed, where its temporary folder went, then removal; the exit code. */
+export function failedRun(e: unknown, keep: boolean, tmp: string, cleanup: () => void): number {
+  reportFailure(e);
+  process.stderr.write(keep ? `the temporary folder is kept: ${tmp}\n` : 'the temporary folder is removed (run with --keep to inspect it)\n');
+  cleanup();
+  return 1;
+}
+
 function stamp(d: Date): string {
   return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '');
 }

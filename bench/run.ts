@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { arch, cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { argv as processArgv, env, exit } from 'node:process';
-import { AIRGAP_BIN, firstLine, log, onPath, PACKAGE_JSON, REPO_ROOT, reportFailure, round, runSync, writeResults } from './common.js';
+import { AIRGAP_BIN, firstLine, log, onPath, PACKAGE_JSON, REPO_ROOT, failedRun, round, runSync, writeResults } from './common.js';
 import { DATASETS, type DatasetKey, type DatasetSpec } from './datasets.js';
 import { detectRssMethod, killCurrent, measure, type CommandSpec, type RssMethod } from './measure.js';
 import { datasetHeading, mb, median, resultsTable, targetsTable, type CommandResult, type DatasetResult, type RunRecord, type TargetResult } from './report.js';
@@ -507,10 +507,7 @@ async function main(): Promise<number> {
     }
   } catch (e) {
     killCurrent();
-    reportFailure(e);
-    process.stderr.write(options.keep ? `the temporary folder is kept: ${tmp}\n` : 'the temporary folder is removed (run with --keep to inspect it)\n');
-    cleanup();
-    return 1;
+    return failedRun(e, options.keep, tmp, cleanup);
   }
   const finished = new Date();
   const report = {

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:f
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { env } from 'node:process';
-import { firstLine, log, onPath, PACKAGE_JSON, REPO_ROOT, reportFailure, writeResults } from './common.js';
+import { firstLine, log, onPath, PACKAGE_JSON, REPO_ROOT, failedRun, writeResults } from './common.js';
 import { detectRssMethod, killCurrent, type RssMethod } from './measure.js';
 import { mb } from './report.js';
 import { WEEKLY_KEYS, WEEKLY_SETS, type WeeklyKey } from './weekly-data.js';
@@ -173,10 +173,7 @@ export async function weeklyMain(args: string[]): Promise<number> {
     }
   } catch (e) {
     killCurrent();
-    reportFailure(e);
-    process.stderr.write(options.keep ? `the temporary folder is kept: ${tmp}\n` : 'the temporary folder is removed (run with --keep to inspect it)\n');
-    cleanup();
-    return 1;
+    return failedRun(e, options.keep, tmp, cleanup);
   }
   const finished = new Date();
   const report = jsonReport(options, { started, finished, tmp, machine }, sets);
