@@ -9,11 +9,14 @@ import { chainOf, nextSnapshot, type ChainPolicy, type ChainSnapshot, type NextS
 import { kindChanges, removalList, type EntryKind } from '../core/chain-restore.js';
 import { readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
 import type { DriveContents } from '../layout/drive-contents.js';
-import { MANIFEST_FILE, MAX_SUMS_BYTES, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
+import { MANIFEST_FILE, MAX_SUMS_BYTES, REMOVE_FILE, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import { parseSumFile } from '../layout/sha256sums.js';
 import { readSnapshotMeta } from '../layout/snapshot-meta.js';
 import type { ScanEntries } from './scan.js';
+
+/** A larger REMOVE.nul (a million-odd paths) is not read whole: the chain's manifests are read instead. */
+const MAX_REMOVE_BYTES = 64 * 1024 * 1024;
 
 export interface ChainStart {
   next: NextSnapshot;
@@ -55,11 +58,11 @@ export async function startChain(input: ChainStartInput): Promise<ChainStart> {
   if (next.kind === 'full') return { next, removal: [], metas };
   const dirOf = (id: string) => input.contents.snapshots.find((s) => s.id === id)!.dir;
   const chain = chainOf(snapshots, next.base) ?? next.chain;
-  const unsure = await firstUncheckedManifest(chain.map((id) => ({ id, dir: dirOf(id) })));
+  const unsure = await firstUncheckedManifest(chain.map((id) => ({ id, dir: dirOf(id) })), next.base);
   if (unsure) return { next: { kind: 'full', reason: unsure }, removal: [], metas };
-  const held = await heldByTarballs(chain.map(dirOf));
   const tree: { path: string; type: EntryKind }[] = [];
   for (let i = 0; i < input.entries.length; i++) tree.push({ path: input.entries.path(i), type: input.entries.kind(i) });
+  const held = await heldByBase(dirOf(next.base), tree) ?? await heldByTarballs(chain.map(dirOf));
   const changes = kindChanges(held, tree);
   if (changes.length) {
     const shown = changes.slice(0, 3).join(', ') + (changes.length > 3 ? `, and ${changes.length - 3} more` : '');
@@ -68,20 +71,57 @@ export async function startChain(input: ChainStartInput): Promise<ChainStart> {
   return { next, removal: removalList(held, tree), metas };
 }
 
-/** A reason to start a new full when a chain manifest does not match its SHA256SUMS (or cannot be read). */
-async function firstUncheckedManifest(chain: { id: string; dir: string }[]): Promise<string | undefined> {
+/** A reason to start a new full when a chain manifest (or the base's REMOVE.nul) does not match its SHA256SUMS or cannot be read. */
+async function firstUncheckedManifest(chain: { id: string; dir: string }[], baseId: string): Promise<string | undefined> {
   for (const { id, dir } of chain) {
-    try {
-      const sums = parseSumFile((await readRegularFile(join(dir, SUMS_FILE), { maxBytes: MAX_SUMS_BYTES })).toString('utf8'));
-      const listed = sums.find((l) => l.name === MANIFEST_FILE)?.sha256;
-      if (!listed || listed !== await sha256OfRegularFile(join(dir, MANIFEST_FILE))) {
-        return `the ${MANIFEST_FILE} of ${id} in the chain does not match its ${SUMS_FILE} (run airgap verify)`;
+    for (const name of id === baseId ? [MANIFEST_FILE, REMOVE_FILE] : [MANIFEST_FILE]) {
+      try {
+        const sums = parseSumFile((await readRegularFile(join(dir, SUMS_FILE), { maxBytes: MAX_SUMS_BYTES })).toString('utf8'));
+        const listed = sums.find((l) => l.name === name)?.sha256;
+        if (!listed || listed !== await sha256OfRegularFile(join(dir, name))) {
+          return `the ${name} of ${id} in the chain does not match its ${SUMS_FILE} (run airgap verify)`;
+        }
+      } catch (e) {
+        return `the ${name} of ${id} in the chain cannot be checked: ${(e as Error).message}`;
       }
-    } catch (e) {
-      return `the ${MANIFEST_FILE} of ${id} in the chain cannot be checked: ${(e as Error).message}`;
     }
   }
   return undefined;
+}
+
+/**
+ * What the chain's tarballs hold, from the base alone: its manifest (the whole tree that day, every
+ * path of it held by some tarball of the chain, with the kind the chain keeps) and its REMOVE.nul
+ * (what they held that the base no longer had). Reading one manifest instead of every link's keeps
+ * an increment's start from growing with the chain's length. REMOVE.nul names a removed folder once,
+ * without what it held: that is enough as long as nothing of the new tree is at or under a removed
+ * path. When something is (a path comes back), or the list is larger than expected, undefined: the
+ * caller reads every link's manifest instead (heldByTarballs), which knows every path and its kind.
+ */
+async function heldByBase(baseDir: string, tree: readonly { path: string }[]): Promise<Map<string, EntryKind> | undefined> {
+  let removed: string[];
+  try {
+    removed = (await readRegularFile(join(baseDir, REMOVE_FILE), { maxBytes: MAX_REMOVE_BYTES })).toString('utf8').split('\0').filter((p) => p !== '');
+  } catch {
+    return undefined;
+  }
+  if (removed.length > 0) {
+    const gone = new Set(removed);
+    for (const { path } of tree) {
+      for (let cut = path.length; cut > 0; cut = path.lastIndexOf('/', cut - 1)) if (gone.has(path.slice(0, cut))) return undefined;
+    }
+  }
+  const held = new Map<string, EntryKind>();
+  const reader = new ManifestReader(join(baseDir, MANIFEST_FILE), [2]);
+  try {
+    for (let e = await reader.next(); e; e = await reader.next()) held.set(e.path, e.type === 'hardlink' ? 'file' : e.type);
+  } finally {
+    reader.close();
+  }
+  // Removed, and nothing of the new tree at or under it: removalList lists it once, as a folder
+  // (whose contents go with it); its real kind only matters to a path that comes back.
+  for (const p of removed) if (!held.has(p)) held.set(p, 'dir');
+  return held;
 }
 
 /** Every path the chain's tarballs hold (manifest lines whose content is in their own snapshot), with its kind. */

@@ -57,6 +57,9 @@ async function change(n: number): Promise<void> {
     await chmod(f(4), 0o600);
   } else if (n === 4) {
     await writeFile(join(src, 'docs', 'deeper'), 'a new file beside the removed folder\n');
+    // The folder removed yesterday comes back with one new file: what it held before stays removed.
+    await mkdir(join(src, 'docs', 'deep'));
+    await writeFile(join(src, 'docs', 'deep', 'back.txt'), 'the folder is back\n');
     await writeFile(join(src, 'hard-a'), 'shared, edited\n'); // both names see it
   } else if (n === 5) {
     // A folder with contents becomes a file: the chain cannot carry that; a new full starts.
@@ -64,7 +67,9 @@ async function change(n: number): Promise<void> {
     await writeFile(join(src, 'turns'), 'now a file\n');
   } else if (n === 6) {
     await writeFile(f(8), 'edited on day 6\n');
+    await rm(join(src, 'pics', 'dangling'));
   }
+  // Day 7 changes nothing: its REMOVE.nul still lists what day 6 removed (read from day 6's list).
 }
 
 async function backup(n: number): Promise<Day> {
@@ -126,6 +131,15 @@ describe('backup --format 2: a history on one drive', () => {
     const removed = (await readFile(join(folderOf(days[3]!.id), REMOVE_FILE), 'utf8')).split('\0').filter(Boolean);
     expect(removed).toContain('work/docs/deep'); // a removed folder, once
     expect(removed.some((p) => p.startsWith('work/docs/deep/'))).toBe(false);
+    // The folder came back on day 4 with one new file: the files it held on day 0 are listed one by one.
+    const day4 = (await readFile(join(folderOf(days[4]!.id), REMOVE_FILE), 'utf8')).split('\0').filter(Boolean);
+    expect(day4).not.toContain('work/docs/deep');
+    expect(day4).toContain('work/docs/deep/f1.txt');
+    expect(day4).not.toContain('work/docs/deep/back.txt');
+    // A removal is remembered along the chain: day 7 (no change) still lists day 6's.
+    const day7 = (await readFile(join(folderOf(days[7]!.id), REMOVE_FILE), 'utf8')).split('\0').filter(Boolean);
+    expect(days[7]!.meta.base).toBe(days[6]!.id);
+    expect(day7).toContain('work/pics/dangling');
   });
 
   it('sha256sum -c SHA256SUMS passes in every snapshot folder', () => {
