@@ -14,7 +14,7 @@ import { DEFAULT_CHAIN_POLICY } from '../core/chains.js';
 import type { ListingEntry } from '../core/change-analysis.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import type { ChainLink } from '../layout/restore-text.js';
-import { buildCarryPlan, type CarryPlan } from './carry-plan.js';
+import { buildCarryPlan, CARRY, type CarryPlan } from './carry-plan.js';
 import { startChain } from './chain-base.js';
 import { estimateSize } from './scan-totals.js';
 import { cancelled, strictRefusal } from './write-errors.js';
@@ -60,15 +60,18 @@ export async function prepareSnapshot(input: WriteSnapshotInput): Promise<Prepar
     excludes: input.excludes,
     skipDirs: new Set([`${airgapStat.dev}:${airgapStat.ino}`]),
   });
-  const estimate = estimateSize(scan);
-  input.onScanned?.({ files: scan.files, bytes: scan.bytes, entries: scan.entries.length, estimate });
+  const fullEstimate = estimateSize(scan);
+  input.onScanned?.({ files: scan.files, bytes: scan.bytes, entries: scan.entries.length, estimate: fullEstimate });
   if (input.strict && scan.problems.length > 0) throw strictRefusal(scan.problems);
-  await checkFreeSpace(airgapDir, estimate, drive.name);
 
   const contents = await readDriveContents(airgapDir);
   const id = await freeSnapshotId(airgapDir, started);
   const previous = await previousLink(contents, drive.name);
   const chain = input.format === 2 ? await prepareChain(input, contents, scan, id) : undefined;
+  // An increment writes what is not carried (a file read to check may be stored: it counts).
+  const carry = chain?.carry;
+  const estimate = carry ? estimateSize(scan, (i) => carry.actionOf(i) === CARRY) : fullEstimate;
+  await checkFreeSpace(airgapDir, estimate, drive.name);
 
   const gate = await input.inspect?.(scan);
   if (input.signal?.aborted) throw cancelled();

@@ -21,13 +21,24 @@ export function countScan(scan: ScanResult): Counts {
   return c;
 }
 
-/** Tar bytes plus manifest lines for the scanned entries, rounded up generously. */
-export function estimateSize(scan: ScanResult): number {
+/**
+ * Tar bytes plus manifest lines for the scanned entries, rounded up generously. `carried(i)`: an
+ * increment's file whose content stays in the chain (format 2): only its manifest lines count,
+ * so that an increment on a drive that could not take a second full copy is not refused.
+ */
+export function estimateSize(scan: ScanResult, carried?: (i: number) => boolean): number {
   let total = 1024;
-  for (const e of scan.entries) {
+  const entries = scan.entries;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries.at(i);
     const pathBytes = Buffer.byteLength(e.path) + (e.link ? Buffer.byteLength(e.link) : 0);
+    const lines = 2 * (140 + pathBytes);
+    if (carried?.(i)) {
+      total += lines;
+      continue;
+    }
     const pax = pathBytes >= 100 || pathBytes !== e.path.length + (e.link?.length ?? 0) || e.size > 0o77777777777 ? 1024 + pathBytes : 0;
-    total += 512 + pax + Math.ceil(e.size / 512) * 512 + 2 * (140 + pathBytes);
+    total += 512 + pax + Math.ceil(e.size / 512) * 512 + lines;
   }
   return total;
 }

@@ -346,6 +346,25 @@ describe('a real small drive (tmpfs)', () => {
     expectOk(await sb.run('verify', 'T'));
   });
 
+  it.skipIf(noMount)('format 2: an increment fits where a second full copy would not (only what is not carried counts)', async () => {
+    execFileSync('mount', ['-o', 'remount,size=8m', mnt], { stdio: 'pipe' });
+    await labelledDrive(sb, 'T');
+    const home = join(sb.dir, 'home');
+    await makeTree(home, { 'photo.raw': randomBytes(5 << 20), 'note.txt': 'day 1\n' });
+    // A racy window of 0: the photo written a moment ago is carried unread, as it would be after 3 s.
+    const env = { AIRGAP_RACY_SECONDS: '0' };
+    expectOk(await runCli(['backup', '--drive', 'T', '--source', home, '--format', '2'], { ...sb.env, ...env }));
+    await writeFile(join(home, 'note.txt'), 'day 2, edited\n');
+    const inc = await runCli(['backup', '--drive', 'T', '--source', home, '--format', '2', '--json'], { ...sb.env, ...env });
+    expectOk(inc);
+    expect(JSON.parse(inc.stdout).meta.kind).toBe('incremental');
+    // A new full of the same tree does not fit beside the first: refused up front, nothing written.
+    const full = await runCli(['backup', '--drive', 'T', '--source', home, '--format', '2', '--full'], { ...sb.env, ...env });
+    expectFailure(full, 4, /not enough space/);
+    expect((await airgapEntries(mnt)).filter(isSnapshotName)).toHaveLength(2);
+    expectOk(await sb.run('verify', 'T', '--deep'));
+  });
+
   it.skipIf(noMount)('a read-only drive: backup → 4; verify and list still work', async () => {
     const older = await labelWithTinySnapshot();
     execFileSync('mount', ['-o', 'remount,ro', mnt], { stdio: 'pipe' });
