@@ -92,6 +92,12 @@ export interface NextSnapshotInput {
   forceFull?: boolean;
   /** Ids of snapshots that are format 1 (never a base: they carry no member offsets). */
   formatOne?: ReadonlySet<string>;
+  /**
+   * Whether a new full copy would fit in the drive's free space (undefined: not known). The
+   * policy's limits (length, increments' weight) keep chains short for the restore's sake; they
+   * never stop the backups of a drive that cannot hold a second full: the chain goes on instead.
+   */
+  fullFits?: boolean;
 }
 
 /** Whether the next snapshot on this drive is a new full or an increment of the newest, and why. */
@@ -106,11 +112,15 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshot {
   const byId = new Map(snapshots.map((s) => [s.id, s]));
   const damaged = chain.filter((id) => byId.get(id)!.damaged);
   if (damaged.length) return { kind: 'full', reason: `the chain holds a snapshot that failed verification (${damaged.join(', ')})` };
-  if (chain.length >= policy.maxLength) return { kind: 'full', reason: `the chain is ${chain.length} snapshots long (at most ${policy.maxLength})` };
+  const increment: NextSnapshot = { kind: 'incremental', base: newest.id, chain, reason: `builds on ${newest.id} (chain of ${chain.length})` };
   const full = byId.get(chain[0]!)!;
   const increments = chain.slice(1).reduce((n, id) => n + byId.get(id)!.bytes, 0);
-  if (full.bytes > 0 && increments >= policy.maxIncrementShare * full.bytes) {
-    return { kind: 'full', reason: `the chain's increments weigh ${Math.round((increments / full.bytes) * 100)} % of its full (a new full from ${Math.round(policy.maxIncrementShare * 100)} %)` };
-  }
-  return { kind: 'incremental', base: newest.id, chain, reason: `builds on ${newest.id} (chain of ${chain.length})` };
+  const limit = chain.length >= policy.maxLength
+    ? `the chain is ${chain.length} snapshots long (at most ${policy.maxLength})`
+    : full.bytes > 0 && increments >= policy.maxIncrementShare * full.bytes
+      ? `the chain's increments weigh ${Math.round((increments / full.bytes) * 100)} % of its full (a new full from ${Math.round(policy.maxIncrementShare * 100)} %)`
+      : undefined;
+  if (limit === undefined) return increment;
+  if (input.fullFits === false) return { ...increment, reason: `${limit}, but a new full does not fit in the free space: ${increment.reason}` };
+  return { kind: 'full', reason: limit };
 }

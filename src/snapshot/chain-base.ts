@@ -33,6 +33,8 @@ export interface ChainStartInput {
   forceFull?: boolean;
   /** Snapshots whose last verification found damage (the catalog's word). */
   damaged?: ReadonlySet<string>;
+  /** Whether a new full would fit in the free space (core/chains.ts: the policy's limits give way when not). */
+  fullFits?: boolean;
 }
 
 /** The snapshots on the drive as the chain rules see them, with their snapshot.json when it reads. */
@@ -54,7 +56,7 @@ async function chainSnapshots(contents: DriveContents, damaged?: ReadonlySet<str
 
 export async function startChain(input: ChainStartInput): Promise<ChainStart> {
   const { snapshots, formatOne, metas } = await chainSnapshots(input.contents, input.damaged);
-  const next = nextSnapshot({ snapshots, policy: input.policy, forceFull: input.forceFull, formatOne });
+  const next = nextSnapshot({ snapshots, policy: input.policy, forceFull: input.forceFull, formatOne, fullFits: input.fullFits });
   if (next.kind === 'full') return { next, removal: [], metas };
   const dirOf = (id: string) => input.contents.snapshots.find((s) => s.id === id)!.dir;
   const chain = chainOf(snapshots, next.base) ?? next.chain;

@@ -67,11 +67,13 @@ export async function prepareSnapshot(input: WriteSnapshotInput): Promise<Prepar
   const contents = await readDriveContents(airgapDir);
   const id = await freeSnapshotId(airgapDir, started);
   const previous = await previousLink(contents, drive.name);
-  const chain = input.format === 2 ? await prepareChain(input, contents, scan, id) : undefined;
+  const free = await freeSpace(airgapDir);
+  const fullFits = free === undefined ? undefined : free >= needed(fullEstimate);
+  const chain = input.format === 2 ? await prepareChain(input, contents, scan, id, fullFits) : undefined;
   // An increment writes what is not carried (a file read to check may be stored: it counts).
   const carry = chain?.carry;
   const estimate = carry ? estimateSize(scan, (i) => carry.actionOf(i) === CARRY) : fullEstimate;
-  await checkFreeSpace(airgapDir, estimate, drive.name);
+  if (free !== undefined && free < needed(estimate)) await refuseNoSpace(needed(estimate), free, drive.name);
 
   const gate = await input.inspect?.(scan);
   if (input.signal?.aborted) throw cancelled();
@@ -79,9 +81,9 @@ export async function prepareSnapshot(input: WriteSnapshotInput): Promise<Prepar
 }
 
 /** Format 2: a new full or an increment, and for an increment what is carried from the chain. */
-async function prepareChain(input: WriteSnapshotInput, contents: DriveContents, scan: ScanResult, id: string): Promise<PreparedChain> {
+async function prepareChain(input: WriteSnapshotInput, contents: DriveContents, scan: ScanResult, id: string, fullFits: boolean | undefined): Promise<PreparedChain> {
   const opts = input.chainOptions ?? {};
-  const start = await startChain({ contents, entries: scan.entries, policy: opts.policy ?? DEFAULT_CHAIN_POLICY, forceFull: opts.forceFull, damaged: opts.damaged });
+  const start = await startChain({ contents, entries: scan.entries, policy: opts.policy ?? DEFAULT_CHAIN_POLICY, forceFull: opts.forceFull, damaged: opts.damaged, fullFits });
   const { next, metas } = start;
   if (next.kind === 'full') return { kind: 'full', reason: next.reason, links: [{ id, parts: false }], removal: [] };
   const links = [...next.chain.map((c) => ({ id: c, parts: metas.get(c)?.tarball.parts !== undefined })), { id, parts: false }];
@@ -127,22 +129,24 @@ async function previousLink(contents: DriveContents, driveName: string): Promise
     : null;
 }
 
-/** Refuses up front a snapshot that cannot fit: about its estimated size, plus 1 %, plus 1 MiB. */
-async function checkFreeSpace(dir: string, estimate: number, driveName: string): Promise<void> {
-  let free: number;
+/** Room a snapshot needs: about its estimated size, plus 1 %, plus 1 MiB. */
+const needed = (estimate: number): number => Math.ceil(estimate * 1.01) + (1 << 20);
+
+/** Free bytes on the drive, or undefined where the filesystem does not say (ENOSPC during the write is still handled). */
+async function freeSpace(dir: string): Promise<number | undefined> {
   try {
     const s = await statfs(dir);
-    if (s.blocks === 0) return; // no size reported (e.g. fusefat): ENOSPC during the write is still handled
-    free = s.bavail * s.bsize;
+    return s.blocks === 0 ? undefined : s.bavail * s.bsize; // blocks 0: no size reported (e.g. fusefat)
   } catch {
-    return; // not every filesystem reports it; ENOSPC during the write is still handled
+    return undefined; // not every filesystem reports it
   }
-  const needed = Math.ceil(estimate * 1.01) + (1 << 20);
-  if (free < needed) {
-    const { default: prettyBytes } = await import('pretty-bytes');
-    throw refusal('no-space', `not enough space on drive ${driveName}: the snapshot needs about ${prettyBytes(needed)}, the drive has ${prettyBytes(free)} free`,
-      'free space on the drive, prune old snapshots, or use a larger drive; nothing was written');
-  }
+}
+
+/** Refuses up front a snapshot that cannot fit. */
+async function refuseNoSpace(need: number, free: number, driveName: string): Promise<never> {
+  const { default: prettyBytes } = await import('pretty-bytes');
+  throw refusal('no-space', `not enough space on drive ${driveName}: the snapshot needs about ${prettyBytes(need)}, the drive has ${prettyBytes(free)} free`,
+    'free space on the drive, prune old snapshots, or use a larger drive; nothing was written');
 }
 
 /** Today's id, or the next free -N suffix when a snapshot of the same second exists. */

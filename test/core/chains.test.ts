@@ -99,5 +99,27 @@ describe('chains', () => {
     expect(nextSnapshot({ snapshots: [full, inc(1, 10), inc(2, 10)], policy: p }).reason).toBe('the chain is 3 snapshots long (at most 3)');
     expect(nextSnapshot({ snapshots: [full, inc(1, 60)], policy: p }).reason).toBe("the chain's increments weigh 60 % of its full (a new full from 50 %)");
     expect(nextSnapshot({ snapshots: [full, { ...inc(1, 10), complete: false }], policy: p })).toMatchObject({ kind: 'incremental', base: id(0) });
+    // The policy's limits give way when a new full would not fit; nothing else does.
+    expect(nextSnapshot({ snapshots: [full, inc(1, 10), inc(2, 10)], policy: p, fullFits: false })).toEqual({
+      kind: 'incremental', base: id(2), chain: [id(0), id(1), id(2)],
+      reason: `the chain is 3 snapshots long (at most 3), but a new full does not fit in the free space: builds on ${id(2)} (chain of 3)`,
+    });
+    expect(nextSnapshot({ snapshots: [full, inc(1, 60)], policy: p, fullFits: false }).kind).toBe('incremental');
+    expect(nextSnapshot({ snapshots: [full, inc(1, 10), inc(2, 10)], policy: p, fullFits: true }).kind).toBe('full');
+    expect(nextSnapshot({ snapshots: [{ ...full, damaged: true }], policy: p, fullFits: false }).kind).toBe('full');
+    expect(nextSnapshot({ snapshots: [full], policy: p, forceFull: true, fullFits: false }).kind).toBe('full');
+  });
+
+  it('nextSnapshot when a full does not fit: the same decision as with room, except that the policy limits never force a full', () => {
+    const policy = fc.record({ maxLength: fc.integer({ min: 1, max: 8 }), maxIncrementShare: fc.double({ min: 0.05, max: 2, noNaN: true }) });
+    fc.assert(fc.property(history, policy, fc.boolean(), (snaps, p: ChainPolicy, forceFull) => {
+      const roomy = nextSnapshot({ snapshots: snaps, policy: p, forceFull });
+      const tight = nextSnapshot({ snapshots: snaps, policy: p, forceFull, fullFits: false });
+      if (roomy.kind === 'incremental') expect(tight).toEqual(roomy);
+      else if (/long \(at most|weigh/.test(roomy.reason)) {
+        expect(tight.kind).toBe('incremental');
+        expect(tight.reason.startsWith(`${roomy.reason}, but a new full does not fit`)).toBe(true);
+      } else expect(tight).toEqual(roomy); // first, --full, format 1, broken or damaged chain
+    }));
   });
 });

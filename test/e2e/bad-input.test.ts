@@ -362,6 +362,16 @@ describe('a real small drive (tmpfs)', () => {
     const full = await runCli(['backup', '--drive', 'T', '--source', home, '--format', '2', '--full'], { ...sb.env, ...env });
     expectFailure(full, 4, /not enough space/);
     expect((await airgapEntries(mnt)).filter(isSnapshotName)).toHaveLength(2);
+    // The chain has reached the config's length, but a new full would not fit: the chain goes on, and says why.
+    const config = join(sb.dir, 'short-chains.json');
+    await writeFile(config, JSON.stringify({ version: 1, sources: [home], format: 2, chain: { maxLength: 2 } }));
+    await writeFile(join(home, 'note.txt'), 'day 3, edited again\n');
+    const more = await runCli(['backup', '--drive', 'T', '--json'], { ...sb.env, ...env, AIRGAP_CONFIG: config });
+    expectOk(more);
+    const out = JSON.parse(more.stdout) as { meta: { kind: string; chain: string[] }; chainReason: string };
+    expect(out.meta.kind).toBe('incremental');
+    expect(out.chainReason).toMatch(/^the chain is 2 snapshots long \(at most 2\), but a new full does not fit in the free space: builds on /);
+    expect((await airgapEntries(mnt)).filter(isSnapshotName)).toHaveLength(3);
     expectOk(await sb.run('verify', 'T', '--deep'));
   });
 
