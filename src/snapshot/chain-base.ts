@@ -6,7 +6,8 @@
 // not check out makes a new full, never a wrong increment.
 import { join } from 'node:path';
 import { chainOf, nextSnapshot, type ChainPolicy, type ChainSnapshot, type NextSnapshot } from '../core/chains.js';
-import { kindChanges, removalList, type EntryKind } from '../core/chain-restore.js';
+import { compareArchivePaths } from '../core/archive-order.js';
+import { removalList, type EntryKind } from '../core/chain-restore.js';
 import { readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
 import type { DriveContents } from '../layout/drive-contents.js';
 import { MANIFEST_FILE, MAX_SUMS_BYTES, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
@@ -55,15 +56,16 @@ export async function startChain(input: ChainStartInput): Promise<ChainStart> {
   const chain = chainOf(snapshots, next.base) ?? next.chain;
   const unsure = await firstUncheckedManifest(chain.map((id) => ({ id, dir: dirOf(id) })));
   if (unsure) return { next: { kind: 'full', reason: unsure }, removal: [] };
-  const held = await heldByTarballs(chain.map(dirOf));
-  const tree: { path: string; type: EntryKind }[] = [];
-  for (let i = 0; i < input.entries.length; i++) tree.push({ path: input.entries.path(i), type: input.entries.kind(i) });
-  const changes = kindChanges(held, tree);
+  const walked = await walkHeld(chain.map(dirOf), input.entries);
+  if ('unsorted' in walked) return { next: { kind: 'full', reason: walked.unsorted }, removal: [] };
+  const changes = walked.kindChanges.sort();
   if (changes.length) {
     const shown = changes.slice(0, 3).join(', ') + (changes.length > 3 ? `, and ${changes.length - 3} more` : '');
     return { next: { kind: 'full', reason: `a path changes kind since the chain holds it (${shown}): stock tar cannot restore that as an increment` }, removal: [] };
   }
-  return { next, removal: removalList(held, tree) };
+  // Only the paths the tree no longer has go in (the deleted ones): with an empty tree,
+  // removalList lists exactly them, sorted, a removed folder's contents left out.
+  return { next, removal: removalList(walked.gone, []) };
 }
 
 /** A reason to start a new full when a chain manifest does not match its SHA256SUMS (or cannot be read). */
@@ -82,14 +84,55 @@ async function firstUncheckedManifest(chain: { id: string; dir: string }[]): Pro
   return undefined;
 }
 
-/** Every path the chain's tarballs hold (manifest lines whose content is in their own snapshot), with its kind. */
-async function heldByTarballs(dirs: string[]): Promise<Map<string, EntryKind>> {
-  const held = new Map<string, EntryKind>();
-  for (const dir of dirs) {
-    const reader = new ManifestReader(join(dir, MANIFEST_FILE), [2]);
-    for (let e = await reader.next(); e; e = await reader.next()) {
-      if (e.in === undefined) held.set(e.path, e.type === 'hardlink' ? 'file' : e.type);
+/**
+ * Walks what the chain's tarballs hold (their manifests' lines whose content is in their own
+ * snapshot) beside the scanned tree, all in archive order, holding neither whole: at 400,000
+ * files a map of every held path and a list of the tree took ~150 MB. Returns the tree's paths
+ * whose kind differs from what the chain holds there (the newest tarball's word), and the held
+ * paths the tree no longer has. A manifest out of archive order (never written by airgap) is a
+ * reason for a new full rather than a walk that could miss a path.
+ */
+async function walkHeld(dirs: string[], entries: ScanEntries): Promise<{ kindChanges: string[]; gone: Map<string, EntryKind> } | { unsorted: string }> {
+  const readers = dirs.map((dir) => ({ dir, reader: new ManifestReader(join(dir, MANIFEST_FILE), [2]), cur: undefined as { path: string; kind: EntryKind } | undefined }));
+  try {
+    const advance = async (r: (typeof readers)[number]): Promise<string | undefined> => {
+      const prev = r.cur?.path;
+      let e = await r.reader.next();
+      while (e && e.in !== undefined) e = await r.reader.next();
+      r.cur = e && { path: e.path, kind: e.type === 'hardlink' ? 'file' : e.type };
+      if (r.cur && prev !== undefined && compareArchivePaths(prev, r.cur.path) >= 0) return `the ${MANIFEST_FILE} in ${r.dir} is not in archive order`;
+      return undefined;
+    };
+    for (const r of readers) {
+      const bad = await advance(r);
+      if (bad) return { unsorted: bad };
     }
+    const kindChanges: string[] = [];
+    const gone = new Map<string, EntryKind>();
+    let i = 0;
+    for (;;) {
+      // The smallest held path among the manifests; the newest manifest holding it says its kind.
+      let path: string | undefined;
+      let kind: EntryKind | undefined;
+      for (const r of readers) {
+        if (!r.cur) continue;
+        const c = path === undefined ? -1 : r.cur.path === path ? 0 : compareArchivePaths(r.cur.path, path);
+        if (c <= 0) ({ path, kind } = r.cur);
+      }
+      if (path === undefined) break;
+      for (const r of readers) {
+        if (r.cur?.path !== path) continue;
+        const bad = await advance(r);
+        if (bad) return { unsorted: bad };
+      }
+      // (Most held paths are the tree's next one: equal strings skip the comparison.)
+      while (i < entries.length && entries.path(i) !== path && compareArchivePaths(entries.path(i), path) < 0) i++;
+      if (i < entries.length && entries.path(i) === path) {
+        if (entries.kind(i) !== kind) kindChanges.push(path);
+      } else gone.set(path, kind!);
+    }
+    return { kindChanges, gone };
+  } finally {
+    for (const r of readers) r.reader.close();
   }
-  return held;
 }
