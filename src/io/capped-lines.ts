@@ -4,7 +4,13 @@
 // passes the cap, after reading at most the cap plus one chunk.
 import type { FileHandle } from 'node:fs/promises';
 
-const CHUNK = 1 << 20;
+/**
+ * Read size. 64 KiB, not 1 MiB: each read takes a fresh buffer (see fill), and a fresh 1 MiB
+ * per MiB of manifest left glibc's heap fragmented (its mmap threshold rises to 1 MiB once such
+ * a buffer is freed): verify --deep of 400,000 files peaked at 184 MB of RSS, 150 MB with
+ * 64 KiB, at the same CPU time.
+ */
+const CHUNK = 1 << 16;
 
 /** A line longer than the cap (the rest of the file is not read). */
 export class LineTooLongError extends Error {

@@ -8,6 +8,7 @@ import { lstatSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { collisionKey } from '../core/member-path.js';
 import type { TarEntry } from '../layout/tar-reader.js';
+import { CollisionKeys, PathKinds, PathSet } from './path-tables.js';
 import type { BrokenAt, ExtractOptions, ExtractReport, FolderAttrs, TarballSource } from './extract-types.js';
 
 /** The member being read: skipped, a regular file being written, or one with no content to write. */
@@ -29,9 +30,10 @@ export class ExtractState {
   // Which manifest rows the archive held (whatever became of them): the rest are accounted for at the end.
   readonly seenRows: Uint8Array;
   lastMember: string | undefined;
-  readonly seen = new Map<string, string>(); // collision key → path
-  readonly kinds = new Map<string, string>(); // path → type, for parent checks
-  readonly restoredFiles = new Set<string>();
+  // By manifest row where they can be (path-tables.ts): every path of the archive is in them.
+  readonly seen: CollisionKeys; // collision key → path
+  readonly kinds: PathKinds; // path → type, for parent checks
+  readonly restoredFiles: PathSet;
   readonly links: LinkMember[] = [];
   readonly symlinks: LinkMember[] = [];
   readonly madeDirs = new Set<string>();
@@ -48,6 +50,9 @@ export class ExtractState {
 
   constructor(readonly opts: ExtractOptions) {
     this.seenRows = new Uint8Array(opts.manifest.length);
+    this.seen = new CollisionKeys(opts.manifest);
+    this.kinds = new PathKinds(opts.manifest);
+    this.restoredFiles = new PathSet(opts.manifest);
   }
 
   refuse(path: string, reason: string): void {

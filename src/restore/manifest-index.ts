@@ -14,8 +14,16 @@ const MASK = CHUNK - 1;
 /** Index 0 of the `in` column: this snapshot's own tarball. */
 const OWN = 0;
 
+/**
+ * A copy of a string that holds nothing else alive. A field split off a manifest line is a V8
+ * "sliced string": a view that keeps the whole line (~130 bytes) alive as long as the field is.
+ * Measured at 400,000 files: the index's paths kept 50 MB of lines. A round trip through UTF-8
+ * is exact here (the line was decoded from UTF-8: no lone surrogates) and makes a flat string.
+ */
+const ownString = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
+
 export class ManifestIndex {
-  private readonly rows = new Map<string, number>();
+  private readonly rows = new RowTable((i) => this.paths[i]!);
   private readonly paths: string[] = [];
   private readonly types: Uint8Array[] = [];
   private readonly sizes: Float64Array[] = [];
@@ -48,7 +56,7 @@ export class ManifestIndex {
    * the first line is what describes the member restored. (A sound manifest lists a path once.)
    */
   add(e: ManifestEntry): void {
-    if (this.rows.has(e.path)) return;
+    if (this.rows.find(e.path) >= 0) return;
     const i = this.paths.length;
     if (i === 0) this.located = e.offset !== undefined;
     if ((i & MASK) === 0) {
@@ -60,13 +68,14 @@ export class ManifestIndex {
         this.offsets.push(new Float64Array(CHUNK).fill(Number.NaN));
       }
     }
-    this.paths.push(e.path);
-    this.rows.set(e.path, i);
+    const path = ownString(e.path);
+    this.paths.push(path);
+    this.rows.insert(path, i);
     this.types[i >> CHUNK_BITS]![i & MASK] = TYPES.indexOf(e.type);
     this.sizes[i >> CHUNK_BITS]![i & MASK] = e.size;
     // The manifest parser guarantees a hash exactly for files and hard links.
     if (e.sha256) this.hashes[i >> CHUNK_BITS]!.write(e.sha256, (i & MASK) * 32, 32, 'hex');
-    if (e.link !== undefined) this.links.set(i, e.link);
+    if (e.link !== undefined) this.links.set(i, ownString(e.link));
     if (this.located) {
       if (e.in !== undefined) this.ins[i >> CHUNK_BITS]![i & MASK] = this.idOf(e.in);
       if (e.offset !== undefined) this.offsets[i >> CHUNK_BITS]![i & MASK] = e.offset;
@@ -86,7 +95,7 @@ export class ManifestIndex {
 
   /** The row of this path, or -1. */
   find(path: string): number {
-    return this.rows.get(path) ?? -1;
+    return this.rows.find(path);
   }
 
   path(i: number): string {
@@ -133,4 +142,54 @@ export class ManifestIndex {
   otherSnapshots(): readonly string[] {
     return this.ids;
   }
+}
+
+/**
+ * Path → row, as an open-addressing hash table of row numbers (linear probing, at most half
+ * full): 4 to 8 bytes a path, where a Map<string, number> took ~37 (its buckets, and twice that
+ * while it rebuilt itself larger) — 15 MB at 400,000 files. The paths themselves stay in the
+ * index; a slot only names a row, compared by its path.
+ */
+class RowTable {
+  private slots = new Int32Array(1 << 12).fill(-1);
+  private count = 0;
+
+  constructor(private readonly pathOf: (row: number) => string) {}
+
+  /** The row of this path, or -1. */
+  find(path: string): number {
+    const mask = this.slots.length - 1;
+    for (let s = hash(path) & mask; ; s = (s + 1) & mask) {
+      const row = this.slots[s]!;
+      if (row < 0 || this.pathOf(row) === path) return row;
+    }
+  }
+
+  /** Adds a row whose path is not in the table yet. */
+  insert(path: string, row: number): void {
+    if (++this.count * 2 > this.slots.length) this.grow();
+    this.place(this.slots, path, row);
+  }
+
+  private place(slots: Int32Array, path: string, row: number): void {
+    const mask = slots.length - 1;
+    let s = hash(path) & mask;
+    while (slots[s]! >= 0) s = (s + 1) & mask;
+    slots[s] = row;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2).fill(-1);
+    for (const row of old) if (row >= 0) this.place(this.slots, this.pathOf(row), row);
+  }
+}
+
+/** FNV-1a over the UTF-16 code units, mixed at the end so that the low bits spread. */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  return (h ^ (h >>> 13)) >>> 0;
 }

@@ -1,13 +1,12 @@
 // Phase 2 of a backup: stream the scanned entries into one pax tarball, hashing every member
 // and the whole tarball on the way, and write the per-file manifests beside it.
 import { createHash, type Hash } from 'node:crypto';
-import { entropyOf } from '../core/change-analysis.js';
+import { ENTROPY_SAMPLE, entropyOf } from '../core/change-analysis.js';
 import type { SourceProblem } from '../layout/format.js';
 import { formatManifestLine, formatManifestLineV2, MANIFEST_COLUMNS, MANIFEST_COLUMNS_V2, MANIFEST_HEADER, MANIFEST_HEADER_V2, type ManifestEntry } from '../layout/manifest.js';
 import { formatSumLine } from '../layout/sha256sums.js';
 import type { HashedWriter } from '../io/hashed-writer.js';
 import { changedWhileRead, openSource, SMALL_FILE, type HeaderStat, type Problem } from './read-source.js';
-import { ENTROPY_SAMPLE } from '../core/change-analysis.js';
 import { openBatchReader, type BatchReader, type SmallRead } from './small-reader.js';
 import type { ScanEntries, ScanEntry } from './scan.js';
 import { encodeHeader, END_OF_ARCHIVE, padding } from '../layout/tar-header.js';
@@ -29,8 +28,8 @@ export interface ArchiveProgress {
 
 export interface ArchiveOptions {
   onProgress?: (p: ArchiveProgress) => void;
-  /** Called for every file stored, with the entropy of its first bytes and its scan's change stamp (the gate's baseline). */
-  onStored?: (e: ManifestEntry, entropy: number, stamp: string) => void;
+  /** Called for every file stored, with the entropy of its first bytes and its scan's change stamp (the gate's baseline); a promise returned is awaited before the next entry. */
+  onStored?: (e: ManifestEntry, entropy: number, stamp: string) => Promise<void> | void;
   /** Called on every chunk read or written: feeds the no-progress watchdog. */
   tick?: (where: string) => void;
   /** A reader from openArchiveReader(), closed by the caller; else one is opened and closed here. */
@@ -62,10 +61,8 @@ export interface ArchiveCounts {
 interface Stored extends HeaderStat {
   size: number;
   sha256: string;
-  /** Entropy of the first ENTROPY_SAMPLE bytes. */
-  entropy: number;
+  entropy: number; // of the first ENTROPY_SAMPLE bytes
 }
-
 
 /** Progress is reported at most every this many entries (and after every large file). */
 const PROGRESS_EVERY = 256;
@@ -118,7 +115,7 @@ async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problem
     return line ? line.then(() => out.fileSums.write(sum)) : text(out.fileSums, sum);
   };
 
-  const loop: Loop = { out, problems, opts, counts, firstCopy, ahead, carry, tick, record };
+  const loop: Loop = { out, problems, opts, counts, firstCopy, ahead, carry, tick, record, storedWait: undefined };
   for (let i = 0; i < entries.length; i++) {
     const e = entries.at(i); // a short-lived object: the list itself is kept compact
     tick(e.abs);
@@ -126,7 +123,7 @@ async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problem
     let pending: Promise<void> | undefined;
     const plan = e.kind === 'file' && carry ? carry.actionOf(i) : STORE;
     if (plan === CARRY) {
-      pending = record(carriedEntry(e, carry!, i, counts, opts, entries.stamp(i)));
+      pending = record(carriedEntry(loop, e, i, entries.stamp(i)));
     } else if (e.kind === 'dir') {
       await out.tar.write(encodeHeader({ path: e.path, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, type: 'Directory', size: 0 }));
       pending = record(manifestEntry('dir', e.path, e.mode, e.uid, e.gid, 0, e.mtime, undefined, undefined));
@@ -139,6 +136,9 @@ async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problem
       pending = archiveFile(loop, entries, i, e, plan);
     }
     if (pending) await pending;
+    // A full baseline buffer's write: not waited for, files that need no await (carried ones) queued one each (300 MB at 400,000 files).
+    if (loop.storedWait) await loop.storedWait;
+    loop.storedWait = undefined;
     // After the entry's own writes (a file read late is appended inside `pending`).
     if (opts.onMember && out.tar.written > offset) opts.onMember(e.path, offset);
     if (opts.onProgress && (i % PROGRESS_EVERY === 0 || e.size > SMALL_FILE || i === entries.length - 1)) {
@@ -160,6 +160,7 @@ interface Loop {
   carry: CarryPlan | undefined;
   tick: (where: string) => void;
   record: (e: ManifestEntry) => Promise<void> | undefined;
+  storedWait: Promise<void> | undefined; // what onStored returned for the current entry, to wait for
 }
 
 /**
@@ -196,7 +197,7 @@ async function archiveFileSlow(loop: Loop, entries: ScanEntries, i: number, e: S
       : small === undefined ? await checkLarge(e, tick) : undefined;
   const same = read !== undefined && read === expected;
   if (read !== undefined && !same && plan === CHECK_SILENT) problems.push({ path: e.abs, kind: 'silent-change', message: silentChangeMessage(carry!.where(i).in) });
-  if (same) return loop.record(carriedEntry(e, carry!, i, loop.counts, loop.opts, entries.stamp(i), small && 'off' in small ? small.entropy : undefined));
+  if (same) return loop.record(carriedEntry(loop, e, i, entries.stamp(i), small && 'off' in small ? small.entropy : undefined));
   let stored: Stored | undefined;
   if (small && 'off' in small) {
     if (small.problem) problems.push({ path: e.abs, ...small.problem });
@@ -213,7 +214,7 @@ async function archiveFileSlow(loop: Loop, entries: ScanEntries, i: number, e: S
 /** The manifest line (and baseline record) of a file just appended to the tarball. */
 function storedFile(loop: Loop, entries: ScanEntries, i: number, e: ScanEntry, stored: Stored, key: string | undefined): Promise<void> | undefined {
   const entry = manifestEntry('file', e.path, stored.mode, stored.uid, stored.gid, stored.size, stored.mtime, stored.sha256, undefined);
-  loop.opts.onStored?.(entry, stored.entropy, entries.stamp(i));
+  loop.storedWait = loop.opts.onStored?.(entry, stored.entropy, entries.stamp(i)) ?? undefined;
   if (key !== undefined) loop.firstCopy.set(key, { path: e.path, size: stored.size, sha256: stored.sha256 });
   loop.counts.files++;
   loop.counts.contentBytes += stored.size;
@@ -221,13 +222,13 @@ function storedFile(loop: Loop, entries: ScanEntries, i: number, e: ScanEntry, s
 }
 
 /** A file whose content is already in the chain: its manifest line points there; nothing is written. */
-function carriedEntry(e: ScanEntry, carry: CarryPlan, i: number, counts: ArchiveCounts, opts: ArchiveOptions, stamp: string, entropy?: number): ManifestEntry {
-  const where = carry.where(i);
+function carriedEntry(loop: Loop, e: ScanEntry, i: number, stamp: string, entropy?: number): ManifestEntry {
+  const { counts } = loop, where = loop.carry!.where(i);
   const entry = manifestEntry('file', e.path, e.mode, e.uid, e.gid, e.size, e.mtime, where.sha256, undefined);
   entry.in = where.in;
   entry.offset = where.offset;
   // The gate's baseline keeps its entropy sample; an unknown one (never sampled) counts as plain.
-  opts.onStored?.(entry, entropy ?? where.entropy ?? 0, stamp);
+  loop.storedWait = loop.opts.onStored?.(entry, entropy ?? where.entropy ?? 0, stamp) ?? undefined;
   counts.files++;
   counts.contentBytes += e.size;
   counts.carried.files++;

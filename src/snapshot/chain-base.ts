@@ -6,7 +6,8 @@
 // not check out makes a new full, never a wrong increment.
 import { join } from 'node:path';
 import { chainOf, nextSnapshot, type ChainPolicy, type ChainSnapshot, type NextSnapshot } from '../core/chains.js';
-import { kindChanges, removalList, type EntryKind } from '../core/chain-restore.js';
+import { compareArchivePaths } from '../core/archive-order.js';
+import { removalList, type EntryKind } from '../core/chain-restore.js';
 import { readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
 import type { DriveContents } from '../layout/drive-contents.js';
 import { MANIFEST_FILE, MAX_SUMS_BYTES, REMOVE_FILE, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
@@ -62,15 +63,16 @@ export async function startChain(input: ChainStartInput): Promise<ChainStart> {
   const chain = chainOf(snapshots, next.base) ?? next.chain;
   const unsure = await firstUncheckedManifest(chain.map((id) => ({ id, dir: dirOf(id) })), next.base);
   if (unsure) return { next: { kind: 'full', reason: unsure }, removal: [], metas };
-  const tree: { path: string; type: EntryKind }[] = [];
-  for (let i = 0; i < input.entries.length; i++) tree.push({ path: input.entries.path(i), type: input.entries.kind(i) });
-  const held = await heldByBase(dirOf(next.base), tree) ?? await heldByTarballs(chain.map(dirOf));
-  const changes = kindChanges(held, tree);
+  const walked = await walkFromBase(dirOf(next.base), input.entries) ?? await walkHeld(chain.map(dirOf), input.entries, true);
+  if ('unsorted' in walked) return { next: { kind: 'full', reason: walked.unsorted }, removal: [], metas };
+  const changes = walked.kindChanges.sort();
   if (changes.length) {
     const shown = changes.slice(0, 3).join(', ') + (changes.length > 3 ? `, and ${changes.length - 3} more` : '');
     return { next: { kind: 'full', reason: `a path changes kind since the chain holds it (${shown}): stock tar cannot restore that as an increment` }, removal: [], metas };
   }
-  return { next, removal: removalList(held, tree), metas };
+  // Only the paths the tree no longer has go in (the deleted ones): with an empty tree,
+  // removalList lists exactly them, sorted, a removed folder's contents left out.
+  return { next, removal: removalList(walked.gone, []), metas };
 }
 
 /** A reason to start a new full when a chain manifest (or the base's REMOVE.nul) does not match its SHA256SUMS or cannot be read. */
@@ -94,13 +96,13 @@ async function firstUncheckedManifest(chain: { id: string; dir: string }[], base
 /**
  * What the chain's tarballs hold, from the base alone: its manifest (the whole tree that day, every
  * path of it held by some tarball of the chain, with the kind the chain keeps) and its REMOVE.nul
- * (what they held that the base no longer had). Reading one manifest instead of every link's keeps
+ * (what they held that the base no longer had). Walking one manifest instead of every link's keeps
  * an increment's start from growing with the chain's length. REMOVE.nul names a removed folder once,
  * without what it held: that is enough as long as nothing of the new tree is at or under a removed
  * path. When something is (a path comes back), or the list is larger than expected, undefined: the
- * caller reads every link's manifest instead (heldByTarballs), which knows every path and its kind.
+ * caller walks every link's manifest instead, which knows every path and its kind.
  */
-async function heldByBase(baseDir: string, tree: readonly { path: string }[]): Promise<Map<string, EntryKind> | undefined> {
+async function walkFromBase(baseDir: string, entries: ScanEntries): Promise<Walked | undefined> {
   let removed: string[];
   try {
     removed = (await readRegularFile(join(baseDir, REMOVE_FILE), { maxBytes: MAX_REMOVE_BYTES })).toString('utf8').split('\0').filter((p) => p !== '');
@@ -109,31 +111,70 @@ async function heldByBase(baseDir: string, tree: readonly { path: string }[]): P
   }
   if (removed.length > 0) {
     const gone = new Set(removed);
-    for (const { path } of tree) {
+    for (let i = 0; i < entries.length; i++) {
+      const path = entries.path(i);
       for (let cut = path.length; cut > 0; cut = path.lastIndexOf('/', cut - 1)) if (gone.has(path.slice(0, cut))) return undefined;
     }
   }
-  const held = new Map<string, EntryKind>();
-  const reader = new ManifestReader(join(baseDir, MANIFEST_FILE), [2]);
-  try {
-    for (let e = await reader.next(); e; e = await reader.next()) held.set(e.path, e.type === 'hardlink' ? 'file' : e.type);
-  } finally {
-    reader.close();
-  }
+  const walked = await walkHeld([baseDir], entries, false);
   // Removed, and nothing of the new tree at or under it: removalList lists it once, as a folder
   // (whose contents go with it); its real kind only matters to a path that comes back.
-  for (const p of removed) if (!held.has(p)) held.set(p, 'dir');
-  return held;
+  if (!('unsorted' in walked)) for (const p of removed) if (!walked.gone.has(p)) walked.gone.set(p, 'dir');
+  return walked;
 }
 
-/** Every path the chain's tarballs hold (manifest lines whose content is in their own snapshot), with its kind. */
-async function heldByTarballs(dirs: string[]): Promise<Map<string, EntryKind>> {
-  const held = new Map<string, EntryKind>();
-  for (const dir of dirs) {
-    const reader = new ManifestReader(join(dir, MANIFEST_FILE), [2]);
-    for (let e = await reader.next(); e; e = await reader.next()) {
-      if (e.in === undefined) held.set(e.path, e.type === 'hardlink' ? 'file' : e.type);
+type Walked = { kindChanges: string[]; gone: Map<string, EntryKind> } | { unsorted: string };
+
+/**
+ * Walks what the chain's tarballs hold (their manifests' lines whose content is in their own
+ * snapshot) beside the scanned tree, all in archive order, holding neither whole: at 400,000
+ * files a map of every held path and a list of the tree took ~150 MB. Returns the tree's paths
+ * whose kind differs from what the chain holds there (the newest tarball's word), and the held
+ * paths the tree no longer has. A manifest out of archive order (never written by airgap) is a
+ * reason for a new full rather than a walk that could miss a path. `ownOnly`: only the lines whose
+ * content is in their own snapshot (a link's manifest); otherwise every line (the base's whole tree).
+ */
+async function walkHeld(dirs: string[], entries: ScanEntries, ownOnly: boolean): Promise<Walked> {
+  const readers = dirs.map((dir) => ({ dir, reader: new ManifestReader(join(dir, MANIFEST_FILE), [2]), cur: undefined as { path: string; kind: EntryKind } | undefined }));
+  try {
+    const advance = async (r: (typeof readers)[number]): Promise<string | undefined> => {
+      const prev = r.cur?.path;
+      let e = await r.reader.next();
+      while (e && ownOnly && e.in !== undefined) e = await r.reader.next();
+      r.cur = e && { path: e.path, kind: e.type === 'hardlink' ? 'file' : e.type };
+      if (r.cur && prev !== undefined && compareArchivePaths(prev, r.cur.path) >= 0) return `the ${MANIFEST_FILE} in ${r.dir} is not in archive order`;
+      return undefined;
+    };
+    for (const r of readers) {
+      const bad = await advance(r);
+      if (bad) return { unsorted: bad };
     }
+    const kindChanges: string[] = [];
+    const gone = new Map<string, EntryKind>();
+    let i = 0;
+    for (;;) {
+      // The smallest held path among the manifests; the newest manifest holding it says its kind.
+      let path: string | undefined;
+      let kind: EntryKind | undefined;
+      for (const r of readers) {
+        if (!r.cur) continue;
+        const c = path === undefined ? -1 : r.cur.path === path ? 0 : compareArchivePaths(r.cur.path, path);
+        if (c <= 0) ({ path, kind } = r.cur);
+      }
+      if (path === undefined) break;
+      for (const r of readers) {
+        if (r.cur?.path !== path) continue;
+        const bad = await advance(r);
+        if (bad) return { unsorted: bad };
+      }
+      // (Most held paths are the tree's next one: equal strings skip the comparison.)
+      while (i < entries.length && entries.path(i) !== path && compareArchivePaths(entries.path(i), path) < 0) i++;
+      if (i < entries.length && entries.path(i) === path) {
+        if (entries.kind(i) !== kind) kindChanges.push(path);
+      } else gone.set(path, kind!);
+    }
+    return { kindChanges, gone };
+  } finally {
+    for (const r of readers) r.reader.close();
   }
-  return held;
 }

@@ -184,24 +184,16 @@ async function archiveScan(
   tick: (where: string) => void, reader: BatchReader,
 ): Promise<ArchiveCounts> {
   const { scan, chain, scanStartedMs } = prepared;
-  // Only the work still pending is held (a chain whose settled links are freed), never one
-  // promise per file.
-  let stored: Promise<unknown> = Promise.resolve();
-  const counts = await writeArchive(scan.entries, out, problems, {
+  return writeArchive(scan.entries, out, problems, {
     tick,
     reader,
     ...(chain ? { format2: { carry: chain.carry } } : {}),
-    onStored: input.onStored ? (e, h, stamp) => {
-      const p = input.onStored!(e, h, stampVouches(stamp, scanStartedMs, input.chainOptions?.racySeconds) ? stamp : undefined);
-      if (p) {
-        stored = Promise.all([stored, p]);
-        stored.catch(() => {}); // surfaced by the await below
-      }
-    } : undefined,
+    // What onStored returns (a baseline write, when its buffer is full) the archive waits for.
+    onStored: input.onStored
+      ? (e, h, stamp) => input.onStored!(e, h, stampVouches(stamp, scanStartedMs, input.chainOptions?.racySeconds) ? stamp : undefined)
+      : undefined,
     onProgress: (p) => input.onProgress?.({ ...p, totalEntries: scan.entries.length, totalBytes: scan.bytes }),
   });
-  await stored;
-  return counts;
 }
 
 /** What finishing the three files reported: their sizes and SHA-256. */

@@ -150,7 +150,7 @@ describe('scan change stamps', () => {
     const byPath = new Map([...r.entries].map((e, i) => [e.path, r.entries.stamp(i)]));
     const out = await Promise.all(['x.tar', 'MANIFEST.tsv', 'FILES.sha256'].map((n) => HashedWriter.create(join(dir, n))));
     const seen: [string, string][] = [];
-    await writeArchive(r.entries, { tar: out[0]!, manifest: out[1]!, fileSums: out[2]! }, [], { onStored: (e, _h, stamp) => seen.push([e.path, stamp]) });
+    await writeArchive(r.entries, { tar: out[0]!, manifest: out[1]!, fileSums: out[2]! }, [], { onStored: (e, _h, stamp) => void seen.push([e.path, stamp]) });
     for (const w of out) await w.finish();
     // Stored files only: not folders, links, nor the second name of a hard link.
     expect(seen.map(([p]) => p)).toEqual(['src/a.txt', 'src/big', 'src/sub/b.txt']);
