@@ -1,0 +1,57 @@
+// What a newcomer tripped over (issue 17 §5), each through the built CLI as a subprocess.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { labelledDrive, makeSandbox, runChecked, type CliResult, type Sandbox } from '../helpers/cli.js';
+
+const show = (r: CliResult) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+const line = (r: CliResult, prefix: string) => r.stderr.split('\n').find((l) => l.startsWith(prefix)) ?? '';
+
+let sb: Sandbox;
+let src: string;
+
+beforeEach(async () => {
+  sb = await makeSandbox();
+  src = join(sb.dir, 'src');
+  await mkdir(join(src, 'docs'), { recursive: true });
+  await writeFile(join(src, 'docs', 'a.txt'), 'hello\n');
+  sb.env.AIRGAP_NOW = '2026-03-02T10:00:00Z';
+});
+
+afterEach(() => sb.cleanup());
+
+/** A weekly rotation of A, B, C (B offsite) with A and B plugged in. */
+async function rotationWithTwoPlugged(): Promise<void> {
+  const r = await runChecked(sb, ['init', '--source', src, '--drives', 'A,B,C', '--cadence', 'weekly', '--yes']);
+  expect(r.code, show(r)).toBe(0);
+  for (const n of ['A', 'B', 'C']) await labelledDrive(sb, n);
+  await rm(sb.drive('C'), { recursive: true });
+}
+
+describe('a drive name with a typo', () => {
+  it('backup --drive Z, verify Z, restore Z with other drives plugged in say "no drive Z" and name the connected ones', async () => {
+    await rotationWithTwoPlugged();
+    const to = join(sb.dir, 'restored');
+    for (const args of [['backup', '--drive', 'Z'], ['verify', 'Z'], ['restore', 'Z', '--to', to]]) {
+      const r = await runChecked(sb, args);
+      expect(r.code, show(r)).toBe(2);
+      expect(line(r, 'error: '), show(r)).toMatch(/no drive named "Z"/);
+      expect(line(r, 'error: '), show(r)).toMatch(/connected: A, B/);
+      expect(r.stderr, show(r)).not.toMatch(/air gap/);
+      expect(line(r, 'hint: '), show(r)).toMatch(/\bA\b.*\bB\b.*\bC\b/);
+    }
+  });
+
+  it('no hint ever suggests labelling / or a source folder', async () => {
+    await rotationWithTwoPlugged();
+    for (const where of ['/', src, join(src, 'docs')]) {
+      for (const args of [['backup', '--drive', where], ['verify', where], ['restore', where, '--to', join(sb.dir, 'r')]]) {
+        const r = await runChecked(sb, args);
+        expect(r.code, show(r)).toBe(4);
+        expect(line(r, 'error: '), show(r)).toMatch(/not an airgap drive/);
+        expect(r.stderr, show(r)).not.toMatch(/airgap label/);
+        expect(r.stderr, show(r)).not.toMatch(/air gap/);
+      }
+    }
+  });
+});
