@@ -8,7 +8,7 @@ export function renderVerifyReport(report: DriveReport, seconds: number): string
   if (report.snapshots.length === 0) out.push('  no snapshots to verify');
   for (const s of report.snapshots) out.push(...renderSnapshot(s));
   const twins = new Set((report.driveFindings ?? []).filter((f) => f.code === 'rename-leftover').map((f) => f.file));
-  for (const l of report.leftovers) if (!twins.has(l)) out.push(`  note: ${t(l)} is an unfinished backup (not a snapshot); the next backup removes it`);
+  for (const l of report.leftovers) if (!twins.has(l)) out.push(leftoverLine(l, report.inProgress));
   for (const f of report.driveFindings ?? []) out.push(`  ${f.severity === 'damage' ? 'DAMAGE' : f.severity}: ${t(f.message)}`);
   const bad = report.snapshots.filter((s) => s.status !== 'ok').length;
   const lost = (report.driveFindings ?? []).filter((f) => f.severity === 'damage').length;
@@ -20,6 +20,13 @@ export function renderVerifyReport(report: DriveReport, seconds: number): string
     ? `OK: ${report.snapshots.length} snapshot(s) verified (${bytes(read)} read in ${seconds.toFixed(1)} s${rate})`
     : `DAMAGED: ${bad} of ${report.snapshots.length} snapshot(s) failed verification`);
   return out.join('\n') + '\n';
+}
+
+/** A .partial- or .pruning- folder is a leftover only when no live airgap run holds the drive. */
+function leftoverLine(name: string, run: DriveReport['inProgress']): string {
+  if (!run) return `  note: ${t(name)} is an unfinished backup (not a snapshot); the next backup removes it`;
+  const who = `pid ${run.pid} on ${t(run.host)}, since ${t(run.startedAt)}`;
+  return `  note: a ${t(run.command)} is in progress (${who}): ${t(name)} is its unfinished work, not a snapshot; verify again when it is done`;
 }
 
 function renderSnapshot(s: SnapshotReport): string[] {

@@ -2,6 +2,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DriveLock } from '../../src/layout/drive-lock.js';
 import { labelledDrive, makeSandbox, runChecked, type CliResult, type Sandbox } from '../helpers/cli.js';
 
 const show = (r: CliResult) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
@@ -53,5 +54,28 @@ describe('a drive name with a typo', () => {
         expect(r.stderr, show(r)).not.toMatch(/air gap/);
       }
     }
+  });
+});
+
+describe('verify while a backup is writing', () => {
+  it('says "a backup is in progress (pid …)", not "unfinished backup … the next backup removes it"; a stale lock still means a leftover', async () => {
+    const drive = await labelledDrive(sb, 'A');
+    expect((await runChecked(sb, ['backup', '--drive', 'A', '--source', src])).code).toBe(0);
+    // What a running backup leaves on the drive: its lock (held by a live process, this one,
+    // through the same DriveLock a backup takes) and the .partial- folder it is writing.
+    const airgapDir = join(drive, 'airgap');
+    const lock = await DriveLock.acquire(airgapDir, 'A', 'backup');
+    await mkdir(join(airgapDir, '.partial-2026-03-02T110000Z'));
+    try {
+      const r = await runChecked(sb, ['verify', 'A']);
+      expect(r.code, show(r)).toBe(0);
+      expect(r.stdout, show(r)).toMatch(new RegExp(`a backup is in progress \\(pid ${process.pid}\\b`));
+      expect(r.stdout + r.stderr, show(r)).not.toMatch(/leftover|the next backup removes it/);
+    } finally {
+      await lock.release();
+    }
+    const after = await runChecked(sb, ['verify', 'A']);
+    expect(after.stdout, show(after)).toMatch(/\.partial-2026-03-02T110000Z is an unfinished backup/);
+    expect(after.stdout, show(after)).not.toMatch(/in progress/);
   });
 });
