@@ -1,5 +1,5 @@
 // What a newcomer tripped over (issue 17 §5), each through the built CLI as a subprocess.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DriveLock } from '../../src/layout/drive-lock.js';
@@ -77,5 +77,27 @@ describe('verify while a backup is writing', () => {
     const after = await runChecked(sb, ['verify', 'A']);
     expect(after.stdout, show(after)).toMatch(/\.partial-2026-03-02T110000Z is an unfinished backup/);
     expect(after.stdout, show(after)).not.toMatch(/in progress/);
+  });
+});
+
+describe('a hard-linked pair', () => {
+  it('backed up twice with no change: 0 added, 0 modified in the backup gate summary and in diff', async () => {
+    await link(join(src, 'docs', 'a.txt'), join(src, 'a-again.txt'));
+    expect((await runChecked(sb, ['init', '--source', src, '--drives', 'A,B,C', '--cadence', 'weekly', '--yes'])).code).toBe(0);
+    await labelledDrive(sb, 'A');
+    const first = await runChecked(sb, ['backup', '--drive', 'A']);
+    expect(first.code, show(first)).toBe(0);
+    expect(first.stdout, show(first)).toMatch(/1 hard link/);
+    const second = await runChecked(sb, ['backup', '--drive', 'A'], { AIRGAP_NOW: '2026-03-03T10:00:00Z' });
+    expect(second.code, show(second)).toBe(0);
+    expect(second.stdout, show(second)).toMatch(/changes since .*: 0 added, 0 modified, 0 deleted/);
+    for (const now of ['2026-03-03T11:00:00Z', '2026-03-04T10:00:00Z']) {
+      const d = await runChecked(sb, ['diff', 'A'], { AIRGAP_NOW: now });
+      expect(d.code, show(d)).toBe(0);
+      expect(d.stdout, show(d)).toMatch(/added 0 \(0 B\), deleted 0 /);
+      expect(d.stdout, show(d)).toMatch(/modified 0 /);
+    }
+    const third = await runChecked(sb, ['backup', '--drive', 'A'], { AIRGAP_NOW: '2026-03-04T10:00:00Z' });
+    expect(third.stdout, show(third)).toMatch(/changes since .*: 0 added, 0 modified, 0 deleted/);
   });
 });
