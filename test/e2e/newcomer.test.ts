@@ -101,3 +101,15 @@ describe('a hard-linked pair', () => {
     expect(third.stdout, show(third)).toMatch(/changes since .*: 0 added, 0 modified, 0 deleted/);
   });
 });
+
+describe('init', () => {
+  it('says which drive it made offsite', async () => {
+    const r = await runChecked(sb, ['init', '--source', src, '--drives', 'A,B,C', '--yes']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout, show(r)).toMatch(/^ {2}offsite: B \(/m);
+    const two = await runChecked(sb, ['init', '--source', src, '--drives', 'A,B,C', '--offsite', 'A,C', '--force', '--yes']);
+    expect(two.stdout, show(two)).toMatch(/^ {2}offsite: A, C \(/m);
+    const none = await runChecked(sb, ['init', '--source', src, '--drives', 'A,B', '--force', '--yes']);
+    expect(none.stdout, show(none)).toMatch(/^ {2}offsite: none \(/m);
+  });
+});
