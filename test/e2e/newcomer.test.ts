@@ -1,9 +1,10 @@
 // What a newcomer tripped over (issue 17 §5), each through the built CLI as a subprocess.
-import { link, mkdir, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DriveLock } from '../../src/layout/drive-lock.js';
-import { labelledDrive, makeSandbox, runChecked, type CliResult, type Sandbox } from '../helpers/cli.js';
+import { BIN, labelledDrive, makeSandbox, runChecked, type CliResult, type Sandbox } from '../helpers/cli.js';
 
 const show = (r: CliResult) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 const line = (r: CliResult, prefix: string) => r.stderr.split('\n').find((l) => l.startsWith(prefix)) ?? '';
@@ -111,5 +112,53 @@ describe('init', () => {
     expect(two.stdout, show(two)).toMatch(/^ {2}offsite: A, C \(/m);
     const none = await runChecked(sb, ['init', '--source', src, '--drives', 'A,B', '--force', '--yes']);
     expect(none.stdout, show(none)).toMatch(/^ {2}offsite: none \(/m);
+  });
+});
+
+describe('cosmetics', () => {
+  it('counts of one are singular: no "1 files", no "snapshot(s)"', async () => {
+    expect((await runChecked(sb, ['init', '--source', src, '--drives', 'A,B,C', '--yes'])).code).toBe(0);
+    await labelledDrive(sb, 'A');
+    const outputs: CliResult[] = [await runChecked(sb, ['backup', '--drive', 'A'])];
+    expect(outputs[0]!.stdout, show(outputs[0]!)).toMatch(/\b1 file, 2 folders, 0 symlinks, 0 hard links\b/);
+    const verify = await runChecked(sb, ['verify', 'A']);
+    expect(verify.stdout, show(verify)).toMatch(/^OK: 1 snapshot verified/m);
+    expect(verify.stdout, show(verify)).toMatch(/\(checksums, 1 file, /);
+    for (const args of [['list', 'A'], ['status'], ['plan'], ['find', 'A', '*.txt'], ['prune', 'A', '--dry-run'], ['scan'], ['diff', 'A']]) {
+      outputs.push(await runChecked(sb, args, { AIRGAP_NOW: '2026-03-02T11:00:00Z' }));
+    }
+    outputs.push(verify);
+    for (const r of outputs) {
+      expect(r.stdout + r.stderr, show(r)).not.toMatch(/\b1 (files|folders|snapshots|symlinks|hard links|drives|copies)\b/);
+      expect(r.stdout + r.stderr, show(r)).not.toMatch(/\w\(s\)/);
+    }
+  });
+
+  it('a snapshot dated after today gets a clock note, not a negative age', async () => {
+    expect((await runChecked(sb, ['init', '--source', src, '--drives', 'A,B,C', '--yes'])).code).toBe(0);
+    await labelledDrive(sb, 'A');
+    // Written while the clock was almost a year ahead; the clock is right again now.
+    expect((await runChecked(sb, ['backup', '--drive', 'A'], { AIRGAP_NOW: '2027-01-30T10:00:00Z' })).code).toBe(0);
+    const r = await runChecked(sb, ['status']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout, show(r)).not.toMatch(/-\d+ d ago/);
+    expect(r.stdout, show(r)).toMatch(/written 2027-01-30 \(334 days after today: the computer's clock or that date looks wrong\)/);
+  });
+
+  it('find prints a restore command that runs as printed: no <id>, <dir> or <path> to fill in', async () => {
+    await writeFile(join(src, 'docs', "it's here.txt"), 'found me\n');
+    await labelledDrive(sb, 'A');
+    expect((await runChecked(sb, ['backup', '--drive', 'A', '--source', src])).code).toBe(0);
+    const r = await runChecked(sb, ['find', 'A', "it's*"]);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout, show(r)).not.toMatch(/<\w+>/);
+    const cmd = /^Restore the first one with: (airgap restore .*)$/m.exec(r.stdout)?.[1];
+    expect(cmd, show(r)).toBeDefined();
+    // As a user would paste it into a shell (HOME: the sandbox, for ~/restored).
+    const home = join(sb.dir, 'home');
+    await mkdir(home);
+    const run = spawnSync('bash', ['-c', cmd!.replace(/^airgap /, `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} `)], { env: { ...process.env, ...sb.env, HOME: home, NO_COLOR: '1' }, encoding: 'utf8' });
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(await readFile(join(home, 'restored', 'src', 'docs', "it's here.txt"), 'utf8')).toBe('found me\n');
   });
 });
