@@ -17,9 +17,10 @@ export function renderFind(r: FindResult): string {
     out.push(`${f.snapshot}  ${new Date(f.mtime * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${bytes(f.size).padStart(9)}  ${f.sha256?.slice(0, 12) ?? (f.type === 'symlink' ? 'symlink     ' : '')}  ${displayText(f.path)}${where}`);
   }
   // A command that runs as printed (the first match, into a new folder), not one with <id> and
-  // <path> to fill in: a newcomer copied the placeholders as they were.
+  // <path> to fill in: a newcomer copied the placeholders as they were. The path is not last, so
+  // that only match lines end with a path.
   const first = r.found[0];
-  if (first) out.push(`Restore the first one with: airgap restore ${r.drive} --snapshot ${first.snapshot} --to ~/restored ${shellQuote(displayText(first.path))}`, '  (--to: a new or empty folder; for another match, put its snapshot and path instead)');
+  if (first) out.push(`Restore the first one with: airgap restore ${r.drive} ${shellQuote(displayText(first.path))} --snapshot ${first.snapshot} --to ~/restored`, '  (--to: a new or empty folder; for another match, put its snapshot and path instead)');
   if (r.truncated) out.push('(only the first 1000 matches are shown)');
   return out.map((l) => l + '\n').join('');
 }
