@@ -19,6 +19,7 @@ import { renderInit, renderLabel } from '../ui/render-setup.js';
 import { renderScheduleText } from '../ui/render-schedule.js';
 import type { Context } from './context.js';
 import { cancelScope } from './interrupt.js';
+import { plural } from '../core/plural.js';
 
 export interface WizardDeps {
   ctx: Context;
@@ -56,7 +57,7 @@ export async function setup(w: Wizard): Promise<number> {
       return EXIT.usage;
     }
     const scan = await scanSources([{ path: f, root: 'x' }], { excludes: [] });
-    w.say(`  ${f}: ${scan.files} files, ${bytes(scan.bytes)}`);
+    w.say(`  ${f}: ${plural(scan.files, 'file')}, ${bytes(scan.bytes)}`);
   }
   const excludes = (await p.input('Anything to skip? (patterns like *.tmp,node_modules; empty for nothing)', '')).split(',').map((x) => x.trim()).filter(Boolean);
   const names = (await p.input('Names of your backup drives (comma-separated; three is good)', 'A,B,C', (v) => (v.split(',').filter((x) => x.trim()).length ? true : 'at least one name')))
@@ -118,7 +119,7 @@ export async function offerLabel(w: Wizard, found: Detection, config: Config): P
     return waitForDrive(w).then((ok) => (ok ? undefined : EXIT.cancelled));
   }
   const entries = await readdir(where).catch(() => [] as string[]);
-  w.say(`A new disk is connected: ${disk.description || disk.device}, ${disk.size ? bytes(disk.size) : 'size unknown'}, mounted at ${where}, holding ${entries.length} item(s). airgap never formats it: it only adds an airgap/ folder.`);
+  w.say(`A new disk is connected: ${disk.description || disk.device}, ${disk.size ? bytes(disk.size) : 'size unknown'}, mounted at ${where}, holding ${plural(entries.length, 'item')}. airgap never formats it: it only adds an airgap/ folder.`);
   if (w.unattended) throw usageError('unlabelled-disk', `${where} is not an airgap drive yet, and labelling needs your say`, `label it: airgap label ${where} --name <NAME>`);
   if (!(await w.prompter.confirm(`Use it as an airgap backup drive?`, true))) return EXIT.ok;
   const catalog = await w.s.catalog();

@@ -27,6 +27,7 @@ import { restoreExit, restoreWithProgress } from './commands/restore.js';
 import { printJson } from './output.js';
 import { backupFlow, farewell, type DriveAtHand } from './wizard-backup.js';
 import { offerLabel, setup, waitForDrive, type Wizard } from './wizard-setup.js';
+import { plural } from '../core/plural.js';
 
 export type { WizardDeps } from './wizard-setup.js';
 
@@ -93,7 +94,7 @@ async function driveMenu(w: Wizard, found: Detection, plan: ReturnType<typeof pl
   const entry = (await w.s.catalog()).byId(drive.identity.id);
   const role = byDriveName(config.drives.rotation, name);
   w.say(`Drive ${name} is connected at ${drive.root}${role ? ` (${role.role}${role.location ? `, ${role.location}` : ''})` : ' (not in the rotation)'}.`);
-  w.say(`  ${drive.snapshots} snapshot(s)${drive.lastSnapshot ? `, newest ${drive.lastSnapshot}` : ''}${drive.space ? `, ${bytes(drive.space.free)} free` : ''}`);
+  w.say(`  ${plural(drive.snapshots, 'snapshot')}${drive.lastSnapshot ? `, newest ${drive.lastSnapshot}` : ''}${drive.space ? `, ${bytes(drive.space.free)} free` : ''}`);
   w.say(`  last written ${entry?.lastWrittenAt?.slice(0, 10) ?? 'never'}, verified ${entry?.lastVerifiedAt?.slice(0, 10) ?? 'never'}${entry?.lastVerifyOk === false ? ' (FAILED)' : ''}`);
   w.say();
   w.say(renderPlan(plan).trimEnd());

@@ -3,6 +3,7 @@
 // ransomware or a mangling sync rather than ordinary work. Pure: file samples come from a
 // callback, so the same analysis serves the backup gate, `airgap diff` and the tests.
 import { compareArchivePaths } from './archive-order.js';
+import { plural } from './plural.js';
 
 export interface ListingEntry {
   path: string;
@@ -275,7 +276,7 @@ export interface GateVerdict {
 
 export function judgeChanges(r: ChangeReport, p: GatePolicy): GateVerdict {
   const reasons: string[] = [];
-  if (r.oldFiles < p.minFiles) return { trip: false, reasons: [`only ${r.oldFiles} files before: too few to judge`] };
+  if (r.oldFiles < p.minFiles) return { trip: false, reasons: [`only ${plural(r.oldFiles, 'file')} before: too few to judge`] };
   const pct = (x: number) => `${Math.round(x * 100)} %`;
   const changedShare = (r.modified + r.deleted) / r.oldFiles;
   const encShare = r.sampled ? r.encrypted / r.sampled : 0;

@@ -47,6 +47,11 @@ export interface DriveReport {
   path: string;
   snapshots: SnapshotReport[];
   leftovers: string[];
+  /**
+   * The airgap run holding the drive's lock right now (a live holder; a stale lock is none):
+   * while it runs, its .partial-* folder is the snapshot being written, not a leftover.
+   */
+  inProgress?: { pid: number; host: string; command: string; startedAt: string };
   /** Drive-level findings: snapshots missing without a prune by this host, entries that are not snapshots, FAT rename leftovers. */
   driveFindings?: Finding[];
   ok: boolean;

@@ -7,6 +7,7 @@ import { driveIndexForSlot, schemePeriod, type Policy, type RotationDrive } from
 import { applyRetention } from './retention.js';
 import { dependantsOf, keepWithBases } from './chains.js';
 import { newest, type Forecast, type OfflineDrive, type Plan, type PlanDrive, type PlanInput, type PlanSnapshot, type PruneItem } from './plan-model.js';
+import { plural } from './plural.js';
 
 export type { Forecast, OfflineDrive, Plan, PlanDrive, PlanInput, PlanSnapshot, PruneItem } from './plan-model.js';
 
@@ -117,7 +118,7 @@ function planPrune(input: PlanInput, plan: Plan): void {
   const { prune, notes } = pruneCandidates(input, plan.target!, input.today);
   plan.prune = prune;
   plan.reasons.push(...notes);
-  if (prune.length) plan.reasons.push(`after the new snapshot is written and verified, prune ${prune.length} old snapshot(s) on ${plan.target}`);
+  if (prune.length) plan.reasons.push(`after the new snapshot is written and verified, prune ${plural(prune.length, 'old snapshot')} on ${plan.target}`);
 }
 
 /**

@@ -2,7 +2,7 @@
 // Names are looked up among the detected drives and at each known drive's last mountpoint; the
 // identity file on the drive has the final word.
 import { sameDriveName } from '../core/drive-name.js';
-import { resolve } from 'node:path';
+import { parse, resolve, sep } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Fingerprint } from '../core/drive-model.js';
 import { AirgapError, isAirgapError, refusal, usageError } from '../core/errors.js';
@@ -24,6 +24,8 @@ export interface DriveLookup {
   detect: () => Promise<Detection>;
   /** The fingerprint of the filesystem holding a path (undefined for simulated drives). */
   fingerprintOf: (path: string) => Promise<Fingerprint | undefined>;
+  /** The folders being backed up: never offered as a drive to label. */
+  sources?: readonly string[];
 }
 
 export async function resolveDrive(spec: string, lookup: DriveLookup): Promise<ResolvedDrive> {
@@ -32,7 +34,7 @@ export async function resolveDrive(spec: string, lookup: DriveLookup): Promise<R
     const st = await stat(path).catch(() => undefined);
     if (!st?.isDirectory()) throw usageError('no-such-path', `${path} does not exist or is not a folder`, 'is the drive plugged in and mounted? check the path');
     const loc = await locateDrive(path);
-    if (!loc) throw refusal('not-airgap-drive', `${path} is not an airgap drive (no airgap/drive.json)`, `label it first: airgap label ${spec} --name <NAME>`);
+    if (!loc) throw refusal('not-airgap-drive', `${path} is not an airgap drive (no airgap/drive.json)`, notADriveHint(path, spec, lookup.sources ?? []));
     const identity = await readIdentity(loc.airgapDir).catch((e: unknown) => {
       throw damagedIdentity(e, loc.root, lookup.registry.drives.find((d) => d.lastPath === loc.root)?.name);
     });
@@ -65,9 +67,26 @@ export async function resolveDrive(spec: string, lookup: DriveLookup): Promise<R
     throw refusal('drive-not-connected', `drive ${known.name} is not connected (last seen at ${known.lastPath} on ${known.lastSeenAt.slice(0, 10)})`,
       'plug it in and mount it, or give its path: --drive /path/to/mountpoint');
   }
+  // Most often a typo: say which drives are here, so that the right name is one look away.
   const names = lookup.registry.drives.map((d) => d.name);
-  throw usageError('unknown-drive', `no drive named "${spec}" is known`,
+  const here = detection.labelled.map((d) => d.identity.name);
+  throw usageError('unknown-drive', `no drive named "${spec}" is known (${here.length ? `connected: ${here.join(', ')}` : 'no airgap drive is connected'})`,
     names.length ? `known drives: ${names.join(', ')}; or give a path` : 'label a drive first: airgap label <path> --name <NAME>');
+}
+
+/**
+ * What to say about a folder that is not an airgap drive. Labelling writes an airgap folder into
+ * it, so the command is offered only for what may be a backup drive: never the system's root
+ * (a typo like `--drive /`) nor a folder being backed up (or one inside or around it).
+ */
+function notADriveHint(path: string, spec: string, sources: readonly string[]): string {
+  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
+  const src = sources.map((x) => resolve(x)).find((x) => within(path, x) || within(x, path));
+  if (path === parse(path).root || src) {
+    const what = src ? `a folder you back up (${src}) cannot be its own backup drive` : `${path} is the root of the system, not a drive`;
+    return `${what}: give the mountpoint of an airgap drive (airgap drives lists the connected ones)`;
+  }
+  return `label it first: airgap label ${spec} --name <NAME>`;
 }
 
 /**

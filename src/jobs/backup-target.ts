@@ -7,7 +7,8 @@ import { planRotation, pruneCandidates, type Plan, type PruneItem } from '../cor
 import type { Policy } from '../core/policy.js';
 import type { Catalog } from '../state/catalog.js';
 import { policyOf, type Config } from '../state/config.js';
-import { detect } from './drive-lookup.js';
+import { resolveDrive } from '../drives/resolve.js';
+import { detect, driveLookup } from './drive-lookup.js';
 import { connectedRotation, planDrives, planInput } from './planning.js';
 import type { Session } from './session.js';
 
@@ -27,12 +28,16 @@ export async function chooseBackupTarget(s: Session, config: Config | undefined,
     if (!flags.drive) throw usageError('no-drive', 'which drive? no rotation is configured, so --drive is required', 'pass --drive <name|path>, or configure a rotation: airgap init --source <dir> --drives A,B,C');
     return { spec: flags.drive, notes: [] };
   }
+  // The drive asked for is found first: a typo is "no drive Z", a path that is no airgap drive
+  // says so, and a drive given by its path counts as the rotation drive it is (not as one more
+  // connected drive breaking the air gap).
+  const requested = flags.drive ? (await resolveDrive(flags.drive, await driveLookup(s))).identity.name : undefined;
   const detection = await detect(s);
   const connected = connectedRotation(policy, detection, catalog, config!.drives.rotation);
   const plan = planRotation(planInput(policy, catalog, s, connected));
-  const decision = decideBackup({ policy, plan, drives: planDrives(policy, catalog, s), connected, requested: flags.drive, allowConnected: flags.allowConnected });
+  const decision = decideBackup({ policy, plan, drives: planDrives(policy, catalog, s), connected, requested, allowConnected: flags.allowConnected });
   if (!decision.write) return { policy, plan, notes: [], nothingDue: decision.nothingDue };
-  return { spec: decision.target, plan, policy, notes: decision.notes };
+  return { spec: flags.drive ?? decision.target, plan, policy, notes: decision.notes };
 }
 
 /** What to prune on the target after the write — decided before writing, from the state before it. */

@@ -47,8 +47,10 @@ export function fingerprint(env: Pick<Environment, 'drivesRoot' | 'platform'>, p
 /** How a drive named by the user is looked up: one detection at most, shared by the lookups of a run. */
 export async function driveLookup(s: Session): Promise<DriveLookup> {
   let cached: Promise<Detection> | undefined;
+  const config = await s.configIfReadable();
   return {
     registry: await s.catalog(),
+    sources: config?.sources ?? [],
     detect: () => (cached ??= detect(s)),
     fingerprintOf: (path) => fingerprint(s.env, path),
   };

@@ -5,6 +5,7 @@ import { describeUnknown, readDriveContents, summarizeSnapshots, twinMessage, ty
 import { detect } from './drive-lookup.js';
 import { findDrive } from './find-drive.js';
 import type { Session } from './session.js';
+import { plural } from '../core/plural.js';
 
 export interface ListRow {
   id: string;
@@ -52,7 +53,7 @@ async function listOne(d: ResolvedDrive): Promise<ListedDrive> {
     if (x.kind) row.note = x.kind === 'full' ? 'full (format 2)' : `increment on ${x.base}`;
     if (x.state === 'incomplete') row.note = 'no SHA256SUMS: unfinished or partly copied';
     if (x.state === 'damaged') row.note = 'snapshot.json unreadable; run airgap verify';
-    if (x.problems) row.note = `${row.note ? `${row.note}; ` : ''}${x.problems} path(s) skipped or changed during backup`;
+    if (x.problems) row.note = `${row.note ? `${row.note}; ` : ''}${plural(x.problems, 'path')} skipped or changed during backup`;
     return row;
   });
   return { drive: { id: d.identity.id, name: d.identity.name, path: d.root }, snapshots: rows, leftovers, unknown, twins, warnings: [...unknown.map(describeUnknown), ...twins.map(twinMessage)] };

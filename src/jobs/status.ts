@@ -12,6 +12,7 @@ import { recordDetected } from './catalog-sync.js';
 import { detect } from './drive-lookup.js';
 import { connectedRotation, impostors, planInput } from './planning.js';
 import type { Session } from './session.js';
+import { plural } from '../core/plural.js';
 
 export type StatusResult = StatusView & { plan?: Plan };
 
@@ -70,6 +71,6 @@ function alerts(s: Session, policy: Policy | undefined, plan: Plan | undefined, 
   if (!policy) out.push(`no rotation is configured (${s.env.configPath}): airgap init --source <dir> --drives A,B,C`);
   for (const x of catalog.unacceptedSuspects()) out.push(`suspect snapshot ${x.id} on ${x.drive}, not accepted: mass changes that look like ransomware or a broken sync; nothing is pruned until you check (airgap diff ${x.drive}) and accept (airgap backup --accept-changes)`);
   for (const e of catalog.drives) if (e.lastVerifyOk === false) out.push(`${e.name} failed its last verification (${e.lastVerifiedAt?.slice(0, 10)}): run airgap verify ${e.name} --deep and replace what is damaged`);
-  for (const f of plan?.forecast ?? []) if (f.more !== undefined && f.more < 2 && !f.enoughForPolicy) out.push(`${f.drive} is nearly full (room for ${f.more} more snapshot(s))`);
+  for (const f of plan?.forecast ?? []) if (f.more !== undefined && f.more < 2 && !f.enoughForPolicy) out.push(`${f.drive} is nearly full (room for ${plural(f.more, 'more snapshot')})`);
   return out;
 }

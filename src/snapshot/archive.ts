@@ -28,7 +28,7 @@ export interface ArchiveProgress {
 
 export interface ArchiveOptions {
   onProgress?: (p: ArchiveProgress) => void;
-  /** Called for every file stored, with the entropy of its first bytes and its scan's change stamp (the gate's baseline); a promise returned is awaited before the next entry. */
+  /** Called for every file stored (and every hard link to one), with the entropy of its first bytes and its scan's change stamp (the gate's baseline); a promise returned is awaited before the next entry. */
   onStored?: (e: ManifestEntry, entropy: number, stamp: string) => Promise<void> | void;
   /** Called on every chunk read or written: feeds the no-progress watchdog. */
   tick?: (where: string) => void;
@@ -96,7 +96,7 @@ const text = (w: HashedWriter, s: string): Promise<void> | undefined => (w.putTe
 
 async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problems: SourceProblem[], opts: ArchiveOptions, reader: BatchReader): Promise<ArchiveCounts> {
   const counts: ArchiveCounts = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, contentBytes: 0, carried: { files: 0, bytes: 0 } };
-  const firstCopy = new Map<string, { path: string; size: number; sha256: string }>();
+  const firstCopy: Loop['firstCopy'] = new Map();
   const tick = opts.tick ?? (() => {});
   const v2 = opts.format2 !== undefined;
   const carry = opts.format2?.carry;
@@ -104,7 +104,6 @@ async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problem
   const ahead = new ReadAhead(entries, reader, carry ? (i) => carry.actionOf(i) === CARRY : undefined);
   await out.manifest.write(v2 ? `${MANIFEST_HEADER_V2}\n${MANIFEST_COLUMNS_V2}\n` : `${MANIFEST_HEADER}\n${MANIFEST_COLUMNS}\n`);
   let offset = 0; // where the current entry's member, if any, starts
-
   // Small files, the bulk of most trees, go through without an await when nothing has to wait:
   // each await (and each object made per file) adds up over 100,000 files, in time and in
   // garbage that outlives V8's young generation.
@@ -155,7 +154,7 @@ interface Loop {
   problems: SourceProblem[];
   opts: ArchiveOptions;
   counts: ArchiveCounts;
-  firstCopy: Map<string, { path: string; size: number; sha256: string }>;
+  firstCopy: Map<string, { path: string; size: number; sha256: string; entropy: number }>;
   ahead: ReadAhead;
   carry: CarryPlan | undefined;
   tick: (where: string) => void;
@@ -175,8 +174,11 @@ function archiveFile(loop: Loop, entries: ScanEntries, i: number, e: ScanEntry, 
     // Stored as a tar hard link to the first copy, which GNU tar and bsdtar re-link.
     loop.ahead.discard(i);
     loop.counts.hardlinks++;
+    const entry = manifestEntry('hardlink', e.path, e.mode, e.uid, e.gid, first.size, e.mtime, first.sha256, first.path);
+    // The gate's baseline lists every name the scan does: else the gate and `diff` count it as added on every backup.
+    loop.storedWait = loop.opts.onStored?.(entry, first.entropy, entries.stamp(i)) ?? undefined;
     return loop.out.tar.write(encodeHeader({ path: e.path, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, type: 'Link', size: 0, linkpath: first.path }))
-      .then(() => loop.record(manifestEntry('hardlink', e.path, e.mode, e.uid, e.gid, first.size, e.mtime, first.sha256, first.path)));
+      .then(() => loop.record(entry));
   }
   const small = loop.ahead.ready(i);
   if (plan !== STORE || !small || small === NOT_READY || !('off' in small)) return archiveFileSlow(loop, entries, i, e, plan, key, small);
@@ -215,7 +217,7 @@ async function archiveFileSlow(loop: Loop, entries: ScanEntries, i: number, e: S
 function storedFile(loop: Loop, entries: ScanEntries, i: number, e: ScanEntry, stored: Stored, key: string | undefined): Promise<void> | undefined {
   const entry = manifestEntry('file', e.path, stored.mode, stored.uid, stored.gid, stored.size, stored.mtime, stored.sha256, undefined);
   loop.storedWait = loop.opts.onStored?.(entry, stored.entropy, entries.stamp(i)) ?? undefined;
-  if (key !== undefined) loop.firstCopy.set(key, { path: e.path, size: stored.size, sha256: stored.sha256 });
+  if (key !== undefined) loop.firstCopy.set(key, { path: e.path, size: stored.size, sha256: stored.sha256, entropy: stored.entropy });
   loop.counts.files++;
   loop.counts.contentBytes += stored.size;
   return loop.record(entry);
@@ -290,11 +292,9 @@ async function streamLarge(e: ScanEntry, tar: HashedWriter, report: (p: Problem)
 
 async function fillZeros(tar: HashedWriter, hash: Hash, n: number) {
   const zeros = Buffer.alloc(Math.min(n, 1 << 16));
-  while (n > 0) {
-    const k = Math.min(n, zeros.length);
+  for (let k = Math.min(n, zeros.length); n > 0; n -= k, k = Math.min(n, zeros.length)) {
     hash.update(zeros.subarray(0, k));
     await tar.write(zeros.subarray(0, k));
-    n -= k;
   }
 }
 

@@ -3,6 +3,7 @@
 import { AirgapError, EXIT, refusal } from '../core/errors.js';
 import { driveWriteError } from '../core/io-errors.js';
 import type { SourceProblem } from '../layout/format.js';
+import { plural } from '../core/plural.js';
 
 /** An error from the drive in its user's words (full, gone, read-only); airgap's own errors as they are. */
 export function asDriveError(e: unknown, driveName: string): unknown {
@@ -13,7 +14,7 @@ export function asDriveError(e: unknown, driveName: string): unknown {
 /** --strict: some source paths cannot be stored as they are. */
 export function strictRefusal(problems: SourceProblem[]): AirgapError {
   const p = problems[0]!;
-  return refusal('strict', `--strict: ${problems.length} path(s) cannot be stored as they are, e.g. ${p.path}: ${p.message}`,
+  return refusal('strict', `--strict: ${plural(problems.length, 'path')} cannot be stored as they are, e.g. ${p.path}: ${p.message}`,
     'fix those paths (or run without --strict to back up the rest and list them); nothing was written');
 }
 

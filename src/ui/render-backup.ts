@@ -4,6 +4,7 @@ import type { BackupEvent, BackupResult } from '../jobs/backup.js';
 import { renderChanges } from './render-changes.js';
 import { backupProgressText } from './progress.js';
 import { bytes, renderBackupSummary, renderProblems } from './render.js';
+import { plural } from '../core/plural.js';
 
 export function renderBackup(r: BackupResult): string {
   switch (r.outcome) {
@@ -12,10 +13,10 @@ export function renderBackup(r: BackupResult): string {
     case 'dry-run': {
       const c = r.counts;
       let out = r.changes && r.gate ? renderChanges(r.changes, `Changes since ${r.gate.comparedWith}:`, { trip: r.gate.suspect, reasons: r.gate.reasons }) : '';
-      out += `Dry run: snapshot ${r.snapshot} on drive ${r.drive} would hold ${c.files} files, ${c.dirs} folders, ${c.symlinks} symlinks, ${c.hardlinks} hard links · ${bytes(c.contentBytes)} (about ${bytes(r.estimatedBytes)} on the drive). Nothing was written.\n`;
+      out += `Dry run: snapshot ${r.snapshot} on drive ${r.drive} would hold ${plural(c.files, 'file')}, ${plural(c.dirs, 'folder')}, ${plural(c.symlinks, 'symlink')}, ${plural(c.hardlinks, 'hard link')} · ${bytes(c.contentBytes)} (about ${bytes(r.estimatedBytes)} on the drive). Nothing was written.\n`;
       if (r.chain) {
         out += r.chain.kind === 'full' ? `It would be a FULL snapshot (format 2): ${r.chain.reason}.\n`
-          : `It would be an INCREMENT of ${r.chain.base} (format 2; ${r.chain.reason}): ${r.chain.carried} files carried unread, ${r.chain.checked} read to compare with the chain.\n`;
+          : `It would be an INCREMENT of ${r.chain.base} (format 2; ${r.chain.reason}): ${plural(r.chain.carried, 'file')} carried unread, ${r.chain.checked} read to compare with the chain.\n`;
       }
       if (r.partSize) out += `The tarball would be written in parts of at most ${bytes(r.partSize)} (the drive's filesystem limits the size of one file).\n`;
       return out + renderProblems(r.problems);
@@ -40,8 +41,8 @@ export function backupEventText(e: BackupEvent): string {
   switch (e.type) {
     case 'scanning': return `Scanning sources for drive ${e.drive}…`;
     case 'comparing': return 'Comparing with the last backup…';
-    case 'scanned': return `Found ${e.files} files (${bytes(e.bytes)}); writing to drive ${e.drive}…`;
+    case 'scanned': return `Found ${plural(e.files, 'file')} (${bytes(e.bytes)}); writing to drive ${e.drive}…`;
     case 'writing': return backupProgressText(e.progress, e.seconds);
-    case 'pruning': return `Pruning ${e.count} old snapshot(s) on ${e.drive}…`;
+    case 'pruning': return `Pruning ${plural(e.count, 'old snapshot')} on ${e.drive}…`;
   }
 }

@@ -2,13 +2,13 @@
 // manifests that could not be read, which make "no match" untrustworthy.
 import type { FindResult } from '../jobs/find.js';
 import { MANIFEST_FILE } from '../layout/format.js';
-import { quoteShort } from '../core/quote.js';
 import { bytes, displayText } from './render.js';
+import { plural } from '../core/plural.js';
 
 export function renderFind(r: FindResult): string {
   const out: string[] = [];
   if (r.found.length === 0) {
-    const where = r.allSnapshots ? `${r.searched.length} snapshot(s)` : `the latest snapshot${r.searched[0] ? ` (${r.searched[0]})` : ''}`;
+    const where = r.allSnapshots ? plural(r.searched.length, 'snapshot') : `the latest snapshot${r.searched[0] ? ` (${r.searched[0]})` : ''}`;
     out.push(`No match for ${JSON.stringify(r.pattern)} in ${where} of drive ${r.drive}.${r.allSnapshots ? '' : ' Try --all-snapshots.'}`);
   }
   for (const f of r.found) {
@@ -16,15 +16,22 @@ export function renderFind(r: FindResult): string {
     const where = f.in === undefined ? '' : `  (in tarball ${f.in})`;
     out.push(`${f.snapshot}  ${new Date(f.mtime * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${bytes(f.size).padStart(9)}  ${f.sha256?.slice(0, 12) ?? (f.type === 'symlink' ? 'symlink     ' : '')}  ${displayText(f.path)}${where}`);
   }
-  if (r.found.length) out.push(`Restore one with: airgap restore ${r.drive} --snapshot <id> --to <dir> '<path>'`);
+  // A command that runs as printed (the first match, into a new folder), not one with <id> and
+  // <path> to fill in: a newcomer copied the placeholders as they were. The path is not last, so
+  // that only match lines end with a path.
+  const first = r.found[0];
+  if (first) out.push(`Restore the first one with: airgap restore ${r.drive} ${shellQuote(displayText(first.path))} --snapshot ${first.snapshot} --to ~/restored`, '  (--to: a new or empty folder; for another match, put its snapshot and path instead)');
   if (r.truncated) out.push('(only the first 1000 matches are shown)');
   return out.map((l) => l + '\n').join('');
 }
 
 /** For stderr: each unreadable manifest as an error, and what to do. Empty when all were read. */
+/** A word for a POSIX shell: single-quoted unless plainly safe ('\\'' for a quote inside). */
+const shellQuote = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+
 export function renderFindProblems(r: FindResult): string {
   if (r.problems.length === 0) return '';
   const lines = r.problems.map((u) => `error: ${MANIFEST_FILE} of snapshot ${u.snapshot} on drive ${r.drive} is damaged or unreadable: ${displayText(u.message)}`);
-  lines.push(`hint: run airgap verify ${r.drive} --deep; look for the file on another drive (airgap find <drive> ${quoteShort(r.pattern)} --all-snapshots)`);
+  lines.push(`hint: run airgap verify ${r.drive} --deep; look for the file on your other drives too: airgap find NAME ${shellQuote(displayText(r.pattern))} --all-snapshots, with NAME each drive's name (airgap status lists them)`);
   return lines.join('\n') + '\n';
 }

@@ -3,6 +3,7 @@ import { daysBetween } from '../core/calendar.js';
 import type { StatusView } from '../core/status-model.js';
 import type { Plan } from '../core/planner.js';
 import { bytes, displayText } from './render.js';
+import { plural } from '../core/plural.js';
 
 export function renderPlan(plan: Plan): string {
   const out: string[] = [];
@@ -30,7 +31,7 @@ export function renderPlan(plan: Plan): string {
   if (fc.length) {
     out.push('', 'Capacity:');
     for (const f of fc) {
-      out.push(`  ${f.drive.padEnd(8)} holds ~${f.more} more snapshot(s)${f.enoughForPolicy ? ', enough for the retention policy' : f.fullAround ? `; full around ${f.fullAround.slice(0, 7)}` : ''}`);
+      out.push(`  ${f.drive.padEnd(8)} holds ~${plural(f.more!, 'more snapshot')}${f.enoughForPolicy ? ', enough for the retention policy' : f.fullAround ? `; full around ${f.fullAround.slice(0, 7)}` : ''}`);
     }
   }
   if (plan.next.length) {
@@ -43,7 +44,16 @@ export function renderPlan(plan: Plan): string {
   return out.join('\n') + '\n';
 }
 
-const age = (today: string, iso: string | undefined) => (iso ? `${iso.slice(0, 10)} (${daysBetween(iso.slice(0, 10), today)} d ago)` : 'never');
+/**
+ * "2026-03-01 (3 d ago)". A date after today is not an age: the computer's clock is behind, or
+ * the date was written by a machine whose clock was ahead; said so, never "-333 d ago".
+ */
+function age(today: string, iso: string | undefined): string {
+  if (!iso) return 'never';
+  const days = daysBetween(iso.slice(0, 10), today);
+  return days >= 0 ? `${iso.slice(0, 10)} (${days} d ago)`
+    : `${iso.slice(0, 10)} (${plural(-days, 'day')} after today: the computer's clock or that date looks wrong)`;
+}
 
 export function renderStatus(v: StatusView): string {
   const out = [`airgap status, ${v.today}`, ''];
@@ -51,11 +61,11 @@ export function renderStatus(v: StatusView): string {
     const role = d.inRotation ? `${d.role}${d.location ? `, ${d.location}` : ''}` : 'not in the rotation';
     out.push(`${d.name}  [${role}]  ${d.connected ? 'CONNECTED' : 'not connected'} — should be: ${d.shouldBe}`);
     out.push(`  written ${age(v.today, d.lastWritten)} · verified ${age(v.today, d.lastVerified)}${d.lastVerifyOk === false ? ' FAILED' : ''} · seen ${age(v.today, d.lastSeen)}`);
-    out.push(`  holds ${d.snapshots} snapshot(s)${d.newest ? `, newest ${d.newest}` : ''}${d.free !== undefined ? ` · ${bytes(d.free)} free` : ''}`);
+    out.push(`  holds ${plural(d.snapshots, 'snapshot')}${d.newest ? `, newest ${d.newest}` : ''}${d.free !== undefined ? ` · ${bytes(d.free)} free` : ''}`);
   }
   if (v.copies.length) {
     out.push('', 'Newest snapshots across drives:');
-    for (const c of v.copies) out.push(`  ${c.date}  on ${c.drives.join(', ')} (${c.drives.length} cop${c.drives.length === 1 ? 'y' : 'ies'})`);
+    for (const c of v.copies) out.push(`  ${c.date}  on ${c.drives.join(', ')} (${plural(c.drives.length, 'copy', 'copies')})`);
   }
   out.push('');
   if (v.alerts.length) for (const a of v.alerts) out.push(`ALERT: ${displayText(a)}`);

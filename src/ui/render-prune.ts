@@ -1,13 +1,14 @@
 // The prune job's result in words: what retention lets go and why, then what was freed.
 import type { PruneResult } from '../jobs/prune.js';
 import { bytes } from './render.js';
+import { plural } from '../core/plural.js';
 
 export function renderPrune(r: PruneResult): string {
   const lines = [r.prune.length
-    ? `${r.dryRun ? 'Would prune' : 'Pruning'} ${r.prune.length} snapshot(s) on ${r.drive} (${bytes(r.bytes)}):`
+    ? `${r.dryRun ? 'Would prune' : 'Pruning'} ${plural(r.prune.length, 'snapshot')} on ${r.drive} (${bytes(r.bytes)}):`
     : `Nothing to prune on ${r.drive}: every snapshot is kept by the retention policy.`];
   for (const p of r.prune) lines.push(`  ${p.snapshot}  ${bytes(p.bytes)}  ${p.reason}`);
   for (const n of r.notes) lines.push(`  note: ${n}`);
-  if (!r.dryRun && r.prune.length) lines.push(`Pruned ${r.pruned.length} snapshot(s); ${bytes(r.bytes)} freed.`);
+  if (!r.dryRun && r.prune.length) lines.push(`Pruned ${plural(r.pruned.length, 'snapshot')}; ${bytes(r.bytes)} freed.`);
   return lines.join('\n') + '\n';
 }

@@ -1,4 +1,5 @@
 import { bytes, displayText as t } from './render.js';
+import { plural } from '../core/plural.js';
 
 interface RestoreView {
   snapshot: string;
@@ -31,13 +32,13 @@ export function renderRestore(view: RestoreView, drive: string): string {
   const v = { ...view, snapshot: t(view.snapshot), target: t(view.target), alsoRestored: view.alsoRestored.map(t) };
   if (v.planned) {
     const p = v.planned;
-    return [`Dry run: restoring snapshot ${v.snapshot} from drive ${drive} into ${v.target} would write ${p.files} files (${bytes(p.bytes)}).${p.conflicts.length ? ` ${p.conflicts.length} of them already exist there.` : ''} Nothing was written.`,
+    return [`Dry run: restoring snapshot ${v.snapshot} from drive ${drive} into ${v.target} would write ${plural(p.files, 'file')} (${bytes(p.bytes)}).${p.conflicts.length ? ` ${p.conflicts.length} of them already exist there.` : ''} Nothing was written.`,
       ...tarballLines(p.tarballs, p.sources, view.snapshot),
       ...list('WOULD BE LEFT AS IT IS in the target, not restored', p.blocked)].join('\n') + '\n';
   }
   const r = v.report!;
   const out = [`Restored snapshot ${v.snapshot} from drive ${drive} into ${v.target}${v.verified === 'damaged' ? ' (SALVAGE: the snapshot is damaged)' : ''}`,
-    `  ${r.files} files (${bytes(r.bytes)}), ${r.dirs} folders, ${r.symlinks} symlinks, ${r.hardlinks} hard links; every file checked against its SHA-256`];
+    `  ${plural(r.files, 'file')} (${bytes(r.bytes)}), ${plural(r.dirs, 'folder')}, ${plural(r.symlinks, 'symlink')}, ${plural(r.hardlinks, 'hard link')}; every file checked against its SHA-256`];
   if (v.alsoRestored.length) out.push(`  also restored, as the first copy of a selected hard link: ${v.alsoRestored.join(', ')}`);
   // Format 2: which tarball of the chain broke (its own, or an earlier snapshot's).
   const archive = r.brokenAt?.snapshot !== undefined && r.brokenAt.snapshot !== view.snapshot ? `the tarball of snapshot ${t(r.brokenAt.snapshot)}` : 'the archive';
@@ -46,7 +47,7 @@ export function renderRestore(view: RestoreView, drive: string): string {
   if (r.files < r.selectedFiles) out.push(`  ${r.files} of the ${r.selectedFiles} selected file${r.selectedFiles === 1 ? ' was' : 's were'} restored`);
   out.push(...list('DAMAGED, not restored', r.damaged), ...list('REFUSED as unsafe, not restored', r.refused),
     ...list('MISSING from the archive, not restored', r.missing), ...list('LEFT AS IT WAS in the target, not restored', r.kept));
-  if (r.outsideLinks.length) out.push(`note: ${r.outsideLinks.length} symlink(s) point outside the restored folder (restored as links, never followed), e.g. ${t(r.outsideLinks[0]!.path)} -> ${t(r.outsideLinks[0]!.target)}`);
+  if (r.outsideLinks.length) out.push(`note: ${plural(r.outsideLinks.length, 'symlink')} ${r.outsideLinks.length === 1 ? 'points' : 'point'} outside the restored folder (restored as links, never followed), e.g. ${t(r.outsideLinks[0]!.path)} -> ${t(r.outsideLinks[0]!.target)}`);
   if (r.damaged.length || r.refused.length || r.missing.length || r.kept.length || r.brokenAt) {
     out.push(`Summary: restored ${r.files}, damaged ${r.damaged.length}, refused ${r.refused.length}, missing ${r.missing.length}, left as it was ${r.kept.length}.` +
       (r.damaged.length || r.refused.length || r.missing.length || r.brokenAt ? ' Take the missing files from another drive (airgap find <drive> <name> --all-snapshots).' : '') +

@@ -6,6 +6,11 @@ import type { EjectResult } from '../jobs/eject.js';
 export function renderInit(r: InitResult): string {
   const c = r.config;
   let out = `Wrote ${r.configPath}\n  back up: ${c.sources.join(', ')}\n  drives:  ${c.drives.rotation.map((d) => d.name).join(', ') || '(none yet)'}\n  cadence: ${typeof c.cadence === 'string' ? c.cadence : c.cadence.weekdays.join(', ')} (from ${c.policy.start}), ${c.policy.scheme}\n`;
+  // Which drive leaves the house is the one decision init may have made on its own (the second
+  // of three by default): said back, so that the user knows which one to take away.
+  const offsite = c.drives.rotation.filter((d) => d.role === 'offsite').map((d) => d.name);
+  if (offsite.length) out += `  offsite: ${offsite.join(', ')} (keep ${offsite.length === 1 ? 'it' : 'them'} away from home, e.g. at work; brought back only to be written)\n`;
+  else if (c.drives.rotation.length > 1) out += '  offsite: none (every drive stays at home; name one with airgap init --force --offsite <NAME>)\n';
   if (c.drives.rotation.length === 1) out += 'warning: with a single drive there is no air gap: add a second and a third drive (airgap init --force --drives A,B,C)\n';
   const first = c.drives.rotation[0];
   if (first) out += `Next: plug in a drive and run \`airgap label <mountpoint> --name ${first.name}\`.\n`;

@@ -1,5 +1,6 @@
 import type { DriveReport, SnapshotReport } from '../core/findings.js';
 import { bytes, displayText as t } from './render.js';
+import { plural } from '../core/plural.js';
 
 
 export function renderVerifyReport(report: DriveReport, seconds: number): string {
@@ -8,25 +9,32 @@ export function renderVerifyReport(report: DriveReport, seconds: number): string
   if (report.snapshots.length === 0) out.push('  no snapshots to verify');
   for (const s of report.snapshots) out.push(...renderSnapshot(s));
   const twins = new Set((report.driveFindings ?? []).filter((f) => f.code === 'rename-leftover').map((f) => f.file));
-  for (const l of report.leftovers) if (!twins.has(l)) out.push(`  note: ${t(l)} is an unfinished backup (not a snapshot); the next backup removes it`);
+  for (const l of report.leftovers) if (!twins.has(l)) out.push(leftoverLine(l, report.inProgress));
   for (const f of report.driveFindings ?? []) out.push(`  ${f.severity === 'damage' ? 'DAMAGE' : f.severity}: ${t(f.message)}`);
   const bad = report.snapshots.filter((s) => s.status !== 'ok').length;
   const lost = (report.driveFindings ?? []).filter((f) => f.severity === 'damage').length;
   const read = report.snapshots.reduce((n, s) => n + s.bytesRead, 0);
   const rate = seconds > 0 ? `, ${bytes(read / seconds)}/s` : '';
   out.push(bad === 0 && lost > 0
-    ? `DAMAGED: ${lost} problem(s) with the drive's snapshots (see above); ${report.snapshots.length} snapshot(s) verified`
+    ? `DAMAGED: ${plural(lost, 'problem')} with the drive's snapshots (see above); ${plural(report.snapshots.length, 'snapshot')} verified`
     : bad === 0
-    ? `OK: ${report.snapshots.length} snapshot(s) verified (${bytes(read)} read in ${seconds.toFixed(1)} s${rate})`
-    : `DAMAGED: ${bad} of ${report.snapshots.length} snapshot(s) failed verification`);
+    ? `OK: ${plural(report.snapshots.length, 'snapshot')} verified (${bytes(read)} read in ${seconds.toFixed(1)} s${rate})`
+    : `DAMAGED: ${bad} of ${plural(report.snapshots.length, 'snapshot')} failed verification`);
   return out.join('\n') + '\n';
 }
 
+/** A .partial- or .pruning- folder is a leftover only when no live airgap run holds the drive. */
+function leftoverLine(name: string, run: DriveReport['inProgress']): string {
+  if (!run) return `  note: ${t(name)} is an unfinished backup (not a snapshot); the next backup removes it`;
+  const who = `pid ${run.pid} on ${t(run.host)}, since ${t(run.startedAt)}`;
+  return `  note: a ${t(run.command)} is in progress (${who}): ${t(name)} is its unfinished work, not a snapshot; verify again when it is done`;
+}
+
 function renderSnapshot(s: SnapshotReport): string[] {
-  const what = s.deep ? `deep, ${s.membersChecked ?? 0} members` : 'checksums';
-  const size = s.bytes !== undefined ? `, ${s.files} files, ${bytes(s.bytes)}` : '';
+  const what = s.deep ? `deep, ${plural(s.membersChecked ?? 0, 'member')}` : 'checksums';
+  const size = s.bytes !== undefined ? `, ${plural(s.files ?? 0, 'file')}, ${bytes(s.bytes)}` : '';
   // A sampled snapshot says how much of it was read: "sampled 12 of 240 files, 3.1 MB".
-  const sampled = s.sampled && `sampled ${s.sampled.members} of ${s.sampled.of} files, ${bytes(s.sampled.bytes)}`;
+  const sampled = s.sampled && `sampled ${s.sampled.members} of ${plural(s.sampled.of, 'file')}, ${bytes(s.sampled.bytes)}`;
   const lines = [`  ${t(s.id)}  ${s.status.toUpperCase()} (${sampled ?? what + size})`];
   for (const f of s.findings) {
     const tag = f.severity === 'damage' ? 'DAMAGE' : f.severity === 'warning' ? 'warning' : 'note';

@@ -3,6 +3,7 @@ import type { ListedDrive, ListRow } from '../jobs/list.js';
 import prettyBytes from 'pretty-bytes';
 import type { SnapshotMeta, SourceProblem } from '../layout/format.js';
 import { escapeField } from '../layout/manifest.js';
+import { plural } from '../core/plural.js';
 
 export const bytes = (n: number) => prettyBytes(n, { maximumFractionDigits: 1 });
 
@@ -29,7 +30,7 @@ export function renderProblems(problems: SourceProblem[], limit = 50): string {
   // Paths escaped like MANIFEST.tsv: a newline in a name must not forge a second line.
   const lines = problems.slice(0, limit).map((p) => `  ${p.kind.padEnd(10)} ${escapeField(p.path)}: ${p.message}`);
   if (problems.length > limit) lines.push(`  … and ${problems.length - limit} more (see --json)`);
-  return `${problems.length} path(s) not backed up as they were:\n${lines.join('\n')}\n`;
+  return `${plural(problems.length, 'path')} not backed up as they were:\n${lines.join('\n')}\n`;
 }
 
 export function renderBackupSummary(meta: SnapshotMeta, dir: string, seconds: number): string {
@@ -37,7 +38,7 @@ export function renderBackupSummary(meta: SnapshotMeta, dir: string, seconds: nu
   const rate = seconds > 0 ? ` (${bytes(meta.bytes.tarball / seconds)}/s)` : '';
   return [
     `Snapshot ${meta.id} written to drive ${meta.drive.name}`,
-    `  ${c.files} files, ${c.dirs} folders, ${c.symlinks} symlinks, ${c.hardlinks} hard links · ${bytes(meta.bytes.content)} of content`,
+    `  ${plural(c.files, 'file')}, ${plural(c.dirs, 'folder')}, ${plural(c.symlinks, 'symlink')}, ${plural(c.hardlinks, 'hard link')} · ${bytes(meta.bytes.content)} of content`,
     ...(meta.kind ? [chainLine(meta)] : []),
     `  tarball ${bytes(meta.bytes.tarball)} in ${seconds.toFixed(1)} s${rate}`,
     `  sha256 ${meta.tarball.sha256}`,
@@ -50,7 +51,7 @@ export function renderBackupSummary(meta: SnapshotMeta, dir: string, seconds: nu
 function chainLine(meta: SnapshotMeta): string {
   const carried = meta.carried ?? { files: 0, bytes: 0 };
   if (meta.kind === 'full') return `  format 2, FULL: starts a chain (its tarball holds every file)`;
-  return `  format 2, INCREMENTAL on ${meta.base} (chain of ${meta.chain?.length}): ${carried.files} unchanged files (${bytes(carried.bytes)}) carried from the chain, ${meta.counts.files - carried.files} stored`;
+  return `  format 2, INCREMENTAL on ${meta.base} (chain of ${meta.chain?.length}): ${plural(carried.files, 'unchanged file')} (${bytes(carried.bytes)}) carried from the chain, ${meta.counts.files - carried.files} stored`;
 }
 
 export function renderList(drive: { name: string; path: string }, rows: ListRow[], leftovers: string[], warnings: string[] = []): string {

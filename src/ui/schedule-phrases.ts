@@ -9,7 +9,8 @@ type Drive = Schedule['drives'][number];
 const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 export const weekdayName = (date: string) => WEEKDAY_NAMES[weekdayOf(date)]!;
 
-export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+import { plural } from '../core/plural.js';
+export { plural };
 
 function ordinal(n: number): string {
   const teen = n % 100 >= 11 && n % 100 <= 13;

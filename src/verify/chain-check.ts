@@ -11,6 +11,7 @@ import type { SnapshotMeta } from '../layout/format.js';
 import type { ManifestEntry } from '../layout/manifest.js';
 import { readSnapshotMeta } from '../layout/snapshot-meta.js';
 import type { VerifiedSnapshot } from './verify-snapshot.js';
+import { plural } from '../core/plural.js';
 
 /** What the deep walk found damaged in a tarball: which members' content cannot be trusted. */
 export interface TarballDamage {
@@ -135,7 +136,7 @@ function linkFindings(
 /** A damaged snapshot's finding: the snapshots whose chain runs through it, and (deep) their files whose content is damaged here. */
 function dependantsFinding(id: string, deps: string[], files: DependantFiles | undefined): Finding {
   const shown = deps.length > 10 ? `${deps.slice(0, 10).join(', ')} and ${deps.length - 10} more` : deps.join(', ');
-  let message = `${deps.length} later snapshot(s) build on ${id} and cannot be restored from this drive while it is damaged: ${shown}`;
+  let message = `${plural(deps.length, 'later snapshot')} ${deps.length === 1 ? 'builds' : 'build'} on ${id} and cannot be restored from this drive while it is damaged: ${shown}`;
   const f: Finding = { severity: 'damage', code: 'chain-dependants', message, dependants: deps };
   if (files) {
     f.dependantFiles = files.shown;

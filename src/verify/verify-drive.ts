@@ -10,6 +10,7 @@ import { verifySnapshot, type VerifiedSnapshot, type VerifyOptions } from './ver
 import { sha256Hex } from '../io/sha256.js';
 import { readRegularFile } from '../io/read-regular.js';
 import { DriveChains } from './chain-check.js';
+import { activeLockHolder } from '../layout/drive-lock.js';
 
 export interface VerifyDriveInput extends VerifyOptions {
   airgapDir: string;
@@ -80,11 +81,14 @@ export async function verifyDrive(input: VerifyDriveInput): Promise<DriveReport 
     driveFindings.push({ severity: u.snapshotName ? 'damage' : 'warning', code: u.snapshotName ? 'not-a-snapshot' : 'unknown-entry', message: describeUnknown(u), file: u.name });
   }
   for (const t of contents.twins) driveFindings.push({ severity: 'warning', code: 'rename-leftover', message: twinMessage(t), file: t });
+  // Read-only: the lock is looked at, never taken (verify may run beside a backup).
+  const holder = await activeLockHolder(input.airgapDir).catch(() => undefined);
   return {
     drive: input.drive,
     path: input.path,
     snapshots: reports,
     leftovers: contents.leftovers,
+    ...(holder ? { inProgress: { pid: holder.pid, host: holder.host, command: holder.command, startedAt: holder.startedAt } } : {}),
     driveFindings,
     ok: reports.every((r) => r.status === 'ok') && !damaged(driveFindings),
   };

@@ -301,7 +301,7 @@ describe('unfinished snapshots and the hash chain', () => {
 
     const v = await run('verify', 'A');
     expect(v.code).toBe(0);
-    expect(v.stdout).toContain('OK: 1 snapshot(s) verified');
+    expect(v.stdout).toContain('OK: 1 snapshot verified');
     expect(v.stdout).toContain(`note: ${PARTIAL} is an unfinished backup`);
 
     const b = await run('backup', '--drive', 'A', '--source', src);
@@ -334,7 +334,7 @@ describe('unfinished snapshots and the hash chain', () => {
     expect(findings(report, newer)[0]!.message).toContain(older);
     const plain = await run('verify', 'A');
     expect(plain.code).toBe(3);
-    expect(plain.stdout).toContain('DAMAGED: 1 of 2 snapshot(s)');
+    expect(plain.stdout).toContain('DAMAGED: 1 of 2 snapshots');
   });
 
   it('finds nothing wrong with a clean drive of three snapshots', async () => {
@@ -344,7 +344,7 @@ describe('unfinished snapshots and the hash chain', () => {
     for (const flags of [[], ['--deep']]) {
       const r = await run('verify', 'A', ...flags);
       expect(r.code, r.stdout).toBe(0);
-      expect(r.stdout).toContain('OK: 3 snapshot(s) verified');
+      expect(r.stdout).toContain('OK: 3 snapshots verified');
       expect(r.stdout).not.toMatch(/DAMAGE|warning/);
       const { code, report } = await verifyJson(...flags);
       expect(code).toBe(0);

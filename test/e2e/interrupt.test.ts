@@ -216,7 +216,7 @@ describe('a backup interrupted while writing', () => {
 
     const v = await run('verify', 'A');
     expect(v.code, v.stdout).toBe(0);
-    expect(v.stdout).toContain('OK: 1 snapshot(s) verified');
+    expect(v.stdout).toContain('OK: 1 snapshot verified');
     expect(v.stdout).toContain(`note: ${partial} is an unfinished backup`);
 
     // The dead holder's lock does not block the next backup, which removes the leftover.
@@ -229,7 +229,7 @@ describe('a backup interrupted while writing', () => {
 
     const deep = await run('verify', 'A', '--deep');
     expect(deep.code, deep.stdout).toBe(0);
-    expect(deep.stdout).toContain('OK: 2 snapshot(s) verified');
+    expect(deep.stdout).toContain('OK: 2 snapshots verified');
     const again = await list();
     expect(again.leftovers).toEqual([]);
     expect(again.snapshots.map((s) => [s.id, s.state])).toEqual([[older, 'complete'], [next.id, 'complete']]);

@@ -164,7 +164,7 @@ describe('verify on a damaged format 2 history', () => {
     for (const id of ids.slice(1)) expect(codes(report, id).filter((c) => c.startsWith('member') || c.startsWith('carried'))).toEqual([]);
 
     const text = await run('verify', 'A', '--deep');
-    expect(text.stdout).toContain(`3 later snapshot(s) build on ${ids[0]}`);
+    expect(text.stdout).toContain(`3 later snapshots build on ${ids[0]}`);
     expect(text.stdout).toContain('3 of their files have their content in what is damaged here');
     for (const id of ids.slice(1)) expect(text.stdout).toContain(`\n      ${id}  ${BIG}\n`);
   });

@@ -137,7 +137,7 @@ describe.skipIf(skip)('the wizard in a real terminal (tmux)', () => {
 
       // "Plug in" drive A: a new folder under the drives root.
       await mkdir(join(drives, 'A'));
-      await waitFor(/A new disk is connected: .*mounted at .*drives\/A, holding 0 item\(s\)/, 'the wizard to notice drive A');
+      await waitFor(/A new disk is connected: .*mounted at .*drives\/A, holding 0 items/, 'the wizard to notice drive A');
       await answer('Use it as an airgap backup drive?', ['y', 'Enter'], 'Yes');
       await answer('Its name (write it on the drive too)', ['A', 'Enter'], 'A');
       await waitFor(/Labelled .*drives\/A as airgap drive "A"/, 'the label confirmation');

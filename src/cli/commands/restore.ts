@@ -12,6 +12,7 @@ import { renderRestore } from '../../ui/render-restore.js';
 import type { Context } from '../context.js';
 import { printJson } from '../output.js';
 import { sessionOf } from '../session-of.js';
+import { plural } from '../../core/plural.js';
 
 export async function restoreCommand(ctx: Context, spec: string, paths: string[], flags: RestoreOptions): Promise<number> {
   const result = await restoreWithProgress(ctx, sessionOf(ctx), spec, paths, flags);
@@ -35,7 +36,7 @@ export async function restoreWithProgress(ctx: Context, s: Session, spec: string
   return restore(s, spec, paths, opts, {
     signal: cancel?.signal,
     onStart: (id, drive) => progress.update(() => `Verifying ${id} on ${drive}…`),
-    onFile: (n, b, id) => progress.update(() => `Restoring ${id}: ${n} files, ${bytes(b)}`),
+    onFile: (n, b, id) => progress.update(() => `Restoring ${id}: ${plural(n, 'file')}, ${bytes(b)}`),
   }).finally(() => {
     progress.stop();
     cancel?.close();

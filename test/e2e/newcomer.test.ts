@@ -1,0 +1,164 @@
+// What a newcomer tripped over (issue 17 §5), each through the built CLI as a subprocess.
+import { spawnSync } from 'node:child_process';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DriveLock } from '../../src/layout/drive-lock.js';
+import { BIN, labelledDrive, makeSandbox, runChecked, type CliResult, type Sandbox } from '../helpers/cli.js';
+
+const show = (r: CliResult) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+const line = (r: CliResult, prefix: string) => r.stderr.split('\n').find((l) => l.startsWith(prefix)) ?? '';
+
+let sb: Sandbox;
+let src: string;
+
+beforeEach(async () => {
+  sb = await makeSandbox();
+  src = join(sb.dir, 'src');
+  await mkdir(join(src, 'docs'), { recursive: true });
+  await writeFile(join(src, 'docs', 'a.txt'), 'hello\n');
+  sb.env.AIRGAP_NOW = '2026-03-02T10:00:00Z';
+});
+
+afterEach(() => sb.cleanup());
+
+/** A weekly rotation of A, B, C (B offsite) with A and B plugged in. */
+async function rotationWithTwoPlugged(): Promise<void> {
+  const r = await runChecked(sb, ['init', '--source', src, '--drives', 'A,B,C', '--cadence', 'weekly', '--yes']);
+  expect(r.code, show(r)).toBe(0);
+  for (const n of ['A', 'B', 'C']) await labelledDrive(sb, n);
+  await rm(sb.drive('C'), { recursive: true });
+}
+
+describe('a drive name with a typo', () => {
+  it('backup --drive Z, verify Z, restore Z with other drives plugged in say "no drive Z" and name the connected ones', async () => {
+    await rotationWithTwoPlugged();
+    const to = join(sb.dir, 'restored');
+    for (const args of [['backup', '--drive', 'Z'], ['verify', 'Z'], ['restore', 'Z', '--to', to]]) {
+      const r = await runChecked(sb, args);
+      expect(r.code, show(r)).toBe(2);
+      expect(line(r, 'error: '), show(r)).toMatch(/no drive named "Z"/);
+      expect(line(r, 'error: '), show(r)).toMatch(/connected: A, B/);
+      expect(r.stderr, show(r)).not.toMatch(/air gap/);
+      expect(line(r, 'hint: '), show(r)).toMatch(/\bA\b.*\bB\b.*\bC\b/);
+    }
+  });
+
+  it('no hint ever suggests labelling / or a source folder', async () => {
+    await rotationWithTwoPlugged();
+    for (const where of ['/', src, join(src, 'docs')]) {
+      for (const args of [['backup', '--drive', where], ['verify', where], ['restore', where, '--to', join(sb.dir, 'r')]]) {
+        const r = await runChecked(sb, args);
+        expect(r.code, show(r)).toBe(4);
+        expect(line(r, 'error: '), show(r)).toMatch(/not an airgap drive/);
+        expect(r.stderr, show(r)).not.toMatch(/airgap label/);
+        expect(r.stderr, show(r)).not.toMatch(/air gap/);
+      }
+    }
+  });
+});
+
+describe('verify while a backup is writing', () => {
+  it('says "a backup is in progress (pid …)", not "unfinished backup … the next backup removes it"; a stale lock still means a leftover', async () => {
+    const drive = await labelledDrive(sb, 'A');
+    expect((await runChecked(sb, ['backup', '--drive', 'A', '--source', src])).code).toBe(0);
+    // What a running backup leaves on the drive: its lock (held by a live process, this one,
+    // through the same DriveLock a backup takes) and the .partial- folder it is writing.
+    const airgapDir = join(drive, 'airgap');
+    const lock = await DriveLock.acquire(airgapDir, 'A', 'backup');
+    await mkdir(join(airgapDir, '.partial-2026-03-02T110000Z'));
+    try {
+      const r = await runChecked(sb, ['verify', 'A']);
+      expect(r.code, show(r)).toBe(0);
+      expect(r.stdout, show(r)).toMatch(new RegExp(`a backup is in progress \\(pid ${process.pid}\\b`));
+      expect(r.stdout + r.stderr, show(r)).not.toMatch(/leftover|the next backup removes it/);
+    } finally {
+      await lock.release();
+    }
+    const after = await runChecked(sb, ['verify', 'A']);
+    expect(after.stdout, show(after)).toMatch(/\.partial-2026-03-02T110000Z is an unfinished backup/);
+    expect(after.stdout, show(after)).not.toMatch(/in progress/);
+  });
+});
+
+describe('a hard-linked pair', () => {
+  it('backed up twice with no change: 0 added, 0 modified in the backup gate summary and in diff', async () => {
+    await link(join(src, 'docs', 'a.txt'), join(src, 'a-again.txt'));
+    expect((await runChecked(sb, ['init', '--source', src, '--drives', 'A,B,C', '--cadence', 'weekly', '--yes'])).code).toBe(0);
+    await labelledDrive(sb, 'A');
+    const first = await runChecked(sb, ['backup', '--drive', 'A']);
+    expect(first.code, show(first)).toBe(0);
+    expect(first.stdout, show(first)).toMatch(/1 hard link/);
+    const second = await runChecked(sb, ['backup', '--drive', 'A'], { AIRGAP_NOW: '2026-03-03T10:00:00Z' });
+    expect(second.code, show(second)).toBe(0);
+    expect(second.stdout, show(second)).toMatch(/changes since .*: 0 added, 0 modified, 0 deleted/);
+    for (const now of ['2026-03-03T11:00:00Z', '2026-03-04T10:00:00Z']) {
+      const d = await runChecked(sb, ['diff', 'A'], { AIRGAP_NOW: now });
+      expect(d.code, show(d)).toBe(0);
+      expect(d.stdout, show(d)).toMatch(/added 0 \(0 B\), deleted 0 /);
+      expect(d.stdout, show(d)).toMatch(/modified 0 /);
+    }
+    const third = await runChecked(sb, ['backup', '--drive', 'A'], { AIRGAP_NOW: '2026-03-04T10:00:00Z' });
+    expect(third.stdout, show(third)).toMatch(/changes since .*: 0 added, 0 modified, 0 deleted/);
+  });
+});
+
+describe('init', () => {
+  it('says which drive it made offsite', async () => {
+    const r = await runChecked(sb, ['init', '--source', src, '--drives', 'A,B,C', '--yes']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout, show(r)).toMatch(/^ {2}offsite: B \(/m);
+    const two = await runChecked(sb, ['init', '--source', src, '--drives', 'A,B,C', '--offsite', 'A,C', '--force', '--yes']);
+    expect(two.stdout, show(two)).toMatch(/^ {2}offsite: A, C \(/m);
+    const none = await runChecked(sb, ['init', '--source', src, '--drives', 'A,B', '--force', '--yes']);
+    expect(none.stdout, show(none)).toMatch(/^ {2}offsite: none \(/m);
+  });
+});
+
+describe('cosmetics', () => {
+  it('counts of one are singular: no "1 files", no "snapshot(s)"', async () => {
+    expect((await runChecked(sb, ['init', '--source', src, '--drives', 'A,B,C', '--yes'])).code).toBe(0);
+    await labelledDrive(sb, 'A');
+    const outputs: CliResult[] = [await runChecked(sb, ['backup', '--drive', 'A'])];
+    expect(outputs[0]!.stdout, show(outputs[0]!)).toMatch(/\b1 file, 2 folders, 0 symlinks, 0 hard links\b/);
+    const verify = await runChecked(sb, ['verify', 'A']);
+    expect(verify.stdout, show(verify)).toMatch(/^OK: 1 snapshot verified/m);
+    expect(verify.stdout, show(verify)).toMatch(/\(checksums, 1 file, /);
+    for (const args of [['list', 'A'], ['status'], ['plan'], ['find', 'A', '*.txt'], ['prune', 'A', '--dry-run'], ['scan'], ['diff', 'A']]) {
+      outputs.push(await runChecked(sb, args, { AIRGAP_NOW: '2026-03-02T11:00:00Z' }));
+    }
+    outputs.push(verify);
+    for (const r of outputs) {
+      expect(r.stdout + r.stderr, show(r)).not.toMatch(/\b1 (files|folders|snapshots|symlinks|hard links|drives|copies)\b/);
+      expect(r.stdout + r.stderr, show(r)).not.toMatch(/\w\(s\)/);
+    }
+  });
+
+  it('a snapshot dated after today gets a clock note, not a negative age', async () => {
+    expect((await runChecked(sb, ['init', '--source', src, '--drives', 'A,B,C', '--yes'])).code).toBe(0);
+    await labelledDrive(sb, 'A');
+    // Written while the clock was almost a year ahead; the clock is right again now.
+    expect((await runChecked(sb, ['backup', '--drive', 'A'], { AIRGAP_NOW: '2027-01-30T10:00:00Z' })).code).toBe(0);
+    const r = await runChecked(sb, ['status']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout, show(r)).not.toMatch(/-\d+ d ago/);
+    expect(r.stdout, show(r)).toMatch(/written 2027-01-30 \(334 days after today: the computer's clock or that date looks wrong\)/);
+  });
+
+  it('find prints a restore command that runs as printed: no <id>, <dir> or <path> to fill in', async () => {
+    await writeFile(join(src, 'docs', "it's here.txt"), 'found me\n');
+    await labelledDrive(sb, 'A');
+    expect((await runChecked(sb, ['backup', '--drive', 'A', '--source', src])).code).toBe(0);
+    const r = await runChecked(sb, ['find', 'A', "it's*"]);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout, show(r)).not.toMatch(/<\w+>/);
+    const cmd = /^Restore the first one with: (airgap restore .*)$/m.exec(r.stdout)?.[1];
+    expect(cmd, show(r)).toBeDefined();
+    // As a user would paste it into a shell (HOME: the sandbox, for ~/restored).
+    const home = join(sb.dir, 'home');
+    await mkdir(home);
+    const run = spawnSync('bash', ['-c', cmd!.replace(/^airgap /, `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} `)], { env: { ...process.env, ...sb.env, HOME: home, NO_COLOR: '1' }, encoding: 'utf8' });
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(await readFile(join(home, 'restored', 'src', 'docs', "it's here.txt"), 'utf8')).toBe('found me\n');
+  });
+});
