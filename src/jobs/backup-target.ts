@@ -8,7 +8,7 @@ import type { Policy } from '../core/policy.js';
 import type { Catalog } from '../state/catalog.js';
 import { policyOf, type Config } from '../state/config.js';
 import { resolveDrive } from '../drives/resolve.js';
-import { detect, driveLookup } from './drive-lookup.js';
+import { driveLookup } from './drive-lookup.js';
 import { connectedRotation, planDrives, planInput } from './planning.js';
 import type { Session } from './session.js';
 
@@ -31,8 +31,9 @@ export async function chooseBackupTarget(s: Session, config: Config | undefined,
   // The drive asked for is found first: a typo is "no drive Z", a path that is no airgap drive
   // says so, and a drive given by its path counts as the rotation drive it is (not as one more
   // connected drive breaking the air gap).
-  const requested = flags.drive ? (await resolveDrive(flags.drive, await driveLookup(s))).identity.name : undefined;
-  const detection = await detect(s);
+  const lookup = await driveLookup(s);
+  const requested = flags.drive ? (await resolveDrive(flags.drive, lookup)).identity.name : undefined;
+  const detection = await lookup.detect(); // the lookup's own, when resolving the drive already detected
   const connected = connectedRotation(policy, detection, catalog, config!.drives.rotation);
   const plan = planRotation(planInput(policy, catalog, s, connected));
   const decision = decideBackup({ policy, plan, drives: planDrives(policy, catalog, s), connected, requested, allowConnected: flags.allowConnected });
