@@ -6,7 +6,8 @@ import type { SourceRoot } from '../snapshot/scan.js';
 
 /** One top-level folder per source, named after it; clashes get -2, -3, ... */
 export async function sourceRoots(sources: string[]): Promise<SourceRoot[]> {
-  const used = new Set<string>();
+  // `.airgap-delta` holds format 2's changed blocks in a tarball (docs/FORMAT-v2.md): never a source's name.
+  const used = new Set<string>(['.airgap-delta']);
   const roots: SourceRoot[] = [];
   for (const s of sources) {
     const path = resolve(s);

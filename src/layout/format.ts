@@ -27,6 +27,10 @@ export const SNAPSHOT_JSON = 'snapshot.json';
 /** Format 2: what to remove after extracting a chain (NUL-separated), and the restore commands. */
 export const REMOVE_FILE = 'REMOVE.nul';
 export const RESTORE_FILE = 'RESTORE.txt';
+/** Format 2: the 1 MiB block lists (raw SHA-256s) of the large files this snapshot stores (core/block-delta.ts). */
+export const BLOCKS_FILE = 'BLOCKS';
+/** A BLOCKS file is read whole: 32 bytes per MiB of large files, so 64 MiB covers 2 TB of them. */
+export const MAX_BLOCKS_BYTES = 64 * 1024 * 1024;
 export const tarballName = (id: string) => `${id}.tar`;
 
 /**
@@ -110,6 +114,10 @@ export const snapshotMetaSchema = object({
   chain: v.optional(v.array(v.string())),
   /** Format 2: the files carried forward from the chain (not in this tarball), and their bytes. */
   carried: v.optional(object({ files: count, bytes: count })),
+  /** Format 2: files stored as their changed blocks (core/block-delta.ts), and the bytes of those blocks. */
+  delta: v.optional(object({ files: count, bytes: count })),
+  /** Format 2: the tarball holds `.airgap-delta/` members (a stock restore removes that folder after extracting it). */
+  deltaMembers: v.optional(v.boolean()),
   /** The mass-change gate's findings (added in format 1 as an optional field). */
   gate: v.optional(object({
     suspect: v.boolean(),

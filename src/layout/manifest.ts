@@ -2,6 +2,7 @@
 // person or a script can see what a snapshot holds without reading the tarball, and `verify
 // --deep` can check every member against it. Format documented in docs/FORMAT.md (version 1)
 // and docs/FORMAT-v2.md (version 2: two more fields, where each member's content is).
+import { BLOCK_SIZE } from '../core/block-delta.js';
 import { isSnapshotId } from './snapshot-id.js';
 
 export type MemberType = 'file' | 'dir' | 'symlink' | 'hardlink';
@@ -28,6 +29,36 @@ export interface ManifestEntry {
   in?: string;
   /** Manifest v2: byte offset of the member's first header in that tarball (its parts as one stream). */
   offset?: number;
+  /**
+   * Manifest v2, field 12: where this file's block list is (a file of 64 MiB or more): at `offset`
+   * in the BLOCKS file of snapshot `in` (undefined: this snapshot). docs/FORMAT-v2.md.
+   */
+  blocks?: { in?: string; offset: number };
+  /**
+   * Manifest v2, field 13: the links since the file's last whole copy (`in`/`offset`) that
+   * changed it block by block, oldest first (core/block-delta.ts).
+   */
+  delta?: DeltaLink[];
+}
+
+/** Blocks [first, first + count) of a file, one member `.airgap-delta/<ID>/<n>/<first>` of a link's tarball. */
+export interface DeltaMember {
+  first: number;
+  count: number;
+}
+
+/** One link's change of a delta'd file: its members, consecutive in that link's tarball. */
+export interface DeltaLink {
+  /** The snapshot whose tarball holds the members (undefined: this snapshot, written `.`). */
+  in?: string;
+  /** The `<n>` of the member names: the delta'd files of a snapshot are numbered 1, 2, … */
+  n: number;
+  /** Offset of the first member's first header in that tarball (its parts as one stream). */
+  offset: number;
+  /** The file's size after this link. */
+  size: number;
+  /** In block order, not overlapping. */
+  members: DeltaMember[];
 }
 
 /** The manifest versions this airgap reads; a reader is told which ones its snapshot may hold. */
@@ -36,7 +67,7 @@ export type ManifestVersion = 1 | 2;
 export const MANIFEST_HEADER = '# airgap manifest v1';
 export const MANIFEST_COLUMNS = '# type\tmode\tuid\tgid\tsize\tmtime\tsha256\tpath\tlink';
 export const MANIFEST_HEADER_V2 = '# airgap manifest v2';
-export const MANIFEST_COLUMNS_V2 = `${MANIFEST_COLUMNS}\tin\toffset`;
+export const MANIFEST_COLUMNS_V2 = `${MANIFEST_COLUMNS}\tin\toffset\tblocks\tdelta`;
 /** Line 1 of a manifest of each version. */
 export const MANIFEST_HEADERS: Record<ManifestVersion, string> = { 1: MANIFEST_HEADER, 2: MANIFEST_HEADER_V2 };
 
@@ -92,10 +123,20 @@ export function formatManifestLine(e: ManifestEntry): string {
   return `${TYPE_CODE[e.type]}\t${e.mode.toString(8).padStart(4, '0')}\t${e.uid}\t${e.gid}\t${e.size}\t${e.mtime}\t${e.sha256 ?? ''}\t${escapeField(e.path)}\t${e.link === undefined ? '' : escapeField(e.link)}\n`;
 }
 
-/** A v2 line: the nine fields of v1, then where the content is (`.` = this snapshot's tarball) and the member's offset. */
+/**
+ * A v2 line: the nine fields of v1, then where the content is (`.` = this snapshot's tarball) and
+ * the member's offset; then, for a file with a block list, fields 12 and 13 (else the line ends
+ * after field 11: most lines).
+ */
 export function formatManifestLineV2(e: ManifestEntry & { offset: number }): string {
-  return `${formatManifestLine(e).slice(0, -1)}\t${e.in ?? '.'}\t${e.offset}\n`;
+  const where = `${formatManifestLine(e).slice(0, -1)}\t${e.in ?? '.'}\t${e.offset}`;
+  if (!e.blocks && !e.delta?.length) return `${where}\n`;
+  return `${where}\t${e.blocks ? `${e.blocks.in ?? '.'}@${e.blocks.offset}` : ''}\t${formatDelta(e.delta ?? [])}\n`;
 }
+
+/** Field 13: `<id|.>/<n>@<offset>:<size>:<first>+<count>,…` per link, joined by `;`. */
+export const formatDelta = (links: readonly DeltaLink[]): string =>
+  links.map((l) => `${l.in ?? '.'}/${l.n}@${l.offset}:${l.size}:${l.members.map((m) => `${m.first}+${m.count}`).join(',')}`).join(';');
 
 const INT = /^(0|[1-9]\d{0,15})$/;
 const isInt = (v: string) => INT.test(v) && Number.isSafeInteger(Number(v));
@@ -108,11 +149,73 @@ export function parseManifestLine(line: string): ManifestEntry {
   return parseV1Fields(f);
 }
 
-/** Parses one data line of a v2 manifest: the v1 fields, then `in` and `offset`. */
+/** Parses one data line of a v2 manifest: the v1 fields, then `in` and `offset`, then (a file with a block list) `blocks` and `delta`. */
 export function parseManifestLineV2(line: string): ManifestEntry {
   const f = line.split('\t');
-  if (f.length !== 11) throw new ManifestSyntaxError(`expected 11 tab-separated fields, found ${f.length}`);
-  return Object.assign(parseV1Fields(f), whereV2(f[9]!, f[10]!));
+  if (f.length !== 11 && f.length !== 13) throw new ManifestSyntaxError(`expected 11 or 13 tab-separated fields, found ${f.length}`);
+  const e = Object.assign(parseV1Fields(f), whereV2(f[9]!, f[10]!));
+  if (f.length === 13) {
+    if (e.type !== 'file') throw new ManifestSyntaxError(`fields 12 and 13 (blocks, delta) on a line of type ${f[0]}`);
+    if (f[11] !== '') e.blocks = blocksField(f[11]!);
+    if (f[12] !== '') e.delta = deltaField(f[12]!, e.size);
+    if (!e.blocks && !e.delta) throw new ManifestSyntaxError('fields 12 and 13 (blocks, delta) are both empty');
+  }
+  return e;
+}
+
+/** A snapshot id, or `.` for this snapshot (undefined). */
+function idOrSelf(v: string, name: string): string | undefined {
+  if (v === '.') return undefined;
+  if (!validIds.has(v)) {
+    if (!isSnapshotId(v)) throw new ManifestSyntaxError(`bad ${name} ${quote(v)} (a snapshot id, or . for this snapshot)`);
+    if (validIds.size >= 1024) validIds.clear();
+    validIds.add(v);
+  }
+  return v;
+}
+
+function blocksField(v: string): { in?: string; offset: number } {
+  const m = /^([^@]+)@(\d+)$/.exec(v);
+  if (!m || !isInt(m[2]!) || Number(m[2]) % 32 !== 0) throw new ManifestSyntaxError(`bad blocks ${quote(v)} (<id>@<offset>, a multiple of 32)`);
+  const id = idOrSelf(m[1]!, 'blocks');
+  return id === undefined ? { offset: Number(m[2]) } : { in: id, offset: Number(m[2]) };
+}
+
+/** At most this many links per line, and members per link: a forged line cannot make a reader loop for long. */
+const MAX_DELTA_LINKS = 4096;
+const MAX_DELTA_MEMBERS = 4096;
+
+function deltaField(v: string, size: number): DeltaLink[] {
+  const links = v.split(';');
+  if (links.length > MAX_DELTA_LINKS) throw new ManifestSyntaxError(`bad delta: more than ${MAX_DELTA_LINKS} links`);
+  return links.map((l) => {
+    const m = /^([^/@:]+)\/(\d+)@(\d+):(\d+):(.+)$/.exec(l);
+    if (!m) throw new ManifestSyntaxError(`bad delta link ${quote(l)} (<id>/<n>@<offset>:<size>:<first>+<count>,…)`);
+    const [, id, n, offset, linkSize, list] = m as unknown as [string, string, string, string, string, string];
+    for (const x of [n, offset, linkSize]) if (!isInt(x)) throw new ManifestSyntaxError(`bad delta link ${quote(l)}: ${quote(x)} is not a whole number`);
+    if (Number(offset) % 512 !== 0) throw new ManifestSyntaxError(`bad delta link ${quote(l)}: offset ${offset} is not a multiple of 512`);
+    if (Number(n) < 1) throw new ManifestSyntaxError(`bad delta link ${quote(l)}: n must be 1 or more`);
+    const parts = list.split(',');
+    if (parts.length > MAX_DELTA_MEMBERS) throw new ManifestSyntaxError(`bad delta link: more than ${MAX_DELTA_MEMBERS} members`);
+    let next = 0;
+    const members = parts.map((p) => {
+      const mm = /^(\d+)\+(\d+)$/.exec(p);
+      if (!mm || !isInt(mm[1]!) || !isInt(mm[2]!)) throw new ManifestSyntaxError(`bad delta member ${quote(p)} (<first>+<count>)`);
+      const first = Number(mm[1]), count = Number(mm[2]);
+      if (count < 1 || count > 64) throw new ManifestSyntaxError(`bad delta member ${quote(p)}: a member holds 1 to 64 blocks`);
+      if (first < next) throw new ManifestSyntaxError(`bad delta member ${quote(p)}: members must be in block order, not overlapping`);
+      if (first * BLOCK_SIZE >= Number(linkSize)) throw new ManifestSyntaxError(`bad delta member ${quote(p)}: starts past the end of the file (${linkSize} bytes)`);
+      next = first + count;
+      return { first, count };
+    });
+    const id2 = idOrSelf(id, 'delta link');
+    const link: DeltaLink = { n: Number(n), offset: Number(offset), size: Number(linkSize), members };
+    if (id2 !== undefined) link.in = id2;
+    return link;
+  }).map((l, i, all) => {
+    if (i === all.length - 1 && l.size !== size) throw new ManifestSyntaxError(`bad delta: its last link's size ${l.size} is not the file's size ${size}`);
+    return l;
+  });
 }
 
 /**

@@ -4,12 +4,16 @@
 // so that nothing is ever created for a member that breaks one.
 import { checkMemberPath, collisionKey, describePathProblem } from '../core/member-path.js';
 import type { TarEntry } from '../layout/tar-reader.js';
+import { DELTA_DIR } from '../layout/delta-file.js';
 import type { ExtractState } from './extract-state.js';
 import { STAGING_NAME } from './extract-types.js';
 
 /** Checks a member against every rule; returns its safe path and its manifest row (-1: none), or undefined (refused). */
 export function admitMember(state: ExtractState, e: TarEntry): { path: string; row: number } | undefined {
   const { manifest } = state.opts;
+  // Format 2's changed blocks of large files: read at their offsets by extract-delta.ts, never
+  // extracted as files (a source never has this top folder: jobs/sources.ts).
+  if (state.pass && !state.deltaStep && e.path.startsWith(`${DELTA_DIR}/`)) return undefined;
   const c = checkMemberPath(e.path);
   if ('problem' in c) {
     // Named as refused: not also as missing, should the manifest list it verbatim.
@@ -89,6 +93,8 @@ function takenFromHere(state: ExtractState, row: number, e: TarEntry): boolean {
   const { manifest } = state.opts;
   const pass = state.pass!;
   if (row < 0) return pass.own;
+  // A delta'd file's base member is only the start of its content: extract-delta.ts builds it.
+  if (!state.deltaStep && manifest.delta(row)) return false;
   const from = manifest.type(row) === 'file' ? manifest.in(row) : undefined;
   if (pass.own ? from !== undefined : from !== pass.snapshot) return false;
   const at = manifest.offset(row);

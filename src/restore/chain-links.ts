@@ -53,6 +53,11 @@ export function tarballNeeds(manifest: ManifestIndex, rows: number[], chain: rea
       n.files++;
       n.bytes += manifest.size(i);
     }
+    // A delta'd file also needs the tarballs that hold its changed blocks.
+    for (const l of manifest.delta(i)?.links ?? []) {
+      const id = l.in ?? self;
+      if (!needs.has(id)) needs.set(id, { snapshot: id, files: 0, bytes: 0 });
+    }
   }
   const order = (id: string) => (chain.includes(id) ? chain.indexOf(id) : chain.length);
   return [...needs.values()].sort((a, b) => order(a.snapshot) - order(b.snapshot));

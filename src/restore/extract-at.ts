@@ -16,6 +16,7 @@ import type { ExtractOptions, ExtractReport, FolderAttrs } from './extract-types
 import type { ManifestIndex } from './manifest-index.js';
 import { accountForMissing } from './missing-members.js';
 import { sourceOf } from './chain-links.js';
+import { extractDeltaRows } from './extract-delta.js';
 
 /** Up to this many files, named one by one, are read at their offsets; more are read as whole tarballs. */
 export const MAX_FILES_AT_OFFSETS = 1000;
@@ -30,6 +31,7 @@ export function rowsAtOffsets(manifest: ManifestIndex, rows: number[], partsOf: 
   for (const i of rows) {
     const t = manifest.type(i);
     if ((t !== 'file' && t !== 'hardlink') || manifest.offset(i) === undefined || !partsOf(sourceOf(manifest, i, self))) return undefined;
+    if (manifest.delta(i)?.links.some((l) => !partsOf(l.in ?? self))) return undefined;
   }
   return rows;
 }
@@ -41,7 +43,7 @@ export async function extractAtOffsets(opts: ExtractOptions, rows: number[], par
   const handlers = memberHandlers(state);
   for (const t of opts.tarballs) {
     state.pass = t;
-    const here = rows.filter((i) => sourceOf(manifest, i, opts.snapshot) === t.snapshot).sort((a, b) => manifest.offset(a)! - manifest.offset(b)!);
+    const here = rows.filter((i) => !manifest.delta(i) && sourceOf(manifest, i, opts.snapshot) === t.snapshot).sort((a, b) => manifest.offset(a)! - manifest.offset(b)!);
     for (const i of here) {
       const at = manifest.offset(i)!;
       try {
@@ -60,6 +62,7 @@ export async function extractAtOffsets(opts: ExtractOptions, rows: number[], par
       }
     }
   }
+  await extractDeltaRows(state, rows);
   await createLinks(state);
   accountForMissing(state);
   return { report: state.report, folders: state.folders };

@@ -45,6 +45,8 @@ export class ExtractState {
    * format 1: one tarball, every member its own.
    */
   pass: TarballSource | undefined;
+  /** Format 2: the delta'd files are being rebuilt (extract-delta.ts); the tarball walks skip them. */
+  deltaStep = false;
   /** Format 2: where each tarball read broke off (by snapshot id), for the final accounting. */
   readonly breaks = new Map<string, BrokenAt>();
 

@@ -2,6 +2,7 @@
 // parts: kept apart from the code so that every part can import them without a cycle.
 // extract.ts re-exports them; import from there.
 import type { ManifestIndex } from './manifest-index.js';
+import type { TarballParts } from '../layout/member-at.js';
 import type { Hasher, StreamHash } from '../io/hash-thread.js';
 
 /** Reserved for the staging folder (restore.ts): never a member's top-level name. */
@@ -36,6 +37,8 @@ export interface ExtractOptions {
   keepSpecialBits: boolean;
   owners: boolean;
   onFile?: (path: string, bytes: number) => void;
+  /** Format 2: each tarball of the chain as layout/member-at.ts reads it, for the delta'd files (extract-delta.ts). */
+  partsOf?: (snapshot: string) => TarballParts | undefined;
 }
 
 export interface Issue {

@@ -11,6 +11,7 @@
 // content), read-tarball.ts (the bytes, part after part, and where they break), extract-at.ts
 // (format 2: a few files read at their offsets), extract-links.ts (links last),
 // missing-members.ts (what the archive did not hold); extract-state.ts is what they share.
+import { extractDeltaRows } from './extract-delta.js';
 import { TarReader } from '../layout/tar-reader.js';
 import { memberHandlers } from './extract-entry.js';
 import { abandonFile } from './extract-file.js';
@@ -37,6 +38,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<{ report: Ex
     }
     if (read.brokenAt) noteBreak(state, read.brokenAt, located ? t.snapshot : undefined);
   }
+  if (located) await extractDeltaRows(state);
   await createLinks(state);
   accountForMissing(state);
   return { report: state.report, folders: state.folders };

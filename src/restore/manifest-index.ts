@@ -4,7 +4,16 @@
 // 250 bytes per file; this about 50 plus the path. A v2 manifest (format 2) adds where each
 // member's content is: the snapshot whose tarball holds it (2 bytes, an index into the few ids
 // of its chain) and the member's offset there (8 bytes).
-import type { ManifestEntry, ManifestVersion, MemberType } from '../layout/manifest.js';
+import type { DeltaLink, ManifestEntry, ManifestVersion, MemberType } from '../layout/manifest.js';
+
+/** A delta'd file's line (format 2, fields 13 on): its blocks' links, and the header it is restored with. */
+export interface DeltaRow {
+  links: DeltaLink[];
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: number;
+}
 import { ManifestReader } from '../layout/manifest-reader.js';
 
 const TYPES: MemberType[] = ['file', 'dir', 'symlink', 'hardlink'];
@@ -35,6 +44,8 @@ export class ManifestIndex {
   private readonly offsets: Float64Array[] = [];
   private readonly ids: string[] = [];
   private readonly idIndex = new Map<string, number>();
+  /** The delta'd files (64 MiB and more, changed in place: few). */
+  private readonly deltas = new Map<number, DeltaRow>();
   /** Whether the lines carry where their content is (a v2 manifest: every line does). */
   private located = false;
 
@@ -79,6 +90,10 @@ export class ManifestIndex {
     if (this.located) {
       if (e.in !== undefined) this.ins[i >> CHUNK_BITS]![i & MASK] = this.idOf(e.in);
       if (e.offset !== undefined) this.offsets[i >> CHUNK_BITS]![i & MASK] = e.offset;
+      if (e.delta?.length) {
+        this.deltas.set(i, { links: e.delta, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime });
+        for (const l of e.delta) if (l.in !== undefined) this.idOf(l.in);
+      }
     }
   }
 
@@ -141,6 +156,16 @@ export class ManifestIndex {
   /** v2: the other snapshots whose tarballs this manifest names, in the order first named. */
   otherSnapshots(): readonly string[] {
     return this.ids;
+  }
+
+  /** v2: the links whose blocks are laid over this file's base copy (`in`/`offset`), if it is delta'd. */
+  delta(i: number): DeltaRow | undefined {
+    return this.deltas.size ? this.deltas.get(i) : undefined;
+  }
+
+  /** v2: the rows of the delta'd files, in manifest order. */
+  deltaRows(): number[] {
+    return [...this.deltas.keys()];
   }
 }
 

@@ -89,7 +89,7 @@ async function extractStaged(run: StagedRestore, staging: string): Promise<Extra
   if (!rows) return extractHashed(run, staging);
   // Each member's SHA-256 in the manifest (which SHA256SUMS authenticates) vouches for its
   // bytes: the tarballs are not read, nor hashed, beyond those members.
-  return extractAtOffsets(extractOptions(run, staging, links.map((l) => source(l))), rows, (id) => parts.get(id)!);
+  return extractAtOffsets({ ...extractOptions(run, staging, links.map((l) => source(l))), partsOf: (id) => parts.get(id) }, rows, (id) => parts.get(id)!);
 }
 
 /** Extracts into `staging`; the tarballs' SHA-256 (per part) runs on a second thread while this one extracts and hashes every file. */
@@ -114,8 +114,9 @@ const source = (l: ChainLink, hashes?: TarballSource['hashes']): TarballSource =
 
 function extractOptions(run: StagedRestore, staging: string, tarballs: TarballSource[]): ExtractOptions {
   const { input, manifest, select } = run;
+  const parts = new Map(run.links.map((l) => [l.id, l.parts]));
   return {
-    tarballs, snapshot: input.snapshot.id, staging, manifest, select,
+    tarballs, snapshot: input.snapshot.id, staging, manifest, select, partsOf: (id) => parts.get(id),
     keepSpecialBits: input.keepSpecialBits, owners: input.owners,
     onFile: (path, bytes) => {
       stopIfCancelled(input);

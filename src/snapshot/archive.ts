@@ -1,23 +1,29 @@
 // Phase 2 of a backup: stream the scanned entries into one pax tarball, hashing every member
 // and the whole tarball on the way, and write the per-file manifests beside it.
-import { createHash, type Hash } from 'node:crypto';
-import { ENTROPY_SAMPLE, entropyOf } from '../core/change-analysis.js';
 import type { SourceProblem } from '../layout/format.js';
-import { formatManifestLine, formatManifestLineV2, MANIFEST_COLUMNS, MANIFEST_COLUMNS_V2, MANIFEST_HEADER, MANIFEST_HEADER_V2, type ManifestEntry } from '../layout/manifest.js';
+import { formatManifestLine, formatManifestLineV2, MANIFEST_COLUMNS, MANIFEST_COLUMNS_V2, MANIFEST_HEADER, MANIFEST_HEADER_V2, type DeltaLink, type ManifestEntry } from '../layout/manifest.js';
 import { formatSumLine } from '../layout/sha256sums.js';
 import type { HashedWriter } from '../io/hashed-writer.js';
-import { changedWhileRead, openSource, SMALL_FILE, type HeaderStat, type Problem } from './read-source.js';
+import { SMALL_FILE } from './read-source.js';
 import { openBatchReader, type BatchReader, type SmallRead } from './small-reader.js';
 import type { ScanEntries, ScanEntry } from './scan.js';
-import { encodeHeader, END_OF_ARCHIVE, padding } from '../layout/tar-header.js';
+import { encodeHeader, END_OF_ARCHIVE } from '../layout/tar-header.js';
 import { NOT_READY, ReadAhead, SLOTS } from './read-ahead.js';
 import { CARRY, CHECK_SILENT, STORE, type CarryPlan } from './carry-plan.js';
 import { checkLarge, sameAsScanned } from './carry-check.js';
+import { DELTA_MIN_SIZE } from '../core/block-delta.js';
+import { carriedEntry, manifestEntry, silentChangeMessage, storedFile, type Loop, type Stored } from './archive-file.js';
+import { archiveLargeV2 } from './archive-large.js';
+import { streamLarge } from './stream-large.js';
 
 export interface ArchiveOutputs {
   tar: HashedWriter;
   manifest: HashedWriter;
   fileSums: HashedWriter;
+  /** Format 2: the snapshot's BLOCKS file, created on first use (most snapshots have no large file). */
+  blocks?: () => Promise<HashedWriter>;
+  /** The BLOCKS file if it was made, to finish with the others. */
+  blocksWriter?: () => HashedWriter | undefined;
 }
 
 export interface ArchiveProgress {
@@ -44,7 +50,20 @@ export interface ArchiveOptions {
    * Format 2: MANIFEST.tsv version 2 (every line says where its content is), and for an
    * incremental snapshot the plan of what is carried forward from the chain.
    */
-  format2?: { carry?: CarryPlan };
+  format2?: {
+    carry?: CarryPlan;
+    /** This snapshot's id: the name of its delta members. */
+    id?: string;
+    /** The chain's checked block list of a file (snapshot, offset in its BLOCKS, the file's size then), or undefined. */
+    blockList?: (id: string, offset: number, size: number) => Promise<Buffer | undefined>;
+  };
+}
+
+/** A delta'd file of this snapshot's tree (stored now or carried), for RESTORE.txt. */
+export interface DeltaFile {
+  path: string;
+  mtime: number;
+  links: DeltaLink[];
 }
 
 export interface ArchiveCounts {
@@ -55,14 +74,14 @@ export interface ArchiveCounts {
   contentBytes: number;
   /** Format 2: files whose content is in an earlier tarball of the chain, and their bytes. */
   carried: { files: number; bytes: number };
+  /** Format 2: files stored as their changed blocks, and the bytes of those blocks. */
+  delta: { files: number; bytes: number };
+  /** Format 2: the tarball holds `.airgap-delta/` members (also unused ones, see large-delta.ts). */
+  deltaMembers: boolean;
+  /** Format 2: every line of the tree with a `delta` field, in archive order. */
+  deltaFiles: DeltaFile[];
 }
 
-/** What the manifest needs of a stored file (a PackedFile is one). */
-interface Stored extends HeaderStat {
-  size: number;
-  sha256: string;
-  entropy: number; // of the first ENTROPY_SAMPLE bytes
-}
 
 /** Progress is reported at most every this many entries (and after every large file). */
 const PROGRESS_EVERY = 256;
@@ -85,17 +104,15 @@ export async function writeArchive(
   }
 }
 
-/** One literal for every manifest entry, so that they all share one hidden class. */
-const manifestEntry = (
-  type: ManifestEntry['type'], path: string, mode: number, uid: number, gid: number, size: number, mtime: number,
-  sha256: string | undefined, link: string | undefined,
-): ManifestEntry => ({ type, path, mode, uid, gid, size, mtime, sha256, link });
 
 /** Appends text if it fits in the writer's buffer (no promise, no allocation); else a pending write. */
 const text = (w: HashedWriter, s: string): Promise<void> | undefined => (w.putText(s) ? undefined : w.write(s));
 
 async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problems: SourceProblem[], opts: ArchiveOptions, reader: BatchReader): Promise<ArchiveCounts> {
-  const counts: ArchiveCounts = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, contentBytes: 0, carried: { files: 0, bytes: 0 } };
+  const counts: ArchiveCounts = {
+    files: 0, dirs: 0, symlinks: 0, hardlinks: 0, contentBytes: 0, carried: { files: 0, bytes: 0 },
+    delta: { files: 0, bytes: 0 }, deltaMembers: false, deltaFiles: [],
+  };
   const firstCopy: Loop['firstCopy'] = new Map();
   const tick = opts.tick ?? (() => {});
   const v2 = opts.format2 !== undefined;
@@ -114,7 +131,7 @@ async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problem
     return line ? line.then(() => out.fileSums.write(sum)) : text(out.fileSums, sum);
   };
 
-  const loop: Loop = { out, problems, opts, counts, firstCopy, ahead, carry, tick, record, storedWait: undefined };
+  const loop: Loop = { out, problems, opts, counts, firstCopy, ahead, carry, tick, record, storedWait: undefined, blocksOut: undefined };
   for (let i = 0; i < entries.length; i++) {
     const e = entries.at(i); // a short-lived object: the list itself is kept compact
     tick(e.abs);
@@ -148,19 +165,6 @@ async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problem
   return counts;
 }
 
-/** What the archive loop shares with the step for one regular file. */
-interface Loop {
-  out: ArchiveOutputs;
-  problems: SourceProblem[];
-  opts: ArchiveOptions;
-  counts: ArchiveCounts;
-  firstCopy: Map<string, { path: string; size: number; sha256: string; entropy: number }>;
-  ahead: ReadAhead;
-  carry: CarryPlan | undefined;
-  tick: (where: string) => void;
-  record: (e: ManifestEntry) => Promise<void> | undefined;
-  storedWait: Promise<void> | undefined; // what onStored returned for the current entry, to wait for
-}
 
 /**
  * One regular file: a hard link to a first copy, carried forward (format 2), or read and stored.
@@ -192,6 +196,7 @@ function archiveFile(loop: Loop, entries: ScanEntries, i: number, e: ScanEntry, 
 async function archiveFileSlow(loop: Loop, entries: ScanEntries, i: number, e: ScanEntry, plan: number, key: string | undefined, ready: SmallRead | undefined | typeof NOT_READY): Promise<void> {
   const { out, problems, carry, tick } = loop;
   const small = ready === NOT_READY ? await loop.ahead.take(i) : ready;
+  if (small === undefined && e.size >= DELTA_MIN_SIZE && loop.opts.format2 && out.blocks) return archiveLargeV2(loop, entries, i, e, plan, key);
   // Read to check against the chain's copy: the same content (and header) is carried, not stored again.
   const expected = plan === STORE ? undefined : carry!.where(i).sha256;
   const read = expected === undefined ? undefined
@@ -212,89 +217,3 @@ async function archiveFileSlow(loop: Loop, entries: ScanEntries, i: number, e: S
   }
   if (stored) await storedFile(loop, entries, i, e, stored, key);
 }
-
-/** The manifest line (and baseline record) of a file just appended to the tarball. */
-function storedFile(loop: Loop, entries: ScanEntries, i: number, e: ScanEntry, stored: Stored, key: string | undefined): Promise<void> | undefined {
-  const entry = manifestEntry('file', e.path, stored.mode, stored.uid, stored.gid, stored.size, stored.mtime, stored.sha256, undefined);
-  loop.storedWait = loop.opts.onStored?.(entry, stored.entropy, entries.stamp(i)) ?? undefined;
-  if (key !== undefined) loop.firstCopy.set(key, { path: e.path, size: stored.size, sha256: stored.sha256, entropy: stored.entropy });
-  loop.counts.files++;
-  loop.counts.contentBytes += stored.size;
-  return loop.record(entry);
-}
-
-/** A file whose content is already in the chain: its manifest line points there; nothing is written. */
-function carriedEntry(loop: Loop, e: ScanEntry, i: number, stamp: string, entropy?: number): ManifestEntry {
-  const { counts } = loop, where = loop.carry!.where(i);
-  const entry = manifestEntry('file', e.path, e.mode, e.uid, e.gid, e.size, e.mtime, where.sha256, undefined);
-  entry.in = where.in;
-  entry.offset = where.offset;
-  // The gate's baseline keeps its entropy sample; an unknown one (never sampled) counts as plain.
-  loop.storedWait = loop.opts.onStored?.(entry, entropy ?? where.entropy ?? 0, stamp) ?? undefined;
-  counts.files++;
-  counts.contentBytes += e.size;
-  counts.carried.files++;
-  counts.carried.bytes += e.size;
-  return entry;
-}
-
-const silentChangeMessage = (base: string) =>
-  `its content changed while its size, times, inode and device did not: silent corruption of the source, or a program that hides its writes. The new content is stored; the earlier content stays in snapshot ${base}. Check this file before trusting either.`;
-
-/** A large file: header first (with the size at open), then the body straight into the writer's buffer. */
-async function streamLarge(e: ScanEntry, tar: HashedWriter, report: (p: Problem) => void, tick: (where: string) => void): Promise<Stored | undefined> {
-  const opened = await openSource(e.abs, e);
-  if ('skip' in opened) return void report(opened.skip);
-  const { fh, before, header } = opened;
-  let reported = false;
-  const once = (p: Problem) => {
-    if (!reported) report(p);
-    reported = true;
-  };
-  try {
-    const size = before.size;
-    const hash = createHash('sha256');
-    await tar.write(encodeHeader({ path: e.path, type: 'File', ...header, size }));
-    let off = 0;
-    let entropy: number | undefined;
-    while (off < size) {
-      if (tar.room < 65536) await tar.flush();
-      const want = Math.min(tar.room, size - off);
-      let got: number;
-      try {
-        got = (await fh.read(tar.buffer, tar.pos, want, off)).bytesRead;
-      } catch (err) {
-        // The header is already out: keep the archive well-formed, zero-fill, and say so.
-        once({ kind: 'unreadable', message: `read error at byte ${off} (${(err as NodeJS.ErrnoException).code}); the rest of the file is stored as zeros` });
-        got = 0;
-      }
-      if (got === 0) {
-        once({ kind: 'changed', message: `shrank while being read (${off} of ${size} bytes); padded with zeros` });
-        await fillZeros(tar, hash, size - off);
-        break;
-      }
-      hash.update(tar.buffer.subarray(tar.pos, tar.pos + got));
-      if (entropy === undefined) entropy = entropyOf(tar.buffer.subarray(tar.pos, tar.pos + Math.min(got, ENTROPY_SAMPLE)));
-      tar.commit(got);
-      off += got;
-      tick(e.abs);
-    }
-    await tar.writeZeros(padding(size));
-    const extra = (await fh.read(Buffer.alloc(1), 0, 1, size)).bytesRead;
-    if (extra > 0) once({ kind: 'changed', message: `grew while being read; stored its first ${size} bytes` });
-    const changed = await changedWhileRead(fh, before);
-    if (changed) once(changed);
-    return { size, sha256: hash.digest('hex'), ...header, entropy: entropy ?? 0 };
-  } finally {
-    await fh.close();
-  }
-}
-
-async function fillZeros(tar: HashedWriter, hash: Hash, n: number) {
-  const zeros = Buffer.alloc(Math.min(n, 1 << 16));
-  for (let k = Math.min(n, zeros.length); n > 0; n -= k, k = Math.min(n, zeros.length)) {
-    hash.update(zeros.subarray(0, k));
-    await tar.write(zeros.subarray(0, k));
-  }
-}
-

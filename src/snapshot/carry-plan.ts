@@ -31,6 +31,8 @@ export class CarryPlan {
   private readonly entropy: Float32Array;
   private readonly inIndex: Uint16Array;
   private readonly ids: string[] = [];
+  /** The base's lines of the files that have a block list (64 MiB and more: few), ids resolved. */
+  private readonly priors = new Map<number, ManifestEntry>();
   carried = 0;
   checked = 0;
 
@@ -56,6 +58,15 @@ export class CarryPlan {
 
   actionOf(i: number): number {
     return this.action[i]!;
+  }
+
+  /** The base's line of entry i when it has a block list (a large file), with every `.` replaced by the base's id. */
+  prior(i: number): ManifestEntry | undefined {
+    return this.priors.get(i);
+  }
+
+  setPrior(i: number, line: ManifestEntry): void {
+    this.priors.set(i, line);
   }
 
   /** Where entry i's content is in the chain (for CARRY and CHECK entries). */
@@ -110,10 +121,19 @@ export async function buildCarryPlan(input: CarryPlanInput): Promise<CarryPlan> 
     const hostRecord: CarryHost | undefined = h?.type === 'file' && h.sha256 ? { stamp: h.stamp, sha256: h.sha256 } : undefined;
     const e = entries.at(i);
     const decision = carryAction({ ...e, stamp: entries.stamp(i) }, b as CarryBase, hostRecord, input.reread);
+    if (b.blocks) plan.setPrior(i, resolveIds(b, input.baseId));
     if (decision.action === 'store') continue;
     const where = { in: b.in ?? input.baseId, offset: b.offset, sha256: b.sha256 };
     const action = decision.action === 'carry' ? CARRY : decision.silent ? CHECK_SILENT : CHECK;
     plan.set(i, action, where, hostRecord && h!.sha256 === b.sha256 ? h!.entropy : undefined);
   }
   return plan;
+}
+
+/** A base line with its `.` (the base itself) spelled as the base's id, as a later snapshot must write it. */
+function resolveIds(b: ManifestEntry, baseId: string): ManifestEntry {
+  const line: ManifestEntry = { ...b, in: b.in ?? baseId };
+  if (b.blocks) line.blocks = { in: b.blocks.in ?? baseId, offset: b.blocks.offset };
+  if (b.delta) line.delta = b.delta.map((l) => ({ ...l, in: l.in ?? baseId }));
+  return line;
 }

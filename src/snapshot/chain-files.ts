@@ -13,9 +13,9 @@ import type { ArchiveCounts } from './archive.js';
 import type { PreparedChain } from './prepare-snapshot.js';
 
 /** Format 2's REMOVE.nul and RESTORE.txt (written and fsynced before snapshot.json), for SHA256SUMS. */
-export async function writeChainFiles(partial: string, chain: PreparedChain, ownParts: boolean): Promise<SumLine[]> {
-  const links = chain.links.map((l, i) => (i === chain.links.length - 1 ? { ...l, parts: ownParts } : l));
-  const files: [string, string][] = [[REMOVE_FILE, formatNulList(chain.removal)], [RESTORE_FILE, restoreText(links)]];
+export async function writeChainFiles(partial: string, chain: PreparedChain, ownParts: boolean, counts: ArchiveCounts): Promise<SumLine[]> {
+  const links = chain.links.map((l, i) => (i === chain.links.length - 1 ? { ...l, parts: ownParts, deltaMembers: counts.deltaMembers } : l));
+  const files: [string, string][] = [[REMOVE_FILE, formatNulList(chain.removal)], [RESTORE_FILE, restoreText(links, counts.deltaFiles)]];
   const out: SumLine[] = [];
   for (const [name, text] of files) {
     await createFileSynced(join(partial, name), text);
@@ -30,5 +30,7 @@ export function chainMeta(chain: PreparedChain, counts: ArchiveCounts): Partial<
   return {
     formatVersion: 2, kind: chain.kind, ...(chain.base ? { base: chain.base } : {}),
     chain: chain.links.map((l) => l.id), carried: counts.carried,
+    ...(counts.delta.files ? { delta: counts.delta } : {}),
+    ...(counts.deltaMembers ? { deltaMembers: true } : {}),
   };
 }

@@ -86,7 +86,7 @@ async function prepareChain(input: WriteSnapshotInput, contents: DriveContents, 
   const start = await startChain({ contents, entries: scan.entries, policy: opts.policy ?? DEFAULT_CHAIN_POLICY, forceFull: opts.forceFull, damaged: opts.damaged, fullFits });
   const { next, metas } = start;
   if (next.kind === 'full') return { kind: 'full', reason: next.reason, links: [{ id, parts: false }], removal: [] };
-  const links = [...next.chain.map((c) => ({ id: c, parts: metas.get(c)?.tarball.parts !== undefined })), { id, parts: false }];
+  const links = [...next.chain.map((c) => ({ id: c, parts: metas.get(c)?.tarball.parts !== undefined, deltaMembers: metas.get(c)?.deltaMembers === true })), { id, parts: false }];
   const baseDir = contents.snapshots.find((s) => s.id === next.base)!.dir;
   const manifest = new ManifestReader(join(baseDir, MANIFEST_FILE), [2]);
   const host = opts.host ? hostRecords(opts.host()) : undefined;

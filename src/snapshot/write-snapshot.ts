@@ -7,7 +7,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { damage, refusal } from '../core/errors.js';
 import {
-  FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, MAX_PARTS, MAX_RECORDED_PROBLEMS, PARTIAL_PREFIX, SNAPSHOT_JSON,
+  BLOCKS_FILE, FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, MAX_PARTS, MAX_RECORDED_PROBLEMS, PARTIAL_PREFIX, SNAPSHOT_JSON,
   SUMS_FILE, tarballName, TOOL_NAME, type SnapshotFormat, type SnapshotMeta, type SourceProblem,
 } from '../layout/format.js';
 import { formatSumLine, type SumLine } from '../layout/sha256sums.js';
@@ -27,8 +27,8 @@ import { asDriveError, cancelled, strictRefusal } from './write-errors.js';
 import { Watchdog } from './watchdog.js';
 import { sha256Hex } from '../io/sha256.js';
 import { failpoint } from '../io/failpoint.js';
-import { localHasher } from '../io/hash-thread.js';
-import { readChunks } from '../io/read-chunks.js';
+import { readBackHashes } from './read-back.js';
+import { ChainBlockLists } from './block-lists.js';
 
 export interface WriteSnapshotInput {
   airgapDir: string;
@@ -124,14 +124,15 @@ async function writeFolder(input: WriteSnapshotInput, prepared: Prepared): Promi
     return await watchdog.guard((async () => {
       await mkdir(partial);
       failpoint('write:partial-created');
-      const out = await createOutputs(partial, id, input.partSize, reader);
+      const out = await createOutputs(partial, id, input.partSize, reader, prepared.chain !== undefined, writers);
       writers.push(out.tar, out.manifest, out.fileSums);
       const problems = [...scan.problems];
       const counts = await archiveScan(input, prepared, out, problems, tick, reader);
       if (input.strict && problems.length > 0) throw strictRefusal(problems);
       const done = await finishAndReadBack(out, id, drive.name);
       writers.length = 0;
-      const chainFiles = prepared.chain ? await writeChainFiles(partial, prepared.chain, done.tar.parts !== undefined) : [];
+      const chainFiles = prepared.chain ? await writeChainFiles(partial, prepared.chain, done.tar.parts !== undefined, counts) : [];
+      if (done.blocks) chainFiles.unshift({ sha256: done.blocks.sha256, name: BLOCKS_FILE });
       tick('snapshot.json');
 
       const meta = buildMeta(input, id, started, input.clock(), problems, previous, counts, done.tar);
@@ -166,8 +167,8 @@ async function writeFolder(input: WriteSnapshotInput, prepared: Prepared): Promi
   }
 }
 
-/** The tarball and the two manifests, each hashed as it is written. */
-async function createOutputs(partial: string, id: string, partSize: number | undefined, reader: BatchReader): Promise<ArchiveOutputs> {
+/** The tarball and the two manifests, each hashed as it is written (and format 2's BLOCKS, made when first needed). */
+async function createOutputs(partial: string, id: string, partSize: number | undefined, reader: BatchReader, format2: boolean, writers: HashedWriter[]): Promise<ArchiveOutputs> {
   const tar = await HashedWriter.create(join(partial, tarballName(id)), 4 << 20,
     partSize ? { partSize, maxParts: MAX_PARTS } : undefined, reader.hasher);
   const manifest = await HashedWriter.create(join(partial, MANIFEST_FILE), 256 << 10);
@@ -175,7 +176,16 @@ async function createOutputs(partial: string, id: string, partSize: number | und
   // A lazily unmounted drive keeps accepting writes to open files: check once per chunk
   // that the folder is still reachable, so that a pulled drive is noticed at once.
   tar.guard = () => stat(partial).then(() => undefined);
-  return { tar, manifest, fileSums };
+  let blocks: HashedWriter | undefined;
+  const out: ArchiveOutputs = { tar, manifest, fileSums };
+  if (format2) {
+    out.blocks = async () => {
+      if (!blocks) writers.push(blocks = await HashedWriter.create(join(partial, BLOCKS_FILE), 64 << 10));
+      return blocks;
+    };
+    out.blocksWriter = () => blocks;
+  }
+  return out;
 }
 
 /** Streams the scanned entries into the outputs; every stored file is passed on to onStored. */
@@ -184,10 +194,11 @@ async function archiveScan(
   tick: (where: string) => void, reader: BatchReader,
 ): Promise<ArchiveCounts> {
   const { scan, chain, scanStartedMs } = prepared;
+  const lists = new ChainBlockLists(input.airgapDir);
   return writeArchive(scan.entries, out, problems, {
     tick,
     reader,
-    ...(chain ? { format2: { carry: chain.carry } } : {}),
+    ...(chain ? { format2: { carry: chain.carry, id: prepared.id, blockList: (id, offset, size) => lists.get(id, offset, size) } } : {}),
     // What onStored returns (a baseline write, when its buffer is full) the archive waits for.
     onStored: input.onStored
       ? (e, h, stamp) => input.onStored!(e, h, stampVouches(stamp, scanStartedMs, input.chainOptions?.racySeconds) ? stamp : undefined)
@@ -201,6 +212,7 @@ interface Finished {
   tar: Written;
   manifest: Written;
   fileSums: Written;
+  blocks?: Written;
 }
 
 /** Flushes and fsyncs the tarball and the manifests; a tarball that reads back different is damage. */
@@ -218,6 +230,8 @@ async function finishAndReadBack(out: ArchiveOutputs, id: string, driveName: str
   failpoint('write:tar-done');
   const manifestDone = await manifest.finish();
   const sumsDone = await fileSums.finish();
+  const blocksOut = out.blocksWriter?.();
+  const blocksDone = blocksOut ? await blocksOut.finish() : undefined;
   failpoint('write:manifests-done');
   const back = await readBack;
   const written = tarDone.parts ? tarDone.parts.map((p) => p.sha256) : [tarDone.sha256];
@@ -226,7 +240,7 @@ async function finishAndReadBack(out: ArchiveOutputs, id: string, driveName: str
     throw damage('written-snapshot-damaged', `the tarball read back from drive ${driveName} differs from what was written (${basename(tar.files[Math.max(bad, 0)] ?? tarballName(id))})`,
       `the drive may be failing: run airgap verify ${driveName} --deep, and use another drive; nothing was kept and nothing was pruned`);
   }
-  return { tar: tarDone, manifest: manifestDone, fileSums: sumsDone };
+  return { tar: tarDone, manifest: manifestDone, fileSums: sumsDone, ...(blocksDone ? { blocks: blocksDone } : {}) };
 }
 
 /** SHA256SUMS: every other file of the snapshot, the tarball (or its parts) first. */
@@ -275,15 +289,4 @@ function buildMeta(
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
-}
-
-/** SHA-256 of each file, read back from the drive. */
-async function readBackHashes(files: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const f of files) {
-    const hash = localHasher.create();
-    await readChunks(f, () => {}, { hasher: localHasher, hash });
-    out.push(await hash.digest());
-  }
-  return out;
 }

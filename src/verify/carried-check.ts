@@ -7,12 +7,17 @@
 // holds the content checks it against its own tarball when it is verified.
 // Each referenced manifest is walked in archive order beside this one, never loaded: memory stays
 // flat however many files a snapshot holds.
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { compareArchivePaths } from '../core/archive-order.js';
+import { DeltaFileError, readDeltaFile } from '../layout/delta-file.js';
+import type { TarballParts } from '../layout/member-at.js';
+import { TarFormatError } from '../layout/tar-reader.js';
+import { tarballPartsOf } from './tarball-parts.js';
 import type { Finding } from '../core/findings.js';
 import { MANIFEST_FILE } from '../layout/format.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
-import type { ManifestEntry } from '../layout/manifest.js';
+import { formatDelta, type DeltaLink, type ManifestEntry } from '../layout/manifest.js';
 
 export interface CarriedSpec {
   /** This snapshot's id. */
@@ -63,11 +68,17 @@ export class CarriedCheck {
 
   constructor(private readonly spec: CarriedSpec, private readonly findings: Finding[], private readonly report: MemberReport) {}
 
+  /** The snapshot being checked. */
+  get id(): string {
+    return this.spec.id;
+  }
+
   /** One carried line of this snapshot's manifest (`in` set), in manifest order. */
   readonly check = async (e: ManifestEntry): Promise<void> => {
     const from = e.in!;
     const { id, chain } = this.spec;
-    this.count++;
+    // A delta'd file whose newest blocks this snapshot wrote is stored here, not carried.
+    if (e.delta?.at(-1)?.in !== undefined || !e.delta?.length) this.count++;
     const earlier = chain ? chain.slice(0, -1).includes(from) : from !== id;
     if (!earlier) {
       const which = chain ? `its chain (${chain.join(', ')})` : 'this snapshot';
@@ -75,23 +86,89 @@ export class CarriedCheck {
     }
     if (e.type !== 'file') return this.report(e.path, 'carried-mismatch', `a ${e.type} is never carried (folders, symlinks and hard links are in every tarball), yet its content is said to be in ${from}`);
     this.spec.onCarried?.(e as ManifestEntry & { in: string });
-    const cursor = this.cursorOf(from);
-    if (!cursor) return;
-    if (cursor.broken) {
-      cursor.unchecked++;
-      return;
-    }
-    let there: ManifestEntry | undefined;
-    try {
-      there = await cursor.find(e.path);
-    } catch (err) {
-      cursor.broken = (err as Error).message;
-      cursor.unchecked++;
-      return;
-    }
+    if (e.delta?.length) return this.checkDelta(e);
+    const there = await this.lineIn(from, e.path);
+    if (there === false) return;
     const diff = carriedDiff(e, there, from);
     if (diff) this.report(e.path, 'carried-mismatch', diff);
   };
+
+  /** The line for `path` in snapshot `from`'s manifest; false when that manifest cannot be read (counted, named at the end). */
+  private async lineIn(from: string, path: string): Promise<ManifestEntry | undefined | false> {
+    const cursor = this.cursorOf(from);
+    if (!cursor) return false;
+    if (cursor.broken) {
+      cursor.unchecked++;
+      return false;
+    }
+    try {
+      return await cursor.find(path);
+    } catch (err) {
+      cursor.broken = (err as Error).message;
+      cursor.unchecked++;
+      return false;
+    }
+  }
+
+  /**
+   * A delta'd file (a large file stored as its changed blocks). Its base line must be the whole
+   * copy at the line's offset, with the same header bits a delta keeps. Then: when this snapshot
+   * wrote its newest blocks, the file is rebuilt from the drive and hashed (the only check of
+   * those blocks); else the line must be the one of the snapshot that wrote them, which checks
+   * it when it is verified.
+   */
+  private async checkDelta(e: ManifestEntry): Promise<void> {
+    const { id, chain } = this.spec;
+    const links = e.delta!;
+    for (const l of links) {
+      const linkId = l.in ?? id;
+      this.spec.onCarried?.({ ...e, in: linkId, offset: l.offset });
+      if (l.in !== undefined && !(chain ? chain.slice(0, -1).includes(l.in) : l.in !== id)) {
+        return this.report(e.path, 'carried-not-in-chain', `its changed blocks are said to be in snapshot ${l.in}, which is not an earlier snapshot of its chain`);
+      }
+    }
+    const base = await this.lineIn(e.in!, e.path);
+    if (base === false) return;
+    const baseDiff = deltaBaseDiff(e, base, e.in!);
+    if (baseDiff) return this.report(e.path, 'carried-mismatch', baseDiff);
+    const newest = links.at(-1)!.in;
+    if (newest !== undefined) {
+      const there = await this.lineIn(newest, e.path);
+      if (there === false) return;
+      const diff = deltaCarriedDiff(e, there, newest);
+      if (diff) this.report(e.path, 'carried-mismatch', diff);
+      return;
+    }
+    await this.rebuild(e);
+  }
+
+  /** Reads the file as a restore would build it, and compares it with the line's SHA-256. */
+  private async rebuild(e: ManifestEntry): Promise<void> {
+    const { id } = this.spec;
+    const ids = [...new Set([e.in!, ...e.delta!.map((l) => l.in ?? id)])];
+    const parts = new Map<string, TarballParts | undefined>();
+    for (const s of ids) {
+      const dir = this.spec.dirOf(s);
+      parts.set(s, dir === undefined ? undefined : await tarballPartsOf(dir, s));
+    }
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      await readDeltaFile(e, id, (s) => {
+        const p = parts.get(s);
+        if (!p) throw new DeltaFileError(`the tarball of snapshot ${s} cannot be read at an offset (missing, or its snapshot.json is unusable)`, s, 0);
+        return p;
+      }, (chunk) => {
+        hash.update(chunk);
+        size += chunk.length;
+      });
+    } catch (err) {
+      const why = err instanceof DeltaFileError || err instanceof TarFormatError ? err.message : (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      return this.report(e.path, 'member-damaged', `its changed blocks cannot be laid over its copy in snapshot ${e.in}: ${why}`);
+    }
+    const sha = hash.digest('hex');
+    if (sha !== e.sha256 || size !== e.size) this.report(e.path, 'member-damaged', `rebuilt from its copy in snapshot ${e.in} and its changed blocks, its content does not match its SHA-256`);
+  }
 
   /** Names the referenced manifests that could not be read, and closes them all. */
   finish(): void {
@@ -117,6 +194,32 @@ export class CarriedCheck {
     }
     return this.cursors.get(from);
   }
+}
+
+/** A delta'd line's base: the whole copy in `from`'s tarball, at the same offset, with the mode and owner a delta never changes. */
+function deltaBaseDiff(e: ManifestEntry, there: ManifestEntry | undefined, from: string): string | undefined {
+  const where = `its base copy is said to be in snapshot ${from} at byte ${e.offset}`;
+  if (!there) return `${where}, whose ${MANIFEST_FILE} does not list it`;
+  if (there.type !== 'file' || there.in !== undefined) return `${where}, whose ${MANIFEST_FILE} does not hold it in its own tarball`;
+  if (there.offset !== e.offset) return `${where}, whose ${MANIFEST_FILE} says byte ${there.offset}`;
+  if (there.mode !== e.mode || there.uid !== e.uid || there.gid !== e.gid) return `${where}, whose ${MANIFEST_FILE} gives it another mode or owner (a delta never changes them)`;
+  return undefined;
+}
+
+/** A delta'd line carried unchanged: the same line as in `from`, the snapshot that wrote its newest blocks (its `.` spelled out). */
+function deltaCarriedDiff(e: ManifestEntry, there: ManifestEntry | undefined, from: string): string | undefined {
+  const where = `its newest blocks are said to be in snapshot ${from}`;
+  if (!there) return `${where}, whose ${MANIFEST_FILE} does not list it`;
+  const spell = (links: readonly DeltaLink[] | undefined) => formatDelta((links ?? []).map((l) => ({ ...l, in: l.in ?? from })));
+  const diffs: string[] = [];
+  if (there.type !== 'file') diffs.push(`type ${there.type} there`);
+  if (there.in !== e.in || there.offset !== e.offset) diffs.push('another base copy there');
+  if (spell(there.delta) !== spell(e.delta)) diffs.push('other blocks there');
+  if (there.size !== e.size) diffs.push(`size ${e.size} here, ${there.size} there`);
+  if (there.sha256 !== e.sha256) diffs.push(`sha256 ${e.sha256} here, ${there.sha256} there`);
+  if (there.mtime !== e.mtime) diffs.push(`mtime ${e.mtime} here, ${there.mtime} there`);
+  if (there.mode !== e.mode || there.uid !== e.uid || there.gid !== e.gid) diffs.push('another mode or owner there');
+  return diffs.length ? `${where}, whose ${MANIFEST_FILE} disagrees: ${diffs.join('; ')}` : undefined;
 }
 
 /** What the referenced snapshot's line says differently (undefined: the same file, its content there). */

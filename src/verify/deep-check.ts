@@ -10,6 +10,7 @@ import type { Finding } from '../core/findings.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import { TarFormatError, TarReader, type TarEntry } from '../layout/tar-reader.js';
 import { CarriedCheck, type CarriedSpec } from './carried-check.js';
+import { DELTA_DIR } from '../layout/delta-file.js';
 import type { TarballDamage } from './chain-check.js';
 
 /** Beyond this many, member findings are summarised: one broken header can hide thousands. */
@@ -160,6 +161,14 @@ export class DeepCheck {
       this.lastPath = got.entry.path;
       this.lastGoodOffset = got.entry.offset;
       this.checked++;
+      // Format 2's changed blocks of a large file, at the file's place in the archive order: not
+      // files of the tree. They are checked by rebuilding the files they belong to (carried-check.ts).
+      if (this.carried && got.entry.path.startsWith(`${DELTA_DIR}/`)) {
+        if (got.entry.type !== 'File' || !got.entry.path.startsWith(`${DELTA_DIR}/${this.carried.id}/`)) {
+          this.memberFinding(got.entry.path, 'member-unlisted', `in the tarball but not in the manifest (not a changed-blocks member of this snapshot)`, undefined, undefined, got.entry.offset);
+        }
+        continue;
+      }
       // Merge-join: skip manifest entries that sort before this member (missing from the tar).
       for (;;) {
         const m = await this.peekManifest();

@@ -55,7 +55,7 @@ describe('manifest v2 lines', () => {
     expect(() => parseManifestLineV2(`${v1}\t../2026-11-21T093000Z\t0`)).toThrow(/bad in/);
     expect(() => parseManifestLineV2(`${v1}\t.\t100`)).toThrow(/bad offset "100" \(a multiple of 512\)/);
     expect(() => parseManifestLineV2(`${v1}\t.\t-512`)).toThrow(/bad offset/);
-    expect(() => parseManifestLineV2(v1)).toThrow(/expected 11 tab-separated fields, found 9/);
+    expect(() => parseManifestLineV2(v1)).toThrow(/expected 11 or 13 tab-separated fields, found 9/);
     expect(() => parseManifestLine(`${v1}\t.\t0`)).toThrow(/expected 9 tab-separated fields, found 11/);
   });
 });
@@ -75,6 +75,6 @@ describe('ManifestReader and versions', () => {
     expect(r.out).toEqual([{ ...file, in: '2026-11-21T093000Z', offset: 1024 }]);
     await expect(readAll(v2text, [2])).resolves.toMatchObject({ version: 2 });
     await expect(readAll(`${MANIFEST_HEADER}\n`, [2])).rejects.toThrow('line 1: expected "# airgap manifest v2"');
-    await expect(readAll(`${MANIFEST_HEADER_V2}\n${formatManifestLine(file)}`, [1, 2])).rejects.toThrow('line 2: expected 11 tab-separated fields, found 9');
+    await expect(readAll(`${MANIFEST_HEADER_V2}\n${formatManifestLine(file)}`, [1, 2])).rejects.toThrow('line 2: expected 11 or 13 tab-separated fields, found 9');
   });
 });
