@@ -18,6 +18,8 @@ export interface FoundFile {
    * earlier one of its chain): the tarball a restore of this file reads. Absent for format 1.
    */
   in?: string;
+  /** Format 2, a large file changed in place: the snapshots whose tarballs hold its changed blocks, oldest first (a restore reads them too). */
+  blocksIn?: string[];
 }
 
 /**
@@ -59,6 +61,7 @@ export async function findInSnapshots(snapshots: SnapshotFolder[], pattern: stri
         const f: FoundFile = { snapshot: s.id, path: e.path, type: e.type, size: e.size, mtime: e.mtime };
         if (e.sha256) f.sha256 = e.sha256;
         if (reader.version === 2) f.in = e.in ?? s.id;
+        if (e.delta?.length) f.blocksIn = e.delta.map((l) => l.in ?? s.id);
         found.push(f);
       }
     } catch (e) {

@@ -55,7 +55,7 @@ export interface Planned {
   /** Format 2: each tarball of the chain that holds something selected, oldest first, with the files (and bytes) it holds. */
   tarballs?: TarballNeed[];
   /** Format 2, up to 100 files: the tarball (snapshot) and byte offset of each selected file. */
-  sources?: { path: string; snapshot: string; offset: number }[];
+  sources?: { path: string; snapshot: string; offset: number; blocksIn?: string[] }[];
 }
 
 export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResult> {
@@ -104,8 +104,11 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
 const MAX_LISTED_SOURCES = 100;
 
 /** Where each file's content is (format 2): the snapshot whose tarball holds it, and the member's offset there. */
-function fileSources(manifest: ManifestIndex, files: number[], self: string): { path: string; snapshot: string; offset: number }[] {
-  return files.map((i) => ({ path: manifest.path(i), snapshot: sourceOf(manifest, i, self), offset: manifest.offset(i)! }));
+function fileSources(manifest: ManifestIndex, files: number[], self: string): NonNullable<Planned['sources']> {
+  return files.map((i) => {
+    const blocks = manifest.delta(i)?.links.map((l) => l.in ?? self);
+    return { path: manifest.path(i), snapshot: sourceOf(manifest, i, self), offset: manifest.offset(i)!, ...(blocks ? { blocksIn: blocks } : {}) };
+  });
 }
 
 /** The snapshot's manifest, read as the version its snapshot.json's format says (format 2: v2, with where each member is). */

@@ -13,7 +13,8 @@ export function renderFind(r: FindResult): string {
   }
   for (const f of r.found) {
     // Format 2: the tarball a restore of the file reads (its content may be in an earlier snapshot's).
-    const where = f.in === undefined ? '' : `  (in tarball ${f.in})`;
+    const blocks = f.blocksIn?.length ? `, its changed blocks in ${f.blocksIn.join(', ')}` : '';
+    const where = f.in === undefined ? '' : `  (in tarball ${f.in}${blocks})`;
     out.push(`${f.snapshot}  ${new Date(f.mtime * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${bytes(f.size).padStart(9)}  ${f.sha256?.slice(0, 12) ?? (f.type === 'symlink' ? 'symlink     ' : '')}  ${displayText(f.path)}${where}`);
   }
   // A command that runs as printed (the first match, into a new folder), not one with <id> and

@@ -8,7 +8,7 @@ interface RestoreView {
   planned?: {
     files: number; bytes: number; conflicts: string[]; blocked: { path: string; reason: string }[];
     tarballs?: { snapshot: string; files: number; bytes: number }[];
-    sources?: { path: string; snapshot: string; offset: number }[];
+    sources?: { path: string; snapshot: string; offset: number; blocksIn?: string[] }[];
   };
   alsoRestored: string[];
   report?: {
@@ -57,10 +57,10 @@ export function renderRestore(view: RestoreView, drive: string): string {
 }
 
 /** Format 2: which tarballs a restore reads (a file's content may be in an earlier snapshot's), and for a few files where each one is. */
-function tarballLines(tarballs: { snapshot: string; files: number; bytes: number }[] | undefined, sources: { path: string; snapshot: string; offset: number }[] | undefined, self: string): string[] {
+function tarballLines(tarballs: { snapshot: string; files: number; bytes: number }[] | undefined, sources: { path: string; snapshot: string; offset: number; blocksIn?: string[] }[] | undefined, self: string): string[] {
   if (!tarballs) return [];
   const name = (id: string) => (id === self ? `${t(id)} (its own)` : t(id));
   const out = [`It reads the tarball${tarballs.length === 1 ? '' : 's'} of ${tarballs.map((x) => `${name(x.snapshot)}: ${x.files} file${x.files === 1 ? '' : 's'} (${bytes(x.bytes)})`).join('; ')}.`];
-  if (sources && sources.length <= 20) out.push(...sources.map((x) => `  ${t(JSON.stringify(x.path))}: in the tarball of ${name(x.snapshot)}, at byte ${x.offset}`));
+  if (sources && sources.length <= 20) out.push(...sources.map((x) => `  ${t(JSON.stringify(x.path))}: in the tarball of ${name(x.snapshot)}, at byte ${x.offset}${x.blocksIn?.length ? `; its changed blocks in the tarballs of ${x.blocksIn.map(name).join(', ')}` : ''}`));
   return out;
 }

@@ -192,6 +192,15 @@ describe('backup --format 2: large files changed in place are stored as their ch
     expect(v.code, v.stdout + v.stderr).toBe(0);
   }, 300_000);
 
+  it('find and restore --dry-run name every tarball a delta\'d file needs', async () => {
+    const f = await runCli(['find', 'A', 'archive.mbox'], sb.env);
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stdout).toContain(`work/Mail/archive.mbox  (in tarball ${days[5]!.id}, its changed blocks in ${days[6]!.id})`);
+    const dry = await runCli(['restore', 'A', '--snapshot', days[3]!.id, '--to', join(sb.dir, 'r-dry'), '--dry-run', 'work/Mail/archive.mbox'], sb.env);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(new RegExp(`its changed blocks in the tarballs of .*${days[1]!.id}.*${days[2]!.id}`));
+  });
+
   it('a damaged changed block is found by verify --deep and refused by restore, naming the snapshots that need it', async () => {
     const line = await lineOf(2, 'work/Mail/archive.mbox');
     const link = line.delta!.at(-1)!;
