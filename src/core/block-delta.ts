@@ -12,16 +12,20 @@
 /** 1 MiB: the unit of change. Block k covers bytes [k·BLOCK_SIZE, min((k+1)·BLOCK_SIZE, size)). */
 export const BLOCK_SIZE = 1 << 20;
 /**
- * Only files of at least this size (the new size) are delta'd: each delta'd file adds lines to
- * RESTORE.txt, and below this a whole copy costs little anyway.
+ * Only files of at least this size (the new size) are delta'd. For bytes alone a delta pays from
+ * about 4 MiB (docs/delta-experiment.md); 16 MiB keeps the files that get `dd` lines in RESTORE.txt
+ * to the big ones (a mailbox, a database, an image), and MAX_DD_LINES bounds the rest. It was
+ * 64 MiB until the weekly bench's 50 MB mailbox showed what that cost: 60 MB a week.
  */
-export const DELTA_MIN_SIZE = 64 * 1024 * 1024;
+export const DELTA_MIN_SIZE = 16 * 1024 * 1024;
 /** More runs of changed blocks than this: store whole, so a link stays a handful of `dd` lines. */
 export const MAX_RUNS = 64;
 /** More than this share of the new file's blocks changed: store whole (the delta saves little). */
 export const MAX_CHANGED_SHARE = 0.5;
 /** A run is cut into members of at most this many blocks: PowerShell reads a member into memory. */
 export const MAX_MEMBER_BLOCKS = 64;
+/** At most this many `dd` lines per snapshot (per link of a chain): past it, large files are stored whole. */
+export const MAX_DD_LINES = 1000;
 /** A block's hash: raw SHA-256. */
 export const HASH_BYTES = 32;
 
@@ -41,7 +45,7 @@ export interface Run {
 }
 
 export type DeltaPlan =
-  /** Store the file whole; `reason` is for a person ("smaller than 64 MiB"). */
+  /** Store the file whole; `reason` is for a person ("smaller than 16 MiB"). */
   | { kind: 'whole'; reason: string }
   /**
    * Store only the changed blocks: `runs` are the maximal runs of changed blocks, `members` the

@@ -30,7 +30,7 @@ export interface ManifestEntry {
   /** Manifest v2: byte offset of the member's first header in that tarball (its parts as one stream). */
   offset?: number;
   /**
-   * Manifest v2, field 12: where this file's block list is (a file of 64 MiB or more): at `offset`
+   * Manifest v2, field 12: where this file's block list is (a file of 16 MiB or more): at `offset`
    * in the BLOCKS file of snapshot `in` (undefined: this snapshot). docs/FORMAT-v2.md.
    */
   blocks?: { in?: string; offset: number };

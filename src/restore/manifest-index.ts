@@ -44,7 +44,7 @@ export class ManifestIndex {
   private readonly offsets: Float64Array[] = [];
   private readonly ids: string[] = [];
   private readonly idIndex = new Map<string, number>();
-  /** The delta'd files (64 MiB and more, changed in place: few). */
+  /** The delta'd files (16 MiB and more, changed in place: few). */
   private readonly deltas = new Map<number, DeltaRow>();
   /** Whether the lines carry where their content is (a v2 manifest: every line does). */
   private located = false;

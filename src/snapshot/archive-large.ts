@@ -1,7 +1,7 @@
-// Format 2, a regular file of 64 MiB or more in the archive loop (archive.ts): carried when its
+// Format 2, a regular file of 16 MiB or more in the archive loop (archive.ts): carried when its
 // content is the chain's, stored as its changed blocks (large-delta.ts, core/block-delta.ts), or
 // stored whole; its block list goes into the snapshot's BLOCKS for the next increment either way.
-import { blockCount, planDelta, type Run } from '../core/block-delta.js';
+import { blockCount, MAX_DD_LINES, planDelta, type Run } from '../core/block-delta.js';
 import type { ManifestEntry } from '../layout/manifest.js';
 import { BlockHasher } from './block-hasher.js';
 import { CHECK_SILENT, STORE } from './carry-plan.js';
@@ -20,7 +20,7 @@ function noDelta(e: ScanEntry, key: string | undefined, read: LargeRead, prior: 
 }
 
 /**
- * Format 2, a regular file of 64 MiB or more that is not carried unread: hashed whole and by
+ * Format 2, a regular file of 16 MiB or more that is not carried unread: hashed whole and by
  * blocks first, then carried (same content), stored as its changed blocks (core/block-delta.ts),
  * or stored whole. Either way its block list goes into BLOCKS for the next increment.
  */
@@ -41,10 +41,13 @@ export async function archiveLargeV2(loop: Loop, entries: ScanEntries, i: number
   if (read && prior && id && !noDelta(e, key, read, prior)) {
     const old = await loop.opts.format2!.blockList?.(prior.blocks!.in!, prior.blocks!.offset, prior.size);
     const decided = old ? planDelta({ size: prior.size, hashes: old }, { size: read.size, hashes: read.blocks }) : undefined;
-    if (decided?.kind === 'delta') {
-      // No changed block (the same content, or a cut at a block boundary): the last block is
-      // stored anyway, so that every delta link has a member and its size in RESTORE.txt.
-      const members: Run[] = decided.members.length ? decided.members : [{ first: blockCount(read.size) - 1, count: 1 }];
+    // No changed block (the same content, or a cut at a block boundary): the last block is
+    // stored anyway, so that every delta link has a member and its size in RESTORE.txt.
+    const members: Run[] = decided?.kind !== 'delta' ? [] : decided.members.length ? decided.members : [{ first: blockCount(read.size) - 1, count: 1 }];
+    // A snapshot's RESTORE.txt stays readable: past MAX_DD_LINES (a dd per member and one to set
+    // the size), the next large files are stored whole.
+    if (members.length && counts.delta.lines + members.length + 1 <= (loop.opts.format2?.maxDdLines ?? MAX_DD_LINES)) {
+      counts.delta.lines += members.length + 1;
       const n = counts.delta.files + 1;
       const at = out.tar.written;
       counts.deltaMembers = true;

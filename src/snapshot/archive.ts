@@ -56,6 +56,8 @@ export interface ArchiveOptions {
     id?: string;
     /** The chain's checked block list of a file (snapshot, offset in its BLOCKS, the file's size then), or undefined. */
     blockList?: (id: string, offset: number, size: number) => Promise<Buffer | undefined>;
+    /** The most `dd` lines this snapshot's deltas may take (core/block-delta.ts MAX_DD_LINES). */
+    maxDdLines?: number;
   };
 }
 
@@ -74,8 +76,8 @@ export interface ArchiveCounts {
   contentBytes: number;
   /** Format 2: files whose content is in an earlier tarball of the chain, and their bytes. */
   carried: { files: number; bytes: number };
-  /** Format 2: files stored as their changed blocks, and the bytes of those blocks. */
-  delta: { files: number; bytes: number };
+  /** Format 2: files stored as their changed blocks, the bytes of those blocks, and the `dd` lines they take in RESTORE.txt. */
+  delta: { files: number; bytes: number; lines: number };
   /** Format 2: the tarball holds `.airgap-delta/` members (also unused ones, see large-delta.ts). */
   deltaMembers: boolean;
   /** Format 2: every line of the tree with a `delta` field, in archive order. */
@@ -111,7 +113,7 @@ const text = (w: HashedWriter, s: string): Promise<void> | undefined => (w.putTe
 async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problems: SourceProblem[], opts: ArchiveOptions, reader: BatchReader): Promise<ArchiveCounts> {
   const counts: ArchiveCounts = {
     files: 0, dirs: 0, symlinks: 0, hardlinks: 0, contentBytes: 0, carried: { files: 0, bytes: 0 },
-    delta: { files: 0, bytes: 0 }, deltaMembers: false, deltaFiles: [],
+    delta: { files: 0, bytes: 0, lines: 0 }, deltaMembers: false, deltaFiles: [],
   };
   const firstCopy: Loop['firstCopy'] = new Map();
   const tick = opts.tick ?? (() => {});

@@ -31,7 +31,7 @@ export class CarryPlan {
   private readonly entropy: Float32Array;
   private readonly inIndex: Uint16Array;
   private readonly ids: string[] = [];
-  /** The base's lines of the files that have a block list (64 MiB and more: few), ids resolved. */
+  /** The base's lines of the files that have a block list (16 MiB and more: few), ids resolved. */
   private readonly priors = new Map<number, ManifestEntry>();
   carried = 0;
   checked = 0;

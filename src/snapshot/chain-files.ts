@@ -30,7 +30,7 @@ export function chainMeta(chain: PreparedChain, counts: ArchiveCounts): Partial<
   return {
     formatVersion: 2, kind: chain.kind, ...(chain.base ? { base: chain.base } : {}),
     chain: chain.links.map((l) => l.id), carried: counts.carried,
-    ...(counts.delta.files ? { delta: counts.delta } : {}),
+    ...(counts.delta.files ? { delta: { files: counts.delta.files, bytes: counts.delta.bytes } } : {}),
     ...(counts.deltaMembers ? { deltaMembers: true } : {}),
   };
 }

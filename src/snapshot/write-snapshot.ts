@@ -71,6 +71,8 @@ export interface WriteSnapshotInput {
     host?: () => AsyncIterator<ListingEntry>;
     /** core/change-stamp.ts RACY_SECONDS unless given (tests). */
     racySeconds?: number;
+    /** core/block-delta.ts MAX_DD_LINES unless given (tests). */
+    maxDdLines?: number;
   };
 }
 
@@ -198,7 +200,10 @@ async function archiveScan(
   return writeArchive(scan.entries, out, problems, {
     tick,
     reader,
-    ...(chain ? { format2: { carry: chain.carry, id: prepared.id, blockList: (id, offset, size) => lists.get(id, offset, size) } } : {}),
+    ...(chain ? { format2: {
+      carry: chain.carry, id: prepared.id, blockList: (id, offset, size) => lists.get(id, offset, size),
+      ...(input.chainOptions?.maxDdLines !== undefined ? { maxDdLines: input.chainOptions.maxDdLines } : {}),
+    } } : {}),
     // What onStored returns (a baseline write, when its buffer is full) the archive waits for.
     onStored: input.onStored
       ? (e, h, stamp) => input.onStored!(e, h, stampVouches(stamp, scanStartedMs, input.chainOptions?.racySeconds) ? stamp : undefined)

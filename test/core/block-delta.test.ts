@@ -88,7 +88,7 @@ class Editor {
         const ids = [...v.ids];
         const runs = kind === 'poke' ? rnd.int(1, 6) : kind === 'scatter' ? rnd.int(40, 100) : 1;
         for (let r = 0; r < runs; r++) {
-          const len = kind === 'rewrite' ? rnd.int(Math.ceil(n / 2), n) : kind === 'scatter' ? 1 : rnd.chance(0.2) ? rnd.int(1, Math.min(n, 20 * this.scale, 300)) : rnd.int(1, 3);
+          const len = kind === 'rewrite' ? rnd.int(Math.ceil(n / 2), n) : kind === 'scatter' ? 1 : rnd.chance(0.2) ? rnd.int(1, Math.min(n, 20 * this.scale, 300)) : Math.min(n, rnd.int(1, 3)); // never past the end of a small file
           const at = rnd.int(0, n - len);
           for (let k = at; k < at + len; k++) ids[k] = this.fresh++;
         }
@@ -132,7 +132,7 @@ function changedBlocks(old: Version, now: Version): number[] {
 function checkPlan(old: Version, now: Version, plan: DeltaPlan): void {
   const changed = changedBlocks(old, now);
   const runCount = changed.filter((k, i) => i === 0 || changed[i - 1] !== k - 1).length;
-  if (now.size < DELTA_MIN_SIZE) expect(plan).toEqual({ kind: 'whole', reason: 'smaller than 64 MiB' });
+  if (now.size < DELTA_MIN_SIZE) expect(plan).toEqual({ kind: 'whole', reason: 'smaller than 16 MiB' });
   else if (changed.length > MAX_CHANGED_SHARE * now.ids.length) expect(plan.kind === 'whole' && plan.reason).toMatch(/^more than half of its blocks changed/);
   else if (runCount > MAX_RUNS) expect(plan.kind === 'whole' && plan.reason).toBe(`more than 64 runs of changed blocks (${runCount})`);
   else expect(plan.kind).toBe('delta');
@@ -289,7 +289,7 @@ const range = (from: number, n: number, step = 1): number[] => Array.from({ leng
 
 describe('block-delta', () => {
   it('the constants of the spec', () => {
-    expect([BLOCK_SIZE, DELTA_MIN_SIZE, MAX_RUNS, MAX_CHANGED_SHARE, MAX_MEMBER_BLOCKS, HASH_BYTES]).toEqual([1048576, 67108864, 64, 0.5, 64, 32]);
+    expect([BLOCK_SIZE, DELTA_MIN_SIZE, MAX_RUNS, MAX_CHANGED_SHARE, MAX_MEMBER_BLOCKS, HASH_BYTES]).toEqual([1048576, 16777216, 64, 0.5, 64, 32]);
     expect([0, 1, MiB - 1, MiB, MiB + 1, 4396019409].map(blockCount)).toEqual([0, 1, 1, 1, 2, 4193]);
   });
 
@@ -310,7 +310,7 @@ describe('block-delta', () => {
     }
     // The histories reached every outcome, and long chains (not a vacuous pass).
     const count = (prefix: string) => [...tally].filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
-    for (const outcome of ['whole: smaller than 64 MiB', 'whole: more than half', 'whole: more than 64 runs', 'delta after same', 'delta after poke',
+    for (const outcome of ['whole: smaller than 16 MiB', 'whole: more than half', 'whole: more than 64 runs', 'delta after same', 'delta after poke',
       'delta after append', 'delta after cut', 'delta after insertBlocks', 'delta after insertBytes', 'delta after scatter']) {
       expect(count(outcome), outcome).toBeGreaterThan(3);
     }
@@ -332,9 +332,9 @@ describe('block-delta', () => {
 
   describe('property 4: the reasons to store whole', () => {
     const v = blocks(1024);
-    it('smaller than 64 MiB (the new size), from the first byte under it', () => {
+    it('smaller than 16 MiB (the new size), from the first byte under it', () => {
       const small = blocks(0, DELTA_MIN_SIZE - 1);
-      expect(planDelta(listOf(small), listOf(poked(small, [3])))).toEqual({ kind: 'whole', reason: 'smaller than 64 MiB' });
+      expect(planDelta(listOf(small), listOf(poked(small, [3])))).toEqual({ kind: 'whole', reason: 'smaller than 16 MiB' });
       const at = blocks(64);
       expect(planDelta(listOf(at), listOf(poked(at, [3])))).toMatchObject({ kind: 'delta', runs: [{ first: 3, count: 1 }] });
       // A file that grew past 64 MiB is planned against its smaller self: here most of it is new.

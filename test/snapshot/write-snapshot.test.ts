@@ -1,8 +1,9 @@
 // writeSnapshot's refusals leave nothing behind that could be mistaken for a snapshot.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeSnapshot, type WriteSnapshotInput } from '../../src/snapshot/write-snapshot.js';
 import { makeTree } from '../helpers/tree.js';
@@ -55,5 +56,24 @@ describe('writeSnapshot', () => {
     const err = await fail(writeSnapshot({ ...input, signal: ctl.signal, onProgress: (p) => { if (p.entries < 200) ctl.abort(); } }));
     expect(err).toMatchObject({ code: 'cancelled' });
     expect(await readdir(input.airgapDir)).toEqual([]);
+  });
+
+  it('format 2: past the snapshot\'s dd-line budget, a large file changed in place is stored whole', async () => {
+    const MiB = 1 << 20;
+    for (const f of ['a.bin', 'b.bin']) await writeFile(join(dir, 'src', f), randomBytes(17 * MiB));
+    const first = await writeSnapshot({ ...input, format: 2 });
+    expect(first.dryRun).toBe(false);
+    for (const f of ['a.bin', 'b.bin']) {
+      const fh = await open(join(dir, 'src', f), 'r+');
+      await fh.write(randomBytes(100), 0, 100, 5 * MiB + 10); // one block each
+      await fh.close();
+    }
+    // a.bin takes 2 lines (its size, its one block): within 3; b.bin would make 4.
+    const next = await writeSnapshot({ ...input, format: 2, chainOptions: { maxDdLines: 3 } });
+    const lines = (await readFile(join(next.dir, 'MANIFEST.tsv'), 'utf8')).split('\n');
+    const fields = (name: string) => lines.find((l) => l.split('\t')[7] === `src/${name}`)!.split('\t');
+    expect(fields('a.bin')[12]).toMatch(/^\.\/1@\d+:17825792:5\+1$/);
+    expect(fields('b.bin')[9]).toBe('.'); // whole, in this tarball
+    expect(fields('b.bin')[12]).toBe('');
   });
 });
