@@ -48,7 +48,7 @@ function defineDataCommands(program: Command, h: ActionHooks): void {
 
   program.command('restore <drive> [paths...]')
     .description('restore a snapshot (or the given files and folders in it) into a folder, checking every file')
-    .option('--snapshot <id>', 'which snapshot (default: latest)')
+    .option('--snapshot <id>', 'which snapshot: an id, latest, or a day YYYY-MM-DD (default: the newest that is not SUSPECT)')
     .option('--to <dir>', 'where to restore (an empty or new folder)')
     .option('--overwrite', 'replace files that already exist in --to')
     .option('--salvage', 'from a damaged snapshot, restore every file that still matches its checksum')

@@ -3,6 +3,8 @@
 // file asked for is accounted for in the result; a clean restore counts as a restore drill.
 import { resolve } from 'node:path';
 import { usageError } from '../core/errors.js';
+import { chooseRestoreSnapshot } from '../core/restore-choice.js';
+import { readSnapshotMeta } from '../layout/snapshot-meta.js';
 import { readDriveContents, type SnapshotFolder } from '../layout/drive-contents.js';
 import { restoreSnapshot, type RestoreResult } from '../restore/restore.js';
 import { failpoint } from '../io/failpoint.js';
@@ -30,13 +32,15 @@ export type RestoreJobResult = RestoreResult & {
   /** Every file asked for came back (or, for a dry run, would come back) as it was. */
   ok: boolean;
   drive: string;
+  /** Newer snapshots passed over because they are SUSPECT (no --snapshot, latest or a day), newest first. */
+  skippedSuspects?: string[];
 };
 
 export async function restore(s: Session, spec: string, paths: string[], opts: RestoreOptions, run: RestoreRun = {}): Promise<RestoreJobResult> {
   if (!opts.to) throw usageError('no-target', 'where to? --to <dir> is required', 'e.g. --to ~/restored (an empty or new folder)');
   if (opts.owners && process.getuid?.() !== 0) throw usageError('owners-need-root', '--owners restores file owners, which only root can do', 'run as root, or leave --owners out (files will belong to you)');
   const drive = await findDrive(s, spec);
-  const snapshot = await chooseSnapshot(drive.airgapDir, drive.identity.name, opts.snapshot);
+  const { snapshot, skipped } = await chooseSnapshot(s, drive, opts.snapshot);
   run.onStart?.(snapshot.id, drive.identity.name);
   let n = 0;
   let b = 0;
@@ -59,17 +63,20 @@ export async function restore(s: Session, spec: string, paths: string[], opts: R
     catalog.recordRestoreDrill(drive.identity.id, s.now);
     await catalog.save().catch(() => {});
   }
-  return { ok: bad === 0, drive: drive.identity.name, ...result, report: r };
+  return { ok: bad === 0, drive: drive.identity.name, ...result, report: r, ...(skipped.length ? { skippedSuspects: skipped } : {}) };
 }
 
-async function chooseSnapshot(airgapDir: string, driveName: string, wanted: string | undefined): Promise<SnapshotFolder> {
-  const { snapshots } = await readDriveContents(airgapDir);
-  if (!wanted || wanted === 'latest') {
-    const latest = snapshots.filter((x) => x.complete).at(-1);
-    if (!latest) throw usageError('no-snapshots', `drive ${driveName} holds no complete snapshot`, 'back up to it first, or restore from another drive');
-    return latest;
-  }
-  const found = snapshots.find((x) => x.id === wanted);
-  if (!found) throw usageError('unknown-snapshot', `drive ${driveName} has no snapshot ${wanted}`, `see airgap list ${driveName}`);
-  return found;
+/** The snapshot to restore (core/restore-choice.ts), and the newer SUSPECT ones it passed over. */
+async function chooseSnapshot(s: Session, drive: { airgapDir: string; identity: { id: string; name: string } }, wanted: string | undefined): Promise<{ snapshot: SnapshotFolder; skipped: string[] }> {
+  const { snapshots } = await readDriveContents(drive.airgapDir);
+  const named = wanted !== undefined && snapshots.some((x) => x.id === wanted);
+  // This host may have accepted a suspect since it was written (backup --accept-changes).
+  const accepted = named ? new Set<string>() : new Set((await s.catalog()).drives.find((d) => d.id === drive.identity.id)?.snapshots.filter((x) => x.accepted).map((x) => x.id));
+  const candidates = await Promise.all(snapshots.map(async (x) => {
+    const gate = named || !x.complete ? undefined : (await readSnapshotMeta(x).catch(() => undefined))?.gate;
+    return { id: x.id, complete: x.complete, suspect: gate !== undefined && gate.suspect && !gate.accepted && !accepted.has(x.id) };
+  }));
+  const choice = chooseRestoreSnapshot(candidates, wanted, drive.identity.name);
+  if (!choice.ok) throw usageError(choice.code, choice.message, choice.hint);
+  return { snapshot: snapshots.find((x) => x.id === choice.id)!, skipped: choice.skipped };
 }

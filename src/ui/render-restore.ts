@@ -11,6 +11,8 @@ interface RestoreView {
     sources?: { path: string; snapshot: string; offset: number; blocksIn?: string[] }[];
   };
   alsoRestored: string[];
+  /** Newer snapshots passed over because they are SUSPECT, newest first. */
+  skippedSuspects?: string[];
   report?: {
     files: number; dirs: number; symlinks: number; hardlinks: number; bytes: number;
     damaged: { path: string; reason: string }[];
@@ -30,10 +32,22 @@ const list = (title: string, items: { path: string; reason: string }[], limit = 
 export function renderRestore(view: RestoreView, drive: string): string {
   // Paths and messages from the archive and its manifest: escaped (t) before they reach the terminal.
   const v = { ...view, snapshot: t(view.snapshot), target: t(view.target), alsoRestored: view.alsoRestored.map(t) };
+  return suspectNote(view.skippedSuspects, v.snapshot) + renderBody(v, drive, view.snapshot);
+}
+
+/** Why the newest snapshot was not the one taken: it is SUSPECT (core/restore-choice.ts). */
+function suspectNote(skipped: string[] | undefined, taken: string): string {
+  if (!skipped?.length) return '';
+  const ids = skipped.map(t);
+  return `note: took ${taken}, the newest snapshot that is not SUSPECT. Passed over: ${ids.join(', ')} (SUSPECT: mass changes that look like ransomware or a broken sync). To restore one of them anyway, name it: --snapshot ${ids[0]}\n`;
+}
+
+/** `self`: the snapshot's id as it is (v's fields are escaped for the terminal). */
+function renderBody(v: RestoreView, drive: string, self: string): string {
   if (v.planned) {
     const p = v.planned;
     return [`Dry run: restoring snapshot ${v.snapshot} from drive ${drive} into ${v.target} would write ${plural(p.files, 'file')} (${bytes(p.bytes)}).${p.conflicts.length ? ` ${p.conflicts.length} of them already exist there.` : ''} Nothing was written.`,
-      ...tarballLines(p.tarballs, p.sources, view.snapshot),
+      ...tarballLines(p.tarballs, p.sources, self),
       ...list('WOULD BE LEFT AS IT IS in the target, not restored', p.blocked)].join('\n') + '\n';
   }
   const r = v.report!;
@@ -41,7 +55,7 @@ export function renderRestore(view: RestoreView, drive: string): string {
     `  ${plural(r.files, 'file')} (${bytes(r.bytes)}), ${plural(r.dirs, 'folder')}, ${plural(r.symlinks, 'symlink')}, ${plural(r.hardlinks, 'hard link')}; every file checked against its SHA-256`];
   if (v.alsoRestored.length) out.push(`  also restored, as the first copy of a selected hard link: ${v.alsoRestored.join(', ')}`);
   // Format 2: which tarball of the chain broke (its own, or an earlier snapshot's).
-  const archive = r.brokenAt?.snapshot !== undefined && r.brokenAt.snapshot !== view.snapshot ? `the tarball of snapshot ${t(r.brokenAt.snapshot)}` : 'the archive';
+  const archive = r.brokenAt?.snapshot !== undefined && r.brokenAt.snapshot !== self ? `the tarball of snapshot ${t(r.brokenAt.snapshot)}` : 'the archive';
   if (r.brokenAt?.endsEarly) out.push(`DAMAGE: ${archive === 'the archive' ? '' : `${archive}: `}${t(r.brokenAt.message)}: nothing after it was restored`);
   else if (r.brokenAt) out.push(`DAMAGE: ${archive} is unreadable from byte ${r.brokenAt.offset} (${t(r.brokenAt.message)}): nothing after it was restored`);
   if (r.files < r.selectedFiles) out.push(`  ${r.files} of the ${r.selectedFiles} selected file${r.selectedFiles === 1 ? ' was' : 's were'} restored`);

@@ -217,6 +217,33 @@ describe('mass-change gate: attacks trip it', () => {
     expect(pr.code, pr.stderr).toBe(0);
   });
 
+  it('restore without --snapshot (or latest, or the day) passes over the SUSPECT snapshot and says so; named, it is restored', async () => {
+    const clean = await readFile(join(src, files[0]!));
+    await encryptInPlace(src, sixtyPercent(files));
+    expect((await backup('--json')).code).toBe(4);
+    const S3 = (await snaps())[2]!;
+    for (const how of [[], ['--snapshot', 'latest'], ['--snapshot', S3.slice(0, 10)]]) {
+      const to = join(sb.dir, `r-${how.join('-') || 'default'}`);
+      const r = await run('restore', 'A', '--to', to, ...how);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`note: took ${S2}, the newest snapshot that is not SUSPECT. Passed over: ${S3} (SUSPECT:`);
+      expect(r.stdout).toContain(`--snapshot ${S3}`);
+      // The files as they were before the attack, not the encrypted ones.
+      expect(await readFile(join(to, 'home', files[0]!))).toEqual(clean);
+    }
+    const j = await run('restore', 'A', '--to', join(sb.dir, 'r-json'), '--json');
+    expect(json(j)).toMatchObject({ snapshot: S2, skippedSuspects: [S3] });
+    // Named by its id, the suspect is restored (evidence, or the user knows better).
+    const named = await run('restore', 'A', '--to', join(sb.dir, 'r-named'), '--snapshot', S3);
+    expect(named.code, named.stderr).toBe(0);
+    expect(named.stdout).not.toMatch(/note: took/);
+    expect(await readFile(join(sb.dir, 'r-named', 'home', files[0]!))).not.toEqual(clean);
+    // Once accepted (the changes were the user's), it is the newest like any other.
+    expect((await backup('--accept-changes', '--json')).code).toBe(0);
+    const after = await run('restore', 'A', '--to', join(sb.dir, 'r-after'), '--json');
+    expect(json(after).skippedSuspects).toBeUndefined();
+  });
+
   it('b: 60 % encrypted and renamed to .locked, with a ransom note in every folder → exit 4, report names both', async () => {
     const victims = sixtyPercent(files);
     await encryptInPlace(src, victims);
