@@ -17,6 +17,8 @@ export interface ListRow {
   /** Format 2: full or incremental (on `base`). */
   kind?: 'full' | 'incremental';
   base?: string;
+  /** The mass-change gate flagged it and nobody accepted it (snapshot.json, or this host's catalog). */
+  suspect?: boolean;
   note?: string;
 }
 
@@ -31,7 +33,13 @@ export interface ListedDrive {
 }
 
 export async function listDrive(s: Session, spec: string): Promise<ListedDrive> {
-  return listOne(await findDrive(s, spec));
+  return listOne(await findDrive(s, spec), await acceptedHere(s));
+}
+
+/** The snapshots this host accepted since they were written (backup --accept-changes): not SUSPECT any more. */
+async function acceptedHere(s: Session): Promise<Set<string>> {
+  const catalog = await s.catalog().catch(() => undefined);
+  return new Set(catalog?.drives.flatMap((d) => d.snapshots.filter((x) => x.accepted).map((x) => `${d.id}/${x.id}`)) ?? []);
 }
 
 /** Every connected airgap drive; `damaged`: drives left out because their identity file is damaged (warned about). */
@@ -40,11 +48,12 @@ export async function listConnected(s: Session): Promise<{ drives: ListedDrive[]
   // A drive with a damaged identity file is not listed, but never silently: say why.
   for (const w of found.warnings) s.log.warn(w);
   const drives: ListedDrive[] = [];
-  for (const d of found.labelled) drives.push(await listOne({ root: d.root, airgapDir: d.airgapDir, identity: d.identity }));
+  const accepted = await acceptedHere(s);
+  for (const d of found.labelled) drives.push(await listOne({ root: d.root, airgapDir: d.airgapDir, identity: d.identity }, accepted));
   return { drives, damaged: found.damaged?.length ?? 0 };
 }
 
-async function listOne(d: ResolvedDrive): Promise<ListedDrive> {
+async function listOne(d: ResolvedDrive, accepted: Set<string>): Promise<ListedDrive> {
   const { leftovers, unknown, twins } = await readDriveContents(d.airgapDir);
   const rows: ListRow[] = (await summarizeSnapshots(d.airgapDir)).map((x) => {
     const row: ListRow = { id: x.id, state: x.state };
@@ -54,6 +63,10 @@ async function listOne(d: ResolvedDrive): Promise<ListedDrive> {
     if (x.state === 'incomplete') row.note = 'no SHA256SUMS: unfinished or partly copied';
     if (x.state === 'damaged') row.note = 'snapshot.json unreadable; run airgap verify';
     if (x.problems) row.note = `${row.note ? `${row.note}; ` : ''}${plural(x.problems, 'path')} skipped or changed during backup`;
+    if (x.suspect && !accepted.has(`${d.identity.id}/${x.id}`)) {
+      row.suspect = true;
+      row.note = `SUSPECT: mass changes, not accepted (restore skips it unless named)${row.note ? `; ${row.note}` : ''}`;
+    }
     return row;
   });
   return { drive: { id: d.identity.id, name: d.identity.name, path: d.root }, snapshots: rows, leftovers, unknown, twins, warnings: [...unknown.map(describeUnknown), ...twins.map(twinMessage)] };

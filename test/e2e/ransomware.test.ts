@@ -233,6 +233,10 @@ describe('mass-change gate: attacks trip it', () => {
     }
     const j = await run('restore', 'A', '--to', join(sb.dir, 'r-json'), '--json');
     expect(json(j)).toMatchObject({ snapshot: S2, skippedSuspects: [S3] });
+    // `list` marks it, and says what restore does with it.
+    const list = await run('list', 'A');
+    expect(list.stdout.split('\n').find((l) => l.includes(S3))).toMatch(/SUSPECT: mass changes, not accepted \(restore skips it unless named\)/);
+    expect(list.stdout.split('\n').find((l) => l.includes(S2))).not.toMatch(/SUSPECT/);
     // Named by its id, the suspect is restored (evidence, or the user knows better).
     const named = await run('restore', 'A', '--to', join(sb.dir, 'r-named'), '--snapshot', S3);
     expect(named.code, named.stderr).toBe(0);
@@ -242,6 +246,7 @@ describe('mass-change gate: attacks trip it', () => {
     expect((await backup('--accept-changes', '--json')).code).toBe(0);
     const after = await run('restore', 'A', '--to', join(sb.dir, 'r-after'), '--json');
     expect(json(after).skippedSuspects).toBeUndefined();
+    expect((await run('list', 'A')).stdout).not.toMatch(/SUSPECT/);
   });
 
   it('b: 60 % encrypted and renamed to .locked, with a ransom note in every folder → exit 4, report names both', async () => {
