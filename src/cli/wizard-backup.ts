@@ -1,14 +1,13 @@
 // The wizard's backup: a drive that has been away is verified first (core/away-check.ts); the
 // due-drive question; the backup job; when the mass-change gate trips, the question whether the
 // changes are the user's; then eject and the physical instruction ("Unplug A and …; next: …").
-import { byDriveName } from '../core/drive-name.js';
 import { EXIT, refusal } from '../core/errors.js';
-import { planRotation, type Plan } from '../core/planner.js';
+import type { Plan } from '../core/planner.js';
 import type { LabelledDrive } from '../drives/detect.js';
 import { suspectError, type BackupResult } from '../jobs/backup.js';
 import { eject } from '../jobs/eject.js';
-import { planInput } from '../jobs/planning.js';
-import { policyOf, type Config } from '../state/config.js';
+import { nextStep, nextStepSentence } from '../jobs/next-step.js';
+import type { Config } from '../state/config.js';
 import { renderBackup } from '../ui/render-backup.js';
 import { renderEject } from '../ui/render-setup.js';
 import { renderVerifyReport } from '../ui/render-verify.js';
@@ -86,11 +85,5 @@ async function backupStep(w: Wizard, name: string, acceptChanges: boolean): Prom
 
 /** The physical instruction: where this drive goes now, and which one comes next, when. */
 export async function farewell(w: Wizard, name: string, config: Config): Promise<string> {
-  const policy = policyOf(config);
-  const catalog = await w.s.catalog();
-  const next = planRotation(planInput(policy, catalog, w.s, []));
-  const role = byDriveName(config.drives.rotation, name);
-  const where = role?.role === 'offsite' ? `take it to ${role.location ?? 'its offsite place'}` : `put it away${role?.location ? ` (${role.location})` : ''}, disconnected`;
-  const then = next.target ? `next: bring ${next.target} on ${next.targetDate}` : '';
-  return `Unplug ${name} and ${where}; ${then}.`;
+  return nextStepSentence((await nextStep(w.s, name, config))!);
 }

@@ -1,6 +1,6 @@
 // What a newcomer tripped over (issue 17 §5), each through the built CLI as a subprocess.
 import { spawnSync } from 'node:child_process';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DriveLock } from '../../src/layout/drive-lock.js';
@@ -100,6 +100,32 @@ describe('a hard-linked pair', () => {
     }
     const third = await runChecked(sb, ['backup', '--drive', 'A'], { AIRGAP_NOW: '2026-03-04T10:00:00Z' });
     expect(third.stdout, show(third)).toMatch(/changes since .*: 0 added, 0 modified, 0 deleted/);
+  });
+});
+
+describe('after a backup', () => {
+  it('prints the next step, as the wizard does: eject, where the drive goes, which drive comes next and when', async () => {
+    expect((await runChecked(sb, ['init', '--source', src, '--drives', 'A,B,C', '--cadence', 'weekly', '--yes'])).code).toBe(0);
+    await labelledDrive(sb, 'A');
+    const a = await runChecked(sb, ['backup', '--drive', 'A']);
+    expect(a.code, show(a)).toBe(0);
+    expect(a.stdout, show(a)).toMatch(/^Next: eject A \(airgap eject A\), then: Unplug A and put it away, disconnected; next: bring [BC] on 2026-\d\d-\d\d\.$/m);
+    // A is unplugged (the air gap: one drive at a time), B plugged in. B is the offsite drive
+    // (init says so): it goes back there.
+    await rename(sb.drive('A'), join(sb.dir, 'A-on-the-shelf'));
+    await labelledDrive(sb, 'B');
+    const b = await runChecked(sb, ['backup', '--drive', 'B', '--json'], { AIRGAP_NOW: '2026-03-09T10:00:00Z' });
+    expect(b.code, show(b)).toBe(0);
+    expect(JSON.parse(b.stdout).next).toMatchObject({ drive: 'B', place: 'offsite', next: { drive: expect.any(String), date: expect.stringMatching(/^2026-/) } });
+    const text = await runChecked(sb, ['backup', '--drive', 'B'], { AIRGAP_NOW: '2026-03-16T10:00:00Z' });
+    expect(text.stdout, show(text)).toMatch(/^Next: eject B \(airgap eject B\), then: Unplug B and take it to its offsite place/m);
+  });
+
+  it('says nothing of a rotation when there is no config (a one-off backup)', async () => {
+    await labelledDrive(sb, 'A');
+    const r = await runChecked(sb, ['backup', '--drive', 'A', '--source', src]);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).not.toMatch(/^Next:/m);
   });
 });
 
