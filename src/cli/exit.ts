@@ -1,16 +1,30 @@
 // The one place where failures become messages and exit codes (docs/cli.md lists them).
 import { CommanderError } from 'commander';
-import { damage, EXIT, isAirgapError } from '../core/errors.js';
+import { damage, EXIT, isAirgapError, type AirgapError } from '../core/errors.js';
 import { MANIFEST_FILE, SUMS_FILE } from '../layout/format.js';
 import { ManifestSyntaxError } from '../layout/manifest.js';
 import { SumSyntaxError } from '../layout/sha256sums.js';
 import { displayText } from '../ui/render.js';
 import type { Context } from './context.js';
 
-export function reportError(e: unknown, ctx: Pick<Context, 'stderr' | 'stdout' | 'json'>): number {
+/** The error as airgap reports it, when it is one of ours (undefined: a bug, a cancelled prompt, commander's). */
+export function asAirgapError(e: unknown): AirgapError | undefined {
   // Damaged on-drive data that a command read without catching it is still damage (exit 3), not a bug.
-  if (e instanceof ManifestSyntaxError) e = damage('manifest-invalid', `${MANIFEST_FILE} is damaged: ${e.message}`, 'run airgap verify <drive> --deep, and restore from another drive');
-  if (e instanceof SumSyntaxError) e = damage('sums-invalid', `${SUMS_FILE} is damaged: ${e.message}`, 'run airgap verify <drive>, and restore from another drive');
+  if (e instanceof ManifestSyntaxError) return damage('manifest-invalid', `${MANIFEST_FILE} is damaged: ${e.message}`, 'run airgap verify <drive> --deep, and restore from another drive');
+  if (e instanceof SumSyntaxError) return damage('sums-invalid', `${SUMS_FILE} is damaged: ${e.message}`, 'run airgap verify <drive>, and restore from another drive');
+  return isAirgapError(e) ? e : undefined;
+}
+
+/** The exit code reportError gives an error (the run history records it before the error is reported). */
+export function exitCodeOf(e: unknown): number {
+  const known = asAirgapError(e);
+  if (known) return known.exitCode;
+  if (e instanceof CommanderError) return EXIT.usage;
+  return e instanceof Error && e.name === 'ExitPromptError' ? EXIT.cancelled : EXIT.internal;
+}
+
+export function reportError(e: unknown, ctx: Pick<Context, 'stderr' | 'stdout' | 'json'>): number {
+  e = asAirgapError(e) ?? e;
   if (isAirgapError(e)) {
     // A message may quote what a damaged drive holds: escaped for the terminal (the JSON keeps it as it is).
     ctx.stderr.write(`error: ${displayText(e.message)}\n`);

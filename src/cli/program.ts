@@ -99,6 +99,11 @@ function defineRotationCommands(program: Command, h: ActionHooks): void {
   program.command('scan')
     .description('rebuild the catalog from the connected drives')
     .action(async (_flags, cmd: Command) => { h.set(await (await import('./commands/scan.js')).scanCommand(h.context(cmd))); });
+
+  program.command('log')
+    .description('the history of backup, verify, restore and prune runs on this host, newest first')
+    .option('--limit <N>', 'show at most N runs (default 50)')
+    .action(async (flags, cmd: Command) => { h.set(await (await import('./commands/log.js')).logCommand(h.context(cmd), flags)); });
 }
 
 /** Drives and setting up: label, find, watch, mount and eject drives; the config; the guided flows. */

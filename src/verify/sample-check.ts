@@ -6,6 +6,9 @@
 // tarball are drawn: a carried line's member belongs to an earlier snapshot and is drawn when
 // that snapshot is verified, so each tarball is sampled once.
 import { createHash, randomInt } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { DeltaFileError, readDeltaFile } from '../layout/delta-file.js';
+import { tarballPartsOf } from './tarball-parts.js';
 import type { Finding, SnapshotReport } from '../core/findings.js';
 import type { SnapshotMeta } from '../layout/format.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
@@ -23,6 +26,9 @@ export interface SampleInput {
   percent: number;
   findings: Finding[];
   onBytes?: (n: number) => void;
+  /** This snapshot's id, and the tarball of another of its chain: for the delta'd files whose newest blocks it holds. */
+  self?: string;
+  partsOf?: (id: string) => Promise<TarballParts | undefined>;
 }
 
 export interface SampleResult {
@@ -46,6 +52,9 @@ export interface SampledSnapshot {
   percent: number;
   report: SnapshotReport;
   onBytes?: (n: number) => void;
+  /** This snapshot's id and folder: the rest of its chain is beside it. */
+  id?: string;
+  dir?: string;
 }
 
 /**
@@ -68,14 +77,20 @@ export async function sampleSnapshot(s: SampledSnapshot): Promise<TarballDamage 
     return undefined;
   }
   const tarball: TarballParts = { files: s.paths, ...(s.paths.length > 1 ? { partSize: s.sizes[0]! } : {}) };
-  const r = await sampleTarball({ manifest: s.manifest, tarball, percent: s.percent, findings: s.report.findings, ...(s.onBytes ? { onBytes: s.onBytes } : {}) });
+  const chain = s.id !== undefined && s.dir !== undefined
+    ? { self: s.id, partsOf: (id: string) => (id === s.id ? Promise.resolve(tarball) : tarballPartsOf(join(dirname(s.dir!), id), id)) } : {};
+  const r = await sampleTarball({ manifest: s.manifest, tarball, percent: s.percent, findings: s.report.findings, ...(s.onBytes ? { onBytes: s.onBytes } : {}), ...chain });
   s.report.sampled = { members: r.members, of: r.of, bytes: r.bytes };
   s.report.bytesRead += r.bytes;
   return r.broken ? { all: true, paths: new Set() } : r.damaged.size ? { all: false, paths: r.damaged } : undefined;
 }
 
-/** A file line whose content is in this snapshot's own tarball: what a sample draws from. */
-const own = (m: ManifestEntry) => m.type === 'file' && m.in === undefined;
+/**
+ * A file line whose content is in this snapshot's own tarball, or a delta'd file whose newest
+ * blocks are (a large file changed in place: rebuilt from its chain, layout/delta-file.ts): what
+ * a sample draws from.
+ */
+const own = (m: ManifestEntry) => m.type === 'file' && (m.delta?.length ? m.delta.at(-1)!.in === undefined : m.in === undefined);
 
 /** How many of `of` files `percent` % is: rounded up, at least one when there is any. */
 export function sampleSize(of: number, percent: number): number {
@@ -131,6 +146,7 @@ type Report = (m: ManifestEntry, code: string, message: string, extra?: Partial<
 
 /** One drawn member: read alone at its offset, its header and content against the manifest line. */
 async function checkMember(input: SampleInput, m: ManifestEntry, result: SampleResult, report: Report): Promise<void> {
+  if (m.delta?.length) return checkDeltaFile(input, m, result, report);
   const hash = createHash('sha256');
   let entry: TarEntry;
   try {
@@ -162,4 +178,29 @@ function headerDiffs(m: ManifestEntry, e: TarEntry): string[] {
   if (e.mtime !== m.mtime) diffs.push(`mtime is ${e.mtime}, manifest says ${m.mtime}`);
   if (e.uid !== m.uid || e.gid !== m.gid) diffs.push(`owner is ${e.uid}:${e.gid}, manifest says ${m.uid}:${m.gid}`);
   return diffs;
+}
+
+/** A delta'd file drawn: rebuilt from its base and every link's blocks, then against its SHA-256. */
+async function checkDeltaFile(input: SampleInput, m: ManifestEntry, result: SampleResult, report: Report): Promise<void> {
+  const ids = [m.in!, ...m.delta!.map((l) => l.in).filter((x): x is string => x !== undefined)];
+  const parts = new Map<string, TarballParts | undefined>();
+  for (const id of ids) parts.set(id, await input.partsOf?.(id));
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    await readDeltaFile(m, input.self ?? '', (id) => {
+      const p = id === input.self ? input.tarball : parts.get(id);
+      if (!p) throw new DeltaFileError(`the tarball of snapshot ${id} cannot be read at an offset (missing, or its snapshot.json is unusable)`, id, 0);
+      return p;
+    }, (chunk) => {
+      hash.update(chunk);
+      size += chunk.length;
+      result.bytes += chunk.length;
+      input.onBytes?.(chunk.length);
+    });
+  } catch (e) {
+    if (e instanceof DeltaFileError || e instanceof TarFormatError) return report(m, 'member-damaged', `its changed blocks cannot be laid over its copy in snapshot ${m.in}: ${e.message}`);
+    return report(m, 'member-unreadable', `cannot be rebuilt from its chain: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (size !== m.size || hash.digest('hex') !== m.sha256) report(m, 'member-damaged', `rebuilt from its copy in snapshot ${m.in} and its changed blocks, its content does not match its SHA-256`, { expected: m.sha256! });
 }

@@ -180,7 +180,7 @@ async function checkTarball(
   if (sizeWrong && !opts.deep) return ALL_DAMAGED; // the hash cannot match; deep mode still names the damaged members
   if (opts.skipTarballRead) return undefined;
   if (opts.sample !== undefined && !opts.deep) {
-    const sampled = await sampleSnapshot({ manifest: join(folder.dir, MANIFEST_FILE), paths, sizes, meta, manifestOk, percent: opts.sample, report, ...(opts.onBytes ? { onBytes: opts.onBytes } : {}) });
+    const sampled = await sampleSnapshot({ manifest: join(folder.dir, MANIFEST_FILE), paths, sizes, meta, manifestOk, percent: opts.sample, report, id: folder.id, dir: folder.dir, ...(opts.onBytes ? { onBytes: opts.onBytes } : {}) });
     if (sampled !== 'whole') return sampled;
   }
   const fileSums = opts.deep ? await FileSumsCheck.open(folder.dir, damage) : undefined;

@@ -190,6 +190,12 @@ describe('backup --format 2: large files changed in place are stored as their ch
     expect((await treeOf(join(one, 'work')))['Mail/archive.mbox']).toEqual(days[3]!.expected['Mail/archive.mbox']);
     const v = await runCli(['verify', 'A', '--deep'], sb.env);
     expect(v.code, v.stdout + v.stderr).toBe(0);
+    // --sample draws a delta'd file from the snapshot that wrote its newest blocks, and rebuilds it.
+    const sample = await runCli(['verify', 'A', '--sample', '100%', '--snapshot', days[1]!.id, '--json'], sb.env);
+    expect(sample.code, sample.stdout + sample.stderr).toBe(0);
+    const sampled = JSON.parse(sample.stdout).snapshots[0].sampled as { members: number; of: number; bytes: number };
+    // Day 1 changed only the mailbox: the one file drawn, rebuilt whole (70 MiB read for 3 MiB of blocks).
+    expect(sampled).toEqual({ members: 1, of: 1, bytes: 70 * MiB + 123 });
   }, 300_000);
 
   it('find and restore --dry-run name every tarball a delta\'d file needs', async () => {
@@ -223,6 +229,11 @@ describe('backup --format 2: large files changed in place are stored as their ch
     // Days 3 and 4 build on day 2: named as its dependants.
     const deps = d2.findings.find((f) => f.code === 'chain-dependants')!;
     expect(deps.message).toContain(days[3]!.id);
+    // --sample 100 % of day 2 rebuilds the mailbox too, and finds the damage.
+    const sample = await runCli(['verify', 'A', '--sample', '100%', '--snapshot', days[2]!.id, '--json'], sb.env);
+    expect(sample.code).toBe(3);
+    const s2 = (JSON.parse(sample.stdout) as typeof report).snapshots[0]!;
+    expect(s2.findings.some((f) => f.member === 'work/Mail/archive.mbox' && f.code === 'member-damaged')).toBe(true);
     const r = await runCli(['restore', 'A', '--snapshot', days[4]!.id, '--to', join(sb.dir, 'r-bad')], sb.env);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(new RegExp(`snapshot ${days[2]!.id}`));

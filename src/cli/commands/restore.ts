@@ -11,6 +11,7 @@ import { renderFind, renderFindProblems } from '../../ui/render-find.js';
 import { renderRestore } from '../../ui/render-restore.js';
 import type { Context } from '../context.js';
 import { printJson } from '../output.js';
+import { recordRun, type RunSummary } from '../run-record.js';
 import { sessionOf } from '../session-of.js';
 import { plural } from '../../core/plural.js';
 
@@ -33,14 +34,23 @@ export async function restoreWithProgress(ctx: Context, s: Session, spec: string
   // folder (and the target folder if it created it): nothing half-restored is left. A dry run
   // writes nothing, so Ctrl+C simply ends it (cli/interrupt.ts).
   const cancel = opts.dryRun ? undefined : cancelScope(() => ctx.stderr.write('\ncancelling: stopping after the current file and removing what was extracted…\n'));
-  return restore(s, spec, paths, opts, {
+  return recordRun(ctx, s, 'restore', spec, () => restore(s, spec, paths, opts, {
     signal: cancel?.signal,
     onStart: (id, drive) => progress.update(() => `Verifying ${id} on ${drive}…`),
     onFile: (n, b, id) => progress.update(() => `Restoring ${id}: ${plural(n, 'file')}, ${bytes(b)}`),
   }).finally(() => {
     progress.stop();
     cancel?.close();
-  });
+  }), (r) => restoreSummary(r, opts));
+}
+
+/** The run history's record of a restore: files and bytes restored (a dry run: would be), and what did not come back. */
+function restoreSummary(r: RestoreJobResult, opts: RestoreOptions): RunSummary {
+  const exitCode = restoreExit(r, opts);
+  const figures = r.report
+    ? { files: r.report.files, bytes: r.report.bytes, damaged: r.report.damaged.length + r.report.missing.length }
+    : r.planned ? { files: r.planned.files, bytes: r.planned.bytes } : {};
+  return { outcome: opts.dryRun ? 'dry-run' : exitCode === EXIT.ok ? 'ok' : 'damaged', exitCode, drive: r.drive, snapshot: r.snapshot, figures };
 }
 
 export async function findCommand(ctx: Context, spec: string, pattern: string, flags: { allSnapshots?: boolean }): Promise<number> {
