@@ -6,7 +6,7 @@
 // and of the one file, all compared with the folder as it was that day; `verify --deep` checks the
 // rebuilt files; a damaged block names the snapshots that need it.
 import { execFileSync } from 'node:child_process';
-import { createCipheriv, createHash } from 'node:crypto';
+import { createCipheriv } from 'node:crypto';
 import { chmod, lstat, mkdir, mkdtemp, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,12 +14,13 @@ import { RESTORE_FILE } from '../../src/layout/restore-text.js';
 import { parseManifestLineV2, type ManifestEntry } from '../../src/layout/manifest.js';
 import { labelledDrive, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
 import { restoreScript, runScript, STOCK_RUNS, tarShim } from '../helpers/stock-restore.js';
+import { readTree, type Snapshot } from '../helpers/tree.js';
 
 const MiB = 1 << 20;
 
 interface Day { id: string; meta: Meta; expected: Tree }
 interface Meta { kind: string; chain: string[]; bytes: { tarball: number }; delta?: { files: number; bytes: number } }
-type Tree = Record<string, { mode: number; mtime: number; sha256: string; size: number }>;
+type Tree = Snapshot;
 
 let sb: Sandbox;
 let src: string;
@@ -67,20 +68,8 @@ async function change(n: number): Promise<void> {
   if (n === 7) await writeAt(disk(), 0, noise(17, 40 * MiB)); // more than half rewritten: whole
 }
 
-async function treeOf(root: string): Promise<Tree> {
-  const out: Tree = {};
-  const walk = async (dir: string, rel: string) => {
-    for (const name of (await readdir(dir)).sort()) {
-      const p = join(dir, name);
-      const r = rel ? `${rel}/${name}` : name;
-      const st = await lstat(p);
-      if (st.isDirectory()) await walk(p, r);
-      else out[r] = { mode: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000), size: st.size, sha256: createHash('sha256').update(await readFile(p)).digest('hex') };
-    }
-  };
-  await walk(root, '');
-  return out;
-}
+/** The tree as a restore must give it back; the content as its SHA-256 (the files are 66–73 MiB). */
+const treeOf = (root: string): Promise<Tree> => readTree(root, { hashContent: true });
 
 async function backup(n: number): Promise<Day> {
   // One chain for the whole week: day 5's whole copy of the mailbox would otherwise weigh more
@@ -127,7 +116,7 @@ describe('backup --format 2: large files changed in place are stored as their ch
     const line = await lineOf(1, 'work/Mail/archive.mbox');
     expect(line.in).toBe(days[0]!.id); // the whole copy
     expect(line.delta).toEqual([{ n: 1, offset: expect.any(Number), size: 70 * MiB + 123, members: [{ first: 10, count: 3 }] }]);
-    expect(line.sha256).toBe(d1.expected['Mail/archive.mbox']!.sha256);
+    expect(line.sha256).toBe(d1.expected['Mail/archive.mbox']!.content);
     expect(line.blocks).toEqual({ offset: 0 });
   });
 

@@ -1,4 +1,5 @@
 // Builds real folder trees from a compact description, and reads them back for comparison.
+import { createHash } from 'node:crypto';
 import { chmod, link, lstat, mkdir, readdir, readFile, readlink, symlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -47,8 +48,11 @@ export interface Snapshot {
   [path: string]: { type: string; mode: number; mtime: number; content?: string; target?: string; nlink?: number };
 }
 
-/** Everything a faithful restore must reproduce: type, mode, mtime (s), content, link target. */
-export async function readTree(root: string, opts: { dirMtimes?: boolean } = {}): Promise<Snapshot> {
+/**
+ * Everything a faithful restore must reproduce: type, mode, mtime (s), content, link target.
+ * `hashContent`: the content as its SHA-256 (hex), for trees with files too large to hold as text.
+ */
+export async function readTree(root: string, opts: { dirMtimes?: boolean; hashContent?: boolean } = {}): Promise<Snapshot> {
   const out: Snapshot = {};
   const walk = async (dir: string, rel: string) => {
     for (const name of (await readdir(dir)).sort()) {
@@ -60,7 +64,10 @@ export async function readTree(root: string, opts: { dirMtimes?: boolean } = {})
       else if (st.isDirectory()) {
         out[r] = { type: 'dir', ...base, mtime: opts.dirMtimes ? base.mtime : 0 };
         await walk(p, r);
-      } else out[r] = { type: 'file', ...base, content: (await readFile(p)).toString('base64'), nlink: st.nlink };
+      } else {
+        const data = await readFile(p);
+        out[r] = { type: 'file', ...base, content: opts.hashContent ? createHash('sha256').update(data).digest('hex') : data.toString('base64'), nlink: st.nlink };
+      }
     }
   };
   await walk(root, '');
