@@ -115,6 +115,11 @@ function defineDriveCommands(program: Command, h: ActionHooks): void {
     .option('--force', 'relabel an airgap drive (snapshots kept) or label a disk that shares the system or a source disk')
     .action(async (path: string, flags, cmd: Command) => { h.set(await (await import('./commands/label.js')).labelCommand(h.context(cmd), path, flags)); });
 
+  program.command('forget <drive>')
+    .description("drop a lost or retired drive from this host's catalog (the drive itself is not touched)")
+    .option('--yes', 'do not ask for confirmation')
+    .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/forget.js')).forgetCommand(h.context(cmd), drive, flags)); });
+
   program.command('drives')
     .description('connected airgap drives, and removable disks that could become one')
     .option('--all', 'also list the disks that are never offered, and why (system disk, virtual, ...)')

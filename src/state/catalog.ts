@@ -147,6 +147,13 @@ export class Catalog {
     return named && named.id !== identity.id ? named : undefined;
   }
 
+  /** Drops a drive from the catalog (`airgap forget`): what this host knows of it, never the drive's contents. */
+  forget(id: string): void {
+    this.ops.push((c) => c.forget(id));
+    const i = this.drives.findIndex((d) => d.id === id);
+    if (i >= 0) this.drives.splice(i, 1);
+  }
+
   acceptFingerprint(id: string, fingerprint: Fingerprint): void {
     this.ops.push((c) => c.acceptFingerprint(id, fingerprint));
     const entry = this.byId(id);

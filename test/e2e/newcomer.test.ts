@@ -129,6 +129,35 @@ describe('after a backup', () => {
   });
 });
 
+describe('airgap forget (issue 17 §3)', () => {
+  it('drops a lost drive from this host: status no longer counts its snapshots; the drive is not touched; a connected one is refused', async () => {
+    expect((await runChecked(sb, ['init', '--source', src, '--drives', 'A,B', '--cadence', 'weekly', '--yes'])).code).toBe(0);
+    await labelledDrive(sb, 'A');
+    expect((await runChecked(sb, ['backup', '--drive', 'A'])).code).toBe(0);
+    const connected = await runChecked(sb, ['forget', 'A', '--yes']);
+    expect(connected.code, show(connected)).toBe(4);
+    expect(line(connected, 'error:')).toBe('error: drive A is connected: this host would know it again at once');
+    // A is lost (not here any more): forget it.
+    await rename(sb.drive('A'), join(sb.dir, 'A-lost'));
+    const unconfirmed = await runChecked(sb, ['forget', 'A']);
+    expect(unconfirmed.code, show(unconfirmed)).toBe(2);
+    expect(line(unconfirmed, 'hint:')).toBe('hint: pass --yes to confirm');
+    expect(line(await runChecked(sb, ['forget', 'Z', '--yes']), 'error:')).toBe('error: no drive named Z is known on this host (known: A)');
+    const before = JSON.parse((await runChecked(sb, ['status', '--json'])).stdout) as { drives: { name: string; snapshots: number }[] };
+    expect(before.drives.find((d) => d.name === 'A')!.snapshots).toBe(1);
+    const r = await runChecked(sb, ['forget', 'A', '--yes']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toMatch(/^Forgot drive A: .*its 1 snapshot as copies/m);
+    expect(r.stdout).toMatch(/^note: the config's rotation still names A/m);
+    const after = JSON.parse((await runChecked(sb, ['status', '--json'])).stdout) as { drives: { name: string; snapshots: number }[] };
+    expect(after.drives.find((d) => d.name === 'A')!.snapshots).toBe(0);
+    // The drive itself is as it was: plugged in again, it is known again, with its snapshot.
+    await rename(join(sb.dir, 'A-lost'), sb.drive('A'));
+    const back = JSON.parse((await runChecked(sb, ['status', '--json'])).stdout) as { drives: { name: string; snapshots: number }[] };
+    expect(back.drives.find((d) => d.name === 'A')!.snapshots).toBe(1);
+  });
+});
+
 describe('init', () => {
   it('says which drive it made offsite', async () => {
     const r = await runChecked(sb, ['init', '--source', src, '--drives', 'A,B,C', '--yes']);
