@@ -160,6 +160,7 @@ export async function holdsLock(path: string, token: string): Promise<boolean> {
  */
 export async function acquireLockFile(path: string, info: LockInfo, opts: { staleMs: number; waitMs?: number }): Promise<{ holder?: LockFileState } | undefined> {
   const until = opts.waitMs === undefined ? undefined : Date.now() + opts.waitMs;
+  const emptyUntil = Date.now() + BEING_WRITTEN_MS + SETTLE_MS;
   // Without a wait, a few immediate rounds: a takeover in progress elsewhere settles in one.
   for (let round = 0; until !== undefined || round < 50; round++) {
     if (await tryCreateLock(path, info)) return undefined;
@@ -169,6 +170,15 @@ export async function acquireLockFile(path: string, info: LockInfo, opts: { stal
       continue;
     }
     if (!state && until === undefined) continue; // released meanwhile
+    // A young lock with no content: its maker is writing it now (it names itself within
+    // milliseconds), or was killed while it did (then it counts as cut short once
+    // BEING_WRITTEN_MS old). Wait for either rather than refuse: a run right after a killed
+    // one must not fail for it (seen: a kill -9 trial on a loaded machine).
+    if (state && !state.holder && Date.now() < emptyUntil) {
+      round--;
+      await new Promise((r) => setTimeout(r, 50));
+      continue;
+    }
     if (until === undefined || Date.now() > until) return { holder: state };
     await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
   }

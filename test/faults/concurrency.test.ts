@@ -405,26 +405,38 @@ describe('an empty or garbage lock (cut short while written)', () => {
     ['JSON without a pid', JSON.stringify({ host: hostname(), startedAt: new Date().toISOString() }) + '\n'],
   ];
 
-  it('young → refused (exit 4, the lock left alone); old → taken over', async () => {
+  it('young → waited out: taken over once no one completes it, refused when its maker names itself meanwhile; old → taken over at once', async () => {
     const drive = await labelledDrive(sb, 'A');
     const seen: Record<string, string> = {};
     for (const [name, content] of variants) {
+      // Young and never completed: its maker was killed while writing it. The next run waits it
+      // out (io/stale-lock.ts) rather than refuse: a run right after a killed one must succeed.
       await writeFile(lockPath(drive), content);
-      const young = await sb.run('backup', '--drive', 'A', '--source', src);
-      expect(young.code, `${name}: ${show(young)}`).toBe(4);
-      expect(young.stderr, name).toMatch(/^error: \S.*$/m);
-      expect(young.stderr, name).toMatch(/^hint: \S.*$/m);
-      expect(young.stderr, name).not.toMatch(/\n\s+at |internal error/);
-      expect(Buffer.compare(await readFile(lockPath(drive)), Buffer.from(content)), `${name}: the lock was changed`).toBe(0);
-      expect(await debris(drive), name).toEqual(['.lock']);
-
-      await setAge(lockPath(drive), OLD_MS);
       const before = await snapshotsOn(drive);
+      const young = await sb.run('backup', '--drive', 'A', '--source', src, '--json');
+      expect(young.code, `${name}: ${show(young)}`).toBe(0);
+      expect(await debris(drive), name).toEqual([]);
+      expect((await snapshotsOn(drive)).length, name).toBe(before.length + 1);
+
+      // Young, and its maker (alive: this process) names itself while the run waits, or before:
+      // refused either way, naming it, and the lock left alone.
+      await writeFile(lockPath(drive), content);
+      const waiting = sb.run('backup', '--drive', 'A', '--source', src);
+      const holder = lockJson(process.pid, hostname(), new Date());
+      await writeFile(lockPath(drive), holder);
+      const refused = await waiting;
+      expect(refused.code, `${name}: ${show(refused)}`).toBe(4);
+      expect(refused.stderr, name).toMatch(new RegExp(`^error: drive A is in use by airgap \\(pid ${process.pid} `, 'm'));
+      expect(refused.stderr, name).toMatch(/^hint: \S.*$/m);
+      expect(refused.stderr, name).not.toMatch(/\n\s+at |internal error/);
+      expect(await readFile(lockPath(drive), 'utf8'), `${name}: the lock was changed`).toBe(holder);
+
+      await writeFile(lockPath(drive), content);
+      await setAge(lockPath(drive), OLD_MS);
       const old = await sb.run('backup', '--drive', 'A', '--source', src, '--json');
       expect(old.code, `${name}: ${show(old)}`).toBe(0);
       expect(await debris(drive), name).toEqual([]);
-      expect((await snapshotsOn(drive)).length, name).toBe(before.length + 1);
-      seen[name] = 'young refused, old taken over';
+      seen[name] = 'young waited out and taken over, young named refused, old taken over';
     }
     expect((await sb.run('verify', 'A')).code).toBe(0);
     figures.garbageLock = seen;

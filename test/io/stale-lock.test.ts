@@ -49,4 +49,14 @@ describe('stale lock takeover', () => {
     expect(state.holder).toBeUndefined();
     expect(isStale(state, 120_000)).toBe(true);
   });
+
+  it('a lock cut short while it was made (its maker killed before writing it) is waited out and taken over, not refused', async () => {
+    const { acquireLockFile } = await import('../../src/io/stale-lock.js');
+    const dir = await mkdtemp(join(tmpdir(), 'airgap-lock-'));
+    const path = join(dir, '.lock');
+    await writeFile(path, ''); // made just now, never written: its maker died
+    const me = newLockInfo('backup');
+    expect(await acquireLockFile(path, me, { staleMs: 120_000 })).toBeUndefined();
+    expect(await holdsLock(path, me.token)).toBe(true);
+  });
 });
