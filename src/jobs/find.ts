@@ -6,6 +6,7 @@ import { readDriveContents } from '../layout/drive-contents.js';
 import { findInSnapshots, matcher, type FoundFile, type UnreadableManifest } from '../restore/find.js';
 import { findDrive } from './find-drive.js';
 import type { Session } from './session.js';
+import { suspectSnapshots } from './suspects.js';
 
 export interface FindResult {
   drive: string;
@@ -18,6 +19,8 @@ export interface FindResult {
   /** Snapshots whose MANIFEST.tsv could not be read (ids); `problems` says why. */
   unreadable: string[];
   problems: UnreadableManifest[];
+  /** The searched snapshots that are SUSPECT (jobs/suspects.ts): their files may be a ransomware event's. */
+  suspect: string[];
 }
 
 export async function find(s: Session, spec: string, pattern: string, opts: { allSnapshots?: boolean }): Promise<FindResult> {
@@ -32,8 +35,9 @@ export async function find(s: Session, spec: string, pattern: string, opts: { al
   const complete = snapshots.filter((x) => x.complete);
   const chosen = opts.allSnapshots ? [...complete].reverse() : complete.slice(-1);
   const { found, truncated, unreadable } = await findInSnapshots(chosen, pattern);
+  const suspect = await suspectSnapshots(s, drive.identity.id, chosen);
   return {
     drive: drive.identity.name, pattern, searched: chosen.map((x) => x.id), allSnapshots: opts.allSnapshots ?? false,
-    found, truncated, unreadable: unreadable.map((u) => u.snapshot), problems: unreadable,
+    found, truncated, unreadable: unreadable.map((u) => u.snapshot), problems: unreadable, suspect: chosen.map((x) => x.id).filter((id) => suspect.has(id)),
   };
 }

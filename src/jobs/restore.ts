@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { usageError } from '../core/errors.js';
 import { chooseRestoreSnapshot } from '../core/restore-choice.js';
-import { readSnapshotMeta } from '../layout/snapshot-meta.js';
+import { suspectSnapshots } from './suspects.js';
 import { readDriveContents, type SnapshotFolder } from '../layout/drive-contents.js';
 import { restoreSnapshot, type RestoreResult } from '../restore/restore.js';
 import { failpoint } from '../io/failpoint.js';
@@ -70,12 +70,8 @@ export async function restore(s: Session, spec: string, paths: string[], opts: R
 async function chooseSnapshot(s: Session, drive: { airgapDir: string; identity: { id: string; name: string } }, wanted: string | undefined): Promise<{ snapshot: SnapshotFolder; skipped: string[] }> {
   const { snapshots } = await readDriveContents(drive.airgapDir);
   const named = wanted !== undefined && snapshots.some((x) => x.id === wanted);
-  // This host may have accepted a suspect since it was written (backup --accept-changes).
-  const accepted = named ? new Set<string>() : new Set((await s.catalog()).drives.find((d) => d.id === drive.identity.id)?.snapshots.filter((x) => x.accepted).map((x) => x.id));
-  const candidates = await Promise.all(snapshots.map(async (x) => {
-    const gate = named || !x.complete ? undefined : (await readSnapshotMeta(x).catch(() => undefined))?.gate;
-    return { id: x.id, complete: x.complete, suspect: gate !== undefined && gate.suspect && !gate.accepted && !accepted.has(x.id) };
-  }));
+  const suspect = named ? new Set<string>() : await suspectSnapshots(s, drive.identity.id, snapshots);
+  const candidates = snapshots.map((x) => ({ id: x.id, complete: x.complete, suspect: suspect.has(x.id) }));
   const choice = chooseRestoreSnapshot(candidates, wanted, drive.identity.name);
   if (!choice.ok) throw usageError(choice.code, choice.message, choice.hint);
   return { snapshot: snapshots.find((x) => x.id === choice.id)!, skipped: choice.skipped };

@@ -233,6 +233,16 @@ describe('mass-change gate: attacks trip it', () => {
     }
     const j = await run('restore', 'A', '--to', join(sb.dir, 'r-json'), '--json');
     expect(json(j)).toMatchObject({ snapshot: S2, skippedSuspects: [S3] });
+    // `verify` and `find` mark it too, and find's restore command takes the clean copy.
+    const v = await run('verify', 'A');
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout).toMatch(new RegExp(`${S3}  OK .*\\n    note: SUSPECT: mass changes`));
+    expect(v.stdout).not.toMatch(new RegExp(`${S2}  OK .*\\n    note: SUSPECT`));
+    const f = await run('find', 'A', files[0]!.split('/').at(-1)!, '--all-snapshots');
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stdout).toMatch(new RegExp(`^${S3}  SUSPECT  `, 'm'));
+    expect(f.stdout).toMatch(new RegExp(`^SUSPECT: ${S3}: mass changes`, 'm'));
+    expect(f.stdout).toMatch(new RegExp(`^Restore the first one with: airgap restore A \\S+ --snapshot ${S2} `, 'm'));
     // `list` marks it, and says what restore does with it.
     const list = await run('list', 'A');
     expect(list.stdout.split('\n').find((l) => l.includes(S3))).toMatch(/SUSPECT: mass changes, not accepted \(restore skips it unless named\)/);
