@@ -5,7 +5,8 @@
 // Layout of the Linux/macOS part, which the test relies on: a command the user types is a line
 // indented by exactly four spaces; prose is indented by two; an alternative is a prose line
 // "  <label>:  <command>".
-import { DRIVE_DIR, FILE_SUMS_FILE, FORMAT_VERSION, IDENTITY_FILE, MANIFEST_FILE, PARTIAL_PREFIX, REMOVE_FILE, RESTORE_FILE, SNAPSHOT_JSON, SUMS_FILE, type DriveIdentity } from './format.js';
+import { DRIVE_DIR, FILE_SUMS_FILE, FORMAT_VERSION, BLOCKS_FILE, IDENTITY_FILE, MANIFEST_FILE, PARTIAL_PREFIX, REMOVE_FILE, RESTORE_FILE, SNAPSHOT_JSON, SUMS_FILE, type DriveIdentity } from './format.js';
+import { DELTA_DIR } from './delta-file.js';
 
 /** The placeholder of step 0, which the user replaces by where the drive is mounted. */
 export const README_DRIVE_PLACEHOLDER = '/media/me/BACKUP';
@@ -44,6 +45,10 @@ Layout
                           An INCREMENTAL snapshot's tarball holds only what changed since
                           the snapshot before it; ${RESTORE_FILE} names every tarball it needs
       ${REMOVE_FILE}          format 2: what to delete after extracting (see ${RESTORE_FILE})
+      ${BLOCKS_FILE}              format 2: SHA-256 of each 1 MiB block of its large files, so that
+                          the next snapshot can store only the blocks that changed. An
+                          increment's tarball holds them as ${DELTA_DIR}/<SNAPSHOT>/...;
+                          the dd lines of its ${RESTORE_FILE} write them into the file
   Folders whose names start with "${PARTIAL_PREFIX}" are unfinished backups: ignore them.
   A snapshot folder without ${SUMS_FILE} is incomplete: do not trust it.
 
