@@ -5,6 +5,7 @@ import { describeUnknown, readDriveContents, summarizeSnapshots, twinMessage, ty
 import { detect } from './drive-lookup.js';
 import { findDrive } from './find-drive.js';
 import type { Session } from './session.js';
+import { acceptedOnHost } from './suspects.js';
 import { plural } from '../core/plural.js';
 
 export interface ListRow {
@@ -33,13 +34,7 @@ export interface ListedDrive {
 }
 
 export async function listDrive(s: Session, spec: string): Promise<ListedDrive> {
-  return listOne(await findDrive(s, spec), await acceptedHere(s));
-}
-
-/** The snapshots this host accepted since they were written (backup --accept-changes): not SUSPECT any more. */
-async function acceptedHere(s: Session): Promise<Set<string>> {
-  const catalog = await s.catalog().catch(() => undefined);
-  return new Set(catalog?.drives.flatMap((d) => d.snapshots.filter((x) => x.accepted).map((x) => `${d.id}/${x.id}`)) ?? []);
+  return listOne(await findDrive(s, spec), await acceptedOnHost(s));
 }
 
 /** Every connected airgap drive; `damaged`: drives left out because their identity file is damaged (warned about). */
@@ -48,7 +43,7 @@ export async function listConnected(s: Session): Promise<{ drives: ListedDrive[]
   // A drive with a damaged identity file is not listed, but never silently: say why.
   for (const w of found.warnings) s.log.warn(w);
   const drives: ListedDrive[] = [];
-  const accepted = await acceptedHere(s);
+  const accepted = await acceptedOnHost(s);
   for (const d of found.labelled) drives.push(await listOne({ root: d.root, airgapDir: d.airgapDir, identity: d.identity }, accepted));
   return { drives, damaged: found.damaged?.length ?? 0 };
 }

@@ -3,11 +3,12 @@ import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { usageError } from '../core/errors.js';
 import type { SourceRoot } from '../snapshot/scan.js';
+import { DELTA_DIR } from '../layout/delta-file.js';
 
 /** One top-level folder per source, named after it; clashes get -2, -3, ... */
 export async function sourceRoots(sources: string[]): Promise<SourceRoot[]> {
   // `.airgap-delta` holds format 2's changed blocks in a tarball (docs/FORMAT-v2.md): never a source's name.
-  const used = new Set<string>(['.airgap-delta']);
+  const used = new Set<string>([DELTA_DIR]);
   const roots: SourceRoot[] = [];
   for (const s of sources) {
     const path = resolve(s);

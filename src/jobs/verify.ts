@@ -7,7 +7,7 @@ import { verifyDrive } from '../verify/verify-drive.js';
 import type { VerifiedSnapshot } from '../verify/verify-snapshot.js';
 import { findDrive } from './find-drive.js';
 import type { Session } from './session.js';
-import { suspectSnapshots } from './suspects.js';
+import { acceptedOnHost, isSuspect } from './suspects.js';
 
 export interface VerifyOptions {
   snapshot?: string;
@@ -62,9 +62,9 @@ export async function verify(s: Session, spec: string, opts: VerifyOptions, onEv
   const seconds = (Date.now() - started) / 1000;
   // A SUSPECT snapshot verifies like any other (its bytes are what was written), but it may hold
   // a ransomware event's files: said beside its result (issue 17 §1).
-  const suspect = await suspectSnapshots(s, drive.identity.id, (await readDriveContents(drive.airgapDir)).snapshots.filter((x) => report.snapshots.some((r) => r.id === x.id)));
+  const accepted = await acceptedOnHost(s);
   for (const r of report.snapshots) {
-    if (suspect.has(r.id)) r.findings.unshift({ severity: 'note', code: 'suspect', message: 'SUSPECT: mass changes that look like ransomware or a broken sync, not accepted; restore skips it unless named (airgap diff to check it)' });
+    if (isSuspect(r.meta?.gate, drive.identity.id, r.id, accepted)) r.findings.unshift({ severity: 'note', code: 'suspect', message: 'SUSPECT: mass changes that look like ransomware or a broken sync, not accepted; restore skips it unless named (airgap diff to check it)' });
   }
   // A sample is weaker than a whole read: a clean one records nothing, since lastVerifiedAt
   // quiets the "verify overdue" alert and verifyOk makes a snapshot the planner's "verified copy".

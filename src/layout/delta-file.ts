@@ -14,6 +14,9 @@ import { TarFormatError, TarReader, type TarEntry } from './tar-reader.js';
 /** Top folder of the delta members in a tarball: `.airgap-delta/<ID>/<n>/<first>`. */
 export const DELTA_DIR = '.airgap-delta';
 
+/** A tarball member under `.airgap-delta/`: changed blocks of a large file, never a file of the tree. */
+export const isDeltaMember = (path: string): boolean => path.startsWith(`${DELTA_DIR}/`);
+
 /** The name of the member of link `linkId`'s tarball that holds blocks from `first` on of its `n`th delta'd file. */
 export const deltaMemberName = (linkId: string, n: number, first: number) => `${DELTA_DIR}/${linkId}/${n}/${first}`;
 

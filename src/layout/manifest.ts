@@ -168,7 +168,7 @@ function idOrSelf(v: string, name: string): string | undefined {
   if (v === '.') return undefined;
   if (!validIds.has(v)) {
     if (!isSnapshotId(v)) throw new ManifestSyntaxError(`bad ${name} ${quote(v)} (a snapshot id, or . for this snapshot)`);
-    if (validIds.size >= 1024) validIds.clear();
+    if (validIds.size >= 1024) validIds.clear(); // a forged manifest naming ids without end
     validIds.add(v);
   }
   return v;
@@ -226,13 +226,9 @@ const validIds = new Set<string>();
 
 /** The two v2 fields: a snapshot id (or `.`) and a whole number. */
 function whereV2(inField: string, offset: string): { in?: string; offset: number } {
-  if (inField !== '.' && !validIds.has(inField)) {
-    if (!isSnapshotId(inField)) throw new ManifestSyntaxError(`bad in ${quote(inField)} (a snapshot id, or . for this snapshot)`);
-    if (validIds.size >= 1024) validIds.clear(); // a forged manifest naming ids without end
-    validIds.add(inField);
-  }
+  const id = idOrSelf(inField, 'in');
   if (!isInt(offset) || Number(offset) % 512 !== 0) throw new ManifestSyntaxError(`bad offset ${quote(offset)} (a multiple of 512)`);
-  return inField === '.' ? { offset: Number(offset) } : { in: inField, offset: Number(offset) };
+  return id === undefined ? { offset: Number(offset) } : { in: id, offset: Number(offset) };
 }
 
 function parseV1Fields(f: string[]): ManifestEntry {

@@ -4,7 +4,7 @@
 // so that nothing is ever created for a member that breaks one.
 import { checkMemberPath, collisionKey, describePathProblem } from '../core/member-path.js';
 import type { TarEntry } from '../layout/tar-reader.js';
-import { DELTA_DIR } from '../layout/delta-file.js';
+import { isDeltaMember } from '../layout/delta-file.js';
 import type { ExtractState } from './extract-state.js';
 import { STAGING_NAME } from './extract-types.js';
 
@@ -13,7 +13,7 @@ export function admitMember(state: ExtractState, e: TarEntry): { path: string; r
   const { manifest } = state.opts;
   // Format 2's changed blocks of large files: read at their offsets by extract-delta.ts, never
   // extracted as files (a source never has this top folder: jobs/sources.ts).
-  if (state.pass && !state.deltaStep && e.path.startsWith(`${DELTA_DIR}/`)) return undefined;
+  if (state.pass && !state.deltaStep && isDeltaMember(e.path)) return undefined;
   const c = checkMemberPath(e.path);
   if ('problem' in c) {
     // Named as refused: not also as missing, should the manifest list it verbatim.

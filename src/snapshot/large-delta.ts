@@ -77,36 +77,24 @@ export async function writeDeltaMembers(
       const start = m.first * BLOCK_SIZE;
       const size = Math.min(m.count * BLOCK_SIZE, read.size - start);
       await tar.write(encodeHeader({ path: deltaMemberName(id, n, m.first), type: 'File', mode: 0o600, uid: read.header.uid, gid: read.header.gid, mtime: read.header.mtime, size }));
-      let block = m.first;
-      let hash = createHash('sha256');
-      let inBlock = 0;
+      // The member's blocks (it starts on a block boundary) must hash as in the first read.
+      const blocks = new BlockHasher();
       for (let off = 0; off < size;) {
         if (tar.room < 65536) await tar.flush();
-        const want = Math.min(tar.room, size - off, BLOCK_SIZE - inBlock);
-        let got = 0;
-        try {
-          got = (await fh.read(tar.buffer, tar.pos, want, start + off)).bytesRead;
-        } catch {
-          got = 0;
-        }
+        const want = Math.min(tar.room, size - off);
+        const got = await fh.read(tar.buffer, tar.pos, want, start + off).then((r) => r.bytesRead, () => 0);
         if (got === 0) {
           // Keep the archive well-formed: zeros for the rest of the member, which is then unused.
           same = false;
           await tar.writeZeros(size - off);
           break;
         }
-        hash.update(tar.buffer.subarray(tar.pos, tar.pos + got));
+        blocks.update(tar.buffer.subarray(tar.pos, tar.pos + got));
         tar.commit(got);
         off += got;
-        inBlock += got;
-        if (inBlock === BLOCK_SIZE || off === size) {
-          if (!hash.digest().equals(read.blocks.subarray(block * HASH_BYTES, (block + 1) * HASH_BYTES))) same = false;
-          block++;
-          hash = createHash('sha256');
-          inBlock = 0;
-        }
         tick(e.abs);
       }
+      if (same && !blocks.digest().equals(read.blocks.subarray(m.first * HASH_BYTES, (m.first + m.count) * HASH_BYTES))) same = false;
       await tar.writeZeros(padding(size));
     }
     // Every block written hashed as in the first read: the members hold exactly that content,

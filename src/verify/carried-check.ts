@@ -7,12 +7,9 @@
 // holds the content checks it against its own tarball when it is verified.
 // Each referenced manifest is walked in archive order beside this one, never loaded: memory stays
 // flat however many files a snapshot holds.
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { compareArchivePaths } from '../core/archive-order.js';
-import { DeltaFileError, readDeltaFile } from '../layout/delta-file.js';
-import type { TarballParts } from '../layout/member-at.js';
-import { TarFormatError } from '../layout/tar-reader.js';
+import { rebuildProblem } from './delta-rebuild.js';
 import { tarballPartsOf } from './tarball-parts.js';
 import type { Finding } from '../core/findings.js';
 import { MANIFEST_FILE } from '../layout/format.js';
@@ -144,30 +141,12 @@ export class CarriedCheck {
 
   /** Reads the file as a restore would build it, and compares it with the line's SHA-256. */
   private async rebuild(e: ManifestEntry): Promise<void> {
-    const { id } = this.spec;
-    const ids = [...new Set([e.in!, ...e.delta!.map((l) => l.in ?? id)])];
-    const parts = new Map<string, TarballParts | undefined>();
-    for (const s of ids) {
+    const problem = await rebuildProblem(e, this.spec.id, async (s) => {
       const dir = this.spec.dirOf(s);
-      parts.set(s, dir === undefined ? undefined : await tarballPartsOf(dir, s));
-    }
-    const hash = createHash('sha256');
-    let size = 0;
-    try {
-      await readDeltaFile(e, id, (s) => {
-        const p = parts.get(s);
-        if (!p) throw new DeltaFileError(`the tarball of snapshot ${s} cannot be read at an offset (missing, or its snapshot.json is unusable)`, s, 0);
-        return p;
-      }, (chunk) => {
-        hash.update(chunk);
-        size += chunk.length;
-      });
-    } catch (err) {
-      const why = err instanceof DeltaFileError || err instanceof TarFormatError ? err.message : (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      return this.report(e.path, 'member-damaged', `its changed blocks cannot be laid over its copy in snapshot ${e.in}: ${why}`);
-    }
-    const sha = hash.digest('hex');
-    if (sha !== e.sha256 || size !== e.size) this.report(e.path, 'member-damaged', `rebuilt from its copy in snapshot ${e.in} and its changed blocks, its content does not match its SHA-256`);
+      return dir === undefined ? undefined : tarballPartsOf(dir, s);
+    });
+    // Whatever keeps it from being rebuilt is damage of this snapshot's tarball (its dependants are named).
+    if (problem) this.report(e.path, 'member-damaged', problem.message);
   }
 
   /** Names the referenced manifests that could not be read, and closes them all. */

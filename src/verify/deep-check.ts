@@ -10,7 +10,7 @@ import type { Finding } from '../core/findings.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import { TarFormatError, TarReader, type TarEntry } from '../layout/tar-reader.js';
 import { CarriedCheck, type CarriedSpec } from './carried-check.js';
-import { DELTA_DIR } from '../layout/delta-file.js';
+import { DELTA_DIR, isDeltaMember } from '../layout/delta-file.js';
 import type { TarballDamage } from './chain-check.js';
 
 /** Beyond this many, member findings are summarised: one broken header can hide thousands. */
@@ -163,7 +163,7 @@ export class DeepCheck {
       this.checked++;
       // Format 2's changed blocks of a large file, at the file's place in the archive order: not
       // files of the tree. They are checked by rebuilding the files they belong to (carried-check.ts).
-      if (this.carried && got.entry.path.startsWith(`${DELTA_DIR}/`)) {
+      if (this.carried && isDeltaMember(got.entry.path)) {
         if (got.entry.type !== 'File' || !got.entry.path.startsWith(`${DELTA_DIR}/${this.carried.id}/`)) {
           this.memberFinding(got.entry.path, 'member-unlisted', `in the tarball but not in the manifest (not a changed-blocks member of this snapshot)`, undefined, undefined, got.entry.offset);
         }

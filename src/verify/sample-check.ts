@@ -7,7 +7,7 @@
 // that snapshot is verified, so each tarball is sampled once.
 import { createHash, randomInt } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { DeltaFileError, readDeltaFile } from '../layout/delta-file.js';
+import { rebuildProblem } from './delta-rebuild.js';
 import { tarballPartsOf } from './tarball-parts.js';
 import type { Finding, SnapshotReport } from '../core/findings.js';
 import type { SnapshotMeta } from '../layout/format.js';
@@ -182,25 +182,9 @@ function headerDiffs(m: ManifestEntry, e: TarEntry): string[] {
 
 /** A delta'd file drawn: rebuilt from its base and every link's blocks, then against its SHA-256. */
 async function checkDeltaFile(input: SampleInput, m: ManifestEntry, result: SampleResult, report: Report): Promise<void> {
-  const ids = [m.in!, ...m.delta!.map((l) => l.in).filter((x): x is string => x !== undefined)];
-  const parts = new Map<string, TarballParts | undefined>();
-  for (const id of ids) parts.set(id, await input.partsOf?.(id));
-  const hash = createHash('sha256');
-  let size = 0;
-  try {
-    await readDeltaFile(m, input.self ?? '', (id) => {
-      const p = id === input.self ? input.tarball : parts.get(id);
-      if (!p) throw new DeltaFileError(`the tarball of snapshot ${id} cannot be read at an offset (missing, or its snapshot.json is unusable)`, id, 0);
-      return p;
-    }, (chunk) => {
-      hash.update(chunk);
-      size += chunk.length;
-      result.bytes += chunk.length;
-      input.onBytes?.(chunk.length);
-    });
-  } catch (e) {
-    if (e instanceof DeltaFileError || e instanceof TarFormatError) return report(m, 'member-damaged', `its changed blocks cannot be laid over its copy in snapshot ${m.in}: ${e.message}`);
-    return report(m, 'member-unreadable', `cannot be rebuilt from its chain: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  if (size !== m.size || hash.digest('hex') !== m.sha256) report(m, 'member-damaged', `rebuilt from its copy in snapshot ${m.in} and its changed blocks, its content does not match its SHA-256`, { expected: m.sha256! });
+  const problem = await rebuildProblem(m, input.self ?? '', async (id) => (id === input.self ? input.tarball : input.partsOf?.(id)), (n) => {
+    result.bytes += n;
+    input.onBytes?.(n);
+  });
+  if (problem) report(m, problem.code, problem.message, problem.mismatch ? { expected: m.sha256! } : {});
 }
