@@ -4,7 +4,7 @@
 import { refusal } from '../core/errors.js';
 import { byDriveName } from '../core/drive-name.js';
 import { pruneCandidates, type PruneItem } from '../core/planner.js';
-import { pruneGate } from '../core/prune-gate.js';
+import { pruneGate, type SuspectSnapshot } from '../core/prune-gate.js';
 import { readDriveContents } from '../layout/drive-contents.js';
 import { DriveLock } from '../layout/drive-lock.js';
 import { removeLeftovers } from '../layout/leftovers.js';
@@ -23,6 +23,11 @@ export interface PruneResult {
   pruned: string[];
   bytes: number;
   notes: string[];
+  /**
+   * A dry run while a suspect snapshot is not accepted: prune itself would refuse (exit 4), and
+   * this says why; `prune` is then what retention would let go once the question is settled.
+   */
+  blocked?: { reason: string; hint: string; by: SuspectSnapshot[] };
 }
 
 export async function prune(s: Session, spec: string, opts: { dryRun?: boolean }): Promise<PruneResult> {
@@ -34,6 +39,8 @@ export async function prune(s: Session, spec: string, opts: { dryRun?: boolean }
   if (!gate.open && !opts.dryRun) throw refusal('suspect-not-accepted', gate.reason, gate.hint);
   const { prune: items, notes } = pruneCandidates({ policy, drives: planDrives(policy, catalog, s) }, name);
   const result: PruneResult = { ok: true, ...(opts.dryRun ? { dryRun: true as const } : {}), drive: name, prune: items, pruned: [], bytes: items.reduce((n, p) => n + p.bytes, 0), notes };
+  // The same gate as the real prune (and backup's): a dry run says it would refuse, not "would prune".
+  if (!gate.open) result.blocked = { reason: gate.reason, hint: gate.hint, by: gate.blockedBy };
   if (opts.dryRun) return result;
   // What an interrupted prune (or backup) left is finished off first, even when nothing else is due.
   if ((await readDriveContents(drive.airgapDir)).leftovers.length) {

@@ -180,6 +180,14 @@ describe('mass-change gate: attacks trip it', () => {
     expect(p.code).toBe(4);
     expect(json(p).error.code).toBe('suspect-not-accepted');
     expect(await snaps()).toEqual([S1, S2, S3]);
+    // A dry run tells the same story (issue 17 §1): prune would refuse, and why; never "would prune".
+    const dry = await run('prune', 'A', '--dry-run');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`airgap prune A would refuse now: no pruning while a suspect snapshot is not accepted (A/${S3})`);
+    expect(dry.stdout).not.toMatch(/^Would prune/m);
+    expect(dry.stdout).toMatch(/^hint: .*--accept-changes/m);
+    expect(json(await run('prune', 'A', '--dry-run', '--json')).blocked.by).toEqual([{ drive: 'A', id: S3 }]);
+    expect(await snaps()).toEqual([S1, S2, S3]);
 
     // A later backup of the same (still encrypted) sources trips again: the baseline was not moved.
     expect(await readFile(await baselineFile())).toEqual(baselineBefore);
