@@ -10,7 +10,7 @@ import type { Context } from './context.js';
 /** The error as airgap reports it, when it is one of ours (undefined: a bug, a cancelled prompt, commander's). */
 export function asAirgapError(e: unknown): AirgapError | undefined {
   // Damaged on-drive data that a command read without catching it is still damage (exit 3), not a bug.
-  if (e instanceof ManifestSyntaxError) return damage('manifest-invalid', `${MANIFEST_FILE} is damaged: ${e.message}`, 'run airgap verify <drive> --deep, and restore from another drive');
+  if (e instanceof ManifestSyntaxError) return damage('manifest-invalid', `${e.file ?? MANIFEST_FILE} is damaged: ${e.message}`, 'run airgap verify <drive> --deep, and restore from another drive');
   if (e instanceof SumSyntaxError) return damage('sums-invalid', `${SUMS_FILE} is damaged: ${e.message}`, 'run airgap verify <drive>, and restore from another drive');
   return isAirgapError(e) ? e : undefined;
 }

@@ -4,13 +4,13 @@ import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareListings, ENTROPY_SAMPLE, entropyOf, judgeChanges, type ChangeReport, type GatePolicy, type GateVerdict, type ListingEntry } from '../core/change-analysis.js';
-import { MANIFEST_FILE } from '../layout/format.js';
+
 import type { ManifestEntry } from '../layout/manifest.js';
 import type { ScanEntry } from '../snapshot/scan.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import { BaselineDamagedError, readBaseline } from '../state/baseline.js';
 import { setAside } from '../state/set-aside.js';
-import { manifestVersionsIn, readSnapshotMeta } from '../layout/snapshot-meta.js';
+import { manifestFileFor, manifestVersionsIn, readSnapshotMeta } from '../layout/snapshot-meta.js';
 
 const SAMPLE = ENTROPY_SAMPLE; // the same sample size as the backup's (core/change-analysis.ts)
 
@@ -36,7 +36,7 @@ export async function sampleEntropy(abs: string): Promise<number | undefined> {
 /** A snapshot's MANIFEST.tsv as a listing, read as the version its snapshot.json's format says. */
 export async function* manifestListing(snapshot: { id: string; dir: string }): AsyncGenerator<ListingEntry> {
   const { versions } = await manifestVersionsIn(snapshot);
-  const reader = new ManifestReader(join(snapshot.dir, MANIFEST_FILE), versions);
+  const reader = new ManifestReader(join(snapshot.dir, manifestFileFor(versions)), versions);
   try {
     for (let e = await reader.next(); e; e = await reader.next()) yield fromManifest(e);
   } finally {

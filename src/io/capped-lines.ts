@@ -2,7 +2,7 @@
 // has none: a forged manifest that is one 1 GB line grows a single string until V8 gives up
 // with "Invalid string length" (a crash, not a finding). Here a line is refused as soon as it
 // passes the cap, after reading at most the cap plus one chunk.
-import type { FileHandle } from 'node:fs/promises';
+import type { TextSource } from './text-file.js';
 
 /**
  * Read size. 64 KiB, not 1 MiB: each read takes a fresh buffer (see fill), and a fresh 1 MiB
@@ -23,7 +23,7 @@ export class LineTooLongError extends Error {
 /**
  * Lines split on `\n` only (a `\r` stays in its line: CRLF damage must show, not be hidden),
  * decoded as UTF-8; the last line is returned even without a newline. The caller owns the
- * handle (opened with openRegularFile) and closes it.
+ * handle (opened with openTextFile or openRegularFile) and closes it.
  */
 export class CappedLineReader {
   private lines: string[] = [];
@@ -36,7 +36,7 @@ export class CappedLineReader {
   /** Lines split off so far (returned or queued): the number of the next one is this + 1. */
   private count = 0;
 
-  constructor(private readonly fh: FileHandle, private readonly maxBytes: number) {}
+  constructor(private readonly fh: TextSource, private readonly maxBytes: number) {}
 
   /** The next line, or undefined at the end of the file. */
   async next(): Promise<string | undefined> {

@@ -36,6 +36,9 @@ Layout
       ${MANIFEST_FILE}        every file in the archive: type, mode, owner, size, mtime,
                           SHA-256, path, link target (tab-separated; \\\\ \\t \\n \\r \\xHH escapes)
       ${FILE_SUMS_FILE}        SHA-256 of every regular file, for checking restored files
+      ${MANIFEST_FILE}.gz, ${FILE_SUMS_FILE}.gz
+                          format 2: the same two lists, gzip-compressed (read them with
+                          gunzip -c or zcat; ${RESTORE_FILE} shows how)
       ${SNAPSHOT_JSON}       when, from where, counts, the previous snapshot's checksum,
                           and whether the snapshot is SUSPECT (see step 1)
       <SNAPSHOT>.tar.000, .001, ...

@@ -1,14 +1,16 @@
-// Streams MANIFEST.tsv one entry at a time (a manifest can list millions of members), with a
-// cap on the length of a line (MAX_MANIFEST_LINE_BYTES): a drive is untrusted input.
-import type { FileHandle } from 'node:fs/promises';
-import { NotRegularFileError, openRegularFile } from '../io/read-regular.js';
+// Streams MANIFEST.tsv (format 2: MANIFEST.tsv.gz, inflated as it is read) one entry at a time
+// (a manifest can list millions of members), with a cap on the length of a line
+// (MAX_MANIFEST_LINE_BYTES): a drive is untrusted input.
+import { basename } from 'node:path';
+import { NotRegularFileError } from '../io/read-regular.js';
 import { CappedLineReader, LineTooLongError } from '../io/capped-lines.js';
+import { BadGzipError, openTextFile, type TextFile } from '../io/text-file.js';
 import { MAX_MANIFEST_LINE_BYTES } from './format.js';
 import { isManifestComment, MANIFEST_HEADERS, parseManifestLine, parseManifestLineV2, ManifestSyntaxError, type ManifestEntry, type ManifestVersion } from './manifest.js';
 
 export class ManifestReader {
   private lines: CappedLineReader | undefined;
-  private fh: FileHandle | undefined;
+  private fh: TextFile | undefined;
   private closed = false;
   private lineNo = 0;
   private headerSeen = false;
@@ -27,7 +29,7 @@ export class ManifestReader {
   private async open(): Promise<CappedLineReader | undefined> {
     let fh;
     try {
-      ({ fh } = await openRegularFile(this.path));
+      fh = await openTextFile(this.path);
     } catch (e) {
       // "it is a FIFO (named pipe), not a regular file": the manifest's own wording.
       if (e instanceof NotRegularFileError) throw new ManifestSyntaxError(`it is ${e.what}, not a regular file`);
@@ -49,6 +51,7 @@ export class ManifestReader {
       line = await this.lines!.next();
     } catch (e) {
       if (e instanceof LineTooLongError) throw new ManifestSyntaxError(`${e.message} (the most a manifest line can be)`);
+      if (e instanceof BadGzipError) throw new ManifestSyntaxError(e.message);
       throw e;
     }
     if (line === undefined || !line.includes('\r')) return line;
@@ -66,6 +69,7 @@ export class ManifestReader {
       return await this.read();
     } catch (e) {
       this.close();
+      if (e instanceof ManifestSyntaxError) e.file ??= basename(this.path);
       throw e;
     }
   }

@@ -106,7 +106,10 @@ export function unescapeField(s: string): string {
   });
 }
 
-export class ManifestSyntaxError extends Error {}
+export class ManifestSyntaxError extends Error {
+  /** The manifest's file name (MANIFEST.tsv, or format 2's MANIFEST.tsv.gz), once the reader knows it. */
+  file?: string;
+}
 
 /**
  * A field from a damaged manifest, as shown in a message: quoted, cut at 64 characters, with

@@ -13,7 +13,7 @@
 // the text is exactly what it was before them.
 import { BLOCK_SIZE } from '../core/block-delta.js';
 import { DELTA_DIR, deltaMemberName } from './delta-file.js';
-import { DRIVE_DIR, FILE_SUMS_FILE, REMOVE_FILE, SUMS_FILE, tarballName } from './format.js';
+import { DRIVE_DIR, FILE_SUMS_FILE_GZ, REMOVE_FILE, SUMS_FILE, tarballName } from './format.js';
 import { README_DRIVE_PLACEHOLDER } from './drive-readme.js';
 import type { DeltaLink } from './manifest.js';
 
@@ -170,7 +170,9 @@ ${note}${extractAll}
   ${REMOVE_FILE} lists paths inside TARGET, each ended by a NUL byte; run this only inside TARGET.
 
 4. Check the restored files (every line must say OK)
-    (cd "$TARGET" && sha256sum -c ${dir(self.id)}/${FILE_SUMS_FILE})
+    (cd "$TARGET" && gunzip -t ${dir(self.id)}/${FILE_SUMS_FILE_GZ} && gunzip -c ${dir(self.id)}/${FILE_SUMS_FILE_GZ} | sha256sum -c)
+  ${FILE_SUMS_FILE_GZ} is the gzipped list of every file's SHA-256 (gunzip -t first checks that
+  it is whole). macOS: use shasum -a 256 -c instead of sha256sum -c.
 
 Windows (PowerShell; tar is built into Windows 10 and later)
 ------------------------------------------------------------

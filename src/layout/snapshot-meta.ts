@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readRegularFile } from '../io/read-regular.js';
 import { compareSnapshotIds, isSnapshotId } from './snapshot-id.js';
 import { check } from '../core/validate.js';
-import { MAX_SNAPSHOT_FORMAT, MAX_SNAPSHOT_JSON_BYTES, SNAPSHOT_JSON, snapshotMetaSchema, type SnapshotMeta } from './format.js';
+import { MANIFEST_FILE, MANIFEST_FILE_GZ, MAX_SNAPSHOT_FORMAT, MAX_SNAPSHOT_JSON_BYTES, SNAPSHOT_JSON, snapshotMetaSchema, type SnapshotMeta } from './format.js';
 import type { ManifestVersion } from './manifest.js';
 
 export interface MetaProblem {
@@ -74,6 +74,9 @@ export async function readSnapshotMeta(folder: { id: string; dir: string }): Pro
 export function manifestVersionsOf(meta: Pick<SnapshotMeta, 'formatVersion'>): ManifestVersion[] {
   return meta.formatVersion === 2 ? [2] : [1];
 }
+
+/** The manifest's file name for those versions: format 2's is gzipped (MANIFEST.tsv.gz). */
+export const manifestFileFor = (versions: readonly ManifestVersion[]): string => (versions.includes(2) ? MANIFEST_FILE_GZ : MANIFEST_FILE);
 
 /**
  * The manifest versions of a snapshot folder, from its snapshot.json. One that cannot be read

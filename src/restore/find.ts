@@ -1,10 +1,10 @@
 // `airgap find`: which snapshots hold a file, from their manifests (no tarball is read).
 import { join } from 'node:path';
 import picomatch from 'picomatch';
-import { MANIFEST_FILE, SNAPSHOT_JSON } from '../layout/format.js';
+import { SNAPSHOT_JSON } from '../layout/format.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
-import { manifestVersionsIn } from '../layout/snapshot-meta.js';
+import { manifestFileFor, manifestVersionsIn } from '../layout/snapshot-meta.js';
 
 export interface FoundFile {
   snapshot: string;
@@ -43,6 +43,8 @@ export function matcher(pattern: string): (path: string) => boolean {
 /** A snapshot whose MANIFEST.tsv could not be read to the end, and why. */
 export interface UnreadableManifest {
   snapshot: string;
+  /** MANIFEST.tsv, or format 2's MANIFEST.tsv.gz. */
+  file: string;
   message: string;
 }
 
@@ -53,7 +55,7 @@ export async function findInSnapshots(snapshots: SnapshotFolder[], pattern: stri
   for (const s of snapshots) {
     // Its snapshot.json says which manifest versions it may hold (format 2: v2, with `in`).
     const { versions, metaProblem } = await manifestVersionsIn(s);
-    const reader = new ManifestReader(join(s.dir, MANIFEST_FILE), versions);
+    const reader = new ManifestReader(join(s.dir, manifestFileFor(versions)), versions);
     try {
       for (let e = await reader.next(); e; e = await reader.next()) {
         if (e.type === 'dir' || !match(e.path)) continue;
@@ -65,7 +67,7 @@ export async function findInSnapshots(snapshots: SnapshotFolder[], pattern: stri
         found.push(f);
       }
     } catch (e) {
-      unreadable.push({ snapshot: s.id, message: `${(e as Error).message}${metaProblem ? ` (its ${SNAPSHOT_JSON} cannot be read either: ${metaProblem})` : ''}` });
+      unreadable.push({ snapshot: s.id, file: manifestFileFor(versions), message: `${(e as Error).message}${metaProblem ? ` (its ${SNAPSHOT_JSON} cannot be read either: ${metaProblem})` : ''}` });
     } finally {
       reader.close();
     }

@@ -1,13 +1,14 @@
 // Format 2: the manifest lines of a few named files, found without parsing the whole manifest.
 // Parsing every line of a 300,000-file MANIFEST.tsv into the restore's index took over a second
 // (measured), for a restore that then reads one member at its offset (issue 16: one file out of
-// a huge snapshot in under a second). Instead the file is scanned as bytes for each path's field
+// a huge snapshot in under a second). Instead the file (inflated: format 2's manifest is
+// MANIFEST.tsv.gz) is scanned as bytes for each path's field
 // (`\t<path, escaped>\t`: a memchr-speed search), and only the lines found are parsed. The
 // manifest is the one SHA256SUMS vouched for (restore.ts verified it first). Anything this
 // cannot settle exactly as the whole index would (a path missing, a folder, a path with entries
 // under it, a line broken by a bare CR, a line that does not parse) gives up: the caller then
 // loads the whole index, which names the problem as it always does.
-import { openRegularFile } from '../io/read-regular.js';
+import { openTextFile } from '../io/text-file.js';
 import { MAX_MANIFEST_LINE_BYTES } from '../layout/format.js';
 import { escapeField, MANIFEST_HEADER_V2, parseManifestLineV2, type ManifestEntry } from '../layout/manifest.js';
 import { ManifestIndex } from './manifest-index.js';
@@ -52,7 +53,7 @@ const want = (path: string): Wanted => ({ path, exact: Buffer.from(`\t${escapeFi
 
 /** Scans the manifest for each path's line (its first); false when something must be left to the whole index. */
 async function scan(manifestPath: string, wanted: Wanted[]): Promise<boolean> {
-  const { fh } = await openRegularFile(manifestPath);
+  const fh = await openTextFile(manifestPath); // MANIFEST.tsv.gz: inflated as it is read
   try {
     // One buffer for the whole file, the unfinished last line moved to its start each time: a
     // fresh 4 MiB buffer per read cost ~25 ms in page faults (measured, 45 MB manifest: 260 ms

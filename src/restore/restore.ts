@@ -5,10 +5,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { damage, refusal } from '../core/errors.js';
-import { MANIFEST_FILE, SNAPSHOT_JSON } from '../layout/format.js';
+import { MANIFEST_FILE, MANIFEST_FILE_GZ, SNAPSHOT_JSON } from '../layout/format.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { ManifestSyntaxError } from '../layout/manifest.js';
-import { manifestVersionsOf } from '../layout/snapshot-meta.js';
+import { manifestFileFor, manifestVersionsOf } from '../layout/snapshot-meta.js';
 import { verifySnapshot, type VerifiedSnapshot } from '../verify/verify-snapshot.js';
 import { chainLinks, chainOfMeta, ownLink, sourceOf, tarballNeeds, type TarballNeed } from './chain-links.js';
 import { STAGING_NAME, type ExtractReport } from './extract.js';
@@ -67,7 +67,7 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
     throw refusal('target-not-a-folder', `${target} exists and is not a folder`, 'give a new or empty folder with --to');
   }
   // A few named files of a format 2 snapshot: only their lines are read (see manifest-lookup.ts).
-  const few = check.meta?.formatVersion === 2 ? await lookupFiles(join(snapshot.dir, MANIFEST_FILE), input.paths).catch(() => undefined) : undefined;
+  const few = check.meta?.formatVersion === 2 ? await lookupFiles(join(snapshot.dir, MANIFEST_FILE_GZ), input.paths).catch(() => undefined) : undefined;
   const manifest = few ?? await loadManifest(snapshot, check);
   const { select, missing, extra } = selection(manifest, input.paths);
   if (missing.length) throw notInSnapshot(snapshot.id, manifest, missing, input.driveName);
@@ -114,7 +114,8 @@ function fileSources(manifest: ManifestIndex, files: number[], self: string): No
 /** The snapshot's manifest, read as the version its snapshot.json's format says (format 2: v2, with where each member is). */
 async function loadManifest(snapshot: SnapshotFolder, check: VerifiedSnapshot): Promise<ManifestIndex> {
   try {
-    return await ManifestIndex.load(join(snapshot.dir, MANIFEST_FILE), check.meta ? manifestVersionsOf(check.meta) : [1]);
+    const versions = check.meta ? manifestVersionsOf(check.meta) : [1] as const;
+    return await ManifestIndex.load(join(snapshot.dir, manifestFileFor(versions)), versions);
   } catch (e) {
     // A manifest that does not read (a version its snapshot.json does not say, a bad line) is
     // damage, named as such by cli/exit; without a readable snapshot.json (--salvage) its
@@ -132,7 +133,7 @@ async function checkSnapshot(input: RestoreInput): Promise<VerifiedSnapshot> {
   // two), and nothing reaches the target unless they match (or --salvage was asked for).
   const check = await verifySnapshot(snapshot, { deep: false, skipTarballRead: !input.dryRun });
   const tarDamaged = check.status !== 'ok';
-  const manifestBad = check.findings.some((f) => f.severity === 'damage' && (f.file === MANIFEST_FILE || f.code === 'sums-invalid' || f.code === 'incomplete'));
+  const manifestBad = check.findings.some((f) => f.severity === 'damage' && (f.file === MANIFEST_FILE || f.file === MANIFEST_FILE_GZ || f.code === 'sums-invalid' || f.code === 'incomplete'));
   if (tarDamaged && !input.salvage) {
     throw damage('snapshot-damaged', `snapshot ${snapshot.id} failed verification: ${check.findings.find((f) => f.severity === 'damage')?.message ?? 'damaged'}`,
       'restore it from another drive, or pass --salvage to restore every file that still matches its checksum');

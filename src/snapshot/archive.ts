@@ -4,6 +4,7 @@ import type { SourceProblem } from '../layout/format.js';
 import { formatManifestLine, formatManifestLineV2, MANIFEST_COLUMNS, MANIFEST_COLUMNS_V2, MANIFEST_HEADER, MANIFEST_HEADER_V2, type DeltaLink, type ManifestEntry } from '../layout/manifest.js';
 import { formatSumLine } from '../layout/sha256sums.js';
 import type { HashedWriter } from '../io/hashed-writer.js';
+import type { TextOut } from '../io/gzip-text-writer.js';
 import { SMALL_FILE } from './read-source.js';
 import { openBatchReader, type BatchReader, type SmallRead } from './small-reader.js';
 import type { ScanEntries, ScanEntry } from './scan.js';
@@ -18,8 +19,9 @@ import { streamLarge } from './stream-large.js';
 
 export interface ArchiveOutputs {
   tar: HashedWriter;
-  manifest: HashedWriter;
-  fileSums: HashedWriter;
+  /** MANIFEST.tsv and FILES.sha256 (gzipped in format 2: io/gzip-text-writer.ts). */
+  manifest: TextOut;
+  fileSums: TextOut;
   /** Format 2: the snapshot's BLOCKS file, created on first use (most snapshots have no large file). */
   blocks?: () => Promise<HashedWriter>;
   /** The BLOCKS file if it was made, to finish with the others. */
@@ -108,7 +110,7 @@ export async function writeArchive(
 
 
 /** Appends text if it fits in the writer's buffer (no promise, no allocation); else a pending write. */
-const text = (w: HashedWriter, s: string): Promise<void> | undefined => (w.putText(s) ? undefined : w.write(s));
+const text = (w: TextOut, s: string): Promise<void> | undefined => (w.putText(s) ? undefined : w.write(s));
 
 async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problems: SourceProblem[], opts: ArchiveOptions, reader: BatchReader): Promise<ArchiveCounts> {
   const counts: ArchiveCounts = {

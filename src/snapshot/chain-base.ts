@@ -10,7 +10,7 @@ import { compareArchivePaths } from '../core/archive-order.js';
 import { removalList, type EntryKind } from '../core/chain-restore.js';
 import { readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
 import type { DriveContents } from '../layout/drive-contents.js';
-import { MANIFEST_FILE, MAX_SUMS_BYTES, REMOVE_FILE, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
+import { MANIFEST_FILE_GZ, MAX_SUMS_BYTES, REMOVE_FILE, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import { parseSumFile } from '../layout/sha256sums.js';
 import { readSnapshotMeta } from '../layout/snapshot-meta.js';
@@ -78,7 +78,7 @@ export async function startChain(input: ChainStartInput): Promise<ChainStart> {
 /** A reason to start a new full when a chain manifest (or the base's REMOVE.nul) does not match its SHA256SUMS or cannot be read. */
 async function firstUncheckedManifest(chain: { id: string; dir: string }[], baseId: string): Promise<string | undefined> {
   for (const { id, dir } of chain) {
-    for (const name of id === baseId ? [MANIFEST_FILE, REMOVE_FILE] : [MANIFEST_FILE]) {
+    for (const name of id === baseId ? [MANIFEST_FILE_GZ, REMOVE_FILE] : [MANIFEST_FILE_GZ]) {
       try {
         const sums = parseSumFile((await readRegularFile(join(dir, SUMS_FILE), { maxBytes: MAX_SUMS_BYTES })).toString('utf8'));
         const listed = sums.find((l) => l.name === name)?.sha256;
@@ -135,14 +135,14 @@ type Walked = { kindChanges: string[]; gone: Map<string, EntryKind> } | { unsort
  * content is in their own snapshot (a link's manifest); otherwise every line (the base's whole tree).
  */
 async function walkHeld(dirs: string[], entries: ScanEntries, ownOnly: boolean): Promise<Walked> {
-  const readers = dirs.map((dir) => ({ dir, reader: new ManifestReader(join(dir, MANIFEST_FILE), [2]), cur: undefined as { path: string; kind: EntryKind } | undefined }));
+  const readers = dirs.map((dir) => ({ dir, reader: new ManifestReader(join(dir, MANIFEST_FILE_GZ), [2]), cur: undefined as { path: string; kind: EntryKind } | undefined }));
   try {
     const advance = async (r: (typeof readers)[number]): Promise<string | undefined> => {
       const prev = r.cur?.path;
       let e = await r.reader.next();
       while (e && ownOnly && e.in !== undefined) e = await r.reader.next();
       r.cur = e && { path: e.path, kind: e.type === 'hardlink' ? 'file' : e.type };
-      if (r.cur && prev !== undefined && compareArchivePaths(prev, r.cur.path) >= 0) return `the ${MANIFEST_FILE} in ${r.dir} is not in archive order`;
+      if (r.cur && prev !== undefined && compareArchivePaths(prev, r.cur.path) >= 0) return `the ${MANIFEST_FILE_GZ} in ${r.dir} is not in archive order`;
       return undefined;
     };
     for (const r of readers) {

@@ -7,7 +7,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { damage, refusal } from '../core/errors.js';
 import {
-  BLOCKS_FILE, FILE_SUMS_FILE, FORMAT_VERSION, MANIFEST_FILE, MAX_PARTS, MAX_RECORDED_PROBLEMS, PARTIAL_PREFIX, SNAPSHOT_JSON,
+  BLOCKS_FILE, fileSumsFileOf, FORMAT_VERSION, manifestFileOf, MAX_PARTS, MAX_RECORDED_PROBLEMS, PARTIAL_PREFIX, SNAPSHOT_JSON,
   SUMS_FILE, tarballName, TOOL_NAME, type SnapshotFormat, type SnapshotMeta, type SourceProblem,
 } from '../layout/format.js';
 import { formatSumLine, type SumLine } from '../layout/sha256sums.js';
@@ -20,6 +20,7 @@ import { openArchiveReader, writeArchive, type ArchiveCounts, type ArchiveOutput
 import type { BatchReader } from './small-reader.js';
 import { createFileSynced, fsyncDir } from '../io/durable.js';
 import { HashedWriter, type Written } from '../io/hashed-writer.js';
+import { createListFile, type TextOut } from '../io/gzip-text-writer.js';
 import type { ScanResult, SourceRoot } from './scan.js';
 import { countScan, type Counts } from './scan-totals.js';
 import { prepareSnapshot, type Prepared } from './prepare-snapshot.js';
@@ -106,7 +107,7 @@ async function writeFolder(input: WriteSnapshotInput, prepared: Prepared): Promi
   const { started, scan, estimate, id, previous, gate } = prepared;
   const partial = join(airgapDir, PARTIAL_PREFIX + id);
   const finalDir = join(airgapDir, id);
-  const writers: HashedWriter[] = [];
+  const writers: TextOut[] = [];
   const watchdog = new Watchdog(input.stallMs ?? 120_000);
   // Cancellation is cooperative: the work stops itself at the next checkpoint, so that the
   // cleanup below never races a write or the final rename still in flight.
@@ -144,7 +145,7 @@ async function writeFolder(input: WriteSnapshotInput, prepared: Prepared): Promi
       await createFileSynced(join(partial, SNAPSHOT_JSON), metaText);
       failpoint('write:meta-written');
       // SHA256SUMS last: its presence is what marks the folder as complete.
-      const sums = sumsText(id, done, chainFiles, metaText);
+      const sums = sumsText(id, done, chainFiles, metaText, prepared.chain ? 2 : 1);
       checkpoint();
       await createFileSynced(join(partial, SUMS_FILE), sums);
       failpoint('write:sums-written');
@@ -170,11 +171,12 @@ async function writeFolder(input: WriteSnapshotInput, prepared: Prepared): Promi
 }
 
 /** The tarball and the two manifests, each hashed as it is written (and format 2's BLOCKS, made when first needed). */
-async function createOutputs(partial: string, id: string, partSize: number | undefined, reader: BatchReader, format2: boolean, writers: HashedWriter[]): Promise<ArchiveOutputs> {
+async function createOutputs(partial: string, id: string, partSize: number | undefined, reader: BatchReader, format2: boolean, writers: TextOut[]): Promise<ArchiveOutputs> {
   const tar = await HashedWriter.create(join(partial, tarballName(id)), 4 << 20,
     partSize ? { partSize, maxParts: MAX_PARTS } : undefined, reader.hasher);
-  const manifest = await HashedWriter.create(join(partial, MANIFEST_FILE), 256 << 10);
-  const fileSums = await HashedWriter.create(join(partial, FILE_SUMS_FILE), 256 << 10);
+  // Format 2 gzips both lists (layout/format.ts MANIFEST_FILE_GZ says why).
+  const manifest = await createListFile(join(partial, manifestFileOf(format2 ? 2 : 1)), format2);
+  const fileSums = await createListFile(join(partial, fileSumsFileOf(format2 ? 2 : 1)), format2);
   // A lazily unmounted drive keeps accepting writes to open files: check once per chunk
   // that the folder is still reachable, so that a pulled drive is noticed at once.
   tar.guard = () => stat(partial).then(() => undefined);
@@ -249,14 +251,14 @@ async function finishAndReadBack(out: ArchiveOutputs, id: string, driveName: str
 }
 
 /** SHA256SUMS: every other file of the snapshot, the tarball (or its parts) first. */
-function sumsText(id: string, done: Finished, chainFiles: SumLine[], metaText: string): string {
+function sumsText(id: string, done: Finished, chainFiles: SumLine[], metaText: string, format: SnapshotFormat): string {
   const tarLines = done.tar.parts
     ? done.tar.parts.map((p) => ({ sha256: p.sha256, name: basename(p.path) }))
     : [{ sha256: done.tar.sha256, name: tarballName(id) }];
   return [
     ...tarLines,
-    { sha256: done.manifest.sha256, name: MANIFEST_FILE },
-    { sha256: done.fileSums.sha256, name: FILE_SUMS_FILE },
+    { sha256: done.manifest.sha256, name: manifestFileOf(format) },
+    { sha256: done.fileSums.sha256, name: fileSumsFileOf(format) },
     ...chainFiles,
     { sha256: sha256Hex(Buffer.from(metaText)), name: SNAPSHOT_JSON },
   ].map(formatSumLine).join('');

@@ -1,7 +1,6 @@
 // The find job's result in words: one line per match, how to restore one, and (on stderr) the
 // manifests that could not be read, which make "no match" untrustworthy.
 import type { FindResult } from '../jobs/find.js';
-import { MANIFEST_FILE } from '../layout/format.js';
 import { bytes, displayText } from './render.js';
 import { plural } from '../core/plural.js';
 
@@ -35,7 +34,7 @@ const shellQuote = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replac
 
 export function renderFindProblems(r: FindResult): string {
   if (r.problems.length === 0) return '';
-  const lines = r.problems.map((u) => `error: ${MANIFEST_FILE} of snapshot ${u.snapshot} on drive ${r.drive} is damaged or unreadable: ${displayText(u.message)}`);
+  const lines = r.problems.map((u) => `error: ${u.file} of snapshot ${u.snapshot} on drive ${r.drive} is damaged or unreadable: ${displayText(u.message)}`);
   lines.push(`hint: run airgap verify ${r.drive} --deep; look for the file on your other drives too: airgap find NAME ${shellQuote(displayText(r.pattern))} --all-snapshots, with NAME each drive's name (airgap status lists them)`);
   return lines.join('\n') + '\n';
 }

@@ -12,7 +12,7 @@ import { compareArchivePaths } from '../core/archive-order.js';
 import { rebuildProblem } from './delta-rebuild.js';
 import { tarballPartsOf } from './tarball-parts.js';
 import type { Finding } from '../core/findings.js';
-import { MANIFEST_FILE } from '../layout/format.js';
+import { MANIFEST_FILE_GZ } from '../layout/format.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import { formatDelta, type DeltaLink, type ManifestEntry } from '../layout/manifest.js';
 
@@ -40,7 +40,7 @@ class ManifestCursor {
   unchecked = 0;
 
   constructor(dir: string) {
-    this.reader = new ManifestReader(join(dir, MANIFEST_FILE), [2]); // only format 2 snapshots are bases
+    this.reader = new ManifestReader(join(dir, MANIFEST_FILE_GZ), [2]); // only format 2 snapshots are bases
   }
 
   /** The line for `path`, or undefined; paths must come in archive order. Throws on a damaged manifest. */
@@ -154,7 +154,7 @@ export class CarriedCheck {
     for (const [from, c] of this.cursors) {
       if (c?.broken) {
         this.findings.push({ severity: 'damage', code: 'carried-unchecked', link: from,
-          message: `${c.unchecked} file(s) carried from snapshot ${from} could not be checked: its ${MANIFEST_FILE} cannot be read: ${c.broken}` });
+          message: `${c.unchecked} file(s) carried from snapshot ${from} could not be checked: its ${MANIFEST_FILE_GZ} cannot be read: ${c.broken}` });
       }
     }
     this.close();
@@ -178,17 +178,17 @@ export class CarriedCheck {
 /** A delta'd line's base: the whole copy in `from`'s tarball, at the same offset, with the mode and owner a delta never changes. */
 function deltaBaseDiff(e: ManifestEntry, there: ManifestEntry | undefined, from: string): string | undefined {
   const where = `its base copy is said to be in snapshot ${from} at byte ${e.offset}`;
-  if (!there) return `${where}, whose ${MANIFEST_FILE} does not list it`;
-  if (there.type !== 'file' || there.in !== undefined) return `${where}, whose ${MANIFEST_FILE} does not hold it in its own tarball`;
-  if (there.offset !== e.offset) return `${where}, whose ${MANIFEST_FILE} says byte ${there.offset}`;
-  if (there.mode !== e.mode || there.uid !== e.uid || there.gid !== e.gid) return `${where}, whose ${MANIFEST_FILE} gives it another mode or owner (a delta never changes them)`;
+  if (!there) return `${where}, whose ${MANIFEST_FILE_GZ} does not list it`;
+  if (there.type !== 'file' || there.in !== undefined) return `${where}, whose ${MANIFEST_FILE_GZ} does not hold it in its own tarball`;
+  if (there.offset !== e.offset) return `${where}, whose ${MANIFEST_FILE_GZ} says byte ${there.offset}`;
+  if (there.mode !== e.mode || there.uid !== e.uid || there.gid !== e.gid) return `${where}, whose ${MANIFEST_FILE_GZ} gives it another mode or owner (a delta never changes them)`;
   return undefined;
 }
 
 /** A delta'd line carried unchanged: the same line as in `from`, the snapshot that wrote its newest blocks (its `.` spelled out). */
 function deltaCarriedDiff(e: ManifestEntry, there: ManifestEntry | undefined, from: string): string | undefined {
   const where = `its newest blocks are said to be in snapshot ${from}`;
-  if (!there) return `${where}, whose ${MANIFEST_FILE} does not list it`;
+  if (!there) return `${where}, whose ${MANIFEST_FILE_GZ} does not list it`;
   const spell = (links: readonly DeltaLink[] | undefined) => formatDelta((links ?? []).map((l) => ({ ...l, in: l.in ?? from })));
   const diffs: string[] = [];
   if (there.type !== 'file') diffs.push(`type ${there.type} there`);
@@ -198,15 +198,15 @@ function deltaCarriedDiff(e: ManifestEntry, there: ManifestEntry | undefined, fr
   if (there.sha256 !== e.sha256) diffs.push(`sha256 ${e.sha256} here, ${there.sha256} there`);
   if (there.mtime !== e.mtime) diffs.push(`mtime ${e.mtime} here, ${there.mtime} there`);
   if (there.mode !== e.mode || there.uid !== e.uid || there.gid !== e.gid) diffs.push('another mode or owner there');
-  return diffs.length ? `${where}, whose ${MANIFEST_FILE} disagrees: ${diffs.join('; ')}` : undefined;
+  return diffs.length ? `${where}, whose ${MANIFEST_FILE_GZ} disagrees: ${diffs.join('; ')}` : undefined;
 }
 
 /** What the referenced snapshot's line says differently (undefined: the same file, its content there). */
 export function carriedDiff(e: ManifestEntry, there: ManifestEntry | undefined, from: string): string | undefined {
   const where = `its content is said to be in snapshot ${from} at byte ${e.offset}`;
-  if (!there) return `${where}, whose ${MANIFEST_FILE} does not list it`;
-  if (there.type !== 'file') return `${where}, whose ${MANIFEST_FILE} lists it as a ${there.type}`;
-  if (there.in !== undefined) return `${where}, whose ${MANIFEST_FILE} says its content is in ${there.in} instead`;
+  if (!there) return `${where}, whose ${MANIFEST_FILE_GZ} does not list it`;
+  if (there.type !== 'file') return `${where}, whose ${MANIFEST_FILE_GZ} lists it as a ${there.type}`;
+  if (there.in !== undefined) return `${where}, whose ${MANIFEST_FILE_GZ} says its content is in ${there.in} instead`;
   const diffs: string[] = [];
   const field = (name: string, here: unknown, other: unknown, show = (v: unknown) => String(v)) => {
     if (here !== other) diffs.push(`${name} ${show(here)} here, ${show(other)} there`);
@@ -218,5 +218,5 @@ export function carriedDiff(e: ManifestEntry, there: ManifestEntry | undefined, 
   field('mode', e.mode, there.mode, (v) => (v as number).toString(8));
   field('owner', `${e.uid}:${e.gid}`, `${there.uid}:${there.gid}`);
   field('mtime', e.mtime, there.mtime);
-  return diffs.length ? `${where}, whose ${MANIFEST_FILE} disagrees: ${diffs.join('; ')}` : undefined;
+  return diffs.length ? `${where}, whose ${MANIFEST_FILE_GZ} disagrees: ${diffs.join('; ')}` : undefined;
 }

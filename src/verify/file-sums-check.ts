@@ -1,11 +1,10 @@
 // `verify --deep`: FILES.sha256 checked against MANIFEST.tsv, line by line, as the deep check
 // walks the manifest.
-import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Finding } from '../core/findings.js';
 import { CappedLineReader, LineTooLongError } from '../io/capped-lines.js';
-import { openRegularFile } from '../io/read-regular.js';
-import { FILE_SUMS_FILE, MANIFEST_FILE, MAX_MANIFEST_LINE_BYTES } from '../layout/format.js';
+import { BadGzipError, openTextFile, type TextFile } from '../io/text-file.js';
+import { fileSumsFileOf, manifestFileOf, MAX_MANIFEST_LINE_BYTES, type SnapshotFormat } from '../layout/format.js';
 import type { ManifestEntry } from '../layout/manifest.js';
 import { parseSumLine, type SumLine } from '../layout/sha256sums.js';
 
@@ -20,22 +19,29 @@ export type Damage = (code: string, message: string, extra?: Partial<Finding>) =
  */
 export class FileSumsCheck {
   private sums: CappedLineReader | undefined;
-  private fh: FileHandle | undefined;
+  private fh: TextFile | undefined;
   private line = 0;
   private done = false;
 
-  private constructor(private readonly damage: Damage) {}
+  /** FILES.sha256 (format 1) or FILES.sha256.gz (format 2), and the manifest it is checked against. */
+  private readonly name: string;
+  private readonly manifestName: string;
 
-  static async open(dir: string, damage: Damage): Promise<FileSumsCheck> {
-    const c = new FileSumsCheck(damage);
+  private constructor(private readonly damage: Damage, format: SnapshotFormat) {
+    this.name = fileSumsFileOf(format);
+    this.manifestName = manifestFileOf(format);
+  }
+
+  static async open(dir: string, format: SnapshotFormat, damage: Damage): Promise<FileSumsCheck> {
+    const c = new FileSumsCheck(damage, format);
     try {
       // Line by line: a snapshot may hold millions of files. Split on \n only (readline would
       // also split on \r and hide CRLF damage); a line has the manifest's cap.
-      ({ fh: c.fh } = await openRegularFile(join(dir, FILE_SUMS_FILE)));
+      c.fh = await openTextFile(join(dir, c.name));
       c.sums = new CappedLineReader(c.fh, MAX_MANIFEST_LINE_BYTES);
     } catch (e) {
       c.done = true;
-      damage('file-sums-invalid', `${FILE_SUMS_FILE} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: FILE_SUMS_FILE });
+      damage('file-sums-invalid', `${c.name} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: c.name });
     }
     return c;
   }
@@ -49,11 +55,12 @@ export class FileSumsCheck {
       const next = await this.sums!.next();
       s = next === undefined ? undefined : parseSumLine(next, this.line);
     } catch (err) {
-      const why = err instanceof LineTooLongError ? `${err.message} (the most a line can be)` : (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      return this.stop('file-sums-invalid', `${FILE_SUMS_FILE} is malformed: ${why}`, { file: FILE_SUMS_FILE });
+      const why = err instanceof LineTooLongError ? `${err.message} (the most a line can be)`
+        : err instanceof BadGzipError ? err.message : (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      return this.stop('file-sums-invalid', `${this.name} is malformed: ${why}`, { file: this.name });
     }
     if (!s || s.name !== e.path || s.sha256 !== e.sha256) {
-      this.stop('file-sums-mismatch', `${FILE_SUMS_FILE} disagrees with ${MANIFEST_FILE} at ${JSON.stringify(e.path)} (line ${this.line})`, { file: FILE_SUMS_FILE, member: e.path });
+      this.stop('file-sums-mismatch', `${this.name} disagrees with ${this.manifestName} at ${JSON.stringify(e.path)} (line ${this.line})`, { file: this.name, member: e.path });
     }
   };
 
@@ -62,7 +69,7 @@ export class FileSumsCheck {
     try {
       if (this.done || !manifestComplete) return;
       const extra = await this.sums!.next().catch(() => ''); // a line too long is one left over too
-      if (extra !== undefined) this.damage('file-sums-mismatch', `${FILE_SUMS_FILE} lists more files than ${MANIFEST_FILE}, from line ${this.line + 1} on`, { file: FILE_SUMS_FILE });
+      if (extra !== undefined) this.damage('file-sums-mismatch', `${this.name} lists more files than ${this.manifestName}, from line ${this.line + 1} on`, { file: this.name });
     } finally {
       this.done = true;
       const fh = this.fh;

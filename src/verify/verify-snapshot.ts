@@ -7,7 +7,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { FileTooLargeError, NotRegularFileError, readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
 import { dirname, join } from 'node:path';
 import {
-  FILE_SUMS_FILE, MANIFEST_FILE, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, SNAPSHOT_JSON, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
+  fileSumsFileOf, MANIFEST_FILE_GZ, manifestFileOf, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, SNAPSHOT_JSON, SUMS_FILE, tarballFiles, tarballName, type SnapshotFormat, type SnapshotMeta,
 } from '../layout/format.js';
 import { parseSnapshotMeta } from '../layout/snapshot-meta.js';
 import { REMOVE_FILE, RESTORE_FILE } from '../layout/restore-text.js';
@@ -65,6 +65,7 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
   }
   const listed = new Map(sums.map((s) => [s.name, s.sha256]));
   const tarNames = checkCoverage(folder.id, listed, damage);
+  const lists = listsFormat(listed);
   report.tarFiles = tarNames.map((n) => join(folder.dir, n));
   report.tarSums = tarNames.map((n) => listed.get(n)!);
   const present = new Set(await readdir(folder.dir));
@@ -82,6 +83,9 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
     report.bytes = meta.bytes.content;
     checkMetaAgrees(meta, folder.id, tarNames, listed, damage);
     // Format 2: restoring with stock tools needs these two as well (RESTORE.txt says how).
+    if (meta.formatVersion !== lists) {
+      damage('meta-mismatch', `${SNAPSHOT_JSON} says snapshot format ${meta.formatVersion}, but ${SUMS_FILE} lists format ${lists}'s ${manifestFileOf(lists)}`, { file: SNAPSHOT_JSON });
+    }
     if (meta.formatVersion === 2) {
       for (const required of [REMOVE_FILE, RESTORE_FILE]) {
         if (!listed.has(required)) damage('not-covered', `${SUMS_FILE} does not list ${required}`, { file: required });
@@ -91,7 +95,7 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
 
   const absent = tarNames.filter((n) => !present.has(n));
   for (const n of absent) damage('missing-file', `the tarball ${tarNames.length > 1 ? 'part ' : ''}${n} is missing`, { file: n });
-  const tarDamage = tarNames.length && absent.length === 0 ? await checkTarball(folder, tarNames, listed, meta, opts, report, damage, matched.has(MANIFEST_FILE)) : ALL_DAMAGED;
+  const tarDamage = tarNames.length && absent.length === 0 ? await checkTarball(folder, tarNames, listed, meta, opts, report, damage, matched.has(manifestFileOf(lists))) : ALL_DAMAGED;
   if (tarDamage) opts.chain?.onTarballDamage?.(folder.id, tarDamage);
   report.status = damaged(findings) ? 'damaged' : 'ok';
   return report;
@@ -113,6 +117,13 @@ async function readSums(dir: string, report: VerifiedSnapshot, damage: Damage): 
  * SHA256SUMS must cover the tarball (or all of its parts) and each of the snapshot's other
  * files: what it leaves out is not protected. Returns the tarball's file names as it lists them.
  */
+/**
+ * Which lists the snapshot holds, by the names SHA256SUMS gives: format 2's gzipped ones, or
+ * format 1's plain ones (snapshot.json's format must agree; with no usable snapshot.json this
+ * alone says which manifest to read).
+ */
+const listsFormat = (listed: Map<string, string>): SnapshotFormat => (listed.has(MANIFEST_FILE_GZ) ? 2 : 1);
+
 function checkCoverage(id: string, listed: Map<string, string>, damage: Damage): string[] {
   const tarName = tarballName(id);
   const tarNames = tarballFiles(id, listed.keys());
@@ -122,7 +133,8 @@ function checkCoverage(id: string, listed: Map<string, string>, damage: Damage):
     const gap = tarNames.findIndex((n, i) => n !== partName(id, i));
     if (gap >= 0) damage('parts-missing', `${SUMS_FILE} lists the tarball's parts with a gap: ${partName(id, gap)} is not listed`, { file: SUMS_FILE });
   }
-  for (const required of [MANIFEST_FILE, FILE_SUMS_FILE, SNAPSHOT_JSON]) {
+  const lists = listsFormat(listed);
+  for (const required of [manifestFileOf(lists), fileSumsFileOf(lists), SNAPSHOT_JSON]) {
     if (!listed.has(required)) damage('not-covered', `${SUMS_FILE} does not list ${required}`, { file: required });
   }
   return tarNames;
@@ -180,11 +192,12 @@ async function checkTarball(
   if (sizeWrong && !opts.deep) return ALL_DAMAGED; // the hash cannot match; deep mode still names the damaged members
   if (opts.skipTarballRead) return undefined;
   if (opts.sample !== undefined && !opts.deep) {
-    const sampled = await sampleSnapshot({ manifest: join(folder.dir, MANIFEST_FILE), paths, sizes, meta, manifestOk, percent: opts.sample, report, id: folder.id, dir: folder.dir, ...(opts.onBytes ? { onBytes: opts.onBytes } : {}) });
+    const sampled = await sampleSnapshot({ manifest: join(folder.dir, manifestFileOf(listsFormat(listed))), paths, sizes, meta, manifestOk, percent: opts.sample, report, id: folder.id, dir: folder.dir, ...(opts.onBytes ? { onBytes: opts.onBytes } : {}) });
     if (sampled !== 'whole') return sampled;
   }
-  const fileSums = opts.deep ? await FileSumsCheck.open(folder.dir, damage) : undefined;
-  const deep = opts.deep ? await deepCheck(folder, meta, opts, report, fileSums!) : undefined;
+  const lists = listsFormat(listed);
+  const fileSums = opts.deep ? await FileSumsCheck.open(folder.dir, lists, damage) : undefined;
+  const deep = opts.deep ? await deepCheck(folder, meta, lists, opts, report, fileSums!) : undefined;
   // Deep: the tarball's SHA-256 runs on a second thread (when it is large enough to pay for one)
   // while this one parses the tarball and hashes every member. Plain verify hashes once here.
   const thread = deep ? openHashThread(total) : undefined;
@@ -217,7 +230,7 @@ async function checkTarball(
       report.membersChecked = deep.checked;
       await fileSums!.finish(!deep.manifestBroken);
       if (meta?.carried && !deep.manifestBroken && deep.carried && deep.carried.count !== meta.carried.files) {
-        damage('meta-mismatch', `${SNAPSHOT_JSON} says ${meta.carried.files} file(s) are carried from the chain, ${MANIFEST_FILE} has ${deep.carried.count}`, { file: SNAPSHOT_JSON });
+        damage('meta-mismatch', `${SNAPSHOT_JSON} says ${meta.carried.files} file(s) are carried from the chain, ${MANIFEST_FILE_GZ} has ${deep.carried.count}`, { file: SNAPSHOT_JSON });
       }
     }
   } finally {
@@ -259,14 +272,14 @@ async function checkSizes(folder: SnapshotFolder, names: string[], meta: Snapsho
  * snapshot is damage at line 1; with no usable snapshot.json, either is read) and, for format 2,
  * how to check the files carried from the chain.
  */
-async function deepCheck(folder: SnapshotFolder, meta: SnapshotMeta | undefined, opts: VerifyOptions, report: VerifiedSnapshot, fileSums: FileSumsCheck): Promise<DeepCheck> {
+async function deepCheck(folder: SnapshotFolder, meta: SnapshotMeta | undefined, lists: SnapshotFormat, opts: VerifyOptions, report: VerifiedSnapshot, fileSums: FileSumsCheck): Promise<DeepCheck> {
   const versions = meta ? (meta.formatVersion === 2 ? [2] as const : [1] as const) : [1, 2] as const;
   const chain = meta?.formatVersion === 1 ? undefined : opts.chain ?? await siblingContext(dirname(folder.dir));
   const carried = chain && {
     id: folder.id, chain: meta?.chain, dirOf: (id: string) => chain.dirOf(id),
     onCarried: (e: ManifestEntry & { in: string }) => chain.onCarried?.(folder.id, e),
   };
-  return new DeepCheck(join(folder.dir, MANIFEST_FILE), report.findings, fileSums.next, { versions, ...(carried ? { carried } : {}) });
+  return new DeepCheck(join(folder.dir, manifestFileOf(lists)), report.findings, fileSums.next, { versions, ...(carried ? { carried } : {}) });
 }
 
 /** The message for a small file past its cap (not read: a forged one could be a gigabyte). */

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { link, lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainPaths, formatNulList, kindChanges, removalList, type TreeEntry } from '../../src/core/chain-restore.js';
@@ -17,6 +18,7 @@ import { REMOVE_FILE, RESTORE_FILE, restoreText } from '../../src/layout/restore
 import { Mulberry32 } from '../helpers/prng.js';
 import { restoreScript, runScript, STOCK_RUNS, tarShim } from '../helpers/stock-restore.js';
 import { readTree, type Snapshot } from '../helpers/tree.js';
+import { FILE_SUMS_GZ } from '../helpers/v2-lists.js';
 
 interface Walked extends TreeEntry { hash?: string; ino?: number }
 interface Written { id: string; chain: string[]; tarball: string; members: TreeEntry[]; remove: string; expected: Snapshot; kind: 'full' | 'incremental'; why: string; folder: string }
@@ -81,12 +83,12 @@ function membersOf(tree: Walked[], base: Walked[] | undefined): TreeEntry[] {
   return tree.filter((e) => e.type !== 'file' || changed.has(e.ino));
 }
 
-/** FILES.sha256 (the whole tree), RESTORE.txt, and SHA256SUMS over the folder, as format 2 writes them. */
+/** FILES.sha256.gz (the whole tree), RESTORE.txt, and SHA256SUMS over the folder, as format 2 writes them. */
 async function writeSnapshotFiles(folder: string, id: string, tree: Walked[], chain: string[]): Promise<void> {
-  await writeFile(join(folder, 'FILES.sha256'), tree.filter((e) => e.hash).map((e) => formatSumLine({ sha256: e.hash!, name: e.path })).join(''));
+  await writeFile(join(folder, FILE_SUMS_GZ), gzipSync(tree.filter((e) => e.hash).map((e) => formatSumLine({ sha256: e.hash!, name: e.path })).join('')));
   await writeFile(join(folder, RESTORE_FILE), restoreText(chain.map((c) => ({ id: c, parts: false }))));
   const sums = [];
-  for (const name of [`${id}.tar`, REMOVE_FILE, 'FILES.sha256', RESTORE_FILE]) sums.push(formatSumLine({ sha256: createHash('sha256').update(await readFile(join(folder, name))).digest('hex'), name }));
+  for (const name of [`${id}.tar`, REMOVE_FILE, FILE_SUMS_GZ, RESTORE_FILE]) sums.push(formatSumLine({ sha256: createHash('sha256').update(await readFile(join(folder, name))).digest('hex'), name }));
   await writeFile(join(folder, 'SHA256SUMS'), sums.join(''));
 }
 

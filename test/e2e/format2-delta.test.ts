@@ -7,7 +7,7 @@
 // rebuilt files; a damaged block names the snapshots that need it.
 import { execFileSync } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
-import { chmod, lstat, mkdir, mkdtemp, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, open, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESTORE_FILE } from '../../src/layout/restore-text.js';
@@ -15,6 +15,7 @@ import { parseManifestLineV2, type ManifestEntry } from '../../src/layout/manife
 import { labelledDrive, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
 import { restoreScript, runScript, STOCK_RUNS, tarShim } from '../helpers/stock-restore.js';
 import { readTree, type Snapshot } from '../helpers/tree.js';
+import { readManifestV2 } from '../helpers/v2-lists.js';
 
 const MiB = 1 << 20;
 
@@ -87,7 +88,7 @@ async function backup(n: number): Promise<Day> {
 const folderOf = (id: string) => join(drive, 'airgap', id);
 
 async function lineOf(day: number, path: string): Promise<ManifestEntry> {
-  const text = await readFile(join(folderOf(days[day]!.id), 'MANIFEST.tsv'), 'utf8');
+  const text = await readManifestV2(folderOf(days[day]!.id));
   const line = text.split('\n').find((l) => l.split('\t')[7] === path);
   return parseManifestLineV2(line!);
 }

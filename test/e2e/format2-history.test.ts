@@ -16,6 +16,7 @@ import { labelledDrive, makeSandbox, runCli, type Sandbox } from '../helpers/cli
 import { Mulberry32 } from '../helpers/prng.js';
 import { restoreScript, runScript, STOCK_RUNS, tarShim } from '../helpers/stock-restore.js';
 import { readTree, type Snapshot } from '../helpers/tree.js';
+import { readManifestV2 } from '../helpers/v2-lists.js';
 
 interface Day { id: string; meta: Meta; expected: Snapshot; chainReason: string }
 interface Meta { formatVersion: number; kind: string; base?: string; chain: string[]; carried: { files: number; bytes: number }; bytes: { tarball: number }; counts: { files: number } }
@@ -122,7 +123,7 @@ describe('backup --format 2: a history on one drive', () => {
   });
 
   it('a same-size rewrite in the same second is stored, not carried (the change stamp tells)', async () => {
-    const manifest = await readFile(join(folderOf(days[2]!.id), 'MANIFEST.tsv'), 'utf8');
+    const manifest = await readManifestV2(folderOf(days[2]!.id));
     const line = manifest.split('\n').find((l) => l.includes('\twork/pics/f2.txt\t'))!;
     expect(line.split('\t')[9]).toBe('.');
   });
@@ -198,7 +199,7 @@ describe('which files are read', () => {
     };
     await silentlyChange(ledger, 'balance: 999\n');
 
-    const lineOf = async (dir: string) => (await readFile(join(dir, 'MANIFEST.tsv'), 'utf8')).split('\n').find((l) => l.includes('\tquiet/ledger.txt\t'))!.split('\t');
+    const lineOf = async (dir: string) => (await readManifestV2(dir)).split('\n').find((l) => l.includes('\tquiet/ledger.txt\t'))!.split('\t');
     const carried = await run(2);
     expect((await lineOf(carried.dir))[9], 'carried from the full: it was not read').toBe(full.snapshot);
     expect(carried.problems).toEqual([]);

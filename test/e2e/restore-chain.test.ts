@@ -13,6 +13,7 @@ import { labelledDrive, makeSandbox, runChecked, type Sandbox } from '../helpers
 import { flipByte } from '../helpers/damage.js';
 import { readTree, type Snapshot } from '../helpers/tree.js';
 import { sha256 } from '../helpers/bytes.js';
+import { readManifestV2, writeManifestV2 } from '../helpers/v2-lists.js';
 
 interface Taken { id: string; dir: string; kind: string; carried: number; tree: Snapshot }
 interface Line { path: string; type: string; sha256: string; in: string; offset: number }
@@ -20,9 +21,9 @@ interface Line { path: string; type: string; sha256: string; in: string; offset:
 const unescape = (s: string) => s.replace(/\\(\\|t|n|r|x[0-9a-f]{2})/g, (_, c: string) =>
   c === '\\' ? '\\' : c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : String.fromCharCode(parseInt(c.slice(1), 16)));
 
-/** A v2 MANIFEST.tsv, by path. */
+/** A v2 MANIFEST.tsv(.gz), by path. */
 async function manifestOf(dir: string): Promise<Map<string, Line>> {
-  const text = await readFile(join(dir, 'MANIFEST.tsv'), 'utf8');
+  const text = await readManifestV2(dir);
   expect(text.split('\n')[0]).toBe('# airgap manifest v2');
   const out = new Map<string, Line>();
   for (const l of text.split('\n').filter((x) => x && !x.startsWith('#'))) {
@@ -204,8 +205,8 @@ describe('restore: format 2 chains written by the CLI', () => {
     for (const t of taken) await runCp(t.dir, join(copy, t.id));
     const m = await manifestOf(last.dir);
     const [f10, f11] = [m.get('data/filler/f10.txt')!, m.get('data/filler/f11.txt')!];
-    const manifest = await readFile(join(copy, last.id, 'MANIFEST.tsv'), 'utf8');
-    await writeFile(join(copy, last.id, 'MANIFEST.tsv'), manifest.replace(`\t${f10.in}\t${f10.offset}\n`, `\t${f10.in}\t${f11.offset}\n`));
+    const manifest = await readManifestV2(join(copy, last.id));
+    await writeManifestV2(join(copy, last.id), manifest.replace(`\t${f10.in}\t${f10.offset}\n`, `\t${f10.in}\t${f11.offset}\n`));
     await reSign(join(copy, last.id));
     const whole = await run(sb, ['restore', 'F', '--snapshot', last.id, '--to', join(sb.dir, 'forged-whole')]);
     expect(whole.code, whole.stdout + whole.stderr).toBe(3);

@@ -12,6 +12,7 @@ import { sha256 } from '../helpers/bytes.js';
 import { flipByte, offsetOfMember } from '../helpers/damage.js';
 import type { DriveReport, Finding, SnapshotReport } from '../../src/core/findings.js';
 import { sampleSize } from '../../src/verify/sample-check.js';
+import { MANIFEST_GZ, readManifestV2, writeManifestV2 } from '../helpers/v2-lists.js';
 
 const SMALL = Array.from({ length: 40 }, (_, i) => `f${String(i).padStart(2, '0')}.txt`);
 const VICTIM = 'src/f07.txt';
@@ -41,7 +42,7 @@ const damageOf = (report: DriveReport, id: string): Finding[] => snap(report, id
 
 /** The manifest's lines as fields (data lines only). */
 async function manifest(id: string): Promise<string[][]> {
-  return (await readFile(join(snapDir(id), 'MANIFEST.tsv'), 'utf8')).split('\n').slice(2).filter(Boolean).map((l) => l.split('\t'));
+  return (await readManifestV2(snapDir(id))).split('\n').slice(2).filter(Boolean).map((l) => l.split('\t'));
 }
 /** The file lines whose content is in this snapshot's own tarball: what a sample draws from. */
 const ownFiles = async (id: string) => (await manifest(id)).filter((f) => f[0] === 'f' && f[9] === '.');
@@ -53,17 +54,16 @@ async function restoreDrive(): Promise<void> {
 
 /** Rewrites one manifest line and re-hashes the manifest into SHA256SUMS, as a forger would. */
 async function forgeManifestLine(id: string, path: string, edit: (fields: string[]) => void): Promise<void> {
-  const file = join(snapDir(id), 'MANIFEST.tsv');
-  const lines = (await readFile(file, 'utf8')).split('\n');
+  const lines = (await readManifestV2(snapDir(id))).split('\n');
   const i = lines.findIndex((l) => l.split('\t')[7] === path);
   expect(i).toBeGreaterThan(1);
   const f = lines[i]!.split('\t');
   edit(f);
   lines[i] = f.join('\t');
-  await writeFile(file, lines.join('\n'));
+  await writeManifestV2(snapDir(id), lines.join('\n'));
   const sums = join(snapDir(id), 'SHA256SUMS');
-  const hash = sha256(await readFile(file));
-  await writeFile(sums, (await readFile(sums, 'utf8')).split('\n').map((l) => (l.endsWith('  MANIFEST.tsv') ? `${hash}  MANIFEST.tsv` : l)).join('\n'));
+  const hash = sha256(await readFile(join(snapDir(id), MANIFEST_GZ)));
+  await writeFile(sums, (await readFile(sums, 'utf8')).split('\n').map((l) => (l.endsWith(`  ${MANIFEST_GZ}`) ? `${hash}  ${MANIFEST_GZ}` : l)).join('\n'));
 }
 
 /** What the catalog says of a drive's verifications (the rest, such as when it was last seen, changes on every run). */
@@ -169,14 +169,13 @@ describe('verify --sample on a damaged format 2 drive', () => {
 describe('verify --sample with a manifest that does not match SHA256SUMS', () => {
   it('samples nothing from it: the snapshot is damaged as plain verify says', async () => {
     await restoreDrive();
-    const file = join(snapDir(ids[0]!), 'MANIFEST.tsv');
-    await writeFile(file, (await readFile(file, 'utf8')).replace('\tsrc/f07.txt\t', '\tsrc/f07.TXT\t'));
+    await writeManifestV2(snapDir(ids[0]!), (await readManifestV2(snapDir(ids[0]!))).replace('\tsrc/f07.txt\t', '\tsrc/f07.TXT\t'));
     const { code, report } = await verifyJson('A', '--sample', '100%', '--snapshot', ids[0]!);
     expect(code).toBe(3);
     const s = snap(report, ids[0]!);
     expect(s.sampled).toBeUndefined();
     expect(s.findings.map((f) => [f.severity, f.code, f.file])).toEqual([
-      ['damage', 'checksum-mismatch', 'MANIFEST.tsv'], ['note', 'sample-skipped', undefined], ['damage', 'chain-dependants', undefined],
+      ['damage', 'checksum-mismatch', MANIFEST_GZ], ['note', 'sample-skipped', undefined], ['damage', 'chain-dependants', undefined],
     ]);
   });
 });

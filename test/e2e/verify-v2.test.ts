@@ -11,6 +11,7 @@ import { noise, sha256 } from '../helpers/bytes.js';
 import { flipByte, offsetOfMember } from '../helpers/damage.js';
 import type { DriveReport, Finding } from '../../src/core/findings.js';
 import type { SnapshotMeta } from '../../src/layout/format.js';
+import { FILE_SUMS_GZ, MANIFEST_GZ, readFileSumsV2, readManifestV2, writeManifestV2 } from '../helpers/v2-lists.js';
 
 const BIG = 'src/big.bin';
 const KEPT = 'src/keep/k.txt';
@@ -50,15 +51,14 @@ async function restoreDrive(): Promise<void> {
 
 /** Rewrites one MANIFEST.tsv line (found by its path field) and re-hashes the manifest into SHA256SUMS, as a forger would. */
 async function forgeManifestLine(id: string, path: string, edit: (fields: string[]) => void): Promise<void> {
-  const file = join(snapDir(id), 'MANIFEST.tsv');
-  const lines = (await readFile(file, 'utf8')).split('\n');
+  const lines = (await readManifestV2(snapDir(id))).split('\n');
   const i = lines.findIndex((l) => l.split('\t')[7] === path);
   expect(i, `${path} in ${id}'s manifest`).toBeGreaterThan(1);
   const f = lines[i]!.split('\t');
   edit(f);
   lines[i] = f.join('\t');
-  await writeFile(file, lines.join('\n'));
-  await resum(id, 'MANIFEST.tsv');
+  await writeManifestV2(snapDir(id), lines.join('\n'));
+  await resum(id, MANIFEST_GZ);
 }
 
 async function resum(id: string, name: string): Promise<void> {
@@ -70,7 +70,7 @@ async function resum(id: string, name: string): Promise<void> {
 
 /** One line of a manifest as fields, by path. */
 async function manifestLine(id: string, path: string): Promise<string[]> {
-  const lines = (await readFile(join(snapDir(id), 'MANIFEST.tsv'), 'utf8')).split('\n');
+  const lines = (await readManifestV2(snapDir(id))).split('\n');
   return lines.find((l) => l.split('\t')[7] === path)!.split('\t');
 }
 
@@ -226,6 +226,33 @@ describe('verify on a damaged format 2 history', () => {
     const f = findings(report, ids[3]!).find((x) => x.code === 'member-damaged');
     expect(f?.member).toBe('src/b.txt');
     expect(f?.message).toMatch(/starts at byte \d+, manifest says \d+/);
+  });
+
+  it('format 2 lists stored plain (gunzipped and re-signed) or gzip damaged under a re-signed sum are damage, named', async () => {
+    // A forger (or a careless copy) inflates the lists and re-signs SHA256SUMS: snapshot.json still says format 2.
+    await restoreDrive();
+    const dir = snapDir(ids[3]!);
+    await writeFile(join(dir, 'MANIFEST.tsv'), await readManifestV2(dir));
+    await writeFile(join(dir, 'FILES.sha256'), await readFileSumsV2(dir));
+    await unlink(join(dir, MANIFEST_GZ));
+    await unlink(join(dir, FILE_SUMS_GZ));
+    const sums = join(dir, 'SHA256SUMS');
+    await writeFile(sums, (await readFile(sums, 'utf8')).replace(`  ${MANIFEST_GZ}\n`, '  MANIFEST.tsv\n').replace(`  ${FILE_SUMS_GZ}\n`, '  FILES.sha256\n'));
+    await resum(ids[3]!, 'MANIFEST.tsv');
+    await resum(ids[3]!, 'FILES.sha256');
+    const plain = await verifyJson();
+    expect(plain.code).toBe(3);
+    expect(findings(plain.report, ids[3]!).find((f) => f.code === 'meta-mismatch')?.message)
+      .toBe("snapshot.json says snapshot format 2, but SHA256SUMS lists format 1's MANIFEST.tsv");
+
+    // A gzip stream cut short, its SHA-256 re-signed: deep names the manifest, never a crash.
+    await restoreDrive();
+    const gz = await readFile(join(dir, MANIFEST_GZ));
+    await writeFile(join(dir, MANIFEST_GZ), gz.subarray(0, gz.length - 8));
+    await resum(ids[3]!, MANIFEST_GZ);
+    const deep = await verifyJson('--deep');
+    expect(deep.code).toBe(3);
+    expect(findings(deep.report, ids[3]!).find((f) => f.code === 'manifest-invalid')?.message).toMatch(/cannot be read: .*not whole gzip data/);
   });
 
   it('SHA256SUMS of a format 2 snapshot must cover REMOVE.nul and RESTORE.txt', async () => {

@@ -18,6 +18,7 @@ import { REMOVE_FILE, RESTORE_FILE, restoreText, shQuote, type ChainLink, type D
 import { Mulberry32 } from '../helpers/prng.js';
 import { restoreScript, runScript, STOCK_RUNS } from '../helpers/stock-restore.js';
 import { readTree, type Snapshot } from '../helpers/tree.js';
+import { gzipSync } from 'node:zlib';
 
 const S1 = '2026-02-01T120000Z';
 const S2 = '2026-02-08T120000Z';
@@ -27,7 +28,7 @@ const S4 = '2026-02-22T120000Z';
 const ODD = "Mail/it's $HOME \"q\" `x`.mbox";
 const MiB = 1 << 20;
 
-/** Today's text for a two-link chain (the first in parts), pinned from before deltas existed. */
+/** Today's text for a two-link chain (the first in parts), pinned from before deltas existed (step 4 since the lists are gzipped). */
 const NO_DELTA_TEXT = `RESTORE SNAPSHOT 2026-01-08T120000Z WITH STOCK TOOLS
 ==================================================
 
@@ -60,7 +61,9 @@ Linux and macOS
   REMOVE.nul lists paths inside TARGET, each ended by a NUL byte; run this only inside TARGET.
 
 4. Check the restored files (every line must say OK)
-    (cd "$TARGET" && sha256sum -c "$DRIVE/airgap/2026-01-08T120000Z"/FILES.sha256)
+    (cd "$TARGET" && gunzip -t "$DRIVE/airgap/2026-01-08T120000Z"/FILES.sha256.gz && gunzip -c "$DRIVE/airgap/2026-01-08T120000Z"/FILES.sha256.gz | sha256sum -c)
+  FILES.sha256.gz is the gzipped list of every file's SHA-256 (gunzip -t first checks that
+  it is whole). macOS: use shasum -a 256 -c instead of sha256sum -c.
 
 Windows (PowerShell; tar is built into Windows 10 and later)
 ------------------------------------------------------------
@@ -334,10 +337,10 @@ async function snapshot(id: string, prior: Written | undefined, whole: string[],
   const chain: ChainLink[] = [...(prior?.chain.map((l) => ({ id: l.id, parts: false, ...(l.deltaMembers ? { deltaMembers: true } : {}) })) ?? []),
     { id, parts: false, ...(fromStage.length ? { deltaMembers: true } : {}) }];
   await writeFile(join(folder, REMOVE_FILE), removed.map((p) => `${p}\0`).join(''));
-  await writeFile(join(folder, 'FILES.sha256'), [...files].map(([name, f]) => formatSumLine({ sha256: sha(f.bytes), name })).join(''));
+  await writeFile(join(folder, 'FILES.sha256.gz'), gzipSync([...files].map(([name, f]) => formatSumLine({ sha256: sha(f.bytes), name })).join('')));
   await writeFile(join(folder, RESTORE_FILE), restoreText(chain, deltas));
   const sums = [];
-  for (const name of [`${id}.tar`, REMOVE_FILE, 'FILES.sha256', RESTORE_FILE]) sums.push(formatSumLine({ sha256: sha(await readFile(join(folder, name))), name }));
+  for (const name of [`${id}.tar`, REMOVE_FILE, 'FILES.sha256.gz', RESTORE_FILE]) sums.push(formatSumLine({ sha256: sha(await readFile(join(folder, name))), name }));
   await writeFile(join(folder, 'SHA256SUMS'), sums.join(''));
   written.push({ id, chain, deltas, expected: await tree(src), files });
   await rm(stage, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 // writeSnapshot's refusals leave nothing behind that could be mistaken for a snapshot.
-import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeSnapshot, type WriteSnapshotInput } from '../../src/snapshot/write-snapshot.js';
 import { makeTree } from '../helpers/tree.js';
 import { writeInputFor } from '../helpers/write-input.js';
+import { readManifestV2 } from '../helpers/v2-lists.js';
 
 let dir: string;
 let input: WriteSnapshotInput;
@@ -70,7 +71,7 @@ describe('writeSnapshot', () => {
     }
     // a.bin takes 2 lines (its size, its one block): within 3; b.bin would make 4.
     const next = await writeSnapshot({ ...input, format: 2, chainOptions: { maxDdLines: 3 } });
-    const lines = (await readFile(join(next.dir, 'MANIFEST.tsv'), 'utf8')).split('\n');
+    const lines = (await readManifestV2(next.dir)).split('\n');
     const fields = (name: string) => lines.find((l) => l.split('\t')[7] === `src/${name}`)!.split('\t');
     expect(fields('a.bin')[12]).toMatch(/^\.\/1@\d+:17825792:5\+1$/);
     expect(fields('b.bin')[9]).toBe('.'); // whole, in this tarball

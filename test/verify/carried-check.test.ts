@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CarriedCheck } from '../../src/verify/carried-check.js';
 import { formatManifestLineV2, MANIFEST_COLUMNS_V2, MANIFEST_HEADER, MANIFEST_HEADER_V2, type ManifestEntry } from '../../src/layout/manifest.js';
 import type { Finding } from '../../src/core/findings.js';
+import { gzipSync } from 'node:zlib';
 
 const F = '2030-01-01T000000Z';
 const BAD = '2030-01-02T000000Z'; // its manifest is version 1: no base
@@ -26,9 +27,9 @@ beforeAll(async () => {
     { type: 'dir', path: 'src', mode: 0o755, uid: 1, gid: 1, size: 0, mtime: 1000, offset: 0 } as ManifestEntry & { offset: number },
     file('src/a', 512), file('src/b', 2048), file('src/c', 4096), file('src/d', 8192, { in: '2029-12-31T000000Z' }),
   ];
-  await writeFile(join(dir, F, 'MANIFEST.tsv'), `${MANIFEST_HEADER_V2}\n${MANIFEST_COLUMNS_V2}\n${lines.map(formatManifestLineV2).join('')}`);
+  await writeFile(join(dir, F, 'MANIFEST.tsv.gz'), gzipSync(`${MANIFEST_HEADER_V2}\n${MANIFEST_COLUMNS_V2}\n${lines.map(formatManifestLineV2).join('')}`));
   await mkdir(join(dir, BAD));
-  await writeFile(join(dir, BAD, 'MANIFEST.tsv'), `${MANIFEST_HEADER}\n`);
+  await writeFile(join(dir, BAD, 'MANIFEST.tsv.gz'), gzipSync(`${MANIFEST_HEADER}\n`));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -76,7 +77,7 @@ describe('CarriedCheck', () => {
     expect(r.members).toEqual([]);
     expect(r.findings).toHaveLength(1);
     expect(r.findings[0]).toMatchObject({ code: 'carried-unchecked', link: BAD });
-    expect(r.findings[0]!.message).toMatch(/^2 file\(s\) carried from snapshot 2030-01-02T000000Z could not be checked: its MANIFEST.tsv cannot be read: line 1/);
+    expect(r.findings[0]!.message).toMatch(/^2 file\(s\) carried from snapshot 2030-01-02T000000Z could not be checked: its MANIFEST.tsv.gz cannot be read: line 1/);
   });
 
   it('a holder not on the drive is left to the chain check', async () => {
