@@ -69,7 +69,7 @@ export class ManifestReader {
       return await this.read();
     } catch (e) {
       this.close();
-      if (e instanceof ManifestSyntaxError) e.file ??= basename(this.path);
+      if (e instanceof ManifestSyntaxError) e.file ??= this.file;
       throw e;
     }
   }
@@ -101,6 +101,11 @@ export class ManifestReader {
         throw new ManifestSyntaxError(`line ${this.lineNo}: ${(e as Error).message}`);
       }
     }
+  }
+
+  /** The manifest's file name (MANIFEST.tsv, or format 2's MANIFEST.tsv.gz), for messages. */
+  get file(): string {
+    return basename(this.path);
   }
 
   close(): void {

@@ -265,7 +265,7 @@ export class DeepCheck {
     } catch (e) {
       this.manifestBroken = true;
       this.manifestDone = true;
-      this.findings.push({ severity: 'damage', code: 'manifest-invalid', message: `MANIFEST.tsv cannot be read: ${(e as Error).message}` });
+      this.findings.push({ severity: 'damage', code: 'manifest-invalid', message: `${this.manifest.file} cannot be read: ${(e as Error).message}` });
       return undefined;
     }
   }

@@ -131,7 +131,7 @@ export async function sampleTarball(input: SampleInput): Promise<SampleResult> {
   } catch (e) {
     // It matched SHA256SUMS and still does not parse: written wrong, or forged and re-signed.
     result.broken = true;
-    input.findings.push({ severity: 'damage', code: 'manifest-invalid', message: `MANIFEST.tsv cannot be read: ${(e as Error).message}` });
+    input.findings.push({ severity: 'damage', code: 'manifest-invalid', message: `${reader.file} cannot be read: ${(e as Error).message}` });
   } finally {
     reader.close();
   }

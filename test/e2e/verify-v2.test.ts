@@ -252,7 +252,7 @@ describe('verify on a damaged format 2 history', () => {
     await resum(ids[3]!, MANIFEST_GZ);
     const deep = await verifyJson('--deep');
     expect(deep.code).toBe(3);
-    expect(findings(deep.report, ids[3]!).find((f) => f.code === 'manifest-invalid')?.message).toMatch(/cannot be read: .*not whole gzip data/);
+    expect(findings(deep.report, ids[3]!).find((f) => f.code === 'manifest-invalid')?.message).toMatch(/^MANIFEST\.tsv\.gz cannot be read: .*not whole gzip data/);
   });
 
   it('SHA256SUMS of a format 2 snapshot must cover REMOVE.nul and RESTORE.txt', async () => {
