@@ -96,12 +96,23 @@ function defineRotationCommands(program: Command, h: ActionHooks): void {
     .option('--dry-run', 'show what would be removed')
     .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/prune.js')).pruneCommand(h.context(cmd), drive, flags)); });
 
+  program.command('accept <drive> <snapshot>')
+    .description('the changes the ransomware gate flagged in <snapshot> are yours: it is no longer SUSPECT, and pruning may go ahead')
+    .option('--yes', 'do not ask for confirmation')
+    .action(async (drive: string, snapshot: string, flags, cmd: Command) => { h.set(await (await import('./commands/suspect-decision.js')).decisionCommand(h.context(cmd), 'accept', drive, snapshot, flags)); });
+
+  program.command('reject <drive> <snapshot>')
+    .description('keep a SUSPECT snapshot as evidence once your files are recovered: pruning may go ahead; restore still never takes it unless named')
+    .option('--delete', 'also delete it from the drive')
+    .option('--yes', 'do not ask for confirmation')
+    .action(async (drive: string, snapshot: string, flags, cmd: Command) => { h.set(await (await import('./commands/suspect-decision.js')).decisionCommand(h.context(cmd), 'reject', drive, snapshot, flags)); });
+
   program.command('scan')
     .description('rebuild the catalog from the connected drives')
     .action(async (_flags, cmd: Command) => { h.set(await (await import('./commands/scan.js')).scanCommand(h.context(cmd))); });
 
   program.command('log')
-    .description('the history of backup, verify, restore and prune runs on this host, newest first')
+    .description('the history of backup, verify, restore, prune, accept and reject runs on this host, newest first')
     .option('--limit <N>', 'show at most N runs (default 50)')
     .action(async (flags, cmd: Command) => { h.set(await (await import('./commands/log.js')).logCommand(h.context(cmd), flags)); });
 }

@@ -1,5 +1,6 @@
 // The rule that keeps the last good copies while the ransomware gate's question is open: while a
-// snapshot the gate marked suspect is not accepted, nothing is pruned on any drive (docs/ransomware.md).
+// snapshot the gate marked suspect is neither accepted (the changes are the owner's) nor rejected
+// (kept as evidence, the sources recovered), nothing is pruned on any drive (docs/ransomware.md).
 // Pruning would make room by deleting the older, good snapshots that a rollback needs. backup and
 // prune ask this one function, so that both tell the same story.
 
@@ -8,15 +9,25 @@ export interface SuspectSnapshot {
   id: string;
 }
 
+/** What this host decided about a snapshot (catalog): the gate's flag, and the owner's answer. */
+export interface SuspectDecision {
+  suspect?: boolean;
+  accepted?: boolean;
+  rejected?: boolean;
+}
+
+/** Whether a snapshot's question is still open: flagged, and neither accepted nor rejected. */
+export const questionOpen = (s: SuspectDecision): boolean => s.suspect === true && !s.accepted && !s.rejected;
+
 export type PruneGate = { open: true } | { open: false; blockedBy: SuspectSnapshot[]; reason: string; hint: string };
 
-/** Whether pruning may go ahead, given every unaccepted suspect snapshot the host knows of. */
+/** Whether pruning may go ahead, given every suspect snapshot whose question is open (questionOpen). */
 export function pruneGate(unacceptedSuspects: readonly SuspectSnapshot[]): PruneGate {
   if (unacceptedSuspects.length === 0) return { open: true };
   return {
     open: false,
     blockedBy: [...unacceptedSuspects],
     reason: `no pruning while a suspect snapshot is not accepted (${unacceptedSuspects.map((x) => `${x.drive}/${x.id}`).join(', ')})`,
-    hint: 'check the flagged changes (airgap diff <drive>); if they are yours: airgap backup --accept-changes',
+    hint: `check the flagged changes (airgap diff <drive>); if they are yours: airgap accept ${unacceptedSuspects[0]!.drive} ${unacceptedSuspects[0]!.id} (or airgap backup --accept-changes); once the sources are recovered: airgap reject ${unacceptedSuspects[0]!.drive} ${unacceptedSuspects[0]!.id}`,
   };
 }

@@ -76,7 +76,7 @@ export async function prepareBackup(s: Session, opts: BackupOptions): Promise<Pr
   // write: an impostor (a drive that only claims a known name) is refused even for a dry run.
   const drive = await findDrive(s, choice.spec!, { acceptFingerprint: opts.acceptFingerprint, write: true, bind: !opts.dryRun });
   if (!opts.dryRun) refuseFingerprintMismatch(drive);
-  const toPrune = opts.noPrune || opts.dryRun ? [] : prunePlanFor(choice, catalog, s, drive.identity.name);
+  const toPrune = opts.noPrune || opts.dryRun ? [] : prunePlanFor(choice, catalog, s, drive.identity.name, opts.acceptChanges === true);
 
   // The mass-change gate compares with the last accepted backup of these sources (kept on the
   // host), or, before there is one, with the newest snapshot on this drive.

@@ -42,9 +42,9 @@ export async function chooseBackupTarget(s: Session, config: Config | undefined,
 }
 
 /** What to prune on the target after the write — decided before writing, from the state before it. */
-export function prunePlanFor(choice: TargetChoice, catalog: Catalog, s: Session, driveName: string): PruneItem[] {
+export function prunePlanFor(choice: TargetChoice, catalog: Catalog, s: Session, driveName: string, acceptingSuspects = false): PruneItem[] {
   if (!choice.policy) return [];
   const name = byDriveName(choice.policy.drives, driveName)?.name;
   if (!name) return [];
-  return pruneCandidates({ policy: choice.policy, drives: planDrives(choice.policy, catalog, s) }, name, s.today).prune;
+  return pruneCandidates({ policy: choice.policy, drives: planDrives(choice.policy, catalog, s, acceptingSuspects) }, name, s.today).prune;
 }

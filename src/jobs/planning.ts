@@ -8,13 +8,19 @@ import type { Catalog } from '../state/catalog.js';
 import type { Detection } from '../drives/detect.js';
 import type { Session } from './session.js';
 
-export function planDrives(policy: Policy, catalog: Catalog, s: Session): PlanDrive[] {
+/** `acceptingSuspects`: backup --accept-changes, whose prune runs once every suspect is accepted. */
+export function planDrives(policy: Policy, catalog: Catalog, s: Session, acceptingSuspects = false): PlanDrive[] {
   return policy.drives.flatMap((d) => {
     const e = catalog.byName(d.name);
     if (!e) return [];
     const pd: PlanDrive = {
       name: d.name,
-      snapshots: e.snapshots.map((x) => ({ id: x.id, bytes: x.bytes, complete: x.state === 'complete', verified: x.verifyOk === true, ...(x.base !== undefined ? { base: x.base } : {}) })),
+      // A snapshot the gate flagged and nobody accepted (open, or rejected as evidence) is never
+      // a good copy: the planner's "never prune the newest verified copy" must guard the one before it.
+      snapshots: e.snapshots.map((x) => ({
+        id: x.id, bytes: x.bytes, complete: x.state === 'complete', verified: x.verifyOk === true && !(x.suspect && !x.accepted && (x.rejected || !acceptingSuspects)),
+        ...(x.base !== undefined ? { base: x.base } : {}),
+      })),
       labelledOn: s.dayOf(new Date(e.labelledAt)),
     };
     if (e.lastVerifiedAt) pd.lastVerifiedOn = s.dayOf(new Date(e.lastVerifiedAt));

@@ -7,6 +7,7 @@
 // recorded as an operation, and save() replays them onto the catalog as it is on disk now,
 // under a short lock file, so that neither process loses the other's updates.
 import { byDriveName } from '../core/drive-name.js';
+import { questionOpen } from '../core/prune-gate.js';
 import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { acquireLockFile, newLockInfo } from '../io/stale-lock.js';
@@ -37,6 +38,8 @@ const snapshotEntries = {
   /** The mass-change gate tripped when it was written; pruning waits until it is accepted. */
   suspect: v.optional(v.boolean()),
   accepted: v.optional(v.boolean()),
+  /** Rejected as evidence by its owner (airgap reject): still never restored by default, no longer blocking prunes. */
+  rejected: v.optional(v.boolean()),
   /** Format 2: full or incremental, and the snapshot an increment builds on (retention keeps bases). */
   kind: v.optional(v.picklist(['full', 'incremental'])),
   base: v.optional(v.string()),
@@ -166,7 +169,7 @@ export class Catalog {
    * not prune, is never forgotten: it moves to `missing` (reported as damage by verify) until it
    * is found on the drive again.
    */
-  recordContents(id: string, snapshots: Omit<CatalogSnapshot, 'verifiedAt' | 'verifyOk' | 'deep' | 'accepted'>[], capacity: { total: number; free: number } | undefined, at: Date): void {
+  recordContents(id: string, snapshots: Omit<CatalogSnapshot, 'verifiedAt' | 'verifyOk' | 'deep' | 'accepted' | 'rejected'>[], capacity: { total: number; free: number } | undefined, at: Date): void {
     this.ops.push((c) => c.recordContents(id, snapshots, capacity, at));
     const entry = this.byId(id);
     if (!entry) return;
@@ -187,6 +190,7 @@ export class Catalog {
       const merged: CatalogSnapshot = { ...s };
       if (old?.verifiedAt) Object.assign(merged, { verifiedAt: old.verifiedAt, verifyOk: old.verifyOk, deep: old.deep });
       if (old?.accepted) merged.accepted = true; // acceptance is the host's decision, made after writing
+      if (old?.rejected) merged.rejected = true; // so is rejection
       return merged;
     });
     if (capacity) entry.capacity = { ...capacity, at: at.toISOString() };
@@ -237,15 +241,24 @@ export class Catalog {
     }
   }
 
-  /** Snapshots the gate flagged and nobody accepted yet, on any drive. */
+  /** Snapshots the gate flagged whose question is open (neither accepted nor rejected), on any drive. */
   unacceptedSuspects(): { drive: string; id: string }[] {
-    return this.drives.flatMap((d) => d.snapshots.filter((s) => s.suspect && !s.accepted).map((s) => ({ drive: d.name, id: s.id })));
+    return this.drives.flatMap((d) => d.snapshots.filter(questionOpen).map((s) => ({ drive: d.name, id: s.id })));
+  }
+
+  /** The owner's answer for one flagged snapshot (airgap accept / reject); false if this host does not know it. */
+  decideSuspect(driveId: string, snapshotId: string, decision: 'accepted' | 'rejected'): boolean {
+    this.ops.push((c) => c.decideSuspect(driveId, snapshotId, decision));
+    const snap = this.byId(driveId)?.snapshots.find((x) => x.id === snapshotId);
+    if (!snap) return false;
+    snap[decision] = true;
+    return true;
   }
 
   acceptAllSuspects(): { drive: string; id: string }[] {
     this.ops.push((c) => c.acceptAllSuspects());
     const list = this.unacceptedSuspects();
-    for (const d of this.drives) for (const s of d.snapshots) if (s.suspect) s.accepted = true;
+    for (const d of this.drives) for (const s of d.snapshots) if (questionOpen(s)) s.accepted = true; // a rejected one stays rejected
     return list;
   }
 

@@ -24,7 +24,7 @@ export const RUN_LOG_MAX_LINE_BYTES = 4000;
 /** Read at most the last this many bytes of each file (a file grown past its rotation is not loaded whole). */
 export const RUN_LOG_MAX_READ_BYTES = 2 * 1024 * 1024;
 
-export type RunCommand = 'backup' | 'verify' | 'restore' | 'prune';
+export type RunCommand = 'backup' | 'verify' | 'restore' | 'prune' | 'accept' | 'reject';
 export type RunOutcome = 'ok' | 'damaged' | 'suspect' | 'refused' | 'usage' | 'failed' | 'cancelled' | 'nothing-due' | 'dry-run';
 
 const count = () => v.optional(v.pipe(finite(), v.minValue(0)));

@@ -1,7 +1,7 @@
 // The prune gate and drive-name matching: rules that backup, prune, status and the wizard share.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pruneGate } from '../../src/core/prune-gate.js';
+import { pruneGate, questionOpen } from '../../src/core/prune-gate.js';
 import { byDriveName, sameDriveName } from '../../src/core/drive-name.js';
 
 describe('core/prune-gate', () => {
@@ -13,8 +13,23 @@ describe('core/prune-gate', () => {
       if (!g.open) {
         expect(g.blockedBy).toEqual(suspects);
         for (const s of suspects) expect(g.reason).toContain(`${s.drive}/${s.id}`);
-        expect(g.hint).toMatch(/airgap backup --accept-changes/);
+        expect(g.hint).toMatch(/airgap accept .* \(or airgap backup --accept-changes\); once the sources are recovered: airgap reject /);
       }
+    }));
+  });
+});
+
+describe('core/prune-gate: accept and reject (issue 17 §1)', () => {
+  it('the prune block is never released for a snapshot that is neither accepted nor rejected', () => {
+    const snap = fc.record({
+      drive: fc.constantFrom('A', 'B'), id: fc.string({ minLength: 1, maxLength: 8 }),
+      suspect: fc.option(fc.boolean(), { nil: undefined }), accepted: fc.option(fc.boolean(), { nil: undefined }), rejected: fc.option(fc.boolean(), { nil: undefined }),
+    });
+    fc.assert(fc.property(fc.array(snap, { maxLength: 10 }), (snaps) => {
+      const g = pruneGate(snaps.filter(questionOpen).map(({ drive, id }) => ({ drive, id })));
+      const undecided = snaps.filter((x) => x.suspect === true && x.accepted !== true && x.rejected !== true);
+      expect(g.open).toBe(undecided.length === 0);
+      if (!g.open) expect(g.blockedBy).toEqual(undecided.map(({ drive, id }) => ({ drive, id })));
     }));
   });
 });

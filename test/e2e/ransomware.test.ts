@@ -225,6 +225,82 @@ describe('mass-change gate: attacks trip it', () => {
     expect(pr.code, pr.stderr).toBe(0);
   });
 
+  it('reject: with the files recovered, the SUSPECT snapshot is kept as evidence, pruning resumes, the last good copy stays; --delete removes it', async () => {
+    const clean = await readFile(join(src, files[0]!));
+    const baselineBefore = await readFile(await baselineFile());
+    await encryptInPlace(src, sixtyPercent(files));
+    expect((await backup('--json')).code).toBe(4);
+    const S3 = (await snaps())[2]!;
+    // The owner recovers the sources from the good snapshot.
+    const rec = join(sb.dir, 'recovered');
+    expect((await run('restore', 'A', '--to', rec)).code).toBe(0);
+    await rm(src, { recursive: true });
+    await rename(join(rec, 'home'), src);
+    expect(await readFile(join(src, files[0]!))).toEqual(clean);
+
+    // No --yes away from a terminal: nothing changes.
+    const unconfirmed = await run('reject', 'A', S3);
+    expect(unconfirmed.code).not.toBe(0);
+    expect((await run('prune', 'A')).code).toBe(4);
+    // Bad input: a clear error each, nothing changed.
+    for (const [args, re] of [[['reject', 'A', S1, '--yes'], /was not flagged by the mass-change gate/], [['reject', 'Z', S3, '--yes'], /no drive named Z/],
+      [['reject', 'A', '2020-01-01T000000Z', '--yes'], /holds no snapshot 2020-01-01T000000Z/], [['accept', 'A', S3, '--delete', '--yes'], /unknown option '--delete'/]] as const) {
+      const r = await run(...args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr).toMatch(/^hint: /m);
+    }
+
+    const rej = await run('reject', 'A', S3, '--yes');
+    expect(rej.code, rej.stderr).toBe(0);
+    expect(rej.stdout).toContain(`Rejected snapshot ${S3} on A: it stays on the drive as evidence, still SUSPECT`);
+    expect(rej.stdout).toContain('Pruning may go ahead again');
+    expect(await suspectAlerts()).toEqual([]);
+    expect((await run('reject', 'A', S3, '--yes')).stderr).toMatch(/already rejected/);
+    // Still never restored unless named; the baseline still holds the good state.
+    const again = await run('restore', 'A', '--to', join(sb.dir, 'r-after'));
+    expect(again.stdout).toContain(`note: took ${S2}, the newest snapshot that is not SUSPECT`);
+    expect(await readFile(await baselineFile())).toEqual(baselineBefore);
+    // Pruning resumes, but the rejected snapshot is no good copy: S2, the newest good one, stays.
+    const pr = await run('prune', 'A', '--json');
+    expect(pr.code, pr.stderr).toBe(0);
+    expect(json(pr).pruned).toEqual([S1]);
+    expect(json(pr).notes.join('\n')).toContain(`keeping A/${S2} although retention would drop it: it is the newest verified copy anywhere`);
+    expect(await snaps()).toEqual([S2, S3]);
+    // The recovered sources back up without a trip (compared with the good state).
+    const next = await backup('--json');
+    expect(next.code, next.stderr).toBe(0);
+    expect(json(next).meta.gate).toMatchObject({ suspect: false });
+    const log = json(await run('log', '--json')) as { command: string; outcome: string; snapshot?: string }[];
+    expect(log.find((x) => x.command === 'reject')).toMatchObject({ outcome: 'ok', snapshot: S3 });
+  });
+
+  it('reject --delete removes the rejected snapshot from the drive; accept lifts the mark without a new backup', async () => {
+    await encryptInPlace(src, sixtyPercent(files));
+    expect((await backup('--json')).code).toBe(4);
+    const S3 = (await snaps())[2]!;
+    const del = await run('reject', 'A', S3, '--delete', '--yes');
+    expect(del.code, del.stderr).toBe(0);
+    expect(del.stdout).toContain(`Rejected snapshot ${S3} on A and deleted it from the drive.`);
+    expect(await snaps()).toEqual([S1, S2]);
+
+    // The same changes once more, and this time they are the owner's.
+    expect((await backup('--json')).code).toBe(4);
+    const S4 = (await snaps())[2]!;
+    const acc = await run('accept', 'A', S4, '--yes');
+    expect(acc.code, acc.stderr).toBe(0);
+    expect(acc.stdout).toContain(`Accepted snapshot ${S4} on A: its changes are yours`);
+    expect(acc.stdout).toContain('set aside: the next backup compares them with the newest snapshot of them on its drive');
+    expect(await suspectAlerts()).toEqual([]);
+    const list = await run('list', 'A');
+    expect(list.stdout).not.toMatch(/SUSPECT/);
+    // No new trip on the accepted state, and normal pruning.
+    const next = await backup('--json');
+    expect(next.code, next.stderr).toBe(0);
+    expect(json(next).meta.gate).toMatchObject({ suspect: false, comparedWith: `snapshot ${S4}`, counts: { modified: 0 } });
+    expect((await run('prune', 'A')).code).toBe(0);
+  });
+
   it('restore without --snapshot (or latest, or the day) passes over the SUSPECT snapshot and says so; named, it is restored', async () => {
     const clean = await readFile(join(src, files[0]!));
     await encryptInPlace(src, sixtyPercent(files));
