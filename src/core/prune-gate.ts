@@ -19,6 +19,15 @@ export interface SuspectDecision {
 /** Whether a snapshot's question is still open: flagged, and neither accepted nor rejected. */
 export const questionOpen = (s: SuspectDecision): boolean => s.suspect === true && !s.accepted && !s.rejected;
 
+/**
+ * Whether a verified snapshot counts as a good copy for retention ("never prune the newest
+ * verified copy"): not one the gate flagged and nobody accepted, or that guard would protect the
+ * encrypted snapshot instead of the good one before it. `acceptingOpen`: backup --accept-changes,
+ * whose prune runs once every open question is answered "mine" (a rejected one stays rejected).
+ */
+export const goodCopy = (s: SuspectDecision, acceptingOpen = false): boolean =>
+  !s.suspect || s.accepted === true || (acceptingOpen && !s.rejected);
+
 export type PruneGate = { open: true } | { open: false; blockedBy: SuspectSnapshot[]; reason: string; hint: string };
 
 /** Whether pruning may go ahead, given every suspect snapshot whose question is open (questionOpen). */

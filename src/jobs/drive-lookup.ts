@@ -7,6 +7,8 @@ import { DrivelistSource } from '../drives/drivelist-source.js';
 import type { DriveSource } from '../drives/drive-source.js';
 import { fingerprintOfPath } from '../drives/platform-identity.js';
 import type { DriveLookup } from '../drives/resolve.js';
+import { usageError } from '../core/errors.js';
+import type { Catalog, CatalogEntry } from '../state/catalog.js';
 import type { Environment, Session } from './session.js';
 
 export interface DetectFlags {
@@ -54,4 +56,13 @@ export async function driveLookup(s: Session): Promise<DriveLookup> {
     detect: () => (cached ??= detect(s)),
     fingerprintOf: (path) => fingerprint(s.env, path),
   };
+}
+
+/** A drive this host's catalog knows, by name or id, connected or not (forget, accept, reject); exit 2 otherwise. */
+export function knownDrive(catalog: Catalog, spec: string): CatalogEntry {
+  const entry = catalog.byName(spec) ?? catalog.byId(spec);
+  if (entry) return entry;
+  const known = catalog.drives.map((d) => d.name);
+  throw usageError('unknown-drive', `no drive named ${spec} is known on this host${known.length ? ` (known: ${known.join(', ')})` : ''}`,
+    'airgap status lists the drives this host knows; give one of their names');
 }

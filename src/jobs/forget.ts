@@ -1,8 +1,8 @@
 // `airgap forget <drive>` (issue 17 §3): a lost, broken or given-away drive leaves this host's
 // catalog, so that `status` no longer waits for it nor counts its snapshots as copies. Nothing on
 // the drive is touched (it may not even be here). A drive plugged in again is known again.
-import { refusal, usageError } from '../core/errors.js';
-import { detect } from './drive-lookup.js';
+import { refusal } from '../core/errors.js';
+import { detect, knownDrive } from './drive-lookup.js';
 import { byDriveName } from '../core/drive-name.js';
 import { plural } from '../core/plural.js';
 import type { Session } from './session.js';
@@ -18,12 +18,7 @@ export interface ForgetPlan {
 
 export async function planForget(s: Session, spec: string): Promise<ForgetPlan> {
   const catalog = await s.catalog();
-  const entry = catalog.byName(spec) ?? catalog.byId(spec);
-  if (!entry) {
-    const known = catalog.drives.map((d) => d.name);
-    throw usageError('unknown-drive', `no drive named ${spec} is known on this host${known.length ? ` (known: ${known.join(', ')})` : ''}`,
-      'airgap status lists the drives this host knows; give one of their names');
-  }
+  const entry = knownDrive(catalog, spec);
   // A connected drive is seen again by the next command: forgetting it would not last.
   if ((await detect(s)).labelled.some((d) => d.identity.id === entry.id)) {
     throw refusal('drive-connected', `drive ${entry.name} is connected: this host would know it again at once`, `unplug ${entry.name} first (airgap eject ${entry.name}), then run airgap forget ${entry.name} again`);

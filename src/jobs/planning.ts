@@ -1,6 +1,7 @@
 // Feeds the pure planner from the outside world: config → policy, catalog → what each drive
 // holds, detection → which rotation drives are connected, the session → today's local date.
 import { driveNameKey } from '../core/drive-name.js';
+import { goodCopy } from '../core/prune-gate.js';
 import type { PlanDrive, PlanInput } from '../core/planner.js';
 import type { Policy } from '../core/policy.js';
 import { checkBinding, impostorHint, impostorMessage, type RotationBinding } from '../drives/binding.js';
@@ -15,10 +16,8 @@ export function planDrives(policy: Policy, catalog: Catalog, s: Session, accepti
     if (!e) return [];
     const pd: PlanDrive = {
       name: d.name,
-      // A snapshot the gate flagged and nobody accepted (open, or rejected as evidence) is never
-      // a good copy: the planner's "never prune the newest verified copy" must guard the one before it.
       snapshots: e.snapshots.map((x) => ({
-        id: x.id, bytes: x.bytes, complete: x.state === 'complete', verified: x.verifyOk === true && !(x.suspect && !x.accepted && (x.rejected || !acceptingSuspects)),
+        id: x.id, bytes: x.bytes, complete: x.state === 'complete', verified: x.verifyOk === true && goodCopy(x, acceptingSuspects),
         ...(x.base !== undefined ? { base: x.base } : {}),
       })),
       labelledOn: s.dayOf(new Date(e.labelledAt)),

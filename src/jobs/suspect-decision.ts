@@ -15,6 +15,7 @@ import { DriveLock } from '../layout/drive-lock.js';
 import { readDriveContents } from '../layout/drive-contents.js';
 import { readSnapshotMeta } from '../layout/snapshot-meta.js';
 import { baselinePath } from '../state/baseline.js';
+import { knownDrive } from './drive-lookup.js';
 import { findDrive } from './find-drive.js';
 import { pruneOnDrive } from './prune-on-drive.js';
 import type { Session } from './session.js';
@@ -41,8 +42,7 @@ export interface DecisionResult extends DecisionPlan {
 /** Checks that the snapshot is one the gate flagged on this host and that is not decided yet. */
 export async function planDecision(s: Session, decision: Decision, spec: string, snapshotId: string, opts: { delete?: boolean }): Promise<DecisionPlan> {
   const catalog = await s.catalog();
-  const entry = catalog.byName(spec) ?? catalog.byId(spec);
-  if (!entry) throw usageError('unknown-drive', `no drive named ${spec} is known on this host`, 'airgap status lists the drives this host knows');
+  const entry = knownDrive(catalog, spec);
   const snap = entry.snapshots.find((x) => x.id === snapshotId);
   if (!snap) throw usageError('unknown-snapshot', `drive ${entry.name} holds no snapshot ${snapshotId} that this host knows of`, `airgap list ${entry.name} shows its snapshots, SUSPECT ones marked`);
   if (!snap.suspect) throw usageError('not-suspect', `snapshot ${snapshotId} on ${entry.name} was not flagged by the mass-change gate: there is nothing to ${decision}`, `airgap list ${entry.name} marks the SUSPECT ones`);
@@ -73,7 +73,7 @@ export async function applyDecision(s: Session, plan: DecisionPlan): Promise<Dec
     await catalog.save();
     if (plan.delete) result.deleted = await deleteRejected(s, plan);
   }
-  result.stillOpen = (await s.catalog()).unacceptedSuspects();
+  result.stillOpen = catalog.unacceptedSuspects();
   return result;
 }
 

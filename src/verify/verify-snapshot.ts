@@ -64,8 +64,8 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
     return report;
   }
   const listed = new Map(sums.map((s) => [s.name, s.sha256]));
-  const tarNames = checkCoverage(folder.id, listed, damage);
   const lists = listsFormat(listed);
+  const tarNames = checkCoverage(folder.id, listed, lists, damage);
   report.tarFiles = tarNames.map((n) => join(folder.dir, n));
   report.tarSums = tarNames.map((n) => listed.get(n)!);
   const present = new Set(await readdir(folder.dir));
@@ -124,7 +124,7 @@ async function readSums(dir: string, report: VerifiedSnapshot, damage: Damage): 
  */
 const listsFormat = (listed: Map<string, string>): SnapshotFormat => (listed.has(MANIFEST_FILE_GZ) ? 2 : 1);
 
-function checkCoverage(id: string, listed: Map<string, string>, damage: Damage): string[] {
+function checkCoverage(id: string, listed: Map<string, string>, lists: SnapshotFormat, damage: Damage): string[] {
   const tarName = tarballName(id);
   const tarNames = tarballFiles(id, listed.keys());
   if (tarNames.length === 0) damage('not-covered', `${SUMS_FILE} does not list ${tarName} (or its parts)`, { file: tarName });
@@ -133,7 +133,6 @@ function checkCoverage(id: string, listed: Map<string, string>, damage: Damage):
     const gap = tarNames.findIndex((n, i) => n !== partName(id, i));
     if (gap >= 0) damage('parts-missing', `${SUMS_FILE} lists the tarball's parts with a gap: ${partName(id, gap)} is not listed`, { file: SUMS_FILE });
   }
-  const lists = listsFormat(listed);
   for (const required of [manifestFileOf(lists), fileSumsFileOf(lists), SNAPSHOT_JSON]) {
     if (!listed.has(required)) damage('not-covered', `${SUMS_FILE} does not list ${required}`, { file: required });
   }

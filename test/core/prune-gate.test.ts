@@ -1,7 +1,7 @@
 // The prune gate and drive-name matching: rules that backup, prune, status and the wizard share.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pruneGate, questionOpen } from '../../src/core/prune-gate.js';
+import { goodCopy, pruneGate, questionOpen } from '../../src/core/prune-gate.js';
 import { byDriveName, sameDriveName } from '../../src/core/drive-name.js';
 
 describe('core/prune-gate', () => {
@@ -31,6 +31,16 @@ describe('core/prune-gate: accept and reject (issue 17 §1)', () => {
       expect(g.open).toBe(undecided.length === 0);
       if (!g.open) expect(g.blockedBy).toEqual(undecided.map(({ drive, id }) => ({ drive, id })));
     }));
+  });
+
+  it('a flagged snapshot is a good copy only once accepted (or being accepted by --accept-changes, unless rejected)', () => {
+    expect(goodCopy({})).toBe(true);
+    expect(goodCopy({ suspect: false })).toBe(true);
+    expect(goodCopy({ suspect: true })).toBe(false);
+    expect(goodCopy({ suspect: true, rejected: true })).toBe(false);
+    expect(goodCopy({ suspect: true, accepted: true })).toBe(true);
+    expect(goodCopy({ suspect: true }, true)).toBe(true);
+    expect(goodCopy({ suspect: true, rejected: true }, true)).toBe(false);
   });
 });
 
