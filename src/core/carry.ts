@@ -1,4 +1,4 @@
-// Which files an incremental snapshot (format 2, docs/FORMAT-v2.md "Which files are read") takes
+// Which files an incremental snapshot (format 2, docs/FORMAT.md "Which files are read") takes
 // from its chain instead of storing them again, and which it must read to know. Pure: the caller
 // gives the scan's facts about one file, what the base snapshot's manifest says of that path,
 // and what the host recorded when it last hashed it.

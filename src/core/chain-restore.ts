@@ -1,4 +1,4 @@
-// What a stock-tool restore of a format-2 chain needs (docs/FORMAT-v2.md): the chain's tarballs
+// What a stock-tool restore of a format-2 chain needs (docs/FORMAT.md): the chain's tarballs
 // are extracted oldest first into one folder, then REMOVE.nul takes away what the snapshot no
 // longer held. Two rules make that safe with plain tar:
 // - nothing the chain's tarballs hold changes kind along the chain (a folder, a symlink, a file):

@@ -1,4 +1,4 @@
-// Snapshot chains on one drive (on-drive format 2, docs/FORMAT-v2.md): a full snapshot holds every
+// Snapshot chains on one drive (on-drive format 2, docs/FORMAT.md): a full snapshot holds every
 // file; an incremental one holds only what changed since its base, the snapshot before it on the
 // same drive. A snapshot is restorable when its whole chain (its full, then each increment up to
 // it) is on the drive. These are the rules that keep it so: what a snapshot needs, what depends on
@@ -31,6 +31,22 @@ export function chainOf(snapshots: readonly ChainSnapshot[], id: string): string
     if (cur.base === undefined) return chain.reverse();
   }
   return undefined;
+}
+
+/**
+ * Of the snapshots asked to be pruned together, those that may go: not one that a snapshot staying
+ * on the drive builds on, however the list was made. `held` names, for each one kept back, the
+ * staying snapshots that build on it. Whatever is removed, every staying snapshot keeps its chain.
+ */
+export function prunableTogether(snapshots: readonly ChainSnapshot[], asked: readonly string[]): { prune: string[]; held: Map<string, string[]> } {
+  const going = new Set(asked);
+  const held = new Map<string, string[]>();
+  const prune = asked.filter((id) => {
+    const staying = dependantsOf(snapshots, id).filter((d) => !going.has(d));
+    if (staying.length) held.set(id, staying);
+    return !staying.length;
+  });
+  return { prune, held };
 }
 
 /** Every snapshot whose chain runs through `id` (itself excluded): what damage to `id` takes with it. */

@@ -1,5 +1,5 @@
 // A file's change stamp: what tells a later backup, without reading the file, that it is
-// unchanged since the backup that hashed it (docs/FORMAT-v2.md, "Which files are read"): its
+// unchanged since the backup that hashed it (docs/FORMAT.md, "Which files are read"): its
 // size, mtime and ctime to the nanosecond, device and inode, as the host's file system reports
 // them. The scan makes it (snapshot/scan.ts), the gate baseline keeps it (state/baseline.ts).
 //

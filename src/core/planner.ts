@@ -123,23 +123,25 @@ function planPrune(input: PlanInput, plan: Plan): void {
 
 /**
  * What retention allows removing on one drive — as it will stand once a snapshot dated
- * `newDate` is added (a backup), or as it stands (`airgap prune`). Never the drive's newest
- * existing snapshot, never one a rule keeps, never a damaged or incomplete one, and never the newest
- * verified snapshot anywhere (the last good copy) unless another drive holds a verified copy.
+ * `newDate` is added (a backup's plan), once the snapshot `written` has been added (the backup,
+ * after its write: that snapshot's chain is then known), or as it stands (`airgap prune`). Never
+ * the drive's newest snapshot from before the backup, never one a rule keeps, never a damaged or
+ * incomplete one, never a link of a kept snapshot's chain, and never the newest verified snapshot
+ * anywhere (the last good copy) unless another drive holds a verified copy.
  */
-export function pruneCandidates(input: Pick<PlanInput, 'policy' | 'drives'>, target: string, newDate?: string): { prune: PruneItem[]; notes: string[] } {
+export function pruneCandidates(input: Pick<PlanInput, 'policy' | 'drives'>, target: string, newDate?: string, written?: string): { prune: PruneItem[]; notes: string[] } {
   const drive = input.drives.find((d) => d.name === target);
   const rule = input.policy.drives.find((d) => d.name === target);
   const notes: string[] = [];
   if (!rule) return { prune: [], notes: [`${target} is not in the rotation: no retention applies`] };
   const complete = drive?.snapshots.filter((s) => s.complete) ?? [];
-  const newId = newDate ? `${newDate}T235959Z` : undefined;
-  const result = applyRetention([...complete.map((s) => s.id), ...(newId ? [newId] : [])], rule.retention);
+  const newId = written ?? (newDate ? `${newDate}T235959Z` : undefined);
+  const result = applyRetention([...complete.map((s) => s.id).filter((id) => id !== written), ...(newId ? [newId] : [])], rule.retention);
   const verified = input.drives.flatMap((d) => d.snapshots.filter((s) => s.complete && s.verified).map((s) => ({ drive: d.name, id: s.id })));
   const newestVerified = verified.map((v) => v.id).sort().at(-1);
   // The drive's newest snapshot stays too: until the new one has been re-read after a re-plug,
   // it is this drive's last proven restore point.
-  const newestHere = complete.map((s) => s.id).sort().at(-1);
+  const newestHere = complete.map((s) => s.id).filter((id) => id !== written).sort().at(-1);
   const prune: PruneItem[] = [];
   for (const id of result.remove) {
     if (id === newId || id === newestHere) continue;

@@ -1,6 +1,6 @@
 // A list file on a drive, read as its text bytes whether it is stored plain (format 1:
 // MANIFEST.tsv, FILES.sha256) or gzip-compressed (format 2: MANIFEST.tsv.gz, FILES.sha256.gz;
-// docs/FORMAT-v2.md says why). The line readers (io/capped-lines.ts, restore/manifest-lookup.ts)
+// docs/FORMAT.md says why). The line readers (io/capped-lines.ts, restore/manifest-lookup.ts)
 // read through this one interface, so a drive's compressed list gets every check a plain one
 // does: the line cap, and here a cap on the text it may inflate to (a drive is untrusted input:
 // a few MB of forged gzip can stand for terabytes of text).

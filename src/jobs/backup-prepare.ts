@@ -1,6 +1,6 @@
 // Everything the backup decides before it takes the drive lock: what to back up, which drive,
-// whether it may be written, what retention prunes afterwards (decided from the state before the
-// write), what the gate compares with, and the tarball's part size on this filesystem.
+// whether it may be written, how retention is asked what to prune afterwards, what the gate
+// compares with, and the tarball's part size on this filesystem.
 import { usageError } from '../core/errors.js';
 import { parseByteSize } from '../core/byte-size.js';
 import { DEFAULT_GATE } from '../core/change-analysis.js';
@@ -18,6 +18,7 @@ import { chooseBackupTarget, prunePlanFor } from './backup-target.js';
 import { findDrive, refuseFingerprintMismatch, type FoundDrive } from './find-drive.js';
 import { sourceRoots } from './sources.js';
 import type { BackupNothingDue } from './backup.js';
+import type { Catalog } from '../state/catalog.js';
 import type { Session } from './session.js';
 
 export interface BackupOptions {
@@ -32,7 +33,7 @@ export interface BackupOptions {
   noPrune?: boolean;
   /** --part-size as the user wrote it ("4G"). */
   partSize?: string;
-  /** --format as the user wrote it ("1" or "2"); else the config's, else 1. */
+  /** --format as the user wrote it ("1" or "2"); else the config's, else 2. */
   format?: string;
   /** --full (format 2): start a new chain. */
   full?: boolean;
@@ -44,8 +45,11 @@ export interface PreparedBackup {
   drive: FoundDrive;
   roots: SourceRoot[];
   excludes: string[];
-  /** Retention's choice, made now and carried out only after a verified write. */
-  toPrune: PruneItem[];
+  /**
+   * What retention prunes after a verified write, asked of the catalog as it is then (with the new
+   * snapshot and the chain it builds on); [] for --no-prune and --dry-run.
+   */
+  prunePlan: (catalog: Catalog, written: string) => PruneItem[];
   baseline: string;
   partSize?: number;
   /** The snapshot format to write, and format 2's chain rules. */
@@ -76,7 +80,7 @@ export async function prepareBackup(s: Session, opts: BackupOptions): Promise<Pr
   // write: an impostor (a drive that only claims a known name) is refused even for a dry run.
   const drive = await findDrive(s, choice.spec!, { acceptFingerprint: opts.acceptFingerprint, write: true, bind: !opts.dryRun });
   if (!opts.dryRun) refuseFingerprintMismatch(drive);
-  const toPrune = opts.noPrune || opts.dryRun ? [] : prunePlanFor(choice, catalog, s, drive.identity.name, opts.acceptChanges === true);
+  const prunePlan = (after: Catalog, written: string) => (opts.noPrune || opts.dryRun ? [] : prunePlanFor(choice, after, s, drive.identity.name, opts.acceptChanges === true, written));
 
   // The mass-change gate compares with the last accepted backup of these sources (kept on the
   // host), or, before there is one, with the newest snapshot on this drive.
@@ -92,17 +96,17 @@ export async function prepareBackup(s: Session, opts: BackupOptions): Promise<Pr
   const damaged = new Set((catalog.byId(drive.identity.id)?.snapshots ?? []).filter((x) => x.verifyOk === false).map((x) => x.id));
   const chainPolicy = config?.chain ?? DEFAULT_CHAIN_POLICY;
   const rereadEvery = config?.chain.rereadEvery ?? 0;
-  return { drive, roots, excludes, toPrune, baseline, partSize, inspect, format, chainPolicy, rereadEvery, damaged };
+  return { drive, roots, excludes, prunePlan, baseline, partSize, inspect, format, chainPolicy, rereadEvery, damaged };
 }
 
-/** --format, else the config's, else 1; --full and --reread mean something only for format 2. */
+/** --format, else the config's, else 2 (history); --full and --reread mean something only for format 2. */
 function snapshotFormat(opts: BackupOptions, configured: SnapshotFormat | undefined): SnapshotFormat {
   if (opts.format !== undefined && opts.format !== '1' && opts.format !== '2') {
-    throw usageError('bad-format', `--format ${quoteShort(opts.format)}: airgap writes snapshot format 1 or 2`, 'e.g. --format 2 (incremental snapshots in chains; docs/FORMAT-v2.md)');
+    throw usageError('bad-format', `--format ${quoteShort(opts.format)}: airgap writes snapshot format 1 or 2`, 'e.g. --format 2 (the default: incremental snapshots in chains), or --format 1 (a whole tarball each time); docs/FORMAT.md');
   }
-  const format = opts.format !== undefined ? (Number(opts.format) as SnapshotFormat) : configured ?? 1;
+  const format = opts.format !== undefined ? (Number(opts.format) as SnapshotFormat) : configured ?? 2;
   if (format === 1 && (opts.full || opts.reread)) {
-    throw usageError('format-1-options', `${opts.full ? '--full' : '--reread'} is for format 2 snapshots: format 1 always writes and reads everything`, 'add --format 2, or set "format": 2 in the config');
+    throw usageError('format-1-options', `${opts.full ? '--full' : '--reread'} is for format 2 snapshots: format 1 always writes and reads everything`, 'add --format 2, or remove "format": 1 from the config (format 2 is the default)');
   }
   return format;
 }

@@ -41,10 +41,15 @@ export async function chooseBackupTarget(s: Session, config: Config | undefined,
   return { spec: flags.drive ?? decision.target, plan, policy, notes: decision.notes };
 }
 
-/** What to prune on the target after the write — decided before writing, from the state before it. */
-export function prunePlanFor(choice: TargetChoice, catalog: Catalog, s: Session, driveName: string, acceptingSuspects = false): PruneItem[] {
+/**
+ * What retention prunes on the target. Before the write the new snapshot is counted as one more,
+ * dated today; after it (`written`: its id) the catalog holds the real one, with its base: only
+ * then can the chain it builds on be kept (format 2), so the backup prunes by the plan made after
+ * the write, never by the one made before it.
+ */
+export function prunePlanFor(choice: TargetChoice, catalog: Catalog, s: Session, driveName: string, acceptingSuspects = false, written?: string): PruneItem[] {
   if (!choice.policy) return [];
   const name = byDriveName(choice.policy.drives, driveName)?.name;
   if (!name) return [];
-  return pruneCandidates({ policy: choice.policy, drives: planDrives(choice.policy, catalog, s, acceptingSuspects) }, name, s.today).prune;
+  return pruneCandidates({ policy: choice.policy, drives: planDrives(choice.policy, catalog, s, acceptingSuspects) }, name, s.today, written).prune;
 }

@@ -178,13 +178,14 @@ async function afterWrite(s: Session, opts: BackupOptions, w: Written, run: Back
     return { outcome: 'suspect', ok: false, ...base, changes: w.changes!, gate: written.meta.gate! };
   }
   let pruned: string[] = [];
+  const toPrune = p.prunePlan(catalog, written.id);
   const gate = pruneGate(catalog.unacceptedSuspects());
-  const pruneBlocked = p.toPrune.length && !gate.open ? `${gate.reason}; ${gate.hint}` : undefined;
+  const pruneBlocked = toPrune.length && !gate.open ? `${gate.reason}; ${gate.hint}` : undefined;
   if (pruneBlocked) s.log.note(pruneBlocked);
-  else if (p.toPrune.length) {
-    run.onEvent?.({ type: 'pruning', drive: label, count: p.toPrune.length });
+  else if (toPrune.length) {
+    run.onEvent?.({ type: 'pruning', drive: label, count: toPrune.length });
     failpoint('backup:before-prune');
-    pruned = await pruneOnDrive(s, catalog, drive, p.toPrune.map((x) => x.snapshot), w.lock).catch(async (e: unknown) => {
+    pruned = await pruneOnDrive(s, catalog, drive, toPrune.map((x) => x.snapshot), w.lock).catch(async (e: unknown) => {
       // The prune could not be recorded first: nothing was pruned, and the backup itself stands.
       if (!isAirgapError(e) || e.code !== 'catalog-unwritable') throw e;
       s.log.warn(e.message);

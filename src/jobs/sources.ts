@@ -7,7 +7,7 @@ import { DELTA_DIR } from '../layout/delta-file.js';
 
 /** One top-level folder per source, named after it; clashes get -2, -3, ... */
 export async function sourceRoots(sources: string[]): Promise<SourceRoot[]> {
-  // `.airgap-delta` holds format 2's changed blocks in a tarball (docs/FORMAT-v2.md): never a source's name.
+  // `.airgap-delta` holds format 2's changed blocks in a tarball (docs/FORMAT.md): never a source's name.
   const used = new Set<string>([DELTA_DIR]);
   const roots: SourceRoot[] = [];
   for (const s of sources) {

@@ -1,6 +1,6 @@
 // The current content of a file of a format 2 snapshot, from the drive alone: its base member (the
 // line's `in`/`offset`: the file's last whole copy) with the blocks of every `delta` link laid
-// over it (docs/FORMAT-v2.md, "Reconstructing a delta'd file"). The one reader restore, `verify
+// over it (docs/FORMAT.md, "Reconstructing a delta'd file"). The one reader restore, `verify
 // --deep` and `verify --sample` share. A drive is untrusted: every member read is first found by
 // its header alone (no body is parsed to get there), and must be a regular file with the exact
 // name and body size the manifest implies; the part files are opened no-follow and regular-only.

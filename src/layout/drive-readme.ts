@@ -90,8 +90,10 @@ Restoring with stock tools: Linux and macOS
     SNAP=$(for s in "$DRIVE/${DRIVE_DIR}"/[0-9]*; do [ -f "$s/${SUMS_FILE}" ] || continue; grep -q '"suspect": true' "$s/${SNAPSHOT_JSON}" && grep -q '"accepted": false' "$s/${SNAPSHOT_JSON}" && continue; basename "$s"; done | tail -n 1)
     echo "$SNAP"
   Or choose one yourself:  SNAP=${ex}
-  A format 2 snapshot has a ${RESTORE_FILE}: then follow it instead of steps 2 to 4 (an
-  incremental snapshot needs the tarballs of the snapshots before it). This prints STOP then:
+  A format 2 snapshot (what airgap writes by default) has a ${RESTORE_FILE}: then follow it
+  instead of steps 2 to 4, which are for format 1 snapshots (one whole tarball each). An
+  incremental snapshot needs the tarballs of the snapshots before it, and ${RESTORE_FILE}
+  names them. This prints STOP then:
     [ ! -f "$DRIVE/${DRIVE_DIR}/$SNAP/${RESTORE_FILE}" ] || { echo "STOP: follow $DRIVE/${DRIVE_DIR}/$SNAP/${RESTORE_FILE}"; false; }
 
 2. Check it (detects any damaged or altered byte)

@@ -1,5 +1,5 @@
 // The on-drive format (docs/FORMAT.md is the human version of this file; format 2's snapshots
-// are in docs/FORMAT-v2.md).
+// are in docs/FORMAT.md).
 import { isoUtc, object, v, whole } from '../core/validate.js';
 
 /** The drive's own format (drive.json, the folder layout); format 1 snapshots are written by default. */
@@ -27,7 +27,7 @@ export const FILE_SUMS_FILE = 'FILES.sha256';
  * Format 2 gzips the two lists of every file (gzip -1..9 reads them; `gunzip -c FILES.sha256.gz |
  * sha256sum -c` checks a restore). Both describe the whole tree in every snapshot, so in a week
  * of small changes they were 80 % of an increment: 9.6 of 11.8 MB for 40,000 small files
- * (bench S), 3.8 MB gzipped (docs/FORMAT-v2.md).
+ * (bench S), 3.8 MB gzipped (docs/FORMAT.md).
  */
 export const MANIFEST_FILE_GZ = `${MANIFEST_FILE}.gz`;
 export const FILE_SUMS_FILE_GZ = `${FILE_SUMS_FILE}.gz`;

@@ -1,7 +1,7 @@
 // The per-file manifest (MANIFEST.tsv): one line per archive member, in archive order, so a
 // person or a script can see what a snapshot holds without reading the tarball, and `verify
 // --deep` can check every member against it. Format documented in docs/FORMAT.md (version 1)
-// and docs/FORMAT-v2.md (version 2: two more fields, where each member's content is).
+// and docs/FORMAT.md (version 2: two more fields, where each member's content is).
 import { BLOCK_SIZE } from '../core/block-delta.js';
 import { isSnapshotId } from './snapshot-id.js';
 
@@ -23,7 +23,7 @@ export interface ManifestEntry {
   /** Symlink target (verbatim) or, for a hardlink, the archive path of the first copy. */
   link?: string;
   /**
-   * Manifest v2 (format 2, docs/FORMAT-v2.md): the snapshot whose tarball holds this member's
+   * Manifest v2 (format 2, docs/FORMAT.md): the snapshot whose tarball holds this member's
    * content, when it is not this snapshot (an unchanged file carried forward from the chain).
    */
   in?: string;
@@ -31,7 +31,7 @@ export interface ManifestEntry {
   offset?: number;
   /**
    * Manifest v2, field 12: where this file's block list is (a file of 16 MiB or more): at `offset`
-   * in the BLOCKS file of snapshot `in` (undefined: this snapshot). docs/FORMAT-v2.md.
+   * in the BLOCKS file of snapshot `in` (undefined: this snapshot). docs/FORMAT.md.
    */
   blocks?: { in?: string; offset: number };
   /**

@@ -1,5 +1,5 @@
 // One member of a tarball, read from its offset alone (format 2's MANIFEST.tsv `offset` field,
-// docs/FORMAT-v2.md): what lets one file be restored or checked without reading the whole
+// docs/FORMAT.md): what lets one file be restored or checked without reading the whole
 // tarball. The offset is where the member's first header starts (its pax header when it has
 // one), counted over the parts as one stream. A drive is untrusted: an offset that does not
 // point at a header is a TarFormatError (the header checksum, node-tar's Header, says so), the

@@ -1,4 +1,4 @@
-// RESTORE.txt, written in each format-2 snapshot folder (docs/FORMAT-v2.md): the exact commands
+// RESTORE.txt, written in each format-2 snapshot folder (docs/FORMAT.md): the exact commands
 // that restore THIS snapshot with stock tools, its chain spelled out with the real ids, so that
 // nobody has to work out which tarballs an increment needs. Same layout as the drive's README
 // (layout/drive-readme.ts): in the Linux and macOS part, a command to type is a line indented by

@@ -41,7 +41,7 @@ export function parseSnapshotMeta(data: Buffer, folderId: string): { meta?: Snap
 }
 
 /**
- * Format 2's chain fields must agree with each other (docs/FORMAT-v2.md): a full's chain is
+ * Format 2's chain fields must agree with each other (docs/FORMAT.md): a full's chain is
  * itself; an increment's chain ends with its base, then itself, oldest first. A reader that
  * trusted a chain that does not would extract the wrong tarballs. Format 1 has none of them.
  */

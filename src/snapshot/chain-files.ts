@@ -1,4 +1,4 @@
-// Format 2's own files in a snapshot folder (docs/FORMAT-v2.md): REMOVE.nul and RESTORE.txt,
+// Format 2's own files in a snapshot folder (docs/FORMAT.md): REMOVE.nul and RESTORE.txt,
 // written and fsynced before snapshot.json (so SHA256SUMS, written last, covers them), and
 // snapshot.json's chain fields.
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 // A large file of a format-2 increment, changed in place (a mailbox, a VM image): hashed once
 // whole and block by block, compared with the block list of its copy in the chain, and stored as
-// its changed blocks only when core/block-delta.ts says a delta is worth it (docs/FORMAT-v2.md,
+// its changed blocks only when core/block-delta.ts says a delta is worth it (docs/FORMAT.md,
 // docs/delta-experiment.md). The changed blocks are read a second time to be written; each one
 // must hash as it did in the first read, else the file changed meanwhile and is stored whole.
 import { createHash } from 'node:crypto';

@@ -55,6 +55,7 @@ export async function prepareSnapshot(input: WriteSnapshotInput): Promise<Prepar
   const airgapStat = await stat(airgapDir).catch((e: NodeJS.ErrnoException) => {
     throw driveWriteError(e, drive.name) ?? e;
   });
+  if (input.format === 2) refuseClockBehind(await readDriveContents(airgapDir), snapshotIdFor(started), drive.name);
   const scanStartedMs = Date.now();
   const scan = await scanSources(input.roots, {
     excludes: input.excludes,
@@ -148,6 +149,21 @@ async function refuseNoSpace(need: number, free: number, driveName: string): Pro
   throw refusal('no-space', `not enough space on drive ${driveName}: the snapshot needs about ${prettyBytes(need)}, the drive has ${prettyBytes(free)} free`,
     'free space on the drive, prune old snapshots, or use a larger drive; nothing was written');
 }
+
+/**
+ * Format 2: a snapshot builds on the drive's newest one, and a chain runs oldest first by id (its
+ * date). A clock behind the drive's newest snapshot (a dead clock battery, a wrong time zone set
+ * as UTC) would write a snapshot dated before its own base, which no reader may accept: refused
+ * before anything is read or written.
+ */
+function refuseClockBehind(contents: DriveContents, id: string, driveName: string): void {
+  const newest = contents.snapshots.filter((s) => s.complete).map((s) => s.id).sort().at(-1);
+  if (newest === undefined || newest.slice(0, SECOND_ID_LENGTH) <= id) return;
+  throw refusal('clock-behind', `this computer's clock says ${id}, but drive ${driveName} already holds a snapshot from ${newest}: a new snapshot must be newer than the ones it builds on`,
+    'set this computer\'s clock right (e.g. timedatectl set-ntp true), then back up again');
+}
+/** `YYYY-MM-DDTHHMMSSZ`: a snapshot id without its -N suffix. */
+const SECOND_ID_LENGTH = 18;
 
 /** Today's id, or the next free -N suffix when a snapshot of the same second exists. */
 async function freeSnapshotId(airgapDir: string, when: Date): Promise<string> {

@@ -56,7 +56,7 @@ export interface WriteSnapshotInput {
   partSize?: number;
   /** Runs just before the rename into place (the commit); throwing aborts the snapshot. */
   beforeCommit?: () => Promise<void>;
-  /** The snapshot format to write (default 1; docs/FORMAT-v2.md for 2). */
+  /** The snapshot format to write (default 1; docs/FORMAT.md for 2). */
   format?: SnapshotFormat;
   /** Format 2: when to start a new full, and what may be carried forward without reading. */
   chainOptions?: {

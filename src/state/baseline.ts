@@ -3,7 +3,7 @@
 // entropy of each file's first bytes, in archive order, one line per file. Written while the
 // snapshot is archived; put in place only once the snapshot is complete and not suspect.
 // v2 adds each file's change stamp as the host saw it (core/change-stamp.ts), so that format 2
-// can tell an unchanged file without reading it (docs/FORMAT-v2.md, "Which files are read").
+// can tell an unchanged file without reading it (docs/FORMAT.md, "Which files are read").
 // v2 is always written; a v1 file (an older airgap's) is still read, its entries without stamps,
 // and is replaced by the next accepted backup like any baseline.
 import { createReadStream } from 'node:fs';

@@ -75,10 +75,10 @@ const configSchema = strictObject({
     })),
   })),
   /**
-   * The snapshot format written (docs/FORMAT-v2.md): 1, a full tarball every time; 2, chains of
+   * The snapshot format written (docs/FORMAT.md): 1, a full tarball every time; 2, chains of
    * incremental snapshots that keep history on the drive.
    */
-  format: v.optional(v.picklist([1, 2]), 1),
+  format: v.optional(v.picklist([1, 2]), 2),
   /** Format 2: when a chain ends and the next snapshot is a new full. */
   chain: defaulted(strictObject({
     maxLength: v.optional(whole(1, 1000), DEFAULT_CHAIN_POLICY.maxLength),

@@ -1,5 +1,5 @@
 // `verify --deep`, format 2: the manifest lines whose content is not in this snapshot's tarball
-// but in an earlier one of its chain (files carried forward unchanged, docs/FORMAT-v2.md). The
+// but in an earlier one of its chain (files carried forward unchanged, docs/FORMAT.md). The
 // walk of this tarball cannot check them, so each must name an earlier snapshot of the chain, and
 // that snapshot's MANIFEST.tsv must hold the same file with its content in its own tarball, at
 // the same offset and with the same header: what a restore relies on (readMemberAt at the offset,

@@ -1,4 +1,4 @@
-// Format 2's chains, as verify sees them (docs/FORMAT-v2.md): an increment can be restored only
+// Format 2's chains, as verify sees them (docs/FORMAT.md): an increment can be restored only
 // with every snapshot of its chain, so a link that is missing, incomplete or damaged makes the
 // increment damage too, naming that link; and a damaged snapshot names every snapshot that
 // builds on it (core/chains.ts dependantsOf) and, with --deep, the files of theirs whose content
@@ -143,7 +143,7 @@ function dependantsFinding(id: string, deps: string[], files: DependantFiles | u
     f.dependantFilesTotal = files.total;
     // The files themselves are in dependantFiles (the text output lists them below the message).
     message += files.total
-      ? `; ${files.total} of their files have their content in what is damaged here`
+      ? `; ${files.total} of their files ${files.total === 1 ? 'has its' : 'have their'} content in what is damaged here`
       : '; none of their files has its content in what is damaged here';
     f.message = message;
   }

@@ -1,6 +1,6 @@
 // Verifies one snapshot folder. Plain: every file against SHA256SUMS (what `sha256sum -c`
 // does) plus the consistency of snapshot.json. Deep: also every member of the tarball against
-// MANIFEST.tsv, in the same single read of the tarball. Format 2 (docs/FORMAT-v2.md) adds two
+// MANIFEST.tsv, in the same single read of the tarball. Format 2 (docs/FORMAT.md) adds two
 // required files, and a manifest whose carried lines are checked against the chain's manifests.
 import { localHasher, openHashThread } from '../io/hash-thread.js';
 import { lstat, readdir } from 'node:fs/promises';

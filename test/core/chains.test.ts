@@ -2,7 +2,7 @@
 // never loses its base, damage names every dependant, and no chain outgrows the policy.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chainOf, dependantsOf, keepWithBases, nextSnapshot, type ChainPolicy, type ChainSnapshot } from '../../src/core/chains.js';
+import { chainOf, dependantsOf, keepWithBases, nextSnapshot, prunableTogether, type ChainPolicy, type ChainSnapshot } from '../../src/core/chains.js';
 
 const id = (i: number) => `2026-01-01T${String(100000 + i).slice(1)}Z`;
 
@@ -55,6 +55,30 @@ describe('chains', () => {
       // Nothing is kept that no kept snapshot needs.
       for (const x of kept) expect(keep.some((k) => k === x || ancestors(snaps, k).includes(x))).toBe(true);
     }));
+  });
+
+  it('prunableTogether: whatever list it is given, every snapshot left on the drive keeps its chain', () => {
+    fc.assert(fc.property(history, fc.array(fc.nat(29)), (snaps, picks) => {
+      const asked = [...new Set(picks.map(id).filter((x) => snaps.some((s) => s.id === x)))];
+      const { prune, held } = prunableTogether(snaps, asked);
+      const after = snaps.filter((s) => !prune.includes(s.id));
+      for (const s of after) if (chainOf(snaps, s.id)) expect(chainOf(after, s.id), `${s.id} lost a link`).toEqual(chainOf(snaps, s.id));
+      // Only what was asked goes, and each one held back is named with who needs it.
+      for (const x of prune) expect(asked).toContain(x);
+      for (const x of asked) expect(prune.includes(x) !== held.has(x)).toBe(true);
+      for (const [x, by] of held) for (const d of by) expect(ancestors(snaps, d)).toContain(x);
+    }));
+  });
+
+  it('prunableTogether: a chain pruned whole goes whole; its base stays while one increment stays', () => {
+    const snaps: ChainSnapshot[] = [
+      { id: id(0), bytes: 10, complete: true }, { id: id(1), bytes: 1, complete: true, base: id(0) }, { id: id(2), bytes: 1, complete: true, base: id(1) },
+      { id: id(3), bytes: 10, complete: true },
+    ];
+    expect(prunableTogether(snaps, [id(0), id(1), id(2)]).prune).toEqual([id(0), id(1), id(2)]);
+    const some = prunableTogether(snaps, [id(0), id(1), id(3)]);
+    expect(some.prune).toEqual([id(3)]);
+    expect(some.held).toEqual(new Map([[id(0), [id(2)]], [id(1), [id(2)]]]));
   });
 
   it('dependantsOf: exactly the snapshots that have it among their ancestors', () => {

@@ -24,19 +24,24 @@ interface Finding { code: string; file?: string; message: string }
 interface VerifyJson { ok: boolean; snapshots: { id: string; status: string; findings: Finding[] }[] }
 
 let sb: Sandbox;
+let src: string;
 let id: string;
 let snapDir: string;
 
 beforeEach(async () => {
   sb = await makeSandbox();
-  const src = join(sb.dir, 'home', 'docs');
+  src = join(sb.dir, 'home', 'docs');
   await makeTree(src, { 'a.txt': 'hello\n', sub: { dir: { 'b.txt': 'world\n', 'report.pdf': 'pdf\n' } } });
   await labelledDrive(sb, 'A');
-  const r = await sb.run('backup', '--drive', 'A', '--source', src, '--json');
-  expect(r.code, show(r)).toBe(0);
-  ({ snapshot: id, dir: snapDir } = JSON.parse(r.stdout) as { snapshot: string; dir: string });
 });
 afterEach(() => sb.cleanup());
+
+/** One backup onto drive A (format 2, the default, unless `extra` says otherwise). */
+async function backup(...extra: string[]): Promise<void> {
+  const r = await sb.run('backup', '--drive', 'A', '--source', src, '--json', ...extra);
+  expect(r.code, show(r)).toBe(0);
+  ({ snapshot: id, dir: snapDir } = JSON.parse(r.stdout) as { snapshot: string; dir: string });
+}
 
 /** A file of `bytes` that starts with `head` and continues with zero bytes (a hole): one long line. */
 async function sparse(path: string, head: string, bytes: number): Promise<void> {
@@ -56,6 +61,9 @@ async function verifyJson(...args: string[]): Promise<{ r: CliResult; snap: Veri
 }
 
 describe('a manifest line longer than the cap', () => {
+  // Format 1: these tests forge the plain MANIFEST.tsv and FILES.sha256 (format 2 gzips them).
+  beforeEach(() => backup('--format', '1'));
+
   it(`find: a 1 GiB line in MANIFEST.tsv is reported as damage at its line (cap ${MAX_MANIFEST_LINE_BYTES} bytes), exit 3`, async () => {
     await sparse(join(snapDir, 'MANIFEST.tsv'), '# airgap manifest v1\n', GiB);
     const r = await sb.run('find', 'A', '*.pdf');
@@ -89,6 +97,8 @@ describe('a manifest line longer than the cap', () => {
 });
 
 describe('small files past their size cap are not read', () => {
+  beforeEach(() => backup());
+
   it(`snapshot.json of 1 GiB (cap ${MAX_SNAPSHOT_JSON_BYTES} bytes): verify names it DAMAGED and why; list shows the snapshot damaged`, async () => {
     await sparse(join(snapDir, 'snapshot.json'), '{', GiB);
     const { snap } = await verifyJson();

@@ -1,4 +1,4 @@
-// The format-2 restore procedure (docs/FORMAT-v2.md), run literally with stock tools before
+// The format-2 restore procedure (docs/FORMAT.md), run literally with stock tools before
 // airgap writes a single format-2 snapshot: a seeded 10-snapshot history of a changing folder is
 // written as chains of tarballs the way format 2 lays them out (every folder and symlink, the new
 // and changed files, hard-link groups whole; a new full when core/chains or core/chain-restore

@@ -11,6 +11,8 @@ import { noise, sha256 } from '../helpers/bytes.js';
 import { TarReader } from '../../src/layout/tar-reader.js';
 import type { DriveReport, Finding } from '../../src/core/findings.js';
 import { flipByte } from '../helpers/damage.js';
+import { FILE_SUMS_GZ, MANIFEST_GZ, readFileSumsV2, readManifestV2, writeManifestV2 } from '../helpers/v2-lists.js';
+import { gzipSync } from 'node:zlib';
 
 const BIG = 'src/big.bin';
 const PARTIAL = '.partial-2030-01-01T000000Z';
@@ -180,31 +182,31 @@ describe('verify detects damage to a snapshot', () => {
     expect(codes(report, id)).not.toContain('member-damaged'); // the members themselves are fine
   });
 
-  it('detects a deleted MANIFEST.tsv', async () => {
+  // Format 2 (the default) stores the manifest gzipped, as MANIFEST.tsv.gz.
+  it('detects a deleted MANIFEST.tsv.gz', async () => {
     const id = await backup();
-    await rm(join(snapDir(id), 'MANIFEST.tsv'));
+    await rm(join(snapDir(id), MANIFEST_GZ));
     const plain = await run('verify', 'A');
     expect(plain.code).toBe(3);
-    expect(plain.stdout).toContain('MANIFEST.tsv is missing');
+    expect(plain.stdout).toContain(`${MANIFEST_GZ} is missing`);
     const deep = await run('verify', 'A', '--deep');
     expect(deep.code).toBe(3);
-    expect(deep.stdout).toContain('MANIFEST.tsv');
+    expect(deep.stdout).toContain(MANIFEST_GZ);
   });
 
-  it('detects an edited MANIFEST.tsv (one hash character changed)', async () => {
+  it('detects an edited MANIFEST.tsv.gz (one hash character changed)', async () => {
     const id = await backup();
-    const path = join(snapDir(id), 'MANIFEST.tsv');
-    const lines = (await readFile(path, 'utf8')).split('\n');
-    const i = lines.findIndex((l) => l.endsWith('\tsrc/a.txt\t'));
+    const lines = (await readManifestV2(snapDir(id))).split('\n');
+    const i = lines.findIndex((l) => l.split('\t')[7] === 'src/a.txt'); // field 8, the path
     expect(i).toBeGreaterThan(0);
     const hashAt = lines[i]!.search(/[0-9a-f]{64}/);
     const c = lines[i]![hashAt]!;
     lines[i] = lines[i]!.slice(0, hashAt) + (c === '0' ? '1' : '0') + lines[i]!.slice(hashAt + 1);
-    await writeFile(path, lines.join('\n'));
+    await writeManifestV2(snapDir(id), lines.join('\n'));
 
     const plain = await run('verify', 'A');
     expect(plain.code).toBe(3);
-    expect(plain.stdout).toContain('MANIFEST.tsv does not match its SHA-256');
+    expect(plain.stdout).toContain(`${MANIFEST_GZ} does not match its SHA-256`);
     const { code, report } = await verifyJson('--deep');
     expect(code).toBe(3);
     expect(findings(report, id).filter((f) => f.code === 'member-damaged').map((f) => f.member)).toEqual(['src/a.txt']);
@@ -220,20 +222,21 @@ describe('verify detects damage to a snapshot', () => {
     expect(list.snapshots[0].state).toBe('damaged');
   });
 
-  it('verify --deep checks FILES.sha256 against MANIFEST.tsv, even with SHA256SUMS rewritten to match', async () => {
+  it('verify --deep checks FILES.sha256.gz against MANIFEST.tsv.gz, even with SHA256SUMS rewritten to match', async () => {
     const id = await backup();
-    const path = join(snapDir(id), 'FILES.sha256');
-    const original = await readFile(path, 'utf8');
-    const lines = original.split('\n');
+    // Format 2 (the default) stores both lists gzipped: each edit is made to the inflated text.
+    const path = join(snapDir(id), FILE_SUMS_GZ);
+    const original = await readFile(path);
+    const lines = (await readFileSumsV2(snapDir(id))).split('\n');
     const edits: [string, (ls: string[]) => string[], string, RegExp][] = [
-      ['a changed hash', (ls) => ls.map((l, i) => (i === 1 ? `${'0'.repeat(64)}${l.slice(64)}` : l)), 'file-sums-mismatch', /FILES\.sha256 disagrees with MANIFEST\.tsv at ".*" \(line 2\)/],
-      ['a line left out', (ls) => ls.filter((_, i) => i !== 0), 'file-sums-mismatch', /disagrees with MANIFEST\.tsv at ".*" \(line 1\)/],
-      ['a line too many', (ls) => [...ls.slice(0, -1), `${'1'.repeat(64)}  src/extra.txt`, ''], 'file-sums-mismatch', /lists more files than MANIFEST\.tsv, from line \d+ on/],
-      ['a malformed line', (ls) => ls.map((l, i) => (i === 2 ? 'not a checksum line' : l)), 'file-sums-invalid', /FILES\.sha256 is malformed/],
+      ['a changed hash', (ls) => ls.map((l, i) => (i === 1 ? `${'0'.repeat(64)}${l.slice(64)}` : l)), 'file-sums-mismatch', /FILES\.sha256\.gz disagrees with MANIFEST\.tsv\.gz at ".*" \(line 2\)/],
+      ['a line left out', (ls) => ls.filter((_, i) => i !== 0), 'file-sums-mismatch', /disagrees with MANIFEST\.tsv\.gz at ".*" \(line 1\)/],
+      ['a line too many', (ls) => [...ls.slice(0, -1), `${'1'.repeat(64)}  src/extra.txt`, ''], 'file-sums-mismatch', /lists more files than MANIFEST\.tsv\.gz, from line \d+ on/],
+      ['a malformed line', (ls) => ls.map((l, i) => (i === 2 ? 'not a checksum line' : l)), 'file-sums-invalid', /FILES\.sha256\.gz is malformed/],
     ];
     for (const [what, edit, code, message] of edits) {
-      await writeFile(path, edit(lines).join('\n'));
-      await resum(id, 'FILES.sha256');
+      await writeFile(path, gzipSync(Buffer.from(edit(lines).join('\n'))));
+      await resum(id, FILE_SUMS_GZ);
       const plain = await verifyJson();
       expect(plain.code, `${what}: plain verify trusts SHA256SUMS`).toBe(0);
       const deep = await verifyJson('--deep');
@@ -243,7 +246,7 @@ describe('verify detects damage to a snapshot', () => {
       expect(f[0]!.message, what).toMatch(message);
     }
     await writeFile(path, original);
-    await resum(id, 'FILES.sha256');
+    await resum(id, FILE_SUMS_GZ);
     expect((await verifyJson('--deep')).code, 'restored: clean again').toBe(0);
   });
 
@@ -354,7 +357,9 @@ describe('unfinished snapshots and the hash chain', () => {
     for (const id of ids) {
       const r = spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: snapDir(id), encoding: 'utf8' });
       expect(r.status, r.stdout + r.stderr).toBe(0);
-      expect(r.stdout.trim().split('\n')).toHaveLength(4);
+      // One OK per line of SHA256SUMS (format 2 lists more files than format 1's four, BLOCKS only sometimes).
+      const listed = (await readFile(join(snapDir(id), 'SHA256SUMS'), 'utf8')).trim().split('\n');
+      expect(r.stdout.trim().split('\n')).toHaveLength(listed.length);
       expect(r.stdout).toContain(`${id}.tar: OK`);
     }
   });

@@ -5,6 +5,8 @@
 // is not a suspect (ransomware) one, check it, restore it into a folder on another disk (here
 // /dev/shm, a tmpfs, while the drive is under /tmp) identical to the source, check the restored
 // files, and write nothing on the drive. With TARGET on the drive, they stop before tar runs.
+// For a format 1 snapshot steps 2 to 4 restore it; a format 2 snapshot (the default) makes step 1
+// say STOP and point to its RESTORE.txt, which the user then follows, literally too.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
@@ -13,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { README_DRIVE_PLACEHOLDER } from '../../src/layout/drive-readme.js';
 import { labelledDrive, makeSandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
 import { readmeAlternative, readmeCommands } from '../helpers/readme.js';
+import { restoreScript } from '../helpers/stock-restore.js';
 import { makeTree, readTree, type Snapshot, type Tree } from '../helpers/tree.js';
 
 const show = (r: CliResult) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
@@ -60,9 +63,10 @@ let suspect: string; // the newer, suspect one
 let goodTree: Snapshot;
 const homes: string[] = [];
 
+for (const format of [1, 2] as const) describe(`format ${format}`, () => {
 async function backupAt(hour: number): Promise<CliResult> {
   sb.env.AIRGAP_NOW = new Date(Date.UTC(2026, 5, 1, hour)).toISOString();
-  return sb.run('backup', '--drive', 'A', '--source', src, '--json');
+  return sb.run('backup', '--drive', 'A', '--source', src, '--json', '--format', String(format));
 }
 
 beforeAll(async () => {
@@ -146,18 +150,30 @@ describe('the drive README, followed literally', () => {
       const home = await mkdtemp(join(OTHER_DISK, 'airgap-h14reads-'));
       homes.push(home);
       const before = await listing(drive);
-      const r = runScript(shell, home);
-      expect(r.code, show(r)).toBe(0);
-      expect(r.stdout, show(r)).not.toMatch(/STOP|FAILED/);
+      let r = runScript(shell, home);
       // Step 1 lists the suspect snapshot and picks the good one.
       expect(r.stdout, show(r)).toContain(`${join(drive, 'airgap', suspect, 'snapshot.json')}\n`);
       expect(r.stdout.split('\n'), show(r)).toContain(good);
-      // Step 2 (SHA256SUMS) and step 4 (FILES.sha256) said OK for every file.
+      let restored = join(home, 'restored');
+      if (format === 2) {
+        // Step 1 stops at the snapshot's RESTORE.txt, which the user follows next, as written.
+        const restoreTxt = join(drive, 'airgap', good, 'RESTORE.txt');
+        expect(r.code, show(r)).not.toBe(0);
+        expect(r.stdout.trim().split('\n').at(-1), show(r)).toBe(`STOP: follow ${restoreTxt}`);
+        expect(await readdir(restored), 'nothing extracted before the STOP').toEqual([]);
+        const sh = spawnSync(shell[0]!, [...shell.slice(1), '-e', '-c', await restoreScript(restoreTxt, drive)], { cwd: join(sb.dir, 'somewhere-else'), encoding: 'utf8', env: { PATH: process.env.PATH, HOME: home, LC_ALL: 'C' } });
+        r = { code: sh.status ?? -1, stdout: sh.stdout, stderr: sh.stderr };
+        restored = join(home, `restored-${good}`);
+      }
+      expect(r.code, show(r)).toBe(0);
+      expect(r.stdout, show(r)).not.toMatch(/STOP|FAILED/);
+      // Step 2 (SHA256SUMS) and step 4 (FILES.sha256) said OK for every file (format 2: two more
+      // files in SHA256SUMS, REMOVE.nul and RESTORE.txt).
       expect(r.stdout, show(r)).toContain(`${good}.tar: OK`);
       expect(r.stdout, show(r)).toContain('docs/with space.txt: OK');
-      expect(r.stdout.match(/: OK$/gm)?.length, show(r)).toBe(4 + 26);
-      expect(await readTree(join(home, 'restored', 'docs'), { dirMtimes: true })).toEqual(goodTree);
-      expect(await readdir(join(home, 'restored'))).toEqual(['docs']);
+      expect(r.stdout.match(/: OK$/gm)?.length, show(r)).toBe((format === 2 ? 6 : 4) + 26);
+      expect(await readTree(join(restored, 'docs'), { dirMtimes: true })).toEqual(goodTree);
+      expect(await readdir(restored)).toEqual(['docs']);
       expect(await listing(drive)).toEqual(before);
     });
   }
@@ -181,6 +197,7 @@ describe('the drive README, followed literally', () => {
     }
   });
 });
+});
 
 describe('a drive labelled by an older airgap', () => {
   it('gets the current README at its next backup; a README that is a link is replaced, never written through', async () => {
@@ -192,6 +209,7 @@ describe('a drive labelled by an older airgap', () => {
       const current = await readFile(join(d, 'airgap', 'README.txt'), 'utf8');
       const old = 'AIRGAP BACKUP DRIVE "A"\n\nStep 1: cd to the snapshot. Step 2: tar -xf it here.\n';
       await writeFile(join(d, 'airgap', 'README.txt'), old);
+      s.env.AIRGAP_NOW = new Date(Date.UTC(2026, 5, 1)).toISOString();
       const r1 = await s.run('backup', '--drive', 'A', '--source', from);
       expect(r1.code, show(r1)).toBe(0);
       expect(r1.stderr, show(r1)).toMatch(/note: updated airgap\/README\.txt on drive A/);

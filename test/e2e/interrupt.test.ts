@@ -285,10 +285,12 @@ describe('killed at random moments', () => {
       expect(after, what).not.toContain('.lock');
       await expectNoBrokenSnapshot(`${what}, then a normal backup`);
 
-      // Prune by hand (keeps verify cheap): the older snapshot and the newest stay. The host's
-      // catalog goes too: a snapshot deleted behind its back is otherwise reported as lost.
+      // Prune by hand (keeps verify cheap): the older snapshot and the newest stay, with the
+      // chain the newest builds on (format 2, the default: an increment needs its base). The
+      // host's catalog goes too: a snapshot deleted behind its back is otherwise reported as lost.
+      const chain = (JSON.parse(await readFile(join(airgapDir, next.id, 'snapshot.json'), 'utf8')) as { chain?: string[] }).chain ?? [next.id];
       for (const s of await snapshotNames()) {
-        if (s !== older && s !== next.id) await rm(join(airgapDir, s), { recursive: true });
+        if (s !== older && !chain.includes(s)) await rm(join(airgapDir, s), { recursive: true });
       }
       await rm(join(sb.env.AIRGAP_STATE_DIR!, 'catalog.json'), { force: true });
     }

@@ -100,6 +100,9 @@ async function writeConfig(extra: Record<string, unknown> = {}) {
     version: 1,
     sources: [src],
     // One drive in the rotation that keeps only the last snapshot: every backup may prune.
+    // Format 1, so that each snapshot stands alone and "may prune" means it (a format 2 chain
+    // keeps its base: test/e2e/format2-history.test.ts, test/core/chains.test.ts).
+    format: 1,
     drives: { rotation: [{ name: 'A', retention: { keepLast: 1, daily: 0, weekly: 0, monthly: 0, yearly: 0 } }] },
     cadence: 'daily',
     policy: { scheme: 'round-robin', offline: 0, start: '2026-01-01' },
@@ -210,7 +213,7 @@ describe('mass-change gate: attacks trip it', () => {
     const out = json(ok);
     expect(out.accepted).toEqual([{ drive: 'A', id: S3 }, { drive: 'A', id: S4 }]);
     expect(out.meta.gate).toMatchObject({ suspect: true, accepted: true });
-    expect(out.pruned).toEqual([S1, S2, S3]);
+    expect(out.pruned).toEqual([S3, S2, S1]); // newest first
     const S5 = out.snapshot as string;
     expect(await snaps()).toEqual([S4, S5]);
     expect(await suspectAlerts()).toEqual([]);

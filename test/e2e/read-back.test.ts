@@ -53,7 +53,9 @@ describe('backup reads its tarball back before committing it', () => {
       expect(first.code, first.stderr).toBe(0);
       const airgap = join(sb.drive('A'), 'airgap');
       const before = (await readdir(airgap)).sort();
-      await makeTree(join(src, 'new'), { 'c.txt': 'c' });
+      // The second backup is a format 2 increment (the default): it stores what is new, so a new
+      // 3 MiB file makes it big enough for four 1 MiB parts.
+      await makeTree(join(src, 'new'), { 'c.txt': 'c', 'big2': Buffer.alloc(3 << 20, 5) });
 
       const extra = parts ? ['--part-size', '1M'] : [];
       const r = await backupWithMeddling(['--drive', 'A', '--source', src, ...extra], async (dir) => {

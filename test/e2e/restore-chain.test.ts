@@ -1,4 +1,4 @@
-// `airgap restore`, `restore --dry-run` and `find` on format 2 (docs/FORMAT-v2.md): a real
+// `airgap restore`, `restore --dry-run` and `find` on format 2 (docs/FORMAT.md): a real
 // five-snapshot history written by the built CLI (`backup --format 2`: a full, then increments
 // that carry unchanged files forward), with edits, deletions, renames, a folder removed, a hard
 // link and symlinks between the backups. Every snapshot is restored into a fresh folder and

@@ -13,6 +13,7 @@ import { makeTree, readTree, type Snapshot, type Tree } from '../helpers/tree.js
 import { noise, sha256 } from '../helpers/bytes.js';
 import { bytes } from '../../src/ui/render.js';
 import { flipByte, offsetOfMember } from '../helpers/damage.js';
+import { readFileSumsV2, readManifestV2 } from '../helpers/v2-lists.js';
 
 const T = 1_600_000_000;
 const long = 'long-folder-name-'.repeat(8); // 136 bytes; nested twice plus a 200-byte name: > 255
@@ -55,12 +56,18 @@ const exists = (p: string) => lstat(p).then(() => true, () => false);
 interface ManifestLine { type: string; mode: string; size: number; mtime: number; sha256: string; path: string; link: string }
 const unescape = (s: string) => s.replace(/\\(\\|t|n|r|x[0-9a-fA-F]{2})/g, (_, c: string) =>
   c === '\\' ? '\\' : c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : String.fromCharCode(parseInt(c.slice(1), 16)));
+/** A format 2 snapshot's manifest (MANIFEST.tsv.gz, the default): the v1 fields, v2's `in` and `offset` aside. */
 async function readManifest(snapDir: string): Promise<ManifestLine[]> {
-  const text = await readFile(join(snapDir, 'MANIFEST.tsv'), 'utf8');
+  const text = await readManifestV2(snapDir);
   return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
     const [type, mode, , , size, mtime, sha, path, link] = l.split('\t');
     return { type: type!, mode: mode!, size: Number(size), mtime: Number(mtime), sha256: sha!, path: unescape(path!), link: unescape(link ?? '') };
   });
+}
+
+/** `sha256sum -c` of a format 2 snapshot's FILES.sha256.gz, inflated, in `cwd` (the restored tree). */
+async function checkFileSums(snapDir: string, cwd: string, ...flags: string[]) {
+  return spawnSync('sha256sum', [...flags, '-c', '-'], { cwd, input: await readFileSumsV2(snapDir), encoding: 'utf8' });
 }
 
 /** Every CLI run: failures are reported, never a crash. */
@@ -92,6 +99,9 @@ async function expectNoStaging(dir: string): Promise<void> {
 const leaves = (t: Snapshot) => Object.keys(t).filter((k) => t[k]!.type !== 'dir').sort();
 /** A read tree re-rooted at `docs/` (as restored) for comparison with a read source. */
 const prefixed = (t: Snapshot, root = 'docs') => Object.fromEntries(Object.entries(t).map(([k, v]) => [`${root}/${k}`, v]));
+
+/** A `find` line without format 2's "  (in tarball <ID>)" at its end. */
+const withoutTarball = (l: string) => l.replace(/ {2}\(in tarball [^)]*\)$/, '');
 
 describe('restore: round trip, selection, targets (tricky tree)', () => {
   let sb: Sandbox;
@@ -138,8 +148,8 @@ describe('restore: round trip, selection, targets (tricky tree)', () => {
     const deep = join('docs', long, long, 'f'.repeat(200));
     expect(Buffer.byteLength(deep)).toBeGreaterThan(255);
     expect(await readFile(join(to, deep), 'utf8')).toBe('deep and long');
-    // Stock tools agree: every file checks against FILES.sha256.
-    const check = spawnSync('sha256sum', ['-c', join(snapDir, 'FILES.sha256')], { cwd: to, encoding: 'utf8' });
+    // Stock tools agree: every file checks against FILES.sha256(.gz).
+    const check = await checkFileSums(snapDir, to);
     expect(check.status, check.stdout + check.stderr).toBe(0);
     expect(check.stdout).not.toMatch(/FAILED/);
     await expectNoStaging(to);
@@ -444,7 +454,8 @@ describe('two snapshots: choosing one, and find', () => {
   it("find A '*.txt' lists the latest snapshot's matches with size and hash prefix", async () => {
     const r = await run(sb, ['find', 'A', '*.txt']);
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.split('\n').filter((l) => l.startsWith(id1) || l.startsWith(id2));
+    // Format 2 (the default) ends each line with the tarball that holds the file's content.
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith(id1) || l.startsWith(id2)).map(withoutTarball);
     const want = Object.keys(tree2).filter((k) => k.endsWith('.txt')).sort();
     expect(lines.map((l) => l.split(/\s+/).at(-1)).sort()).toEqual(want);
     expect(lines.every((l) => l.startsWith(id2))).toBe(true);
@@ -461,7 +472,7 @@ describe('two snapshots: choosing one, and find', () => {
   it('find --all-snapshots lists both versions of a changed file, with different hashes', async () => {
     const r = await run(sb, ['find', 'A', 'notes.txt', '--all-snapshots']);
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.split('\n').filter((l) => l.endsWith('  docs/notes.txt'));
+    const lines = r.stdout.split('\n').map(withoutTarball).filter((l) => l.endsWith('  docs/notes.txt'));
     expect(lines).toHaveLength(2);
     const h1 = sha256('version one\n').slice(0, 12);
     const h2 = sha256('version two, longer\n').slice(0, 12);
@@ -547,7 +558,7 @@ describe('measurement: airgap restore vs GNU tar on the same tarball', () => {
       expect(r.code, r.stderr).toBe(0);
       ours.push(r.ms);
       if (i === 0) {
-        const check = spawnSync('sha256sum', ['--quiet', '-c', join(dir, 'FILES.sha256')], { cwd: a, encoding: 'utf8' });
+        const check = await checkFileSums(dir, a, '--quiet');
         expect(check.status, check.stdout + check.stderr).toBe(0);
       }
       await rm(a, { recursive: true, force: true });

@@ -1,12 +1,14 @@
 // label → backup → list → verify, then the stock tools: sha256sum -c on the drive, GNU tar
 // (and bsdtar, busybox tar, Python's tarfile where installed) extract a tree identical to the
-// source, and FILES.sha256 checks the extracted files.
+// source, and FILES.sha256 checks the extracted files. The backup is format 2, the default (its
+// first snapshot a full: one tarball of everything, the lists gzipped).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelledDrive, makeSandbox, type Sandbox } from '../helpers/cli.js';
 import { makeTree, readTree, type Tree } from '../helpers/tree.js';
+import { readFileSumsV2 } from '../helpers/v2-lists.js';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const T = 1_600_000_000;
@@ -66,9 +68,10 @@ describe('label → backup → list → verify → stock tools', () => {
 
   it('writes the documented files, and nothing else, into a folder named by the date', async () => {
     expect(id).toMatch(/^\d{4}-\d{2}-\d{2}T\d{6}Z$/);
-    expect((await readdir(snapDir)).sort()).toEqual([`${id}.tar`, 'FILES.sha256', 'MANIFEST.tsv', 'SHA256SUMS', 'snapshot.json'].sort());
+    // Format 2 (no BLOCKS: no file of 16 MiB or more).
+    expect((await readdir(snapDir)).sort()).toEqual([`${id}.tar`, 'FILES.sha256.gz', 'MANIFEST.tsv.gz', 'REMOVE.nul', 'RESTORE.txt', 'SHA256SUMS', 'snapshot.json'].sort());
     const meta = JSON.parse(await readFile(join(snapDir, 'snapshot.json'), 'utf8'));
-    expect(meta).toMatchObject({ format: 'airgap-snapshot', formatVersion: 1, id, previous: null, sources: [{ path: src, root: 'docs' }] });
+    expect(meta).toMatchObject({ format: 'airgap-snapshot', formatVersion: 2, kind: 'full', id, previous: null, sources: [{ path: src, root: 'docs' }] });
     expect(meta.counts).toMatchObject({ files: 16, symlinks: 4, hardlinks: 1, problems: 0 });
     const driveFiles = await readdir(join(sb.drive('A'), 'airgap'));
     expect(driveFiles.sort()).toEqual([id, 'README.txt', 'drive.json']);
@@ -107,18 +110,19 @@ describe('label → backup → list → verify → stock tools', () => {
 
   it('passes `sha256sum -c SHA256SUMS` in the snapshot folder', () => {
     const out = execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: snapDir, encoding: 'utf8' });
-    expect(out.trim().split('\n')).toHaveLength(4);
+    expect(out.trim().split('\n')).toHaveLength(6); // the six files above SHA256SUMS
     expect(out).not.toMatch(/FAILED/);
   });
 
-  it('GNU tar extracts a tree identical to the source, and FILES.sha256 checks it', async () => {
+  it('GNU tar extracts a tree identical to the source, and FILES.sha256(.gz) checks it', async () => {
     const dest = join(sb.dir, 'x-gnu');
     await mkdir(dest);
     const r = spawnSync('tar', ['-xpf', tarPath, '-C', dest], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(await readTree(join(dest, 'docs'), { dirMtimes: true })).toEqual(await readTree(src, { dirMtimes: true }));
-    const check = spawnSync('sha256sum', ['-c', join(snapDir, 'FILES.sha256')], { cwd: dest, encoding: 'utf8' });
+    // As RESTORE.txt does it: the list inflated into sha256sum -c.
+    const check = spawnSync('sha256sum', ['-c', '-'], { cwd: dest, input: await readFileSumsV2(snapDir), encoding: 'utf8' });
     expect(check.status, check.stdout + check.stderr).toBe(0);
   });
 

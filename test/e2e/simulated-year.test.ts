@@ -273,12 +273,18 @@ describe('a simulated year of weekly rotation (round-robin, A B C)', () => {
     }
 
     // (1) Each drive holds what retention keeps, give or take the two pruning guards (the
-    //     newest snapshot before each write, the newest verified one anywhere).
+    //     newest snapshot before each write, the newest verified one anywhere), and the chains
+    //     those build on (format 2, the default: an increment keeps its base).
     for (const n of NAMES) {
       expect(received[n].length, `${n} received snapshots`).toBeGreaterThan(10);
       const keep = [...applyRetention(received[n], RETENTION).keep.keys()].sort();
       const recent = [...received[n]].sort().slice(-2);
-      const extra = onDisk[n].filter((id) => !keep.includes(id) && !recent.includes(id));
+      const bases = new Set<string>();
+      for (const id of [...keep, ...recent].filter((x) => onDisk[n].includes(x))) {
+        const meta = JSON.parse(await readFile(join(await whereIs(n), 'airgap', id, 'snapshot.json'), 'utf8')) as { chain?: string[] };
+        for (const link of meta.chain ?? []) bases.add(link);
+      }
+      const extra = onDisk[n].filter((id) => !keep.includes(id) && !recent.includes(id) && !bases.has(id));
       const missing = keep.filter((id) => !onDisk[n].includes(id));
       expect.soft(extra, `${n}: snapshots retention does not keep (and not among the newest 2)`).toEqual([]);
       expect.soft(missing, `${n}: snapshots retention keeps but the drive lost`).toEqual([]);

@@ -391,7 +391,9 @@ beforeAll(async () => {
   };
   const label = await viaCli(['label', drive, '--name', 'A', '--yes'], env, dir);
   if (label.code !== 0) throw new Error(`label failed: ${label.stderr}`);
-  const backup = await viaCli(['backup', '--drive', 'A', '--source', src, '--json'], env, dir);
+  // Format 1: the snapshot-file family forges the plain MANIFEST.tsv and FILES.sha256 as text
+  // (format 2 gzips them) and reads the 4-line SHA256SUMS of format 1.
+  const backup = await viaCli(['backup', '--format', '1', '--drive', 'A', '--source', src, '--json'], env, dir);
   if (backup.code !== 0) throw new Error(`backup failed: ${backup.stderr}`);
   const snapId = (JSON.parse(backup.stdout) as { snapshot: string }).snapshot;
   tpl = { dir, drive, airgapDir: join(drive, 'airgap'), snapId, state: join(dir, 'state') };

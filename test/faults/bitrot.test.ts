@@ -304,8 +304,10 @@ describe('bit rot', () => {
       await makeTree(src, sourceTree(treeRng));
       const driveRoot = await labelledDrive(sb, 'A');
       const airgapDir = join(driveRoot, 'airgap');
+      // Format 1: the flip targets are format 1's files (plain MANIFEST.tsv and FILES.sha256, the
+      // 4-line SHA256SUMS), and each snapshot's tarball holds its whole tree.
       const backup = async () => {
-        const r = await sb.run('backup', '--drive', 'A', '--source', src, '--json');
+        const r = await sb.run('backup', '--format', '1', '--drive', 'A', '--source', src, '--json');
         expect(r.code, r.stderr).toBe(0);
         return (JSON.parse(r.stdout) as { snapshot: string }).snapshot;
       };

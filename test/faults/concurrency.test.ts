@@ -466,8 +466,10 @@ describe('an empty or garbage lock (cut short while written)', () => {
 describe('backup and prune on the same drive', () => {
   beforeEach(async () => {
     sb.env.AIRGAP_CONFIG = join(sb.dir, 'config.json');
+    // Format 1: every snapshot stands alone, so retention "last 1" has something to prune (a
+    // format 2 chain keeps its base).
     await writeFile(sb.env.AIRGAP_CONFIG, JSON.stringify({
-      version: 1, sources: [src], drives: { rotation: [{ name: 'A' }] }, cadence: 'daily',
+      version: 1, format: 1, sources: [src], drives: { rotation: [{ name: 'A' }] }, cadence: 'daily',
       policy: { scheme: 'round-robin', offline: 0, start: '2026-01-01', retention: { keepLast: 1, daily: 0, weekly: 0, monthly: 0, yearly: 0 } },
     }));
   });
@@ -508,7 +510,7 @@ describe('backup and prune on the same drive', () => {
     expect(b.stopped, showProc(prune)).toEqual([prune]);
     expect(await lockHolderPid(drive)).toBe(prune.pid);
     const pruning = (await debris(drive)).filter((n) => n.startsWith('.pruning-'));
-    expect(pruning).toEqual([`.pruning-${four[0]}`]);
+    expect(pruning).toEqual([`.pruning-${four[2]}`]); // newest first
     const backup2 = await sb.run('backup', '--drive', 'A', '--no-prune');
     expect(backup2.code, show(backup2)).toBe(4);
     expect(errorLine(backup2.stderr), show(backup2)).toMatch(new RegExp(`\\bpid ${prune.pid}\\b`));
@@ -516,12 +518,12 @@ describe('backup and prune on the same drive', () => {
     const prune2 = await sb.run('prune', 'A');
     expect(prune2.code, show(prune2)).toBe(4);
     expect(errorLine(prune2.stderr), show(prune2)).toMatch(new RegExp(`\\bpid ${prune.pid}\\b`));
-    expect(await snapshotsOn(drive)).toEqual(four.slice(1));
-    expect(await debris(drive)).toEqual(['.lock', `.pruning-${four[0]}`]);
+    expect(await snapshotsOn(drive)).toEqual([four[0], four[1], four[3]]);
+    expect(await debris(drive)).toEqual(['.lock', `.pruning-${four[2]}`]);
     cont(prune);
     const p1 = await prune.done;
     expect(p1.code, show(p1)).toBe(0);
-    expect((JSON.parse(p1.stdout) as { pruned: string[] }).pruned).toEqual(four.slice(0, 3));
+    expect((JSON.parse(p1.stdout) as { pruned: string[] }).pruned).toEqual(four.slice(0, 3).reverse());
     expect(await snapshotsOn(drive)).toEqual(four.slice(3));
     expect(await debris(drive)).toEqual([]);
 

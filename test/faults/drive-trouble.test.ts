@@ -242,13 +242,18 @@ function fillUp(mnt: string): { path: string; bytes: number; bavail: number; bfr
 
 const run = (...args: string[]): Promise<CliResult> => runChecked({ env }, args);
 
+// Format 1 for every backup here: the scenarios stop format 1's write sequence at its steps
+// (a tarball, then the plain MANIFEST.tsv and FILES.sha256, large enough to hit a full disk after
+// write:tar-done), read MANIFEST.tsv, and need single snapshots that retention "last 1" prunes.
+const FORMAT_1 = ['--format', '1'];
+
 async function label(d: Disk, name: string): Promise<void> {
   const r = await run('label', d.mnt, '--name', name, '--yes');
   expect(r.code, `label ${d.mnt} --name ${name}: ${r.stderr}`).toBe(0);
 }
 
 async function backupOk(name: string, source: string, ...extra: string[]): Promise<{ id: string; dir: string; stderr: string }> {
-  const r = await run('backup', '--drive', name, '--source', source, '--json', ...extra);
+  const r = await run('backup', ...FORMAT_1, '--drive', name, '--source', source, '--json', ...extra);
   expect(r.code, `backup --drive ${name} --source ${source}: ${r.stderr}`).toBe(0);
   const out = JSON.parse(r.stdout) as { snapshot: string; dir: string };
   return { id: out.snapshot, dir: out.dir, stderr: r.stderr };
@@ -453,7 +458,7 @@ describe.skipIf(BASE_SKIP)('drive trouble during a backup, on real filesystems',
     await mkdir(join(ref.AIRGAP_DRIVES_ROOT, 'REF'), { recursive: true });
     const l = await runCli(['label', join(ref.AIRGAP_DRIVES_ROOT, 'REF'), '--name', 'REF', '--yes'], ref);
     expect(l.code, l.stderr).toBe(0);
-    const b = await runCli(['backup', '--drive', 'REF', '--source', bigSrc, '--json'], ref);
+    const b = await runCli(['backup', ...FORMAT_1, '--drive', 'REF', '--source', bigSrc, '--json'], ref);
     expect(b.code, b.stderr).toBe(0);
     const refDir = (JSON.parse(b.stdout) as { dir: string }).dir;
     bigManifestBytes = (await stat(join(refDir, 'MANIFEST.tsv'))).size + (await stat(join(refDir, 'FILES.sha256'))).size;
@@ -502,7 +507,7 @@ describe.skipIf(BASE_SKIP)('drive trouble during a backup, on real filesystems',
           if (failpoint === 'write:tar-done') expect(bigManifestBytes, 'manifests of the big source, flushed after write:tar-done').toBeGreaterThan(32 << 10);
           const freeBefore = freeBytes(d.mnt);
 
-          const r = start(['backup', '--drive', name, '--source', bigSrc, '--json'], { AIRGAP_FAILPOINT: failpoint, AIRGAP_FAILPOINT_ACTION: 'stop' });
+          const r = start(['backup', ...FORMAT_1, '--drive', name, '--source', bigSrc, '--json'], { AIRGAP_FAILPOINT: failpoint, AIRGAP_FAILPOINT_ACTION: 'stop' });
           await waitStopped(r, failpoint);
           // Frozen where we wanted: check the step from what is on the drive.
           const partials = (await entries(d)).filter(isPartial);
@@ -588,7 +593,7 @@ describe.skipIf(BASE_SKIP)('drive trouble during a backup, on real filesystems',
           expect(olders.length, 'the drive is set up').toBeGreaterThan(0);
           if (!mounts.includes(d.mnt)) await plugBackIn(d); // an earlier round failed while it was out
 
-          const r = start(['backup', '--drive', name, '--source', bigSrc, '--json'], { AIRGAP_FAILPOINT: failpoint, AIRGAP_FAILPOINT_ACTION: 'stop' });
+          const r = start(['backup', ...FORMAT_1, '--drive', name, '--source', bigSrc, '--json'], { AIRGAP_FAILPOINT: failpoint, AIRGAP_FAILPOINT_ACTION: 'stop' });
           await waitStopped(r, failpoint);
           const partials = (await entries(d)).filter(isPartial);
           expect(partials, 'one .partial- folder while the backup is frozen').toHaveLength(1);
@@ -684,6 +689,7 @@ describe.skipIf(BASE_SKIP)('drive trouble during a backup, on real filesystems',
         await mkdir(join(dir, 'config', 'airgap'), { recursive: true });
         await writeFile(join(dir, 'config', 'airgap', 'config.json'), JSON.stringify({
           version: 1,
+          format: 1, // single snapshots, as FORMAT_1 above
           sources: [smallSrc],
           drives: { rotation: [{ name, role: 'home', retention: zero }, { name: offsite, role: 'offsite' }] },
           cadence: 'daily',
@@ -737,7 +743,7 @@ describe.skipIf(BASE_SKIP)('drive trouble during a backup, on real filesystems',
 
         // Writing is refused, clearly.
         const [backup, relabel, prune] = await Promise.all([
-          run('backup', '--drive', name, '--source', smallSrc, '--json'),
+          run('backup', ...FORMAT_1, '--drive', name, '--source', smallSrc, '--json'),
           run('label', d.mnt, '--name', driveName('B'), '--yes', '--force'),
           run('prune', name),
         ]);

@@ -5,11 +5,14 @@
 // suite cannot notice a missing or misplaced fsync; this test does (each of the mutations in
 // docs/reliability.md makes it fail).
 //
-// Backup: every data file (tarball or parts, MANIFEST.tsv, FILES.sha256) written, then fsynced;
+// Backup (format 2, the default; the traced one is an increment): every data file (tarball or
+// parts, MANIFEST.tsv.gz, FILES.sha256.gz, REMOVE.nul, RESTORE.txt) written, then fsynced;
 // then snapshot.json written and fsynced; then SHA256SUMS (created only now) written and fsynced;
 // then the .partial- folder fsynced; then the rename .partial-<ID> -> <ID>; then airgap/ fsynced
 // before anything reads the new snapshot back.
-// Prune: each doomed <ID> renamed to .pruning-<ID>, airgap/ fsynced, only then deleted.
+// Prune: each doomed <ID> renamed to .pruning-<ID>, airgap/ fsynced, only then deleted. The prune
+// runs on a drive of its own holding format 1 snapshots: each stands alone, so retention "last 1"
+// prunes two of three (format 2's three would be one chain, kept whole).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,8 +24,25 @@ const skip = STRACE ? false : 'strace is not installed (apt-get install strace)'
 if (skip) console.log(`[faults] durability-order: skipped: ${skip}`);
 
 let dir: string;
-let env: Record<string, string>;
+let env: Record<string, string>; // drive A, format 2 (the default): the backup trace
 let airgap: string;
+let pruneEnv: Record<string, string>; // drive P, format 1: the prune trace
+let pruneAirgap: string;
+
+/** A setup of its own (drives root, state, config) with drive `name` labelled in it. */
+async function setup(name: string, src: string, extra: Record<string, unknown>): Promise<{ env: Record<string, string>; airgap: string }> {
+  const root = join(dir, name);
+  const config = join(root, 'config.json');
+  await mkdir(join(root, 'drives', name), { recursive: true });
+  await writeFile(config, JSON.stringify({
+    version: 1, ...extra, sources: [src], drives: { rotation: [{ name }] },
+    policy: { offline: 0, retention: { keepLast: 1, daily: 0, weekly: 0, monthly: 0, yearly: 0 } },
+  }));
+  const env = { AIRGAP_DRIVES_ROOT: join(root, 'drives'), AIRGAP_STATE_DIR: join(root, 'state'), XDG_CONFIG_HOME: join(root, 'xdg'), AIRGAP_CONFIG: config };
+  const l = await runCli(['label', join(root, 'drives', name), '--name', name, '--yes'], env);
+  expect(l.code, l.stderr).toBe(0);
+  return { env, airgap: join(root, 'drives', name, 'airgap') };
+}
 
 beforeAll(async () => {
   if (skip) return;
@@ -31,20 +51,22 @@ beforeAll(async () => {
   await mkdir(join(src, 'sub'), { recursive: true });
   for (let i = 0; i < 20; i++) await writeFile(join(src, i % 2 ? 'sub' : '', `note-${i}.txt`), `note ${i}\n`.repeat(50 + i * 40));
   await writeFile(join(src, 'big.bin'), Buffer.alloc(6 << 20, 7)); // more than one 4 MiB chunk
-  const config = join(dir, 'config.json');
-  await writeFile(config, JSON.stringify({
-    version: 1, sources: [src], drives: { rotation: [{ name: 'A' }] },
-    policy: { offline: 0, retention: { keepLast: 1, daily: 0, weekly: 0, monthly: 0, yearly: 0 } },
-  }));
-  await mkdir(join(dir, 'drives', 'A'), { recursive: true });
-  env = { AIRGAP_DRIVES_ROOT: join(dir, 'drives'), AIRGAP_STATE_DIR: join(dir, 'state'), XDG_CONFIG_HOME: join(dir, 'xdg'), AIRGAP_CONFIG: config };
-  airgap = join(dir, 'drives', 'A', 'airgap');
-  const l = await runCli(['label', join(dir, 'drives', 'A'), '--name', 'A', '--yes'], env);
-  expect(l.code, l.stderr).toBe(0);
+  ({ env, airgap } = await setup('A', src, {}));
+  // Format 1 for the prune trace: a prune-order test needs snapshots that each stand alone.
+  ({ env: pruneEnv, airgap: pruneAirgap } = await setup('P', src, { format: 1 }));
   for (const now of ['2026-01-01T09:00:00Z', '2026-01-02T09:00:00Z']) {
     const r = await runCli(['backup', '--drive', 'A', '--no-prune'], { ...env, AIRGAP_NOW: now });
     expect(r.code, r.stderr).toBe(0);
   }
+  for (const now of ['2026-01-01T09:00:00Z', '2026-01-02T09:00:00Z', '2026-01-03T09:00:00Z']) {
+    const r = await runCli(['backup', '--drive', 'P', '--no-prune', '--json'], { ...pruneEnv, AIRGAP_NOW: now });
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { meta: { formatVersion: number } }).meta.formatVersion).toBe(1);
+  }
+  // The source changes before the traced backup, so that its increment stores something and its
+  // REMOVE.nul lists something (each data file then has writes to order).
+  await writeFile(join(src, 'sub', 'changed.txt'), 'new since the last snapshot\n'.repeat(100));
+  await rm(join(src, 'note-0.txt'));
 }, 120_000);
 
 afterAll(async () => {
@@ -81,7 +103,9 @@ describe.skipIf(!!skip)('durability order, recorded with strace', () => {
     const meta = join(partial, 'snapshot.json');
     const sums = join(partial, 'SHA256SUMS');
     const data = created.filter((p) => p !== meta && p !== sums);
-    expect(data.map((p) => p.slice(partial.length + 1)).sort()).toEqual([`${id}.tar`, 'FILES.sha256', 'MANIFEST.tsv'].sort());
+    // Format 2 (the default): the lists gzipped, plus REMOVE.nul and RESTORE.txt (no BLOCKS: no file of 16 MiB).
+    expect(JSON.parse(t.stdout)).toMatchObject({ meta: { formatVersion: 2, kind: 'incremental' } });
+    expect(data.map((p) => p.slice(partial.length + 1)).sort()).toEqual([`${id}.tar`, 'FILES.sha256.gz', 'MANIFEST.tsv.gz', 'REMOVE.nul', 'RESTORE.txt'].sort());
 
     const metaCreate = first(c, (x) => isCreate(x, meta), 'creation of snapshot.json');
     const sumsCreate = first(c, (x) => isCreate(x, sums), 'creation of SHA256SUMS');
@@ -115,19 +139,19 @@ describe.skipIf(!!skip)('durability order, recorded with strace', () => {
   }, 120_000);
 
   it('a prune renames each snapshot to .pruning-, fsyncs airgap/, and only then deletes it', async () => {
-    const t = await traceCli(['prune', 'A', '--json'], { ...env, AIRGAP_NOW: '2026-01-04T09:00:00Z' }, join(dir, 'prune.trace'));
+    const t = await traceCli(['prune', 'P', '--json'], { ...pruneEnv, AIRGAP_NOW: '2026-01-04T09:00:00Z' }, join(dir, 'prune.trace'));
     expect(t.code, t.stderr).toBe(0);
     const pruned = (JSON.parse(t.stdout) as { pruned: string[] }).pruned;
     expect(pruned, 'retention "last 1" of three snapshots prunes two').toHaveLength(2);
     const c = t.calls;
     let previous: Call | undefined;
     for (const id of pruned) {
-      const doomed = join(airgap, `.pruning-${id}`);
-      const moved = first(c, (x) => isRename(x, join(airgap, id), doomed), `rename ${id} -> .pruning-${id}`);
+      const doomed = join(pruneAirgap, `.pruning-${id}`);
+      const moved = first(c, (x) => isRename(x, join(pruneAirgap, id), doomed), `rename ${id} -> .pruning-${id}`);
       if (previous) before(previous, moved, 'one snapshot at a time');
       const firstRemove = first(c, (x) => isRemoveUnder(x, doomed), `deletion under .pruning-${id}`);
-      expect(c.some((x) => x.start < moved.start && isRemoveUnder(x, join(airgap, id))), `nothing of ${id} deleted under its own name`).toBe(false);
-      const synced = first(c, (x) => isSync(x, airgap), `fsync of airgap/ after the rename of ${id}`, moved.end);
+      expect(c.some((x) => x.start < moved.start && isRemoveUnder(x, join(pruneAirgap, id))), `nothing of ${id} deleted under its own name`).toBe(false);
+      const synced = first(c, (x) => isSync(x, pruneAirgap), `fsync of airgap/ after the rename of ${id}`, moved.end);
       before(synced, firstRemove, `the fsync of airgap/ after the rename of ${id}, before its deletion`);
       previous = last(c, (x) => isRemoveUnder(x, doomed), `deletion under .pruning-${id}`);
     }

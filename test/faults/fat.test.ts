@@ -143,7 +143,9 @@ describe('the tarball in parts on a folder drive (--part-size 1M)', () => {
     await makeTree(src, sourceTree());
     srcTree = await readTree(src, { dirMtimes: true });
     drive = await labelledDrive(sb, 'A');
-    const r = await run('backup', '--drive', 'A', '--source', src, '--part-size', '1M', '--json');
+    // Format 1: these tests check format 1's files (the plain lists, SHA256SUMS of parts + 3 lines)
+    // and run the drive README's cat commands, format 1's procedure (format 2 defers to RESTORE.txt).
+    const r = await run('backup', '--format', '1', '--drive', 'A', '--source', src, '--part-size', '1M', '--json');
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { snapshot: string; dir: string; meta: { tarball: { size: number } } };
     id = out.snapshot;
@@ -567,13 +569,14 @@ describe.skipIf(EXFAT_SKIP)('a real exFAT drive (exfat-fuse on a loop device)', 
     expect(v.stdout).toContain(`${id}  OK`);
     const sums = spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: snapDir, encoding: 'utf8' });
     expect(sums.status, sums.stdout + sums.stderr).toBe(0);
-    expect(sums.stdout.trim().split('\n')).toHaveLength(parts.length + 3);
+    // Format 2 (the default): the parts, then MANIFEST.tsv.gz, FILES.sha256.gz, REMOVE.nul, RESTORE.txt and snapshot.json.
+    expect(sums.stdout.trim().split('\n')).toHaveLength(parts.length + 5);
 
     const to = join(dir, 'restored');
     const r = await cli(env, 'restore', EX, '--to', to);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await readTree(join(to, 'data'), { dirMtimes: true })).toEqual(srcTree);
-    const files = shell(`sha256sum -c ${join(snapDir, 'FILES.sha256')}`, to);
+    const files = shell(`gunzip -t ${join(snapDir, 'FILES.sha256.gz')} && gunzip -c ${join(snapDir, 'FILES.sha256.gz')} | sha256sum -c`, to);
     expect(files.status, files.stdout + files.stderr).toBe(0);
 
     // Without --part-size: one plain tarball (exFAT holds files far beyond 4 GiB).

@@ -381,8 +381,11 @@ beforeAll(async () => {
   for (let f = 0; f < 40; f++) await writeFile(join(smallSource, `n${f}.txt`), prngText(100 + f * 50, rnd));
 
   pruneConfig = join(work, 'prune-config.json');
+  // Format 1: five snapshots that each stand alone, so that retention "last 2" prunes three (a
+  // format 2 chain would keep them all as bases).
   await writeFile(pruneConfig, JSON.stringify({
     version: 1,
+    format: 1,
     sources: [smallSource],
     drives: { rotation: [{ name: 'A' }] },
     policy: { offline: 0, retention: { keepLast: 2, daily: 0, weekly: 0, monthly: 0, yearly: 0 } },
@@ -392,7 +395,7 @@ beforeAll(async () => {
   // notes edited between the two (they stay small: every trial hashes them twice).
   backupTemplates[1] = await buildTemplate('tpl-backup', OLDER_NOW.map((now, k) => ({
     now,
-    args: ['--source', source],
+    args: ['--source', source, '--format', '1'],
     before: async () => {
       if (k > 0) for (let f = 0; f < 5; f++) await writeFile(join(source, 'folder-0', `note-${f}.txt`), prngText(200 + f, rnd));
     },
@@ -740,7 +743,7 @@ describe('kill -9 during prune', () => {
         if (view.prunings.length > 1) fail(`several snapshots being pruned at once: ${view.prunings.join(', ')}`);
         if (command === 'prune' && (view.partials.length || newOnes.length)) fail(`prune left ${view.names.join(', ')}`);
         if (view.prunings.length) fig.killedMidPrune++;
-        // The prune steps, one snapshot after the other (oldest first): at prune:renamed@n and
+        // The prune steps, one snapshot after the other (in the order pruned, newest first): at prune:renamed@n and
         // prune:synced@n the n-th is .pruning-, the ones before it gone; at prune:removed@n the
         // first n are gone; at backup:before-prune nothing is gone and the new snapshot is there.
         if ('failpoint' in kill && r.signal === 'SIGKILL') {

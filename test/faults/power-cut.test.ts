@@ -288,9 +288,11 @@ beforeAll(async () => {
   for (let f = 0; f < 20; f++) await writeFile(join(small, `n${f}.txt`), `small ${f} `.repeat(30 + f * 10));
   const policy = (keepLast: number) => ({ offline: 0, retention: { keepLast, daily: 0, weekly: 0, monthly: 0, yearly: 0 } });
   backupCfg = join(work, 'backup-config.json');
-  await writeFile(backupCfg, JSON.stringify({ version: 1, sources: [source], drives: { rotation: [{ name: 'A' }] }, policy: policy(20) }));
+  // Format 1 for the backup and prune trials (format 2 has its own, 'increment', below): a prune
+  // trial needs snapshots that each stand alone, which retention "last 2" may remove.
+  await writeFile(backupCfg, JSON.stringify({ version: 1, format: 1, sources: [source], drives: { rotation: [{ name: 'A' }] }, policy: policy(20) }));
   pruneCfg = join(work, 'prune-config.json');
-  await writeFile(pruneCfg, JSON.stringify({ version: 1, sources: [small], drives: { rotation: [{ name: 'A' }] }, policy: policy(2) }));
+  await writeFile(pruneCfg, JSON.stringify({ version: 1, format: 1, sources: [small], drives: { rotation: [{ name: 'A' }] }, policy: policy(2) }));
 
   backupTpl = await buildTemplate('tpl-backup', backupCfg, OLDER_NOW, async (k) => {
     if (k > 0) for (let f = 0; f < 4; f++) await writeFile(join(source, 'folder-0', `note-${f}.txt`), `edited ${f}`);
@@ -323,8 +325,8 @@ beforeAll(async () => {
       await rm(t.dir, { recursive: true, force: true });
     }
   }
-  expect(prunedByPrune).toEqual(pruneTpl.snapshots.slice(0, 2));
-  expect(prunedByBackup).toEqual(pruneTpl.snapshots.slice(0, 3));
+  expect(prunedByPrune).toEqual(pruneTpl.snapshots.slice(0, 2).reverse()); // newest first
+  expect(prunedByBackup).toEqual(pruneTpl.snapshots.slice(0, 3).reverse());
   console.log(`[faults] power-cut: bytes written per run ${JSON.stringify(bytesOf)}`);
 }, 300_000);
 

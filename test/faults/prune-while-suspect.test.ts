@@ -54,8 +54,9 @@ beforeAll(async () => {
   await putBack();
   sb.env.AIRGAP_CONFIG = join(sb.dir, 'config.json');
   const keepLast1 = { keepLast: 1, daily: 0, weekly: 0, monthly: 0, yearly: 0 };
+  // Format 1: each snapshot stands alone, so retention "last 1" prunes (a format 2 chain keeps its base).
   await writeFile(sb.env.AIRGAP_CONFIG, JSON.stringify({
-    version: 1, sources: [src], cadence: 'daily',
+    version: 1, format: 1, sources: [src], cadence: 'daily',
     drives: { rotation: [{ name: 'A', retention: keepLast1 }, { name: 'B', retention: keepLast1 }] },
     policy: { scheme: 'round-robin', offline: 0, start: '2026-01-01' },
   }));

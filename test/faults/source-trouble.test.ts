@@ -13,6 +13,10 @@
 // of up to 256 files), so the files changed "during" a backup sit in `zz/`, after FILLERS small
 // files that the archiver reaches only after the test has changed the source; a large file (over
 // 1 MiB) is streamed in the main path, and `write:entry@3` pauses right after its first chunk.
+// Every backup here writes format 1 (`--format 1`): the checks read its plain MANIFEST.tsv and
+// FILES.sha256 and extract its one tarball, and the truncation cases pause inside format 1's
+// streaming of a large file. Format 2 shares the scan and the small-file path.
+
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -268,11 +272,11 @@ async function humanAndJson(t: Trouble) {
   const drive = t.drive ?? 'A';
   const srcH = join(t.root, 'h', 'data');
   await t.prepare(srcH);
-  const human = await t.run(['backup', '--drive', drive, '--source', srcH], srcH);
+  const human = await t.run(['backup', '--format', '1', '--drive', drive, '--source', srcH], srcH);
   const idH = expectHuman(human, t.expected(srcH));
   const srcJ = join(t.root, 'j', 'data');
   await t.prepare(srcJ);
-  const json = await t.run(['backup', '--drive', drive, '--source', srcJ, '--json'], srcJ);
+  const json = await t.run(['backup', '--format', '1', '--drive', drive, '--source', srcJ, '--json'], srcJ);
   const j = await expectJson(json, t.expected(srcJ));
   return { human, idH, json, j, srcJ };
 }
@@ -282,7 +286,7 @@ async function strictRefused(t: Trouble, airgapDir: string) {
   const srcS = join(t.root, 's', 'data');
   await t.prepare(srcS);
   const before = (await readdir(airgapDir)).sort();
-  const strict = await t.run(['backup', '--drive', t.drive ?? 'A', '--source', srcS, '--strict'], srcS);
+  const strict = await t.run(['backup', '--format', '1', '--drive', t.drive ?? 'A', '--source', srcS, '--strict'], srcS);
   await expectStrictRefusal(strict, airgapDir, before, t.expected(srcS));
   return { strict, srcS, before };
 }
@@ -637,12 +641,12 @@ describe('source trouble: each problem reported by path, the rest backed up, ver
     const links: Record<string, string> = { a: 'b', b: 'a', self: 'self', up: '..', 'd/loop': '../d', 'd/abs': src, 'd/chain': '../a' };
     for (const [p, target] of Object.entries(links)) await symlink(target, join(src, p));
 
-    const human = await cli(['backup', '--drive', 'A', '--source', src], sb.env);
+    const human = await cli(['backup', '--format', '1', '--drive', 'A', '--source', src], sb.env);
     const idH = expectHuman(human, []);
-    const json = await cli(['backup', '--drive', 'A', '--source', src, '--json'], sb.env);
+    const json = await cli(['backup', '--format', '1', '--drive', 'A', '--source', src, '--json'], sb.env);
     const j = await expectJson(json, []);
     expect(j.meta.counts.symlinks).toBe(Object.keys(links).length);
-    const strict = await cli(['backup', '--drive', 'A', '--source', src, '--strict', '--json'], sb.env);
+    const strict = await cli(['backup', '--format', '1', '--drive', 'A', '--source', src, '--strict', '--json'], sb.env);
     expect(strict.code, strict.stderr).toBe(0);
     const js = JSON.parse(strict.stdout) as BackupJson;
     fig.exit = `${human.code} (human), ${json.code} (--json), ${strict.code} (--strict: nothing to refuse)`;
@@ -678,7 +682,7 @@ describe('source trouble: each problem reported by path, the rest backed up, ver
     await writeFile(join(outside, 'keep.txt'), secretSmall, { mode: 0o600 });
     await writeFile(join(outside, 'big.bin'), secretBig, { mode: 0o600 });
 
-    const r = await pausedRun(['backup', '--drive', 'A', '--source', src, '--json'], sb.env, 'write:entry@2', async () => {
+    const r = await pausedRun(['backup', '--format', '1', '--drive', 'A', '--source', src, '--json'], sb.env, 'write:entry@2', async () => {
       await rename(join(src, 'zz'), join(src, 'zz-moved'));
       await symlink(outside, join(src, 'zz'));
     });
@@ -745,7 +749,7 @@ describe('source trouble: each problem reported by path, the rest backed up, ver
 
     // --strict runs without a pause: only the special files there from the start are named.
     const { strict, srcS, before } = await strictRefused({ ...trouble, expected: (src) => expected(src, false), run: (args) => cli(args, sb.env) }, airgapDir);
-    const strictJson = await cli(['backup', '--drive', 'A', '--source', srcS, '--strict', '--json'], sb.env);
+    const strictJson = await cli(['backup', '--format', '1', '--drive', 'A', '--source', srcS, '--strict', '--json'], sb.env);
     expect(strictJson.code).toBe(4);
     expect(JSON.parse(strictJson.stdout)).toMatchObject({ ok: false, error: { code: 'strict', exitCode: 4 } });
     expect((await readdir(airgapDir)).sort()).toEqual(before);
@@ -772,9 +776,9 @@ describe('source trouble: each problem reported by path, the rest backed up, ver
     const name = 'evil\n  special    spoof';
     mkfifo(join(src, name));
 
-    const json = await cli(['backup', '--drive', 'A', '--source', src, '--json'], sb.env);
+    const json = await cli(['backup', '--format', '1', '--drive', 'A', '--source', src, '--json'], sb.env);
     const j = await expectJson(json, [{ kind: 'special', path: join(src, name), says: /FIFO/ }]);
-    const human = await cli(['backup', '--drive', 'A', '--source', src], sb.env);
+    const human = await cli(['backup', '--format', '1', '--drive', 'A', '--source', src], sb.env);
     expect(human.code).toBe(0);
     fig.exit = `${human.code} (human), ${json.code} (--json)`;
     const listed = human.stdout.slice(human.stdout.indexOf('not backed up as they were:\n')).split('\n').slice(1).filter((l) => l.startsWith('  '));
@@ -819,10 +823,10 @@ describe('source trouble: each problem reported by path, the rest backed up, ver
 
     const srcH = srcOf('h');
     await prepare(srcH);
-    const human = await cli(['backup', '--drive', 'A', '--source', srcH], sb.env);
+    const human = await cli(['backup', '--format', '1', '--drive', 'A', '--source', srcH], sb.env);
     const srcJ = srcOf('j');
     await prepare(srcJ);
-    const json = await cli(['backup', '--drive', 'A', '--source', srcJ, '--json'], sb.env);
+    const json = await cli(['backup', '--format', '1', '--drive', 'A', '--source', srcJ, '--json'], sb.env);
     expect(json.code, json.stderr).toBe(0);
     const j0 = JSON.parse(json.stdout) as BackupJson;
     const manifest = manifestPaths(j0.dir);
@@ -852,7 +856,7 @@ describe('source trouble: each problem reported by path, the rest backed up, ver
       const srcS = srcOf('s');
       await prepare(srcS);
       const before = (await readdir(airgapDir)).sort();
-      const strict = await cli(['backup', '--drive', 'A', '--source', srcS, '--strict'], sb.env);
+      const strict = await cli(['backup', '--format', '1', '--drive', 'A', '--source', srcS, '--strict'], sb.env);
       expect(strict.code, strict.stderr).toBe(4);
       expect(strict.stderr).toMatch(/^error: --strict: 1 path cannot be stored/m);
       expect(strict.stderr).toContain(join(srcS, 'deep') + '/');
@@ -960,7 +964,7 @@ describe('source trouble: each problem reported by path, the rest backed up, ver
     expect([...manifest.keys()].filter((p) => p.includes('bad-'))).toEqual([]);
 
     const before = (await readdir(airgapDir)).sort();
-    const strict = await cli(['backup', '--drive', 'X', '--source', srcJ, '--strict'], sb.env);
+    const strict = await cli(['backup', '--format', '1', '--drive', 'X', '--source', srcJ, '--strict'], sb.env);
     await expectStrictRefusal(strict, airgapDir, before, expected(srcJ));
     fig.exit += `, ${strict.code} (--strict, nothing written)`;
 
@@ -995,7 +999,7 @@ describe('source trouble: each problem reported by path, the rest backed up, ver
     const target = Buffer.concat([Buffer.from('bad-'), Buffer.from([0xff]), Buffer.from('-target')]);
     await symlink(target, join(src, 'badlink'));
 
-    const r = await cli(['backup', '--drive', 'A', '--source', src, '--json'], sb.env);
+    const r = await cli(['backup', '--format', '1', '--drive', 'A', '--source', src, '--json'], sb.env);
     expect(r.code, clip(r.stderr)).toBe(0);
     const j = JSON.parse(r.stdout) as BackupJson;
     fig.exit = String(r.code);

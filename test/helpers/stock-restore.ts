@@ -1,4 +1,4 @@
-// Running a snapshot's RESTORE.txt literally (docs/FORMAT-v2.md): its Linux commands are the
+// Running a snapshot's RESTORE.txt literally (docs/FORMAT.md): its Linux commands are the
 // lines indented by exactly four spaces; only `DRIVE=` is filled in. A shim folder puts another
 // tar (bsdtar, busybox tar) first on PATH under the name `tar`.
 import { execFileSync } from 'node:child_process';

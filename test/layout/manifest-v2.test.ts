@@ -1,4 +1,4 @@
-// MANIFEST.tsv version 2 (docs/FORMAT-v2.md): the nine v1 fields, then `in` (the snapshot whose
+// MANIFEST.tsv version 2 (docs/FORMAT.md): the nine v1 fields, then `in` (the snapshot whose
 // tarball holds the content, `.` for this one) and `offset` (the member's first header). A reader
 // takes only the versions its snapshot may hold: today's snapshots are format 1, so a v2
 // manifest in one of them is damage, never silently read.

@@ -45,7 +45,12 @@ export async function demoCommand(ctx: Context, flags: { clean?: boolean }): Pro
   if ((await airgap('verify', 'A')) !== 0) return EXIT.internal;
 
   const snapDir = join(base, 'drives', 'A', 'airgap', (await readdir(join(base, 'drives', 'A', 'airgap'))).find((n) => /^\d{4}-/.test(n))!);
-  say('7. No airgap needed to check it, only stock tools:');
+  say('7. Later you edit a note and back up onto A again: only what changed is stored (an increment),');
+  say('   the rest is carried from the snapshot before it, and A keeps both days (history):');
+  await writeFile(join(docs, 'notes.txt'), 'Sync is not backup.\nKeep one drive offline, one offsite.\nCheck the offsite drive every quarter.\n');
+  if ((await airgap('backup', '--drive', 'A')) !== 0) return EXIT.internal;
+  await airgap('list', 'A');
+  say('8. No airgap needed to check it, only stock tools (each snapshot\'s RESTORE.txt says how to restore it):');
   say(`$ cd ${snapDir} && sha256sum -c SHA256SUMS`);
   try {
     say(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: snapDir, encoding: 'utf8' }));
@@ -53,9 +58,9 @@ export async function demoCommand(ctx: Context, flags: { clean?: boolean }): Pro
     say('(sha256sum is not installed here; on macOS use: shasum -a 256 -c SHA256SUMS)\n');
   }
 
-  say('8. Get the files back (verified first, every file checked as it is written):');
+  say('9. Get the files back (verified first, every file checked as it is written):');
   await airgap('restore', 'A', '--to', join(base, 'restored'));
-  say('9. Ten years later one bit on the drive has rotted. Flip one byte inside a photo and verify deeply:');
+  say('10. Ten years later one bit on the drive has rotted. Flip one byte inside a photo and verify deeply:');
   const tar = join(snapDir, (await readdir(snapDir)).find((n) => n.endsWith('.tar'))!);
   const offset = memberDataOffset(await readFile(tar), 'Documents/Photos/beach.raw');
   const fh = await open(tar, 'r+');
@@ -66,9 +71,9 @@ export async function demoCommand(ctx: Context, flags: { clean?: boolean }): Pro
   await fh.close();
   const code = await airgap('verify', 'A', '--deep');
   say(code === EXIT.damaged
-    ? 'airgap names the damaged file, so you know exactly what to take from drive B or C instead.\n'
+    ? 'airgap names the damaged file, and the later snapshot that builds on it, so you know exactly\nwhat to take from drive B or C instead.\n'
     : 'unexpected: the damage was not detected\n');
-  say('10. The rotation ahead, to print and pin up (also as HTML or a calendar file):');
+  say('11. The rotation ahead, to print and pin up (also as HTML or a calendar file):');
   await airgap('schedule', '--weeks', '6');
   say(flags.clean ? 'Removing the demo folder.' : `The demo folder stays for you to explore: ${base}\n(remove it with: rm -rf ${base})`);
   if (flags.clean) await rm(base, { recursive: true, force: true });
