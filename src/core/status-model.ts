@@ -1,6 +1,7 @@
 // What `airgap status` reports, as data: each drive's state and where it should be, the newest
 // copies across drives, and the alerts. The status job fills it; ui/render-plan.ts words it.
 import { snapshotDate } from './calendar.js';
+import type { SuspectMark } from './prune-gate.js';
 
 export interface StatusDrive {
   name: string;
@@ -17,12 +18,14 @@ export interface StatusDrive {
   snapshots: number;
   newest?: string;
   free?: number;
+  /** Its SUSPECT snapshots (core/prune-gate suspectMark): the question open, or rejected as evidence. Never counted in `copies`. */
+  suspect?: { id: string; mark: SuspectMark }[];
 }
 
 export interface StatusView {
   today: string;
   drives: StatusDrive[];
-  /** Newest snapshot dates and the drives holding one of that date. */
+  /** Newest snapshot dates and the drives holding one of that date (SUSPECT snapshots left out: no good copies). */
   copies: { date: string; drives: string[] }[];
   alerts: string[];
   next: string;

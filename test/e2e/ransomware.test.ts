@@ -251,12 +251,27 @@ describe('mass-change gate: attacks trip it', () => {
       expect(r.stderr).toMatch(/^hint: /m);
     }
 
+    // Before the answer: status names it SUSPECT on A, with both ways out, and counts no copy of it.
+    const open = await run('status');
+    expect(open.stdout).toContain(`  SUSPECT: ${S3}, not accepted; not counted as a copy: airgap accept A ${S3} or airgap reject A ${S3}`);
+    expect(open.stdout).toMatch(new RegExp(`ALERT: suspect snapshot ${S3} on A, not accepted: .*airgap accept A ${S3} if the changes are yours, airgap reject A ${S3} once`));
+    expect((json(await run('status', '--json')).copies as { date: string; drives: string[] }[])).toEqual([{ date: S2.slice(0, 10), drives: ['A'] }]);
+
     const rej = await run('reject', 'A', S3, '--yes');
     expect(rej.code, rej.stderr).toBe(0);
     expect(rej.stdout).toContain(`Rejected snapshot ${S3} on A: it stays on the drive as evidence, still SUSPECT`);
     expect(rej.stdout).toContain('Pruning may go ahead again');
     expect(await suspectAlerts()).toEqual([]);
     expect((await run('reject', 'A', S3, '--yes')).stderr).toMatch(/already rejected/);
+    // list, status and verify say it was rejected: still SUSPECT, but the question is answered.
+    const listed = await run('list', 'A');
+    expect(listed.stdout.split('\n').find((l) => l.includes(S3))).toMatch(/SUSPECT \(rejected\): kept as evidence of mass changes \(restore skips it unless named\)/);
+    expect(json(await run('list', 'A', '--json')).snapshots.find((x: { id: string }) => x.id === S3)).toMatchObject({ suspect: true, rejected: true });
+    const st = await run('status');
+    expect(st.stdout).toContain(`  SUSPECT (rejected): ${S3}, kept as evidence; not counted as a copy, restore skips it unless named`);
+    expect(st.stdout).not.toMatch(/ALERT: suspect/);
+    expect(json(await run('status', '--json')).drives[0].suspect).toEqual([{ id: S3, mark: 'rejected' }]);
+    expect((await run('verify', 'A')).stdout).toMatch(new RegExp(`${S3}  OK .*\\n    note: SUSPECT \\(rejected\\): kept as evidence`));
     // Still never restored unless named; the baseline still holds the good state.
     const again = await run('restore', 'A', '--to', join(sb.dir, 'r-after'));
     expect(again.stdout).toContain(`note: took ${S2}, the newest snapshot that is not SUSPECT`);
@@ -294,6 +309,10 @@ describe('mass-change gate: attacks trip it', () => {
     expect(await suspectAlerts()).toEqual([]);
     const list = await run('list', 'A');
     expect(list.stdout).not.toMatch(/SUSPECT/);
+    expect(json(await run('list', 'A', '--json')).snapshots.find((x: { id: string }) => x.id === S4).suspect).toBeUndefined();
+    const st = await run('status', '--json');
+    expect(json(st).drives[0].suspect).toBeUndefined();
+    expect(json(st).copies[0]).toEqual({ date: S4.slice(0, 10), drives: ['A'] });
     // No new trip on the accepted state, and normal pruning.
     const next = await backup('--json');
     expect(next.code, next.stderr).toBe(0);
