@@ -50,6 +50,11 @@ export async function listConnected(s: Session): Promise<{ drives: ListedDrive[]
   return { drives, damaged: found.damaged?.length ?? 0 };
 }
 
+/** One drive already found (the wizard's connected drive): what `airgap list` says of it. */
+export async function listFound(s: Session, d: ResolvedDrive): Promise<ListedDrive> {
+  return listOne(d, await hostDecisions(s));
+}
+
 async function listOne(d: ResolvedDrive, decisions: HostDecisions): Promise<ListedDrive> {
   const { leftovers, unknown, twins } = await readDriveContents(d.airgapDir);
   const rows: ListRow[] = (await summarizeSnapshots(d.airgapDir)).map((x) => {
