@@ -20,6 +20,7 @@ import { refreshFromDrive } from './catalog-sync.js';
 import { pruneOnDrive } from './prune-on-drive.js';
 import { prepareBackup, type BackupOptions, type PreparedBackup } from './backup-prepare.js';
 import type { Session } from './session.js';
+import type { AcceptedWithoutBackup } from './accept-without-backup.js';
 
 export type { BackupOptions } from './backup-prepare.js';
 
@@ -38,7 +39,11 @@ export interface BackupRun {
 }
 
 /** Nothing is due today (and no --drive): nothing was written. */
-export interface BackupNothingDue { outcome: 'nothing-due'; ok: true; written: false; message: string; plan?: Plan }
+export interface BackupNothingDue {
+  outcome: 'nothing-due'; ok: true; written: false; message: string; plan?: Plan;
+  /** --accept-changes: the suspects it accepted all the same. */
+  acceptance?: AcceptedWithoutBackup;
+}
 export interface BackupDryRun {
   outcome: 'dry-run'; ok: true; dryRun: true; snapshot: string; drive: string; counts: Counts; estimatedBytes: number;
   partSize?: number; problems: SourceProblem[]; gate?: SnapshotMeta['gate']; changes?: ChangeReport;

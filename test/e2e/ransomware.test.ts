@@ -320,6 +320,41 @@ describe('mass-change gate: attacks trip it', () => {
     expect((await run('prune', 'A')).code).toBe(0);
   });
 
+  it('--accept-changes on a day with nothing due still accepts the open suspects, and says so; without it the question stays open (issue 17 §1)', async () => {
+    await encryptInPlace(src, sixtyPercent(files));
+    expect((await backup('--json')).code).toBe(4);
+    const S3 = (await snaps())[2]!;
+    // A already has today's snapshot: nothing is due, and without the flag nothing is accepted.
+    const plain = await run('backup');
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/^Nothing is due today/);
+    expect(plain.stdout).not.toMatch(/accept/);
+    expect(await suspectAlerts()).toHaveLength(1);
+    // A dry run says what it would accept and records nothing.
+    const dry = await run('backup', '--accept-changes', '--dry-run');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`Dry run: --accept-changes would accept the changes of A/${S3} (nothing was recorded).`);
+    expect(await suspectAlerts()).toHaveLength(1);
+
+    const r = await run('backup', '--accept-changes');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Nothing is due today/);
+    expect(r.stdout).toContain(`No snapshot was written, but the changes of A/${S3} are accepted (as airgap accept does): no longer SUSPECT, and pruning may go ahead again.`);
+    expect(r.stdout).toContain("the gate's baseline of these sources was set aside");
+    expect(await snaps()).toEqual([S1, S2, S3]);
+    expect(await suspectAlerts()).toEqual([]);
+    expect((await run('list', 'A')).stdout).not.toMatch(/SUSPECT/);
+    // Nothing left to accept: said, not silent.
+    const again = await run('backup', '--accept-changes', '--json');
+    expect(json(again)).toMatchObject({ outcome: 'nothing-due', acceptance: { accepted: [] } });
+    expect((await run('backup', '--accept-changes')).stdout).toContain('--accept-changes: nothing to accept (no SUSPECT snapshot is waiting for an answer).');
+    // The next backup does not trip on the same changes (compared with the accepted snapshot), and prunes.
+    const next = await backup('--json');
+    expect(next.code, next.stderr).toBe(0);
+    expect(json(next).meta.gate).toMatchObject({ suspect: false, comparedWith: `snapshot ${S3}`, counts: { modified: 0 } });
+    expect(json(next).pruned.length).toBeGreaterThan(0);
+  });
+
   it('restore without --snapshot (or latest, or the day) passes over the SUSPECT snapshot and says so; named, it is restored', async () => {
     const clean = await readFile(join(src, files[0]!));
     await encryptInPlace(src, sixtyPercent(files));
