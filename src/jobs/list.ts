@@ -3,6 +3,8 @@
 import type { ResolvedDrive } from '../drives/resolve.js';
 import { describeUnknown, readDriveContents, summarizeSnapshots, twinMessage, type UnknownEntry } from '../layout/drive-contents.js';
 import { detect } from './drive-lookup.js';
+import { runInProgress } from '../layout/drive-lock.js';
+import type { RunInProgress } from '../core/status-model.js';
 import { findDrive } from './find-drive.js';
 import type { Session } from './session.js';
 import { hostDecisions, markOf, type HostDecisions } from './suspects.js';
@@ -29,6 +31,8 @@ export interface ListedDrive {
   drive: { id: string; name: string; path: string };
   snapshots: ListRow[];
   leftovers: string[];
+  /** The airgap run holding the drive's lock now, when there are leftovers: they are its work. */
+  inProgress?: RunInProgress;
   unknown: UnknownEntry[];
   twins: string[];
   /** The links, unknown entries and twins above, in words. */
@@ -74,5 +78,6 @@ async function listOne(d: ResolvedDrive, decisions: HostDecisions): Promise<List
     }
     return row;
   });
-  return { drive: { id: d.identity.id, name: d.identity.name, path: d.root }, snapshots: rows, leftovers, unknown, twins, warnings: [...unknown.map(describeUnknown), ...twins.map(twinMessage)] };
+  const run = leftovers.length ? await runInProgress(d.airgapDir) : undefined;
+  return { drive: { id: d.identity.id, name: d.identity.name, path: d.root }, snapshots: rows, leftovers, ...(run ? { inProgress: run } : {}), unknown, twins, warnings: [...unknown.map(describeUnknown), ...twins.map(twinMessage)] };
 }

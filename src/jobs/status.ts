@@ -71,7 +71,7 @@ function alerts(s: Session, policy: Policy | undefined, plan: Plan | undefined, 
   // A connected drive whose identity file is damaged is in no list above: it must not go unmentioned.
   for (const w of detection.warnings) out.push(w);
   out.push(...impostors(detection, catalog, rotation));
-  for (const d of detection.labelled) if (d.leftovers.length) out.push(leftoverNote(d.identity.name, d.leftovers));
+  for (const d of detection.labelled) if (d.leftovers.length) out.push(leftoverNote(d.identity.name, d.leftovers, d.inProgress));
   if (!policy) out.push(`no rotation is configured (${s.env.configPath}): airgap init --source <dir> --drives A,B,C`);
   for (const x of catalog.unacceptedSuspects()) {
     out.push(`suspect snapshot ${x.id} on ${x.drive}, not accepted: mass changes that look like ransomware or a broken sync; nothing is pruned until you check (airgap diff ${x.drive}) and answer: airgap accept ${x.drive} ${x.id} if the changes are yours, airgap reject ${x.drive} ${x.id} once your files are recovered (it stays as evidence)`);
