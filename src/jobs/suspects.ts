@@ -29,12 +29,13 @@ export const markOf = (flagged: boolean, driveId: string, id: string, decisions:
 export const gateMark = (gate: SnapshotMeta['gate'] | undefined, driveId: string, id: string, decisions: HostDecisions): SuspectMark | undefined =>
   markOf(gate?.suspect === true && !gate.accepted, driveId, id, decisions);
 
-/** The SUSPECT ones among `snapshots` (their snapshot.json read here), rejected ones included. */
-export async function suspectSnapshots(s: Session, driveId: string, snapshots: readonly SnapshotFolder[]): Promise<Set<string>> {
+/** The SUSPECT ones among `snapshots` (their snapshot.json read here), rejected ones included, with their mark. */
+export async function suspectSnapshots(s: Session, driveId: string, snapshots: readonly SnapshotFolder[]): Promise<Map<string, SuspectMark>> {
   const decisions = await hostDecisions(s);
-  const out = new Set<string>();
+  const out = new Map<string, SuspectMark>();
   await Promise.all(snapshots.filter((x) => x.complete).map(async (x) => {
-    if (gateMark((await readSnapshotMeta(x).catch(() => undefined))?.gate, driveId, x.id, decisions)) out.add(x.id);
+    const mark = gateMark((await readSnapshotMeta(x).catch(() => undefined))?.gate, driveId, x.id, decisions);
+    if (mark) out.set(x.id, mark);
   }));
   return out;
 }

@@ -272,6 +272,12 @@ describe('mass-change gate: attacks trip it', () => {
     expect(st.stdout).not.toMatch(/ALERT: suspect/);
     expect(json(await run('status', '--json')).drives[0].suspect).toEqual([{ id: S3, mark: 'rejected' }]);
     expect((await run('verify', 'A')).stdout).toMatch(new RegExp(`${S3}  OK .*\\n    note: SUSPECT \\(rejected\\): kept as evidence`));
+    const found = await run('find', 'A', files[0]!.split('/').at(-1)!, '--all-snapshots');
+    expect(found.stdout).toMatch(new RegExp(`^${S3}  SUSPECT \\(rejected\\)  `, 'm'));
+    expect(found.stdout).toMatch(new RegExp(`^SUSPECT \\(rejected\\): ${S3}: kept as evidence of mass changes`, 'm'));
+    expect(found.stdout).not.toMatch(/^SUSPECT: /m);
+    expect(found.stdout).toMatch(new RegExp(`^Restore the first one with: airgap restore A \\S+ --snapshot ${S2} `, 'm'));
+    expect(json(await run('find', 'A', files[0]!.split('/').at(-1)!, '--all-snapshots', '--json'))).toMatchObject({ suspect: [S3], rejected: [S3] });
     // Still never restored unless named; the baseline still holds the good state.
     const again = await run('restore', 'A', '--to', join(sb.dir, 'r-after'));
     expect(again.stdout).toContain(`note: took ${S2}, the newest snapshot that is not SUSPECT`);
