@@ -43,17 +43,18 @@ export async function backupFlow(w: Wizard, at: DriveAtHand, plan: Plan, config:
     throw refusal('not-due-drive', `${name} is connected, but ${plan.target} is the due drive`, `plug in ${plan.target}, or run airgap backup --drive ${name} to write ${name} anyway`);
   }
   let outcome = await backupStep(w, name, false);
-  if (outcome === 'suspect' && !w.unattended) {
+  if (typeof outcome === 'object' && !w.unattended) {
     // The mass-change gate tripped: the report is above; the snapshot was kept as evidence.
     if (await w.prompter.confirm('The changes above look like ransomware or a broken sync. Are they yours (open a few files to check), and should airgap accept them?', false)) {
       outcome = await backupStep(w, name, true);
     } else {
-      w.say(`Nothing was pruned, and nothing will be until the changes are accepted. Safest next step: unplug ${name} now, check the computer, and restore the damaged files from an older snapshot (airgap restore ${name} --snapshot <id> --to <folder>).`);
+      const id = outcome.suspect;
+      w.say(`Nothing was pruned, and nothing will be until you answer for ${id}. Safest next step: unplug ${name} now and check the computer; then restore the damaged files (airgap restore ${name} --to <folder> takes the newest snapshot that is not SUSPECT), and once they are recovered: airgap reject ${name} ${id} (it stays as evidence, pruning resumes). If the changes were yours after all: airgap accept ${name} ${id}.`);
       return EXIT.refused;
     }
   }
   if (outcome !== EXIT.ok) {
-    const code = outcome === 'suspect' ? EXIT.refused : outcome;
+    const code = typeof outcome === 'object' ? EXIT.refused : outcome;
     w.say(code === EXIT.refused ? 'The backup was refused (see above): nothing was pruned.' : 'The backup did not complete (see above).');
     return code;
   }
@@ -68,8 +69,8 @@ export async function backupFlow(w: Wizard, at: DriveAtHand, plan: Plan, config:
   return EXIT.ok;
 }
 
-/** One backup to the named drive: its result shown; a suspect snapshot is shown with the refusal. */
-async function backupStep(w: Wizard, name: string, acceptChanges: boolean): Promise<number | 'suspect'> {
+/** One backup to the named drive: its result shown; a suspect snapshot is shown with the refusal, and its id returned. */
+async function backupStep(w: Wizard, name: string, acceptChanges: boolean): Promise<number | { suspect: string }> {
   let result: BackupResult | undefined;
   const code = await w.attempt(async () => {
     result = await backupWithProgress(w.ctx, w.s, { drive: name, acceptChanges });
@@ -80,7 +81,7 @@ async function backupStep(w: Wizard, name: string, acceptChanges: boolean): Prom
     if (!w.ctx.json) w.ctx.stdout.write(renderBackup(result));
     throw suspectError(result);
   });
-  return result?.outcome === 'suspect' ? 'suspect' : code;
+  return result?.outcome === 'suspect' ? { suspect: result.snapshot } : code;
 }
 
 /** The physical instruction: where this drive goes now, and which one comes next, when. */

@@ -14,6 +14,7 @@ import { detect } from '../jobs/drive-lookup.js';
 import { connectedRotation, impostors, planInput } from '../jobs/planning.js';
 import { schedule } from '../jobs/plan.js';
 import { status } from '../jobs/status.js';
+import { listFound, type ListRow } from '../jobs/list.js';
 import { eject } from '../jobs/eject.js';
 import { policyOf, type Config } from '../state/config.js';
 import { renderPlan, renderStatus } from '../ui/render-plan.js';
@@ -22,6 +23,7 @@ import { renderVerifyReport } from '../ui/render-verify.js';
 import { renderRestore } from '../ui/render-restore.js';
 import { renderEject } from '../ui/render-setup.js';
 import { bytes } from '../ui/render.js';
+import { renderRestoreChoice, renderSuspects } from '../ui/render-suspects.js';
 import { verifyWithProgress } from './commands/verify.js';
 import { restoreExit, restoreWithProgress } from './commands/restore.js';
 import { printJson } from './output.js';
@@ -96,6 +98,9 @@ async function driveMenu(w: Wizard, found: Detection, plan: ReturnType<typeof pl
   w.say(`Drive ${name} is connected at ${drive.root}${role ? ` (${role.role}${role.location ? `, ${role.location}` : ''})` : ' (not in the rotation)'}.`);
   w.say(`  ${plural(drive.snapshots, 'snapshot')}${drive.lastSnapshot ? `, newest ${drive.lastSnapshot}` : ''}${drive.space ? `, ${bytes(drive.space.free)} free` : ''}`);
   w.say(`  last written ${entry?.lastWrittenAt?.slice(0, 10) ?? 'never'}, verified ${entry?.lastVerifiedAt?.slice(0, 10) ?? 'never'}${entry?.lastVerifyOk === false ? ' (FAILED)' : ''}`);
+  // SUSPECT snapshots (here, or open on another drive) with the way out, before any choice is made.
+  const elsewhere = (await w.s.catalog()).unacceptedSuspects().filter((x) => x.drive !== name);
+  for (const line of renderSuspects(name, await suspectRows(w, drive), elsewhere)) w.say(`  ${line}`);
   w.say();
   w.say(renderPlan(plan).trimEnd());
   if (!due && plan.target && plan.due) w.say(`note: ${name} is not the due drive (${plan.target} is).`);
@@ -116,7 +121,7 @@ async function driveMenu(w: Wizard, found: Detection, plan: ReturnType<typeof pl
     ], plan.due && due ? 'backup' : 'verify');
     if (action === 'backup') return backupFlow(w, atHand, plan, config);
     if (action === 'quit') return EXIT.ok;
-    await menuAction(w, action, name);
+    await menuAction(w, action, drive);
     if (action === 'eject') {
       w.say(await farewell(w, name, config));
       return EXIT.ok;
@@ -125,8 +130,9 @@ async function driveMenu(w: Wizard, found: Detection, plan: ReturnType<typeof pl
 }
 
 /** One menu action; a failure is reported (error: and hint:) and the menu comes back. */
-async function menuAction(w: Wizard, action: Exclude<Action, 'backup' | 'quit'>, name: string): Promise<number> {
+async function menuAction(w: Wizard, action: Exclude<Action, 'backup' | 'quit'>, drive: LabelledDrive): Promise<number> {
   const { ctx, s } = w;
+  const name = drive.identity.name;
   return w.attempt(async () => {
     switch (action) {
       case 'verify':
@@ -136,6 +142,8 @@ async function menuAction(w: Wizard, action: Exclude<Action, 'backup' | 'quit'>,
         return report.ok ? EXIT.ok : EXIT.damaged;
       }
       case 'restore': {
+        const choice = renderRestoreChoice(name, await suspectRows(w, drive));
+        if (choice) w.say(choice);
         const to = await w.prompter.input('Restore into which folder? (new or empty)', join(homedir(), `airgap-restore-${s.today}`));
         const paths = (await w.prompter.input('Which files or folders? (paths inside the snapshot, comma-separated; empty for everything)', '')).split(',').map((x) => x.trim()).filter(Boolean);
         const r = await restoreWithProgress(ctx, s, name, paths, { to });
@@ -159,4 +167,9 @@ async function menuAction(w: Wizard, action: Exclude<Action, 'backup' | 'quit'>,
       }
     }
   });
+}
+
+/** The drive's snapshots as `airgap list` marks them; a drive that cannot be listed just shows no marks (the actions say why). */
+async function suspectRows(w: Wizard, drive: LabelledDrive): Promise<ListRow[]> {
+  return (await listFound(w.s, drive).catch(() => undefined))?.snapshots ?? [];
 }

@@ -31,7 +31,30 @@ export interface Policy {
   alerts: { rotationDays: number; verifyDays: number };
 }
 
+/** The rules when the config gives none (docs/rotation.md); `airgap init` writes them out. */
 export const DEFAULT_RETENTION: Retention = { keepLast: 3, daily: 7, weekly: 5, monthly: 12, yearly: 10 };
+export const RETENTION_RULES = ['keepLast', 'daily', 'weekly', 'monthly', 'yearly'] as const;
+
+/**
+ * Retention as written (issue 17 §2): the rules a config gives are the only rules, a rule it
+ * leaves out is off (0). Filling the unset ones with their defaults made `{"keepLast": 2}` keep
+ * seven dailies, five weeklies, twelve monthlies and ten yearlies as well, so a full drive could
+ * never be freed by the setting that says so. No retention at all means the defaults.
+ */
+export function retentionAsWritten(given: Partial<Retention> | undefined): Retention {
+  if (!given) return { ...DEFAULT_RETENTION };
+  return { keepLast: given.keepLast ?? 0, daily: given.daily ?? 0, weekly: given.weekly ?? 0, monthly: given.monthly ?? 0, yearly: given.yearly ?? 0 };
+}
+
+/** The rules in words, as `init` and the docs say them: "the last 3, and the newest of each of the last 7 days, …". */
+export function describeRetention(r: Retention): string {
+  const last = r.keepLast < 1 ? 'the newest' : `the last ${r.keepLast}`; // the newest is always kept (core/retention)
+  const units: [number, string, string][] = [[r.daily, 'day', 'days'], [r.weekly, 'week', 'weeks'], [r.monthly, 'month', 'months'], [r.yearly, 'year', 'years']];
+  const each = units.filter(([n]) => n > 0).map(([n, one, many]) => `${n} ${n === 1 ? one : many}`);
+  if (!each.length) return `${last}; no daily, weekly, monthly or yearly rules`;
+  const list = each.length === 1 ? each[0] : `${each.slice(0, -1).join(', ')} and ${each.at(-1)}`;
+  return `${last}, and the newest of each of the last ${list}`;
+}
 /** A Monday, so that a weekly cadence without a start date falls on Mondays. */
 export const DEFAULT_EPOCH = '2024-01-01';
 

@@ -40,3 +40,17 @@ export function pruneGate(unacceptedSuspects: readonly SuspectSnapshot[]): Prune
     hint: `check the flagged changes (airgap diff <drive>); if they are yours: airgap accept ${unacceptedSuspects[0]!.drive} ${unacceptedSuspects[0]!.id} (or airgap backup --accept-changes); once the sources are recovered: airgap reject ${unacceptedSuspects[0]!.drive} ${unacceptedSuspects[0]!.id}`,
   };
 }
+
+/** What list, verify and status call a flagged snapshot (issue 17 §1). */
+export type SuspectMark = 'open' | 'rejected';
+
+/**
+ * SUSPECT with the question open, SUSPECT kept as rejected evidence, or nothing: never flagged,
+ * or accepted (at the backup, or since on this host), and then it is a snapshot like any other.
+ * A rejected one stays SUSPECT: its files are the damaged ones, and restore must never take it
+ * unless named; "(rejected)" only tells the owner the question is answered.
+ */
+export function suspectMark(s: SuspectDecision): SuspectMark | undefined {
+  if (s.suspect !== true || s.accepted === true) return undefined;
+  return s.rejected === true ? 'rejected' : 'open';
+}

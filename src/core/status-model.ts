@@ -1,6 +1,7 @@
 // What `airgap status` reports, as data: each drive's state and where it should be, the newest
 // copies across drives, and the alerts. The status job fills it; ui/render-plan.ts words it.
 import { snapshotDate } from './calendar.js';
+import type { SuspectMark } from './prune-gate.js';
 
 export interface StatusDrive {
   name: string;
@@ -17,12 +18,14 @@ export interface StatusDrive {
   snapshots: number;
   newest?: string;
   free?: number;
+  /** Its SUSPECT snapshots (core/prune-gate suspectMark): the question open, or rejected as evidence. Never counted in `copies`. */
+  suspect?: { id: string; mark: SuspectMark }[];
 }
 
 export interface StatusView {
   today: string;
   drives: StatusDrive[];
-  /** Newest snapshot dates and the drives holding one of that date. */
+  /** Newest snapshot dates and the drives holding one of that date (SUSPECT snapshots left out: no good copies). */
   copies: { date: string; drives: string[] }[];
   alerts: string[];
   next: string;
@@ -38,7 +41,20 @@ export function copiesByDate(drives: { name: string; snapshots: string[] }[], li
   return [...by.entries()].sort((a, b) => b[0].localeCompare(a[0])).slice(0, limit).map(([date, s]) => ({ date, drives: [...s].sort() }));
 }
 
-/** What an interrupted backup or prune left on a drive, and that it is harmless. */
-export function leftoverNote(drive: string, leftovers: string[]): string {
+/** An airgap run holding a drive's lock right now (a live holder: a stale lock is none). */
+export interface RunInProgress {
+  pid: number;
+  host: string;
+  command: string;
+  startedAt: string;
+}
+
+/**
+ * What an interrupted backup or prune left on a drive, and that it is harmless; or, while a live
+ * run holds the drive (`run`), that the folder is that run's work: calling it "unfinished" or
+ * "removed by the next backup" then would send the user to unplug a drive mid-write.
+ */
+export function leftoverNote(drive: string, leftovers: string[], run?: RunInProgress): string {
+  if (run) return `drive ${drive}: a ${run.command} is in progress (pid ${run.pid} on ${run.host}, since ${run.startedAt}): ${leftovers.join(', ')} ${leftovers.length === 1 ? 'is' : 'are'} its work, not a snapshot yet; leave ${drive} connected until it is done`;
   return `drive ${drive} holds ${leftovers.length === 1 ? 'an unfinished backup or prune' : `${leftovers.length} unfinished backups or prunes`} left by an interrupted run (${leftovers.join(', ')}): not a snapshot; the next backup on ${drive} removes it`;
 }

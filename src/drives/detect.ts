@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { classifyDevice, type BlockDevice, type ClassifyOptions, type Fingerprint, type RefusalReason } from '../core/drive-model.js';
 import type { DriveIdentity } from '../layout/format.js';
 import { readDriveContents } from '../layout/drive-contents.js';
+import { runInProgress } from '../layout/drive-lock.js';
+import type { RunInProgress } from '../core/status-model.js';
 import type { DriveSource } from './drive-source.js';
 import { locateDrive, readIdentity } from '../layout/identity.js';
 
@@ -21,8 +23,10 @@ export interface LabelledDrive {
   space?: { free: number; total: number };
   lastSnapshot?: string;
   snapshots: number;
-  /** Unfinished backups or prunes (.partial-*, .pruning-*) left by an interrupted run. */
+  /** Unfinished backups or prunes (.partial-*, .pruning-*) left by an interrupted run, or the work of `inProgress`. */
   leftovers: string[];
+  /** The airgap run holding the drive's lock now, when there are leftovers: they are its work. */
+  inProgress?: RunInProgress;
   readOnly: boolean;
 }
 
@@ -103,6 +107,9 @@ export async function detectDrives(opts: DetectOptions): Promise<Detection> {
       identity, root: loc.root, airgapDir: loc.airgapDir, snapshots: complete.length, leftovers: contents?.leftovers ?? [], readOnly: false, ...extra,
     };
     if (fs) drive.space = { free: fs.bavail * fs.bsize, total: fs.blocks * fs.bsize };
+    // A .partial- or .pruning- folder is a leftover only when no live airgap run holds the drive.
+    const run = drive.leftovers.length ? await runInProgress(loc.airgapDir) : undefined;
+    if (run) drive.inProgress = run;
     const last = complete.at(-1);
     if (last) drive.lastSnapshot = last.id;
     result.labelled.push(drive);

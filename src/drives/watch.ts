@@ -4,9 +4,10 @@
 // once as "plugged in but not mounted", with its device path.
 import type { Detection } from './detect.js';
 import type { PlugEvents } from './plug-events.js';
+import type { RunInProgress } from '../core/status-model.js';
 
 export type WatchedDrive =
-  | { kind: 'labelled'; name: string; id: string; root: string; device?: string; leftovers?: string[] }
+  | { kind: 'labelled'; name: string; id: string; root: string; device?: string; leftovers?: string[]; inProgress?: RunInProgress }
   | { kind: 'unlabelled'; device: string; description: string; mountpoints: string[] };
 
 export type DriveEvent =
@@ -35,6 +36,7 @@ function snapshot(det: Detection): Map<string, WatchedDrive> {
     const w: WatchedDrive = { kind: 'labelled', name: d.identity.name, id: d.identity.id, root: d.root };
     if (d.device) w.device = d.device;
     if (d.leftovers?.length) w.leftovers = d.leftovers;
+    if (d.inProgress) w.inProgress = d.inProgress;
     m.set(keyOf(w), w);
   }
   for (const u of det.unlabelled) {

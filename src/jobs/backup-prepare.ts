@@ -10,6 +10,7 @@ import { DEFAULT_CHAIN_POLICY, type ChainPolicy } from '../core/chains.js';
 import { readDriveContents } from '../layout/drive-contents.js';
 import { probeFilesystem, unsafeFilesystem } from '../drives/file-size-limit.js';
 import { baselinePath } from '../state/baseline.js';
+import { acceptWithoutBackup } from './accept-without-backup.js';
 import { globProblem } from '../state/config.js';
 import { inspectChanges, sameSourcesSnapshot, type GateResult } from '../gate/inspect.js';
 import type { ScanResult, SourceRoot } from '../snapshot/scan.js';
@@ -75,7 +76,11 @@ export async function prepareBackup(s: Session, opts: BackupOptions): Promise<Pr
   const excludes = [...(config?.excludes ?? []), ...(opts.exclude ?? [])];
   const catalog = await s.catalog();
   const choice = await chooseBackupTarget(s, config, catalog, opts);
-  if (choice.nothingDue) return { nothingDue: { outcome: 'nothing-due', ok: true, written: false, message: choice.nothingDue, plan: choice.plan } };
+  if (choice.nothingDue) {
+    // --accept-changes is the owner's answer even when no snapshot is written: never dropped.
+    const acceptance = opts.acceptChanges ? { acceptance: await acceptWithoutBackup(s, catalog, roots.map((r) => r.path), opts.dryRun === true) } : {};
+    return { nothingDue: { outcome: 'nothing-due', ok: true, written: false, message: choice.nothingDue, plan: choice.plan, ...acceptance } };
+  }
   for (const n of choice.notes) s.log.note(n);
   // write: an impostor (a drive that only claims a known name) is refused even for a dry run.
   const drive = await findDrive(s, choice.spec!, { acceptFingerprint: opts.acceptFingerprint, write: true, bind: !opts.dryRun });

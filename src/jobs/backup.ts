@@ -20,6 +20,7 @@ import { refreshFromDrive } from './catalog-sync.js';
 import { pruneOnDrive } from './prune-on-drive.js';
 import { prepareBackup, type BackupOptions, type PreparedBackup } from './backup-prepare.js';
 import type { Session } from './session.js';
+import type { AcceptedWithoutBackup } from './accept-without-backup.js';
 
 export type { BackupOptions } from './backup-prepare.js';
 
@@ -38,7 +39,11 @@ export interface BackupRun {
 }
 
 /** Nothing is due today (and no --drive): nothing was written. */
-export interface BackupNothingDue { outcome: 'nothing-due'; ok: true; written: false; message: string; plan?: Plan }
+export interface BackupNothingDue {
+  outcome: 'nothing-due'; ok: true; written: false; message: string; plan?: Plan;
+  /** --accept-changes: the suspects it accepted all the same. */
+  acceptance?: AcceptedWithoutBackup;
+}
 export interface BackupDryRun {
   outcome: 'dry-run'; ok: true; dryRun: true; snapshot: string; drive: string; counts: Counts; estimatedBytes: number;
   partSize?: number; problems: SourceProblem[]; gate?: SnapshotMeta['gate']; changes?: ChangeReport;
@@ -200,6 +205,6 @@ async function afterWrite(s: Session, opts: BackupOptions, w: Written, run: Back
 /** The refusal a suspect backup ends with (exit 4): the snapshot is kept as evidence. */
 export function suspectError(r: BackupSuspect): AirgapError {
   return new AirgapError('mass-change', `the sources changed like ransomware or a broken sync would change them (${r.gate.reasons[0]}): snapshot ${r.snapshot} was written and marked SUSPECT, and nothing was pruned on any drive`, EXIT.refused,
-    'check the files now (open a few of them); if the changes are yours, accept them with: airgap backup --accept-changes; if not, disconnect the drive and restore from an older snapshot',
+    `check the files now (open a few of them); if the changes are yours, accept them with: airgap accept ${r.drive} ${r.snapshot} (or airgap backup --accept-changes); if not, disconnect the drive, restore from an older snapshot (restore skips this one), then: airgap reject ${r.drive} ${r.snapshot}`,
     { snapshot: r.snapshot, dir: r.dir, gate: r.gate, changes: r.changes });
 }

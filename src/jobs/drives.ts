@@ -2,6 +2,7 @@
 // name), removable disks that could become one, and, on request, the disks never offered.
 import { checkFingerprint, type Fingerprint } from '../core/drive-model.js';
 import type { Detection } from '../drives/detect.js';
+import type { RunInProgress } from '../core/status-model.js';
 import { recordDetected } from './catalog-sync.js';
 import { detect } from './drive-lookup.js';
 import type { Session } from './session.js';
@@ -18,6 +19,8 @@ export interface DriveRow {
   /** Why airgap will not write to it (an impostor, changed hardware). */
   warning?: string;
   leftovers?: string[];
+  /** The airgap run writing to it now: `leftovers` are its work, not an interrupted run's. */
+  inProgress?: RunInProgress;
   fingerprintCheck: string;
   via: Detection['labelled'][number]['via'];
   readOnly: Detection['labelled'][number]['readOnly'];
@@ -43,6 +46,7 @@ export async function drives(s: Session, opts: { all?: boolean; includeLoop?: bo
     if (d.fingerprint) row.fingerprint = d.fingerprint;
     if (d.lastSnapshot) row.lastSnapshot = d.lastSnapshot;
     if (d.leftovers.length) row.leftovers = d.leftovers;
+    if (d.inProgress) row.inProgress = d.inProgress;
     if (binding.status === 'impostor') {
       row.warning = `not your drive ${d.identity.name}: ${binding.by === 'config' ? 'the config binds' : 'this computer knows'} drive ${d.identity.name} to the id ${binding.knownId}${binding.lastPath ? ` (last seen at ${binding.lastPath})` : ''}; airgap will not write to it`;
     } else if (check?.status === 'mismatch') {

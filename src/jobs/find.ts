@@ -21,6 +21,8 @@ export interface FindResult {
   problems: UnreadableManifest[];
   /** The searched snapshots that are SUSPECT (jobs/suspects.ts): their files may be a ransomware event's. */
   suspect: string[];
+  /** Those of `suspect` that their owner rejected as evidence (airgap reject): the question is answered. */
+  rejected?: string[];
 }
 
 export async function find(s: Session, spec: string, pattern: string, opts: { allSnapshots?: boolean }): Promise<FindResult> {
@@ -36,8 +38,10 @@ export async function find(s: Session, spec: string, pattern: string, opts: { al
   const chosen = opts.allSnapshots ? [...complete].reverse() : complete.slice(-1);
   const { found, truncated, unreadable } = await findInSnapshots(chosen, pattern);
   const suspect = await suspectSnapshots(s, drive.identity.id, chosen);
+  const rejected = chosen.map((x) => x.id).filter((id) => suspect.get(id) === 'rejected');
   return {
     drive: drive.identity.name, pattern, searched: chosen.map((x) => x.id), allSnapshots: opts.allSnapshots ?? false,
     found, truncated, unreadable: unreadable.map((u) => u.snapshot), problems: unreadable, suspect: chosen.map((x) => x.id).filter((id) => suspect.has(id)),
+    ...(rejected.length ? { rejected } : {}),
   };
 }

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { sameDriveName } from '../core/drive-name.js';
 import { WEEKDAYS, type Weekday } from '../core/calendar.js';
 import { refusal, usageError } from '../core/errors.js';
+import { DEFAULT_RETENTION } from '../core/policy.js';
 import { checkConfig, saveConfig, type Config } from '../state/config.js';
 import type { Session } from './session.js';
 
@@ -62,6 +63,8 @@ export async function init(s: Session, a: InitAnswers): Promise<InitResult> {
       // One drive cannot be written while another stays offline: a lone drive gets no air gap.
       offline: Math.min(1, Math.max(0, a.drives.length - 1)),
       start: s.today,
+      // Written out, so that the config shows every rule and editing one leaves the others as they are.
+      retention: { ...DEFAULT_RETENTION },
     },
   });
   if (!parsed.ok) {

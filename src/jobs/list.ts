@@ -3,9 +3,11 @@
 import type { ResolvedDrive } from '../drives/resolve.js';
 import { describeUnknown, readDriveContents, summarizeSnapshots, twinMessage, type UnknownEntry } from '../layout/drive-contents.js';
 import { detect } from './drive-lookup.js';
+import { runInProgress } from '../layout/drive-lock.js';
+import type { RunInProgress } from '../core/status-model.js';
 import { findDrive } from './find-drive.js';
 import type { Session } from './session.js';
-import { acceptedOnHost } from './suspects.js';
+import { hostDecisions, markOf, type HostDecisions } from './suspects.js';
 import { plural } from '../core/plural.js';
 
 export interface ListRow {
@@ -20,6 +22,8 @@ export interface ListRow {
   base?: string;
   /** The mass-change gate flagged it and nobody accepted it (snapshot.json, or this host's catalog). */
   suspect?: boolean;
+  /** SUSPECT, and its owner rejected it as evidence on this host (airgap reject): the question is answered. */
+  rejected?: boolean;
   note?: string;
 }
 
@@ -27,6 +31,8 @@ export interface ListedDrive {
   drive: { id: string; name: string; path: string };
   snapshots: ListRow[];
   leftovers: string[];
+  /** The airgap run holding the drive's lock now, when there are leftovers: they are its work. */
+  inProgress?: RunInProgress;
   unknown: UnknownEntry[];
   twins: string[];
   /** The links, unknown entries and twins above, in words. */
@@ -34,7 +40,7 @@ export interface ListedDrive {
 }
 
 export async function listDrive(s: Session, spec: string): Promise<ListedDrive> {
-  return listOne(await findDrive(s, spec), await acceptedOnHost(s));
+  return listOne(await findDrive(s, spec), await hostDecisions(s));
 }
 
 /** Every connected airgap drive; `damaged`: drives left out because their identity file is damaged (warned about). */
@@ -43,12 +49,17 @@ export async function listConnected(s: Session): Promise<{ drives: ListedDrive[]
   // A drive with a damaged identity file is not listed, but never silently: say why.
   for (const w of found.warnings) s.log.warn(w);
   const drives: ListedDrive[] = [];
-  const accepted = await acceptedOnHost(s);
-  for (const d of found.labelled) drives.push(await listOne({ root: d.root, airgapDir: d.airgapDir, identity: d.identity }, accepted));
+  const decisions = await hostDecisions(s);
+  for (const d of found.labelled) drives.push(await listOne({ root: d.root, airgapDir: d.airgapDir, identity: d.identity }, decisions));
   return { drives, damaged: found.damaged?.length ?? 0 };
 }
 
-async function listOne(d: ResolvedDrive, accepted: Set<string>): Promise<ListedDrive> {
+/** One drive already found (the wizard's connected drive): what `airgap list` says of it. */
+export async function listFound(s: Session, d: ResolvedDrive): Promise<ListedDrive> {
+  return listOne(d, await hostDecisions(s));
+}
+
+async function listOne(d: ResolvedDrive, decisions: HostDecisions): Promise<ListedDrive> {
   const { leftovers, unknown, twins } = await readDriveContents(d.airgapDir);
   const rows: ListRow[] = (await summarizeSnapshots(d.airgapDir)).map((x) => {
     const row: ListRow = { id: x.id, state: x.state };
@@ -58,11 +69,15 @@ async function listOne(d: ResolvedDrive, accepted: Set<string>): Promise<ListedD
     if (x.state === 'incomplete') row.note = 'no SHA256SUMS: unfinished or partly copied';
     if (x.state === 'damaged') row.note = 'snapshot.json unreadable; run airgap verify';
     if (x.problems) row.note = `${row.note ? `${row.note}; ` : ''}${plural(x.problems, 'path')} skipped or changed during backup`;
-    if (x.suspect && !accepted.has(`${d.identity.id}/${x.id}`)) {
+    const mark = markOf(x.suspect === true, d.identity.id, x.id, decisions);
+    if (mark) {
       row.suspect = true;
-      row.note = `SUSPECT: mass changes, not accepted (restore skips it unless named)${row.note ? `; ${row.note}` : ''}`;
+      if (mark === 'rejected') row.rejected = true;
+      const said = mark === 'rejected' ? 'SUSPECT (rejected): kept as evidence of mass changes' : 'SUSPECT: mass changes, not accepted';
+      row.note = `${said} (restore skips it unless named)${row.note ? `; ${row.note}` : ''}`;
     }
     return row;
   });
-  return { drive: { id: d.identity.id, name: d.identity.name, path: d.root }, snapshots: rows, leftovers, unknown, twins, warnings: [...unknown.map(describeUnknown), ...twins.map(twinMessage)] };
+  const run = leftovers.length ? await runInProgress(d.airgapDir) : undefined;
+  return { drive: { id: d.identity.id, name: d.identity.name, path: d.root }, snapshots: rows, leftovers, ...(run ? { inProgress: run } : {}), unknown, twins, warnings: [...unknown.map(describeUnknown), ...twins.map(twinMessage)] };
 }

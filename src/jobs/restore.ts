@@ -70,7 +70,7 @@ export async function restore(s: Session, spec: string, paths: string[], opts: R
 async function chooseSnapshot(s: Session, drive: { airgapDir: string; identity: { id: string; name: string } }, wanted: string | undefined): Promise<{ snapshot: SnapshotFolder; skipped: string[] }> {
   const { snapshots } = await readDriveContents(drive.airgapDir);
   const named = wanted !== undefined && snapshots.some((x) => x.id === wanted);
-  const suspect = named ? new Set<string>() : await suspectSnapshots(s, drive.identity.id, snapshots);
+  const suspect = named ? new Map<string, unknown>() : await suspectSnapshots(s, drive.identity.id, snapshots);
   const candidates = snapshots.map((x) => ({ id: x.id, complete: x.complete, suspect: suspect.has(x.id) }));
   const choice = chooseRestoreSnapshot(candidates, wanted, drive.identity.name);
   if (!choice.ok) throw usageError(choice.code, choice.message, choice.hint);

@@ -2,6 +2,7 @@
 // what it holds, the alerts, and the next action. Connected drives are recorded on the way.
 import { byDriveName, driveNameKey } from '../core/drive-name.js';
 import { planRotation, type Plan } from '../core/planner.js';
+import { suspectMark } from '../core/prune-gate.js';
 import type { Policy } from '../core/policy.js';
 import { checkBinding } from '../drives/binding.js';
 import type { Detection } from '../drives/detect.js';
@@ -28,7 +29,8 @@ export async function status(s: Session): Promise<StatusResult> {
   const view: StatusView = {
     today: s.today,
     drives: statusDrives(policy, plan, catalog, detection, rotation),
-    copies: copiesByDate(catalog.drives.map((e) => ({ name: e.name, snapshots: e.snapshots.filter((x) => x.state === 'complete').map((x) => x.id) }))),
+    // A SUSPECT snapshot may hold a ransomware event's files: it is no copy to count on.
+    copies: copiesByDate(catalog.drives.map((e) => ({ name: e.name, snapshots: e.snapshots.filter((x) => x.state === 'complete' && !suspectMark(x)).map((x) => x.id) }))),
     alerts: alerts(s, policy, plan, catalog, detection, rotation),
     next: !plan?.target ? 'configure a rotation'
       : plan.due ? `connect drive ${plan.target} (only it) and run airgap backup`
@@ -58,6 +60,8 @@ function statusDrives(policy: Policy | undefined, plan: Plan | undefined, catalo
     if (e?.lastSeenAt) d.lastSeen = e.lastSeenAt;
     if (complete.length) d.newest = complete.at(-1)!.id;
     if (e?.capacity) d.free = e.capacity.free;
+    const suspect = complete.flatMap((x) => { const mark = suspectMark(x); return mark ? [{ id: x.id, mark }] : []; });
+    if (suspect.length) d.suspect = suspect;
     return d;
   });
 }
@@ -67,9 +71,11 @@ function alerts(s: Session, policy: Policy | undefined, plan: Plan | undefined, 
   // A connected drive whose identity file is damaged is in no list above: it must not go unmentioned.
   for (const w of detection.warnings) out.push(w);
   out.push(...impostors(detection, catalog, rotation));
-  for (const d of detection.labelled) if (d.leftovers.length) out.push(leftoverNote(d.identity.name, d.leftovers));
+  for (const d of detection.labelled) if (d.leftovers.length) out.push(leftoverNote(d.identity.name, d.leftovers, d.inProgress));
   if (!policy) out.push(`no rotation is configured (${s.env.configPath}): airgap init --source <dir> --drives A,B,C`);
-  for (const x of catalog.unacceptedSuspects()) out.push(`suspect snapshot ${x.id} on ${x.drive}, not accepted: mass changes that look like ransomware or a broken sync; nothing is pruned until you check (airgap diff ${x.drive}) and accept (airgap backup --accept-changes)`);
+  for (const x of catalog.unacceptedSuspects()) {
+    out.push(`suspect snapshot ${x.id} on ${x.drive}, not accepted: mass changes that look like ransomware or a broken sync; nothing is pruned until you check (airgap diff ${x.drive}) and answer: airgap accept ${x.drive} ${x.id} if the changes are yours, airgap reject ${x.drive} ${x.id} once your files are recovered (it stays as evidence)`);
+  }
   for (const e of catalog.drives) if (e.lastVerifyOk === false) out.push(`${e.name} failed its last verification (${e.lastVerifiedAt?.slice(0, 10)}): run airgap verify ${e.name} --deep and replace what is damaged`);
   for (const f of plan?.forecast ?? []) if (f.more !== undefined && f.more < 2 && !f.enoughForPolicy) out.push(`${f.drive} is nearly full (room for ${plural(f.more, 'more snapshot')})`);
   return out;

@@ -7,7 +7,7 @@ import { verifyDrive } from '../verify/verify-drive.js';
 import type { VerifiedSnapshot } from '../verify/verify-snapshot.js';
 import { findDrive } from './find-drive.js';
 import type { Session } from './session.js';
-import { acceptedOnHost, isSuspect } from './suspects.js';
+import { gateMark, hostDecisions } from './suspects.js';
 
 export interface VerifyOptions {
   snapshot?: string;
@@ -62,9 +62,11 @@ export async function verify(s: Session, spec: string, opts: VerifyOptions, onEv
   const seconds = (Date.now() - started) / 1000;
   // A SUSPECT snapshot verifies like any other (its bytes are what was written), but it may hold
   // a ransomware event's files: said beside its result (issue 17 §1).
-  const accepted = await acceptedOnHost(s);
+  const decisions = await hostDecisions(s);
   for (const r of report.snapshots) {
-    if (isSuspect(r.meta?.gate, drive.identity.id, r.id, accepted)) r.findings.unshift({ severity: 'note', code: 'suspect', message: 'SUSPECT: mass changes that look like ransomware or a broken sync, not accepted; restore skips it unless named (airgap diff to check it)' });
+    const mark = gateMark(r.meta?.gate, drive.identity.id, r.id, decisions);
+    if (mark === 'open') r.findings.unshift({ severity: 'note', code: 'suspect', message: 'SUSPECT: mass changes that look like ransomware or a broken sync, not accepted; restore skips it unless named (airgap diff to check it)' });
+    if (mark === 'rejected') r.findings.unshift({ severity: 'note', code: 'suspect', message: 'SUSPECT (rejected): kept as evidence of mass changes that look like ransomware or a broken sync; restore skips it unless named' });
   }
   // A sample is weaker than a whole read: a clean one records nothing, since lastVerifiedAt
   // quiets the "verify overdue" alert and verifyOk makes a snapshot the planner's "verified copy".

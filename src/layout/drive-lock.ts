@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { refusal } from '../core/errors.js';
 import { driveWriteError } from '../core/io-errors.js';
 import { LOCK_FILE } from './format.js';
+import type { RunInProgress } from '../core/status-model.js';
 import { NotRegularFileError } from '../io/read-regular.js';
 import {
   acquireLockFile, holdsLock, isStale, newLockInfo, readLockFile, type LockInfo,
@@ -58,6 +59,12 @@ export class DriveLock {
 function lockedBy(driveName: string, holder: LockInfo | undefined) {
   return refusal('drive-locked', `drive ${driveName} is in use by airgap (${holder ? `pid ${holder.pid} on ${holder.host}, ${holder.command}, since ${holder.startedAt}` : 'a lock is being written'})`,
     'wait for it to finish; if that process is gone, run again in 2 minutes and the stale lock is taken over');
+}
+
+/** The airgap run working on the drive now, as list, drives, status and watch name it (core/status-model). */
+export async function runInProgress(airgapDir: string): Promise<RunInProgress | undefined> {
+  const h = await activeLockHolder(airgapDir).catch(() => undefined);
+  return h && { pid: h.pid, host: h.host, command: h.command, startedAt: h.startedAt };
 }
 
 /** The live holder of a drive's lock, if any (a stale lock counts as none). */

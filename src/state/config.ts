@@ -9,18 +9,20 @@ import { isAirgapError, usageError } from '../core/errors.js';
 import { isDate, weekdayOf, WEEKDAYS, type Cadence, type Weekday } from '../core/calendar.js';
 import { DRIVE_NAME_RE } from '../layout/format.js';
 import { DEFAULT_CHAIN_POLICY } from '../core/chains.js';
-import { DEFAULT_EPOCH, DEFAULT_RETENTION, type Policy } from '../core/policy.js';
+import { DEFAULT_EPOCH, RETENTION_RULES, retentionAsWritten, type Policy } from '../core/policy.js';
 import { DEFAULT_GATE } from '../core/change-analysis.js';
 import { writeFileAtomic } from '../io/durable.js';
 
 const count = whole(0, 1000);
-const retentionSchema = strictObject({
-  keepLast: v.optional(count, DEFAULT_RETENTION.keepLast),
-  daily: v.optional(count, DEFAULT_RETENTION.daily),
-  weekly: v.optional(count, DEFAULT_RETENTION.weekly),
-  monthly: v.optional(count, DEFAULT_RETENTION.monthly),
-  yearly: v.optional(count, DEFAULT_RETENTION.yearly),
-});
+// Retention as written: a rule left out is off, not defaulted (core/policy retentionAsWritten).
+// An empty object would keep only the newest snapshot, which nobody writes on purpose.
+const retentionSchema = v.pipe(strictObject({
+  keepLast: v.optional(count),
+  daily: v.optional(count),
+  weekly: v.optional(count),
+  monthly: v.optional(count),
+  yearly: v.optional(count),
+}), v.check((r) => RETENTION_RULES.some((k) => r[k] !== undefined), `name at least one rule (${RETENTION_RULES.join(', ')}), or leave retention out for the defaults`));
 const weekday = v.picklist(WEEKDAYS as Weekday[]);
 const date = v.pipe(v.string(), v.check(isDate, 'a date like 2026-11-21'));
 /** A folder path: bounded (PATH_MAX), and no NUL byte, which no file system accepts. */
@@ -68,7 +70,8 @@ const configSchema = strictObject({
     /** Rotation drives that must be disconnected while one is written (the air gap). */
     offline: v.optional(whole(0, 100), 1),
     start: v.optional(date, DEFAULT_EPOCH),
-    retention: defaulted(retentionSchema),
+    /** Absent: DEFAULT_RETENTION. */
+    retention: v.optional(retentionSchema),
     alerts: defaulted(strictObject({
       rotationDays: v.optional(whole(1), 30),
       verifyDays: v.optional(whole(1), 90),
@@ -131,7 +134,7 @@ export function policyOf(config: Config): Policy {
     : { kind: 'weekdays', days: [...new Set(config.cadence.weekdays.map((d) => WEEKDAYS.indexOf(d)))].sort() };
   return {
     drives: config.drives.rotation.map((d) => ({
-      name: d.name, role: d.role, retention: d.retention ?? config.policy.retention, ...(d.location ? { location: d.location } : {}),
+      name: d.name, role: d.role, retention: retentionAsWritten(d.retention ?? config.policy.retention), ...(d.location ? { location: d.location } : {}),
     })),
     cadence,
     scheme: config.policy.scheme,

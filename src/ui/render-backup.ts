@@ -1,6 +1,7 @@
 // The backup's result in words: nothing due, a dry run, a written snapshot (with what was
 // verified, pruned and accepted), or a suspect snapshot with the gate's report.
 import type { BackupEvent, BackupResult } from '../jobs/backup.js';
+import type { AcceptedWithoutBackup } from '../jobs/accept-without-backup.js';
 import { renderChanges } from './render-changes.js';
 import { backupProgressText } from './progress.js';
 import { bytes, renderBackupSummary, renderProblems } from './render.js';
@@ -9,7 +10,7 @@ import { plural } from '../core/plural.js';
 export function renderBackup(r: BackupResult): string {
   switch (r.outcome) {
     case 'nothing-due':
-      return r.message + '\n';
+      return r.message + '\n' + (r.acceptance ? renderAcceptance(r.acceptance) : '');
     case 'dry-run': {
       const c = r.counts;
       let out = r.changes && r.gate ? renderChanges(r.changes, `Changes since ${r.gate.comparedWith}:`, { trip: r.gate.suspect, reasons: r.gate.reasons }) : '';
@@ -45,4 +46,13 @@ export function backupEventText(e: BackupEvent): string {
     case 'writing': return backupProgressText(e.progress, e.seconds);
     case 'pruning': return `Pruning ${plural(e.count, 'old snapshot')} on ${e.drive}…`;
   }
+}
+
+/** --accept-changes on a day with nothing due: what it accepted all the same, or that there was nothing to accept. */
+function renderAcceptance(a: AcceptedWithoutBackup): string {
+  const list = a.accepted.map((x) => `${x.drive}/${x.id}`).join(', ');
+  if (!a.accepted.length) return '--accept-changes: nothing to accept (no SUSPECT snapshot is waiting for an answer).\n';
+  if (a.dryRun) return `Dry run: --accept-changes would accept the changes of ${list} (nothing was recorded).\n`;
+  return `No snapshot was written, but the changes of ${list} are accepted (as airgap accept does): no longer SUSPECT, and pruning may go ahead again.\n`
+    + (a.baselineSetAside ? `  the gate's baseline of these sources was set aside: the next backup compares them with the newest snapshot of them on its drive\n` : '');
 }

@@ -1,7 +1,7 @@
 // `airgap drives`: one block per connected airgap drive, then new removable disks, then (with
 // --all) the disks that are never offered and why.
 import type { DriveRow } from '../jobs/drives.js';
-import { leftoverNote } from '../core/status-model.js';
+import { leftoverNote, type RunInProgress } from '../core/status-model.js';
 import { describeFingerprint } from '../core/drive-model.js';
 import { bytes, displayText } from './render.js';
 
@@ -22,7 +22,7 @@ export function renderDrives(labelled: DriveRow[], unlabelled: DiskRow[], refuse
     out.push(`  snapshots ${d.snapshots}${d.lastSnapshot ? `, last ${d.lastSnapshot}` : ''}`);
     out.push(`  hardware  ${describeFingerprint(d.fingerprint)}`);
     if (d.warning) out.push(`  WARNING   ${d.warning}`);
-    if (d.leftovers?.length) out.push(`  note      ${displayText(leftoverNote(d.name, d.leftovers))}`);
+    if (d.leftovers?.length) out.push(`  note      ${displayText(leftoverNote(d.name, d.leftovers, d.inProgress))}`);
   }
   if (unlabelled.length) {
     out.push('', 'Removable disks that are not airgap drives yet:');
@@ -42,7 +42,7 @@ export function renderDrives(labelled: DriveRow[], unlabelled: DiskRow[], refuse
 }
 
 type WatchEvent =
-  | { type: 'present' | 'arrived' | 'left'; at: string; drive: { kind: 'labelled'; name: string; root: string; leftovers?: string[] } | { kind: 'unlabelled'; device: string; description: string; mountpoints: string[] } }
+  | { type: 'present' | 'arrived' | 'left'; at: string; drive: { kind: 'labelled'; name: string; root: string; leftovers?: string[]; inProgress?: RunInProgress } | { kind: 'unlabelled'; device: string; description: string; mountpoints: string[] } }
   | { type: 'not-mounted'; at: string; device: string; description: string }
   | { type: 'timeout'; at: string; seconds: number };
 
@@ -53,7 +53,7 @@ export function renderDriveEvent(e: WatchEvent): string {
   if (e.type === 'not-mounted') return `${time} plugged in but not mounted: ${e.device} ${e.description}\n  mount it: airgap mount ${e.device}\n`;
   const verb = e.type === 'present' ? 'connected' : e.type;
   if (e.drive.kind === 'labelled') {
-    const left = e.type !== 'left' && e.drive.leftovers?.length ? `  ${displayText(leftoverNote(e.drive.name, e.drive.leftovers))}\n` : '';
+    const left = e.type !== 'left' && e.drive.leftovers?.length ? `  ${displayText(leftoverNote(e.drive.name, e.drive.leftovers, e.drive.inProgress))}\n` : '';
     return `${time} ${verb.padEnd(9)} airgap drive ${e.drive.name} at ${e.drive.root}\n${left}`;
   }
   const where = e.drive.mountpoints[0];

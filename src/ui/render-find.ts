@@ -14,7 +14,7 @@ export function renderFind(r: FindResult): string {
     // Format 2: the tarball a restore of the file reads (its content may be in an earlier snapshot's).
     const blocks = f.blocksIn?.length ? `, its changed blocks in ${f.blocksIn.join(', ')}` : '';
     const where = f.in === undefined ? '' : `  (in tarball ${f.in}${blocks})`;
-    const mark = r.suspect.includes(f.snapshot) ? '  SUSPECT' : '';
+    const mark = r.rejected?.includes(f.snapshot) ? '  SUSPECT (rejected)' : r.suspect.includes(f.snapshot) ? '  SUSPECT' : '';
     out.push(`${f.snapshot}${mark}  ${new Date(f.mtime * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${bytes(f.size).padStart(9)}  ${f.sha256?.slice(0, 12) ?? (f.type === 'symlink' ? 'symlink     ' : '')}  ${displayText(f.path)}${where}`);
   }
   // A command that runs as printed (the first match, into a new folder), not one with <id> and
@@ -22,7 +22,10 @@ export function renderFind(r: FindResult): string {
   // that only match lines end with a path.
   // Never a SUSPECT snapshot's copy, when another match exists: it may be a ransomware event's.
   const first = r.found.find((f) => !r.suspect.includes(f.snapshot)) ?? r.found[0];
-  if (r.suspect.length) out.push(`SUSPECT: ${r.suspect.join(', ')}: mass changes that look like ransomware or a broken sync, not accepted; its files may be the damaged ones${r.allSnapshots ? '' : ' (older snapshots: --all-snapshots)'}`);
+  const open = r.suspect.filter((id) => !r.rejected?.includes(id));
+  const older = r.allSnapshots ? '' : ' (older snapshots: --all-snapshots)';
+  if (open.length) out.push(`SUSPECT: ${open.join(', ')}: mass changes that look like ransomware or a broken sync, not accepted; its files may be the damaged ones${older}`);
+  if (r.rejected?.length) out.push(`SUSPECT (rejected): ${r.rejected.join(', ')}: kept as evidence of mass changes; its files are likely the damaged ones${older}`);
   if (first) out.push(`Restore the first one with: airgap restore ${r.drive} ${shellQuote(displayText(first.path))} --snapshot ${first.snapshot} --to ~/restored`, '  (--to: a new or empty folder; for another match, put its snapshot and path instead)');
   if (r.truncated) out.push('(only the first 1000 matches are shown)');
   return out.map((l) => l + '\n').join('');

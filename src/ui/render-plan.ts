@@ -62,6 +62,11 @@ export function renderStatus(v: StatusView): string {
     out.push(`${d.name}  [${role}]  ${d.connected ? 'CONNECTED' : 'not connected'} — should be: ${d.shouldBe}`);
     out.push(`  written ${age(v.today, d.lastWritten)} · verified ${age(v.today, d.lastVerified)}${d.lastVerifyOk === false ? ' FAILED' : ''} · seen ${age(v.today, d.lastSeen)}`);
     out.push(`  holds ${plural(d.snapshots, 'snapshot')}${d.newest ? `, newest ${d.newest}` : ''}${d.free !== undefined ? ` · ${bytes(d.free)} free` : ''}`);
+    for (const x of d.suspect ?? []) {
+      out.push(x.mark === 'rejected'
+        ? `  SUSPECT (rejected): ${x.id}, kept as evidence; not counted as a copy, restore skips it unless named`
+        : `  SUSPECT: ${x.id}, not accepted; not counted as a copy: airgap accept ${d.name} ${x.id} or airgap reject ${d.name} ${x.id}`);
+    }
   }
   if (v.copies.length) {
     out.push('', 'Newest snapshots across drives:');

@@ -2,6 +2,7 @@
 import type { InitResult } from '../jobs/init.js';
 import type { LabelResult } from '../jobs/label.js';
 import type { EjectResult } from '../jobs/eject.js';
+import { describeRetention, retentionAsWritten } from '../core/policy.js';
 
 export function renderInit(r: InitResult): string {
   const c = r.config;
@@ -11,6 +12,8 @@ export function renderInit(r: InitResult): string {
   const offsite = c.drives.rotation.filter((d) => d.role === 'offsite').map((d) => d.name);
   if (offsite.length) out += `  offsite: ${offsite.join(', ')} (keep ${offsite.length === 1 ? 'it' : 'them'} away from home, e.g. at work; brought back only to be written)\n`;
   else if (c.drives.rotation.length > 1) out += '  offsite: none (every drive stays at home; name one with airgap init --force --offsite <NAME>)\n';
+  // The rules that decide what is pruned, said back once: the config holds them, as written.
+  out += `  keeps:   ${describeRetention(retentionAsWritten(c.policy.retention))} on each drive ("policy.retention" in the config; a rule left out is off: docs/rotation.md)\n`;
   if (c.drives.rotation.length === 1) out += 'warning: with a single drive there is no air gap: add a second and a third drive (airgap init --force --drives A,B,C)\n';
   const first = c.drives.rotation[0];
   if (first) out += `Next: plug in a drive and run \`airgap label <mountpoint> --name ${first.name}\`.\n`;

@@ -4,6 +4,7 @@ import prettyBytes from 'pretty-bytes';
 import type { SnapshotMeta, SourceProblem } from '../layout/format.js';
 import { escapeField } from '../layout/manifest.js';
 import { plural } from '../core/plural.js';
+import { leftoverNote, type RunInProgress } from '../core/status-model.js';
 
 export const bytes = (n: number) => prettyBytes(n, { maximumFractionDigits: 1 });
 
@@ -54,7 +55,7 @@ function chainLine(meta: SnapshotMeta): string {
   return `  format 2, INCREMENTAL on ${meta.base} (chain of ${meta.chain?.length}): ${plural(carried.files, 'unchanged file')} (${bytes(carried.bytes)}) carried from the chain, ${meta.counts.files - carried.files} stored`;
 }
 
-export function renderList(drive: { name: string; path: string }, rows: ListRow[], leftovers: string[], warnings: string[] = []): string {
+export function renderList(drive: { name: string; path: string }, rows: ListRow[], leftovers: string[], warnings: string[] = [], run?: RunInProgress): string {
   const out = [`Drive ${drive.name} (${drive.path})`];
   if (rows.length === 0) out.push('  no snapshots yet');
   else {
@@ -63,12 +64,13 @@ export function renderList(drive: { name: string; path: string }, rows: ListRow[
       out.push(`  ${r.id.padEnd(22)} ${r.state.padEnd(10)} ${(r.files?.toString() ?? '-').padStart(8)} ${(r.bytes !== undefined ? bytes(r.bytes) : '-').padStart(10)}  ${r.note ?? ''}`.trimEnd());
     }
   }
-  for (const l of leftovers) out.push(`  (${displayText(l)}: unfinished backup, not a snapshot; the next backup removes it)`);
+  if (run && leftovers.length) out.push(`  (${displayText(leftoverNote(drive.name, leftovers, run))})`);
+  else for (const l of leftovers) out.push(`  (${displayText(l)}: unfinished backup, not a snapshot; the next backup removes it)`);
   for (const w of warnings) out.push(`  warning: ${displayText(w)}`);
   return out.join('\n') + '\n';
 }
 
 /** One drive of `airgap list`: links and unknown entries under airgap/ are named as such, never followed. */
 export function renderListedDrive(d: ListedDrive): string {
-  return renderList({ name: d.drive.name, path: d.drive.path }, d.snapshots, d.leftovers.filter((l) => !d.twins.includes(l)), d.warnings);
+  return renderList({ name: d.drive.name, path: d.drive.path }, d.snapshots, d.leftovers.filter((l) => !d.twins.includes(l)), d.warnings, d.inProgress);
 }

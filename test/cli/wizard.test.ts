@@ -643,4 +643,55 @@ describe('wizard: the mass-change gate', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('shows SUSPECT beside the drive and before a restore, with airgap accept / reject in words (issue 17 §1)', async () => {
+    const { randomBytes } = await import('node:crypto');
+    const { writeFile } = await import('node:fs/promises');
+    const files: string[] = [];
+    for (let f = 0; f < 40; f++) {
+      await mkdir(join(src, `d${f % 5}`), { recursive: true });
+      files.push(join(src, `d${f % 5}`, `f${f}.txt`));
+      await writeFile(files.at(-1)!, `plain text ${f}\n`.repeat(200));
+    }
+    await must(['init', '--source', src, '--drives', 'A', '--yes']);
+    await labelDrive('A');
+    await must(['backup', '--drive', 'A']);
+    const [good] = await snapshotsOn(sb.drive('A'));
+    for (const f of files) await writeFile(f, randomBytes(3000));
+
+    // The gate trips in the wizard; "not mine" names the snapshot and both answers.
+    const tripped = await wizard(['backup', true, false]);
+    expect(tripped.code).toBe(4);
+    const suspect = (await snapshotsOn(sb.drive('A'))).at(-1)!;
+    expect(suspect).not.toBe(good);
+    expect(tripped.stdout).toContain(`Nothing was pruned, and nothing will be until you answer for ${suspect}.`);
+    expect(tripped.stdout).toContain(`once they are recovered: airgap reject A ${suspect} (it stays as evidence, pruning resumes). If the changes were yours after all: airgap accept A ${suspect}.`);
+
+    // Next visit: SUSPECT beside the drive, before any choice, with the way out.
+    const to = join(sb.dir, 'restored');
+    const back = await wizard(['restore', to, '', 'quit']);
+    expect(back.code, back.stderr).toBe(0);
+    const [header, afterMenu] = back.stdout.split('Restore takes');
+    expect(header).toContain(`  SUSPECT: ${suspect} on A: mass changes that look like ransomware or a broken sync, not accepted. Restore skips it unless named; nothing is pruned on any drive until you answer:`);
+    expect(header).toContain(`    if the changes are yours:       airgap accept A ${suspect}`);
+    expect(header).toContain(`    once your files are recovered: airgap reject A ${suspect}   (kept as evidence; --delete removes it)`);
+    // Restore says which snapshot it takes and what it passes over, and takes the good one.
+    expect(afterMenu).toMatch(new RegExp(`^ ${good}, the newest snapshot on A that is not SUSPECT; 1 SUSPECT snapshot \\(${suspect}\\) may hold the damaged files and is taken only when named: airgap restore A --snapshot <id> --to <folder>\\.`));
+    expect(await readFile(join(to, 'source', 'd0', 'f0.txt'), 'utf8')).toBe('plain text 0\n'.repeat(200));
+
+    // Rejected: still SUSPECT, marked as answered; no commands offered for it any more.
+    await must(['reject', 'A', suspect, '--yes']);
+    const after = await wizard(['quit']);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toContain(`  SUSPECT (rejected): ${suspect} on A, kept as evidence; restore skips it unless named.`);
+    expect(after.stdout).not.toContain('airgap accept A');
+
+    // Accepted instead (a fresh flag): not SUSPECT at all.
+    expect((await wizard(['backup', true, false])).code).toBe(4);
+    const second = (await snapshotsOn(sb.drive('A'))).at(-1)!;
+    await must(['accept', 'A', second, '--yes']);
+    const accepted = await wizard(['quit']);
+    expect(accepted.stdout).not.toContain(`SUSPECT: ${second}`);
+    expect(accepted.stdout).toContain(`SUSPECT (rejected): ${suspect}`);
+  });
 });

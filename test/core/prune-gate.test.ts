@@ -1,7 +1,7 @@
 // The prune gate and drive-name matching: rules that backup, prune, status and the wizard share.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { goodCopy, pruneGate, questionOpen } from '../../src/core/prune-gate.js';
+import { goodCopy, pruneGate, questionOpen, suspectMark } from '../../src/core/prune-gate.js';
 import { byDriveName, sameDriveName } from '../../src/core/drive-name.js';
 
 describe('core/prune-gate', () => {
@@ -52,5 +52,19 @@ describe('core/drive-name', () => {
     expect(byDriveName(drives, 'Offic')).toBeUndefined();
     expect(sameDriveName('a', 'A')).toBe(true);
     expect(sameDriveName('A', 'A2')).toBe(false);
+  });
+});
+
+describe('core/prune-gate suspectMark: what list, verify and status say (issue 17 §1)', () => {
+  it('accepted is never SUSPECT; rejected stays SUSPECT, marked; an open question is SUSPECT', () => {
+    const opt = fc.option(fc.boolean(), { nil: undefined });
+    fc.assert(fc.property(opt, opt, opt, (suspect, accepted, rejected) => {
+      const mark = suspectMark({ suspect, accepted, rejected });
+      if (suspect !== true || accepted === true) expect(mark).toBeUndefined();
+      else expect(mark).toBe(rejected === true ? 'rejected' : 'open');
+      // Only an open mark holds pruning back; every mark keeps it from being a good copy.
+      expect(mark === 'open').toBe(questionOpen({ suspect, accepted, rejected }));
+      if (mark) expect(goodCopy({ suspect, accepted, rejected })).toBe(false);
+    }));
   });
 });

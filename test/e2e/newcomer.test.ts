@@ -79,6 +79,41 @@ describe('verify while a backup is writing', () => {
     expect(after.stdout, show(after)).toMatch(/\.partial-2026-03-02T110000Z is an unfinished backup/);
     expect(after.stdout, show(after)).not.toMatch(/in progress/);
   });
+
+  it('status, drives and list say the same while the lock is held; once no live process holds it, "unfinished" again', async () => {
+    const drive = await labelledDrive(sb, 'A');
+    expect((await runChecked(sb, ['backup', '--drive', 'A', '--source', src])).code).toBe(0);
+    const airgapDir = join(drive, 'airgap');
+    const lock = await DriveLock.acquire(airgapDir, 'A', 'backup');
+    const partial = '.partial-2026-03-02T110000Z';
+    await mkdir(join(airgapDir, partial));
+    const running = new RegExp(`drive A: a backup is in progress \\(pid ${process.pid} on [^,]+, since [^)]+\\): \\${partial} is its work, not a snapshot yet; leave A connected until it is done`);
+    try {
+      for (const args of [['status'], ['drives'], ['list', 'A'], ['list']]) {
+        const r = await runChecked(sb, args);
+        expect(r.code, show(r)).toBe(0);
+        expect(r.stdout, show(r)).toMatch(running);
+        expect(r.stdout + r.stderr, show(r)).not.toMatch(/unfinished|interrupted|the next backup .*removes it/);
+      }
+      const held = { pid: process.pid, command: 'backup' };
+      expect(JSON.parse((await runChecked(sb, ['list', 'A', '--json'])).stdout)).toMatchObject({ leftovers: [partial], inProgress: held });
+      expect(JSON.parse((await runChecked(sb, ['drives', '--json'])).stdout).labelled[0]).toMatchObject({ leftovers: [partial], inProgress: held });
+    } finally {
+      await lock.release();
+    }
+    // A stale lock (its holder killed, as by a power cut) is no run in progress: a leftover of an
+    // interrupted run, as with no lock at all.
+    const killed = spawnSync(process.execPath, ['--input-type=module', '-e',
+      `const { DriveLock } = await import(${JSON.stringify(join(BIN, '..', '..', 'dist', 'layout', 'drive-lock.js'))}); await DriveLock.acquire(${JSON.stringify(airgapDir)}, 'A', 'backup'); process.kill(process.pid, 'SIGKILL');`]);
+    expect(killed.signal, String(killed.stderr)).toBe('SIGKILL');
+    expect(JSON.parse(await readFile(join(airgapDir, '.lock'), 'utf8')).pid).toBe(killed.pid);
+    for (const args of [['status'], ['drives'], ['list', 'A']]) {
+      const r = await runChecked(sb, args);
+      expect(r.stdout, show(r)).toMatch(/unfinished backup/);
+      expect(r.stdout, show(r)).not.toMatch(/in progress/);
+    }
+    expect(JSON.parse((await runChecked(sb, ['list', 'A', '--json'])).stdout).inProgress).toBeUndefined();
+  });
 });
 
 describe('a hard-linked pair', () => {

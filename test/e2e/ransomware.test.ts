@@ -254,12 +254,33 @@ describe('mass-change gate: attacks trip it', () => {
       expect(r.stderr).toMatch(/^hint: /m);
     }
 
+    // Before the answer: status names it SUSPECT on A, with both ways out, and counts no copy of it.
+    const open = await run('status');
+    expect(open.stdout).toContain(`  SUSPECT: ${S3}, not accepted; not counted as a copy: airgap accept A ${S3} or airgap reject A ${S3}`);
+    expect(open.stdout).toMatch(new RegExp(`ALERT: suspect snapshot ${S3} on A, not accepted: .*airgap accept A ${S3} if the changes are yours, airgap reject A ${S3} once`));
+    expect((json(await run('status', '--json')).copies as { date: string; drives: string[] }[])).toEqual([{ date: S2.slice(0, 10), drives: ['A'] }]);
+
     const rej = await run('reject', 'A', S3, '--yes');
     expect(rej.code, rej.stderr).toBe(0);
     expect(rej.stdout).toContain(`Rejected snapshot ${S3} on A: it stays on the drive as evidence, still SUSPECT`);
     expect(rej.stdout).toContain('Pruning may go ahead again');
     expect(await suspectAlerts()).toEqual([]);
     expect((await run('reject', 'A', S3, '--yes')).stderr).toMatch(/already rejected/);
+    // list, status and verify say it was rejected: still SUSPECT, but the question is answered.
+    const listed = await run('list', 'A');
+    expect(listed.stdout.split('\n').find((l) => l.includes(S3))).toMatch(/SUSPECT \(rejected\): kept as evidence of mass changes \(restore skips it unless named\)/);
+    expect(json(await run('list', 'A', '--json')).snapshots.find((x: { id: string }) => x.id === S3)).toMatchObject({ suspect: true, rejected: true });
+    const st = await run('status');
+    expect(st.stdout).toContain(`  SUSPECT (rejected): ${S3}, kept as evidence; not counted as a copy, restore skips it unless named`);
+    expect(st.stdout).not.toMatch(/ALERT: suspect/);
+    expect(json(await run('status', '--json')).drives[0].suspect).toEqual([{ id: S3, mark: 'rejected' }]);
+    expect((await run('verify', 'A')).stdout).toMatch(new RegExp(`${S3}  OK .*\\n    note: SUSPECT \\(rejected\\): kept as evidence`));
+    const found = await run('find', 'A', files[0]!.split('/').at(-1)!, '--all-snapshots');
+    expect(found.stdout).toMatch(new RegExp(`^${S3}  SUSPECT \\(rejected\\)  `, 'm'));
+    expect(found.stdout).toMatch(new RegExp(`^SUSPECT \\(rejected\\): ${S3}: kept as evidence of mass changes`, 'm'));
+    expect(found.stdout).not.toMatch(/^SUSPECT: /m);
+    expect(found.stdout).toMatch(new RegExp(`^Restore the first one with: airgap restore A \\S+ --snapshot ${S2} `, 'm'));
+    expect(json(await run('find', 'A', files[0]!.split('/').at(-1)!, '--all-snapshots', '--json'))).toMatchObject({ suspect: [S3], rejected: [S3] });
     // Still never restored unless named; the baseline still holds the good state.
     const again = await run('restore', 'A', '--to', join(sb.dir, 'r-after'));
     expect(again.stdout).toContain(`note: took ${S2}, the newest snapshot that is not SUSPECT`);
@@ -297,11 +318,50 @@ describe('mass-change gate: attacks trip it', () => {
     expect(await suspectAlerts()).toEqual([]);
     const list = await run('list', 'A');
     expect(list.stdout).not.toMatch(/SUSPECT/);
+    expect(json(await run('list', 'A', '--json')).snapshots.find((x: { id: string }) => x.id === S4).suspect).toBeUndefined();
+    const st = await run('status', '--json');
+    expect(json(st).drives[0].suspect).toBeUndefined();
+    expect(json(st).copies[0]).toEqual({ date: S4.slice(0, 10), drives: ['A'] });
     // No new trip on the accepted state, and normal pruning.
     const next = await backup('--json');
     expect(next.code, next.stderr).toBe(0);
     expect(json(next).meta.gate).toMatchObject({ suspect: false, comparedWith: `snapshot ${S4}`, counts: { modified: 0 } });
     expect((await run('prune', 'A')).code).toBe(0);
+  });
+
+  it('--accept-changes on a day with nothing due still accepts the open suspects, and says so; without it the question stays open (issue 17 §1)', async () => {
+    await encryptInPlace(src, sixtyPercent(files));
+    expect((await backup('--json')).code).toBe(4);
+    const S3 = (await snaps())[2]!;
+    // A already has today's snapshot: nothing is due, and without the flag nothing is accepted.
+    const plain = await run('backup');
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/^Nothing is due today/);
+    expect(plain.stdout).not.toMatch(/accept/);
+    expect(await suspectAlerts()).toHaveLength(1);
+    // A dry run says what it would accept and records nothing.
+    const dry = await run('backup', '--accept-changes', '--dry-run');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`Dry run: --accept-changes would accept the changes of A/${S3} (nothing was recorded).`);
+    expect(await suspectAlerts()).toHaveLength(1);
+
+    const r = await run('backup', '--accept-changes');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Nothing is due today/);
+    expect(r.stdout).toContain(`No snapshot was written, but the changes of A/${S3} are accepted (as airgap accept does): no longer SUSPECT, and pruning may go ahead again.`);
+    expect(r.stdout).toContain("the gate's baseline of these sources was set aside");
+    expect(await snaps()).toEqual([S1, S2, S3]);
+    expect(await suspectAlerts()).toEqual([]);
+    expect((await run('list', 'A')).stdout).not.toMatch(/SUSPECT/);
+    // Nothing left to accept: said, not silent.
+    const again = await run('backup', '--accept-changes', '--json');
+    expect(json(again)).toMatchObject({ outcome: 'nothing-due', acceptance: { accepted: [] } });
+    expect((await run('backup', '--accept-changes')).stdout).toContain('--accept-changes: nothing to accept (no SUSPECT snapshot is waiting for an answer).');
+    // The next backup does not trip on the same changes (compared with the accepted snapshot), and prunes.
+    const next = await backup('--json');
+    expect(next.code, next.stderr).toBe(0);
+    expect(json(next).meta.gate).toMatchObject({ suspect: false, comparedWith: `snapshot ${S3}`, counts: { modified: 0 } });
+    expect(json(next).pruned.length).toBeGreaterThan(0);
   });
 
   it('restore without --snapshot (or latest, or the day) passes over the SUSPECT snapshot and says so; named, it is restored', async () => {
