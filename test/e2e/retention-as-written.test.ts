@@ -23,9 +23,11 @@ afterEach(() => sb.cleanup());
 
 const snapshots = async (name: string) => (await readdir(join(sb.drive(name), 'airgap'))).filter((n) => /^\d{4}-/.test(n)).sort();
 
-async function writeConfig(retention: unknown): Promise<void> {
+async function writeConfig(retention: unknown, format: 1 | 2 = 1): Promise<void> {
   await writeFile(config, JSON.stringify({
-    version: 1, sources: [src], drives: { rotation: [{ name: 'A' }] }, cadence: 'daily',
+    // Format 1: every snapshot stands alone, so the count kept is the rules' alone (format 2 also
+    // keeps what a kept increment builds on: the next test).
+    version: 1, format, sources: [src], drives: { rotation: [{ name: 'A' }] }, cadence: 'daily',
     policy: { offline: 0, start: '2026-03-01', ...(retention === undefined ? {} : { retention }) },
   }));
 }
@@ -51,6 +53,23 @@ describe('retention as written', () => {
     await labelledDrive(sb, 'A');
     await dailyBackups(5);
     expect(await snapshots('A')).toEqual(['2026-03-04T100000Z', '2026-03-05T100000Z']);
+  });
+
+  it('format 2, {"keepLast": 2}: the last two, and the snapshots they build on, no more', async () => {
+    await writeConfig({ keepLast: 2 }, 2);
+    await labelledDrive(sb, 'A');
+    await dailyBackups(5);
+    const r = await runChecked(sb, ['list', 'A', '--json']);
+    expect(r.code, show(r)).toBe(0);
+    const listed = (JSON.parse(r.stdout) as { snapshots: { id: string; base?: string }[] }).snapshots;
+    // What the rule keeps, plus the chain each of those needs, computed from the drive's own list.
+    const baseOf = new Map(listed.map((s) => [s.id, s.base]));
+    const needed = new Set<string>();
+    for (const kept of ['2026-03-04T100000Z', '2026-03-05T100000Z']) {
+      for (let id: string | undefined = kept; id; id = baseOf.get(id)) needed.add(id);
+    }
+    expect(listed.map((s) => s.id).sort()).toEqual([...needed].sort());
+    expect(listed.every((s) => !s.base || baseOf.has(s.base)), 'every kept increment has its base').toBe(true);
   });
 
   it('no retention in the config: the defaults (seven dailies keep all five)', async () => {

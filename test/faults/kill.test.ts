@@ -430,7 +430,8 @@ beforeAll(async () => {
     const dry = JSON.parse((await mustRun('prune dry run', ['prune', 'A', '--dry-run', '--json'], env)).stdout) as { prune: { snapshot: string }[] };
     const r = await mustRun('prune', ['prune', 'A', '--json'], env);
     prunedByPrune = (JSON.parse(r.stdout) as { pruned: string[] }).pruned;
-    expect(prunedByPrune).toEqual(dry.prune.map((p) => p.snapshot));
+    // The same snapshots as planned; prune removes them newest first (a chain's base goes last).
+    expect([...prunedByPrune].sort()).toEqual(dry.prune.map((p) => p.snapshot).sort());
     pruneMs = r.ms;
     await removeTrial(t);
   }
@@ -441,9 +442,10 @@ beforeAll(async () => {
     pruneBackupMs = r.ms;
     await removeTrial(t);
   }
-  // Retention "last 2" of five: prune removes the three oldest, a backup (a sixth) the four oldest.
-  expect(prunedByPrune).toEqual(pruneTemplate.snapshots.slice(0, 3));
-  expect(prunedByBackup).toEqual(pruneTemplate.snapshots.slice(0, 4));
+  // Retention "last 2" of five: prune removes the three oldest, a backup (a sixth) the four oldest,
+  // newest first (so a kill never leaves an increment whose base is gone).
+  expect(prunedByPrune).toEqual(pruneTemplate.snapshots.slice(0, 3).reverse());
+  expect(prunedByBackup).toEqual(pruneTemplate.snapshots.slice(0, 4).reverse());
   console.log(`[faults] kill: backup ${backupMs[1].toFixed(0)} ms (write:entry ×${hits[1].entry}, write:chunk ×${hits[1].chunk}), format 2 increment ${backupMs[2].toFixed(0)} ms (×${hits[2].entry}, ×${hits[2].chunk}), prune ${pruneMs.toFixed(0)} ms, backup+prune ${pruneBackupMs.toFixed(0)} ms`);
 }, 600_000); // a cap for a loaded machine, not an expectation
 
