@@ -11,7 +11,13 @@
 //   during the manifests; then the image is plugged back in and drives/status/list/watch/verify
 //   are asked about the unfinished `.partial-*` folder;
 // - a drive mounted read-only (ext4 `-o ro`, exFAT FUSE `-o ro`): verify, list and status work;
-//   backup, label (relabel) and prune refuse.
+//   backup, label (relabel) and prune refuse;
+// - format 2 (the default; the scenarios above write format 1): an ext4 and an exFAT drive holding
+//   a chain (a full and an increment) fills up during the tarball of the next increment
+//   (write:chunk@1), after its REMOVE.nul and RESTORE.txt (write:chain-files-written) and during a
+//   new full (`--full`, write:chunk@2), then is removed during an increment (write:chunk@1). After
+//   each: the chain verifies deep, its newest snapshot restores with `airgap restore` and with its
+//   RESTORE.txt run literally (sh + GNU tar), and the next run is an increment of the same chain.
 //
 // Each scenario asserts a clear `error:`/`hint:` and exit code (never a stack trace), no snapshot
 // that looks complete but is not, that every older snapshot still verifies (deep, and with
@@ -248,6 +254,7 @@ const run = (...args: string[]): Promise<CliResult> => runChecked({ env }, args)
 // Format 1 for every backup here: the scenarios stop format 1's write sequence at its steps
 // (a tarball, then the plain MANIFEST.tsv and FILES.sha256, large enough to hit a full disk after
 // write:tar-done), read MANIFEST.tsv, and need single snapshots that retention "last 1" prunes.
+// Format 2 has its own scenarios (a chain on the drive), in "Format 2" below.
 const FORMAT_1 = ['--format', '1'];
 
 async function label(d: Disk, name: string): Promise<void> {
