@@ -14,7 +14,8 @@
 //   backup, label (relabel) and prune refuse;
 // - format 2 (the default; the scenarios above write format 1): an ext4 and an exFAT drive holding
 //   a chain (a full and an increment) fills up during the tarball of the next increment
-//   (write:chunk@1), after its REMOVE.nul and RESTORE.txt (write:chain-files-written) and during a
+//   (write:chunk@1), before its gzipped manifests are flushed (write:tar-done), after its
+//   REMOVE.nul and RESTORE.txt (write:chain-files-written) and during a
 //   new full (`--full`, write:chunk@2), then is removed during an increment (write:chunk@1). After
 //   each: the chain verifies deep, its newest snapshot restores with `airgap restore` and with its
 //   RESTORE.txt run literally (sh + GNU tar), and the next run is an increment of the same chain.
@@ -692,6 +693,7 @@ describe.skipIf(BASE_SKIP)('drive trouble during a backup, on real filesystems',
   const CHAIN_NEW = 6 << 20;
   const F2_FULL_POINTS = [
     { kind: 'increment', failpoint: 'write:chunk@1', where: 'during the tarball of the increment (1st 4 MiB flush)' },
+    { kind: 'increment', failpoint: 'write:tar-done', where: 'tarball closed, the gzipped manifests not yet flushed' },
     { kind: 'increment', failpoint: 'write:chain-files-written', where: 'REMOVE.nul and RESTORE.txt written, snapshot.json not yet' },
     { kind: 'full', failpoint: 'write:chunk@2', where: 'during the tarball of a new full (--full, 2nd 4 MiB flush)' },
   ] as const;
@@ -796,6 +798,7 @@ describe.skipIf(BASE_SKIP)('drive trouble during a backup, on real filesystems',
           row.tarBytesWhenFrozen = tarSize;
           if (failpoint === 'write:chunk@1') expect(tarSize, 'tarball size at the 1st chunk of the increment').toBeLessThan(CHAIN_NEW);
           if (failpoint === 'write:chunk@2') expect(tarSize, 'tarball size at the 2nd chunk of the full').toBeLessThan(CHAIN_BASE);
+          if (failpoint === 'write:tar-done') expect((await stat(join(partialDir, 'MANIFEST.tsv.gz'))).size, 'MANIFEST.tsv.gz not yet flushed').toBe(0);
           if (failpoint === 'write:chain-files-written') {
             expect(existsSync(join(partialDir, RESTORE_FILE)), 'RESTORE.txt written').toBe(true);
             expect(existsSync(join(partialDir, 'snapshot.json')), 'snapshot.json not yet').toBe(false);
