@@ -11,7 +11,14 @@
 //   during the manifests; then the image is plugged back in and drives/status/list/watch/verify
 //   are asked about the unfinished `.partial-*` folder;
 // - a drive mounted read-only (ext4 `-o ro`, exFAT FUSE `-o ro`): verify, list and status work;
-//   backup, label (relabel) and prune refuse.
+//   backup, label (relabel) and prune refuse;
+// - format 2 (the default; the scenarios above write format 1): an ext4 and an exFAT drive holding
+//   a chain (a full and an increment) fills up during the tarball of the next increment
+//   (write:chunk@1), before its gzipped manifests are flushed (write:tar-done), after its
+//   REMOVE.nul and RESTORE.txt (write:chain-files-written) and during a
+//   new full (`--full`, write:chunk@2), then is removed during an increment (write:chunk@1). After
+//   each: the chain verifies deep, its newest snapshot restores with `airgap restore` and with its
+//   RESTORE.txt run literally (sh + GNU tar), and the next run is an increment of the same chain.
 //
 // Each scenario asserts a clear `error:`/`hint:` and exit code (never a stack trace), no snapshot
 // that looks complete but is not, that every older snapshot still verifies (deep, and with
@@ -38,11 +45,14 @@ import {
 } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, expectNoCrash, runChecked, runCli, type CliResult } from '../helpers/cli.js';
 import { allThreadsStopped } from '../helpers/proc.js';
 import { recordFigures } from '../helpers/figures.js';
+import { restoreScript, runScript } from '../helpers/stock-restore.js';
+import { readTree, type Snapshot } from '../helpers/tree.js';
+import { RESTORE_FILE } from '../../src/layout/restore-text.js';
 
 const SNAPSHOT_NAME = /^\d{4}-\d{2}-\d{2}T\d{6}Z(-\d+)?$/;
 const isSnapshotName = (n: string) => SNAPSHOT_NAME.test(n);
@@ -245,6 +255,7 @@ const run = (...args: string[]): Promise<CliResult> => runChecked({ env }, args)
 // Format 1 for every backup here: the scenarios stop format 1's write sequence at its steps
 // (a tarball, then the plain MANIFEST.tsv and FILES.sha256, large enough to hit a full disk after
 // write:tar-done), read MANIFEST.tsv, and need single snapshots that retention "last 1" prunes.
+// Format 2 has its own scenarios (a chain on the drive), in "Format 2" below.
 const FORMAT_1 = ['--format', '1'];
 
 async function label(d: Disk, name: string): Promise<void> {
@@ -668,6 +679,213 @@ describe.skipIf(BASE_SKIP)('drive trouble during a backup, on real filesystems',
           row.nextRunOk = true;
         }, 600_000); // a cap for a loaded machine, not an expectation
       }
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Format 2 (the default): a chain on the drive, and drive trouble during its next increment or
+  // during a new full
+
+  // The chain's source: one 15 MiB file (kept under 16 MiB, where block lists start) and a few
+  // small ones. Its full weighs ~15 MiB, so that an increment storing one 6 MiB file stays under
+  // the policy's 50 % and the next run still builds on the chain.
+  const CHAIN_BASE = 15 << 20;
+  const CHAIN_NEW = 6 << 20;
+  const F2_FULL_POINTS = [
+    { kind: 'increment', failpoint: 'write:chunk@1', where: 'during the tarball of the increment (1st 4 MiB flush)' },
+    { kind: 'increment', failpoint: 'write:tar-done', where: 'tarball closed, the gzipped manifests not yet flushed' },
+    { kind: 'increment', failpoint: 'write:chain-files-written', where: 'REMOVE.nul and RESTORE.txt written, snapshot.json not yet' },
+    { kind: 'full', failpoint: 'write:chunk@2', where: 'during the tarball of a new full (--full, 2nd 4 MiB flush)' },
+  ] as const;
+
+  interface Written2 { id: string; dir: string; stderr: string; kind: string; base?: string; chain: string[]; chainReason: string }
+
+  // One drive per filesystem holds a chain (a full and an increment) and goes through the three
+  // fill-ups, then a removal, in turn: the snapshots of earlier rounds are the older ones of later
+  // rounds, and every successful run must go on building the same chain.
+  for (const fs of ['ext4', 'exfat'] as const) {
+    describe.skipIf(SKIP[fs])(`format 2: a ${fs} drive holding a chain`, () => {
+      let d: Disk;
+      let name: string;
+      let src: string;
+      const olders: string[] = [];
+      const trees = new Map<string, Snapshot>(); // what each snapshot holds (the source when it was written)
+      let chainFull = ''; // the full every snapshot here builds on
+
+      const backup2 = async (...extra: string[]): Promise<Written2> => {
+        const r = await run('backup', '--format', '2', '--drive', name, '--source', src, '--json', ...extra);
+        expect(r.code, `backup --format 2 --drive ${name}: ${r.stderr}`).toBe(0);
+        const out = JSON.parse(r.stdout) as { snapshot: string; dir: string; chainReason: string; meta: { kind: string; base?: string; chain: string[] } };
+        trees.set(out.snapshot, await readTree(src, { hashContent: true }));
+        return { id: out.snapshot, dir: out.dir, stderr: r.stderr, chainReason: out.chainReason, ...out.meta };
+      };
+
+      /** The newest older snapshot restores with airgap and with its RESTORE.txt run literally (sh + GNU tar). */
+      const expectNewestRestores = async (what: string): Promise<void> => {
+        const id = olders.at(-1)!;
+        const want = trees.get(id)!;
+        const to = join(dir, 'restored');
+        const r = await run('restore', name, '--snapshot', id, '--to', to);
+        expect(r.code, `${what}: airgap restore --snapshot ${id}: ${r.stderr}`).toBe(0);
+        expect(await readTree(join(to, basename(src)), { hashContent: true }), `${what}: airgap restore of ${id}`).toEqual(want);
+        await rm(to, { recursive: true, force: true });
+        const home = join(dir, 'home');
+        await mkdir(home, { recursive: true });
+        const out = runScript(['sh'], await restoreScript(join(airgapDirOf(d), id, RESTORE_FILE), d.mnt), { PATH: process.env.PATH!, HOME: home });
+        expect(out, `${what}: RESTORE.txt of ${id}`).not.toMatch(/FAILED/);
+        expect(await readTree(join(home, `restored-${id}`, basename(src)), { hashContent: true }), `${what}: RESTORE.txt of ${id} with GNU tar`).toEqual(want);
+        await rm(home, { recursive: true, force: true });
+      };
+
+      /** The next run after the trouble: exit 0, an increment of the chain's newest snapshot (no partial, no lock left). */
+      const expectNextBuildsOnChain = async (leftovers: string[]): Promise<Written2> => {
+        const newest = olders.at(-1)!;
+        const next = await backup2();
+        for (const p of leftovers) expect(next.stderr).toMatch(new RegExp(`^note: removing ${escapeRe(p)}`, 'm'));
+        expect({ kind: next.kind, base: next.base, full: next.chain[0] }, `the next run builds on the chain (${next.chainReason})`).toEqual({ kind: 'incremental', base: newest, full: chainFull });
+        expect(next.chainReason).toMatch(new RegExp(`^builds on ${escapeRe(newest)}`));
+        const final = await entries(d);
+        expect(final.filter(isPartial)).toEqual([]);
+        expect(final).not.toContain('.lock');
+        // (the backup read its snapshot back against SHA256SUMS before exiting 0)
+        expect(final.filter(isSnapshotName)).toEqual([...olders, next.id].sort());
+        olders.push(next.id);
+        return next;
+      };
+
+      beforeAll(async () => {
+        await newCase();
+        name = driveName('C');
+        src = join(dir, 'src', 'Ledger');
+        await mkdir(join(src, 'letters'), { recursive: true });
+        await writeFile(join(src, 'notes.txt'), 'the chain\n');
+        await writeFile(join(src, 'letters', 'a.txt'), randomBytes(3000));
+        await writeFile(join(src, 'base.raw'), randomBytes(CHAIN_BASE));
+        d = await makeDisk(fs, 'chain');
+        await label(d, name);
+        const full = await backup2();
+        expect(full.kind).toBe('full');
+        chainFull = full.id;
+        olders.push(full.id);
+        await writeFile(join(src, 'notes.txt'), 'the chain, edited for the increment\n');
+        const inc = await backup2();
+        expect({ kind: inc.kind, base: inc.base }).toEqual({ kind: 'incremental', base: full.id });
+        olders.push(inc.id);
+      }, 600_000); // a cap for a loaded machine, not an expectation
+      afterEach(killChildren);
+      afterAll(endCase);
+
+      for (const { kind, failpoint, where } of F2_FULL_POINTS) {
+        it(`format 2, disk full on ${fs} during a${kind === 'full' ? ' new full' : 'n increment'} at ${failpoint} (${where}): exit 4 "drive … is full", nothing complete-looking, the chain verifies and restores, the next run builds on it`, async () => {
+          const key = `full ${fs} format 2 ${kind} ${failpoint}`;
+          const row: Record<string, unknown> = { filesystem: fs, hit: `disk full during a format 2 ${kind} at ${failpoint}` };
+          rows[key] = row;
+          expect(olders.length, 'the drive holds a chain').toBeGreaterThanOrEqual(2);
+          await rm(join(d.mnt, 'filler'), { force: true }); // left by an earlier round that failed
+          // What this run has to store: a new 6 MiB file (the increment's tarball spans a 4 MiB
+          // flush), a small edit, or everything (--full).
+          if (failpoint === 'write:chunk@1') await writeFile(join(src, 'new.raw'), randomBytes(CHAIN_NEW));
+          else await writeFile(join(src, 'notes.txt'), `edited before ${failpoint} (${kind})\n`);
+          const freeBefore = freeBytes(d.mnt);
+
+          const r = start(['backup', '--format', '2', '--drive', name, '--source', src, '--json', ...(kind === 'full' ? ['--full'] : [])], { AIRGAP_FAILPOINT: failpoint, AIRGAP_FAILPOINT_ACTION: 'stop' });
+          await waitStopped(r, failpoint);
+          // Frozen where we wanted: check the step from what is on the drive.
+          const partials = (await entries(d)).filter(isPartial);
+          expect(partials, 'one .partial- folder while the backup is frozen').toHaveLength(1);
+          const partialDir = join(airgapDirOf(d), partials[0]!);
+          const tarSize = (await stat(join(partialDir, `${partials[0]!.slice('.partial-'.length)}.tar`))).size;
+          row.tarBytesWhenFrozen = tarSize;
+          if (failpoint === 'write:chunk@1') expect(tarSize, 'tarball size at the 1st chunk of the increment').toBeLessThan(CHAIN_NEW);
+          if (failpoint === 'write:chunk@2') expect(tarSize, 'tarball size at the 2nd chunk of the full').toBeLessThan(CHAIN_BASE);
+          if (failpoint === 'write:tar-done') expect((await stat(join(partialDir, 'MANIFEST.tsv.gz'))).size, 'MANIFEST.tsv.gz not yet flushed').toBe(0);
+          if (failpoint === 'write:chain-files-written') {
+            expect(existsSync(join(partialDir, RESTORE_FILE)), 'RESTORE.txt written').toBe(true);
+            expect(existsSync(join(partialDir, 'snapshot.json')), 'snapshot.json not yet').toBe(false);
+          }
+
+          const fill = fillUp(d.mnt);
+          Object.assign(row, { fillerBytes: fill.bytes, freeAfterFill: fill.bavail, bfreeAfterFill: fill.bfree });
+          const res = await resume(r);
+          Object.assign(row, { exitCode: res.code, message: errorLine(res.stderr), exitMsAfterSigcont: res.ms });
+          expectRefusal(`format 2 ${kind} on a full ${fs} (${failpoint})`, res, 'drive-full', new RegExp(`drive ${name} is full`));
+          expect(res.stderr.split('\n').filter((l) => l.startsWith('error: ')), 'one error line').toHaveLength(1);
+          expect(res.stderr.split('\n').filter((l) => l.startsWith('hint: ')), 'one hint line').toHaveLength(1);
+
+          const broken = await completeLookingBroken(d, olders);
+          row.completeLookingBroken = broken.length;
+          expect(broken, 'snapshot-named folders left by the failed run').toEqual([]);
+          const after = await entries(d);
+          const leftovers = after.filter(isPartial);
+          row.partialLeftByFailedRun = leftovers.length;
+          expect(leftovers.length, 'at most the one .partial- folder').toBeLessThanOrEqual(1);
+          expect(after, 'the lock is released').not.toContain('.lock');
+          row.olderVerified = (await expectOlderVerify(d, name, olders)).snapshots.length;
+          // Restoring needs no space on the drive: check it while the drive is still full.
+          await expectNewestRestores(`after the failed ${kind} at ${failpoint}`);
+          row.newestOlderRestored = olders.at(-1);
+
+          // Free the space: all of it comes back, the next normal run builds on the chain.
+          await unlink(fill.path);
+          row.spaceLeakedBytes = freeBefore - freeBytes(d.mnt);
+          expect(row.spaceLeakedBytes, 'space not given back after the failed run and the filler are gone').toBeLessThanOrEqual(64 << 10);
+          const next = await expectNextBuildsOnChain(leftovers);
+          row.nextRun = `${next.kind} on ${next.base}: ${next.chainReason}`;
+          row.nextRunOk = true;
+        }, 600_000); // a cap for a loaded machine, not an expectation
+      }
+
+      const how = fs === 'exfat' ? 'FUSE daemon killed (SIGKILL)' : 'umount -l + losetup -d';
+      it(`format 2, drive removed on ${fs} during an increment at write:chunk@1 (${how}): exit 4 "removed", the chain verifies and restores after the re-plug, the next run removes the .partial- and builds on the chain`, async () => {
+        const failpoint = 'write:chunk@1';
+        const key = `removed ${fs} format 2 increment ${failpoint}`;
+        const row: Record<string, unknown> = { filesystem: fs, hit: `${how} during a format 2 increment at ${failpoint}` };
+        rows[key] = row;
+        expect(olders.length, 'the drive holds a chain').toBeGreaterThanOrEqual(2);
+        if (!mounts.includes(d.mnt)) await plugBackIn(d); // an earlier round failed while it was out
+        await rm(join(d.mnt, 'filler'), { force: true });
+        await writeFile(join(src, 'new2.raw'), randomBytes(CHAIN_NEW));
+
+        const r = start(['backup', '--format', '2', '--drive', name, '--source', src, '--json'], { AIRGAP_FAILPOINT: failpoint, AIRGAP_FAILPOINT_ACTION: 'stop' });
+        await waitStopped(r, failpoint);
+        const partials = (await entries(d)).filter(isPartial);
+        expect(partials, 'one .partial- folder while the backup is frozen').toHaveLength(1);
+        const partial = partials[0]!;
+
+        if (fs === 'exfat') {
+          const daemon = fuseDaemonOf(d.mnt);
+          process.kill(daemon, 'SIGKILL');
+          const until = Date.now() + 10_000;
+          while (existsSync(`/proc/${daemon}`) && Date.now() < until) await sleep(10);
+          const dead = spawnSync('stat', [d.mnt], { encoding: 'utf8' });
+          expect(dead.stderr, 'the FUSE mount is dead').toMatch(/not connected/);
+        }
+        unplug(d);
+        const res = await resume(r);
+        Object.assign(row, { exitCode: res.code, message: errorLine(res.stderr), exitMsAfterSigcont: res.ms });
+        expectRefusal(`format 2 increment on a drive pulled at ${failpoint} (${fs})`, res, 'drive-removed', new RegExp(`drive ${name} was (removed|disconnected)`));
+        expect(res.stderr).toMatch(/^hint: .*plug it back in/m);
+
+        await plugBackIn(d);
+        const names = await entries(d);
+        row.lockLeftOnDrive = names.includes('.lock');
+        expect(names.filter(isPartial), 'the unfinished snapshot is still on the drive (nobody could remove it)').toEqual([partial]);
+        const broken = await completeLookingBroken(d, olders);
+        row.completeLookingBroken = broken.length;
+        expect(broken, 'snapshot-named folders left by the interrupted run').toEqual([]);
+        const [list, verified] = await Promise.all([run('list', name), expectOlderVerify(d, name, olders)]);
+        row.olderVerified = verified.snapshots.length;
+        expect(list.code, list.stderr).toBe(0);
+        expect(list.stdout, 'list reports the unfinished folder').toMatch(new RegExp(`${escapeRe(partial)}.*unfinished`));
+        expect(verified.leftovers).toEqual([partial]);
+        await expectNewestRestores(`after the drive was pulled at ${failpoint}`);
+        row.newestOlderRestored = olders.at(-1);
+
+        const next = await expectNextBuildsOnChain([partial]);
+        expect(next.stderr).toMatch(new RegExp(`^note: removing ${escapeRe(partial)}, left by an interrupted backup`, 'm'));
+        row.nextRun = `${next.kind} on ${next.base}: ${next.chainReason}`;
+        row.nextRunOk = true;
+      }, 600_000); // a cap for a loaded machine, not an expectation
     });
   }
 
