@@ -131,8 +131,11 @@ export function formatManifestLine(e: ManifestEntry): string {
  * the member's offset; then, for a file with a block list, fields 12 and 13 (else the line ends
  * after field 11: most lines).
  */
-export function formatManifestLineV2(e: ManifestEntry & { offset: number }): string {
-  const where = `${formatManifestLine(e).slice(0, -1)}\t${e.in ?? '.'}\t${e.offset}`;
+export function formatManifestLineV2(e: ManifestEntry & { offset: number }): string;
+/** `offset`: the member's offset when the entry has none of its own (the archive passes it, rather than a copy of the entry with it). */
+export function formatManifestLineV2(e: ManifestEntry, offset: number): string;
+export function formatManifestLineV2(e: ManifestEntry, offset?: number): string {
+  const where = `${formatManifestLine(e).slice(0, -1)}\t${e.in ?? '.'}\t${e.offset ?? offset}`;
   if (!e.blocks && !e.delta?.length) return `${where}\n`;
   return `${where}\t${e.blocks ? `${e.blocks.in ?? '.'}@${e.blocks.offset}` : ''}\t${formatDelta(e.delta ?? [])}\n`;
 }
