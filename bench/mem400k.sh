@@ -46,7 +46,7 @@ for(let d=0;d<20;d++){fs.writeFileSync(`${p}/d${d}/new.txt`,"new ".padEnd(1024,"
 ' "$t/src" "$per"
 }
 
-step "f1 backup" $a backup --drive A --source "$t/src"
+step "f1 backup" $a backup --format 1 --drive A --source "$t/src"
 step "f1 verify --deep" $a verify A --deep
 step "f1 restore" $a restore A --to "$t/out"
 rm -rf "$t/out" "$t/drives/A/airgap"
