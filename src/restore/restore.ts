@@ -1,10 +1,13 @@
 // `airgap restore`: verify, then extract into a fresh staging folder inside the target, then
 // promote. The target is untouched until the extraction is complete; on failure the staging
 // folder is removed. This file holds the checks made before anything is written (the snapshot,
-// the paths asked for, the target); restore-staged.ts does the writing.
-import { readdir, stat } from 'node:fs/promises';
+// the paths asked for, the target); restore-staged.ts does the writing. The target is checked
+// first (target-check.ts), then against the manifest (collisions, space), and only then is any
+// tarball byte read.
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { damage, refusal } from '../core/errors.js';
+import { AirgapError, damage, EXIT } from '../core/errors.js';
+import { plural } from '../core/plural.js';
 import { MANIFEST_FILE, MANIFEST_FILE_GZ, SNAPSHOT_JSON } from '../layout/format.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { ManifestSyntaxError } from '../layout/manifest.js';
@@ -17,7 +20,8 @@ import { lookupFiles } from './manifest-lookup.js';
 import { restoreThroughStaging } from './restore-staged.js';
 import { notInSnapshot, selection } from './selection.js';
 import { removeLeftoverStaging } from './staging.js';
-import { findConflicts, planBlocked } from './target-scan.js';
+import { checkSpace, checkTarget } from './target-check.js';
+import { findCollisions, planBlocked, type Collisions } from './target-scan.js';
 
 export interface RestoreInput {
   snapshot: SnapshotFolder;
@@ -31,6 +35,8 @@ export interface RestoreInput {
   owners: boolean;
   /** For hints: how the user names the drive. */
   driveName: string;
+  /** The drive's folder: a target on the drive itself is refused. */
+  driveRoot?: string;
   onFile?: (path: string, bytes: number) => void;
   /** Ctrl+C: checked after each file and before promoting; the target is then left untouched. */
   signal?: AbortSignal;
@@ -50,7 +56,9 @@ export interface RestoreResult {
 export interface Planned {
   files: number;
   bytes: number;
+  /** What already exists and would be replaced (--overwrite): the first 50, and how many in all. */
   conflicts: string[];
+  conflictCount: number;
   blocked: { path: string; reason: string }[];
   /** Format 2: each tarball of the chain that holds something selected, oldest first, with the files (and bytes) it holds. */
   tarballs?: TarballNeed[];
@@ -60,12 +68,10 @@ export interface Planned {
 
 export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResult> {
   const { snapshot, target } = input;
-  const check = await checkSnapshot(input);
-  const tarDamaged = check.status !== 'ok';
-  const existing = await stat(target).catch(() => undefined);
-  if (existing && !existing.isDirectory()) {
-    throw refusal('target-not-a-folder', `${target} exists and is not a folder`, 'give a new or empty folder with --to');
-  }
+  // The target first: nothing of the snapshot is read for a target that cannot be used.
+  const place = await checkTarget(target, input.driveRoot);
+  const existing = place.existing;
+  let check = await checkSnapshot(input);
   // A few named files of a format 2 snapshot: only their lines are read (see manifest-lookup.ts).
   const few = check.meta?.formatVersion === 2 ? await lookupFiles(join(snapshot.dir, MANIFEST_FILE_GZ), input.paths).catch(() => undefined) : undefined;
   const manifest = few ?? await loadManifest(snapshot, check);
@@ -73,6 +79,20 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   if (missing.length) throw notInSnapshot(snapshot.id, manifest, missing, input.driveName);
   const wanted: number[] = [];
   for (let i = 0; i < manifest.length; i++) if (!select || select(manifest.path(i))) wanted.push(i);
+  const files = wanted.filter((i) => manifest.type(i) === 'file');
+  const bytes = files.reduce((n, i) => n + manifest.size(i), 0);
+  // What the manifest says of the target, still before any tarball byte is read: collisions
+  // (refused without --overwrite, a dry run too), then room for the staged files.
+  // An empty or new target has no collisions: skip a check of every path (one lstat each).
+  const targetEntries = existing ? await readdir(target).catch(() => [] as string[]) : [];
+  const collisions = targetEntries.some((n) => !n.startsWith(STAGING_NAME)) ? findCollisions(target, manifest, wanted) : { paths: [], count: 0 };
+  if (!input.overwrite && collisions.count > 0) throw collisionRefusal(target, collisions);
+  if (!input.dryRun) await checkSpace(place, bytes);
+  // Now the snapshot's own damage (a tarball of the wrong size, say), and for a dry run the
+  // tarball's bytes, hashed now (a restore hashes them while extracting).
+  if (input.dryRun) check = await verifySnapshot(snapshot, { deep: false });
+  refuseDamaged(input, check);
+  const tarDamaged = check.status !== 'ok';
   // Format 2: the tarballs of the chain that hold something selected, each link verified.
   const chain = chainOfMeta(check.meta, snapshot.id);
   const needs = manifest.hasLocations ? tarballNeeds(manifest, wanted, chain, snapshot.id) : undefined;
@@ -81,24 +101,26 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
     : [ownLink(snapshot, check)];
   const read = needs?.length ? links.filter((l) => needs.some((n) => n.snapshot === l.id)) : links.filter((l) => l.own);
   const linkDamaged = links.some((l) => l.problem !== undefined);
-  // An empty or new target has no conflicts: skip a check of every path (one lstat each).
-  const targetEntries = await readdir(target).catch(() => [] as string[]);
-  const conflicts = targetEntries.some((n) => !n.startsWith(STAGING_NAME)) ? findConflicts(target, manifest, wanted) : [];
   if (existing && !input.dryRun) await removeLeftoverStaging(target, existing.dev);
-  const nonEmpty = (await readdir(target).catch(() => [] as string[])).length > 0;
-  if (!input.overwrite && nonEmpty) {
-    throw refusal('target-not-empty', `${target} is not empty${conflicts.length ? `; it already has ${conflicts.slice(0, 5).map((c) => JSON.stringify(c)).join(', ')}${conflicts.length > 5 ? ` and ${conflicts.length - 5} more` : ''}` : ''}`,
-      'restore into an empty or new folder, or pass --overwrite to replace what is there');
-  }
-  const files = wanted.filter((i) => manifest.type(i) === 'file');
   if (input.dryRun) {
-    const blocked = existing && nonEmpty ? await planBlocked(target, existing.dev, manifest, wanted, input.overwrite) : [];
-    const planned: Planned = { files: files.length, bytes: files.reduce((n, i) => n + manifest.size(i), 0), conflicts, blocked };
+    const blocked = existing && targetEntries.length > 0 ? await planBlocked(target, existing.dev, manifest, wanted, input.overwrite) : [];
+    const planned: Planned = { files: files.length, bytes, conflicts: collisions.paths, conflictCount: collisions.count, blocked };
     if (needs) Object.assign(planned, { tarballs: needs }, files.length <= MAX_LISTED_SOURCES ? { sources: fileSources(manifest, files, snapshot.id) } : {});
     return { snapshot: snapshot.id, target, verified: tarDamaged || linkDamaged ? 'damaged' : 'ok', planned, alsoRestored: extra };
   }
   return restoreThroughStaging({ input, check, manifest, select, rows: wanted, links: read, chainDamaged: linkDamaged, extra, targetExisted: existing !== undefined });
 }
+
+/** Collisions without --overwrite: refused before anything is written, the first few named, with their count. */
+function collisionRefusal(target: string, c: Collisions): AirgapError {
+  const shown = c.paths.slice(0, MAX_NAMED_COLLISIONS).map((p) => JSON.stringify(p)).join(', ');
+  const more = c.count > MAX_NAMED_COLLISIONS ? ` and ${c.count - MAX_NAMED_COLLISIONS} more` : '';
+  return new AirgapError('target-collision', `${target} already has ${plural(c.count, 'path')} the restore would replace: ${shown}${more}; nothing was written`, EXIT.refused,
+    'pass --overwrite to replace exactly these (nothing else in the folder is touched), or restore into a new folder', { collisions: c.paths, collisionCount: c.count });
+}
+
+/** How many collisions the refusal names (the JSON error's details hold up to 50). */
+const MAX_NAMED_COLLISIONS = 10;
 
 /** A dry run names the tarball (and offset) of each file, up to this many files. */
 const MAX_LISTED_SOURCES = 100;
@@ -126,21 +148,27 @@ async function loadManifest(snapshot: SnapshotFolder, check: VerifiedSnapshot): 
   }
 }
 
-/** Verifies the snapshot; refuses a damaged one (unless --salvage) and one whose manifest cannot be trusted. */
+/**
+ * Verifies the snapshot, its tarball's bytes left unread (a restore hashes them while
+ * extracting, a dry run once the target is checked). Refuses at once only what stops the
+ * manifest from being read or trusted; the rest of the damage waits until the target has been
+ * checked against the manifest (refuseDamaged).
+ */
 async function checkSnapshot(input: RestoreInput): Promise<VerifiedSnapshot> {
-  const { snapshot } = input;
-  // Everything but the tarball's bytes now; those are hashed while extracting (one read, not
-  // two), and nothing reaches the target unless they match (or --salvage was asked for).
-  const check = await verifySnapshot(snapshot, { deep: false, skipTarballRead: !input.dryRun });
-  const tarDamaged = check.status !== 'ok';
+  const check = await verifySnapshot(input.snapshot, { deep: false, skipTarballRead: true });
   const manifestBad = check.findings.some((f) => f.severity === 'damage' && (f.file === MANIFEST_FILE || f.file === MANIFEST_FILE_GZ || f.code === 'sums-invalid' || f.code === 'incomplete'));
-  if (tarDamaged && !input.salvage) {
-    throw damage('snapshot-damaged', `snapshot ${snapshot.id} failed verification: ${check.findings.find((f) => f.severity === 'damage')?.message ?? 'damaged'}`,
-      'restore it from another drive, or pass --salvage to restore every file that still matches its checksum');
-  }
+  if (manifestBad || (check.status !== 'ok' && !check.meta)) refuseDamaged(input, check);
   if (manifestBad) {
-    throw damage('manifest-damaged', `snapshot ${snapshot.id}'s manifest cannot be trusted (${check.findings.find((f) => f.severity === 'damage')?.message})`,
+    throw damage('manifest-damaged', `snapshot ${input.snapshot.id}'s manifest cannot be trusted (${check.findings.find((f) => f.severity === 'damage')?.message})`,
       'without a sound manifest no file can be checked: restore from another drive');
   }
   return check;
+}
+
+/** A damaged snapshot is refused, unless --salvage. */
+function refuseDamaged(input: RestoreInput, check: VerifiedSnapshot): void {
+  if (check.status !== 'ok' && !input.salvage) {
+    throw damage('snapshot-damaged', `snapshot ${input.snapshot.id} failed verification: ${check.findings.find((f) => f.severity === 'damage')?.message ?? 'damaged'}`,
+      'restore it from another drive, or pass --salvage to restore every file that still matches its checksum');
+  }
 }

@@ -1,26 +1,54 @@
 // What is already in the target, looked at before anything is written: the paths the snapshot
-// would replace (named when refusing a non-empty target, or in a dry run's plan), and what
-// promote would leave as it is.
-import { lstatSync } from 'node:fs';
+// would replace (the collisions: refused without --overwrite, by name, before any tarball byte
+// is read; listed in a dry run's plan), and what promote would leave as it is.
+import { lstatSync, type Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ManifestIndex } from './manifest-index.js';
 import { clash } from './promote.js';
 
-/** Up to 50 of the selected non-folder paths that already exist in the target. */
-export function findConflicts(target: string, manifest: ManifestIndex, wanted: number[]): string[] {
-  const out: string[] = [];
+/** What the restore would replace in a non-empty target: the first `cap` paths (in manifest order) and how many in all. */
+export interface Collisions {
+  paths: string[];
+  count: number;
+}
+
+/**
+ * The selected paths that collide with something already in the target: a file, link or hard
+ * link of the snapshot where anything stands, and a folder of the snapshot where a non-folder
+ * stands (a file, or a symlink: never followed, even to a folder). A folder that exists as a
+ * real folder is merged into, not a collision. Each path's parents are looked at from the top,
+ * so that nothing is looked at through a link or under a collision.
+ */
+export function findCollisions(target: string, manifest: ManifestIndex, wanted: number[], cap = 50): Collisions {
+  const verdict = new Map<string, boolean>(); // per path looked at: whatever is below it may exist (a real folder)
+  const out: Collisions = { paths: [], count: 0 };
   for (const i of wanted) {
-    if (manifest.type(i) === 'dir') continue;
-    try {
-      lstatSync(join(target, manifest.path(i)));
-      out.push(manifest.path(i));
-    } catch {
-      // absent (or under a non-folder): no conflict at this path
+    const parts = manifest.path(i).split('/');
+    for (let k = 1; k <= parts.length; k++) {
+      const rel = k === parts.length ? manifest.path(i) : parts.slice(0, k).join('/');
+      let below = verdict.get(rel);
+      if (below === undefined) {
+        const st = lstatOrUndefined(join(target, rel));
+        below = st !== undefined && st.isDirectory() && (k < parts.length || manifest.type(i) === 'dir');
+        if (st && !below) {
+          out.count++;
+          if (out.paths.length < cap) out.paths.push(rel);
+        }
+        verdict.set(rel, below);
+      }
+      if (!below) break;
     }
-    if (out.length >= 50) break;
   }
   return out;
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined; // absent: nothing at or under it
+  }
 }
 
 /**

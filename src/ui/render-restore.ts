@@ -6,7 +6,7 @@ interface RestoreView {
   target: string;
   verified: 'ok' | 'damaged';
   planned?: {
-    files: number; bytes: number; conflicts: string[]; blocked: { path: string; reason: string }[];
+    files: number; bytes: number; conflicts: string[]; conflictCount: number; blocked: { path: string; reason: string }[];
     tarballs?: { snapshot: string; files: number; bytes: number }[];
     sources?: { path: string; snapshot: string; offset: number; blocksIn?: string[] }[];
   };
@@ -46,7 +46,8 @@ function suspectNote(skipped: string[] | undefined, taken: string): string {
 function renderBody(v: RestoreView, drive: string, self: string): string {
   if (v.planned) {
     const p = v.planned;
-    return [`Dry run: restoring snapshot ${v.snapshot} from drive ${drive} into ${v.target} would write ${plural(p.files, 'file')} (${bytes(p.bytes)}).${p.conflicts.length ? ` ${p.conflicts.length} of them already exist there.` : ''} Nothing was written.`,
+    return [`Dry run: restoring snapshot ${v.snapshot} from drive ${drive} into ${v.target} would write ${plural(p.files, 'file')} (${bytes(p.bytes)}).${p.conflictCount ? ` It would replace ${plural(p.conflictCount, 'path')} that already ${p.conflictCount === 1 ? 'exists' : 'exist'} there (--overwrite).` : ''} Nothing was written.`,
+      ...p.conflicts.slice(0, 20).map((c) => `  replaces ${t(JSON.stringify(c))}`), ...(p.conflictCount > 20 ? [`  and ${p.conflictCount - 20} more`] : []),
       ...tarballLines(p.tarballs, p.sources, self),
       ...list('WOULD BE LEFT AS IT IS in the target, not restored', p.blocked)].join('\n') + '\n';
   }

@@ -34,7 +34,7 @@ async function logJson(...extra: string[]): Promise<{ r: CliResult; runs: Run[] 
   return { r, runs: JSON.parse(r.stdout) as Run[] };
 }
 
-/** backup, verify, restore, and a restore refused (the target is not empty: exit 4). */
+/** backup, verify, restore, and a restore refused (every file would be replaced: exit 4). */
 async function fourRuns(): Promise<string> {
   await labelledDrive(sb, 'A');
   const to = join(sb.dir, 'restored');
@@ -62,7 +62,7 @@ describe('airgap log', () => {
       [at(1), 'backup', 'A', 'ok', 0],
     ]);
     const [refused, restored, verified, backedUp] = runs as [Run, Run, Run, Run];
-    expect(refused.error?.code).toBe('target-not-empty');
+    expect(refused.error?.code).toBe('target-collision');
     expect(backedUp.snapshot).toBe('2026-03-02T100100Z');
     expect(backedUp.figures).toMatchObject({ files: 3, bytes: 23, pruned: 0 });
     expect(verified.figures).toMatchObject({ snapshots: 1, damaged: 0 });
@@ -76,7 +76,7 @@ describe('airgap log', () => {
     const rows = text.stdout.trimEnd().split('\n');
     expect(rows[0]).toMatch(/^When \(UTC\)\s+Command\s+Drive\s+Outcome\s+Exit\s+Figures$/);
     expect(rows.slice(1)).toHaveLength(4);
-    expect(rows[1]).toMatch(/^2026-03-02 10:04:00 {2}restore +A +refused +4 {2}target-not-empty: /);
+    expect(rows[1]).toMatch(/^2026-03-02 10:04:00 {2}restore +A +refused +4 {2}target-collision: /);
     expect(rows[2]).toMatch(/^2026-03-02 10:03:00 {2}restore +A +ok +0 {2}3 files, 23 B, /);
     expect(rows[3]).toMatch(/^2026-03-02 10:02:00 {2}verify +A +ok +0 {2}1 snapshot, /);
     expect(rows[4]).toMatch(/^2026-03-02 10:01:00 {2}backup +A +ok +0 {2}3 files, 23 B, /);
@@ -145,9 +145,10 @@ describe('airgap log', () => {
     const b = await runAt(1, 'backup', '--drive', 'A', '--source', src);
     expect(b.code, show(b)).toBe(0);
     expect(b.stderr, show(b)).toMatch(/^warning: this run was not recorded in the run history/m);
-    const refused = await runAt(2, 'restore', 'A', '--to', src);
+    // Into the folder that holds src/: every file of the snapshot is there already (a collision).
+    const refused = await runAt(2, 'restore', 'A', '--to', sb.dir);
     expect(refused.code, show(refused)).toBe(4);
-    expect(refused.stderr, show(refused)).toMatch(/^error: .*not empty/m);
+    expect(refused.stderr, show(refused)).toMatch(/^error: .*already has .* the restore would replace/m);
     const log = await runChecked(sb, ['log']);
     expect(log.code, show(log)).toBe(4);
     expect(log.stderr, show(log)).toMatch(/^error: cannot read the run history/m);
