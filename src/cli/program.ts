@@ -46,16 +46,18 @@ function defineDataCommands(program: Command, h: ActionHooks): void {
     .option('--sample <percent>', 'format 2: instead of reading each tarball whole, read a random <percent> of its files at their offsets, each against its SHA-256 (e.g. 5%)')
     .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/verify.js')).verifyCommand(h.context(cmd), drive, flags)); });
 
-  program.command('restore <drive> [paths...]')
-    .description('restore a snapshot (or the given files and folders in it) into a folder, checking every file')
+  program.command('restore [drive] [paths...]')
+    .usage('<drive> [paths...] --to <dir> [options]\n       airgap restore --from-any [paths...] --to <dir> [options]')
+    .description('restore a snapshot (or the given files and folders in it) into a folder, checking every file; with --from-any, from whichever connected drive of this config has the newest good copy')
+    .option('--from-any', 'no <drive>: take the newest copy that is not SUSPECT among the connected drives of this config, and fall back to the next copy if one fails verification (every argument is then a path)')
     .option('--snapshot <id>', 'which snapshot: an id, latest, or a day YYYY-MM-DD (default: the newest that is not SUSPECT)')
-    .option('--to <dir>', 'where to restore (an empty or new folder)')
-    .option('--overwrite', 'replace files that already exist in --to')
+    .option('--to <dir>', 'where to restore: a new folder, or one of yours (merged into; nothing in it is replaced without --overwrite)')
+    .option('--overwrite', 'replace what the restore collides with in --to (the paths it lists when it refuses); nothing else there is touched')
     .option('--salvage', 'from a damaged snapshot, restore every file that still matches its checksum')
     .option('--dry-run', 'show what would be restored')
     .option('--keep-special-bits', 'keep setuid/setgid bits (stripped by default)')
     .option('--owners', 'restore file owners (root only)')
-    .action(async (drive: string, paths: string[], flags, cmd: Command) => { h.set(await (await import('./commands/restore.js')).restoreCommand(h.context(cmd), drive, paths, flags)); });
+    .action(async (drive: string | undefined, paths: string[], flags, cmd: Command) => { h.set(await (await import('./commands/restore.js')).restoreCommand(h.context(cmd), drive, paths, flags)); });
 
   program.command('find <drive> <pattern>')
     .description('which snapshots hold a file: *.pdf, report.docx, Documents/**/2026-*')

@@ -13,6 +13,7 @@ interface RestoreView {
   alsoRestored: string[];
   /** Newer snapshots passed over because they are SUSPECT, newest first. */
   skippedSuspects?: string[];
+  fromAny?: { drive: string; snapshot: string; why: string; passedOver: { drive: string; snapshot?: string; reason: string }[] };
   report?: {
     files: number; dirs: number; symlinks: number; hardlinks: number; bytes: number;
     damaged: { path: string; reason: string }[];
@@ -32,7 +33,14 @@ const list = (title: string, items: { path: string; reason: string }[], limit = 
 export function renderRestore(view: RestoreView, drive: string): string {
   // Paths and messages from the archive and its manifest: escaped (t) before they reach the terminal.
   const v = { ...view, snapshot: t(view.snapshot), target: t(view.target), alsoRestored: view.alsoRestored.map(t) };
-  return suspectNote(view.skippedSuspects, v.snapshot) + renderBody(v, drive, view.snapshot);
+  return fromAnyNote(view.fromAny) + suspectNote(view.skippedSuspects, v.snapshot) + renderBody(v, drive, view.snapshot);
+}
+
+/** --from-any: which drive and snapshot it took and why, and every copy it passed over. */
+function fromAnyNote(c: RestoreView['fromAny']): string {
+  if (!c) return '';
+  return [`note: --from-any took snapshot ${t(c.snapshot)} from drive ${t(c.drive)}: ${t(c.why)}`,
+    ...c.passedOver.map((p) => p.snapshot !== undefined ? `note: passed over drive ${t(p.drive)}'s copy of ${t(p.snapshot)}: ${t(p.reason)}` : `note: drive ${t(p.drive)} has no copy to take: ${t(p.reason)}`)].join('\n') + '\n';
 }
 
 /** Why the newest snapshot was not the one taken: it is SUSPECT (core/restore-choice.ts). */

@@ -1,8 +1,9 @@
 // `airgap restore` and `airgap find`: their jobs, rendered or as JSON. Restore exits 3 when any
 // file asked for did not come back; find exits 3 when a manifest could not be read.
-import { EXIT } from '../../core/errors.js';
+import { EXIT, usageError } from '../../core/errors.js';
 import { find } from '../../jobs/find.js';
 import { restore, type RestoreJobResult, type RestoreOptions } from '../../jobs/restore.js';
+import { restoreFromAny } from '../../jobs/restore-any.js';
 import type { Session } from '../../jobs/session.js';
 import { cancelScope } from '../interrupt.js';
 import { lazyProgress } from '../../ui/progress.js';
@@ -15,8 +16,12 @@ import { recordRun, type RunSummary } from '../run-record.js';
 import { sessionOf } from '../session-of.js';
 import { plural } from '../../core/plural.js';
 
-export async function restoreCommand(ctx: Context, spec: string, paths: string[], flags: RestoreOptions): Promise<number> {
-  const result = await restoreWithProgress(ctx, sessionOf(ctx), spec, paths, flags);
+export async function restoreCommand(ctx: Context, spec: string | undefined, paths: string[], flags: RestoreOptions): Promise<number> {
+  if (!flags.fromAny && spec === undefined) {
+    throw usageError('no-drive', 'which drive? name the drive to restore from, or pass --from-any', 'e.g. airgap restore A --to ~/restored, or airgap restore --from-any --to ~/restored');
+  }
+  // --from-any names no drive: every argument is a path in the snapshot.
+  const result = await restoreWithProgress(ctx, sessionOf(ctx), flags.fromAny ? undefined : spec, flags.fromAny && spec !== undefined ? [spec, ...paths] : paths, flags);
   if (ctx.json) printJson(ctx, result);
   else ctx.stdout.write(renderRestore(result, result.drive));
   return restoreExit(result, flags);
@@ -28,17 +33,18 @@ export function restoreExit(r: RestoreJobResult, opts: RestoreOptions): number {
 }
 
 /** The restore job with its progress line and Ctrl+C handling (the command and the wizard). */
-export async function restoreWithProgress(ctx: Context, s: Session, spec: string, paths: string[], opts: RestoreOptions): Promise<RestoreJobResult> {
+export async function restoreWithProgress(ctx: Context, s: Session, spec: string | undefined, paths: string[], opts: RestoreOptions): Promise<RestoreJobResult> {
   const progress = lazyProgress(ctx.progress);
   // Ctrl+C stops the extraction after the current file; the restore then removes its staging
   // folder (and the target folder if it created it): nothing half-restored is left. A dry run
   // writes nothing, so Ctrl+C simply ends it (cli/interrupt.ts).
   const cancel = opts.dryRun ? undefined : cancelScope(() => ctx.stderr.write('\ncancelling: stopping after the current file and removing what was extracted…\n'));
-  return recordRun(ctx, s, 'restore', spec, () => restore(s, spec, paths, opts, {
+  const run = {
     signal: cancel?.signal,
-    onStart: (id, drive) => progress.update(() => `Verifying ${id} on ${drive}…`),
-    onFile: (n, b, id) => progress.update(() => `Restoring ${id}: ${plural(n, 'file')}, ${bytes(b)}`),
-  }).finally(() => {
+    onStart: (id: string, drive: string) => progress.update(() => `Verifying ${id} on ${drive}…`),
+    onFile: (n: number, b: number, id: string) => progress.update(() => `Restoring ${id}: ${plural(n, 'file')}, ${bytes(b)}`),
+  };
+  return recordRun(ctx, s, 'restore', spec, () => (spec === undefined ? restoreFromAny(s, paths, opts, run) : restore(s, spec, paths, opts, run)).finally(() => {
     progress.stop();
     cancel?.close();
   }), (r) => restoreSummary(r, opts));
