@@ -87,7 +87,7 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   const targetEntries = existing ? await readdir(target).catch(() => [] as string[]) : [];
   const collisions = targetEntries.some((n) => !n.startsWith(STAGING_NAME)) ? findCollisions(target, manifest, wanted) : { paths: [], count: 0 };
   if (!input.overwrite && collisions.count > 0) throw collisionRefusal(target, collisions);
-  if (!input.dryRun) await checkSpace(place, bytes);
+  await checkSpace(place, bytes); // a dry run says so too
   // Now the snapshot's own damage (a tarball of the wrong size, say), and for a dry run the
   // tarball's bytes, hashed now (a restore hashes them while extracting).
   if (input.dryRun) check = await verifySnapshot(snapshot, { deep: false });
