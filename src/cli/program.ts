@@ -131,6 +131,11 @@ function defineDriveCommands(program: Command, h: ActionHooks): void {
     .option('--yes', 'do not ask for confirmation')
     .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/forget.js')).forgetCommand(h.context(cmd), drive, flags)); });
 
+  program.command('adopt <drive>')
+    .description("bind a connected foreign drive that carries an unbound rotation name (labelled on another computer) to this config")
+    .option('--yes', 'do not ask for confirmation')
+    .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/adopt.js')).adoptCommand(h.context(cmd), drive, flags)); });
+
   program.command('drives')
     .description('connected airgap drives, and removable disks that could become one')
     .option('--all', 'also list the disks that are never offered, and why (system disk, virtual, ...)')

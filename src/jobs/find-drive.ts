@@ -29,7 +29,7 @@ export async function findDrive(s: Session, spec: string, opts: { acceptFingerpr
   const config = await s.configIfReadable();
   const binding = checkBinding(drive.identity, reg, config?.drives.rotation ?? []);
   if (binding.status === 'impostor') {
-    if (opts.write) throw refusal('not-your-drive', `${impostorMessage(drive.identity, drive.root, binding)}; nothing was written`, impostorHint(drive.identity, drive.root));
+    if (opts.write) throw refusal('not-your-drive', `${impostorMessage(drive.identity, drive.root, binding)}; nothing was written`, impostorHint(drive.identity, drive.root, binding));
     s.log.warn(`${impostorMessage(drive.identity, drive.root, binding)}; it is not recorded in the catalog`);
     return { ...drive, fingerprintCheck: { status: 'unknown' }, binding };
   }

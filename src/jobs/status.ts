@@ -1,6 +1,6 @@
 // The status job: every drive this host knows or the config names, where each should be now,
 // what it holds, the alerts, and the next action. Connected drives are recorded on the way.
-import { byDriveName, driveNameKey } from '../core/drive-name.js';
+import { byDriveName, driveNameKey, sameDriveName } from '../core/drive-name.js';
 import { planRotation, type Plan } from '../core/planner.js';
 import { suspectMark } from '../core/prune-gate.js';
 import type { Policy } from '../core/policy.js';
@@ -30,7 +30,7 @@ export async function status(s: Session): Promise<StatusResult> {
     today: s.today,
     drives: statusDrives(policy, plan, catalog, detection, rotation),
     // A SUSPECT snapshot may hold a ransomware event's files: it is no copy to count on.
-    copies: copiesByDate(catalog.drives.map((e) => ({ name: e.name, snapshots: e.snapshots.filter((x) => x.state === 'complete' && !suspectMark(x)).map((x) => x.id) }))),
+    copies: copiesByDate(ownDrives(catalog, rotation).map((e) => ({ name: e.name, snapshots: e.snapshots.filter((x) => x.state === 'complete' && !suspectMark(x)).map((x) => x.id) }))),
     alerts: alerts(s, policy, plan, catalog, detection, rotation),
     next: !plan?.target ? 'configure a rotation'
       : plan.due ? `connect drive ${plan.target} (only it) and run airgap backup`
@@ -39,10 +39,20 @@ export async function status(s: Session): Promise<StatusResult> {
   return { ...view, plan };
 }
 
+/**
+ * The drives whose snapshots count as copies: this config's (a rotation entry bound to the id,
+ * or naming it while unbound), never a foreign or replaced one; with no rotation, every drive
+ * this host knows.
+ */
+export function ownDrives(catalog: Catalog, rotation: Parameters<typeof checkBinding>[2]): Catalog['drives'] {
+  if (!rotation.length) return catalog.drives.filter((e) => !e.replaced);
+  return catalog.drives.filter((e) => !e.replaced && rotation.some((r) => (r.id ? r.id === e.id : sameDriveName(r.name, e.name))));
+}
+
 function statusDrives(policy: Policy | undefined, plan: Plan | undefined, catalog: Catalog, detection: Detection, rotation: Parameters<typeof checkBinding>[2]): StatusDrive[] {
   // A drive that only claims a known name (another id) is not that drive: not "connected".
   const connectedNames = new Set(detection.labelled.filter((d) => checkBinding(d.identity, catalog, rotation).status !== 'impostor').map((d) => driveNameKey(d.identity.name)));
-  const names = [...new Set([...(policy?.drives.map((d) => d.name) ?? []), ...catalog.drives.map((d) => d.name)])];
+  const names = [...new Set([...(policy?.drives.map((d) => d.name) ?? []), ...catalog.drives.filter((d) => !d.replaced).map((d) => d.name)])];
   return names.map((name) => {
     const rot = policy ? byDriveName(policy.drives, name) : undefined;
     const e = catalog.byName(name);
