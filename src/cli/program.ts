@@ -136,6 +136,12 @@ function defineDriveCommands(program: Command, h: ActionHooks): void {
     .option('--yes', 'do not ask for confirmation')
     .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/adopt.js')).adoptCommand(h.context(cmd), drive, flags)); });
 
+  program.command('replace <old> <path>')
+    .description('label the disk at <path> as the successor of a lost or retired drive <old>: its name and place in the rotation (history kept)')
+    .option('--take-over', 'the disk already is another airgap drive: make it <old> anyway, keeping its id and snapshots')
+    .option('--yes', 'do not ask for confirmation')
+    .action(async (old: string, path: string, flags, cmd: Command) => { h.set(await (await import('./commands/replace.js')).replaceCommand(h.context(cmd), old, path, flags)); });
+
   program.command('drives')
     .description('connected airgap drives, and removable disks that could become one')
     .option('--all', 'also list the disks that are never offered, and why (system disk, virtual, ...)')

@@ -230,6 +230,16 @@ export function bindRotationId(path: string, name: string, id: string): Promise<
   });
 }
 
+/** airgap replace: the rotation entry `name` is bound to the successor's id, whatever it was bound to. */
+export function rebindRotationId(path: string, name: string, id: string): Promise<boolean> {
+  return editRotationEntry(path, (rotation) => {
+    const entry = rotation.find((d) => typeof d?.name === 'string' && sameDriveName(d.name, name));
+    if (!entry) return false;
+    entry.id = id;
+    return true;
+  });
+}
+
 /** Unbinds the rotation entry bound to this drive id when the drive is relabelled to another name. */
 export function unbindRotationId(path: string, id: string, keepName: string): Promise<boolean> {
   return editRotationEntry(path, (rotation) => {

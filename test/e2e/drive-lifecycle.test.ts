@@ -1,6 +1,6 @@
 // Drives that come and go (issue 17 §3): foreign drives, adopt, replace, retire — each through
 // the built CLI as a subprocess, against real folders.
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { labelledDrive, makeSandbox, runChecked, type CliResult, type Sandbox } from '../helpers/cli.js';
@@ -73,5 +73,108 @@ describe('foreign drives: a known name with an unknown id', () => {
     const st = await runChecked(sb, ['status']);
     expect(st.stderr, show(st)).toMatch(/drive A \(id .*\) is now bound to its name in the config/);
     expect((await rotation()).find((d) => d.name === 'A')?.id).toBe(await driveId(a));
+  });
+});
+
+async function catalog(env: Record<string, string> = sb.env): Promise<{ id: string; name: string; snapshots: unknown[]; replaced?: { by: string } }[]> {
+  return JSON.parse(await readFile(join(env.AIRGAP_STATE_DIR!, 'catalog.json'), 'utf8')).drives;
+}
+
+/** A rotation A, B with a snapshot on B, then B lost: its disk goes to a drawer outside the drives root. */
+async function bLost(): Promise<{ oldB: string; oldId: string; oldSnaps: string[] }> {
+  await init(sb.env, 'A,B');
+  await labelledDrive(sb, 'A');
+  const b = await labelledDrive(sb, 'B');
+  const r = await runChecked(sb, ['backup', '--drive', 'B', '--allow-connected']);
+  expect(r.code, show(r)).toBe(0);
+  const oldId = await driveId(b);
+  const oldSnaps = await snapshotsOn(b);
+  const oldB = join(sb.dir, 'drawer-B');
+  await rename(b, oldB);
+  return { oldB, oldId, oldSnaps };
+}
+
+describe('airgap replace <old> <path>', () => {
+  it('a new disk takes lost B\'s name and place: new id in the config, old history kept as replaced, old disk foreign but readable, nothing deleted', async () => {
+    const { oldB, oldId, oldSnaps } = await bLost();
+    const fresh = sb.drive('new-disk');
+    await mkdir(fresh);
+    const unconfirmed = await runChecked(sb, ['replace', 'B', fresh]);
+    expect(unconfirmed.code, show(unconfirmed)).toBe(2);
+    expect(line(unconfirmed, 'hint:')).toContain('--yes');
+    expect(await readdir(fresh)).toEqual([]);
+    const r = await runChecked(sb, ['replace', 'B', fresh, '--yes']);
+    expect(r.code, show(r)).toBe(0);
+    const newId = await driveId(fresh);
+    expect(newId).not.toBe(oldId);
+    expect(r.stdout).toMatch(new RegExp(`Drive B is now the disk at .*id ${newId}.*\\n.*replaces \\(id ${oldId}, 1 snapshot recorded\\).*marked replaced`));
+    expect((await rotation()).find((d) => d.name === 'B')?.id).toBe(newId);
+    const old = (await catalog()).find((d) => d.id === oldId)!;
+    expect(old.replaced?.by).toBe(newId);
+    expect(old.snapshots).toHaveLength(1); // the history stays
+    // status: B is the new disk, with no snapshot yet; the lost disk's snapshot is no copy any more.
+    const st = JSON.parse((await runChecked(sb, ['status', '--json'])).stdout) as { drives: { name: string; connected: boolean; snapshots: number }[]; copies: { drives: string[] }[] };
+    expect(st.drives.filter((d) => d.name === 'B')).toMatchObject([{ connected: true, snapshots: 0 }]);
+    expect(st.copies.flatMap((c) => c.drives)).not.toContain('B');
+    const w = await runChecked(sb, ['backup', '--drive', 'B', '--allow-connected']);
+    expect(w.code, show(w)).toBe(0);
+    expect(await snapshotsOn(fresh)).toHaveLength(1);
+    // The old disk turns up: foreign (never written), still readable, its snapshot untouched.
+    const back = sb.drive('old-B');
+    await rename(oldB, back);
+    const refused = await runChecked(sb, ['backup', '--drive', back, '--allow-connected']);
+    expect(refused.code, show(refused)).toBe(4);
+    expect(line(refused, 'error:')).toMatch(/not your drive B \(a foreign drive\)/);
+    const list = await runChecked(sb, ['list', back]);
+    expect(list.code, show(list)).toBe(0);
+    expect(list.stdout).toContain(oldSnaps[0]);
+    expect(list.stderr).toMatch(/warning: .*foreign drive/);
+    const v = await runChecked(sb, ['verify', back]);
+    expect(v.code, show(v)).toBe(0);
+    expect(await snapshotsOn(back)).toEqual(oldSnaps);
+    expect((await runChecked(sb, ['drives'])).stdout).toMatch(/foreign: not your drive B/);
+  });
+
+  it('refuses a source folder, a rotation drive, the drive itself, and (unless --take-over) a disk holding another airgap drive\'s snapshots', async () => {
+    const { oldB } = await bLost();
+    const onSource = await runChecked(sb, ['replace', 'B', src, '--yes']);
+    expect(onSource.code, show(onSource)).toBe(4);
+    expect(line(onSource, 'error:')).toMatch(/same disk as (the system|the source)/);
+    const a = await runChecked(sb, ['replace', 'B', sb.drive('A'), '--yes']);
+    expect(a.code, show(a)).toBe(4);
+    expect(line(a, 'error:')).toMatch(/is your drive A .*in the rotation/);
+    const back = sb.drive('B');
+    await rename(oldB, back);
+    const itself = await runChecked(sb, ['replace', 'B', back, '--yes']);
+    expect(itself.code, show(itself)).toBe(2);
+    expect(line(itself, 'error:')).toMatch(/is drive B itself/);
+    // Someone's stray airgap drive "X" with a snapshot: not made B by accident.
+    const x = await labelledDrive(sb, 'X');
+    expect((await runChecked(sb, ['backup', '--drive', 'X', '--allow-connected'])).code).toBe(0);
+    const xSnaps = await snapshotsOn(x);
+    const xId = await driveId(x);
+    const stray = await runChecked(sb, ['replace', 'B', x, '--yes']);
+    expect(stray.code, show(stray)).toBe(4);
+    expect(line(stray, 'error:')).toMatch(/already is airgap drive "X" .*holding 1 snapshot/);
+    expect(line(stray, 'hint:')).toContain('--take-over');
+    expect(await rotation().then((r) => r.find((d) => d.name === 'B')?.id)).toBe(await driveId(back));
+    await rename(back, oldB); // B is lost after all
+    const taken = await runChecked(sb, ['replace', 'B', x, '--take-over', '--yes']);
+    expect(taken.code, show(taken)).toBe(0);
+    expect(await snapshotsOn(x)).toEqual(xSnaps);
+    expect(await driveId(x)).toBe(xId);
+    expect((await rotation()).find((d) => d.name === 'B')?.id).toBe(xId);
+  });
+
+  it('label --name B (even --force) on a reformatted disk does not take a bound name: it points to airgap replace', async () => {
+    await bLost();
+    const reformatted = sb.drive('reformatted');
+    await mkdir(reformatted);
+    for (const extra of [[], ['--force']]) {
+      const r = await runChecked(sb, ['label', reformatted, '--name', 'B', '--yes', ...extra]);
+      expect(r.code, show(r)).toBe(2);
+      expect(line(r, 'hint:')).toContain(`airgap replace B ${reformatted}`);
+    }
+    expect(await readdir(reformatted)).toEqual([]);
   });
 });
