@@ -12,12 +12,14 @@ import { plural } from '../core/plural.js';
 import { applyLabel, planLabel, type LabelInput, type LabelPlan } from '../drives/label.js';
 import { readDriveContents } from '../layout/drive-contents.js';
 import { locateDrive, readIdentity } from '../layout/identity.js';
-import { rebindRotationId, unbindRotationId } from '../state/config.js';
+import { moveRotationEntry, rebindRotationId, unbindRotationId } from '../state/config.js';
 import { fingerprint } from './drive-lookup.js';
 import type { Session } from './session.js';
 
 export interface ReplacePlan {
   name: string;
+  /** The drive replaced was retired: its entry goes back into the rotation. */
+  fromRetired: boolean;
   path: string;
   /** The drive replaced: its id, and the snapshots this host recorded on it (none when it was never bound or seen). */
   old?: { id: string; snapshots: number };
@@ -30,9 +32,11 @@ export interface ReplacePlan {
 
 export async function planReplace(s: Session, oldName: string, pathArg: string, opts: { takeOver?: boolean }): Promise<ReplacePlan> {
   const { config } = await s.requirePolicy();
-  const entry = byDriveName(config.drives.rotation, oldName);
+  // A retired drive may have a successor too: it comes back into the rotation, at its end.
+  const retired = byDriveName(config.drives.rotation, oldName) ? undefined : byDriveName(config.drives.retired, oldName);
+  const entry = byDriveName(config.drives.rotation, oldName) ?? retired;
   if (!entry) {
-    throw usageError('not-in-rotation', `drive ${oldName} is not in the config's rotation (${config.drives.rotation.map((d) => d.name).join(', ')})`,
+    throw usageError('not-in-rotation', `drive ${oldName} is neither in the config's rotation (${config.drives.rotation.map((d) => d.name).join(', ')}) nor retired`,
       'replace takes the place of a rotation drive; for a new drive outside the rotation use airgap label <path> --name <NAME>');
   }
   const path = resolve(pathArg);
@@ -48,7 +52,7 @@ export async function planReplace(s: Session, oldName: string, pathArg: string, 
   const old = oldId ? { id: oldId, snapshots: oldEntry?.snapshots.length ?? 0 } : undefined;
   const what = old ? `drive ${entry.name} (id ${old.id}, ${plural(old.snapshots, 'snapshot')} recorded)` : `drive ${entry.name}`;
   return {
-    name: entry.name, path, ...(old ? { old } : {}), ...(takenOver ? { takenOver } : {}), input, plan,
+    name: entry.name, path, fromRetired: retired !== undefined, ...(old ? { old } : {}), ...(takenOver ? { takenOver } : {}), input, plan,
     question: `Replace ${what} by the disk at ${path}? It is labelled ${entry.name}${takenOver ? ` (was ${takenOver.name}; its ${plural(takenOver.snapshots, 'snapshot')} kept)` : ' with a new id'} and takes ${entry.name}'s place in the rotation; the old drive's history is kept, marked replaced, and nothing is deleted`,
   };
 }
@@ -80,6 +84,7 @@ export async function applyReplace(s: Session, p: ReplacePlan): Promise<ReplaceP
   // Marked first: the catalog records the successor under the name only once the old drive has given it up.
   if (p.old) p.input.registry.markReplaced(p.old.id, p.plan.identity.id, s.now);
   await applyLabel(p.plan, { ...p.input, fingerprint: await fingerprint(s.env, p.path) });
+  if (p.fromRetired) await moveRotationEntry(s.env.configPath, p.name, true, s.now.toISOString());
   if (p.takenOver) await unbindRotationId(s.env.configPath, p.plan.identity.id, p.name);
   await rebindRotationId(s.env.configPath, p.name, p.plan.identity.id);
   s.forgetConfig();

@@ -178,3 +178,69 @@ describe('airgap replace <old> <path>', () => {
     expect(await readdir(reformatted)).toEqual([]);
   });
 });
+
+describe('airgap retire <drive>', () => {
+  it('takes C out of the rotation: never planned or written, shown retired, still readable; --undo puts it back', async () => {
+    await init(sb.env, 'A,B,C');
+    for (const n of ['A', 'B']) await labelledDrive(sb, n);
+    const c = await labelledDrive(sb, 'C');
+    expect((await runChecked(sb, ['backup', '--drive', 'C', '--allow-connected'])).code).toBe(0);
+    const snaps = await snapshotsOn(c);
+    expect((await runChecked(sb, ['schedule', '--weeks', '52'])).stdout).toMatch(/\bC\b/);
+    expect((await runChecked(sb, ['retire', 'C'])).code).toBe(2); // no terminal, no --yes
+    const r = await runChecked(sb, ['retire', 'C', '--yes']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toMatch(/Retired drive C: out of the rotation.*Undo: airgap retire C --undo/);
+    expect((await rotation()).map((d) => d.name)).toEqual(['A', 'B']);
+    // The planner no longer schedules it: a year of schedule names A and B only.
+    const sched = await runChecked(sb, ['schedule', '--weeks', '52']);
+    expect(sched.code, show(sched)).toBe(0);
+    expect(sched.stdout).toMatch(/\bA\b/);
+    expect(sched.stdout).not.toMatch(/\bC\b/);
+    const st = JSON.parse((await runChecked(sb, ['status', '--json'])).stdout) as { drives: { name: string; retired?: boolean; inRotation: boolean; snapshots: number }[]; copies: { drives: string[] }[] };
+    expect(st.drives.find((d) => d.name === 'C')).toMatchObject({ retired: true, inRotation: false, snapshots: 1 });
+    expect(st.copies.flatMap((x) => x.drives)).toContain('C (retired)');
+    expect((await runChecked(sb, ['status'])).stdout).toMatch(/C {2}\[retired\]/);
+    // Never written...
+    const w = await runChecked(sb, ['backup', '--drive', 'C', '--allow-connected']);
+    expect(w.code, show(w)).toBe(4);
+    expect(line(w, 'error:')).toMatch(/drive C .* is retired/);
+    expect(line(w, 'hint:')).toContain('airgap retire C --undo');
+    expect(await snapshotsOn(c)).toEqual(snaps);
+    // ...still read.
+    expect((await runChecked(sb, ['list', 'C'])).stdout).toContain(snaps[0]);
+    expect((await runChecked(sb, ['verify', 'C'])).code).toBe(0);
+    expect((await runChecked(sb, ['find', 'C', 'a.txt'])).stdout).toContain('a.txt');
+    const to = join(sb.dir, 'restored');
+    const rs = await runChecked(sb, ['restore', 'C', '--to', to]);
+    expect(rs.code, show(rs)).toBe(0);
+    expect((await readdir(to, { recursive: true })).some((p) => p.endsWith('a.txt'))).toBe(true);
+    expect(line(await runChecked(sb, ['retire', 'C', '--yes']), 'error:')).toMatch(/already retired/);
+    // Reversible.
+    const u = await runChecked(sb, ['retire', 'C', '--undo', '--yes']);
+    expect(u.code, show(u)).toBe(0);
+    expect((await rotation()).map((d) => d.name)).toEqual(['A', 'B', 'C']);
+    expect((await runChecked(sb, ['backup', '--drive', 'C', '--allow-connected'])).code).toBe(0);
+  });
+
+  it('refuses to leave a rotation smaller than policy.offline needs, and a drive that is not in it', async () => {
+    await init(sb.env, 'A,B');
+    const r = await runChecked(sb, ['retire', 'B', '--yes']);
+    expect(r.code, show(r)).toBe(4);
+    expect(line(r, 'hint:')).toMatch(/lower policy.offline .* to 0/);
+    expect((await rotation()).map((d) => d.name)).toEqual(['A', 'B']);
+    expect((await runChecked(sb, ['retire', 'Z', '--yes'])).code).toBe(2);
+  });
+
+  it('a retired drive can have a successor: replace brings its name back into the rotation with the new disk', async () => {
+    await init(sb.env, 'A,B,C');
+    const c = await labelledDrive(sb, 'C');
+    expect((await runChecked(sb, ['retire', 'C', '--yes'])).code).toBe(0);
+    await rename(c, join(sb.dir, 'drawer-C'));
+    const fresh = sb.drive('new-C');
+    await mkdir(fresh);
+    const r = await runChecked(sb, ['replace', 'C', fresh, '--yes']);
+    expect(r.code, show(r)).toBe(0);
+    expect((await rotation()).find((d) => d.name === 'C')?.id).toBe(await driveId(fresh));
+  });
+});
