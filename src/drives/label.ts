@@ -17,6 +17,7 @@ import { checkAirgapFolder, locateDrive, readIdentity } from '../layout/identity
 import type { Catalog } from '../state/catalog.js';
 import type { RotationBinding } from './binding.js';
 import { DriveLock } from '../layout/drive-lock.js';
+import { probeFilesystem, unsafeFilesystem } from './file-size-limit.js';
 
 export interface LabelInput {
   path: string;
@@ -30,6 +31,8 @@ export interface LabelInput {
   rotation?: RotationBinding[];
   /** airgap replace: the id of the drive whose name this label takes over (its name is not "taken"); the disk checks apply even with force. */
   replacing?: string;
+  /** Where a fusefat mount can be told (Linux). */
+  platform?: NodeJS.Platform;
   now: Date;
   newId: () => string;
   host: string;
@@ -56,6 +59,11 @@ export async function planLabel(input: LabelInput): Promise<LabelPlan> {
   const st = await writableFolder(path);
   const simulated = input.drivesRoot !== undefined && isInside(input.drivesRoot, path);
   if (!simulated && (!input.force || input.replacing !== undefined)) await checkSeparateDisk(input, st.dev);
+  // Labelling itself would work, but no backup could ever be written there: refused now, not at the first backup.
+  if ((await probeFilesystem(path, undefined, input.platform ?? 'linux').catch(() => undefined))?.fusefat) {
+    const e = unsafeFilesystem(name);
+    throw refusal('unsafe-filesystem', `${path} is mounted with fusefat, which loses the contents of renamed folders: airgap could never write a backup there`, e.hint);
+  }
   // An `airgap` entry that is a symlink or a mount of another filesystem is refused, even with
   // --force: labelling through it would write off the drive.
   await checkAirgapFolder(path, join(path, DRIVE_DIR));

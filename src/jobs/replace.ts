@@ -46,7 +46,7 @@ export async function planReplace(s: Session, oldName: string, pathArg: string, 
   const takenOver = await checkDisk(path, entry.name, oldId, config.drives.rotation, opts.takeOver ?? false);
   const input: LabelInput = {
     path, name: entry.name, force: takenOver !== undefined, registry: catalog, drivesRoot: s.env.drivesRoot, sources: config.sources,
-    rotation: config.drives.rotation, ...(oldId ? { replacing: oldId } : {}), now: s.now, newId: randomUUID, host: hostname(), toolVersion: s.env.version,
+    rotation: config.drives.rotation, ...(oldId ? { replacing: oldId } : {}), now: s.now, newId: randomUUID, host: hostname(), toolVersion: s.env.version, platform: s.env.platform,
   };
   const plan = await planLabel(input);
   const old = oldId ? { id: oldId, snapshots: oldEntry?.snapshots.length ?? 0 } : undefined;

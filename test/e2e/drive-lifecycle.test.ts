@@ -1,5 +1,7 @@
 // Drives that come and go (issue 17 §3): foreign drives, adopt, replace, retire — each through
 // the built CLI as a subprocess, against real folders.
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -242,5 +244,46 @@ describe('airgap retire <drive>', () => {
     const r = await runChecked(sb, ['replace', 'C', fresh, '--yes']);
     expect(r.code, show(r)).toBe(0);
     expect((await rotation()).find((d) => d.name === 'C')?.id).toBe(await driveId(fresh));
+  });
+});
+
+// FAT32 through fusefat (root, fusefat and mkfs.vfat needed): fusefat renames a non-empty folder
+// without its contents, so backup refuses it; label, drives and plan say so before any backup.
+const FUSEFAT_SKIP = process.getuid?.() !== 0 ? 'needs root' : ['fusefat', 'mkfs.vfat'].find((t) => spawnSync('which', [t]).status !== 0);
+describe.skipIf(FUSEFAT_SKIP)('a FAT32 drive mounted through fusefat', () => {
+  it('label refuses it; once labelled elsewhere, drives marks it fusefat and plan warns that backup will refuse it', async () => {
+    const root = join(sb.dir, 'mnt');
+    const mnt = join(root, 'fat');
+    await mkdir(mnt, { recursive: true });
+    const img = join(sb.dir, 'fat32.img');
+    expect(spawnSync('truncate', ['-s', '64M', img]).status).toBe(0);
+    expect(spawnSync('mkfs.vfat', ['-F', '32', '-n', 'AGFAT', img]).status).toBe(0);
+    const log = openSync(join(sb.dir, 'fusefat.log'), 'a');
+    const m = spawnSync('fusefat', ['-o', 'rw+', img, mnt], { stdio: ['ignore', log, log] });
+    closeSync(log);
+    expect(m.status).toBe(0);
+    try {
+      const env = { AIRGAP_STATE_DIR: join(sb.dir, 'fstate'), XDG_CONFIG_HOME: join(sb.dir, 'fconfig'), AIRGAP_MOUNT_ROOTS: root, AIRGAP_NOW: sb.env.AIRGAP_NOW! };
+      const l = await runChecked({ env }, ['label', mnt, '--name', 'F', '--yes', '--force']);
+      expect(l.code, show(l)).toBe(4);
+      expect(line(l, 'error:')).toMatch(/mounted with fusefat/);
+      expect(line(l, 'hint:')).toMatch(/kernel FAT driver/);
+      expect(await readdir(mnt)).not.toContain('airgap');
+      // Its airgap/ folder written elsewhere and copied on (as a user would from another computer).
+      const elsewhere = await labelledDrive(sb, 'F');
+      expect(spawnSync('cp', ['-r', join(elsewhere, 'airgap'), mnt + '/']).status).toBe(0);
+      await init(env, 'F,G');
+      expect((await runChecked({ env }, ['adopt', mnt, '--yes'])).code).toBe(0);
+      const d = await runChecked({ env }, ['drives', '--json']);
+      const row = (JSON.parse(d.stdout) as { labelled: { name: string; root: string; mountedWith?: string; warning?: string }[] }).labelled.find((x) => x.name === 'F');
+      expect(row, show(d)).toMatchObject({ root: mnt, mountedWith: 'fusefat' });
+      expect(row?.warning).toMatch(/fusefat.*will not write/);
+      expect((await runChecked({ env }, ['drives'])).stdout).toMatch(/WARNING +mounted with fusefat/);
+      const p = await runChecked({ env }, ['plan']);
+      expect(p.code, show(p)).toBe(0);
+      expect(p.stdout + p.stderr).toMatch(/warning: drive F is mounted with fusefat/);
+    } finally {
+      spawnSync('umount', ['-l', mnt]);
+    }
   });
 });
