@@ -52,6 +52,11 @@ describe('foreign drives: a known name with an unknown id', () => {
     expect((await rotation(other)).find((d) => d.name === 'B')?.id).toBeUndefined();
     const d = await runChecked({ env: other }, ['drives']);
     expect(d.stdout, show(d)).toMatch(/foreign: not your drive B/);
+    const listAll = await runChecked({ env: other }, ['list']);
+    expect(listAll.stdout, show(listAll)).toMatch(/warning: foreign: not your drive B.*airgap adopt/);
+    expect(listAll.stdout).toContain(owner[0]); // still readable
+    const listJson = JSON.parse((await runChecked({ env: other }, ['list', '--json'])).stdout);
+    expect(JSON.stringify(listJson)).toContain('"foreign":true');
     const st = await runChecked({ env: other }, ['status', '--json']);
     const view = JSON.parse(st.stdout) as { drives: { name: string; connected: boolean }[]; copies: { drives: string[] }[]; alerts: string[] };
     expect(view.drives.find((x) => x.name === 'B')?.connected).toBe(false);
