@@ -133,6 +133,23 @@ function defineDriveCommands(program: Command, h: ActionHooks): void {
     .option('--yes', 'do not ask for confirmation')
     .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/forget.js')).forgetCommand(h.context(cmd), drive, flags)); });
 
+  program.command('adopt <drive>')
+    .description("bind a connected foreign drive that carries an unbound rotation name (labelled on another computer) to this config")
+    .option('--yes', 'do not ask for confirmation')
+    .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/adopt.js')).adoptCommand(h.context(cmd), drive, flags)); });
+
+  program.command('replace <old> <path>')
+    .description('label the disk at <path> as the successor of a lost or retired drive <old>: its name and place in the rotation (history kept)')
+    .option('--take-over', 'the disk already is another airgap drive: make it <old> anyway, keeping its id and snapshots')
+    .option('--yes', 'do not ask for confirmation')
+    .action(async (old: string, path: string, flags, cmd: Command) => { h.set(await (await import('./commands/replace.js')).replaceCommand(h.context(cmd), old, path, flags)); });
+
+  program.command('retire <drive>')
+    .description('take a drive out of the rotation: never scheduled or written again, its snapshots stay readable')
+    .option('--undo', 'put a retired drive back into the rotation (at its end)')
+    .option('--yes', 'do not ask for confirmation')
+    .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/retire.js')).retireCommand(h.context(cmd), drive, flags)); });
+
   program.command('drives')
     .description('connected airgap drives, and removable disks that could become one')
     .option('--all', 'also list the disks that are never offered, and why (system disk, virtual, ...)')

@@ -70,7 +70,7 @@ export async function wizard(d: import('./wizard-setup.js').WizardDeps): Promise
     if (trusted.length === 0) {
       const first = found.labelled[0]!;
       const b = checkBinding(first.identity, catalog, config.drives.rotation);
-      if (b.status === 'impostor') throw refusal('not-your-drive', `${impostorMessage(first.identity, first.root, b)}; nothing was written`, impostorHint(first.identity, first.root));
+      if (b.status === 'impostor') throw refusal('not-your-drive', `${impostorMessage(first.identity, first.root, b)}; nothing was written`, impostorHint(first.identity, first.root, b));
     }
     return driveMenu(w, { ...found, labelled: trusted }, plan, config);
   }

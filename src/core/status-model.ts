@@ -8,6 +8,8 @@ export interface StatusDrive {
   role?: string;
   location?: string;
   inRotation: boolean;
+  /** Taken out of the rotation by airgap retire (still this config's drive). */
+  retired?: boolean;
   connected: boolean;
   /** Where the plan wants it now. */
   shouldBe: string;

@@ -1,8 +1,8 @@
 // A rotation drive is bound to its id, not to the name its drive.json claims: anyone can write
-// "name": "A" on a stick. The config's rotation entry records the id of drive A the first time
-// airgap uses it, and the catalog knows every drive by id; a drive that calls itself A with
-// another id is "not your drive A", and is never written.
+// "name": "A" on a stick. The rule is core/drive-binding (bindingOf); this module gives it the
+// facts (the config's rotation, this host's catalog) and words a foreign drive for the user.
 import { byDriveName } from '../core/drive-name.js';
+import { bindingOf } from '../core/drive-binding.js';
 import type { Catalog } from '../state/catalog.js';
 
 export interface RotationBinding {
@@ -11,28 +11,33 @@ export interface RotationBinding {
 }
 
 export type BindingCheck =
-  /** This id is the drive known by this name (or the name is new: the first drive seen under it). */
+  /** This id is the drive known by this name; `first`: the rotation entry has no id yet, and this host knows the drive. */
   | { status: 'bound' | 'first' }
-  /** Another drive (knownId) is known by this name. */
-  | { status: 'impostor'; knownId: string; by: 'config' | 'catalog'; lastPath?: string; lastSeenAt?: string };
+  /** A foreign drive (issue 17 §3): another drive (knownId) is bound to this name, or (`unknown`) this host never labelled or used it. */
+  | { status: 'impostor'; knownId?: string; by: 'config' | 'catalog' | 'unknown'; lastPath?: string; lastSeenAt?: string };
 
 export function checkBinding(identity: { id: string; name: string }, catalog: Catalog, rotation: RotationBinding[]): BindingCheck {
-  const configured = byDriveName(rotation, identity.name)?.id;
+  const entry = byDriveName(rotation, identity.name);
   const holder = catalog.nameHolder(identity);
-  const known = catalog.byId(configured ?? '');
-  if (configured && configured !== identity.id) {
-    return { status: 'impostor', knownId: configured, by: 'config', ...(known ? { lastPath: known.lastPath, lastSeenAt: known.lastSeenAt } : {}) };
-  }
-  if (holder) return { status: 'impostor', knownId: holder.id, by: 'catalog', lastPath: holder.lastPath, lastSeenAt: holder.lastSeenAt };
-  return { status: configured || catalog.byId(identity.id) ? 'bound' : 'first' };
+  const b = bindingOf({ id: identity.id, known: catalog.byId(identity.id) !== undefined, ...(entry ? { entry: { ...(entry.id ? { id: entry.id } : {}) } } : {}), ...(holder ? { holder } : {}) });
+  if (b.status !== 'foreign') return b;
+  const known = b.knownId !== undefined ? catalog.byId(b.knownId) : undefined;
+  return { status: 'impostor', by: b.by, ...(b.knownId ? { knownId: b.knownId } : {}), ...(known ? { lastPath: known.lastPath, lastSeenAt: known.lastSeenAt } : {}) };
 }
 
-/** The error message for an impostor: what it claims, what is known, and that nothing was written. */
-export function impostorMessage(identity: { id: string; name: string }, root: string, check: Extract<BindingCheck, { status: 'impostor' }>): string {
+/** What makes the drive foreign, in a few words. */
+export function foreignReason(name: string, check: Extract<BindingCheck, { status: 'impostor' }>): string {
+  if (check.by === 'unknown') return `the config's rotation names ${name} without an id yet, and this computer has never labelled or used this drive (someone else's drive ${name}?)`;
   const where = check.lastPath ? `, last seen at ${check.lastPath}${check.lastSeenAt ? ` on ${check.lastSeenAt.slice(0, 10)}` : ''}` : '';
-  return `the drive at ${root} says it is drive ${identity.name}, but it is not your drive ${identity.name}: its id is ${identity.id}, and ${check.by === 'config' ? 'the config binds' : 'this computer knows'} drive ${identity.name} to the id ${check.knownId}${where}`;
+  return `${check.by === 'config' ? 'the config binds' : 'this computer knows'} drive ${name} to the id ${check.knownId}${where}`;
 }
 
-export function impostorHint(identity: { name: string }, root: string): string {
-  return `if it is a copy of drive ${identity.name} or someone else's stick, keep it away from airgap; if this really is a new drive ${identity.name} (the old one is lost or retired), label it under a new name (airgap label ${root} --name ${identity.name}2 --force) and put that name in the config's rotation in place of ${identity.name}`;
+/** The error message for a foreign drive: what it claims, what is known, and that nothing was written. */
+export function impostorMessage(identity: { id: string; name: string }, root: string, check: Extract<BindingCheck, { status: 'impostor' }>): string {
+  return `the drive at ${root} says it is drive ${identity.name}, but it is not your drive ${identity.name} (a foreign drive): its id is ${identity.id}, and ${foreignReason(identity.name, check)}`;
+}
+
+export function impostorHint(identity: { name: string }, root: string, check?: Extract<BindingCheck, { status: 'impostor' }>): string {
+  if (check?.by === 'unknown') return `if it really is your drive ${identity.name} (labelled on another computer, or this host's state was lost), adopt it: airgap adopt ${root}; if it is someone else's, keep it away from airgap`;
+  return `if it is a copy of drive ${identity.name} or someone else's stick, keep it away from airgap; if your drive ${identity.name} is lost or retired and this disk is to take its place, run airgap replace ${identity.name} ${root} (a new identity; snapshots already on the disk are kept)`;
 }

@@ -17,6 +17,7 @@ import { checkAirgapFolder, locateDrive, readIdentity } from '../layout/identity
 import type { Catalog } from '../state/catalog.js';
 import type { RotationBinding } from './binding.js';
 import { DriveLock } from '../layout/drive-lock.js';
+import { probeFilesystem, unsafeFilesystem } from './file-size-limit.js';
 
 export interface LabelInput {
   path: string;
@@ -28,6 +29,10 @@ export interface LabelInput {
   sources: string[];
   /** The config's rotation: a name bound there to another drive's id is taken. */
   rotation?: RotationBinding[];
+  /** airgap replace: the id of the drive whose name this label takes over (its name is not "taken"); the disk checks apply even with force. */
+  replacing?: string;
+  /** Where a fusefat mount can be told (Linux). */
+  platform?: NodeJS.Platform;
   now: Date;
   newId: () => string;
   host: string;
@@ -53,7 +58,12 @@ export async function planLabel(input: LabelInput): Promise<LabelPlan> {
   }
   const st = await writableFolder(path);
   const simulated = input.drivesRoot !== undefined && isInside(input.drivesRoot, path);
-  if (!simulated && !input.force) await checkSeparateDisk(input, st.dev);
+  if (!simulated && (!input.force || input.replacing !== undefined)) await checkSeparateDisk(input, st.dev);
+  // Labelling itself would work, but no backup could ever be written there: refused now, not at the first backup.
+  if ((await probeFilesystem(path, undefined, input.platform ?? 'linux').catch(() => undefined))?.fusefat) {
+    const e = unsafeFilesystem(name);
+    throw refusal('unsafe-filesystem', `${path} is mounted with fusefat, which loses the contents of renamed folders: airgap could never write a backup there`, e.hint);
+  }
   // An `airgap` entry that is a symlink or a mount of another filesystem is refused, even with
   // --force: labelling through it would write off the drive.
   await checkAirgapFolder(path, join(path, DRIVE_DIR));
@@ -139,13 +149,14 @@ async function relabelled(input: LabelInput, airgapDir: string): Promise<Relabel
 function checkNameFree(input: LabelInput, id: string | undefined): void {
   const { name } = input;
   const other = input.registry.byName(name);
-  if (other && other.id !== id) {
-    throw usageError('name-taken', `the name "${name}" is already used by another drive (last seen at ${other.lastPath})`, 'choose another name, e.g. the next letter');
+  if (other && other.id !== id && other.id !== input.replacing) {
+    throw usageError('name-taken', `the name "${name}" is already used by another drive (id ${other.id}, last seen at ${other.lastPath})`,
+      `if drive ${name} is lost, retired or was reformatted and this disk takes its place: airgap replace ${name} ${input.path}; otherwise choose another name, e.g. the next letter`);
   }
   const bound = input.rotation ? byDriveName(input.rotation, name)?.id : undefined;
-  if (bound && bound !== id) {
+  if (bound && bound !== id && bound !== input.replacing) {
     throw usageError('name-taken', `the config binds rotation drive "${name}" to another drive (id ${bound})`,
-      `choose another name and put it in the config's rotation; if the drive with id ${bound} is lost for good, replace "${name}" by the new name in the rotation`);
+      `if drive ${name} is lost, retired or was reformatted and this disk takes its place: airgap replace ${name} ${input.path}; otherwise choose another name`);
   }
 }
 

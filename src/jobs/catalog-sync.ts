@@ -6,6 +6,8 @@ import type { Fingerprint, FingerprintCheck } from '../core/drive-model.js';
 import { refusal } from '../core/errors.js';
 import { Catalog } from '../state/catalog.js';
 import { checkBinding, type BindingCheck, type RotationBinding } from '../drives/binding.js';
+import { byDriveName } from '../core/drive-name.js';
+import { bindRotationId } from '../state/config.js';
 import type { Session } from './session.js';
 
 /** The drive is the truth for its contents: every time airgap sees a drive, the catalog follows. */
@@ -25,6 +27,11 @@ export async function recordDetected(
 ): Promise<{ binding: BindingCheck; fingerprint?: FingerprintCheck }> {
   const binding = checkBinding(d.identity, catalog, rotation);
   if (binding.status === 'impostor') return { binding };
+  // First sight of a drive this host knows under an unbound rotation name: its id is recorded now.
+  if (binding.status === 'first' && byDriveName(rotation, d.identity.name) && (await bindRotationId(s.env.configPath, d.identity.name, d.identity.id).catch(() => false))) {
+    s.forgetConfig();
+    s.log.note(`drive ${d.identity.name} (id ${d.identity.id}) is now bound to its name in the config ${s.env.configPath}`);
+  }
   const fingerprint = catalog.seen(d.identity, d.root, s.now, d.fingerprint);
   await refreshFromDrive(s, catalog, d);
   return { binding, fingerprint };

@@ -3,6 +3,8 @@
 import { checkFingerprint, type Fingerprint } from '../core/drive-model.js';
 import type { Detection } from '../drives/detect.js';
 import type { RunInProgress } from '../core/status-model.js';
+import { foreignReason, impostorHint } from '../drives/binding.js';
+import { probeFilesystem } from '../drives/file-size-limit.js';
 import { recordDetected } from './catalog-sync.js';
 import { detect } from './drive-lookup.js';
 import type { Session } from './session.js';
@@ -16,7 +18,11 @@ export interface DriveRow {
   fingerprint?: Fingerprint;
   snapshots: number;
   lastSnapshot?: string;
-  /** Why airgap will not write to it (an impostor, changed hardware). */
+  /** Mounted through fusefat (FAT32 over FUSE): backup refuses it. */
+  mountedWith?: 'fusefat';
+  /** A drive that carries a rotation name but is not the drive bound to it (issue 17 §3). */
+  foreign?: boolean;
+  /** Why airgap will not write to it (foreign, changed hardware). */
   warning?: string;
   leftovers?: string[];
   /** The airgap run writing to it now: `leftovers` are its work, not an interrupted run's. */
@@ -47,8 +53,13 @@ export async function drives(s: Session, opts: { all?: boolean; includeLoop?: bo
     if (d.lastSnapshot) row.lastSnapshot = d.lastSnapshot;
     if (d.leftovers.length) row.leftovers = d.leftovers;
     if (d.inProgress) row.inProgress = d.inProgress;
+    const fs = await probeFilesystem(d.airgapDir, d.fingerprint?.fsType, s.env.platform).catch(() => undefined);
+    if (fs?.fusefat) row.mountedWith = 'fusefat';
     if (binding.status === 'impostor') {
-      row.warning = `not your drive ${d.identity.name}: ${binding.by === 'config' ? 'the config binds' : 'this computer knows'} drive ${d.identity.name} to the id ${binding.knownId}${binding.lastPath ? ` (last seen at ${binding.lastPath})` : ''}; airgap will not write to it`;
+      row.warning = `foreign: not your drive ${d.identity.name}: ${foreignReason(d.identity.name, binding)}; airgap will not write to it nor count it as a copy (${impostorHint(d.identity, d.root, binding)})`;
+      row.foreign = true;
+    } else if (fs?.fusefat) {
+      row.warning = `mounted with fusefat, which loses the contents of renamed folders: airgap will not write to it (reading is safe); mount it with the kernel FAT driver, or format it exFAT`;
     } else if (check?.status === 'mismatch') {
       row.warning = `hardware differs from when first seen (${check.fields.map((f) => `${f.field} was ${f.recorded}, now ${f.seen}`).join('; ')}): a clone or a copied identity file? airgap will not write to it until you pass --accept-fingerprint`;
     }

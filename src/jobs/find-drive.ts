@@ -7,6 +7,7 @@ import { checkBinding, impostorHint, impostorMessage, type BindingCheck } from '
 import { bindRotationId } from '../state/config.js';
 import type { Session } from './session.js';
 import { driveLookup } from './drive-lookup.js';
+import { isRetired } from './retire.js';
 import { refreshFromDrive } from './catalog-sync.js';
 
 export interface FoundDrive extends ResolvedDrive {
@@ -29,9 +30,13 @@ export async function findDrive(s: Session, spec: string, opts: { acceptFingerpr
   const config = await s.configIfReadable();
   const binding = checkBinding(drive.identity, reg, config?.drives.rotation ?? []);
   if (binding.status === 'impostor') {
-    if (opts.write) throw refusal('not-your-drive', `${impostorMessage(drive.identity, drive.root, binding)}; nothing was written`, impostorHint(drive.identity, drive.root));
+    if (opts.write) throw refusal('not-your-drive', `${impostorMessage(drive.identity, drive.root, binding)}; nothing was written`, impostorHint(drive.identity, drive.root, binding));
     s.log.warn(`${impostorMessage(drive.identity, drive.root, binding)}; it is not recorded in the catalog`);
     return { ...drive, fingerprintCheck: { status: 'unknown' }, binding };
+  }
+  if (opts.write && isRetired(config, drive.identity)) {
+    throw refusal('drive-retired', `drive ${drive.identity.name} at ${drive.root} is retired: out of the rotation, never written; nothing was written`,
+      `its snapshots stay readable (list, verify, restore, find); to use it for backups again: airgap retire ${drive.identity.name} --undo`);
   }
   if (opts.bind && config && (await bindRotationId(s.env.configPath, drive.identity.name, drive.identity.id).catch(() => false))) {
     s.forgetConfig();

@@ -39,7 +39,7 @@ export async function planLabelJob(s: Session, pathArg: string, opts: LabelOptio
   const config = await s.configIfPresent();
   const input: LabelInput = {
     path, name: opts.name, force: opts.force ?? false, registry: await s.catalog(), drivesRoot: s.env.drivesRoot,
-    sources: config?.sources ?? [], rotation: config?.drives.rotation ?? [], now: s.now, newId: randomUUID, host: hostname(), toolVersion: s.env.version,
+    sources: config?.sources ?? [], rotation: config?.drives.rotation ?? [], now: s.now, newId: randomUUID, host: hostname(), toolVersion: s.env.version, platform: s.env.platform,
   };
   const plan = await planLabel(input);
   const question = plan.relabel

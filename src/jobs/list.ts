@@ -6,6 +6,7 @@ import { detect } from './drive-lookup.js';
 import { runInProgress } from '../layout/drive-lock.js';
 import type { RunInProgress } from '../core/status-model.js';
 import { findDrive } from './find-drive.js';
+import { checkBinding, foreignReason, impostorHint } from '../drives/binding.js';
 import type { Session } from './session.js';
 import { hostDecisions, markOf, type HostDecisions } from './suspects.js';
 import { plural } from '../core/plural.js';
@@ -35,6 +36,8 @@ export interface ListedDrive {
   inProgress?: RunInProgress;
   unknown: UnknownEntry[];
   twins: string[];
+  /** It carries a rotation name but is not the drive bound to it (issue 17 §3). */
+  foreign?: boolean;
   /** The links, unknown entries and twins above, in words. */
   warnings: string[];
 }
@@ -50,7 +53,18 @@ export async function listConnected(s: Session): Promise<{ drives: ListedDrive[]
   for (const w of found.warnings) s.log.warn(w);
   const drives: ListedDrive[] = [];
   const decisions = await hostDecisions(s);
-  for (const d of found.labelled) drives.push(await listOne({ root: d.root, airgapDir: d.airgapDir, identity: d.identity }, decisions));
+  const catalog = await s.catalog();
+  const rotation = await s.rotation();
+  for (const d of found.labelled) {
+    const listed = await listOne({ root: d.root, airgapDir: d.airgapDir, identity: d.identity }, decisions);
+    // A foreign drive is listed (reading it is safe), never as your drive of that name.
+    const b = checkBinding(d.identity, catalog, rotation);
+    if (b.status === 'impostor') {
+      listed.foreign = true;
+      listed.warnings.unshift(`foreign: not your drive ${d.identity.name}: ${foreignReason(d.identity.name, b)}; airgap will not write to it nor count it as a copy (${impostorHint(d.identity, d.root, b)})`);
+    }
+    drives.push(listed);
+  }
   return { drives, damaged: found.damaged?.length ?? 0 };
 }
 

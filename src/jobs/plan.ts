@@ -4,6 +4,8 @@ import { addDays, isDate } from '../core/calendar.js';
 import { usageError } from '../core/errors.js';
 import { planRotation, type Plan } from '../core/planner.js';
 import { buildSchedule, type Schedule } from '../core/schedule.js';
+import { sameDriveName } from '../core/drive-name.js';
+import { probeFilesystem, unsafeFilesystem } from '../drives/file-size-limit.js';
 import { detect } from './drive-lookup.js';
 import { connectedRotation, planDrives, planInput } from './planning.js';
 import type { Session } from './session.js';
@@ -17,8 +19,15 @@ export async function plan(s: Session, opts: { date?: string }): Promise<Plan> {
   const { config, policy } = await s.requirePolicy();
   const today = checkDate('--date', opts.date) ?? s.today;
   const catalog = await s.catalog();
-  const connected = connectedRotation(policy, await detect(s), catalog, config.drives.rotation);
-  return planRotation(planInput(policy, catalog, s, connected, today));
+  const detection = await detect(s);
+  const connected = connectedRotation(policy, detection, catalog, config.drives.rotation);
+  const plan = planRotation(planInput(policy, catalog, s, connected, today));
+  // A connected rotation drive mounted through fusefat is refused by backup: say so before (issue 17 §3).
+  for (const d of detection.labelled) {
+    if (!connected.some((n) => sameDriveName(n, d.identity.name))) continue;
+    if ((await probeFilesystem(d.airgapDir, d.fingerprint?.fsType, s.env.platform).catch(() => undefined))?.fusefat) plan.warnings.push(`${unsafeFilesystem(d.identity.name).message} (${unsafeFilesystem(d.identity.name).hint})`);
+  }
+  return plan;
 }
 
 export interface ScheduleOptions {

@@ -44,7 +44,7 @@ export function connectedRotation(policy: Policy, detection: Detection, catalog:
 export function impostors(detection: Detection, catalog: Catalog, rotation: RotationBinding[]): string[] {
   return detection.labelled.flatMap((d) => {
     const b = checkBinding(d.identity, catalog, rotation);
-    return b.status === 'impostor' ? [`${impostorMessage(d.identity, d.root, b)}: it is left out of the plan and never written (${impostorHint(d.identity, d.root)})`] : [];
+    return b.status === 'impostor' ? [`${impostorMessage(d.identity, d.root, b)}: it is left out of the plan and never written (${impostorHint(d.identity, d.root, b)})`] : [];
   });
 }
 

@@ -1,6 +1,6 @@
 // The status job: every drive this host knows or the config names, where each should be now,
 // what it holds, the alerts, and the next action. Connected drives are recorded on the way.
-import { byDriveName, driveNameKey } from '../core/drive-name.js';
+import { byDriveName, driveNameKey, sameDriveName } from '../core/drive-name.js';
 import { planRotation, type Plan } from '../core/planner.js';
 import { suspectMark } from '../core/prune-gate.js';
 import type { Policy } from '../core/policy.js';
@@ -28,9 +28,9 @@ export async function status(s: Session): Promise<StatusResult> {
   const plan = policy ? planRotation(planInput(policy, catalog, s, connectedRotation(policy, detection, catalog, rotation))) : undefined;
   const view: StatusView = {
     today: s.today,
-    drives: statusDrives(policy, plan, catalog, detection, rotation),
+    drives: statusDrives(policy, plan, catalog, detection, rotation, config?.drives.retired ?? []),
     // A SUSPECT snapshot may hold a ransomware event's files: it is no copy to count on.
-    copies: copiesByDate(catalog.drives.map((e) => ({ name: e.name, snapshots: e.snapshots.filter((x) => x.state === 'complete' && !suspectMark(x)).map((x) => x.id) }))),
+    copies: copiesByDate(ownDrives(catalog, rotation, config?.drives.retired ?? []).map((e) => ({ name: e.name, snapshots: e.snapshots.filter((x) => x.state === 'complete' && !suspectMark(x)).map((x) => x.id) }))),
     alerts: alerts(s, policy, plan, catalog, detection, rotation),
     next: !plan?.target ? 'configure a rotation'
       : plan.due ? `connect drive ${plan.target} (only it) and run airgap backup`
@@ -39,20 +39,37 @@ export async function status(s: Session): Promise<StatusResult> {
   return { ...view, plan };
 }
 
-function statusDrives(policy: Policy | undefined, plan: Plan | undefined, catalog: Catalog, detection: Detection, rotation: Parameters<typeof checkBinding>[2]): StatusDrive[] {
+/**
+ * The drives whose snapshots count as copies: this config's (a rotation entry bound to the id,
+ * or naming it while unbound), never a foreign or replaced one; with no rotation, every drive
+ * this host knows.
+ */
+export function ownDrives(catalog: Catalog, rotation: Binding[], retired: Binding[]): Catalog['drives'] {
+  if (!rotation.length && !retired.length) return catalog.drives.filter((e) => !e.replaced);
+  const mine = (list: Binding[], e: Catalog['drives'][number]) => list.some((r) => (r.id ? r.id === e.id : sameDriveName(r.name, e.name)));
+  // A retired drive is still yours, and what it holds still a copy: named as retired.
+  return catalog.drives.filter((e) => !e.replaced && (mine(rotation, e) || mine(retired, e))).map((e) => (mine(retired, e) ? { ...e, name: `${e.name} (retired)` } : e));
+}
+type Binding = Parameters<typeof checkBinding>[2][number];
+
+function statusDrives(policy: Policy | undefined, plan: Plan | undefined, catalog: Catalog, detection: Detection, rotation: Binding[], retired: Binding[]): StatusDrive[] {
   // A drive that only claims a known name (another id) is not that drive: not "connected".
   const connectedNames = new Set(detection.labelled.filter((d) => checkBinding(d.identity, catalog, rotation).status !== 'impostor').map((d) => driveNameKey(d.identity.name)));
-  const names = [...new Set([...(policy?.drives.map((d) => d.name) ?? []), ...catalog.drives.map((d) => d.name)])];
+  const names = [...new Map([...(policy?.drives.map((d) => d.name) ?? []), ...catalog.drives.filter((d) => !d.replaced).map((d) => d.name), ...retired.map((r) => r.name)]
+    .map((n) => [driveNameKey(n), n] as const)).values()];
   return names.map((name) => {
     const rot = policy ? byDriveName(policy.drives, name) : undefined;
     const e = catalog.byName(name);
     const complete = e?.snapshots.filter((x) => x.state === 'complete') ?? [];
     const off = plan?.keepOffline.find((o) => o.drive === name);
-    const shouldBe = !rot ? 'anywhere (not in the rotation)'
+    const isRetired = !rot && byDriveName(retired, name) !== undefined;
+    const shouldBe = isRetired ? 'retired: out of the rotation, never written (its snapshots stay readable)'
+      : !rot ? 'anywhere (not in the rotation)'
       : plan?.target === name ? (plan.due ? 'connected now: it is due' : `ready for ${plan.targetDate}`)
       : off ? (off.where === 'offsite' ? `offsite${rot.location ? ` (${rot.location})` : ''}` : `disconnected${rot.location ? ` (${rot.location})` : ''}`) : 'disconnected';
     const d: StatusDrive = { name, inRotation: !!rot, connected: connectedNames.has(driveNameKey(name)), shouldBe, snapshots: complete.length };
     if (rot) Object.assign(d, { role: rot.role, ...(rot.location ? { location: rot.location } : {}) });
+    if (isRetired) d.retired = true;
     if (e?.lastWrittenAt) d.lastWritten = e.lastWrittenAt;
     else if (complete.length) d.lastWritten = complete.at(-1)!.id.slice(0, 10);
     if (e?.lastVerifiedAt) d.lastVerified = e.lastVerifiedAt;

@@ -3,9 +3,8 @@
 // restore drill). The drives are the truth for their own contents: the catalog is refreshed
 // whenever a drive is seen, and `airgap scan` rebuilds it from the connected drives. Written
 // atomically; a damaged catalog is moved aside and reported, never silently reset.
-// Two airgap processes may share the catalog (backups to two drives at once): every change is
-// recorded as an operation, and save() replays them onto the catalog as it is on disk now,
-// under a short lock file, so that neither process loses the other's updates.
+// Two airgap processes may share it: every change is an operation that save() replays onto the
+// catalog as it is on disk now, under a short lock file, so neither loses the other's updates.
 import { byDriveName } from '../core/drive-name.js';
 import { questionOpen } from '../core/prune-gate.js';
 import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
@@ -64,6 +63,8 @@ const entrySchema = object({
   pruned: v.optional(v.array(object({ id: v.string(), at: v.string() })), () => []),
   /** Snapshots once recorded on the drive that vanished without a prune by this host: damage until found again. */
   missing: v.optional(v.array(object({ ...snapshotEntries, missingSince: v.string() })), () => []),
+  /** airgap replace: the drive that took this one's name and place (its history is kept; its name is free). */
+  replaced: v.optional(object({ by: v.string(), at: v.string() })),
 });
 const catalogSchema = object({ version: v.literal(1), drives: v.array(entrySchema) });
 
@@ -114,8 +115,9 @@ export class Catalog {
     return new Catalog(file, [], `the catalog ${file} was damaged; it was moved to ${aside} and is rebuilt from the drives as they are seen (run \`airgap scan\` with them connected)`);
   }
 
+  /** The drive known by this name now: a replaced drive keeps its name in its history, not the name. */
   byName(name: string): CatalogEntry | undefined {
-    return byDriveName(this.drives, name);
+    return byDriveName(this.drives.filter((d) => !d.replaced), name);
   }
 
   byId(id: string): CatalogEntry | undefined {
@@ -155,6 +157,12 @@ export class Catalog {
     this.ops.push((c) => c.forget(id));
     const i = this.drives.findIndex((d) => d.id === id);
     if (i >= 0) this.drives.splice(i, 1);
+  }
+
+  /** airgap replace: drive `id` gave its name and place to drive `by`; what it held stays recorded. */
+  markReplaced(id: string, by: string, at: Date): void {
+    this.ops.push((c) => c.markReplaced(id, by, at));
+    Object.assign(this.byId(id) ?? {}, { replaced: { by, at: at.toISOString() } });
   }
 
   acceptFingerprint(id: string, fingerprint: Fingerprint): void {
@@ -264,8 +272,7 @@ export class Catalog {
 
   recordRestoreDrill(id: string, at: Date): void {
     this.ops.push((c) => c.recordRestoreDrill(id, at));
-    const entry = this.byId(id);
-    if (entry) entry.lastRestoreDrillAt = at.toISOString();
+    Object.assign(this.byId(id) ?? {}, { lastRestoreDrillAt: at.toISOString() });
   }
 
   async save(): Promise<void> {

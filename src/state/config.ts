@@ -4,7 +4,7 @@ import { driveNameKey, sameDriveName } from '../core/drive-name.js';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import picomatch from 'picomatch';
-import { check, defaulted, share, strictObject, v, whole, type Checked } from '../core/validate.js';
+import { check, defaulted, object, share, strictObject, v, whole, type Checked } from '../core/validate.js';
 import { isAirgapError, usageError } from '../core/errors.js';
 import { isDate, weekdayOf, WEEKDAYS, type Cadence, type Weekday } from '../core/calendar.js';
 import { DRIVE_NAME_RE } from '../layout/format.js';
@@ -60,6 +60,12 @@ const configSchema = strictObject({
       /** Overrides policy.retention for this drive. */
       retention: v.optional(retentionSchema),
     })), v.maxLength(100, 'at most 100 drives')), () => []),
+    /** airgap retire: drives taken out of the rotation (their entry as it was, and when); `retire --undo` puts one back. */
+    retired: v.optional(v.pipe(v.array(object({
+      name: v.pipe(v.string(), v.regex(DRIVE_NAME_RE, 'letters, digits, ".", "_" or "-"')),
+      id: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+      retiredAt: v.optional(v.string()),
+    })), v.maxLength(1000, 'at most 1000 drives')), () => []),
     /** Extra folders whose sub-folders may be drive mountpoints (beyond /media, /mnt, /Volumes). */
     mountRoots: v.optional(v.pipe(v.array(folder), v.maxLength(100, 'at most 100 folders')), () => []),
   })),
@@ -113,6 +119,8 @@ function crossFieldProblem(c: Config): { path: string[]; message: string } | und
   const seen = new Set<string>();
   const dup = c.drives.rotation.map((d) => driveNameKey(d.name)).find((x) => seen.has(x) || !seen.add(x));
   if (dup) return { path: ['drives', 'rotation'], message: `drive ${dup} is listed twice` };
+  const both = c.drives.retired.find((r) => seen.has(driveNameKey(r.name)));
+  if (both) return { path: ['drives', 'retired'], message: `drive ${both.name} is both in the rotation and retired` };
   const ids = new Set<string>();
   const twice = c.drives.rotation.map((d) => d.id).find((x) => x !== undefined && (ids.has(x) || !ids.add(x)));
   if (twice) return { path: ['drives', 'rotation'], message: `the drive id ${twice} is bound to two names` };
@@ -228,6 +236,35 @@ export function bindRotationId(path: string, name: string, id: string): Promise<
     entry.id = id;
     return true;
   });
+}
+
+/** airgap replace: the rotation entry `name` is bound to the successor's id, whatever it was bound to. */
+export function rebindRotationId(path: string, name: string, id: string): Promise<boolean> {
+  return editRotationEntry(path, (rotation) => {
+    const entry = rotation.find((d) => typeof d?.name === 'string' && sameDriveName(d.name, name));
+    if (!entry) return false;
+    entry.id = id;
+    return true;
+  });
+}
+
+/**
+ * airgap retire: moves the entry `name` from drives.rotation to drives.retired (with `at`), or
+ * back to the end of the rotation (`undo`), as written. False when there is no such entry.
+ */
+export async function moveRotationEntry(path: string, name: string, undo: boolean, at: string): Promise<boolean> {
+  const json = JSON.parse((await readFile(path, 'utf8')).replace(/^\uFEFF/, '')) as { drives?: Record<string, RotationEntry[] | undefined> };
+  const drives = (json.drives ??= {});
+  const [from, to] = undo ? ['retired', 'rotation'] : ['rotation', 'retired'];
+  const list = drives[from] ?? [];
+  const i = list.findIndex((d) => typeof d?.name === 'string' && sameDriveName(d.name, name));
+  if (i < 0) return false;
+  const [entry] = list.splice(i, 1) as [RotationEntry & { retiredAt?: string }];
+  if (undo) delete entry.retiredAt;
+  else entry.retiredAt = at;
+  (drives[to] ??= []).push(entry);
+  await writeFileAtomic(path, JSON.stringify(json, null, 2) + '\n');
+  return true;
 }
 
 /** Unbinds the rotation entry bound to this drive id when the drive is relabelled to another name. */

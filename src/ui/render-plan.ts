@@ -58,7 +58,7 @@ function age(today: string, iso: string | undefined): string {
 export function renderStatus(v: StatusView): string {
   const out = [`airgap status, ${v.today}`, ''];
   for (const d of v.drives) {
-    const role = d.inRotation ? `${d.role}${d.location ? `, ${d.location}` : ''}` : 'not in the rotation';
+    const role = d.inRotation ? `${d.role}${d.location ? `, ${d.location}` : ''}` : d.retired ? 'retired' : 'not in the rotation';
     out.push(`${d.name}  [${role}]  ${d.connected ? 'CONNECTED' : 'not connected'} — should be: ${d.shouldBe}`);
     out.push(`  written ${age(v.today, d.lastWritten)} · verified ${age(v.today, d.lastVerified)}${d.lastVerifyOk === false ? ' FAILED' : ''} · seen ${age(v.today, d.lastSeen)}`);
     out.push(`  holds ${plural(d.snapshots, 'snapshot')}${d.newest ? `, newest ${d.newest}` : ''}${d.free !== undefined ? ` · ${bytes(d.free)} free` : ''}`);

@@ -52,7 +52,7 @@ describe('a drive is bound to its id, not its name', () => {
     const r = await backupA();
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toMatch(/error: .*not your drive A/);
-    expect(r.stderr).toMatch(/hint: .*new drive A/);
+    expect(r.stderr).toMatch(/hint: .*airgap replace A /);
     expect(await readdir(join(fake, 'airgap'))).toEqual(['drive.json']);
     expect((await catalogDrives()).filter((d) => d.name === 'A').map((d) => d.id)).toEqual([realId]);
     // By path too, and prune and label --force under that name: refused, nothing written.
@@ -65,7 +65,7 @@ describe('a drive is bound to its id, not its name', () => {
     expect(list.stderr).toMatch(/warning: .*not your drive A/);
     const drives = await sb.run('drives');
     expect(drives.stdout + drives.stderr).toMatch(/not your drive A/);
-    expect((await sb.run('scan')).stderr).toMatch(/says it is drive A, but it is not your drive A: .*not recorded/);
+    expect((await sb.run('scan')).stderr).toMatch(/says it is drive A, but it is not your drive A \(a foreign drive\): .*not recorded/);
     expect((await catalogDrives()).filter((d) => d.name === 'A').map((d) => d.id)).toEqual([realId]);
     // The real A still works.
     await rename(join(sb.dir, 'drawer-A'), sb.drive('A'));
