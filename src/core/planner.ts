@@ -3,7 +3,8 @@
 // prune on the target once the new snapshot is written and verified, when each drive is next
 // due, whether it fits — and why, for every decision.
 import { backupDaysAfter, dayNumber, isBackupDay, toDate, lastBackupDay, nextBackupDay, slotIndex, snapshotDate, daysBetween } from './calendar.js';
-import { driveIndexForSlot, schemePeriod, type Policy, type RotationDrive } from './policy.js';
+import { driveIndexForSlot, fitOnly, schemePeriod, type Policy, type RotationDrive } from './policy.js';
+import { humanBytes } from './human-bytes.js';
 import { applyRetention } from './retention.js';
 import { dependantsOf, keepWithBases } from './chains.js';
 import { newest, type Forecast, type OfflineDrive, type Plan, type PlanDrive, type PlanInput, type PlanSnapshot, type PruneItem } from './plan-model.js';
@@ -134,6 +135,11 @@ export function pruneCandidates(input: Pick<PlanInput, 'policy' | 'drives'>, tar
   const rule = input.policy.drives.find((d) => d.name === target);
   const notes: string[] = [];
   if (!rule) return { prune: [], notes: [`${target} is not in the rotation: no retention applies`] };
+  if (rule.retention.fit) {
+    notes.push(fitOnly(rule.retention)
+      ? `fit mode on ${target}: every snapshot stays while there is room; a backup that needs room removes the oldest first`
+      : `fit mode on ${target}: a backup that needs more room than the rules free removes the oldest first`);
+  }
   const complete = drive?.snapshots.filter((s) => s.complete) ?? [];
   const newId = written ?? (newDate ? `${newDate}T235959Z` : undefined);
   const result = applyRetention([...complete.map((s) => s.id).filter((id) => id !== written), ...(newId ? [newId] : [])], rule.retention);
@@ -189,10 +195,14 @@ function planCapacity(input: PlanInput, plan: Plan): void {
     const free = target.capacity.free;
     const freeAfterPrune = free + plan.prune.reduce((n, p) => n + p.bytes, 0);
     plan.capacity = { estimate, free, freeAfterPrune, fits: free >= estimate };
+    const fit = input.policy.drives.find((d) => d.name === plan.target)?.retention.fit === true;
     if (plan.due && free < estimate) {
+      const short = `${plan.target} has ${humanBytes(free)} free, the snapshot needs about ${humanBytes(estimate)}`;
       plan.warnings.push(freeAfterPrune >= estimate
-        ? `${plan.target} has ${free} bytes free, the snapshot needs about ${estimate}: retention allows freeing ${freeAfterPrune - free} bytes first with \`airgap prune ${plan.target}\``
-        : `${plan.target} cannot hold the next snapshot (about ${estimate} bytes) even after allowed pruning (${freeAfterPrune} bytes would be free): use a larger drive or keep fewer snapshots`);
+        ? `${short}: the backup first removes what retention drops anyway, oldest first, until it fits (up to ${humanBytes(freeAfterPrune - free)}: airgap prune ${plan.target} --dry-run)`
+        : fit
+          ? `${short}: the backup first removes the oldest snapshots until it fits (fit mode; never the drive's newest or the newest verified copy)`
+          : `${plan.target} cannot hold the next snapshot (about ${humanBytes(estimate)}) even after what retention allows removing (${humanBytes(freeAfterPrune)} would be free): keep fewer snapshots ("fit": true removes the oldest as needed) or use a larger drive`);
     }
   }
   for (const d of input.policy.drives) {
