@@ -7,17 +7,17 @@ import { driveIndexForSlot, fitOnly, schemePeriod, type Policy, type RotationDri
 import { humanBytes } from './human-bytes.js';
 import { applyRetention } from './retention.js';
 import { dependantsOf, keepWithBases } from './chains.js';
-import { newest, type Forecast, type OfflineDrive, type Plan, type PlanDrive, type PlanInput, type PlanSnapshot, type PruneItem } from './plan-model.js';
+import { newest, type Forecast, type OfflineDrive, type Plan, type PlanDrive, type PlanInput, type PlanSnapshot, type PruneItem, type KeptItem } from './plan-model.js';
 import { plural } from './plural.js';
 
-export type { Forecast, OfflineDrive, Plan, PlanDrive, PlanInput, PlanSnapshot, PruneItem } from './plan-model.js';
+export type { Forecast, KeptItem, OfflineDrive, Plan, PlanDrive, PlanInput, PlanSnapshot, PruneItem } from './plan-model.js';
 
 export function planRotation(input: PlanInput): Plan {
   const { policy, today } = input;
   const names = policy.drives.map((d) => d.name);
   const byName = new Map(input.drives.map((d) => [d.name, d]));
   const plan: Plan = {
-    date: today, backupDay: isBackupDay(policy.cadence, today), due: false, keepOffline: [], prune: [],
+    date: today, backupDay: isBackupDay(policy.cadence, today), due: false, keepOffline: [], prune: [], keep: [],
     pruneWhen: 'after-write-and-verify', next: [], capacity: { fits: 'unknown' }, forecast: [], warnings: [], reasons: [],
   };
   if (names.length === 0) {
@@ -116,8 +116,9 @@ function checkConnected(input: PlanInput, plan: Plan): void {
 
 function planPrune(input: PlanInput, plan: Plan): void {
   // The snapshot will carry today's date, even when it is overdue since an earlier slot.
-  const { prune, notes } = pruneCandidates(input, plan.target!, input.today);
+  const { prune, keep, notes } = pruneCandidates(input, plan.target!, input.today);
   plan.prune = prune;
+  plan.keep = keep;
   plan.reasons.push(...notes);
   if (prune.length) plan.reasons.push(`after the new snapshot is written and verified, prune ${plural(prune.length, 'old snapshot')} on ${plan.target}`);
 }
@@ -130,11 +131,22 @@ function planPrune(input: PlanInput, plan: Plan): void {
  * incomplete one, never a link of a kept snapshot's chain, and never the newest verified snapshot
  * anywhere (the last good copy) unless another drive holds a verified copy.
  */
-export function pruneCandidates(input: Pick<PlanInput, 'policy' | 'drives'>, target: string, newDate?: string, written?: string): { prune: PruneItem[]; notes: string[] } {
+export function pruneCandidates(input: Pick<PlanInput, 'policy' | 'drives'>, target: string, newDate?: string, written?: string): { prune: PruneItem[]; keep: KeptItem[]; notes: string[] } {
+  const { prune, notes, why } = pruneChoice(input, target, newDate, written);
+  const gone = new Set(prune.map((p) => p.snapshot));
+  const complete = input.drives.find((d) => d.name === target)?.snapshots.filter((s) => s.complete) ?? [];
+  const keep = complete.filter((s) => !gone.has(s.id)).sort((a, b) => b.id.localeCompare(a.id))
+    .map((s) => ({ snapshot: s.id, bytes: s.bytes, reasons: why.get(s.id) ?? ['kept'] }));
+  return { prune, keep, notes };
+}
+
+/** The choice itself, with why each staying snapshot stays (the rules that keep it, or the guard). */
+function pruneChoice(input: Pick<PlanInput, 'policy' | 'drives'>, target: string, newDate?: string, written?: string): { prune: PruneItem[]; notes: string[]; why: Map<string, string[]> } {
   const drive = input.drives.find((d) => d.name === target);
   const rule = input.policy.drives.find((d) => d.name === target);
   const notes: string[] = [];
-  if (!rule) return { prune: [], notes: [`${target} is not in the rotation: no retention applies`] };
+  const why = new Map<string, string[]>();
+  if (!rule) return { prune: [], notes: [`${target} is not in the rotation: no retention applies`], why };
   if (rule.retention.fit) {
     notes.push(fitOnly(rule.retention)
       ? `fit mode on ${target}: every snapshot stays while there is room; a backup that needs room removes the oldest first`
@@ -148,24 +160,30 @@ export function pruneCandidates(input: Pick<PlanInput, 'policy' | 'drives'>, tar
   // The drive's newest snapshot stays too: until the new one has been re-read after a re-plug,
   // it is this drive's last proven restore point.
   const newestHere = complete.map((s) => s.id).filter((id) => id !== written).sort().at(-1);
+  for (const [id, rules] of result.keep) why.set(id, [...rules]);
   const prune: PruneItem[] = [];
   for (const id of result.remove) {
-    if (id === newId || id === newestHere) continue;
+    if (id === newId) continue;
+    if (id === newestHere) {
+      why.set(id, [`the newest on ${target} (its last proven restore point until the new one is re-read)`]);
+      continue;
+    }
     const s = complete.find((x) => x.id === id)!;
     if (id === newestVerified && !verified.some((v) => v.id === id && v.drive !== target)) {
       notes.push(`keeping ${target}/${id} although retention would drop it: it is the newest verified copy anywhere`);
+      why.set(id, ['the newest verified copy anywhere']);
       continue;
     }
     prune.push({ drive: target, snapshot: id, bytes: s.bytes, reason: `kept by no rule (${describeRetention(rule)})` });
   }
-  return keepBases(target, complete, prune, notes);
+  return { ...keepBases(target, complete, prune, notes, why), why };
 }
 
 /**
  * Format 2 chains: a snapshot that a kept increment builds on stays, however old, or the kept one
  * could not be restored (core/chains.ts). Format-1 snapshots have no base: nothing changes.
  */
-function keepBases(target: string, complete: PlanSnapshot[], prune: PruneItem[], notes: string[]): { prune: PruneItem[]; notes: string[] } {
+function keepBases(target: string, complete: PlanSnapshot[], prune: PruneItem[], notes: string[], why: Map<string, string[]>): { prune: PruneItem[]; notes: string[] } {
   if (!complete.some((s) => s.base !== undefined)) return { prune, notes };
   const gone = new Set(prune.map((p) => p.snapshot));
   const snaps = complete.map((s) => ({ id: s.id, bytes: s.bytes, complete: true, ...(s.base === undefined ? {} : { base: s.base }) }));
@@ -173,6 +191,7 @@ function keepBases(target: string, complete: PlanSnapshot[], prune: PruneItem[],
   for (const p of prune.filter((x) => keep.has(x.snapshot))) {
     const needs = dependantsOf(snaps, p.snapshot).filter((d) => !gone.has(d));
     notes.push(`keeping ${target}/${p.snapshot} although retention would drop it: kept snapshots build on it (${needs.join(', ')})`);
+    why.set(p.snapshot, [`kept snapshots build on it (${needs.join(', ')})`]);
   }
   return { prune: prune.filter((x) => !keep.has(x.snapshot)), notes };
 }
@@ -215,7 +234,7 @@ function planCapacity(input: PlanInput, plan: Plan): void {
       f.free = c.capacity.free;
       f.perSnapshot = perSnapshot;
       f.more = Math.floor(c.capacity.free / perSnapshot);
-      f.enoughForPolicy = held + f.more >= steady;
+      f.enoughForPolicy = f.more > 0 && held + f.more >= steady; // no room left is never "enough"
       if (!f.enoughForPolicy) f.fullAround = nthDueDate(input, d.name, f.more + 1);
     }
     plan.forecast.push(f);

@@ -102,7 +102,7 @@ describe.skipIf(noMount)('a full drive', () => {
   });
 
   it('when the rules keep every snapshot: stops before writing, with the sizes and the way out', async () => {
-    await writeConfig({ keepLast: 5 });
+    await writeConfig({ keepLast: 5, daily: 7 });
     await fillDrive();
     const r = await backupDay(4);
     expect(r.code, show(r)).toBe(4);
@@ -110,6 +110,18 @@ describe.skipIf(noMount)('a full drive', () => {
     expect(r.stderr).toMatch(/^hint: keep fewer snapshots \("retention" in .*config\.json, or "fit": true to remove the oldest as needed: docs\/rotation\.md\), free space on the drive, or use a larger drive; nothing was written$/m);
     expect(await snapshots()).toEqual([id(1), id(2), id(3)]);
     expect((await readdir(join(mnt, 'airgap'))).filter((n) => n.startsWith('.partial'))).toEqual([]);
+    // The plan says the same, in human sizes, and its forecast does not call a full drive "enough".
+    const plan = await runChecked(sb, ['plan'], day(4));
+    expect(plan.stdout).toMatch(/^warning: T cannot hold the next snapshot \(about [\d.]+ MB\) even after what retention allows removing \([\d.]+ MB would be free\)/m);
+    expect(plan.stdout).toMatch(/^ {2}T {8}full: the next backup there must first remove old snapshots/m);
+    expect(plan.stdout).not.toContain('enough for the retention policy');
+    // What stays, and the rule that keeps each (text and JSON).
+    const dry = await runChecked(sb, ['prune', 'T', '--dry-run'], day(4));
+    expect(dry.stdout).toContain(`Kept on T:\n  ${id(3)}  `);
+    expect(dry.stdout).toMatch(new RegExp(`^  ${id(1)}  [\\d.]+ MB  last 5, daily 2026-03-01$`, 'm'));
+    const json = JSON.parse((await runChecked(sb, ['prune', 'T', '--dry-run', '--json'], day(4))).stdout) as { keep: { snapshot: string; reasons: string[] }[] };
+    expect(json.keep.map((k) => k.snapshot)).toEqual([id(3), id(2), id(1)]);
+    expect(json.keep[0]!.reasons).toContain('last 5');
   });
 
   it('--no-prune: stops before writing, and says what removing would have made room for', async () => {
