@@ -2,12 +2,12 @@
 // which drive receives today's snapshot, which drives must stay offline (the air gap), what to
 // prune on the target once the new snapshot is written and verified, when each drive is next
 // due, whether it fits — and why, for every decision.
-import { backupDaysAfter, dayNumber, isBackupDay, toDate, lastBackupDay, nextBackupDay, slotIndex, snapshotDate, daysBetween } from './calendar.js';
+import { backupDaysAfter, isBackupDay, toDate, lastBackupDay, nextBackupDay, slotIndex, snapshotDate, daysBetween } from './calendar.js';
 import { driveIndexForSlot, fitOnly, schemePeriod, type Policy, type RotationDrive } from './policy.js';
-import { humanBytes } from './human-bytes.js';
+import { planCapacity } from './plan-capacity.js';
 import { applyRetention } from './retention.js';
 import { dependantsOf, keepWithBases } from './chains.js';
-import { newest, type Forecast, type OfflineDrive, type Plan, type PlanDrive, type PlanInput, type PlanSnapshot, type PruneItem, type KeptItem } from './plan-model.js';
+import { newest, type OfflineDrive, type Plan, type PlanDrive, type PlanInput, type PlanSnapshot, type PruneItem, type KeptItem } from './plan-model.js';
 import { plural } from './plural.js';
 
 export type { Forecast, KeptItem, OfflineDrive, Plan, PlanDrive, PlanInput, PlanSnapshot, PruneItem } from './plan-model.js';
@@ -199,70 +199,6 @@ function keepBases(target: string, complete: PlanSnapshot[], prune: PruneItem[],
 export function describeRetention(d: RotationDrive): string {
   const r = d.retention;
   return `last ${r.keepLast}, daily ${r.daily}, weekly ${r.weekly}, monthly ${r.monthly}, yearly ${r.yearly}`;
-}
-
-function planCapacity(input: PlanInput, plan: Plan): void {
-  const all = input.drives.flatMap((d) => d.snapshots.filter((s) => s.complete));
-  const lastSize = [...all].sort((a, b) => a.id.localeCompare(b.id)).at(-1)?.bytes;
-  const basis = Math.max(lastSize ?? 0, input.sourceBytes ?? 0);
-  const estimate = basis > 0 ? Math.ceil(basis * 1.1) : undefined;
-  const recent = [...all].sort((a, b) => b.id.localeCompare(a.id)).slice(0, 5);
-  const perSnapshot = recent.length ? Math.ceil(recent.reduce((n, s) => n + s.bytes, 0) / recent.length) : estimate;
-  if (estimate !== undefined) plan.capacity.estimate = estimate;
-  const target = input.drives.find((d) => d.name === plan.target);
-  if (target?.capacity && estimate !== undefined) {
-    const free = target.capacity.free;
-    const freeAfterPrune = free + plan.prune.reduce((n, p) => n + p.bytes, 0);
-    plan.capacity = { estimate, free, freeAfterPrune, fits: free >= estimate };
-    const fit = input.policy.drives.find((d) => d.name === plan.target)?.retention.fit === true;
-    if (plan.due && free < estimate) {
-      const short = `${plan.target} has ${humanBytes(free)} free, the snapshot needs about ${humanBytes(estimate)}`;
-      plan.warnings.push(freeAfterPrune >= estimate
-        ? `${short}: the backup first removes what retention drops anyway, oldest first, until it fits (up to ${humanBytes(freeAfterPrune - free)}: airgap prune ${plan.target} --dry-run)`
-        : fit
-          ? `${short}: the backup first removes the oldest snapshots until it fits (fit mode; never the drive's newest or the newest verified copy)`
-          : `${plan.target} cannot hold the next snapshot (about ${humanBytes(estimate)}) even after what retention allows removing (${humanBytes(freeAfterPrune)} would be free): keep fewer snapshots ("fit": true removes the oldest as needed) or use a larger drive`);
-    }
-  }
-  for (const d of input.policy.drives) {
-    const c = input.drives.find((x) => x.name === d.name);
-    const f: Forecast = { drive: d.name };
-    if (c?.capacity && perSnapshot) {
-      const r = d.retention;
-      const steady = Math.max(1, r.keepLast) + r.daily + r.weekly + r.monthly + r.yearly;
-      const held = c.snapshots.filter((s) => s.complete).length;
-      f.free = c.capacity.free;
-      f.perSnapshot = perSnapshot;
-      f.more = Math.floor(c.capacity.free / perSnapshot);
-      f.enoughForPolicy = f.more > 0 && held + f.more >= steady; // no room left is never "enough"
-      if (!f.enoughForPolicy) f.fullAround = nthDueDate(input, d.name, f.more + 1);
-    }
-    plan.forecast.push(f);
-  }
-}
-
-/** How far a capacity forecast looks ahead: beyond ten years it is not a forecast. */
-const FORECAST_DAYS = 3653;
-
-/** The date of a drive's n-th future backup (1 = next), within the forecast horizon. */
-function nthDueDate(input: PlanInput, name: string, n: number): string | undefined {
-  const { policy } = input;
-  const names = policy.drives.map((d) => d.name);
-  const idx = names.indexOf(name);
-  const horizon = dayNumber(input.today) + FORECAST_DAYS;
-  let days = 0;
-  let found = 0;
-  for (const { day, slot } of backupDaysAfter(policy.cadence, policy.epoch, input.today)) {
-    if (day > horizon) return undefined;
-    days++;
-    if (policy.scheme === 'oldest-first') {
-      // Each drive's turn comes once per round of the rotation.
-      if (days === n * names.length) return toDate(day);
-    } else if (driveIndexForSlot(policy.scheme, slot, names.length) === idx && ++found === n) {
-      return toDate(day);
-    }
-  }
-  return undefined;
 }
 
 function nextDates(input: PlanInput, plan: Plan): { drive: string; date: string }[] {

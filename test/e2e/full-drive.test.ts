@@ -115,6 +115,8 @@ describe.skipIf(noMount)('a full drive', () => {
     expect(plan.stdout).toMatch(/^warning: T cannot hold the next snapshot \(about [\d.]+ MB\) even after what retention allows removing \([\d.]+ MB would be free\)/m);
     expect(plan.stdout).toMatch(/^ {2}T {8}full: the next backup there must first remove old snapshots/m);
     expect(plan.stdout).not.toContain('enough for the retention policy');
+    // Warned early: the drive's whole size cannot hold what these rules keep at this source size.
+    expect(plan.stdout).toMatch(/^warning: T \([\d.]+ MB\) is too small for its retention: the rules keep up to \d+ snapshots, \d+ while a backup writes, about [\d.]+ MB at the sources' size; backups will stop when it is full: keep fewer \("retention" in the config\), set "fit": true to remove the oldest as needed, or use a larger drive$/m);
     // What stays, and the rule that keeps each (text and JSON).
     const dry = await runChecked(sb, ['prune', 'T', '--dry-run'], day(4));
     expect(dry.stdout).toContain(`Kept on T:\n  ${id(3)}  `);
@@ -144,6 +146,7 @@ describe.skipIf(noMount)('a full drive', () => {
     }
     expect(await snapshots()).toEqual([id(3), id(4), id(5)]);
     const plan = await runChecked(sb, ['plan'], day(6));
+    expect(plan.stdout).not.toContain('too small for its retention');
     expect(plan.stdout).toContain('fit mode on T: every snapshot stays while there is room; a backup that needs room removes the oldest first');
   });
 });
