@@ -48,6 +48,13 @@ export interface PruneItem {
   reason: string;
 }
 
+/** A snapshot that stays on the target, and why: the retention rules that keep it, or the guard. */
+export interface KeptItem {
+  snapshot: string;
+  bytes: number;
+  reasons: string[];
+}
+
 export interface Forecast {
   drive: string;
   free?: number;
@@ -70,6 +77,8 @@ export interface Plan {
   targetDate?: string;
   keepOffline: OfflineDrive[];
   prune: PruneItem[];
+  /** What stays on the target, newest first, with why (the prune's other half). */
+  keep: KeptItem[];
   /** Pruning never happens before the new snapshot is written and verified. */
   pruneWhen: 'after-write-and-verify';
   next: { drive: string; date: string }[];

@@ -2,21 +2,22 @@
 // which drive receives today's snapshot, which drives must stay offline (the air gap), what to
 // prune on the target once the new snapshot is written and verified, when each drive is next
 // due, whether it fits — and why, for every decision.
-import { backupDaysAfter, dayNumber, isBackupDay, toDate, lastBackupDay, nextBackupDay, slotIndex, snapshotDate, daysBetween } from './calendar.js';
-import { driveIndexForSlot, schemePeriod, type Policy, type RotationDrive } from './policy.js';
+import { backupDaysAfter, isBackupDay, toDate, lastBackupDay, nextBackupDay, slotIndex, snapshotDate, daysBetween } from './calendar.js';
+import { driveIndexForSlot, fitOnly, schemePeriod, type Policy, type RotationDrive } from './policy.js';
+import { planCapacity } from './plan-capacity.js';
 import { applyRetention } from './retention.js';
 import { dependantsOf, keepWithBases } from './chains.js';
-import { newest, type Forecast, type OfflineDrive, type Plan, type PlanDrive, type PlanInput, type PlanSnapshot, type PruneItem } from './plan-model.js';
+import { newest, type OfflineDrive, type Plan, type PlanDrive, type PlanInput, type PlanSnapshot, type PruneItem, type KeptItem } from './plan-model.js';
 import { plural } from './plural.js';
 
-export type { Forecast, OfflineDrive, Plan, PlanDrive, PlanInput, PlanSnapshot, PruneItem } from './plan-model.js';
+export type { Forecast, KeptItem, OfflineDrive, Plan, PlanDrive, PlanInput, PlanSnapshot, PruneItem } from './plan-model.js';
 
 export function planRotation(input: PlanInput): Plan {
   const { policy, today } = input;
   const names = policy.drives.map((d) => d.name);
   const byName = new Map(input.drives.map((d) => [d.name, d]));
   const plan: Plan = {
-    date: today, backupDay: isBackupDay(policy.cadence, today), due: false, keepOffline: [], prune: [],
+    date: today, backupDay: isBackupDay(policy.cadence, today), due: false, keepOffline: [], prune: [], keep: [],
     pruneWhen: 'after-write-and-verify', next: [], capacity: { fits: 'unknown' }, forecast: [], warnings: [], reasons: [],
   };
   if (names.length === 0) {
@@ -115,8 +116,9 @@ function checkConnected(input: PlanInput, plan: Plan): void {
 
 function planPrune(input: PlanInput, plan: Plan): void {
   // The snapshot will carry today's date, even when it is overdue since an earlier slot.
-  const { prune, notes } = pruneCandidates(input, plan.target!, input.today);
+  const { prune, keep, notes } = pruneCandidates(input, plan.target!, input.today);
   plan.prune = prune;
+  plan.keep = keep;
   plan.reasons.push(...notes);
   if (prune.length) plan.reasons.push(`after the new snapshot is written and verified, prune ${plural(prune.length, 'old snapshot')} on ${plan.target}`);
 }
@@ -129,11 +131,27 @@ function planPrune(input: PlanInput, plan: Plan): void {
  * incomplete one, never a link of a kept snapshot's chain, and never the newest verified snapshot
  * anywhere (the last good copy) unless another drive holds a verified copy.
  */
-export function pruneCandidates(input: Pick<PlanInput, 'policy' | 'drives'>, target: string, newDate?: string, written?: string): { prune: PruneItem[]; notes: string[] } {
+export function pruneCandidates(input: Pick<PlanInput, 'policy' | 'drives'>, target: string, newDate?: string, written?: string): { prune: PruneItem[]; keep: KeptItem[]; notes: string[] } {
+  const { prune, notes, why } = pruneChoice(input, target, newDate, written);
+  const gone = new Set(prune.map((p) => p.snapshot));
+  const complete = input.drives.find((d) => d.name === target)?.snapshots.filter((s) => s.complete) ?? [];
+  const keep = complete.filter((s) => !gone.has(s.id)).sort((a, b) => b.id.localeCompare(a.id))
+    .map((s) => ({ snapshot: s.id, bytes: s.bytes, reasons: why.get(s.id) ?? ['kept'] }));
+  return { prune, keep, notes };
+}
+
+/** The choice itself, with why each staying snapshot stays (the rules that keep it, or the guard). */
+function pruneChoice(input: Pick<PlanInput, 'policy' | 'drives'>, target: string, newDate?: string, written?: string): { prune: PruneItem[]; notes: string[]; why: Map<string, string[]> } {
   const drive = input.drives.find((d) => d.name === target);
   const rule = input.policy.drives.find((d) => d.name === target);
   const notes: string[] = [];
-  if (!rule) return { prune: [], notes: [`${target} is not in the rotation: no retention applies`] };
+  const why = new Map<string, string[]>();
+  if (!rule) return { prune: [], notes: [`${target} is not in the rotation: no retention applies`], why };
+  if (rule.retention.fit) {
+    notes.push(fitOnly(rule.retention)
+      ? `fit mode on ${target}: every snapshot stays while there is room; a backup that needs room removes the oldest first`
+      : `fit mode on ${target}: a backup that needs more room than the rules free removes the oldest first`);
+  }
   const complete = drive?.snapshots.filter((s) => s.complete) ?? [];
   const newId = written ?? (newDate ? `${newDate}T235959Z` : undefined);
   const result = applyRetention([...complete.map((s) => s.id).filter((id) => id !== written), ...(newId ? [newId] : [])], rule.retention);
@@ -142,24 +160,30 @@ export function pruneCandidates(input: Pick<PlanInput, 'policy' | 'drives'>, tar
   // The drive's newest snapshot stays too: until the new one has been re-read after a re-plug,
   // it is this drive's last proven restore point.
   const newestHere = complete.map((s) => s.id).filter((id) => id !== written).sort().at(-1);
+  for (const [id, rules] of result.keep) why.set(id, [...rules]);
   const prune: PruneItem[] = [];
   for (const id of result.remove) {
-    if (id === newId || id === newestHere) continue;
+    if (id === newId) continue;
+    if (id === newestHere) {
+      why.set(id, [`the newest on ${target} (its last proven restore point until the new one is re-read)`]);
+      continue;
+    }
     const s = complete.find((x) => x.id === id)!;
     if (id === newestVerified && !verified.some((v) => v.id === id && v.drive !== target)) {
       notes.push(`keeping ${target}/${id} although retention would drop it: it is the newest verified copy anywhere`);
+      why.set(id, ['the newest verified copy anywhere']);
       continue;
     }
     prune.push({ drive: target, snapshot: id, bytes: s.bytes, reason: `kept by no rule (${describeRetention(rule)})` });
   }
-  return keepBases(target, complete, prune, notes);
+  return { ...keepBases(target, complete, prune, notes, why), why };
 }
 
 /**
  * Format 2 chains: a snapshot that a kept increment builds on stays, however old, or the kept one
  * could not be restored (core/chains.ts). Format-1 snapshots have no base: nothing changes.
  */
-function keepBases(target: string, complete: PlanSnapshot[], prune: PruneItem[], notes: string[]): { prune: PruneItem[]; notes: string[] } {
+function keepBases(target: string, complete: PlanSnapshot[], prune: PruneItem[], notes: string[], why: Map<string, string[]>): { prune: PruneItem[]; notes: string[] } {
   if (!complete.some((s) => s.base !== undefined)) return { prune, notes };
   const gone = new Set(prune.map((p) => p.snapshot));
   const snaps = complete.map((s) => ({ id: s.id, bytes: s.bytes, complete: true, ...(s.base === undefined ? {} : { base: s.base }) }));
@@ -167,6 +191,7 @@ function keepBases(target: string, complete: PlanSnapshot[], prune: PruneItem[],
   for (const p of prune.filter((x) => keep.has(x.snapshot))) {
     const needs = dependantsOf(snaps, p.snapshot).filter((d) => !gone.has(d));
     notes.push(`keeping ${target}/${p.snapshot} although retention would drop it: kept snapshots build on it (${needs.join(', ')})`);
+    why.set(p.snapshot, [`kept snapshots build on it (${needs.join(', ')})`]);
   }
   return { prune: prune.filter((x) => !keep.has(x.snapshot)), notes };
 }
@@ -174,66 +199,6 @@ function keepBases(target: string, complete: PlanSnapshot[], prune: PruneItem[],
 export function describeRetention(d: RotationDrive): string {
   const r = d.retention;
   return `last ${r.keepLast}, daily ${r.daily}, weekly ${r.weekly}, monthly ${r.monthly}, yearly ${r.yearly}`;
-}
-
-function planCapacity(input: PlanInput, plan: Plan): void {
-  const all = input.drives.flatMap((d) => d.snapshots.filter((s) => s.complete));
-  const lastSize = [...all].sort((a, b) => a.id.localeCompare(b.id)).at(-1)?.bytes;
-  const basis = Math.max(lastSize ?? 0, input.sourceBytes ?? 0);
-  const estimate = basis > 0 ? Math.ceil(basis * 1.1) : undefined;
-  const recent = [...all].sort((a, b) => b.id.localeCompare(a.id)).slice(0, 5);
-  const perSnapshot = recent.length ? Math.ceil(recent.reduce((n, s) => n + s.bytes, 0) / recent.length) : estimate;
-  if (estimate !== undefined) plan.capacity.estimate = estimate;
-  const target = input.drives.find((d) => d.name === plan.target);
-  if (target?.capacity && estimate !== undefined) {
-    const free = target.capacity.free;
-    const freeAfterPrune = free + plan.prune.reduce((n, p) => n + p.bytes, 0);
-    plan.capacity = { estimate, free, freeAfterPrune, fits: free >= estimate };
-    if (plan.due && free < estimate) {
-      plan.warnings.push(freeAfterPrune >= estimate
-        ? `${plan.target} has ${free} bytes free, the snapshot needs about ${estimate}: retention allows freeing ${freeAfterPrune - free} bytes first with \`airgap prune ${plan.target}\``
-        : `${plan.target} cannot hold the next snapshot (about ${estimate} bytes) even after allowed pruning (${freeAfterPrune} bytes would be free): use a larger drive or keep fewer snapshots`);
-    }
-  }
-  for (const d of input.policy.drives) {
-    const c = input.drives.find((x) => x.name === d.name);
-    const f: Forecast = { drive: d.name };
-    if (c?.capacity && perSnapshot) {
-      const r = d.retention;
-      const steady = Math.max(1, r.keepLast) + r.daily + r.weekly + r.monthly + r.yearly;
-      const held = c.snapshots.filter((s) => s.complete).length;
-      f.free = c.capacity.free;
-      f.perSnapshot = perSnapshot;
-      f.more = Math.floor(c.capacity.free / perSnapshot);
-      f.enoughForPolicy = held + f.more >= steady;
-      if (!f.enoughForPolicy) f.fullAround = nthDueDate(input, d.name, f.more + 1);
-    }
-    plan.forecast.push(f);
-  }
-}
-
-/** How far a capacity forecast looks ahead: beyond ten years it is not a forecast. */
-const FORECAST_DAYS = 3653;
-
-/** The date of a drive's n-th future backup (1 = next), within the forecast horizon. */
-function nthDueDate(input: PlanInput, name: string, n: number): string | undefined {
-  const { policy } = input;
-  const names = policy.drives.map((d) => d.name);
-  const idx = names.indexOf(name);
-  const horizon = dayNumber(input.today) + FORECAST_DAYS;
-  let days = 0;
-  let found = 0;
-  for (const { day, slot } of backupDaysAfter(policy.cadence, policy.epoch, input.today)) {
-    if (day > horizon) return undefined;
-    days++;
-    if (policy.scheme === 'oldest-first') {
-      // Each drive's turn comes once per round of the rotation.
-      if (days === n * names.length) return toDate(day);
-    } else if (driveIndexForSlot(policy.scheme, slot, names.length) === idx && ++found === n) {
-      return toDate(day);
-    }
-  }
-  return undefined;
 }
 
 function nextDates(input: PlanInput, plan: Plan): { drive: string; date: string }[] {

@@ -11,6 +11,12 @@ export interface Retention {
   weekly: number;
   monthly: number;
   yearly: number;
+  /**
+   * Fit mode, like Time Machine: when the next snapshot needs room, the backup removes the oldest
+   * snapshots first, beyond the rules (never the drive's newest or the newest verified copy). With
+   * no rule besides it, every snapshot is kept while there is room.
+   */
+  fit?: boolean;
 }
 
 export interface RotationDrive {
@@ -43,11 +49,24 @@ export const RETENTION_RULES = ['keepLast', 'daily', 'weekly', 'monthly', 'yearl
  */
 export function retentionAsWritten(given: Partial<Retention> | undefined): Retention {
   if (!given) return { ...DEFAULT_RETENTION };
-  return { keepLast: given.keepLast ?? 0, daily: given.daily ?? 0, weekly: given.weekly ?? 0, monthly: given.monthly ?? 0, yearly: given.yearly ?? 0 };
+  return {
+    keepLast: given.keepLast ?? 0, daily: given.daily ?? 0, weekly: given.weekly ?? 0, monthly: given.monthly ?? 0, yearly: given.yearly ?? 0,
+    ...(given.fit ? { fit: true } : {}),
+  };
 }
+
+/** Fit mode with no rule besides it: nothing is pruned until room is needed. */
+export const fitOnly = (r: Retention): boolean => r.fit === true && RETENTION_RULES.every((k) => r[k] === 0);
 
 /** The rules in words, as `init` and the docs say them: "the last 3, and the newest of each of the last 7 days, …". */
 export function describeRetention(r: Retention): string {
+  const fit = 'as many as fit: when the next snapshot needs room, the oldest go first';
+  if (fitOnly(r)) return fit;
+  if (r.fit) return `${describeRules(r)}; and ${fit}`;
+  return describeRules(r);
+}
+
+function describeRules(r: Retention): string {
   const last = r.keepLast < 1 ? 'the newest' : `the last ${r.keepLast}`; // the newest is always kept (core/retention)
   const units: [number, string, string][] = [[r.daily, 'day', 'days'], [r.weekly, 'week', 'weeks'], [r.monthly, 'month', 'months'], [r.yearly, 'year', 'years']];
   const each = units.filter(([n]) => n > 0).map(([n, one, many]) => `${n} ${n === 1 ? one : many}`);

@@ -1,7 +1,7 @@
 // GFS retention, restic's ApplyPolicy in spirit: one pure function from a drive's snapshots
 // and the rules to what is kept (with every rule that keeps it) and what may go.
 import { isoWeek, snapshotDate } from './calendar.js';
-import type { Retention } from './policy.js';
+import { fitOnly, type Retention } from './policy.js';
 
 export interface RetentionResult {
   /** id → the rules that keep it, e.g. ["last 3", "monthly 2026-11"]. */
@@ -16,6 +16,11 @@ type Rule = { name: string; count: number; bucket: (id: string) => string };
 export function applyRetention(ids: string[], r: Retention): RetentionResult {
   const newestFirst = [...ids].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
   const keep = new Map<string, string[]>();
+  if (fitOnly(r)) {
+    // Fit mode alone: every snapshot stays until a backup needs its room (core/make-room.ts).
+    for (const id of newestFirst) keep.set(id, ['fit: kept while there is room']);
+    return { keep, remove: [] };
+  }
   const add = (id: string, why: string) => keep.set(id, [...(keep.get(id) ?? []), why]);
   newestFirst.slice(0, Math.max(1, r.keepLast)).forEach((id, i) => add(id, i === 0 && r.keepLast < 1 ? 'newest' : `last ${Math.max(1, r.keepLast)}`));
   const rules: Rule[] = [

@@ -7,6 +7,8 @@ import { DEFAULT_GATE } from '../core/change-analysis.js';
 import type { PruneItem } from '../core/planner.js';
 import { FAT_PART_SIZE, MIN_PART_SIZE, type SnapshotFormat } from '../layout/format.js';
 import { DEFAULT_CHAIN_POLICY, type ChainPolicy } from '../core/chains.js';
+import type { Policy } from '../core/policy.js';
+import { byDriveName } from '../core/drive-name.js';
 import { readDriveContents } from '../layout/drive-contents.js';
 import { probeFilesystem, unsafeFilesystem } from '../drives/file-size-limit.js';
 import { baselinePath } from '../state/baseline.js';
@@ -51,6 +53,9 @@ export interface PreparedBackup {
    * snapshot and the chain it builds on); [] for --no-prune and --dry-run.
    */
   prunePlan: (catalog: Catalog, written: string) => PruneItem[];
+  /** The rotation, and the drive's name in it, for making room before the write (jobs/make-room.ts). */
+  policy?: Policy;
+  rotationName?: string;
   baseline: string;
   partSize?: number;
   /** The snapshot format to write, and format 2's chain rules. */
@@ -101,7 +106,11 @@ export async function prepareBackup(s: Session, opts: BackupOptions): Promise<Pr
   const damaged = new Set((catalog.byId(drive.identity.id)?.snapshots ?? []).filter((x) => x.verifyOk === false).map((x) => x.id));
   const chainPolicy = config?.chain ?? DEFAULT_CHAIN_POLICY;
   const rereadEvery = config?.chain.rereadEvery ?? 0;
-  return { drive, roots, excludes, prunePlan, baseline, partSize, inspect, format, chainPolicy, rereadEvery, damaged };
+  const rotationName = choice.policy ? byDriveName(choice.policy.drives, drive.identity.name)?.name : undefined;
+  return {
+    drive, roots, excludes, prunePlan, baseline, partSize, inspect, format, chainPolicy, rereadEvery, damaged,
+    ...(choice.policy ? { policy: choice.policy } : {}), ...(rotationName ? { rotationName } : {}),
+  };
 }
 
 /** --format, else the config's, else 2 (history); --full and --reread mean something only for format 2. */

@@ -18,6 +18,7 @@ import type { Counts } from '../snapshot/scan-totals.js';
 import { removeLeftovers } from '../layout/leftovers.js';
 import { refreshFromDrive } from './catalog-sync.js';
 import { pruneOnDrive } from './prune-on-drive.js';
+import { makeRoom } from './make-room.js';
 import { prepareBackup, type BackupOptions, type PreparedBackup } from './backup-prepare.js';
 import type { Session } from './session.js';
 import type { AcceptedWithoutBackup } from './accept-without-backup.js';
@@ -91,6 +92,10 @@ export async function backup(s: Session, opts: BackupOptions, run: BackupRun = {
         gateResult = await p.inspect(scan.entries);
         return gateResult && gateMeta(gateResult, opts.acceptChanges ?? false);
       },
+      makeRoom: (need, free) => makeRoom(s, {
+        policy: p.policy, name: p.rotationName ?? label, drive, lock, dryRun: opts.dryRun === true,
+        acceptingSuspects: opts.acceptChanges === true, noPrune: opts.noPrune === true,
+      }, need, free),
       onStored: baselineWriter ? (e, h, stamp) => baselineWriter.add(e, h, stamp) : undefined,
       format: p.format,
       chainOptions: {

@@ -3,7 +3,7 @@
 // same story and touches nothing.
 import { refusal } from '../core/errors.js';
 import { byDriveName } from '../core/drive-name.js';
-import { pruneCandidates, type PruneItem } from '../core/planner.js';
+import { pruneCandidates, type KeptItem, type PruneItem } from '../core/planner.js';
 import { pruneGate, type SuspectSnapshot } from '../core/prune-gate.js';
 import { readDriveContents } from '../layout/drive-contents.js';
 import { DriveLock } from '../layout/drive-lock.js';
@@ -19,6 +19,8 @@ export interface PruneResult {
   drive: string;
   /** What the retention rules let go, with why. */
   prune: PruneItem[];
+  /** What stays, newest first, with the rules (or the guard) that keep each. */
+  keep: KeptItem[];
   /** What was removed (nothing for a dry run). */
   pruned: string[];
   bytes: number;
@@ -37,8 +39,8 @@ export async function prune(s: Session, spec: string, opts: { dryRun?: boolean }
   const name = byDriveName(policy.drives, drive.identity.name)?.name ?? drive.identity.name;
   const gate = pruneGate(catalog.unacceptedSuspects());
   if (!gate.open && !opts.dryRun) throw refusal('suspect-not-accepted', gate.reason, gate.hint);
-  const { prune: items, notes } = pruneCandidates({ policy, drives: planDrives(policy, catalog, s) }, name);
-  const result: PruneResult = { ok: true, ...(opts.dryRun ? { dryRun: true as const } : {}), drive: name, prune: items, pruned: [], bytes: items.reduce((n, p) => n + p.bytes, 0), notes };
+  const { prune: items, keep, notes } = pruneCandidates({ policy, drives: planDrives(policy, catalog, s) }, name);
+  const result: PruneResult = { ok: true, ...(opts.dryRun ? { dryRun: true as const } : {}), drive: name, prune: items, keep, pruned: [], bytes: items.reduce((n, p) => n + p.bytes, 0), notes };
   // The same gate as the real prune (and backup's): a dry run says it would refuse, not "would prune".
   if (!gate.open) result.blocked = { reason: gate.reason, hint: gate.hint, by: gate.blockedBy };
   if (opts.dryRun) return result;

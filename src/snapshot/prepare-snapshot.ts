@@ -74,7 +74,11 @@ export async function prepareSnapshot(input: WriteSnapshotInput): Promise<Prepar
   // An increment writes what is not carried (a file read to check may be stored: it counts).
   const carry = chain?.carry;
   const estimate = carry ? estimateSize(scan, (i) => carry.actionOf(i) === CARRY) : fullEstimate;
-  if (free !== undefined && free < needed(estimate)) await refuseNoSpace(needed(estimate), free, drive.name);
+  // Short of room: the job may make it (retention's prune first, issue 17 §2) or refuse with why.
+  if (free !== undefined && free < needed(estimate)) {
+    const after = input.makeRoom ? await input.makeRoom(needed(estimate), free) : free;
+    if (after < needed(estimate)) await refuseNoSpace(needed(estimate), after, drive.name);
+  }
 
   const gate = await input.inspect?.(scan);
   if (input.signal?.aborted) throw cancelled();

@@ -48,6 +48,11 @@ export interface WriteSnapshotInput {
   onScanned?: (scan: { files: number; bytes: number; entries: number; estimate: number }) => void;
   /** Runs on the scan before anything is written; its findings go into snapshot.json. */
   inspect?: (scan: ScanResult) => Promise<SnapshotMeta['gate'] | undefined>;
+  /**
+   * The snapshot needs `need` bytes and the drive has `free`: make room (under the lock, before
+   * any write) and return the free bytes then, or throw the refusal. Absent: refused as it is.
+   */
+  makeRoom?: (need: number, free: number) => Promise<number>;
   /** Every file stored, with the entropy of its first bytes. */
   /** `stamp`: the scan's change stamp, or undefined when it cannot vouch (changed just before the scan). */
   onStored?: (e: ManifestEntry, entropy: number, stamp: string | undefined) => void | Promise<void>;

@@ -22,7 +22,9 @@ const retentionSchema = v.pipe(strictObject({
   weekly: v.optional(count),
   monthly: v.optional(count),
   yearly: v.optional(count),
-}), v.check((r) => RETENTION_RULES.some((k) => r[k] !== undefined), `name at least one rule (${RETENTION_RULES.join(', ')}), or leave retention out for the defaults`));
+  /** Fit mode (core/make-room.ts): room for a new snapshot is made by removing the oldest first. */
+  fit: v.optional(v.boolean()),
+}), v.check((r) => r.fit === true || RETENTION_RULES.some((k) => r[k] !== undefined), `name at least one rule (${RETENTION_RULES.join(', ')}), or leave retention out for the defaults; or "fit": true (keep as many as fit)`));
 const weekday = v.picklist(WEEKDAYS as Weekday[]);
 const date = v.pipe(v.string(), v.check(isDate, 'a date like 2026-11-21'));
 /** A folder path: bounded (PATH_MAX), and no NUL byte, which no file system accepts. */

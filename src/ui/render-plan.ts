@@ -4,6 +4,7 @@ import type { StatusView } from '../core/status-model.js';
 import type { Plan } from '../core/planner.js';
 import { bytes, displayText } from './render.js';
 import { plural } from '../core/plural.js';
+import { renderKept } from './render-prune.js';
 
 export function renderPlan(plan: Plan): string {
   const out: string[] = [];
@@ -23,6 +24,7 @@ export function renderPlan(plan: Plan): string {
     out.push('', `After the new snapshot is written and verified, prune on ${plan.target}:`);
     for (const p of plan.prune) out.push(`  ${p.snapshot}  ${bytes(p.bytes)}  ${p.reason}`);
   }
+  if (plan.target && plan.keep.length) out.push('', ...renderKept(plan.target, plan.keep));
   if (plan.capacity.estimate !== undefined) {
     const free = plan.capacity.free !== undefined ? `, ${bytes(plan.capacity.free)} free on ${plan.target}` : '';
     out.push('', `Size: about ${bytes(plan.capacity.estimate)}${free}${plan.capacity.fits === false ? ' — DOES NOT FIT' : ''}.`);
@@ -31,7 +33,7 @@ export function renderPlan(plan: Plan): string {
   if (fc.length) {
     out.push('', 'Capacity:');
     for (const f of fc) {
-      out.push(`  ${f.drive.padEnd(8)} holds ~${plural(f.more!, 'more snapshot')}${f.enoughForPolicy ? ', enough for the retention policy' : f.fullAround ? `; full around ${f.fullAround.slice(0, 7)}` : ''}`);
+      out.push(`  ${f.drive.padEnd(8)} ${forecastLine(f)}`);
     }
   }
   if (plan.next.length) {
@@ -77,4 +79,11 @@ export function renderStatus(v: StatusView): string {
   else out.push('No alerts.');
   out.push('', `Next: ${v.next}`);
   return out.join('\n') + '\n';
+}
+
+/** One drive's forecast; a drive with no room left says so, never "~0 more, enough". */
+function forecastLine(f: Plan['forecast'][number]): string {
+  if (f.more === 0) return 'full: the next backup there must first remove old snapshots (airgap plan says which) or it stops';
+  const more = `holds ~${plural(f.more!, 'more snapshot')}`;
+  return f.enoughForPolicy ? `${more}, enough for the retention policy` : f.fullAround ? `${more}; full around ${f.fullAround.slice(0, 7)}` : more;
 }

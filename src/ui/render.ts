@@ -1,12 +1,12 @@
 // Pure renderers: data in, text out. No I/O, so every screen can be tested exactly.
 import type { ListedDrive, ListRow } from '../jobs/list.js';
-import prettyBytes from 'pretty-bytes';
+import { humanBytes } from '../core/human-bytes.js';
 import type { SnapshotMeta, SourceProblem } from '../layout/format.js';
 import { escapeField } from '../layout/manifest.js';
 import { plural } from '../core/plural.js';
 import { leftoverNote, type RunInProgress } from '../core/status-model.js';
 
-export const bytes = (n: number) => prettyBytes(n, { maximumFractionDigits: 1 });
+export const bytes = humanBytes;
 
 const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 

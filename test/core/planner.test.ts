@@ -348,7 +348,21 @@ describe('planRotation: table', () => {
     const plan = planRotation(at({ policy: policy('round-robin'), drives, connected: ['A'] }));
     // Estimate: the newest snapshot anywhere (C, 2026-11-14: 1.014 GB) plus 10 %.
     expect(plan.capacity).toEqual({ estimate: 1_115_400_000, free: 100_000_000, freeAfterPrune: 100_000_000 + 1_019_000_000 + 1_010_000_000, fits: false });
-    expect(plan.warnings).toEqual([expect.stringMatching(/^A has 100000000 bytes free, the snapshot needs about 1115400000: retention allows freeing 2029000000 bytes first/)]);
+    expect(plan.warnings).toEqual(['A has 100 MB free, the snapshot needs about 1.1 GB: the backup first removes what retention drops anyway, oldest first, until it fits (up to 2 GB: airgap prune A --dry-run)']);
+  });
+
+  it('capacity: names the way out, in human sizes, when even pruning does not make room', () => {
+    const drives = RR_HISTORY();
+    drives[0]!.capacity = { total: 4_000_000_000_000, free: 100_000_000 };
+    const p = policy('round-robin');
+    p.drives[0]!.retention = { keepLast: 40, daily: 0, weekly: 0, monthly: 0, yearly: 0 };
+    expect(planRotation(at({ policy: p, drives, connected: ['A'] })).warnings).toEqual([
+      'A cannot hold the next snapshot (about 1.1 GB) even after what retention allows removing (100 MB would be free): keep fewer snapshots ("fit": true removes the oldest as needed) or use a larger drive',
+    ]);
+    p.drives[0]!.retention = { ...p.drives[0]!.retention, fit: true };
+    expect(planRotation(at({ policy: p, drives, connected: ['A'] })).warnings).toEqual([
+      "A has 100 MB free, the snapshot needs about 1.1 GB: the backup first removes the oldest snapshots until it fits (fit mode; never the drive's newest or the newest verified copy)",
+    ]);
   });
 });
 

@@ -1,0 +1,29 @@
+// The early warning's count (core/plan-capacity.ts heldAtMost): the most snapshots the rules keep
+// on one drive at once, rules that overlap counted once.
+import { describe, expect, it } from 'vitest';
+import { heldAtMost } from '../../src/core/plan-capacity.js';
+import type { Policy, Retention } from '../../src/core/policy.js';
+
+const rule = (r: Partial<Retention>): Retention => ({ keepLast: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0, ...r });
+const policy = (drives: number, retention: Retention): Policy => ({
+  drives: Array.from({ length: drives }, (_, i) => ({ name: String.fromCharCode(65 + i), role: 'home' as const, retention })),
+  cadence: { kind: 'daily' }, scheme: 'round-robin', offline: 0, epoch: '2024-01-01', alerts: { rotationDays: 14, verifyDays: 30 },
+});
+const held = (drives: number, r: Partial<Retention>) => heldAtMost({ policy: policy(drives, rule(r)), today: '2026-03-02' }, 'A', rule(r));
+
+describe('heldAtMost', () => {
+  it('counts each snapshot once, however many rules keep it', () => {
+    expect(held(1, { keepLast: 3 })).toBe(3);
+    expect(held(1, { keepLast: 3, daily: 7 })).toBe(7); // the last 3 are among the last 7 days
+    expect(held(1, { daily: 7, weekly: 5 })).toBeLessThan(12); // this week's newest is today's
+    expect(held(1, { fit: true })).toBe(1); // fit mode: no rule holds anything back
+  });
+
+  it('a drive written every third day: the rules count days that have a snapshot (restic\'s reading)', () => {
+    expect(held(3, { daily: 7 })).toBe(7); // the last 7 days *with a snapshot*: three weeks of them
+    expect(held(3, { daily: 7, weekly: 5 })).toBe(7 + 2); // those span 3 weeks: 2 more weeks
+    const defaults = held(3, { keepLast: 3, daily: 7, weekly: 5, monthly: 12, yearly: 10 });
+    expect(defaults).toBeGreaterThan(12 + 3); // at least the monthlies and a few more
+    expect(defaults).toBeLessThan(3 + 7 + 5 + 12 + 10); // overlaps counted once
+  });
+});
