@@ -3,11 +3,11 @@
 // never a stack trace; and a refused run leaves the drive as it was.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { whyNoMount } from '../helpers/mount.js';
 import { labelledDrive, makeSandbox, runCli, type CliResult, type Sandbox } from '../helpers/cli.js';
 import { makeTree } from '../helpers/tree.js';
 
@@ -290,20 +290,6 @@ describe('--json errors', () => {
   });
 });
 
-/** Why the tmpfs tests cannot run here, or undefined when they can. */
-function whyNoMount(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not running as root';
-  const dir = mkdtempSync(join(tmpdir(), 'airgap-mount-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { stdio: 'pipe' });
-    execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
-    return undefined;
-  } catch (e) {
-    return `mount does not work here: ${(e as Error).message.split('\n')[0]}`;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 const noMount = whyNoMount();
 if (noMount) console.log(`skipping the full and read-only drive tests: ${noMount}`);
 

@@ -4,28 +4,14 @@
 // and the way out. Each day's source is 1.5 MiB of random bytes (format 1: a whole tarball each).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { whyNoMount } from '../helpers/mount.js';
 import { labelledDrive, makeSandbox, runChecked, type CliResult, type Sandbox } from '../helpers/cli.js';
 
 const show = (r: CliResult) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
-function whyNoMount(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not running as root';
-  const dir = mkdtempSync(join(tmpdir(), 'airgap-mount-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { stdio: 'pipe' });
-    execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
-    return undefined;
-  } catch (e) {
-    return `mount does not work here: ${(e as Error).message.split('\n')[0]}`;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 const noMount = whyNoMount();
 if (noMount) console.log(`skipping the full-drive tests: ${noMount}`);
 

@@ -181,6 +181,26 @@ function unplug(d: Disk): void {
   if (d.loop) detach(d.loop);
 }
 
+/**
+ * The drive goes while the backup is frozen at its failpoint, as a USB plug pulled mid-write:
+ * an exFAT drive's FUSE daemon dies first (a pulled FUSE drive has no daemon left), then the drive
+ * is unplugged and the backup resumes into the missing drive. Its exit and message go into `row`.
+ */
+async function pullWhileFrozen(d: Disk, fs: string, r: Running, row: Record<string, unknown>): Promise<Awaited<ReturnType<typeof resume>>> {
+  if (fs === 'exfat') {
+    const daemon = fuseDaemonOf(d.mnt);
+    process.kill(daemon, 'SIGKILL');
+    const until = Date.now() + 10_000;
+    while (existsSync(`/proc/${daemon}`) && Date.now() < until) await sleep(10);
+    const dead = spawnSync('stat', [d.mnt], { encoding: 'utf8' });
+    expect(dead.stderr, 'the FUSE mount is dead').toMatch(/not connected/);
+  }
+  unplug(d);
+  const res = await resume(r);
+  Object.assign(row, { exitCode: res.code, message: errorLine(res.stderr), exitMsAfterSigcont: res.ms });
+  return res;
+}
+
 /** Plugs the same image back in at the same mountpoint (after the old loop device is gone). */
 async function plugBackIn(d: Disk): Promise<void> {
   const until = Date.now() + 15_000;
@@ -610,17 +630,7 @@ describe.skipIf(BASE_SKIP)('drive trouble during a backup, on real filesystems',
           expect(partials, 'one .partial- folder while the backup is frozen').toHaveLength(1);
           const partial = partials[0]!;
 
-          if (fs === 'exfat') {
-            const daemon = fuseDaemonOf(d.mnt);
-            process.kill(daemon, 'SIGKILL');
-            const until = Date.now() + 10_000;
-            while (existsSync(`/proc/${daemon}`) && Date.now() < until) await sleep(10);
-            const dead = spawnSync('stat', [d.mnt], { encoding: 'utf8' });
-            expect(dead.stderr, 'the FUSE mount is dead').toMatch(/not connected/);
-          }
-          unplug(d);
-          const res = await resume(r);
-          Object.assign(row, { exitCode: res.code, message: errorLine(res.stderr), exitMsAfterSigcont: res.ms });
+          const res = await pullWhileFrozen(d, fs, r, row);
           expectRefusal(`backup on a drive pulled at ${failpoint} (${fs})`, res, 'drive-removed', new RegExp(`drive ${name} was (removed|disconnected)`));
           expect(res.stderr).toMatch(/^hint: .*plug it back in/m);
           // No elapsed-time assertion: a hang is caught by resume()'s cap; res.ms is a figure.
@@ -852,17 +862,7 @@ describe.skipIf(BASE_SKIP)('drive trouble during a backup, on real filesystems',
         expect(partials, 'one .partial- folder while the backup is frozen').toHaveLength(1);
         const partial = partials[0]!;
 
-        if (fs === 'exfat') {
-          const daemon = fuseDaemonOf(d.mnt);
-          process.kill(daemon, 'SIGKILL');
-          const until = Date.now() + 10_000;
-          while (existsSync(`/proc/${daemon}`) && Date.now() < until) await sleep(10);
-          const dead = spawnSync('stat', [d.mnt], { encoding: 'utf8' });
-          expect(dead.stderr, 'the FUSE mount is dead').toMatch(/not connected/);
-        }
-        unplug(d);
-        const res = await resume(r);
-        Object.assign(row, { exitCode: res.code, message: errorLine(res.stderr), exitMsAfterSigcont: res.ms });
+        const res = await pullWhileFrozen(d, fs, r, row);
         expectRefusal(`format 2 increment on a drive pulled at ${failpoint} (${fs})`, res, 'drive-removed', new RegExp(`drive ${name} was (removed|disconnected)`));
         expect(res.stderr).toMatch(/^hint: .*plug it back in/m);
 
