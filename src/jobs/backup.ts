@@ -92,9 +92,9 @@ export async function backup(s: Session, opts: BackupOptions, run: BackupRun = {
         gateResult = await p.inspect(scan.entries);
         return gateResult && gateMeta(gateResult, opts.acceptChanges ?? false);
       },
-      makeRoom: (need, free) => makeRoom(s, {
+      makeRoom: (need, free, flagged) => makeRoom(s, {
         policy: p.policy, name: p.rotationName ?? label, drive, lock, dryRun: opts.dryRun === true,
-        acceptingSuspects: opts.acceptChanges === true, noPrune: opts.noPrune === true,
+        acceptingSuspects: opts.acceptChanges === true, noPrune: opts.noPrune === true, flagged,
       }, need, free),
       onStored: baselineWriter ? (e, h, stamp) => baselineWriter.add(e, h, stamp) : undefined,
       format: p.format,

@@ -26,6 +26,8 @@ export interface RoomContext {
   acceptingSuspects: boolean;
   /** --no-prune: the user said nothing may be removed. */
   noPrune: boolean;
+  /** The mass-change gate flagged the new snapshot: nothing is removed to make room for it. */
+  flagged: boolean;
 }
 
 /** Returns the free bytes once room is made; throws the refusal when it cannot be. */
@@ -49,6 +51,10 @@ export async function makeRoom(s: Session, c: RoomContext, need: number, free: n
   const ids = room.remove.map((r) => r.snapshot);
   const what = `${plural(ids.length, 'old snapshot')} (${ids.join(', ')}, ${humanBytes(room.freed)})`;
   if (c.noPrune) throw refusal('no-space', `${short}; removing ${what} first would make room, but --no-prune was given`, `run without --no-prune, or run airgap prune ${c.name} first; nothing was written`);
+  if (c.flagged) {
+    throw refusal('no-space', `${short}; removing ${what} first would make room, but the sources changed like ransomware or a broken sync would change them, and older snapshots are never removed to store such a change`,
+      `check the files now (airgap diff ${c.name}); if the changes are yours: airgap backup --accept-changes; if not, restore from an older snapshot (they are all still there); nothing was written`);
+  }
   const gate = pruneGate(catalog.unacceptedSuspects());
   if (!gate.open && !c.acceptingSuspects) throw refusal('no-space', `${short}; removing ${what} first would make room, but ${gate.reason}`, `${gate.hint}; nothing was written`);
   if (c.dryRun) {

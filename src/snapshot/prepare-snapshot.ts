@@ -74,14 +74,17 @@ export async function prepareSnapshot(input: WriteSnapshotInput): Promise<Prepar
   // An increment writes what is not carried (a file read to check may be stored: it counts).
   const carry = chain?.carry;
   const estimate = carry ? estimateSize(scan, (i) => carry.actionOf(i) === CARRY) : fullEstimate;
-  // Short of room: the job may make it (retention's prune first, issue 17 §2) or refuse with why.
-  if (free !== undefined && free < needed(estimate)) {
-    const after = input.makeRoom ? await input.makeRoom(needed(estimate), free) : free;
-    if (after < needed(estimate)) await refuseNoSpace(needed(estimate), after, drive.name);
-  }
-
+  // The gate looks before any room is made: room is never made for a snapshot it flags, which
+  // would delete the good snapshots a rollback needs in order to store the encrypted files.
   const gate = await input.inspect?.(scan);
   if (input.signal?.aborted) throw cancelled();
+  // Short of room: the job may make it (retention's prune first, issue 17 §2) or refuse with why.
+  if (free !== undefined && free < needed(estimate)) {
+    const flagged = gate?.suspect === true && !gate.accepted;
+    const after = input.makeRoom ? await input.makeRoom(needed(estimate), free, flagged) : free;
+    if (after < needed(estimate)) await refuseNoSpace(needed(estimate), after, drive.name);
+  }
+  return { started, scanStartedMs, scan, estimate, id, previous, gate, ...(chain ? { chain } : {}) };
   return { started, scanStartedMs, scan, estimate, id, previous, gate, ...(chain ? { chain } : {}) };
 }
 

@@ -50,9 +50,10 @@ export interface WriteSnapshotInput {
   inspect?: (scan: ScanResult) => Promise<SnapshotMeta['gate'] | undefined>;
   /**
    * The snapshot needs `need` bytes and the drive has `free`: make room (under the lock, before
-   * any write) and return the free bytes then, or throw the refusal. Absent: refused as it is.
+   * any write) and return the free bytes then, or throw the refusal. `flagged`: the mass-change
+   * gate flagged this snapshot (nothing may be removed for it). Absent: refused as it is.
    */
-  makeRoom?: (need: number, free: number) => Promise<number>;
+  makeRoom?: (need: number, free: number, flagged: boolean) => Promise<number>;
   /** Every file stored, with the entropy of its first bytes. */
   /** `stamp`: the scan's change stamp, or undefined when it cannot vouch (changed just before the scan). */
   onStored?: (e: ManifestEntry, entropy: number, stamp: string | undefined) => void | Promise<void>;

@@ -121,6 +121,26 @@ describe.skipIf(noMount)('a full drive', () => {
     expect(await snapshots()).toEqual([id(1), id(2), id(3)]);
   });
 
+  it('a change like ransomware: no room is made for it; every older snapshot stays', async () => {
+    await writeConfig({ keepLast: 3 });
+    await labelledDrive(sb, 'T');
+    // 24 text files (the gate judges from 20 files up), edited a little each day.
+    const text = (d: number, f: number) => `day ${d} file ${f} `.padEnd(64 * 1024, 'lorem ipsum dolor sit amet ');
+    for (let d = 1; d <= 3; d++) {
+      for (let f = 0; f < 24; f++) await writeFile(join(src, `doc-${f}.txt`), text(f === 0 ? d : 1, f));
+      const r = await runChecked(sb, ['backup'], day(d));
+      expect(r.code, show(r)).toBe(0);
+    }
+    expect(await snapshots()).toEqual([id(1), id(2), id(3)]);
+    // Every file encrypted in place: the snapshot would need the room of day 1's.
+    for (let f = 0; f < 24; f++) await writeFile(join(src, `doc-${f}.txt`), randomBytes(64 * 1024));
+    const r = await runChecked(sb, ['backup'], day(4));
+    expect(r.code, show(r)).toBe(4);
+    expect(r.stderr).toMatch(new RegExp(`^error: not enough space on drive T: .*; removing 1 old snapshot \\(${id(1)}, [\\d.]+ MB\\) first would make room, but the sources changed like ransomware or a broken sync would change them, and older snapshots are never removed to store such a change$`, 'm'));
+    expect(r.stderr).toMatch(/^hint: check the files now \(airgap diff T\)/m);
+    expect(await snapshots()).toEqual([id(1), id(2), id(3)]);
+  });
+
   it('fit mode: every snapshot stays while there is room, then the oldest goes first', async () => {
     await writeConfig({ fit: true });
     await fillDrive();
