@@ -18,7 +18,7 @@ import { buildCarryPlan, CARRY, type CarryPlan } from './carry-plan.js';
 import { startChain } from './chain-base.js';
 import { estimateSize } from './scan-totals.js';
 import { cancelled, strictRefusal } from './write-errors.js';
-import type { WriteSnapshotInput } from './write-snapshot.js';
+import type { WriteSnapshotInput } from './write-input.js';
 
 /** Format 2: what kind of snapshot this is, its chain, and what it takes from the chain. */
 export interface PreparedChain {
