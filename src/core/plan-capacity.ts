@@ -30,7 +30,6 @@ export function planCapacity(input: PlanInput, plan: Plan): void {
           : `${plan.target} cannot hold the next snapshot (about ${humanBytes(estimate)}) even after what retention allows removing (${humanBytes(freeAfterPrune)} would be free): keep fewer snapshots ("fit": true removes the oldest as needed) or use a larger drive`);
     }
   }
-  let full: number | undefined; // the sources' size, looked up once, only when a drive's size is known
   for (const d of input.policy.drives) {
     const c = input.drives.find((x) => x.name === d.name);
     const f: Forecast = { drive: d.name };
@@ -44,43 +43,76 @@ export function planCapacity(input: PlanInput, plan: Plan): void {
       if (!f.enoughForPolicy) f.fullAround = nthDueDate(input, d.name, f.more + 1);
     }
     plan.forecast.push(f);
-    const small = c?.capacity ? tooSmall(input, d.name, d.retention, c.capacity.total, full ??= fullSize(input)) : undefined;
+    const small = c?.capacity ? driveSizeWarning(input, d.name, c.capacity.total) : undefined;
     if (small) plan.warnings.push(small);
   }
 }
 
 /**
  * The size of the sources, as the newest full snapshot on any drive (format 1, or a format 2
- * full) holds them; undefined before there is one.
+ * full) holds them, else as measured (`sourceBytes`); undefined before either is known.
  */
-function fullSize(input: PlanInput): number | undefined {
+export function fullSize(input: Pick<PlanInput, 'drives' | 'sourceBytes'>): number | undefined {
   let newest: { id: string; bytes: number } | undefined;
   for (const d of input.drives) for (const s of d.snapshots) if (s.complete && s.base === undefined && (!newest || s.id > newest.id)) newest = s;
   return newest?.bytes ?? input.sourceBytes;
 }
 
+/** The room a snapshot of `full` bytes of sources takes, with a margin for growth; n of them. */
+const room = (full: number, n: number) => Math.ceil((full * n * 11) / 10); // 10 % more, in whole bytes
+
 /**
- * Warned early (issue 17 §2): a drive whose whole size cannot hold what its retention keeps at
- * the sources' size. Format 1 keeps whole copies: the most the rules ever hold at once, plus the
- * one being written. Format 2 (a drive with increments) needs one full copy, and a second one to
- * start a new chain beside the old.
+ * How many full copies of the sources a drive must have room for, so that backups never stop
+ * on it for want of room. Format 1 keeps whole copies: the most its rules ever hold at once,
+ * plus the one being written. Format 2 (`chains`) needs one full, and a second to start a new
+ * chain beside the old one. Fit mode removes the oldest as needed but never the drive's newest
+ * (core/make-room.ts): it too needs room for two.
  */
-function tooSmall(input: PlanInput, name: string, r: Retention, total: number, full: number | undefined): string | undefined {
+export function copiesNeeded(input: Pick<PlanInput, 'policy' | 'today'>, name: string, r: Retention, chains: boolean): number {
+  return chains || fitOnly(r) ? 2 : heldAtMost(input, name, r) + 1;
+}
+
+/**
+ * Warned early (issue 17 §2), by `plan`, and by `label` before the first backup: a drive whose
+ * whole size (`total`) cannot hold what its rules keep at the sources' size (`full`: one full
+ * snapshot). See copiesNeeded for what each case needs.
+ */
+export function sizeWarning(input: Pick<PlanInput, 'policy' | 'today'>, name: string, r: Retention, total: number, full: number | undefined, chains: boolean): string | undefined {
   if (!full) return undefined;
-  const size = (n: number) => Math.ceil(full * 1.1 * n);
-  const chains = input.drives.find((d) => d.name === name)?.snapshots.some((s) => s.base !== undefined) === true;
-  if (total < size(1)) return `${name} (${humanBytes(total)}) cannot hold even one full snapshot of the sources (about ${humanBytes(size(1))}): use a larger drive`;
+  if (total < room(full, 1)) return `${name} (${humanBytes(total)}) cannot hold even one full snapshot of the sources (about ${humanBytes(room(full, 1))}): use a larger drive`;
   if (chains) {
-    return total < size(2)
-      ? `${name} (${humanBytes(total)}) cannot hold two full snapshots (about ${humanBytes(size(2))}): its chain of increments can never start afresh, so one damaged full would take every snapshot on it; a larger drive is safer`
+    return total < room(full, 2)
+      ? `${name} (${humanBytes(total)}) cannot hold two full snapshots (about ${humanBytes(room(full, 2))}): its chain of increments can never start afresh, so one damaged full would take every snapshot on it; a larger drive is safer`
       : undefined;
   }
-  if (fitOnly(r)) return undefined; // fit mode keeps what fits
-  if (total >= size(heldUpperBound(r) + 1)) return undefined; // room for every rule's pick, no need to simulate
-  const held = heldAtMost(input, name, r) + 1;
-  return total < size(held)
-    ? `${name} (${humanBytes(total)}) is too small for its retention: the rules keep up to ${held - 1} snapshots, ${held} while a backup writes, about ${humanBytes(size(held))} at the sources' size; backups will stop when it is full: keep fewer ("retention" in the config), set "fit": true to remove the oldest as needed, or use a larger drive`
+  if (fitOnly(r)) {
+    return total < room(full, 2)
+      ? `${name} (${humanBytes(total)}) cannot hold two full snapshots (about ${humanBytes(room(full, 2))}): fit mode never removes a drive's newest snapshot to make room, so backups there stop once it holds one; use a larger drive`
+      : undefined;
+  }
+  if (total >= room(full, heldUpperBound(r) + 1)) return undefined; // room for every rule's pick, no need to simulate
+  const held = copiesNeeded(input, name, r, false);
+  return total < room(full, held)
+    ? `${name} (${humanBytes(total)}) is too small for its retention: the rules keep up to ${held - 1} snapshots, ${held} while a backup writes, about ${humanBytes(room(full, held))} at the sources' size; backups will stop when it is full: keep fewer ("retention" in the config), set "fit": true to remove the oldest as needed, or use a larger drive`
     : undefined;
+}
+
+/** What a drive of `total` bytes needs, from what the plan input knows (its chains, the sources' size). */
+export function driveSizeWarning(input: PlanInput, name: string, total: number): string | undefined {
+  const d = input.policy.drives.find((x) => x.name === name);
+  if (!d) return undefined;
+  // Format 2 keeps chains of increments; a drive already holding one is judged by chains even
+  // under a format 1 config (its increments stay until their chain is pruned).
+  const chains = input.policy.format === 2 || input.drives.find((x) => x.name === name)?.snapshots.some((s) => s.base !== undefined) === true;
+  return sizeWarning(input, name, d.retention, total, fullSize(input), chains);
+}
+
+/** The room each drive needs at the sources' size (`full`), for `init` to say back. */
+export function roomNeeded(input: Pick<PlanInput, 'policy' | 'today'>, name: string, full: number): { copies: number; bytes: number } | undefined {
+  const d = input.policy.drives.find((x) => x.name === name);
+  if (!d) return undefined;
+  const copies = copiesNeeded(input, name, d.retention, input.policy.format === 2);
+  return { copies, bytes: room(full, copies) };
 }
 
 /**

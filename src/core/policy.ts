@@ -35,6 +35,8 @@ export interface Policy {
   /** Day 0 of the rotation: slot numbers (round-robin, Tower of Hanoi) count from here. */
   epoch: string;
   alerts: { rotationDays: number; verifyDays: number };
+  /** The snapshot format new snapshots are written in (docs/FORMAT.md); 1 when not said. */
+  format?: 1 | 2;
 }
 
 /** The rules when the config gives none (docs/rotation.md); `airgap init` writes them out. */

@@ -7,8 +7,10 @@ import { sameDriveName } from '../core/drive-name.js';
 import { WEEKDAYS, type Weekday } from '../core/calendar.js';
 import { refusal, usageError } from '../core/errors.js';
 import { DEFAULT_RETENTION } from '../core/policy.js';
-import { checkConfig, saveConfig, type Config } from '../state/config.js';
+import { roomNeeded } from '../core/plan-capacity.js';
+import { checkConfig, policyOf, saveConfig, type Config } from '../state/config.js';
 import type { Session } from './session.js';
+import { measureSources } from './source-size.js';
 
 export interface InitAnswers {
   sources: string[];
@@ -27,6 +29,11 @@ export interface InitResult {
   ok: true;
   configPath: string;
   config: Config;
+  /**
+   * What each drive should hold at the sources' size today (issue 17 §2: warned before the first
+   * drive is bought or labelled); undefined when the sources could not be measured.
+   */
+  room?: { sources: number; copies: number; perDrive: number };
 }
 
 /** Refused when a config exists and --force was not given (checked before any question is asked). */
@@ -72,5 +79,11 @@ export async function init(s: Session, a: InitAnswers): Promise<InitResult> {
   }
   await saveConfig(s.env.configPath, parsed.value);
   s.forgetConfig();
-  return { ok: true, configPath: s.env.configPath, config: parsed.value };
+  const result: InitResult = { ok: true, configPath: s.env.configPath, config: parsed.value };
+  const policy = policyOf(parsed.value);
+  const first = policy.drives[0];
+  const sourceBytes = first ? await measureSources(parsed.value) : undefined;
+  const need = first && sourceBytes ? roomNeeded({ policy, today: s.today }, first.name, sourceBytes) : undefined;
+  if (need && sourceBytes) result.room = { sources: sourceBytes, copies: need.copies, perDrive: need.bytes };
+  return result;
 }

@@ -2,12 +2,17 @@
 // when it must not happen) and apply (the airgap/ folder, the identity file, the config's
 // rotation name bound to the new drive id).
 import { randomUUID } from 'node:crypto';
+import { statfs } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { DriveIdentity } from '../layout/format.js';
 import { applyLabel, planLabel, type LabelInput, type LabelPlan } from '../drives/label.js';
-import { bindRotationId, unbindRotationId } from '../state/config.js';
+import { driveNameKey } from '../core/drive-name.js';
+import { driveSizeWarning, fullSize } from '../core/plan-capacity.js';
+import { bindRotationId, policyOf, unbindRotationId } from '../state/config.js';
 import { fingerprint } from './drive-lookup.js';
+import { planInput } from './planning.js';
+import { measureSources } from './source-size.js';
 import type { Session } from './session.js';
 
 export interface LabelOptions {
@@ -31,6 +36,8 @@ export interface LabelResult {
   path: string;
   airgapDir: string;
   relabelled: boolean;
+  /** Said before the first backup: the drive is too small for its rules at the sources' size. */
+  warnings: string[];
 }
 
 export async function planLabelJob(s: Session, pathArg: string, opts: LabelOptions): Promise<PlannedLabel> {
@@ -58,5 +65,23 @@ export async function applyLabelJob(s: Session, p: PlannedLabel): Promise<LabelR
     await bindRotationId(s.env.configPath, p.plan.identity.name, p.plan.identity.id);
     s.forgetConfig();
   }
-  return { ok: true, drive: p.plan.identity, path: p.path, airgapDir: p.plan.airgapDir, relabelled: p.plan.relabel };
+  const small = p.configured ? await sizeCheck(s, p.path, p.plan.identity.name) : undefined;
+  return { ok: true, drive: p.plan.identity, path: p.path, airgapDir: p.plan.airgapDir, relabelled: p.plan.relabel, warnings: small ? [small] : [] };
+}
+
+/**
+ * Warned early (issue 17 §2): the drive's whole size against what its retention keeps at the
+ * sources' size (a snapshot already written anywhere, or the sources walked now). Advice only:
+ * the label stands either way.
+ */
+async function sizeCheck(s: Session, path: string, name: string): Promise<string | undefined> {
+  const config = await s.configIfPresent();
+  if (!config) return undefined;
+  const policy = policyOf(config);
+  const drive = policy.drives.find((d) => driveNameKey(d.name) === driveNameKey(name));
+  const fs = await statfs(path).catch(() => undefined);
+  if (!drive || !fs) return undefined;
+  const input = planInput(policy, await s.catalog(), s, []);
+  if (fullSize(input) === undefined) input.sourceBytes = await measureSources(config);
+  return driveSizeWarning(input, drive.name, fs.blocks * fs.bsize);
 }

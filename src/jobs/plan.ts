@@ -1,12 +1,15 @@
 // The plan and schedule jobs: today's (or a given day's) rotation plan, and the dated schedule
 // of which drive to bring when — both from the pure planner, fed by the catalog and detection.
+import { statfs } from 'node:fs/promises';
 import { addDays, isDate } from '../core/calendar.js';
 import { usageError } from '../core/errors.js';
 import { planRotation, type Plan } from '../core/planner.js';
 import { buildSchedule, type Schedule } from '../core/schedule.js';
 import { sameDriveName } from '../core/drive-name.js';
 import { probeFilesystem, unsafeFilesystem } from '../drives/file-size-limit.js';
+import { fullSize } from '../core/plan-capacity.js';
 import { detect } from './drive-lookup.js';
+import { measureSources } from './source-size.js';
 import { connectedRotation, planDrives, planInput } from './planning.js';
 import type { Session } from './session.js';
 
@@ -21,7 +24,19 @@ export async function plan(s: Session, opts: { date?: string }): Promise<Plan> {
   const catalog = await s.catalog();
   const detection = await detect(s);
   const connected = connectedRotation(policy, detection, catalog, config.drives.rotation);
-  const plan = planRotation(planInput(policy, catalog, s, connected, today));
+  const input = planInput(policy, catalog, s, connected, today);
+  // A connected drive's room as it is now: the catalog's is from its last backup or verify, and
+  // a drive labelled a minute ago has none yet.
+  for (const d of detection.labelled) {
+    const pd = input.drives.find((x) => sameDriveName(x.name, d.identity.name));
+    if (!pd || !connected.some((n) => sameDriveName(n, d.identity.name))) continue;
+    const fs = await statfs(d.root).catch(() => undefined);
+    if (fs) pd.capacity = { total: fs.blocks * fs.bsize, free: fs.bavail * fs.bsize };
+  }
+  // Before the first snapshot, the sources are walked for their size (names and sizes only), so
+  // that a drive too small for its rules is warned about before a backup runs into it.
+  if (fullSize(input) === undefined && input.drives.some((d) => d.capacity)) input.sourceBytes = await measureSources(config);
+  const plan = planRotation(input);
   // A connected rotation drive mounted through fusefat is refused by backup: say so before (issue 17 §3).
   for (const d of detection.labelled) {
     if (!connected.some((n) => sameDriveName(n, d.identity.name))) continue;

@@ -151,6 +151,7 @@ export function policyOf(config: Config): Policy {
     offline: config.policy.offline,
     epoch: config.policy.start,
     alerts: config.policy.alerts,
+    format: config.format,
   };
 }
 

@@ -3,6 +3,7 @@ import type { InitResult } from '../jobs/init.js';
 import type { LabelResult } from '../jobs/label.js';
 import type { EjectResult } from '../jobs/eject.js';
 import { describeRetention, retentionAsWritten } from '../core/policy.js';
+import { humanBytes } from '../core/human-bytes.js';
 
 export function renderInit(r: InitResult): string {
   const c = r.config;
@@ -14,6 +15,13 @@ export function renderInit(r: InitResult): string {
   else if (c.drives.rotation.length > 1) out += '  offsite: none (every drive stays at home; name one with airgap init --force --offsite <NAME>)\n';
   // The rules that decide what is pruned, said back once: the config holds them, as written.
   out += `  keeps:   ${describeRetention(retentionAsWritten(c.policy.retention))} on each drive ("policy.retention" in the config; a rule left out is off: docs/rotation.md)\n`;
+  // The drive size those rules need at today's size of the sources, before a drive is chosen.
+  if (r.room) {
+    const why = c.format === 2
+      ? 'one full copy, increments after it, and room for a second full to start a new chain'
+      : `the rules keep up to ${r.room.copies - 1} whole copies, ${r.room.copies} while a backup writes; a smaller drive, down to about ${humanBytes(Math.ceil(r.room.perDrive * 2 / r.room.copies))}: "fit": true keeps as many as fit (docs/rotation.md)`;
+    out += `  room:    about ${humanBytes(r.room.perDrive)} or more on each drive: the sources are ${humanBytes(r.room.sources)} today; ${why}\n`;
+  }
   if (c.drives.rotation.length === 1) out += 'warning: with a single drive there is no air gap: add a second and a third drive (airgap init --force --drives A,B,C)\n';
   const first = c.drives.rotation[0];
   if (first) out += `Next: plug in a drive and run \`airgap label <mountpoint> --name ${first.name}\`.\n`;
@@ -21,7 +29,8 @@ export function renderInit(r: InitResult): string {
 }
 
 export function renderLabel(r: LabelResult): string {
-  return `Labelled ${r.path} as airgap drive "${r.drive.name}" (id ${r.drive.id}).\nA README on the drive (${r.airgapDir}/README.txt) explains how to verify and restore without airgap.\n`;
+  return `Labelled ${r.path} as airgap drive "${r.drive.name}" (id ${r.drive.id}).\nA README on the drive (${r.airgapDir}/README.txt) explains how to verify and restore without airgap.\n`
+    + r.warnings.map((w) => `warning: ${w}\n`).join('');
 }
 
 export function renderEject(r: EjectResult): string {

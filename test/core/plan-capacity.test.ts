@@ -1,7 +1,7 @@
 // The early warning's count (core/plan-capacity.ts heldAtMost): the most snapshots the rules keep
 // on one drive at once, rules that overlap counted once.
 import { describe, expect, it } from 'vitest';
-import { heldAtMost } from '../../src/core/plan-capacity.js';
+import { heldAtMost, roomNeeded, sizeWarning } from '../../src/core/plan-capacity.js';
 import type { Policy, Retention } from '../../src/core/policy.js';
 
 const rule = (r: Partial<Retention>): Retention => ({ keepLast: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0, ...r });
@@ -25,5 +25,35 @@ describe('heldAtMost', () => {
     const defaults = held(3, { keepLast: 3, daily: 7, weekly: 5, monthly: 12, yearly: 10 });
     expect(defaults).toBeGreaterThan(12 + 3); // at least the monthlies and a few more
     expect(defaults).toBeLessThan(3 + 7 + 5 + 12 + 10); // overlaps counted once
+  });
+});
+
+describe('the drive size a rotation needs (init, label, plan)', () => {
+  const MB = 1_000_000;
+  const at = (r: Partial<Retention>, format?: 1 | 2) => ({ policy: { ...policy(3, rule(r)), ...(format ? { format } : {}) }, today: '2026-03-02' });
+  const warn = (r: Partial<Retention>, total: number, chains: boolean) => sizeWarning(at(r), 'A', rule(r), total, 100 * MB, chains);
+
+  it('format 2: room for two fulls (a new chain beside the old), whatever the rules keep', () => {
+    expect(roomNeeded(at({ keepLast: 3, daily: 7 }, 2), 'A', 100 * MB)).toEqual({ copies: 2, bytes: 220 * MB });
+    expect(warn({ keepLast: 3, daily: 7 }, 219 * MB, true)).toMatch(/^A \(219 MB\) cannot hold two full snapshots \(about 220 MB\)/);
+    expect(warn({ keepLast: 3, daily: 7 }, 220 * MB, true)).toBeUndefined();
+  });
+
+  it('format 1: the most the rules hold at once, plus the one being written', () => {
+    const need = roomNeeded(at({ keepLast: 3 }, 1), 'A', 100 * MB);
+    expect(need).toEqual({ copies: 4, bytes: 440 * MB });
+    expect(warn({ keepLast: 3 }, 439 * MB, false)).toMatch(/^A \(439 MB\) is too small for its retention: the rules keep up to 3 snapshots, 4 while a backup writes, about 440 MB/);
+    expect(warn({ keepLast: 3 }, 440 * MB, false)).toBeUndefined();
+  });
+
+  it('fit mode: two, since the drive\'s newest is never removed to make room', () => {
+    expect(roomNeeded(at({ fit: true }, 1), 'A', 100 * MB)).toEqual({ copies: 2, bytes: 220 * MB });
+    expect(warn({ fit: true }, 219 * MB, false)).toMatch(/fit mode never removes a drive's newest snapshot/);
+    expect(warn({ fit: true }, 220 * MB, false)).toBeUndefined();
+  });
+
+  it('smaller than one copy: said first; unknown sources: nothing said', () => {
+    expect(warn({ keepLast: 3 }, 50 * MB, true)).toMatch(/cannot hold even one full snapshot of the sources \(about 110 MB\)/);
+    expect(sizeWarning(at({ keepLast: 3 }), 'A', rule({ keepLast: 3 }), 1, undefined, false)).toBeUndefined();
   });
 });
