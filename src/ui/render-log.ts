@@ -26,14 +26,15 @@ export function runFigures(r: LoggedRun): string {
 }
 
 export function renderLog(result: LogResult): string {
-  if (result.runs.length === 0) return `No runs recorded on this host yet (backup, verify, restore and prune are recorded in ${displayText(result.file)}).\n`;
+  if (result.runs.length === 0) return `No runs recorded on this host yet (backup, verify, restore, prune, accept, reject and the drive decisions adopt, replace, retire and forget are recorded in ${displayText(result.file)}).\n`;
   const drives = result.runs.map((r) => displayText(clip(r.drive ?? '-', MAX_DRIVE_WIDTH)));
   const driveWidth = Math.max(5, ...drives.map((d) => d.length));
   const outcomeWidth = Math.max(7, ...result.runs.map((r) => displayText(r.outcome).length));
-  const lines = [`${'When (UTC)'.padEnd(19)}  ${'Command'.padEnd(7)}  ${'Drive'.padEnd(driveWidth)}  ${'Outcome'.padEnd(outcomeWidth)}  Exit  Figures`];
+  const commandWidth = Math.max(7, ...result.runs.map((r) => displayText(r.command).length));
+  const lines = [`${'When (UTC)'.padEnd(19)}  ${'Command'.padEnd(commandWidth)}  ${'Drive'.padEnd(driveWidth)}  ${'Outcome'.padEnd(outcomeWidth)}  Exit  Figures`];
   result.runs.forEach((r, i) => {
     const when = r.at.slice(0, 19).replace('T', ' ');
-    lines.push(`${when.padEnd(19)}  ${displayText(r.command).padEnd(7)}  ${drives[i]!.padEnd(driveWidth)}  ${displayText(r.outcome).padEnd(outcomeWidth)}  ${String(r.exitCode).padStart(4)}  ${displayText(runFigures(r))}`.trimEnd());
+    lines.push(`${when.padEnd(19)}  ${displayText(r.command).padEnd(commandWidth)}  ${drives[i]!.padEnd(driveWidth)}  ${displayText(r.outcome).padEnd(outcomeWidth)}  ${String(r.exitCode).padStart(4)}  ${displayText(runFigures(r))}`.trimEnd());
   });
   const more = result.total - result.runs.length;
   if (more > 0) lines.push(`(${plural(more, 'older run')} not shown: --limit <N>)`);

@@ -249,6 +249,17 @@ describe('airgap retire <drive>', () => {
     const r = await runChecked(sb, ['replace', 'C', fresh, '--yes']);
     expect(r.code, show(r)).toBe(0);
     expect((await rotation()).find((d) => d.name === 'C')?.id).toBe(await driveId(fresh));
+    // The drive decisions made are in the run history (issue 17 §6), newest first; one refused
+    // before anything was decided is not (as with accept and reject).
+    expect((await runChecked(sb, ['retire', 'C', '--undo', '--yes'])).code).toBe(2); // not retired
+    expect((await runChecked(sb, ['retire', 'C', '--yes'])).code).toBe(0);
+    expect((await runChecked(sb, ['retire', 'C', '--undo', '--yes'])).code).toBe(0);
+    const runs = JSON.parse((await runChecked(sb, ['log', '--json'])).stdout) as { command: string; drive: string; outcome: string; exitCode: number }[];
+    expect(runs.map((x) => [x.command, x.drive, x.outcome, x.exitCode])).toEqual([
+      ['unretire', 'C', 'ok', 0], ['retire', 'C', 'ok', 0], ['replace', 'C', 'ok', 0], ['retire', 'C', 'ok', 0],
+    ]);
+    const text = (await runChecked(sb, ['log'])).stdout.split('\n');
+    expect(text[1]).toMatch(/^\S+ \S+ {2}unretire {2}C +ok +0/);
   });
 });
 

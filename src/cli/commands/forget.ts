@@ -5,6 +5,7 @@ import { applyForget, planForget } from '../../jobs/forget.js';
 import type { Context } from '../context.js';
 import { confirm } from '../confirm.js';
 import { printJson } from '../output.js';
+import { recordRun } from '../run-record.js';
 import { sessionOf } from '../session-of.js';
 
 export async function forgetCommand(ctx: Context, spec: string, flags: { yes?: boolean }): Promise<number> {
@@ -14,7 +15,7 @@ export async function forgetCommand(ctx: Context, spec: string, flags: { yes?: b
     ctx.stderr.write('nothing was changed\n');
     return EXIT.cancelled;
   }
-  const r = await applyForget(s, planned);
+  const r = await recordRun(ctx, s, 'forget', spec, () => applyForget(s, planned), (x) => ({ outcome: 'ok', exitCode: EXIT.ok, drive: x.drive.name, figures: { snapshots: x.snapshots } }));
   if (ctx.json) printJson(ctx, { ok: true, drive: r.drive, snapshots: r.snapshots, inRotation: r.inRotation });
   else {
     ctx.stdout.write(`Forgot drive ${r.drive.name}: this host no longer waits for it, nor counts its ${plural(r.snapshots, 'snapshot')} as copies. Nothing on the drive was touched; plugged in again, it is known again.\n`);

@@ -5,6 +5,7 @@ import { applyReplace, planReplace } from '../../jobs/replace.js';
 import type { Context } from '../context.js';
 import { confirm } from '../confirm.js';
 import { printJson } from '../output.js';
+import { recordRun } from '../run-record.js';
 import { sessionOf } from '../session-of.js';
 
 export async function replaceCommand(ctx: Context, oldName: string, path: string, flags: { yes?: boolean; takeOver?: boolean }): Promise<number> {
@@ -14,7 +15,7 @@ export async function replaceCommand(ctx: Context, oldName: string, path: string
     ctx.stderr.write('nothing was changed\n');
     return EXIT.cancelled;
   }
-  const r = await applyReplace(s, planned);
+  const r = await recordRun(ctx, s, 'replace', oldName, () => applyReplace(s, planned), (x) => ({ outcome: 'ok', exitCode: EXIT.ok, drive: x.name }));
   const id = r.plan.identity.id;
   if (ctx.json) {
     printJson(ctx, { ok: true, drive: { name: r.name, id }, path: r.path, replaced: r.old ?? null, takenOver: r.takenOver ?? null });
