@@ -64,6 +64,13 @@ export async function resolveDrive(spec: string, lookup: DriveLookup): Promise<R
   const unreadable = detection.damaged?.[0];
   if (unreadable) throw damagedIdentity(unreadable.error, unreadable.root, spec, true);
   if (known) {
+    // A disk that is no airgap drive, connected where this one was last seen: most often the drive
+    // itself, reformatted (its airgap/ folder gone). "Plug it in" would send the user in a circle.
+    const blank = detection.unlabelled.find((c) => c.mountpoints.includes(known.lastPath));
+    if (blank) {
+      throw refusal('drive-not-connected', `drive ${known.name} is not connected: the disk at ${known.lastPath}, where it was last seen on ${known.lastSeenAt.slice(0, 10)}, is not an airgap drive (no airgap/ folder: reformatted, or another disk)`,
+        `if it is ${known.name} reformatted, or a new disk to take its place: airgap replace ${known.name} ${known.lastPath}; otherwise plug in ${known.name}`);
+    }
     throw refusal('drive-not-connected', `drive ${known.name} is not connected (last seen at ${known.lastPath} on ${known.lastSeenAt.slice(0, 10)})`,
       'plug it in and mount it, or give its path: --drive /path/to/mountpoint');
   }

@@ -2,7 +2,7 @@
 // the built CLI as a subprocess, against real folders.
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { labelledDrive, makeSandbox, runChecked, type CliResult, type Sandbox } from '../helpers/cli.js';
@@ -183,6 +183,21 @@ describe('airgap replace <old> <path>', () => {
       expect(line(r, 'hint:')).toContain(`airgap replace B ${reformatted}`);
     }
     expect(await readdir(reformatted)).toEqual([]);
+  });
+
+  it('backup --drive B with a blank disk where B was last seen says it is not an airgap drive and names airgap replace, not "plug it in"', async () => {
+    await bLost();
+    const place = sb.drive('B'); // where B was last seen: a disk with no airgap/ folder now
+    await mkdir(place);
+    const r = await runChecked(sb, ['backup', '--drive', 'B', '--allow-connected']);
+    expect(r.code, show(r)).toBe(4);
+    expect(line(r, 'error:')).toMatch(new RegExp(`^error: drive B is not connected: the disk at ${place}, where it was last seen on 2026-03-02, is not an airgap drive \\(no airgap/ folder: reformatted, or another disk\\)$`));
+    expect(line(r, 'hint:')).toBe(`hint: if it is B reformatted, or a new disk to take its place: airgap replace B ${place}; otherwise plug in B`);
+    expect(await readdir(place)).toEqual([]);
+    // Nothing at that place: the usual "not connected".
+    await rm(place, { recursive: true });
+    const gone = await runChecked(sb, ['backup', '--drive', 'B', '--allow-connected']);
+    expect(line(gone, 'hint:')).toBe('hint: plug it in and mount it, or give its path: --drive /path/to/mountpoint');
   });
 });
 
