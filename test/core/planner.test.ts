@@ -364,6 +364,21 @@ describe('planRotation: table', () => {
       "A has 100 MB free, the snapshot needs about 1.1 GB: the backup first removes the oldest snapshots until it fits (fit mode; never the drive's newest or the newest verified copy)",
     ]);
   });
+
+  it('the early too-small warning judges a format 2 drive by two fulls, also before its first increment (seven-week story)', () => {
+    // Each drive holds one full of 1 GB so far, on 20 GB: 22 whole copies would not fit, two do.
+    const p = (format?: 1 | 2) => policy('round-robin', { drives: policy('round-robin').drives.map((d) => ({ ...d, retention: { keepLast: 3, daily: 7, weekly: 5, monthly: 12, yearly: 10 } })), ...(format ? { format } : {}) });
+    const drives = [drive('A', ['2026-10-31']), drive('B', ['2026-11-07']), drive('C', ['2026-11-14'])];
+    for (const d of drives) d.capacity = { total: 20_000_000_000, free: 19_000_000_000 };
+    const tooSmall = (f?: 1 | 2) => planRotation(at({ policy: p(f), drives, connected: [] })).warnings.filter((w) => /too small for its retention|cannot hold (two full|even one)/.test(w));
+    expect(tooSmall(2)).toEqual([]);
+    expect(tooSmall(1)).toHaveLength(3); // format 1: a whole copy each time
+    expect(tooSmall(1)[0]).toMatch(/^A \(20 GB\) is too small for its retention: the rules keep up to \d+ snapshots/);
+    expect(tooSmall()).toHaveLength(3); // no format given: the drives' fulls say format 1
+    // Format 2 on a drive that cannot hold two fulls: said, from the first full on.
+    drives[0]!.capacity = { total: 2_000_000_000, free: 1_000_000_000 };
+    expect(tooSmall(2)).toEqual([expect.stringMatching(/^A \(2 GB\) cannot hold two full snapshots \(about 2\.\d GB\)/)]);
+  });
 });
 
 // ---- properties --------------------------------------------------------------------------------
