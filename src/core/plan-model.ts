@@ -11,6 +11,11 @@ export interface PlanSnapshot {
   complete: boolean;
   /** Format 2: the snapshot this increment builds on (none for a full, and for every format-1 snapshot). */
   base?: string;
+  /**
+   * A SUSPECT snapshot rejected as evidence (`airgap reject`): kept on the drive, but not the
+   * drive's backup of its day, so the drive is due again for a good one.
+   */
+  rejected?: boolean;
 }
 
 export interface PlanDrive {
@@ -89,4 +94,5 @@ export interface Plan {
 }
 
 /** The newest complete snapshot a drive holds, by id. */
-export const newest = (d: PlanDrive | undefined) => d?.snapshots.filter((s) => s.complete).map((s) => s.id).sort().at(-1);
+/** A drive's newest backup: complete, and not rejected evidence. */
+export const newest = (d: PlanDrive | undefined) => d?.snapshots.filter((s) => s.complete && !s.rejected).map((s) => s.id).sort().at(-1);

@@ -365,6 +365,17 @@ describe('planRotation: table', () => {
     ]);
   });
 
+  it('a rejected SUSPECT snapshot is not the drive\'s backup of the day: the drive is due again; an open one still counts (no second suspect write)', () => {
+    const history = (today: PlanSnapshot) => [drive('A', ['2026-10-10', '2026-10-31', today]), drive('B', ['2026-10-17', '2026-11-07']), drive('C', ['2026-10-24', '2026-11-14'])];
+    const rejected = planRotation(at({ policy: policy('round-robin'), drives: history(snap(TODAY, { rejected: true, verified: false })), connected: ['A'] }));
+    expect([rejected.target, rejected.due, rejected.targetDate]).toEqual(['A', true, TODAY]);
+    const open = planRotation(at({ policy: policy('round-robin'), drives: history(snap(TODAY, { verified: false })), connected: ['A'] }));
+    expect([open.target, open.due]).toEqual(['B', false]);
+    // oldest-first: the rejected snapshot does not make A's newest the newest of the rotation.
+    const oldest = planRotation(at({ policy: policy('oldest-first'), drives: [drive('A', ['2026-11-07', snap(TODAY, { rejected: true })]), drive('B', ['2026-10-31']), drive('C', ['2026-11-14'])] }));
+    expect([oldest.target, oldest.due]).toEqual(['B', true]);
+  });
+
   it('the early too-small warning judges a format 2 drive by two fulls, also before its first increment (seven-week story)', () => {
     // Each drive holds one full of 1 GB so far, on 20 GB: 22 whole copies would not fit, two do.
     const p = (format?: 1 | 2) => policy('round-robin', { drives: policy('round-robin').drives.map((d) => ({ ...d, retention: { keepLast: 3, daily: 7, weekly: 5, monthly: 12, yearly: 10 } })), ...(format ? { format } : {}) });

@@ -341,8 +341,11 @@ async function week4RejectAndBackUpAgain(): Promise<void> {
   expect(status.stdout).not.toMatch(/^ALERT: suspect/m);
   expect(status.stdout).toContain(`  SUSPECT (rejected): ${id.suspect}, kept as evidence; not counted as a copy, restore skips it unless named`);
   later();
+  // A rejected snapshot is not A's backup of the week: A is due again, for a good one.
+  const plan = await ok('plan');
+  expect(plan.stdout, show(plan)).toMatch(/^Plan for \S+: write today's snapshot to drive A\.$/m);
   // The gate compares the recovered files with the good state: no change, no trip.
-  const again = await ok('backup', '--drive', 'A');
+  const again = await ok('backup');
   expect(again.stdout).toMatch(/^ {2}changes since the last accepted backup of these sources: 0 added, 0 modified, 0 deleted, 0 renamed$/m);
   // The SUSPECT increment weighs more than half of A's full: the recovered files start a new chain.
   expect(again.stdout).toMatch(/^ {2}why a full: the chain's increments weigh \d+ % of its full/m);
