@@ -5,21 +5,22 @@ import { backupDaysAfter, dayNumber, toDate } from './calendar.js';
 import { driveIndexForSlot, fitOnly, type Retention } from './policy.js';
 import { humanBytes } from './human-bytes.js';
 import { applyRetention } from './retention.js';
-import type { Forecast, Plan, PlanInput } from './plan-model.js';
+import { DEFAULT_CHAIN_POLICY, nextSnapshot } from './chains.js';
+import type { Forecast, Plan, PlanInput, PlanSnapshot } from './plan-model.js';
 
 export function planCapacity(input: PlanInput, plan: Plan): void {
   const all = input.drives.flatMap((d) => d.snapshots.filter((s) => s.complete));
-  const lastSize = [...all].sort((a, b) => a.id.localeCompare(b.id)).at(-1)?.bytes;
-  const basis = Math.max(lastSize ?? 0, input.sourceBytes ?? 0);
-  const estimate = basis > 0 ? Math.ceil(basis * 1.1) : undefined;
   const recent = [...all].sort((a, b) => b.id.localeCompare(a.id)).slice(0, 5);
+  const next = plan.target ? nextEstimate(input, plan.target) : undefined;
+  const estimate = next?.bytes;
   const perSnapshot = recent.length ? Math.ceil(recent.reduce((n, s) => n + s.bytes, 0) / recent.length) : estimate;
+  if (next?.kind) plan.capacity.kind = next.kind;
   if (estimate !== undefined) plan.capacity.estimate = estimate;
   const target = input.drives.find((d) => d.name === plan.target);
   if (target?.capacity && estimate !== undefined) {
     const free = target.capacity.free;
     const freeAfterPrune = free + plan.prune.reduce((n, p) => n + p.bytes, 0);
-    plan.capacity = { estimate, free, freeAfterPrune, fits: free >= estimate };
+    plan.capacity = { estimate, free, freeAfterPrune, fits: free >= estimate, ...(next?.kind ? { kind: next.kind } : {}) };
     const fit = input.policy.drives.find((d) => d.name === plan.target)?.retention.fit === true;
     if (plan.due && free < estimate) {
       const short = `${plan.target} has ${humanBytes(free)} free, the snapshot needs about ${humanBytes(estimate)}`;
@@ -56,6 +57,32 @@ export function fullSize(input: Pick<PlanInput, 'drives' | 'sourceBytes'>): numb
   let newest: { id: string; bytes: number } | undefined;
   for (const d of input.drives) for (const s of d.snapshots) if (s.complete && s.base === undefined && (!newest || s.id > newest.id)) newest = s;
   return newest?.bytes ?? input.sourceBytes;
+}
+
+/**
+ * The next snapshot's size on `target`, with 10 % to spare. Format 1 writes a whole copy: as
+ * large as the newest snapshot or the sources. Format 2 writes an increment or a new full, as
+ * core/chains.ts decides for the drive: a full is as large as the newest full (or the sources);
+ * an increment as large as the largest of the target's recent increments (it covers the same
+ * span of the rotation), else of any drive's (a rejected SUSPECT one is no guide); with none
+ * yet, unknown. An increment holds what
+ * changed since the drive's last snapshot, which only the backup's own scan measures: the plan
+ * says so rather than promise that a large import fits.
+ */
+export function nextEstimate(input: PlanInput, target: string): { bytes?: number; kind?: 'full' | 'increment' } {
+  const spare = (n: number | undefined) => (n !== undefined && n > 0 ? Math.ceil((n * 11) / 10) : undefined);
+  if (input.policy.format !== 2) {
+    const all = input.drives.flatMap((d) => d.snapshots.filter((s) => s.complete));
+    const lastSize = [...all].sort((a, b) => a.id.localeCompare(b.id)).at(-1)?.bytes;
+    return { bytes: spare(Math.max(lastSize ?? 0, input.sourceBytes ?? 0)) };
+  }
+  const own = [...(input.drives.find((d) => d.name === target)?.snapshots ?? [])].sort((a, b) => a.id.localeCompare(b.id));
+  const kind = nextSnapshot({ snapshots: own, policy: input.policy.chain ?? DEFAULT_CHAIN_POLICY }).kind;
+  if (kind === 'full') return { bytes: spare(Math.max(fullSize(input) ?? 0, input.sourceBytes ?? 0)), kind: 'full' };
+  const increments = (snaps: PlanSnapshot[]) => snaps.filter((s) => s.complete && !s.rejected && s.base !== undefined).sort((a, b) => b.id.localeCompare(a.id)).slice(0, 3).map((s) => s.bytes);
+  const mine = increments(own);
+  const seen = mine.length ? mine : increments(input.drives.flatMap((d) => d.snapshots));
+  return { bytes: seen.length ? spare(Math.max(...seen)) : undefined, kind: 'increment' };
 }
 
 /** The room a snapshot of `full` bytes of sources takes, with a margin for growth; n of them. */

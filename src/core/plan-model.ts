@@ -87,7 +87,11 @@ export interface Plan {
   /** Pruning never happens before the new snapshot is written and verified. */
   pruneWhen: 'after-write-and-verify';
   next: { drive: string; date: string }[];
-  capacity: { estimate?: number; free?: number; freeAfterPrune?: number; fits: boolean | 'unknown' };
+  capacity: {
+    estimate?: number; free?: number; freeAfterPrune?: number; fits: boolean | 'unknown';
+    /** Format 2: whether the next snapshot on the target is a new full or an increment. */
+    kind?: 'full' | 'increment';
+  };
   forecast: Forecast[];
   warnings: string[];
   reasons: string[];

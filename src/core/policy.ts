@@ -1,4 +1,5 @@
 // The rotation policy, as the planner sees it (the config schema in state/config.ts produces it).
+import type { ChainPolicy } from './chains.js';
 import type { Cadence } from './calendar.js';
 
 export type Scheme = 'round-robin' | 'hanoi' | 'oldest-first';
@@ -37,6 +38,8 @@ export interface Policy {
   alerts: { rotationDays: number; verifyDays: number };
   /** The snapshot format new snapshots are written in (docs/FORMAT.md); 1 when not said. */
   format?: 1 | 2;
+  /** Format 2: when a chain ends and a new full starts (the config's "chain"); the defaults when not said. */
+  chain?: ChainPolicy;
 }
 
 /** The rules when the config gives none (docs/rotation.md); `airgap init` writes them out. */

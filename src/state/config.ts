@@ -152,6 +152,7 @@ export function policyOf(config: Config): Policy {
     epoch: config.policy.start,
     alerts: config.policy.alerts,
     format: config.format,
+    chain: config.chain,
   };
 }
 

@@ -1,7 +1,7 @@
 // The early warning's count (core/plan-capacity.ts heldAtMost): the most snapshots the rules keep
 // on one drive at once, rules that overlap counted once.
 import { describe, expect, it } from 'vitest';
-import { heldAtMost, roomNeeded, sizeWarning } from '../../src/core/plan-capacity.js';
+import { heldAtMost, nextEstimate, roomNeeded, sizeWarning } from '../../src/core/plan-capacity.js';
 import type { Policy, Retention } from '../../src/core/policy.js';
 
 const rule = (r: Partial<Retention>): Retention => ({ keepLast: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0, ...r });
@@ -55,5 +55,35 @@ describe('the drive size a rotation needs (init, label, plan)', () => {
   it('smaller than one copy: said first; unknown sources: nothing said', () => {
     expect(warn({ keepLast: 3 }, 50 * MB, true)).toMatch(/cannot hold even one full snapshot of the sources \(about 110 MB\)/);
     expect(sizeWarning(at({ keepLast: 3 }), 'A', rule({ keepLast: 3 }), 1, undefined, false)).toBeUndefined();
+  });
+});
+
+describe('the next snapshot\'s size in the plan (nextEstimate)', () => {
+  const MB = 1_000_000;
+  const snap = (id: string, bytes: number, base?: string) => ({ id, bytes, complete: true, verified: true, ...(base ? { base } : {}) });
+  const input = (format: 1 | 2 | undefined, snapshots: ReturnType<typeof snap>[], others: ReturnType<typeof snap>[] = []) => ({
+    policy: { ...policy(2, rule({ keepLast: 3 })), ...(format ? { format } : {}) }, today: '2026-03-02', connected: [],
+    drives: [{ name: 'A', snapshots }, { name: 'B', snapshots: others }],
+  });
+
+  it('format 2, an increment next: as large as the drive\'s own recent increments, not its full', () => {
+    const a = [snap('2026-02-01T100000Z', 1000 * MB), snap('2026-02-08T100000Z', 10 * MB, '2026-02-01T100000Z'), snap('2026-02-15T100000Z', 20 * MB, '2026-02-08T100000Z')];
+    expect(nextEstimate(input(2, a), 'A')).toEqual({ bytes: 22 * MB, kind: 'increment' });
+    // None of its own yet: another drive's; a rejected SUSPECT one is no guide.
+    const b = [snap('2026-02-02T100000Z', 1000 * MB), snap('2026-02-09T100000Z', 5 * MB, '2026-02-02T100000Z')];
+    expect(nextEstimate(input(2, [a[0]!, { ...snap('2026-02-08T100000Z', 100 * MB, '2026-02-01T100000Z'), rejected: true }], b), 'A')).toEqual({ bytes: 5.5 * MB, kind: 'increment' });
+    // None anywhere: unknown, not the full's size.
+    expect(nextEstimate(input(2, [a[0]!]), 'A')).toEqual({ bytes: undefined, kind: 'increment' });
+  });
+
+  it('format 2, a new full next (first on the drive, or the chain has grown heavy): the full\'s size', () => {
+    const other = [snap('2026-02-02T100000Z', 1000 * MB)];
+    expect(nextEstimate(input(2, [], other), 'A')).toEqual({ bytes: 1100 * MB, kind: 'full' });
+    const heavy = [snap('2026-02-01T100000Z', 1000 * MB), snap('2026-02-08T100000Z', 600 * MB, '2026-02-01T100000Z')];
+    expect(nextEstimate(input(2, heavy), 'A')).toEqual({ bytes: 1100 * MB, kind: 'full' });
+  });
+
+  it('format 1: a whole copy, as large as the newest snapshot', () => {
+    expect(nextEstimate(input(undefined, [snap('2026-02-01T100000Z', 100 * MB), snap('2026-02-08T100000Z', 200 * MB)]), 'A')).toEqual({ bytes: 220 * MB });
   });
 });
