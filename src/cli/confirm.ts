@@ -9,6 +9,7 @@ export async function confirm(ctx: Context, message: string, yes: boolean | unde
   if (!ctx.interactive) {
     throw usageError('confirmation-needed', `${message} needs confirmation, and there is no terminal to ask in`, 'pass --yes to confirm');
   }
-  return inquirerPrompter.confirm(message, false);
+  // A destructive step: keys typed while airgap was working out what it would do are no answer.
+  return inquirerPrompter.confirm(message, false, { writes: true });
 }
 

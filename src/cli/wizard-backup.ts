@@ -37,15 +37,18 @@ export async function backupFlow(w: Wizard, at: DriveAtHand, plan: Plan, config:
   }
   const notDue = plan.target && plan.target !== name && plan.due;
   if (!w.unattended) {
-    if (notDue && !(await w.prompter.confirm(`${name} is not the due drive (${plan.target} is). Write to ${name} anyway?`, false))) return EXIT.ok;
-    if (!(await w.prompter.confirm(`Write today's snapshot to ${name}?`, true))) return EXIT.ok;
+    // Questions that lead to a write take only keys typed once they are shown: an Enter pressed
+    // during the verify above is dropped (ui/discard-typeahead.ts), never read as "yes".
+    if (notDue && !(await w.prompter.confirm(`${name} is not the due drive (${plan.target} is). Write to ${name} anyway?`, false, { writes: true }))) return EXIT.ok;
+    if (!(await w.prompter.confirm(`Write today's snapshot to ${name}?`, true, { writes: true }))) return EXIT.ok;
   } else if (notDue) {
     throw refusal('not-due-drive', `${name} is connected, but ${plan.target} is the due drive`, `plug in ${plan.target}, or run airgap backup --drive ${name} to write ${name} anyway`);
   }
   let outcome = await backupStep(w, name, false);
   if (typeof outcome === 'object' && !w.unattended) {
     // The mass-change gate tripped: the report is above; the snapshot was kept as evidence.
-    if (await w.prompter.confirm('The changes above look like ransomware or a broken sync. Are they yours (open a few files to check), and should airgap accept them?', false)) {
+    // Accepting lets pruning delete old snapshots: a key typed during the backup is no answer.
+    if (await w.prompter.confirm('The changes above look like ransomware or a broken sync. Are they yours (open a few files to check), and should airgap accept them?', false, { writes: true })) {
       outcome = await backupStep(w, name, true);
     } else {
       const id = outcome.suspect;

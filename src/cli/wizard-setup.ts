@@ -1,12 +1,9 @@
 // The wizard's first steps: setting up (folders, drives, cadence → the init job, then the first
 // schedule), waiting for a drive, and offering to label a new disk (never formatted).
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { EXIT, refusal, usageError } from '../core/errors.js';
 import type { Detection } from '../drives/detect.js';
 import { watchDrives } from '../drives/watch.js';
-import { scanSources } from '../snapshot/scan.js';
 import { detect } from '../jobs/drive-lookup.js';
 import { init } from '../jobs/init.js';
 import { applyLabelJob, planLabelJob } from '../jobs/label.js';
@@ -19,6 +16,7 @@ import { renderInit, renderLabel } from '../ui/render-setup.js';
 import { renderScheduleText } from '../ui/render-schedule.js';
 import type { Context } from './context.js';
 import { cancelScope } from './interrupt.js';
+import { askExcludes, askFolders } from './wizard-folders.js';
 import { plural } from '../core/plural.js';
 
 export interface WizardDeps {
@@ -48,18 +46,9 @@ export interface Wizard extends WizardDeps {
 export async function setup(w: Wizard): Promise<number> {
   const p = w.prompter;
   w.say('Welcome to airgap: dated, offline copies of your files on a few rotating drives.');
-  const folders = (await p.input('Which folders should be protected? (comma-separated)', join(homedir(), 'Documents'), (v) => (v.trim() ? true : 'name at least one folder')))
-    .split(',').map((x) => resolve(x.trim().replace(/^~(?=$|\/)/, homedir()))).filter(Boolean);
-  for (const f of folders) {
-    const st = await stat(f).catch(() => undefined);
-    if (!st?.isDirectory()) {
-      w.say(`${f} is not a folder.`);
-      return EXIT.usage;
-    }
-    const scan = await scanSources([{ path: f, root: 'x' }], { excludes: [] });
-    w.say(`  ${f}: ${plural(scan.files, 'file')}, ${bytes(scan.bytes)}`);
-  }
-  const excludes = (await p.input('Anything to skip? (patterns like *.tmp,node_modules; empty for nothing)', '')).split(',').map((x) => x.trim()).filter(Boolean);
+  // One folder, then one pattern, per answer; a bad folder is asked again (cli/wizard-folders.ts).
+  const folders = await askFolders(w);
+  const excludes = await askExcludes(w);
   const names = (await p.input('Names of your backup drives (comma-separated; three is good)', 'A,B,C', (v) => (v.split(',').filter((x) => x.trim()).length ? true : 'at least one name')))
     .split(',').map((x) => x.trim()).filter(Boolean);
   const offsite = names.length > 1
@@ -121,7 +110,8 @@ export async function offerLabel(w: Wizard, found: Detection, config: Config): P
   const entries = await readdir(where).catch(() => [] as string[]);
   w.say(`A new disk is connected: ${disk.description || disk.device}, ${disk.size ? bytes(disk.size) : 'size unknown'}, mounted at ${where}, holding ${plural(entries.length, 'item')}. airgap never formats it: it only adds an airgap/ folder.`);
   if (w.unattended) throw usageError('unlabelled-disk', `${where} is not an airgap drive yet, and labelling needs your say`, `label it: airgap label ${where} --name <NAME>`);
-  if (!(await w.prompter.confirm(`Use it as an airgap backup drive?`, true))) return EXIT.ok;
+  // Labelling writes on the disk: keys typed while it was being looked for do not answer this.
+  if (!(await w.prompter.confirm(`Use it as an airgap backup drive?`, true, { writes: true }))) return EXIT.ok;
   const catalog = await w.s.catalog();
   const free = config.drives.rotation.find((r) => !catalog.byName(r.name));
   const name = await w.prompter.input('Its name (write it on the drive too)', free?.name ?? 'A');

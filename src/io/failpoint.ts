@@ -1,7 +1,9 @@
 // Named failpoints for the fault suite (test/faults): the places where a crash matters most
 // (between the steps of the write and prune protocols). They do nothing unless the CLI
 // installed a handler, which it does only when AIRGAP_FAILPOINT is set; the handler then kills
-// the process on the spot, as a power cut would, at the chosen point.
+// the process on the spot, as a power cut would, at the chosen point (or, with
+// AIRGAP_FAILPOINT_ACTION=stop, freezes it there: a test can then act while it is busy).
+// `verify:snapshot` is one of the latter kind: a verify writes nothing, a kill there proves nothing.
 type Handler = (name: string) => void;
 
 let handler: Handler | undefined;

@@ -2,6 +2,7 @@
 // chain between them, read-only; what this host remembers of the drive tells pruned from lost.
 import { usageError } from '../core/errors.js';
 import type { DriveReport } from '../core/findings.js';
+import { failpoint } from '../io/failpoint.js';
 import { readDriveContents } from '../layout/drive-contents.js';
 import { verifyDrive } from '../verify/verify-drive.js';
 import type { VerifiedSnapshot } from '../verify/verify-snapshot.js';
@@ -53,7 +54,12 @@ export async function verify(s: Session, spec: string, opts: VerifyOptions, onEv
   const report = await verifyDrive({
     airgapDir: drive.airgapDir, path: drive.root, drive: { id: drive.identity.id, name: drive.identity.name },
     snapshotId: opts.snapshot, deep: opts.deep ?? false, history, ...(sample !== undefined ? { sample } : {}),
-    onSnapshot: (id, index, total) => onEvent?.({ type: 'snapshot', id, index, total }),
+    onSnapshot: (id, index, total) => {
+      // Read-only, so no crash point: a stop here freezes a verify that is under way (the
+      // wizard's type-ahead test types while airgap is busy).
+      failpoint('verify:snapshot');
+      onEvent?.({ type: 'snapshot', id, index, total });
+    },
     onBytes: (n) => {
       read += n;
       onEvent?.({ type: 'bytes', read, seconds: (Date.now() - started) / 1000 });

@@ -4,6 +4,7 @@
 // questions it asked, and what it really did on disk.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { run } from '../../src/cli/main.js';
 import { scriptedPrompter } from '../../src/ui/prompter.js';
@@ -21,8 +22,10 @@ const SOURCE: Tree = {
 };
 
 const Q = {
-  folders: 'Which folders should be protected? (comma-separated)',
-  excludes: 'Anything to skip? (patterns like *.tmp,node_modules; empty for nothing)',
+  folder: 'Folder to protect',
+  moreFolders: 'Another folder? (empty to finish)',
+  excludes: 'Anything to skip? (one pattern at a time, like *.tmp or node_modules; empty for nothing)',
+  moreExcludes: 'Anything else to skip? (empty to finish)',
   names: 'Names of your backup drives (comma-separated; three is good)',
   offsite: 'Which drive lives away from home (at the office, with family)?',
   cadence: 'How often will you back up?',
@@ -95,6 +98,10 @@ interface WizardResult {
   stdout: string;
   stderr: string;
   asked: string[];
+  /** The confirmations that lead to a write: typed-ahead keys are dropped before them on a terminal. */
+  writeConfirms: string[];
+  /** Answers a prompt's validate refused (the question was asked again). */
+  refused: string[];
 }
 
 /** Runs `airgap <argv>` (the wizard) in-process with scripted answers. */
@@ -107,7 +114,7 @@ async function wizard(answers: (string | boolean)[], opts: { argv?: string[]; wa
   });
   expect(stderr.text, 'no crash').not.toContain('internal error');
   expect(stderr.text, 'no crash').not.toContain('no scripted answer');
-  return { code, stdout: stdout.text, stderr: stderr.text, asked: prompter.asked };
+  return { code, stdout: stdout.text, stderr: stderr.text, asked: prompter.asked, writeConfirms: prompter.writeConfirms, refused: prompter.refused };
 }
 
 /** A plain airgap command, in-process (setup of a scenario, not the code under test). */
@@ -196,14 +203,16 @@ const farewellRe = (drive: string, next: string, date: string) =>
 describe('first run: setup, wait, label, backup', () => {
   it('writes the config, waits for a disk, labels it, backs up and gives the physical instruction', async () => {
     const plug = plugInWhenWaiting('A');
-    const r = await wizard([src, '', 'A,B,C', 'B', 'weekly', true, 'A', 'backup', true, false], { onStdout: plug.onStdout });
+    const r = await wizard([src, '', '', 'A,B,C', 'B', 'weekly', true, 'A', 'backup', true, false], { onStdout: plug.onStdout });
 
     expect(r.code, r.stderr).toBe(0);
     expect(r.asked).toEqual([
-      Q.folders, Q.excludes, Q.names, Q.offsite, Q.cadence,
+      Q.folder, Q.moreFolders, Q.excludes, Q.names, Q.offsite, Q.cadence,
       Q.useDisk, Q.diskName,
       Q.menu, Q.write('A'), Q.eject('A'),
     ]);
+    // The questions that lead to a write drop keys typed ahead (labelling, the snapshot); eject does not write.
+    expect(r.writeConfirms).toEqual([Q.useDisk, Q.write('A')]);
 
     // The config, with the answers given.
     const config = JSON.parse(await readFile(configPath, 'utf8'));
@@ -248,6 +257,56 @@ describe('first run: setup, wait, label, backup', () => {
   });
 });
 
+describe('first run: the folders and the patterns, one per answer (issue 17 §5)', () => {
+  it('asks again after a bad folder (with the reason), and takes a name with a comma as one folder', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const letters = join(sb.dir, 'Letters, 2024');
+    await makeTree(letters, { 'to-grandma.md': 'dear grandma\n', sub: { dir: { 'draft.md': 'draft\n' } } });
+    await writeFile(join(sb.dir, 'a-file.txt'), 'not a folder\n');
+    const r = await wizard([
+      join(sb.dir, 'nope'), join(sb.dir, 'a-file.txt'), '/', letters, // the first folder: three refused
+      join(letters, 'sub'), letters, src, '', // more folders: inside, the same, then a second one
+      '*.{tmp,bak}', 'x'.repeat(5000), 'node_modules', '', // patterns: a comma inside braces, one too long
+      'A,B,C', 'B', 'weekly',
+    ], { waitMs: 300 });
+    expect(r.code).toBe(130); // no drive comes: setup is what is tested here
+    expect(r.asked).toEqual([Q.folder, Q.moreFolders, Q.moreFolders, Q.excludes, Q.moreExcludes, Q.moreExcludes, Q.names, Q.offsite, Q.cadence]);
+    expect(r.refused).toEqual([
+      `${Q.folder} ← ${JSON.stringify(join(sb.dir, 'nope'))}: ${join(sb.dir, 'nope')} does not exist`,
+      `${Q.folder} ← ${JSON.stringify(join(sb.dir, 'a-file.txt'))}: ${join(sb.dir, 'a-file.txt')} is not a folder`,
+      `${Q.folder} ← "/": / is the whole system: name the folders that hold your files, like ${join(homedir(), 'Documents')}`,
+      `${Q.moreFolders} ← ${JSON.stringify(join(letters, 'sub'))}: ${join(letters, 'sub')} is inside ${letters}, chosen already (it is backed up with it)`,
+      `${Q.moreFolders} ← ${JSON.stringify(letters)}: ${letters} is chosen already`,
+      `${Q.moreExcludes} ← ${JSON.stringify('x'.repeat(5000))}: ${'x'.repeat(5000)}: too long (5000 characters; at most 4096)`,
+    ]);
+    expect(r.stdout).toContain(`  ${letters}: 2 files, `);
+    expect(r.stdout).toContain(`  ${resolve(src)}: 4 files, `);
+    const config = JSON.parse(await readFile(configPath, 'utf8'));
+    expect(config.sources).toEqual([letters, resolve(src)]);
+    expect(config.excludes).toEqual(['*.{tmp,bak}', 'node_modules']);
+  });
+
+  it('a folder that holds one chosen before takes its place', async () => {
+    const r = await wizard([join(src, 'docs'), src, '', '', 'A,B,C', 'B', 'weekly'], { waitMs: 300 });
+    expect(r.code).toBe(130);
+    expect(r.refused).toEqual([]);
+    expect(r.stdout).toContain(`  ${resolve(src)} holds ${join(resolve(src), 'docs')}: it takes its place.`);
+    expect(JSON.parse(await readFile(configPath, 'utf8')).sources).toEqual([resolve(src)]);
+  });
+
+  it('~ is the home folder', async () => {
+    const { expandHome } = await import('../../src/core/source-folders.js');
+    const { folderProblem } = await import('../../src/cli/wizard-folders.js');
+    expect(expandHome('~', '/home/me')).toBe('/home/me');
+    expect(expandHome(' ~/Letters, 2024 ', '/home/me')).toBe('/home/me/Letters, 2024');
+    expect(expandHome('~other/x', '/home/me')).toBe('~other/x');
+    expect(await folderProblem('~/source', [], sb.dir)).toBe(true);
+    expect(await folderProblem('~/source', [resolve(src)], sb.dir)).toBe(`${resolve(src)} is chosen already`);
+    expect(await folderProblem('~', [], sb.dir)).toBe(true);
+    expect(await folderProblem('~/nope', [], sb.dir)).toBe(`${join(sb.dir, 'nope')} does not exist`);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // 2. The due drive is connected
 
@@ -286,6 +345,7 @@ describe('a drive that is not the due one', () => {
 
     expect(r.code, r.stderr).toBe(0);
     expect(r.asked).toEqual([Q.menu, Q.notDue('C', 'A')]);
+    expect(r.writeConfirms).toEqual([Q.notDue('C', 'A')]);
     expect(r.stdout).toContain(`Drive C is connected at ${C} (home).`);
     expect(r.stdout).toContain('note: C is not the due drive (A is).');
     expect(await snapshotsOn(C)).toEqual([]);
@@ -454,8 +514,8 @@ describe('the menu', () => {
 // 6. Ctrl+C at every prompt
 
 describe('Ctrl+C at any prompt exits 130 with nothing half-done', () => {
-  const flow1 = (): (string | boolean)[] => [src, '', 'A,B,C', 'B', 'weekly', true, 'A', 'backup', true, false];
-  const flow1Questions = [Q.folders, Q.excludes, Q.names, Q.offsite, Q.cadence, Q.useDisk, Q.diskName, Q.menu, Q.write('A'), Q.eject('A')];
+  const flow1 = (): (string | boolean)[] => [src, '', '', 'A,B,C', 'B', 'weekly', true, 'A', 'backup', true, false];
+  const flow1Questions = [Q.folder, Q.moreFolders, Q.excludes, Q.names, Q.offsite, Q.cadence, Q.useDisk, Q.diskName, Q.menu, Q.write('A'), Q.eject('A')];
 
   it.each(flow1Questions.map((q, k) => [k, q] as const))('first run, cancelled at prompt %i (%s)', async (k, question) => {
     const answers = flow1();
@@ -469,21 +529,22 @@ describe('Ctrl+C at any prompt exits 130 with nothing half-done', () => {
     expect(r.asked.at(-1)).toBe(question);
 
     // Setup is all or nothing: no config until every setup question is answered.
-    expect(await exists(configPath)).toBe(k >= 5);
-    if (k >= 5) expect(JSON.parse(await readFile(configPath, 'utf8')).drives.rotation).toHaveLength(3);
+    const after = (q: string) => k > flow1Questions.indexOf(q);
+    expect(await exists(configPath)).toBe(after(Q.cadence));
+    if (after(Q.cadence)) expect(JSON.parse(await readFile(configPath, 'utf8')).drives.rotation).toHaveLength(3);
     // Labelled only once the name was given.
-    expect(await isLabelled(sb.drive('A'))).toBe(k >= 7);
+    expect(await isLabelled(sb.drive('A'))).toBe(after(Q.diskName));
     // A snapshot only once the backup was confirmed; never an unfinished one.
-    expect(await snapshotsOn(sb.drive('A'))).toHaveLength(k >= 9 ? 1 : 0);
+    expect(await snapshotsOn(sb.drive('A'))).toHaveLength(after(Q.write('A')) ? 1 : 0);
     expect(await partials()).toEqual([]);
     expect(r.stdout).not.toContain('Unplug');
   });
 
   it('no drive arrives while waiting: gives up with 130 (the config written by setup stays)', async () => {
-    const r = await wizard([src, '', 'A,B,C', 'B', 'weekly'], { waitMs: 600 });
+    const r = await wizard([src, '', '', 'A,B,C', 'B', 'weekly'], { waitMs: 600 });
     expect(r.code).toBe(130);
     expect(r.stdout).toContain('Plug in drive A. Waiting… (Ctrl+C to stop)');
-    expect(r.asked).toEqual([Q.folders, Q.excludes, Q.names, Q.offsite, Q.cadence]);
+    expect(r.asked).toEqual([Q.folder, Q.moreFolders, Q.excludes, Q.names, Q.offsite, Q.cadence]);
     expect(await exists(configPath)).toBe(true);
     expect(await readdir(join(sb.dir, 'drives'))).toEqual([]);
   });
@@ -662,6 +723,9 @@ describe('wizard: the mass-change gate', () => {
     // The gate trips in the wizard; "not mine" names the snapshot and both answers.
     const tripped = await wizard(['backup', true, false]);
     expect(tripped.code).toBe(4);
+    // Accepting lets pruning delete: a question that drops keys typed during the backup.
+    expect(tripped.writeConfirms).toEqual([Q.write('A'), tripped.asked.at(-1)]);
+    expect(tripped.asked.at(-1)).toMatch(/^The changes above look like ransomware/);
     const suspect = (await snapshotsOn(sb.drive('A'))).at(-1)!;
     expect(suspect).not.toBe(good);
     expect(tripped.stdout).toContain(`Nothing was pruned, and nothing will be until you answer for ${suspect}.`);

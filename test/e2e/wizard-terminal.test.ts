@@ -121,8 +121,9 @@ describe.skipIf(skip)('the wizard in a real terminal (tmux)', () => {
     try {
       // Setup.
       await waitFor(/Welcome to airgap/, 'the welcome line');
-      await answer('Which folders should be protected? (comma-separated)', [src, 'Enter'], src);
+      await answer('Folder to protect', [src, 'Enter'], src);
       await waitFor(new RegExp(`^  ${esc(src)}: 3 files, `, 'm'), 'the file count of the source folder');
+      await answer('Another folder? (empty to finish)', ['Enter'], '');
       await answer('Anything to skip?', ['Enter'], '');
       await answer('Names of your backup drives (comma-separated; three is good)', ['A,B,C', 'Enter'], 'A,B,C');
       // Offsite: B is highlighted by default (the pointer is on B, not on A, C or none).

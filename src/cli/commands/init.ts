@@ -7,6 +7,7 @@ import { renderInit } from '../../ui/render-setup.js';
 import type { Context } from '../context.js';
 import { printJson } from '../output.js';
 import { sessionOf } from '../session-of.js';
+import { askFolders } from '../wizard-folders.js';
 
 export interface InitFlags {
   source?: string[];
@@ -30,7 +31,9 @@ export async function initCommand(ctx: Context, flags: InitFlags): Promise<numbe
   let cadence = flags.cadence ?? 'weekly';
   if (sources.length === 0) {
     if (!ctx.interactive || flags.yes) throw usageError('no-sources', 'which folders should be backed up?', 'pass --source <dir> (repeatable)');
-    sources = list(await inquirerPrompter.input('Folders to back up (comma-separated):'));
+    // One folder per answer, checked as typed (a comma is part of a name): as the wizard asks.
+    const asker = { prompter: inquirerPrompter, say: (text: string) => ctx.stdout.write(text + '\n') };
+    sources = await askFolders(asker);
     if (drives.length === 0) drives = list(await inquirerPrompter.input('Names of your backup drives (comma-separated):', 'A,B,C'));
     if (!flags.cadence) cadence = await inquirerPrompter.select('How often will you back up?', [{ value: 'weekly' }, { value: 'daily' }], 'weekly');
   }
