@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { heldAtMost, nextEstimate, roomNeeded, sizeWarning } from '../../src/core/plan-capacity.js';
 import type { Policy, Retention } from '../../src/core/policy.js';
+import type { PlanSnapshot } from '../../src/core/plan-model.js';
 
 const rule = (r: Partial<Retention>): Retention => ({ keepLast: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0, ...r });
 const policy = (drives: number, retention: Retention): Policy => ({
@@ -60,8 +61,8 @@ describe('the drive size a rotation needs (init, label, plan)', () => {
 
 describe('the next snapshot\'s size in the plan (nextEstimate)', () => {
   const MB = 1_000_000;
-  const snap = (id: string, bytes: number, base?: string) => ({ id, bytes, complete: true, verified: true, ...(base ? { base } : {}) });
-  const input = (format: 1 | 2 | undefined, snapshots: ReturnType<typeof snap>[], others: ReturnType<typeof snap>[] = []) => ({
+  const snap = (id: string, bytes: number, base?: string): PlanSnapshot => ({ id, bytes, complete: true, verified: true, ...(base ? { base } : {}) });
+  const input = (format: 1 | 2 | undefined, snapshots: PlanSnapshot[], others: PlanSnapshot[] = []) => ({
     policy: { ...policy(2, rule({ keepLast: 3 })), ...(format ? { format } : {}) }, today: '2026-03-02', connected: [],
     drives: [{ name: 'A', snapshots }, { name: 'B', snapshots: others }],
   });
