@@ -61,12 +61,17 @@ export async function backupFlow(w: Wizard, at: DriveAtHand, plan: Plan, config:
     w.say(code === EXIT.refused ? 'The backup was refused (see above): nothing was pruned.' : 'The backup did not complete (see above).');
     return code;
   }
-  if (!w.unattended && (await w.prompter.confirm(`Eject ${name} now?`, true))) {
-    await w.attempt(async () => {
-      const r = await eject(w.s, name);
-      w.show(r, renderEject(r));
-      return EXIT.ok;
-    });
+  if (!w.unattended) {
+    if (await w.prompter.confirm(`Eject ${name} now?`, true)) {
+      await w.attempt(async () => {
+        const r = await eject(w.s, name);
+        w.show(r, renderEject(r));
+        return EXIT.ok;
+      });
+    } else {
+      // Unplugged without an eject, the last writes may still sit in the computer's cache.
+      w.say(`Before you unplug ${name}, run: airgap eject ${name} (it finishes the writes and unmounts the drive).`);
+    }
   }
   w.say(await farewell(w, name, config));
   return EXIT.ok;

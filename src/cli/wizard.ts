@@ -144,8 +144,14 @@ async function menuAction(w: Wizard, action: Exclude<Action, 'backup' | 'quit'>,
       case 'restore': {
         const choice = renderRestoreChoice(name, await suspectRows(w, drive));
         if (choice) w.say(choice);
-        const to = await w.prompter.input('Restore into which folder? (new or empty)', join(homedir(), `airgap-restore-${s.today}`));
-        const paths = (await w.prompter.input('Which files or folders? (paths inside the snapshot, comma-separated; empty for everything)', '')).split(',').map((x) => x.trim()).filter(Boolean);
+        const to = await w.prompter.input('Restore into which folder? (new, or one where no file would be replaced)', join(homedir(), `airgap-restore-${s.today}`));
+        // One path per answer: a comma is an ordinary character in a file name ("Letters, 2024").
+        const paths: string[] = [];
+        for (;;) {
+          const typed = (await w.prompter.input(paths.length ? 'Another file or folder? (empty to finish)' : 'Which file or folder? (a path inside the snapshot; empty for everything)', '')).trim();
+          if (!typed) break;
+          paths.push(typed);
+        }
         const r = await restoreWithProgress(ctx, s, name, paths, { to });
         w.show(r, renderRestore(r, r.drive));
         return restoreExit(r, { to });

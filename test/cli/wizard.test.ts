@@ -35,8 +35,9 @@ const Q = {
   write: (d: string) => `Write today's snapshot to ${d}?`,
   eject: (d: string) => `Eject ${d} now?`,
   notDue: (d: string, due: string) => `${d} is not the due drive (${due} is). Write to ${d} anyway?`,
-  restoreTo: 'Restore into which folder? (new or empty)',
-  restorePaths: 'Which files or folders? (paths inside the snapshot, comma-separated; empty for everything)',
+  restoreTo: 'Restore into which folder? (new, or one where no file would be replaced)',
+  restorePaths: 'Which file or folder? (a path inside the snapshot; empty for everything)',
+  morePaths: 'Another file or folder? (empty to finish)',
 };
 
 const SNAPSHOT_ID = /^\d{4}-\d{2}-\d{2}T\d{6}Z(-\d+)?$/;
@@ -318,6 +319,7 @@ describe('the due drive is connected', () => {
 
     expect(r.code, r.stderr).toBe(0);
     expect(r.asked).toEqual([Q.menu, Q.write('A'), Q.eject('A')]);
+    expect(r.stdout).not.toContain('Before you unplug');
     expect(r.stdout).toContain(`Drive A is connected at ${A} (home).`);
     expect(r.stdout).toContain('0 snapshots');
     expect(r.stdout).not.toContain('has been away');
@@ -403,6 +405,8 @@ describe('a drive that has been away', () => {
     const r = await wizard(['backup', true, false]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.asked).toEqual([Q.menu, Q.write('A'), Q.eject('A')]);
+    // "Eject now?" declined: the user is told to eject before unplugging (issue 17 §5).
+    expect(r.stdout).toContain('Before you unplug A, run: airgap eject A (it finishes the writes and unmounts the drive).');
     expect(r.stdout).toContain('A has been away: verifying it before anything on it changes.');
     expect(r.stdout.indexOf('has been away')).toBeLessThan(r.stdout.indexOf('OK: 1 snapshot verified'));
     expect(await snapshotsOn(A)).toHaveLength(2);
@@ -503,9 +507,12 @@ describe('the menu', () => {
 
   it('restore: only the paths asked for', async () => {
     const to = join(sb.dir, 'restored');
-    const r = await wizard(['restore', to, 'source/docs/report.txt', 'quit']);
+    // One path per answer (a comma is part of a name, never a separator).
+    const r = await wizard(['restore', to, 'source/docs/report.txt', 'source/notes.md', '', 'quit']);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.asked).toEqual([Q.menu, Q.restoreTo, Q.restorePaths, Q.morePaths, Q.morePaths, Q.menu]);
     expect(await readFile(join(to, 'source', 'docs', 'report.txt'), 'utf8')).toBe('quarterly report\n');
+    expect(await readFile(join(to, 'source', 'notes.md'), 'utf8')).toBe('# notes\nsome text\n');
     expect(await exists(join(to, 'source', 'hello.txt'))).toBe(false);
   });
 });

@@ -66,7 +66,7 @@ describe.skipIf(noTmux)('the wizard in a real terminal, with a SUSPECT snapshot'
       await term.waitFor(pending('Restore into which folder?'), 'the folder question');
       term.keys('C-u', to, 'Enter');
       await term.waitFor(answered('Restore into which folder?', to), 'the folder answered');
-      await term.waitFor(pending('Which files or folders?'), 'the paths question');
+      await term.waitFor(pending('Which file or folder?'), 'the paths question');
       term.keys('Enter');
       await term.waitFor(new RegExp(`Restored snapshot ${esc(good)} from drive A into ${esc(to)}`), 'the restore summary');
       await term.waitFor(pending('What now?'), 'the menu again');
