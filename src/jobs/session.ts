@@ -47,9 +47,22 @@ export class Session {
   private configRead?: Promise<Config | undefined>;
   private catalogRead?: Promise<Catalog>;
 
-  constructor(readonly env: Environment, readonly log: Log) {
-    this.now = env.clock();
+  /** `now`: the moment of a run begun elsewhere (a job thread continues its caller's run). */
+  constructor(readonly env: Environment, readonly log: Log, now?: Date) {
+    this.now = now ?? env.clock();
     this.today = localDateOf(this.now);
+  }
+
+  /**
+   * A job of this run saved the catalog from another thread (cli/job-in-thread.ts): the copy read
+   * here, if any, is brought up to date (its own unsaved changes replayed onto the file, as
+   * save() does) before this run reads it again.
+   */
+  catalogChangedElsewhere(): Promise<void> {
+    const read = this.catalogRead;
+    if (!read) return Promise.resolve();
+    this.catalogRead = read.then((c) => c.save().then(() => c, () => c));
+    return this.catalogRead.then(() => {});
   }
 
   /** The config, read once: missing is undefined (unless named explicitly: then it must exist); damaged throws. */
