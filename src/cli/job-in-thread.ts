@@ -20,15 +20,21 @@ export type RestoreEvent = { type: 'start'; snapshot: string; drive: string } | 
 
 export type JobMessage = { type: 'log'; level: 'note' | 'warn' | 'line'; text: string } | { type: 'event'; event: unknown };
 
-/** The Environment's fields (a Context also holds streams and functions, which stay here). */
+/**
+ * The Environment's fields that cross (a Context also holds streams and functions, which stay
+ * here). A field added to Environment and not listed here fails to compile: otherwise backup,
+ * verify and restore alone would run without it, silently.
+ */
+type Crossing = Exclude<keyof Environment, 'clock'>;
+const everyField = <K extends Crossing>(keys: readonly K[] & ([Exclude<Crossing, K>] extends [never] ? unknown : { missing: Exclude<Crossing, K> })) => keys;
+const ENV_FIELDS = everyField(['stateDir', 'configPath', 'configExplicit', 'drivesRoot', 'mountRoots', 'user', 'platform', 'version', 'stallMs', 'racySeconds',
+  'watchIntervalMs', 'mountWaitMs']);
+
 function environmentOf(ctx: Context, s: Session): JobInput<never>['env'] {
-  const e = s.env;
-  return {
-    stateDir: e.stateDir, configPath: e.configPath, configExplicit: e.configExplicit, mountRoots: e.mountRoots, platform: e.platform,
-    version: e.version, stallMs: e.stallMs, watchIntervalMs: e.watchIntervalMs, mountWaitMs: e.mountWaitMs,
-    ...(e.drivesRoot !== undefined ? { drivesRoot: e.drivesRoot } : {}), ...(e.user !== undefined ? { user: e.user } : {}),
-    ...(e.racySeconds !== undefined ? { racySeconds: e.racySeconds } : {}), ...(ctx.fixedNow !== undefined ? { fixedNow: ctx.fixedNow } : {}),
-  };
+  const env: Record<string, unknown> = {};
+  for (const k of ENV_FIELDS) if (s.env[k] !== undefined) env[k] = s.env[k];
+  if (ctx.fixedNow !== undefined) env.fixedNow = ctx.fixedNow;
+  return env as JobInput<never>['env'];
 }
 
 /** Runs job `name` of cli/job-worker.ts on a job thread; `onEvent` gets its progress events. */
@@ -42,5 +48,5 @@ export function jobInThread<R, A>(ctx: Context, s: Session, name: 'backup' | 've
       if (msg.type === 'event') onEvent(msg.event as never);
       else s.log[msg.level](msg.text);
     },
-  }).finally(() => s.catalogChangedElsewhere());
+  }).finally(() => s.stateChangedElsewhere()); // the thread saved the catalog (maybe the config): read again, never saved over
 }

@@ -54,15 +54,15 @@ export class Session {
   }
 
   /**
-   * A job of this run saved the catalog from another thread (cli/job-in-thread.ts): the copy read
-   * here, if any, is brought up to date (its own unsaved changes replayed onto the file, as
-   * save() does) before this run reads it again.
+   * A job of this run ran on another thread (cli/job-in-thread.ts), which saved the catalog and
+   * may have bound a rotation name to a drive id in the config (find-drive): both are read again
+   * when next asked. The copy read here is dropped, never saved: its save would replay changes
+   * it could not save before over the thread's newer record (what a drive held before a backup
+   * wrote to it: the new snapshot would be recorded as missing).
    */
-  catalogChangedElsewhere(): Promise<void> {
-    const read = this.catalogRead;
-    if (!read) return Promise.resolve();
-    this.catalogRead = read.then((c) => c.save().then(() => c, () => c));
-    return this.catalogRead.then(() => {});
+  stateChangedElsewhere(): void {
+    this.configRead = undefined;
+    this.catalogRead = undefined;
   }
 
   /** The config, read once: missing is undefined (unless named explicitly: then it must exist); damaged throws. */
