@@ -150,6 +150,8 @@ describe.skipIf(skip)('the wizard in a real terminal (tmux)', () => {
       const written = await waitFor(/Snapshot (\d{4}-\d{2}-\d{2}T\d{6}Z) written to drive A/, 'the backup summary');
       await waitFor(/verified: read back and checked against SHA256SUMS/, 'the read-back check');
       await answer('Eject A now?', ['n', 'Enter'], 'No');
+      // Declined: the way to eject before unplugging is said (issue 17 §5).
+      await waitFor(/^Before you unplug A, run: airgap eject A \(it finishes the writes and unmounts the drive\)\.$/m, 'the eject reminder');
 
       // The physical instruction, then a clean exit.
       const farewell = await waitFor(/^Unplug A and put it away, disconnected; next: bring B on \d{4}-\d{2}-\d{2}\.$/m, 'the final instruction');
