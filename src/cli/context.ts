@@ -20,8 +20,6 @@ export interface Context extends Environment {
   /** Whether prompts and spinners may be used. */
   interactive: boolean;
   progress: boolean;
-  /** AIRGAP_NOW: the instant the clock is fixed at (a job thread rebuilds the same clock). */
-  fixedNow?: string;
 }
 
 export interface GlobalFlags {
@@ -34,7 +32,6 @@ export function makeContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process
   const configFromFlags = flags.config ?? env.AIRGAP_CONFIG;
   const drivesRoot = flags.drivesRoot ?? env.AIRGAP_DRIVES_ROOT;
   const json = flags.json ?? false;
-  const fixedNow = env.AIRGAP_NOW && !Number.isNaN(Date.parse(env.AIRGAP_NOW)) ? env.AIRGAP_NOW : undefined;
   return {
     stateDir: env.AIRGAP_STATE_DIR ? resolve(env.AIRGAP_STATE_DIR) : join(xdgState ?? join(homedir(), '.local', 'state'), 'airgap'),
     configPath: configFromFlags ? resolve(configFromFlags) : join(xdgConfig ?? join(homedir(), '.config'), 'airgap', 'config.json'),
@@ -46,8 +43,7 @@ export function makeContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) && !env.CI,
     progress: Boolean(process.stderr.isTTY) && !json,
     // AIRGAP_NOW fixes the clock (simulations, tests): an ISO date-time.
-    clock: fixedNow ? () => new Date(fixedNow) : () => new Date(),
-    ...(fixedNow ? { fixedNow } : {}),
+    clock: env.AIRGAP_NOW && !Number.isNaN(Date.parse(env.AIRGAP_NOW)) ? () => new Date(env.AIRGAP_NOW!) : () => new Date(),
     version: toolVersion(),
     stallMs: Number(env.AIRGAP_STALL_TIMEOUT_MS) > 0 ? Number(env.AIRGAP_STALL_TIMEOUT_MS) : 120_000,
     // Tests lower the racy window (a file written a moment ago is otherwise always read again).

@@ -1,13 +1,12 @@
 // Composition root: parses the command line, builds the context, runs one command, and turns
 // its outcome into an exit code (through exit.ts). Nothing else reads process.argv or env.
-import { setFlagsFromString } from 'node:v8';
 import { Command } from 'commander';
 import { EXIT, usageError } from '../core/errors.js';
 import { makeContext, toolVersion, type Context, type GlobalFlags } from './context.js';
 import { reportError } from './exit.js';
 import { defineCommands } from './program.js';
 import { installInterruptHandling } from './interrupt.js';
-import { installFailpoints } from './failpoints.js';
+import { failpointFromSpec, setFailpointHandler } from '../io/failpoint.js';
 
 export type ContextOverrides = Partial<Context> & {
   env?: NodeJS.ProcessEnv;
@@ -99,26 +98,20 @@ async function runWizard(ctx: Context, yes: boolean, overrides: ContextOverrides
   });
 }
 
-/** Old generation room between full collections, in percent of what survived the last one. */
-const HEAP_GROWING_PERCENT = 20;
-
 /** Entry point for bin/airgap.js. */
 export async function main(argv: string[]): Promise<void> {
-  // V8 lets a heap's old generation grow to up to ~4× what survived its last full collection (by
-  // how fast it collects); at 400,000 files that room was garbage in the peak. 1.2× instead takes
-  // ~15–20 MB off backup, verify --deep and restore at the same CPU time (docs/performance.md,
-  // "Third round"). A plain number V8 reads whenever it sets a heap's next limit, so it holds
-  // for every thread, set here at start-up.
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   // `airgap list | head`: a closed pipe ends the output, not the program with a stack trace.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code !== 'EPIPE') throw e;
     });
   }
+  // The fault suite's crash points (test/faults): a hard kill at a named step, like a power
+  // cut, or a stop (SIGSTOP) so that the test can fill or pull the drive at that exact step.
   // Ctrl+C and SIGTERM: one listener for the life of the process (why: cli/interrupt.ts).
   installInterruptHandling();
-  installFailpoints();
+  const signal = process.env.AIRGAP_FAILPOINT_ACTION === 'stop' ? 'SIGSTOP' : 'SIGKILL';
+  setFailpointHandler(failpointFromSpec(process.env.AIRGAP_FAILPOINT, () => process.kill(process.pid, signal)));
   const code = await run(argv);
   if (code === EXIT.ok) process.exitCode = code;
   // A failed or cancelled run may leave I/O hanging (a dead drive): do not wait for it.

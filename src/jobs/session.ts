@@ -47,22 +47,9 @@ export class Session {
   private configRead?: Promise<Config | undefined>;
   private catalogRead?: Promise<Catalog>;
 
-  /** `now`: the moment of a run begun elsewhere (a job thread continues its caller's run). */
-  constructor(readonly env: Environment, readonly log: Log, now?: Date) {
-    this.now = now ?? env.clock();
+  constructor(readonly env: Environment, readonly log: Log) {
+    this.now = env.clock();
     this.today = localDateOf(this.now);
-  }
-
-  /**
-   * A job of this run ran on another thread (cli/job-in-thread.ts), which saved the catalog and
-   * may have bound a rotation name to a drive id in the config (find-drive): both are read again
-   * when next asked. The copy read here is dropped, never saved: its save would replay changes
-   * it could not save before over the thread's newer record (what a drive held before a backup
-   * wrote to it: the new snapshot would be recorded as missing).
-   */
-  stateChangedElsewhere(): void {
-    this.configRead = undefined;
-    this.catalogRead = undefined;
   }
 
   /** The config, read once: missing is undefined (unless named explicitly: then it must exist); damaged throws. */

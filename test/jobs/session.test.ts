@@ -5,7 +5,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session, type Environment } from '../../src/jobs/session.js';
-import { Catalog } from '../../src/state/catalog.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -81,42 +80,5 @@ describe('Session.renewed', () => {
     expect(next.now.getTime()).toBeGreaterThan(s.now.getTime());
     expect((await next.config())!.sources).toEqual(['/two']);
     expect((await s.config())!.sources).toEqual(['/one']);
-  });
-});
-
-describe('Session.stateChangedElsewhere (a job ran on the job thread)', () => {
-  const at = new Date('2026-12-05T12:00:00Z');
-  const snap = (id: string) => ({ id, bytes: 1, files: 1, state: 'complete' as const });
-
-  it('reads the catalog again, and its old copy is never saved: a change this copy could not save is not replayed over the thread\'s newer record', async () => {
-    const { s } = session();
-    const mine = await s.catalog();
-    mine.seen({ id: 'id-a', name: 'A', createdAt: at.toISOString() }, '/drives/A', at);
-    mine.recordContents('id-a', [snap('S1')], undefined, at);
-    await mine.save();
-    // A change of this copy whose save failed: what drive A held before the thread's backup.
-    mine.recordContents('id-a', [snap('S1')], undefined, at);
-    // The thread's own session: it writes S2 and saves.
-    const thread = await Catalog.load(join(dir, 'state'), at);
-    thread.recordContents('id-a', [snap('S1'), snap('S2')], undefined, at);
-    await thread.save();
-
-    s.stateChangedElsewhere();
-    const again = await s.catalog();
-    expect(again.byId('id-a')!.snapshots.map((x) => x.id)).toEqual(['S1', 'S2']);
-    expect(again.byId('id-a')!.missing).toEqual([]);
-    await again.save(); // a later save of this run: nothing stale left to replay
-    const file = await Catalog.load(join(dir, 'state'), at);
-    expect(file.byId('id-a')!.snapshots.map((x) => x.id)).toEqual(['S1', 'S2']);
-    expect(file.byId('id-a')!.missing).toEqual([]);
-  });
-
-  it('reads the config again (the thread may have bound a rotation name to a drive id)', async () => {
-    await writeFile(join(dir, 'config.json'), config(['/one']));
-    const { s } = session();
-    expect((await s.config())!.sources).toEqual(['/one']);
-    await writeFile(join(dir, 'config.json'), config(['/two']));
-    s.stateChangedElsewhere();
-    expect((await s.config())!.sources).toEqual(['/two']);
   });
 });

@@ -1,7 +1,7 @@
 // `airgap backup`: flags → the backup job → its result, rendered or as JSON. A suspect snapshot
 // (the mass-change gate tripped) is shown, then ends the run as a refusal (exit 4).
 import { EXIT } from '../../core/errors.js';
-import { suspectError, type BackupEvent, type BackupOptions, type BackupResult } from '../../jobs/backup.js';
+import { backup, suspectError, type BackupOptions, type BackupResult } from '../../jobs/backup.js';
 import type { Session } from '../../jobs/session.js';
 import { backupEventText, renderBackup } from '../../ui/render-backup.js';
 import { lazyProgress } from '../../ui/progress.js';
@@ -11,7 +11,6 @@ import { printJson } from '../output.js';
 import { recordRun, type RunSummary } from '../run-record.js';
 import { nextStep, nextStepSentence } from '../../jobs/next-step.js';
 import { sessionOf } from '../session-of.js';
-import { jobInThread } from '../job-in-thread.js';
 
 export interface BackupFlags extends Omit<BackupOptions, 'noPrune'> {
   /** commander's --no-prune sets prune=false. */
@@ -40,7 +39,7 @@ export async function backupWithProgress(ctx: Context, s: Session, opts: BackupO
   // the unfinished snapshot and releases the lock (cli/interrupt.ts). Opened before the job takes
   // the lock and closed after it released it: a signal cannot end the process holding the lock.
   const cancel = cancelScope(() => ctx.stderr.write('\ncancelling: stopping at the next safe point and removing the unfinished snapshot…\n'));
-  return recordRun(ctx, s, 'backup', opts.drive, () => jobInThread<BackupResult, unknown>(ctx, s, 'backup', { opts }, (e: BackupEvent) => progress.update(() => backupEventText(e)), cancel.signal).finally(() => {
+  return recordRun(ctx, s, 'backup', opts.drive, () => backup(s, opts, { signal: cancel.signal, onEvent: (e) => progress.update(() => backupEventText(e)) }).finally(() => {
     progress.stop();
     cancel.close();
   }), backupSummary);

@@ -2,7 +2,8 @@
 // file asked for did not come back; find exits 3 when a manifest could not be read.
 import { EXIT, usageError } from '../../core/errors.js';
 import { find } from '../../jobs/find.js';
-import type { RestoreJobResult, RestoreOptions } from '../../jobs/restore.js';
+import { restore, type RestoreJobResult, type RestoreOptions } from '../../jobs/restore.js';
+import { restoreFromAny } from '../../jobs/restore-any.js';
 import type { Session } from '../../jobs/session.js';
 import { cancelScope } from '../interrupt.js';
 import { lazyProgress } from '../../ui/progress.js';
@@ -13,7 +14,6 @@ import type { Context } from '../context.js';
 import { printJson } from '../output.js';
 import { recordRun, type RunSummary } from '../run-record.js';
 import { sessionOf } from '../session-of.js';
-import { jobInThread, type RestoreEvent } from '../job-in-thread.js';
 import { plural } from '../../core/plural.js';
 
 export async function restoreCommand(ctx: Context, spec: string | undefined, paths: string[], flags: RestoreOptions): Promise<number> {
@@ -39,10 +39,12 @@ export async function restoreWithProgress(ctx: Context, s: Session, spec: string
   // folder (and the target folder if it created it): nothing half-restored is left. A dry run
   // writes nothing, so Ctrl+C simply ends it (cli/interrupt.ts).
   const cancel = opts.dryRun ? undefined : cancelScope(() => ctx.stderr.write('\ncancelling: stopping after the current file and removing what was extracted…\n'));
-  return recordRun(ctx, s, 'restore', spec, () => jobInThread<RestoreJobResult, unknown>(ctx, s, 'restore', { spec, paths, opts }, (e: RestoreEvent) => {
-    if (e.type === 'start') progress.update(() => `Verifying ${e.snapshot} on ${e.drive}…`);
-    else progress.update(() => `Restoring ${e.snapshot}: ${plural(e.files, 'file')}, ${bytes(e.bytes)}`);
-  }, cancel?.signal).finally(() => {
+  const run = {
+    signal: cancel?.signal,
+    onStart: (id: string, drive: string) => progress.update(() => `Verifying ${id} on ${drive}…`),
+    onFile: (n: number, b: number, id: string) => progress.update(() => `Restoring ${id}: ${plural(n, 'file')}, ${bytes(b)}`),
+  };
+  return recordRun(ctx, s, 'restore', spec, () => (spec === undefined ? restoreFromAny(s, paths, opts, run) : restore(s, spec, paths, opts, run)).finally(() => {
     progress.stop();
     cancel?.close();
   }), (r) => restoreSummary(r, opts));

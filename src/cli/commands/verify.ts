@@ -1,6 +1,6 @@
 // `airgap verify <drive>`: the verify job, with a progress line; exit 3 when anything is damaged.
 import { EXIT } from '../../core/errors.js';
-import type { VerifyEvent, VerifyOptions, VerifyResult } from '../../jobs/verify.js';
+import { verify, type VerifyOptions, type VerifyResult } from '../../jobs/verify.js';
 import type { Session } from '../../jobs/session.js';
 import { renderVerifyReport } from '../../ui/render-verify.js';
 import { lazyProgress } from '../../ui/progress.js';
@@ -9,7 +9,6 @@ import type { Context } from '../context.js';
 import { printJson } from '../output.js';
 import { recordRun } from '../run-record.js';
 import { sessionOf } from '../session-of.js';
-import { jobInThread } from '../job-in-thread.js';
 
 export async function verifyCommand(ctx: Context, spec: string, flags: VerifyOptions): Promise<number> {
   const report = await verifyWithProgress(ctx, sessionOf(ctx), spec, flags);
@@ -24,7 +23,7 @@ const verifyExit = (r: VerifyResult): number => (r.ok ? EXIT.ok : EXIT.damaged);
 export async function verifyWithProgress(ctx: Context, s: Session, spec: string, opts: VerifyOptions): Promise<VerifyResult> {
   const progress = lazyProgress(ctx.progress);
   let current = '';
-  return recordRun(ctx, s, 'verify', spec, () => jobInThread<VerifyResult, unknown>(ctx, s, 'verify', { spec, opts }, (e: VerifyEvent) => {
+  return recordRun(ctx, s, 'verify', spec, () => verify(s, spec, opts, (e) => {
     if (e.type === 'snapshot') current = `${e.id} (${e.index + 1}/${e.total})`;
     else progress.update(() => `Verifying ${current}${opts.deep ? ' deep' : opts.sample ? ' sampled' : ''} · ${bytes(e.read)} read · ${bytes(e.seconds > 0 ? e.read / e.seconds : 0)}/s`);
   }).finally(() => progress.stop()), (r) => ({
