@@ -13,8 +13,13 @@ import type { Session } from './session.js';
 /** The drive is the truth for its contents: every time airgap sees a drive, the catalog follows. */
 export async function refreshFromDrive(s: Session, catalog: Catalog, drive: { identity: { id: string }; root: string; airgapDir: string }): Promise<void> {
   const summaries = await summarizeSnapshots(drive.airgapDir).catch(() => undefined);
-  const fs = await statfs(drive.root).catch(() => undefined);
-  if (summaries) catalog.recordContents(drive.identity.id, summaries, fs ? { total: fs.blocks * fs.bsize, free: fs.bavail * fs.bsize } : undefined, s.now);
+  if (summaries) catalog.recordContents(drive.identity.id, summaries, await capacityOf(drive.root), s.now);
+}
+
+/** A drive's whole size and the room left on it, as its file system reports them now. */
+export async function capacityOf(root: string): Promise<{ total: number; free: number } | undefined> {
+  const fs = await statfs(root).catch(() => undefined);
+  return fs ? { total: fs.blocks * fs.bsize, free: fs.bavail * fs.bsize } : undefined;
 }
 
 /**

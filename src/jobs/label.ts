@@ -2,7 +2,6 @@
 // when it must not happen) and apply (the airgap/ folder, the identity file, the config's
 // rotation name bound to the new drive id).
 import { randomUUID } from 'node:crypto';
-import { statfs } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { DriveIdentity } from '../layout/format.js';
@@ -10,6 +9,7 @@ import { applyLabel, planLabel, type LabelInput, type LabelPlan } from '../drive
 import { driveNameKey } from '../core/drive-name.js';
 import { driveSizeWarning, fullSize } from '../core/plan-capacity.js';
 import { bindRotationId, policyOf, unbindRotationId } from '../state/config.js';
+import { capacityOf } from './catalog-sync.js';
 import { fingerprint } from './drive-lookup.js';
 import { planInput } from './planning.js';
 import { measureSources } from './source-size.js';
@@ -79,9 +79,9 @@ async function sizeCheck(s: Session, path: string, name: string): Promise<string
   if (!config) return undefined;
   const policy = policyOf(config);
   const drive = policy.drives.find((d) => driveNameKey(d.name) === driveNameKey(name));
-  const fs = await statfs(path).catch(() => undefined);
-  if (!drive || !fs) return undefined;
+  const room = await capacityOf(path);
+  if (!drive || !room) return undefined;
   const input = planInput(policy, await s.catalog(), s, []);
   if (fullSize(input) === undefined) input.sourceBytes = await measureSources(config);
-  return driveSizeWarning(input, drive.name, fs.blocks * fs.bsize);
+  return driveSizeWarning(input, drive.name, room.total);
 }

@@ -1,6 +1,5 @@
 // The plan and schedule jobs: today's (or a given day's) rotation plan, and the dated schedule
 // of which drive to bring when — both from the pure planner, fed by the catalog and detection.
-import { statfs } from 'node:fs/promises';
 import { addDays, isDate } from '../core/calendar.js';
 import { usageError } from '../core/errors.js';
 import { planRotation, type Plan } from '../core/planner.js';
@@ -8,6 +7,7 @@ import { buildSchedule, type Schedule } from '../core/schedule.js';
 import { sameDriveName } from '../core/drive-name.js';
 import { probeFilesystem, unsafeFilesystem } from '../drives/file-size-limit.js';
 import { fullSize } from '../core/plan-capacity.js';
+import { capacityOf } from './catalog-sync.js';
 import { detect } from './drive-lookup.js';
 import { measureSources } from './source-size.js';
 import { connectedRotation, planDrives, planInput } from './planning.js';
@@ -30,8 +30,8 @@ export async function plan(s: Session, opts: { date?: string }): Promise<Plan> {
   for (const d of detection.labelled) {
     const pd = input.drives.find((x) => sameDriveName(x.name, d.identity.name));
     if (!pd || !connected.some((n) => sameDriveName(n, d.identity.name))) continue;
-    const fs = await statfs(d.root).catch(() => undefined);
-    if (fs) pd.capacity = { total: fs.blocks * fs.bsize, free: fs.bavail * fs.bsize };
+    const room = await capacityOf(d.root);
+    if (room) pd.capacity = room;
   }
   // Before the first snapshot, the sources are walked for their size (names and sizes only), so
   // that a drive too small for its rules is warned about before a backup runs into it.

@@ -27,13 +27,13 @@ export function renderPlan(plan: Plan): string {
   if (plan.target && plan.keep.length) out.push('', ...renderKept(plan.target, plan.keep));
   // Format 2 says what the next snapshot is: an increment's size is a guess from the recent ones
   // (what changed since is measured only by the backup's scan), a full's is the sources'.
-  const kind = plan.capacity.kind === 'increment' ? `an increment: what changed since ${plan.target}'s last snapshot, ` : plan.capacity.kind === 'full' ? 'a new full, ' : '';
+  const increment = `an increment: what changed since ${plan.target}'s last snapshot`;
   if (plan.capacity.estimate !== undefined) {
     const free = plan.capacity.free !== undefined ? `, ${bytes(plan.capacity.free)} free on ${plan.target}` : '';
-    const like = plan.capacity.kind === 'increment' ? ` (${kind}about as large as the recent ones)` : plan.capacity.kind === 'full' ? ` (${kind.slice(0, -2)})` : '';
+    const like = plan.capacity.kind === 'increment' ? ` (${increment}, about as large as the recent ones)` : plan.capacity.kind === 'full' ? ' (a new full)' : '';
     out.push('', `Size: about ${bytes(plan.capacity.estimate)}${like}${free}${plan.capacity.fits === false ? ' — DOES NOT FIT' : ''}.`);
   } else if (plan.capacity.kind === 'increment' && plan.due) {
-    out.push('', `Size: not known before the backup (${kind}the first on any drive).`);
+    out.push('', `Size: not known before the backup (${increment}, the first on any drive).`);
   }
   const fc = plan.forecast.filter((f) => f.more !== undefined);
   if (fc.length) {
