@@ -65,7 +65,6 @@ describe('readMemberAt', () => {
   });
 
   it("reads every member from its offset alone, whole tarball and parts alike", async () => {
-    console.log("OFFSETS", members.map((m) => m.entry.offset), parts.length);
     for (const m of members) {
       for (const [files, partSize] of [[[tarball], undefined], [parts, 1024 * 1024]] as const) {
         const got = await read([...files], m.entry.offset, partSize);
