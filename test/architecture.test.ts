@@ -11,7 +11,7 @@ const files = (dir: string): string[] =>
 /** module → the project modules it may import (besides itself and libraries). */
 const ALLOWED: Record<string, string[]> = {
   core: [],
-  io: ['core'],
+  io: ['core', 'crypto'],
   // age encryption (issue 18): header and keys through typage, the payload on node:crypto.
   crypto: ['core'],
   // Everything about what is on a drive: the one owner of the on-drive layout (docs/FORMAT.md).
