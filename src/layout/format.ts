@@ -32,9 +32,9 @@ export const FILE_SUMS_FILE = 'FILES.sha256';
 export const MANIFEST_FILE_GZ = `${MANIFEST_FILE}.gz`;
 export const FILE_SUMS_FILE_GZ = `${FILE_SUMS_FILE}.gz`;
 /** A snapshot's manifest by its snapshot format: MANIFEST.tsv (1) or MANIFEST.tsv.gz (2). */
-export const manifestFileOf = (format: SnapshotFormat): string => (format === 2 ? MANIFEST_FILE_GZ : MANIFEST_FILE);
+export const manifestFileOf = (format: SnapshotFormat, encrypted = false): string => sealedName(format === 2 ? MANIFEST_FILE_GZ : MANIFEST_FILE, encrypted);
 /** A snapshot's list of file hashes by its snapshot format: FILES.sha256 (1) or FILES.sha256.gz (2). */
-export const fileSumsFileOf = (format: SnapshotFormat): string => (format === 2 ? FILE_SUMS_FILE_GZ : FILE_SUMS_FILE);
+export const fileSumsFileOf = (format: SnapshotFormat, encrypted = false): string => sealedName(format === 2 ? FILE_SUMS_FILE_GZ : FILE_SUMS_FILE, encrypted);
 export const SNAPSHOT_JSON = 'snapshot.json';
 /** Format 2: what to remove after extracting a chain (NUL-separated), and the restore commands. */
 export const REMOVE_FILE = 'REMOVE.nul';
@@ -43,14 +43,26 @@ export const RESTORE_FILE = 'RESTORE.txt';
 export const BLOCKS_FILE = 'BLOCKS';
 /** A BLOCKS file is read whole: 32 bytes per MiB of large files, so 64 MiB covers 2 TB of them. */
 export const MAX_BLOCKS_BYTES = 64 * 1024 * 1024;
-export const tarballName = (id: string) => `${id}.tar`;
+export const tarballName = (id: string, encrypted = false) => sealedName(`${id}.tar`, encrypted);
+
+/**
+ * An encrypted snapshot (docs/FORMAT.md "Encrypted drives") stores each of its files but
+ * RESTORE.txt, snapshot.json and SHA256SUMS as one age file, named as the plain file plus
+ * `.age`: `<ID>.tar.age` (parts `<ID>.tar.age.000`, … joined by cat into one age file),
+ * `MANIFEST.tsv.gz.age`, `FILES.sha256.gz.age`, `REMOVE.nul.age`, `BLOCKS.age`, and
+ * `snapshot.json.age`, the whole snapshot.json (the plain one keeps only what is not sensitive).
+ */
+export const SEALED_SUFFIX = '.age';
+export const sealedName = (name: string, encrypted: boolean): string => (encrypted ? name + SEALED_SUFFIX : name);
+/** The drive key's secret, encrypted with the passphrase (scrypt): `airgap/KEY.age`. */
+export const DRIVE_KEY_FILE = 'KEY.age';
 
 /**
  * A tarball too large for one file on the drive (FAT32 holds at most 4 GiB − 1 byte per file)
  * is written in parts `<ID>.tar.000`, `<ID>.tar.001`, … that `cat` joins back into `<ID>.tar`.
  * Every part but the last is exactly the part size; SHA256SUMS lists each part.
  */
-export const partName = (id: string, index: number) => `${tarballName(id)}.${String(index).padStart(3, '0')}`;
+export const partName = (id: string, index: number, encrypted = false) => `${tarballName(id, encrypted)}.${String(index).padStart(3, '0')}`;
 export const MAX_PARTS = 1000;
 /** The part size on FAT drives: under 4 GiB, a multiple of 64 KiB. */
 export const FAT_PART_SIZE = 4 * 1024 ** 3 - 64 * 1024;
@@ -58,10 +70,11 @@ export const FAT_PART_SIZE = 4 * 1024 ** 3 - 64 * 1024;
 export const MIN_PART_SIZE = 1024 * 1024;
 
 /** The tarball's files among a snapshot folder's names, in order: `<ID>.tar` alone, or its parts. */
-export function tarballFiles(id: string, names: Iterable<string>): string[] {
+export function tarballFiles(id: string, names: Iterable<string>, encrypted = false): string[] {
   const all = [...names];
-  if (all.includes(tarballName(id))) return [tarballName(id)];
-  const prefix = `${tarballName(id)}.`;
+  const whole = tarballName(id, encrypted);
+  if (all.includes(whole)) return [whole];
+  const prefix = `${whole}.`;
   return all.filter((n) => n.startsWith(prefix) && /^\d{3}$/.test(n.slice(prefix.length))).sort();
 }
 
@@ -75,6 +88,8 @@ export const identitySchema = object({
   createdAt: isoUtc(),
   createdBy: v.string(),
   host: v.string(),
+  /** An encrypted drive (issue 18): the keys its snapshots are encrypted to; its host is then "". */
+  encryption: v.optional(object({ scheme: v.literal('age'), recipients: v.array(v.string()) })),
 });
 export type DriveIdentity = v.InferOutput<typeof identitySchema>;
 
@@ -118,6 +133,12 @@ export const snapshotMetaSchema = object({
   problems: v.array(problemSchema),
   problemsTruncated: v.boolean(),
   tool: object({ name: v.string(), version: v.string() }),
+  /**
+   * An encrypted snapshot (format 2 only): the age recipients (`age1…`) its files are encrypted
+   * to. This snapshot.json then has host, sources, excludes, problems and the gate's reasons
+   * empty; the whole one is snapshot.json.age.
+   */
+  encryption: v.optional(object({ scheme: v.literal('age'), recipients: v.array(v.string()) })),
   /** Format 2: a full holds every file; an incremental only what changed since its base. */
   kind: v.optional(v.picklist(['full', 'incremental'])),
   /** Format 2, incremental: the snapshot it builds on (the one before it on the same drive). */
