@@ -2,9 +2,14 @@
 // Two buffers alternate so that filling the next chunk (reading sources) overlaps with the
 // write of the previous one. With a part size (FAT drives) the output is split into files
 // of at most that size: `<path>` while it fits in one, else `<path>.000`, `<path>.001`, …
-// each with its own SHA-256 besides the hash of the whole stream.
+// each with its own SHA-256 besides the hash of the whole stream. With a sealing (an encrypted
+// snapshot, docs/FORMAT.md "Encrypted drives") the file is one age file: what is handed over is
+// plaintext, and each chunk is sealed on its way out; sizes, parts and hashes are of the stored
+// bytes, while `written` still counts plaintext (the manifest's offsets are plaintext offsets).
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { refusal } from '../core/errors.js';
+import type { Encryption } from '../crypto/age-file.js';
+import { CHUNK, TAG } from '../crypto/age-stream.js';
 import { failpoint } from './failpoint.js';
 import { localHasher, quiet, type Hasher, type StreamHash } from './hash-thread.js';
 
@@ -30,8 +35,13 @@ export class HashedWriter {
   pos = 0;
   private pending: Promise<unknown> = Promise.resolve();
   private readonly hash: StreamHash;
-  /** Bytes handed to write() so far (flushed or not). */
+  /** Bytes handed to write() so far (flushed or not): plaintext, when sealing. */
   written = 0;
+  /** Bytes given to the file (sealed, when sealing). */
+  private stored = 0;
+  /** Sealing: where a buffer's sealed bytes go (the hasher reads it without a copy), and whether the age header went out yet. */
+  private sealedBuffer: Buffer | undefined;
+  private prefixOut = false;
   // Parts: the one being written, its size and hash so far; the finished ones.
   private partHash: StreamHash | undefined;
   private partBytes = 0;
@@ -41,10 +51,15 @@ export class HashedWriter {
     private fh: FileHandle, readonly path: string, chunkSize: number,
     private readonly partSize: number | undefined, private readonly maxParts: number,
     private readonly hasher: Hasher,
+    private readonly seal: Encryption | undefined,
   ) {
     this.buffers = [hasher.alloc(chunkSize), hasher.alloc(chunkSize)];
     this.hash = hasher.create();
     if (partSize) this.partHash = hasher.create();
+    // One buffer holds a flush's sealed bytes: the chunk the sealer held back, the buffer's own
+    // chunks (16 bytes more each) and, the first time, the header. The next flush reuses it only
+    // after this one's write and hashing are done (it awaits `pending` first).
+    if (seal) this.sealedBuffer = hasher.alloc(seal.prefix.length + chunkSize + CHUNK + TAG * (Math.ceil(chunkSize / CHUNK) + 2));
   }
 
   /**
@@ -52,9 +67,9 @@ export class HashedWriter {
    * hasher the hashing of each chunk runs there, beside its write.
    */
   static async create(
-    path: string, chunkSize = 1 << 20, split?: { partSize: number; maxParts: number }, hasher: Hasher = localHasher,
+    path: string, chunkSize = 1 << 20, split?: { partSize: number; maxParts: number }, hasher: Hasher = localHasher, seal?: Encryption,
   ): Promise<HashedWriter> {
-    return new HashedWriter(await open(path, 'wx'), path, chunkSize, split?.partSize, split?.maxParts ?? Infinity, hasher);
+    return new HashedWriter(await open(path, 'wx'), path, chunkSize, split?.partSize, split?.maxParts ?? Infinity, hasher, seal);
   }
 
   /** Runs before each chunk is written; throwing stops the write (e.g. the drive is gone). */
@@ -130,8 +145,33 @@ export class HashedWriter {
     await this.pending; // the other buffer must be free before we fill it
     if (this.pos === 0) return;
     await this.guard?.();
-    let chunk = this.buffer.subarray(0, this.pos);
-    // The buffer is reused only once its write and its hashing are both done.
+    const plain = this.buffer.subarray(0, this.pos);
+    const chunk = this.seal ? this.sealed(this.seal.sealer.push(plain)) : plain;
+    this.pending = (await this.emit(chunk)).done;
+    failpoint('write:chunk');
+    this.active ^= 1;
+    this.pos = 0;
+  }
+
+  /** The file's next bytes: the header first (once), then the sealed chunks, copied into sealedBuffer. */
+  private sealed(pieces: Buffer[]): Buffer {
+    const out = this.sealedBuffer!;
+    let n = 0;
+    if (!this.prefixOut) {
+      n += this.seal!.prefix.copy(out, 0);
+      this.prefixOut = true;
+    }
+    for (const p of pieces) n += p.copy(out, n);
+    return out.subarray(0, n);
+  }
+
+  /**
+   * Starts the write and the hashing of `chunk` (crossing into the next part first when it must)
+   * and returns the promise of both (wrapped, so that awaiting emit does not wait for them): the
+   * buffer is reused only once they are done.
+   */
+  private async emit(chunk: Buffer): Promise<{ done: Promise<unknown> }> {
+    this.stored += chunk.length;
     const hashed: (void | Promise<void>)[] = [quiet(this.hash.update(chunk))];
     if (this.partSize) {
       // Crossing a part boundary is rare (every few GiB): do it in order, then go on.
@@ -146,11 +186,7 @@ export class HashedWriter {
       hashed.push(quiet(this.partHash!.update(chunk)));
       this.partBytes += chunk.length;
     }
-    const p = quiet(Promise.all([writeAll(this.fh, chunk), ...hashed])); // observed at the next flush/finish
-    this.pending = p;
-    failpoint('write:chunk');
-    this.active ^= 1;
-    this.pos = 0;
+    return { done: quiet(Promise.all([writeAll(this.fh, chunk), ...hashed])) }; // observed at the next flush/finish
   }
 
   /** Closes the current part durably and opens the next one. */
@@ -185,9 +221,11 @@ export class HashedWriter {
   async finish(): Promise<Written> {
     await this.flush();
     await this.pending;
+    // An age file ends with its final chunk (empty when nothing was written: still one chunk).
+    if (this.seal) await (this.pending = (await this.emit(this.sealed(this.seal.sealer.end()))).done);
     await this.fh.sync();
     await this.fh.close();
-    const whole = { sha256: await this.hash.digest(), size: this.written };
+    const whole = { sha256: await this.hash.digest(), size: this.stored };
     if (this.parts.length === 0) return whole;
     const last = { path: partPath(this.path, this.parts.length), size: this.partBytes, sha256: await this.partHash!.digest() };
     return { ...whole, parts: [...this.parts, last] };
