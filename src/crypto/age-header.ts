@@ -12,7 +12,7 @@
 import { Decrypter, Encrypter, type Recipient } from 'age-encryption';
 import { AgeHeaderError, AgeKeyError, AgeWrongKeyError } from './age-errors.js';
 import type { AgeIdentity, AgeRecipient } from './age-keys.js';
-import { ScryptRecipient } from './age-scrypt.js';
+import { ScryptIdentity, ScryptRecipient } from './age-scrypt.js';
 
 const VERSION_LINE = Buffer.from('age-encryption.org/v1\n');
 const MAC_LINE = Buffer.from('\n--- ');
@@ -79,7 +79,7 @@ export async function openHeader(header: Uint8Array, identities: AgeIdentity[], 
   const dec = new Decrypter();
   for (const id of identities) {
     if (id.kind === 'key') dec.addIdentity(id.identity);
-    else dec.addPassphrase(id.passphrase);
+    else dec.addIdentity(new ScryptIdentity(id.passphrase));
   }
   try {
     return Buffer.from(await dec.decryptHeader(header));

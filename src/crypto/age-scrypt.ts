@@ -5,10 +5,11 @@
 //   decrypting the header again: a second scrypt, ~4 s per file on this machine at work factor 18.
 // - node's scrypt runs on libuv's thread pool, so it does not freeze the event loop (a
 //   progress line, a watchdog) the way a pure-JS scrypt does.
-// Reading such stanzas stays typage's (age-header.ts openHeader), so every file we write is
-// checked by an independent implementation in the tests, and by the stock age CLI.
-import { createCipheriv, randomBytes, scrypt } from 'node:crypto';
-import { Stanza, type Recipient } from 'age-encryption';
+// Reading: ScryptIdentity, on node:crypto too (typage's pure-JS scrypt took ~4 s at work factor
+// 18, and froze the event loop meanwhile). Files we write are still checked by the stock age CLI
+// in the tests, and typage's reader is tested on them too (test/crypto).
+import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
+import { Stanza, type Identity, type Recipient } from 'age-encryption';
 
 const LABEL = 'age-encryption.org/v1/scrypt';
 
@@ -33,5 +34,34 @@ export class ScryptRecipient implements Recipient {
     const c = createCipheriv('chacha20-poly1305', key, Buffer.alloc(12), { authTagLength: 16 });
     const body = Buffer.concat([c.update(fileKey), c.final(), c.getAuthTag()]);
     return [new Stanza(['scrypt', b64(salt), String(this.logN)], body)];
+  }
+}
+
+/** The highest work factor read: 2^22 × 1 KiB = 4 GiB of memory; a forged file must not ask for more. */
+export const MAX_READ_WORK_FACTOR = 22;
+
+/** A typage Identity for the passphrase: opens `-> scrypt` stanzas (age's rule: the file's only stanza). */
+export class ScryptIdentity implements Identity {
+  constructor(private readonly passphrase: string) {}
+
+  async unwrapFileKey(stanzas: Stanza[]): Promise<Uint8Array | null> {
+    const mine = stanzas.filter((st) => st.args[0] === 'scrypt');
+    if (mine.length === 0) return null;
+    if (stanzas.length !== 1) throw new Error('an scrypt stanza must be the only stanza of its file');
+    const [, saltText, logNText] = mine[0]!.args;
+    const salt = Buffer.from(saltText ?? '', 'base64');
+    const logN = Number(logNText);
+    if (salt.length !== 16 || !/^[1-9][0-9]?$/.test(logNText ?? '') || mine[0]!.args.length !== 3) throw new Error('malformed scrypt stanza');
+    if (logN > MAX_READ_WORK_FACTOR) throw new Error(`scrypt work factor ${logN} is above ${MAX_READ_WORK_FACTOR}`);
+    const body = Buffer.from(mine[0]!.body);
+    if (body.length !== 32) throw new Error('malformed scrypt stanza');
+    const key = await scryptKey(this.passphrase, salt, logN);
+    const d = createDecipheriv('chacha20-poly1305', key, Buffer.alloc(12), { authTagLength: 16 });
+    d.setAuthTag(body.subarray(16));
+    try {
+      return Buffer.concat([d.update(body.subarray(0, 16)), d.final()]);
+    } catch {
+      return null; // another passphrase
+    }
   }
 }
