@@ -24,7 +24,7 @@ const ALLOWED: Record<string, string[]> = {
   restore: ['core', 'io', 'layout', 'verify'],
   gate: ['core', 'io', 'layout', 'snapshot', 'state'],
   // One use case per file, run in a session; returns typed results, never prints.
-  jobs: ['core', 'io', 'layout', 'state', 'drives', 'snapshot', 'verify', 'restore', 'gate'],
+  jobs: ['core', 'io', 'crypto', 'layout', 'state', 'drives', 'snapshot', 'verify', 'restore', 'gate'],
   // Renderers: a job's result in, text out (the jobs' result types only: checked below).
   ui: ['core', 'layout', 'jobs'],
   cli: ['core', 'io', 'crypto', 'layout', 'state', 'drives', 'snapshot', 'verify', 'restore', 'gate', 'jobs', 'ui'],

@@ -7,6 +7,8 @@ import { reportError } from './exit.js';
 import { defineCommands } from './program.js';
 import { installInterruptHandling } from './interrupt.js';
 import { failpointFromSpec, setFailpointHandler } from '../io/failpoint.js';
+import { installKeySource, type SecretFlags } from './secrets.js';
+import { inquirerPrompter } from '../ui/prompter.js';
 
 export type ContextOverrides = Partial<Context> & {
   env?: NodeJS.ProcessEnv;
@@ -23,8 +25,15 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     checkValues(cmd);
     const { env, ...rest } = overrides;
     const { prompter: _p, waitMs: _w, ...fields } = rest;
-    ctx = { ...makeContext(cmd.optsWithGlobals() as GlobalFlags, env), ...fields };
+    const flags = cmd.optsWithGlobals() as GlobalFlags & SecretFlags;
+    ctx = { ...makeContext(flags, env), ...fields };
     if (ctx.json) ctx.progress = false;
+    // Encrypted drives: where a key or the passphrase comes from, read only when one is needed.
+    installKeySource({
+      flags: { identity: flags.identity, passphraseFile: flags.passphraseFile, passphraseEnv: flags.passphraseEnv },
+      env: env ?? process.env, configPath: ctx.configPath,
+      ...(ctx.interactive ? { prompter: overrides.prompter ?? inquirerPrompter } : {}),
+    });
     return ctx;
   };
   const out = overrides.stdout ?? process.stdout;
@@ -35,6 +44,9 @@ export async function run(argv: string[], overrides: ContextOverrides = {}): Pro
     .option('--config <file>', 'config file (default: $AIRGAP_CONFIG or ~/.config/airgap/config.json)')
     .option('--drives-root <dir>', 'treat every folder in <dir> as a drive (tests, demo; or $AIRGAP_DRIVES_ROOT)')
     .option('--json', 'machine-readable output on stdout (progress and logs stay on stderr)')
+    .option('--identity <file>', 'encrypted drives: an age key file (AGE-SECRET-KEY-1…) the drive is encrypted to')
+    .option('--passphrase-file <file>', "encrypted drives: read the drives' passphrase from this file (first line)")
+    .option('--passphrase-env <var>', "encrypted drives: read the drives' passphrase from this environment variable")
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) });
 
@@ -80,7 +92,6 @@ function checkValues(cmd: Command): void {
 
 async function runWizard(ctx: Context, yes: boolean, overrides: ContextOverrides): Promise<number> {
   const { wizard } = await import('./wizard.js');
-  const { inquirerPrompter } = await import('../ui/prompter.js');
   const { sessionOf } = await import('./session-of.js');
   // Inside the wizard's event stream, each job's result is one JSON line.
   const inner: Context = { ...ctx, jsonLines: true };

@@ -126,7 +126,9 @@ function defineDriveCommands(program: Command, h: ActionHooks): void {
     .requiredOption('--name <NAME>', 'drive name, e.g. A or office-1')
     .option('--yes', 'do not ask for confirmation')
     .option('--force', 'relabel an airgap drive (snapshots kept) or label a disk that shares the system or a source disk')
-    .action(async (path: string, flags, cmd: Command) => { h.set(await (await import('./commands/label.js')).labelCommand(h.context(cmd), path, flags)); });
+    .option('--encrypt', "encrypt this drive's snapshots from now on (docs/FORMAT.md); sets encryption up when the config has none (a passphrase, or --recipient)")
+    .option('--recipient <age1…>', 'with --encrypt, when the config has no encryption yet: an age public key of your own (repeatable)', collect)
+    .action(async (path: string, _flags, cmd: Command) => { h.set(await (await import('./commands/label.js')).labelCommand(h.context(cmd), path, cmd.optsWithGlobals())); });
 
   program.command('forget <drive>')
     .description("drop a lost or retired drive from this host's catalog (the drive itself is not touched)")
@@ -180,7 +182,9 @@ function defineDriveCommands(program: Command, h: ActionHooks): void {
     .option('--offsite <NAMES>', 'drives kept offsite, comma-separated (default: the second of three or more)')
     .option('--yes', 'no questions; fail if something is missing')
     .option('--force', 'replace an existing config')
-    .action(async (flags, cmd: Command) => { h.set(await (await import('./commands/init.js')).initCommand(h.context(cmd), flags)); });
+    .option('--encrypt [drives]', "encrypt the drives with age (docs/FORMAT.md): all (the default), offsite, or names such as B,C; the drive key's passphrase is asked, or read with --passphrase-file/--passphrase-env")
+    .option('--recipient <age1…>', 'with --encrypt: also encrypt to this age public key of your own (repeatable; with it alone, no passphrase is asked)', collect)
+    .action(async (_flags, cmd: Command) => { h.set(await (await import('./commands/init.js')).initCommand(h.context(cmd), cmd.optsWithGlobals())); });
 
   program.command('wizard', { isDefault: false })
     .description('the guided flow (what `airgap` with no arguments runs in a terminal)')

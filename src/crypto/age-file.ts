@@ -114,3 +114,9 @@ class DecryptTransform extends Transform {
 export function decryptStream(identities: AgeIdentity[], file?: string): Transform {
   return new DecryptTransform(identities, file);
 }
+
+/** A small whole file (a list, snapshot.json) encrypted at once: header, nonce, sealed chunks. */
+export async function encryptBuffer(plain: Buffer, recipients: AgeRecipient[]): Promise<Buffer> {
+  const { prefix, sealer } = await beginEncryption(recipients);
+  return Buffer.concat([prefix, ...sealer.push(plain), ...sealer.end()]);
+}

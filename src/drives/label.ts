@@ -17,6 +17,7 @@ import { checkAirgapFolder, locateDrive, readIdentity } from '../layout/identity
 import type { Catalog } from '../state/catalog.js';
 import type { RotationBinding } from './binding.js';
 import { DriveLock } from '../layout/drive-lock.js';
+import { ensureDriveKey } from '../layout/drive-key.js';
 import { probeFilesystem, unsafeFilesystem } from './file-size-limit.js';
 
 export interface LabelInput {
@@ -37,6 +38,8 @@ export interface LabelInput {
   newId: () => string;
   host: string;
   toolVersion: string;
+  /** The config encrypts this drive: drive.json says so (and names no host), and KEY.age goes on it when the rotation has a drive key. */
+  encryption?: { recipients: string[]; wrappedKey?: Buffer };
 }
 
 export interface LabelPlan {
@@ -79,7 +82,7 @@ export async function planLabel(input: LabelInput): Promise<LabelPlan> {
     createdBy: `airgap ${input.toolVersion}`,
     host: input.host,
   };
-  return { identity, airgapDir: join(path, DRIVE_DIR), relabel: existing !== undefined, previousName, ...(damaged ? { damaged, keptId } : {}) };
+  return { identity: withEncryption(identity, input.encryption), airgapDir: join(path, DRIVE_DIR), relabel: existing !== undefined, previousName, ...(damaged ? { damaged, keptId } : {}) };
 }
 
 /** The mountpoint must be a folder this user may write to. */
@@ -120,6 +123,12 @@ interface Relabelled {
 }
 
 const NOT_RELABELLED: Relabelled = { keptId: false };
+
+/** drive.json of an encrypted drive names its recipients and no host (an outsider reads it); a plain one has no encryption field. */
+function withEncryption(identity: DriveIdentity, encryption: LabelInput['encryption']): DriveIdentity {
+  const { encryption: _old, ...rest } = identity;
+  return encryption ? { ...rest, host: '', encryption: { scheme: 'age', recipients: [...encryption.recipients] } } : rest;
+}
 
 /** The drive is already an airgap drive: refused without --force, else what its new identity keeps. */
 async function relabelled(input: LabelInput, airgapDir: string): Promise<Relabelled> {
@@ -165,7 +174,7 @@ function checkNameFree(input: LabelInput, id: string | undefined): void {
  * relabel during a backup, never both go ahead. Under the lock the drive is checked again: it
  * must still be as planLabel() saw it.
  */
-export async function applyLabel(plan: LabelPlan, input: Pick<LabelInput, 'registry' | 'path' | 'now'> & { fingerprint?: Fingerprint }): Promise<void> {
+export async function applyLabel(plan: LabelPlan, input: Pick<LabelInput, 'registry' | 'path' | 'now' | 'encryption'> & { fingerprint?: Fingerprint }): Promise<void> {
   const shownName = plan.previousName ?? plan.identity.name;
   let lock: DriveLock | undefined;
   try {
@@ -189,6 +198,8 @@ export async function applyLabel(plan: LabelPlan, input: Pick<LabelInput, 'regis
         throw refusal('label-changed', `the identity of the drive at ${input.path} changed while this label was waiting (now ${now ? `"${now.name}", id ${now.id}` : 'unreadable'})`, 'look at the drive again (airgap list), then run the label again if still needed');
       }
     }
+    // The drive key first: a drive marked encrypted always carries the key its passphrase opens.
+    if (input.encryption?.wrappedKey) await ensureDriveKey(plan.airgapDir, input.encryption.wrappedKey, plan.identity.name);
     await writeFileAtomic(file, JSON.stringify(plan.identity, null, 2) + '\n');
     await writeFileAtomic(join(plan.airgapDir, DRIVE_README), driveReadme(plan.identity));
   } catch (e) {

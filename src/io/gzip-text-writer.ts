@@ -5,6 +5,7 @@
 // stream: one gzip member for the whole file, which every gunzip reads (some readers stop after
 // the first member of a multi-member file).
 import { createGzip, type Gzip } from 'node:zlib';
+import type { Encryption } from '../crypto/age-file.js';
 import { HashedWriter, type Written } from './hashed-writer.js';
 
 /** What the archive writes its lists through: a HashedWriter, or this. */
@@ -15,9 +16,9 @@ export interface TextOut {
   abandon(): Promise<void>;
 }
 
-/** A list file created for writing: plain (format 1), or gzipped (format 2). */
-export async function createListFile(path: string, gzip: boolean): Promise<TextOut> {
-  const file = await HashedWriter.create(path, gzip ? 64 << 10 : 256 << 10);
+/** A list file created for writing: plain (format 1), or gzipped (format 2); sealed into an age file when given an encryption. */
+export async function createListFile(path: string, gzip: boolean, seal?: Encryption): Promise<TextOut> {
+  const file = await HashedWriter.create(path, gzip ? 64 << 10 : 256 << 10, undefined, undefined, seal);
   return gzip ? new GzipTextWriter(file) : file;
 }
 

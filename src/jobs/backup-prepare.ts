@@ -1,6 +1,7 @@
 // Everything the backup decides before it takes the drive lock: what to back up, which drive,
 // whether it may be written, how retention is asked what to prune afterwards, what the gate
 // compares with, and the tarball's part size on this filesystem.
+import { backupEncryption, type BackupEncryption } from './backup-encryption.js';
 import { usageError } from '../core/errors.js';
 import { parseByteSize } from '../core/byte-size.js';
 import { DEFAULT_GATE } from '../core/change-analysis.js';
@@ -67,6 +68,8 @@ export interface PreparedBackup {
   damaged: Set<string>;
   /** The mass-change gate's look at the scan. */
   inspect: (entries: ScanResult['entries']) => Promise<GateResult | undefined>;
+  /** The drive is encrypted (the config and its drive.json agree): to what, and its KEY.age. */
+  encryption?: BackupEncryption;
 }
 
 export async function prepareBackup(s: Session, opts: BackupOptions): Promise<PreparedBackup | { nothingDue: BackupNothingDue }> {
@@ -90,6 +93,7 @@ export async function prepareBackup(s: Session, opts: BackupOptions): Promise<Pr
   // write: an impostor (a drive that only claims a known name) is refused even for a dry run.
   const drive = await findDrive(s, choice.spec!, { acceptFingerprint: opts.acceptFingerprint, write: true, bind: !opts.dryRun });
   if (!opts.dryRun) refuseFingerprintMismatch(drive);
+  const encryption = await backupEncryption(s.env.configPath, config, drive.identity, drive.root);
   const prunePlan = (after: Catalog, written: string) => (opts.noPrune || opts.dryRun ? [] : prunePlanFor(choice, after, s, drive.identity.name, opts.acceptChanges === true, written));
 
   // The mass-change gate compares with the last accepted backup of these sources (kept on the
@@ -109,6 +113,7 @@ export async function prepareBackup(s: Session, opts: BackupOptions): Promise<Pr
   const rotationName = choice.policy ? byDriveName(choice.policy.drives, drive.identity.name)?.name : undefined;
   return {
     drive, roots, excludes, prunePlan, baseline, partSize, inspect, format, chainPolicy, rereadEvery, damaged,
+    ...(encryption ? { encryption } : {}),
     ...(choice.policy ? { policy: choice.policy } : {}), ...(rotationName ? { rotationName } : {}),
   };
 }

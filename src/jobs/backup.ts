@@ -1,6 +1,7 @@
 // The backup job: which drive, then today's snapshot onto it, checked, recorded, and pruned by
 // the retention rules once it is safe. Returns what happened as one result object (the cli
 // renders it, or prints it as it is with --json); refusals and damage are thrown.
+import { ensureDriveKey } from '../layout/drive-key.js';
 import { failpoint } from '../io/failpoint.js';
 import { AirgapError, damage, EXIT, isAirgapError } from '../core/errors.js';
 import { driveWriteError } from '../core/io-errors.js';
@@ -76,6 +77,8 @@ export async function backup(s: Session, opts: BackupOptions, run: BackupRun = {
   const baselineWriter = opts.dryRun ? undefined : await BaselineWriter.create(p.baseline).catch(() => undefined);
   try {
     if (lock) await tidyDrive(s, drive);
+    // An encrypted drive carries the key its passphrase opens before any snapshot needs it.
+    if (lock && p.encryption?.wrappedKey) await ensureDriveKey(drive.airgapDir, p.encryption.wrappedKey, label);
     run.onEvent?.({ type: 'scanning', drive: label });
     const started = Date.now();
     let gateResult: GateResult | undefined;
@@ -98,6 +101,7 @@ export async function backup(s: Session, opts: BackupOptions, run: BackupRun = {
       }, need, free),
       onStored: baselineWriter ? (e, h, stamp) => baselineWriter.add(e, h, stamp) : undefined,
       format: p.format,
+      ...(p.encryption ? { encryption: { recipients: p.encryption.recipients, ...(p.encryption.driveKey ? { driveKey: p.encryption.driveKey } : {}) } } : {}),
       chainOptions: {
         policy: p.chainPolicy, forceFull: opts.full, reread: opts.reread, rereadEvery: p.rereadEvery, damaged: p.damaged,
         host: () => readBaseline(p.baseline), racySeconds: s.env.racySeconds,

@@ -11,6 +11,7 @@ import { roomNeeded } from '../core/plan-capacity.js';
 import { checkConfig, policyOf, saveConfig, type Config } from '../state/config.js';
 import type { Session } from './session.js';
 import { measureSources } from './source-size.js';
+import { setUpEncryption, type EncryptionAnswers } from './encryption-setup.js';
 
 export interface InitAnswers {
   sources: string[];
@@ -23,6 +24,8 @@ export interface InitAnswers {
   offsite?: string[];
   /** Replace an existing config. */
   force?: boolean;
+  /** Encrypt the drives (docs/FORMAT.md "Encrypted drives"). */
+  encryption?: EncryptionAnswers;
 }
 
 export interface InitResult {
@@ -77,6 +80,8 @@ export async function init(s: Session, a: InitAnswers): Promise<InitResult> {
   if (!parsed.ok) {
     throw usageError('bad-flags', `${parsed.path.join('.')}: ${parsed.message}`, 'check --drives (names like A,B,C), --cadence (daily, weekly, or weekdays like sat or mon,thu) and --scheme');
   }
+  // The drive key is made only once everything else is known to be right.
+  if (a.encryption) parsed.value.encryption = await setUpEncryption(s.env.configPath, a.encryption, rotation, s.now);
   await saveConfig(s.env.configPath, parsed.value);
   s.forgetConfig();
   const result: InitResult = { ok: true, configPath: s.env.configPath, config: parsed.value };

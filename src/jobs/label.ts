@@ -8,7 +8,8 @@ import type { DriveIdentity } from '../layout/format.js';
 import { applyLabel, planLabel, type LabelInput, type LabelPlan } from '../drives/label.js';
 import { driveNameKey } from '../core/drive-name.js';
 import { driveSizeWarning, fullSize } from '../core/plan-capacity.js';
-import { bindRotationId, policyOf, unbindRotationId } from '../state/config.js';
+import { bindRotationId, encryptionFor, policyOf, unbindRotationId } from '../state/config.js';
+import { wrappedDriveKey } from './encryption-setup.js';
 import { capacityOf } from './catalog-sync.js';
 import { fingerprint } from './drive-lookup.js';
 import { planInput } from './planning.js';
@@ -44,9 +45,12 @@ export async function planLabelJob(s: Session, pathArg: string, opts: LabelOptio
   const path = resolve(pathArg);
   // Only used for the same-disk-as-a-source check and the rotation names: labelling may come before `init`.
   const config = await s.configIfPresent();
+  const encryption = encryptionFor(config, opts.name);
+  const wrappedKey = encryption ? await wrappedDriveKey(s.env.configPath, config) : undefined;
   const input: LabelInput = {
     path, name: opts.name, force: opts.force ?? false, registry: await s.catalog(), drivesRoot: s.env.drivesRoot,
     sources: config?.sources ?? [], rotation: config?.drives.rotation ?? [], now: s.now, newId: randomUUID, host: hostname(), toolVersion: s.env.version, platform: s.env.platform,
+    ...(encryption ? { encryption: { recipients: encryption.recipients, ...(wrappedKey ? { wrappedKey } : {}) } } : {}),
   };
   const plan = await planLabel(input);
   const question = plan.relabel

@@ -13,7 +13,7 @@
 // the text is exactly what it was before them.
 import { BLOCK_SIZE } from '../core/block-delta.js';
 import { DELTA_DIR, deltaMemberName } from './delta-file.js';
-import { DRIVE_DIR, FILE_SUMS_FILE_GZ, REMOVE_FILE, SUMS_FILE, tarballName } from './format.js';
+import { DRIVE_DIR, DRIVE_KEY_FILE, FILE_SUMS_FILE_GZ, REMOVE_FILE, sealedName, SUMS_FILE, tarballName } from './format.js';
 import { README_DRIVE_PLACEHOLDER } from './drive-readme.js';
 import type { DeltaLink } from './manifest.js';
 
@@ -117,16 +117,103 @@ function deltaSteps(chain: readonly ChainLink[], deltas: readonly DeltaFile[]): 
 }
 
 /**
+ * How an encrypted snapshot's files are opened with the stock age CLI: the drive key from KEY.age
+ * (the passphrase; `driveKey`) or a key file of the user's own, copied into a scratch folder that
+ * the last step removes; the lists are decrypted there before use (a list cut short in a pipe
+ * would pass as a short list).
+ */
+export interface RestoreEncryption {
+  /** The drive carries KEY.age (the rotation has a drive key, opened by the passphrase). */
+  driveKey: boolean;
+}
+
+/** The lines of each step that differ between a plain and an encrypted snapshot. */
+interface Variant {
+  /** Step 0's lines after mkdir (the key), sh. */
+  key: string;
+  extract: (l: ChainLink) => string;
+  remove: string;
+  check: string;
+  /** A last step (removing the decrypted key). */
+  cleanup: string;
+  psKey: string;
+  psExtract: (id: string) => string;
+  psRemoveFile: string;
+  psParts: string;
+}
+
+function variant(self: string, enc: RestoreEncryption | undefined): Variant {
+  const dir = (id: string) => `"$DRIVE/${DRIVE_DIR}/${id}"`;
+  const tar = (id: string) => `"$DRIVE/${DRIVE_DIR}/${id}/${tarballName(id, enc !== undefined)}"`;
+  if (!enc) {
+    return {
+      key: '',
+      extract: (l) => (l.parts ? `    cat ${tar(l.id)}.[0-9][0-9][0-9] | tar -xpf - -C "$TARGET"` : `    tar -xpf ${tar(l.id)} -C "$TARGET"`),
+      remove: `    (cd "$TARGET" && xargs -0 rm -rf -- < ${dir(self)}/${REMOVE_FILE})
+  ${REMOVE_FILE} lists paths inside TARGET, each ended by a NUL byte; run this only inside TARGET.`,
+      check: `    (cd "$TARGET" && gunzip -t ${dir(self)}/${FILE_SUMS_FILE_GZ} && gunzip -c ${dir(self)}/${FILE_SUMS_FILE_GZ} | sha256sum -c)
+  ${FILE_SUMS_FILE_GZ} is the gzipped list of every file's SHA-256 (gunzip -t first checks that
+  it is whole). macOS: use shasum -a 256 -c instead of sha256sum -c.`,
+      cleanup: '',
+      psKey: '',
+      psExtract: (id) => `  tar -xf "$Drive\\${DRIVE_DIR}\\${id}\\${tarballName(id)}" -C $Target`,
+      psRemoveFile: `"$Drive\\${DRIVE_DIR}\\${self}\\${REMOVE_FILE}"`,
+      psParts: '  Parts (<ID>.tar.000, .001, ...): join them first with  copy /b part0 + part1 + ... <ID>.tar  in cmd.\n',
+    };
+  }
+  const age = 'age -d -i "$WORK/key.txt"';
+  const key = enc.driveKey
+    ? `    age -d -o "$WORK/key.txt" "$DRIVE/${DRIVE_DIR}/${DRIVE_KEY_FILE}"
+  age asks for the drive's passphrase: it opens ${DRIVE_KEY_FILE}, the drive's key. If you hold a key
+  file of your own that this drive is encrypted to, use it instead:
+  Own key:  cp /path/to/your-key.txt "$WORK/key.txt"`
+    : `    KEYFILE=/path/to/your-key.txt
+  Replace /path/to/your-key.txt by your age key file (AGE-SECRET-KEY-1...), kept away from the drives.
+    cp "$KEYFILE" "$WORK/key.txt"`;
+  return {
+    key: `
+  This snapshot is ENCRYPTED with age (https://age-encryption.org). You need the age tool
+  (Debian, Ubuntu: apt install age; macOS: brew install age; Windows: winget install
+  FiloSottile.age) and ${enc.driveKey ? 'the passphrase of this drive, or a key file of your own' : 'your key file'}.
+  The key goes into a scratch folder (the last step removes it):
+    WORK="$(mktemp -d)"
+${key}`,
+    extract: (l) => (l.parts ? `    cat ${tar(l.id)}.[0-9][0-9][0-9] | ${age} | tar -xpf - -C "$TARGET"` : `    ${age} ${tar(l.id)} | tar -xpf - -C "$TARGET"`),
+    // A redirection, not -o: age 1.1 creates its -o file only when it writes a byte, and an empty REMOVE.nul has none.
+    remove: `    ${age} ${dir(self)}/${sealedName(REMOVE_FILE, true)} > "$WORK/${REMOVE_FILE}"
+    (cd "$TARGET" && xargs -0 rm -rf -- < "$WORK/${REMOVE_FILE}")
+  ${REMOVE_FILE} lists paths inside TARGET, each ended by a NUL byte; run this only inside TARGET.`,
+    check: `    ${age} ${dir(self)}/${sealedName(FILE_SUMS_FILE_GZ, true)} > "$WORK/${FILE_SUMS_FILE_GZ}"
+    (cd "$TARGET" && gunzip -t "$WORK/${FILE_SUMS_FILE_GZ}" && gunzip -c "$WORK/${FILE_SUMS_FILE_GZ}" | sha256sum -c)
+  ${FILE_SUMS_FILE_GZ} is the gzipped list of every file's SHA-256 (gunzip -t first checks that
+  it is whole). macOS: use shasum -a 256 -c instead of sha256sum -c.`,
+    cleanup: `
+5. Remove the scratch folder: it holds the key, unencrypted
+    rm -rf "$WORK"
+`,
+    psKey: `  $Work = New-Item -ItemType Directory (Join-Path $env:TEMP ([guid]::NewGuid()))   # removed at the end
+${enc.driveKey ? `  age -d -o "$Work\\key.txt" "$Drive\\${DRIVE_DIR}\\${DRIVE_KEY_FILE}"          # asks for the passphrase (or copy your own key file there)` : `  Copy-Item 'C:\\path\\to\\your-key.txt' "$Work\\key.txt"          # your age key file`}
+`,
+    // PowerShell 5 pipes text, not bytes: the age | tar pipe runs in cmd.
+    psExtract: (id) => `  cmd /c "age -d -i \`"$Work\\key.txt\`" \`"$Drive\\${DRIVE_DIR}\\${id}\\${tarballName(id, true)}\`" | tar -xf - -C \`"$Target\`""`,
+    psRemoveFile: `"$Work\\${REMOVE_FILE}"`,
+    psParts: `  Parts (<ID>.tar.age.000, .001, ...): join them first with  copy /b part0 + part1 + ... <ID>.tar.age  in cmd.
+  Check the restored files: age -d -i "$Work\\key.txt" -o "$Work\\FILES.sha256.gz" the snapshot's ${sealedName(FILE_SUMS_FILE_GZ, true)}.
+  Finally: Remove-Item -Recurse -Force $Work   (it holds the key, unencrypted)
+`,
+  };
+}
+
+/**
  * `chain`: oldest first, the snapshot itself last (a full: itself alone). `deltas`: the delta'd
  * files of this snapshot's manifest, in manifest order (none: the text is as it was before deltas).
  */
-export function restoreText(chain: readonly ChainLink[], deltas: readonly DeltaFile[] = []): string {
+export function restoreText(chain: readonly ChainLink[], deltas: readonly DeltaFile[] = [], enc?: RestoreEncryption): string {
   const self = chain.at(-1)!;
   const { steps, any, dd } = deltaSteps(chain, deltas);
   const dir = (id: string) => `"$DRIVE/${DRIVE_DIR}/${id}"`;
-  const extract = (l: ChainLink) => (l.parts
-    ? `    cat "$DRIVE/${DRIVE_DIR}/${l.id}/${tarballName(l.id)}".[0-9][0-9][0-9] | tar -xpf - -C "$TARGET"`
-    : `    tar -xpf "$DRIVE/${DRIVE_DIR}/${l.id}/${tarballName(l.id)}" -C "$TARGET"`);
+  const x = variant(self.id, enc);
+  const extract = x.extract;
   const what = chain.length === 1
     ? 'a FULL snapshot: its own tarball holds every file.'
     : `an INCREMENT: its tarball holds only what changed since the snapshot before it. Restoring it\n  takes the ${chain.length} tarballs of its chain, oldest first:\n${chain.map((l) => `      ${l.id}`).join('\n')}`;
@@ -141,8 +228,8 @@ export function restoreText(chain: readonly ChainLink[], deltas: readonly DeltaF
     : chain.map(extract).join('\n');
   const psExtract = any
     ? `  # After each tar: the changed blocks of large files, written in order (on any error, start again into a new, empty folder).
-${chain.flatMap((l) => [`  tar -xf "$Drive\\${DRIVE_DIR}\\${l.id}\\${tarballName(l.id)}" -C $Target`, ...steps.get(l.id)!.ps]).join('\n')}`
-    : `  foreach ($s in $Chain) { tar -xf "$Drive\\${DRIVE_DIR}\\$s\\$s.tar" -C $Target }`;
+${chain.flatMap((l) => [x.psExtract(l.id), ...steps.get(l.id)!.ps]).join('\n')}`
+    : enc ? chain.map((l) => x.psExtract(l.id)).join('\n') : `  foreach ($s in $Chain) { tar -xf "$Drive\\${DRIVE_DIR}\\$s\\$s.tar" -C $Target }`;
   return `RESTORE SNAPSHOT ${self.id} WITH STOCK TOOLS
 ${'='.repeat(32 + self.id.length)}
 
@@ -156,7 +243,7 @@ Linux and macOS
     DRIVE=${README_DRIVE_PLACEHOLDER}
   Replace ${README_DRIVE_PLACEHOLDER} by the folder that holds the "${DRIVE_DIR}" folder.
     TARGET="$HOME/restored-${self.id}"
-    mkdir -p "$TARGET"
+    mkdir -p "$TARGET"${x.key}
 
 1. Check every snapshot of the chain (every line must say OK)
 ${chain.map((l) => `    (cd ${dir(l.id)} && sha256sum -c ${SUMS_FILE})`).join('\n')}
@@ -166,14 +253,11 @@ ${chain.map((l) => `    (cd ${dir(l.id)} && sha256sum -c ${SUMS_FILE})`).join('\
 ${note}${extractAll}
 
 3. Remove what this snapshot no longer held (files deleted since an older snapshot of the chain)
-    (cd "$TARGET" && xargs -0 rm -rf -- < ${dir(self.id)}/${REMOVE_FILE})
-  ${REMOVE_FILE} lists paths inside TARGET, each ended by a NUL byte; run this only inside TARGET.
+${x.remove}
 
 4. Check the restored files (every line must say OK)
-    (cd "$TARGET" && gunzip -t ${dir(self.id)}/${FILE_SUMS_FILE_GZ} && gunzip -c ${dir(self.id)}/${FILE_SUMS_FILE_GZ} | sha256sum -c)
-  ${FILE_SUMS_FILE_GZ} is the gzipped list of every file's SHA-256 (gunzip -t first checks that
-  it is whole). macOS: use shasum -a 256 -c instead of sha256sum -c.
-
+${x.check}
+${x.cleanup}
 Windows (PowerShell; tar is built into Windows 10 and later)
 ------------------------------------------------------------
   $Drive = 'E:\\'                                # this drive's letter
@@ -182,9 +266,8 @@ Windows (PowerShell; tar is built into Windows 10 and later)
   foreach ($s in $Chain) { Get-Content "$Drive\\${DRIVE_DIR}\\$s\\${SUMS_FILE}" | ForEach-Object { $h, $f = $_ -split '  ', 2
       if ((Get-FileHash -Algorithm SHA256 -LiteralPath "$Drive\\${DRIVE_DIR}\\$s\\$f").Hash -ieq $h) { "OK  $s\\$f" } else { "FAILED  $s\\$f" } } }
   New-Item -ItemType Directory -Force $Target
-${psExtract}
-  ([IO.File]::ReadAllText("$Drive\\${DRIVE_DIR}\\${self.id}\\${REMOVE_FILE}")).Split([char]0) | Where-Object { $_ } |
+${x.psKey}${psExtract}
+${enc ? `  cmd /c "age -d -i \`"$Work\\key.txt\`" \`"$Drive\\${DRIVE_DIR}\\${self.id}\\${sealedName(REMOVE_FILE, true)}\`" > \`"$Work\\${REMOVE_FILE}\`""\n` : ''}  ([IO.File]::ReadAllText(${x.psRemoveFile})).Split([char]0) | Where-Object { $_ } |
       ForEach-Object { Remove-Item -LiteralPath (Join-Path $Target $_) -Recurse -Force -ErrorAction SilentlyContinue }
-  Parts (<ID>.tar.000, .001, ...): join them first with  copy /b part0 + part1 + ... <ID>.tar  in cmd.
-`;
+${x.psParts}`;
 }

@@ -3,23 +3,34 @@
 // snapshot.json's chain fields.
 import { join } from 'node:path';
 import { formatNulList } from '../core/chain-restore.js';
+import { encryptBuffer } from '../crypto/age-file.js';
+import type { AgeRecipient } from '../crypto/age-keys.js';
 import { createFileSynced } from '../io/durable.js';
 import { failpoint } from '../io/failpoint.js';
 import { sha256Hex } from '../io/sha256.js';
-import type { SnapshotMeta } from '../layout/format.js';
+import { sealedName, type SnapshotMeta } from '../layout/format.js';
 import { REMOVE_FILE, RESTORE_FILE, restoreText } from '../layout/restore-text.js';
 import type { SumLine } from '../layout/sha256sums.js';
 import type { ArchiveCounts } from './archive.js';
 import type { PreparedChain } from './prepare-snapshot.js';
 
-/** Format 2's REMOVE.nul and RESTORE.txt (written and fsynced before snapshot.json), for SHA256SUMS. */
-export async function writeChainFiles(partial: string, chain: PreparedChain, ownParts: boolean, counts: ArchiveCounts): Promise<SumLine[]> {
+/**
+ * Format 2's REMOVE.nul and RESTORE.txt (written and fsynced before snapshot.json), for
+ * SHA256SUMS. Encrypted (`recipients`): REMOVE.nul.age, since it names files; RESTORE.txt stays
+ * plain (it names only snapshot ids), and says how to decrypt.
+ */
+export async function writeChainFiles(partial: string, chain: PreparedChain, ownParts: boolean, counts: ArchiveCounts, recipients?: AgeRecipient[], driveKey = false): Promise<SumLine[]> {
   const links = chain.links.map((l, i) => (i === chain.links.length - 1 ? { ...l, parts: ownParts, deltaMembers: counts.deltaMembers } : l));
-  const files: [string, string][] = [[REMOVE_FILE, formatNulList(chain.removal)], [RESTORE_FILE, restoreText(links, counts.deltaFiles)]];
+  const sealed = recipients !== undefined;
+  const removal = Buffer.from(formatNulList(chain.removal));
+  const files: [string, Buffer][] = [
+    [sealedName(REMOVE_FILE, sealed), recipients ? await encryptBuffer(removal, recipients) : removal],
+    [RESTORE_FILE, Buffer.from(restoreText(links, counts.deltaFiles, sealed ? { driveKey } : undefined))],
+  ];
   const out: SumLine[] = [];
-  for (const [name, text] of files) {
-    await createFileSynced(join(partial, name), text);
-    out.push({ sha256: sha256Hex(Buffer.from(text)), name });
+  for (const [name, bytes] of files) {
+    await createFileSynced(join(partial, name), bytes);
+    out.push({ sha256: sha256Hex(bytes), name });
   }
   failpoint('write:chain-files-written');
   return out;

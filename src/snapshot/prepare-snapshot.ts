@@ -88,11 +88,27 @@ export async function prepareSnapshot(input: WriteSnapshotInput): Promise<Prepar
   return { started, scanStartedMs, scan, estimate, id, previous, gate, ...(chain ? { chain } : {}) };
 }
 
+/**
+ * A chain is encrypted to one set of keys, or not at all: a stock restore runs one `age -d -i`
+ * over all of its tarballs, and a key added later could not open the older ones. So turning
+ * encryption on or off, or changing its keys, starts a new full.
+ */
+function sameEncryption<T extends { kind: 'incremental' }>(next: T, base: SnapshotMeta | undefined, encryption: WriteSnapshotInput['encryption']): T | { kind: 'full'; reason: string } {
+  const was = base?.encryption?.recipients ?? [];
+  const now = encryption?.recipients ?? [];
+  if (was.length === now.length && was.every((r) => now.includes(r))) return next;
+  const reason = was.length === 0 ? 'encryption starts with this snapshot: a chain is encrypted whole'
+    : now.length === 0 ? 'this drive is no longer encrypted: a chain is encrypted whole or not at all'
+    : 'the encryption keys changed: every snapshot of a chain opens with the same keys';
+  return { kind: 'full', reason };
+}
+
 /** Format 2: a new full or an increment, and for an increment what is carried from the chain. */
 async function prepareChain(input: WriteSnapshotInput, contents: DriveContents, scan: ScanResult, id: string, fullFits: boolean | undefined): Promise<PreparedChain> {
   const opts = input.chainOptions ?? {};
   const start = await startChain({ contents, entries: scan.entries, policy: opts.policy ?? DEFAULT_CHAIN_POLICY, forceFull: opts.forceFull, damaged: opts.damaged, fullFits });
-  const { next, metas } = start;
+  const { metas } = start;
+  const next = start.next.kind === 'full' ? start.next : sameEncryption(start.next, metas.get(start.next.base), input.encryption);
   if (next.kind === 'full') return { kind: 'full', reason: next.reason, links: [{ id, parts: false }], removal: [] };
   const links = [...next.chain.map((c) => ({ id: c, parts: metas.get(c)?.tarball.parts !== undefined, deltaMembers: metas.get(c)?.deltaMembers === true })), { id, parts: false }];
   const baseDir = contents.snapshots.find((s) => s.id === next.base)!.dir;

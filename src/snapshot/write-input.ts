@@ -40,6 +40,11 @@ export interface WriteSnapshotInput {
   partSize?: number;
   /** Runs just before the rename into place (the commit); throwing aborts the snapshot. */
   beforeCommit?: () => Promise<void>;
+  /**
+   * Encrypt the snapshot to these age recipients (`age1…`; format 2 only): docs/FORMAT.md
+   * "Encrypted drives". Undefined: written in the clear.
+   */
+  encryption?: { recipients: string[]; /** One of them is the drive key (the drive carries KEY.age): RESTORE.txt opens it with the passphrase. */ driveKey?: string };
   /** The snapshot format to write (default 1; docs/FORMAT.md for 2). */
   format?: SnapshotFormat;
   /** Format 2: when to start a new full, and what may be carried forward without reading. */

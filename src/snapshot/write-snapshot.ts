@@ -5,10 +5,12 @@
 import { hostname } from 'node:os';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { damage, refusal } from '../core/errors.js';
+import { damage, refusal, usageError } from '../core/errors.js';
+import { beginEncryption, encryptBuffer, type Encryption } from '../crypto/age-file.js';
+import type { AgeRecipient } from '../crypto/age-keys.js';
 import {
   BLOCKS_FILE, fileSumsFileOf, FORMAT_VERSION, manifestFileOf, MAX_PARTS, MAX_RECORDED_PROBLEMS, PARTIAL_PREFIX, SNAPSHOT_JSON,
-  SUMS_FILE, tarballName, TOOL_NAME, type SnapshotFormat, type SnapshotMeta, type SourceProblem,
+  SUMS_FILE, sealedName, tarballName, TOOL_NAME, type SnapshotFormat, type SnapshotMeta, type SourceProblem,
 } from '../layout/format.js';
 import { formatSumLine, type SumLine } from '../layout/sha256sums.js';
 import { chainMeta, writeChainFiles } from './chain-files.js';
@@ -75,30 +77,31 @@ async function writeFolder(input: WriteSnapshotInput, prepared: Prepared): Promi
     failpoint('write:entry');
   };
   // The small-file reader's thread also hashes the tarball, beside the main thread's work.
+  const recipients = sealingFor(input, prepared);
   const reader = openArchiveReader();
   try {
     return await watchdog.guard((async () => {
       await mkdir(partial);
       failpoint('write:partial-created');
-      const out = await createOutputs(partial, id, input.partSize, reader, prepared.chain !== undefined, writers);
+      const out = await createOutputs(partial, id, input.partSize, reader, prepared.chain !== undefined, writers, recipients);
       writers.push(out.tar, out.manifest, out.fileSums);
       const problems = [...scan.problems];
       const counts = await archiveScan(input, prepared, out, problems, tick, reader);
       if (input.strict && problems.length > 0) throw strictRefusal(problems);
       const done = await finishAndReadBack(out, id, drive.name);
       writers.length = 0;
-      const chainFiles = prepared.chain ? await writeChainFiles(partial, prepared.chain, done.tar.parts !== undefined, counts) : [];
-      if (done.blocks) chainFiles.unshift({ sha256: done.blocks.sha256, name: BLOCKS_FILE });
+      const chainFiles = prepared.chain ? await writeChainFiles(partial, prepared.chain, done.tar.parts !== undefined, counts, recipients, input.encryption?.driveKey !== undefined) : [];
+      if (done.blocks) chainFiles.unshift({ sha256: done.blocks.sha256, name: sealedName(BLOCKS_FILE, recipients !== undefined) });
       tick('snapshot.json');
 
-      const meta = buildMeta(input, id, started, input.clock(), problems, previous, counts, done.tar);
+      const meta = buildMeta(input, id, started, input.clock(), problems, previous, counts, done.tar, recipients !== undefined);
       if (prepared.chain) Object.assign(meta, chainMeta(prepared.chain, counts));
       if (gate) meta.gate = gate;
-      const metaText = JSON.stringify(meta, null, 2) + '\n';
-      await createFileSynced(join(partial, SNAPSHOT_JSON), metaText);
+      if (input.encryption) meta.encryption = { scheme: 'age', recipients: [...input.encryption.recipients] };
+      const metaFiles = await writeMeta(partial, meta, recipients);
       failpoint('write:meta-written');
       // SHA256SUMS last: its presence is what marks the folder as complete.
-      const sums = sumsText(id, done, chainFiles, metaText, prepared.chain ? 2 : 1);
+      const sums = sumsText(id, done, [...chainFiles, ...metaFiles], prepared.chain ? 2 : 1, recipients !== undefined);
       checkpoint();
       await createFileSynced(join(partial, SUMS_FILE), sums);
       failpoint('write:sums-written');
@@ -123,13 +126,27 @@ async function writeFolder(input: WriteSnapshotInput, prepared: Prepared): Promi
   }
 }
 
+/** An encrypted snapshot's recipients (format 2 only), or undefined for one in the clear. */
+function sealingFor(input: WriteSnapshotInput, prepared: Prepared): AgeRecipient[] | undefined {
+  if (!input.encryption) return undefined;
+  if (!prepared.chain) throw usageError('encryption-needs-format-2', 'encrypted snapshots are written in format 2 only', 'remove --format 1 (or "format": 1 from the config)');
+  return input.encryption.recipients.map((recipient) => ({ kind: 'key', recipient }));
+}
+
+/** Each encrypted file gets its own file key and header (age's rule: a file key seals one file). */
+const sealOf = (recipients: AgeRecipient[] | undefined): Promise<Encryption | undefined> =>
+  recipients ? beginEncryption(recipients) : Promise.resolve(undefined);
+
 /** The tarball and the two manifests, each hashed as it is written (and format 2's BLOCKS, made when first needed). */
-async function createOutputs(partial: string, id: string, partSize: number | undefined, reader: BatchReader, format2: boolean, writers: TextOut[]): Promise<ArchiveOutputs> {
-  const tar = await HashedWriter.create(join(partial, tarballName(id)), 4 << 20,
-    partSize ? { partSize, maxParts: MAX_PARTS } : undefined, reader.hasher);
+async function createOutputs(
+  partial: string, id: string, partSize: number | undefined, reader: BatchReader, format2: boolean, writers: TextOut[], recipients: AgeRecipient[] | undefined,
+): Promise<ArchiveOutputs> {
+  const sealed = recipients !== undefined;
+  const tar = await HashedWriter.create(join(partial, tarballName(id, sealed)), 4 << 20,
+    partSize ? { partSize, maxParts: MAX_PARTS } : undefined, reader.hasher, await sealOf(recipients));
   // Format 2 gzips both lists (layout/format.ts MANIFEST_FILE_GZ says why).
-  const manifest = await createListFile(join(partial, manifestFileOf(format2 ? 2 : 1)), format2);
-  const fileSums = await createListFile(join(partial, fileSumsFileOf(format2 ? 2 : 1)), format2);
+  const manifest = await createListFile(join(partial, manifestFileOf(format2 ? 2 : 1, sealed)), format2, await sealOf(recipients));
+  const fileSums = await createListFile(join(partial, fileSumsFileOf(format2 ? 2 : 1, sealed)), format2, await sealOf(recipients));
   // A lazily unmounted drive keeps accepting writes to open files: check once per chunk
   // that the folder is still reachable, so that a pulled drive is noticed at once.
   tar.guard = () => stat(partial).then(() => undefined);
@@ -137,7 +154,7 @@ async function createOutputs(partial: string, id: string, partSize: number | und
   const out: ArchiveOutputs = { tar, manifest, fileSums };
   if (format2) {
     out.blocks = async () => {
-      if (!blocks) writers.push(blocks = await HashedWriter.create(join(partial, BLOCKS_FILE), 64 << 10));
+      if (!blocks) writers.push(blocks = await HashedWriter.create(join(partial, sealedName(BLOCKS_FILE, sealed)), 64 << 10, undefined, undefined, await sealOf(recipients)));
       return blocks;
     };
     out.blocksWriter = () => blocks;
@@ -203,17 +220,42 @@ async function finishAndReadBack(out: ArchiveOutputs, id: string, driveName: str
   return { tar: tarDone, manifest: manifestDone, fileSums: sumsDone, ...(blocksDone ? { blocks: blocksDone } : {}) };
 }
 
+/**
+ * snapshot.json, fsynced; an encrypted snapshot's whole one goes into snapshot.json.age first,
+ * and the plain one keeps only what FORMAT.md says an outsider may see. Their SHA256SUMS lines.
+ */
+async function writeMeta(partial: string, meta: SnapshotMeta, recipients: AgeRecipient[] | undefined): Promise<SumLine[]> {
+  const text = (m: SnapshotMeta) => Buffer.from(JSON.stringify(m, null, 2) + '\n');
+  const lines: SumLine[] = [];
+  if (recipients) {
+    const sealed = await encryptBuffer(text(meta), recipients);
+    await createFileSynced(join(partial, sealedName(SNAPSHOT_JSON, true)), sealed);
+    lines.push({ sha256: sha256Hex(sealed), name: sealedName(SNAPSHOT_JSON, true) });
+  }
+  const plain = text(recipients ? publicMeta(meta) : meta);
+  await createFileSynced(join(partial, SNAPSHOT_JSON), plain);
+  lines.push({ sha256: sha256Hex(plain), name: SNAPSHOT_JSON });
+  return lines;
+}
+
+/** What an encrypted snapshot's plain snapshot.json keeps: no path, host or reason that names a file. */
+export function publicMeta(meta: SnapshotMeta): SnapshotMeta {
+  return {
+    ...meta, host: '', sources: [], excludes: [], problems: [], problemsTruncated: false,
+    ...(meta.gate ? { gate: { ...meta.gate, reasons: [] } } : {}),
+  };
+}
+
 /** SHA256SUMS: every other file of the snapshot, the tarball (or its parts) first. */
-function sumsText(id: string, done: Finished, chainFiles: SumLine[], metaText: string, format: SnapshotFormat): string {
+function sumsText(id: string, done: Finished, rest: SumLine[], format: SnapshotFormat, sealed: boolean): string {
   const tarLines = done.tar.parts
     ? done.tar.parts.map((p) => ({ sha256: p.sha256, name: basename(p.path) }))
-    : [{ sha256: done.tar.sha256, name: tarballName(id) }];
+    : [{ sha256: done.tar.sha256, name: tarballName(id, sealed) }];
   return [
     ...tarLines,
-    { sha256: done.manifest.sha256, name: manifestFileOf(format) },
-    { sha256: done.fileSums.sha256, name: fileSumsFileOf(format) },
-    ...chainFiles,
-    { sha256: sha256Hex(Buffer.from(metaText)), name: SNAPSHOT_JSON },
+    { sha256: done.manifest.sha256, name: manifestFileOf(format, sealed) },
+    { sha256: done.fileSums.sha256, name: fileSumsFileOf(format, sealed) },
+    ...rest,
   ].map(formatSumLine).join('');
 }
 
@@ -223,6 +265,7 @@ function buildMeta(
   problems: SourceProblem[], previous: SnapshotMeta['previous'],
   counts: Counts,
   tarball: Written,
+  sealed: boolean,
 ): SnapshotMeta {
   return {
     format: 'airgap-snapshot',
@@ -237,7 +280,7 @@ function buildMeta(
     counts: { files: counts.files, dirs: counts.dirs, symlinks: counts.symlinks, hardlinks: counts.hardlinks, problems: problems.length },
     bytes: { content: counts.contentBytes, tarball: tarball.size },
     tarball: {
-      name: tarballName(id), size: tarball.size, sha256: tarball.sha256,
+      name: tarballName(id, sealed), size: tarball.size, sha256: tarball.sha256,
       ...(tarball.parts ? { parts: tarball.parts.map((p) => ({ name: basename(p.path), size: p.size, sha256: p.sha256 })) } : {}),
     },
     previous,

@@ -23,10 +23,16 @@ export interface Prompter {
   confirm(message: string, initial: boolean, opts?: ConfirmOptions): Promise<boolean>;
   select<T extends string>(message: string, choices: Choice<T>[], initial?: T): Promise<T>;
   input(message: string, initial?: string, validate?: Validate): Promise<string>;
+  /** A secret: typed without echo (a passphrase). */
+  password(message: string, validate?: Validate): Promise<string>;
 }
 
 /** The real prompts; @inquirer/prompts is loaded only when a question is asked. */
 export const inquirerPrompter: Prompter = {
+  async password(message, validate) {
+    const { password } = await import('@inquirer/prompts');
+    return password({ message, mask: true, ...(validate ? { validate } : {}) });
+  },
   async confirm(message, initial, opts) {
     const { confirm } = await import('@inquirer/prompts');
     if (opts?.writes) await discardTypeahead();
@@ -86,6 +92,13 @@ export function scriptedPrompter(answers: (string | boolean)[]): Prompter & { as
         const ok = validate ? await validate(a) : true;
         if (ok === true) return a;
         refused.push(`${message} ← ${JSON.stringify(a)}: ${ok}`);
+      }
+    },
+    async password(message, validate) {
+      for (let a = String(next(message)); ; a = String(take(message))) {
+        const ok = validate ? await validate(a) : true;
+        if (ok === true) return a;
+        refused.push(`${message} ← (secret): ${ok}`);
       }
     },
   };

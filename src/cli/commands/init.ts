@@ -8,6 +8,8 @@ import type { Context } from '../context.js';
 import { printJson } from '../output.js';
 import { sessionOf } from '../session-of.js';
 import { askFolders } from '../wizard-folders.js';
+import { newPassphrase, type SecretFlags } from '../secrets.js';
+import type { EncryptionAnswers } from '../../jobs/encryption-setup.js';
 
 export interface InitFlags {
   source?: string[];
@@ -19,11 +21,27 @@ export interface InitFlags {
   offsite?: string;
   yes?: boolean;
   force?: boolean;
+  /** --encrypt [all|offsite|names]: true when given without a value. */
+  encrypt?: string | boolean;
+  recipient?: string[];
 }
 
 const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
 
-export async function initCommand(ctx: Context, flags: InitFlags): Promise<number> {
+/** --encrypt's answers: which drives, the keys given, and the passphrase (given, or asked twice on a terminal unless keys were given). */
+export async function encryptionAnswers(ctx: Context, flags: InitFlags & SecretFlags): Promise<EncryptionAnswers | undefined> {
+  if (!flags.encrypt) {
+    if (flags.recipient?.length) throw usageError('recipient-without-encrypt', '--recipient is for --encrypt', 'add --encrypt (all drives), --encrypt offsite, or --encrypt B,C');
+    return undefined;
+  }
+  const which = flags.encrypt === true || flags.encrypt === 'all' ? 'all' : flags.encrypt === 'offsite' ? 'offsite' : list(flags.encrypt);
+  const recipients = flags.recipient ?? [];
+  const prompter = ctx.interactive && recipients.length === 0 ? inquirerPrompter : undefined;
+  const passphrase = await newPassphrase(flags, process.env, prompter);
+  return { drives: which, recipients, ...(passphrase !== undefined ? { passphrase } : {}) };
+}
+
+export async function initCommand(ctx: Context, flags: InitFlags & SecretFlags): Promise<number> {
   const s = sessionOf(ctx);
   await refuseExistingConfig(s, flags.force);
   let sources = flags.source ?? [];
@@ -37,7 +55,9 @@ export async function initCommand(ctx: Context, flags: InitFlags): Promise<numbe
     if (drives.length === 0) drives = list(await inquirerPrompter.input('Names of your backup drives (comma-separated):', 'A,B,C'));
     if (!flags.cadence) cadence = await inquirerPrompter.select('How often will you back up?', [{ value: 'weekly' }, { value: 'daily' }], 'weekly');
   }
+  const encryption = await encryptionAnswers(ctx, flags);
   const result = await init(s, {
+    ...(encryption ? { encryption } : {}),
     sources, excludes: flags.exclude, drives, cadence, scheme: flags.scheme, force: flags.force,
     offsite: flags.offsite === undefined ? undefined : list(flags.offsite.toLowerCase()),
   });
