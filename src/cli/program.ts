@@ -172,6 +172,11 @@ function defineDriveCommands(program: Command, h: ActionHooks): void {
     .description('unmount a drive (name or path) and power it off, so it can be unplugged safely')
     .action(async (drive: string, _flags, cmd: Command) => { h.set(await (await import('./commands/mount.js')).ejectCommand(h.context(cmd), drive)); });
 
+  program.command('recovery-sheet')
+    .description('a printable page (HTML) with what restores the encrypted drives without this computer: the drive key (asks for the passphrase), the keys, the commands; a SECRET')
+    .option('--output <file>', 'write it to this new file (private) instead of stdout')
+    .action(async (flags, cmd: Command) => { h.set(await (await import('./commands/recovery-sheet.js')).recoverySheetCommand(h.context(cmd), flags)); });
+
   program.command('init')
     .description('write the config: what to back up, the drives, the cadence')
     .option('--source <dir>', 'folder to back up (repeatable)', collect)

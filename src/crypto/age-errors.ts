@@ -11,7 +11,7 @@ const DAMAGED_HINT = 'check the drive with sha256sum -c SHA256SUMS (no key neede
 
 /** Bad key or recipient text: a usage error that names the line. */
 export class AgeKeyError extends AirgapError {
-  constructor(message: string, hint?: string) {
+  constructor(message: string, hint = 'an age public key is age1… (age-keygen -y <key file> prints it); a key file holds AGE-SECRET-KEY-1… lines (age-keygen makes one)') {
     super('age-key-invalid', message, EXIT.usage, hint);
     this.name = 'AgeKeyError';
   }

@@ -5,7 +5,7 @@
 // Layout of the Linux/macOS part, which the test relies on: a command the user types is a line
 // indented by exactly four spaces; prose is indented by two; an alternative is a prose line
 // "  <label>:  <command>".
-import { DRIVE_DIR, FILE_SUMS_FILE, FORMAT_VERSION, BLOCKS_FILE, IDENTITY_FILE, MANIFEST_FILE, PARTIAL_PREFIX, REMOVE_FILE, RESTORE_FILE, SNAPSHOT_JSON, SUMS_FILE, type DriveIdentity } from './format.js';
+import { DRIVE_DIR, DRIVE_KEY_FILE, FILE_SUMS_FILE, FORMAT_VERSION, BLOCKS_FILE, IDENTITY_FILE, MANIFEST_FILE, PARTIAL_PREFIX, REMOVE_FILE, RESTORE_FILE, SNAPSHOT_JSON, SUMS_FILE, type DriveIdentity } from './format.js';
 import { DELTA_DIR } from './delta-file.js';
 
 /** The placeholder of step 0, which the user replaces by where the drive is mounted. */
@@ -55,7 +55,7 @@ Layout
   Folders whose names start with "${PARTIAL_PREFIX}" are unfinished backups: ignore them.
   A snapshot folder without ${SUMS_FILE} is incomplete: do not trust it.
 
-Suspect snapshots (ransomware)
+${identity.encryption ? encryptedPart() : ''}Suspect snapshots (ransomware)
 ------------------------------
   When files change the way ransomware or a broken sync changes them (many files rewritten
   so that they look encrypted, or deleted), airgap still writes the snapshot, as evidence,
@@ -137,5 +137,26 @@ With airgap installed: "airgap verify <this drive>" checks every snapshot,
 "airgap restore <drive> --to <folder>" restores (and checks) for you.
 
 Drive "${identity.name}" was labelled on ${identity.createdAt} by ${identity.createdBy}.
+`;
+}
+
+/** The part of an encrypted drive's README that says what is encrypted and how it opens. */
+function encryptedPart(): string {
+  return `THIS DRIVE IS ENCRYPTED (age)
+-----------------------------
+  Its snapshots are encrypted with age (https://age-encryption.org), a standard tool
+  (Debian, Ubuntu: apt install age; macOS: brew install age; Windows: winget install
+  FiloSottile.age). In each snapshot folder the files ending in .age are age files:
+  <SNAPSHOT>.tar.age (or its parts .tar.age.000, ...), ${MANIFEST_FILE}.gz.age,
+  ${FILE_SUMS_FILE}.gz.age, ${REMOVE_FILE}.age, ${SNAPSHOT_JSON}.age. ${SNAPSHOT_JSON}, ${RESTORE_FILE}
+  and ${SUMS_FILE} are not encrypted and name no file of yours.
+  ${DRIVE_DIR}/${DRIVE_KEY_FILE} (when there is one) is the drive's key, encrypted with its passphrase:
+  age -d ${DRIVE_DIR}/${DRIVE_KEY_FILE} asks for the passphrase and prints the key that opens every
+  snapshot. A key file of your own (age-keygen) that the drive is encrypted to opens them too.
+  Checking (step 2, sha256sum -c ${SUMS_FILE}) needs no key or passphrase.
+  To restore, follow the snapshot's ${RESTORE_FILE}: it has the exact age and tar commands.
+  Without the passphrase and without a key file, nobody can read these backups: keep the
+  recovery sheet (airgap recovery-sheet) somewhere safe, away from the drives.
+
 `;
 }

@@ -22,6 +22,14 @@ export function renderInit(r: InitResult): string {
       : `the rules keep up to ${r.room.copies - 1} whole copies, ${r.room.copies} while a backup writes; a smaller drive, down to about ${humanBytes(Math.ceil(r.room.perDrive * 2 / r.room.copies))}: "fit": true keeps as many as fit (docs/rotation.md)`;
     out += `  room:    about ${humanBytes(r.room.perDrive)} or more on each drive: the sources are ${humanBytes(r.room.sources)} today; ${why}\n`;
   }
+  const enc = c.encryption;
+  if (enc) {
+    const which = enc.drives === 'all' ? 'every drive' : enc.drives.length ? `drives ${enc.drives.join(', ')}` : 'no drive yet (name one with airgap label --encrypt)';
+    const own = enc.recipients.filter((r) => r !== enc.driveKey).length;
+    const keys = [enc.driveKey ? 'the passphrase (it opens the drive key, key.age beside the config and KEY.age on each drive)' : '', own ? `${own} key${own === 1 ? '' : 's'} of your own` : ''].filter(Boolean).join(', or ');
+    out += `  encrypt: ${which}, with age; restoring needs ${keys}\n`;
+    out += 'warning: without the passphrase and without a key, the encrypted backups cannot be read by anyone: print the recovery sheet (airgap recovery-sheet) and keep it away from the drives\n';
+  }
   if (c.drives.rotation.length === 1) out += 'warning: with a single drive there is no air gap: add a second and a third drive (airgap init --force --drives A,B,C)\n';
   const first = c.drives.rotation[0];
   if (first) out += `Next: plug in a drive and run \`airgap label <mountpoint> --name ${first.name}\`.\n`;
