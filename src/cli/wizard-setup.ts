@@ -18,6 +18,8 @@ import type { Context } from './context.js';
 import { cancelScope } from './interrupt.js';
 import { askExcludes, askFolders } from './wizard-folders.js';
 import { plural } from '../core/plural.js';
+import type { EncryptionAnswers } from '../jobs/encryption-setup.js';
+import { newPassphrase } from './secrets.js';
 
 export interface WizardDeps {
   ctx: Context;
@@ -55,8 +57,9 @@ export async function setup(w: Wizard): Promise<number> {
     ? await p.select('Which drive lives away from home (at the office, with family)?', [...names.map((n) => ({ value: n })), { value: '-', name: 'none' }], names[1])
     : '-';
   const cadence = await p.select('How often will you back up?', [{ value: 'weekly', name: 'weekly (from today)' }, { value: 'daily' }], 'weekly');
+  const encryption = await askEncryption(w, offsite);
   const code = await w.attempt(async () => {
-    const r = await init(w.s, { sources: folders, excludes, drives: names, cadence, offsite: offsite === '-' ? [] : [offsite] });
+    const r = await init(w.s, { sources: folders, excludes, drives: names, cadence, offsite: offsite === '-' ? [] : [offsite], ...(encryption ? { encryption } : {}) });
     w.show(r, renderInit(r));
     return EXIT.ok;
   });
@@ -67,6 +70,21 @@ export async function setup(w: Wizard): Promise<number> {
     w.show(sch, renderScheduleText(sch));
     return EXIT.ok;
   }).then(() => EXIT.ok);
+}
+
+/**
+ * Encryption, offered at setup: recommended for the drive that leaves the house (a lost offsite
+ * drive is otherwise a breach); the passphrase asked twice, hidden. Undefined: none.
+ */
+async function askEncryption(w: Wizard, offsite: string): Promise<EncryptionAnswers | undefined> {
+  const choices = offsite !== '-'
+    ? [{ value: 'offsite', name: `the offsite drive, ${offsite} (recommended: lost on the way, it leaks nothing)` }, { value: 'all', name: 'every drive' }, { value: 'none', name: 'none' }]
+    : [{ value: 'all', name: 'every drive' }, { value: 'none', name: 'none' }];
+  const which = await w.prompter.select('Encrypt which drives? (with age: restorable with the stock age tool and the passphrase)', choices, offsite !== '-' ? 'offsite' : 'none');
+  if (which === 'none') return undefined;
+  w.say('The passphrase opens every encrypted snapshot. Forget it and they are gone for good: once set up, print `airgap recovery-sheet` and keep it away from the drives.');
+  const passphrase = await newPassphrase({}, {}, w.prompter);
+  return { drives: which === 'offsite' ? 'offsite' : 'all', recipients: [], ...(passphrase !== undefined ? { passphrase } : {}) };
 }
 
 export async function waitForDrive(w: Wizard): Promise<boolean> {

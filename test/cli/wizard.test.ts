@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { run } from '../../src/cli/main.js';
 import { scriptedPrompter } from '../../src/ui/prompter.js';
 import { makeSandbox, type Sandbox } from '../helpers/cli.js';
@@ -29,6 +29,9 @@ const Q = {
   names: 'Names of your backup drives (comma-separated; three is good)',
   offsite: 'Which drive lives away from home (at the office, with family)?',
   cadence: 'How often will you back up?',
+  encrypt: 'Encrypt which drives? (with age: restorable with the stock age tool and the passphrase)',
+  pass1: 'Passphrase for the drives (it opens every encrypted snapshot; at least 8 characters):',
+  pass2: 'The same passphrase again:',
   useDisk: 'Use it as an airgap backup drive?',
   diskName: 'Its name (write it on the drive too)',
   menu: 'What now?',
@@ -204,11 +207,12 @@ const farewellRe = (drive: string, next: string, date: string) =>
 describe('first run: setup, wait, label, backup', () => {
   it('writes the config, waits for a disk, labels it, backs up and gives the physical instruction', async () => {
     const plug = plugInWhenWaiting('A');
-    const r = await wizard([src, '', '', 'A,B,C', 'B', 'weekly', true, 'A', 'backup', true, false], { onStdout: plug.onStdout });
+    // The offsite drive encrypted (the wizard's recommendation): a short passphrase is asked again.
+    const r = await wizard([src, '', '', 'A,B,C', 'B', 'weekly', 'offsite', 'short', 'long enough pass', 'long enough pass', true, 'A', 'backup', true, false], { onStdout: plug.onStdout });
 
     expect(r.code, r.stderr).toBe(0);
     expect(r.asked).toEqual([
-      Q.folder, Q.moreFolders, Q.excludes, Q.names, Q.offsite, Q.cadence,
+      Q.folder, Q.moreFolders, Q.excludes, Q.names, Q.offsite, Q.cadence, Q.encrypt, Q.pass1, Q.pass2,
       Q.useDisk, Q.diskName,
       Q.menu, Q.write('A'), Q.eject('A'),
     ]);
@@ -222,6 +226,10 @@ describe('first run: setup, wait, label, backup', () => {
     expect(config.drives.rotation.map((d: { name: string; role: string }) => [d.name, d.role])).toEqual([['A', 'home'], ['B', 'offsite'], ['C', 'home']]);
     expect(config.cadence).toBe('weekly');
     expect(config.policy.start).toBe(localDay(0));
+    expect(config.encryption.drives).toEqual(['B']);
+    expect(r.refused).toEqual([`${Q.pass1} ← (secret): at least 8 characters`]);
+    expect(await exists(join(dirname(configPath), 'key.age'))).toBe(true);
+    expect(r.stdout).toMatch(/encrypt: drives B, with age/);
 
     // Setup output: sizes of the folder, the config written, the schedule.
     expect(r.stdout).toContain('Welcome to airgap');
@@ -268,10 +276,10 @@ describe('first run: the folders and the patterns, one per answer (issue 17 §5)
       join(sb.dir, 'nope'), join(sb.dir, 'a-file.txt'), '/', letters, // the first folder: three refused
       join(letters, 'sub'), letters, src, '', // more folders: inside, the same, then a second one
       '*.{tmp,bak}', 'x'.repeat(5000), 'node_modules', '', // patterns: a comma inside braces, one too long
-      'A,B,C', 'B', 'weekly',
+      'A,B,C', 'B', 'weekly', 'none',
     ], { waitMs: 300 });
     expect(r.code).toBe(130); // no drive comes: setup is what is tested here
-    expect(r.asked).toEqual([Q.folder, Q.moreFolders, Q.moreFolders, Q.excludes, Q.moreExcludes, Q.moreExcludes, Q.names, Q.offsite, Q.cadence]);
+    expect(r.asked).toEqual([Q.folder, Q.moreFolders, Q.moreFolders, Q.excludes, Q.moreExcludes, Q.moreExcludes, Q.names, Q.offsite, Q.cadence, Q.encrypt]);
     expect(r.refused).toEqual([
       `${Q.folder} ← ${JSON.stringify(join(sb.dir, 'nope'))}: ${join(sb.dir, 'nope')} does not exist`,
       `${Q.folder} ← ${JSON.stringify(join(sb.dir, 'a-file.txt'))}: ${join(sb.dir, 'a-file.txt')} is not a folder`,
@@ -288,7 +296,7 @@ describe('first run: the folders and the patterns, one per answer (issue 17 §5)
   });
 
   it('a folder that holds one chosen before takes its place', async () => {
-    const r = await wizard([join(src, 'docs'), src, '', '', 'A,B,C', 'B', 'weekly'], { waitMs: 300 });
+    const r = await wizard([join(src, 'docs'), src, '', '', 'A,B,C', 'B', 'weekly', 'none'], { waitMs: 300 });
     expect(r.code).toBe(130);
     expect(r.refused).toEqual([]);
     expect(r.stdout).toContain(`  ${resolve(src)} holds ${join(resolve(src), 'docs')}: it takes its place.`);
@@ -521,8 +529,8 @@ describe('the menu', () => {
 // 6. Ctrl+C at every prompt
 
 describe('Ctrl+C at any prompt exits 130 with nothing half-done', () => {
-  const flow1 = (): (string | boolean)[] => [src, '', '', 'A,B,C', 'B', 'weekly', true, 'A', 'backup', true, false];
-  const flow1Questions = [Q.folder, Q.moreFolders, Q.excludes, Q.names, Q.offsite, Q.cadence, Q.useDisk, Q.diskName, Q.menu, Q.write('A'), Q.eject('A')];
+  const flow1 = (): (string | boolean)[] => [src, '', '', 'A,B,C', 'B', 'weekly', 'offsite', 'long enough pass', 'long enough pass', true, 'A', 'backup', true, false];
+  const flow1Questions = [Q.folder, Q.moreFolders, Q.excludes, Q.names, Q.offsite, Q.cadence, Q.encrypt, Q.pass1, Q.pass2, Q.useDisk, Q.diskName, Q.menu, Q.write('A'), Q.eject('A')];
 
   it.each(flow1Questions.map((q, k) => [k, q] as const))('first run, cancelled at prompt %i (%s)', async (k, question) => {
     const answers = flow1();
@@ -537,8 +545,9 @@ describe('Ctrl+C at any prompt exits 130 with nothing half-done', () => {
 
     // Setup is all or nothing: no config until every setup question is answered.
     const after = (q: string) => k > flow1Questions.indexOf(q);
-    expect(await exists(configPath)).toBe(after(Q.cadence));
-    if (after(Q.cadence)) expect(JSON.parse(await readFile(configPath, 'utf8')).drives.rotation).toHaveLength(3);
+    expect(await exists(configPath)).toBe(after(Q.pass2));
+    expect(await exists(join(dirname(configPath), 'key.age'))).toBe(after(Q.pass2));
+    if (after(Q.pass2)) expect(JSON.parse(await readFile(configPath, 'utf8')).drives.rotation).toHaveLength(3);
     // Labelled only once the name was given.
     expect(await isLabelled(sb.drive('A'))).toBe(after(Q.diskName));
     // A snapshot only once the backup was confirmed; never an unfinished one.
@@ -548,10 +557,10 @@ describe('Ctrl+C at any prompt exits 130 with nothing half-done', () => {
   });
 
   it('no drive arrives while waiting: gives up with 130 (the config written by setup stays)', async () => {
-    const r = await wizard([src, '', '', 'A,B,C', 'B', 'weekly'], { waitMs: 600 });
+    const r = await wizard([src, '', '', 'A,B,C', 'B', 'weekly', 'none'], { waitMs: 600 });
     expect(r.code).toBe(130);
     expect(r.stdout).toContain('Plug in drive A. Waiting… (Ctrl+C to stop)');
-    expect(r.asked).toEqual([Q.folder, Q.moreFolders, Q.excludes, Q.names, Q.offsite, Q.cadence]);
+    expect(r.asked).toEqual([Q.folder, Q.moreFolders, Q.excludes, Q.names, Q.offsite, Q.cadence, Q.encrypt]);
     expect(await exists(configPath)).toBe(true);
     expect(await readdir(join(sb.dir, 'drives'))).toEqual([]);
   });

@@ -66,6 +66,9 @@ describe.skipIf(noTmux)('the wizard in a real terminal: which folders to protect
         await term.waitFor(pending(q), `"${q}"`);
         term.keys('Enter');
       }
+      // No encryption here (the third choice): the wizard-terminal test types a passphrase.
+      await term.waitFor(pending('Encrypt which drives?'), 'the encryption question');
+      term.keys('Down', 'Down', 'Enter');
       await term.waitFor(/^Wrote .*config\.json$/m, 'init to write the config');
       await term.waitFor(/Plug in drive A\. Waiting…/, 'the wizard to go on to the drives');
 

@@ -115,7 +115,7 @@ describe.skipIf(skip)('the wizard in a real terminal (tmux)', () => {
     // the exit code stays on screen and the shell sleeps, so the last screen can be read.
     const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     const command = ['env', '-u', 'CI', ...Object.entries(env).map(([k, v]) => q(`${k}=${v}`)), q(process.execPath), q(BIN)].join(' ');
-    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', '-c', dir, `${command}; echo "[airgap exited with code $?]"; sleep 600`);
+    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '60', '-c', dir, `${command}; echo "[airgap exited with code $?]"; sleep 600`);
     started = true;
 
     try {
@@ -129,9 +129,19 @@ describe.skipIf(skip)('the wizard in a real terminal (tmux)', () => {
       // Offsite: B is highlighted by default (the pointer is on B, not on A, C or none).
       await answer('Which drive lives away from home (at the office, with family)?', ['Enter'], 'B', /^[^\s?] B\s*$/m);
       await answer('How often will you back up?', ['Enter'], 'weekly', /^[^\s?] weekly \(from today\)\s*$/m);
+      // Encryption: the offsite drive is the highlighted default; the passphrase is typed twice and
+      // never shown (inquirer masks it), and a short one is asked again.
+      await answer('Encrypt which drives?', ['Enter'], 'the offsite drive, B', /^[^\s?] the offsite drive, B \(recommended/m);
+      await waitFor(pending('Passphrase for the drives'), 'the passphrase question');
+      tmux('send-keys', '-t', session, 'short', 'Enter');
+      await waitFor(/at least 8 characters\s*$/m, 'a short passphrase refused');
+      tmux('send-keys', '-t', session, 'C-u', 'terminal secret', 'Enter');
+      await answer('The same passphrase again:', ['terminal secret', 'Enter'], '*');
 
       // The config is written and the schedule shown, then the wizard waits for a drive.
       await waitFor(/^Wrote .*config\.json$/m, 'init to write the config');
+      expect(screen()).not.toContain('terminal secret');
+      await waitFor(/^ {2}encrypt: drives B, with age/m, 'init to say what is encrypted');
       await waitFor(/Your rotation for the coming weeks:/, 'the schedule heading');
       await waitFor(/^airgap rotation schedule: \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}, 8 backups/m, 'the 8-week schedule');
       await waitFor(/Plug in drive A\. Waiting… \(Ctrl\+C to stop\)/, 'the "Plug in drive A" waiting message');
