@@ -19,7 +19,7 @@ const ALLOWED: Record<string, string[]> = {
   // Host state: the catalog and the gate baselines, with one rule for a damaged file.
   state: ['core', 'io', 'layout'],
   drives: ['core', 'io', 'layout', 'state'],
-  snapshot: ['core', 'io', 'layout'],
+  snapshot: ['core', 'io', 'crypto', 'layout'],
   verify: ['core', 'io', 'layout'],
   restore: ['core', 'io', 'layout', 'verify'],
   gate: ['core', 'io', 'layout', 'snapshot', 'state'],

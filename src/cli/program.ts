@@ -18,6 +18,7 @@ export function defineCommands(program: Command, h: ActionHooks): void {
   defineDataCommands(program, h);
   defineRotationCommands(program, h);
   defineDriveCommands(program, h);
+  defineSetupCommands(program, h);
 }
 
 /** The snapshots: write, check, get back, look into. */
@@ -172,6 +173,10 @@ function defineDriveCommands(program: Command, h: ActionHooks): void {
     .description('unmount a drive (name or path) and power it off, so it can be unplugged safely')
     .action(async (drive: string, _flags, cmd: Command) => { h.set(await (await import('./commands/mount.js')).ejectCommand(h.context(cmd), drive)); });
 
+}
+
+/** Setting up: the config (with encryption), the recovery sheet, the guided flows, the demo. */
+function defineSetupCommands(program: Command, h: ActionHooks): void {
   program.command('recovery-sheet')
     .description('a printable page (HTML) with what restores the encrypted drives without this computer: the drive key (asks for the passphrase), the keys, the commands; a SECRET')
     .option('--output <file>', 'write it to this new file (private) instead of stdout')

@@ -12,7 +12,7 @@ import { MAX_WRAPPED_KEY_BYTES, unwrapKey } from '../crypto/key-wrap.js';
 import { setKeySource } from '../io/keys.js';
 import { readRegularFile } from '../io/read-regular.js';
 import { DRIVE_DIR, DRIVE_KEY_FILE } from '../layout/format.js';
-import { keyFileBeside } from '../state/config.js';
+import { keyFileBeside } from '../state/config-encryption.js';
 import type { Prompter } from '../ui/prompter.js';
 
 export interface SecretFlags {

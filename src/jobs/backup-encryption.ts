@@ -5,7 +5,8 @@
 // and the hint names the command that makes them agree.
 import { refusal } from '../core/errors.js';
 import type { DriveIdentity } from '../layout/format.js';
-import { encryptionFor, type Config } from '../state/config.js';
+import type { Config } from '../state/config.js';
+import { encryptionFor } from '../state/config-encryption.js';
 import { wrappedDriveKey } from './encryption-setup.js';
 
 export interface BackupEncryption {

@@ -9,7 +9,8 @@ import { parseRecipient } from '../crypto/age-keys.js';
 import { newWrappedKey } from '../crypto/key-wrap.js';
 import { createFileSynced } from '../io/durable.js';
 import { readRegularFile } from '../io/read-regular.js';
-import { keyFileBeside, type Config } from '../state/config.js';
+import type { Config } from '../state/config.js';
+import { keyFileBeside } from '../state/config-encryption.js';
 
 export interface EncryptionAnswers {
   /** Protects a new drive key; undefined: the rotation is encrypted to the given keys only. */

@@ -5,7 +5,7 @@
 import { refusal } from '../core/errors.js';
 import { recipientOf } from '../crypto/age-keys.js';
 import { identitiesFor } from '../io/keys.js';
-import { keyFileBeside } from '../state/config.js';
+import { keyFileBeside } from '../state/config-encryption.js';
 import type { Session } from './session.js';
 
 export interface SheetDrive {

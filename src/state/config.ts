@@ -2,7 +2,7 @@
 // schema so that a bad config gets one clear line naming the file and the field.
 import { driveNameKey, sameDriveName } from '../core/drive-name.js';
 import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import picomatch from 'picomatch';
 import { check, defaulted, object, share, strictObject, v, whole, type Checked } from '../core/validate.js';
 import { isAirgapError, usageError } from '../core/errors.js';
@@ -101,12 +101,7 @@ const configSchema = strictObject({
      */
     rereadEvery: v.optional(whole(0, 1000), 0),
   })),
-  /**
-   * Encryption at rest (docs/FORMAT.md "Encrypted drives"): the age recipients every snapshot
-   * of the drives named (or all) is encrypted to. `driveKey`: the one of them whose secret is
-   * in key.age beside this config, under the passphrase (copied to each drive as KEY.age).
-   * Only public keys are here: no secret is ever in the config.
-   */
+  /** Encryption (docs/FORMAT.md "Encrypted drives"), public keys only: `driveKey`'s secret is key.age beside the config (state/config-encryption.ts). */
   encryption: v.optional(strictObject({
     recipients: v.pipe(v.array(v.pipe(v.string(), v.regex(/^age1[02-9ac-hj-np-z]{58}$/, 'an age X25519 recipient (age1… from age-keygen)'))), v.minLength(1, 'at least one recipient'), v.maxLength(20, 'at most 20 recipients')),
     driveKey: v.optional(v.pipe(v.string(), v.regex(/^age1[02-9ac-hj-np-z]{58}$/, 'an age X25519 recipient'))),
@@ -142,17 +137,6 @@ function crossFieldProblem(c: Config): { path: string[]; message: string } | und
   if (enc && c.format === 1) return { path: ['encryption'], message: 'encryption needs snapshot format 2 (remove "format": 1)' };
   return undefined;
 }
-
-/** The recipients a drive's snapshots are encrypted to, or undefined for a drive written in the clear. */
-export function encryptionFor(config: Config | undefined, driveName: string): { recipients: string[] } | undefined {
-  const enc = config?.encryption;
-  if (!enc) return undefined;
-  if (enc.drives !== 'all' && !enc.drives.some((d) => sameDriveName(d, driveName))) return undefined;
-  return { recipients: [...enc.recipients] };
-}
-
-/** The drive key's wrapped secret lives beside the config: key.age. */
-export const keyFileBeside = (configPath: string): string => join(dirname(configPath), 'key.age');
 
 /** Validates a config (as read from its file, or built by init), filling in the defaults. */
 export function checkConfig(input: unknown): Checked<Config> {
@@ -223,7 +207,7 @@ export async function loadConfig(path: string, explicit: boolean): Promise<Confi
 }
 
 /** drives.rotation[0].name */
-const fieldPath = (path: PropertyKey[]) =>
+export const fieldPath = (path: PropertyKey[]) =>
   path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
 
 /** The file's text echoed in a message must not drive the terminal: control, bidi and invisible characters are shown escaped. */
@@ -311,11 +295,3 @@ export async function saveConfig(path: string, config: Config): Promise<void> {
   await writeFileAtomic(path, JSON.stringify(config, null, 2) + '\n');
 }
 
-/** Sets the config's encryption block, the rest of the file as written (label --encrypt). */
-export async function setConfigEncryption(path: string, encryption: NonNullable<Config['encryption']>): Promise<void> {
-  const json = JSON.parse((await readFile(path, 'utf8')).replace(/^\uFEFF/, '')) as Record<string, unknown>;
-  json.encryption = encryption;
-  const r = checkConfig(json);
-  if (!r.ok) throw usageError('config-invalid', `config ${path}: ${fieldPath(r.path) || '(root)'}: ${r.message}`, 'fix that field first (see docs/cli.md)');
-  await writeFileAtomic(path, JSON.stringify(json, null, 2) + '\n');
-}

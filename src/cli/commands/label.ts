@@ -6,7 +6,7 @@ import { EXIT, usageError } from '../../core/errors.js';
 import { setUpEncryption } from '../../jobs/encryption-setup.js';
 import { applyLabelJob, planLabelJob, type LabelOptions } from '../../jobs/label.js';
 import type { Session } from '../../jobs/session.js';
-import { setConfigEncryption } from '../../state/config.js';
+import { setConfigEncryption } from '../../state/config-encryption.js';
 import { renderLabel } from '../../ui/render-setup.js';
 import type { Context } from '../context.js';
 import { confirm } from '../confirm.js';
