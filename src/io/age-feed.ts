@@ -4,10 +4,19 @@
 // already owns the bytes (readChunks, with its hashing) feeds them on and gets plaintext back.
 // The secret is asked for (io/keys.ts) only when the first bytes arrive: a plain verify that
 // never decrypts never needs one.
-import { AgeTruncatedError } from '../crypto/age-errors.js';
+import { isAirgapError } from '../core/errors.js';
+import { AgeKeyError, AgeTruncatedError, AgeWrongKeyError } from '../crypto/age-errors.js';
 import { headerLength, openHeader } from '../crypto/age-header.js';
 import { NONCE, PayloadOpener, payloadKey } from '../crypto/age-stream.js';
 import { identitiesFor } from './keys.js';
+
+/**
+ * The errors that say no usable secret was given (a wrong key, a bad key, none at all): a
+ * refusal or usage error, never "damaged", so readers that turn failures into findings or
+ * breaks let these through.
+ */
+export const isKeyProblem = (e: unknown): boolean =>
+  e instanceof AgeWrongKeyError || e instanceof AgeKeyError || (isAirgapError(e) && e.code === 'key-needed');
 
 export class AgeFeed {
   private head = Buffer.alloc(0);

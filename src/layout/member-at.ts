@@ -4,6 +4,7 @@
 // one), counted over the parts as one stream. A drive is untrusted: an offset that does not
 // point at a header is a TarFormatError (the header checksum, node-tar's Header, says so), the
 // files are opened no-follow and regular-only, and nothing past the member is parsed.
+import { openSealedParts } from '../io/joined-files.js';
 import { openRegularFile } from '../io/read-regular.js';
 import { TarFormatError, TarReader, type TarEntry } from './tar-reader.js';
 
@@ -12,6 +13,11 @@ export interface TarballParts {
   files: string[];
   /** The size of every part but the last (undefined for a tarball in one file). */
   partSize?: number;
+  /**
+   * The files are one age file (`<ID>.tar.age` or its parts): offsets are in its plaintext, and
+   * a member is read by opening only the age chunks that hold it (crypto/age-seek.ts).
+   */
+  encrypted?: boolean;
 }
 
 const CHUNK = 1 << 20;
@@ -63,6 +69,10 @@ export async function readMemberAt(t: TarballParts, offset: number, onData: (chu
 
 /** The tarball's bytes from `offset` on, across its parts, a chunk at a time; each file opened no-follow, regular-only. */
 async function* chunksFrom(t: TarballParts, offset: number): AsyncGenerator<Buffer> {
+  if (t.encrypted) {
+    yield* plaintextFrom(t, offset);
+    return;
+  }
   let part = t.partSize ? Math.floor(offset / t.partSize) : 0;
   let pos = t.partSize ? offset - part * t.partSize : offset;
   for (; part < t.files.length; part++, pos = 0) {
@@ -78,5 +88,16 @@ async function* chunksFrom(t: TarballParts, offset: number): AsyncGenerator<Buff
     } finally {
       await fh.close();
     }
+  }
+}
+
+/** An encrypted tarball's plaintext from `offset` on, read lazily (the caller stops after its member). */
+async function* plaintextFrom(t: TarballParts, offset: number): AsyncGenerator<Buffer> {
+  const { reader, close } = await openSealedParts(t.files);
+  try {
+    if (offset >= reader.plaintextSize) throw new TarFormatError('the tarball ends before this offset', 0);
+    yield* reader.range(offset, reader.plaintextSize - offset);
+  } finally {
+    await close();
   }
 }

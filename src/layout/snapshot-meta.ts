@@ -3,9 +3,11 @@
 // same size cap, schema and format-version rule.
 import { join } from 'node:path';
 import { readRegularFile } from '../io/read-regular.js';
+import { readSealedFile } from '../io/sealed-file.js';
+import { damage } from '../core/errors.js';
 import { compareSnapshotIds, isSnapshotId } from './snapshot-id.js';
 import { check } from '../core/validate.js';
-import { MANIFEST_FILE, MANIFEST_FILE_GZ, MAX_SNAPSHOT_FORMAT, MAX_SNAPSHOT_JSON_BYTES, SNAPSHOT_JSON, snapshotMetaSchema, type SnapshotMeta } from './format.js';
+import { MANIFEST_FILE, MANIFEST_FILE_GZ, MAX_SNAPSHOT_FORMAT, MAX_SNAPSHOT_JSON_BYTES, sealedName, SNAPSHOT_JSON, snapshotMetaSchema, type SnapshotMeta } from './format.js';
 import type { ManifestVersion } from './manifest.js';
 
 export interface MetaProblem {
@@ -65,6 +67,30 @@ export async function readSnapshotMeta(folder: { id: string; dir: string }): Pro
   if (!meta) throw new Error(problems[0]!.message);
   return meta;
 }
+
+/**
+ * A snapshot's whole snapshot.json. For a plain snapshot that is the one read above; an
+ * encrypted one keeps only what an outsider may see in it (host, sources, excludes, problems
+ * and the gate's reasons are empty: docs/FORMAT.md "Encrypted drives") and the whole file in
+ * snapshot.json.age, decrypted here (a key is needed: io/keys.ts). The two must agree on what
+ * the plain one is trusted for (which tarball, which chain): a sealed file that says otherwise
+ * was swapped or forged, and is damage. Use it where the private fields are needed (restore's
+ * sources); the plain one suffices for list, status and plain verify.
+ */
+export async function readFullSnapshotMeta(folder: { id: string; dir: string }, plain?: SnapshotMeta): Promise<SnapshotMeta> {
+  const outer = plain ?? await readSnapshotMeta(folder);
+  if (!outer.encryption) return outer;
+  const name = sealedName(SNAPSHOT_JSON, true);
+  const data = await readSealedFile(join(folder.dir, name), MAX_SNAPSHOT_JSON_BYTES);
+  const { meta, problems } = parseSnapshotMeta(data, folder.id);
+  if (!meta) throw damage('meta-invalid', `${name} of snapshot ${folder.id}: ${problems[0]!.message}`);
+  const differs = (['id', 'chain', 'base', 'kind', 'tarball', 'encryption'] as const).filter((k) => JSON.stringify(meta[k]) !== JSON.stringify(outer[k]));
+  if (differs.length) throw damage('meta-mismatch', `${name} and ${SNAPSHOT_JSON} of snapshot ${folder.id} disagree on ${differs.join(', ')}`);
+  return meta;
+}
+
+/** Whether a snapshot's files are encrypted (its plain snapshot.json says so). */
+export const isEncrypted = (meta: Pick<SnapshotMeta, 'encryption'> | undefined): boolean => meta?.encryption !== undefined;
 
 /**
  * The MANIFEST.tsv versions a snapshot may hold, by its snapshot.json's format: a reader is told
