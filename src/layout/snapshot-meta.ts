@@ -1,6 +1,7 @@
 // snapshot.json, the one reader: every command that needs a snapshot's facts (verify, the
 // catalog's summaries, the gate's choice of a snapshot to compare with) reads it here, with the
 // same size cap, schema and format-version rule.
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readRegularFile } from '../io/read-regular.js';
 import { readSealedFile } from '../io/sealed-file.js';
@@ -87,6 +88,17 @@ export async function readFullSnapshotMeta(folder: { id: string; dir: string }, 
   const differs = (['id', 'chain', 'base', 'kind', 'tarball', 'encryption'] as const).filter((k) => JSON.stringify(meta[k]) !== JSON.stringify(outer[k]));
   if (differs.length) throw damage('meta-mismatch', `${name} and ${SNAPSHOT_JSON} of snapshot ${folder.id} disagree on ${differs.join(', ')}`);
   return meta;
+}
+
+/**
+ * The manifest of a format 2 snapshot found by its folder alone (a base, a link of a chain):
+ * MANIFEST.tsv.gz.age when its plain snapshot.json says it is encrypted; with a snapshot.json
+ * that cannot be read, whichever of the two is there (the reader then finds the damage).
+ */
+export async function chainManifestPath(dir: string, id: string): Promise<string> {
+  const meta = await readSnapshotMeta({ id, dir }).catch(() => undefined);
+  const sealed = meta ? isEncrypted(meta) : await lstat(join(dir, sealedName(MANIFEST_FILE_GZ, true))).then(() => true, () => false);
+  return join(dir, sealedName(MANIFEST_FILE_GZ, sealed));
 }
 
 /** Whether a snapshot's files are encrypted (its plain snapshot.json says so). */

@@ -2,14 +2,18 @@
 // does) plus the consistency of snapshot.json. Deep: also every member of the tarball against
 // MANIFEST.tsv, in the same single read of the tarball. Format 2 (docs/FORMAT.md) adds two
 // required files, and a manifest whose carried lines are checked against the chain's manifests.
+// An encrypted snapshot (docs/FORMAT.md "Encrypted drives") lists its files as stored (`.age`):
+// plain verify needs no key; deep and sample decrypt (io/keys.ts) and need one.
 import { localHasher, openHashThread } from '../io/hash-thread.js';
 import { lstat, readdir } from 'node:fs/promises';
 import { FileTooLargeError, NotRegularFileError, readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
 import { dirname, join } from 'node:path';
 import {
-  fileSumsFileOf, MANIFEST_FILE_GZ, manifestFileOf, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, SNAPSHOT_JSON, SUMS_FILE, tarballFiles, tarballName, type SnapshotFormat, type SnapshotMeta,
+  fileSumsFileOf, MANIFEST_FILE_GZ, manifestFileOf, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, sealedName, SNAPSHOT_JSON, SUMS_FILE, tarballFiles, tarballName, type SnapshotFormat, type SnapshotMeta,
 } from '../layout/format.js';
-import { parseSnapshotMeta } from '../layout/snapshot-meta.js';
+import { parseSnapshotMeta, readFullSnapshotMeta } from '../layout/snapshot-meta.js';
+import { AgeFeed, isKeyProblem } from '../io/age-feed.js';
+import { AgeDamagedError } from '../crypto/age-errors.js';
 import { REMOVE_FILE, RESTORE_FILE } from '../layout/restore-text.js';
 import { parseSumFile, type SumLine } from '../layout/sha256sums.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
@@ -65,6 +69,7 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
   }
   const listed = new Map(sums.map((s) => [s.name, s.sha256]));
   const lists = listsFormat(listed);
+  const sealed = isSealed(listed);
   const tarNames = checkCoverage(folder.id, listed, lists, damage);
   report.tarFiles = tarNames.map((n) => join(folder.dir, n));
   report.tarSums = tarNames.map((n) => listed.get(n)!);
@@ -82,12 +87,15 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
     report.files = meta.counts.files;
     report.bytes = meta.bytes.content;
     checkMetaAgrees(meta, folder.id, tarNames, listed, damage);
+    if (isEncryptedMeta(meta) !== sealed) {
+      damage('meta-mismatch', `${SNAPSHOT_JSON} says the snapshot is ${isEncryptedMeta(meta) ? '' : 'not '}encrypted, but ${SUMS_FILE} lists ${sealed ? 'encrypted' : 'plain'} files`, { file: SNAPSHOT_JSON });
+    }
     // Format 2: restoring with stock tools needs these two as well (RESTORE.txt says how).
     if (meta.formatVersion !== lists) {
       damage('meta-mismatch', `${SNAPSHOT_JSON} says snapshot format ${meta.formatVersion}, but ${SUMS_FILE} lists format ${lists}'s ${manifestFileOf(lists)}`, { file: SNAPSHOT_JSON });
     }
     if (meta.formatVersion === 2) {
-      for (const required of [REMOVE_FILE, RESTORE_FILE]) {
+      for (const required of [sealedName(REMOVE_FILE, sealed), RESTORE_FILE]) {
         if (!listed.has(required)) damage('not-covered', `${SUMS_FILE} does not list ${required}`, { file: required });
       }
     }
@@ -95,7 +103,8 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
 
   const absent = tarNames.filter((n) => !present.has(n));
   for (const n of absent) damage('missing-file', `the tarball ${tarNames.length > 1 ? 'part ' : ''}${n} is missing`, { file: n });
-  const tarDamage = tarNames.length && absent.length === 0 ? await checkTarball(folder, tarNames, listed, meta, opts, report, damage, matched.has(manifestFileOf(lists))) : ALL_DAMAGED;
+  const tarDamage = tarNames.length && absent.length === 0 ? await checkTarball(folder, tarNames, listed, meta, opts, report, damage, matched.has(manifestFileOf(lists, sealed))) : ALL_DAMAGED;
+  if (opts.deep && sealed && meta) await checkSealedMeta(folder, meta, damage);
   if (tarDamage) opts.chain?.onTarballDamage?.(folder.id, tarDamage);
   report.status = damaged(findings) ? 'damaged' : 'ok';
   return report;
@@ -122,18 +131,22 @@ async function readSums(dir: string, report: VerifiedSnapshot, damage: Damage): 
  * format 1's plain ones (snapshot.json's format must agree; with no usable snapshot.json this
  * alone says which manifest to read).
  */
-const listsFormat = (listed: Map<string, string>): SnapshotFormat => (listed.has(MANIFEST_FILE_GZ) ? 2 : 1);
+const listsFormat = (listed: Map<string, string>): SnapshotFormat => (listed.has(MANIFEST_FILE_GZ) || isSealed(listed) ? 2 : 1);
+/** An encrypted snapshot, by the names SHA256SUMS gives (MANIFEST.tsv.gz.age): what plain verify goes by, without a key. */
+const isSealed = (listed: Map<string, string>): boolean => listed.has(sealedName(MANIFEST_FILE_GZ, true));
+const isEncryptedMeta = (meta: SnapshotMeta): boolean => meta.encryption !== undefined;
 
 function checkCoverage(id: string, listed: Map<string, string>, lists: SnapshotFormat, damage: Damage): string[] {
-  const tarName = tarballName(id);
-  const tarNames = tarballFiles(id, listed.keys());
+  const sealed = isSealed(listed);
+  const tarName = tarballName(id, sealed);
+  const tarNames = tarballFiles(id, listed.keys(), sealed);
   if (tarNames.length === 0) damage('not-covered', `${SUMS_FILE} does not list ${tarName} (or its parts)`, { file: tarName });
   if (tarNames.length > 1) {
     // Parts must run 000, 001, … without a gap: a missing line would silently shorten the archive.
-    const gap = tarNames.findIndex((n, i) => n !== partName(id, i));
-    if (gap >= 0) damage('parts-missing', `${SUMS_FILE} lists the tarball's parts with a gap: ${partName(id, gap)} is not listed`, { file: SUMS_FILE });
+    const gap = tarNames.findIndex((n, i) => n !== partName(id, i, sealed));
+    if (gap >= 0) damage('parts-missing', `${SUMS_FILE} lists the tarball's parts with a gap: ${partName(id, gap, sealed)} is not listed`, { file: SUMS_FILE });
   }
-  for (const required of [manifestFileOf(lists), fileSumsFileOf(lists), SNAPSHOT_JSON]) {
+  for (const required of [manifestFileOf(lists, sealed), fileSumsFileOf(lists, sealed), SNAPSHOT_JSON, ...(sealed ? [sealedName(SNAPSHOT_JSON, true)] : [])]) {
     if (!listed.has(required)) damage('not-covered', `${SUMS_FILE} does not list ${required}`, { file: required });
   }
   return tarNames;
@@ -170,7 +183,7 @@ async function checkSmallFiles(
 
 /** snapshot.json and SHA256SUMS must name the same tarball files with the same hashes. */
 function checkMetaAgrees(meta: SnapshotMeta, id: string, tarNames: string[], listed: Map<string, string>, damage: Damage): void {
-  const metaNames = meta.tarball.parts ? meta.tarball.parts.map((p) => p.name) : [tarballName(id)];
+  const metaNames = meta.tarball.parts ? meta.tarball.parts.map((p) => p.name) : [tarballName(id, isEncryptedMeta(meta))];
   const metaSums = meta.tarball.parts ? meta.tarball.parts.map((p) => p.sha256) : [meta.tarball.sha256];
   if (tarNames.length && (metaNames.join('/') !== tarNames.join('/') || metaSums.some((h, i) => h !== listed.get(tarNames[i]!)))) {
     damage('meta-mismatch', `${SNAPSHOT_JSON} and ${SUMS_FILE} disagree on the tarball${tarNames.length > 1 || meta.tarball.parts ? "'s parts" : "'s SHA-256"}`, { file: SNAPSHOT_JSON });
@@ -191,12 +204,16 @@ async function checkTarball(
   if (sizeWrong && !opts.deep) return ALL_DAMAGED; // the hash cannot match; deep mode still names the damaged members
   if (opts.skipTarballRead) return undefined;
   if (opts.sample !== undefined && !opts.deep) {
-    const sampled = await sampleSnapshot({ manifest: join(folder.dir, manifestFileOf(listsFormat(listed))), paths, sizes, meta, manifestOk, percent: opts.sample, report, id: folder.id, dir: folder.dir, ...(opts.onBytes ? { onBytes: opts.onBytes } : {}) });
+    const sampled = await sampleSnapshot({ manifest: join(folder.dir, manifestFileOf(listsFormat(listed), isSealed(listed))), paths, sizes, meta, manifestOk, percent: opts.sample, report, id: folder.id, dir: folder.dir, ...(opts.onBytes ? { onBytes: opts.onBytes } : {}) });
     if (sampled !== 'whole') return sampled;
   }
   const lists = listsFormat(listed);
-  const fileSums = opts.deep ? await FileSumsCheck.open(folder.dir, lists, damage) : undefined;
-  const deep = opts.deep ? await deepCheck(folder, meta, lists, opts, report, fileSums!) : undefined;
+  const sealed = isSealed(listed);
+  const fileSums = opts.deep ? await FileSumsCheck.open(folder.dir, lists, damage, sealed) : undefined;
+  const deep = opts.deep ? await deepCheck(folder, meta, lists, opts, report, fileSums!, sealed) : undefined;
+  // Deep, encrypted: the parts are one age file, decrypted on the way to the walk.
+  const age = deep && sealed ? new AgeFeed(paths[0]!) : undefined;
+  const walk = deep && (age ? (chunk: Buffer) => decrypted(age, chunk, (p) => deep.feed(p), damage, names[0]!) : (chunk: Buffer) => deep.feed(chunk));
   // Deep: the tarball's SHA-256 runs on a second thread (when it is large enough to pay for one)
   // while this one parses the tarball and hashes every member. Plain verify hashes once here.
   const thread = deep ? openHashThread(total) : undefined;
@@ -210,9 +227,10 @@ async function checkTarball(
         await readChunks(paths[i]!, async (chunk) => {
           report.bytesRead += chunk.length;
           opts.onBytes?.(chunk.length);
-          if (deep) await deep.feed(chunk);
+          if (walk) await walk(chunk);
         }, { hasher, hash });
       } catch (e) {
+        if (isKeyProblem(e)) throw e;
         damage('unreadable', `${name} cannot be read after ${report.bytesRead - before} bytes: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
         return ALL_DAMAGED;
       }
@@ -225,6 +243,7 @@ async function checkTarball(
       }
     }
     if (deep) {
+      if (age) await decrypted(age, undefined, (p) => deep.feed(p), damage, names[0]!);
       await deep.finish();
       report.membersChecked = deep.checked;
       await fileSums!.finish(!deep.manifestBroken);
@@ -271,14 +290,41 @@ async function checkSizes(folder: SnapshotFolder, names: string[], meta: Snapsho
  * snapshot is damage at line 1; with no usable snapshot.json, either is read) and, for format 2,
  * how to check the files carried from the chain.
  */
-async function deepCheck(folder: SnapshotFolder, meta: SnapshotMeta | undefined, lists: SnapshotFormat, opts: VerifyOptions, report: VerifiedSnapshot, fileSums: FileSumsCheck): Promise<DeepCheck> {
+async function deepCheck(folder: SnapshotFolder, meta: SnapshotMeta | undefined, lists: SnapshotFormat, opts: VerifyOptions, report: VerifiedSnapshot, fileSums: FileSumsCheck, sealed: boolean): Promise<DeepCheck> {
   const versions = meta ? (meta.formatVersion === 2 ? [2] as const : [1] as const) : [1, 2] as const;
   const chain = meta?.formatVersion === 1 ? undefined : opts.chain ?? await siblingContext(dirname(folder.dir));
   const carried = chain && {
     id: folder.id, chain: meta?.chain, dirOf: (id: string) => chain.dirOf(id),
     onCarried: (e: ManifestEntry & { in: string }) => chain.onCarried?.(folder.id, e),
   };
-  return new DeepCheck(join(folder.dir, manifestFileOf(lists)), report.findings, fileSums.next, { versions, ...(carried ? { carried } : {}) });
+  return new DeepCheck(join(folder.dir, manifestFileOf(lists, sealed)), report.findings, fileSums.next, { versions, ...(carried ? { carried } : {}) });
+}
+
+/**
+ * Ciphertext to the deep walk (undefined: the end of the file). After an age chunk fails, nothing
+ * more is decrypted (the walk then reports the members it never saw); the stored bytes are still
+ * hashed by the caller, which names the damaged part.
+ */
+async function decrypted(age: AgeFeed & { failed?: boolean }, chunk: Buffer | undefined, feed: (p: Buffer) => Promise<void>, damage: Damage, name: string): Promise<void> {
+  if (age.failed) return;
+  try {
+    if (chunk) await age.push(chunk, feed);
+    else await age.end(feed);
+  } catch (e) {
+    if (!(e instanceof AgeDamagedError)) throw e;
+    age.failed = true;
+    damage('tarball-damaged', `the encrypted tarball cannot be decrypted from byte ${age.plaintext} of its contents on: ${e.message}`, { file: name });
+  }
+}
+
+/** Deep verify of an encrypted snapshot: its snapshot.json.age must decrypt and agree with the plain one. */
+async function checkSealedMeta(folder: SnapshotFolder, meta: SnapshotMeta, damage: Damage): Promise<void> {
+  try {
+    await readFullSnapshotMeta(folder, meta);
+  } catch (e) {
+    if (isKeyProblem(e)) throw e;
+    damage((e as { code?: string }).code === 'meta-mismatch' ? 'meta-mismatch' : 'meta-invalid', (e as Error).message, { file: sealedName(SNAPSHOT_JSON, true) });
+  }
 }
 
 /** The message for a small file past its cap (not read: a forged one could be a gigabyte). */
