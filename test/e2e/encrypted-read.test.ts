@@ -1,0 +1,222 @@
+// Reading encrypted snapshots (issue 18, docs/FORMAT.md "Encrypted drives (age)"): a format 2
+// history written by the built CLI (a full and increments, the tarball in 1 MiB parts, a large
+// file changed in place), copied to a second drive folder and encrypted there exactly as the
+// design lays it out (test/helpers/encrypt-snapshot.ts). Then at the module level: plain verify
+// needs no key and finds a flipped byte; deep verify decrypts and finds damage; a wrong key is a
+// refusal (exit 4), no key a usage error, never "damaged"; restore of the newest and an older
+// snapshot (whole, and one file at its offset) gives the plain drive's tree; one member is read
+// by opening only its age chunks.
+import { cp, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AgeWrongKeyError } from '../../src/crypto/age-errors.js';
+import type { AgeKeyPair } from '../../src/crypto/age-keys.js';
+import { EXIT } from '../../src/core/errors.js';
+import { setKeySource } from '../../src/io/keys.js';
+import { partName } from '../../src/layout/format.js';
+import { readMemberAt } from '../../src/layout/member-at.js';
+import { readFullSnapshotMeta, readSnapshotMeta } from '../../src/layout/snapshot-meta.js';
+import { restoreSnapshot } from '../../src/restore/restore.js';
+import { verifySnapshot } from '../../src/verify/verify-snapshot.js';
+import { labelledDrive, makeSandbox, runChecked, type Sandbox } from '../helpers/cli.js';
+import { flipByte } from '../helpers/damage.js';
+import { encryptSnapshot, newKey } from '../helpers/encrypt-snapshot.js';
+import { readTree } from '../helpers/tree.js';
+import { readManifestV2 } from '../helpers/v2-lists.js';
+
+const text = (s: string, n = 1) => `${s}\n`.repeat(n);
+const CHUNK = 64 * 1024;
+const SEALED = CHUNK + 16;
+
+let sb: Sandbox;
+let src: string;
+let plain: string;
+let sealed: string;
+let key: AgeKeyPair;
+const ids: string[] = [];
+
+const useKey = (k: AgeKeyPair | undefined) => setKeySource(k ? async () => [{ kind: 'key', identity: k.identity }] : undefined);
+const folder = (root: string, id: string) => ({ id, dir: join(root, 'airgap', id), complete: true });
+
+/** A copy of the encrypted drive's airgap folder to damage. */
+async function copyOfSealed(name: string): Promise<string> {
+  const to = join(sb.dir, name);
+  await cp(sealed, to, { recursive: true });
+  return to;
+}
+
+beforeAll(async () => {
+  sb = await makeSandbox();
+  src = join(sb.dir, 'home', 'data');
+  await mkdir(join(src, 'docs'), { recursive: true });
+  for (const n of ['a', 'b', 'c']) await writeFile(join(src, `${n}.log`), text(`${n}: a line of a log file`, 24_000));
+  await writeFile(join(src, 'docs', 'small.txt'), text('small'));
+  await writeFile(join(src, 'docs', 'gone.txt'), text('gone tomorrow'));
+  plain = await labelledDrive(sb, 'A');
+  const edits: (() => Promise<void>)[] = [
+    async () => {},
+    async () => {
+      await writeFile(join(src, 'docs', 'small.txt'), text('small, edited'));
+      await writeFile(join(src, 'docs', 'gone.txt'), '');
+    },
+    async () => {
+      // b.log changed in place (same size): stored as its changed blocks (BLOCKS, a delta).
+      const fh = await open(join(src, 'b.log'), 'r+');
+      await fh.write(Buffer.from('CHANGED'), 0, 7, 300_000);
+      await fh.close();
+      await writeFile(join(src, 'docs', 'new.txt'), text('new on day 2'));
+    },
+  ];
+  for (const [n, edit] of edits.entries()) {
+    await edit();
+    const r = await runChecked(sb, ['backup', '--drive', 'A', '--source', src, '--format', '2', '--part-size', '1M', '--no-prune', '--json'],
+      { AIRGAP_NOW: new Date(Date.UTC(2026, 3, 1 + n, 9)).toISOString() });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    ids.push((JSON.parse(r.stdout) as { snapshot: string }).snapshot);
+  }
+  key = await newKey();
+  sealed = join(sb.dir, 'sealed');
+  await cp(plain, sealed, { recursive: true });
+  for (const id of ids) await encryptSnapshot(join(sealed, 'airgap', id), id, [key.recipient]);
+}, 120_000);
+
+afterEach(() => useKey(undefined));
+afterAll(() => sb.cleanup());
+
+describe('encrypted snapshots: verify', () => {
+  it('are laid out as the design says', async () => {
+    const names = await readdir(join(sealed, 'airgap', ids[0]!));
+    expect(names.filter((n) => n.startsWith(`${ids[0]}.tar.age.`)).length).toBeGreaterThanOrEqual(2);
+    expect(names).toEqual(expect.arrayContaining(['MANIFEST.tsv.gz.age', 'FILES.sha256.gz.age', 'REMOVE.nul.age', 'snapshot.json.age', 'snapshot.json', 'RESTORE.txt', 'SHA256SUMS']));
+    expect(names.some((n) => n === 'MANIFEST.tsv.gz' || n.endsWith('.tar.000'))).toBe(false);
+  });
+
+  it('plain verify passes without any key, and finds a flipped byte', async () => {
+    for (const id of ids) {
+      const r = await verifySnapshot(folder(sealed, id), { deep: false });
+      expect(r.findings.filter((f) => f.severity === 'damage'), id).toEqual([]);
+      expect(r.status).toBe('ok');
+    }
+    const copy = await copyOfSealed('flipped-plain');
+    await flipByte(join(copy, 'airgap', ids[0]!, partName(ids[0]!, 1, true)), 5000);
+    const r = await verifySnapshot(folder(copy, ids[0]!), { deep: false });
+    expect(r.status).toBe('damaged');
+    expect(r.findings.map((f) => f.code)).toContain('checksum-mismatch');
+  });
+
+  it('deep verify decrypts every member with the key, and names the damage', async () => {
+    useKey(key);
+    for (const id of ids) {
+      const r = await verifySnapshot(folder(sealed, id), { deep: true });
+      expect(r.findings.filter((f) => f.severity === 'damage'), id).toEqual([]);
+      expect(r.membersChecked, id).toBeGreaterThan(0);
+    }
+    const copy = await copyOfSealed('flipped-deep');
+    await flipByte(join(copy, 'airgap', ids[0]!, partName(ids[0]!, 1, true)), 5000);
+    const r = await verifySnapshot(folder(copy, ids[0]!), { deep: true });
+    expect(r.status).toBe('damaged');
+    expect(r.findings.map((f) => f.code)).toContain('tarball-damaged');
+  });
+
+  it('sample verify reads members at their offsets through the age chunks', async () => {
+    useKey(key);
+    const r = await verifySnapshot(folder(sealed, ids[2]!), { deep: false, sample: 100 });
+    expect(r.findings.filter((f) => f.severity === 'damage')).toEqual([]);
+    expect(r.sampled?.members).toBeGreaterThan(0);
+  });
+
+  it('a wrong key is a refusal (exit 4), not damage; no key is a usage error', async () => {
+    useKey(await newKey());
+    const wrong = await verifySnapshot(folder(sealed, ids[1]!), { deep: true }).catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(AgeWrongKeyError);
+    expect((wrong as AgeWrongKeyError).exitCode).toBe(EXIT.refused);
+    useKey(undefined);
+    const none = await verifySnapshot(folder(sealed, ids[1]!), { deep: true }).catch((e: unknown) => e);
+    expect((none as { code?: string }).code).toBe('key-needed');
+    expect((none as { exitCode?: number }).exitCode).toBe(EXIT.usage);
+  });
+
+  it('snapshot.json.age holds the private fields, and must agree with the plain one', async () => {
+    useKey(key);
+    const f = folder(sealed, ids[0]!);
+    const outside = await readSnapshotMeta(f);
+    expect(outside.sources).toEqual([]);
+    expect(outside.encryption?.recipients).toEqual([key.recipient]);
+    const whole = await readFullSnapshotMeta(f);
+    expect(whole.sources.length).toBeGreaterThan(0);
+    const copy = await copyOfSealed('meta-swapped');
+    // Another snapshot's sealed snapshot.json in its place: damage, not trusted.
+    await cp(join(copy, 'airgap', ids[1]!, 'snapshot.json.age'), join(copy, 'airgap', ids[0]!, 'snapshot.json.age'));
+    await expect(readFullSnapshotMeta(folder(copy, ids[0]!))).rejects.toMatchObject({ code: 'meta-mismatch', exitCode: EXIT.damaged });
+  });
+});
+
+describe('encrypted snapshots: restore', () => {
+  const restore = (root: string, id: string, target: string, paths: string[] = []) => restoreSnapshot({
+    snapshot: folder(root, id), target, paths, overwrite: false, salvage: false, dryRun: false, keepSpecialBits: false, owners: false, driveName: 'A',
+  });
+
+  it('the newest and an older snapshot of the chain restore to the plain drive\'s tree', async () => {
+    useKey(key);
+    for (const id of [ids[2]!, ids[1]!]) {
+      const a = join(sb.dir, 'out', `plain-${id}`);
+      const b = join(sb.dir, 'out', `sealed-${id}`);
+      await restore(plain, id, a);
+      const r = await restore(sealed, id, b);
+      expect(r.verified).toBe('ok');
+      expect(await readTree(b, { dirMtimes: true }), id).toEqual(await readTree(a, { dirMtimes: true }));
+    }
+  });
+
+  it('one named file restores at its offset (carried from the full, and the increment\'s own)', async () => {
+    useKey(key);
+    for (const path of ['data/a.log', 'data/b.log', 'data/docs/small.txt']) {
+      const a = join(sb.dir, 'one', `plain-${path.replace(/\//g, '_')}`);
+      const b = join(sb.dir, 'one', `sealed-${path.replace(/\//g, '_')}`);
+      await restore(plain, ids[2]!, a, [path]);
+      await restore(sealed, ids[2]!, b, [path]);
+      expect(await readTree(b), path).toEqual(await readTree(a));
+    }
+  });
+
+  it('without a key the restore is refused as key-needed; a wrong key as a refusal', async () => {
+    const none = await restore(sealed, ids[2]!, join(sb.dir, 'out', 'nokey')).catch((e: unknown) => e);
+    expect((none as { code?: string }).code).toBe('key-needed');
+    useKey(await newKey());
+    const wrong = await restore(sealed, ids[2]!, join(sb.dir, 'out', 'wrongkey')).catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(AgeWrongKeyError);
+  });
+});
+
+describe('encrypted snapshots: one member at its offset', () => {
+  it('reads only the age chunks holding the member: every other byte of the parts may be garbage', async () => {
+    useKey(key);
+    const id = ids[0]!;
+    const manifest = await readManifestV2(join(plain, 'airgap', id));
+    const line = manifest.split('\n').find((l) => l.includes('\tdata/c.log\t'))!.split('\t');
+    const offset = Number(line[10]);
+    const size = text('c: a line of a log file', 24_000).length;
+    const copy = await copyOfSealed('garbage');
+    const dir = join(copy, 'airgap', id);
+    const files = (await readdir(dir)).filter((n) => n.startsWith(`${id}.tar.age.`)).sort().map((n) => join(dir, n));
+    // Where the member's chunks lie in the joined age file (header + nonce first).
+    const whole = Buffer.concat(await Promise.all(files.map((f) => readFile(f))));
+    const start = whole.indexOf('\n---') + whole.subarray(whole.indexOf('\n---') + 1).indexOf('\n') + 2 + 16;
+    const first = Math.floor(offset / CHUNK);
+    const last = Math.floor((offset + 512 + size - 1) / CHUNK); // a ustar header, no pax
+    const keep = [start + first * SEALED, Math.min(whole.length, start + (last + 1) * SEALED)];
+    for (let i = start; i < whole.length; i++) if (i < keep[0]! || i >= keep[1]!) whole[i] = 0x5a;
+    let at = 0;
+    for (const f of files) {
+      const n = (await stat(f)).size;
+      await writeFile(f, whole.subarray(at, at + n));
+      at += n;
+    }
+    const got: Buffer[] = [];
+    const entry = await readMemberAt({ files, encrypted: true }, offset, (c) => got.push(Buffer.from(c)));
+    expect(entry.path).toBe('data/c.log');
+    expect(Buffer.concat(got).toString()).toBe(text('c: a line of a log file', 24_000));
+    // And a member elsewhere now fails as damage, which it is.
+    await expect(readMemberAt({ files, encrypted: true }, 0, () => {})).rejects.toMatchObject({ exitCode: EXIT.damaged });
+  });
+});
