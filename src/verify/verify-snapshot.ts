@@ -5,15 +5,16 @@
 // An encrypted snapshot (docs/FORMAT.md "Encrypted drives") lists its files as stored (`.age`):
 // plain verify needs no key; deep and sample decrypt (io/keys.ts) and need one.
 import { localHasher, openHashThread } from '../io/hash-thread.js';
-import { lstat, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { FileTooLargeError, NotRegularFileError, readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
 import { dirname, join } from 'node:path';
 import {
   fileSumsFileOf, MANIFEST_FILE_GZ, manifestFileOf, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, sealedName, SNAPSHOT_JSON, SUMS_FILE, tarballFiles, tarballName, type SnapshotFormat, type SnapshotMeta,
 } from '../layout/format.js';
-import { parseSnapshotMeta, readFullSnapshotMeta } from '../layout/snapshot-meta.js';
+import { parseSnapshotMeta } from '../layout/snapshot-meta.js';
 import { AgeFeed, isKeyProblem } from '../io/age-feed.js';
-import { AgeDamagedError } from '../crypto/age-errors.js';
+import { checkSealedMeta, decrypted, isSealed } from './sealed-snapshot.js';
+import { checkSizes } from './tarball-sizes.js';
 import { REMOVE_FILE, RESTORE_FILE } from '../layout/restore-text.js';
 import { parseSumFile, type SumLine } from '../layout/sha256sums.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
@@ -132,8 +133,6 @@ async function readSums(dir: string, report: VerifiedSnapshot, damage: Damage): 
  * alone says which manifest to read).
  */
 const listsFormat = (listed: Map<string, string>): SnapshotFormat => (listed.has(MANIFEST_FILE_GZ) || isSealed(listed) ? 2 : 1);
-/** An encrypted snapshot, by the names SHA256SUMS gives (MANIFEST.tsv.gz.age): what plain verify goes by, without a key. */
-const isSealed = (listed: Map<string, string>): boolean => listed.has(sealedName(MANIFEST_FILE_GZ, true));
 const isEncryptedMeta = (meta: SnapshotMeta): boolean => meta.encryption !== undefined;
 
 function checkCoverage(id: string, listed: Map<string, string>, lists: SnapshotFormat, damage: Damage): string[] {
@@ -260,31 +259,6 @@ async function checkTarball(
   return !bad ? undefined : deep ? deep.damage() : ALL_DAMAGED;
 }
 
-/** The tarball's files must be regular files of the sizes snapshot.json gives; undefined when one is not a file. */
-async function checkSizes(folder: SnapshotFolder, names: string[], meta: SnapshotMeta | undefined, damage: Damage) {
-  const paths = names.map((n) => join(folder.dir, n));
-  const stats = await Promise.all(paths.map((p) => lstat(p)));
-  const odd = stats.findIndex((st) => !st.isFile());
-  if (odd >= 0) return void damage('not-a-file', `${names[odd]} is not a regular file`, { file: names[odd] });
-  const sizes = stats.map((st) => st.size);
-  const label = names.length > 1 ? `the tarball's ${names.length} parts are` : `${names[0]} is`;
-  const total = sizes.reduce((a, b) => a + b, 0);
-  let sizeWrong = meta !== undefined && total !== meta.tarball.size;
-  if (sizeWrong) {
-    damage('size-mismatch', `${label} ${total} bytes, expected ${meta!.tarball.size} (${total < meta!.tarball.size ? 'truncated' : 'extra bytes'})`,
-      { file: names.length > 1 ? SNAPSHOT_JSON : names[0], expected: String(meta!.tarball.size), actual: String(total) });
-  }
-  const sizeOf = new Map(names.map((n, i) => [n, sizes[i]!]));
-  for (const p of meta?.tarball.parts ?? []) {
-    const actual = sizeOf.get(p.name);
-    if (actual !== undefined && actual !== p.size) {
-      sizeWrong = true;
-      damage('size-mismatch', `part ${p.name} is ${actual} bytes, expected ${p.size}`, { file: p.name, expected: String(p.size), actual: String(actual) });
-    }
-  }
-  return { paths, sizes, total, sizeWrong };
-}
-
 /**
  * The deep walk, told which manifest versions snapshot.json allows (a v2 manifest in a format 1
  * snapshot is damage at line 1; with no usable snapshot.json, either is read) and, for format 2,
@@ -298,33 +272,6 @@ async function deepCheck(folder: SnapshotFolder, meta: SnapshotMeta | undefined,
     onCarried: (e: ManifestEntry & { in: string }) => chain.onCarried?.(folder.id, e),
   };
   return new DeepCheck(join(folder.dir, manifestFileOf(lists, sealed)), report.findings, fileSums.next, { versions, ...(carried ? { carried } : {}) });
-}
-
-/**
- * Ciphertext to the deep walk (undefined: the end of the file). After an age chunk fails, nothing
- * more is decrypted (the walk then reports the members it never saw); the stored bytes are still
- * hashed by the caller, which names the damaged part.
- */
-async function decrypted(age: AgeFeed & { failed?: boolean }, chunk: Buffer | undefined, feed: (p: Buffer) => Promise<void>, damage: Damage, name: string): Promise<void> {
-  if (age.failed) return;
-  try {
-    if (chunk) await age.push(chunk, feed);
-    else await age.end(feed);
-  } catch (e) {
-    if (!(e instanceof AgeDamagedError)) throw e;
-    age.failed = true;
-    damage('tarball-damaged', `the encrypted tarball cannot be decrypted from byte ${age.plaintext} of its contents on: ${e.message}`, { file: name });
-  }
-}
-
-/** Deep verify of an encrypted snapshot: its snapshot.json.age must decrypt and agree with the plain one. */
-async function checkSealedMeta(folder: SnapshotFolder, meta: SnapshotMeta, damage: Damage): Promise<void> {
-  try {
-    await readFullSnapshotMeta(folder, meta);
-  } catch (e) {
-    if (isKeyProblem(e)) throw e;
-    damage((e as { code?: string }).code === 'meta-mismatch' ? 'meta-mismatch' : 'meta-invalid', (e as Error).message, { file: sealedName(SNAPSHOT_JSON, true) });
-  }
 }
 
 /** The message for a small file past its cap (not read: a forged one could be a gigabyte). */
