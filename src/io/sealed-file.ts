@@ -9,7 +9,17 @@ import { FileTooLargeError, readRegularFile } from './read-regular.js';
 
 /** The plaintext of the age file at `path`, at most `maxBytes` of it (FileTooLargeError past that). */
 export async function readSealedFile(path: string, maxBytes: number): Promise<Buffer> {
-  const stored = await readRegularFile(path, { maxBytes: encryptedSize(maxBytes, MAX_HEADER) });
+  return decryptWhole(await readRegularFile(path, { maxBytes: maxStoredSize(maxBytes) }), path, maxBytes);
+}
+
+/** The largest age file a plaintext of `maxBytes` can be (the largest header airgap reads). */
+export const maxStoredSize = (maxBytes: number): number => encryptedSize(maxBytes, MAX_HEADER);
+
+/**
+ * The plaintext of age file bytes already read (and checked against SHA256SUMS by the caller:
+ * decrypting the very bytes that were checked, not a second read of the file).
+ */
+export async function decryptWhole(stored: Buffer, path: string, maxBytes: number): Promise<Buffer> {
   const feed = new AgeFeed(path);
   const out: Buffer[] = [];
   const take = (p: Buffer) => {
