@@ -18,6 +18,10 @@ import { readMemberAt } from '../../src/layout/member-at.js';
 import { readFullSnapshotMeta, readSnapshotMeta } from '../../src/layout/snapshot-meta.js';
 import { restoreSnapshot } from '../../src/restore/restore.js';
 import { verifySnapshot } from '../../src/verify/verify-snapshot.js';
+import { DEFAULT_CHAIN_POLICY } from '../../src/core/chains.js';
+import { readDriveContents } from '../../src/layout/drive-contents.js';
+import { startChain } from '../../src/snapshot/chain-base.js';
+import { scanSources } from '../../src/snapshot/scan.js';
 import { labelledDrive, makeSandbox, runChecked, type Sandbox } from '../helpers/cli.js';
 import { flipByte } from '../helpers/damage.js';
 import { encryptSnapshot, newKey } from '../helpers/encrypt-snapshot.js';
@@ -218,5 +222,24 @@ describe('encrypted snapshots: one member at its offset', () => {
     expect(Buffer.concat(got).toString()).toBe(text('b: a line of a log file', 24_000));
     // And a member elsewhere now fails as damage, which it is.
     await expect(readMemberAt({ files, encrypted: true }, 0, () => {})).rejects.toMatchObject({ exitCode: EXIT.damaged });
+  });
+});
+
+describe('encrypted snapshots: the next increment builds on an encrypted base', () => {
+  const start = async (root: string) => {
+    const scan = await scanSources([{ path: src, root: 'data' }], { excludes: [] });
+    return startChain({ contents: await readDriveContents(join(root, 'airgap')), entries: scan.entries, policy: DEFAULT_CHAIN_POLICY });
+  };
+
+  it('reads the base\'s manifest and REMOVE.nul through the key, as the plain chain does', async () => {
+    await writeFile(join(src, 'docs', 'later.txt'), text('after the last backup'));
+    useKey(key);
+    const fromPlain = await start(plain);
+    const fromSealed = await start(sealed);
+    expect(fromPlain.next.kind).toBe('incremental');
+    expect(fromSealed.next).toEqual(fromPlain.next);
+    expect(fromSealed.removal).toEqual(fromPlain.removal);
+    useKey(undefined);
+    await expect(start(sealed)).rejects.toMatchObject({ code: 'key-needed' });
   });
 });
