@@ -113,18 +113,19 @@ export function manifestVersionsOf(meta: Pick<SnapshotMeta, 'formatVersion'>): M
   return meta.formatVersion === 2 ? [2] : [1];
 }
 
-/** The manifest's file name for those versions: format 2's is gzipped (MANIFEST.tsv.gz). */
-export const manifestFileFor = (versions: readonly ManifestVersion[]): string => (versions.includes(2) ? MANIFEST_FILE_GZ : MANIFEST_FILE);
+/** The manifest's file name for those versions: format 2's is gzipped (MANIFEST.tsv.gz), an encrypted one's MANIFEST.tsv.gz.age. */
+export const manifestFileFor = (versions: readonly ManifestVersion[], encrypted = false): string => sealedName(versions.includes(2) ? MANIFEST_FILE_GZ : MANIFEST_FILE, encrypted);
 
 /**
  * The manifest versions of a snapshot folder, from its snapshot.json. One that cannot be read
  * gives [1], what every snapshot held before format 2 (a v2 manifest is then refused at line 1),
  * with the reason, for a caller to add to that refusal.
  */
-export async function manifestVersionsIn(folder: { id: string; dir: string }): Promise<{ versions: ManifestVersion[]; metaProblem?: string }> {
+export async function manifestVersionsIn(folder: { id: string; dir: string }): Promise<{ versions: ManifestVersion[]; encrypted: boolean; metaProblem?: string }> {
   try {
-    return { versions: manifestVersionsOf(await readSnapshotMeta(folder)) };
+    const meta = await readSnapshotMeta(folder);
+    return { versions: manifestVersionsOf(meta), encrypted: isEncrypted(meta) };
   } catch (e) {
-    return { versions: [1], metaProblem: (e as Error).message };
+    return { versions: [1], encrypted: false, metaProblem: (e as Error).message };
   }
 }
