@@ -24,8 +24,8 @@ export class AgeFeed {
   /** Plaintext given out so far. */
   plaintext = 0;
 
-  /** `file`: the age file (its first part), for the key source and for messages. */
-  constructor(private readonly file: string) {}
+  /** `file`: the age file (its first part), for the key source; `label`: how messages name it (default `file`). */
+  constructor(private readonly keyFile: string, private readonly file = keyFile) {}
 
   /** Ciphertext in; every chunk known whole and authentic comes out through `emit` (typed age errors otherwise). */
   async push(data: Buffer, emit: (plain: Buffer) => void | Promise<void>): Promise<void> {
@@ -65,7 +65,7 @@ export class AgeFeed {
     this.head = Buffer.concat([this.head, data]);
     const h = headerLength(this.head, this.file);
     if (h === undefined || this.head.length < h + NONCE) return;
-    const fileKey = await openHeader(this.head.subarray(0, h), await identitiesFor(this.file), this.file);
+    const fileKey = await openHeader(this.head.subarray(0, h), await identitiesFor(this.keyFile), this.file);
     this.opener = new PayloadOpener(payloadKey(fileKey, this.head.subarray(h, h + NONCE)), h + NONCE, this.file);
     const rest = this.head.subarray(h + NONCE);
     this.head = Buffer.alloc(0);

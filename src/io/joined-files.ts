@@ -67,11 +67,15 @@ export class JoinedFiles implements ReadableHandle {
   }
 }
 
+/** How messages name an age file in parts: the name `cat` would give it, and that it is joined (byte offsets count over the parts). */
+export const joinedName = (files: string[]): string =>
+  (files.length > 1 ? `${files[0]!.replace(/\.\d{3}$/, '')} (its ${files.length} parts joined)` : files[0]!);
+
 /** An encrypted file in parts, opened for reading plaintext ranges (the key from io/keys.ts); close it after. */
 export async function openSealedParts(files: string[]): Promise<{ reader: AgeFileReader; close: () => Promise<void> }> {
   const joined = await JoinedFiles.open(files);
   try {
-    const reader = await openAgeReader(joined, await identitiesFor(files[0]!), files[0]);
+    const reader = await openAgeReader(joined, await identitiesFor(files[0]!), joinedName(files));
     return { reader, close: () => joined.close() };
   } catch (e) {
     await joined.close();

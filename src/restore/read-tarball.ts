@@ -8,6 +8,7 @@
 import { basename } from 'node:path';
 import { AgeDamagedError } from '../crypto/age-errors.js';
 import { AgeFeed, isKeyProblem } from '../io/age-feed.js';
+import { joinedName } from '../io/joined-files.js';
 import { readChunks } from '../io/read-chunks.js';
 import { NotRegularFileError, openRegularFile } from '../io/read-regular.js';
 import type { Hasher, StreamHash } from '../io/hash-thread.js';
@@ -38,7 +39,7 @@ export async function readTarball(t: TarballSource, hasher: Hasher | undefined, 
       report.brokenAt ??= { offset: e.offset, message: e.message };
     }
   };
-  const age = t.encrypted ? new AgeFeed(t.tarPaths[0]!) : undefined;
+  const age = t.encrypted ? new AgeFeed(t.tarPaths[0]!, joinedName(t.tarPaths)) : undefined;
   const feed: Feed = age ? { write: (c) => ageBreaks(age, report, () => age.push(c, toReader)), at: () => age.plaintext } : { write: async (c) => toReader(c), at: (n) => n };
   try {
     for (const [fileIndex, tarPath] of t.tarPaths.entries()) offset = await readPart(hashing, feed, report, fileIndex, tarPath, offset);

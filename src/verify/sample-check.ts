@@ -5,6 +5,7 @@
 // the manifest's SHA-256 authenticates the member's content. Only lines whose content is in this
 // tarball are drawn: a carried line's member belongs to an earlier snapshot and is drawn when
 // that snapshot is verified, so each tarball is sampled once.
+import { AgeDamagedError } from '../crypto/age-errors.js';
 import { isKeyProblem } from '../io/age-feed.js';
 import { createHash, randomInt } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -166,6 +167,7 @@ async function checkMember(input: SampleInput, m: ManifestEntry, result: SampleR
     if (isKeyProblem(e)) throw e;
     if (e instanceof HeaderMismatch) return report(m, 'member-damaged', `at byte ${m.offset}: ${e.message}`);
     if (e instanceof TarFormatError) return report(m, 'member-damaged', `no whole member at byte ${m.offset}, where the manifest says it starts: ${e.message}`);
+    if (e instanceof AgeDamagedError) return report(m, 'member-damaged', `at byte ${m.offset}, the encrypted tarball does not decrypt: ${e.message}`);
     return report(m, 'member-unreadable', `cannot be read at byte ${m.offset}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const actual = hash.digest('hex');

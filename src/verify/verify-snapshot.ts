@@ -13,6 +13,7 @@ import {
 } from '../layout/format.js';
 import { parseSnapshotMeta } from '../layout/snapshot-meta.js';
 import { AgeFeed, isKeyProblem } from '../io/age-feed.js';
+import { joinedName } from '../io/joined-files.js';
 import { checkSealedMeta, decrypted, isSealed } from './sealed-snapshot.js';
 import { checkSizes } from './tarball-sizes.js';
 import { REMOVE_FILE, RESTORE_FILE } from '../layout/restore-text.js';
@@ -211,7 +212,7 @@ async function checkTarball(
   const fileSums = opts.deep ? await FileSumsCheck.open(folder.dir, lists, damage, sealed) : undefined;
   const deep = opts.deep ? await deepCheck(folder, meta, lists, opts, report, fileSums!, sealed) : undefined;
   // Deep, encrypted: the parts are one age file, decrypted on the way to the walk.
-  const age = deep && sealed ? new AgeFeed(paths[0]!) : undefined;
+  const age = deep && sealed ? new AgeFeed(paths[0]!, joinedName(paths)) : undefined;
   const walk = deep && (age ? (chunk: Buffer) => decrypted(age, chunk, (p) => deep.feed(p), damage, names[0]!) : (chunk: Buffer) => deep.feed(chunk));
   // Deep: the tarball's SHA-256 runs on a second thread (when it is large enough to pay for one)
   // while this one parses the tarball and hashes every member. Plain verify hashes once here.

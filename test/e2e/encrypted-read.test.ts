@@ -17,6 +17,7 @@ import { partName } from '../../src/layout/format.js';
 import { readMemberAt } from '../../src/layout/member-at.js';
 import { readFullSnapshotMeta, readSnapshotMeta } from '../../src/layout/snapshot-meta.js';
 import { restoreSnapshot } from '../../src/restore/restore.js';
+import { findInSnapshots } from '../../src/restore/find.js';
 import { verifySnapshot } from '../../src/verify/verify-snapshot.js';
 import { DEFAULT_CHAIN_POLICY } from '../../src/core/chains.js';
 import { readDriveContents } from '../../src/layout/drive-contents.js';
@@ -241,5 +242,37 @@ describe('encrypted snapshots: the next increment builds on an encrypted base', 
     expect(fromSealed.removal).toEqual(fromPlain.removal);
     useKey(undefined);
     await expect(start(sealed)).rejects.toMatchObject({ code: 'key-needed' });
+  });
+});
+
+describe('encrypted snapshots: damage found while restoring, and find', () => {
+  const restore = (root: string, id: string, target: string, paths: string[] = []) => restoreSnapshot({
+    snapshot: folder(root, id), target, paths, overwrite: false, salvage: true, dryRun: false, keepSpecialBits: false, owners: false, driveName: 'A',
+  });
+
+  it('a changed byte in the tarball is a break at its plaintext offset (--salvage keeps what came before)', async () => {
+    useKey(key);
+    const copy = await copyOfSealed('broken-restore');
+    // Part 1 starts at ciphertext byte 1 MiB: its chunk holds plaintext past the first member (a.log).
+    await flipByte(join(copy, 'airgap', ids[0]!, partName(ids[0]!, 1, true)), 5000);
+    const r = await restore(copy, ids[0]!, join(sb.dir, 'out', 'salvaged'));
+    expect(r.verified).toBe('damaged');
+    expect(r.report?.brokenAt?.message).toMatch(/encrypted tarball is damaged at byte \d+ of its contents: .*chunk \d+/);
+    expect(r.report!.brokenAt!.offset % CHUNK).toBe(0);
+    expect(await readFile(join(sb.dir, 'out', 'salvaged', 'data', 'a.log'), 'utf8')).toBe(text('a: a line of a log file', 24_000));
+    // One file at its offset whose chunk is damaged: named as damaged, never a crash or a refusal.
+    const one = await restore(copy, ids[0]!, join(sb.dir, 'out', 'salvaged-one'), ['data/b.log']);
+    expect([...one.report!.damaged, ...one.report!.missing].map((i) => i.reason).join('\n')).toMatch(/chunk \d+ .*fails authentication/);
+  });
+
+  it('find reads the encrypted manifests with the key, and needs one', async () => {
+    useKey(key);
+    const snaps = ids.map((id) => folder(sealed, id));
+    const found = await findInSnapshots(snaps, 'data/docs/*');
+    expect(found.unreadable).toEqual([]);
+    const plainFound = await findInSnapshots(ids.map((id) => folder(plain, id)), 'data/docs/*');
+    expect(found.found).toEqual(plainFound.found);
+    useKey(undefined);
+    await expect(findInSnapshots(snaps, 'data/docs/*')).rejects.toMatchObject({ code: 'key-needed' });
   });
 });
