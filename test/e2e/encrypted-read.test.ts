@@ -22,6 +22,7 @@ import { verifySnapshot } from '../../src/verify/verify-snapshot.js';
 import { DEFAULT_CHAIN_POLICY } from '../../src/core/chains.js';
 import { readDriveContents } from '../../src/layout/drive-contents.js';
 import { startChain } from '../../src/snapshot/chain-base.js';
+import { ChainBlockLists } from '../../src/snapshot/block-lists.js';
 import { scanSources } from '../../src/snapshot/scan.js';
 import { labelledDrive, makeSandbox, runChecked, type Sandbox } from '../helpers/cli.js';
 import { flipByte } from '../helpers/damage.js';
@@ -32,6 +33,7 @@ import { readManifestV2 } from '../helpers/v2-lists.js';
 const text = (s: string, n = 1) => `${s}\n`.repeat(n);
 const CHUNK = 64 * 1024;
 const SEALED = CHUNK + 16;
+const BIG = 17 * 1024 * 1024;
 
 let sb: Sandbox;
 let src: string;
@@ -57,6 +59,8 @@ beforeAll(async () => {
   for (const n of ['a', 'b', 'c']) await writeFile(join(src, `${n}.log`), text(`${n}: a line of a log file`, 24_000));
   await writeFile(join(src, 'docs', 'small.txt'), text('small'));
   await writeFile(join(src, 'docs', 'gone.txt'), text('gone tomorrow'));
+  // 16 MiB or more: a large file, with a block list (BLOCKS), stored as its changed blocks when changed in place.
+  await writeFile(join(src, 'big.bin'), Buffer.alloc(BIG, 3));
   plain = await labelledDrive(sb, 'A');
   const edits: (() => Promise<void>)[] = [
     async () => {},
@@ -69,6 +73,9 @@ beforeAll(async () => {
       const fh = await open(join(src, 'b.log'), 'r+');
       await fh.write(Buffer.from('CHANGED'), 0, 7, 300_000);
       await fh.close();
+      const big = await open(join(src, 'big.bin'), 'r+');
+      await big.write(Buffer.alloc(4096, 9), 0, 4096, 5 * 1024 * 1024 + 100);
+      await big.close();
       await writeFile(join(src, 'docs', 'new.txt'), text('new on day 2'));
     },
   ];
@@ -90,6 +97,9 @@ afterAll(() => sb.cleanup());
 
 describe('encrypted snapshots: verify', () => {
   it('are laid out as the design says', async () => {
+    const day2 = JSON.parse(await readFile(join(plain, 'airgap', ids[2]!, 'snapshot.json'), 'utf8')) as { delta?: { files: number } };
+    expect(day2.delta?.files).toBe(1); // big.bin, as its changed blocks
+    expect(await readdir(join(sealed, 'airgap', ids[0]!))).toContain('BLOCKS.age');
     const names = await readdir(join(sealed, 'airgap', ids[0]!));
     expect(names.filter((n) => n.startsWith(`${ids[0]}.tar.age.`)).length).toBeGreaterThanOrEqual(2);
     expect(names).toEqual(expect.arrayContaining(['MANIFEST.tsv.gz.age', 'FILES.sha256.gz.age', 'REMOVE.nul.age', 'snapshot.json.age', 'snapshot.json', 'RESTORE.txt', 'SHA256SUMS']));
@@ -240,6 +250,11 @@ describe('encrypted snapshots: the next increment builds on an encrypted base', 
     expect(fromPlain.next.kind).toBe('incremental');
     expect(fromSealed.next).toEqual(fromPlain.next);
     expect(fromSealed.removal).toEqual(fromPlain.removal);
+    // The block lists the next increment's deltas are made from: BLOCKS.age, decrypted.
+    const lists = (root: string) => new ChainBlockLists(join(root, 'airgap')).get(ids[0]!, 0, BIG);
+    const fromPlainBlocks = await lists(plain);
+    expect(fromPlainBlocks?.length).toBe(17 * 32);
+    expect(await lists(sealed)).toEqual(fromPlainBlocks);
     useKey(undefined);
     await expect(start(sealed)).rejects.toMatchObject({ code: 'key-needed' });
   });
