@@ -3,6 +3,7 @@
 // tarball, and the sealed snapshot.json checked against the plain one.
 import { AgeDamagedError } from '../crypto/age-errors.js';
 import { AgeFeed, isKeyProblem } from '../io/age-feed.js';
+import { joinedName } from '../io/joined-files.js';
 import { MANIFEST_FILE_GZ, sealedName, SNAPSHOT_JSON, type SnapshotMeta } from '../layout/format.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { readFullSnapshotMeta } from '../layout/snapshot-meta.js';
@@ -12,19 +13,30 @@ import type { Damage } from './file-sums-check.js';
 export const isSealed = (listed: Map<string, string>): boolean => listed.has(sealedName(MANIFEST_FILE_GZ, true));
 
 /**
- * Ciphertext to the deep walk (undefined: the end of the file). After an age chunk fails, nothing
- * more is decrypted (the walk then reports the members it never saw); the stored bytes are still
- * hashed by the caller, which names the damaged part.
+ * The deep walk's decryption of an encrypted tarball: its parts' stored bytes in (the caller
+ * hashes them as stored, against SHA256SUMS), plaintext out to the walk. After an age chunk
+ * fails, nothing more is decrypted (the walk then reports the members it never saw).
  */
-export async function decrypted(age: AgeFeed & { failed?: boolean }, chunk: Buffer | undefined, feed: (p: Buffer) => Promise<void>, damage: Damage, name: string): Promise<void> {
-  if (age.failed) return;
-  try {
-    if (chunk) await age.push(chunk, feed);
-    else await age.end(feed);
-  } catch (e) {
-    if (!(e instanceof AgeDamagedError)) throw e;
-    age.failed = true;
-    damage('tarball-damaged', `the encrypted tarball cannot be decrypted from byte ${age.plaintext} of its contents on: ${e.message}`, { file: name });
+export class SealedWalk {
+  private readonly age: AgeFeed;
+  /** An age chunk failed: the tarball's content is damaged, whatever its SHA-256 says. */
+  failed = false;
+
+  constructor(files: string[], private readonly feed: (p: Buffer) => Promise<void>, private readonly damage: Damage, private readonly name: string) {
+    this.age = new AgeFeed(files[0]!, joinedName(files));
+  }
+
+  /** A chunk of the stored bytes; undefined: the end of the file. */
+  async push(chunk: Buffer | undefined): Promise<void> {
+    if (this.failed) return;
+    try {
+      if (chunk) await this.age.push(chunk, this.feed);
+      else await this.age.end(this.feed);
+    } catch (e) {
+      if (!(e instanceof AgeDamagedError)) throw e;
+      this.failed = true;
+      this.damage('tarball-damaged', `the encrypted tarball cannot be decrypted from byte ${this.age.plaintext} of its contents on: ${e.message}`, { file: this.name });
+    }
   }
 }
 

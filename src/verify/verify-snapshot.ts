@@ -12,9 +12,8 @@ import {
   fileSumsFileOf, MANIFEST_FILE_GZ, manifestFileOf, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, sealedName, SNAPSHOT_JSON, SUMS_FILE, tarballFiles, tarballName, type SnapshotFormat, type SnapshotMeta,
 } from '../layout/format.js';
 import { parseSnapshotMeta } from '../layout/snapshot-meta.js';
-import { AgeFeed, isKeyProblem } from '../io/age-feed.js';
-import { joinedName } from '../io/joined-files.js';
-import { checkSealedMeta, decrypted, isSealed } from './sealed-snapshot.js';
+import { isKeyProblem } from '../io/age-feed.js';
+import { checkSealedMeta, isSealed, SealedWalk } from './sealed-snapshot.js';
 import { checkSizes } from './tarball-sizes.js';
 import { REMOVE_FILE, RESTORE_FILE } from '../layout/restore-text.js';
 import { parseSumFile, type SumLine } from '../layout/sha256sums.js';
@@ -212,8 +211,8 @@ async function checkTarball(
   const fileSums = opts.deep ? await FileSumsCheck.open(folder.dir, lists, damage, sealed) : undefined;
   const deep = opts.deep ? await deepCheck(folder, meta, lists, opts, report, fileSums!, sealed) : undefined;
   // Deep, encrypted: the parts are one age file, decrypted on the way to the walk.
-  const age = deep && sealed ? new AgeFeed(paths[0]!, joinedName(paths)) : undefined;
-  const walk = deep && (age ? (chunk: Buffer) => decrypted(age, chunk, (p) => deep.feed(p), damage, names[0]!) : (chunk: Buffer) => deep.feed(chunk));
+  const age = deep && sealed ? new SealedWalk(paths, (p) => deep.feed(p), damage, names[0]!) : undefined;
+  const walk = deep && (age ? (chunk: Buffer) => age.push(chunk) : (chunk: Buffer) => deep.feed(chunk));
   // Deep: the tarball's SHA-256 runs on a second thread (when it is large enough to pay for one)
   // while this one parses the tarball and hashes every member. Plain verify hashes once here.
   const thread = deep ? openHashThread(total) : undefined;
@@ -243,7 +242,8 @@ async function checkTarball(
       }
     }
     if (deep) {
-      if (age) await decrypted(age, undefined, (p) => deep.feed(p), damage, names[0]!);
+      if (age) await age.push(undefined);
+      if (age?.failed) bad = true; // bytes as stored, and still no tarball: written wrong, or forged and re-signed
       await deep.finish();
       report.membersChecked = deep.checked;
       await fileSums!.finish(!deep.manifestBroken);
