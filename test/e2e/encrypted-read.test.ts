@@ -6,6 +6,7 @@
 // refusal (exit 4), no key a usage error, never "damaged"; restore of the newest and an older
 // snapshot (whole, and one file at its offset) gives the plain drive's tree; one member is read
 // by opening only its age chunks.
+import { createHash } from 'node:crypto';
 import { cp, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -89,7 +90,8 @@ beforeAll(async () => {
   key = await newKey();
   sealed = join(sb.dir, 'sealed');
   await cp(plain, sealed, { recursive: true });
-  for (const id of ids) await encryptSnapshot(join(sealed, 'airgap', id), id, [key.recipient]);
+  let sums: string | undefined;
+  for (const id of ids) sums = await encryptSnapshot(join(sealed, 'airgap', id), id, [key.recipient], sums);
 }, 120_000);
 
 afterEach(() => useKey(undefined));
@@ -291,3 +293,48 @@ describe('encrypted snapshots: damage found while restoring, and find', () => {
     await expect(findInSnapshots(snaps, 'data/docs/*')).rejects.toMatchObject({ code: 'key-needed' });
   });
 });
+
+describe('encrypted snapshots: the built CLI, with no key given', () => {
+  it('airgap verify checks an encrypted drive without any key; --deep asks for one (usage, key-needed)', async () => {
+    const plainRun = await runChecked(sb, ['verify', sealed, '--json']);
+    expect(plainRun.code, plainRun.stdout + plainRun.stderr).toBe(EXIT.ok);
+    const deepRun = await runChecked(sb, ['verify', sealed, '--deep']);
+    expect(deepRun.code, deepRun.stdout + deepRun.stderr).toBe(EXIT.usage);
+    expect(deepRun.stderr).toMatch(/encrypted, and no key or passphrase was given/);
+  });
+});
+
+describe('encrypted snapshots: what plain and deep verify refuse', () => {
+  it('SHA256SUMS must cover snapshot.json.age; the plain snapshot.json must say it is encrypted; deep: snapshot.json.age must agree', async () => {
+    const copy = await copyOfSealed('coverage');
+    const dir = join(copy, 'airgap', ids[1]!);
+    const sums = await readFile(join(dir, 'SHA256SUMS'), 'utf8');
+    await writeFile(join(dir, 'SHA256SUMS'), sums.split('\n').filter((l) => !l.endsWith('  snapshot.json.age')).join('\n'));
+    const r = await verifySnapshot(folder(copy, ids[1]!), { deep: false });
+    expect(r.findings.map((f) => `${f.code} ${f.file}`)).toContain('not-covered snapshot.json.age');
+
+    const copy2 = await copyOfSealed('claims');
+    const dir2 = join(copy2, 'airgap', ids[1]!);
+    const meta = JSON.parse(await readFile(join(dir2, 'snapshot.json'), 'utf8'));
+    delete meta.encryption;
+    await writeFile(join(dir2, 'snapshot.json'), JSON.stringify(meta));
+    await reSum(dir2);
+    const r2 = await verifySnapshot(folder(copy2, ids[1]!), { deep: false });
+    expect(r2.findings.map((f) => f.code)).toContain('meta-mismatch');
+
+    useKey(key);
+    const copy3 = await copyOfSealed('swapped');
+    const dir3 = join(copy3, 'airgap', ids[1]!);
+    await cp(join(copy3, 'airgap', ids[2]!, 'snapshot.json.age'), join(dir3, 'snapshot.json.age'));
+    await reSum(dir3);
+    const r3 = await verifySnapshot(folder(copy3, ids[1]!), { deep: true });
+    expect(r3.findings.map((f) => `${f.code} ${f.file}`)).toContain('meta-mismatch snapshot.json.age');
+  });
+});
+
+/** Rewrites a snapshot's SHA256SUMS over its files as they are now (a forger with write access). */
+async function reSum(dir: string): Promise<void> {
+  const lines = (await readFile(join(dir, 'SHA256SUMS'), 'utf8')).split('\n').filter(Boolean);
+  const out = await Promise.all(lines.map(async (l) => `${createHash('sha256').update(await readFile(join(dir, l.slice(66)))).digest('hex')}  ${l.slice(66)}`));
+  await writeFile(join(dir, 'SHA256SUMS'), out.join('\n') + '\n');
+}

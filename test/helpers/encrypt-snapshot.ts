@@ -4,7 +4,8 @@
 // SHA256SUMS becomes `<name>.age`; the tarball (its parts joined) is ONE age file, split again at
 // the same part size; snapshot.json.age holds the whole snapshot.json (with its encryption
 // field); the plain snapshot.json keeps only what an outsider may see; SHA256SUMS covers the
-// files as stored.
+// files as stored. Snapshots are encrypted oldest first: each one's `previous.sha256sums` (the
+// drive's hash chain) is given the SHA-256 of its predecessor's new SHA256SUMS.
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,8 +20,11 @@ const SEALED = ['MANIFEST.tsv.gz', 'FILES.sha256.gz', 'REMOVE.nul', 'BLOCKS'];
 
 export const newKey = (): Promise<AgeKeyPair> => generateKeyPair();
 
-/** Encrypts snapshot folder `dir` (id `id`) in place to `recipients` (`age1…`). */
-export async function encryptSnapshot(dir: string, id: string, recipients: string[]): Promise<void> {
+/**
+ * Encrypts snapshot folder `dir` (id `id`) in place to `recipients` (`age1…`); `previousSums`: the
+ * SHA-256 of the previous snapshot's SHA256SUMS as it now is. Returns that of this one's.
+ */
+export async function encryptSnapshot(dir: string, id: string, recipients: string[], previousSums?: string): Promise<string> {
   const to = recipients.map((recipient) => ({ kind: 'key' as const, recipient }));
   const listed = parseSumFile(await readFile(join(dir, SUMS_FILE), 'utf8')).map((l) => l.name);
   const meta = JSON.parse(await readFile(join(dir, SNAPSHOT_JSON), 'utf8'));
@@ -37,6 +41,7 @@ export async function encryptSnapshot(dir: string, id: string, recipients: strin
     ...(partSize !== undefined ? { parts: stored.map((s) => ({ name: s.name, size: s.data.length, sha256: sha(s.data) })) } : {}) };
   meta.bytes.tarball = sealedTar.length;
   meta.encryption = { scheme: 'age', recipients };
+  if (meta.previous && previousSums) meta.previous.sha256sums = previousSums;
   const sums: string[] = stored.map((s) => s.name);
   for (const name of SEALED.filter((n) => listed.includes(n))) {
     await writeFile(join(dir, `${name}.age`), await encrypt(await readFile(join(dir, name)), to));
@@ -51,4 +56,5 @@ export async function encryptSnapshot(dir: string, id: string, recipients: strin
   await writeFile(join(dir, SUMS_FILE), lines.join(''));
   const left = (await readdir(dir)).filter((n) => n !== SUMS_FILE && !sums.includes(n));
   if (left.length) throw new Error(`encryptSnapshot: ${left.join(', ')} left unencrypted`);
+  return sha(Buffer.from(lines.join('')));
 }
