@@ -120,7 +120,7 @@ async function verifyLink(snapshot: SnapshotFolder, id: string, readTarball: boo
 }
 
 function linkOf(id: string, own: boolean, v: VerifiedSnapshot | undefined, dir: string, problem: string | undefined): ChainLink {
-  const encrypted = v?.meta?.encryption !== undefined;
+  const encrypted = v?.encrypted === true || v?.meta?.encryption !== undefined;
   const tarPaths = v?.tarFiles?.length ? v.tarFiles : [join(dir, tarballName(id, encrypted))];
   const parts = v?.meta?.tarball.parts;
   // readMemberAt finds a part by dividing by the part size: every part but the last must have it

@@ -74,7 +74,7 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   const existing = place.existing;
   let check = await checkSnapshot(input);
   // A few named files of a format 2 snapshot: only their lines are read (see manifest-lookup.ts).
-  const sealed = isEncrypted(check.meta);
+  const sealed = check.encrypted === true || isEncrypted(check.meta);
   const few = check.meta?.formatVersion === 2 ? await lookupFiles(join(snapshot.dir, sealedName(MANIFEST_FILE_GZ, sealed)), input.paths).catch(passKeyProblem) : undefined;
   const manifest = few ?? await loadManifest(snapshot, check);
   const { select, missing, extra } = selection(manifest, input.paths);
@@ -144,8 +144,10 @@ function passKeyProblem(e: unknown): undefined {
 /** The snapshot's manifest, read as the version its snapshot.json's format says (format 2: v2, with where each member is). */
 async function loadManifest(snapshot: SnapshotFolder, check: VerifiedSnapshot): Promise<ManifestIndex> {
   try {
-    const versions = check.meta ? manifestVersionsOf(check.meta) : [1] as const;
-    return await ManifestIndex.load(join(snapshot.dir, sealedName(manifestFileFor(versions), isEncrypted(check.meta))), versions);
+    // Only format 2 is ever encrypted: with a damaged snapshot.json, SHA256SUMS's .age names say so.
+    const versions = check.meta ? manifestVersionsOf(check.meta) : check.encrypted ? [2] as const : [1] as const;
+    const sealed = check.encrypted === true || isEncrypted(check.meta);
+    return await ManifestIndex.load(join(snapshot.dir, manifestFileFor(versions, sealed)), versions);
   } catch (e) {
     // A manifest that does not read (a version its snapshot.json does not say, a bad line) is
     // damage, named as such by cli/exit; without a readable snapshot.json (--salvage) its

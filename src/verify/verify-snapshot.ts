@@ -49,6 +49,8 @@ export interface VerifiedSnapshot extends SnapshotReport {
   tarFiles?: string[];
   /** Their SHA-256 as SHA256SUMS gives them. */
   tarSums?: string[];
+  /** SHA256SUMS lists the snapshot's files encrypted (`.age`): its readers decrypt (also when snapshot.json is damaged: --salvage). */
+  encrypted?: boolean;
 }
 
 export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions): Promise<VerifiedSnapshot> {
@@ -71,6 +73,7 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
   const listed = new Map(sums.map((s) => [s.name, s.sha256]));
   const lists = listsFormat(listed);
   const sealed = isSealed(listed);
+  if (sealed) report.encrypted = true;
   const tarNames = checkCoverage(folder.id, listed, lists, damage);
   report.tarFiles = tarNames.map((n) => join(folder.dir, n));
   report.tarSums = tarNames.map((n) => listed.get(n)!);

@@ -282,6 +282,16 @@ describe('encrypted snapshots: damage found while restoring, and find', () => {
     expect([...one.report!.damaged, ...one.report!.missing].map((i) => i.reason).join('\n')).toMatch(/chunk \d+ .*fails authentication/);
   });
 
+  it('--salvage with a damaged plain snapshot.json still knows the snapshot is encrypted (by SHA256SUMS\'s names)', async () => {
+    useKey(key);
+    const copy = await copyOfSealed('meta-broken');
+    await writeFile(join(copy, 'airgap', ids[0]!, 'snapshot.json'), '{ not json');
+    const r = await restore(copy, ids[0]!, join(sb.dir, 'out', 'meta-broken'));
+    expect(r.verified).toBe('damaged');
+    expect(r.report?.brokenAt).toBeUndefined();
+    expect(await readFile(join(sb.dir, 'out', 'meta-broken', 'data', 'c.log'), 'utf8')).toBe(text('c: a line of a log file', 24_000));
+  });
+
   it('find reads the encrypted manifests with the key, and needs one', async () => {
     useKey(key);
     const snaps = ids.map((id) => folder(sealed, id));
