@@ -19,6 +19,7 @@ import { readMemberAt } from '../../src/layout/member-at.js';
 import { readFullSnapshotMeta, readSnapshotMeta } from '../../src/layout/snapshot-meta.js';
 import { restoreSnapshot } from '../../src/restore/restore.js';
 import { findInSnapshots } from '../../src/restore/find.js';
+import { manifestListing, sameSourcesSnapshot } from '../../src/gate/inspect.js';
 import { verifySnapshot } from '../../src/verify/verify-snapshot.js';
 import { DEFAULT_CHAIN_POLICY } from '../../src/core/chains.js';
 import { readDriveContents } from '../../src/layout/drive-contents.js';
@@ -301,6 +302,16 @@ describe('encrypted snapshots: damage found while restoring, and find', () => {
     expect(found.found).toEqual(plainFound.found);
     useKey(undefined);
     await expect(findInSnapshots(snaps, 'data/docs/*')).rejects.toMatchObject({ code: 'key-needed' });
+  });
+
+  it('the gate compares with an encrypted snapshot through the key; without one it is no basis (the sources are sealed)', async () => {
+    useKey(key);
+    const all = async (it: AsyncIterable<unknown>) => { const out: unknown[] = []; for await (const x of it) out.push(x); return out; };
+    expect(await all(manifestListing(folder(sealed, ids[2]!)))).toEqual(await all(manifestListing(folder(plain, ids[2]!))));
+    const candidates = ids.map((id) => folder(sealed, id));
+    expect((await sameSourcesSnapshot(candidates, [src]))?.id).toBe(ids[2]);
+    useKey(undefined);
+    expect(await sameSourcesSnapshot(candidates, [src])).toBeUndefined();
   });
 });
 
