@@ -13,6 +13,7 @@ import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { ManifestSyntaxError } from '../layout/manifest.js';
 import { isEncrypted, manifestFileFor, manifestVersionsOf } from '../layout/snapshot-meta.js';
 import { isKeyProblem } from '../io/age-feed.js';
+import { AgeDamagedError } from '../crypto/age-errors.js';
 import { verifySnapshot, type VerifiedSnapshot } from '../verify/verify-snapshot.js';
 import { chainLinks, chainOfMeta, ownLink, sourceOf, tarballNeeds, type TarballNeed } from './chain-links.js';
 import { STAGING_NAME, type ExtractReport } from './extract.js';
@@ -149,6 +150,11 @@ async function loadManifest(snapshot: SnapshotFolder, check: VerifiedSnapshot): 
     const sealed = check.encrypted === true || isEncrypted(check.meta);
     return await ManifestIndex.load(join(snapshot.dir, manifestFileFor(versions, sealed)), versions);
   } catch (e) {
+    // One that matched SHA256SUMS and does not decrypt (written wrong, or forged and re-signed):
+    // a manifest that cannot be read, as a bad line is (restore --from-any then tries another copy).
+    if (e instanceof AgeDamagedError) {
+      throw damage('manifest-invalid', `the manifest of snapshot ${snapshot.id} cannot be decrypted: ${e.message}`, 'without a sound manifest no file can be checked: restore from another drive');
+    }
     // A manifest that does not read (a version its snapshot.json does not say, a bad line) is
     // damage, named as such by cli/exit; without a readable snapshot.json (--salvage) its
     // version is unknown, which is said too.

@@ -283,6 +283,17 @@ describe('encrypted snapshots: damage found while restoring, and find', () => {
     expect([...one.report!.damaged, ...one.report!.missing].map((i) => i.reason).join('\n')).toMatch(/chunk \d+ .*fails authentication/);
   });
 
+  it('a manifest that matches SHA256SUMS but does not decrypt (forged and re-signed) is manifest-invalid', async () => {
+    useKey(key);
+    const copy = await copyOfSealed('manifest-forged');
+    const dir = join(copy, 'airgap', ids[2]!);
+    const m = await readFile(join(dir, 'MANIFEST.tsv.gz.age'));
+    m[m.length - 5]! ^= 1;
+    await writeFile(join(dir, 'MANIFEST.tsv.gz.age'), m);
+    await reSum(dir);
+    await expect(restore(copy, ids[2]!, join(sb.dir, 'out', 'forged'))).rejects.toMatchObject({ code: 'manifest-invalid', exitCode: EXIT.damaged });
+  });
+
   it('--salvage with a damaged plain snapshot.json still knows the snapshot is encrypted (by SHA256SUMS\'s names)', async () => {
     useKey(key);
     const copy = await copyOfSealed('meta-broken');
