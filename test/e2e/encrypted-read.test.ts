@@ -152,6 +152,8 @@ describe('encrypted snapshots: verify', () => {
     const none = await verifySnapshot(folder(sealed, ids[1]!), { deep: true }).catch((e: unknown) => e);
     expect((none as { code?: string }).code).toBe('key-needed');
     expect((none as { exitCode?: number }).exitCode).toBe(EXIT.usage);
+    const sampled = await verifySnapshot(folder(sealed, ids[1]!), { deep: false, sample: 50 }).catch((e: unknown) => e);
+    expect((sampled as { code?: string }).code).toBe('key-needed');
   });
 
   it('snapshot.json.age holds the private fields, and must agree with the plain one', async () => {
