@@ -19,9 +19,10 @@ const ALLOWED: Record<string, string[]> = {
   // Host state: the catalog and the gate baselines, with one rule for a damaged file.
   state: ['core', 'io', 'layout'],
   drives: ['core', 'io', 'layout', 'state'],
+  // Readers of encrypted snapshots tell age's typed errors apart (a wrong key from damage).
   snapshot: ['core', 'io', 'crypto', 'layout'],
-  verify: ['core', 'io', 'layout'],
-  restore: ['core', 'io', 'layout', 'verify'],
+  verify: ['core', 'io', 'crypto', 'layout'],
+  restore: ['core', 'io', 'crypto', 'layout', 'verify'],
   gate: ['core', 'io', 'layout', 'snapshot', 'state'],
   // One use case per file, run in a session; returns typed results, never prints.
   jobs: ['core', 'io', 'crypto', 'layout', 'state', 'drives', 'snapshot', 'verify', 'restore', 'gate'],

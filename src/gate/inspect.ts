@@ -10,7 +10,7 @@ import type { ScanEntry } from '../snapshot/scan.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import { BaselineDamagedError, readBaseline } from '../state/baseline.js';
 import { setAside } from '../state/set-aside.js';
-import { manifestFileFor, manifestVersionsIn, readSnapshotMeta } from '../layout/snapshot-meta.js';
+import { manifestFileFor, manifestVersionsIn, readFullSnapshotMeta } from '../layout/snapshot-meta.js';
 
 const SAMPLE = ENTROPY_SAMPLE; // the same sample size as the backup's (core/change-analysis.ts)
 
@@ -35,8 +35,8 @@ export async function sampleEntropy(abs: string): Promise<number | undefined> {
 
 /** A snapshot's MANIFEST.tsv as a listing, read as the version its snapshot.json's format says. */
 export async function* manifestListing(snapshot: { id: string; dir: string }): AsyncGenerator<ListingEntry> {
-  const { versions } = await manifestVersionsIn(snapshot);
-  const reader = new ManifestReader(join(snapshot.dir, manifestFileFor(versions)), versions);
+  const { versions, encrypted } = await manifestVersionsIn(snapshot);
+  const reader = new ManifestReader(join(snapshot.dir, manifestFileFor(versions, encrypted)), versions);
   try {
     for (let e = await reader.next(); e; e = await reader.next()) yield fromManifest(e);
   } finally {
@@ -68,10 +68,12 @@ export async function sameSourcesSnapshot(candidates: { id: string; dir: string 
   const want = [...sources].sort().join('\n');
   for (const s of [...candidates].reverse()) {
     try {
-      const meta = await readSnapshotMeta(s);
+      // An encrypted snapshot's sources are only in its snapshot.json.age: without a key (a
+      // backup needs none), it is no basis for comparison; the host's baseline still is.
+      const meta = await readFullSnapshotMeta(s);
       if (meta.sources.map((x) => x.path).sort().join('\n') === want) return s;
     } catch {
-      // unreadable snapshot.json: not a basis for comparison
+      // unreadable snapshot.json (or no key for an encrypted one): not a basis for comparison
     }
   }
   return undefined;

@@ -3,11 +3,16 @@
 // docs/FORMAT.md says why). The line readers (io/capped-lines.ts, restore/manifest-lookup.ts)
 // read through this one interface, so a drive's compressed list gets every check a plain one
 // does: the line cap, and here a cap on the text it may inflate to (a drive is untrusted input:
-// a few MB of forged gzip can stand for terabytes of text).
+// a few MB of forged gzip can stand for terabytes of text). An encrypted drive's lists end in
+// `.age` (MANIFEST.tsv.gz.age: gzip inside age, docs/FORMAT.md "Encrypted drives"): decrypted
+// here as they are read, with the same caps, the key from io/keys.ts; age's typed errors pass
+// through as they are (a wrong key is a refusal, never "damaged").
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
-import { createGunzip, type Gunzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
+import { decryptStream } from '../crypto/age-file.js';
+import { identitiesFor, isEncryptedName, ENCRYPTED_SUFFIX } from './keys.js';
 import { openRegularFile } from './read-regular.js';
 
 /** What the line readers need of a file: FileHandle.read's shape, reading on from where the last read stopped. */
@@ -35,27 +40,37 @@ export const isGzipName = (path: string) => path.endsWith('.gz');
 
 /**
  * Opens a list file from a drive (a regular file only: io/read-regular.ts's guarantees): plain,
- * or inflated as it is read when its name ends in `.gz`. The caller closes it.
+ * decrypted when its name ends in `.age`, then inflated as it is read when the name (without
+ * `.age`) ends in `.gz`. The caller closes it.
  */
 export async function openTextFile(path: string, opts: { maxInflated?: number } = {}): Promise<TextFile> {
+  const sealed = isEncryptedName(path);
+  const inner = sealed ? path.slice(0, -ENCRYPTED_SUFFIX.length) : path;
+  // Asked before the file is opened: without a key, nothing is read.
+  const identities = sealed ? await identitiesFor(path) : undefined;
   const { fh } = await openRegularFile(path);
-  return isGzipName(path) ? new GunzipFile(fh, opts.maxInflated ?? MAX_INFLATED_BYTES) : fh;
+  if (!identities && !isGzipName(inner)) return fh;
+  const stages: NodeJS.ReadWriteStream[] = [];
+  if (identities) stages.push(decryptStream(identities, path));
+  if (isGzipName(inner)) stages.push(createGunzip({ chunkSize: 64 << 10 }));
+  return new StreamedFile(fh, stages, opts.maxInflated ?? MAX_INFLATED_BYTES);
 }
 
-class GunzipFile implements TextFile {
+/** A file read through transforms (decrypt, gunzip), with a cap on what comes out. */
+class StreamedFile implements TextFile {
   private readonly stream: Readable;
-  private readonly gunzip: Gunzip;
+  private readonly last: Readable;
   private readonly chunks: AsyncIterator<Buffer>;
   private rest: Buffer = Buffer.alloc(0);
   private inflated = 0;
   private ended = false;
 
-  constructor(private readonly fh: FileHandle, private readonly maxInflated: number) {
+  constructor(private readonly fh: FileHandle, private readonly stages: NodeJS.ReadWriteStream[], private readonly maxInflated: number) {
     this.stream = fh.createReadStream({ autoClose: false, start: 0, highWaterMark: 64 << 10 });
-    this.gunzip = createGunzip({ chunkSize: 64 << 10 });
-    // A read error of the file reaches the iterator through the gunzip stream it destroys.
-    pipeline(this.stream, this.gunzip, () => {});
-    this.chunks = this.gunzip[Symbol.asyncIterator]();
+    this.last = stages.at(-1) as unknown as Readable;
+    // A read error of the file, or a stage's, reaches the iterator through the last stage it destroys.
+    pipeline([this.stream, ...stages] as unknown as [Readable, Readable], () => {});
+    this.chunks = this.last[Symbol.asyncIterator]();
   }
 
   /** Fills up to `length` bytes (fewer only at the end): callers read in large chunks. */
@@ -96,7 +111,7 @@ class GunzipFile implements TextFile {
 
   async close(): Promise<void> {
     this.stream.destroy();
-    this.gunzip.destroy();
+    for (const s of this.stages) (s as unknown as Readable).destroy();
     await this.fh.close();
   }
 }

@@ -13,7 +13,7 @@ import { refusal, usageError } from '../core/errors.js';
 import { plural } from '../core/plural.js';
 import { DriveLock } from '../layout/drive-lock.js';
 import { readDriveContents } from '../layout/drive-contents.js';
-import { readSnapshotMeta } from '../layout/snapshot-meta.js';
+import { readFullSnapshotMeta, readSnapshotMeta } from '../layout/snapshot-meta.js';
 import { baselinePath } from '../state/baseline.js';
 import { knownDrive } from './drive-lookup.js';
 import { findDrive } from './find-drive.js';
@@ -63,7 +63,9 @@ export async function applyDecision(s: Session, plan: DecisionPlan): Promise<Dec
     const drive = await findDrive(s, plan.drive.name, { bind: false });
     const folder = (await readDriveContents(drive.airgapDir)).snapshots.find((x) => x.id === plan.snapshot && x.complete);
     if (!folder) throw refusal('snapshot-missing', `snapshot ${plan.snapshot} is not on drive ${plan.drive.name} (or is incomplete)`, `airgap list ${plan.drive.name} shows what it holds`);
-    const meta = await readSnapshotMeta(folder);
+    // Its sources: an encrypted snapshot's are only in snapshot.json.age (a key is needed; the
+    // plain one's empty list would name another baseline).
+    const meta = await readFullSnapshotMeta(folder);
     const baseline = baselinePath(s.env.stateDir, meta.sources.map((x) => x.path));
     catalog.decideSuspect(plan.drive.id, plan.snapshot, 'accepted');
     await catalog.save();

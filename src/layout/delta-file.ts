@@ -6,6 +6,7 @@
 // name and body size the manifest implies; the part files are opened no-follow and regular-only.
 import type { FileHandle } from 'node:fs/promises';
 import { BLOCK_SIZE, contentRanges, DeltaLinkError, type ContentRange } from '../core/block-delta.js';
+import { openSealedParts } from '../io/joined-files.js';
 import { openRegularFile } from '../io/read-regular.js';
 import type { ManifestEntry } from './manifest.js';
 import type { TarballParts } from './member-at.js';
@@ -212,13 +213,16 @@ async function headerAt(tb: Tarball, offset: number): Promise<MemberHeader> {
  */
 class Tarball {
   private readonly handles = new Map<number, Promise<FileHandle>>(); // least recently used first
+  /** An encrypted tarball (its parts one age file): its plaintext, read by chunks (crypto/age-seek.ts). */
+  private sealed: ReturnType<typeof openSealedParts> | undefined;
 
   constructor(private readonly t: TarballParts) {
-    if (t.files.length === 0 || (t.files.length > 1 && !(t.partSize! > 0))) throw new Error('a tarball of several parts needs their partSize');
+    if (t.files.length === 0 || (!t.encrypted && t.files.length > 1 && !(t.partSize! > 0))) throw new Error('a tarball of several parts needs their partSize');
   }
 
   /** Reads up to n bytes at pos into buf; fewer only where the tarball ends (or a part is shorter than partSize). */
   async read(buf: Buffer, n: number, pos: number): Promise<number> {
+    if (this.t.encrypted) return this.readSealed(buf, n, pos);
     let got = 0;
     while (got < n) {
       const ps = this.t.partSize;
@@ -233,6 +237,15 @@ class Tarball {
       pos += bytesRead;
     }
     return got;
+  }
+
+  private async readSealed(buf: Buffer, n: number, pos: number): Promise<number> {
+    this.sealed ??= openSealedParts(this.t.files);
+    const { reader } = await this.sealed;
+    const k = Math.max(0, Math.min(n, reader.plaintextSize - pos));
+    if (k === 0) return 0;
+    (await reader.read(pos, k)).copy(buf, 0);
+    return k;
   }
 
   private async handle(part: number): Promise<FileHandle> {
@@ -254,6 +267,9 @@ class Tarball {
     const all = [...this.handles.values()];
     this.handles.clear();
     await Promise.all(all.map(closeQuietly));
+    const sealed = this.sealed;
+    this.sealed = undefined;
+    await sealed?.then((s) => s.close(), () => {});
   }
 }
 

@@ -4,6 +4,7 @@
 // one), counted over the parts as one stream. A drive is untrusted: an offset that does not
 // point at a header is a TarFormatError (the header checksum, node-tar's Header, says so), the
 // files are opened no-follow and regular-only, and nothing past the member is parsed.
+import { openSealedParts } from '../io/joined-files.js';
 import { openRegularFile } from '../io/read-regular.js';
 import { TarFormatError, TarReader, type TarEntry } from './tar-reader.js';
 
@@ -12,6 +13,11 @@ export interface TarballParts {
   files: string[];
   /** The size of every part but the last (undefined for a tarball in one file). */
   partSize?: number;
+  /**
+   * The files are one age file (`<ID>.tar.age` or its parts): offsets are in its plaintext, and
+   * a member is read by opening only the age chunks that hold it (crypto/age-seek.ts).
+   */
+  encrypted?: boolean;
 }
 
 const CHUNK = 1 << 20;
@@ -40,7 +46,10 @@ export async function readMemberAt(t: TarballParts, offset: number, onData: (chu
   let fed = 0;
   let bodyLeft = 0;
   try {
-    for await (const chunk of chunksFrom(t, offset)) {
+    // How much more the member needs (a header block while none is parsed): an encrypted tarball
+    // then opens only the age chunks that hold it.
+    const need = () => (entry ? Math.max(bodyLeft, 1) : 512);
+    for await (const chunk of chunksFrom(t, offset, need)) {
       // Headers block by block, then exactly the member's body and padding: the reader never
       // sees the next member (which may be damaged, and is none of our business).
       for (let at = 0; at < chunk.length && !done;) {
@@ -62,7 +71,11 @@ export async function readMemberAt(t: TarballParts, offset: number, onData: (chu
 }
 
 /** The tarball's bytes from `offset` on, across its parts, a chunk at a time; each file opened no-follow, regular-only. */
-async function* chunksFrom(t: TarballParts, offset: number): AsyncGenerator<Buffer> {
+async function* chunksFrom(t: TarballParts, offset: number, need: () => number): AsyncGenerator<Buffer> {
+  if (t.encrypted) {
+    yield* plaintextFrom(t, offset, need);
+    return;
+  }
   let part = t.partSize ? Math.floor(offset / t.partSize) : 0;
   let pos = t.partSize ? offset - part * t.partSize : offset;
   for (; part < t.files.length; part++, pos = 0) {
@@ -80,3 +93,26 @@ async function* chunksFrom(t: TarballParts, offset: number): AsyncGenerator<Buff
     }
   }
 }
+
+/**
+ * An encrypted tarball's plaintext from `offset` on, as much at a time as `need()` says is still
+ * wanted, to the end of the age chunk that holds it (at most CHUNK): no chunk past the member is
+ * opened, so damage elsewhere in the tarball does not touch it.
+ */
+async function* plaintextFrom(t: TarballParts, offset: number, need: () => number): AsyncGenerator<Buffer> {
+  const { reader, close } = await openSealedParts(t.files);
+  try {
+    if (offset >= reader.plaintextSize) throw new TarFormatError('the tarball ends before this offset', 0);
+    for (let pos = offset; pos < reader.plaintextSize;) {
+      const end = Math.ceil((pos + Math.min(need(), CHUNK)) / AGE_CHUNK) * AGE_CHUNK;
+      const piece = await reader.read(pos, Math.min(end, reader.plaintextSize) - pos);
+      pos += piece.length;
+      yield piece;
+    }
+  } finally {
+    await close();
+  }
+}
+
+/** age's plaintext chunk (crypto/age-stream.ts CHUNK). */
+const AGE_CHUNK = 64 * 1024;

@@ -28,6 +28,8 @@ export interface ChainLink {
   parts: TarballParts | undefined;
   /** Why it did not verify (only with --salvage: without, the restore was refused). */
   problem?: string;
+  /** Its tarball (its parts joined) is one age file: decrypted as it is read, offsets in its plaintext. */
+  encrypted?: boolean;
 }
 
 /** What a restore of these manifest rows reads from each tarball: the snapshot's id, its files and their bytes. */
@@ -118,13 +120,17 @@ async function verifyLink(snapshot: SnapshotFolder, id: string, readTarball: boo
 }
 
 function linkOf(id: string, own: boolean, v: VerifiedSnapshot | undefined, dir: string, problem: string | undefined): ChainLink {
-  const tarPaths = v?.tarFiles?.length ? v.tarFiles : [join(dir, tarballName(id))];
+  const encrypted = v?.encrypted === true || v?.meta?.encryption !== undefined;
+  const tarPaths = v?.tarFiles?.length ? v.tarFiles : [join(dir, tarballName(id, encrypted))];
   const parts = v?.meta?.tarball.parts;
-  // readMemberAt finds a part by dividing by the part size: every part but the last must have it.
-  const even = parts === undefined || (parts.length === tarPaths.length && parts.slice(0, -1).every((p) => p.size === parts[0]!.size));
+  // readMemberAt finds a part by dividing by the part size: every part but the last must have it
+  // (an encrypted tarball's parts are one age file, read by plaintext offset: any sizes do).
+  const even = encrypted || parts === undefined || (parts.length === tarPaths.length && parts.slice(0, -1).every((p) => p.size === parts[0]!.size));
+  const partSize = !encrypted && parts && parts.length > 1 ? { partSize: parts[0]!.size } : {};
   return {
     id, own, tarPaths, tarSums: tarPaths.map((_, i) => v?.tarSums?.[i]), size: v?.meta?.tarball.size,
-    parts: v?.meta && even ? { files: tarPaths, ...(parts && parts.length > 1 ? { partSize: parts[0]!.size } : {}) } : undefined,
+    parts: v?.meta && even ? { files: tarPaths, ...partSize, ...(encrypted ? { encrypted } : {}) } : undefined,
     ...(problem !== undefined ? { problem } : {}),
+    ...(encrypted ? { encrypted } : {}),
   };
 }

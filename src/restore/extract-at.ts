@@ -5,6 +5,7 @@
 // member then goes through the same steps as in a whole read (admit-member.ts: the path rules
 // and that the manifest places this member here; extract-file.ts: written O_EXCL|O_NOFOLLOW,
 // kept only if its SHA-256 and size are the manifest's).
+import { AgeDamagedError } from '../crypto/age-errors.js';
 import { AirgapError } from '../core/errors.js';
 import { readMemberAt, type TarballParts } from '../layout/member-at.js';
 import { TarFormatError } from '../layout/tar-reader.js';
@@ -50,8 +51,9 @@ export async function extractAtOffsets(opts: ExtractOptions, rows: number[], par
         await readMemberAt(partsOf(t.snapshot), at, handlers.data, handlers.entry);
         handlers.entryEnd();
       } catch (e) {
-        if (e instanceof AirgapError) throw e; // Ctrl+C (from onFile), never damage
-        const why = e instanceof TarFormatError ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        // Ctrl+C (from onFile) and a missing or wrong key are never damage; a failed age chunk is.
+        if (e instanceof AirgapError && !(e instanceof AgeDamagedError)) throw e;
+        const why = e instanceof TarFormatError || e instanceof AgeDamagedError ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message;
         const reason = `cannot be read at byte ${at} of the tarball of ${t.snapshot}: ${why}`;
         abandonFile(state, reason);
         // A file already accounted for (half-written above, refused, damaged) is not named twice.

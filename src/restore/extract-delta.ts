@@ -4,6 +4,7 @@
 // (its base member with every link's blocks laid over it, each member found at its offset and
 // checked by name and size), and goes through the same steps as any member: the path rules,
 // O_EXCL|O_NOFOLLOW, and kept only if its SHA-256 and size are the manifest's.
+import { AgeDamagedError } from '../crypto/age-errors.js';
 import { AirgapError } from '../core/errors.js';
 import { DeltaFileError, readDeltaFile } from '../layout/delta-file.js';
 import type { ManifestEntry } from '../layout/manifest.js';
@@ -40,8 +41,9 @@ export async function extractDeltaRows(state: ExtractState, rows?: readonly numb
         await readDeltaFile(line, snapshot, parts, (chunk) => handlers.data(chunk));
         handlers.entryEnd();
       } catch (e) {
-        if (e instanceof AirgapError) throw e; // Ctrl+C (from onFile), never damage
-        const why = e instanceof DeltaFileError || e instanceof TarFormatError ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        // Ctrl+C (from onFile) and a missing or wrong key are never damage; a failed age chunk is.
+        if (e instanceof AirgapError && !(e instanceof AgeDamagedError)) throw e;
+        const why = e instanceof DeltaFileError || e instanceof TarFormatError || e instanceof AgeDamagedError ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message;
         const reason = `its changed blocks cannot be laid over its copy in snapshot ${base}: ${why}`;
         abandonFile(state, reason);
         if (!state.seenRows[i]) {

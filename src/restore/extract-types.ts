@@ -16,8 +16,10 @@ export interface TarballSource {
   own: boolean;
   /** The tarball's files in order: one, or its parts (read as one stream). */
   tarPaths: string[];
-  /** The SHA-256 of each file (part), fed as it is read (on `hasher`). */
+  /** The SHA-256 of each file (part), fed as it is read (on `hasher`): of the bytes as stored. */
   hashes?: StreamHash[];
+  /** The files (joined) are one age file: decrypted as read; offsets (brokenAt) are in its plaintext. */
+  encrypted?: boolean;
 }
 
 export interface ExtractOptions {

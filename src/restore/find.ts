@@ -5,6 +5,7 @@ import { SNAPSHOT_JSON } from '../layout/format.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import { manifestFileFor, manifestVersionsIn } from '../layout/snapshot-meta.js';
+import { isKeyProblem } from '../io/age-feed.js';
 
 export interface FoundFile {
   snapshot: string;
@@ -54,8 +55,8 @@ export async function findInSnapshots(snapshots: SnapshotFolder[], pattern: stri
   const unreadable: UnreadableManifest[] = [];
   for (const s of snapshots) {
     // Its snapshot.json says which manifest versions it may hold (format 2: v2, with `in`).
-    const { versions, metaProblem } = await manifestVersionsIn(s);
-    const reader = new ManifestReader(join(s.dir, manifestFileFor(versions)), versions);
+    const { versions, encrypted, metaProblem } = await manifestVersionsIn(s);
+    const reader = new ManifestReader(join(s.dir, manifestFileFor(versions, encrypted)), versions);
     try {
       for (let e = await reader.next(); e; e = await reader.next()) {
         if (e.type === 'dir' || !match(e.path)) continue;
@@ -67,7 +68,8 @@ export async function findInSnapshots(snapshots: SnapshotFolder[], pattern: stri
         found.push(f);
       }
     } catch (e) {
-      unreadable.push({ snapshot: s.id, file: manifestFileFor(versions), message: `${(e as Error).message}${metaProblem ? ` (its ${SNAPSHOT_JSON} cannot be read either: ${metaProblem})` : ''}` });
+      if (isKeyProblem(e)) throw e; // an encrypted manifest without its key: say so once, not per snapshot
+      unreadable.push({ snapshot: s.id, file: manifestFileFor(versions, encrypted), message: `${(e as Error).message}${metaProblem ? ` (its ${SNAPSHOT_JSON} cannot be read either: ${metaProblem})` : ''}` });
     } finally {
       reader.close();
     }

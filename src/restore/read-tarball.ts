@@ -1,8 +1,14 @@
 // Feeds the tarball's bytes, part after part, to the tar reader, and records in
 // report.brokenAt where and why the archive stopped being readable: a part missing or not a
 // regular file, a read error, a broken header, an end-of-archive marker too soon. What came
-// before a break is kept; nothing after it is restored.
+// before a break is kept; nothing after it is restored. An encrypted tarball's parts are one age
+// file (docs/FORMAT.md "Encrypted drives"): the stored bytes are hashed part by part as always
+// (SHA256SUMS lists them), and decrypted on their way to the tar reader; offsets are then in the
+// plaintext, an age chunk that fails is a break like a broken header, and a wrong key a refusal.
 import { basename } from 'node:path';
+import { AgeDamagedError } from '../crypto/age-errors.js';
+import { AgeFeed, isKeyProblem } from '../io/age-feed.js';
+import { joinedName } from '../io/joined-files.js';
 import { readChunks } from '../io/read-chunks.js';
 import { NotRegularFileError, openRegularFile } from '../io/read-regular.js';
 import type { Hasher, StreamHash } from '../io/hash-thread.js';
@@ -15,11 +21,29 @@ class StopReading extends Error {}
 /** Where a tarball stopped being readable, if it did (report.brokenAt). */
 type Breaks = Pick<ExtractReport, 'brokenAt'>;
 
+/** Where the tar bytes go: to the tar reader, through the decryption of an encrypted tarball. */
+interface Feed {
+  write(chunk: Buffer): Promise<void>;
+  /** The tar stream's bytes so far (the plaintext's, when encrypted). */
+  at(stored: number): number;
+}
+
 export async function readTarball(t: TarballSource, hasher: Hasher | undefined, reader: TarReader, report: Breaks): Promise<void> {
   let offset = 0;
   const hashing = hasher && t.hashes ? { hasher, hashes: t.hashes } : undefined;
+  const toReader = (chunk: Buffer) => {
+    try {
+      reader.write(chunk);
+    } catch (e) {
+      if (!(e instanceof TarFormatError)) throw e;
+      report.brokenAt ??= { offset: e.offset, message: e.message };
+    }
+  };
+  const age = t.encrypted ? new AgeFeed(t.tarPaths[0]!, joinedName(t.tarPaths)) : undefined;
+  const feed: Feed = age ? { write: (c) => ageBreaks(age, report, () => age.push(c, toReader)), at: () => age.plaintext } : { write: async (c) => toReader(c), at: (n) => n };
   try {
-    for (const [fileIndex, tarPath] of t.tarPaths.entries()) offset = await readPart(hashing, reader, report, fileIndex, tarPath, offset);
+    for (const [fileIndex, tarPath] of t.tarPaths.entries()) offset = await readPart(hashing, feed, report, fileIndex, tarPath, offset);
+    if (age && !report.brokenAt) await ageBreaks(age, report, () => age.end(toReader));
     if (!report.brokenAt) {
       try {
         reader.end();
@@ -31,16 +55,27 @@ export async function readTarball(t: TarballSource, hasher: Hasher | undefined, 
     // airgap ends its archives with exactly one end-of-archive marker (two zero blocks). One
     // further in is a zeroed page at a header: the archive ends early there, and reads as a
     // clean end to a tar reader.
-    if (!report.brokenAt && reader.ended && offset > reader.endAt + 1024) {
-      report.brokenAt = { offset: reader.endAt, endsEarly: true, message: `the archive ends early at byte ${reader.endAt}: an end-of-archive marker, and ${offset - reader.endAt - 1024} more bytes after it` };
+    const end = feed.at(offset);
+    if (!report.brokenAt && reader.ended && end > reader.endAt + 1024) {
+      report.brokenAt = { offset: reader.endAt, endsEarly: true, message: `the archive ends early at byte ${reader.endAt}: an end-of-archive marker, and ${end - reader.endAt - 1024} more bytes after it` };
     }
   } catch (e) {
     if (!(e instanceof StopReading)) throw e;
   }
 }
 
-/** Reads one part (file) of the tarball, which starts at byte `offset` of the archive; returns where the next one starts. */
-async function readPart(hashing: { hasher: Hasher; hashes: StreamHash[] } | undefined, reader: TarReader, report: Breaks, fileIndex: number, tarPath: string, offset: number): Promise<number> {
+/** An age chunk that fails (a changed byte, a cut) breaks the archive where its plaintext would start; other errors (a wrong key) pass. */
+async function ageBreaks(age: AgeFeed, report: Breaks, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (e) {
+    if (!(e instanceof AgeDamagedError)) throw e;
+    report.brokenAt ??= { offset: age.plaintext, message: `the encrypted tarball is damaged at byte ${age.plaintext} of its contents: ${e.message}` };
+  }
+}
+
+/** Reads one part (file) of the tarball, which starts at byte `offset` of the stored files; returns where the next one starts. */
+async function readPart(hashing: { hasher: Hasher; hashes: StreamHash[] } | undefined, feed: Feed, report: Breaks, fileIndex: number, tarPath: string, offset: number): Promise<number> {
   // Opened no-follow and non-blocking, and checked to be a regular file, even for --salvage:
   // a FIFO would block forever, a link to /dev/zero never end, a link elsewhere extract a
   // tarball that is not on this drive. A missing or refused part ends the archive there.
@@ -49,7 +84,7 @@ async function readPart(hashing: { hasher: Hasher; hashes: StreamHash[] } | unde
     ({ fh } = await openRegularFile(tarPath));
   } catch (e) {
     const why = e instanceof NotRegularFileError ? `is ${e.what}, not a regular file (never read)` : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `cannot be opened (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
-    report.brokenAt = { offset, message: `${basename(tarPath)} ${why}; nothing from it on can be restored` };
+    report.brokenAt = { offset: feed.at(offset), message: `${basename(tarPath)} ${why}; nothing from it on can be restored` };
     throw new StopReading();
   }
   const before = offset;
@@ -59,17 +94,13 @@ async function readPart(hashing: { hasher: Hasher; hashes: StreamHash[] } | unde
       // bytes are the ones SHA256SUMS lists decides if this is damage (--salvage only) or an
       // archive written that way (what is sound is restored, the rest named; exit 3).
       if (report.brokenAt) return;
-      try {
-        reader.write(chunk);
-      } catch (e) {
-        if (!(e instanceof TarFormatError)) throw e;
-        report.brokenAt ??= { offset: e.offset, message: e.message };
-      }
+      await feed.write(chunk);
     }, hashing ? { hasher: hashing.hasher, hash: hashing.hashes[fileIndex]! } : undefined);
   } catch (e) {
-    if (e instanceof StopReading || e instanceof TarFormatError) throw e;
+    // A wrong key or none (io/keys.ts) is a refusal, not a break.
+    if (e instanceof StopReading || e instanceof TarFormatError || isKeyProblem(e)) throw e;
     // A read error (EIO on a failing drive): what came before is kept, like a broken header.
-    report.brokenAt ??= { offset: before, message: `${basename(tarPath)} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+    report.brokenAt ??= { offset: feed.at(before), message: `${basename(tarPath)} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
     throw new StopReading();
   } finally {
     await fh.close();

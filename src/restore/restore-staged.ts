@@ -110,7 +110,7 @@ async function extractHashed(run: StagedRestore, staging: string): Promise<Extra
   }
 }
 
-const source = (l: ChainLink, hashes?: TarballSource['hashes']): TarballSource => ({ snapshot: l.id, own: l.own, tarPaths: l.tarPaths, ...(hashes ? { hashes } : {}) });
+const source = (l: ChainLink, hashes?: TarballSource['hashes']): TarballSource => ({ snapshot: l.id, own: l.own, tarPaths: l.tarPaths, ...(hashes ? { hashes } : {}), ...(l.encrypted ? { encrypted: true } : {}) });
 
 function extractOptions(run: StagedRestore, staging: string, tarballs: TarballSource[]): ExtractOptions {
   const { input, manifest, select } = run;

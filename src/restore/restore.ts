@@ -8,10 +8,12 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AirgapError, damage, EXIT } from '../core/errors.js';
 import { plural } from '../core/plural.js';
-import { MANIFEST_FILE, MANIFEST_FILE_GZ, SNAPSHOT_JSON } from '../layout/format.js';
+import { MANIFEST_FILE, MANIFEST_FILE_GZ, sealedName, SNAPSHOT_JSON } from '../layout/format.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { ManifestSyntaxError } from '../layout/manifest.js';
-import { manifestFileFor, manifestVersionsOf } from '../layout/snapshot-meta.js';
+import { isEncrypted, manifestFileFor, manifestVersionsOf } from '../layout/snapshot-meta.js';
+import { isKeyProblem } from '../io/age-feed.js';
+import { AgeDamagedError } from '../crypto/age-errors.js';
 import { verifySnapshot, type VerifiedSnapshot } from '../verify/verify-snapshot.js';
 import { chainLinks, chainOfMeta, ownLink, sourceOf, tarballNeeds, type TarballNeed } from './chain-links.js';
 import { STAGING_NAME, type ExtractReport } from './extract.js';
@@ -73,7 +75,8 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   const existing = place.existing;
   let check = await checkSnapshot(input);
   // A few named files of a format 2 snapshot: only their lines are read (see manifest-lookup.ts).
-  const few = check.meta?.formatVersion === 2 ? await lookupFiles(join(snapshot.dir, MANIFEST_FILE_GZ), input.paths).catch(() => undefined) : undefined;
+  const sealed = check.encrypted === true || isEncrypted(check.meta);
+  const few = check.meta?.formatVersion === 2 ? await lookupFiles(join(snapshot.dir, sealedName(MANIFEST_FILE_GZ, sealed)), input.paths).catch(passKeyProblem) : undefined;
   const manifest = few ?? await loadManifest(snapshot, check);
   const { select, missing, extra } = selection(manifest, input.paths);
   if (missing.length) throw notInSnapshot(snapshot.id, manifest, missing, input.driveName);
@@ -133,12 +136,25 @@ function fileSources(manifest: ManifestIndex, files: number[], self: string): No
   });
 }
 
+/** A few named files' lookup failed: the whole manifest is read instead, unless no key opens it (a refusal). */
+function passKeyProblem(e: unknown): undefined {
+  if (isKeyProblem(e)) throw e;
+  return undefined;
+}
+
 /** The snapshot's manifest, read as the version its snapshot.json's format says (format 2: v2, with where each member is). */
 async function loadManifest(snapshot: SnapshotFolder, check: VerifiedSnapshot): Promise<ManifestIndex> {
   try {
-    const versions = check.meta ? manifestVersionsOf(check.meta) : [1] as const;
-    return await ManifestIndex.load(join(snapshot.dir, manifestFileFor(versions)), versions);
+    // Only format 2 is ever encrypted: with a damaged snapshot.json, SHA256SUMS's .age names say so.
+    const versions = check.meta ? manifestVersionsOf(check.meta) : check.encrypted ? [2] as const : [1] as const;
+    const sealed = check.encrypted === true || isEncrypted(check.meta);
+    return await ManifestIndex.load(join(snapshot.dir, manifestFileFor(versions, sealed)), versions);
   } catch (e) {
+    // One that matched SHA256SUMS and does not decrypt (written wrong, or forged and re-signed):
+    // a manifest that cannot be read, as a bad line is (restore --from-any then tries another copy).
+    if (e instanceof AgeDamagedError) {
+      throw damage('manifest-invalid', `the manifest of snapshot ${snapshot.id} cannot be decrypted: ${e.message}`, 'without a sound manifest no file can be checked: restore from another drive');
+    }
     // A manifest that does not read (a version its snapshot.json does not say, a bad line) is
     // damage, named as such by cli/exit; without a readable snapshot.json (--salvage) its
     // version is unknown, which is said too.
@@ -156,7 +172,7 @@ async function loadManifest(snapshot: SnapshotFolder, check: VerifiedSnapshot): 
  */
 async function checkSnapshot(input: RestoreInput): Promise<VerifiedSnapshot> {
   const check = await verifySnapshot(input.snapshot, { deep: false, skipTarballRead: true });
-  const manifestBad = check.findings.some((f) => f.severity === 'damage' && (f.file === MANIFEST_FILE || f.file === MANIFEST_FILE_GZ || f.code === 'sums-invalid' || f.code === 'incomplete'));
+  const manifestBad = check.findings.some((f) => f.severity === 'damage' && (f.file === MANIFEST_FILE || f.file === MANIFEST_FILE_GZ || f.file === sealedName(MANIFEST_FILE_GZ, true) || f.code === 'sums-invalid' || f.code === 'incomplete'));
   if (manifestBad || (check.status !== 'ok' && !check.meta)) refuseDamaged(input, check);
   if (manifestBad) {
     throw damage('manifest-damaged', `snapshot ${input.snapshot.id}'s manifest cannot be trusted (${check.findings.find((f) => f.severity === 'damage')?.message})`,

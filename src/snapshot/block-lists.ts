@@ -4,9 +4,11 @@
 // short of a checked list means "store the file whole", never a guess.
 import { join } from 'node:path';
 import { blockCount, HASH_BYTES } from '../core/block-delta.js';
+import { isKeyProblem } from '../io/age-feed.js';
 import { readRegularFile } from '../io/read-regular.js';
+import { decryptWhole, maxStoredSize } from '../io/sealed-file.js';
 import { sha256Hex } from '../io/sha256.js';
-import { BLOCKS_FILE, MAX_BLOCKS_BYTES, MAX_SUMS_BYTES, SUMS_FILE } from '../layout/format.js';
+import { BLOCKS_FILE, MAX_BLOCKS_BYTES, MAX_SUMS_BYTES, sealedName, SUMS_FILE } from '../layout/format.js';
 import { parseSumFile } from '../layout/sha256sums.js';
 
 export class ChainBlockLists {
@@ -28,11 +30,16 @@ export class ChainBlockLists {
     try {
       const dir = join(this.airgapDir, id);
       const sums = parseSumFile((await readRegularFile(join(dir, SUMS_FILE), { maxBytes: MAX_SUMS_BYTES })).toString('utf8'));
-      const listed = sums.find((l) => l.name === BLOCKS_FILE)?.sha256;
+      // An encrypted snapshot's is BLOCKS.age: checked as stored, then decrypted (capped).
+      const sealed = sums.some((l) => l.name === sealedName(BLOCKS_FILE, true));
+      const name = sealedName(BLOCKS_FILE, sealed);
+      const listed = sums.find((l) => l.name === name)?.sha256;
       if (!listed) return undefined;
-      const data = await readRegularFile(join(dir, BLOCKS_FILE), { maxBytes: MAX_BLOCKS_BYTES });
-      return sha256Hex(data) === listed ? data : undefined;
-    } catch {
+      const data = await readRegularFile(join(dir, name), { maxBytes: sealed ? maxStoredSize(MAX_BLOCKS_BYTES) : MAX_BLOCKS_BYTES });
+      if (sha256Hex(data) !== listed) return undefined;
+      return sealed ? await decryptWhole(data, join(dir, name), MAX_BLOCKS_BYTES) : data;
+    } catch (e) {
+      if (isKeyProblem(e)) throw e; // no key: the backup says so, rather than storing every large file whole
       return undefined;
     }
   }

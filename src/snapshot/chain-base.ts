@@ -3,17 +3,21 @@
 // tarballs already hold: the kinds of their paths (a change of kind starts a new full,
 // core/chain-restore.ts) and what REMOVE.nul must list. Reads only the drive, which is untrusted:
 // every manifest used is checked against its snapshot's SHA256SUMS first, and a chain that does
-// not check out makes a new full, never a wrong increment.
+// not check out makes a new full, never a wrong increment. An encrypted chain's lists are
+// `.age` (docs/FORMAT.md "Encrypted drives"): checked as stored, decrypted as read (a key is
+// needed; without one the backup is refused as key-needed, never told the chain is damaged).
 import { join } from 'node:path';
 import { chainOf, nextSnapshot, type ChainPolicy, type ChainSnapshot, type NextSnapshot } from '../core/chains.js';
 import { compareArchivePaths } from '../core/archive-order.js';
 import { removalList, type EntryKind } from '../core/chain-restore.js';
+import { isKeyProblem } from '../io/age-feed.js';
 import { readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
+import { decryptWhole, maxStoredSize } from '../io/sealed-file.js';
 import type { DriveContents } from '../layout/drive-contents.js';
-import { MANIFEST_FILE_GZ, MAX_SUMS_BYTES, REMOVE_FILE, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
+import { MANIFEST_FILE_GZ, MAX_SUMS_BYTES, REMOVE_FILE, sealedName, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import { parseSumFile } from '../layout/sha256sums.js';
-import { readSnapshotMeta } from '../layout/snapshot-meta.js';
+import { isEncrypted, readSnapshotMeta } from '../layout/snapshot-meta.js';
 import type { ScanEntries } from './scan.js';
 
 /** A larger REMOVE.nul (a million-odd paths) is not read whole: the chain's manifests are read instead. */
@@ -60,10 +64,11 @@ export async function startChain(input: ChainStartInput): Promise<ChainStart> {
   const next = nextSnapshot({ snapshots, policy: input.policy, forceFull: input.forceFull, formatOne, fullFits: input.fullFits });
   if (next.kind === 'full') return { next, removal: [], metas };
   const dirOf = (id: string) => input.contents.snapshots.find((s) => s.id === id)!.dir;
+  const linkOf = (id: string): ChainLinkDir => ({ id, dir: dirOf(id), sealed: isEncrypted(metas.get(id)) });
   const chain = chainOf(snapshots, next.base) ?? next.chain;
-  const unsure = await firstUncheckedManifest(chain.map((id) => ({ id, dir: dirOf(id) })), next.base);
+  const unsure = await firstUncheckedManifest(chain.map(linkOf), next.base);
   if (unsure) return { next: { kind: 'full', reason: unsure }, removal: [], metas };
-  const walked = await walkFromBase(dirOf(next.base), input.entries) ?? await walkHeld(chain.map(dirOf), input.entries, true);
+  const walked = await walkFromBase(linkOf(next.base), input.entries) ?? await walkHeld(chain.map(linkOf), input.entries, true);
   if ('unsorted' in walked) return { next: { kind: 'full', reason: walked.unsorted }, removal: [], metas };
   const changes = walked.kindChanges.sort();
   if (changes.length) {
@@ -75,10 +80,18 @@ export async function startChain(input: ChainStartInput): Promise<ChainStart> {
   return { next, removal: removalList(walked.gone, []), metas };
 }
 
+/** A snapshot of the chain: its folder, and whether its files are encrypted (`.age`). */
+interface ChainLinkDir {
+  id: string;
+  dir: string;
+  sealed: boolean;
+}
+
 /** A reason to start a new full when a chain manifest (or the base's REMOVE.nul) does not match its SHA256SUMS or cannot be read. */
-async function firstUncheckedManifest(chain: { id: string; dir: string }[], baseId: string): Promise<string | undefined> {
-  for (const { id, dir } of chain) {
-    for (const name of id === baseId ? [MANIFEST_FILE_GZ, REMOVE_FILE] : [MANIFEST_FILE_GZ]) {
+async function firstUncheckedManifest(chain: ChainLinkDir[], baseId: string): Promise<string | undefined> {
+  for (const { id, dir, sealed } of chain) {
+    for (const plain of id === baseId ? [MANIFEST_FILE_GZ, REMOVE_FILE] : [MANIFEST_FILE_GZ]) {
+      const name = sealedName(plain, sealed);
       try {
         const sums = parseSumFile((await readRegularFile(join(dir, SUMS_FILE), { maxBytes: MAX_SUMS_BYTES })).toString('utf8'));
         const listed = sums.find((l) => l.name === name)?.sha256;
@@ -102,11 +115,12 @@ async function firstUncheckedManifest(chain: { id: string; dir: string }[], base
  * path. When something is (a path comes back), or the list is larger than expected, undefined: the
  * caller walks every link's manifest instead, which knows every path and its kind.
  */
-async function walkFromBase(baseDir: string, entries: ScanEntries): Promise<Walked | undefined> {
+async function walkFromBase(base: ChainLinkDir, entries: ScanEntries): Promise<Walked | undefined> {
   let removed: string[];
   try {
-    removed = (await readRegularFile(join(baseDir, REMOVE_FILE), { maxBytes: MAX_REMOVE_BYTES })).toString('utf8').split('\0').filter((p) => p !== '');
-  } catch {
+    removed = (await readRemoveList(base)).toString('utf8').split('\0').filter((p) => p !== '');
+  } catch (e) {
+    if (isKeyProblem(e)) throw e;
     return undefined;
   }
   if (removed.length > 0) {
@@ -116,11 +130,18 @@ async function walkFromBase(baseDir: string, entries: ScanEntries): Promise<Walk
       for (let cut = path.length; cut > 0; cut = path.lastIndexOf('/', cut - 1)) if (gone.has(path.slice(0, cut))) return undefined;
     }
   }
-  const walked = await walkHeld([baseDir], entries, false);
+  const walked = await walkHeld([base], entries, false);
   // Removed, and nothing of the new tree at or under it: removalList lists it once, as a folder
   // (whose contents go with it); its real kind only matters to a path that comes back.
   if (!('unsorted' in walked)) for (const p of removed) if (!walked.gone.has(p)) walked.gone.set(p, 'dir');
   return walked;
+}
+
+/** The base's REMOVE.nul (capped), or its REMOVE.nul.age decrypted. */
+async function readRemoveList(base: ChainLinkDir): Promise<Buffer> {
+  const path = join(base.dir, sealedName(REMOVE_FILE, base.sealed));
+  if (!base.sealed) return readRegularFile(path, { maxBytes: MAX_REMOVE_BYTES });
+  return decryptWhole(await readRegularFile(path, { maxBytes: maxStoredSize(MAX_REMOVE_BYTES) }), path, MAX_REMOVE_BYTES);
 }
 
 type Walked = { kindChanges: string[]; gone: Map<string, EntryKind> } | { unsorted: string };
@@ -134,8 +155,8 @@ type Walked = { kindChanges: string[]; gone: Map<string, EntryKind> } | { unsort
  * reason for a new full rather than a walk that could miss a path. `ownOnly`: only the lines whose
  * content is in their own snapshot (a link's manifest); otherwise every line (the base's whole tree).
  */
-async function walkHeld(dirs: string[], entries: ScanEntries, ownOnly: boolean): Promise<Walked> {
-  const readers = dirs.map((dir) => ({ dir, reader: new ManifestReader(join(dir, MANIFEST_FILE_GZ), [2]), cur: undefined as { path: string; kind: EntryKind } | undefined }));
+async function walkHeld(links: ChainLinkDir[], entries: ScanEntries, ownOnly: boolean): Promise<Walked> {
+  const readers = links.map(({ dir, sealed }) => ({ dir, reader: new ManifestReader(join(dir, sealedName(MANIFEST_FILE_GZ, sealed)), [2]), cur: undefined as { path: string; kind: EntryKind } | undefined }));
   try {
     const advance = async (r: (typeof readers)[number]): Promise<string | undefined> => {
       const prev = r.cur?.path;

@@ -7,7 +7,7 @@ import { driveWriteError } from '../core/io-errors.js';
 import { readRegularFile } from '../io/read-regular.js';
 import { sha256Hex } from '../io/sha256.js';
 import { readDriveContents, type DriveContents } from '../layout/drive-contents.js';
-import { MANIFEST_FILE_GZ, MAX_SUMS_BYTES, PARTIAL_PREFIX, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
+import { MANIFEST_FILE_GZ, MAX_SUMS_BYTES, PARTIAL_PREFIX, sealedName, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
 import { snapshotIdFor } from '../layout/snapshot-id.js';
 import { scanSources, type ScanResult } from './scan.js';
 import { DEFAULT_CHAIN_POLICY } from '../core/chains.js';
@@ -112,7 +112,8 @@ async function prepareChain(input: WriteSnapshotInput, contents: DriveContents, 
   if (next.kind === 'full') return { kind: 'full', reason: next.reason, links: [{ id, parts: false }], removal: [] };
   const links = [...next.chain.map((c) => ({ id: c, parts: metas.get(c)?.tarball.parts !== undefined, deltaMembers: metas.get(c)?.deltaMembers === true })), { id, parts: false }];
   const baseDir = contents.snapshots.find((s) => s.id === next.base)!.dir;
-  const manifest = new ManifestReader(join(baseDir, MANIFEST_FILE_GZ), [2]);
+  // An encrypted base's manifest is MANIFEST.tsv.gz.age (decrypted as read: a key is needed).
+  const manifest = new ManifestReader(join(baseDir, sealedName(MANIFEST_FILE_GZ, metas.get(next.base)?.encryption !== undefined)), [2]);
   const host = opts.host ? hostRecords(opts.host()) : undefined;
   try {
     // The policy's turn: the new snapshot is the Nth, 2Nth, ... increment of its chain.

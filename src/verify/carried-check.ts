@@ -7,12 +7,14 @@
 // holds the content checks it against its own tarball when it is verified.
 // Each referenced manifest is walked in archive order beside this one, never loaded: memory stays
 // flat however many files a snapshot holds.
-import { join } from 'node:path';
+import { isKeyProblem } from '../io/age-feed.js';
+import { basename } from 'node:path';
 import { compareArchivePaths } from '../core/archive-order.js';
 import { rebuildProblem } from './delta-rebuild.js';
 import { tarballPartsOf } from './tarball-parts.js';
 import type { Finding } from '../core/findings.js';
 import { MANIFEST_FILE_GZ } from '../layout/format.js';
+import { chainManifestPath } from '../layout/snapshot-meta.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import { formatDelta, type DeltaLink, type ManifestEntry } from '../layout/manifest.js';
 
@@ -32,29 +34,29 @@ export type MemberReport = (member: string, code: string, message: string) => vo
 
 /** One referenced snapshot's MANIFEST.tsv, walked forward in archive order. */
 class ManifestCursor {
-  private readonly reader: ManifestReader;
+  private reader: ManifestReader | undefined;
   private cur: ManifestEntry | undefined;
   private started = false;
   /** Why it cannot be read (then the files carried from it are not checked, and counted). */
   broken: string | undefined;
   unchecked = 0;
 
-  constructor(dir: string) {
-    this.reader = new ManifestReader(join(dir, MANIFEST_FILE_GZ), [2]); // only format 2 snapshots are bases
-  }
+  constructor(private readonly dir: string) {}
 
   /** The line for `path`, or undefined; paths must come in archive order. Throws on a damaged manifest. */
   async find(path: string): Promise<ManifestEntry | undefined> {
     if (!this.started) {
       this.started = true;
+      // Only format 2 snapshots are bases; an encrypted one's manifest is MANIFEST.tsv.gz.age.
+      this.reader = new ManifestReader(await chainManifestPath(this.dir, basename(this.dir)), [2]);
       this.cur = await this.reader.next();
     }
-    while (this.cur && compareArchivePaths(this.cur.path, path) < 0) this.cur = await this.reader.next();
+    while (this.cur && compareArchivePaths(this.cur.path, path) < 0) this.cur = await this.reader!.next();
     return this.cur?.path === path ? this.cur : undefined;
   }
 
   close(): void {
-    this.reader.close();
+    this.reader?.close();
   }
 }
 
@@ -101,6 +103,7 @@ export class CarriedCheck {
     try {
       return await cursor.find(path);
     } catch (err) {
+      if (isKeyProblem(err)) throw err; // no key: a refusal, not damage of the base
       cursor.broken = (err as Error).message;
       cursor.unchecked++;
       return false;

@@ -3,6 +3,7 @@
 // every member missing from either side, and where the archive structure breaks. A format 2
 // manifest also says where each member starts (checked against the tarball) and which files'
 // content is in an earlier tarball of the chain: those lines go to carried-check instead.
+import { isKeyProblem } from '../io/age-feed.js';
 import { createHash, type Hash } from 'node:crypto';
 import { compareArchivePaths } from '../core/archive-order.js';
 import type { ManifestEntry, ManifestVersion, MemberType } from '../layout/manifest.js';
@@ -263,6 +264,7 @@ export class DeepCheck {
         else this.memberFinding(m.path, 'carried-not-in-chain', `its content is said to be in snapshot ${m.in}, which this check was not told about`);
       }
     } catch (e) {
+      if (isKeyProblem(e)) throw e; // no key, or the wrong one: a refusal, never "damaged"
       this.manifestBroken = true;
       this.manifestDone = true;
       this.findings.push({ severity: 'damage', code: 'manifest-invalid', message: `${this.manifest.file} cannot be read: ${(e as Error).message}` });

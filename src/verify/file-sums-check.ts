@@ -2,11 +2,16 @@
 // walks the manifest.
 import { join } from 'node:path';
 import type { Finding } from '../core/findings.js';
+import { AgeDamagedError } from '../crypto/age-errors.js';
+import { isKeyProblem } from '../io/age-feed.js';
 import { CappedLineReader, LineTooLongError } from '../io/capped-lines.js';
 import { BadGzipError, openTextFile, type TextFile } from '../io/text-file.js';
 import { fileSumsFileOf, manifestFileOf, MAX_MANIFEST_LINE_BYTES, type SnapshotFormat } from '../layout/format.js';
 import type { ManifestEntry } from '../layout/manifest.js';
 import { parseSumLine, type SumLine } from '../layout/sha256sums.js';
+
+/** An OS error by its code (EIO); anything else (an encrypted list's age chunk that fails) by its message. */
+const reasonOf = (e: unknown): string => (e instanceof AgeDamagedError ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message);
 
 /** Records a damage finding. */
 export type Damage = (code: string, message: string, extra?: Partial<Finding>) => void;
@@ -27,21 +32,23 @@ export class FileSumsCheck {
   private readonly name: string;
   private readonly manifestName: string;
 
-  private constructor(private readonly damage: Damage, format: SnapshotFormat) {
-    this.name = fileSumsFileOf(format);
-    this.manifestName = manifestFileOf(format);
+  private constructor(private readonly damage: Damage, format: SnapshotFormat, encrypted: boolean) {
+    this.name = fileSumsFileOf(format, encrypted);
+    this.manifestName = manifestFileOf(format, encrypted);
   }
 
-  static async open(dir: string, format: SnapshotFormat, damage: Damage): Promise<FileSumsCheck> {
-    const c = new FileSumsCheck(damage, format);
+  /** `encrypted`: the lists are FILES.sha256.gz.age and MANIFEST.tsv.gz.age (decrypted as read). */
+  static async open(dir: string, format: SnapshotFormat, damage: Damage, encrypted = false): Promise<FileSumsCheck> {
+    const c = new FileSumsCheck(damage, format, encrypted);
     try {
       // Line by line: a snapshot may hold millions of files. Split on \n only (readline would
       // also split on \r and hide CRLF damage); a line has the manifest's cap.
       c.fh = await openTextFile(join(dir, c.name));
       c.sums = new CappedLineReader(c.fh, MAX_MANIFEST_LINE_BYTES);
     } catch (e) {
+      if (isKeyProblem(e)) throw e;
       c.done = true;
-      damage('file-sums-invalid', `${c.name} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: c.name });
+      damage('file-sums-invalid', `${c.name} cannot be read: ${reasonOf(e)}`, { file: c.name });
     }
     return c;
   }
@@ -55,8 +62,9 @@ export class FileSumsCheck {
       const next = await this.sums!.next();
       s = next === undefined ? undefined : parseSumLine(next, this.line);
     } catch (err) {
+      if (isKeyProblem(err)) throw err;
       const why = err instanceof LineTooLongError ? `${err.message} (the most a line can be)`
-        : err instanceof BadGzipError ? err.message : (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        : err instanceof BadGzipError ? err.message : reasonOf(err);
       return this.stop('file-sums-invalid', `${this.name} is malformed: ${why}`, { file: this.name });
     }
     if (!s || s.name !== e.path || s.sha256 !== e.sha256) {

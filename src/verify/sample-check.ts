@@ -5,6 +5,8 @@
 // the manifest's SHA-256 authenticates the member's content. Only lines whose content is in this
 // tarball are drawn: a carried line's member belongs to an earlier snapshot and is drawn when
 // that snapshot is verified, so each tarball is sampled once.
+import { AgeDamagedError } from '../crypto/age-errors.js';
+import { isKeyProblem } from '../io/age-feed.js';
 import { createHash, randomInt } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { rebuildProblem } from './delta-rebuild.js';
@@ -67,8 +69,10 @@ export async function sampleSnapshot(s: SampledSnapshot): Promise<TarballDamage 
     note('sample-whole', s.meta ? 'format 1 has no member offsets: verified whole' : 'no usable snapshot.json (no member offsets): verified whole');
     return 'whole';
   }
-  // readMemberAt finds a part by dividing by the part size: every part but the last must have it.
-  if (s.sizes.slice(0, -1).some((n) => n !== s.sizes[0])) {
+  // readMemberAt finds a part by dividing by the part size: every part but the last must have it
+  // (not so an encrypted tarball's: its parts are one age file, read by plaintext offset).
+  const encrypted = s.meta.encryption !== undefined;
+  if (!encrypted && s.sizes.slice(0, -1).some((n) => n !== s.sizes[0])) {
     note('sample-whole', "the tarball's parts are not of one size (not as airgap writes them): verified whole");
     return 'whole';
   }
@@ -76,7 +80,7 @@ export async function sampleSnapshot(s: SampledSnapshot): Promise<TarballDamage 
     note('sample-skipped', 'no member sampled: MANIFEST.tsv does not check out against SHA256SUMS (verify without --sample reads the tarball whole)');
     return undefined;
   }
-  const tarball: TarballParts = { files: s.paths, ...(s.paths.length > 1 ? { partSize: s.sizes[0]! } : {}) };
+  const tarball: TarballParts = encrypted ? { files: s.paths, encrypted } : { files: s.paths, ...(s.paths.length > 1 ? { partSize: s.sizes[0]! } : {}) };
   const chain = s.id !== undefined && s.dir !== undefined
     ? { self: s.id, partsOf: (id: string) => (id === s.id ? Promise.resolve(tarball) : tarballPartsOf(join(dirname(s.dir!), id), id)) } : {};
   const r = await sampleTarball({ manifest: s.manifest, tarball, percent: s.percent, findings: s.report.findings, ...(s.onBytes ? { onBytes: s.onBytes } : {}), ...chain });
@@ -129,6 +133,7 @@ export async function sampleTarball(input: SampleInput): Promise<SampleResult> {
       lines.close();
     }
   } catch (e) {
+    if (isKeyProblem(e)) throw e;
     // It matched SHA256SUMS and still does not parse: written wrong, or forged and re-signed.
     result.broken = true;
     input.findings.push({ severity: 'damage', code: 'manifest-invalid', message: `${reader.file} cannot be read: ${(e as Error).message}` });
@@ -159,8 +164,10 @@ async function checkMember(input: SampleInput, m: ManifestEntry, result: SampleR
       if (diffs.length) throw new HeaderMismatch(diffs.join('; '));
     });
   } catch (e) {
+    if (isKeyProblem(e)) throw e;
     if (e instanceof HeaderMismatch) return report(m, 'member-damaged', `at byte ${m.offset}: ${e.message}`);
     if (e instanceof TarFormatError) return report(m, 'member-damaged', `no whole member at byte ${m.offset}, where the manifest says it starts: ${e.message}`);
+    if (e instanceof AgeDamagedError) return report(m, 'member-damaged', `at byte ${m.offset}, the encrypted tarball does not decrypt: ${e.message}`);
     return report(m, 'member-unreadable', `cannot be read at byte ${m.offset}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const actual = hash.digest('hex');

@@ -11,7 +11,10 @@ export async function tarballPartsOf(dir: string, id: string): Promise<TarballPa
   const meta = await readSnapshotMeta({ id, dir }).catch(() => undefined);
   if (!meta) return undefined;
   const parts = meta.tarball.parts;
-  if (!parts || parts.length === 0) return { files: [join(dir, tarballName(id))] };
+  // An encrypted tarball's parts are one age file, read by plaintext offset: any sizes do.
+  const encrypted = meta.encryption !== undefined;
+  if (!parts || parts.length === 0) return { files: [join(dir, tarballName(id, encrypted))], ...(encrypted ? { encrypted } : {}) };
+  if (encrypted) return { files: parts.map((_, i) => join(dir, partName(id, i, true))), encrypted };
   if (!parts.slice(0, -1).every((p) => p.size === parts[0]!.size)) return undefined;
   return { files: parts.map((_, i) => join(dir, partName(id, i))), ...(parts.length > 1 ? { partSize: parts[0]!.size } : {}) };
 }

@@ -2,14 +2,19 @@
 // does) plus the consistency of snapshot.json. Deep: also every member of the tarball against
 // MANIFEST.tsv, in the same single read of the tarball. Format 2 (docs/FORMAT.md) adds two
 // required files, and a manifest whose carried lines are checked against the chain's manifests.
+// An encrypted snapshot (docs/FORMAT.md "Encrypted drives") lists its files as stored (`.age`):
+// plain verify needs no key; deep and sample decrypt (io/keys.ts) and need one.
 import { localHasher, openHashThread } from '../io/hash-thread.js';
-import { lstat, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { FileTooLargeError, NotRegularFileError, readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
 import { dirname, join } from 'node:path';
 import {
-  fileSumsFileOf, MANIFEST_FILE_GZ, manifestFileOf, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, SNAPSHOT_JSON, SUMS_FILE, tarballFiles, tarballName, type SnapshotFormat, type SnapshotMeta,
+  fileSumsFileOf, MANIFEST_FILE_GZ, manifestFileOf, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, sealedName, SNAPSHOT_JSON, SUMS_FILE, tarballFiles, tarballName, type SnapshotFormat, type SnapshotMeta,
 } from '../layout/format.js';
 import { parseSnapshotMeta } from '../layout/snapshot-meta.js';
+import { isKeyProblem } from '../io/age-feed.js';
+import { checkSealedMeta, isSealed, SealedWalk } from './sealed-snapshot.js';
+import { checkSizes } from './tarball-sizes.js';
 import { REMOVE_FILE, RESTORE_FILE } from '../layout/restore-text.js';
 import { parseSumFile, type SumLine } from '../layout/sha256sums.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
@@ -44,6 +49,8 @@ export interface VerifiedSnapshot extends SnapshotReport {
   tarFiles?: string[];
   /** Their SHA-256 as SHA256SUMS gives them. */
   tarSums?: string[];
+  /** SHA256SUMS lists the snapshot's files encrypted (`.age`): its readers decrypt (also when snapshot.json is damaged: --salvage). */
+  encrypted?: boolean;
 }
 
 export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions): Promise<VerifiedSnapshot> {
@@ -65,6 +72,8 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
   }
   const listed = new Map(sums.map((s) => [s.name, s.sha256]));
   const lists = listsFormat(listed);
+  const sealed = isSealed(listed);
+  if (sealed) report.encrypted = true;
   const tarNames = checkCoverage(folder.id, listed, lists, damage);
   report.tarFiles = tarNames.map((n) => join(folder.dir, n));
   report.tarSums = tarNames.map((n) => listed.get(n)!);
@@ -82,12 +91,15 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
     report.files = meta.counts.files;
     report.bytes = meta.bytes.content;
     checkMetaAgrees(meta, folder.id, tarNames, listed, damage);
+    if (isEncryptedMeta(meta) !== sealed) {
+      damage('meta-mismatch', `${SNAPSHOT_JSON} says the snapshot is ${isEncryptedMeta(meta) ? '' : 'not '}encrypted, but ${SUMS_FILE} lists ${sealed ? 'encrypted' : 'plain'} files`, { file: SNAPSHOT_JSON });
+    }
     // Format 2: restoring with stock tools needs these two as well (RESTORE.txt says how).
     if (meta.formatVersion !== lists) {
       damage('meta-mismatch', `${SNAPSHOT_JSON} says snapshot format ${meta.formatVersion}, but ${SUMS_FILE} lists format ${lists}'s ${manifestFileOf(lists)}`, { file: SNAPSHOT_JSON });
     }
     if (meta.formatVersion === 2) {
-      for (const required of [REMOVE_FILE, RESTORE_FILE]) {
+      for (const required of [sealedName(REMOVE_FILE, sealed), RESTORE_FILE]) {
         if (!listed.has(required)) damage('not-covered', `${SUMS_FILE} does not list ${required}`, { file: required });
       }
     }
@@ -95,7 +107,8 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
 
   const absent = tarNames.filter((n) => !present.has(n));
   for (const n of absent) damage('missing-file', `the tarball ${tarNames.length > 1 ? 'part ' : ''}${n} is missing`, { file: n });
-  const tarDamage = tarNames.length && absent.length === 0 ? await checkTarball(folder, tarNames, listed, meta, opts, report, damage, matched.has(manifestFileOf(lists))) : ALL_DAMAGED;
+  const tarDamage = tarNames.length && absent.length === 0 ? await checkTarball(folder, tarNames, listed, meta, opts, report, damage, matched.has(manifestFileOf(lists, sealed))) : ALL_DAMAGED;
+  if (opts.deep && sealed && meta) await checkSealedMeta(folder, meta, damage);
   if (tarDamage) opts.chain?.onTarballDamage?.(folder.id, tarDamage);
   report.status = damaged(findings) ? 'damaged' : 'ok';
   return report;
@@ -122,18 +135,20 @@ async function readSums(dir: string, report: VerifiedSnapshot, damage: Damage): 
  * format 1's plain ones (snapshot.json's format must agree; with no usable snapshot.json this
  * alone says which manifest to read).
  */
-const listsFormat = (listed: Map<string, string>): SnapshotFormat => (listed.has(MANIFEST_FILE_GZ) ? 2 : 1);
+const listsFormat = (listed: Map<string, string>): SnapshotFormat => (listed.has(MANIFEST_FILE_GZ) || isSealed(listed) ? 2 : 1);
+const isEncryptedMeta = (meta: SnapshotMeta): boolean => meta.encryption !== undefined;
 
 function checkCoverage(id: string, listed: Map<string, string>, lists: SnapshotFormat, damage: Damage): string[] {
-  const tarName = tarballName(id);
-  const tarNames = tarballFiles(id, listed.keys());
+  const sealed = isSealed(listed);
+  const tarName = tarballName(id, sealed);
+  const tarNames = tarballFiles(id, listed.keys(), sealed);
   if (tarNames.length === 0) damage('not-covered', `${SUMS_FILE} does not list ${tarName} (or its parts)`, { file: tarName });
   if (tarNames.length > 1) {
     // Parts must run 000, 001, … without a gap: a missing line would silently shorten the archive.
-    const gap = tarNames.findIndex((n, i) => n !== partName(id, i));
-    if (gap >= 0) damage('parts-missing', `${SUMS_FILE} lists the tarball's parts with a gap: ${partName(id, gap)} is not listed`, { file: SUMS_FILE });
+    const gap = tarNames.findIndex((n, i) => n !== partName(id, i, sealed));
+    if (gap >= 0) damage('parts-missing', `${SUMS_FILE} lists the tarball's parts with a gap: ${partName(id, gap, sealed)} is not listed`, { file: SUMS_FILE });
   }
-  for (const required of [manifestFileOf(lists), fileSumsFileOf(lists), SNAPSHOT_JSON]) {
+  for (const required of [manifestFileOf(lists, sealed), fileSumsFileOf(lists, sealed), SNAPSHOT_JSON, ...(sealed ? [sealedName(SNAPSHOT_JSON, true)] : [])]) {
     if (!listed.has(required)) damage('not-covered', `${SUMS_FILE} does not list ${required}`, { file: required });
   }
   return tarNames;
@@ -170,7 +185,7 @@ async function checkSmallFiles(
 
 /** snapshot.json and SHA256SUMS must name the same tarball files with the same hashes. */
 function checkMetaAgrees(meta: SnapshotMeta, id: string, tarNames: string[], listed: Map<string, string>, damage: Damage): void {
-  const metaNames = meta.tarball.parts ? meta.tarball.parts.map((p) => p.name) : [tarballName(id)];
+  const metaNames = meta.tarball.parts ? meta.tarball.parts.map((p) => p.name) : [tarballName(id, isEncryptedMeta(meta))];
   const metaSums = meta.tarball.parts ? meta.tarball.parts.map((p) => p.sha256) : [meta.tarball.sha256];
   if (tarNames.length && (metaNames.join('/') !== tarNames.join('/') || metaSums.some((h, i) => h !== listed.get(tarNames[i]!)))) {
     damage('meta-mismatch', `${SNAPSHOT_JSON} and ${SUMS_FILE} disagree on the tarball${tarNames.length > 1 || meta.tarball.parts ? "'s parts" : "'s SHA-256"}`, { file: SNAPSHOT_JSON });
@@ -191,12 +206,16 @@ async function checkTarball(
   if (sizeWrong && !opts.deep) return ALL_DAMAGED; // the hash cannot match; deep mode still names the damaged members
   if (opts.skipTarballRead) return undefined;
   if (opts.sample !== undefined && !opts.deep) {
-    const sampled = await sampleSnapshot({ manifest: join(folder.dir, manifestFileOf(listsFormat(listed))), paths, sizes, meta, manifestOk, percent: opts.sample, report, id: folder.id, dir: folder.dir, ...(opts.onBytes ? { onBytes: opts.onBytes } : {}) });
+    const sampled = await sampleSnapshot({ manifest: join(folder.dir, manifestFileOf(listsFormat(listed), isSealed(listed))), paths, sizes, meta, manifestOk, percent: opts.sample, report, id: folder.id, dir: folder.dir, ...(opts.onBytes ? { onBytes: opts.onBytes } : {}) });
     if (sampled !== 'whole') return sampled;
   }
   const lists = listsFormat(listed);
-  const fileSums = opts.deep ? await FileSumsCheck.open(folder.dir, lists, damage) : undefined;
-  const deep = opts.deep ? await deepCheck(folder, meta, lists, opts, report, fileSums!) : undefined;
+  const sealed = isSealed(listed);
+  const fileSums = opts.deep ? await FileSumsCheck.open(folder.dir, lists, damage, sealed) : undefined;
+  const deep = opts.deep ? await deepCheck(folder, meta, lists, opts, report, fileSums!, sealed) : undefined;
+  // Deep, encrypted: the parts are one age file, decrypted on the way to the walk.
+  const age = deep && sealed ? new SealedWalk(paths, (p) => deep.feed(p), damage, names[0]!) : undefined;
+  const walk = deep && (age ? (chunk: Buffer) => age.push(chunk) : (chunk: Buffer) => deep.feed(chunk));
   // Deep: the tarball's SHA-256 runs on a second thread (when it is large enough to pay for one)
   // while this one parses the tarball and hashes every member. Plain verify hashes once here.
   const thread = deep ? openHashThread(total) : undefined;
@@ -210,9 +229,10 @@ async function checkTarball(
         await readChunks(paths[i]!, async (chunk) => {
           report.bytesRead += chunk.length;
           opts.onBytes?.(chunk.length);
-          if (deep) await deep.feed(chunk);
+          if (walk) await walk(chunk);
         }, { hasher, hash });
       } catch (e) {
+        if (isKeyProblem(e)) throw e;
         damage('unreadable', `${name} cannot be read after ${report.bytesRead - before} bytes: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
         return ALL_DAMAGED;
       }
@@ -225,6 +245,8 @@ async function checkTarball(
       }
     }
     if (deep) {
+      if (age) await age.push(undefined);
+      if (age?.failed) bad = true; // bytes as stored, and still no tarball: written wrong, or forged and re-signed
       await deep.finish();
       report.membersChecked = deep.checked;
       await fileSums!.finish(!deep.manifestBroken);
@@ -241,44 +263,19 @@ async function checkTarball(
   return !bad ? undefined : deep ? deep.damage() : ALL_DAMAGED;
 }
 
-/** The tarball's files must be regular files of the sizes snapshot.json gives; undefined when one is not a file. */
-async function checkSizes(folder: SnapshotFolder, names: string[], meta: SnapshotMeta | undefined, damage: Damage) {
-  const paths = names.map((n) => join(folder.dir, n));
-  const stats = await Promise.all(paths.map((p) => lstat(p)));
-  const odd = stats.findIndex((st) => !st.isFile());
-  if (odd >= 0) return void damage('not-a-file', `${names[odd]} is not a regular file`, { file: names[odd] });
-  const sizes = stats.map((st) => st.size);
-  const label = names.length > 1 ? `the tarball's ${names.length} parts are` : `${names[0]} is`;
-  const total = sizes.reduce((a, b) => a + b, 0);
-  let sizeWrong = meta !== undefined && total !== meta.tarball.size;
-  if (sizeWrong) {
-    damage('size-mismatch', `${label} ${total} bytes, expected ${meta!.tarball.size} (${total < meta!.tarball.size ? 'truncated' : 'extra bytes'})`,
-      { file: names.length > 1 ? SNAPSHOT_JSON : names[0], expected: String(meta!.tarball.size), actual: String(total) });
-  }
-  const sizeOf = new Map(names.map((n, i) => [n, sizes[i]!]));
-  for (const p of meta?.tarball.parts ?? []) {
-    const actual = sizeOf.get(p.name);
-    if (actual !== undefined && actual !== p.size) {
-      sizeWrong = true;
-      damage('size-mismatch', `part ${p.name} is ${actual} bytes, expected ${p.size}`, { file: p.name, expected: String(p.size), actual: String(actual) });
-    }
-  }
-  return { paths, sizes, total, sizeWrong };
-}
-
 /**
  * The deep walk, told which manifest versions snapshot.json allows (a v2 manifest in a format 1
  * snapshot is damage at line 1; with no usable snapshot.json, either is read) and, for format 2,
  * how to check the files carried from the chain.
  */
-async function deepCheck(folder: SnapshotFolder, meta: SnapshotMeta | undefined, lists: SnapshotFormat, opts: VerifyOptions, report: VerifiedSnapshot, fileSums: FileSumsCheck): Promise<DeepCheck> {
+async function deepCheck(folder: SnapshotFolder, meta: SnapshotMeta | undefined, lists: SnapshotFormat, opts: VerifyOptions, report: VerifiedSnapshot, fileSums: FileSumsCheck, sealed: boolean): Promise<DeepCheck> {
   const versions = meta ? (meta.formatVersion === 2 ? [2] as const : [1] as const) : [1, 2] as const;
   const chain = meta?.formatVersion === 1 ? undefined : opts.chain ?? await siblingContext(dirname(folder.dir));
   const carried = chain && {
     id: folder.id, chain: meta?.chain, dirOf: (id: string) => chain.dirOf(id),
     onCarried: (e: ManifestEntry & { in: string }) => chain.onCarried?.(folder.id, e),
   };
-  return new DeepCheck(join(folder.dir, manifestFileOf(lists)), report.findings, fileSums.next, { versions, ...(carried ? { carried } : {}) });
+  return new DeepCheck(join(folder.dir, manifestFileOf(lists, sealed)), report.findings, fileSums.next, { versions, ...(carried ? { carried } : {}) });
 }
 
 /** The message for a small file past its cap (not read: a forged one could be a gigabyte). */
