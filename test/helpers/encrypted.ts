@@ -48,7 +48,7 @@ export async function runEncryptedRestore(restoreTxt: string, drive: string, opt
 }
 
 /** Every byte of every file under `root` (names included), to look for what must not be there. */
-export async function allBytes(root: string): Promise<Buffer> {
-  const files = execFileSync('find', [root, '-type', 'f'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+export async function allBytes(root: string, keep: (file: string) => boolean = () => true): Promise<Buffer> {
+  const files = execFileSync('find', [root, '-type', 'f'], { encoding: 'utf8' }).split('\n').filter(Boolean).filter(keep);
   return Buffer.concat([Buffer.from(files.join('\n')), ...(await Promise.all(files.map((f) => readFile(f))))]);
 }
