@@ -16,7 +16,8 @@ code, pre { font: 9.5pt/1.3 ui-monospace, "DejaVu Sans Mono", monospace; }
 pre { background: #f3f3f3; padding: 4pt 6pt; white-space: pre-wrap; word-break: break-all; margin: 3pt 0; }
 .key { font: bold 11pt/1.4 ui-monospace, "DejaVu Sans Mono", monospace; border: 1.5pt solid #000; padding: 6pt; word-break: break-all; letter-spacing: 0.5pt; }
 ol { padding-left: 16pt; margin: 3pt 0; } li { margin: 2pt 0; }
-.small { font-size: 9pt; color: #333; }`;
+.small { font-size: 9pt; color: #333; }
+@media screen { body { padding: 12pt; } }`;
 
 function drivesTable(sheet: RecoverySheet): string {
   const rows = sheet.drives.map((d) => `<tr><td><b>${esc(d.name)}</b></td><td>${esc(d.role)}${d.location ? `, ${esc(d.location)}` : ''}</td><td>${d.encrypted ? 'encrypted' : '<b>not encrypted</b>'}</td><td>${d.snapshots ? `${d.snapshots} snapshot${d.snapshots === 1 ? '' : 's'}, ${esc(d.oldest!)} to ${esc(d.newest!)}` : 'none seen yet'}</td></tr>`).join('\n');
