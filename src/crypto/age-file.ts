@@ -16,13 +16,16 @@ export interface Encryption {
   prefix: Buffer;
   headerSize: number;
   sealer: PayloadSealer;
+  /** The payload key the sealer uses: a writer that seals on another thread makes its own sealer from it. */
+  key: Buffer;
 }
 
 /** Everything needed to write one age file to `recipients`: a fresh file key, header and nonce. */
 export async function beginEncryption(recipients: AgeRecipient[]): Promise<Encryption> {
   const { header, fileKey } = await createHeader(recipients);
   const nonce = randomBytes(NONCE);
-  return { prefix: Buffer.concat([header, nonce]), headerSize: header.length, sealer: new PayloadSealer(payloadKey(fileKey, nonce)) };
+  const key = payloadKey(fileKey, nonce);
+  return { prefix: Buffer.concat([header, nonce]), headerSize: header.length, sealer: new PayloadSealer(key), key };
 }
 
 /** The size of the age file for `plaintext` bytes under a header of `headerSize` bytes. */

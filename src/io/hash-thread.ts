@@ -4,6 +4,7 @@
 // The bytes are never copied: they sit in SharedArrayBuffer-backed buffers, and the caller
 // reuses a buffer only once the thread has acknowledged hashing it.
 import { createHash, type Hash } from 'node:crypto';
+import { PayloadSealer } from '../crypto/age-stream.js';
 import { Worker } from 'node:worker_threads';
 import { workerUrl } from './worker-url.js';
 
@@ -22,11 +23,24 @@ export function quiet<T>(p: T): T {
   return p;
 }
 
+/**
+ * An age payload sealed on the thread (an encrypted snapshot's tarball, issue 18): the plaintext
+ * and the place for the sealed bytes are both buffers from alloc(); seal() resolves with how many
+ * sealed bytes it put at `out` (what a chunk held back and the input's own chunks), end() with the
+ * final chunk's. The thread keeps the sealer's state between calls.
+ */
+export interface ThreadSealer {
+  seal(plain: Buffer, out: Buffer): Promise<number>;
+  end(out: Buffer): Promise<number>;
+}
+
 /** Where hashes run: here (node:crypto, synchronously) or on a thread. */
 export interface Hasher {
   create(): StreamHash;
   /** A buffer whose contents this hasher can read without a copy. */
   alloc(size: number): Buffer;
+  /** A thread hasher also seals age payloads there, beside its hashing (undefined: seal here). */
+  sealer?(key: Buffer): ThreadSealer;
 }
 
 /** SHA-256 on the calling thread. */
@@ -42,15 +56,31 @@ export const localHasher: Hasher = {
 export type HashRequest =
   | { op: 'hash-share'; ref: number; sab: SharedArrayBuffer }
   | { op: 'hash-update'; key: number; ref: number; start: number; end: number; seq: number }
-  | { op: 'hash-digest'; key: number; seq: number };
-export type HashReply = { hashSeq: number; hex?: string };
+  | { op: 'hash-digest'; key: number; seq: number }
+  | { op: 'seal-open'; key: number; payloadKey: Uint8Array }
+  | { op: 'seal'; key: number; ref: number; start: number; end: number; outRef: number; outStart: number; final: boolean; seq: number };
+export type HashReply = { hashSeq: number; hex?: string; sealed?: number };
 
 /** The thread's side: keeps the running hashes by key. Used by every worker that offers hashing. */
 export function hashService(reply: (r: HashReply) => void): (msg: HashRequest) => boolean {
   const shared = new Map<number, SharedArrayBuffer>();
   const running = new Map<number, Hash>();
+  const sealers = new Map<number, PayloadSealer>();
   return (msg) => {
     switch (msg.op) {
+      case 'seal-open':
+        sealers.set(msg.key, new PayloadSealer(Buffer.from(msg.payloadKey)));
+        return true;
+      case 'seal': {
+        const sealer = sealers.get(msg.key)!;
+        const pieces = msg.final ? sealer.end() : sealer.push(new Uint8Array(shared.get(msg.ref)!, msg.start, msg.end - msg.start));
+        if (msg.final) sealers.delete(msg.key);
+        const out = Buffer.from(shared.get(msg.outRef)!);
+        let n = msg.outStart;
+        for (const piece of pieces) n += piece.copy(out, n);
+        reply({ hashSeq: msg.seq, sealed: n - msg.outStart });
+        return true;
+      }
       case 'hash-share':
         shared.set(msg.ref, msg.sab);
         return true;
@@ -79,7 +109,7 @@ export class ThreadHasher implements Hasher {
   private keys = 0;
   private refs = new WeakMap<SharedArrayBuffer, number>();
   private nextRef = 0;
-  private waiting = new Map<number, { resolve: (hex: string | undefined) => void; reject: (e: Error) => void }>();
+  private waiting = new Map<number, { resolve: (r: Partial<HashReply>) => void; reject: (e: Error) => void }>();
   private failed: Error | undefined;
 
   constructor(private readonly worker: Worker) {
@@ -87,7 +117,7 @@ export class ThreadHasher implements Hasher {
       if (msg.hashSeq === undefined) return; // another service's reply
       const w = this.waiting.get(msg.hashSeq);
       this.waiting.delete(msg.hashSeq);
-      w?.resolve(msg.hex);
+      w?.resolve(msg);
     });
     worker.on('error', (e) => this.fail(e));
     worker.on('exit', (code) => this.fail(new Error(`hashing thread exited with code ${code}`)));
@@ -99,7 +129,7 @@ export class ThreadHasher implements Hasher {
     this.waiting.clear();
   }
 
-  private ask(msg: HashRequest): Promise<string | undefined> {
+  private ask(msg: HashRequest): Promise<Partial<HashReply>> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
       this.waiting.set((msg as { seq: number }).seq, { resolve, reject });
@@ -129,8 +159,27 @@ export class ThreadHasher implements Hasher {
         const ref = this.refOf(bytes.buffer);
         await this.ask({ op: 'hash-update', key, ref, start: bytes.byteOffset, end: bytes.byteOffset + bytes.length, seq: this.seq++ });
       },
-      digest: async () => (await this.ask({ op: 'hash-digest', key, seq: this.seq++ }))!,
+      digest: async () => (await this.ask({ op: 'hash-digest', key, seq: this.seq++ })).hex!,
     };
+  }
+
+  sealer(payloadKey: Buffer): ThreadSealer {
+    const key = this.keys++;
+    this.worker.postMessage({ op: 'seal-open', key, payloadKey: new Uint8Array(payloadKey) } satisfies HashRequest);
+    const shared = (b: Buffer) => {
+      if (!(b.buffer instanceof SharedArrayBuffer)) throw new Error('buffers for the sealing thread must come from alloc()');
+      return this.refOf(b.buffer);
+    };
+    const call = async (plain: Buffer | undefined, out: Buffer) => {
+      const outRef = shared(out);
+      const ref = plain ? shared(plain) : outRef;
+      const r = await this.ask({
+        op: 'seal', key, ref, start: plain?.byteOffset ?? 0, end: plain ? plain.byteOffset + plain.length : 0,
+        outRef, outStart: out.byteOffset, final: plain === undefined, seq: this.seq++,
+      });
+      return r.sealed!;
+    };
+    return { seal: (plain, out) => call(plain, out), end: (out) => call(undefined, out) };
   }
 }
 

@@ -11,7 +11,7 @@ import { refusal } from '../core/errors.js';
 import type { Encryption } from '../crypto/age-file.js';
 import { CHUNK, TAG } from '../crypto/age-stream.js';
 import { failpoint } from './failpoint.js';
-import { localHasher, quiet, type Hasher, type StreamHash } from './hash-thread.js';
+import { localHasher, quiet, type Hasher, type StreamHash, type ThreadSealer } from './hash-thread.js';
 
 export interface WrittenPart {
   path: string;
@@ -42,6 +42,8 @@ export class HashedWriter {
   /** Sealing: where a buffer's sealed bytes go (the hasher reads it without a copy), and whether the age header went out yet. */
   private sealedBuffer: Buffer | undefined;
   private prefixOut = false;
+  /** With a thread hasher, the sealing runs on that thread too, while this one fills the next buffer. */
+  private readonly threadSealer: ThreadSealer | undefined;
   // Parts: the one being written, its size and hash so far; the finished ones.
   private partHash: StreamHash | undefined;
   private partBytes = 0;
@@ -60,6 +62,7 @@ export class HashedWriter {
     // chunks (16 bytes more each) and, the first time, the header. The next flush reuses it only
     // after this one's write and hashing are done (it awaits `pending` first).
     if (seal) this.sealedBuffer = hasher.alloc(seal.prefix.length + chunkSize + CHUNK + TAG * (Math.ceil(chunkSize / CHUNK) + 2));
+    this.threadSealer = seal && hasher.sealer ? hasher.sealer(seal.key) : undefined;
   }
 
   /**
@@ -146,11 +149,26 @@ export class HashedWriter {
     if (this.pos === 0) return;
     await this.guard?.();
     const plain = this.buffer.subarray(0, this.pos);
-    const chunk = this.seal ? this.sealed(this.seal.sealer.push(plain)) : plain;
-    this.pending = (await this.emit(chunk)).done;
+    if (this.threadSealer) {
+      // Sealed there, then written and hashed: all of it in `pending`, awaited by the next flush
+      // before this buffer or the sealed one is touched again.
+      const at = this.prefixAt();
+      this.pending = quiet(this.threadSealer.seal(plain, this.sealedBuffer!.subarray(at))
+        .then((n) => this.emit(this.sealedBuffer!.subarray(0, at + n))).then((w) => w.done));
+    } else {
+      const chunk = this.seal ? this.sealed(this.seal.sealer.push(plain)) : plain;
+      this.pending = (await this.emit(chunk)).done;
+    }
     failpoint('write:chunk');
     this.active ^= 1;
     this.pos = 0;
+  }
+
+  /** The header goes first, once: copied to the start of sealedBuffer; returns where the sealed chunks go after it. */
+  private prefixAt(): number {
+    if (this.prefixOut) return 0;
+    this.prefixOut = true;
+    return this.seal!.prefix.copy(this.sealedBuffer!, 0);
   }
 
   /** The file's next bytes: the header first (once), then the sealed chunks, copied into sealedBuffer. */
@@ -222,7 +240,11 @@ export class HashedWriter {
     await this.flush();
     await this.pending;
     // An age file ends with its final chunk (empty when nothing was written: still one chunk).
-    if (this.seal) await (this.pending = (await this.emit(this.sealed(this.seal.sealer.end()))).done);
+    if (this.threadSealer) {
+      const at = this.prefixAt();
+      const n = await this.threadSealer.end(this.sealedBuffer!.subarray(at));
+      await (this.pending = (await this.emit(this.sealedBuffer!.subarray(0, at + n))).done);
+    } else if (this.seal) await (this.pending = (await this.emit(this.sealed(this.seal.sealer.end()))).done);
     await this.fh.sync();
     await this.fh.close();
     const whole = { sha256: await this.hash.digest(), size: this.stored };
