@@ -174,7 +174,9 @@ async function archiveScan(
     reader,
     ...(chain ? { format2: {
       carry: chain.carry, id: prepared.id, blockList: (id, offset, size) => lists.get(id, offset, size),
-      ...(input.chainOptions?.maxDdLines !== undefined ? { maxDdLines: input.chainOptions.maxDdLines } : {}),
+      // An encrypted chain stores a changed large file whole: its dd steps would name the file in
+      // the plain RESTORE.txt (docs/FORMAT.md "Encrypted drives").
+      ...(input.encryption ? { maxDdLines: 0 } : input.chainOptions?.maxDdLines !== undefined ? { maxDdLines: input.chainOptions.maxDdLines } : {}),
     } } : {}),
     // What onStored returns (a baseline write, when its buffer is full) the archive waits for.
     onStored: input.onStored

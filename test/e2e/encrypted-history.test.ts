@@ -8,7 +8,7 @@
 // - `airgap restore` with the passphrase gives it back too, and one named file alone.
 import { execFileSync } from 'node:child_process';
 import { hostname } from 'node:os';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESTORE_FILE } from '../../src/layout/restore-text.js';
@@ -32,13 +32,18 @@ async function change(n: number): Promise<void> {
     await mkdir(join(src, 'docs', SECRET_NAME), { recursive: true });
     await writeFile(join(src, 'docs', SECRET_NAME, 'alice.txt'), 'alice: 100\n');
     await writeFile(join(src, 'docs', 'notes.txt'), 'notes\n');
-    await writeFile(join(src, 'big.bin'), noise(3 * 1024 * 1024 + 5, 'big'));
+    // Past the 16 MiB where a plain chain stores a file changed in place as its changed blocks.
+    await writeFile(join(src, 'big-mailbox.mbox'), noise(17 * 1024 * 1024 + 5, 'big'));
   } else if (n === 1) {
     await writeFile(join(src, 'docs', 'notes.txt'), 'notes, edited\n');
     await writeFile(join(src, 'docs', 'added.txt'), 'added on day 1\n');
   } else if (n === 2) {
     await rm(join(src, 'docs', 'added.txt'));
     await writeFile(join(src, 'docs', SECRET_NAME, 'bob.txt'), 'bob: 90\n');
+    // Changed in place: a dd line in RESTORE.txt would name it; an encrypted chain stores it whole.
+    const fh = await open(join(src, 'big-mailbox.mbox'), 'r+');
+    await fh.write(Buffer.from('new mail'), 0, 8, 5 * 1024 * 1024);
+    await fh.close();
   }
 }
 
@@ -79,7 +84,7 @@ describe.skipIf(noAgeTools)('an encrypted drive written by the CLI', () => {
     // Long words anywhere (a short one turns up in random ciphertext by chance: this host is "vm");
     // the host, however short, in every file that is not an age file.
     const bytes = await allBytes(drive);
-    for (const word of [SECRET_NAME, 'alice.txt', 'notes.txt', src]) expect(bytes.includes(Buffer.from(word)), word).toBe(false);
+    for (const word of [SECRET_NAME, 'alice.txt', 'notes.txt', 'big-mailbox', src]) expect(bytes.includes(Buffer.from(word)), word).toBe(false);
     const plain = await allBytes(drive, (f) => !f.endsWith('.age'));
     expect(plain.includes(Buffer.from(`"${hostname()}"`)), hostname()).toBe(false);
     expect(plain.toString()).not.toMatch(/work\/docs/);
