@@ -42,6 +42,7 @@ export class HashedWriter {
   /** Sealing: where a buffer's sealed bytes go (the hasher reads it without a copy), and whether the age header went out yet. */
   private sealedBuffer: Buffer | undefined;
   private prefixOut = false;
+  private sealEnded = false;
   /** With a thread hasher, the sealing runs on that thread too, while this one fills the next buffer. */
   private readonly threadSealer: ThreadSealer | undefined;
   // Parts: the one being written, its size and hash so far; the finished ones.
@@ -88,6 +89,7 @@ export class HashedWriter {
   }
 
   async write(data: Buffer | string): Promise<void> {
+    if (this.sealEnded) throw new Error('HashedWriter: bytes handed over after the age file was ended (drain)');
     let buf = typeof data === 'string' ? Buffer.from(data) : data;
     while (buf.length > 0) {
       if (this.room === 0) await this.flush();
@@ -147,6 +149,7 @@ export class HashedWriter {
   async flush(): Promise<void> {
     await this.pending; // the other buffer must be free before we fill it
     if (this.pos === 0) return;
+    if (this.sealEnded) throw new Error('HashedWriter: bytes handed over after the age file was ended (drain)');
     await this.guard?.();
     const plain = this.buffer.subarray(0, this.pos);
     if (this.threadSealer) {
@@ -224,10 +227,26 @@ export class HashedWriter {
     this.partBytes = 0;
   }
 
-  /** Waits until every byte handed over so far is in the file (written, not yet fsynced). */
+  /**
+   * Waits until every byte handed over so far is in the file (written, not yet fsynced). A sealed
+   * file is then complete: its final chunk is written too, and nothing more may be handed over
+   * (a read-back started after drain must see the whole age file).
+   */
   async drain(): Promise<void> {
     await this.flush();
     await this.pending;
+    await this.endSeal();
+  }
+
+  /** An age file ends with its final chunk (empty when nothing was written: still one chunk); once. */
+  private async endSeal(): Promise<void> {
+    if (!this.seal || this.sealEnded) return;
+    this.sealEnded = true;
+    if (this.threadSealer) {
+      const at = this.prefixAt();
+      const n = await this.threadSealer.end(this.sealedBuffer!.subarray(at));
+      await (this.pending = (await this.emit(this.sealedBuffer!.subarray(0, at + n))).done);
+    } else await (this.pending = (await this.emit(this.sealed(this.seal.sealer.end()))).done);
   }
 
   /** The files written so far, in order: the plain name, or the parts. */
@@ -239,12 +258,7 @@ export class HashedWriter {
   async finish(): Promise<Written> {
     await this.flush();
     await this.pending;
-    // An age file ends with its final chunk (empty when nothing was written: still one chunk).
-    if (this.threadSealer) {
-      const at = this.prefixAt();
-      const n = await this.threadSealer.end(this.sealedBuffer!.subarray(at));
-      await (this.pending = (await this.emit(this.sealedBuffer!.subarray(0, at + n))).done);
-    } else if (this.seal) await (this.pending = (await this.emit(this.sealed(this.seal.sealer.end()))).done);
+    await this.endSeal();
     await this.fh.sync();
     await this.fh.close();
     const whole = { sha256: await this.hash.digest(), size: this.stored };

@@ -63,6 +63,26 @@ describe('HashedWriter with a sealing', () => {
     });
   }
 
+  it('after drain() the file on the drive is already the whole age file (the read-back starts then, before finish)', async () => {
+    for (const thread of [openHashThread(2 ** 40), { hasher: undefined, close: async () => {} }]) {
+      try {
+        const plain = noise(3 * 65536 + 77, 'drain');
+        const seal = await beginEncryption([{ kind: 'key', recipient: key.recipient }]);
+        const path = join(dir, `drain-${thread.hasher ? 'thread' : 'local'}.age`);
+        const w = await HashedWriter.create(path, 100_000, undefined, thread.hasher, seal);
+        await w.write(plain);
+        await w.drain();
+        const early = await readFile(path);
+        expect((await decrypt(early, [{ kind: 'key', identity: key.identity }])).equals(plain)).toBe(true);
+        await expect(w.write(Buffer.alloc(200_000))).rejects.toThrow(/after the age file was ended/);
+        const done = await w.finish();
+        expect(done.sha256).toBe(sha(early));
+      } finally {
+        await thread.close();
+      }
+    }
+  });
+
   it('hashed on a thread (as the tarball is): the same stored bytes and hashes', async () => {
     const thread = openHashThread(2 ** 40);
     try {
