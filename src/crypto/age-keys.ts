@@ -76,6 +76,8 @@ export async function parseIdentityFile(text: string, file = 'the key file'): Pr
 /** An `age1…` X25519 recipient, checked by typage's own parser. */
 export function parseRecipient(text: string): AgeRecipient {
   const s = text.trim();
+  // Never echoed: a secret key given where a public one belongs.
+  if (/^AGE-SECRET-KEY-/i.test(s)) throw new AgeKeyError('this is a secret key (AGE-SECRET-KEY-…), not a recipient: give its public key', 'age-keygen -y <key file> prints the public key (age1…); keep the secret key away from command lines');
   if (/^age1(pq|tag|tagpq)1/.test(s)) throw new AgeKeyError(`${s.slice(0, 12)}… is a post-quantum or tag recipient: ${UNSUPPORTED}`);
   if (!/^age1[02-9ac-hj-np-z]+$/.test(s)) throw new AgeKeyError(`"${s.slice(0, 20)}" is not an age recipient (age1…)`);
   try {

@@ -37,8 +37,8 @@ export class ScryptRecipient implements Recipient {
   }
 }
 
-/** The highest work factor read: 2^22 × 1 KiB = 4 GiB of memory; a forged file must not ask for more. */
-export const MAX_READ_WORK_FACTOR = 22;
+/** The highest work factor read, as typage's: 2^20 × 1 KiB = 1 GiB of memory; a forged file must not ask for more. */
+export const MAX_READ_WORK_FACTOR = 20;
 
 /** A typage Identity for the passphrase: opens `-> scrypt` stanzas (age's rule: the file's only stanza). */
 export class ScryptIdentity implements Identity {

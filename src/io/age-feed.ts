@@ -16,7 +16,10 @@ import { identitiesFor } from './keys.js';
  * breaks let these through.
  */
 export const isKeyProblem = (e: unknown): boolean =>
-  e instanceof AgeWrongKeyError || e instanceof AgeKeyError || (isAirgapError(e) && e.code === 'key-needed');
+  e instanceof AgeWrongKeyError || e instanceof AgeKeyError || (isAirgapError(e) && KEY_CODES.has(e.code));
+
+/** The key source's own refusals (cli/secrets.ts): no secret given, no drive key, a drive key that does not open. */
+const KEY_CODES = new Set(['key-needed', 'drive-key-missing', 'drive-key-unusable', 'passphrase-empty', 'passphrase-control', 'passphrase-twice', 'passphrase-file-unreadable', 'passphrase-env-unset', 'identity-unreadable']);
 
 export class AgeFeed {
   private head = Buffer.alloc(0);

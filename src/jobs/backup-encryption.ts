@@ -3,8 +3,10 @@
 // a config that encrypts never adds to a drive marked plain without the user saying so (its
 // earlier snapshots stay readable by anyone until pruned). Either way: refused, nothing written,
 // and the hint names the command that makes them agree.
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { refusal } from '../core/errors.js';
-import type { DriveIdentity } from '../layout/format.js';
+import { DRIVE_KEY_FILE, type DriveIdentity } from '../layout/format.js';
 import type { Config } from '../state/config.js';
 import { encryptionFor } from '../state/config-encryption.js';
 import { wrappedDriveKey } from './encryption-setup.js';
@@ -18,7 +20,7 @@ export interface BackupEncryption {
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
-export async function backupEncryption(configPath: string, config: Config | undefined, identity: DriveIdentity, root: string): Promise<BackupEncryption | undefined> {
+export async function backupEncryption(configPath: string, config: Config | undefined, identity: DriveIdentity, root: string, airgapDir: string): Promise<BackupEncryption | undefined> {
   const want = encryptionFor(config, identity.name);
   const has = identity.encryption;
   const relabel = `airgap label ${root} --name ${identity.name} --force`;
@@ -35,6 +37,10 @@ export async function backupEncryption(configPath: string, config: Config | unde
     throw refusal('encryption-keys-differ', `drive ${identity.name} is encrypted to other keys than the config's`,
       `use the config that encrypted it; or take this config's keys for it from now on: ${relabel} (the next snapshot starts a new chain)`);
   }
-  const wrappedKey = await wrappedDriveKey(configPath, config);
+  // The host's key.age is copied onto a drive that lacks KEY.age; a drive that has it needs no copy.
+  const wrappedKey = await wrappedDriveKey(configPath, config).catch(async (e: unknown) => {
+    if (await lstat(join(airgapDir, DRIVE_KEY_FILE)).then((st) => st.isFile(), () => false)) return undefined;
+    throw e;
+  });
   return { recipients: want.recipients, ...(config?.encryption?.driveKey ? { driveKey: config.encryption.driveKey } : {}), ...(wrappedKey ? { wrappedKey } : {}) };
 }

@@ -93,7 +93,7 @@ export async function prepareBackup(s: Session, opts: BackupOptions): Promise<Pr
   // write: an impostor (a drive that only claims a known name) is refused even for a dry run.
   const drive = await findDrive(s, choice.spec!, { acceptFingerprint: opts.acceptFingerprint, write: true, bind: !opts.dryRun });
   if (!opts.dryRun) refuseFingerprintMismatch(drive);
-  const encryption = await backupEncryption(s.env.configPath, config, drive.identity, drive.root);
+  const encryption = await backupEncryption(s.env.configPath, config, drive.identity, drive.root, drive.airgapDir);
   const prunePlan = (after: Catalog, written: string) => (opts.noPrune || opts.dryRun ? [] : prunePlanFor(choice, after, s, drive.identity.name, opts.acceptChanges === true, written));
 
   // The mass-change gate compares with the last accepted backup of these sources (kept on the

@@ -26,10 +26,15 @@ export type EncryptionBlock = NonNullable<Config['encryption']>;
 /** The drives named by `which` (offsite: the rotation's offsite drives). */
 export function encryptedDrives(which: EncryptionAnswers['drives'], rotation: { name: string; role: string }[]): 'all' | string[] {
   if (which === 'all') return 'all';
-  if (which === 'offsite') return rotation.filter((d) => d.role === 'offsite').map((d) => d.name);
+  if (which === 'offsite') {
+    const offsite = rotation.filter((d) => d.role === 'offsite').map((d) => d.name);
+    if (offsite.length === 0) throw usageError('no-offsite-drive', '--encrypt offsite: no drive of the rotation is kept offsite', 'name one with --offsite <NAME>, or encrypt drives by name (--encrypt B) or all of them (--encrypt)');
+    return offsite;
+  }
   const unknown = which.find((n) => !rotation.some((d) => sameDriveName(d.name, n)));
   if (unknown) throw usageError('unknown-drive', `--encrypt names drive ${unknown}, which is not in the rotation`, 'name drives of the rotation (e.g. --encrypt B), or all, or offsite');
-  return which;
+  // The rotation's spelling of each name: every later comparison finds it.
+  return [...new Set(which.map((n) => rotation.find((d) => sameDriveName(d.name, n))!.name))];
 }
 
 /**

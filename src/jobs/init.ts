@@ -80,8 +80,15 @@ export async function init(s: Session, a: InitAnswers): Promise<InitResult> {
   if (!parsed.ok) {
     throw usageError('bad-flags', `${parsed.path.join('.')}: ${parsed.message}`, 'check --drives (names like A,B,C), --cadence (daily, weekly, or weekdays like sat or mon,thu) and --scheme');
   }
-  // The drive key is made only once everything else is known to be right.
+  // The drive key is made only once everything else is known to be right. Replacing a config
+  // (--force) without --encrypt keeps its encryption: key.age beside it may be the only way into
+  // drives already written, and a config that forgot its drive key could never make a new one.
   if (a.encryption) parsed.value.encryption = await setUpEncryption(s.env.configPath, a.encryption, rotation, s.now);
+  else if (a.force) {
+    const kept = (await s.configIfPresent().catch(() => undefined))?.encryption;
+    const names = kept?.drives;
+    if (kept) parsed.value.encryption = { ...kept, drives: names === 'all' || !names ? 'all' : rotation.filter((d) => names.some((n) => sameDriveName(n, d.name))).map((d) => d.name) };
+  }
   await saveConfig(s.env.configPath, parsed.value);
   s.forgetConfig();
   const result: InitResult = { ok: true, configPath: s.env.configPath, config: parsed.value };

@@ -2,6 +2,7 @@
 // drives with stock tools when this computer, its config and key.age are gone: the drives and
 // what each holds, the keys they are encrypted to, the drive key's SECRET (opened here with the
 // passphrase), and the commands. The sheet is a secret: the renderer says so at the top.
+import { sameDriveName } from '../core/drive-name.js';
 import { refusal } from '../core/errors.js';
 import { recipientOf } from '../crypto/age-keys.js';
 import { identitiesFor } from '../io/keys.js';
@@ -39,7 +40,7 @@ export async function recoverySheet(s: Session): Promise<RecoverySheet> {
     const ids = (seen?.snapshots ?? []).filter((x) => x.state === 'complete').map((x) => x.id).sort();
     return {
       name: d.name, role: d.role, ...(d.location ? { location: d.location } : {}),
-      encrypted: enc.drives === 'all' || enc.drives.includes(d.name),
+      encrypted: enc.drives === 'all' || enc.drives.some((n) => sameDriveName(n, d.name)),
       snapshots: ids.length, ...(ids.length ? { oldest: ids[0], newest: ids.at(-1) } : {}),
     };
   });

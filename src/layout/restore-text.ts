@@ -180,11 +180,10 @@ function variant(self: string, enc: RestoreEncryption | undefined): Variant {
 ${key}`,
     extract: (l) => (l.parts ? `    cat ${tar(l.id)}.[0-9][0-9][0-9] | ${age} | tar -xpf - -C "$TARGET"` : `    ${age} ${tar(l.id)} | tar -xpf - -C "$TARGET"`),
     // A redirection, not -o: age 1.1 creates its -o file only when it writes a byte, and an empty REMOVE.nul has none.
-    remove: `    ${age} ${dir(self)}/${sealedName(REMOVE_FILE, true)} > "$WORK/${REMOVE_FILE}"
-    (cd "$TARGET" && xargs -0 rm -rf -- < "$WORK/${REMOVE_FILE}")
+    // One line: a list age could not decrypt whole is never acted on.
+    remove: `    ${age} ${dir(self)}/${sealedName(REMOVE_FILE, true)} > "$WORK/${REMOVE_FILE}" && (cd "$TARGET" && xargs -0 rm -rf -- < "$WORK/${REMOVE_FILE}")
   ${REMOVE_FILE} lists paths inside TARGET, each ended by a NUL byte; run this only inside TARGET.`,
-    check: `    ${age} ${dir(self)}/${sealedName(FILE_SUMS_FILE_GZ, true)} > "$WORK/${FILE_SUMS_FILE_GZ}"
-    (cd "$TARGET" && gunzip -t "$WORK/${FILE_SUMS_FILE_GZ}" && gunzip -c "$WORK/${FILE_SUMS_FILE_GZ}" | sha256sum -c)
+    check: `    ${age} ${dir(self)}/${sealedName(FILE_SUMS_FILE_GZ, true)} > "$WORK/${FILE_SUMS_FILE_GZ}" && (cd "$TARGET" && gunzip -t "$WORK/${FILE_SUMS_FILE_GZ}" && gunzip -c "$WORK/${FILE_SUMS_FILE_GZ}" | sha256sum -c)
   ${FILE_SUMS_FILE_GZ} is the gzipped list of every file's SHA-256 (gunzip -t first checks that
   it is whole). macOS: use shasum -a 256 -c instead of sha256sum -c.`,
     cleanup: `

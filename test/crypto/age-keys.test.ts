@@ -55,10 +55,15 @@ describe('recipients', () => {
     ['a post-quantum recipient', 'age1pq1' + 'q'.repeat(100), /post-quantum or tag recipient/],
     ['a tag recipient', 'age1tag1' + 'q'.repeat(50), /post-quantum or tag recipient/],
     ['an SSH key', 'ssh-ed25519 AAAAC3Nza', /is not an age recipient/],
-    ['a secret key', KEY, /is not an age recipient/],
+    ['a secret key', KEY, /this is a secret key \(AGE-SECRET-KEY-…\), not a recipient/],
   ])('refuses %s', (_what, text, message) => {
     expect(() => parseRecipient(text)).toThrow(AgeKeyError);
     expect(() => parseRecipient(text)).toThrow(message);
+  });
+
+  it('never echoes any of a secret key given as a recipient (it would reach stderr and the run log)', () => {
+    const e = (() => { try { parseRecipient(KEY); } catch (x) { return x as AgeKeyError; } })()!;
+    expect(`${e.message} ${e.hint}`).not.toContain(KEY.slice(16, 20));
   });
 
   it('passphrases: not empty, work factor 1 to 20, default 18', () => {

@@ -108,6 +108,44 @@ describe.skipIf(noAgeTools)('encryption set up by the CLI', () => {
     await rename(cfg + '.enc', cfg);
   });
 
+  it("a damaged KEY.age on the drive falls back to the host's key.age; with both unusable it is a refusal, never damage", async () => {
+    const onDrive = join(sb.drive('A'), 'airgap', 'KEY.age');
+    const good = await readFile(onDrive);
+    await writeFile(onDrive, Buffer.concat([good.subarray(0, good.length - 3), Buffer.from('xyz')]));
+    try {
+      const ok = await runChecked(sb, ['verify', 'A', '--deep', ...pass]);
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+      const hostKey = join(configDir(), 'key.age');
+      const saved = await readFile(hostKey);
+      await writeFile(hostKey, Buffer.from('not an age file'));
+      try {
+        const bad = await runChecked(sb, ['verify', 'A', '--deep', ...pass]);
+        expect(bad.code, bad.stdout + bad.stderr).toBe(4);
+        expect(bad.stderr).toMatch(/^error: the drive key cannot be opened/m);
+        expect(bad.stdout).not.toMatch(/DAMAGED/);
+      } finally {
+        await writeFile(hostKey, saved);
+      }
+    } finally {
+      await writeFile(onDrive, good);
+    }
+  });
+
+  it('label --encrypt that is refused leaves the config and key.age as they were', async () => {
+    const other = await makeSandbox();
+    try {
+      expect((await runChecked(other, ['init', '--source', src, '--drives', 'A,B', '--yes'])).code).toBe(0);
+      const cfg = join(other.dir, 'config', 'airgap', 'config.json');
+      const before = await readFile(cfg, 'utf8');
+      const r = await runChecked(other, ['label', join(other.dir, 'no-such-disk'), '--name', 'B', '--encrypt', '--yes', ...pass]);
+      expect(r.code).toBe(2);
+      expect(await readFile(cfg, 'utf8')).toBe(before);
+      await expect(stat(join(other.dir, 'config', 'airgap', 'key.age'))).rejects.toThrow();
+    } finally {
+      await other.cleanup();
+    }
+  });
+
   it('bad keys and passphrases are usage errors that say what is wrong', async () => {
     const other = await makeSandbox();
     try {
@@ -121,11 +159,28 @@ describe.skipIf(noAgeTools)('encryption set up by the CLI', () => {
       await writeFile(join(other.dir, 'empty'), '');
       cases.push([['--encrypt', '--passphrase-file', join(other.dir, 'empty')], /passphrase file .* is empty/]);
       cases.push([['--encrypt', '--passphrase-env', 'AIRGAP_TEST_UNSET_VAR'], /AIRGAP_TEST_UNSET_VAR .* is not set/]);
+      await writeFile(join(other.dir, 'short'), 'short\n');
+      cases.push([['--encrypt', '--passphrase-file', join(other.dir, 'short')], /fewer than 8 characters/]);
+      cases.push([['--encrypt', 'offsite', ...pass], /no drive of the rotation is kept offsite/]);
+      await writeFile(join(other.dir, 'tab'), 'pass\tword long\n');
+      cases.push([['--encrypt', '--passphrase-file', join(other.dir, 'tab')], /control character/]);
       for (const [flags, message] of cases) {
         const r = await runChecked(other, ['init', '--source', src, '--drives', 'A,B', '--yes', ...flags]);
         expect(r.code, flags.join(' ')).toBe(2);
         expect(r.stderr, flags.join(' ')).toMatch(message);
         expect(r.stderr).toMatch(/^hint: /m);
+      }
+      // The passphrase file's first line is the passphrase: what follows it is not.
+      const third = await makeSandbox();
+      try {
+        await writeFile(join(third.dir, 'p'), '\uFEFFfirst line only\r\n\n# a note\n');
+        expect((await runChecked(third, ['init', '--source', src, '--drives', 'A', '--yes', '--encrypt', '--passphrase-file', join(third.dir, 'p')])).code).toBe(0);
+        const sheet = await runChecked(third, ['recovery-sheet'], { AIRGAP_TEST_PASS: 'first line only' });
+        expect(sheet.code).toBe(2); // no passphrase given, not a terminal
+        const viaEnv = await runChecked(third, ['recovery-sheet', '--passphrase-env', 'AIRGAP_TEST_PASS'], { AIRGAP_TEST_PASS: 'first line only' });
+        expect(viaEnv.code, viaEnv.stderr).toBe(0);
+      } finally {
+        await third.cleanup();
       }
       // Keys of one's own only: no passphrase, no key.age.
       const ok = await runChecked(other, ['init', '--source', src, '--drives', 'A,B', '--yes', '--encrypt', 'B', '--recipient', pub]);

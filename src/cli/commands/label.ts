@@ -6,7 +6,9 @@ import { EXIT, usageError } from '../../core/errors.js';
 import { setUpEncryption } from '../../jobs/encryption-setup.js';
 import { applyLabelJob, planLabelJob, type LabelOptions } from '../../jobs/label.js';
 import type { Session } from '../../jobs/session.js';
-import { setConfigEncryption } from '../../state/config-encryption.js';
+import { keyFileBeside, setConfigEncryption } from '../../state/config-encryption.js';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../../io/durable.js';
 import { renderLabel } from '../../ui/render-setup.js';
 import type { Context } from '../context.js';
 import { confirm } from '../confirm.js';
@@ -19,16 +21,37 @@ type LabelFlags = LabelOptions & SecretFlags & { yes?: boolean; encrypt?: boolea
 
 export async function labelCommand(ctx: Context, pathArg: string, flags: LabelFlags): Promise<number> {
   const s = sessionOf(ctx);
-  if (flags.encrypt) await markEncrypted(ctx, s, flags);
-  const planned = await planLabelJob(s, pathArg, flags);
-  if (!(await confirm(ctx, planned.question, flags.yes))) {
-    ctx.stderr.write('nothing was changed\n');
-    return EXIT.cancelled;
+  // --encrypt changes the config (and may make key.age) before the plan and the question: a
+  // label that is refused or declined puts both back, so "nothing was changed" stays true.
+  const undo = flags.encrypt ? await undoPoint(s.env.configPath) : undefined;
+  let result;
+  try {
+    if (flags.encrypt) await markEncrypted(ctx, s, flags);
+    const planned = await planLabelJob(s, pathArg, flags);
+    if (!(await confirm(ctx, planned.question, flags.yes))) {
+      await undo?.();
+      ctx.stderr.write('nothing was changed\n');
+      return EXIT.cancelled;
+    }
+    result = await applyLabelJob(s, planned);
+  } catch (e) {
+    await undo?.();
+    throw e;
   }
-  const result = await applyLabelJob(s, planned);
   if (ctx.json) printJson(ctx, result);
   else ctx.stdout.write(renderLabel(result));
   return EXIT.ok;
+}
+
+/** Puts the config's text back and removes a key.age made since (the config is read as bytes: it stays as the user wrote it). */
+async function undoPoint(configPath: string): Promise<() => Promise<void>> {
+  const text = await readFile(configPath).catch(() => undefined);
+  const keyFile = keyFileBeside(configPath);
+  const hadKey = await stat(keyFile).then(() => true, () => false);
+  return async () => {
+    if (text) await writeFileAtomic(configPath, text);
+    if (!hadKey) await rm(keyFile, { force: true });
+  };
 }
 
 /** The config encrypts drive `flags.name` from now on (its keys set up first when it has none). */
