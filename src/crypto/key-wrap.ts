@@ -4,7 +4,7 @@
 // nothing but the passphrase and the stock tool.
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { decryptStream, encryptStream } from './age-file.js';
+import { decryptStream, encryptBuffer } from './age-file.js';
 import { AgeKeyError } from './age-errors.js';
 import { generateKeyPair, keyFileText, parseIdentityFile, passphraseRecipient, DEFAULT_WORK_FACTOR, type AgeIdentity } from './age-keys.js';
 
@@ -28,7 +28,7 @@ async function through(input: Buffer, t: NodeJS.ReadWriteStream): Promise<Buffer
 export async function newWrappedKey(passphrase: string, created: Date, workFactor = DEFAULT_WORK_FACTOR): Promise<WrappedKey> {
   const pair = await generateKeyPair();
   const text = Buffer.from(keyFileText(pair, created));
-  return { recipient: pair.recipient, wrapped: await through(text, await encryptStream([passphraseRecipient(passphrase, workFactor)])) };
+  return { recipient: pair.recipient, wrapped: await encryptBuffer(text, [passphraseRecipient(passphrase, workFactor)]) };
 }
 
 /**

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { sameDriveName } from '../core/drive-name.js';
 import { refusal, usageError } from '../core/errors.js';
 import { parseRecipient } from '../crypto/age-keys.js';
-import { newWrappedKey } from '../crypto/key-wrap.js';
+import { MAX_WRAPPED_KEY_BYTES, newWrappedKey } from '../crypto/key-wrap.js';
 import { createFileSynced } from '../io/durable.js';
 import { readRegularFile } from '../io/read-regular.js';
 import type { Config } from '../state/config.js';
@@ -62,7 +62,7 @@ export async function setUpEncryption(configPath: string, a: EncryptionAnswers, 
 export async function wrappedDriveKey(configPath: string, config: Config | undefined): Promise<Buffer | undefined> {
   if (!config?.encryption?.driveKey) return undefined;
   const path = keyFileBeside(configPath);
-  return readRegularFile(path, { maxBytes: 64 * 1024 }).catch(() => {
+  return readRegularFile(path, { maxBytes: MAX_WRAPPED_KEY_BYTES }).catch(() => {
     throw refusal('drive-key-missing', `the config encrypts with a drive key, but its key file ${path} is missing`,
       'put key.age back beside the config (an encrypted drive holds a copy: airgap/KEY.age), or remove "driveKey" and its recipient from the config');
   });
