@@ -4,7 +4,7 @@
 // The bytes are never copied: they sit in SharedArrayBuffer-backed buffers, and the caller
 // reuses a buffer only once the thread has acknowledged hashing it.
 import { createHash, type Hash } from 'node:crypto';
-import { PayloadSealer } from '../crypto/age-stream.js';
+import { PayloadOpener, PayloadSealer } from '../crypto/age-stream.js';
 import { Worker } from 'node:worker_threads';
 import { workerUrl } from './worker-url.js';
 
@@ -34,6 +34,23 @@ export interface ThreadSealer {
   end(out: Buffer): Promise<number>;
 }
 
+/**
+ * An age payload opened on the thread (an encrypted tarball read by restore or verify --deep):
+ * the sealed bytes and the place for the plaintext are both buffers from alloc(); open() resolves
+ * with how much plaintext it put at `out` (every chunk authenticated first) and, when a chunk
+ * failed, the error's code and message after what opened before it; end() opens the final
+ * chunk. `out` must hold the input's length plus one sealed chunk (SEALED): the opener holds back
+ * at most that much. The thread keeps the opener's state between calls.
+ */
+export interface ThreadOpener {
+  open(sealed: Buffer, out: Buffer): Promise<Opened>;
+  end(out: Buffer): Promise<Opened>;
+}
+export interface Opened {
+  opened: number;
+  error?: { code: string; message: string };
+}
+
 /** Where hashes run: here (node:crypto, synchronously) or on a thread. */
 export interface Hasher {
   create(): StreamHash;
@@ -41,6 +58,8 @@ export interface Hasher {
   alloc(size: number): Buffer;
   /** A thread hasher also seals age payloads there, beside its hashing (undefined: seal here). */
   sealer?(key: Buffer): ThreadSealer;
+  /** ... and opens them there (`base`: where the payload starts in the file, `file`: how errors name it). */
+  opener?(key: Buffer, base: number, file: string): ThreadOpener;
 }
 
 /** SHA-256 on the calling thread. */
@@ -58,16 +77,43 @@ export type HashRequest =
   | { op: 'hash-update'; key: number; ref: number; start: number; end: number; seq: number }
   | { op: 'hash-digest'; key: number; seq: number }
   | { op: 'seal-open'; key: number; payloadKey: Uint8Array }
-  | { op: 'seal'; key: number; ref: number; start: number; end: number; outRef: number; outStart: number; final: boolean; seq: number };
-export type HashReply = { hashSeq: number; hex?: string; sealed?: number };
+  | { op: 'seal'; key: number; ref: number; start: number; end: number; outRef: number; outStart: number; final: boolean; seq: number }
+  | { op: 'open-start'; key: number; payloadKey: Uint8Array; base: number; file: string }
+  | { op: 'open'; key: number; ref: number; start: number; end: number; outRef: number; outStart: number; outEnd: number; final: boolean; seq: number };
+export type HashReply = { hashSeq: number; hex?: string; sealed?: number; opened?: number; error?: { code: string; message: string } };
 
 /** The thread's side: keeps the running hashes by key. Used by every worker that offers hashing. */
 export function hashService(reply: (r: HashReply) => void): (msg: HashRequest) => boolean {
   const shared = new Map<number, SharedArrayBuffer>();
   const running = new Map<number, Hash>();
   const sealers = new Map<number, PayloadSealer>();
+  const openers = new Map<number, PayloadOpener>();
   return (msg) => {
     switch (msg.op) {
+      case 'open-start':
+        openers.set(msg.key, new PayloadOpener(Buffer.from(msg.payloadKey), msg.base, msg.file));
+        return true;
+      case 'open': {
+        const out = Buffer.from(shared.get(msg.outRef)!, msg.outStart, msg.outEnd - msg.outStart);
+        let n = 0;
+        const put = (plain: Buffer) => {
+          if (n + plain.length > out.length) throw new Error(`open: ${plain.length} bytes do not fit the ${out.length - n} left of the output buffer`);
+          n += plain.copy(out, n);
+        };
+        const opener = openers.get(msg.key);
+        try {
+          // After a failed chunk the opener is gone: nothing more is opened (the caller stops too).
+          if (opener && msg.final) opener.end(put);
+          else if (opener) opener.push(new Uint8Array(shared.get(msg.ref)!, msg.start, msg.end - msg.start), put);
+          if (msg.final) openers.delete(msg.key);
+          reply({ hashSeq: msg.seq, opened: n });
+        } catch (e) {
+          openers.delete(msg.key);
+          const err = e as { code?: string; message: string };
+          reply({ hashSeq: msg.seq, opened: n, error: { code: err.code ?? 'age-open-failed', message: err.message } });
+        }
+        return true;
+      }
       case 'seal-open':
         sealers.set(msg.key, new PayloadSealer(Buffer.from(msg.payloadKey)));
         return true;
@@ -180,6 +226,25 @@ export class ThreadHasher implements Hasher {
       return r.sealed!;
     };
     return { seal: (plain, out) => call(plain, out), end: (out) => call(undefined, out) };
+  }
+
+  opener(payloadKey: Buffer, base: number, file: string): ThreadOpener {
+    const key = this.keys++;
+    this.worker.postMessage({ op: 'open-start', key, payloadKey: new Uint8Array(payloadKey), base, file } satisfies HashRequest);
+    const shared = (b: Buffer) => {
+      if (!(b.buffer instanceof SharedArrayBuffer)) throw new Error('buffers for the opening thread must come from alloc()');
+      return this.refOf(b.buffer);
+    };
+    const call = async (sealed: Buffer | undefined, out: Buffer): Promise<Opened> => {
+      const outRef = shared(out);
+      const ref = sealed ? shared(sealed) : outRef;
+      const r = await this.ask({
+        op: 'open', key, ref, start: sealed?.byteOffset ?? 0, end: sealed ? sealed.byteOffset + sealed.length : 0,
+        outRef, outStart: out.byteOffset, outEnd: out.byteOffset + out.length, final: sealed === undefined, seq: this.seq++,
+      });
+      return { opened: r.opened!, ...(r.error ? { error: r.error } : {}) };
+    };
+    return { open: (sealed, out) => call(sealed, out), end: (out) => call(undefined, out) };
   }
 }
 

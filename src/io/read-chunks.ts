@@ -7,7 +7,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { openRegularFile } from './read-regular.js';
 import { quiet, type Hasher, type StreamHash } from './hash-thread.js';
 
-const CHUNK = 4 << 20;
+/** How much one read takes (a buffer that receives a chunk's plaintext needs this much, and one age chunk more). */
+export const READ_CHUNK = 4 << 20;
+const CHUNK = READ_CHUNK;
 
 export interface ChunkHashing {
   hasher: Hasher;

@@ -16,7 +16,7 @@ export interface TarballSource {
   own: boolean;
   /** The tarball's files in order: one, or its parts (read as one stream). */
   tarPaths: string[];
-  /** The SHA-256 of each file (part), fed as it is read (on `hasher`): of the bytes as stored. */
+  /** The SHA-256 of each file (part), fed as it is read (on `hasher`): of the bytes as stored (a plain tarball's: an encrypted one says notAsWritten instead). */
   hashes?: StreamHash[];
   /** The files (joined) are one age file: decrypted as read; offsets (brokenAt) are in its plaintext. */
   encrypted?: boolean;
@@ -72,12 +72,20 @@ export interface ExtractReport {
    * `snapshot` (what the others lost is in `missing`).
    */
   brokenAt?: BrokenAt;
+  /** The encrypted tarballs (by snapshot) whose stored bytes are not the ones written (BrokenAt.notAsWritten). */
+  notAsWritten?: string[];
 }
 
 export interface BrokenAt {
   offset: number;
   message: string;
   endsEarly?: boolean;
+  /**
+   * An encrypted tarball whose stored bytes are not the ones written: an age chunk or its header
+   * failed authentication, the file is cut, a part is missing or unreadable. Known without its
+   * SHA-256 (age authenticates every byte), so a restore does not hash an encrypted tarball.
+   */
+  notAsWritten?: boolean;
   /** Format 2: the snapshot whose tarball it is. */
   snapshot?: string;
 }

@@ -37,6 +37,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<{ report: Ex
       abandonFile(state);
     }
     if (read.brokenAt) noteBreak(state, read.brokenAt, located ? t.snapshot : undefined);
+    if (read.brokenAt?.notAsWritten) (state.report.notAsWritten ??= []).push(t.snapshot);
   }
   if (located) await extractDeltaRows(state);
   await createLinks(state);

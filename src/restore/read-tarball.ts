@@ -7,7 +7,7 @@
 // plaintext, an age chunk that fails is a break like a broken header, and a wrong key a refusal.
 import { basename } from 'node:path';
 import { AgeDamagedError } from '../crypto/age-errors.js';
-import { AgeFeed, isKeyProblem } from '../io/age-feed.js';
+import { ageReader, isKeyProblem, type AgeReader } from '../io/age-feed.js';
 import { joinedName } from '../io/joined-files.js';
 import { readChunks } from '../io/read-chunks.js';
 import { NotRegularFileError, openRegularFile } from '../io/read-regular.js';
@@ -23,14 +23,17 @@ type Breaks = Pick<ExtractReport, 'brokenAt'>;
 
 /** Where the tar bytes go: to the tar reader, through the decryption of an encrypted tarball. */
 interface Feed {
+  encrypted: boolean;
   write(chunk: Buffer): Promise<void>;
+  /** The hash readChunks gets for a part (an encrypted tarball's chunks are opened on the hashing thread beside it). */
+  hashing(inner: StreamHash | undefined): StreamHash | undefined;
   /** The tar stream's bytes so far (the plaintext's, when encrypted). */
   at(stored: number): number;
 }
 
 export async function readTarball(t: TarballSource, hasher: Hasher | undefined, reader: TarReader, report: Breaks): Promise<void> {
   let offset = 0;
-  const hashing = hasher && t.hashes ? { hasher, hashes: t.hashes } : undefined;
+  const hashing = hasher && (t.hashes || t.encrypted) ? { hasher, hashes: t.hashes } : undefined;
   const toReader = (chunk: Buffer) => {
     try {
       reader.write(chunk);
@@ -39,8 +42,10 @@ export async function readTarball(t: TarballSource, hasher: Hasher | undefined, 
       report.brokenAt ??= { offset: e.offset, message: e.message };
     }
   };
-  const age = t.encrypted ? new AgeFeed(t.tarPaths[0]!, joinedName(t.tarPaths)) : undefined;
-  const feed: Feed = age ? { write: (c) => ageBreaks(age, report, () => age.push(c, toReader)), at: () => age.plaintext } : { write: async (c) => toReader(c), at: (n) => n };
+  const age = t.encrypted ? ageReader(t.tarPaths[0]!, joinedName(t.tarPaths), hasher) : undefined;
+  const feed: Feed = age
+    ? { encrypted: true, write: (c) => ageBreaks(age, report, () => age.push(c, toReader)), at: () => age.plaintext, hashing: (h) => age.hashing(h) }
+    : { encrypted: false, write: async (c) => toReader(c), at: (n) => n, hashing: (h) => h };
   try {
     for (const [fileIndex, tarPath] of t.tarPaths.entries()) offset = await readPart(hashing, feed, report, fileIndex, tarPath, offset);
     if (age && !report.brokenAt) await ageBreaks(age, report, () => age.end(toReader));
@@ -65,17 +70,26 @@ export async function readTarball(t: TarballSource, hasher: Hasher | undefined, 
 }
 
 /** An age chunk that fails (a changed byte, a cut) breaks the archive where its plaintext would start; other errors (a wrong key) pass. */
-async function ageBreaks(age: AgeFeed, report: Breaks, step: () => Promise<void>): Promise<void> {
+async function ageBreaks(age: AgeReader, report: Breaks, step: () => Promise<void>): Promise<void> {
   try {
     await step();
   } catch (e) {
     if (!(e instanceof AgeDamagedError)) throw e;
-    report.brokenAt ??= { offset: age.plaintext, message: `the encrypted tarball is damaged at byte ${age.plaintext} of its contents: ${e.message}` };
+    report.brokenAt ??= { offset: age.plaintext, message: `the encrypted tarball is damaged at byte ${age.plaintext} of its contents: ${e.message}`, notAsWritten: true };
   }
 }
 
+/** A part missing or unreadable: for an encrypted tarball, bytes that are not the ones written (a plain one's SHA-256 says so). */
+const notAsWritten = (feed: Feed) => (feed.encrypted ? { notAsWritten: true } : {});
+
+/** The hashing readChunks does for part `fileIndex`: the part's SHA-256 (when asked for), and an encrypted tarball's opening. */
+function partHashing(hashing: { hasher: Hasher; hashes: StreamHash[] | undefined } | undefined, feed: Feed, fileIndex: number) {
+  const hash = hashing && feed.hashing(hashing.hashes?.[fileIndex]);
+  return hashing && hash ? { hasher: hashing.hasher, hash } : undefined;
+}
+
 /** Reads one part (file) of the tarball, which starts at byte `offset` of the stored files; returns where the next one starts. */
-async function readPart(hashing: { hasher: Hasher; hashes: StreamHash[] } | undefined, feed: Feed, report: Breaks, fileIndex: number, tarPath: string, offset: number): Promise<number> {
+async function readPart(hashing: { hasher: Hasher; hashes: StreamHash[] | undefined } | undefined, feed: Feed, report: Breaks, fileIndex: number, tarPath: string, offset: number): Promise<number> {
   // Opened no-follow and non-blocking, and checked to be a regular file, even for --salvage:
   // a FIFO would block forever, a link to /dev/zero never end, a link elsewhere extract a
   // tarball that is not on this drive. A missing or refused part ends the archive there.
@@ -84,7 +98,7 @@ async function readPart(hashing: { hasher: Hasher; hashes: StreamHash[] } | unde
     ({ fh } = await openRegularFile(tarPath));
   } catch (e) {
     const why = e instanceof NotRegularFileError ? `is ${e.what}, not a regular file (never read)` : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `cannot be opened (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
-    report.brokenAt = { offset: feed.at(offset), message: `${basename(tarPath)} ${why}; nothing from it on can be restored` };
+    report.brokenAt = { offset: feed.at(offset), message: `${basename(tarPath)} ${why}; nothing from it on can be restored`, ...notAsWritten(feed) };
     throw new StopReading();
   }
   const before = offset;
@@ -95,12 +109,12 @@ async function readPart(hashing: { hasher: Hasher; hashes: StreamHash[] } | unde
       // archive written that way (what is sound is restored, the rest named; exit 3).
       if (report.brokenAt) return;
       await feed.write(chunk);
-    }, hashing ? { hasher: hashing.hasher, hash: hashing.hashes[fileIndex]! } : undefined);
+    }, partHashing(hashing, feed, fileIndex));
   } catch (e) {
     // A wrong key or none (io/keys.ts) is a refusal, not a break.
     if (e instanceof StopReading || e instanceof TarFormatError || isKeyProblem(e)) throw e;
     // A read error (EIO on a failing drive): what came before is kept, like a broken header.
-    report.brokenAt ??= { offset: feed.at(before), message: `${basename(tarPath)} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+    report.brokenAt ??= { offset: feed.at(before), message: `${basename(tarPath)} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, ...notAsWritten(feed) };
     throw new StopReading();
   } finally {
     await fh.close();

@@ -6,6 +6,7 @@
 // hashed as it is read, or, for a few named files, only their members (extract-at.ts).
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { joinedName } from '../io/joined-files.js';
 import { AirgapError, damage, EXIT } from '../core/errors.js';
 import { openHashThread } from '../io/hash-thread.js';
 import type { VerifiedSnapshot } from '../verify/verify-snapshot.js';
@@ -54,7 +55,7 @@ export async function restoreThroughStaging(run: StagedRestore): Promise<Restore
       if (!input.salvage) {
         const which = bad.link.own ? basename(bad.file) : `${basename(bad.file)}, the tarball of snapshot ${bad.link.id} of its chain,`;
         const broke = report.brokenAt && (report.brokenAt.snapshot ?? snapshot.id) === bad.link.id ? `; the archive breaks off at byte ${report.brokenAt.offset}` : '';
-        throw damage('snapshot-damaged', `snapshot ${snapshot.id} failed verification: ${which} does not match its SHA-256 (damaged${broke}); nothing was restored`,
+        throw damage('snapshot-damaged', `snapshot ${snapshot.id} failed verification: ${which} ${bad.why} (damaged${broke}); nothing was restored`,
           'restore it from another drive, or pass --salvage to restore every file that still matches its checksum');
       }
     }
@@ -77,8 +78,8 @@ export async function restoreThroughStaging(run: StagedRestore): Promise<Restore
 interface Extracted {
   report: ExtractReport;
   folders: FolderAttrs[];
-  /** The first tarball file whose bytes are not the ones SHA256SUMS lists. */
-  bad?: { link: ChainLink; file: string };
+  /** The first tarball file whose bytes are not the ones SHA256SUMS lists (`why`: how that is known). */
+  bad?: { link: ChainLink; file: string; why: string };
 }
 
 /** A few named files at their offsets when the manifest allows (format 2), else every tarball concerned, whole and hashed. */
@@ -97,12 +98,18 @@ async function extractHashed(run: StagedRestore, staging: string): Promise<Extra
   const { links } = run;
   const thread = openHashThread(links.reduce((n, l) => n + (l.size ?? Number.POSITIVE_INFINITY), 0));
   try {
-    const tarballs = links.map((l) => source(l, l.tarPaths.map(() => thread.hasher.create())));
+    // An encrypted tarball is not hashed: age authenticates its every byte as it is decrypted
+    // (report.notAsWritten), and the thread opens its chunks instead.
+    const tarballs = links.map((l) => source(l, l.encrypted ? undefined : l.tarPaths.map(() => thread.hasher.create())));
     const { report, folders } = await extractArchive({ ...extractOptions(run, staging, tarballs), hasher: thread.hasher });
-    const digests = await Promise.all(tarballs.map((t) => Promise.all(t.hashes!.map((h) => h.digest()))));
+    const digests = await Promise.all(tarballs.map((t) => t.hashes && Promise.all(t.hashes.map((h) => h.digest()))));
     for (const [k, link] of links.entries()) {
+      if (link.encrypted) {
+        if (report.notAsWritten?.includes(link.id)) return { report, folders, bad: { link, file: joinedName(link.tarPaths), why: 'fails decryption' } };
+        continue;
+      }
       const bad = link.tarPaths.findIndex((_, i) => link.tarSums[i] !== undefined && digests[k]![i] !== link.tarSums[i]);
-      if (bad >= 0) return { report, folders, bad: { link, file: link.tarPaths[bad]! } };
+      if (bad >= 0) return { report, folders, bad: { link, file: link.tarPaths[bad]!, why: 'does not match its SHA-256' } };
     }
     return { report, folders };
   } finally {

@@ -2,7 +2,8 @@
 // one (by SHA256SUMS's names: plain verify needs no key), the deep walk's decryption of the
 // tarball, and the sealed snapshot.json checked against the plain one.
 import { AgeDamagedError } from '../crypto/age-errors.js';
-import { AgeFeed, isKeyProblem } from '../io/age-feed.js';
+import { ageReader, isKeyProblem, type AgeReader } from '../io/age-feed.js';
+import type { Hasher, StreamHash } from '../io/hash-thread.js';
 import { joinedName } from '../io/joined-files.js';
 import { MANIFEST_FILE_GZ, sealedName, SNAPSHOT_JSON, type SnapshotMeta } from '../layout/format.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
@@ -18,12 +19,17 @@ export const isSealed = (listed: Map<string, string>): boolean => listed.has(sea
  * fails, nothing more is decrypted (the walk then reports the members it never saw).
  */
 export class SealedWalk {
-  private readonly age: AgeFeed;
+  private readonly age: AgeReader;
   /** An age chunk failed: the tarball's content is damaged, whatever its SHA-256 says. */
   failed = false;
 
-  constructor(files: string[], private readonly feed: (p: Buffer) => Promise<void>, private readonly damage: Damage, private readonly name: string) {
-    this.age = new AgeFeed(files[0]!, joinedName(files));
+  constructor(files: string[], hasher: Hasher, private readonly feed: (p: Buffer) => Promise<void>, private readonly damage: Damage, private readonly name: string) {
+    this.age = ageReader(files[0]!, joinedName(files), hasher);
+  }
+
+  /** The part's hash for readChunks (with a hashing thread, the chunks are opened there beside it). */
+  hashing(inner: StreamHash): StreamHash {
+    return this.age.hashing(inner) ?? inner;
   }
 
   /** A chunk of the stored bytes; undefined: the end of the file. */

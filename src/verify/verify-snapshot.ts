@@ -214,12 +214,12 @@ async function checkTarball(
   const fileSums = opts.deep ? await FileSumsCheck.open(folder.dir, lists, damage, sealed) : undefined;
   const deep = opts.deep ? await deepCheck(folder, meta, lists, opts, report, fileSums!, sealed) : undefined;
   // Deep, encrypted: the parts are one age file, decrypted on the way to the walk.
-  const age = deep && sealed ? new SealedWalk(paths, (p) => deep.feed(p), damage, names[0]!) : undefined;
-  const walk = deep && (age ? (chunk: Buffer) => age.push(chunk) : (chunk: Buffer) => deep.feed(chunk));
   // Deep: the tarball's SHA-256 runs on a second thread (when it is large enough to pay for one)
   // while this one parses the tarball and hashes every member. Plain verify hashes once here.
   const thread = deep ? openHashThread(total) : undefined;
   const hasher = thread?.hasher ?? localHasher;
+  const age = deep && sealed ? new SealedWalk(paths, hasher, (p) => deep.feed(p), damage, names[0]!) : undefined;
+  const walk = deep && (age ? (chunk: Buffer) => age.push(chunk) : (chunk: Buffer) => deep.feed(chunk));
   let bad = sizeWrong;
   try {
     for (const [i, name] of names.entries()) {
@@ -230,7 +230,7 @@ async function checkTarball(
           report.bytesRead += chunk.length;
           opts.onBytes?.(chunk.length);
           if (walk) await walk(chunk);
-        }, { hasher, hash });
+        }, { hasher, hash: age ? age.hashing(hash) : hash });
       } catch (e) {
         if (isKeyProblem(e)) throw e;
         damage('unreadable', `${name} cannot be read after ${report.bytesRead - before} bytes: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
