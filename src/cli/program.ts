@@ -94,6 +94,11 @@ function defineRotationCommands(program: Command, h: ActionHooks): void {
     .description('every drive, where it should be, what it holds, alerts, and the next action')
     .action(async (_flags, cmd: Command) => { h.set(await (await import('./commands/status.js')).statusCommand(h.context(cmd))); });
 
+  program.command('remind')
+    .description('what is overdue (rotation, verification) and every other alert, one line each, with a desktop notification; exit 0 when all is well, else 32 + a bit per kind (docs/cli.md)')
+    .option('--no-notify', 'no desktop notification (notify-send, osascript): print and exit only')
+    .action(async (flags, cmd: Command) => { h.set(await (await import('./commands/remind.js')).remindCommand(h.context(cmd), flags)); });
+
   program.command('prune <drive>')
     .description('remove the snapshots the retention policy no longer keeps (never the newest, never the last good copy)')
     .option('--dry-run', 'show what would be removed')

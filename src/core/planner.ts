@@ -2,13 +2,14 @@
 // which drive receives today's snapshot, which drives must stay offline (the air gap), what to
 // prune on the target once the new snapshot is written and verified, when each drive is next
 // due, whether it fits — and why, for every decision.
-import { backupDaysAfter, isBackupDay, toDate, lastBackupDay, nextBackupDay, slotIndex, snapshotDate, daysBetween } from './calendar.js';
+import { backupDaysAfter, isBackupDay, toDate, lastBackupDay, nextBackupDay, slotIndex, snapshotDate } from './calendar.js';
 import { driveIndexForSlot, fitOnly, schemePeriod, type Policy, type RotationDrive } from './policy.js';
 import { planCapacity } from './plan-capacity.js';
 import { applyRetention } from './retention.js';
 import { dependantsOf, keepWithBases } from './chains.js';
 import { newest, type OfflineDrive, type Plan, type PlanDrive, type PlanInput, type PlanSnapshot, type PruneItem, type KeptItem } from './plan-model.js';
 import { plural } from './plural.js';
+import { overdueAlerts } from './alerts.js';
 
 export type { Forecast, KeptItem, OfflineDrive, Plan, PlanDrive, PlanInput, PlanSnapshot, PruneItem } from './plan-model.js';
 
@@ -39,7 +40,8 @@ export function planRotation(input: PlanInput): Plan {
   if (due) planPrune(input, plan);
   planCapacity(input, plan);
   plan.next = nextDates(input, plan);
-  alerts(input, plan);
+  // Rotation and verification overdue: core/alerts.ts, where status also gives them their kind.
+  plan.warnings.push(...overdueAlerts(input).map((a) => a.message));
   return plan;
 }
 
@@ -226,21 +228,4 @@ function nextDates(input: PlanInput, plan: Plan): { drive: string; date: string 
     }
   }
   return names.filter((n) => out.has(n)).map((n) => ({ drive: n, date: out.get(n)! }));
-}
-
-function alerts(input: PlanInput, plan: Plan): void {
-  const { policy, today } = input;
-  for (const d of policy.drives) {
-    const c = input.drives.find((x) => x.name === d.name);
-    const last = newest(c);
-    const since = last ? snapshotDate(last) : c?.labelledOn;
-    if (since && daysBetween(since, today) > policy.alerts.rotationDays) {
-      plan.warnings.push(`${d.name} has not been written for ${daysBetween(since, today)} days (alert after ${policy.alerts.rotationDays})`);
-    }
-    if (!c || c.snapshots.length === 0) continue;
-    const verifiedOn = c.lastVerifiedOn;
-    if (!verifiedOn || daysBetween(verifiedOn, today) > policy.alerts.verifyDays) {
-      plan.warnings.push(`${d.name} ${verifiedOn ? `was last verified ${daysBetween(verifiedOn, today)} days ago` : 'has never been verified'} (alert after ${policy.alerts.verifyDays} days): run airgap verify ${d.name}`);
-    }
-  }
 }

@@ -1,5 +1,6 @@
 // The status job: every drive this host knows or the config names, where each should be now,
-// what it holds, the alerts, and the next action. Connected drives are recorded on the way.
+// what it holds, the alerts (typed: core/alerts.ts), and the next action. Connected drives are
+// recorded on the way.
 import { byDriveName, driveNameKey, sameDriveName } from '../core/drive-name.js';
 import { planRotation, type Plan } from '../core/planner.js';
 import { suspectMark } from '../core/prune-gate.js';
@@ -8,16 +9,24 @@ import { checkBinding } from '../drives/binding.js';
 import type { Detection } from '../drives/detect.js';
 import type { Catalog } from '../state/catalog.js';
 import { policyOf } from '../state/config.js';
-import { copiesByDate, leftoverNote, type StatusDrive, type StatusView } from '../core/status-model.js';
+import { copiesByDate, type StatusDrive, type StatusView } from '../core/status-model.js';
 import { recordDetected } from './catalog-sync.js';
 import { detect } from './drive-lookup.js';
 import { connectedRotation, impostors, planInput } from './planning.js';
 import type { Session } from './session.js';
-import { plural } from '../core/plural.js';
+import { overdueAlerts, statusAlerts, type Alert } from '../core/alerts.js';
 
 export type StatusResult = StatusView & { plan?: Plan };
 
 export async function status(s: Session): Promise<StatusResult> {
+  return (await survey(s)).result;
+}
+
+/**
+ * What status finds, with its alerts typed (core/alerts.ts): `status` prints their messages,
+ * `remind` goes by their kinds. Connected drives are recorded in the catalog on the way.
+ */
+export async function survey(s: Session): Promise<{ result: StatusResult; alerts: Alert[] }> {
   const config = await s.config();
   const catalog = await s.catalog();
   const detection = await detect(s);
@@ -25,18 +34,30 @@ export async function status(s: Session): Promise<StatusResult> {
   for (const d of detection.labelled) await recordDetected(s, catalog, d, rotation);
   await catalog.save().catch(() => {});
   const policy = config && config.drives.rotation.length ? policyOf(config) : undefined;
-  const plan = policy ? planRotation(planInput(policy, catalog, s, connectedRotation(policy, detection, catalog, rotation))) : undefined;
+  const input = policy ? planInput(policy, catalog, s, connectedRotation(policy, detection, catalog, rotation)) : undefined;
+  const plan = input ? planRotation(input) : undefined;
+  const alerts = statusAlerts({
+    planWarnings: plan?.warnings ?? [],
+    overdue: input ? overdueAlerts(input) : [],
+    unreadable: detection.warnings,
+    foreign: impostors(detection, catalog, rotation),
+    leftovers: detection.labelled.map((d) => ({ drive: d.identity.name, leftovers: d.leftovers, ...(d.inProgress ? { run: d.inProgress } : {}) })),
+    ...(policy ? {} : { noRotation: s.env.configPath }),
+    suspects: catalog.unacceptedSuspects(),
+    failedVerifications: catalog.drives.filter((e) => e.lastVerifyOk === false).map((e) => ({ drive: e.name, ...(e.lastVerifiedAt ? { on: e.lastVerifiedAt } : {}) })),
+    forecast: plan?.forecast ?? [],
+  });
   const view: StatusView = {
     today: s.today,
     drives: statusDrives(policy, plan, catalog, detection, rotation, config?.drives.retired ?? []),
     // A SUSPECT snapshot may hold a ransomware event's files: it is no copy to count on.
     copies: copiesByDate(ownDrives(catalog, rotation, config?.drives.retired ?? []).map((e) => ({ name: e.name, snapshots: e.snapshots.filter((x) => x.state === 'complete' && !suspectMark(x)).map((x) => x.id) }))),
-    alerts: alerts(s, policy, plan, catalog, detection, rotation),
+    alerts: alerts.map((a) => a.message),
     next: !plan?.target ? 'configure a rotation'
       : plan.due ? `connect drive ${plan.target} (only it) and run airgap backup`
       : `bring drive ${plan.target} on ${plan.targetDate}`,
   };
-  return { ...view, plan };
+  return { result: { ...view, plan }, alerts };
 }
 
 /**
@@ -81,19 +102,4 @@ function statusDrives(policy: Policy | undefined, plan: Plan | undefined, catalo
     if (suspect.length) d.suspect = suspect;
     return d;
   });
-}
-
-function alerts(s: Session, policy: Policy | undefined, plan: Plan | undefined, catalog: Catalog, detection: Detection, rotation: Parameters<typeof checkBinding>[2]): string[] {
-  const out = [...(plan?.warnings ?? [])];
-  // A connected drive whose identity file is damaged is in no list above: it must not go unmentioned.
-  for (const w of detection.warnings) out.push(w);
-  out.push(...impostors(detection, catalog, rotation));
-  for (const d of detection.labelled) if (d.leftovers.length) out.push(leftoverNote(d.identity.name, d.leftovers, d.inProgress));
-  if (!policy) out.push(`no rotation is configured (${s.env.configPath}): airgap init --source <dir> --drives A,B,C`);
-  for (const x of catalog.unacceptedSuspects()) {
-    out.push(`suspect snapshot ${x.id} on ${x.drive}, not accepted: mass changes that look like ransomware or a broken sync; nothing is pruned until you check (airgap diff ${x.drive}) and answer: airgap accept ${x.drive} ${x.id} if the changes are yours, airgap reject ${x.drive} ${x.id} once your files are recovered (it stays as evidence)`);
-  }
-  for (const e of catalog.drives) if (e.lastVerifyOk === false) out.push(`${e.name} failed its last verification (${e.lastVerifiedAt?.slice(0, 10)}): run airgap verify ${e.name} --deep and replace what is damaged`);
-  for (const f of plan?.forecast ?? []) if (f.more !== undefined && f.more < 2 && !f.enoughForPolicy) out.push(`${f.drive} is nearly full (room for ${plural(f.more, 'more snapshot')})`);
-  return out;
 }
