@@ -93,10 +93,11 @@ export function statusAlerts(f: AlertFacts): Alert[] {
 
 /**
  * `airgap remind`'s exit code: 0 when there is nothing to remind; otherwise 32 plus one bit per
- * kind present, so that a script or a timer learns every kind from the code alone (`$(( code &
- * 1 ))`) and no two situations share a code. 32 and up keeps clear of the error codes
- * (core/errors.ts EXIT: 1–4, 130) and of the shell's 126–128+n. Bits 4 and 8 are kept for the
- * drill and drive-health reminders that come later in issue 19; every other kind of alert is 16.
+ * kind present, so that a script or a timer learns from the code alone whether each overdue kind
+ * is there (`$(( code & 1 ))`), whatever else is: no urgency order to agree on. 32 and up keeps
+ * clear of the error codes (core/errors.ts EXIT: 1–4, 130) and of the shell's 126–128+n. Bits 4
+ * and 8 are kept for the drill and drive-health reminders that come later in issue 19; every
+ * other kind of alert is 16.
  */
 export const REMIND_BITS = { 'rotation-overdue': 1, 'verify-overdue': 2, other: 16 } as const;
 export const REMIND_BASE = 32;
