@@ -50,14 +50,30 @@ async function findHeader(fh: ReadableHandle, size: number, file?: string): Prom
   }
 }
 
+/** What opening an age file's header gives: where its payload starts, and the key that opens it. */
+export interface OpenedHeader {
+  headerSize: number;
+  payloadKey: Buffer;
+}
+
 /** Opens the header of the age file behind `fh` with `identities`: typed errors as decryptStream. */
 export async function openAgeReader(fh: ReadableHandle, identities: AgeIdentity[], file?: string): Promise<AgeFileReader> {
   const { size } = await fh.stat();
+  return readerFor(fh, size, await openAgeHeader(fh, size, identities, file), file);
+}
+
+/** The header alone, opened (a caller that reads the same file again may keep it: io/joined-files.ts). */
+export async function openAgeHeader(fh: ReadableHandle, size: number, identities: AgeIdentity[], file?: string): Promise<OpenedHeader> {
   const { head, headerSize } = await findHeader(fh, size, file);
   const fileKey = await openHeader(head.subarray(0, headerSize), identities, file);
   if (size < headerSize + NONCE) throw new AgeTruncatedError('it ends inside the nonce after its header', file);
   const nonce = head.length >= headerSize + NONCE ? head.subarray(headerSize, headerSize + NONCE) : await readFully(fh, headerSize, NONCE, file);
-  const reader = new SeekReader(fh, payloadKey(fileKey, nonce), headerSize, size, file);
+  return { headerSize, payloadKey: payloadKey(fileKey, nonce) };
+}
+
+/** A reader of the file whose header was opened: its length checked first (checkTail). */
+export async function readerFor(fh: ReadableHandle, size: number, opened: OpenedHeader, file?: string): Promise<AgeFileReader> {
+  const reader = new SeekReader(fh, opened.payloadKey, opened.headerSize, size, file);
   await reader.checkTail();
   return reader;
 }

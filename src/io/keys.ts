@@ -15,11 +15,16 @@ export const isEncryptedName = (path: string): boolean => path.endsWith(ENCRYPTE
 export type KeySource = (file: string) => Promise<AgeIdentity[]>;
 
 let source: KeySource | undefined;
+let epoch = 0;
 
 /** Set by the CLI for the run (undefined: no secret was given, and none may be asked for). */
 export function setKeySource(s: KeySource | undefined): void {
   source = s;
+  epoch++;
 }
+
+/** Changes whenever the key source does: what was opened with one source is not kept for another. */
+export const keySourceEpoch = (): number => epoch;
 
 /** The identities for `file`; without a key source, a usage error that says how to give one. */
 export async function identitiesFor(file: string): Promise<AgeIdentity[]> {

@@ -1,10 +1,10 @@
 // Lock files shared by the drive lock (airgap/.lock) and the catalog lock: created exclusively
-// ('wx') with the holder's pid, host, start time and a random token; a stale one (holder dead)
+// ('wx') with the holder's pid, host mark, start time and a random token; a stale one (holder dead)
 // is taken over. Two takers can judge the same lock stale at once; they take turns on a short
 // takeover lock, and each deletes the lock only if it is still the one it judged stale, so the
 // loser never removes the winner's fresh lock (see removeStaleLock).
 import { createFileSynced } from './durable.js';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { stat, unlink } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { readRegularFile } from './read-regular.js';
 
 export interface LockInfo {
   pid: number;
+  /** HOST_MARK (locks written before it hold the host name: still read as that host). */
   host: string;
   startedAt: string;
   command: string;
@@ -42,8 +43,22 @@ export interface LockFileState {
   mtimeMs: number;
 }
 
+/**
+ * How a lock names the computer that holds it: a fingerprint of its host name, not the name. A
+ * drive travels, and a lock left on it by a cut run must not say whose it is (an encrypted
+ * drive names no host anywhere: docs/FORMAT.md). The fingerprint is all a lock needs: whether
+ * its holder is on this computer, where its pid can be checked.
+ */
+export const HOST_MARK = `host-${createHash('sha256').update(`airgap lock host\0${hostname()}`).digest('hex').slice(0, 12)}`;
+
+/** Whether a lock's holder runs on this computer (by the mark, or the name older locks hold). */
+export const isThisHost = (host: string): boolean => host === HOST_MARK || host === hostname();
+
+/** A holder's host for messages: this computer, or another one by its mark. */
+export const hostLabel = (host: string): string => (isThisHost(host) ? 'this computer' : host.startsWith('host-') ? `another computer (${host})` : host);
+
 export function newLockInfo(command: string): LockInfo & { token: string } {
-  return { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command, token: randomBytes(8).toString('hex'), ...(currentBootId ? { boot: currentBootId } : {}) };
+  return { pid: process.pid, host: HOST_MARK, startedAt: new Date().toISOString(), command, token: randomBytes(8).toString('hex'), ...(currentBootId ? { boot: currentBootId } : {}) };
 }
 
 /** Creates the lock file exclusively with `info`; false when it exists. Other errors throw. */
@@ -106,7 +121,7 @@ export function isStale(state: LockFileState, staleMs: number): boolean {
   const { holder, ageMs } = state;
   // A lock with no readable content is either being written right now or was cut short.
   if (!holder) return ageMs > BEING_WRITTEN_MS;
-  if (holder.host === hostname()) {
+  if (isThisHost(holder.host)) {
     // Made before this boot (a power cut or a crash): its holder is gone, whatever now has its pid.
     if (holder.boot && currentBootId && holder.boot !== currentBootId) return true;
     if (holder.pid === process.pid) return false;

@@ -7,6 +7,7 @@
 import { byDriveName } from '../core/drive-name.js';
 import { damage, isAirgapError, refusal, usageError } from '../core/errors.js';
 import { checkBinding } from '../drives/binding.js';
+import { isKeyProblem } from '../io/age-feed.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { detect } from './drive-lookup.js';
 import { findDrive } from './find-drive.js';
@@ -37,7 +38,8 @@ export async function restoreFromAny(s: Session, paths: string[], opts: RestoreO
       'leave out --salvage (--from-any falls back to the next drive when a copy fails verification), or name the drive: airgap restore <drive> --salvage');
   }
   const found = await findCopies(s, opts.snapshot);
-  const failed: { drive: string; snapshot: string; reason: string; code: string }[] = [];
+  const failed: { drive: string; snapshot: string; reason: string; code: string; key: boolean }[] = [];
+  const keyErrors: unknown[] = [];
   for (const c of found.copies) {
     try {
       const result = await restoreFrom(s, c.drive, c.snapshot, [], paths, opts, run);
@@ -45,16 +47,24 @@ export async function restoreFromAny(s: Session, paths: string[], opts: RestoreO
       const newest = [...new Set(suspects)].sort().reverse();
       return {
         ...result, ...(newest.length ? { skippedSuspects: newest } : {}),
-        fromAny: { drive: c.drive.identity.name, snapshot: c.snapshot.id, why: why(opts.snapshot, found.drives, failed.length), passedOver: [...failed.map(({ code: _, ...f }) => f), ...found.without] },
+        fromAny: { drive: c.drive.identity.name, snapshot: c.snapshot.id, why: why(opts.snapshot, found.drives, failed.length), passedOver: [...failed.map(({ code: _, key: _k, ...f }) => f), ...found.without] },
       };
     } catch (e) {
-      if (!isAirgapError(e) || !COPY_FAILED.has(e.code)) throw e;
-      failed.push({ drive: c.drive.identity.name, snapshot: c.snapshot.id, reason: e.message, code: e.code });
+      // An encrypted copy that the key given does not open (or none was given) is passed over
+      // like a damaged one: another drive may be plain, or encrypted to the key given. Nothing
+      // was written from it (a restore stages everything first).
+      if (!isAirgapError(e) || !(COPY_FAILED.has(e.code) || isKeyProblem(e))) throw e;
+      failed.push({ drive: c.drive.identity.name, snapshot: c.snapshot.id, reason: e.message, code: e.code, key: isKeyProblem(e) });
+      if (isKeyProblem(e)) keyErrors.push(e);
     }
   }
+
   const reasons = [...failed.map((f) => `drive ${f.drive}, ${f.snapshot}: ${f.reason}`), ...found.without.map((w) => `drive ${w.drive}: ${w.reason}`)].join('; ');
   const hint = 'connect another drive of the rotation (airgap status says where each one is), or name a drive: airgap restore <drive> --salvage takes what survives of a damaged copy';
-  if (failed.some((f) => f.code !== 'not-in-snapshot')) throw damage('no-usable-copy', `no connected drive has a copy that can be restored: ${reasons}`, hint);
+  const damaged = failed.filter((f) => f.code !== 'not-in-snapshot' && !f.key);
+  // No copy was damaged, and a key did not open one: the key error, with its exit code and hint.
+  if (damaged.length === 0 && keyErrors.length > 0) throw keyErrors[0];
+  if (damaged.length > 0) throw damage('no-usable-copy', `no connected drive has a copy that can be restored: ${reasons}`, hint);
   throw refusal('no-usable-copy', found.drives.length ? `no connected drive of this config has a usable copy${opts.snapshot ? ` of ${opts.snapshot}` : ''}: ${reasons}` : 'no drive of this config is connected', hint);
 }
 

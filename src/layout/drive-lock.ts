@@ -1,4 +1,4 @@
-// One writer per drive: airgap/.lock is created exclusively and holds the holder's pid, host,
+// One writer per drive: airgap/.lock is created exclusively and holds the holder's pid, host mark,
 // start time and a random token (src/io/stale-lock.ts). A lock whose holder is dead (same
 // host) or that has not been refreshed for STALE_MS (a drive moved from another machine
 // mid-run) is taken over; otherwise we refuse and name the holder. Before each step that
@@ -12,7 +12,7 @@ import { LOCK_FILE } from './format.js';
 import type { RunInProgress } from '../core/status-model.js';
 import { NotRegularFileError } from '../io/read-regular.js';
 import {
-  acquireLockFile, holdsLock, isStale, newLockInfo, readLockFile, type LockInfo,
+  acquireLockFile, holdsLock, hostLabel, isStale, newLockInfo, readLockFile, type LockInfo,
 } from '../io/stale-lock.js';
 
 export type { LockInfo } from '../io/stale-lock.js';
@@ -45,7 +45,7 @@ export class DriveLock {
   async assertHeld(): Promise<void> {
     if (await holdsLock(this.path, this.token)) return;
     const state = await readLockFile(this.path).catch(() => undefined);
-    throw refusal('lock-lost', `the lock on drive ${this.driveName} was taken over by ${state?.holder ? `pid ${state.holder.pid} on ${state.holder.host}` : 'another process'} while this run was working; stopping before committing anything`,
+    throw refusal('lock-lost', `the lock on drive ${this.driveName} was taken over by ${state?.holder ? `pid ${state.holder.pid} on ${hostLabel(state.holder.host)}` : 'another process'} while this run was working; stopping before committing anything`,
       'make sure only one airgap runs per drive, then run again');
   }
 
@@ -57,14 +57,14 @@ export class DriveLock {
 }
 
 function lockedBy(driveName: string, holder: LockInfo | undefined) {
-  return refusal('drive-locked', `drive ${driveName} is in use by airgap (${holder ? `pid ${holder.pid} on ${holder.host}, ${holder.command}, since ${holder.startedAt}` : 'a lock is being written'})`,
+  return refusal('drive-locked', `drive ${driveName} is in use by airgap (${holder ? `pid ${holder.pid} on ${hostLabel(holder.host)}, ${holder.command}, since ${holder.startedAt}` : 'a lock is being written'})`,
     'wait for it to finish; if that process is gone, run again in 2 minutes and the stale lock is taken over');
 }
 
 /** The airgap run working on the drive now, as list, drives, status and watch name it (core/status-model). */
 export async function runInProgress(airgapDir: string): Promise<RunInProgress | undefined> {
   const h = await activeLockHolder(airgapDir).catch(() => undefined);
-  return h && { pid: h.pid, host: h.host, command: h.command, startedAt: h.startedAt };
+  return h && { pid: h.pid, host: hostLabel(h.host), command: h.command, startedAt: h.startedAt };
 }
 
 /** The live holder of a drive's lock, if any (a stale lock counts as none). */

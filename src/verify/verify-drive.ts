@@ -11,6 +11,7 @@ import { sha256Hex } from '../io/sha256.js';
 import { readRegularFile } from '../io/read-regular.js';
 import { DriveChains } from './chain-check.js';
 import { activeLockHolder } from '../layout/drive-lock.js';
+import { hostLabel } from '../io/stale-lock.js';
 
 export interface VerifyDriveInput extends VerifyOptions {
   airgapDir: string;
@@ -88,7 +89,7 @@ export async function verifyDrive(input: VerifyDriveInput): Promise<DriveReport 
     path: input.path,
     snapshots: reports,
     leftovers: contents.leftovers,
-    ...(holder ? { inProgress: { pid: holder.pid, host: holder.host, command: holder.command, startedAt: holder.startedAt } } : {}),
+    ...(holder ? { inProgress: { pid: holder.pid, host: hostLabel(holder.host), command: holder.command, startedAt: holder.startedAt } } : {}),
     driveFindings,
     ok: reports.every((r) => r.status === 'ok') && !damaged(driveFindings),
   };

@@ -2,7 +2,7 @@
 // when the inner name ends .gz, with the same caps), readSealedFile (a small file whole, capped
 // before and after decryption), JoinedFiles (parts read as one, no-follow, regular only), and the
 // rule that a wrong key or none is never reported as damage.
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -109,6 +109,34 @@ describe('JoinedFiles / openSealedParts', () => {
     } finally {
       await close();
     }
+  });
+
+  it('opens a header once per run and key source; a part rewritten, or another key, opens it again', async () => {
+    const plain = Buffer.from(Array.from({ length: 200_000 }, (_, i) => i % 241));
+    const file = join(dir, 'once.tar.age');
+    await writeFile(file, await encrypt(plain, to()));
+    let asked = 0;
+    setKeySource(async () => (asked++, [{ kind: 'key', identity: key.identity }]));
+    const readAt = async (at: number) => {
+      const { reader, close } = await openSealedParts([file]);
+      try {
+        return await reader.read(at, 10);
+      } finally {
+        await close();
+      }
+    };
+    for (const at of [0, 70_000, 150_000]) expect(await readAt(at)).toEqual(plain.subarray(at, at + 10));
+    expect(asked).toBe(1);
+    // Rewritten (another file at the name): its own header, its own key.
+    const other = Buffer.from(plain).fill(7, 0, 1000);
+    await writeFile(file + '.new', await encrypt(other, to()));
+    await rename(file + '.new', file);
+    expect(await readAt(0)).toEqual(other.subarray(0, 10));
+    expect(asked).toBe(2);
+    // Another key source: asked again, and a wrong key is still refused.
+    const wrong = await generateKeyPair();
+    setKeySource(async () => [{ kind: 'key', identity: wrong.identity }]);
+    await expect(readAt(0)).rejects.toBeInstanceOf(AgeWrongKeyError);
   });
 
   it('refuses a part that is a symlink', async () => {

@@ -3,7 +3,8 @@ import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { holdsLock, newLockInfo, readLockFile, removeStaleLock, tryCreateLock } from '../../src/io/stale-lock.js';
+import { hostname } from 'node:os';
+import { HOST_MARK, holdsLock, hostLabel, isStale, newLockInfo, readLockFile, removeStaleLock, tryCreateLock } from '../../src/io/stale-lock.js';
 
 describe('stale lock takeover', () => {
   it('a taker that judged an old lock stale never removes the fresh lock another taker made meanwhile', async () => {
@@ -58,5 +59,24 @@ describe('stale lock takeover', () => {
     const me = newLockInfo('backup');
     expect(await acquireLockFile(path, me, { staleMs: 120_000 })).toBeUndefined();
     expect(await holdsLock(path, me.token)).toBe(true);
+  });
+
+  it('a lock names its host by a fingerprint, never the name (a drive travels), and still knows its own holder is gone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'airgap-lock-'));
+    const path = join(dir, '.lock');
+    const info = newLockInfo('backup');
+    expect(await tryCreateLock(path, info)).toBe(true);
+    const text = await readFile(path, 'utf8');
+    expect(text).not.toContain(hostname());
+    expect(JSON.parse(text).host).toMatch(/^host-[0-9a-f]{12}$/);
+    expect(hostLabel(HOST_MARK)).toBe('this computer');
+    expect(hostLabel('host-000000000000')).toBe('another computer (host-000000000000)');
+    // Same computer, dead pid: stale at once, by the mark and by the name older locks hold.
+    const fresh = { ageMs: 0, mtimeMs: 0, text: '' };
+    for (const host of [HOST_MARK, hostname()]) expect(isStale({ ...fresh, holder: { pid: 999_999_999, host, startedAt: 'x', command: 'backup' } }, 120_000), host).toBe(true);
+    // Another computer's: only once it stopped refreshing the lock.
+    const other = { pid: 999_999_999, host: 'host-000000000000', startedAt: 'x', command: 'backup' };
+    expect(isStale({ ...fresh, holder: other }, 120_000)).toBe(false);
+    expect(isStale({ ...fresh, ageMs: 120_001, holder: other }, 120_000)).toBe(true);
   });
 });
