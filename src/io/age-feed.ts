@@ -12,7 +12,7 @@ import { isAirgapError } from '../core/errors.js';
 import { AgeDamagedError, AgeKeyError, AgeTruncatedError, AgeWrongKeyError } from '../crypto/age-errors.js';
 import { headerLength, openHeader } from '../crypto/age-header.js';
 import { NONCE, PayloadOpener, payloadKey, SEALED } from '../crypto/age-stream.js';
-import type { Hasher, StreamHash, ThreadOpener } from './hash-thread.js';
+import type { Hasher, Opened, StreamHash, ThreadOpener } from './hash-thread.js';
 import { identitiesFor } from './keys.js';
 import { READ_CHUNK } from './read-chunks.js';
 
@@ -118,11 +118,14 @@ export class AgeFeed implements AgeReader {
 }
 
 /** What the thread made of one chunk read: plaintext in `out`, and the error that stopped it, if any. */
-interface Opened {
+interface OpenedChunk {
   out: Buffer;
   opened: number;
   error?: Error;
 }
+
+/** The thread's answer for `out`, its failure typed as damage (the thread sends code and message only). */
+const openedChunk = (out: Buffer, r: Opened): OpenedChunk => ({ out, opened: r.opened, ...(r.error ? { error: new AgeDamagedError(r.error.code, r.error.message) } : {}) });
 
 /**
  * Decrypts on the hasher's thread. Each chunk read is sent there as it is hashed (hashing()), and
@@ -137,7 +140,7 @@ class ThreadAgeFeed implements AgeReader {
   private opener: ThreadOpener | undefined;
   /** Chunks are opened in the order read, header first (which may wait for a passphrase). */
   private previous: Promise<unknown> = Promise.resolve();
-  private readonly pending: Promise<Opened>[] = [];
+  private readonly pending: Promise<OpenedChunk>[] = [];
   private readonly outs: Buffer[] = [];
   private sent = 0;
   /** Something failed (a chunk, the header, the key): nothing more is opened; push() says why. */
@@ -170,7 +173,7 @@ class ThreadAgeFeed implements AgeReader {
     return opened.then(() => undefined);
   }
 
-  private async openChunk(chunk: Buffer, out: Buffer): Promise<Opened> {
+  private async openChunk(chunk: Buffer, out: Buffer): Promise<OpenedChunk> {
     if (this.stopped) return { out, opened: 0 };
     try {
       let sealed = chunk;
@@ -184,7 +187,7 @@ class ThreadAgeFeed implements AgeReader {
       }
       const r = await this.opener.open(sealed, out);
       if (r.error) this.stopped = true;
-      return { out, opened: r.opened, ...(r.error ? { error: new AgeDamagedError(r.error.code, r.error.message) } : {}) };
+      return openedChunk(out, r);
     } catch (e) {
       // A damaged header, a wrong key: handed to push(), which throws it where AgeFeed would.
       this.stopped = true;
@@ -192,7 +195,7 @@ class ThreadAgeFeed implements AgeReader {
     }
   }
 
-  private async give(opened: Promise<Opened>, emit: Emit): Promise<void> {
+  private async give(opened: Promise<OpenedChunk>, emit: Emit): Promise<void> {
     const r = await opened;
     if (r.opened > 0) {
       this.plaintext += r.opened;
@@ -209,7 +212,6 @@ class ThreadAgeFeed implements AgeReader {
     while (this.pending.length > 0) await this.give(this.pending.shift()!, emit);
     if (!this.opener) throw truncatedHead(this.head, this.file);
     const out = this.out();
-    const r = await this.opener.end(out);
-    await this.give(Promise.resolve({ out, opened: r.opened, ...(r.error ? { error: new AgeDamagedError(r.error.code, r.error.message) } : {}) }), emit);
+    await this.give(this.opener.end(out).then((r) => openedChunk(out, r)), emit);
   }
 }

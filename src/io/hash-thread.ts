@@ -77,9 +77,8 @@ export type HashRequest =
   | { op: 'hash-update'; key: number; ref: number; start: number; end: number; seq: number }
   | { op: 'hash-digest'; key: number; seq: number }
   | { op: 'seal-open'; key: number; payloadKey: Uint8Array }
-  | { op: 'seal'; key: number; ref: number; start: number; end: number; outRef: number; outStart: number; final: boolean; seq: number }
   | { op: 'open-start'; key: number; payloadKey: Uint8Array; base: number; file: string }
-  | { op: 'open'; key: number; ref: number; start: number; end: number; outRef: number; outStart: number; outEnd: number; final: boolean; seq: number };
+  | { op: 'seal' | 'open'; key: number; ref: number; start: number; end: number; outRef: number; outStart: number; outEnd: number; final: boolean; seq: number };
 export type HashReply = { hashSeq: number; hex?: string; sealed?: number; opened?: number; error?: { code: string; message: string } };
 
 /** The thread's side: keeps the running hashes by key. Used by every worker that offers hashing. */
@@ -212,39 +211,31 @@ export class ThreadHasher implements Hasher {
   sealer(payloadKey: Buffer): ThreadSealer {
     const key = this.keys++;
     this.worker.postMessage({ op: 'seal-open', key, payloadKey: new Uint8Array(payloadKey) } satisfies HashRequest);
-    const shared = (b: Buffer) => {
-      if (!(b.buffer instanceof SharedArrayBuffer)) throw new Error('buffers for the sealing thread must come from alloc()');
-      return this.refOf(b.buffer);
-    };
-    const call = async (plain: Buffer | undefined, out: Buffer) => {
-      const outRef = shared(out);
-      const ref = plain ? shared(plain) : outRef;
-      const r = await this.ask({
-        op: 'seal', key, ref, start: plain?.byteOffset ?? 0, end: plain ? plain.byteOffset + plain.length : 0,
-        outRef, outStart: out.byteOffset, final: plain === undefined, seq: this.seq++,
-      });
-      return r.sealed!;
-    };
+    const call = async (plain: Buffer | undefined, out: Buffer) => (await this.payloadStep('seal', key, plain, out)).sealed!;
     return { seal: (plain, out) => call(plain, out), end: (out) => call(undefined, out) };
   }
 
   opener(payloadKey: Buffer, base: number, file: string): ThreadOpener {
     const key = this.keys++;
     this.worker.postMessage({ op: 'open-start', key, payloadKey: new Uint8Array(payloadKey), base, file } satisfies HashRequest);
-    const shared = (b: Buffer) => {
-      if (!(b.buffer instanceof SharedArrayBuffer)) throw new Error('buffers for the opening thread must come from alloc()');
-      return this.refOf(b.buffer);
-    };
     const call = async (sealed: Buffer | undefined, out: Buffer): Promise<Opened> => {
-      const outRef = shared(out);
-      const ref = sealed ? shared(sealed) : outRef;
-      const r = await this.ask({
-        op: 'open', key, ref, start: sealed?.byteOffset ?? 0, end: sealed ? sealed.byteOffset + sealed.length : 0,
-        outRef, outStart: out.byteOffset, outEnd: out.byteOffset + out.length, final: sealed === undefined, seq: this.seq++,
-      });
+      const r = await this.payloadStep('open', key, sealed, out);
       return { opened: r.opened!, ...(r.error ? { error: r.error } : {}) };
     };
     return { open: (sealed, out) => call(sealed, out), end: (out) => call(undefined, out) };
+  }
+
+  /** One step of a payload sealed or opened on the thread: `input` (undefined: the final step) and `out` are buffers from alloc(). */
+  private payloadStep(op: 'seal' | 'open', key: number, input: Buffer | undefined, out: Buffer): Promise<Partial<HashReply>> {
+    const ref = (b: Buffer) => {
+      if (!(b.buffer instanceof SharedArrayBuffer)) throw new Error(`buffers for the ${op === 'seal' ? 'sealing' : 'opening'} thread must come from alloc()`);
+      return this.refOf(b.buffer);
+    };
+    const outRef = ref(out);
+    return this.ask({
+      op, key, ref: input ? ref(input) : outRef, start: input?.byteOffset ?? 0, end: input ? input.byteOffset + input.length : 0,
+      outRef, outStart: out.byteOffset, outEnd: out.byteOffset + out.length, final: input === undefined, seq: this.seq++,
+    });
   }
 }
 
