@@ -165,10 +165,18 @@ function defineDriveCommands(program: Command, h: ActionHooks): void {
     .action(async (flags, cmd: Command) => { h.set(await (await import('./commands/drives.js')).drivesCommand(h.context(cmd), flags)); });
 
   program.command('watch')
-    .description('wait for drives to arrive and leave, printing an event for each')
+    .description("wait for drives to arrive and leave, printing an event for each; when a drive of the rotation arrives, notify whether its backup is due, or back it up (the config's onArrival)")
     .option('--once', 'return after the first drive arrives')
     .option('--timeout <s>', 'stop after this many seconds')
-    .action(async (flags, cmd: Command) => { h.set(await (await import('./commands/watch.js')).watchCommand(h.context(cmd), flags)); });
+    .action(async (_flags, cmd: Command) => { h.set(await (await import('./commands/watch.js')).watchCommand(h.context(cmd), cmd.optsWithGlobals())); });
+
+  program.command('service <action>')
+    .usage('install|remove|status|print [options]')
+    .description('the daily reminder and the drive watcher as a user service (systemd on Linux, launchd on macOS; on Windows, the schtasks commands): install, remove, status, or print the files')
+    .option('--force', 'install/remove: replace or remove service files even though they were edited by hand')
+    .option('--at <HH:MM>', 'install/print: the time of the daily reminder (default 09:00)')
+    .addOption(new Option('--platform <platform>', 'print: the files of another platform').choices(['linux', 'darwin', 'win32']))
+    .action(async (action: string, flags, cmd: Command) => { h.set(await (await import('./commands/service.js')).serviceCommand(h.context(cmd), action, flags)); });
 
   program.command('mount <device>')
     .description('mount a plugged-in disk (Linux: udisksctl, macOS: diskutil)')

@@ -26,6 +26,8 @@ export interface WatchOptions {
   /** How long a new disk may stay unmounted before it is reported as such. */
   mountWaitMs?: number;
   plug?: PlugEvents;
+  /** Called once, after the first look at the drives: a drive that comes after it is an arrival. */
+  onReady?: () => void;
 }
 
 const keyOf = (d: WatchedDrive) => (d.kind === 'labelled' ? `airgap:${d.id}:${d.root}` : `disk:${d.device}:${d.mountpoints.join(',')}`);
@@ -98,6 +100,7 @@ export async function watchDrives(opts: WatchOptions): Promise<void> {
             opts.onEvent({ type: 'not-mounted', at: at(), device, description: still.description });
           }
         }
+        if (!known) opts.onReady?.();
         known = now;
       }
       const delay = Date.now() < fastUntil ? fastMs : interval;

@@ -107,6 +107,8 @@ const configSchema = strictObject({
     driveKey: v.optional(v.pipe(v.string(), v.regex(/^age1[02-9ac-hj-np-z]{58}$/, 'an age X25519 recipient'))),
     drives: v.optional(v.union([v.literal('all'), v.array(v.pipe(v.string(), v.regex(DRIVE_NAME_RE, 'a drive name')))]), 'all'),
   })),
+  /** What `airgap watch` does when a drive of this rotation arrives: a notification, or the unattended backup (docs/reminders.md). */
+  onArrival: v.optional(v.picklist(['notify', 'backup'], 'notify or backup'), 'notify'),
   /** The mass-change (ransomware) gate: see docs/ransomware.md. */
   gate: defaulted(strictObject({
     changedShare: v.optional(share(), DEFAULT_GATE.changedShare),
@@ -207,8 +209,7 @@ export async function loadConfig(path: string, explicit: boolean): Promise<Confi
 }
 
 /** drives.rotation[0].name */
-export const fieldPath = (path: PropertyKey[]) =>
-  path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
+export const fieldPath = (path: PropertyKey[]) => path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
 
 /** The file's text echoed in a message must not drive the terminal: control, bidi and invisible characters are shown escaped. */
 const printable = (s: string) =>
