@@ -64,7 +64,8 @@ export class ArrivalActions {
   private async handle(d: ArrivedDrive): Promise<void> {
     // A new session each time: the watcher runs for days, and the config may have changed.
     const decision = await assessArrival(sessionOf(this.ctx), d);
-    if (decision.action === 'none') return;
+    // Said, not silent: a drive labelled a moment ago may not be bound to its name yet.
+    if (decision.action === 'none') return this.step(d.name, 'ignored', decision.why);
     if (decision.action === 'notify') {
       const message = arrivalMessage(decision);
       const step = decision.due ? 'due' : 'not-due';

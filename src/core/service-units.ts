@@ -5,7 +5,7 @@
 import { usageError } from './errors.js';
 
 export interface ServiceSpec {
-  /** process.execPath: a unit runs without the user's PATH, so no bare "node". */
+  /** The running node binary: a unit runs without the user's PATH, so no bare "node". */
   node: string;
   /** The installed bin/airgap.js. */
   bin: string;

@@ -5,7 +5,7 @@ import { decideArrival, type ArrivalDecision } from '../core/arrival.js';
 import { byDriveName, sameDriveName } from '../core/drive-name.js';
 import { addDays } from '../core/calendar.js';
 import { buildSchedule } from '../core/schedule.js';
-import { checkBinding } from '../drives/binding.js';
+import { checkBinding, impostorHint, impostorMessage } from '../drives/binding.js';
 import { policyOf } from '../state/config.js';
 import { plan } from './plan.js';
 import { planDrives } from './planning.js';
@@ -21,10 +21,11 @@ export async function assessArrival(s: Session, drive: ArrivedDrive): Promise<Ar
   if (!config || config.drives.rotation.length === 0) return { action: 'none', why: 'no config with a rotation', onArrival: 'notify' };
   const onArrival = config.onArrival;
   const entry = byDriveName(config.drives.rotation, drive.name);
+  if (!entry) return { action: 'none', why: `drive ${drive.name} is not in this config's rotation: nothing to do`, onArrival };
   const catalog = await s.catalog();
   // A drive claiming one of our names with another id (a clone, another computer's drive) is not ours.
-  const ours = entry && checkBinding({ id: drive.id, name: drive.name }, catalog, config.drives.rotation).status !== 'impostor';
-  if (!ours) return { action: 'none', why: `${drive.name} is not a drive of this config's rotation`, onArrival };
+  const binding = checkBinding({ id: drive.id, name: drive.name }, catalog, config.drives.rotation);
+  if (binding.status === 'impostor') return { action: 'none', why: `${impostorMessage(drive, drive.root, binding)}: nothing done (${impostorHint(drive, drive.root, binding)})`, onArrival };
   const p = await plan(s, {});
   const policy = policyOf(config);
   const schedule = buildSchedule({ policy, drives: planDrives(policy, catalog, s) }, s.today, addDays(s.today, LOOKAHEAD_DAYS));

@@ -8,8 +8,8 @@ export interface ArrivalStep {
   type: 'action';
   at: string;
   drive: string;
-  /** due/not-due: notified; backup/verify/eject: a step of the unattended backup; done/failed: its outcome; busy: already being handled. */
-  step: 'due' | 'not-due' | 'backup' | 'verify' | 'eject' | 'done' | 'failed' | 'busy';
+  /** due/not-due: notified; backup/verify/eject: a step of the unattended backup; done/failed: its outcome; busy: already being handled; ignored: not a drive of the rotation. */
+  step: 'due' | 'not-due' | 'backup' | 'verify' | 'eject' | 'done' | 'failed' | 'busy' | 'ignored';
   message: string;
   snapshot?: string;
   notification?: { sent: true; via: string } | { sent: false; reason: string };
@@ -24,7 +24,7 @@ export function renderArrivalStep(e: ArrivalStep): string {
 export function arrivalMessage(d: Extract<ArrivalDecision, { action: 'notify' }>): string {
   if (d.due) return `Drive ${d.drive} is connected: its backup is due — run airgap`;
   const when = d.dueOn ? ` (its next backup is on ${d.dueOn})` : '';
-  const next = d.next && d.next.drive !== d.drive ? `; next: bring drive ${d.next.drive} on ${d.next.date}` : '';
+  const next = d.next && d.next.drive !== d.drive ? `; the next backup is drive ${d.next.drive}'s, ${d.next.date}` : '';
   return `Drive ${d.drive} is connected: its backup is not due${when}${next}`;
 }
 
