@@ -151,6 +151,16 @@ describe('airgap watch: a drive of the rotation arrives', () => {
     expect(await watcher.done).toBe(130);
   });
 
+  it('a bad onArrival is a config error naming the field (exit 2), not a silently passive watcher', async () => {
+    const w = await world('notify');
+    const file = join(w.sb.env.XDG_CONFIG_HOME!, 'airgap', 'config.json');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"onArrival": "notify"', '"onArrival": "backup-now"'));
+    const r = await runCli(['watch', '--timeout', '1'], w.env);
+    expectNoCrash('watch with a bad onArrival', r);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: config .*config\.json: onArrival: notify or backup\nhint: /m);
+  });
+
   it('a drive of no rotation (no config): only the arrival line, as before', async () => {
     const sb = await makeSandbox();
     sandboxes.push(sb);
