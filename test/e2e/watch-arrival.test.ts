@@ -8,13 +8,17 @@ import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, expectNoCrash, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
+import { procState } from '../helpers/proc.js';
 
 const DAY0 = '2026-11-21T10:00:00Z'; // a Saturday: the weekly rotation's first backup day, drive A due
 
 const sandboxes: Sandbox[] = [];
 const children: ReturnType<typeof spawn>[] = [];
+/** Backups frozen at a failpoint: killed after a test that failed before it let them go on. */
+const frozen: number[] = [];
 afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const pid of frozen.splice(0)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone already */ }
   for (const sb of sandboxes.splice(0)) await sb.cleanup();
 });
 
@@ -147,6 +151,37 @@ describe('airgap watch: a drive of the rotation arrives', () => {
     ]);
     const list = await runCli(['list', 'A', '--json'], w.sb.env);
     expect(JSON.parse(list.stdout).snapshots).toEqual([]);
+    watcher.child.kill('SIGINT');
+    expect(await watcher.done).toBe(130);
+  });
+
+  it('one arrival at a time: a drive back while its backup runs is not handled twice; another waits its turn', async () => {
+    const w = await world('backup');
+    // The backup child freezes itself (SIGSTOP) once it holds the drive's lock: "while it runs" for as long as needed.
+    const watcher = watch({ ...w, env: { ...w.env, AIRGAP_FAILPOINT: 'backup:locked', AIRGAP_FAILPOINT_ACTION: 'stop' } });
+    await watcher.waitFor('err', /Watching for drives/);
+    await plugIn(w.sb, 'A');
+    await watcher.waitFor('out', /^\S+ backup +Drive A/m);
+    const lock = join(w.sb.drive('A'), 'airgap', '.lock');
+    let pid = 0;
+    for (const until = Date.now() + 120_000; !(pid && procState(pid) === 'T'); await new Promise((r) => setTimeout(r, 25))) {
+      if (Date.now() > until) throw new Error(`the backup never stopped at its failpoint:\n${watcher.out()}\n${watcher.err()}`);
+      pid = Number(/"pid":\s*(\d+)/.exec(await readFile(lock, 'utf8').catch(() => ''))?.[1] ?? 0);
+    }
+    frozen.push(pid);
+    // A leaves and comes back while its backup is frozen; B arrives meanwhile.
+    await rename(w.sb.drive('A'), join(w.sb.dir, 'away-A'));
+    await watcher.waitFor('out', /left +airgap drive A/);
+    await rename(join(w.sb.dir, 'away-A'), w.sb.drive('A'));
+    await watcher.waitFor('out', /^\S+ busy +drive A is already being handled: not handled twice$/m);
+    await plugIn(w.sb, 'B');
+    await watcher.waitFor('out', /arrived +airgap drive B/);
+    expect(watcher.out()).not.toMatch(/ not-due /); // B waits for A's handling to end
+    process.kill(pid, 'SIGCONT');
+    frozen.splice(0);
+    await watcher.waitFor('out', /^\S+ not-due +Drive B/m);
+    const steps = watcher.out().split('\n').map((l) => / (backup|verify|eject|done|failed|busy|not-due) /.exec(l)?.[1]).filter(Boolean);
+    expect(steps).toEqual(['backup', 'busy', 'verify', 'eject', 'done', 'not-due']);
     watcher.child.kill('SIGINT');
     expect(await watcher.done).toBe(130);
   });
