@@ -3,12 +3,13 @@
 // core/service-marker.ts, then loaded and started when a manager is reachable (service-manager.ts).
 // A file the user edited is neither overwritten nor removed without --force; a file airgap did
 // not write is never touched.
-import { mkdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { refusal, usageError } from '../core/errors.js';
 import { fileState, withMarker, type FileState } from '../core/service-marker.js';
 import { launchdAgents, SCHTASKS_REMOVE, schtasksCommands, systemdUnits, type ServiceSpec } from '../core/service-units.js';
 import { writeFileAtomic } from '../io/durable.js';
+import { FileTooLargeError, NotRegularFileError, readRegularFile } from '../io/read-regular.js';
 import { sha256Hex } from '../io/sha256.js';
 import { ServiceManager, type ManagerHost, type Reach, type UnitState } from './service-manager.js';
 import type { Session } from './session.js';
@@ -66,17 +67,31 @@ export function printService(s: Session, host: ServiceHost, platform: ServicePla
 async function inspect(s: Session, host: ServiceHost, platform: ServicePlatform): Promise<{ dir: string; files: ServiceFileReport[] }> {
   const { dir, files } = plannedFiles(s, host, platform);
   const found = await Promise.all(files.map(async (f) => {
-    // A unit is a few hundred bytes; anything bigger at this path is not ours to read whole.
-    const text = await readFile(f.path, 'utf8').then((t) => (t.length > 64 * 1024 ? '' : t), (e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
+    const text = await readUnit(f.path);
     return { name: f.name, path: f.path, state: fileState(text, f.body, digest), text: withMarker(f.body, digest) };
   }));
   return { dir, files: found };
 }
 
+/**
+ * The text at a unit's path; undefined when there is none. A unit is a few hundred bytes, and
+ * airgap writes regular files: a symlink, a FIFO (which would block a plain read) or anything
+ * over 64 KiB reads as empty text, which has no marker: not airgap's, never touched.
+ */
+async function readUnit(path: string): Promise<string | undefined> {
+  try {
+    return (await readRegularFile(path, { maxBytes: 64 * 1024 })).toString('utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (e instanceof NotRegularFileError || e instanceof FileTooLargeError || (e as NodeJS.ErrnoException).code === 'ELOOP') return '';
+    throw e;
+  }
+}
+
 function refuseUntouchable(files: ServiceFileReport[], force: boolean, verb: 'overwrite' | 'remove'): void {
   const foreign = files.filter((f) => f.state === 'foreign');
   if (foreign.length) {
-    throw refusal('service-not-airgaps', `${foreign.map((f) => f.path).join(', ')} ${foreign.length === 1 ? 'exists and was' : 'exist and were'} not written by airgap (no airgap-generated marker): airgap never ${verb}s it`,
+    throw refusal('service-not-airgaps', `${foreign.map((f) => f.path).join(', ')} ${foreign.length === 1 ? 'exists and was' : 'exist and were'} not written by airgap (no airgap-generated marker): airgap never ${verb}s ${foreign.length === 1 ? 'it' : 'them'}`,
       `move ${foreign.length === 1 ? 'it' : 'them'} away if airgap should manage ${foreign.length === 1 ? 'it' : 'them'}, then run airgap service ${verb === 'remove' ? 'remove' : 'install'} again`);
   }
   const edited = files.filter((f) => f.state === 'edited');

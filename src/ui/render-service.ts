@@ -32,7 +32,7 @@ export function renderServiceRemove(r: RemoveResult): string {
   if (!r.removed.length) lines.push(`The airgap service is not installed (${displayText(r.dir)}): nothing to remove.`);
   else {
     if (r.stopped === true) lines.push('Stopped and disabled the airgap service.');
-    else if (r.stopped) lines.push(`Not stopped (${displayText(r.stopped)}): the files are removed, so it will not start again.`);
+    else if (r.stopped) lines.push(`Not stopped: ${displayText(r.stopped)}. The files are removed, so it will not start again.`);
     for (const p of r.removed) lines.push(`  removed ${displayText(p)}`);
   }
   for (const f of r.leftAlone) lines.push(`  left alone ${displayText(f.path)} (${f.why})`);
