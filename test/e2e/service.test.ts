@@ -4,7 +4,7 @@
 // units written are checked by the real `systemd-analyze verify --user`.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -160,6 +160,15 @@ describe('airgap service (Linux, systemd user units)', () => {
     expect(remove.code).toBe(0);
     expect(remove.stdout).toMatch(/left alone .*airgap-watch.service \(not written by airgap\)/);
     expect(await readFile(join(w.unitDir, 'airgap-watch.service'), 'utf8')).toBe(mine);
+    // A symlink there (a dotfiles manager's) is not airgap's either, even to a file airgap wrote: never followed nor replaced.
+    await rm(join(w.unitDir, 'airgap-watch.service'));
+    expect((await w.run(['install'])).code).toBe(0);
+    const kept = join(w.sb.dir, 'dotfiles-timer');
+    await rename(join(w.unitDir, 'airgap-remind.timer'), kept);
+    await symlink(kept, join(w.unitDir, 'airgap-remind.timer'));
+    expect((await w.run(['status'])).stdout).toMatch(/airgap-remind.timer: NOT written by airgap/);
+    expect((await w.run(['install', '--force'])).code).toBe(4);
+    expect((await lstat(join(w.unitDir, 'airgap-remind.timer'))).isSymbolicLink()).toBe(true);
   });
 
   it('no systemctl at all: a clear refusal naming cron; no config: the init hint', async () => {
