@@ -60,6 +60,13 @@ function defineDataCommands(program: Command, h: ActionHooks): void {
     .option('--owners', 'restore file owners (root only)')
     .action(async (drive: string | undefined, paths: string[], flags, cmd: Command) => { h.set(await (await import('./commands/restore.js')).restoreCommand(h.context(cmd), drive, paths, flags)); });
 
+  program.command('drill [drive]')
+    .description('restore drill: restore a random sample of the files of a random snapshot into a temporary folder, check each against its SHA-256, record it; with no drive, the connected drive whose drill is most overdue')
+    .option('--files <N>', 'at least N files (default 20; at most 1000)')
+    .option('--percent <P>', 'at least P % of the files (default 1)')
+    .option('--seed <N>', 'the random choice (snapshot and files) of an earlier drill, to repeat it (default: a new one, printed)')
+    .action(async (drive: string | undefined, flags, cmd: Command) => { h.set(await (await import('./commands/drill.js')).drillCommand(h.context(cmd), drive, flags)); });
+
   program.command('find <drive> <pattern>')
     .description('which snapshots hold a file: *.pdf, report.docx, Documents/**/2026-*')
     .option('--all-snapshots', 'search every snapshot, not only the latest')

@@ -18,6 +18,8 @@ export interface RunSummary {
   drive?: string;
   snapshot?: string;
   figures?: RunFigures;
+  /** A run that failed without an error thrown (a drill that found damage): what failed, for `airgap log`. */
+  error?: { code: string; message: string };
 }
 
 /**

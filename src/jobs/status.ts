@@ -14,7 +14,7 @@ import { recordDetected } from './catalog-sync.js';
 import { detect } from './drive-lookup.js';
 import { connectedRotation, impostors, planInput } from './planning.js';
 import type { Session } from './session.js';
-import { overdueAlerts, statusAlerts, type Alert } from '../core/alerts.js';
+import { drillAlerts, overdueAlerts, statusAlerts, type Alert, type DrillLedger } from '../core/alerts.js';
 
 export type StatusResult = StatusView & { plan?: Plan };
 
@@ -46,6 +46,7 @@ export async function survey(s: Session): Promise<{ result: StatusResult; alerts
     suspects: catalog.unacceptedSuspects(),
     failedVerifications: catalog.drives.filter((e) => e.lastVerifyOk === false).map((e) => ({ drive: e.name, ...(e.lastVerifiedAt ? { on: e.lastVerifiedAt } : {}) })),
     forecast: plan?.forecast ?? [],
+    drills: policy && config ? drillAlerts(drillLedgers(policy, catalog, s), s.today, config.policy.alerts.drillDays) : [],
   });
   const view: StatusView = {
     today: s.today,
@@ -58,6 +59,22 @@ export async function survey(s: Session): Promise<{ result: StatusResult; alerts
       : `bring drive ${plan.target} on ${plan.targetDate}`,
   };
   return { result: { ...view, plan }, alerts };
+}
+
+/** The rotation drives' restore drills, as the drill reminder counts them (core/alerts.ts drillAlerts). */
+function drillLedgers(policy: Policy, catalog: Catalog, s: Session): DrillLedger[] {
+  return policy.drives.flatMap((d) => {
+    const e = catalog.byName(d.name);
+    if (!e) return [];
+    const ledger: DrillLedger = { name: d.name, snapshots: e.snapshots.filter((x) => x.state === 'complete').length, labelledOn: s.dayOf(new Date(e.labelledAt)) };
+    if (e.lastRestoreDrillAt) ledger.lastDrillOn = s.dayOf(new Date(e.lastRestoreDrillAt));
+    // A failed drill stands until a good drill or a clean restore comes after it.
+    const last = e.lastDrill;
+    if (last && !last.ok && !(e.lastRestoreDrillAt && e.lastRestoreDrillAt >= last.at)) {
+      ledger.failed = { on: s.dayOf(new Date(last.at)), snapshot: last.snapshot, failures: last.failures.map((f) => f.path), failureCount: last.failureCount };
+    }
+    return [ledger];
+  });
 }
 
 /**

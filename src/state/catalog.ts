@@ -10,66 +10,14 @@ import { questionOpen } from '../core/prune-gate.js';
 import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { acquireLockFile, newLockInfo } from '../io/stale-lock.js';
-import { check, finite, object, v } from '../core/validate.js';
+import { check } from '../core/validate.js';
+import { catalogSchema, MAX_DRILL_FAILURES_KEPT, type CatalogEntry, type CatalogSnapshot, type DrillRecord } from './catalog-schema.js';
+export { MAX_DRILL_FAILURES_KEPT, type CatalogEntry, type CatalogSnapshot, type DrillRecord } from './catalog-schema.js';
 import { checkFingerprint, type Fingerprint, type FingerprintCheck } from '../core/drive-model.js';
 import { isAirgapError, refusal } from '../core/errors.js';
 import { writeFileAtomic } from '../io/durable.js';
 import { setAside } from './set-aside.js';
 
-const fingerprintSchema = object({
-  serial: v.optional(v.string()),
-  model: v.optional(v.string()),
-  fsType: v.optional(v.string()),
-  fsUuid: v.optional(v.string()),
-  label: v.optional(v.string()),
-  partUuid: v.optional(v.string()),
-});
-
-const snapshotEntries = {
-  id: v.string(),
-  bytes: v.pipe(v.number(), v.finite(), v.minValue(0)),
-  files: v.pipe(v.number(), v.finite(), v.minValue(0)),
-  state: v.picklist(['complete', 'incomplete', 'damaged']),
-  /** The last verification of this snapshot: when, whether it passed, and how deep. */
-  verifiedAt: v.optional(v.string()),
-  verifyOk: v.optional(v.boolean()),
-  deep: v.optional(v.boolean()),
-  /** The mass-change gate tripped when it was written; pruning waits until it is accepted. */
-  suspect: v.optional(v.boolean()),
-  accepted: v.optional(v.boolean()),
-  /** Rejected as evidence by its owner (airgap reject): still never restored by default, no longer blocking prunes. */
-  rejected: v.optional(v.boolean()),
-  /** Format 2: full or incremental, and the snapshot an increment builds on (retention keeps bases). */
-  kind: v.optional(v.picklist(['full', 'incremental'])),
-  base: v.optional(v.string()),
-};
-const snapshotSchema = object(snapshotEntries);
-
-const entrySchema = object({
-  id: v.string(),
-  name: v.string(),
-  lastPath: v.string(),
-  labelledAt: v.string(),
-  lastSeenAt: v.string(),
-  /** Hardware fingerprint recorded the first time the drive was seen with one. */
-  fingerprint: v.optional(fingerprintSchema),
-  capacity: v.optional(object({ total: finite(), free: finite(), at: v.string() })),
-  lastWrittenAt: v.optional(v.string()),
-  lastVerifiedAt: v.optional(v.string()),
-  lastVerifyOk: v.optional(v.boolean()),
-  lastRestoreDrillAt: v.optional(v.string()),
-  snapshots: v.optional(v.array(snapshotSchema), () => []),
-  /** Snapshots this host pruned from the drive (most recent MAX_PRUNED_KEPT): only these are "pruned". */
-  pruned: v.optional(v.array(object({ id: v.string(), at: v.string() })), () => []),
-  /** Snapshots once recorded on the drive that vanished without a prune by this host: damage until found again. */
-  missing: v.optional(v.array(object({ ...snapshotEntries, missingSince: v.string() })), () => []),
-  /** airgap replace: the drive that took this one's name and place (its history is kept; its name is free). */
-  replaced: v.optional(object({ by: v.string(), at: v.string() })),
-});
-const catalogSchema = object({ version: v.literal(1), drives: v.array(entrySchema) });
-
-export type CatalogEntry = v.InferOutput<typeof entrySchema>;
-export type CatalogSnapshot = v.InferOutput<typeof snapshotSchema>;
 /** The prune record is for telling "pruned here" from "lost": a few years of weekly prunes is plenty. */
 const MAX_PRUNED_KEPT = 1000;
 export const CATALOG_FILE = 'catalog.json';
@@ -273,6 +221,15 @@ export class Catalog {
   recordRestoreDrill(id: string, at: Date): void {
     this.ops.push((c) => c.recordRestoreDrill(id, at));
     Object.assign(this.byId(id) ?? {}, { lastRestoreDrillAt: at.toISOString() });
+  }
+
+  /** An `airgap drill`: kept as the drive's last drill; a good one is also its last good restore drill. */
+  recordDrill(id: string, drill: DrillRecord): void {
+    this.ops.push((c) => c.recordDrill(id, drill));
+    const entry = this.byId(id);
+    if (!entry) return;
+    entry.lastDrill = { ...drill, failures: drill.failures.slice(0, MAX_DRILL_FAILURES_KEPT) };
+    if (drill.ok) entry.lastRestoreDrillAt = drill.at;
   }
 
   async save(): Promise<void> {
