@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { chooseDrillSample, DRILL_DEFAULTS, MAX_DRILL_BYTES, MAX_DRILL_FILES, MAX_DRILL_SEED, seededRandom } from '../core/drill-sample.js';
 import { EXIT, isAirgapError, usageError } from '../core/errors.js';
 import { isKeyProblem } from '../io/age-feed.js';
+import { failpoint } from '../io/failpoint.js';
 import { isEncrypted, manifestFileFor, manifestVersionsOf } from '../layout/snapshot-meta.js';
 import { ManifestIndex } from '../restore/manifest-index.js';
 import { recheckRestored, type ExpectedFile } from '../restore/recheck.js';
@@ -44,8 +45,8 @@ export interface DrillResult {
   snapshotsEligible: number;
   seed: number;
   encrypted: boolean;
-  /** The sample, and the regular files of the snapshot it was drawn from. */
-  sample: { files: number; bytes: number };
+  /** The sample (its paths in manifest order), and the regular files of the snapshot it was drawn from. */
+  sample: { files: number; bytes: number; paths: string[] };
   of: { files: number; bytes: number };
   /** Files restored and read back matching their SHA-256. */
   checked: number;
@@ -101,7 +102,7 @@ type Drilled = Pick<DrillResult, 'ok' | 'sample' | 'of' | 'checked' | 'failures'
 /** Chooses the sample, restores it into `workspace`, checks it; damage is the drill's result, never thrown. */
 async function drillIn(s: Session, drive: Awaited<ReturnType<typeof drillDrive>>['drive'], snapshot: Parameters<typeof restoreSnapshot>[0]['snapshot'],
   meta: Awaited<ReturnType<typeof drillSnapshot>>['meta'], rule: ReturnType<typeof sampleRule>, random: () => number, workspace: string, run: DrillRun): Promise<Drilled> {
-  const empty = { sample: { files: 0, bytes: 0 }, of: { files: 0, bytes: 0 }, checked: 0, failures: [] };
+  const empty = { sample: { files: 0, bytes: 0, paths: [] as string[] }, of: { files: 0, bytes: 0 }, checked: 0, failures: [] };
   let files: ExpectedFile[];
   try {
     files = await regularFiles(join(snapshot.dir, manifestFileFor(manifestVersionsOf(meta), isEncrypted(meta))), manifestVersionsOf(meta));
@@ -110,7 +111,7 @@ async function drillIn(s: Session, drive: Awaited<ReturnType<typeof drillDrive>>
     return { ...empty, ok: false, problem: `the manifest of snapshot ${snapshot.id} cannot be read: ${(e as Error).message}` };
   }
   const picked = chooseDrillSample(files, rule, random).map((i) => files[i]!);
-  const drilled = { ...empty, sample: { files: picked.length, bytes: sum(picked) }, of: { files: files.length, bytes: sum(files) } };
+  const drilled = { ...empty, sample: { files: picked.length, bytes: sum(picked), paths: picked.map((f) => f.path) }, of: { files: files.length, bytes: sum(files) } };
   run.onStart?.(drive.identity.name, snapshot.id, picked.length, drilled.sample.bytes);
   const target = join(workspace, 'restored');
   let n = 0;
@@ -121,7 +122,11 @@ async function drillIn(s: Session, drive: Awaited<ReturnType<typeof drillDrive>>
     // named with its fate; the snapshot's own verification decides `ok` below all the same.
     restored = await restoreSnapshot({
       snapshot, target, paths: picked.map((f) => f.path), overwrite: false, salvage: true, dryRun: false, keepSpecialBits: false, owners: false,
-      driveName: drive.identity.name, driveRoot: drive.root, signal: run.signal, onFile: (_p, size) => run.onFile?.(++n, (b += size)),
+      driveName: drive.identity.name, driveRoot: drive.root, signal: run.signal,
+      onFile: (_p, size) => {
+        failpoint('drill:file'); // the tests freeze a drill here, to Ctrl+C it mid-restore
+        run.onFile?.(++n, (b += size));
+      },
     });
   } catch (e) {
     if (!isAirgapError(e) || e.exitCode !== EXIT.damaged || isKeyProblem(e)) throw e;
