@@ -61,6 +61,14 @@ export async function survey(s: Session): Promise<{ result: StatusResult; alerts
   return { result: { ...view, plan }, alerts };
 }
 
+/** The newest of the last `airgap drill` and the last good drill (a clean restore counts as one). */
+function lastDrillOf(e: Catalog['drives'][number] | undefined): { at: string; ok: boolean } | undefined {
+  const good = e?.lastRestoreDrillAt;
+  const last = e?.lastDrill;
+  if (last && (!good || last.at >= good)) return { at: last.at, ok: last.ok };
+  return good ? { at: good, ok: true } : undefined;
+}
+
 /** The rotation drives' restore drills, as the drill reminder counts them (core/alerts.ts drillAlerts). */
 function drillLedgers(policy: Policy, catalog: Catalog, s: Session): DrillLedger[] {
   return policy.drives.flatMap((d) => {
@@ -113,6 +121,8 @@ function statusDrives(policy: Policy | undefined, plan: Plan | undefined, catalo
     if (e?.lastVerifiedAt) d.lastVerified = e.lastVerifiedAt;
     if (e?.lastVerifyOk !== undefined) d.lastVerifyOk = e.lastVerifyOk;
     if (e?.lastSeenAt) d.lastSeen = e.lastSeenAt;
+    const drill = lastDrillOf(e);
+    if (drill) Object.assign(d, { lastDrill: drill.at, lastDrillOk: drill.ok });
     if (complete.length) d.newest = complete.at(-1)!.id;
     if (e?.capacity) d.free = e.capacity.free;
     const suspect = complete.flatMap((x) => { const mark = suspectMark(x); return mark ? [{ id: x.id, mark }] : []; });

@@ -95,6 +95,9 @@ describe('airgap drill', () => {
     const entry = await w.catalogEntry();
     expect(entry.lastRestoreDrillAt).toBe(day(3));
     expect(entry.lastDrill).toMatchObject({ at: day(3), snapshot: id, files: 3, bytes: 320_000, ok: true, failures: [], failureCount: 0 });
+    const status = await w.run(['status', '--json'], { AIRGAP_NOW: day(3) });
+    expect((JSON.parse(status.stdout) as { drives: unknown[] }).drives[0]).toMatchObject({ name: 'A', lastDrill: day(3), lastDrillOk: true });
+    expect((await w.run(['status'], { AIRGAP_NOW: day(3) })).stdout).toMatch(/^A .*\n.*\n {2}restore drill 2026-11-24 \(0 d ago\)$/m);
   });
 
   it('--seed repeats a drill: the same snapshot and the same files; --json has the seed and the sample', async () => {
@@ -126,6 +129,7 @@ describe('airgap drill', () => {
     expect(entry.lastDrill).toMatchObject({ ok: false, snapshot: id, failureCount: 1, failures: [{ path: 'Documents/photo.raw' }] });
     expect(entry.lastRestoreDrillAt).toBeUndefined(); // a failed drill is no good drill
     const status = await w.run(['status'], { AIRGAP_NOW: day(2) });
+    expect(status.stdout).toMatch(/^ {2}restore drill 2026-11-23 \(0 d ago\) FAILED$/m);
     expect(status.stdout).toContain(`ALERT: A failed its last restore drill (2026-11-23, snapshot ${id}: "Documents/photo.raw"): run airgap verify A --deep and replace what is damaged`);
   });
 
