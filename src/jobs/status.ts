@@ -69,6 +69,14 @@ function lastDrillOf(e: Catalog['drives'][number] | undefined): { at: string; ok
   return good ? { at: good, ok: true } : undefined;
 }
 
+/** A restore drill of this rotation drive is overdue (the wizard offers one): the reminder's alert, or undefined. */
+export async function drillOverdue(s: Session, driveName: string): Promise<Alert | undefined> {
+  const config = await s.configIfReadable();
+  if (!config?.drives.rotation.length) return undefined;
+  const ledgers = drillLedgers(policyOf(config), await s.catalog(), s).filter((l) => sameDriveName(l.name, driveName));
+  return drillAlerts(ledgers, s.today, config.policy.alerts.drillDays).find((a) => a.kind === 'drill-overdue');
+}
+
 /** The rotation drives' restore drills, as the drill reminder counts them (core/alerts.ts drillAlerts). */
 function drillLedgers(policy: Policy, catalog: Catalog, s: Session): DrillLedger[] {
   return policy.drives.flatMap((d) => {
