@@ -6,16 +6,19 @@
 import { chmod, lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chooseDrillSample, DRILL_DEFAULTS, MAX_DRILL_BYTES, MAX_DRILL_FILES, MAX_DRILL_SEED, seededRandom } from '../core/drill-sample.js';
+import { chooseDrillSample, DRILL_DEFAULTS, MAX_DRILL_BYTES, MAX_DRILL_FILES, MAX_DRILL_SEED, seededRandom, type SampleRule } from '../core/drill-sample.js';
 import { EXIT, isAirgapError, usageError } from '../core/errors.js';
 import { isKeyProblem } from '../io/age-feed.js';
 import { failpoint } from '../io/failpoint.js';
+import type { SnapshotFolder } from '../layout/drive-contents.js';
+import type { SnapshotMeta } from '../layout/format.js';
 import { isEncrypted, manifestFileFor, manifestVersionsOf } from '../layout/snapshot-meta.js';
 import { ManifestIndex } from '../restore/manifest-index.js';
 import { recheckRestored, type ExpectedFile } from '../restore/recheck.js';
 import { restoreSnapshot } from '../restore/restore.js';
 import type { Issue } from '../restore/extract.js';
 import { drillDrive, drillSnapshot } from './drill-choice.js';
+import type { FoundDrive } from './find-drive.js';
 import type { Session } from './session.js';
 
 export interface DrillOptions {
@@ -66,7 +69,7 @@ export function drillSeed(raw: string | number): number {
   return n;
 }
 
-function sampleRule(opts: DrillOptions) {
+function sampleRule(opts: DrillOptions): SampleRule {
   const files = opts.files === undefined ? DRILL_DEFAULTS.minFiles : /^\d{1,9}$/.test(opts.files.trim()) ? Number(opts.files.trim()) : NaN;
   if (!(files >= 1 && files <= MAX_DRILL_FILES)) throw usageError('bad-files', `--files ${JSON.stringify(opts.files)} is not a whole number from 1 to ${MAX_DRILL_FILES}`, `e.g. --files 50 (default ${DRILL_DEFAULTS.minFiles})`);
   const m = opts.percent === undefined ? undefined : /^(\d+(?:\.\d+)?)%?$/.exec(opts.percent.trim());
@@ -86,7 +89,7 @@ export async function drill(s: Session, spec: string | undefined, opts: DrillOpt
   const workspace = await mkdtemp(join(tmpdir(), 'airgap-drill-'));
   let removed = false;
   try {
-    const result = await drillIn(s, drive, snapshot, meta, rule, random, workspace, run);
+    const result = await drillIn(drive, snapshot, meta, rule, random, workspace, run);
     removed = await removeWorkspace(workspace);
     const { ok, ...rest } = result;
     const done: DrillResult = { ok, ...base, ...rest, workspace: { path: workspace, removed }, seconds: (Date.now() - started) / 1000 };
@@ -100,8 +103,7 @@ export async function drill(s: Session, spec: string | undefined, opts: DrillOpt
 type Drilled = Pick<DrillResult, 'ok' | 'sample' | 'of' | 'checked' | 'failures' | 'problem'>;
 
 /** Chooses the sample, restores it into `workspace`, checks it; damage is the drill's result, never thrown. */
-async function drillIn(s: Session, drive: Awaited<ReturnType<typeof drillDrive>>['drive'], snapshot: Parameters<typeof restoreSnapshot>[0]['snapshot'],
-  meta: Awaited<ReturnType<typeof drillSnapshot>>['meta'], rule: ReturnType<typeof sampleRule>, random: () => number, workspace: string, run: DrillRun): Promise<Drilled> {
+async function drillIn(drive: FoundDrive, snapshot: SnapshotFolder, meta: SnapshotMeta, rule: SampleRule, random: () => number, workspace: string, run: DrillRun): Promise<Drilled> {
   const empty = { sample: { files: 0, bytes: 0, paths: [] as string[] }, of: { files: 0, bytes: 0 }, checked: 0, failures: [] };
   let files: ExpectedFile[];
   try {
@@ -111,6 +113,8 @@ async function drillIn(s: Session, drive: Awaited<ReturnType<typeof drillDrive>>
     return { ...empty, ok: false, problem: `the manifest of snapshot ${snapshot.id} cannot be read: ${(e as Error).message}` };
   }
   const picked = chooseDrillSample(files, rule, random).map((i) => files[i]!);
+  // No path would mean "everything" to a restore: a manifest without a file is no drill at all.
+  if (!picked.length) return { ...empty, ok: false, problem: `the manifest of snapshot ${snapshot.id} lists no file, though its snapshot.json counts some` };
   const drilled = { ...empty, sample: { files: picked.length, bytes: sum(picked), paths: picked.map((f) => f.path) }, of: { files: files.length, bytes: sum(files) } };
   run.onStart?.(drive.identity.name, snapshot.id, picked.length, drilled.sample.bytes);
   const target = join(workspace, 'restored');
