@@ -102,7 +102,7 @@ function defineRotationCommands(program: Command, h: ActionHooks): void {
     .action(async (_flags, cmd: Command) => { h.set(await (await import('./commands/status.js')).statusCommand(h.context(cmd))); });
 
   program.command('remind')
-    .description('what is overdue (rotation, verification) and every other alert, one line each, with a desktop notification; exit 0 when all is well, else 32 + a bit per kind (docs/cli.md)')
+    .description('what is overdue (rotation, verification, restore drill) and every other alert, one line each, with a desktop notification; exit 0 when all is well, else 32 + a bit per kind (docs/cli.md)')
     .option('--no-notify', 'no desktop notification (notify-send, osascript): print and exit only')
     .action(async (flags, cmd: Command) => { h.set(await (await import('./commands/remind.js')).remindCommand(h.context(cmd), flags)); });
 
@@ -127,7 +127,7 @@ function defineRotationCommands(program: Command, h: ActionHooks): void {
     .action(async (_flags, cmd: Command) => { h.set(await (await import('./commands/scan.js')).scanCommand(h.context(cmd))); });
 
   program.command('log')
-    .description('the history of backup, verify, restore, prune, accept and reject runs on this host, newest first')
+    .description('the history of backup, verify, restore, drill, prune, accept and reject runs on this host, newest first')
     .option('--limit <N>', 'show at most N runs (default 50)')
     .action(async (flags, cmd: Command) => { h.set(await (await import('./commands/log.js')).logCommand(h.context(cmd), flags)); });
 }

@@ -1,4 +1,4 @@
-// The run history's one writer: a backup, verify, restore or prune run, as the cli knows it once
+// The run history's one writer: a backup, verify, restore, drill or prune run, as the cli knows it once
 // the job is done (its result, or the error it ended with, and the exit code either gives),
 // appended to the state folder's runs.jsonl (state/run-log.ts). Used by the commands and, through
 // the same *WithProgress functions, by the wizard. Recording never changes the run: a failed

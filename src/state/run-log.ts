@@ -1,4 +1,4 @@
-// The run history (state folder, runs.jsonl): one JSON line per backup, verify, restore and
+// The run history (state folder, runs.jsonl): one JSON line per backup, verify, restore, drill and
 // prune run on this host — when, which drive, the outcome, a few figures and the exit code.
 // Append-only: each line is one write(2) of at most RUN_LOG_MAX_LINE_BYTES on a file opened with
 // O_APPEND (two runs at once never interleave their lines), then fsynced. When the next line
