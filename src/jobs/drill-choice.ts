@@ -22,7 +22,8 @@ export interface DrillDrive {
 /**
  * The drive named, or with none named the connected drive of this config (every connected
  * airgap drive without a config) whose last good drill is the oldest, never drilled first: the
- * most overdue one. A foreign drive (another's, or an impostor) is never chosen unnamed.
+ * most overdue one; a drive holding snapshots before one that holds none. A foreign drive
+ * (another's, or an impostor) is never chosen unnamed.
  */
 export async function drillDrive(s: Session, spec: string | undefined): Promise<DrillDrive> {
   if (spec !== undefined) return { drive: await findDrive(s, spec) };
@@ -37,13 +38,17 @@ export async function drillDrive(s: Session, spec: string | undefined): Promise<
       'plug in a drive of the rotation (airgap status says where each one is), or name one: airgap drill <drive|path>');
   }
   const last = (id: string) => catalog.byId(id)?.lastRestoreDrillAt;
+  // A drive with nothing on it has nothing to drill: the others go first, when there are any.
+  const holding = mine.filter((d) => d.snapshots > 0);
   // Never drilled sorts first (''), then the oldest good drill; a tie goes by name.
-  const ordered = [...mine].sort((a, b) => (last(a.identity.id) ?? '').localeCompare(last(b.identity.id) ?? '') || (a.identity.name < b.identity.name ? -1 : 1));
+  const ordered = [...(holding.length ? holding : mine)].sort((a, b) => (last(a.identity.id) ?? '').localeCompare(last(b.identity.id) ?? '') || (a.identity.name < b.identity.name ? -1 : 1));
   const pick = ordered[0]!;
   const listed = ordered.map((d) => `${d.identity.name}: ${last(d.identity.id)?.slice(0, 10) ?? 'never'}`).join(', ');
   return {
     drive: await findDrive(s, pick.root),
-    why: ordered.length === 1 ? `the only connected drive${config ? ' of this config' : ''} (last good drill: ${listed.slice(listed.indexOf(': ') + 2)})` : `the connected drive whose last good drill is the oldest (${listed})`,
+    why: ordered.length === 1
+      ? `the only connected drive${config ? ' of this config' : ''}${ordered.length < mine.length ? ' that holds snapshots' : ''} (last good drill: ${listed.slice(listed.indexOf(': ') + 2)})`
+      : `the connected drive whose last good drill is the oldest (${listed})`,
   };
 }
 

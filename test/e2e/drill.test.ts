@@ -100,6 +100,18 @@ describe('airgap drill', () => {
     expect((await w.run(['status'], { AIRGAP_NOW: day(3) })).stdout).toMatch(/^A .*\n.*\n {2}restore drill 2026-11-24 \(0 d ago\)$/m);
   });
 
+  it('no drive named, several connected: a drive with snapshots before an empty one, then the most overdue (never drilled first)', async () => {
+    const w = await world();
+    await labelledDrive(w.sb, 'B');
+    await backup(w);
+    const drilled = async (n: number) => JSON.parse((await w.run(['drill', '--json'], { AIRGAP_NOW: day(n) })).stdout) as { ok: boolean; drive: string; why: string };
+    expect(await drilled(1)).toMatchObject({ ok: true, drive: 'A', why: 'the only connected drive of this config that holds snapshots (last good drill: never)' });
+    const b = await w.run(['backup', '--drive', 'B', '--allow-connected'], { AIRGAP_NOW: day(2) });
+    expect(b.code, show(b)).toBe(0);
+    expect(await drilled(3)).toMatchObject({ ok: true, drive: 'B', why: 'the connected drive whose last good drill is the oldest (B: never, A: 2026-11-22)' });
+    expect(await drilled(4)).toMatchObject({ ok: true, drive: 'A', why: 'the connected drive whose last good drill is the oldest (A: 2026-11-22, B: 2026-11-24)' });
+  });
+
   it('--seed repeats a drill: the same snapshot and the same files; --json has the seed and the sample', async () => {
     const w = await world();
     await backup(w, { AIRGAP_NOW: day(0) });
