@@ -1,12 +1,11 @@
 // Reads picked files for the checks: SHA-256 (@noble/hashes, bundled into the page) over the
-// file in pieces, never the whole file in memory (a tarball is gigabytes). The next piece is
-// read while this one is hashed, so the disk and the hash overlap.
+// file's stream() in the pieces the browser reads (64 KiB in Chromium), never the whole file in
+// memory (a tarball is gigabytes). The browser reads ahead while a piece is hashed, and in
+// Chromium stream() read 1.6-2.5x faster than File.slice().arrayBuffer() in 4 MiB pieces
+// (measured while writing this, on a loaded machine: 170-200 against 83-105 MB/s).
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { FileReader } from './check-snapshot.js';
-
-/** 4 MiB: large enough that the per-read cost disappears, small enough to never matter in memory. */
-export const PIECE_BYTES = 4 * 1024 * 1024;
 
 export function blobReader(onBytes: (n: number) => void): FileReader<Blob> {
   return {
@@ -19,16 +18,16 @@ export function blobReader(onBytes: (n: number) => void): FileReader<Blob> {
 
 async function sha256OfBlob(blob: Blob, onBytes: (n: number) => void): Promise<string> {
   const h = sha256.create();
-  const piece = (at: number) => blob.slice(at, Math.min(at + PIECE_BYTES, blob.size)).arrayBuffer();
-  let next = blob.size > 0 ? piece(0) : undefined;
-  for (let at = 0; next; ) {
-    const bytes = new Uint8Array(await next);
-    // A file shorter than the picker said (changed or cut while read) is damage, not a short hash.
-    if (bytes.length === 0) throw new Error('the file became shorter while it was read');
-    at += bytes.length;
-    next = at < blob.size ? piece(at) : undefined;
-    h.update(bytes);
-    onBytes(bytes.length);
+  const reader = blob.stream().getReader();
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    h.update(value);
+    n += value.length;
+    onBytes(value.length);
   }
+  // A file that is not the size the picker said (changed or cut while read) is damage, not a hash.
+  if (n !== blob.size) throw new Error(`read ${n} bytes of ${blob.size}: the file changed while it was read`);
   return bytesToHex(h.digest());
 }

@@ -3,7 +3,7 @@
 // file:// URL (tests/helpers/browser.ts), offline. The page's verdicts per snapshot and per
 // file must be the ones `airgap verify --json` gives on the same drive: nothing falsely OK.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { labelledDrive, makeSandbox, runChecked, type Sandbox } from '../helpers/cli.js';
@@ -12,6 +12,9 @@ import { noise, sha256 } from '../helpers/bytes.js';
 import { flipByte } from '../helpers/damage.js';
 import { hasChromium, launchChromium, verifyInPage, type PageVerdicts } from '../helpers/browser.js';
 import type { DriveReport } from '../../src/core/findings.js';
+import { ageKeygen, noAgeTools } from '../helpers/encrypted.js';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 
 let browser: Browser;
 const sandboxes: Sandbox[] = [];
@@ -119,5 +122,61 @@ describe.skipIf(!hasChromium)('verify.html in headless Chromium agrees with airg
     const { code, report } = await cliVerify(sb);
     expect(report.snapshots.find((s) => s.id === newer)!.findings.map((f) => f.code)).toContain('chain-broken');
     expectAgreement(page, report, code);
+  });
+
+  // An encrypted drive (issue 18): SHA256SUMS lists the stored .age files, so the page checks
+  // them with no key; it says that the content inside needs the passphrase and airgap.
+  it.skipIf(noAgeTools)('an encrypted drive: the stored .age files checked without a key, a flipped byte found', async () => {
+    const sb = await makeSandbox();
+    sandboxes.push(sb);
+    const src = join(sb.dir, 'src');
+    await makeTree(src, { 'a.txt': 'secret\n', 'b.bin': noise(100_000, 'b') });
+    const [keyFile, pub] = ageKeygen(sb.dir);
+    expect((await runChecked(sb, ['init', '--source', src, '--drives', 'A', '--encrypt', '--recipient', pub, '--yes'])).code).toBe(0);
+    await mkdir(sb.drive('A'));
+    expect((await runChecked(sb, ['label', sb.drive('A'), '--name', 'A', '--yes'])).code).toBe(0);
+    const r = await runChecked(sb, ['backup', '--drive', 'A', '--json', '--identity', keyFile], { AIRGAP_NOW: '2031-03-01T10:00:00Z' });
+    expect(r.code, r.stderr).toBe(0);
+    const id = (JSON.parse(r.stdout) as { snapshot: string }).snapshot;
+    const clean = await verifyInPage(browser, sb.drive('A'));
+    expect(clean.snapshots[id]!.verdict).toBe('OK');
+    expect(clean.snapshots[id]!.files[`${id}.tar.age`]).toBe('OK');
+    expect(clean.snapshots[id]!.text).toContain('needs the passphrase and airgap');
+    await flipByte(join(sb.drive('A'), 'airgap', id, `${id}.tar.age`), 300);
+    const page = await verifyInPage(browser, sb.drive('A'));
+    expect(page.snapshots[id]!.files[`${id}.tar.age`]).toBe('DAMAGED');
+    const { code, report } = await cliVerify(sb);
+    expect(code).toBe(3);
+    expectAgreement(page, report, code);
+  });
+});
+
+// Not a browser test: the page is on every drive, durably, and follows the installed airgap.
+describe('verify.html on the drive', () => {
+  const built = resolve(import.meta.dirname, '../../dist/verify.html');
+
+  it('label writes it; the next backup replaces an old one or a link (never written through), and verify counts it as airgap\'s own', async () => {
+    const sb = await makeSandbox();
+    sandboxes.push(sb);
+    const drive = await labelledDrive(sb, 'A');
+    const page = join(drive, 'airgap', 'verify.html');
+    expect(await readFile(page)).toEqual(await readFile(built));
+    const src = join(sb.dir, 'src');
+    await makeTree(src, { 'a.txt': 'a\n' });
+    const backup = () => runChecked(sb, ['backup', '--drive', 'A', '--source', src]);
+    await writeFile(page, 'an older page\n');
+    expect((await backup()).code).toBe(0);
+    expect(await readFile(page)).toEqual(await readFile(built));
+    const outside = join(sb.dir, 'outside.html');
+    await writeFile(outside, 'not on the drive\n');
+    await rm(page);
+    await symlink(outside, page);
+    expect((await backup()).code).toBe(0);
+    expect((await lstat(page)).isFile()).toBe(true);
+    expect(await readFile(page)).toEqual(await readFile(built));
+    expect(await readFile(outside, 'utf8')).toBe('not on the drive\n');
+    const v = await runChecked(sb, ['verify', 'A', '--json']);
+    expect(v.code, v.stdout).toBe(0);
+    expect((JSON.parse(v.stdout) as DriveReport).driveFindings).toEqual([]);
   });
 });
