@@ -36,7 +36,8 @@ const ALLOWED: Record<string, string[]> = {
 
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:from\s+|import\s*\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+  // `from '…'`, `import('…')` and a bare `import '…'` (for its side effects only).
+  return [...text.matchAll(/(?:from\s+|import\s*\(\s*|^import\s+)['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
 }
 
 describe('architecture', () => {
