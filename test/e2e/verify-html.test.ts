@@ -81,6 +81,9 @@ describe.skipIf(!hasChromium)('verify.html in headless Chromium agrees with airg
     const { code, report } = await cliVerify(sb);
     expect(code).toBe(0);
     expectAgreement(page, report, code);
+    // The drive's top folder picked instead of its airgap folder: the same answer.
+    const fromTop = await verifyInPage(browser, drive, { pick: drive });
+    expect(fromTop.snapshots).toEqual(page.snapshots);
   });
 
   it('a flipped byte in a tarball: that file and its snapshot DAMAGED, the other OK', async () => {
@@ -178,5 +181,13 @@ describe('verify.html on the drive', () => {
     const v = await runChecked(sb, ['verify', 'A', '--json']);
     expect(v.code, v.stdout).toBe(0);
     expect((JSON.parse(v.stdout) as DriveReport).driveFindings).toEqual([]);
+  });
+
+  it('is one file that can load and send nothing: its CSP, no URL, no script or style from elsewhere', async () => {
+    const html = await readFile(built, 'utf8');
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'">`);
+    expect(html).not.toMatch(/<(script|link|img|iframe)\b[^>]*\b(src|href)=/i);
+    expect(html).not.toMatch(/\b(fetch|XMLHttpRequest|WebSocket|sendBeacon)\b/);
+    expect(html.match(/<script>/g)).toHaveLength(1);
   });
 });

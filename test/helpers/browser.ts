@@ -22,10 +22,10 @@ export interface PageVerdicts {
 }
 
 /**
- * Opens the drive's own airgap/verify.html from file://, picks its airgap folder with the
- * folder picker and waits until the check is done. Any request off file:// fails the test.
+ * Opens the drive's own airgap/verify.html from file://, picks its airgap folder (or `pick`) with
+ * the folder picker and waits until the check is done. Any request off file:// fails the test.
  */
-export async function verifyInPage(browser: Browser, drive: string, opts: { screenshot?: string } = {}): Promise<PageVerdicts & { offline: string[] }> {
+export async function verifyInPage(browser: Browser, drive: string, opts: { screenshot?: string; pick?: string } = {}): Promise<PageVerdicts & { offline: string[] }> {
   const page: Page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
   const offline: string[] = [];
   page.on('request', (r) => { if (!r.url().startsWith('file:')) offline.push(r.url()); });
@@ -33,7 +33,7 @@ export async function verifyInPage(browser: Browser, drive: string, opts: { scre
     const airgap = join(drive, 'airgap');
     await page.goto(pathToFileURL(join(airgap, 'verify.html')).href);
     await page.waitForSelector('body[data-state="ready"]');
-    await page.setInputFiles('#pick', airgap);
+    await page.setInputFiles('#pick', opts.pick ?? airgap);
     await page.waitForSelector('body[data-state="done"]', { timeout: 120_000 });
     if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
     const v = (await page.evaluate(READ_VERDICTS)) as PageVerdicts;
