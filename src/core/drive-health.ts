@@ -31,8 +31,8 @@ export interface HealthJudgement {
 const GROWTH: CounterName[] = ['reallocated', 'reportedUncorrectable', 'commandTimeout', 'pending', 'offlineUncorrectable', 'udmaCrcErrors', 'mediaErrors'];
 
 /**
- * A reading against the one before it (of the same disk: a disk swapped in the enclosure, seen
- * by its serial, starts afresh). Failing: SMART's overall assessment failed, smartctl's bit 3
+ * A reading against an earlier one (baselineOf: of the same disk; a disk swapped in the
+ * enclosure, seen by its serial, is not compared). Failing: SMART's overall assessment failed, smartctl's bit 3
  * or 4, or an NVMe critical warning. Warning: a failure counter grew, or NVMe wear at 100 %.
  */
 export function judgeHealth(current: HealthReading, previous?: HealthReading): HealthJudgement {
@@ -47,7 +47,7 @@ export function judgeHealth(current: HealthReading, previous?: HealthReading): H
     failing = true;
     problems.push(`NVMe critical warning 0x${cw.toString(16)}: ${NVME_WARNINGS.filter((_, i) => (cw >> i) & 1).join(', ') || 'an unknown bit'}`);
   }
-  const comparable = previous && (!previous.serial || !current.serial || previous.serial === current.serial) ? previous : undefined;
+  const comparable = previous && sameDisk(previous, current) ? previous : undefined;
   for (const name of GROWTH) {
     const now = current.counters[name];
     const before = comparable?.counters[name];
@@ -61,11 +61,27 @@ export function judgeHealth(current: HealthReading, previous?: HealthReading): H
   return { verdict, problems, notes };
 }
 
-/** The newest reading and the one before it, as judgeHealth takes them. */
+/**
+ * The reading a new one is judged against: the drive's earliest kept reading of the same disk
+ * (recordHealth never drops the first). Against the earliest, not the last: a counter that grew
+ * stays grown when the drive is read again, so the alert stays until the drive is replaced.
+ * None of the same disk: the last reading (judgeHealth then says it is another disk), if any.
+ */
+export function baselineOf(history: readonly HealthReading[], current: HealthReading): HealthReading | undefined {
+  return history.find((r) => sameDisk(r, current)) ?? history.at(-1);
+}
+
+const sameDisk = (a: HealthReading, b: HealthReading) => !a.serial || !b.serial || a.serial === b.serial;
+
+/** The newest reading judged against its baseline. */
 export function judgeHistory(readings: readonly HealthReading[]): HealthJudgement | undefined {
   const last = readings.at(-1);
-  return last ? judgeHealth(last, readings.at(-2)) : undefined;
+  return last ? judgeHealth(last, baselineOf(readings.slice(0, -1), last)) : undefined;
 }
+
+/** The history with a new reading: the first one always kept (the baseline), then the newest. */
+export const withReading = (history: readonly HealthReading[], r: HealthReading): HealthReading[] =>
+  history.length < HEALTH_READINGS_KEPT ? [...history, r] : [history[0]!, ...history.slice(-(HEALTH_READINGS_KEPT - 2)), r];
 
 /** Read I/O errors a verify of the drive met, per verify (the newest last). */
 export interface ReadErrorRecord { at: string; count: number }

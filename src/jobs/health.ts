@@ -2,7 +2,7 @@
 // a device name alone), the disk under it, its SMART read by smartctl (drives/smartctl.ts),
 // judged against the reading before it (core/drive-health.ts) and kept in the catalog, where
 // status and remind find it.
-import { judgeHealth, SMART_DEVICE_TYPES, type HealthJudgement } from '../core/drive-health.js';
+import { baselineOf, judgeHealth, SMART_DEVICE_TYPES, type HealthJudgement } from '../core/drive-health.js';
 import { refusal, usageError } from '../core/errors.js';
 import { whyNoSmart, type HealthReading } from '../core/smart-report.js';
 import { deviceHolds, diskOf } from '../drives/disk-of.js';
@@ -23,7 +23,7 @@ export interface HealthResult {
   root: string;
   device: string;
   reading: HealthReading;
-  /** The reading it was judged against (the drive's newest before this one). */
+  /** The reading it was judged against (core/drive-health baselineOf: the drive's first of this disk). */
   previous?: HealthReading;
   judgement: HealthJudgement;
   /** smartctl -d types tried before the one that answered, and what each said. */
@@ -51,7 +51,7 @@ export async function health(s: Session, spec: string, opts: HealthOptions): Pro
   if (!read.ok) throw noSmart(name, spec, device, read.attempts);
   const reading: HealthReading = { ...read.reading, at: s.now.toISOString() };
   const catalog = await s.catalog();
-  const previous = catalog.byId(drive.identity.id)?.health?.at(-1);
+  const previous = baselineOf(catalog.byId(drive.identity.id)?.health ?? [], reading);
   const recorded = drive.binding.status !== 'impostor';
   if (recorded) {
     recordHealth(catalog, drive.identity.id, reading);

@@ -1,7 +1,7 @@
-// What the catalog keeps of a drive's health (issue 19): its newest SMART readings (`airgap
-// health`; HEALTH_READINGS_KEPT of them) and the read I/O errors each verify met. Status and
-// remind compare the newest two; older ones are the trend a user can read in catalog.json.
-import { HEALTH_READINGS_KEPT, type ReadErrorRecord } from '../core/drive-health.js';
+// What the catalog keeps of a drive's health (issue 19): its SMART readings (`airgap health`;
+// HEALTH_READINGS_KEPT of them: the first, which later ones are judged against, and the newest)
+// and the read I/O errors each verify met. The trend is there to read in catalog.json.
+import { HEALTH_READINGS_KEPT, withReading, type ReadErrorRecord } from '../core/drive-health.js';
 import type { HealthReading } from '../core/smart-report.js';
 import { object, v } from '../core/validate.js';
 import type { Catalog } from './catalog.js';
@@ -24,7 +24,7 @@ export const healthEntries = {
 };
 
 export function recordHealth(catalog: Catalog, id: string, r: HealthReading): void {
-  catalog.updateEntry(id, (e) => { e.health = [...(e.health ?? []), r].slice(-HEALTH_READINGS_KEPT); });
+  catalog.updateEntry(id, (e) => { e.health = withReading(e.health ?? [], r); });
 }
 
 /** A verify's read I/O errors (zero too: the newest record says whether the last verify met any). */

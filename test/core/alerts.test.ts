@@ -100,6 +100,9 @@ describe('remindExitCode', () => {
     expect(remindExitCode(k('plan'))).toBe(48);
     expect(remindExitCode(k('suspect-snapshot', 'verify-failed'))).toBe(48);
     expect(remindExitCode(k('rotation-overdue', 'verify-overdue', 'nearly-full'))).toBe(51);
+    // A drive's health is bit 8, whatever else is there (issue 19).
+    expect(remindExitCode(k('drive-health'))).toBe(40);
+    expect(remindExitCode(k('drive-health', 'rotation-overdue', 'plan'))).toBe(57);
   });
 
   it('never one of the error codes (1–4, 130) nor the shell\'s (126 and up)', () => {
