@@ -176,3 +176,33 @@ describe('airgap health', () => {
     expect(r.stderr).toMatch(/^hint: install smartmontools: sudo apt-get install smartmontools \(Debian, Ubuntu\), sudo dnf install smartmontools \(Fedora\), brew install smartmontools \(macOS\)$/m);
   });
 });
+
+describe('read errors met by verify', () => {
+  it('recorded per verify; the last one with errors is a drive-health alert until a whole-drive verify meets none', async () => {
+    const w = await world();
+    const file = join(w.sb.env.AIRGAP_STATE_DIR!, 'catalog.json');
+    type Cat = { drives: { name: string; readErrors?: { at: string; count: number }[] }[] };
+    const readErrors = async () => (JSON.parse(await readFile(file, 'utf8')) as Cat).drives.find((d) => d.name === 'A')!.readErrors;
+    expect((await w.run(1, ['verify', 'A'])).code).toBe(0);
+    expect(await readErrors()).toEqual([{ at: day(1), count: 0 }]);
+    // No EIO can be made on a test machine's folders: the catalog gets what a verify of a
+    // failing drive records (verify-snapshot's findings carry the errno; readErrorCount counts EIO).
+    const cat = JSON.parse(await readFile(file, 'utf8')) as Cat;
+    cat.drives.find((d) => d.name === 'A')!.readErrors!.push({ at: day(2), count: 2 });
+    await writeFile(file, JSON.stringify(cat));
+    const line = 'drive A had 2 read errors (EIO) in its verify of 2026-11-23 (2 in all): check its health (airgap health A) and copy its role to a new drive before it fails: airgap replace A <new-drive>';
+    const drive = join(w.sb.dir, 'away-A');
+    await w.unplug();
+    expect(alerts((await w.run(2, ['status'])).stdout)).toEqual([`ALERT: ${line}`]);
+    expect((await w.run(2, ['remind', '--no-notify'])).code).toBe(40);
+    // A sampled verify (it reads too little to clear it) records nothing; a whole one, none met.
+    expect((await w.run(3, ['verify', drive, '--sample', '50%'])).code).toBe(0);
+    expect((await readErrors())!.map((r) => r.count)).toEqual([0, 2]);
+    expect((await w.run(3, ['verify', drive])).code).toBe(0);
+    expect((await readErrors())!.map((r) => r.count)).toEqual([0, 2, 0]);
+    // (A, verified at its new place, now counts as connected: the air gap alert, bit 16; bit 8 is gone.)
+    const after = await w.run(3, ['remind', '--no-notify', '--json']);
+    expect(after.code & 8).toBe(0);
+    expect((JSON.parse(after.stdout) as { reminders: { kind: string }[] }).reminders.map((r) => r.kind)).not.toContain('drive-health');
+  });
+});
