@@ -48,7 +48,7 @@ function defineDataCommands(program: Command, h: ActionHooks): void {
     .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/verify.js')).verifyCommand(h.context(cmd), drive, flags)); });
 
   program.command('health <drive>')
-    .description("a drive's SMART health through smartctl: failure counters against the last reading, kept in the catalog for status and remind; exit 3 when it may be failing")
+    .description("a drive's SMART health through smartctl: failure counters against its first reading, kept in the catalog for status and remind; exit 3 when it may be failing")
     .option('--device <dev>', 'the disk to read (/dev/sdX), when airgap cannot find the disk under the drive itself; checked against lsblk')
     .option('--device-type <type>', 'one smartctl -d type (sat, usbjmicron, sntjmicron, ...) instead of trying the usual ones in turn')
     .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/health.js')).healthCommand(h.context(cmd), drive, flags)); });
