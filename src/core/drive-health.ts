@@ -55,7 +55,8 @@ export function judgeHealth(current: HealthReading, previous?: HealthReading): H
     else if (now && before === undefined) notes.push(`${COUNTER_WORDS[name]}: ${now} (the first reading: an alert comes if it grows)`);
   }
   if ((current.counters.percentageUsed ?? 0) >= 100) problems.push(`NVMe percentage used is ${current.counters.percentageUsed} %: past its rated endurance`);
-  for (const b of exit.bits) if (b.bit >= 5) notes.push(`smartctl: ${b.meaning}`);
+  // The other bits say something of the disk's logs, or that part of its SMART could not be read: worth knowing, no verdict.
+  for (const b of exit.bits) if (b.bit !== 3 && b.bit !== 4) notes.push(`smartctl: ${b.meaning}`);
   if (previous && !comparable) notes.push(`another disk than the last reading's (serial ${previous.serial}, now ${current.serial}): nothing compared`);
   const verdict: HealthVerdict = failing ? 'failing' : problems.length ? 'warning' : 'ok';
   return { verdict, problems, notes };
