@@ -26,7 +26,9 @@ export type AlertKind =
   /** A drive whose last verification found damage. */
   | 'verify-failed'
   /** A drive with room for fewer than two more snapshots, short of its retention. */
-  | 'nearly-full';
+  | 'nearly-full'
+  /** A drive whose SMART says it is failing, whose failure counters grew between two readings (airgap health), or whose last verify met read errors. */
+  | 'drive-health';
 
 export interface Alert {
   kind: AlertKind;
@@ -73,6 +75,8 @@ export interface AlertFacts {
   suspects: { drive: string; id: string }[];
   failedVerifications: { drive: string; on?: string }[];
   forecast: Forecast[];
+  /** core/drive-health driveHealthMessages of each of your drives (none when all are well or never read). */
+  driveHealth?: string[];
 }
 
 /** Every alert, in the order `airgap status` has always listed them. */
@@ -88,6 +92,7 @@ export function statusAlerts(f: AlertFacts): Alert[] {
   }
   for (const v of f.failedVerifications) out.push({ kind: 'verify-failed', message: `${v.drive} failed its last verification (${v.on?.slice(0, 10)}): run airgap verify ${v.drive} --deep and replace what is damaged` });
   for (const x of f.forecast) if (x.more !== undefined && x.more < 2 && !x.enoughForPolicy) out.push({ kind: 'nearly-full', message: `${x.drive} is nearly full (room for ${plural(x.more, 'more snapshot')})` });
+  for (const message of f.driveHealth ?? []) out.push({ kind: 'drive-health', message });
   return out;
 }
 
@@ -95,16 +100,16 @@ export function statusAlerts(f: AlertFacts): Alert[] {
  * `airgap remind`'s exit code: 0 when there is nothing to remind; otherwise 32 plus one bit per
  * kind present, so that a script or a timer learns from the code alone whether each overdue kind
  * is there (`$(( code & 1 ))`), whatever else is: no urgency order to agree on. 32 and up keeps
- * clear of the error codes (core/errors.ts EXIT: 1–4, 130) and of the shell's 126–128+n. Bits 4
- * and 8 are kept for the drill and drive-health reminders that come later in issue 19; every
- * other kind of alert is 16.
+ * clear of the error codes (core/errors.ts EXIT: 1–4, 130) and of the shell's 126–128+n. Bit 4
+ * is kept for the drill reminders of issue 19; 8 is a drive's health (airgap health, verify's
+ * read errors); every other kind of alert is 16.
  */
-export const REMIND_BITS = { 'rotation-overdue': 1, 'verify-overdue': 2, other: 16 } as const;
+export const REMIND_BITS = { 'rotation-overdue': 1, 'verify-overdue': 2, 'drive-health': 8, other: 16 } as const;
 export const REMIND_BASE = 32;
 
 export function remindExitCode(alerts: Pick<Alert, 'kind'>[]): number {
   if (!alerts.length) return 0;
   let bits = 0;
-  for (const a of alerts) bits |= a.kind === 'rotation-overdue' || a.kind === 'verify-overdue' ? REMIND_BITS[a.kind] : REMIND_BITS.other;
+  for (const a of alerts) bits |= a.kind === 'rotation-overdue' || a.kind === 'verify-overdue' || a.kind === 'drive-health' ? REMIND_BITS[a.kind] : REMIND_BITS.other;
   return REMIND_BASE + bits;
 }

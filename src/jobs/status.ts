@@ -15,6 +15,7 @@ import { detect } from './drive-lookup.js';
 import { connectedRotation, impostors, planInput } from './planning.js';
 import type { Session } from './session.js';
 import { overdueAlerts, statusAlerts, type Alert } from '../core/alerts.js';
+import { driveHealthMessages } from '../core/drive-health.js';
 
 export type StatusResult = StatusView & { plan?: Plan };
 
@@ -46,6 +47,7 @@ export async function survey(s: Session): Promise<{ result: StatusResult; alerts
     suspects: catalog.unacceptedSuspects(),
     failedVerifications: catalog.drives.filter((e) => e.lastVerifyOk === false).map((e) => ({ drive: e.name, ...(e.lastVerifiedAt ? { on: e.lastVerifiedAt } : {}) })),
     forecast: plan?.forecast ?? [],
+    driveHealth: ownDrives(catalog, rotation, config?.drives.retired ?? []).flatMap((e) => driveHealthMessages(e.name, e.health ?? [], e.readErrors ?? [])),
   });
   const view: StatusView = {
     today: s.today,
