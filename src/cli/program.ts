@@ -47,6 +47,12 @@ function defineDataCommands(program: Command, h: ActionHooks): void {
     .option('--sample <percent>', 'format 2: instead of reading each tarball whole, read a random <percent> of its files at their offsets, each against its SHA-256 (e.g. 5%)')
     .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/verify.js')).verifyCommand(h.context(cmd), drive, flags)); });
 
+  program.command('health <drive>')
+    .description("a drive's SMART health through smartctl: failure counters against its first reading, kept in the catalog for status and remind; exit 3 when it may be failing")
+    .option('--device <dev>', 'the disk to read (/dev/sdX), when airgap cannot find the disk under the drive itself; checked against lsblk')
+    .option('--device-type <type>', 'one smartctl -d type (sat, usbjmicron, sntjmicron, ...) instead of trying the usual ones in turn')
+    .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/health.js')).healthCommand(h.context(cmd), drive, flags)); });
+
   program.command('restore [drive] [paths...]')
     .usage('<drive> [paths...] --to <dir> [options]\n       airgap restore --from-any [paths...] --to <dir> [options]')
     .description('restore a snapshot (or the given files and folders in it) into a folder, checking every file; with --from-any, from whichever connected drive of this config has the newest good copy')

@@ -30,7 +30,9 @@ export type AlertKind =
   /** A rotation drive holding snapshots with no good restore drill for more than `policy.alerts.drillDays` (since it was labelled, if never). */
   | 'drill-overdue'
   /** A drive whose last restore drill failed, with no good drill (or clean restore) since. */
-  | 'drill-failed';
+  | 'drill-failed'
+  /** A drive whose SMART says it is failing, whose failure counters grew between two readings (airgap health), or whose last verify met read errors. */
+  | 'drive-health';
 
 export interface Alert {
   kind: AlertKind;
@@ -114,6 +116,8 @@ export interface AlertFacts {
   forecast: Forecast[];
   /** drillAlerts of the rotation drives (none without a rotation). */
   drills?: Alert[];
+  /** core/drive-health driveHealthMessages of each of your drives (none when all are well or never read). */
+  driveHealth?: string[];
 }
 
 /** Every alert, in the order `airgap status` has always listed them. */
@@ -130,6 +134,7 @@ export function statusAlerts(f: AlertFacts): Alert[] {
   for (const v of f.failedVerifications) out.push({ kind: 'verify-failed', message: `${v.drive} failed its last verification (${v.on?.slice(0, 10)}): run airgap verify ${v.drive} --deep and replace what is damaged` });
   for (const x of f.forecast) if (x.more !== undefined && x.more < 2 && !x.enoughForPolicy) out.push({ kind: 'nearly-full', message: `${x.drive} is nearly full (room for ${plural(x.more, 'more snapshot')})` });
   out.push(...(f.drills ?? []));
+  for (const message of f.driveHealth ?? []) out.push({ kind: 'drive-health', message });
   return out;
 }
 
@@ -138,15 +143,15 @@ export function statusAlerts(f: AlertFacts): Alert[] {
  * kind present, so that a script or a timer learns from the code alone whether each overdue kind
  * is there (`$(( code & 1 ))`), whatever else is: no urgency order to agree on. 32 and up keeps
  * clear of the error codes (core/errors.ts EXIT: 1–4, 130) and of the shell's 126–128+n. Bit 4
- * is a restore drill overdue; bit 8 is kept for the drive-health warning that comes later in
- * issue 19; every other kind of alert is 16.
+ * is a restore drill overdue; 8 is a drive's health (airgap health, verify's read errors); every
+ * other kind of alert is 16.
  */
-export const REMIND_BITS = { 'rotation-overdue': 1, 'verify-overdue': 2, 'drill-overdue': 4, other: 16 } as const;
+export const REMIND_BITS = { 'rotation-overdue': 1, 'verify-overdue': 2, 'drill-overdue': 4, 'drive-health': 8, other: 16 } as const;
 export const REMIND_BASE = 32;
 
 export function remindExitCode(alerts: Pick<Alert, 'kind'>[]): number {
   if (!alerts.length) return 0;
   let bits = 0;
-  for (const a of alerts) bits |= a.kind === 'rotation-overdue' || a.kind === 'verify-overdue' || a.kind === 'drill-overdue' ? REMIND_BITS[a.kind] : REMIND_BITS.other;
+  for (const a of alerts) bits |= a.kind === 'rotation-overdue' || a.kind === 'verify-overdue' || a.kind === 'drill-overdue' || a.kind === 'drive-health' ? REMIND_BITS[a.kind] : REMIND_BITS.other;
   return REMIND_BASE + bits;
 }

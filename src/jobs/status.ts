@@ -15,6 +15,7 @@ import { detect } from './drive-lookup.js';
 import { connectedRotation, impostors, planInput } from './planning.js';
 import type { Session } from './session.js';
 import { drillAlerts, overdueAlerts, statusAlerts, type Alert, type DrillLedger } from '../core/alerts.js';
+import { driveHealthMessages } from '../core/drive-health.js';
 
 export type StatusResult = StatusView & { plan?: Plan };
 
@@ -47,6 +48,7 @@ export async function survey(s: Session): Promise<{ result: StatusResult; alerts
     failedVerifications: catalog.drives.filter((e) => e.lastVerifyOk === false).map((e) => ({ drive: e.name, ...(e.lastVerifiedAt ? { on: e.lastVerifiedAt } : {}) })),
     forecast: plan?.forecast ?? [],
     drills: policy && config ? drillAlerts(drillLedgers(policy, catalog, s), s.today, config.policy.alerts.drillDays) : [],
+    driveHealth: ownDrives(catalog, rotation, config?.drives.retired ?? []).flatMap((e) => driveHealthMessages(e.name, e.health ?? [], e.readErrors ?? [])),
   });
   const view: StatusView = {
     today: s.today,

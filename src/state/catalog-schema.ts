@@ -1,6 +1,7 @@
 // The catalog file's shape (catalog.json, state/catalog.ts): each known drive, its ledger and
 // what it holds, as valibot schemas. Kept apart so that catalog.ts holds the operations.
 import { finite, object, v } from '../core/validate.js';
+import { healthEntries } from './catalog-health.js';
 
 const fingerprintSchema = object({
   serial: v.optional(v.string()),
@@ -70,6 +71,8 @@ export const entrySchema = object({
   missing: v.optional(v.array(object({ ...snapshotEntries, missingSince: v.string() })), () => []),
   /** airgap replace: the drive that took this one's name and place (its history is kept; its name is free). */
   replaced: v.optional(object({ by: v.string(), at: v.string() })),
+  /** Its SMART readings and the read errors verify met (airgap health; state/catalog-health.ts). */
+  ...healthEntries,
 });
 export const catalogSchema = object({ version: v.literal(1), drives: v.array(entrySchema) });
 

@@ -7,9 +7,9 @@
 // catalog as it is on disk now, under a short lock file, so neither loses the other's updates.
 import { byDriveName } from '../core/drive-name.js';
 import { questionOpen } from '../core/prune-gate.js';
-import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { acquireLockFile, newLockInfo } from '../io/stale-lock.js';
+import { lockCatalog } from './catalog-lock.js';
 import { check } from '../core/validate.js';
 import { catalogSchema, MAX_DRILL_FAILURES_KEPT, type CatalogEntry, type CatalogSnapshot, type DrillRecord } from './catalog-schema.js';
 export { MAX_DRILL_FAILURES_KEPT, type CatalogEntry, type CatalogSnapshot, type DrillRecord } from './catalog-schema.js';
@@ -218,6 +218,13 @@ export class Catalog {
     return list;
   }
 
+  /** Any other change to one drive's entry (state/catalog-health.ts), replayed on save like the rest. */
+  updateEntry(id: string, change: (e: CatalogEntry) => void): void {
+    this.ops.push((c) => c.updateEntry(id, change));
+    const entry = this.byId(id);
+    if (entry) change(entry);
+  }
+
   recordRestoreDrill(id: string, at: Date): void {
     this.ops.push((c) => c.recordRestoreDrill(id, at));
     Object.assign(this.byId(id) ?? {}, { lastRestoreDrillAt: at.toISOString() });
@@ -245,13 +252,4 @@ export class Catalog {
       await release();
     }
   }
-}
-
-/** The catalog lock is held only for a read-merge-write: wait for it (up to 15 s), never refuse at once. */
-async function lockCatalog(path: string): Promise<() => Promise<void>> {
-  const held = await acquireLockFile(path, newLockInfo('catalog'), { staleMs: 30_000, waitMs: 15_000 });
-  if (!held) return () => unlink(path).catch(() => {});
-  const holder = held.holder?.holder;
-  throw refusal('catalog-locked', `the catalog is locked by ${holder ? `pid ${holder.pid} (${holder.command})` : 'another process'}: ${path}`,
-    'another airgap is saving it; run again (if no airgap is running, delete that lock file)');
 }

@@ -80,8 +80,10 @@ describe('statusAlerts', () => {
       suspects: [{ drive: 'A', id: '2026-11-14T093000Z' }],
       failedVerifications: [{ drive: 'B', on: '2026-11-02T10:00:00.000Z' }],
       forecast: [{ drive: 'A', more: 1, enoughForPolicy: false }, { drive: 'B', more: 1, enoughForPolicy: true }, { drive: 'C', more: 5 }],
+      driveHealth: ["drive C's health (2026-11-20): it is failing: SMART overall-health self-assessment: FAILED; copy its role to a new drive before it fails: airgap replace C <new-drive>"],
     });
-    expect(alerts.map((a) => a.kind)).toEqual(['plan', 'rotation-overdue', 'drive-unreadable', 'foreign-drive', 'unfinished-run', 'no-rotation', 'suspect-snapshot', 'verify-failed', 'nearly-full']);
+    expect(alerts.map((a) => a.kind)).toEqual(['plan', 'rotation-overdue', 'drive-unreadable', 'foreign-drive', 'unfinished-run', 'no-rotation', 'suspect-snapshot', 'verify-failed', 'nearly-full', 'drive-health']);
+    expect(alerts[9]!.message).toMatch(/^drive C's health \(2026-11-20\): it is failing/);
     expect(alerts[4]!.message).toMatch(/^drive A holds an unfinished backup or prune left by an interrupted run/);
     expect(alerts[5]!.message).toBe('no rotation is configured (/home/me/.config/airgap/config.json): airgap init --source <dir> --drives A,B,C');
     expect(alerts[6]!.message).toMatch(/^suspect snapshot 2026-11-14T093000Z on A, not accepted: .*airgap accept A 2026-11-14T093000Z if the changes are yours/);
@@ -133,6 +135,10 @@ describe('remindExitCode', () => {
     expect(remindExitCode(k('drill-overdue', 'rotation-overdue', 'verify-overdue'))).toBe(39);
     expect(remindExitCode(k('drill-failed'))).toBe(48);
     expect(remindExitCode(k('drill-overdue', 'drill-failed'))).toBe(52);
+    // A drive's health is bit 8, whatever else is there (issue 19).
+    expect(remindExitCode(k('drive-health'))).toBe(40);
+    expect(remindExitCode(k('drive-health', 'rotation-overdue', 'plan'))).toBe(57);
+    expect(remindExitCode(k('drive-health', 'drill-overdue', 'rotation-overdue', 'verify-overdue'))).toBe(47);
   });
 
   it('never one of the error codes (1–4, 130) nor the shell\'s (126 and up)', () => {
