@@ -1,5 +1,6 @@
 // The dependency rules of docs/architecture.md, checked on the import specifiers themselves.
 import { readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -29,11 +30,14 @@ const ALLOWED: Record<string, string[]> = {
   // Renderers: a job's result in, text out (the jobs' result types only: checked below).
   ui: ['core', 'layout', 'jobs'],
   cli: ['core', 'io', 'crypto', 'layout', 'state', 'drives', 'snapshot', 'verify', 'restore', 'gate', 'jobs', 'ui'],
+  // The browser page (verify.html): the pure layout parsers it shares with the CLI, no node (below).
+  page: ['core', 'layout'],
 };
 
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:from\s+|import\s*\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+  // `from '…'`, `import('…')` and a bare `import '…'` (for its side effects only).
+  return [...text.matchAll(/(?:from\s+|import\s*\(\s*|^import\s+)['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
 }
 
 describe('architecture', () => {
@@ -72,6 +76,24 @@ describe('architecture', () => {
       for (const spec of imports(file)) expect(spec, file).not.toMatch(/^(node:)?(fs|child_process|os|process|crypto)/);
       expect(text, file).not.toMatch(/\bprocess\.|Date\.now\(|new Date\(\)|Math\.random\(/);
     }
+  });
+
+  // verify.html runs in a browser: neither the page nor any module of ours it reaches may import
+  // a Node builtin (the bundler would fail, or worse, ship a shim that behaves differently).
+  it('the page (src/page) and every module it imports, transitively, import no Node builtin', () => {
+    const seen = new Set<string>();
+    const bad: string[] = [];
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const spec of imports(file)) {
+        if (spec.startsWith('.')) visit(resolve(file, '..', spec).replace(/\.js$/, '.ts'));
+        else if (spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]!)) bad.push(`${relative(SRC, file)} imports ${spec}`);
+      }
+    };
+    for (const file of files(join(SRC, 'page'))) visit(file);
+    expect(seen.size).toBeGreaterThan(5); // the walk did reach the page and the layout modules
+    expect(bad).toEqual([]);
   });
 
   it('ui takes only the result types of jobs (import type): renderers never run a job', () => {

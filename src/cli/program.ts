@@ -47,6 +47,12 @@ function defineDataCommands(program: Command, h: ActionHooks): void {
     .option('--sample <percent>', 'format 2: instead of reading each tarball whole, read a random <percent> of its files at their offsets, each against its SHA-256 (e.g. 5%)')
     .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/verify.js')).verifyCommand(h.context(cmd), drive, flags)); });
 
+  program.command('health <drive>')
+    .description("a drive's SMART health through smartctl: failure counters against its first reading, kept in the catalog for status and remind; exit 3 when it may be failing")
+    .option('--device <dev>', 'the disk to read (/dev/sdX), when airgap cannot find the disk under the drive itself; checked against lsblk')
+    .option('--device-type <type>', 'one smartctl -d type (sat, usbjmicron, sntjmicron, ...) instead of trying the usual ones in turn')
+    .action(async (drive: string, flags, cmd: Command) => { h.set(await (await import('./commands/health.js')).healthCommand(h.context(cmd), drive, flags)); });
+
   program.command('restore [drive] [paths...]')
     .usage('<drive> [paths...] --to <dir> [options]\n       airgap restore --from-any [paths...] --to <dir> [options]')
     .description('restore a snapshot (or the given files and folders in it) into a folder, checking every file; with --from-any, from whichever connected drive of this config has the newest good copy')
@@ -59,6 +65,13 @@ function defineDataCommands(program: Command, h: ActionHooks): void {
     .option('--keep-special-bits', 'keep setuid/setgid bits (stripped by default)')
     .option('--owners', 'restore file owners (root only)')
     .action(async (drive: string | undefined, paths: string[], flags, cmd: Command) => { h.set(await (await import('./commands/restore.js')).restoreCommand(h.context(cmd), drive, paths, flags)); });
+
+  program.command('drill [drive]')
+    .description('restore drill: restore a random sample of the files of a random snapshot into a temporary folder, check each against its SHA-256, record it; with no drive, the connected drive whose drill is most overdue')
+    .option('--files <N>', 'at least N files (default 20; at most 1000)')
+    .option('--percent <P>', 'at least P % of the files (default 1)')
+    .option('--seed <N>', 'the random choice (snapshot and files) of an earlier drill, to repeat it (default: a new one, printed)')
+    .action(async (drive: string | undefined, flags, cmd: Command) => { h.set(await (await import('./commands/drill.js')).drillCommand(h.context(cmd), drive, flags)); });
 
   program.command('find <drive> <pattern>')
     .description('which snapshots hold a file: *.pdf, report.docx, Documents/**/2026-*')
@@ -95,7 +108,7 @@ function defineRotationCommands(program: Command, h: ActionHooks): void {
     .action(async (_flags, cmd: Command) => { h.set(await (await import('./commands/status.js')).statusCommand(h.context(cmd))); });
 
   program.command('remind')
-    .description('what is overdue (rotation, verification) and every other alert, one line each, with a desktop notification; exit 0 when all is well, else 32 + a bit per kind (docs/cli.md)')
+    .description('what is overdue (rotation, verification, restore drill) and every other alert, one line each, with a desktop notification; exit 0 when all is well, else 32 + a bit per kind (docs/cli.md)')
     .option('--no-notify', 'no desktop notification (notify-send, osascript): print and exit only')
     .action(async (flags, cmd: Command) => { h.set(await (await import('./commands/remind.js')).remindCommand(h.context(cmd), flags)); });
 
@@ -120,7 +133,7 @@ function defineRotationCommands(program: Command, h: ActionHooks): void {
     .action(async (_flags, cmd: Command) => { h.set(await (await import('./commands/scan.js')).scanCommand(h.context(cmd))); });
 
   program.command('log')
-    .description('the history of backup, verify, restore, prune, accept and reject runs on this host, newest first')
+    .description('the history of backup, verify, restore, drill, prune, accept and reject runs on this host, newest first')
     .option('--limit <N>', 'show at most N runs (default 50)')
     .action(async (flags, cmd: Command) => { h.set(await (await import('./commands/log.js')).logCommand(h.context(cmd), flags)); });
 }

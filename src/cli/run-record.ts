@@ -1,4 +1,4 @@
-// The run history's one writer: a backup, verify, restore or prune run, as the cli knows it once
+// The run history's one writer: a backup, verify, restore, drill or prune run, as the cli knows it once
 // the job is done (its result, or the error it ended with, and the exit code either gives),
 // appended to the state folder's runs.jsonl (state/run-log.ts). Used by the commands and, through
 // the same *WithProgress functions, by the wizard. Recording never changes the run: a failed
@@ -18,6 +18,8 @@ export interface RunSummary {
   drive?: string;
   snapshot?: string;
   figures?: RunFigures;
+  /** A run that failed without an error thrown (a drill that found damage): what failed, for `airgap log`. */
+  error?: { code: string; message: string };
 }
 
 /**

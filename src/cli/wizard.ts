@@ -29,6 +29,7 @@ import { restoreExit, restoreWithProgress } from './commands/restore.js';
 import { printJson } from './output.js';
 import { backupFlow, farewell, type DriveAtHand } from './wizard-backup.js';
 import { offerLabel, setup, waitForDrive, type Wizard } from './wizard-setup.js';
+import { offerDrill } from './wizard-drill.js';
 import { plural } from '../core/plural.js';
 
 export type { WizardDeps } from './wizard-setup.js';
@@ -105,6 +106,7 @@ async function driveMenu(w: Wizard, found: Detection, plan: ReturnType<typeof pl
   w.say(renderPlan(plan).trimEnd());
   if (!due && plan.target && plan.due) w.say(`note: ${name} is not the due drive (${plan.target} is).`);
   w.say();
+  if (!w.unattended) await offerDrill(w, drive);
   // Decided from what the host knew before this visit (a verify from the menu records the drive as seen).
   const atHand: DriveAtHand = { drive, away: mustVerifyBeforeWrite({ role: role?.role, lastSeenAt: entry?.lastSeenAt, snapshots: drive.snapshots, now: w.s.now }) };
 

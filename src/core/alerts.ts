@@ -26,7 +26,13 @@ export type AlertKind =
   /** A drive whose last verification found damage. */
   | 'verify-failed'
   /** A drive with room for fewer than two more snapshots, short of its retention. */
-  | 'nearly-full';
+  | 'nearly-full'
+  /** A rotation drive holding snapshots with no good restore drill for more than `policy.alerts.drillDays` (since it was labelled, if never). */
+  | 'drill-overdue'
+  /** A drive whose last restore drill failed, with no good drill (or clean restore) since. */
+  | 'drill-failed'
+  /** A drive whose SMART says it is failing, whose failure counters grew between two readings (airgap health), or whose last verify met read errors. */
+  | 'drive-health';
 
 export interface Alert {
   kind: AlertKind;
@@ -57,6 +63,41 @@ export function overdueAlerts(input: Pick<PlanInput, 'policy' | 'drives' | 'toda
   return out;
 }
 
+/** A rotation drive as the drill reminder sees it (the catalog's ledger, days as local dates). */
+export interface DrillLedger {
+  name: string;
+  /** Complete snapshots on it: a drive with none has nothing to drill. */
+  snapshots: number;
+  labelledOn?: string;
+  /** The last good drill (airgap drill, or a clean restore), YYYY-MM-DD. */
+  lastDrillOn?: string;
+  /** The last `airgap drill`, when it failed and nothing good came since: the files that failed, named. */
+  failed?: { on: string; snapshot: string; failures: string[]; failureCount: number };
+}
+
+/**
+ * Restore drills overdue (issue 19): a drive that holds snapshots and has had no good drill for
+ * more than `drillDays` days, counted from its labelling when it never had one (a new drive is
+ * not nagged on its first day, as rotation-overdue counts from the labelling too). A failed
+ * drill does not count as one: the "0 errors" holds from a good drill only; the failure is its
+ * own alert, naming what failed.
+ */
+export function drillAlerts(drives: readonly DrillLedger[], today: string, drillDays: number): Alert[] {
+  const out: Alert[] = [];
+  for (const d of drives) {
+    if (d.failed) {
+      const shown = d.failed.failures.slice(0, 3).map((f) => JSON.stringify(f)).join(', ');
+      const more = d.failed.failureCount > 3 ? ` and ${d.failed.failureCount - 3} more` : '';
+      out.push({ kind: 'drill-failed', message: `${d.name} failed its last restore drill (${d.failed.on}, snapshot ${d.failed.snapshot}${shown ? `: ${shown}${more}` : ''}): run airgap verify ${d.name} --deep and replace what is damaged` });
+    }
+    const since = d.lastDrillOn ?? d.labelledOn;
+    if (d.snapshots === 0 || !since || daysBetween(since, today) <= drillDays) continue;
+    const what = d.lastDrillOn ? `had its last good restore drill ${daysBetween(since, today)} days ago` : `has had no restore drill in the ${daysBetween(since, today)} days since it was labelled`;
+    out.push({ kind: 'drill-overdue', message: `${d.name} ${what} (alert after ${drillDays} days): run airgap drill ${d.name}` });
+  }
+  return out;
+}
+
 /** What the status job found, beside the plan, that deserves an alert. */
 export interface AlertFacts {
   /** The plan's warnings, as the planner wrote them (none without a rotation). */
@@ -73,6 +114,10 @@ export interface AlertFacts {
   suspects: { drive: string; id: string }[];
   failedVerifications: { drive: string; on?: string }[];
   forecast: Forecast[];
+  /** drillAlerts of the rotation drives (none without a rotation). */
+  drills?: Alert[];
+  /** core/drive-health driveHealthMessages of each of your drives (none when all are well or never read). */
+  driveHealth?: string[];
 }
 
 /** Every alert, in the order `airgap status` has always listed them. */
@@ -88,6 +133,8 @@ export function statusAlerts(f: AlertFacts): Alert[] {
   }
   for (const v of f.failedVerifications) out.push({ kind: 'verify-failed', message: `${v.drive} failed its last verification (${v.on?.slice(0, 10)}): run airgap verify ${v.drive} --deep and replace what is damaged` });
   for (const x of f.forecast) if (x.more !== undefined && x.more < 2 && !x.enoughForPolicy) out.push({ kind: 'nearly-full', message: `${x.drive} is nearly full (room for ${plural(x.more, 'more snapshot')})` });
+  out.push(...(f.drills ?? []));
+  for (const message of f.driveHealth ?? []) out.push({ kind: 'drive-health', message });
   return out;
 }
 
@@ -95,16 +142,16 @@ export function statusAlerts(f: AlertFacts): Alert[] {
  * `airgap remind`'s exit code: 0 when there is nothing to remind; otherwise 32 plus one bit per
  * kind present, so that a script or a timer learns from the code alone whether each overdue kind
  * is there (`$(( code & 1 ))`), whatever else is: no urgency order to agree on. 32 and up keeps
- * clear of the error codes (core/errors.ts EXIT: 1–4, 130) and of the shell's 126–128+n. Bits 4
- * and 8 are kept for the drill and drive-health reminders that come later in issue 19; every
+ * clear of the error codes (core/errors.ts EXIT: 1–4, 130) and of the shell's 126–128+n. Bit 4
+ * is a restore drill overdue; 8 is a drive's health (airgap health, verify's read errors); every
  * other kind of alert is 16.
  */
-export const REMIND_BITS = { 'rotation-overdue': 1, 'verify-overdue': 2, other: 16 } as const;
+export const REMIND_BITS = { 'rotation-overdue': 1, 'verify-overdue': 2, 'drill-overdue': 4, 'drive-health': 8, other: 16 } as const;
 export const REMIND_BASE = 32;
 
 export function remindExitCode(alerts: Pick<Alert, 'kind'>[]): number {
   if (!alerts.length) return 0;
   let bits = 0;
-  for (const a of alerts) bits |= a.kind === 'rotation-overdue' || a.kind === 'verify-overdue' ? REMIND_BITS[a.kind] : REMIND_BITS.other;
+  for (const a of alerts) bits |= a.kind === 'rotation-overdue' || a.kind === 'verify-overdue' || a.kind === 'drill-overdue' || a.kind === 'drive-health' ? REMIND_BITS[a.kind] : REMIND_BITS.other;
   return REMIND_BASE + bits;
 }

@@ -21,6 +21,8 @@ export interface Finding {
    */
   dependantFiles?: { snapshot: string; path: string }[];
   dependantFilesTotal?: number;
+  /** A file that could not be read: the error's code (EIO: the drive failed to read it; core/drive-health counts those). */
+  errno?: string;
 }
 
 /** A damaged snapshot's finding names at most this many of the files that depend on it: there may be 400,000. */

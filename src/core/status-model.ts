@@ -17,6 +17,9 @@ export interface StatusDrive {
   lastVerified?: string;
   lastVerifyOk?: boolean;
   lastSeen?: string;
+  /** The last `airgap drill` (or, with none since, the last good drill: a clean restore), and whether it passed. */
+  lastDrill?: string;
+  lastDrillOk?: boolean;
   snapshots: number;
   newest?: string;
   free?: number;

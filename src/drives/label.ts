@@ -1,5 +1,5 @@
 // `airgap label`: turn a mounted drive (or a simulated one) into an airgap drive. Only writes
-// the airgap/ folder's identity file and README; never formats, never touches other files.
+// the airgap/ folder's identity file, README and verify.html; never formats, never touches other files.
 import { byDriveName } from '../core/drive-name.js';
 import type { Stats } from 'node:fs';
 import { access, constants, lstat, mkdir, stat } from 'node:fs/promises';
@@ -7,6 +7,7 @@ import { join, relative, isAbsolute } from 'node:path';
 import type { Fingerprint } from '../core/drive-model.js';
 import { AirgapError, isAirgapError, refusal, usageError } from '../core/errors.js';
 import { driveReadme } from '../layout/drive-readme.js';
+import { refreshVerifyPage } from '../layout/verify-page.js';
 import { DRIVE_DIR, DRIVE_NAME_RE, DRIVE_README, FORMAT_VERSION, IDENTITY_FILE, identitySchema, type DriveIdentity } from '../layout/format.js';
 import { check } from '../core/validate.js';
 import { driveWriteError } from '../core/io-errors.js';
@@ -202,6 +203,7 @@ export async function applyLabel(plan: LabelPlan, input: Pick<LabelInput, 'regis
     if (input.encryption?.wrappedKey) await ensureDriveKey(plan.airgapDir, input.encryption.wrappedKey, plan.identity.name);
     await writeFileAtomic(file, JSON.stringify(plan.identity, null, 2) + '\n');
     await writeFileAtomic(join(plan.airgapDir, DRIVE_README), driveReadme(plan.identity));
+    await refreshVerifyPage(plan.airgapDir);
   } catch (e) {
     if (e instanceof AirgapError) throw e;
     throw driveWriteError(e as NodeJS.ErrnoException, plan.identity.name) ?? e;

@@ -5,9 +5,10 @@ import { ensureDriveKey } from '../layout/drive-key.js';
 import { failpoint } from '../io/failpoint.js';
 import { AirgapError, damage, EXIT, isAirgapError } from '../core/errors.js';
 import { driveWriteError } from '../core/io-errors.js';
-import { DRIVE_DIR, DRIVE_README, type SnapshotMeta, type SourceProblem } from '../layout/format.js';
+import { DRIVE_DIR, DRIVE_README, VERIFY_PAGE, type SnapshotMeta, type SourceProblem } from '../layout/format.js';
 import type { Plan } from '../core/planner.js';
 import { DriveLock } from '../layout/drive-lock.js';
+import { refreshVerifyPage } from '../layout/verify-page.js';
 import { refreshDriveReadme } from '../drives/label.js';
 import { verifySnapshot } from '../verify/verify-snapshot.js';
 import { pruneGate } from '../core/prune-gate.js';
@@ -140,6 +141,8 @@ async function tidyDrive(s: Session, drive: PreparedBackup['drive']): Promise<vo
     (rewritten) => { if (rewritten) s.log.note(`updated ${DRIVE_DIR}/${DRIVE_README} on drive ${label} (the stock-tools instructions of this airgap version)`); },
     (e: Error) => s.log.warn(`could not update ${DRIVE_DIR}/${DRIVE_README} on drive ${label}: ${e.message}`),
   );
+  // And the page that verifies the drive in a browser (rewritten when this airgap's differs).
+  await refreshVerifyPage(drive.airgapDir).catch((e: Error) => s.log.warn(`could not update ${DRIVE_DIR}/${VERIFY_PAGE} on drive ${label}: ${e.message}`));
 }
 
 /** What snapshot.json records of the gate's look at this backup. */

@@ -14,7 +14,8 @@ import { recordDetected } from './catalog-sync.js';
 import { detect } from './drive-lookup.js';
 import { connectedRotation, impostors, planInput } from './planning.js';
 import type { Session } from './session.js';
-import { overdueAlerts, statusAlerts, type Alert } from '../core/alerts.js';
+import { drillAlerts, overdueAlerts, statusAlerts, type Alert, type DrillLedger } from '../core/alerts.js';
+import { driveHealthMessages } from '../core/drive-health.js';
 
 export type StatusResult = StatusView & { plan?: Plan };
 
@@ -46,6 +47,8 @@ export async function survey(s: Session): Promise<{ result: StatusResult; alerts
     suspects: catalog.unacceptedSuspects(),
     failedVerifications: catalog.drives.filter((e) => e.lastVerifyOk === false).map((e) => ({ drive: e.name, ...(e.lastVerifiedAt ? { on: e.lastVerifiedAt } : {}) })),
     forecast: plan?.forecast ?? [],
+    drills: policy && config ? drillAlerts(drillLedgers(policy, catalog, s), s.today, config.policy.alerts.drillDays) : [],
+    driveHealth: ownDrives(catalog, rotation, config?.drives.retired ?? []).flatMap((e) => driveHealthMessages(e.name, e.health ?? [], e.readErrors ?? [])),
   });
   const view: StatusView = {
     today: s.today,
@@ -58,6 +61,38 @@ export async function survey(s: Session): Promise<{ result: StatusResult; alerts
       : `bring drive ${plan.target} on ${plan.targetDate}`,
   };
   return { result: { ...view, plan }, alerts };
+}
+
+/** The newest of the last `airgap drill` and the last good drill (a clean restore counts as one). */
+function lastDrillOf(e: Catalog['drives'][number] | undefined): { at: string; ok: boolean } | undefined {
+  const good = e?.lastRestoreDrillAt;
+  const last = e?.lastDrill;
+  if (last && (!good || last.at >= good)) return { at: last.at, ok: last.ok };
+  return good ? { at: good, ok: true } : undefined;
+}
+
+/** A restore drill of this rotation drive is overdue (the wizard offers one): the reminder's alert, or undefined. */
+export async function drillOverdue(s: Session, driveName: string): Promise<Alert | undefined> {
+  const config = await s.configIfReadable();
+  if (!config?.drives.rotation.length) return undefined;
+  const ledgers = drillLedgers(policyOf(config), await s.catalog(), s).filter((l) => sameDriveName(l.name, driveName));
+  return drillAlerts(ledgers, s.today, config.policy.alerts.drillDays).find((a) => a.kind === 'drill-overdue');
+}
+
+/** The rotation drives' restore drills, as the drill reminder counts them (core/alerts.ts drillAlerts). */
+function drillLedgers(policy: Policy, catalog: Catalog, s: Session): DrillLedger[] {
+  return policy.drives.flatMap((d) => {
+    const e = catalog.byName(d.name);
+    if (!e) return [];
+    const ledger: DrillLedger = { name: d.name, snapshots: e.snapshots.filter((x) => x.state === 'complete').length, labelledOn: s.dayOf(new Date(e.labelledAt)) };
+    if (e.lastRestoreDrillAt) ledger.lastDrillOn = s.dayOf(new Date(e.lastRestoreDrillAt));
+    // A failed drill stands until a good drill or a clean restore comes after it.
+    const last = e.lastDrill;
+    if (last && !last.ok && !(e.lastRestoreDrillAt && e.lastRestoreDrillAt >= last.at)) {
+      ledger.failed = { on: s.dayOf(new Date(last.at)), snapshot: last.snapshot, failures: last.failures.map((f) => f.path), failureCount: last.failureCount };
+    }
+    return [ledger];
+  });
 }
 
 /**
@@ -96,6 +131,8 @@ function statusDrives(policy: Policy | undefined, plan: Plan | undefined, catalo
     if (e?.lastVerifiedAt) d.lastVerified = e.lastVerifiedAt;
     if (e?.lastVerifyOk !== undefined) d.lastVerifyOk = e.lastVerifyOk;
     if (e?.lastSeenAt) d.lastSeen = e.lastSeenAt;
+    const drill = lastDrillOf(e);
+    if (drill) Object.assign(d, { lastDrill: drill.at, lastDrillOk: drill.ok });
     if (complete.length) d.newest = complete.at(-1)!.id;
     if (e?.capacity) d.free = e.capacity.free;
     const suspect = complete.flatMap((x) => { const mark = suspectMark(x); return mark ? [{ id: x.id, mark }] : []; });

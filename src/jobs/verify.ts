@@ -1,6 +1,8 @@
 // The verify job: every snapshot on a drive (or one) checked against its checksums, and the hash
 // chain between them, read-only; what this host remembers of the drive tells pruned from lost.
+import { readErrorCount } from '../core/drive-health.js';
 import { usageError } from '../core/errors.js';
+import { recordReadErrors } from '../state/catalog-health.js';
 import type { DriveReport } from '../core/findings.js';
 import { failpoint } from '../io/failpoint.js';
 import { readDriveContents } from '../layout/drive-contents.js';
@@ -80,6 +82,10 @@ export async function verify(s: Session, spec: string, opts: VerifyOptions, onEv
   // the next format 2 backup starts a new full rather than build on it).
   const results = report.snapshots.map((x) => ({ id: x.id, ok: x.status === 'ok' })).filter((r) => sample === undefined || !r.ok);
   if (results.length) catalog.recordVerify(drive.identity.id, results, opts.deep ?? false, s.now);
+  // Read I/O errors are the drive's health (status alerts them): a count of none is recorded only
+  // by a verify that read the whole drive, so that a partial one never quiets an alert.
+  const readErrors = readErrorCount([...report.snapshots.flatMap((x) => x.findings), ...(report.driveFindings ?? [])]);
+  if (history && (readErrors > 0 || (sample === undefined && !opts.snapshot))) recordReadErrors(catalog, drive.identity.id, { at: s.now.toISOString(), count: readErrors });
   await catalog.save().catch(() => {}); // a read-only home does not stop an offline check
   return { ...report, seconds };
 }

@@ -5,7 +5,7 @@
 // (it could lead anywhere on the host), it is reported as an unknown entry.
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DRIVE_KEY_FILE, DRIVE_README, IDENTITY_FILE, LOCK_FILE, PARTIAL_PREFIX, PRUNING_PREFIX, SUMS_FILE } from './format.js';
+import { DRIVE_KEY_FILE, DRIVE_README, IDENTITY_FILE, VERIFY_PAGE, LOCK_FILE, PARTIAL_PREFIX, PRUNING_PREFIX, SUMS_FILE } from './format.js';
 import { readSnapshotMeta } from './snapshot-meta.js';
 import { compareSnapshotIds, isSnapshotId } from './snapshot-id.js';
 
@@ -39,8 +39,8 @@ export interface DriveContents {
 }
 
 /** airgap's own files in airgap/ (and the temporary names writeFileAtomic uses for them). */
-const OWN_FILES = new Set([IDENTITY_FILE, DRIVE_README, DRIVE_KEY_FILE, LOCK_FILE, `${LOCK_FILE}.takeover`]);
-const OWN_TEMP = new RegExp(`^\\.(${[IDENTITY_FILE, DRIVE_README, DRIVE_KEY_FILE].map((n) => n.replace('.', '\\.')).join('|')})\\.tmp-\\d+$`);
+const OWN_FILES = new Set([IDENTITY_FILE, DRIVE_README, VERIFY_PAGE, DRIVE_KEY_FILE, LOCK_FILE, `${LOCK_FILE}.takeover`]);
+const OWN_TEMP = new RegExp(`^\\.(${[IDENTITY_FILE, DRIVE_README, VERIFY_PAGE, DRIVE_KEY_FILE].map((n) => n.replace('.', '\\.')).join('|')})\\.tmp-\\d+$`);
 
 export async function readDriveContents(airgapDir: string): Promise<DriveContents> {
   const names = await readdir(airgapDir);

@@ -5,7 +5,7 @@
 // Layout of the Linux/macOS part, which the test relies on: a command the user types is a line
 // indented by exactly four spaces; prose is indented by two; an alternative is a prose line
 // "  <label>:  <command>".
-import { DRIVE_DIR, DRIVE_KEY_FILE, FILE_SUMS_FILE, FORMAT_VERSION, BLOCKS_FILE, IDENTITY_FILE, MANIFEST_FILE, PARTIAL_PREFIX, REMOVE_FILE, RESTORE_FILE, SNAPSHOT_JSON, SUMS_FILE, type DriveIdentity } from './format.js';
+import { DRIVE_DIR, DRIVE_KEY_FILE, FILE_SUMS_FILE, FORMAT_VERSION, BLOCKS_FILE, IDENTITY_FILE, MANIFEST_FILE, PARTIAL_PREFIX, REMOVE_FILE, RESTORE_FILE, SNAPSHOT_JSON, SUMS_FILE, VERIFY_PAGE, type DriveIdentity } from './format.js';
 import { DELTA_DIR } from './delta-file.js';
 
 /** The placeholder of step 0, which the user replaces by where the drive is mounted. */
@@ -24,10 +24,21 @@ snapshots in format 1 or 2).
 Each backup ("snapshot") is an ordinary tar archive plus checksum files. You do NOT need
 airgap to check or restore them: the commands below use tools every system has.
 
+Check this drive in a web browser (no terminal, no airgap needed)
+-----------------------------------------------------------------
+  Open ${DRIVE_DIR}/${VERIFY_PAGE} (next to this file) in any web browser, then pick this
+  drive's "${DRIVE_DIR}" folder when the page asks (or drag the folder onto the page). It
+  reads every file of every snapshot on this computer, offline (nothing is uploaded), and
+  says OK, DAMAGED or MISSING for each file and snapshot, by name, and whether each
+  snapshot still matches the one before it. It restores nothing: to restore, follow the
+  steps below (or use airgap). Encrypted snapshots: it checks the stored files; what is
+  inside them needs the passphrase and airgap (airgap verify --deep).
+
 Layout
 ------
   ${DRIVE_DIR}/${IDENTITY_FILE}        this drive's identity (id ${identity.id})
   ${DRIVE_DIR}/README.txt        this file
+  ${DRIVE_DIR}/${VERIFY_PAGE}       checks the drive in a web browser (see above)
   ${DRIVE_DIR}/<SNAPSHOT>/       one folder per snapshot, named by its UTC date and time,
                           e.g. ${ex} = 21 Nov 2026, 09:30:00 UTC
       <SNAPSHOT>.tar      the files, as a POSIX (pax) tar archive; one top-level folder

@@ -14,6 +14,8 @@ export const TOOL_NAME = 'airgap';
 export const DRIVE_DIR = 'airgap';
 export const IDENTITY_FILE = 'drive.json';
 export const DRIVE_README = 'README.txt';
+/** The page that verifies the drive in a browser, with no airgap installed (layout/verify-page.ts). */
+export const VERIFY_PAGE = 'verify.html';
 export const LOCK_FILE = '.lock';
 /** A snapshot being written; never listed as a snapshot, removed by the next run. */
 export const PARTIAL_PREFIX = '.partial-';

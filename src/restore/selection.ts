@@ -8,17 +8,41 @@ import type { ManifestIndex } from './manifest-index.js';
 export function selection(manifest: ManifestIndex, paths: string[]) {
   if (paths.length === 0) return { select: undefined, missing: [], extra: [] as string[] };
   const wanted = paths.map((p) => p.replace(/^\.?\/+/, '').replace(/\/+$/, ''));
-  const under = (path: string) => wanted.some((w) => path === w || path.startsWith(w + '/'));
+  const matches = matcher(wanted);
+  const under = (path: string) => matches(path).length > 0;
   const found = new Set<string>();
   const extra = new Set<string>();
   for (let i = 0; i < manifest.length; i++) {
     const path = manifest.path(i);
-    for (const w of wanted) if (path === w || path.startsWith(w + '/')) found.add(w);
+    const hit = matches(path);
+    for (const w of hit) found.add(w);
     const link = manifest.link(i);
-    if (manifest.type(i) === 'hardlink' && link && under(path) && !under(link)) extra.add(link);
+    if (manifest.type(i) === 'hardlink' && link && hit.length && !under(link)) extra.add(link);
   }
   const missing = wanted.filter((w) => !found.has(w));
   return { select: (p: string) => under(p) || extra.has(p), missing, extra: [...extra] };
+}
+
+/** Up to this many paths are compared one by one with each manifest path; more are looked up by each path's folders. */
+const FEW_PATHS = 16;
+
+/**
+ * The wanted paths a manifest path is, or lies under. A few are compared directly; many (a
+ * restore drill names up to 1000 files) are found in a set by the path and each of its
+ * folders, so a big manifest is not compared with every wanted path line by line.
+ */
+function matcher(wanted: string[]): (path: string) => string[] {
+  if (wanted.length <= FEW_PATHS) return (path) => wanted.filter((w) => path === w || path.startsWith(w + '/'));
+  const set = new Set(wanted);
+  return (path) => {
+    const out: string[] = [];
+    if (set.has(path)) out.push(path);
+    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
+      const folder = path.slice(0, i);
+      if (set.has(folder)) out.push(folder);
+    }
+    return out;
+  };
 }
 
 /** The refusal for paths the snapshot does not have (`missing`, from selection), before anything is read or written. */

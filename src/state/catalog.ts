@@ -7,69 +7,17 @@
 // catalog as it is on disk now, under a short lock file, so neither loses the other's updates.
 import { byDriveName } from '../core/drive-name.js';
 import { questionOpen } from '../core/prune-gate.js';
-import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { acquireLockFile, newLockInfo } from '../io/stale-lock.js';
-import { check, finite, object, v } from '../core/validate.js';
+import { lockCatalog } from './catalog-lock.js';
+import { check } from '../core/validate.js';
+import { catalogSchema, MAX_DRILL_FAILURES_KEPT, type CatalogEntry, type CatalogSnapshot, type DrillRecord } from './catalog-schema.js';
+export { MAX_DRILL_FAILURES_KEPT, type CatalogEntry, type CatalogSnapshot, type DrillRecord } from './catalog-schema.js';
 import { checkFingerprint, type Fingerprint, type FingerprintCheck } from '../core/drive-model.js';
 import { isAirgapError, refusal } from '../core/errors.js';
 import { writeFileAtomic } from '../io/durable.js';
 import { setAside } from './set-aside.js';
 
-const fingerprintSchema = object({
-  serial: v.optional(v.string()),
-  model: v.optional(v.string()),
-  fsType: v.optional(v.string()),
-  fsUuid: v.optional(v.string()),
-  label: v.optional(v.string()),
-  partUuid: v.optional(v.string()),
-});
-
-const snapshotEntries = {
-  id: v.string(),
-  bytes: v.pipe(v.number(), v.finite(), v.minValue(0)),
-  files: v.pipe(v.number(), v.finite(), v.minValue(0)),
-  state: v.picklist(['complete', 'incomplete', 'damaged']),
-  /** The last verification of this snapshot: when, whether it passed, and how deep. */
-  verifiedAt: v.optional(v.string()),
-  verifyOk: v.optional(v.boolean()),
-  deep: v.optional(v.boolean()),
-  /** The mass-change gate tripped when it was written; pruning waits until it is accepted. */
-  suspect: v.optional(v.boolean()),
-  accepted: v.optional(v.boolean()),
-  /** Rejected as evidence by its owner (airgap reject): still never restored by default, no longer blocking prunes. */
-  rejected: v.optional(v.boolean()),
-  /** Format 2: full or incremental, and the snapshot an increment builds on (retention keeps bases). */
-  kind: v.optional(v.picklist(['full', 'incremental'])),
-  base: v.optional(v.string()),
-};
-const snapshotSchema = object(snapshotEntries);
-
-const entrySchema = object({
-  id: v.string(),
-  name: v.string(),
-  lastPath: v.string(),
-  labelledAt: v.string(),
-  lastSeenAt: v.string(),
-  /** Hardware fingerprint recorded the first time the drive was seen with one. */
-  fingerprint: v.optional(fingerprintSchema),
-  capacity: v.optional(object({ total: finite(), free: finite(), at: v.string() })),
-  lastWrittenAt: v.optional(v.string()),
-  lastVerifiedAt: v.optional(v.string()),
-  lastVerifyOk: v.optional(v.boolean()),
-  lastRestoreDrillAt: v.optional(v.string()),
-  snapshots: v.optional(v.array(snapshotSchema), () => []),
-  /** Snapshots this host pruned from the drive (most recent MAX_PRUNED_KEPT): only these are "pruned". */
-  pruned: v.optional(v.array(object({ id: v.string(), at: v.string() })), () => []),
-  /** Snapshots once recorded on the drive that vanished without a prune by this host: damage until found again. */
-  missing: v.optional(v.array(object({ ...snapshotEntries, missingSince: v.string() })), () => []),
-  /** airgap replace: the drive that took this one's name and place (its history is kept; its name is free). */
-  replaced: v.optional(object({ by: v.string(), at: v.string() })),
-});
-const catalogSchema = object({ version: v.literal(1), drives: v.array(entrySchema) });
-
-export type CatalogEntry = v.InferOutput<typeof entrySchema>;
-export type CatalogSnapshot = v.InferOutput<typeof snapshotSchema>;
 /** The prune record is for telling "pruned here" from "lost": a few years of weekly prunes is plenty. */
 const MAX_PRUNED_KEPT = 1000;
 export const CATALOG_FILE = 'catalog.json';
@@ -270,9 +218,25 @@ export class Catalog {
     return list;
   }
 
+  /** Any other change to one drive's entry (state/catalog-health.ts), replayed on save like the rest. */
+  updateEntry(id: string, change: (e: CatalogEntry) => void): void {
+    this.ops.push((c) => c.updateEntry(id, change));
+    const entry = this.byId(id);
+    if (entry) change(entry);
+  }
+
   recordRestoreDrill(id: string, at: Date): void {
     this.ops.push((c) => c.recordRestoreDrill(id, at));
     Object.assign(this.byId(id) ?? {}, { lastRestoreDrillAt: at.toISOString() });
+  }
+
+  /** An `airgap drill`: kept as the drive's last drill; a good one is also its last good restore drill. */
+  recordDrill(id: string, drill: DrillRecord): void {
+    this.ops.push((c) => c.recordDrill(id, drill));
+    const entry = this.byId(id);
+    if (!entry) return;
+    entry.lastDrill = { ...drill, failures: drill.failures.slice(0, MAX_DRILL_FAILURES_KEPT) };
+    if (drill.ok) entry.lastRestoreDrillAt = drill.at;
   }
 
   async save(): Promise<void> {
@@ -288,13 +252,4 @@ export class Catalog {
       await release();
     }
   }
-}
-
-/** The catalog lock is held only for a read-merge-write: wait for it (up to 15 s), never refuse at once. */
-async function lockCatalog(path: string): Promise<() => Promise<void>> {
-  const held = await acquireLockFile(path, newLockInfo('catalog'), { staleMs: 30_000, waitMs: 15_000 });
-  if (!held) return () => unlink(path).catch(() => {});
-  const holder = held.holder?.holder;
-  throw refusal('catalog-locked', `the catalog is locked by ${holder ? `pid ${holder.pid} (${holder.command})` : 'another process'}: ${path}`,
-    'another airgap is saving it; run again (if no airgap is running, delete that lock file)');
 }

@@ -83,6 +83,8 @@ const configSchema = strictObject({
     alerts: defaulted(strictObject({
       rotationDays: v.optional(whole(1), 30),
       verifyDays: v.optional(whole(1), 90),
+      /** A restore drill (airgap drill) is due after this many days without a good one. */
+      drillDays: v.optional(whole(1), 90),
     })),
   })),
   /**

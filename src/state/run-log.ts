@@ -1,4 +1,4 @@
-// The run history (state folder, runs.jsonl): one JSON line per backup, verify, restore and
+// The run history (state folder, runs.jsonl): one JSON line per backup, verify, restore, drill and
 // prune run on this host — when, which drive, the outcome, a few figures and the exit code.
 // Append-only: each line is one write(2) of at most RUN_LOG_MAX_LINE_BYTES on a file opened with
 // O_APPEND (two runs at once never interleave their lines), then fsynced. When the next line
@@ -26,7 +26,7 @@ export const RUN_LOG_MAX_READ_BYTES = 2 * 1024 * 1024;
 
 // The drive decisions (adopt, replace, retire, unretire, forget) are runs too: they change which
 // drives are written and which snapshots count as copies, so the history says when that changed.
-export type RunCommand = 'backup' | 'verify' | 'restore' | 'prune' | 'accept' | 'reject' | 'adopt' | 'replace' | 'retire' | 'unretire' | 'forget';
+export type RunCommand = 'backup' | 'verify' | 'restore' | 'drill' | 'prune' | 'accept' | 'reject' | 'adopt' | 'replace' | 'retire' | 'unretire' | 'forget';
 export type RunOutcome = 'ok' | 'damaged' | 'suspect' | 'refused' | 'usage' | 'failed' | 'cancelled' | 'nothing-due' | 'dry-run';
 
 const count = () => v.optional(v.pipe(finite(), v.minValue(0)));

@@ -69,6 +69,7 @@ export function renderStatus(v: StatusView): string {
     const role = d.inRotation ? `${d.role}${d.location ? `, ${d.location}` : ''}` : d.retired ? 'retired' : 'not in the rotation';
     out.push(`${d.name}  [${role}]  ${d.connected ? 'CONNECTED' : 'not connected'} — should be: ${d.shouldBe}`);
     out.push(`  written ${age(v.today, d.lastWritten)} · verified ${age(v.today, d.lastVerified)}${d.lastVerifyOk === false ? ' FAILED' : ''} · seen ${age(v.today, d.lastSeen)}`);
+    if (d.snapshots > 0 || d.lastDrill) out.push(`  restore drill ${age(v.today, d.lastDrill)}${d.lastDrillOk === false ? ' FAILED' : ''}`);
     out.push(`  holds ${plural(d.snapshots, 'snapshot')}${d.newest ? `, newest ${d.newest}` : ''}${d.free !== undefined ? ` · ${bytes(d.free)} free` : ''}`);
     for (const x of d.suspect ?? []) {
       out.push(x.mark === 'rejected'

@@ -177,7 +177,7 @@ async function checkSmallFiles(
     } catch (e) {
       if (e instanceof FileTooLargeError) damage('too-large', tooLarge(name, e), { file: name });
       else if (e instanceof NotRegularFileError) damage('not-a-file', `${name} is not a regular file (it is ${e.what})`, { file: name });
-      else damage('unreadable', `${name} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
+      else damage('unreadable', `${name} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name, ...errnoOf(e) });
     }
   }
   return matched;
@@ -233,7 +233,7 @@ async function checkTarball(
         }, { hasher, hash: age ? age.hashing(hash) : hash });
       } catch (e) {
         if (isKeyProblem(e)) throw e;
-        damage('unreadable', `${name} cannot be read after ${report.bytesRead - before} bytes: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
+        damage('unreadable', `${name} cannot be read after ${report.bytesRead - before} bytes: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name, ...errnoOf(e) });
         return ALL_DAMAGED;
       }
       const actual = await hash.digest();
@@ -292,3 +292,6 @@ function parseMeta(data: Buffer, folderId: string, findings: Finding[]): Snapsho
   return tooNew ? undefined : meta;
 }
 
+
+/** The errno of a failed read, kept on its finding (an EIO is the drive's own failure: jobs/verify counts them). */
+const errnoOf = (e: unknown): { errno?: string } => (typeof (e as NodeJS.ErrnoException).code === 'string' ? { errno: (e as NodeJS.ErrnoException).code! } : {});

@@ -775,3 +775,50 @@ describe('wizard: the mass-change gate', () => {
     expect(accepted.stdout).toContain(`SUSPECT (rejected): ${suspect}`);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// A restore drill overdue (issue 19): one question before the menu, as `airgap drill` does it
+
+describe('wizard: the restore drill offer', () => {
+  const DRILL_Q = 'Run a restore drill of A now? (a sample of its files restored into a temporary folder and checked; nothing on A changes)';
+  /** A labelled and written 100 days ago, never drilled: its drill is overdue (drillDays 90). */
+  async function overdue(): Promise<string> {
+    const then = { AIRGAP_NOW: noonOf(localDay(-100)) };
+    await init(then);
+    const A = await labelDrive('A', then);
+    await must(['backup', '--drive', 'A'], then);
+    return A;
+  }
+  const catalogOf = async () => JSON.parse(await readFile(join(sb.env.AIRGAP_STATE_DIR!, 'catalog.json'), 'utf8')) as { drives: { lastDrill?: { ok: boolean; files: number } }[] };
+
+  it('offers a drill when one is due; yes runs it and shows it, then the menu', async () => {
+    await overdue();
+    const r = await wizard([true, 'quit']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.asked).toEqual([DRILL_Q, Q.menu]);
+    expect(r.writeConfirms).toEqual([]); // nothing is written to the drive
+    expect(r.stdout).toContain('Restore drill due: A has had no restore drill in the 100 days since it was labelled (alert after 90 days).');
+    expect(r.stdout).toMatch(/^Restore drill of drive A: snapshot /m);
+    expect(r.stdout).toMatch(/^OK: every file of the sample came back as it was backed up\./m);
+    expect((await catalogOf()).drives[0]!.lastDrill).toMatchObject({ ok: true, files: 4 });
+    // Drilled: the next visit does not ask again.
+    const again = await wizard(['quit']);
+    expect(again.asked).toEqual([Q.menu]);
+  });
+
+  it('no: no drill, the command to run later, and the menu', async () => {
+    await overdue();
+    const r = await wizard([false, 'quit']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.asked).toEqual([DRILL_Q, Q.menu]);
+    expect(r.stdout).toContain('Later, then: airgap drill A');
+    expect((await catalogOf()).drives[0]!.lastDrill).toBeUndefined();
+  });
+
+  it('not due (the drive labelled today): no question', async () => {
+    await init();
+    await labelDrive('A');
+    await must(['backup', '--drive', 'A']);
+    expect((await wizard(['quit'])).asked).toEqual([Q.menu]);
+  });
+});

@@ -100,14 +100,15 @@ describe('airgap remind', () => {
     expect((await w.notifications()).map(shown)).toEqual([['airgap: 1 reminder', line]]);
   });
 
-  it('both overdue: exit 35, a line each, one notification with both; status alerts the same lines', async () => {
+  it('all three overdue (rotation, verification, restore drill): exit 39, a line each, one notification with all; status alerts the same lines', async () => {
     const w = await world();
     await unplug(w, 'A');
     const r = await w.remind(122);
-    expect(r.code).toBe(35);
-    const lines = ['A has not been written for 122 days (alert after 30)', 'A was last verified 122 days ago (alert after 90 days): run airgap verify A'];
+    expect(r.code).toBe(39);
+    const lines = ['A has not been written for 122 days (alert after 30)', 'A was last verified 122 days ago (alert after 90 days): run airgap verify A',
+      'A has had no restore drill in the 122 days since it was labelled (alert after 90 days): run airgap drill A'];
     expect(r.stdout).toBe(lines.map((l) => `${l}\n`).join(''));
-    expect((await w.notifications()).map(shown)).toEqual([['airgap: 2 reminders', lines.join('\n')]]);
+    expect((await w.notifications()).map(shown)).toEqual([['airgap: 3 reminders', lines.join('\n')]]);
     const status = await runCli(['status'], { ...w.sb.env, AIRGAP_NOW: day(122) });
     expect(status.code).toBe(0);
     expect(status.stdout.split('\n').filter((l) => l.startsWith('ALERT: '))).toEqual(lines.map((l) => `ALERT: ${l}`));
@@ -117,11 +118,12 @@ describe('airgap remind', () => {
     const w = await world();
     await unplug(w, 'A');
     const r = await w.remind(122, ['--json']);
-    expect(r.code).toBe(35);
+    expect(r.code).toBe(39);
     const out = JSON.parse(r.stdout) as { reminders: { kind: string; message: string }[]; notification?: unknown };
     expect(out.reminders).toEqual([
       { kind: 'rotation-overdue', message: 'A has not been written for 122 days (alert after 30)' },
       { kind: 'verify-overdue', message: 'A was last verified 122 days ago (alert after 90 days): run airgap verify A' },
+      { kind: 'drill-overdue', message: 'A has had no restore drill in the 122 days since it was labelled (alert after 90 days): run airgap drill A' },
     ]);
     expect(out.notification).toEqual({ sent: true, via: 'notify-send' });
     expect(await w.notifications()).toHaveLength(1);

@@ -33,10 +33,11 @@ import { writeSnapshot } from '../../src/snapshot/write-snapshot.js';
 import { baselinePath, readBaseline } from '../../src/state/baseline.js';
 import { setFailpointHandler } from '../../src/io/failpoint.js';
 import { mulberry32 } from '../helpers/prng.js';
+import { faultSeed, shareCount, shareNote, shareOf } from '../helpers/fault-share.js';
 
 const execFileP = promisify(execFile);
 
-const SEED = Number(process.env.AIRGAP_KILL_SEED ?? 0x6b11_9a9) >>> 0;
+const SEED = faultSeed(process.env.AIRGAP_KILL_SEED, 0x6b11_9a9);
 /** Trials running at once (two cores here; others run tests meanwhile). */
 const PARALLEL = 2;
 /** One trial in LIST_EVERY also runs `airgap list --json`, one in SHASUM_EVERY stock `sha256sum -c`. */
@@ -364,7 +365,7 @@ let prunedByBackup: string[] = []; // what a backup with retention removes from 
 const started = performance.now();
 
 beforeAll(async () => {
-  console.log(`[faults] kill.test.ts seed ${SEED} (replay with AIRGAP_KILL_SEED=${SEED})`);
+  console.log(`[faults] kill.test.ts seed ${SEED} (replay with AIRGAP_KILL_SEED=${SEED}${shareNote()})`);
   // tmpfs when there is one: a kill -9 leaves the page cache as it is, so the disk adds nothing
   // but time (and this machine's disk is shared with other test runs).
   const base = (await stat('/dev/shm').then((st) => st.isDirectory(), () => false)) ? '/dev/shm' : tmpdir();
@@ -456,6 +457,8 @@ afterAll(async () => {
 
 type Kill = { failpoint: string } | { delayMs: number };
 const killKind = (k: Kill) => ('failpoint' in k ? k.failpoint.replace(/@\d+$/, '') : 'random-delay');
+/** A kill's kind, for taking a share of the trials: the failpoint without its count, or a delay. */
+const kindOfKill = (k: Kill) => ('failpoint' in k ? k.failpoint.replace(/@\d+$/, '') : 'delay');
 const describeKill = (k: Kill) => ('failpoint' in k ? `AIRGAP_FAILPOINT=${k.failpoint}` : `SIGKILL after ${k.delayMs.toFixed(0)} ms`);
 const bump = (m: Record<string, number>, k: string, n = 1) => (m[k] = (m[k] ?? 0) + n);
 
@@ -517,6 +520,9 @@ for (const format of [1, 2] as const) describe(`kill -9 during airgap backup (fo
     for (let i = 0; i < n.delay; i++) kills.push({ delayMs: random() * backupMs[format] });
     // One trial in five runs its next backup in the same second as the killed one (the -2 id).
     const sameSecond = kills.map(() => random() < 0.2);
+    // This run's share of the trials (all unless AIRGAP_FAULT_SHARE says less), each kind kept;
+    // a trial keeps its number in the full list.
+    const chosen = shareOf(kills, kindOfKill);
 
     const problems: string[] = [];
     const fig = {
@@ -541,14 +547,14 @@ for (const format of [1, 2] as const) describe(`kill -9 during airgap backup (fo
     };
 
     const phaseMs = { setup: 0, killedRun: 0, checks: 0, list: 0, nextRun: 0 };
-    await pool(kills, PARALLEL, async (kill, i) => {
+    await pool(chosen, PARALLEL, async ({ trial: kill, index: i }) => {
       let mark = performance.now();
       const lap = (k: keyof typeof phaseMs) => {
         const now = performance.now();
         phaseMs[k] += now - mark;
         mark = now;
       };
-      const what = `backup trial ${i} (format ${format}, seed ${SEED}): ${describeKill(kill)}, AIRGAP_NOW=${KILL_NOW}`;
+      const what = `backup trial ${i} (format ${format}, seed ${SEED}${shareNote()}): ${describeKill(kill)}, AIRGAP_NOW=${KILL_NOW}`;
       const fail = (msg: string) => {
         problems.push(`${what}: ${msg}`);
         console.log(`[faults] PROBLEM ${what}: ${msg}`);
@@ -649,15 +655,15 @@ for (const format of [1, 2] as const) describe(`kill -9 during airgap backup (fo
 
     recordFigures(format === 1 ? 'kill-backup' : 'kill-backup-format2', { seed: SEED, format, sourceFiles: SMALL_DIRS * SMALL_PER_DIR + BIG_SIZES.length, backupMs: Math.round(backupMs[format]), writeEntryHits: h.entry, writeChunkHits: h.chunk, ...fig, problems: problems.length, wallSeconds: Math.round((performance.now() - t0) / 1000),
       laneSeconds: Object.fromEntries(Object.entries(phaseMs).map(([k, v]) => [k, Math.round(v / 1000)])) });
-    expect(fig.trials).toBe(kills.length);
-    expect(fig.trials).toBeGreaterThanOrEqual(n.minTrials);
+    expect(fig.trials).toBe(chosen.length);
+    expect(fig.trials).toBeGreaterThanOrEqual(shareCount(n.minTrials));
     expect(fig.brokenButCompleteLooking, 'broken-but-complete-looking snapshots').toBe(0);
     expect(fig.olderHarmed, 'older snapshots harmed').toBe(0);
     expect(problems).toEqual([]);
     expect(fig.nextRunSuccesses).toBe(fig.trials);
     // Otherwise the kills proved little: some must land in the middle of the write.
-    expect(fig.landedWhileWriting).toBeGreaterThanOrEqual(n.minWhileWriting);
-    expect(fig.landedAfterCommit).toBeGreaterThanOrEqual(n.minAfterCommit);
+    expect(fig.landedWhileWriting).toBeGreaterThanOrEqual(shareCount(n.minWhileWriting));
+    expect(fig.landedAfterCommit).toBeGreaterThanOrEqual(shareCount(n.minAfterCommit));
   }, 3_600_000); // a cap, not an expectation: ~3 min quiet; both kill tests took 18 min under load 23 on 2 cores
 });
 

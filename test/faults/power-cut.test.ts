@@ -29,11 +29,12 @@ import { recordFigures } from '../helpers/figures.js';
 import { readDriveContents } from '../../src/layout/drive-contents.js';
 import { verifyDrive } from '../../src/verify/verify-drive.js';
 import { mulberry32 } from '../helpers/prng.js';
+import { faultSeed, shareCount, shareNote, shareOf } from '../helpers/fault-share.js';
 
 const execFileP = promisify(execFile);
 const PYTHON = '/usr/bin/python3'; // Debian's: python3-fusepy installs for it (PATH may hold another)
 const FS_SCRIPT = resolve(import.meta.dirname, 'powercut_fs.py');
-const SEED = Number(process.env.AIRGAP_POWERCUT_SEED ?? 0x9c07_2026) >>> 0;
+const SEED = faultSeed(process.env.AIRGAP_POWERCUT_SEED, 0x9c07_2026);
 const PARALLEL = 2;
 const KEEP = process.env.AIRGAP_POWERCUT_KEEP === '1';
 /** Replay only these trial numbers (as printed with a problem): AIRGAP_POWERCUT_ONLY=12,40. */
@@ -377,7 +378,10 @@ describe.skipIf(!!skip)('power cuts (FUSE: unsynced writes dropped)', () => {
     for (let i = 0; i < PRUNE_BYTE_CUTS; i++) specs.push({ command: 'backup+prune', cut: { bytes: randInt(rnd, 1, bytesOf['backup+prune']) } });
     // Half the trials strict (every unsynced change lost), half with some of it written back.
     const all: TrialSpec[] = specs.map((s, i) => ({ ...s, keep: i % 2 ? 0.5 : 0, seed: (rnd() * 2 ** 31) >>> 0 }));
-    const trials = ONLY ? ONLY.map((i) => all[i]!) : all;
+    // A replay's trials, or this run's share of them (all unless AIRGAP_FAULT_SHARE says less:
+    // test/helpers/fault-share.ts), each kind of cut kept.
+    const trials = ONLY ? ONLY.map((index) => ({ trial: all[index]!, index })) : shareOf(all, stepOf);
+    console.log(`[faults] power-cut: ${trials.length} of ${all.length} trials, seed ${SEED} (replay: AIRGAP_POWERCUT_SEED=${SEED}${shareNote()})`);
     const phaseMs = { setup: 0, cutRun: 0, reboot: 0, checks: 0, nextRun: 0 };
     let done = 0;
 
@@ -400,15 +404,14 @@ describe.skipIf(!!skip)('power cuts (FUSE: unsynced writes dropped)', () => {
       hungRuns: 0,
     };
 
-    await pool(trials, PARALLEL, async (spec, k) => {
-      const i = ONLY ? ONLY[k]! : k;
+    await pool(trials, PARALLEL, async ({ trial: spec, index: i }) => {
       let mark = performance.now();
       const lap = (p: keyof typeof phaseMs) => {
         const now = performance.now();
         phaseMs[p] += now - mark;
         mark = now;
       };
-      const what = `power-cut trial ${i} (seed ${SEED}): ${stepOf(spec)} ${JSON.stringify(spec.cut)} keep=${spec.keep} fs-seed=${spec.seed}`;
+      const what = `power-cut trial ${i} (seed ${SEED}${shareNote()}): ${stepOf(spec)} ${JSON.stringify(spec.cut)} keep=${spec.keep} fs-seed=${spec.seed}`;
       let mine = 0; // this trial's problems (the other lane adds its own to the shared list)
       const fail = (msg: string) => {
         mine++;
@@ -532,11 +535,11 @@ describe.skipIf(!!skip)('power cuts (FUSE: unsynced writes dropped)', () => {
     expect(problems).toEqual([]);
     expect(fig.cuts).toBe(trials.length);
     if (ONLY) return;
-    expect(fig.cuts).toBeGreaterThanOrEqual(200);
+    expect(fig.cuts).toBeGreaterThanOrEqual(shareCount(200));
     expect(fig.brokenButCompleteLooking, 'complete-looking broken snapshots').toBe(0);
     expect(fig.olderHarmed, 'older snapshots harmed').toBe(0);
     expect(fig.nextRunSuccesses).toBe(fig.cuts);
     // Otherwise the cuts proved little: many must land while the command runs.
-    expect(fig.cutWhileRunning).toBeGreaterThanOrEqual(50);
+    expect(fig.cutWhileRunning).toBeGreaterThanOrEqual(shareCount(50));
   }, 3_600_000); // a cap, not an expectation: ~5 min quiet in the suite, 28 min under load 23 on 2 cores
 });

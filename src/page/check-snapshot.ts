@@ -1,0 +1,128 @@
+// One snapshot folder checked the way `airgap verify` checks it without --deep
+// (src/verify/verify-snapshot.ts): every file SHA256SUMS lists, by its SHA-256; what SHA256SUMS
+// must list (the tarball or its parts, the lists, snapshot.json); snapshot.json by the CLI's own
+// rules (layout/snapshot-meta-parse.ts). The same parsers as the CLI: layout/sha256sums.ts and
+// layout/format.ts. Nothing is OK unless it was read and matched: a listed file that is not
+// there is MISSING by name, one that cannot be read is DAMAGED.
+import { parseSumFile, type SumLine } from '../layout/sha256sums.js';
+import { parseSnapshotMetaText } from '../layout/snapshot-meta-parse.js';
+import {
+  fileSumsFileOf, MANIFEST_FILE_GZ, manifestFileOf, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, sealedName, SNAPSHOT_JSON, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
+} from '../layout/format.js';
+import type { SnapshotFiles } from './drive-tree.js';
+
+export type FileVerdict = 'OK' | 'DAMAGED' | 'MISSING';
+export type SnapshotVerdict = 'OK' | 'DAMAGED' | 'INCOMPLETE';
+
+export interface FileResult {
+  name: string;
+  verdict: FileVerdict;
+  why?: string;
+}
+
+export interface SnapshotResult {
+  id: string;
+  verdict: SnapshotVerdict;
+  files: FileResult[];
+  /** Damage that is not one file's (what SHA256SUMS fails to list, snapshot.json, the chain). */
+  problems: string[];
+  warnings: string[];
+  encrypted: boolean;
+  /** SHA-256 of SHA256SUMS as found (the next snapshot's link to this one). */
+  sumsSha256?: string;
+  meta?: SnapshotMeta;
+}
+
+/** How the page reads a picked file: whole (small, capped), or hashed in pieces. */
+export interface FileReader<F> {
+  size(f: F): number;
+  bytes(f: F): Promise<Uint8Array>;
+  sha256(f: F): Promise<string>;
+  sha256OfBytes(b: Uint8Array): string;
+}
+
+/** The bytes this snapshot's check will read: for the progress bar. */
+export function bytesToRead<F>(s: SnapshotFiles<F>, read: FileReader<F>): number {
+  let n = 0;
+  for (const f of s.files.values()) n += read.size(f);
+  return n;
+}
+
+export async function checkSnapshot<F>(s: SnapshotFiles<F>, read: FileReader<F>): Promise<SnapshotResult> {
+  const r: SnapshotResult = { id: s.id, verdict: 'OK', files: [], problems: [], warnings: [], encrypted: false };
+  const sumsFile = s.files.get(SUMS_FILE);
+  if (sumsFile === undefined) {
+    r.problems.push(`no ${SUMS_FILE}: the snapshot was never completed (interrupted write or partial copy); do not trust it`);
+    r.verdict = 'INCOMPLETE';
+    return r;
+  }
+  const lines = await readSums(sumsFile, read, r);
+  if (!lines) return done(r);
+  const listed = new Map(lines.map((l) => [l.name, l.sha256]));
+  r.encrypted = listed.has(sealedName(MANIFEST_FILE_GZ, true)); // as verify/sealed-snapshot.ts isSealed
+  checkCoverage(s.id, listed, r);
+  for (const name of s.files.keys()) {
+    if (name !== SUMS_FILE && !listed.has(name)) r.warnings.push(`${name} is not covered by ${SUMS_FILE} (added after the backup?)`);
+  }
+  for (const { name, sha256 } of lines) r.files.push(await checkFile(name, sha256, s.files.get(name), read));
+  const metaFile = s.files.get(SNAPSHOT_JSON);
+  if (metaFile !== undefined && r.files.find((f) => f.name === SNAPSHOT_JSON)?.verdict === 'OK') await readMeta(s.id, metaFile, read, r);
+  return done(r);
+}
+
+const done = (r: SnapshotResult): SnapshotResult => {
+  if (r.problems.length > 0 || r.files.some((f) => f.verdict !== 'OK')) r.verdict = 'DAMAGED';
+  return r;
+};
+
+async function readSums<F>(f: F, read: FileReader<F>, r: SnapshotResult): Promise<SumLine[] | undefined> {
+  if (read.size(f) > MAX_SUMS_BYTES) {
+    r.problems.push(`${SUMS_FILE} is ${read.size(f)} bytes, more than a snapshot's ${SUMS_FILE} can be (${MAX_SUMS_BYTES}): damaged or not airgap's`);
+    return undefined;
+  }
+  try {
+    const raw = await read.bytes(f);
+    r.sumsSha256 = read.sha256OfBytes(raw);
+    return parseSumFile(new TextDecoder().decode(raw));
+  } catch (e) {
+    r.problems.push(`${SUMS_FILE} is unreadable or malformed: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/** SHA256SUMS must cover the tarball (or every part, without a gap) and the snapshot's lists: what it leaves out is not protected. */
+function checkCoverage(id: string, listed: Map<string, string>, r: SnapshotResult): void {
+  const sealed = r.encrypted;
+  const tarNames = tarballFiles(id, listed.keys(), sealed);
+  if (tarNames.length === 0) r.problems.push(`${SUMS_FILE} does not list ${tarballName(id, sealed)} (or its parts)`);
+  const gap = tarNames.length > 1 ? tarNames.findIndex((n, i) => n !== partName(id, i, sealed)) : -1;
+  if (gap >= 0) r.problems.push(`${SUMS_FILE} lists the tarball's parts with a gap: ${partName(id, gap, sealed)} is not listed`);
+  const lists = listed.has(MANIFEST_FILE_GZ) || sealed ? 2 : 1;
+  for (const required of [manifestFileOf(lists, sealed), fileSumsFileOf(lists, sealed), SNAPSHOT_JSON, ...(sealed ? [sealedName(SNAPSHOT_JSON, true)] : [])]) {
+    if (!listed.has(required)) r.problems.push(`${SUMS_FILE} does not list ${required}`);
+  }
+}
+
+async function checkFile<F>(name: string, expected: string, f: F | undefined, read: FileReader<F>): Promise<FileResult> {
+  if (f === undefined) return { name, verdict: 'MISSING', why: `listed in ${SUMS_FILE} but not in the folder` };
+  try {
+    const got = await read.sha256(f);
+    return got === expected ? { name, verdict: 'OK' } : { name, verdict: 'DAMAGED', why: `SHA-256 is ${got}, ${SUMS_FILE} says ${expected}` };
+  } catch (e) {
+    return { name, verdict: 'DAMAGED', why: `could not be read: ${(e as Error).message}` };
+  }
+}
+
+/** snapshot.json by the CLI's rules; its links to other snapshots are judged by check-chain.ts. */
+async function readMeta<F>(id: string, f: F, read: FileReader<F>, r: SnapshotResult): Promise<void> {
+  if (read.size(f) > MAX_SNAPSHOT_JSON_BYTES) {
+    r.problems.push(`${SNAPSHOT_JSON} is larger than ${MAX_SNAPSHOT_JSON_BYTES} bytes`);
+    return;
+  }
+  const { meta, problems } = parseSnapshotMetaText(new TextDecoder().decode(await read.bytes(f)), id);
+  for (const p of problems) r.problems.push(p.message);
+  if (meta) r.meta = meta;
+  if (meta && (meta.encryption !== undefined) !== r.encrypted) {
+    r.problems.push(`${SNAPSHOT_JSON} says the snapshot is ${meta.encryption ? '' : 'not '}encrypted, but ${SUMS_FILE} lists ${r.encrypted ? 'encrypted' : 'plain'} files`);
+  }
+}

@@ -1,0 +1,56 @@
+// Headless Chromium for the tests of verify.html: Debian's /usr/bin/chromium driven by
+// playwright-core (no browser download). Absent Chromium, the tests skip and say why.
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.AIRGAP_TEST_CHROMIUM ?? '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.log(`[verify.html tests] skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set AIRGAP_TEST_CHROMIUM)`);
+
+export async function launchChromium(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+}
+
+/** What the page says, per snapshot and per file, read from its data-* attributes. */
+export interface PageVerdicts {
+  summary: string;
+  snapshots: Record<string, { verdict: string; files: Record<string, string>; problems: string[]; text: string }>;
+}
+
+/**
+ * Opens the drive's own airgap/verify.html from file://, picks its airgap folder (or `pick`) with
+ * the folder picker and waits until the check is done. Any request off file:// fails the test.
+ */
+export async function verifyInPage(browser: Browser, drive: string, opts: { screenshot?: string; pick?: string } = {}): Promise<PageVerdicts & { offline: string[] }> {
+  const page: Page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+  const offline: string[] = [];
+  page.on('request', (r) => { if (!r.url().startsWith('file:')) offline.push(r.url()); });
+  try {
+    const airgap = join(drive, 'airgap');
+    await page.goto(pathToFileURL(join(airgap, 'verify.html')).href);
+    await page.waitForSelector('body[data-state="ready"]');
+    await page.setInputFiles('#pick', opts.pick ?? airgap);
+    await page.waitForSelector('body[data-state="done"]', { timeout: 120_000 });
+    if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
+    const v = (await page.evaluate(READ_VERDICTS)) as PageVerdicts;
+    return { ...v, offline };
+  } finally {
+    await page.close();
+  }
+}
+
+// Run in the page (a string: the tests are type-checked without the DOM's types).
+const READ_VERDICTS = `(() => {
+  const snapshots = {};
+  for (const s of document.querySelectorAll('section[data-snapshot]')) {
+    const files = {};
+    for (const row of s.querySelectorAll('tr[data-file]')) files[row.dataset.file] = row.dataset.verdict;
+    const problems = [...s.querySelectorAll('li.problem')].map((li) => li.textContent);
+    snapshots[s.dataset.snapshot] = { verdict: s.dataset.verdict, files, problems, text: s.textContent };
+  }
+  return { summary: document.getElementById('summary').dataset.verdict || '', snapshots };
+})()`;
