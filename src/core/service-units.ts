@@ -67,7 +67,7 @@ const REMIND_CODES = Array.from({ length: 31 }, (_, i) => 33 + i).join(' ');
 export function systemdUnits(spec: ServiceSpec): ServiceFile[] {
   checkPaths(spec);
   const remind = `[Unit]
-Description=airgap: what is overdue (rotation, verification), as a desktop notification
+Description=airgap: what is overdue or wrong (rotation, verification, restore drills, drive health), as a desktop notification
 
 [Service]
 Type=oneshot

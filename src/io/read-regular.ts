@@ -115,15 +115,20 @@ export async function openRegularFile(path: string): Promise<{ fh: FileHandle; s
 export async function sha256OfRegularFile(path: string): Promise<string> {
   const { fh } = await openRegularFile(path);
   try {
-    const hash = createHash('sha256');
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length);
-      if (bytesRead === 0) break;
-      hash.update(buf.subarray(0, bytesRead));
-    }
-    return hash.digest('hex');
+    return await sha256OfHandle(fh);
   } finally {
     await fh.close();
   }
+}
+
+/** SHA-256 of what is left to read of an open file, in 1 MiB reads (the caller closes it). */
+export async function sha256OfHandle(fh: FileHandle): Promise<string> {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, 0, buf.length);
+    if (bytesRead === 0) break;
+    hash.update(buf.subarray(0, bytesRead));
+  }
+  return hash.digest('hex');
 }

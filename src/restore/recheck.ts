@@ -4,10 +4,9 @@
 // on the host's disk is the file, the way a user who restores it would find it. Files the
 // restore itself named (damaged, refused, missing, left as they were) fail with its reason.
 // Read no-follow and regular files only: a restored tree is ours, but never trusted blindly.
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { AirgapError, EXIT } from '../core/errors.js';
-import { NotRegularFileError, openRegularFile } from '../io/read-regular.js';
+import { NotRegularFileError, openRegularFile, sha256OfHandle } from '../io/read-regular.js';
 import type { ExtractReport, Issue } from './extract.js';
 
 export interface ExpectedFile {
@@ -52,14 +51,7 @@ async function mismatch(path: string, f: ExpectedFile): Promise<string | undefin
   const { fh, size } = opened;
   try {
     if (size !== f.size) return `restored with ${size} bytes, the manifest says ${f.size}`;
-    const hash = createHash('sha256');
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length);
-      if (bytesRead === 0) break;
-      hash.update(buf.subarray(0, bytesRead));
-    }
-    return hash.digest('hex') === f.sha256 ? undefined : 'content does not match its SHA-256 in the manifest';
+    return (await sha256OfHandle(fh)) === f.sha256 ? undefined : 'content does not match its SHA-256 in the manifest';
   } catch (e) {
     return `cannot be read back after the restore: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
   } finally {
