@@ -31,6 +31,7 @@ import { backupFlow, farewell, type DriveAtHand } from './wizard-backup.js';
 import { offerLabel, setup, waitForDrive, type Wizard } from './wizard-setup.js';
 import { offerDrill } from './wizard-drill.js';
 import { plural } from '../core/plural.js';
+import { driveHealthMessages } from '../core/drive-health.js';
 
 export type { WizardDeps } from './wizard-setup.js';
 
@@ -99,6 +100,9 @@ async function driveMenu(w: Wizard, found: Detection, plan: ReturnType<typeof pl
   w.say(`Drive ${name} is connected at ${drive.root}${role ? ` (${role.role}${role.location ? `, ${role.location}` : ''})` : ' (not in the rotation)'}.`);
   w.say(`  ${plural(drive.snapshots, 'snapshot')}${drive.lastSnapshot ? `, newest ${drive.lastSnapshot}` : ''}${drive.space ? `, ${bytes(drive.space.free)} free` : ''}`);
   w.say(`  last written ${entry?.lastWrittenAt?.slice(0, 10) ?? 'never'}, verified ${entry?.lastVerifiedAt?.slice(0, 10) ?? 'never'}${entry?.lastVerifyOk === false ? ' (FAILED)' : ''}`);
+  // The disk's own health (airgap health's readings, verify's read errors), as status gives it:
+  // the person holding the drive is the one who can replace it.
+  for (const line of driveHealthMessages(name, entry?.health ?? [], entry?.readErrors ?? [])) w.say(`  ALERT: ${line}`);
   // SUSPECT snapshots (here, or open on another drive) with the way out, before any choice is made.
   const elsewhere = (await w.s.catalog()).unacceptedSuspects().filter((x) => x.drive !== name);
   for (const line of renderSuspects(name, await suspectRows(w, drive), elsewhere)) w.say(`  ${line}`);

@@ -3,7 +3,7 @@
 // drives/ is a simulated drive). Each branch is checked by its exit code, what it printed, the
 // questions it asked, and what it really did on disk.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { run } from '../../src/cli/main.js';
@@ -820,5 +820,33 @@ describe('wizard: the restore drill offer', () => {
     await labelDrive('A');
     await must(['backup', '--drive', 'A']);
     expect((await wizard(['quit'])).asked).toEqual([Q.menu]);
+  });
+});
+
+// The drive's health (issue 19): what status alerts of the connected drive, the wizard says too.
+describe('wizard: the connected drive\'s health', () => {
+  const reading = (at: string, reallocated: number) => ({ at, type: 'sat', protocol: 'ATA', model: 'Test Disk', serial: 'T1', passed: true, exit: 0, counters: { reallocated, pending: 0 } });
+  async function withHealth(health: unknown[], readErrors: unknown[] = []): Promise<void> {
+    await init();
+    await labelDrive('A');
+    await must(['backup', '--drive', 'A']);
+    const file = join(sb.env.AIRGAP_STATE_DIR!, 'catalog.json');
+    const cat = JSON.parse(await readFile(file, 'utf8')) as { drives: Record<string, unknown>[] };
+    Object.assign(cat.drives[0]!, { health, readErrors });
+    await writeFile(file, JSON.stringify(cat));
+  }
+
+  it('a failure counter grown since the first reading: an ALERT naming the counter and airgap replace', async () => {
+    await withHealth([reading('2026-01-05T09:00:00Z', 0), reading('2026-02-05T09:00:00Z', 8)]);
+    const r = await wizard(['quit']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}ALERT: drive A's health \(2026-02-05\): it may be failing: .*reallocated.*airgap replace A <new-drive>$/m);
+  });
+
+  it('read errors in the last verify: an ALERT; a steady healthy disk: none', async () => {
+    await withHealth([reading('2026-01-05T09:00:00Z', 3), reading('2026-02-05T09:00:00Z', 3)], [{ at: '2026-02-06T09:00:00Z', count: 2 }]);
+    const r = await wizard(['quit']);
+    expect(r.stdout).toMatch(/^ {2}ALERT: drive A had 2 read errors \(EIO\) in its verify of 2026-02-06/m);
+    expect(r.stdout).not.toContain("drive A's health");
   });
 });
