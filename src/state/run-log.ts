@@ -26,7 +26,7 @@ export const RUN_LOG_MAX_READ_BYTES = 2 * 1024 * 1024;
 
 // The drive decisions (adopt, replace, retire, unretire, forget) are runs too: they change which
 // drives are written and which snapshots count as copies, so the history says when that changed.
-export type RunCommand = 'backup' | 'verify' | 'restore' | 'drill' | 'prune' | 'accept' | 'reject' | 'adopt' | 'replace' | 'retire' | 'unretire' | 'forget';
+export type RunCommand = 'backup' | 'verify' | 'restore' | 'drill' | 'health' | 'prune' | 'accept' | 'reject' | 'adopt' | 'replace' | 'retire' | 'unretire' | 'forget';
 export type RunOutcome = 'ok' | 'damaged' | 'suspect' | 'refused' | 'usage' | 'failed' | 'cancelled' | 'nothing-due' | 'dry-run';
 
 const count = () => v.optional(v.pipe(finite(), v.minValue(0)));

@@ -26,7 +26,7 @@ export function runFigures(r: LoggedRun): string {
 }
 
 export function renderLog(result: LogResult): string {
-  if (result.runs.length === 0) return `No runs recorded on this host yet (backup, verify, restore, drill, prune, accept, reject and the drive decisions adopt, replace, retire and forget are recorded in ${displayText(result.file)}).\n`;
+  if (result.runs.length === 0) return `No runs recorded on this host yet (backup, verify, restore, drill, health, prune, accept, reject and the drive decisions adopt, replace, retire and forget are recorded in ${displayText(result.file)}).\n`;
   const drives = result.runs.map((r) => displayText(clip(r.drive ?? '-', MAX_DRIVE_WIDTH)));
   const driveWidth = Math.max(5, ...drives.map((d) => d.length));
   const outcomeWidth = Math.max(7, ...result.runs.map((r) => displayText(r.outcome).length));

@@ -116,6 +116,11 @@ describe('airgap health', () => {
     const remind = await w.run(3, ['remind', '--no-notify', '--json']);
     expect(remind.code).toBe(40);
     expect(JSON.parse(remind.stdout).reminders).toEqual([{ kind: 'drive-health', message: line }]);
+    // Each reading is in the run history (airgap log), newest first, with why it is not ok.
+    const log = JSON.parse((await w.run(3, ['log', '--json'])).stdout) as { command: string; drive?: string; outcome: string; exitCode: number; error?: { code: string; message: string } }[];
+    const healthRuns = log.filter((x) => x.command === 'health');
+    expect(healthRuns.map((x) => [x.outcome, x.exitCode])).toEqual([['damaged', 3], ['damaged', 3], ['ok', 0]]);
+    expect(healthRuns[0]).toMatchObject({ drive: 'A', error: { code: 'drive-may-be-failing', message: expect.stringContaining('reallocated sectors (ATA 5) grew from 0 to 8') } });
   });
 
   it('SMART failing (NVMe critical warning behind a JMicron bridge): every type tried in order up to sntjmicron; exit 3, FAILING', async () => {
@@ -139,6 +144,8 @@ describe('airgap health', () => {
     expect(await w.calls()).toEqual(ALL_TYPES);
     expect(r.stderr).toMatch(/^error: the USB bridge of drive A's enclosure hides SMART from smartctl: \/dev\/sdz \(drive A\): tried smartctl -d auto, sat, usbjmicron, .*Unknown USB bridge/m);
     expect(r.stderr).toMatch(/^hint: try another enclosure or dock .*airgap health A --device-type <type>/m);
+    const log = JSON.parse((await w.run(0, ['log', '--json'])).stdout) as { command: string; outcome: string; error?: { code: string } }[];
+    expect(log.filter((x) => x.command === 'health')).toMatchObject([{ outcome: 'refused', error: { code: 'smart-hidden' } }]);
     await w.unplug();
     expect((await w.run(0, ['remind', '--no-notify'])).code).toBe(0);
   });
