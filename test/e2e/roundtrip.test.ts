@@ -74,7 +74,7 @@ describe('label → backup → list → verify → stock tools', () => {
     expect(meta).toMatchObject({ format: 'airgap-snapshot', formatVersion: 2, kind: 'full', id, previous: null, sources: [{ path: src, root: 'docs' }] });
     expect(meta.counts).toMatchObject({ files: 16, symlinks: 4, hardlinks: 1, problems: 0 });
     const driveFiles = await readdir(join(sb.drive('A'), 'airgap'));
-    expect(driveFiles.sort()).toEqual([id, 'README.txt', 'drive.json']);
+    expect(driveFiles.sort()).toEqual([id, 'README.txt', 'drive.json', 'verify.html']);
   });
 
   it('lists the snapshot as complete with its counts', async () => {

@@ -25,6 +25,7 @@ import { procState } from '../helpers/proc.js';
 import { recordFigures } from '../helpers/figures.js';
 import { makeTree } from '../helpers/tree.js';
 import { mulberry32 as prng } from '../helpers/prng.js';
+import { DRIVE_README, IDENTITY_FILE, VERIFY_PAGE } from '../../src/layout/format.js';
 
 const K = 4; // processes started at once per round
 const LOCK_ROUNDS = 10; // test 1 and test 2
@@ -168,7 +169,9 @@ async function setAge(path: string, ms: number): Promise<void> {
 const airgapEntries = (drive: string) => readdir(join(drive, 'airgap'));
 const snapshotsOn = async (drive: string) => (await airgapEntries(drive)).filter(isSnapshotName).sort();
 /** Anything but snapshots, drive.json and README.txt: locks, stale locks, partials, pruning leftovers. */
-const debris = async (drive: string) => (await airgapEntries(drive)).filter((n) => !isSnapshotName(n) && n !== 'drive.json' && n !== 'README.txt').sort();
+/** What is left beside the snapshots and airgap's own files (the identity, README.txt, verify.html): locks, unfinished folders. */
+const OWN_FILES: string[] = [IDENTITY_FILE, DRIVE_README, VERIFY_PAGE];
+const debris = async (drive: string) => (await airgapEntries(drive)).filter((n) => !isSnapshotName(n) && !OWN_FILES.includes(n)).sort();
 async function lockHolderPid(drive: string): Promise<number | string | undefined> {
   try {
     const text = await readFile(lockPath(drive), 'utf8');
