@@ -1,10 +1,11 @@
 // `airgap remind` as a user (or a daily timer) runs it: the built CLI against real folders, the
 // clock moved with AIRGAP_NOW past the config's alert days, and a fake `notify-send` first on
 // PATH that records each call's arguments in a file of its own.
-import { chmod, mkdir, mkdtemp, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectNoCrash, labelledDrive, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
+import { fakeNotifier, notifyCalls, writeFakeNotifySend } from '../helpers/fake-notifier.js';
 
 const DAY0 = Date.parse('2026-11-21T10:00:00Z');
 const day = (n: number) => new Date(DAY0 + n * 86_400_000).toISOString();
@@ -40,20 +41,11 @@ async function world(alerts?: { rotationDays: number; verifyDays: number }): Pro
   await labelledDrive(sb, 'A');
   const backup = await sb.run('backup', '--drive', 'A');
   expect(backup.code, backup.stderr).toBe(0);
-  const bin = join(sb.dir, 'bin');
-  const calls = join(sb.dir, 'calls');
-  await mkdir(bin);
-  await mkdir(calls);
-  // One file per call, its arguments NUL-terminated: a body of several lines stays one argument.
-  await writeFile(join(bin, 'notify-send'), '#!/bin/sh\nf=$(mktemp "$NOTIFY_CALLS/call.XXXXXX")\nprintf \'%s\\0\' "$@" > "$f"\n');
-  await chmod(join(bin, 'notify-send'), 0o755);
+  const { bin, calls } = await fakeNotifier(sb.dir);
   const w: World = {
     sb, bin, calls,
     remind: (n, args = [], env = {}) => runCli(['remind', ...args], { ...sb.env, AIRGAP_NOW: day(n), PATH: `${bin}:${process.env.PATH}`, DISPLAY: ':99', NOTIFY_CALLS: calls, ...env }),
-    notifications: async () => {
-      const files = (await readdir(calls)).sort();
-      return Promise.all(files.map(async (f) => (await readFile(join(calls, f), 'utf8')).split('\0').slice(0, -1)));
-    },
+    notifications: () => notifyCalls(calls),
   };
   return w;
 }
@@ -164,7 +156,7 @@ describe('airgap remind', () => {
     expectNoCrash('remind with a failing notify-send', failed);
     expect([failed.code, failed.stdout]).toEqual([33, `${ROTATION_32}\n`]);
     // No DISPLAY, no session bus: notify-send is not even tried.
-    await writeFile(join(w.bin, 'notify-send'), '#!/bin/sh\nf=$(mktemp "$NOTIFY_CALLS/call.XXXXXX")\nprintf \'%s\\0\' "$@" > "$f"\n');
+    await writeFakeNotifySend(w.bin);
     const headless = await w.remind(32, ['--json'], { DISPLAY: '' });
     expect(headless.code).toBe(33);
     expect(JSON.parse(headless.stdout).notification).toEqual({ sent: false, reason: expect.stringMatching(/no desktop session/) });

@@ -4,11 +4,12 @@
 // `notify-send` first on PATH recording each notification, and the outcome read from watch's
 // own lines. Then the drive is checked with `airgap verify` like a user would.
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, expectNoCrash, makeSandbox, runCli, type Sandbox } from '../helpers/cli.js';
 import { procState } from '../helpers/proc.js';
+import { fakeNotifier, notifyCalls } from '../helpers/fake-notifier.js';
 
 const DAY0 = '2026-11-21T10:00:00Z'; // a Saturday: the weekly rotation's first backup day, drive A due
 
@@ -37,19 +38,11 @@ async function world(onArrival: 'notify' | 'backup'): Promise<World> {
   expect(config.onArrival).toBe('notify'); // the default, written by init
   config.onArrival = onArrival;
   await writeFile(file, JSON.stringify(config, null, 2));
-  const bin = join(sb.dir, 'bin');
-  const calls = join(sb.dir, 'calls');
-  await mkdir(bin);
-  await mkdir(calls);
-  await writeFile(join(bin, 'notify-send'), '#!/bin/sh\nf=$(mktemp "$NOTIFY_CALLS/call.XXXXXX")\nprintf \'%s\\0\' "$@" > "$f"\n');
-  await chmod(join(bin, 'notify-send'), 0o755);
+  const { bin, calls } = await fakeNotifier(sb.dir);
   return {
     sb, src,
     env: { ...sb.env, PATH: `${bin}:${process.env.PATH}`, DISPLAY: ':99', NOTIFY_CALLS: calls, AIRGAP_WATCH_INTERVAL_MS: '100', AIRGAP_RACY_SECONDS: '0' },
-    notifications: async () => Promise.all((await readdir(calls)).sort().map(async (f) => {
-      const args = (await readFile(join(calls, f), 'utf8')).split('\0').slice(0, -1);
-      return args.slice(args.indexOf('--') + 1);
-    })),
+    notifications: async () => (await notifyCalls(calls)).map((args) => args.slice(args.indexOf('--') + 1)),
   };
 }
 
