@@ -1,12 +1,9 @@
 // verify.html's deep mode for one plain snapshot: its tarball (the parts as one stream) walked
 // beside its manifest, both in archive order, every member compared with its line, as
-// `airgap verify --deep` does (src/verify/deep-check.ts, carried-check.ts): the same finding codes
-// and words, by member. Format 2: a line whose content is in an earlier snapshot of the chain is
-// checked against that snapshot's manifest (walked beside this one, never loaded), and a
-// large file stored as changed blocks whose newest blocks are in this tarball cannot be rebuilt
-// here: it is named UNCHECKED, never OK.
+// `airgap verify --deep` does (src/verify/deep-check.ts): the same finding codes and words, by
+// member. Format 2's lines whose content is in an earlier snapshot are checked by carried-lines.ts.
 import { compareArchivePaths } from '../core/archive-order.js';
-import { carriedDiff, deltaBaseDiff, deltaCarriedDiff } from '../layout/carried-diff.js';
+import { CarriedLines } from './carried-lines.js';
 import { MANIFEST_FILE_GZ } from '../layout/format.js';
 import type { ManifestEntry, ManifestVersion, MemberType } from '../layout/manifest.js';
 import { manifestEntries } from './manifest-lines.js';
@@ -49,32 +46,13 @@ export interface DeepSpec {
   onCarried: (e: ManifestEntry & { in: string }) => void;
 }
 
-/** A referenced snapshot's manifest, walked forward in archive order. */
-class Cursor {
-  private it: AsyncGenerator<ManifestEntry> | undefined;
-  private cur: ManifestEntry | undefined;
-  broken: string | undefined;
-  unchecked = 0;
-  constructor(private readonly blob: Blob) {}
-  async find(path: string): Promise<ManifestEntry | undefined> {
-    if (!this.it) {
-      this.it = manifestEntries(this.blob, true, [2]);
-      this.cur = (await this.it.next()).value ?? undefined;
-    }
-    while (this.cur && compareArchivePaths(this.cur.path, path) < 0) this.cur = (await this.it.next()).value ?? undefined;
-    return this.cur?.path === path ? this.cur : undefined;
-  }
-  close(): void {
-    void this.it?.return(undefined);
-  }
-}
-
 export class DeepWalk {
   readonly findings: DeepFinding[] = [];
   /** Delta'd files the page cannot rebuild: not OK, not damaged; airgap verify --deep checks them. */
-  readonly unchecked: string[] = [];
+  get unchecked(): string[] {
+    return this.carried.unchecked;
+  }
   checked = 0;
-  carriedCount = 0;
   manifestBroken = false;
   private readonly tar: TarWalk;
   private readonly queue: Member[] = [];
@@ -87,11 +65,17 @@ export class DeepWalk {
   private memberFindings = 0;
   private suppressed = 0;
   private readonly damaged: TarballDamage = { all: false, paths: new Set() };
-  private readonly cursors = new Map<string, Cursor | undefined>();
+  private readonly carried: CarriedLines;
 
   constructor(private readonly spec: DeepSpec) {
     this.tar = new TarWalk((m) => this.queue.push(m));
     this.manifest = manifestEntries(spec.manifest, spec.gzipped, spec.versions);
+    this.carried = new CarriedLines(spec, (member, code, message) => this.memberFinding(member, code, message));
+  }
+
+  /** Carried lines seen (snapshot.json's carried.files must agree). */
+  get carriedCount(): number {
+    return this.carried.count;
   }
 
   /** One piece of the tarball, in order; the members it completed are compared. */
@@ -133,10 +117,7 @@ export class DeepWalk {
       if (this.tar.trailingGarbageAt >= 0) this.findings.push({ code: 'trailing-garbage', message: `non-zero bytes after the end of the archive at byte ${this.tar.trailingGarbageAt}` });
     }
     if (this.suppressed > 0) this.findings.push({ code: 'more-members-damaged', message: `${this.suppressed} more damaged member(s) not listed` });
-    for (const [from, c] of this.cursors) {
-      if (c?.broken) this.findings.push({ code: 'carried-unchecked', message: `${c.unchecked} file(s) carried from snapshot ${from} could not be checked: its ${MANIFEST_FILE_GZ} cannot be read: ${c.broken}` });
-      c?.close();
-    }
+    this.findings.push(...this.carried.finish());
   }
 
   /** What of this tarball the walk found damaged (every member, when the manifest could not say which). */
@@ -231,7 +212,7 @@ export class DeepWalk {
         const m = r.done ? undefined : r.value;
         if (!m) this.manifestDone = true;
         if (m?.in === undefined) return m;
-        if (this.spec.carried) await this.checkCarried(m);
+        if (this.spec.carried) await this.carried.check(m);
         else this.memberFinding(m.path, 'carried-not-in-chain', `its content is said to be in snapshot ${m.in}, which this check was not told about`);
       }
     } catch (e) {
@@ -239,72 +220,6 @@ export class DeepWalk {
       this.manifestDone = true;
       this.findings.push({ code: 'manifest-invalid', message: `${this.spec.gzipped ? MANIFEST_FILE_GZ : 'MANIFEST.tsv'} cannot be read: ${(e as Error).message}` });
       return undefined;
-    }
-  }
-
-  /** carried-check.ts check(): a line whose content is in an earlier snapshot of the chain. */
-  private async checkCarried(e: ManifestEntry): Promise<void> {
-    const from = e.in!;
-    const { id, chain } = this.spec;
-    if (e.delta?.at(-1)?.in !== undefined || !e.delta?.length) this.carriedCount++;
-    const earlier = chain ? chain.slice(0, -1).includes(from) : from !== id;
-    if (!earlier) {
-      const which = chain ? `its chain (${chain.join(', ')})` : 'this snapshot';
-      return this.memberFinding(e.path, 'carried-not-in-chain', `its content is said to be in snapshot ${from}, which is not an earlier snapshot of ${which}`);
-    }
-    if (e.type !== 'file') return this.memberFinding(e.path, 'carried-mismatch', `a ${e.type} is never carried (folders, symlinks and hard links are in every tarball), yet its content is said to be in ${from}`);
-    this.spec.onCarried(e as ManifestEntry & { in: string });
-    if (e.delta?.length) return this.checkDelta(e);
-    const there = await this.lineIn(from, e.path);
-    if (there === false) return;
-    const diff = carriedDiff(e, there, from);
-    if (diff) this.memberFinding(e.path, 'carried-mismatch', diff);
-  }
-
-  private async checkDelta(e: ManifestEntry): Promise<void> {
-    const { id, chain } = this.spec;
-    const links = e.delta!;
-    for (const l of links) {
-      const linkId = l.in ?? id;
-      this.spec.onCarried({ ...e, in: linkId, offset: l.offset });
-      if (l.in !== undefined && !(chain ? chain.slice(0, -1).includes(l.in) : l.in !== id)) {
-        return this.memberFinding(e.path, 'carried-not-in-chain', `its changed blocks are said to be in snapshot ${l.in}, which is not an earlier snapshot of its chain`);
-      }
-    }
-    const base = await this.lineIn(e.in!, e.path);
-    if (base === false) return;
-    const baseDiff = deltaBaseDiff(e, base, e.in!);
-    if (baseDiff) return this.memberFinding(e.path, 'carried-mismatch', baseDiff);
-    const newest = links.at(-1)!.in;
-    if (newest !== undefined) {
-      const there = await this.lineIn(newest, e.path);
-      if (there === false) return;
-      const diff = deltaCarriedDiff(e, there, newest);
-      if (diff) this.memberFinding(e.path, 'carried-mismatch', diff);
-      return;
-    }
-    // Its newest blocks are in this tarball: only a rebuild over the chain's tarballs checks them
-    // (verify/delta-rebuild.ts), which this page does not do. Named, never counted OK.
-    this.unchecked.push(e.path);
-  }
-
-  private async lineIn(from: string, path: string): Promise<ManifestEntry | undefined | false> {
-    if (!this.cursors.has(from)) {
-      const blob = this.spec.baseManifest(from);
-      this.cursors.set(from, blob && new Cursor(blob));
-    }
-    const c = this.cursors.get(from);
-    if (!c) return false; // the snapshot is not on the drive: the chain check names that
-    if (c.broken) {
-      c.unchecked++;
-      return false;
-    }
-    try {
-      return await c.find(path);
-    } catch (err) {
-      c.broken = (err as Error).message;
-      c.unchecked++;
-      return false;
     }
   }
 }
