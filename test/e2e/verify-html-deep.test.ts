@@ -179,4 +179,50 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     expect(code).toBe(3);
     expectDeepAgreement(page, report, code);
   });
+
+  it('a damaged header: the walk stops there, as the CLI\'s does, and the members after it are counted unchecked', async () => {
+    const { sb, dir, ids } = await drive([T1], 2);
+    const id = ids[0]!;
+    const tarPath = join(dir, 'airgap', id, `${id}.tar`);
+    const tar = await readFile(tarPath);
+    const entries: { path: string; offset: number }[] = [];
+    new TarReader({ entry: (e) => entries.push(e), data: () => {}, entryEnd: () => {} }).write(tar);
+    const hit = entries.find((e) => e.path === 'src/big.bin')!;
+    tar[hit.offset + 3]! ^= 0x01; // in the name field: only the header checksum tells
+    await writeFile(tarPath, tar);
+    const page = await verifyInPage(browser, dir, { deep: true });
+    expect(page.snapshots[id]!.deepCodes.sort()).toEqual(['archive-damaged', 'members-unchecked']);
+    const { code, report } = await cliDeep(sb);
+    expect(code).toBe(3);
+    expectDeepAgreement(page, report, code);
+  });
+
+  it('a large file stored as changed blocks: the page cannot rebuild it, and says so (UNCHECKED, never OK)', async () => {
+    const sb = await makeSandbox();
+    sandboxes.push(sb);
+    const src = join(sb.dir, 'src');
+    const MiB = 1 << 20;
+    await makeTree(src, { 'a.txt': 'a\n', 'large.bin': noise(17 * MiB, 'large') });
+    const dir = await labelledDrive(sb, 'A');
+    const ids: string[] = [];
+    for (const [i, now] of [T1, T2].entries()) {
+      if (i === 1) {
+        const large = await readFile(join(src, 'large.bin'));
+        noise(16, 'changed').copy(large, 5 * MiB);
+        await writeFile(join(src, 'large.bin'), large);
+      }
+      const r = await runChecked(sb, ['backup', '--drive', 'A', '--source', src, '--json'], { AIRGAP_NOW: now });
+      expect(r.code, r.stderr).toBe(0);
+      ids.push((JSON.parse(r.stdout) as { snapshot: string }).snapshot);
+    }
+    const [older, newer] = ids as [string, string];
+    const page = await verifyInPage(browser, dir, { deep: true });
+    const { code, report } = await cliDeep(sb);
+    expect(code).toBe(0); // the CLI rebuilt it from the chain: OK
+    expect(page.snapshots[older]!.verdict).toBe('OK');
+    expect(page.snapshots[newer]!.verdict).toBe('UNCHECKED');
+    expect(page.snapshots[newer]!.members).toEqual(['UNCHECKED src/large.bin']);
+    expect(page.summary).toBe('UNCHECKED');
+    expect(page.snapshots[newer]!.membersChecked).toBe(report.snapshots.find((s) => s.id === newer)!.membersChecked);
+  });
 });
