@@ -5,11 +5,12 @@
 // oldest first, so a base's damage is known when the increments that carry files from it are walked.
 import { dependantsOf, type ChainSnapshot } from '../core/chains.js';
 import { DEPENDANT_FILES_SHOWN } from '../core/findings.js';
-import { MANIFEST_FILE, MANIFEST_FILE_GZ, MAX_SNAPSHOT_JSON_BYTES, SNAPSHOT_JSON, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
+import { fileSumsFileOf, MANIFEST_FILE, MANIFEST_FILE_GZ, MAX_SNAPSHOT_JSON_BYTES, SNAPSHOT_JSON, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
 import { parseSnapshotMetaText } from '../layout/snapshot-meta-parse.js';
 import type { SnapshotResult, TarballTap } from './check-snapshot.js';
 import { affects, DeepWalk, type DeepFinding, type TarballDamage } from './deep-walk.js';
 import type { DriveTree, SnapshotFiles } from './drive-tree.js';
+import { FileSumsLines } from './file-sums-lines.js';
 
 /** A snapshot's deep result, shown under its SHA256SUMS check (render.ts). */
 export interface DeepResult {
@@ -36,6 +37,7 @@ export class DeepDrive {
   /** The tap that walks snapshot `s`'s tarball while it is hashed; `done` after its check. */
   forSnapshot(s: SnapshotFiles<Blob>): TarballTap & { done(r: SnapshotResult): Promise<void> } {
     let walk: DeepWalk | undefined;
+    let fileSums: FileSumsLines | undefined;
     let tarNames: string[] = [];
     const result: DeepResult = { findings: [], unchecked: [], checked: 0 };
     this.results.set(s.id, result);
@@ -52,6 +54,9 @@ export class DeepDrive {
         }
         const meta = await metaOf(s);
         const gzipped = listed.has(MANIFEST_FILE_GZ);
+        const sumsName = fileSumsFileOf(gzipped ? 2 : 1);
+        const sums = new FileSumsLines(s.files.get(sumsName), gzipped, sumsName, gzipped ? MANIFEST_FILE_GZ : MANIFEST_FILE);
+        fileSums = sums;
         walk = new DeepWalk({
           id: s.id,
           // A listed manifest that is not there reads as empty: manifest-invalid, as the CLI finds it.
@@ -60,6 +65,7 @@ export class DeepDrive {
           versions: meta ? (meta.formatVersion === 2 ? [2] : [1]) : [1, 2],
           carried: meta?.formatVersion !== 1,
           chain: meta?.chain,
+          onEntry: (e) => sums.next(e),
           baseManifest: (id) => {
             const base = this.tree.snapshots.find((b) => b.id === id && b.files.has(SUMS_FILE));
             return base && (base.files.get(MANIFEST_FILE_GZ) ?? new Blob([]));
@@ -80,7 +86,8 @@ export class DeepDrive {
         if (walk) {
           await walk.finish();
           this.walked.add(s.id);
-          result.findings.push(...walk.findings);
+          await fileSums!.finish(!walk.manifestBroken);
+          result.findings.push(...walk.findings, ...fileSums!.findings);
           result.unchecked.push(...walk.unchecked);
           result.checked = walk.checked;
           const meta = await metaOf(s);

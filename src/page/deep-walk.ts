@@ -42,6 +42,8 @@ export interface DeepSpec {
   chain: readonly string[] | undefined;
   /** A complete snapshot's MANIFEST.tsv.gz on the picked drive (undefined: not there, or not readable here). */
   baseManifest: (id: string) => Blob | undefined;
+  /** Every manifest entry, in order (file-sums-lines.ts checks FILES.sha256 against them). */
+  onEntry?: (e: ManifestEntry) => Promise<void>;
   /** Every carried file line (the drive's page ties it to damage found in that tarball). */
   onCarried: (e: ManifestEntry & { in: string }) => void;
 }
@@ -211,6 +213,7 @@ export class DeepWalk {
         const r = await this.manifest.next();
         const m = r.done ? undefined : r.value;
         if (!m) this.manifestDone = true;
+        else await this.spec.onEntry?.(m); // FILES.sha256 checked in the same read of the manifest
         if (m?.in === undefined) return m;
         if (this.spec.carried) await this.carried.check(m);
         else this.memberFinding(m.path, 'carried-not-in-chain', `its content is said to be in snapshot ${m.in}, which this check was not told about`);

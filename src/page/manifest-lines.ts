@@ -27,8 +27,11 @@ export async function* manifestEntries(blob: Blob, gzipped: boolean, versions: r
   if (n === 0) throw new ManifestSyntaxError('manifest is empty');
 }
 
-/** The lines of the text; `\r\n` and a bare `\r` end a line too, as the CLI's reader reads them. */
-async function* lines(blob: Blob, gzipped: boolean): AsyncGenerator<string> {
+/**
+ * The lines of the text; for a manifest `\r\n` and a bare `\r` end a line too, as the CLI's
+ * reader reads them; `newlineOnly` (FILES.sha256, as file-sums-check.ts reads it): only `\n`.
+ */
+export async function* lines(blob: Blob, gzipped: boolean, newlineOnly = false): AsyncGenerator<string> {
   let bytes: ReadableStream<Uint8Array> = blob.stream();
   if (gzipped) bytes = bytes.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
   const reader = bytes.pipeThrough(new TextDecoderStream('utf-8', { ignoreBOM: true }) as unknown as TransformStream<Uint8Array, string>).getReader();
@@ -43,12 +46,12 @@ async function* lines(blob: Blob, gzipped: boolean): AsyncGenerator<string> {
       }
       if (got.done) break;
       rest += got.value;
-      const parts = rest.split(/\r\n|\r|\n/);
+      const parts = rest.split(newlineOnly ? '\n' : /\r\n|\r|\n/);
       rest = parts.pop()!;
       // A "\r\n" cut between two chunks reads as two breaks here: the empty line between them is
       // skipped like any other, so only a later error's line number could differ from the CLI's.
       for (const p of parts) yield p;
-      if (rest.length > MAX_MANIFEST_LINE_BYTES) throw new ManifestSyntaxError(`a line is longer than ${MAX_MANIFEST_LINE_BYTES} bytes (the most a manifest line can be)`);
+      if (rest.length > MAX_MANIFEST_LINE_BYTES) throw new ManifestSyntaxError(`a line is longer than ${MAX_MANIFEST_LINE_BYTES} bytes (the most a line can be)`);
     }
     if (rest !== '') yield rest;
   } finally {

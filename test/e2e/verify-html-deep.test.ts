@@ -225,4 +225,22 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     expect(page.summary).toBe('UNCHECKED');
     expect(page.snapshots[newer]!.membersChecked).toBe(report.snapshots.find((s) => s.id === newer)!.membersChecked);
   });
+
+  it('FILES.sha256 rewritten to disagree with the manifest (SHA256SUMS to match): the first disagreement named', async () => {
+    const { sb, dir, ids } = await drive([T1], 1);
+    const id = ids[0]!;
+    const snap = join(dir, 'airgap', id);
+    const sumsOfFiles = join(snap, 'FILES.sha256');
+    const text = await readFile(sumsOfFiles, 'utf8');
+    const line = text.split('\n').find((l) => l.endsWith('  src/a.txt'))!;
+    await writeFile(sumsOfFiles, text.replace(line, `${'0'.repeat(64)}  src/a.txt`));
+    const sums = join(snap, 'SHA256SUMS');
+    await writeFile(sums, (await readFile(sums, 'utf8')).replace(/^[0-9a-f]{64}  FILES\.sha256$/m, `${sha256(await readFile(sumsOfFiles))}  FILES.sha256`));
+    const page = await verifyInPage(browser, dir, { deep: true });
+    expect(page.snapshots[id]!.files['FILES.sha256']).toBe('DAMAGED');
+    expect(page.snapshots[id]!.members).toEqual(['file-sums-mismatch src/a.txt']);
+    const { code, report } = await cliDeep(sb);
+    expect(code).toBe(3);
+    expectDeepAgreement(page, report, code);
+  });
 });
