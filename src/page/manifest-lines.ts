@@ -50,12 +50,23 @@ export async function* lines(blob: Blob, gzipped: boolean, newlineOnly = false):
       rest = parts.pop()!;
       // A "\r\n" cut between two chunks reads as two breaks here: the empty line between them is
       // skipped like any other, so only a later error's line number could differ from the CLI's.
-      for (const p of parts) yield p;
-      if (rest.length > MAX_MANIFEST_LINE_BYTES) throw new ManifestSyntaxError(`a line is longer than ${MAX_MANIFEST_LINE_BYTES} bytes (the most a line can be)`);
+      for (const p of parts) yield capped(p);
+      capped(rest);
     }
-    if (rest !== '') yield rest;
+    if (rest !== '') yield capped(rest);
   } finally {
     // Stopped early (damage found, or the walk broke off): the file is read no further.
     void reader.cancel().catch(() => {});
   }
+}
+
+const utf8 = new TextEncoder();
+
+/** A line within the CLI's cap, counted in UTF-8 bytes as its reader counts them (io/capped-lines.ts); else damage. */
+function capped(line: string): string {
+  // A UTF-16 unit is 1 to 3 UTF-8 bytes: encode only a line that may be over.
+  if (line.length > MAX_MANIFEST_LINE_BYTES / 3 && (line.length > MAX_MANIFEST_LINE_BYTES || utf8.encode(line).length > MAX_MANIFEST_LINE_BYTES)) {
+    throw new ManifestSyntaxError(`a line is longer than ${MAX_MANIFEST_LINE_BYTES} bytes (the most a line can be)`);
+  }
+  return line;
 }

@@ -243,4 +243,20 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     expect(code).toBe(3);
     expectDeepAgreement(page, report, code);
   });
+
+  it('a manifest line past the cap (64 KiB, counted in UTF-8 bytes): the manifest is unreadable, as the CLI says', async () => {
+    const { sb, dir, ids } = await drive([T1], 1);
+    const id = ids[0]!;
+    const snap = join(dir, 'airgap', id);
+    const lines = (await readFile(join(snap, 'MANIFEST.tsv'), 'utf8')).split('\n');
+    lines.splice(2, 0, `# ${'é'.repeat(33_000)}`); // 66,002 bytes in 33,002 characters
+    await writeFile(join(snap, 'MANIFEST.tsv'), lines.join('\n'));
+    const sums = join(snap, 'SHA256SUMS');
+    await writeFile(sums, (await readFile(sums, 'utf8')).replace(/^[0-9a-f]{64}  MANIFEST\.tsv$/m, `${sha256(await readFile(join(snap, 'MANIFEST.tsv')))}  MANIFEST.tsv`));
+    const page = await verifyInPage(browser, dir, { deep: true });
+    expect(page.snapshots[id]!.deepCodes).toEqual(['manifest-invalid']);
+    const { code, report } = await cliDeep(sb);
+    expect(code).toBe(3);
+    expectDeepAgreement(page, report, code);
+  });
 });
