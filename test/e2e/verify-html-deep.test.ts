@@ -259,4 +259,36 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     expect(code).toBe(3);
     expectDeepAgreement(page, report, code);
   });
+
+  it('a tarball in parts (--part-size 1M), damaged in its middle part: the parts walked as one stream, the member named', async () => {
+    const sb = await makeSandbox();
+    sandboxes.push(sb);
+    const src = join(sb.dir, 'src');
+    await makeTree(src, { 'a.txt': 'a\n', 'huge.bin': noise(2_500_000, 'huge'), 'z.txt': 'z\n' });
+    const dir = await labelledDrive(sb, 'A');
+    const ids: string[] = [];
+    for (const [i, now] of [T1, T2].entries()) {
+      if (i === 1) await writeFile(join(src, 'a.txt'), 'b\n');
+      const r = await runChecked(sb, ['backup', '--drive', 'A', '--source', src, '--part-size', '1M', '--json'], { AIRGAP_NOW: now });
+      expect(r.code, r.stderr).toBe(0);
+      ids.push((JSON.parse(r.stdout) as { snapshot: string }).snapshot);
+    }
+    const [older, newer] = ids as [string, string];
+    const snap = join(dir, 'airgap', older);
+    const parts = [0, 1, 2].map((i) => join(snap, `${older}.tar.00${i}`));
+    const whole = Buffer.concat(await Promise.all(parts.map((p) => readFile(p))));
+    const at = memberDataOffset(whole, 'src/huge.bin') + 1_500_000; // inside part .001
+    const partSize = (await readFile(parts[0]!)).length;
+    expect(Math.floor(at / partSize)).toBe(1);
+    const middle = await readFile(parts[1]!);
+    middle[at - partSize]! ^= 0x01;
+    await writeFile(parts[1]!, middle);
+    const page = await verifyInPage(browser, dir, { deep: true });
+    expect(page.snapshots[older]!.files[`${older}.tar.001`]).toBe('DAMAGED');
+    expect(page.snapshots[older]!.members).toEqual(['member-damaged src/huge.bin']);
+    expect(page.snapshots[older]!.dependants).toEqual([`${newer} src/huge.bin`]);
+    const { code, report } = await cliDeep(sb);
+    expect(code).toBe(3);
+    expectDeepAgreement(page, report, code);
+  });
 });
