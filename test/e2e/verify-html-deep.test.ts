@@ -13,6 +13,8 @@ import { noise, sha256 } from '../helpers/bytes.js';
 import { hasChromium, launchChromium, verifyInPage, type PageVerdicts } from '../helpers/browser.js';
 import type { DriveReport } from '../../src/core/findings.js';
 import { memberDataOffset, TarReader } from '../../src/layout/tar-reader.js';
+import { ageKeygen, noAgeTools } from '../helpers/encrypted.js';
+import { mkdir } from 'node:fs/promises';
 
 let browser: Browser;
 const sandboxes: Sandbox[] = [];
@@ -290,5 +292,24 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     const { code, report } = await cliDeep(sb);
     expect(code).toBe(3);
     expectDeepAgreement(page, report, code);
+  });
+
+  // Encrypted (issue 18): the page has no key, and never claims to have looked inside.
+  it.skipIf(noAgeTools)('an encrypted drive: the stored files checked, the deep check says it needs the key', async () => {
+    const sb = await makeSandbox();
+    sandboxes.push(sb);
+    const src = join(sb.dir, 'src');
+    await makeTree(src, { 'a.txt': 'secret\n' });
+    const [keyFile, pub] = ageKeygen(sb.dir);
+    expect((await runChecked(sb, ['init', '--source', src, '--drives', 'A', '--encrypt', '--recipient', pub, '--yes'])).code).toBe(0);
+    await mkdir(sb.drive('A'));
+    expect((await runChecked(sb, ['label', sb.drive('A'), '--name', 'A', '--yes'])).code).toBe(0);
+    const r = await runChecked(sb, ['backup', '--drive', 'A', '--json', '--identity', keyFile], { AIRGAP_NOW: T1 });
+    expect(r.code, r.stderr).toBe(0);
+    const id = (JSON.parse(r.stdout) as { snapshot: string }).snapshot;
+    const page = await verifyInPage(browser, sb.drive('A'), { deep: true });
+    expect(page.snapshots[id]!.verdict).toBe('OK');
+    expect(page.snapshots[id]!.text).toContain('Deep check not done: encrypted');
+    expect(page.snapshots[id]!.membersChecked).toBeUndefined();
   });
 });
