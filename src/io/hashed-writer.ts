@@ -42,11 +42,7 @@ export class HashedWriter {
   written = 0;
   /** Bytes given to the file (sealed, when sealing). */
   private stored = 0;
-  /**
-   * Sealing: where a buffer's sealed bytes go (the hasher reads them without a copy), two that
-   * alternate when the thread seals (slotDone: the last write and hashing from each), and
-   * whether the age header went out yet.
-   */
+  /** Sealing: where sealed bytes go (two when the thread seals; slotDone: each one's last write and hashing); the header out yet? */
   private sealedBuffers: Buffer[] = [];
   private slot = 0;
   private slotDone: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
