@@ -8,18 +8,12 @@ import type { FileHandle } from 'node:fs/promises';
 import { BLOCK_SIZE, contentRanges, DeltaLinkError, type ContentRange } from '../core/block-delta.js';
 import { openSealedParts } from '../io/joined-files.js';
 import { openRegularFile } from '../io/read-regular.js';
+import { deltaMemberName, found, shown } from './delta-names.js';
 import type { ManifestEntry } from './manifest.js';
 import type { TarballParts } from './member-at.js';
 import { TarFormatError, TarReader, type TarEntry } from './tar-reader.js';
 
-/** Top folder of the delta members in a tarball: `.airgap-delta/<ID>/<n>/<first>`. */
-export const DELTA_DIR = '.airgap-delta';
-
-/** A tarball member under `.airgap-delta/`: changed blocks of a large file, never a file of the tree. */
-export const isDeltaMember = (path: string): boolean => path.startsWith(`${DELTA_DIR}/`);
-
-/** The name of the member of link `linkId`'s tarball that holds blocks from `first` on of its `n`th delta'd file. */
-export const deltaMemberName = (linkId: string, n: number, first: number) => `${DELTA_DIR}/${linkId}/${n}/${first}`;
+export { DELTA_DIR, deltaMemberName, isDeltaMember } from './delta-names.js';
 
 /** At most this much content is read (and handed to onData) at once. */
 const CHUNK = 1 << 20;
@@ -283,13 +277,3 @@ async function closeQuietly(h: Promise<FileHandle>): Promise<void> {
 }
 
 const where = (id: string, offset: number) => `byte ${offset} of the tarball of ${id}`;
-
-/** A name from the drive, as shown in a message: quoted, cut at 200 characters, control and bidi characters escaped. */
-function shown(v: string): string {
-  const cut = v.length > 200 ? `${v.slice(0, 200)}…` : v;
-  return JSON.stringify(cut).replace(/[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udfff]/gu,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** What was found instead: a member's type, name and size. */
-const found = (e: TarEntry) => `${e.type === 'File' ? 'the regular file' : `a member of type ${e.type}`} ${shown(e.path)} (${e.size} bytes)`;

@@ -2,8 +2,9 @@
 // the chain (carried forward), checked as verify/carried-check.ts checks them: each must name an
 // earlier snapshot of the chain whose MANIFEST.tsv.gz holds the same file in its own tarball
 // (the same words: layout/carried-diff.ts). A large file stored as changed blocks whose newest
-// blocks are in this snapshot's tarball would have to be rebuilt over the chain's tarballs
-// (verify/delta-rebuild.ts), which the page does not do: it is named UNCHECKED, never OK.
+// blocks are in this snapshot's tarball is rebuilt over the chain's tarballs and hashed
+// (delta-rebuild.ts, as verify/delta-rebuild.ts); only where a tarball it needs is encrypted is
+// it named UNCHECKED, never OK.
 import { compareArchivePaths } from '../core/archive-order.js';
 import { carriedDiff, deltaBaseDiff, deltaCarriedDiff } from '../layout/carried-diff.js';
 import { MANIFEST_FILE_GZ } from '../layout/format.js';
@@ -35,7 +36,7 @@ export class CarriedLines {
   private readonly cursors = new Map<string, Cursor | undefined>();
   /** Carried lines seen (snapshot.json's carried.files must agree). */
   count = 0;
-  /** Delta'd files whose newest blocks are in this tarball: not rebuilt here. */
+  /** Delta'd files whose newest blocks are in this tarball, that the page cannot rebuild (an encrypted tarball). */
   readonly unchecked: string[] = [];
 
   constructor(private readonly spec: DeepSpec, private readonly report: (member: string, code: string, message: string) => void) {}
@@ -91,9 +92,11 @@ export class CarriedLines {
       if (diff) this.report(e.path, 'carried-mismatch', diff);
       return;
     }
-    // Its newest blocks are in this tarball: only a rebuild over the chain's tarballs checks them
-    // (verify/delta-rebuild.ts), which this page does not do. Named, never counted OK.
-    this.unchecked.push(e.path);
+    // Its newest blocks are in this tarball: only a rebuild over the chain's tarballs checks them.
+    // Whatever keeps it from being rebuilt is damage of this tarball (carried-check.ts rebuild()).
+    const problem = this.spec.rebuild ? await this.spec.rebuild(e) : 'cannot';
+    if (problem === 'cannot') this.unchecked.push(e.path); // named, never counted OK
+    else if (problem) this.report(e.path, 'member-damaged', problem.message);
   }
 
   private async lineIn(from: string, path: string): Promise<ManifestEntry | undefined | false> {

@@ -8,6 +8,7 @@ import { DEPENDANT_FILES_SHOWN } from '../core/findings.js';
 import { fileSumsFileOf, MANIFEST_FILE, MANIFEST_FILE_GZ, MAX_SNAPSHOT_JSON_BYTES, SNAPSHOT_JSON, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
 import { parseSnapshotMetaText } from '../layout/snapshot-meta-parse.js';
 import type { SnapshotResult, TarballTap } from './check-snapshot.js';
+import { rebuildProblem, type TarballBlob } from './delta-rebuild.js';
 import { affects, DeepWalk, type DeepFinding, type TarballDamage } from './deep-walk.js';
 import type { DriveTree, SnapshotFiles } from './drive-tree.js';
 import { FileSumsLines } from './file-sums-lines.js';
@@ -30,9 +31,15 @@ export class DeepDrive {
   private readonly damage = new Map<string, TarballDamage>();
   private readonly files = new Map<string, { shown: { snapshot: string; path: string }[]; total: number }>();
   private readonly walked = new Set<string>();
+  /** Each snapshot's tarball as start() was given it (oldest first: a delta'd file's chain is known when it is rebuilt). */
+  private readonly tarballs = new Map<string, TarballBlob>();
   readonly results = new Map<string, DeepResult>();
 
-  constructor(private readonly tree: DriveTree<Blob>) {}
+  /**
+   * `rebuildBytes`: the progress line, told of the bytes a delta'd file's rebuild will read
+   * (`more`: they were not in its total) and of each read (`read`): they are read a second time.
+   */
+  constructor(private readonly tree: DriveTree<Blob>, private readonly rebuildBytes?: { more(n: number): void; read(n: number): void }) {}
 
   /** The tap that walks snapshot `s`'s tarball while it is hashed; `done` after its check. */
   forSnapshot(s: SnapshotFiles<Blob>): TarballTap & { done(r: SnapshotResult): Promise<void> } {
@@ -44,6 +51,8 @@ export class DeepDrive {
     return {
       start: async (names, listed, encrypted) => {
         tarNames = names;
+        // Random access for delta rebuilds: the parts as one Blob (a lazy view: nothing is copied).
+        this.tarballs.set(s.id, encrypted ? 'sealed' : names.length === 0 || names.some((n) => !s.files.has(n)) ? undefined : new Blob(names.map((n) => s.files.get(n)!)));
         if (encrypted) {
           result.notWalked = 'encrypted: checking the files inside needs the passphrase and airgap (airgap verify --deep)';
           return undefined;
@@ -66,6 +75,7 @@ export class DeepDrive {
           carried: meta?.formatVersion !== 1,
           chain: meta?.chain,
           onEntry: (e) => sums.next(e),
+          rebuild: (e) => rebuildProblem(e, s.id, (id) => this.tarballs.get(id), (n) => this.rebuildBytes?.more(n), (n) => this.rebuildBytes?.read(n)),
           baseManifest: (id) => {
             const base = this.tree.snapshots.find((b) => b.id === id && b.files.has(SUMS_FILE));
             return base && (base.files.get(MANIFEST_FILE_GZ) ?? new Blob([]));

@@ -4,6 +4,7 @@
 // member. Format 2's lines whose content is in an earlier snapshot are checked by carried-lines.ts.
 import { compareArchivePaths } from '../core/archive-order.js';
 import { CarriedLines } from './carried-lines.js';
+import { DELTA_DIR } from '../layout/delta-names.js';
 import { MANIFEST_FILE_GZ } from '../layout/format.js';
 import type { ManifestEntry, ManifestVersion, MemberType } from '../layout/manifest.js';
 import { manifestEntries } from './manifest-lines.js';
@@ -11,7 +12,6 @@ import { TarStructureError, TarWalk, type Member } from './tar-walk.js';
 
 /** As the CLI's MAX_MEMBER_FINDINGS: one broken header can hide thousands. */
 const MAX_MEMBER_FINDINGS = 200;
-const DELTA_DIR = '.airgap-delta'; // layout/delta-file.ts (which reads files: not bundled)
 const TAR_TYPE: Record<MemberType, string> = { file: 'File', dir: 'Directory', symlink: 'SymbolicLink', hardlink: 'Link' };
 const TARBALL_DAMAGE = new Set(['member-damaged', 'member-missing', 'member-unlisted']);
 
@@ -44,13 +44,19 @@ export interface DeepSpec {
   baseManifest: (id: string) => Blob | undefined;
   /** Every manifest entry, in order (file-sums-lines.ts checks FILES.sha256 against them). */
   onEntry?: (e: ManifestEntry) => Promise<void>;
+  /**
+   * A delta'd file whose newest blocks are in this tarball, rebuilt from the chain's tarballs
+   * (delta-rebuild.ts): undefined when it checks out; 'cannot' when the page cannot read a tarball
+   * it needs (UNCHECKED). Absent: every such file is UNCHECKED.
+   */
+  rebuild?: (e: ManifestEntry) => Promise<{ message: string } | 'cannot' | undefined>;
   /** Every carried file line (the drive's page ties it to damage found in that tarball). */
   onCarried: (e: ManifestEntry & { in: string }) => void;
 }
 
 export class DeepWalk {
   readonly findings: DeepFinding[] = [];
-  /** Delta'd files the page cannot rebuild: not OK, not damaged; airgap verify --deep checks them. */
+  /** Delta'd files the page cannot rebuild (a tarball they need is encrypted): not OK, not damaged; airgap verify --deep checks them. */
   get unchecked(): string[] {
     return this.carried.unchecked;
   }

@@ -89,8 +89,12 @@ export class TarWalk {
   ended = false;
   trailingGarbageAt = -1;
 
-  /** `onMember`: each member once read whole (its body hashed). */
-  constructor(private readonly onMember: (m: Member) => void) {}
+  /**
+   * `onMember`: each member once read whole (its body hashed). `onHeader`: each member as soon as
+   * its last header is read, with where its body starts (no sha256 yet): delta-rebuild.ts finds a
+   * member by its header alone, never parsing a body to get there.
+   */
+  constructor(private readonly onMember: (m: Member) => void, private readonly onHeader?: (m: Member, bodyStart: number) => void) {}
 
   write(chunk: Uint8Array): void {
     let pos = 0;
@@ -191,6 +195,7 @@ export class TarWalk {
     const linkpath = ex.linkpath ?? text(b, 157, 100);
     if (linkpath) m.linkpath = linkpath;
     this.member = m;
+    this.onHeader?.(m, at + 512);
     this.hash = type === 'File' || type === 'OldFile' ? sha256.create() : undefined;
     const body = type === 'Directory' || type === 'SymbolicLink' || type === 'Link' ? 0 : m.size;
     if (body === 0) return this.memberEnd();

@@ -104,6 +104,34 @@ async function damageMember(tarPath: string, member: string, at: number): Promis
   await writeFile(tarPath, tar);
 }
 
+/** A format 2 drive of two snapshots whose 17 MiB src/large.bin changed 16 bytes at 5 MiB: the newer one stores it as changed blocks. */
+async function deltaDrive(): Promise<{ sb: Sandbox; dir: string; ids: [string, string] }> {
+  const sb = await makeSandbox();
+  sandboxes.push(sb);
+  const src = join(sb.dir, 'src');
+  const MiB = 1 << 20;
+  await makeTree(src, { 'a.txt': 'a\n', 'large.bin': noise(17 * MiB, 'large') });
+  const dir = await labelledDrive(sb, 'A');
+  const ids: string[] = [];
+  for (const [i, now] of [T1, T2].entries()) {
+    if (i === 1) {
+      const large = await readFile(join(src, 'large.bin'));
+      noise(16, 'changed').copy(large, 5 * MiB);
+      await writeFile(join(src, 'large.bin'), large);
+    }
+    const r = await runChecked(sb, ['backup', '--drive', 'A', '--source', src, '--json'], { AIRGAP_NOW: now });
+    expect(r.code, r.stderr).toBe(0);
+    ids.push((JSON.parse(r.stdout) as { snapshot: string }).snapshot);
+  }
+  // The newer manifest must store it as changed blocks, or these cases test nothing.
+  const tar = await readFile(join(dir, 'airgap', ids[1]!, `${ids[1]}.tar`));
+  const paths: string[] = [];
+  new TarReader({ entry: (e) => paths.push(e.path), data: () => {}, entryEnd: () => {} }).write(tar);
+  expect(paths.filter((p) => p.startsWith('.airgap-delta/'))).toHaveLength(1);
+  expect(paths).not.toContain('src/large.bin');
+  return { sb, dir, ids: ids as [string, string] };
+}
+
 describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees with airgap verify --deep', () => {
   it('a clean format 1 drive: every member read and as the manifest says, OK', async () => {
     const { sb, dir, ids } = await drive([T1, T2], 1);
@@ -199,33 +227,54 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     expectDeepAgreement(page, report, code);
   });
 
-  it('a large file stored as changed blocks: the page cannot rebuild it, and says so (UNCHECKED, never OK)', async () => {
-    const sb = await makeSandbox();
-    sandboxes.push(sb);
-    const src = join(sb.dir, 'src');
-    const MiB = 1 << 20;
-    await makeTree(src, { 'a.txt': 'a\n', 'large.bin': noise(17 * MiB, 'large') });
-    const dir = await labelledDrive(sb, 'A');
-    const ids: string[] = [];
-    for (const [i, now] of [T1, T2].entries()) {
-      if (i === 1) {
-        const large = await readFile(join(src, 'large.bin'));
-        noise(16, 'changed').copy(large, 5 * MiB);
-        await writeFile(join(src, 'large.bin'), large);
-      }
-      const r = await runChecked(sb, ['backup', '--drive', 'A', '--source', src, '--json'], { AIRGAP_NOW: now });
-      expect(r.code, r.stderr).toBe(0);
-      ids.push((JSON.parse(r.stdout) as { snapshot: string }).snapshot);
-    }
-    const [older, newer] = ids as [string, string];
+  it('a large file stored as changed blocks: the page rebuilds it over the chain and hashes it, OK as the CLI says', async () => {
+    const { sb, dir, ids } = await deltaDrive();
+    const [older, newer] = ids;
     const page = await verifyInPage(browser, dir, { deep: true });
     const { code, report } = await cliDeep(sb);
     expect(code).toBe(0); // the CLI rebuilt it from the chain: OK
     expect(page.snapshots[older]!.verdict).toBe('OK');
-    expect(page.snapshots[newer]!.verdict).toBe('UNCHECKED');
-    expect(page.snapshots[newer]!.members).toEqual(['UNCHECKED src/large.bin']);
-    expect(page.summary).toBe('UNCHECKED');
-    expect(page.snapshots[newer]!.membersChecked).toBe(report.snapshots.find((s) => s.id === newer)!.membersChecked);
+    expect(page.snapshots[newer]!.verdict).toBe('OK');
+    expect(page.snapshots[newer]!.members).toEqual([]);
+    expect(page.summary).toBe('OK');
+    expectDeepAgreement(page, report, code);
+  });
+
+  it('a forger changed a byte of a delta member (SHA256SUMS rewritten to match): the rebuilt file does not match, the page names it as the CLI does', async () => {
+    const { sb, dir, ids } = await deltaDrive();
+    const [, newer] = ids;
+    const snap = join(dir, 'airgap', newer);
+    const tarPath = join(snap, `${newer}.tar`);
+    const entries: { path: string }[] = [];
+    new TarReader({ entry: (e) => entries.push(e), data: () => {}, entryEnd: () => {} }).write(await readFile(tarPath));
+    const member = entries.find((e) => e.path.startsWith(`.airgap-delta/${newer}/`))!;
+    expect(member).toBeDefined();
+    await damageMember(tarPath, member.path, 7);
+    await reseal(snap, newer);
+    const page = await verifyInPage(browser, dir, { deep: true });
+    const { code, report } = await cliDeep(sb);
+    expect(code).toBe(3);
+    const cli = report.snapshots.find((s) => s.id === newer)!.findings.filter((f) => f.member === 'src/large.bin');
+    expect(cli.map((f) => f.code)).toEqual(['member-damaged']);
+    expect(cli[0]!.message).toContain('its content does not match its SHA-256');
+    expect(page.snapshots[newer]!.text).toContain(cli[0]!.message); // the same words
+    expect(page.snapshots[newer]!.verdict).toBe('DAMAGED');
+    expect(page.snapshots[newer]!.members).toEqual(['member-damaged src/large.bin']);
+    expect(page.snapshots[newer]!.files[`${newer}.tar`]).toBe('OK'); // the forger's SHA256SUMS holds: only the rebuild tells
+    expectDeepAgreement(page, report, code);
+  });
+
+  it("the delta'd file's base copy damaged in the earlier tarball: both snapshots DAMAGED, the rebuilt file named, as the CLI says", async () => {
+    const { sb, dir, ids } = await deltaDrive();
+    const [older, newer] = ids;
+    // A block the newer snapshot did not change (it changed bytes at 5 MiB): only the base gives it.
+    await damageMember(join(dir, 'airgap', older, `${older}.tar`), 'src/large.bin', 12 * (1 << 20) + 3);
+    const page = await verifyInPage(browser, dir, { deep: true });
+    const { code, report } = await cliDeep(sb);
+    expect(code).toBe(3);
+    expect(page.snapshots[older]!.verdict).toBe('DAMAGED');
+    expect(page.snapshots[newer]!.members).toEqual(['member-damaged src/large.bin']);
+    expectDeepAgreement(page, report, code);
   });
 
   it('FILES.sha256 rewritten to disagree with the manifest (SHA256SUMS to match): the first disagreement named', async () => {
