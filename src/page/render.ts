@@ -63,7 +63,7 @@ function deepPart(d: DeepResult): HTMLElement {
     row.dataset.member = path;
     row.dataset.verdict = 'UNCHECKED';
     row.append(el('td', 'UNCHECKED', 'verdict v-unchecked'), el('td', path, 'name'),
-      el('td', 'a large file stored as its changed blocks: only airgap verify --deep rebuilds and checks it', 'why'));
+      el('td', 'a large file stored as its changed blocks, some of them in an encrypted tarball: only airgap verify --deep (with the key) rebuilds and checks it', 'why'));
     t.append(row);
   }
   if (t.childElementCount) div.append(t);
