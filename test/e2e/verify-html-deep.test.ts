@@ -4,7 +4,7 @@
 // the ones `airgap verify --deep --json` gives on the same drive: the page's own tar reader
 // (src/page/tar-walk.ts) is compared with the CLI's here, on the same bytes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { labelledDrive, makeSandbox, runChecked, type Sandbox } from '../helpers/cli.js';
@@ -105,7 +105,7 @@ async function damageMember(tarPath: string, member: string, at: number): Promis
 }
 
 /** A format 2 drive of two snapshots whose 17 MiB src/large.bin changed 16 bytes at 5 MiB: the newer one stores it as changed blocks. */
-async function deltaDrive(): Promise<{ sb: Sandbox; dir: string; ids: [string, string] }> {
+async function deltaDrive(extra: string[] = []): Promise<{ sb: Sandbox; dir: string; ids: [string, string] }> {
   const sb = await makeSandbox();
   sandboxes.push(sb);
   const src = join(sb.dir, 'src');
@@ -119,12 +119,14 @@ async function deltaDrive(): Promise<{ sb: Sandbox; dir: string; ids: [string, s
       noise(16, 'changed').copy(large, 5 * MiB);
       await writeFile(join(src, 'large.bin'), large);
     }
-    const r = await runChecked(sb, ['backup', '--drive', 'A', '--source', src, '--json'], { AIRGAP_NOW: now });
+    const r = await runChecked(sb, ['backup', '--drive', 'A', '--source', src, '--json', ...extra], { AIRGAP_NOW: now });
     expect(r.code, r.stderr).toBe(0);
     ids.push((JSON.parse(r.stdout) as { snapshot: string }).snapshot);
   }
   // The newer manifest must store it as changed blocks, or these cases test nothing.
-  const tar = await readFile(join(dir, 'airgap', ids[1]!, `${ids[1]}.tar`));
+  const snap = join(dir, 'airgap', ids[1]!);
+  const names = (await readdir(snap)).filter((n) => n.startsWith(`${ids[1]}.tar`)).sort();
+  const tar = Buffer.concat(await Promise.all(names.map((n) => readFile(join(snap, n)))));
   const paths: string[] = [];
   new TarReader({ entry: (e) => paths.push(e.path), data: () => {}, entryEnd: () => {} }).write(tar);
   expect(paths.filter((p) => p.startsWith('.airgap-delta/'))).toHaveLength(1);
@@ -237,6 +239,17 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     expect(page.snapshots[newer]!.verdict).toBe('OK');
     expect(page.snapshots[newer]!.members).toEqual([]);
     expect(page.summary).toBe('OK');
+    expectDeepAgreement(page, report, code);
+  });
+
+  it('a delta\'d file in tarballs of 1 MiB parts: its base and blocks read at offsets running across the parts, OK as the CLI says', async () => {
+    const { sb, dir, ids } = await deltaDrive(['--part-size', '1M']);
+    const [older, newer] = ids;
+    expect((await readdir(join(dir, 'airgap', older))).filter((n) => n.startsWith(`${older}.tar.`)).length).toBeGreaterThan(17);
+    const page = await verifyInPage(browser, dir, { deep: true });
+    const { code, report } = await cliDeep(sb);
+    expect(code).toBe(0);
+    expect(page.snapshots[newer]!.verdict).toBe('OK');
     expectDeepAgreement(page, report, code);
   });
 
