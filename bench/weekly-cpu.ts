@@ -6,6 +6,7 @@
 //
 //   npm run build && tsc -p bench && node .bench-build/bench/weekly-cpu.js [--set S] [--weeks 5] [--keep]
 //   AIRGAP_CPU_PROF=1 …   also writes a .cpuprofile of each increment into the temporary folder
+//   --bin <other checkout>/bin/airgap.js   times another build (the "before" of a change) on the same weeks
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ const arg = (name: string, fallback: string): string => {
 const key = arg('--set', 'S') as WeeklyKey;
 const weeks = Number(arg('--weeks', '5'));
 const keep = process.argv.includes('--keep');
+const bin = arg('--bin', AIRGAP_BIN);
 const set = WEEKLY_SETS.find((s) => s.key === key);
 if (!set) throw new Error(`no set ${key}`);
 
@@ -39,7 +41,7 @@ for (const k of ['AIRGAP_CONFIG', 'AIRGAP_NOW', 'AIRGAP_MOUNT_ROOTS', 'AIRGAP_ST
 function timed(args: string[], profileDir?: string): { wall: number; user: number; sys: number; rssKb: number } {
   const out = join(work, 'time.txt');
   const node = profileDir ? [process.execPath, '--cpu-prof', '--cpu-prof-dir', profileDir] : [process.execPath];
-  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', ...node, AIRGAP_BIN, ...args], { env: airgapEnv, encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', ...node, bin, ...args], { env: airgapEnv, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`airgap ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   const [wall, user, sys, rssKb] = readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number, number];
   return { wall, user, sys, rssKb };
@@ -48,7 +50,7 @@ function timed(args: string[], profileDir?: string): { wall: number; user: numbe
 try {
   mkdirSync(source, { recursive: true });
   mkdirSync(drive, { recursive: true });
-  log(`weekly-cpu: set ${key} in ${work}`);
+  log(`weekly-cpu: set ${key} in ${work}, airgap ${bin}`);
   set.generate(source, SEED, 1);
   spawnSync(process.execPath, [AIRGAP_BIN, 'label', drive, '--name', 'A', '--yes'], { env: airgapEnv, stdio: 'ignore' });
   const backup = ['backup', '--drive', 'A', '--source', source, '--no-prune', '--format', '2'];

@@ -91,6 +91,9 @@ export function escapeField(s: string): string {
 }
 
 export function unescapeField(s: string): string {
+  // Without a backslash there is nothing to undo: the common case, returned as it is (the
+  // replace below would scan it with a regexp and copy it, for every line of a base manifest).
+  if (!s.includes('\\')) return s;
   // Exactly the escapes escapeField writes; anything else (\q, \x4, a lone trailing \) is damage.
   return s.replace(/\\(x[0-9a-f]{2}|[\\tnr]|[^]|$)/g, (_, e: string) => {
     switch (e[0]) {
@@ -237,13 +240,20 @@ function whereV2(inField: string, offset: string): { in?: string; offset: number
   return id === undefined ? { offset: Number(offset) } : { in: id, offset: Number(offset) };
 }
 
+function checkInt(name: string, v: string): void {
+  if (!isInt(v)) throw new ManifestSyntaxError(`bad ${name} ${quote(v)}`);
+}
+
 function parseV1Fields(f: string[]): ManifestEntry {
   const [code, mode, uid, gid, size, mtime, sha, path, link] = f as [string, ...string[]];
   const type = CODE_TYPE[code];
   if (!type) throw new ManifestSyntaxError(`unknown type ${quote(code)}`);
   if (!/^[0-7]{1,6}$/.test(mode!)) throw new ManifestSyntaxError(`bad mode ${quote(mode!)}`);
-  for (const [name, v] of [['uid', uid], ['gid', gid], ['size', size], ['mtime', mtime]] as const)
-    if (!isInt(v!)) throw new ManifestSyntaxError(`bad ${name} ${quote(v!)}`);
+  // One call per field, not a loop over [name, value] pairs: that made five arrays a line.
+  checkInt('uid', uid!);
+  checkInt('gid', gid!);
+  checkInt('size', size!);
+  checkInt('mtime', mtime!);
   const hasHash = type === 'file' || type === 'hardlink';
   if (hasHash ? !SHA.test(sha!) : sha !== '') throw new ManifestSyntaxError(`bad sha256 ${quote(sha!)}`);
   if (!path) throw new ManifestSyntaxError('empty path');

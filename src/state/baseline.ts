@@ -49,7 +49,8 @@ export async function* readBaseline(path: string): AsyncGenerator<ListingEntry> 
     }
     if (!line) continue;
     const fields = line.split('\t');
-    const [size, mtime, sha256, entropy] = fields.slice(0, 4).map((f, i) => (i === 2 ? f : Number(f))) as [number, number, string, number];
+    // Field by field, not slice().map(): two arrays a line less, at 40,000 lines a backup.
+    const size = Number(fields[0]), mtime = Number(fields[1]), sha256 = fields[2]!, entropy = Number(fields[3]);
     // `-`: a file changed too shortly before its backup for its stamp to vouch for it (RACY_SECONDS).
     const stamp = stamped && fields[4] !== NO_STAMP ? fields[4] : undefined;
     if (fields.length !== (stamped ? 6 : 5) || !Number.isSafeInteger(size) || size < 0 || !Number.isFinite(mtime) || !SHA256_HEX.test(sha256) || !Number.isFinite(entropy)
