@@ -162,6 +162,18 @@ export class ScanEntries implements Iterable<ScanEntry> {
     return this.n(i, NLINK);
   }
 
+  mode(i: number): number {
+    return this.n(i, MODE);
+  }
+
+  uid(i: number): number {
+    return this.n(i, UID);
+  }
+
+  gid(i: number): number {
+    return this.n(i, GID);
+  }
+
   /** Entry i as an object (made on each call: for code that is not on a per-file hot path). */
   at(i: number): ScanEntry {
     return {
