@@ -3,6 +3,7 @@
 // --deep` can check every member against it. Format documented in docs/FORMAT.md (version 1)
 // and docs/FORMAT.md (version 2: two more fields, where each member's content is).
 import { BLOCK_SIZE } from '../core/block-delta.js';
+import { isInt, isSha256Hex } from './field-checks.js';
 import { isSnapshotId } from './snapshot-id.js';
 
 export type MemberType = 'file' | 'dir' | 'symlink' | 'hardlink';
@@ -147,32 +148,6 @@ export function formatManifestLineV2(e: ManifestEntry, offset?: number): string 
 export const formatDelta = (links: readonly DeltaLink[]): string =>
   links.map((l) => `${l.in ?? '.'}/${l.n}@${l.offset}:${l.size}:${l.members.map((m) => `${m.first}+${m.count}`).join(',')}`).join(';');
 
-// The checks of every field of every line are loops over char codes, not regexps: five numbers
-// and a hash a line, at 40,000 lines a weekly backup's base manifest, cost ~0.15 s of CPU as
-// regexps (issue 16's profile). They accept exactly what /^(0|[1-9]\d{0,15})$/ and
-// /^[0-9a-f]{64}$/ did (test/layout/manifest-fields.test.ts holds them to it).
-
-/** A whole number without a sign or leading zeros, at most 16 digits, exact as a double. */
-export function isInt(v: string): boolean {
-  const n = v.length;
-  if (n === 0 || n > 16) return false;
-  if (v.charCodeAt(0) === 0x30) return n === 1; // "0", and no leading zero before other digits
-  for (let i = 0; i < n; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  return Number.isSafeInteger(Number(v));
-}
-
-/** 64 lowercase hex digits. */
-export function isSha256Hex(v: string): boolean {
-  if (v.length !== 64) return false;
-  for (let i = 0; i < 64; i++) {
-    const c = v.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
-  }
-  return true;
-}
 
 /** Parses one data line (not a comment) of a v1 manifest. Throws ManifestSyntaxError naming the bad field. */
 export function parseManifestLine(line: string): ManifestEntry {

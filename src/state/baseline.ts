@@ -12,7 +12,8 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { ListingEntry } from '../core/change-analysis.js';
 import { CHANGE_STAMP } from '../core/change-stamp.js';
-import { escapeField, isSha256Hex, unescapeField, type ManifestEntry } from '../layout/manifest.js';
+import { isSha256Hex } from '../layout/field-checks.js';
+import { escapeField, unescapeField, type ManifestEntry } from '../layout/manifest.js';
 import { sha256Hex } from '../io/sha256.js';
 import { HashedWriter } from '../io/hashed-writer.js';
 
