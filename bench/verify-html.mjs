@@ -1,8 +1,9 @@
 // verify.html's throughput in headless Chromium (docs/performance.md), run by hand — a figure,
 // not a test: the bench's large set (DATASETS[0], ~1 GiB at scale 1), one plain full backup of
 // it (format 1) by the built CLI, then the drive's own verify.html picks the airgap folder and
-// checks it. Prints MB/s over the bytes the page read, from the pick to its verdict.
-//   npm run build && npx tsc -p bench && node bench/verify-html.mjs [scale]
+// checks it. Prints MB/s over the bytes the page read, from the pick to its verdict. `--deep`
+// ticks the page's deep check (every tarball member against the manifest, in the same read).
+//   npm run build && npx tsc -p bench && node bench/verify-html.mjs [scale] [--deep]
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,9 @@ import { chromium } from 'playwright-core';
 import { DATASETS } from '../.bench-build/bench/datasets.js';
 
 const root = resolve(import.meta.dirname, '..');
-const scale = Number(process.argv[2] ?? 1);
+const args = process.argv.slice(2);
+const deep = args.includes('--deep');
+const scale = Number(args.find((a) => a !== '--deep') ?? 1);
 const tmp = await mkdtemp(join(tmpdir(), 'airgap-verify-html-'));
 const env = { ...process.env, AIRGAP_STATE_DIR: join(tmp, 'state'), XDG_CONFIG_HOME: join(tmp, 'config'), AIRGAP_DRIVES_ROOT: join(tmp, 'drives') };
 const airgap = (...args) => execFileSync(process.execPath, [join(root, 'bin/airgap.js'), ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
@@ -27,6 +30,7 @@ try {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
   const page = await browser.newPage();
   await page.goto(pathToFileURL(join(drive, 'airgap', 'verify.html')).href);
+  if (deep) await page.check('#deep');
   const t0 = performance.now();
   await page.setInputFiles('#pick', join(drive, 'airgap'));
   await page.waitForSelector('body[data-state="done"]', { timeout: 3_600_000 });
@@ -35,7 +39,7 @@ try {
   const bytes = Number(execFileSync('du', ['-sb', '--exclude=verify.html', '--exclude=README.txt', '--exclude=drive.json', join(drive, 'airgap')]).toString().split('\t')[0]);
   await browser.close();
   console.log(verdict);
-  console.log(`Chromium ${(await import('node:child_process')).execFileSync(process.env.CHROMIUM ?? '/usr/bin/chromium', ['--version']).toString().trim()}: ${(bytes / 1e6).toFixed(0)} MB in ${secs.toFixed(1)} s = ${(bytes / 1e6 / secs).toFixed(1)} MB/s`);
+  console.log(`${deep ? 'deep, ' : ''}Chromium ${(await import('node:child_process')).execFileSync(process.env.CHROMIUM ?? '/usr/bin/chromium', ['--version']).toString().trim()}: ${(bytes / 1e6).toFixed(0)} MB in ${secs.toFixed(1)} s = ${(bytes / 1e6 / secs).toFixed(1)} MB/s`);
 } finally {
   await rm(tmp, { recursive: true, force: true });
 }

@@ -1,6 +1,7 @@
 // pax extended header records ("<len> <key>=<value>\n"), parsed by their length prefix.
 // node-tar's own parser splits on newlines and so loses values that contain one (a file name
-// with a newline), hence this small parser.
+// with a newline), hence this small parser. On Uint8Array and TextDecoder, no Buffer: verify.html's
+// deep mode (src/page/tar-walk.ts) parses pax headers with this same code in the browser.
 
 export interface PaxFields {
   path?: string;
@@ -11,19 +12,22 @@ export interface PaxFields {
   gid?: number;
 }
 
-export function parsePax(body: Buffer): PaxFields {
+const latin1 = new TextDecoder('latin1');
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true }); // a path may start with U+FEFF: kept, as Buffer kept it
+
+export function parsePax(body: Uint8Array): PaxFields {
   const out: PaxFields = {};
   let pos = 0;
   while (pos < body.length) {
     if (body[pos] === 0) break; // NUL padding after the last record
     const space = body.indexOf(0x20, pos);
     if (space < 0 || space - pos > 20) throw new Error(`malformed pax record at byte ${pos}`);
-    const digits = body.toString('latin1', pos, space);
+    const digits = latin1.decode(body.subarray(pos, space));
     const len = /^\d+$/.test(digits) ? Number(digits) : NaN;
     if (!Number.isInteger(len) || len <= space - pos + 1 || pos + len > body.length || body[pos + len - 1] !== 0x0a) {
       throw new Error(`malformed pax record at byte ${pos}`);
     }
-    const record = body.toString('utf8', space + 1, pos + len - 1);
+    const record = utf8.decode(body.subarray(space + 1, pos + len - 1));
     const eq = record.indexOf('=');
     if (eq < 1) throw new Error(`malformed pax record at byte ${pos}`);
     const key = record.slice(0, eq);

@@ -11,12 +11,13 @@ export function blobReader(onBytes: (n: number) => void): FileReader<Blob> {
   return {
     size: (f) => f.size,
     bytes: async (f) => new Uint8Array(await f.arrayBuffer()),
-    sha256: (f) => sha256OfBlob(f, onBytes),
+    sha256: (f, tap) => sha256OfBlob(f, onBytes, tap),
     sha256OfBytes: (b) => bytesToHex(sha256(b)),
   };
 }
 
-async function sha256OfBlob(blob: Blob, onBytes: (n: number) => void): Promise<string> {
+/** `tap`: deep mode's tar walk, fed each piece as it is hashed (the tarball is read once for both). */
+async function sha256OfBlob(blob: Blob, onBytes: (n: number) => void, tap?: (piece: Uint8Array) => Promise<void>): Promise<string> {
   const h = sha256.create();
   const reader = blob.stream().getReader();
   let n = 0;
@@ -24,6 +25,7 @@ async function sha256OfBlob(blob: Blob, onBytes: (n: number) => void): Promise<s
     const { done, value } = await reader.read();
     if (done) break;
     h.update(value);
+    if (tap) await tap(value);
     n += value.length;
     onBytes(value.length);
   }

@@ -18,7 +18,7 @@ export function judgeChains(results: SnapshotResult[]): void {
     for (const link of meta.formatVersion === 2 && meta.kind === 'incremental' ? (meta.chain ?? []).slice(0, -1) : []) {
       const state = own.get(link);
       if (state === undefined) r.problems.push(`needs snapshot ${link} of its chain, which is not on this drive`);
-      else if (state !== 'OK') r.problems.push(`needs snapshot ${link} of its chain, which is ${state.toLowerCase()}`);
+      else if (state !== 'OK' && state !== 'UNCHECKED') r.problems.push(`needs snapshot ${link} of its chain, which is ${state.toLowerCase()}`);
     }
     const prev = meta.previous;
     if (!prev) continue;
@@ -28,5 +28,5 @@ export function judgeChains(results: SnapshotResult[]): void {
       r.problems.push(`chain broken: previous snapshot ${prev.id} is not the one this snapshot followed: its ${SUMS_FILE} changed since (history rewritten or replaced)`);
     }
   }
-  for (const r of results) if (r.problems.length > 0 && r.verdict === 'OK') r.verdict = 'DAMAGED';
+  for (const r of results) if (r.problems.length > 0 && (r.verdict === 'OK' || r.verdict === 'UNCHECKED')) r.verdict = 'DAMAGED';
 }

@@ -12,7 +12,8 @@ import {
 import type { SnapshotFiles } from './drive-tree.js';
 
 export type FileVerdict = 'OK' | 'DAMAGED' | 'MISSING';
-export type SnapshotVerdict = 'OK' | 'DAMAGED' | 'INCOMPLETE';
+/** UNCHECKED (deep mode only): no damage found, but files the page cannot check (deep-walk.ts): never OK. */
+export type SnapshotVerdict = 'OK' | 'UNCHECKED' | 'DAMAGED' | 'INCOMPLETE';
 
 export interface FileResult {
   name: string;
@@ -37,7 +38,8 @@ export interface SnapshotResult {
 export interface FileReader<F> {
   size(f: F): number;
   bytes(f: F): Promise<Uint8Array>;
-  sha256(f: F): Promise<string>;
+  /** `tap` sees every piece as it is hashed (deep mode walks the tarball in the same read). */
+  sha256(f: F, tap?: (piece: Uint8Array) => Promise<void>): Promise<string>;
   sha256OfBytes(b: Uint8Array): string;
 }
 
@@ -48,7 +50,16 @@ export function bytesToRead<F>(s: SnapshotFiles<F>, read: FileReader<F>): number
   return n;
 }
 
-export async function checkSnapshot<F>(s: SnapshotFiles<F>, read: FileReader<F>): Promise<SnapshotResult> {
+/**
+ * Deep mode's hook: before the tarball's files are hashed, `start` is given their names in part
+ * order (as layout/format.ts tarballFiles orders them) and returns a tap per name, or undefined
+ * (no walk). The parts are then hashed in that order, so that the walk sees one stream.
+ */
+export interface TarballTap {
+  start(names: string[], listed: Map<string, string>, encrypted: boolean): Promise<Map<string, (piece: Uint8Array) => Promise<void>> | undefined>;
+}
+
+export async function checkSnapshot<F>(s: SnapshotFiles<F>, read: FileReader<F>, deep?: TarballTap): Promise<SnapshotResult> {
   const r: SnapshotResult = { id: s.id, verdict: 'OK', files: [], problems: [], warnings: [], encrypted: false };
   const sumsFile = s.files.get(SUMS_FILE);
   if (sumsFile === undefined) {
@@ -64,7 +75,13 @@ export async function checkSnapshot<F>(s: SnapshotFiles<F>, read: FileReader<F>)
   for (const name of s.files.keys()) {
     if (name !== SUMS_FILE && !listed.has(name)) r.warnings.push(`${name} is not covered by ${SUMS_FILE} (added after the backup?)`);
   }
-  for (const { name, sha256 } of lines) r.files.push(await checkFile(name, sha256, s.files.get(name), read));
+  const tarNames = tarballFiles(s.id, listed.keys(), r.encrypted);
+  const taps = await deep?.start(tarNames, listed, r.encrypted);
+  // The tarball's files in part order, the others as SHA256SUMS lists them; shown in its order.
+  const order = [...lines.filter((l) => !tarNames.includes(l.name)), ...tarNames.map((n) => ({ name: n, sha256: listed.get(n)! }))];
+  const byName = new Map<string, FileResult>();
+  for (const { name, sha256 } of order) byName.set(name, await checkFile(name, sha256, s.files.get(name), read, taps?.get(name)));
+  for (const { name } of lines) r.files.push(byName.get(name)!);
   const metaFile = s.files.get(SNAPSHOT_JSON);
   if (metaFile !== undefined && r.files.find((f) => f.name === SNAPSHOT_JSON)?.verdict === 'OK') await readMeta(s.id, metaFile, read, r);
   return done(r);
@@ -103,10 +120,10 @@ function checkCoverage(id: string, listed: Map<string, string>, r: SnapshotResul
   }
 }
 
-async function checkFile<F>(name: string, expected: string, f: F | undefined, read: FileReader<F>): Promise<FileResult> {
+async function checkFile<F>(name: string, expected: string, f: F | undefined, read: FileReader<F>, tap?: (piece: Uint8Array) => Promise<void>): Promise<FileResult> {
   if (f === undefined) return { name, verdict: 'MISSING', why: `listed in ${SUMS_FILE} but not in the folder` };
   try {
-    const got = await read.sha256(f);
+    const got = await read.sha256(f, tap);
     return got === expected ? { name, verdict: 'OK' } : { name, verdict: 'DAMAGED', why: `SHA-256 is ${got}, ${SUMS_FILE} says ${expected}` };
   } catch (e) {
     return { name, verdict: 'DAMAGED', why: `could not be read: ${(e as Error).message}` };

@@ -5,6 +5,7 @@
 import { blobReader } from './blob-reader.js';
 import { bytesToRead, checkSnapshot, type SnapshotResult } from './check-snapshot.js';
 import { judgeChains } from './check-chain.js';
+import { DeepDrive } from './deep-drive.js';
 import { driveTree, type Picked } from './drive-tree.js';
 import { pickedFromDrop, pickedFromInput } from './pick-folder.js';
 import { progressText, type Progress } from './progress.js';
@@ -33,19 +34,24 @@ async function verify(picked: Picked<Blob>[]): Promise<void> {
     const p: Progress = { done: 0, total: 0, startedMs: performance.now() };
     const reader = blobReader((n) => { p.done += n; showProgress(p); });
     for (const s of tree.snapshots) p.total += bytesToRead(s, reader);
+    // Deep mode walks each plain tarball in the same read that hashes it: no byte is read twice.
+    const deep = $<HTMLInputElement>('deep').checked ? new DeepDrive(tree) : undefined;
     const out: SnapshotResult[] = [];
     for (const s of tree.snapshots) {
-      const r = await checkSnapshot(s, reader);
+      const tap = deep?.forSnapshot(s);
+      const r = await checkSnapshot(s, reader, tap);
+      await tap?.done(r);
       out.push(r);
-      results.append(snapshotSection(r));
+      results.append(snapshotSection(r, deep?.results.get(r.id)));
     }
     judgeChains(out); // may turn an OK snapshot DAMAGED: shown again
-    results.replaceChildren(...out.map(snapshotSection));
+    deep?.dependants(out);
+    results.replaceChildren(...out.map((r) => snapshotSection(r, deep?.results.get(r.id))));
     p.done = p.total;
     showProgress(p, true);
-    const sum = summaryText(out);
+    const sum = summaryText(out, deep !== undefined);
     summary.textContent = sum.text;
-    summary.dataset.verdict = sum.ok ? 'OK' : 'DAMAGED';
+    summary.dataset.verdict = sum.verdict;
   } catch (e) {
     summary.textContent = `The check stopped: ${(e as Error).message}. Nothing below is a verdict.`;
     summary.dataset.verdict = 'ERROR';

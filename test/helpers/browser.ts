@@ -18,14 +18,18 @@ export async function launchChromium(): Promise<Browser> {
 /** What the page says, per snapshot and per file, read from its data-* attributes. */
 export interface PageVerdicts {
   summary: string;
-  snapshots: Record<string, { verdict: string; files: Record<string, string>; problems: string[]; text: string }>;
+  snapshots: Record<string, {
+    verdict: string; files: Record<string, string>; problems: string[]; text: string;
+    /** Deep mode: the members not as the manifest says ("<code> <path>"), the walk's other findings' codes, later files hit by damage here. */
+    members: string[]; deepCodes: string[]; dependants: string[]; membersChecked?: number;
+  }>;
 }
 
 /**
  * Opens the drive's own airgap/verify.html from file://, picks its airgap folder (or `pick`) with
  * the folder picker and waits until the check is done. Any request off file:// fails the test.
  */
-export async function verifyInPage(browser: Browser, drive: string, opts: { screenshot?: string; pick?: string } = {}): Promise<PageVerdicts & { offline: string[] }> {
+export async function verifyInPage(browser: Browser, drive: string, opts: { screenshot?: string; pick?: string; deep?: boolean } = {}): Promise<PageVerdicts & { offline: string[] }> {
   const page: Page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
   const offline: string[] = [];
   page.on('request', (r) => { if (!r.url().startsWith('file:')) offline.push(r.url()); });
@@ -33,6 +37,7 @@ export async function verifyInPage(browser: Browser, drive: string, opts: { scre
     const airgap = join(drive, 'airgap');
     await page.goto(pathToFileURL(join(airgap, 'verify.html')).href);
     await page.waitForSelector('body[data-state="ready"]');
+    if (opts.deep) await page.check('#deep');
     await page.setInputFiles('#pick', opts.pick ?? airgap);
     await page.waitForSelector('body[data-state="done"]', { timeout: 120_000 });
     if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
@@ -50,7 +55,12 @@ const READ_VERDICTS = `(() => {
     const files = {};
     for (const row of s.querySelectorAll('tr[data-file]')) files[row.dataset.file] = row.dataset.verdict;
     const problems = [...s.querySelectorAll('li.problem')].map((li) => li.textContent);
-    snapshots[s.dataset.snapshot] = { verdict: s.dataset.verdict, files, problems, text: s.textContent };
+    const members = [...s.querySelectorAll('tr[data-member]')].map((r) => (r.dataset.code || r.dataset.verdict) + ' ' + r.dataset.member);
+    const deepCodes = [...s.querySelectorAll('.deep li[data-code]')].map((li) => li.dataset.code);
+    const dependants = [...s.querySelectorAll('li[data-path]')].map((li) => li.dataset.snapshot + ' ' + li.dataset.path);
+    const deep = s.querySelector('.deep[data-checked]');
+    const membersChecked = deep ? Number(deep.dataset.checked) : undefined;
+    snapshots[s.dataset.snapshot] = { verdict: s.dataset.verdict, files, problems, text: s.textContent, members, deepCodes, dependants, membersChecked };
   }
   return { summary: document.getElementById('summary').dataset.verdict || '', snapshots };
 })()`;

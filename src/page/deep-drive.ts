@@ -1,0 +1,152 @@
+// Deep mode over a whole drive: for each plain snapshot, a walk of its tarball against its
+// manifest (deep-walk.ts) fed by the same read that hashes the tarball for SHA256SUMS
+// (check-snapshot.ts TarballTap); then, as verify/chain-check.ts does, the files of later
+// snapshots whose content is in what is damaged of an earlier tarball. Snapshots are checked
+// oldest first, so a base's damage is known when the increments that carry files from it are walked.
+import { dependantsOf, type ChainSnapshot } from '../core/chains.js';
+import { DEPENDANT_FILES_SHOWN } from '../core/findings.js';
+import { fileSumsFileOf, MANIFEST_FILE, MANIFEST_FILE_GZ, MAX_SNAPSHOT_JSON_BYTES, SNAPSHOT_JSON, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
+import { parseSnapshotMetaText } from '../layout/snapshot-meta-parse.js';
+import type { SnapshotResult, TarballTap } from './check-snapshot.js';
+import { affects, DeepWalk, type DeepFinding, type TarballDamage } from './deep-walk.js';
+import type { DriveTree, SnapshotFiles } from './drive-tree.js';
+import { FileSumsLines } from './file-sums-lines.js';
+
+/** A snapshot's deep result, shown under its SHA256SUMS check (render.ts). */
+export interface DeepResult {
+  /** Why the tarball was not walked (encrypted, a part missing); undefined when it was. */
+  notWalked?: string;
+  findings: DeepFinding[];
+  unchecked: string[];
+  checked: number;
+  /** Files of later snapshots whose content is in what is damaged here (when every one of them was walked). */
+  dependantFiles?: { snapshot: string; path: string }[];
+  dependantFilesTotal?: number;
+}
+
+const ALL_DAMAGED: TarballDamage = { all: true, paths: new Set() };
+
+export class DeepDrive {
+  private readonly damage = new Map<string, TarballDamage>();
+  private readonly files = new Map<string, { shown: { snapshot: string; path: string }[]; total: number }>();
+  private readonly walked = new Set<string>();
+  readonly results = new Map<string, DeepResult>();
+
+  constructor(private readonly tree: DriveTree<Blob>) {}
+
+  /** The tap that walks snapshot `s`'s tarball while it is hashed; `done` after its check. */
+  forSnapshot(s: SnapshotFiles<Blob>): TarballTap & { done(r: SnapshotResult): Promise<void> } {
+    let walk: DeepWalk | undefined;
+    let fileSums: FileSumsLines | undefined;
+    let tarNames: string[] = [];
+    const result: DeepResult = { findings: [], unchecked: [], checked: 0 };
+    this.results.set(s.id, result);
+    return {
+      start: async (names, listed, encrypted) => {
+        tarNames = names;
+        if (encrypted) {
+          result.notWalked = 'encrypted: checking the files inside needs the passphrase and airgap (airgap verify --deep)';
+          return undefined;
+        }
+        if (names.length === 0 || names.some((n) => !s.files.has(n))) {
+          result.notWalked = 'the tarball (or a part of it) is missing: not walked';
+          return undefined;
+        }
+        const meta = await metaOf(s);
+        const gzipped = listed.has(MANIFEST_FILE_GZ);
+        const sumsName = fileSumsFileOf(gzipped ? 2 : 1);
+        const sums = new FileSumsLines(s.files.get(sumsName), gzipped, sumsName, gzipped ? MANIFEST_FILE_GZ : MANIFEST_FILE);
+        fileSums = sums;
+        walk = new DeepWalk({
+          id: s.id,
+          // A listed manifest that is not there reads as empty: manifest-invalid, as the CLI finds it.
+          manifest: s.files.get(gzipped ? MANIFEST_FILE_GZ : MANIFEST_FILE) ?? new Blob([]),
+          gzipped,
+          versions: meta ? (meta.formatVersion === 2 ? [2] : [1]) : [1, 2],
+          carried: meta?.formatVersion !== 1,
+          chain: meta?.chain,
+          onEntry: (e) => sums.next(e),
+          baseManifest: (id) => {
+            const base = this.tree.snapshots.find((b) => b.id === id && b.files.has(SUMS_FILE));
+            return base && (base.files.get(MANIFEST_FILE_GZ) ?? new Blob([]));
+          },
+          onCarried: (e) => {
+            const d = this.damage.get(e.in);
+            if (!d || !affects(d, e)) return;
+            const f = this.files.get(e.in)!;
+            f.total++;
+            if (f.shown.length < DEPENDANT_FILES_SHOWN) f.shown.push({ snapshot: s.id, path: e.path });
+          },
+        });
+        const w = walk;
+        return new Map(names.map((n) => [n, (piece: Uint8Array) => w.feed(piece)]));
+      },
+      done: async (r) => {
+        const tarBad = tarNames.length === 0 || tarNames.some((n) => r.files.find((f) => f.name === n)?.verdict !== 'OK');
+        if (walk) {
+          await walk.finish();
+          this.walked.add(s.id);
+          await fileSums!.finish(!walk.manifestBroken);
+          result.findings.push(...walk.findings, ...fileSums!.findings);
+          result.unchecked.push(...walk.unchecked);
+          result.checked = walk.checked;
+          const meta = await metaOf(s);
+          if (meta?.carried && !walk.manifestBroken && meta.carried.files !== walk.carriedCount) {
+            result.findings.push({ code: 'meta-mismatch', file: SNAPSHOT_JSON, message: `${SNAPSHOT_JSON} says ${meta.carried.files} file(s) are carried from the chain, ${MANIFEST_FILE_GZ} has ${walk.carriedCount}` });
+          }
+        }
+        // Only a tarball that differs from SHA256SUMS has damaged content (verify-snapshot.ts):
+        // the walk says which members; unwalked or unreadable, all of them.
+        if (tarBad) {
+          this.damage.set(s.id, walk && tarNames.every((n) => s.files.has(n)) ? walk.damage() : ALL_DAMAGED);
+          this.files.set(s.id, { shown: [], total: 0 });
+        }
+        if (result.findings.length > 0 || result.unchecked.length > 0) applyToResult(r, result);
+      },
+    };
+  }
+
+  /** After the chain is judged: each damaged snapshot's dependants' files, when every dependant was walked. */
+  dependants(results: SnapshotResult[]): void {
+    const all: ChainSnapshot[] = this.tree.snapshots.map((s) => {
+      const base = results.find((r) => r.id === s.id)?.meta?.base;
+      return { id: s.id, bytes: 0, complete: s.files.has(SUMS_FILE), ...(base !== undefined ? { base } : {}) };
+    });
+    for (const r of results) {
+      const res = this.results.get(r.id);
+      if (!res || r.verdict === 'OK' || r.verdict === 'UNCHECKED' || !this.walked.has(r.id)) continue;
+      const deps = dependantsOf(all, r.id);
+      const f = this.files.get(r.id);
+      if (deps.length && f && deps.every((d) => this.walked.has(d))) {
+        res.dependantFiles = f.shown;
+        res.dependantFilesTotal = f.total;
+      }
+    }
+  }
+}
+
+/** The deep findings into the snapshot's verdict: damage makes it DAMAGED; files not checkable here, UNCHECKED (never OK). */
+function applyToResult(r: SnapshotResult, d: DeepResult): void {
+  for (const f of d.findings) {
+    const row = f.file && r.files.find((x) => x.name === f.file);
+    if (row && row.verdict === 'OK') Object.assign(row, { verdict: 'DAMAGED', why: f.message });
+  }
+  if (d.findings.length > 0) r.verdict = 'DAMAGED';
+  else if (r.verdict === 'OK') r.verdict = 'UNCHECKED';
+}
+
+/** snapshot.json as the CLI's deep check reads it (whether or not it matches SHA256SUMS): which manifest versions, the chain. */
+const metas = new WeakMap<Blob, Promise<SnapshotMeta | undefined>>();
+function metaOf(s: SnapshotFiles<Blob>): Promise<SnapshotMeta | undefined> {
+  const f = s.files.get(SNAPSHOT_JSON);
+  if (!f || f.size > MAX_SNAPSHOT_JSON_BYTES) return Promise.resolve(undefined);
+  let p = metas.get(f);
+  if (!p) {
+    p = f.text().then((t) => {
+      const { meta, problems } = parseSnapshotMetaText(t, s.id);
+      return problems.some((x) => x.code === 'format-too-new') ? undefined : meta;
+    });
+    metas.set(f, p);
+  }
+  return p;
+}
