@@ -3,6 +3,7 @@
 // --deep` can check every member against it. Format documented in docs/FORMAT.md (version 1)
 // and docs/FORMAT.md (version 2: two more fields, where each member's content is).
 import { BLOCK_SIZE } from '../core/block-delta.js';
+import { isInt, isSha256Hex } from './field-checks.js';
 import { isSnapshotId } from './snapshot-id.js';
 
 export type MemberType = 'file' | 'dir' | 'symlink' | 'hardlink';
@@ -91,6 +92,9 @@ export function escapeField(s: string): string {
 }
 
 export function unescapeField(s: string): string {
+  // Without a backslash there is nothing to undo: the common case, returned as it is (the
+  // replace below would scan it with a regexp and copy it, for every line of a base manifest).
+  if (!s.includes('\\')) return s;
   // Exactly the escapes escapeField writes; anything else (\q, \x4, a lone trailing \) is damage.
   return s.replace(/\\(x[0-9a-f]{2}|[\\tnr]|[^]|$)/g, (_, e: string) => {
     switch (e[0]) {
@@ -144,9 +148,6 @@ export function formatManifestLineV2(e: ManifestEntry, offset?: number): string 
 export const formatDelta = (links: readonly DeltaLink[]): string =>
   links.map((l) => `${l.in ?? '.'}/${l.n}@${l.offset}:${l.size}:${l.members.map((m) => `${m.first}+${m.count}`).join(',')}`).join(';');
 
-const INT = /^(0|[1-9]\d{0,15})$/;
-const isInt = (v: string) => INT.test(v) && Number.isSafeInteger(Number(v));
-const SHA = /^[0-9a-f]{64}$/;
 
 /** Parses one data line (not a comment) of a v1 manifest. Throws ManifestSyntaxError naming the bad field. */
 export function parseManifestLine(line: string): ManifestEntry {
@@ -237,15 +238,22 @@ function whereV2(inField: string, offset: string): { in?: string; offset: number
   return id === undefined ? { offset: Number(offset) } : { in: id, offset: Number(offset) };
 }
 
+function checkInt(name: string, v: string): void {
+  if (!isInt(v)) throw new ManifestSyntaxError(`bad ${name} ${quote(v)}`);
+}
+
 function parseV1Fields(f: string[]): ManifestEntry {
   const [code, mode, uid, gid, size, mtime, sha, path, link] = f as [string, ...string[]];
   const type = CODE_TYPE[code];
   if (!type) throw new ManifestSyntaxError(`unknown type ${quote(code)}`);
   if (!/^[0-7]{1,6}$/.test(mode!)) throw new ManifestSyntaxError(`bad mode ${quote(mode!)}`);
-  for (const [name, v] of [['uid', uid], ['gid', gid], ['size', size], ['mtime', mtime]] as const)
-    if (!isInt(v!)) throw new ManifestSyntaxError(`bad ${name} ${quote(v!)}`);
+  // One call per field, not a loop over [name, value] pairs: that made five arrays a line.
+  checkInt('uid', uid!);
+  checkInt('gid', gid!);
+  checkInt('size', size!);
+  checkInt('mtime', mtime!);
   const hasHash = type === 'file' || type === 'hardlink';
-  if (hasHash ? !SHA.test(sha!) : sha !== '') throw new ManifestSyntaxError(`bad sha256 ${quote(sha!)}`);
+  if (hasHash ? !isSha256Hex(sha!) : sha !== '') throw new ManifestSyntaxError(`bad sha256 ${quote(sha!)}`);
   if (!path) throw new ManifestSyntaxError('empty path');
   const hasLink = type === 'symlink' || type === 'hardlink';
   if (hasLink ? link === '' : link !== '') throw new ManifestSyntaxError(`bad link field for type ${code}`);

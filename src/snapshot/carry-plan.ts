@@ -122,8 +122,12 @@ export async function buildCarryPlan(input: CarryPlanInput): Promise<CarryPlan> 
     // A literal of the fields carryAction reads, not a copy of entries.at(i) with the stamp
     // ({ ...e, stamp }): at 400,000 files those copies grew the old generation as format 2's
     // manifest lines once did (archive.ts, record).
-    const e = entries.at(i);
-    const scanned: CarryScan = { size: e.size, mtime: e.mtime, mode: e.mode, uid: e.uid, gid: e.gid, nlink: e.nlink, stamp: entries.stamp(i) };
+    // Field by field, not from entries.at(i): that object also builds `abs`, a path string
+    // joined per file, which the plan never reads (issue 16's profile).
+    const scanned: CarryScan = {
+      size: entries.size(i), mtime: entries.mtime(i), mode: entries.mode(i), uid: entries.uid(i), gid: entries.gid(i),
+      nlink: entries.nlink(i), stamp: entries.stamp(i),
+    };
     const decision = carryAction(scanned, b as CarryBase, hostRecord, input.reread);
     if (b.blocks) plan.setPrior(i, resolveIds(b, input.baseId));
     if (decision.action === 'store') continue;

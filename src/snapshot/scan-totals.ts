@@ -30,7 +30,8 @@ export function estimateSize(scan: ScanResult, carried?: (i: number) => boolean)
   let total = 1024;
   const entries = scan.entries;
   for (let i = 0; i < entries.length; i++) {
-    const e = entries.at(i);
+    // The three fields it needs, not entries.at(i): that object builds `abs` for every entry.
+    const e = { path: entries.path(i), link: entries.link(i), size: entries.size(i) };
     const pathBytes = Buffer.byteLength(e.path) + (e.link ? Buffer.byteLength(e.link) : 0);
     const lines = 2 * (140 + pathBytes);
     if (carried?.(i)) {

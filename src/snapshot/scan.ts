@@ -158,9 +158,11 @@ export class ScanEntries implements Iterable<ScanEntry> {
       u64Decimal(this.n(i, DEV_HI), this.n(i, DEV_LO)), u64Decimal(this.n(i, INO_HI), this.n(i, INO_LO)));
   }
 
-  nlink(i: number): number {
-    return this.n(i, NLINK);
-  }
+  // Field by field for the per-file paths that need no `abs` (carry-plan.ts).
+  nlink(i: number): number { return this.n(i, NLINK); }
+  mode(i: number): number { return this.n(i, MODE); }
+  uid(i: number): number { return this.n(i, UID); }
+  gid(i: number): number { return this.n(i, GID); }
 
   /** Entry i as an object (made on each call: for code that is not on a per-file hot path). */
   at(i: number): ScanEntry {

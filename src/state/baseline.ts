@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { ListingEntry } from '../core/change-analysis.js';
 import { CHANGE_STAMP } from '../core/change-stamp.js';
+import { isSha256Hex } from '../layout/field-checks.js';
 import { escapeField, unescapeField, type ManifestEntry } from '../layout/manifest.js';
 import { sha256Hex } from '../io/sha256.js';
 import { HashedWriter } from '../io/hashed-writer.js';
@@ -31,8 +32,6 @@ export class BaselineDamagedError extends Error {
   }
 }
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-
 const NO_STAMP = '-';
 
 /** v2: size, mtime, SHA-256, entropy, change stamp (or `-`), path. v1: the same without the stamp. */
@@ -49,10 +48,11 @@ export async function* readBaseline(path: string): AsyncGenerator<ListingEntry> 
     }
     if (!line) continue;
     const fields = line.split('\t');
-    const [size, mtime, sha256, entropy] = fields.slice(0, 4).map((f, i) => (i === 2 ? f : Number(f))) as [number, number, string, number];
+    // Field by field, not slice().map(): two arrays a line less, at 40,000 lines a backup.
+    const size = Number(fields[0]), mtime = Number(fields[1]), sha256 = fields[2]!, entropy = Number(fields[3]);
     // `-`: a file changed too shortly before its backup for its stamp to vouch for it (RACY_SECONDS).
     const stamp = stamped && fields[4] !== NO_STAMP ? fields[4] : undefined;
-    if (fields.length !== (stamped ? 6 : 5) || !Number.isSafeInteger(size) || size < 0 || !Number.isFinite(mtime) || !SHA256_HEX.test(sha256) || !Number.isFinite(entropy)
+    if (fields.length !== (stamped ? 6 : 5) || !Number.isSafeInteger(size) || size < 0 || !Number.isFinite(mtime) || !isSha256Hex(sha256) || !Number.isFinite(entropy)
       || (stamp !== undefined && !CHANGE_STAMP.test(stamp))) {
       throw new BaselineDamagedError(path, n, stamped ? 'not a size, time, SHA-256, entropy, change stamp and path' : 'not a size, time, SHA-256, entropy and path');
     }

@@ -105,3 +105,54 @@ describe('compareArchivePaths', () => {
     }
   });
 });
+
+// The comparisons walk UTF-16 code units in place (no split, no encode: issue 16's weekly
+// profile). The reference below is the byte-by-byte comparison they replaced; the two must agree
+// in sign on every pair, including '/' against bytes below it, names that are prefixes, UTF-8
+// sequences of every length, surrogate pairs against U+E000–U+FFFF, and lone surrogates.
+function referenceNames(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(new TextEncoder().encode(a)), Buffer.from(new TextEncoder().encode(b)));
+}
+function referencePaths(a: string, b: string): number {
+  const pa = a.split('/');
+  const pb = b.split('/');
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const c = referenceNames(pa[i]!, pb[i]!);
+    if (c !== 0) return c;
+  }
+  return pa.length - pb.length;
+}
+
+describe('the in-place comparisons agree with the byte-by-byte reference', () => {
+  const alphabet = ['a', 'b', '/', ' ', '!', '-', '.', '0', '~', '\x7f', '\u0080', 'é', 'ß', '日', '\ue000', '～', '\uffff', '🎉', '😀', '\ud83c', '\udf89'];
+  let seed = 0x1234_5678;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const word = () => Array.from({ length: rand(6) }, () => alphabet[rand(alphabet.length)]).join('');
+
+  it('on 20,000 random pairs that share a prefix', () => {
+    let checked = 0;
+    for (let k = 0; k < 20_000; k++) {
+      const prefix = word();
+      const a = prefix + word();
+      const b = prefix + word();
+      expect(sign(compareArchivePaths(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toBe(sign(referencePaths(a, b)));
+      expect(sign(compareNames(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toBe(sign(referenceNames(a, b)));
+      if (referencePaths(a, b) !== 0) checked++;
+    }
+    expect(checked).toBeGreaterThan(15_000); // most pairs differ: the test compares orders, not equal strings
+  });
+
+  it('on the cases where code-unit order and UTF-8 order part', () => {
+    const pairs: [string, string][] = [
+      ['x/🎉', 'x/\ue000'], ['x/\uffff', 'x/😀'], ['🎉/a', '～'], ['x\ud83c', 'x\ue000'], ['x\udf89/a', 'x/a'],
+      ['a/b', 'a b'], ['a/b', 'a!'], ['a', 'a/'], ['a/', 'a!'], ['', '/'], ['é/x', 'é!'],
+    ];
+    for (const [a, b] of pairs) {
+      expect(sign(compareArchivePaths(a, b)), `${a} vs ${b}`).toBe(sign(referencePaths(a, b)));
+      expect(sign(compareArchivePaths(b, a)), `${b} vs ${a}`).toBe(sign(referencePaths(b, a)));
+    }
+  });
+});
