@@ -30,8 +30,10 @@ Check this drive in a web browser (no terminal, no airgap needed)
   drive's "${DRIVE_DIR}" folder when the page asks (or drag the folder onto the page). It
   reads every file of every snapshot on this computer, offline (nothing is uploaded), and
   says OK, DAMAGED or MISSING for each file and snapshot, by name, and whether each
-  snapshot still matches the one before it. It restores nothing: to restore, follow the
-  steps below (or use airgap). Encrypted snapshots: it checks the stored files; what is
+  snapshot still matches the one before it. Tick "Deep check" before picking the folder
+  to also check every file inside each unencrypted snapshot's tarball against its list
+  (as airgap verify --deep does). It restores nothing: to restore, follow the steps
+  below (or use airgap). Encrypted snapshots: it checks the stored files; what is
   inside them needs the passphrase and airgap (airgap verify --deep).
 
 Layout
