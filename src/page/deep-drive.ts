@@ -9,7 +9,8 @@ import { fileSumsFileOf, MANIFEST_FILE, MANIFEST_FILE_GZ, MAX_SNAPSHOT_JSON_BYTE
 import { parseSnapshotMetaText } from '../layout/snapshot-meta-parse.js';
 import type { SnapshotResult, TarballTap } from './check-snapshot.js';
 import { rebuildProblem, type TarballBlob } from './delta-rebuild.js';
-import { affects, DeepWalk, type DeepFinding, type TarballDamage } from './deep-walk.js';
+import { affects, type TarballDamage } from '../core/tarball-damage.js';
+import { DeepWalk, type DeepFinding } from './deep-walk.js';
 import type { DriveTree, SnapshotFiles } from './drive-tree.js';
 import { FileSumsLines } from './file-sums-lines.js';
 

@@ -3,6 +3,7 @@
 // `airgap verify --deep` does (src/verify/deep-check.ts): the same finding codes and words, by
 // member. Format 2's lines whose content is in an earlier snapshot are checked by carried-lines.ts.
 import { compareArchivePaths } from '../core/archive-order.js';
+import type { TarballDamage } from '../core/tarball-damage.js';
 import { CarriedLines } from './carried-lines.js';
 import { DELTA_DIR } from '../layout/delta-names.js';
 import { MANIFEST_FILE_GZ } from '../layout/format.js';
@@ -21,16 +22,6 @@ export interface DeepFinding {
   member?: string;
   file?: string;
 }
-
-/** What of a tarball is damaged (verify/chain-check.ts TarballDamage): for the files of later snapshots that depend on it. */
-export interface TarballDamage {
-  all: boolean;
-  paths: Set<string>;
-  from?: number;
-}
-
-export const affects = (d: TarballDamage, e: { path: string; offset?: number }): boolean =>
-  d.all || d.paths.has(e.path) || (d.from !== undefined && (e.offset === undefined || e.offset >= d.from));
 
 export interface DeepSpec {
   id: string;

@@ -12,20 +12,8 @@ import type { ManifestEntry } from '../layout/manifest.js';
 import { readSnapshotMeta } from '../layout/snapshot-meta.js';
 import type { VerifiedSnapshot } from './verify-snapshot.js';
 import { plural } from '../core/plural.js';
+import { affects, type TarballDamage } from '../core/tarball-damage.js';
 
-/** What the deep walk found damaged in a tarball: which members' content cannot be trusted. */
-export interface TarballDamage {
-  /** Which members is not known (the tarball missing or unreadable, its manifest broken): all of them. */
-  all: boolean;
-  /** Members found damaged, missing or unlisted. */
-  paths: Set<string>;
-  /** Every member starting at or after this offset (the walk broke off, or stopped naming them). */
-  from?: number;
-}
-
-/** Whether a file whose content is at `e.offset` of a tarball with this damage is damaged too. */
-export const affects = (d: TarballDamage, e: { path: string; offset?: number }): boolean =>
-  d.all || d.paths.has(e.path) || (d.from !== undefined && (e.offset === undefined || e.offset >= d.from));
 
 /** What verifying one snapshot of a drive needs to know of the others, and tells about itself. */
 export interface ChainContext {

@@ -12,7 +12,7 @@ import { ManifestReader } from '../layout/manifest-reader.js';
 import { TarFormatError, TarReader, type TarEntry } from '../layout/tar-reader.js';
 import { CarriedCheck, type CarriedSpec } from './carried-check.js';
 import { DELTA_DIR, isDeltaMember } from '../layout/delta-file.js';
-import type { TarballDamage } from './chain-check.js';
+import type { TarballDamage } from '../core/tarball-damage.js';
 
 /** Beyond this many, member findings are summarised: one broken header can hide thousands. */
 export const MAX_MEMBER_FINDINGS = 200;

@@ -18,7 +18,7 @@ import type { ManifestEntry } from '../layout/manifest.js';
 import { readMemberAt, type TarballParts } from '../layout/member-at.js';
 import { TarFormatError, type TarEntry } from '../layout/tar-reader.js';
 import { MAX_MEMBER_FINDINGS, typeDisagreement } from './deep-check.js';
-import type { TarballDamage } from './chain-check.js';
+import type { TarballDamage } from '../core/tarball-damage.js';
 
 export interface SampleInput {
   /** MANIFEST.tsv, version 2 (already matched against SHA256SUMS). */

@@ -1,7 +1,8 @@
 // The chain rules of verify (verify/chain-check.ts) on made-up reports: which link an increment
 // names, what a damaged snapshot names as depending on it, and the cap on the files it lists.
 import { describe, it, expect } from 'vitest';
-import { affects, DriveChains } from '../../src/verify/chain-check.js';
+import { DriveChains } from '../../src/verify/chain-check.js';
+import { affects } from '../../src/core/tarball-damage.js';
 import type { DriveContents } from '../../src/layout/drive-contents.js';
 import type { SnapshotMeta } from '../../src/layout/format.js';
 import type { VerifiedSnapshot } from '../../src/verify/verify-snapshot.js';
