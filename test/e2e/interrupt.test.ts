@@ -265,11 +265,18 @@ describe('killed at random moments', () => {
     expect(fullBackupMs).toBeGreaterThan(0);
     const random = lcg(0x5eed_a16a);
     let killedWhileWriting = 0;
-    for (let round = 1; round <= 10; round++) {
+    const ROUNDS = 10;
+    for (let round = 1; round <= ROUNDS; round++) {
       const delay = Math.floor(random() * fullBackupMs);
-      const what = `round ${round}, SIGKILL after ${delay} ms of ${fullBackupMs}`;
-      const b = startBackup(big);
-      await sleep(Math.max(0, b.startedAt + delay - Date.now()));
+      // --full: every round writes the whole source, as the measured backup did. Without it the
+      // rounds after the first are increments of an unchanged source, whose write is too short
+      // for a random kill to land in. The last round kills as soon as the .partial- folder
+      // appears, so at least one kill lands mid-write however fast or loaded the machine is.
+      const atPartial = round === ROUNDS;
+      const what = atPartial ? `round ${round}, SIGKILL when the .partial- folder appears` : `round ${round}, SIGKILL after ${delay} ms of ${fullBackupMs}`;
+      const b = startBackup(big, '--full');
+      if (atPartial) await waitForPartial(b);
+      else await sleep(Math.max(0, b.startedAt + delay - Date.now()));
       b.child.kill('SIGKILL');
       const r = await b.done;
       // Either killed, or (a delay near the end) it finished first: then it must have succeeded.
