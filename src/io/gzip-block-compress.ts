@@ -1,0 +1,48 @@
+// One block of a block-gzipped tarball (docs/design-compressed-tarballs.md) turned into one
+// complete gzip member, on libuv's threadpool (node's async zlib), never on the main thread.
+// Half of a typical tree is already-compressed or random data (photos, videos, archives): a
+// level-1 deflate of a block's first 64 KiB tells it apart cheaply, and such a block is written
+// as gzip with stored (level 0) deflate blocks, which costs a copy and a CRC instead of a
+// deflate pass that would save nothing.
+import { promisify } from 'node:util';
+import { deflateRaw, gzip } from 'node:zlib';
+
+const deflateRawAsync = promisify(deflateRaw);
+const gzipAsync = promisify(gzip);
+
+/** How much of a block is sampled to decide whether it compresses. */
+export const SAMPLE_BYTES = 64 * 1024;
+
+/** A sample that deflates to more than this share of its size is taken for incompressible. */
+export const STORE_ABOVE = 0.9;
+
+/**
+ * The most bytes a gzip member holding `size` bytes may take on the drive: a stored member is
+ * 18 bytes of gzip header and trailer, the data, and 5 bytes per stored deflate block (zlib
+ * makes them ≥ 16 KiB; 4 KiB is counted, to be generous). The writer never emits more (a
+ * deflated block that came out larger is written stored), and the index parser refuses more, so
+ * what a reader reads for one block is bounded by what it may inflate to.
+ */
+export function storedGzipBound(size: number): number {
+  return 18 + size + 5 * Math.max(1, Math.ceil(size / 4096));
+}
+
+export interface CompressedBlock {
+  /** One whole gzip member: header, deflate data, CRC-32 and size trailer. */
+  bytes: Buffer;
+  /** Written with stored deflate blocks (level 0): its sample did not compress. */
+  stored: boolean;
+}
+
+/** `raw` as one gzip member at `level`, or stored when its sample does not compress. */
+export async function compressBlock(raw: Buffer, level: number): Promise<CompressedBlock> {
+  const sample = raw.subarray(0, SAMPLE_BYTES);
+  const squeezed = await deflateRawAsync(sample, { level: 1 });
+  if (squeezed.length <= sample.length * STORE_ABOVE) {
+    const bytes = await gzipAsync(raw, { level });
+    // The sample is only the block's start: a block that deflates to more than it holds (random
+    // data after a text head) is stored after all, so no block exceeds storedGzipBound.
+    if (bytes.length <= storedGzipBound(raw.length)) return { bytes, stored: false };
+  }
+  return { bytes: await gzipAsync(raw, { level: 0 }), stored: true };
+}
