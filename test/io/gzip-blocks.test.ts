@@ -62,7 +62,8 @@ describe('reading ranges through the index', () => {
       expect(index).toEqual(written);
       expect(index.uncompressedSize).toBe(bytes.length);
       for (let k = 0; k < 40; k++) {
-        const a = rng.int(0, bytes.length);
+        // Every fourth range starts exactly where a block starts: the edge a search gets wrong.
+        const a = k % 4 === 0 ? rng.pick(index.blocks).uncompressedOffset : rng.int(0, bytes.length);
         const b = rng.int(0, 2) === 0 ? Math.min(bytes.length, a + rng.int(0, 600)) : rng.int(a, bytes.length);
         const reads: number[] = [];
         const got = await readRange(index, reader(gz, reads), a, b);
@@ -160,8 +161,10 @@ describe('a damaged block is a GzipBlockError naming its compressed offset', () 
   });
 
   it('two gzip members in one block (a reader that stops after the first would differ)', async () => {
-    const { gz, index } = await withSecondBlock((m) => Buffer.concat([m.subarray(0, m.length - 30), gzipSync(Buffer.alloc(0))]));
+    // The block's own member, then an empty one: node's gunzip would read on through both.
+    const { gz, index } = await withSecondBlock((m) => Buffer.concat([m, gzipSync(Buffer.alloc(0))]));
     await expect(read(gz, index)).rejects.toThrow(GzipBlockError);
+    await expect(read(gz, index)).rejects.toThrow(/has \d+ bytes after its deflate data/);
   });
 
   it('a gzip bomb: a block may not inflate past its indexed size', async () => {
