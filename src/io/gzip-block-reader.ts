@@ -71,7 +71,8 @@ export async function inflateBlock(block: GzipBlock, size: number, readAt: ReadA
   }
   const got = await readAt(at, block.compressedLength);
   const raw = Buffer.from(got.buffer, got.byteOffset, got.byteLength);
-  if (raw.length !== block.compressedLength) throw new GzipBlockError(`is cut short: ${raw.length} of ${block.compressedLength} bytes`, at);
+  if (raw.length < block.compressedLength) throw new GzipBlockError(`is cut short: ${raw.length} of ${block.compressedLength} bytes`, at);
+  if (raw.length > block.compressedLength) throw new RangeError(`readAt gave ${raw.length} bytes for ${block.compressedLength}`); // a caller's bug, not damage
   // 1f 8b, deflate, no flags: the header node's gzip writes (FEXTRA, FNAME… never appear).
   if (raw[0] !== 0x1f || raw[1] !== 0x8b || raw[2] !== 8 || raw[3] !== 0) throw new GzipBlockError('does not start with a plain gzip header', at);
   const body = raw.subarray(HEADER, raw.length - TRAILER);

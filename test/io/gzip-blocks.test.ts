@@ -74,6 +74,38 @@ describe('reading ranges through the index', () => {
     }
   });
 
+});
+
+describe('the writer', () => {
+  it('memory in flight is bounded: while the sink is stuck, write waits after inFlight blocks', async () => {
+    const held: (() => void)[] = [];
+    let stuck = true;
+    let firstCall!: () => void;
+    const called = new Promise<void>((resolve) => (firstCall = resolve));
+    const sink = (b: Buffer) => {
+      void b;
+      firstCall();
+      return stuck ? new Promise<void>((resolve) => void held.push(resolve)) : Promise.resolve();
+    };
+    const writer = new GzipBlockWriter(sink, { target: 512, inFlight: 2 });
+    let written = 0;
+    const loop = (async () => {
+      for (let i = 0; i < 10; i++) {
+        await writer.write(noise(512, `b${i}`));
+        written++;
+      }
+    })();
+    // The first block reaches the sink only after the threadpool compressed it: an unbounded
+    // writer would have taken all ten blocks (microtasks only) long before.
+    await called;
+    expect(written).toBe(2); // blocks 1 and 2 in flight; the third waits for the first's write
+    stuck = false;
+    for (const release of held.splice(0)) release();
+    await loop;
+    const index = await writer.finish();
+    expect(index.blocks.length).toBe(10);
+  });
+
   it('a sink that fails fails the writer (nothing is reported written)', async () => {
     const writer = new GzipBlockWriter(async () => Promise.reject(new Error('disk full')), { target: 512, inFlight: 1 });
     const attempt = async () => {
