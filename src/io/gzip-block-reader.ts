@@ -61,14 +61,25 @@ export function blockAt(index: GzipBlockIndex, at: number): number {
   return lo;
 }
 
+/**
+ * Why a block said to hold `size` bytes in `compressedLength` bytes cannot be one this writer
+ * made (undefined: it can be). The index parser and inflateBlock both ask: what a reader reads
+ * for a block, and what it may inflate to, stay bounded.
+ */
+export function blockBoundsProblem(size: number, compressedLength: number): string | undefined {
+  if (size <= 0 || size > MAX_BLOCK_BYTES) return `the block holds ${size} bytes, over the ${MAX_BLOCK_BYTES} a block may hold`;
+  if (compressedLength < HEADER + TRAILER || compressedLength > storedGzipBound(size)) {
+    return `compressed length ${compressedLength} is impossible for a gzip member of ${size} bytes (${HEADER + TRAILER} to ${storedGzipBound(size)})`;
+  }
+  return undefined;
+}
+
 /** One block read and inflated: exactly `size` bytes, or a GzipBlockError. */
 export async function inflateBlock(block: GzipBlock, size: number, readAt: ReadAt): Promise<Buffer> {
   const at = block.compressedOffset;
   // The index parser refuses such blocks; checked again here, since an index may come from elsewhere.
-  if (size <= 0 || size > MAX_BLOCK_BYTES) throw new GzipBlockError(`is said to hold ${size} bytes (at most ${MAX_BLOCK_BYTES})`, at);
-  if (block.compressedLength < HEADER + TRAILER || block.compressedLength > storedGzipBound(size)) {
-    throw new GzipBlockError(`is said to take ${block.compressedLength} bytes for ${size} (at most ${storedGzipBound(size)})`, at);
-  }
+  const impossible = blockBoundsProblem(size, block.compressedLength);
+  if (impossible) throw new GzipBlockError(`cannot be read: its index entry is impossible (${impossible})`, at);
   const got = await readAt(at, block.compressedLength);
   const raw = Buffer.from(got.buffer, got.byteOffset, got.byteLength);
   if (raw.length < block.compressedLength) throw new GzipBlockError(`is cut short: ${raw.length} of ${block.compressedLength} bytes`, at);

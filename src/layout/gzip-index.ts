@@ -13,8 +13,7 @@
 // the reader's cap and its compressed length within what that size may take stored, and the
 // last block ending exactly at the stored file's real size. A bad index is a GzipIndexError
 // naming its line.
-import { storedGzipBound } from '../io/gzip-block-compress.js';
-import { MAX_BLOCK_BYTES } from '../io/gzip-block-reader.js';
+import { blockBoundsProblem, blockSize } from '../io/gzip-block-reader.js';
 import type { GzipBlock, GzipBlockIndex } from '../io/gzip-blocks.js';
 import { isInt } from './field-checks.js';
 
@@ -76,17 +75,15 @@ export function parseGzipIndex(text: string, storedSize: number): GzipBlockIndex
     blocks.push({ uncompressedOffset, compressedOffset, compressedLength, stored: fields[3] === 'stored' });
     nextCompressed = compressedOffset + compressedLength;
   }
+  const index = { blocks, uncompressedSize, compressedSize };
   // Each block's size is known once the next one starts: checked in a second pass.
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
-    const end = blocks[i + 1]?.uncompressedOffset ?? uncompressedSize;
-    const size = end - b.uncompressedOffset;
+    const size = blockSize(index, i);
     if (size <= 0) throw new GzipIndexError(`the block starts at ${b.uncompressedOffset}, not before the tar's end (${uncompressedSize})`, i + 2);
-    if (size > MAX_BLOCK_BYTES) throw new GzipIndexError(`the block holds ${size} bytes, over the ${MAX_BLOCK_BYTES} a block may hold`, i + 2);
-    if (b.compressedLength < 18 || b.compressedLength > storedGzipBound(size)) {
-      throw new GzipIndexError(`compressed length ${b.compressedLength} is impossible for a gzip member of ${size} bytes (18 to ${storedGzipBound(size)})`, i + 2);
-    }
+    const impossible = blockBoundsProblem(size, b.compressedLength);
+    if (impossible) throw new GzipIndexError(impossible, i + 2);
   }
   if (nextCompressed !== compressedSize) throw new GzipIndexError(`the blocks end at ${nextCompressed}, not at the .tar.gz's end (${compressedSize})`, lines.length);
-  return { blocks, uncompressedSize, compressedSize };
+  return index;
 }
