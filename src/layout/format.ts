@@ -4,10 +4,17 @@ import { isoUtc, object, v, whole } from '../core/validate.js';
 
 /** The drive's own format (drive.json, the folder layout); format 1 snapshots are written by default. */
 export const FORMAT_VERSION = 1;
-/** Snapshot formats: 1 (one full tarball) and 2 (full or incremental, in chains). */
-export type SnapshotFormat = 1 | 2;
+/**
+ * Snapshot formats: 1 (one full tarball), 2 (full or incremental, in chains) and 3 (format 2
+ * with its tarball block-gzipped: `<ID>.tar.gz` and its index, docs/FORMAT.md "Format 3").
+ */
+export type SnapshotFormat = 1 | 2 | 3;
 /** The newest snapshot format this airgap reads and writes. */
-export const MAX_SNAPSHOT_FORMAT: SnapshotFormat = 2;
+export const MAX_SNAPSHOT_FORMAT: SnapshotFormat = 3;
+/** Formats 2 and 3 keep chains (incremental snapshots, MANIFEST.tsv.gz version 2, REMOVE.nul, RESTORE.txt). */
+export const isChainedFormat = (format: number): boolean => format >= 2;
+/** Format 3 stores its tarball as independent gzip members (io/gzip-blocks.ts) with an index (layout/gzip-index.ts). */
+export const isCompressedFormat = (format: number): boolean => format === 3;
 export const TOOL_NAME = 'airgap';
 
 /** Everything airgap writes on a drive lives in this one visible folder. */
@@ -34,9 +41,9 @@ export const FILE_SUMS_FILE = 'FILES.sha256';
 export const MANIFEST_FILE_GZ = `${MANIFEST_FILE}.gz`;
 export const FILE_SUMS_FILE_GZ = `${FILE_SUMS_FILE}.gz`;
 /** A snapshot's manifest by its snapshot format: MANIFEST.tsv (1) or MANIFEST.tsv.gz (2). */
-export const manifestFileOf = (format: SnapshotFormat, encrypted = false): string => sealedName(format === 2 ? MANIFEST_FILE_GZ : MANIFEST_FILE, encrypted);
+export const manifestFileOf = (format: SnapshotFormat, encrypted = false): string => sealedName(isChainedFormat(format) ? MANIFEST_FILE_GZ : MANIFEST_FILE, encrypted);
 /** A snapshot's list of file hashes by its snapshot format: FILES.sha256 (1) or FILES.sha256.gz (2). */
-export const fileSumsFileOf = (format: SnapshotFormat, encrypted = false): string => sealedName(format === 2 ? FILE_SUMS_FILE_GZ : FILE_SUMS_FILE, encrypted);
+export const fileSumsFileOf = (format: SnapshotFormat, encrypted = false): string => sealedName(isChainedFormat(format) ? FILE_SUMS_FILE_GZ : FILE_SUMS_FILE, encrypted);
 export const SNAPSHOT_JSON = 'snapshot.json';
 /** Format 2: what to remove after extracting a chain (NUL-separated), and the restore commands. */
 export const REMOVE_FILE = 'REMOVE.nul';
@@ -45,7 +52,14 @@ export const RESTORE_FILE = 'RESTORE.txt';
 export const BLOCKS_FILE = 'BLOCKS';
 /** A BLOCKS file is read whole: 32 bytes per MiB of large files, so 64 MiB covers 2 TB of them. */
 export const MAX_BLOCKS_BYTES = 64 * 1024 * 1024;
-export const tarballName = (id: string, encrypted = false) => sealedName(`${id}.tar`, encrypted);
+/** `<ID>.tar`, or in format 3 `<ID>.tar.gz` (compressed first, then sealed: `<ID>.tar.gz.age`). */
+export const tarballName = (id: string, encrypted = false, compressed = false) => sealedName(`${id}.tar${compressed ? '.gz' : ''}`, encrypted);
+/**
+ * Format 3: the index of the tarball's gzip members (layout/gzip-index.ts), `<ID>.tar.gz.idx`
+ * (`<ID>.tar.gz.idx.age` when encrypted), listed in SHA256SUMS. Its offsets are in the stored
+ * `.tar.gz` (the age file's plaintext when encrypted, the parts joined when split) and in the tar.
+ */
+export const gzipIndexName = (id: string, encrypted = false) => sealedName(`${id}.tar.gz.idx`, encrypted);
 
 /**
  * An encrypted snapshot (docs/FORMAT.md "Encrypted drives") stores each of its files but
@@ -64,7 +78,7 @@ export const DRIVE_KEY_FILE = 'KEY.age';
  * is written in parts `<ID>.tar.000`, `<ID>.tar.001`, … that `cat` joins back into `<ID>.tar`.
  * Every part but the last is exactly the part size; SHA256SUMS lists each part.
  */
-export const partName = (id: string, index: number, encrypted = false) => `${tarballName(id, encrypted)}.${String(index).padStart(3, '0')}`;
+export const partName = (id: string, index: number, encrypted = false, compressed = false) => `${tarballName(id, encrypted, compressed)}.${String(index).padStart(3, '0')}`;
 export const MAX_PARTS = 1000;
 /** The part size on FAT drives: under 4 GiB, a multiple of 64 KiB. */
 export const FAT_PART_SIZE = 4 * 1024 ** 3 - 64 * 1024;
@@ -72,9 +86,9 @@ export const FAT_PART_SIZE = 4 * 1024 ** 3 - 64 * 1024;
 export const MIN_PART_SIZE = 1024 * 1024;
 
 /** The tarball's files among a snapshot folder's names, in order: `<ID>.tar` alone, or its parts. */
-export function tarballFiles(id: string, names: Iterable<string>, encrypted = false): string[] {
+export function tarballFiles(id: string, names: Iterable<string>, encrypted = false, compressed = false): string[] {
   const all = [...names];
-  const whole = tarballName(id, encrypted);
+  const whole = tarballName(id, encrypted, compressed);
   if (all.includes(whole)) return [whole];
   const prefix = `${whole}.`;
   return all.filter((n) => n.startsWith(prefix) && /^\d{3}$/.test(n.slice(prefix.length))).sort();
@@ -130,6 +144,12 @@ export const snapshotMetaSchema = object({
     sha256,
     /** Only when the tarball was split (FAT drives): the parts in order. Added in format 1 as an optional field. */
     parts: v.optional(v.array(object({ name: v.string(), size: count, sha256 }))),
+    /**
+     * Format 3 only: the tarball is block-gzipped (`gzip -dc` of it, its parts joined, is the
+     * tar): the tar's size (what MANIFEST.tsv's offsets count in) and the index file's name.
+     * `size` and `sha256` above are of the stored `.tar.gz` (or `.tar.gz.age`).
+     */
+    gzip: v.optional(object({ tarSize: count, index: v.string() })),
   }),
   previous: v.nullable(object({ id: v.string(), sha256sums: sha256 })),
   problems: v.array(problemSchema),

@@ -38,11 +38,13 @@ export function parseSnapshotMetaText(text: string, folderId: string): { meta?: 
 }
 
 /**
- * Format 2's chain fields must agree with each other (docs/FORMAT.md): a full's chain is
+ * Format 2's (and 3's) chain fields must agree with each other (docs/FORMAT.md): a full's chain is
  * itself; an increment's chain ends with its base, then itself, oldest first. A reader that
  * trusted a chain that does not would extract the wrong tarballs. Format 1 has none of them.
  */
 function chainFieldsProblem(m: SnapshotMeta): string | undefined {
+  // Format 3's tarball is block-gzipped, and says so; no other format's may claim it.
+  if ((m.formatVersion === 3) !== (m.tarball.gzip !== undefined)) return m.formatVersion === 3 ? 'format 3 needs tarball.gzip' : 'tarball.gzip is for format 3 only';
   if (m.formatVersion === 1) {
     return m.kind !== undefined || m.base !== undefined || m.chain !== undefined ? 'format 1 has no kind, base or chain' : undefined;
   }
