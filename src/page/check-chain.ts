@@ -2,8 +2,9 @@
 // (src/verify/verify-drive.ts, src/verify/chain-check.ts): each snapshot.json records the
 // SHA-256 of the previous snapshot's SHA256SUMS, so an older snapshot rewritten to check out on
 // its own still shows up (chain broken); and a format 2 increment can only be restored with
-// every snapshot of its chain, so a link that is missing, incomplete or damaged makes it damaged.
-import { SUMS_FILE } from '../layout/format.js';
+// every snapshot of its chain, so a link that is missing, incomplete or damaged makes it damaged
+// (format 3's chains alike; a chain never mixes formats: a restore reads its tarballs as one format).
+import { isChainedFormat, SUMS_FILE } from '../layout/format.js';
 import type { SnapshotResult } from './check-snapshot.js';
 
 /** Adds the chain's findings to the results (all of one drive, oldest first). */
@@ -15,10 +16,14 @@ export function judgeChains(results: SnapshotResult[]): void {
   for (const r of results) {
     const meta = r.meta;
     if (!meta) continue;
-    for (const link of meta.formatVersion === 2 && meta.kind === 'incremental' ? (meta.chain ?? []).slice(0, -1) : []) {
+    for (const link of isChainedFormat(meta.formatVersion) && meta.kind === 'incremental' ? (meta.chain ?? []).slice(0, -1) : []) {
       const state = own.get(link);
+      const linkFormat = byId.get(link)?.meta?.formatVersion;
       if (state === undefined) r.problems.push(`needs snapshot ${link} of its chain, which is not on this drive`);
       else if (state !== 'OK' && state !== 'UNCHECKED') r.problems.push(`needs snapshot ${link} of its chain, which is ${state.toLowerCase()}`);
+      else if (linkFormat !== undefined && linkFormat !== meta.formatVersion) {
+        r.problems.push(`needs snapshot ${link} of its chain, which is of snapshot format ${linkFormat}, this snapshot of format ${meta.formatVersion}: a chain never mixes formats`);
+      }
     }
     const prev = meta.previous;
     if (!prev) continue;

@@ -3,12 +3,16 @@
 // must list (the tarball or its parts, the lists, snapshot.json); snapshot.json by the CLI's own
 // rules (layout/snapshot-meta-parse.ts). The same parsers as the CLI: layout/sha256sums.ts and
 // layout/format.ts. Nothing is OK unless it was read and matched: a listed file that is not
-// there is MISSING by name, one that cannot be read is DAMAGED.
+// there is MISSING by name, one that cannot be read is DAMAGED. Format 3 (docs/FORMAT.md "Format
+// 3"): SHA256SUMS lists `<ID>.tar.gz` (or its parts) and the index `<ID>.tar.gz.idx`, which must be
+// listed and, as `airgap verify` does, parse as an index of exactly this tarball.
 import { parseSumFile, type SumLine } from '../layout/sha256sums.js';
 import { parseSnapshotMetaText } from '../layout/snapshot-meta-parse.js';
 import {
-  fileSumsFileOf, MANIFEST_FILE_GZ, manifestFileOf, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, sealedName, SNAPSHOT_JSON, SUMS_FILE, tarballFiles, tarballName, type SnapshotMeta,
+  fileSumsFileOf, gzipIndexName, isCompressedFormat, MANIFEST_FILE_GZ, manifestFileOf, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, sealedName, SNAPSHOT_JSON, SUMS_FILE,
+  tarballFiles, tarballName, type SnapshotMeta,
 } from '../layout/format.js';
+import { readIndex } from './gzip-tarball.js';
 import type { SnapshotFiles } from './drive-tree.js';
 
 export type FileVerdict = 'OK' | 'DAMAGED' | 'MISSING';
@@ -29,6 +33,8 @@ export interface SnapshotResult {
   problems: string[];
   warnings: string[];
   encrypted: boolean;
+  /** Format 3: SHA256SUMS lists the tarball block-gzipped (`<ID>.tar.gz` or its parts). */
+  compressed: boolean;
   /** SHA-256 of SHA256SUMS as found (the next snapshot's link to this one). */
   sumsSha256?: string;
   meta?: SnapshotMeta;
@@ -56,11 +62,11 @@ export function bytesToRead<F>(s: SnapshotFiles<F>, read: FileReader<F>): number
  * (no walk). The parts are then hashed in that order, so that the walk sees one stream.
  */
 export interface TarballTap {
-  start(names: string[], listed: Map<string, string>, encrypted: boolean): Promise<Map<string, (piece: Uint8Array) => Promise<void>> | undefined>;
+  start(names: string[], listed: Map<string, string>, encrypted: boolean, compressed: boolean): Promise<Map<string, (piece: Uint8Array) => Promise<void>> | undefined>;
 }
 
 export async function checkSnapshot<F>(s: SnapshotFiles<F>, read: FileReader<F>, deep?: TarballTap): Promise<SnapshotResult> {
-  const r: SnapshotResult = { id: s.id, verdict: 'OK', files: [], problems: [], warnings: [], encrypted: false };
+  const r: SnapshotResult = { id: s.id, verdict: 'OK', files: [], problems: [], warnings: [], encrypted: false, compressed: false };
   const sumsFile = s.files.get(SUMS_FILE);
   if (sumsFile === undefined) {
     r.problems.push(`no ${SUMS_FILE}: the snapshot was never completed (interrupted write or partial copy); do not trust it`);
@@ -71,12 +77,13 @@ export async function checkSnapshot<F>(s: SnapshotFiles<F>, read: FileReader<F>,
   if (!lines) return done(r);
   const listed = new Map(lines.map((l) => [l.name, l.sha256]));
   r.encrypted = listed.has(sealedName(MANIFEST_FILE_GZ, true)); // as verify/sealed-snapshot.ts isSealed
+  r.compressed = tarballFiles(s.id, listed.keys(), r.encrypted, true).length > 0; // as verify's isCompressedListing
   checkCoverage(s.id, listed, r);
   for (const name of s.files.keys()) {
     if (name !== SUMS_FILE && !listed.has(name)) r.warnings.push(`${name} is not covered by ${SUMS_FILE} (added after the backup?)`);
   }
-  const tarNames = tarballFiles(s.id, listed.keys(), r.encrypted);
-  const taps = await deep?.start(tarNames, listed, r.encrypted);
+  const tarNames = tarballFiles(s.id, listed.keys(), r.encrypted, r.compressed);
+  const taps = await deep?.start(tarNames, listed, r.encrypted, r.compressed);
   // The tarball's files in part order, the others as SHA256SUMS lists them; shown in its order.
   const order = [...lines.filter((l) => !tarNames.includes(l.name)), ...tarNames.map((n) => ({ name: n, sha256: listed.get(n)! }))];
   const byName = new Map<string, FileResult>();
@@ -84,6 +91,7 @@ export async function checkSnapshot<F>(s: SnapshotFiles<F>, read: FileReader<F>,
   for (const { name } of lines) r.files.push(byName.get(name)!);
   const metaFile = s.files.get(SNAPSHOT_JSON);
   if (metaFile !== undefined && r.files.find((f) => f.name === SNAPSHOT_JSON)?.verdict === 'OK') await readMeta(s.id, metaFile, read, r);
+  if (r.compressed && !r.encrypted) await checkIndex(s, tarNames, read, listed, r);
   return done(r);
 }
 
@@ -110,12 +118,15 @@ async function readSums<F>(f: F, read: FileReader<F>, r: SnapshotResult): Promis
 /** SHA256SUMS must cover the tarball (or every part, without a gap) and the snapshot's lists: what it leaves out is not protected. */
 function checkCoverage(id: string, listed: Map<string, string>, r: SnapshotResult): void {
   const sealed = r.encrypted;
-  const tarNames = tarballFiles(id, listed.keys(), sealed);
+  const gz = r.compressed;
+  const tarNames = tarballFiles(id, listed.keys(), sealed, gz);
   if (tarNames.length === 0) r.problems.push(`${SUMS_FILE} does not list ${tarballName(id, sealed)} (or its parts)`);
-  const gap = tarNames.length > 1 ? tarNames.findIndex((n, i) => n !== partName(id, i, sealed)) : -1;
-  if (gap >= 0) r.problems.push(`${SUMS_FILE} lists the tarball's parts with a gap: ${partName(id, gap, sealed)} is not listed`);
+  const gap = tarNames.length > 1 ? tarNames.findIndex((n, i) => n !== partName(id, i, sealed, gz)) : -1;
+  if (gap >= 0) r.problems.push(`${SUMS_FILE} lists the tarball's parts with a gap: ${partName(id, gap, sealed, gz)} is not listed`);
   const lists = listed.has(MANIFEST_FILE_GZ) || sealed ? 2 : 1;
-  for (const required of [manifestFileOf(lists, sealed), fileSumsFileOf(lists, sealed), SNAPSHOT_JSON, ...(sealed ? [sealedName(SNAPSHOT_JSON, true)] : [])]) {
+  // Format 3: the index that places tar offsets in the `.tar.gz` (a forged one could place them anywhere).
+  const index = gz ? [gzipIndexName(id, sealed)] : [];
+  for (const required of [manifestFileOf(lists, sealed), fileSumsFileOf(lists, sealed), SNAPSHOT_JSON, ...index, ...(sealed ? [sealedName(SNAPSHOT_JSON, true)] : [])]) {
     if (!listed.has(required)) r.problems.push(`${SUMS_FILE} does not list ${required}`);
   }
 }
@@ -142,4 +153,27 @@ async function readMeta<F>(id: string, f: F, read: FileReader<F>, r: SnapshotRes
   if (meta && (meta.encryption !== undefined) !== r.encrypted) {
     r.problems.push(`${SNAPSHOT_JSON} says the snapshot is ${meta.encryption ? '' : 'not '}encrypted, but ${SUMS_FILE} lists ${r.encrypted ? 'encrypted' : 'plain'} files`);
   }
+  if (meta && isCompressedFormat(meta.formatVersion) !== r.compressed) {
+    r.problems.push(`${SNAPSHOT_JSON} says snapshot format ${meta.formatVersion}, but ${SUMS_FILE} lists ${r.compressed ? 'a compressed' : 'an uncompressed'} tarball`);
+  }
+  const indexName = gzipIndexName(id, r.encrypted);
+  if (meta?.tarball.gzip && meta.tarball.gzip.index !== indexName) {
+    r.problems.push(`${SNAPSHOT_JSON} names the tarball's index ${JSON.stringify(meta.tarball.gzip.index)}, not ${indexName}`);
+  }
+}
+
+/**
+ * Format 3, plain: an index that matches SHA256SUMS must still be an index of exactly this
+ * tarball (its real size, snapshot.json's tar size), as verify/gzip-index-check.ts checks it.
+ * An index not listed, missing or not matching is named by the checks above already.
+ */
+async function checkIndex<F>(s: SnapshotFiles<F>, tarNames: string[], read: FileReader<F>, listed: Map<string, string>, r: SnapshotResult): Promise<void> {
+  const name = gzipIndexName(s.id);
+  if (r.files.find((f) => f.name === name)?.verdict !== 'OK') return;
+  const parts = tarNames.map((n) => s.files.get(n));
+  if (parts.length === 0 || parts.some((p) => p === undefined)) return; // the tarball's own damage says enough
+  const storedSize = parts.reduce((n, p) => n + read.size(p!), 0);
+  const file = s.files.get(name)!;
+  const got = await readIndex(name, { size: read.size(file), bytes: () => read.bytes(file) }, listed.get(name), storedSize, r.meta?.tarball.gzip?.tarSize);
+  if ('why' in got) r.problems.push(got.why);
 }

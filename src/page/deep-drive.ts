@@ -3,20 +3,25 @@
 // (check-snapshot.ts TarballTap); then, as verify/chain-check.ts does, the files of later
 // snapshots whose content is in what is damaged of an earlier tarball. Snapshots are checked
 // oldest first, so a base's damage is known when the increments that carry files from it are walked.
+// Format 3 (a block-gzipped `<ID>.tar.gz`): its index is read and checked first; the stored bytes
+// are hashed as read and the walk is fed their tar, block by block (gzip-tarball.ts).
 import { dependantsOf, type ChainSnapshot } from '../core/chains.js';
 import { DEPENDANT_FILES_SHOWN } from '../core/findings.js';
-import { fileSumsFileOf, MANIFEST_FILE, MANIFEST_FILE_GZ, MAX_SNAPSHOT_JSON_BYTES, SNAPSHOT_JSON, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
+import {
+  fileSumsFileOf, gzipIndexName, isChainedFormat, MANIFEST_FILE, MANIFEST_FILE_GZ, MAX_SNAPSHOT_JSON_BYTES, SNAPSHOT_JSON, SUMS_FILE, type SnapshotMeta,
+} from '../layout/format.js';
 import { parseSnapshotMetaText } from '../layout/snapshot-meta-parse.js';
 import type { SnapshotResult, TarballTap } from './check-snapshot.js';
 import { rebuildProblem, type TarballBlob } from './delta-rebuild.js';
 import { affects, type TarballDamage } from '../core/tarball-damage.js';
 import { DeepWalk, type DeepFinding } from './deep-walk.js';
+import { BlockFeed, gzipTarBytes, plainTarBytes, readIndex } from './gzip-tarball.js';
 import type { DriveTree, SnapshotFiles } from './drive-tree.js';
 import { FileSumsLines } from './file-sums-lines.js';
 
 /** A snapshot's deep result, shown under its SHA256SUMS check (render.ts). */
 export interface DeepResult {
-  /** Why the tarball was not walked (encrypted, a part missing); undefined when it was. */
+  /** Why the tarball was not walked (encrypted, a part missing, a format 3 index unusable); undefined when it was. */
   notWalked?: string;
   findings: DeepFinding[];
   unchecked: string[];
@@ -50,19 +55,25 @@ export class DeepDrive {
     const result: DeepResult = { findings: [], unchecked: [], checked: 0 };
     this.results.set(s.id, result);
     return {
-      start: async (names, listed, encrypted) => {
+      start: async (names, listed, encrypted, compressed) => {
         tarNames = names;
         // Random access for delta rebuilds: the parts as one Blob (a lazy view: nothing is copied).
-        this.tarballs.set(s.id, encrypted ? 'sealed' : names.length === 0 || names.some((n) => !s.files.has(n)) ? undefined : new Blob(names.map((n) => s.files.get(n)!)));
+        const whole = names.length === 0 || names.some((n) => !s.files.has(n)) ? undefined : new Blob(names.map((n) => s.files.get(n)!));
+        this.tarballs.set(s.id, encrypted ? 'sealed' : whole && !compressed ? plainTarBytes(whole) : undefined);
         if (encrypted) {
           result.notWalked = 'encrypted: checking the files inside needs the passphrase and airgap (airgap verify --deep)';
           return undefined;
         }
-        if (names.length === 0 || names.some((n) => !s.files.has(n))) {
+        if (!whole) {
           result.notWalked = 'the tarball (or a part of it) is missing: not walked';
           return undefined;
         }
         const meta = await metaOf(s);
+        const gz = compressed ? await this.gzipFeed(s, names, listed, whole, meta) : undefined;
+        if (gz && 'why' in gz) {
+          result.notWalked = `${gz.why}: the tarball is not walked`;
+          return undefined;
+        }
         const gzipped = listed.has(MANIFEST_FILE_GZ);
         const sumsName = fileSumsFileOf(gzipped ? 2 : 1);
         const sums = new FileSumsLines(s.files.get(sumsName), gzipped, sumsName, gzipped ? MANIFEST_FILE_GZ : MANIFEST_FILE);
@@ -72,7 +83,7 @@ export class DeepDrive {
           // A listed manifest that is not there reads as empty: manifest-invalid, as the CLI finds it.
           manifest: s.files.get(gzipped ? MANIFEST_FILE_GZ : MANIFEST_FILE) ?? new Blob([]),
           gzipped,
-          versions: meta ? (meta.formatVersion === 2 ? [2] : [1]) : [1, 2],
+          versions: meta ? (isChainedFormat(meta.formatVersion) ? [2] : [1]) : [1, 2],
           carried: meta?.formatVersion !== 1,
           chain: meta?.chain,
           onEntry: (e) => sums.next(e),
@@ -90,7 +101,8 @@ export class DeepDrive {
           },
         });
         const w = walk;
-        return new Map(names.map((n) => [n, (piece: Uint8Array) => w.feed(piece)]));
+        const tap = gz ? gz.feed(w) : (piece: Uint8Array) => w.feed(piece);
+        return new Map(names.map((n) => [n, tap]));
       },
       done: async (r) => {
         const tarBad = tarNames.length === 0 || tarNames.some((n) => r.files.find((f) => f.name === n)?.verdict !== 'OK');
@@ -117,6 +129,30 @@ export class DeepDrive {
     };
   }
 
+  /**
+   * Format 3: the index places every tar offset in the stored bytes, so it is read, checked against
+   * SHA256SUMS and parsed before the first byte of the tarball is walked; then the tarball can be
+   * read by tar offset (delta rebuilds) and its stored bytes, as hashed, fed to the walk as tar.
+   */
+  private async gzipFeed(s: SnapshotFiles<Blob>, names: string[], listed: Map<string, string>, whole: Blob, meta: SnapshotMeta | undefined): Promise<{ why: string } | { feed: (w: DeepWalk) => (piece: Uint8Array) => Promise<void> }> {
+    const name = gzipIndexName(s.id);
+    const file = s.files.get(name);
+    const got = await readIndex(name, file && { size: file.size, bytes: async () => new Uint8Array(await file.arrayBuffer()) }, listed.get(name), whole.size, meta?.tarball.gzip?.tarSize);
+    if ('why' in got) return got;
+    const index = got.index;
+    this.tarballs.set(s.id, gzipTarBytes(whole, index));
+    const partAt = partFinder(names.map((n) => [n, s.files.get(n)!.size]));
+    return {
+      feed: (w) => {
+        // A block that does not inflate: a hole in the tar, named in the part that holds it.
+        const blocks = new BlockFeed(index, (tar) => w.feed(tar), (e) => w.skipDamaged(e.block.uncompressedOffset, e.block.uncompressedOffset + e.size, {
+          code: 'tarball-damaged', file: partAt(e.block.compressedOffset), message: `${partAt(e.block.compressedOffset)}: ${e.message}`,
+        }));
+        return (piece) => blocks.push(piece);
+      },
+    };
+  }
+
   /** After the chain is judged: each damaged snapshot's dependants' files, when every dependant was walked. */
   dependants(results: SnapshotResult[]): void {
     const all: ChainSnapshot[] = this.tree.snapshots.map((s) => {
@@ -134,6 +170,18 @@ export class DeepDrive {
       }
     }
   }
+}
+
+/** Which of the tarball's files (`parts`: name and size, in order) holds stored byte `at`. */
+function partFinder(parts: [string, number][]): (at: number) => string {
+  return (at) => {
+    let end = 0;
+    for (const [name, size] of parts) {
+      end += size;
+      if (at < end) return name;
+    }
+    return parts.at(-1)![0];
+  };
 }
 
 /** The deep findings into the snapshot's verdict: damage makes it DAMAGED; files not checkable here, UNCHECKED (never OK). */

@@ -2,6 +2,9 @@
 // beside its manifest, both in archive order, every member compared with its line, as
 // `airgap verify --deep` does (src/verify/deep-check.ts): the same finding codes and words, by
 // member. Format 2's lines whose content is in an earlier snapshot are checked by carried-lines.ts.
+// Format 3 feeds it the tar block by block (gzip-tarball.ts BlockFeed); a gzip block that does not
+// inflate is a hole in the tar (skipDamaged): the members the manifest places before the first
+// member starting after the hole are named damaged, and the walk starts again at that member.
 import { compareArchivePaths } from '../core/archive-order.js';
 import type { TarballDamage } from '../core/tarball-damage.js';
 import { CarriedLines } from './carried-lines.js';
@@ -53,7 +56,11 @@ export class DeepWalk {
   }
   checked = 0;
   manifestBroken = false;
-  private readonly tar: TarWalk;
+  private tar: TarWalk;
+  /** The tar offset of the next byte fed. */
+  private at = 0;
+  /** After a damaged gzip block: bytes before this tar offset are not walked (Infinity: none after it). */
+  private resumeAt = 0;
   private readonly queue: Member[] = [];
   private readonly manifest: AsyncGenerator<ManifestEntry>;
   private pending: ManifestEntry | undefined;
@@ -79,7 +86,10 @@ export class DeepWalk {
 
   /** One piece of the tarball, in order; the members it completed are compared. */
   async feed(chunk: Uint8Array): Promise<void> {
-    if (this.structure) return;
+    const from = this.at;
+    this.at += chunk.length;
+    if (this.structure || this.at <= this.resumeAt) return;
+    if (from < this.resumeAt) chunk = chunk.subarray(this.resumeAt - from);
     try {
       this.tar.write(chunk);
     } catch (e) {
@@ -89,8 +99,43 @@ export class DeepWalk {
     await this.drain();
   }
 
+  /**
+   * Format 3: the tar bytes [start, end) are lost (a gzip block that does not inflate; `finding`
+   * says which). The members the manifest places before the first one that starts at or after
+   * `end` and that were not read whole are damaged; the walk goes on at that member, a new tar
+   * walk from its offset (the blocks after are read as usual). Without a manifest that says where
+   * members start, nothing after the hole can be placed: the walk stops there, as at a broken header.
+   */
+  async skipDamaged(start: number, end: number, finding: DeepFinding): Promise<void> {
+    this.findings.push(finding);
+    this.at = end; // the hole's bytes never come: the next block's first byte is tar byte `end`
+    if (this.structure) return;
+    await this.drain(); // the members read whole before the hole are compared first
+    for (;;) {
+      const m = await this.peekManifest();
+      if (!m) {
+        this.resumeAt = Infinity; // nothing the manifest lists comes after: the rest of the tar is not walked
+        return;
+      }
+      if (m.offset === undefined) {
+        this.structure = new TarStructureError(`a gzip block does not inflate (tar bytes ${start} to ${end}), and the manifest does not say where members start`, start);
+        return;
+      }
+      if (m.offset >= end) {
+        this.resumeAt = m.offset;
+        this.tar = new TarWalk((x) => this.queue.push(x), undefined, m.offset);
+        return;
+      }
+      this.pending = undefined;
+      this.memberFinding(m.path, 'member-damaged', `its bytes are in a gzip block that does not inflate (tar bytes ${start} to ${end})`, m.offset);
+    }
+  }
+
   async finish(): Promise<void> {
-    if (!this.structure) {
+    // After a hole past the manifest's last member, the rest of the tar (its end marker) is not
+    // walked: what it may hold cannot be named, and the hole is damage already.
+    const walkedToEnd = this.resumeAt !== Infinity;
+    if (!this.structure && walkedToEnd) {
       try {
         this.tar.end();
       } catch (e) {
@@ -113,7 +158,7 @@ export class DeepWalk {
       if (unchecked > 0) this.findings.push({ code: 'members-unchecked', message: `${unchecked} member(s) after the damage could not be read, e.g. ${examples.map((p) => JSON.stringify(p)).join(', ')}` });
     } else {
       for (let m = await this.nextManifest(); m; m = await this.nextManifest()) this.memberFinding(m.path, 'member-missing', 'listed in the manifest but not in the tarball', m.offset);
-      if (this.tar.trailingGarbageAt >= 0) this.findings.push({ code: 'trailing-garbage', message: `non-zero bytes after the end of the archive at byte ${this.tar.trailingGarbageAt}` });
+      if (walkedToEnd && this.tar.trailingGarbageAt >= 0) this.findings.push({ code: 'trailing-garbage', message: `non-zero bytes after the end of the archive at byte ${this.tar.trailingGarbageAt}` });
     }
     if (this.suppressed > 0) this.findings.push({ code: 'more-members-damaged', message: `${this.suppressed} more damaged member(s) not listed` });
     this.findings.push(...this.carried.finish());

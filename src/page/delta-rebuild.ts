@@ -4,17 +4,22 @@
 // layout/delta-file.ts readDeltaFile, which reads with node fs and so is not bundled). The same
 // steps and words: which member gives each byte (core/block-delta.ts contentRanges, shared), every
 // member found by its header alone at its manifest offset and checked to be the exact regular file
-// the manifest implies, then the bytes read range by range with Blob.slice (random access into a
-// picked file; a tarball in parts is one Blob of its parts in order, so offsets run across them).
+// the manifest implies, then the bytes read range by range by tar offset (gzip-tarball.ts TarBytes:
+// Blob.slice of a plain tarball, a tarball in parts being one Blob of its parts in order; a format
+// 3 tarball inflates only the gzip blocks that hold the range, found by its index).
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { BLOCK_SIZE, contentRanges, DeltaLinkError, type ContentRange } from '../core/block-delta.js';
 import { deltaMemberName, found, shown } from '../layout/delta-names.js';
 import type { ManifestEntry } from '../layout/manifest.js';
+import type { TarBytes } from './gzip-tarball.js';
 import { TarStructureError, TarWalk, type Member } from './tar-walk.js';
 
-/** A snapshot's tarball as the page holds it: its parts as one Blob; `sealed` (encrypted: the page cannot read inside); undefined (not on the drive, or a part missing). */
-export type TarballBlob = Blob | 'sealed' | undefined;
+/**
+ * A snapshot's tarball as the page holds it: its tar bytes by offset; `sealed` (encrypted: the
+ * page cannot read inside); undefined (not on the drive, a part missing, or a format 3 index unusable).
+ */
+export type TarballBlob = TarBytes | 'sealed' | undefined;
 
 /** At most this much content is read (and hashed) at once. */
 const CHUNK = 1 << 20;
@@ -44,7 +49,7 @@ export async function rebuildProblem(
   try {
     await readDeltaFile(e, self, (id) => {
       const t = tarballOf(id);
-      if (!(t instanceof Blob)) throw new DeltaFileError(`the tarball of snapshot ${id} cannot be read at an offset (missing, or its snapshot.json is unusable)`);
+      if (t === undefined || t === 'sealed') throw new DeltaFileError(`the tarball of snapshot ${id} cannot be read at an offset (missing, or its snapshot.json or its index is unusable)`);
       return t;
     }, (n) => { onStart(n); onBytes(n); }, onStart, (chunk) => {
       hash.update(chunk);
@@ -62,14 +67,14 @@ export async function rebuildProblem(
 /** A member whose body gives bytes of the file (a range's `at` is counted from bodyStart). */
 interface Source {
   id: string;
-  tb: Blob;
+  tb: TarBytes;
   memberAt: number;
   bodyStart: number;
 }
 
-/** delta-file.ts readDeltaFile, on Blobs: every header checked before any content is handed out. */
+/** delta-file.ts readDeltaFile, on TarBytes: every header checked before any content is handed out. */
 async function readDeltaFile(
-  entry: ManifestEntry, self: string, tarballOf: (id: string) => Blob, onHeaderBytes: (n: number) => void,
+  entry: ManifestEntry, self: string, tarballOf: (id: string) => TarBytes, onHeaderBytes: (n: number) => void,
   onStart: (bytes: number) => void, onData: (chunk: Uint8Array) => void,
 ): Promise<void> {
   if (entry.type !== 'file' || entry.offset === undefined) throw new Error(`${entry.path} is not a file line with an offset`);
@@ -121,7 +126,7 @@ async function readDeltaFile(
     for (let x = r.start; x < r.end;) {
       const n = Math.min(CHUNK, r.end - x);
       const pos = src.bodyStart + r.at + (x - r.start);
-      const got = new Uint8Array(await src.tb.slice(pos, pos + n).arrayBuffer());
+      const got = await src.tb.read(pos, n);
       if (got.length < n) {
         throw new DeltaFileError(`${where(src.id, src.memberAt)}: the tarball ends at byte ${pos + got.length}, in the middle of the member's body`);
       }
@@ -132,7 +137,7 @@ async function readDeltaFile(
 }
 
 /** A member's header, damage where a header should be made a DeltaFileError of that tarball (as delta-file.ts header()). */
-async function header(tb: Blob, id: string, offset: number, onBytes: (n: number) => void): Promise<{ member: Member; bodyStart: number; next: number }> {
+async function header(tb: TarBytes, id: string, offset: number, onBytes: (n: number) => void): Promise<{ member: Member; bodyStart: number; next: number }> {
   try {
     return await headerAt(tb, offset, onBytes);
   } catch (e) {
@@ -142,7 +147,7 @@ async function header(tb: Blob, id: string, offset: number, onBytes: (n: number)
 }
 
 /** The member whose first header is at `offset`, read block by block up to its last header: its body is not read. */
-async function headerAt(tb: Blob, offset: number, onBytes: (n: number) => void): Promise<{ member: Member; bodyStart: number; next: number }> {
+async function headerAt(tb: TarBytes, offset: number, onBytes: (n: number) => void): Promise<{ member: Member; bodyStart: number; next: number }> {
   if (!Number.isSafeInteger(offset) || offset < 0 || offset % 512 !== 0) throw new TarStructureError(`offset ${offset} is not a multiple of 512`, offset);
   let hit = undefined as { member: Member; bodyStart: number } | undefined; // set by the walk's callback
   const walk = new TarWalk(() => {}, (m, bodyStart) => {
@@ -152,7 +157,7 @@ async function headerAt(tb: Blob, offset: number, onBytes: (n: number) => void):
   try {
     while (!hit) {
       if (fed >= MAX_HEADER_BYTES) throw new TarStructureError(`no member header within ${MAX_HEADER_BYTES} bytes`, fed);
-      const buf = new Uint8Array(await tb.slice(offset + fed, offset + fed + HEADER_READ).arrayBuffer());
+      const buf = await tb.read(offset + fed, HEADER_READ);
       onBytes(buf.length);
       if (buf.length < 512) throw new TarStructureError(fed === 0 ? 'the tarball ends before this offset, or at it' : "the tarball ends in the middle of the member's headers", fed + buf.length);
       for (let at = 0; at + 512 <= buf.length && !hit; at += 512) {

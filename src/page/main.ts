@@ -34,7 +34,8 @@ async function verify(picked: Picked<Blob>[]): Promise<void> {
     const p: Progress = { done: 0, total: 0, startedMs: performance.now() };
     const reader = blobReader((n) => { p.done += n; showProgress(p); });
     for (const s of tree.snapshots) p.total += bytesToRead(s, reader);
-    // Deep mode walks each plain tarball in the same read that hashes it: no byte is read twice,
+    // Deep mode walks each plain tarball in the same read that hashes it (a format 3 one inflated
+    // block by block on the way): no byte is read twice,
     // but for the delta'd files it rebuilds (delta-rebuild.ts), whose bytes are added to the total.
     const deep = $<HTMLInputElement>('deep').checked ? new DeepDrive(tree, {
       // A delta'd file's rebuild reads its bytes again: counted in both, so the bar stays honest.

@@ -92,9 +92,12 @@ export class TarWalk {
   /**
    * `onMember`: each member once read whole (its body hashed). `onHeader`: each member as soon as
    * its last header is read, with where its body starts (no sha256 yet): delta-rebuild.ts finds a
-   * member by its header alone, never parsing a body to get there.
+   * member by its header alone, never parsing a body to get there. `startAt`: the tar offset of
+   * the first byte written (a deep walk that starts again after a damaged gzip block, deep-walk.ts).
    */
-  constructor(private readonly onMember: (m: Member) => void, private readonly onHeader?: (m: Member, bodyStart: number) => void) {}
+  constructor(private readonly onMember: (m: Member) => void, private readonly onHeader?: (m: Member, bodyStart: number) => void, startAt = 0) {
+    this.offset = startAt;
+  }
 
   write(chunk: Uint8Array): void {
     let pos = 0;
