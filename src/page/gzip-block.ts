@@ -4,8 +4,9 @@
 // index names is one DecompressionStream over exactly its compressed bytes, as the CLI's
 // io/gzip-block-reader.ts inflates one. The same rules: a plain gzip header, no more output than
 // the index gives the block (read piece by piece and cut off there: a small block cannot balloon
-// into gigabytes of memory), exactly that much output, and nothing after the member (the stream
-// itself fails on trailing bytes and on a CRC-32 or length trailer that disagrees).
+// into gigabytes of memory), exactly that much output, a length trailer that says so, and the
+// stream's own checks (a CRC-32 or length that disagrees with the data; Chromium's also refuses
+// bytes after the member).
 import { blockBoundsProblem, type PageGzipBlock } from './gzip-index.js';
 
 /** A block that does not give its tar bytes: damage of the tarball at that block's tar range. */
@@ -23,6 +24,10 @@ export async function inflateBlock(block: PageGzipBlock, size: number, raw: Uint
   if (raw.length !== block.compressedLength) throw fail(`is cut short: ${raw.length} of ${block.compressedLength} bytes`);
   // 1f 8b, deflate, no flags: the header airgap's writer makes (FEXTRA, FNAME… never appear).
   if (raw[0] !== 0x1f || raw[1] !== 0x8b || raw[2] !== 8 || raw[3] !== 0) throw fail('does not start with a plain gzip header');
+  // The trailer's length is the member's own: a block of two members (which Chromium refuses,
+  // and other browsers and Node may not) ends in the second one's, which cannot be the block's.
+  const isize = new DataView(raw.buffer, raw.byteOffset + raw.length - 4, 4).getUint32(0, true);
+  if (isize !== size % 2 ** 32) throw fail('has a length trailer that disagrees with its indexed size');
   const ds = new DecompressionStream('gzip');
   const writer = ds.writable.getWriter();
   // The writer's promises reject with the reader's when the data is bad: handled there.
