@@ -54,7 +54,7 @@ async function sandboxWithSource(): Promise<{ sb: Sandbox; dir: string; src: str
  * 5 MiB in place (stored as its changed blocks: a delta rebuilt from the full's tarball); then
  * a.txt again. Blocks of 64 KiB, the `.tar.gz` in parts of 1 MiB when `parts`.
  */
-async function history(parts: boolean): Promise<{ dir: string; airgap: string; ids: [string, string, string]; f3: Map<string, Format3Snapshot> }> {
+async function history(parts: boolean, convert: (ids: string[]) => string[] = (ids) => ids): Promise<{ dir: string; airgap: string; ids: [string, string, string]; f3: Map<string, Format3Snapshot> }> {
   const { sb, dir, src } = await sandboxWithSource();
   const ids: string[] = [];
   for (const [i, now] of [T1, T2, T3].entries()) {
@@ -69,7 +69,7 @@ async function history(parts: boolean): Promise<{ dir: string; airgap: string; i
     ids.push((JSON.parse(r.stdout) as { snapshot: string }).snapshot);
   }
   const airgap = join(dir, 'airgap');
-  const f3 = await toFormat3(airgap, ids, { target: 64 * 1024, ...(parts ? { partSize: MiB } : {}) });
+  const f3 = await toFormat3(airgap, convert(ids), { target: 64 * 1024, ...(parts ? { partSize: MiB } : {}) });
   // The increment must store large.bin as changed blocks, or the rebuild is not tested.
   expect(members(f3.get(ids[1]!)!.tar).map((m) => m.path).filter((p) => p.startsWith('.airgap-delta/'))).toHaveLength(1);
   return { dir, airgap, ids: ids as [string, string, string], f3 };
@@ -250,5 +250,16 @@ describe.skipIf(!hasChromium)('verify.html on format 3 drives, in headless Chrom
     expect(deep.snapshots[a]!.text).toContain(`the tarball's index ${a}.tar.gz.idx does not match its SHA-256 in SHA256SUMS: the tarball is not walked`);
     expect(deep.snapshots[b]!.text).toContain(`${b}.tar.gz.idx is not an index of this tarball`);
     expect(deep.snapshots[c]!.text).toContain(`SHA256SUMS does not list the tarball's index ${c}.tar.gz.idx: the tarball is not walked`);
+  });
+
+  it('a chain that mixes formats (the increments format 3, their full format 2): each increment DAMAGED, naming the link', async () => {
+    const { dir, ids } = await history(false, (all) => all.slice(1));
+    const [full, inc1, inc2] = ids;
+    const page = await verifyInPage(browser, dir);
+    expect(page.snapshots[full]!.verdict).toBe('OK');
+    for (const id of [inc1, inc2]) {
+      expect(page.snapshots[id]!.verdict, id).toBe('DAMAGED');
+      expect(page.snapshots[id]!.problems, id).toEqual([`needs snapshot ${full} of its chain, which is of snapshot format 2, this snapshot of format 3: a chain never mixes formats`]);
+    }
   });
 });
