@@ -39,10 +39,7 @@ export async function inflateBlock(block: PageGzipBlock, size: number, raw: Uint
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (got + value.length > size) {
-        await reader.cancel().catch(() => {});
-        throw fail(`inflates past its indexed size of ${size} bytes`);
-      }
+      if (got + value.length > size) throw fail(`inflates past its indexed size of ${size} bytes`);
       out.set(value, got);
       got += value.length;
     }
@@ -50,6 +47,9 @@ export async function inflateBlock(block: PageGzipBlock, size: number, raw: Uint
     if (e instanceof PageGzipBlockError) throw e;
     throw fail(`does not inflate (${(e as Error).message || String(e)})`);
   } finally {
+    // Stops the inflating wherever the loop left (a no-op once the stream is done): the write
+    // then settles, never left waiting on output no one reads.
+    await reader.cancel().catch(() => {});
     await written;
   }
   if (got !== size) throw fail(`inflates to ${got} bytes, not the ${size} its index gives`);
