@@ -34,8 +34,9 @@ export type WriteSnapshotResult =
   | { dryRun: false; id: string; dir: string; meta: SnapshotMeta; problems: SourceProblem[]; estimate: number; chainReason?: string }
   | { dryRun: true; id: string; dir: string; counts: Counts; problems: SourceProblem[]; estimate: number; gate: SnapshotMeta['gate'] | undefined; chain?: DryRunChain };
 
-/** Format 2, `--dry-run`: what kind of snapshot would be written, and why. */
+/** Formats 2 and 3, `--dry-run`: what kind of snapshot would be written, and why. */
 export interface DryRunChain {
+  format: SnapshotFormat;
   kind: 'full' | 'incremental';
   reason: string;
   base?: string;
@@ -48,7 +49,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
   const prepared = await prepareSnapshot(input);
   if (input.dryRun) {
     const { id, scan, estimate, gate, chain: c } = prepared;
-    const chain = c && { kind: c.kind, reason: c.reason, ...(c.base ? { base: c.base } : {}), carried: c.carry?.carried ?? 0, checked: c.carry?.checked ?? 0 };
+    const chain = c && { format: input.format ?? 2, kind: c.kind, reason: c.reason, ...(c.base ? { base: c.base } : {}), carried: c.carry?.carried ?? 0, checked: c.carry?.checked ?? 0 };
     return { id, dir: join(input.airgapDir, id), counts: countScan(scan), problems: scan.problems, estimate, dryRun: true, gate, ...(chain ? { chain } : {}) };
   }
   return writeFolder(input, prepared);
