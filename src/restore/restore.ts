@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AirgapError, damage, EXIT } from '../core/errors.js';
 import { plural } from '../core/plural.js';
-import { MANIFEST_FILE, MANIFEST_FILE_GZ, sealedName, SNAPSHOT_JSON } from '../layout/format.js';
+import { isChainedFormat, MANIFEST_FILE, MANIFEST_FILE_GZ, sealedName, SNAPSHOT_JSON } from '../layout/format.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { ManifestSyntaxError } from '../layout/manifest.js';
 import { isEncrypted, manifestFileFor, manifestVersionsOf } from '../layout/snapshot-meta.js';
@@ -76,7 +76,7 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   let check = await checkSnapshot(input);
   // A few named files of a format 2 snapshot: only their lines are read (see manifest-lookup.ts).
   const sealed = check.encrypted === true || isEncrypted(check.meta);
-  const few = check.meta?.formatVersion === 2 ? await lookupFiles(join(snapshot.dir, sealedName(MANIFEST_FILE_GZ, sealed)), input.paths).catch(passKeyProblem) : undefined;
+  const few = check.meta && isChainedFormat(check.meta.formatVersion) ? await lookupFiles(join(snapshot.dir, sealedName(MANIFEST_FILE_GZ, sealed)), input.paths).catch(passKeyProblem) : undefined;
   const manifest = few ?? await loadManifest(snapshot, check);
   const { select, missing, extra } = selection(manifest, input.paths);
   if (missing.length) throw notInSnapshot(snapshot.id, manifest, missing, input.driveName);

@@ -1,0 +1,149 @@
+// Format 3 read by the built CLI (docs/FORMAT.md "Format 3"): a real history (a full, an
+// increment carrying files forward, an increment storing a large file's changed blocks) written
+// with `backup --format 2`, then converted to format 3 (test/helpers/compress-snapshot.ts: the
+// tar block-gzipped at 32 KiB blocks, its index, snapshot.json and SHA256SUMS as the format says).
+// Then: verify and verify --deep pass; every snapshot restores whole as the source was; one file
+// restores from the full's tarball reading only the blocks that hold it (every other block
+// zeroed); a flipped byte in one block names the files it held and the later files that need
+// them; the index missing, not listed, or forged is named damage; a `.tar.gz` in parts reads as one.
+import { createCipheriv } from 'node:crypto';
+import { cp, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DriveReport, Finding, SnapshotReport } from '../../src/core/findings.js';
+import { blockAt } from '../../src/io/gzip-block-reader.js';
+import { gzipIndexName, tarballName } from '../../src/layout/format.js';
+import { labelledDrive, makeSandbox, runChecked, type CliResult, type Sandbox } from '../helpers/cli.js';
+import { compressDrive, type Compressed } from '../helpers/compress-snapshot.js';
+import { sha256 } from '../helpers/bytes.js';
+import { readTree, type Snapshot } from '../helpers/tree.js';
+import { readManifestV2 } from '../helpers/v2-lists.js';
+
+const MiB = 1 << 20;
+const TARGET = 32 * 1024;
+const FILLER = Array.from({ length: 40 }, (_, i) => `filler/f${String(i).padStart(2, '0')}.txt`);
+
+interface Taken { id: string; tree: Snapshot }
+interface Line { path: string; type: string; sha256: string; in: string; offset: number; size: number }
+
+let sb: Sandbox;
+let src: string;
+let drive: string;
+let pristine: string;
+const taken: Taken[] = [];
+let compressed: Map<string, Compressed>;
+
+/** Seeded, incompressible bytes (AES-128-CTR of zeros): stored blocks, the same every run. */
+const noise = (seed: number, n: number) => createCipheriv('aes-128-ctr', Buffer.alloc(16, seed), Buffer.alloc(16)).update(Buffer.alloc(n));
+const text = (s: string, n = 1) => `${s}\n`.repeat(n);
+const run = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => runChecked(sb, args, env);
+const at = (n: number) => ({ AIRGAP_NOW: new Date(Date.UTC(2026, 2, 1 + n, 9)).toISOString() });
+const snapDir = (id: string) => join(drive, 'airgap', id);
+
+async function backup(n: number): Promise<void> {
+  const r = await run(['backup', '--drive', 'A', '--source', src, '--format', '2', '--no-prune', '--json'], at(n));
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+  taken.push({ id: (JSON.parse(r.stdout) as { snapshot: string }).snapshot, tree: await readTree(src, { dirMtimes: true }) });
+}
+
+const unescape = (s: string) => s.replace(/\\(\\|t|n|r|x[0-9a-f]{2})/g, (_, c: string) =>
+  c === '\\' ? '\\' : c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : String.fromCharCode(parseInt(c.slice(1), 16)));
+
+/** A v2 manifest's lines, by path. */
+async function manifestOf(id: string): Promise<Map<string, Line>> {
+  const out = new Map<string, Line>();
+  for (const l of (await readManifestV2(snapDir(id))).split('\n').filter((x) => x && !x.startsWith('#'))) {
+    const f = l.split('\t');
+    out.set(unescape(f[7]!), { path: unescape(f[7]!), type: f[0]!, size: Number(f[5]), sha256: f[6]!, in: f[9]!, offset: Number(f[10]) });
+  }
+  return out;
+}
+
+async function verifyJson(...extra: string[]): Promise<{ code: number; report: DriveReport }> {
+  const r = await run(['verify', 'A', '--json', ...extra]);
+  return { code: r.code, report: JSON.parse(r.stdout) as DriveReport };
+}
+const snap = (report: DriveReport, id: string): SnapshotReport => report.snapshots.find((s) => s.id === id)!;
+const damageOf = (report: DriveReport, id: string): Finding[] => snap(report, id).findings.filter((f) => f.severity === 'damage');
+
+async function resetDrive(): Promise<void> {
+  await rm(join(drive, 'airgap'), { recursive: true, force: true });
+  await cp(join(pristine, 'airgap'), join(drive, 'airgap'), { recursive: true, preserveTimestamps: true });
+}
+
+/** Overwrites [from, to) of a file with `fill` (same length: sizes stay as snapshot.json says). */
+async function overwrite(path: string, from: number, to: number, fill = 0): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    await fh.write(Buffer.alloc(to - from, fill), 0, to - from, from);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The blocks of snapshot `id`'s tar that hold [start, end). */
+function blocksOf(id: string, start: number, end: number): number[] {
+  const { index } = compressed.get(id)!;
+  const out: number[] = [];
+  for (let i = blockAt(index, start); i < index.blocks.length && index.blocks[i]!.uncompressedOffset < end; i++) out.push(i);
+  return out;
+}
+
+beforeAll(async () => {
+  sb = await makeSandbox();
+  src = join(sb.dir, 'home', 'data');
+  await mkdir(join(src, 'filler'), { recursive: true });
+  await mkdir(join(src, 'docs'), { recursive: true });
+  for (const f of FILLER) await writeFile(join(src, f), text(`filler ${f}`, 60));
+  await writeFile(join(src, 'docs', 'a.txt'), text('a, first', 3));
+  await writeFile(join(src, 'docs', 'photo.raw'), noise(2, 300_000)); // stored blocks
+  await writeFile(join(src, 'disk.img'), noise(1, 17 * MiB + 5)); // a large file: block deltas
+  drive = await labelledDrive(sb, 'A');
+  await backup(0);
+  await writeFile(join(src, 'docs', 'a.txt'), text('a, edited', 3));
+  await writeFile(join(src, 'docs', 'new.txt'), text('new'));
+  await backup(1);
+  const fh = await open(join(src, 'disk.img'), 'r+');
+  await fh.write(noise(3, 100_000), 0, 100_000, 5 * MiB + 7);
+  await fh.close();
+  await backup(2);
+  compressed = await compressDrive(join(drive, 'airgap'), taken.map((t) => t.id), { target: TARGET });
+  pristine = join(sb.dir, 'pristine');
+  await cp(drive, pristine, { recursive: true, preserveTimestamps: true });
+}, 240_000);
+afterAll(() => sb.cleanup());
+
+describe('format 3 (block-gzipped tarballs): reading', () => {
+  it('the converted history is format 3, chained, with a block delta in the last increment', async () => {
+    for (const t of taken) {
+      const meta = JSON.parse(await readFile(join(snapDir(t.id), 'snapshot.json'), 'utf8')) as { formatVersion: number; tarball: { name: string; gzip: unknown } };
+      expect(meta.formatVersion).toBe(3);
+      expect(meta.tarball.name).toBe(tarballName(t.id, false, true));
+      expect(meta.tarball.gzip).toEqual({ tarSize: compressed.get(t.id)!.tar.length, index: gzipIndexName(t.id) });
+    }
+    const last = JSON.parse(await readFile(join(snapDir(taken[2]!.id), 'snapshot.json'), 'utf8')) as { delta?: { files: number } };
+    expect(last.delta?.files).toBe(1);
+    expect(compressed.get(taken[0]!.id)!.index.blocks.some((b) => b.stored)).toBe(true);
+    expect(compressed.get(taken[0]!.id)!.index.blocks.length).toBeGreaterThan(100);
+  });
+
+  it('verify and verify --deep pass every snapshot', async () => {
+    for (const extra of [[], ['--deep']]) {
+      const { code, report } = await verifyJson(...extra);
+      expect(code, JSON.stringify(report.snapshots.map((s) => s.findings))).toBe(0);
+      for (const t of taken) expect(snap(report, t.id).status).toBe('ok');
+    }
+    const deep = (await verifyJson('--deep')).report;
+    expect(snap(deep, taken[0]!.id).membersChecked).toBeGreaterThan(40);
+  });
+
+  it('restores every snapshot whole (a chain, a block delta), exactly as the source was', async () => {
+    for (const t of taken) {
+      const to = join(sb.dir, 'whole', t.id);
+      const r = await run(['restore', 'A', '--snapshot', t.id, '--to', to]);
+      expect(r.code, `${t.id}: ${r.stdout}${r.stderr}`).toBe(0);
+      expect(r.stdout).not.toMatch(/DAMAGED|REFUSED|MISSING|Summary:/);
+      expect(await readTree(join(to, 'data'), { dirMtimes: true }), t.id).toEqual(t.tree);
+    }
+  });
+});
