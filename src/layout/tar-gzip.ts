@@ -4,13 +4,13 @@
 // inflated (io/gzip-block-reader.ts): one small file from a big snapshot reads one block or two.
 // The index comes from a drive: read capped (sealed when the snapshot is encrypted) and parsed
 // strictly against the stored stream's real size (the parts joined; the age plaintext's size).
+// A sealed index that does not decrypt throws age's own damage error (crypto/age-errors.ts).
 // Restoring named files opens the same tarball once per member, so a parsed index is kept for
 // the run, by what its file and the tarball's files are (inode, size, times): a file changed
 // since is read again.
 import { lstat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { AgeDamagedError } from '../crypto/age-errors.js';
-import { GzipBlockError, type ReadAt } from '../io/gzip-block-reader.js';
+import { type ReadAt } from '../io/gzip-block-reader.js';
 import type { GzipBlockIndex } from '../io/gzip-blocks.js';
 import { JoinedFiles, openSealedParts } from '../io/joined-files.js';
 import { FileTooLargeError, NotRegularFileError, readRegularFile } from '../io/read-regular.js';
@@ -30,10 +30,6 @@ export class GzipTarballError extends Error {
     super(`the tarball's index ${basename(index)} ${why}`);
   }
 }
-
-/** Failures that say the stored bytes are not what a reader needs (damage), not a refusal or a bug. */
-export const isStoredDamage = (e: unknown): e is Error =>
-  e instanceof AgeDamagedError || e instanceof GzipBlockError || e instanceof GzipTarballError;
 
 export interface OpenedGzipTarball {
   index: GzipBlockIndex;
@@ -81,7 +77,6 @@ async function indexOf(path: string, encrypted: boolean, storedSize: number, tar
   try {
     text = (encrypted ? await readSealedFile(path, MAX_INDEX_BYTES) : await readRegularFile(path, { maxBytes: MAX_INDEX_BYTES })).toString('utf8');
   } catch (e) {
-    if (e instanceof AgeDamagedError) throw new GzipTarballError(path, `does not decrypt: ${e.message}`);
     if (e instanceof NotRegularFileError) throw new GzipTarballError(path, `is ${e.what}, not a regular file`);
     if (e instanceof FileTooLargeError) throw new GzipTarballError(path, `is over the ${MAX_INDEX_BYTES} bytes an index may be`);
     throw e;

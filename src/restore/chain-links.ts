@@ -39,6 +39,19 @@ export interface TarballNeed {
   snapshot: string;
   files: number;
   bytes: number;
+  /** Format 3: the stored tarball's name (`<ID>.tar.gz`, `.age` when encrypted; parts joined) and its index's, which a read by offset goes through. */
+  tarball?: string;
+  index?: string;
+}
+
+/** Format 3: each need named by its link's stored tarball and index (the names a person looks for on the drive). */
+export function namedNeeds(needs: TarballNeed[], links: ChainLink[]): TarballNeed[] {
+  return needs.map((n) => {
+    const l = links.find((x) => x.id === n.snapshot);
+    if (!l?.gzip) return n;
+    const encrypted = l.encrypted === true;
+    return { ...n, tarball: tarballName(n.snapshot, encrypted, true), index: gzipIndexName(n.snapshot, encrypted) };
+  });
 }
 
 /** The snapshot whose tarball holds row i: a file's `in`, or the snapshot itself (folders, links and every format 1 member). */

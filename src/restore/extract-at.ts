@@ -9,7 +9,7 @@ import { AgeDamagedError } from '../crypto/age-errors.js';
 import { AirgapError } from '../core/errors.js';
 import { readMemberAt, type TarballParts } from '../layout/member-at.js';
 import { TarFormatError } from '../layout/tar-reader.js';
-import { isStoredDamage } from '../layout/tar-gzip.js';
+import { isStoredDamage } from '../verify/stored-damage.js';
 import { memberHandlers } from './extract-entry.js';
 import { abandonFile } from './extract-file.js';
 import { createLinks } from './extract-links.js';

@@ -9,7 +9,7 @@ import { AirgapError } from '../core/errors.js';
 import { DeltaFileError, readDeltaFile } from '../layout/delta-file.js';
 import type { ManifestEntry } from '../layout/manifest.js';
 import { TarFormatError } from '../layout/tar-reader.js';
-import { isStoredDamage } from '../layout/tar-gzip.js';
+import { isStoredDamage } from '../verify/stored-damage.js';
 import { memberHandlers } from './extract-entry.js';
 import { abandonFile } from './extract-file.js';
 import type { ExtractState } from './extract-state.js';

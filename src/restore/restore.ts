@@ -15,7 +15,7 @@ import { isEncrypted, manifestFileFor, manifestVersionsOf } from '../layout/snap
 import { isKeyProblem } from '../io/age-feed.js';
 import { AgeDamagedError } from '../crypto/age-errors.js';
 import { verifySnapshot, type VerifiedSnapshot } from '../verify/verify-snapshot.js';
-import { chainLinks, chainOfMeta, ownLink, sourceOf, tarballNeeds, type TarballNeed } from './chain-links.js';
+import { chainLinks, chainOfMeta, namedNeeds, ownLink, sourceOf, tarballNeeds, type TarballNeed } from './chain-links.js';
 import { STAGING_NAME, type ExtractReport } from './extract.js';
 import { ManifestIndex } from './manifest-index.js';
 import { lookupFiles } from './manifest-lookup.js';
@@ -108,7 +108,7 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   if (input.dryRun) {
     const blocked = existing && targetEntries.length > 0 ? await planBlocked(target, existing.dev, manifest, wanted, input.overwrite) : [];
     const planned: Planned = { files: files.length, bytes, conflicts: collisions.paths, conflictCount: collisions.count, blocked };
-    if (needs) Object.assign(planned, { tarballs: needs }, files.length <= MAX_LISTED_SOURCES ? { sources: fileSources(manifest, files, snapshot.id) } : {});
+    if (needs) Object.assign(planned, { tarballs: namedNeeds(needs, links) }, files.length <= MAX_LISTED_SOURCES ? { sources: fileSources(manifest, files, snapshot.id) } : {});
     return { snapshot: snapshot.id, target, verified: tarDamaged || linkDamaged ? 'damaged' : 'ok', planned, alsoRestored: extra };
   }
   return restoreThroughStaging({ input, check, manifest, select, rows: wanted, links: read, chainDamaged: linkDamaged, extra, targetExisted: existing !== undefined });

@@ -7,7 +7,7 @@ import { DeltaFileError, readDeltaFile } from '../layout/delta-file.js';
 import type { ManifestEntry } from '../layout/manifest.js';
 import type { TarballParts } from '../layout/member-at.js';
 import { TarFormatError } from '../layout/tar-reader.js';
-import { isStoredDamage } from '../layout/tar-gzip.js';
+import { isStoredDamage } from './stored-damage.js';
 
 /** Why the file does not check out, with the finding's code; undefined when it matches its line's size and SHA-256. */
 export async function rebuildProblem(

@@ -17,7 +17,7 @@ import { ManifestReader } from '../layout/manifest-reader.js';
 import type { ManifestEntry } from '../layout/manifest.js';
 import { readMemberAt, type TarballParts } from '../layout/member-at.js';
 import { TarFormatError, type TarEntry } from '../layout/tar-reader.js';
-import { isStoredDamage } from '../layout/tar-gzip.js';
+import { isStoredDamage } from './stored-damage.js';
 import { MAX_MEMBER_FINDINGS, typeDisagreement } from './deep-check.js';
 import type { TarballDamage } from '../core/tarball-damage.js';
 

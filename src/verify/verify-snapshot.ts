@@ -12,13 +12,14 @@ import { readdir } from 'node:fs/promises';
 import { FileTooLargeError, NotRegularFileError, readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
 import { dirname, join } from 'node:path';
 import {
-  fileSumsFileOf, gzipIndexName, isChainedFormat, MANIFEST_FILE_GZ, manifestFileOf, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, sealedName, SNAPSHOT_JSON, SUMS_FILE, isCompressedFormat, tarballFiles, tarballName, type SnapshotFormat, type SnapshotMeta,
+  gzipIndexName, isChainedFormat, MANIFEST_FILE_GZ, manifestFileOf, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, sealedName, SNAPSHOT_JSON, SUMS_FILE, type SnapshotFormat, type SnapshotMeta,
 } from '../layout/format.js';
 import { parseSnapshotMeta } from '../layout/snapshot-meta.js';
 import { isKeyProblem } from '../io/age-feed.js';
 import { checkSealedMeta, isSealed, SealedWalk } from './sealed-snapshot.js';
 import { checkSizes } from './tarball-sizes.js';
 import { GzipWalk } from './gzip-walk.js';
+import { checkCoverage, checkMetaAgrees, isEncryptedMeta, listsFormat } from './coverage.js';
 import { checkIndex, isCompressedListing } from './gzip-index-check.js';
 import { REMOVE_FILE, RESTORE_FILE } from '../layout/restore-text.js';
 import { parseSumFile, type SumLine } from '../layout/sha256sums.js';
@@ -102,10 +103,7 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
   if (meta) {
     report.files = meta.counts.files;
     report.bytes = meta.bytes.content;
-    checkMetaAgrees(meta, folder.id, tarNames, listed, damage);
-    if (isCompressedFormat(meta.formatVersion) !== compressed) {
-      damage('meta-mismatch', `${SNAPSHOT_JSON} says snapshot format ${meta.formatVersion}, but ${SUMS_FILE} lists ${compressed ? 'a compressed' : 'an uncompressed'} tarball`, { file: SNAPSHOT_JSON });
-    }
+    checkMetaAgrees(meta, folder.id, tarNames, listed, compressed, damage);
     if (isEncryptedMeta(meta) !== sealed) {
       damage('meta-mismatch', `${SNAPSHOT_JSON} says the snapshot is ${isEncryptedMeta(meta) ? '' : 'not '}encrypted, but ${SUMS_FILE} lists ${sealed ? 'encrypted' : 'plain'} files`, { file: SNAPSHOT_JSON });
     }
@@ -142,36 +140,6 @@ async function readSums(dir: string, report: VerifiedSnapshot, damage: Damage): 
   }
 }
 
-/**
- * SHA256SUMS must cover the tarball (or all of its parts) and each of the snapshot's other
- * files: what it leaves out is not protected. Returns the tarball's file names as it lists them.
- */
-/**
- * Which lists the snapshot holds, by the names SHA256SUMS gives: format 2's gzipped ones, or
- * format 1's plain ones (snapshot.json's format must agree; with no usable snapshot.json this
- * alone says which manifest to read).
- */
-const listsFormat = (listed: Map<string, string>): SnapshotFormat => (listed.has(MANIFEST_FILE_GZ) || isSealed(listed) ? 2 : 1);
-const isEncryptedMeta = (meta: SnapshotMeta): boolean => meta.encryption !== undefined;
-
-function checkCoverage(id: string, listed: Map<string, string>, lists: SnapshotFormat, compressed: boolean, damage: Damage): string[] {
-  const sealed = isSealed(listed);
-  const tarName = tarballName(id, sealed, compressed);
-  const tarNames = tarballFiles(id, listed.keys(), sealed, compressed);
-  if (tarNames.length === 0) damage('not-covered', `${SUMS_FILE} does not list ${tarName} (or its parts)`, { file: tarName });
-  if (tarNames.length > 1) {
-    // Parts must run 000, 001, … without a gap: a missing line would silently shorten the archive.
-    const gap = tarNames.findIndex((n, i) => n !== partName(id, i, sealed, compressed));
-    if (gap >= 0) damage('parts-missing', `${SUMS_FILE} lists the tarball's parts with a gap: ${partName(id, gap, sealed, compressed)} is not listed`, { file: SUMS_FILE });
-  }
-  // Format 3: the index that places tar offsets in the `.tar.gz` (a forged one could place them anywhere).
-  const index = compressed ? [gzipIndexName(id, sealed)] : [];
-  for (const required of [manifestFileOf(lists, sealed), fileSumsFileOf(lists, sealed), SNAPSHOT_JSON, ...index, ...(sealed ? [sealedName(SNAPSHOT_JSON, true)] : [])]) {
-    if (!listed.has(required)) damage('not-covered', `${SUMS_FILE} does not list ${required}`, { file: required });
-  }
-  return tarNames;
-}
-
 /** Every listed file but the tarball against its SHA-256 (returns those that match); snapshot.json is also parsed into report.meta. */
 async function checkSmallFiles(
   folder: SnapshotFolder, listed: Map<string, string>, tarNames: string[], present: Set<string>,
@@ -199,15 +167,6 @@ async function checkSmallFiles(
     }
   }
   return matched;
-}
-
-/** snapshot.json and SHA256SUMS must name the same tarball files with the same hashes. */
-function checkMetaAgrees(meta: SnapshotMeta, id: string, tarNames: string[], listed: Map<string, string>, damage: Damage): void {
-  const metaNames = meta.tarball.parts ? meta.tarball.parts.map((p) => p.name) : [tarballName(id, isEncryptedMeta(meta), isCompressedFormat(meta.formatVersion))];
-  const metaSums = meta.tarball.parts ? meta.tarball.parts.map((p) => p.sha256) : [meta.tarball.sha256];
-  if (tarNames.length && (metaNames.join('/') !== tarNames.join('/') || metaSums.some((h, i) => h !== listed.get(tarNames[i]!)))) {
-    damage('meta-mismatch', `${SNAPSHOT_JSON} and ${SUMS_FILE} disagree on the tarball${tarNames.length > 1 || meta.tarball.parts ? "'s parts" : "'s SHA-256"}`, { file: SNAPSHOT_JSON });
-  }
 }
 
 /** Whether nothing of the tarball can be trusted: every member counts as damaged. */
