@@ -35,9 +35,9 @@ function defineDataCommands(program: Command, h: ActionHooks): void {
     .option('--accept-changes', 'the mass changes the gate flagged are yours: accept them (pruning resumes)')
     .option('--accept-fingerprint', "write even though the drive's hardware differs from when it was first seen (you replaced or cloned it on purpose)")
     .option('--part-size <size>', 'write the tarball in parts of at most <size> (e.g. 4G; automatic on FAT drives, which hold at most 4 GiB per file)')
-    .option('--format <n>', 'snapshot format: 2 (incremental snapshots in chains) or 1 (a full tarball each time), docs/FORMAT.md; default: the config\'s, else 2')
-    .option('--full', 'format 2: write a new full snapshot (start a new chain)')
-    .option('--reread', 'format 2: read every file, even those whose size, times, inode and device say unchanged (finds silent corruption of the sources)')
+    .option('--format <n>', 'snapshot format: 2 (incremental snapshots in chains), 3 (format 2 with block-gzipped tarballs, <ID>.tar.gz) or 1 (a full tarball each time), docs/FORMAT.md; default: the config\'s, else 2')
+    .option('--full', 'formats 2 and 3: write a new full snapshot (start a new chain)')
+    .option('--reread', 'formats 2 and 3: read every file, even those whose size, times, inode and device say unchanged (finds silent corruption of the sources)')
     .action(async (flags, cmd: Command) => { h.set(await (await import('./commands/backup.js')).backupCommand(h.context(cmd), flags)); });
 
   program.command('verify <drive>')

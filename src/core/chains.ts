@@ -109,6 +109,13 @@ export interface NextSnapshotInput {
   /** Ids of snapshots that are format 1 (never a base: they carry no member offsets). */
   formatOne?: ReadonlySet<string>;
   /**
+   * The format of each snapshot whose snapshot.json reads, and the format the next one is written
+   * in: a chain never mixes formats (format 3's RESTORE.txt extracts every tarball of its chain
+   * with tar -z, a format 2 one without), so a different one starts a new full.
+   */
+  formats?: ReadonlyMap<string, number>;
+  format?: number;
+  /**
    * Whether a new full copy would fit in the drive's free space (undefined: not known). The
    * policy's limits (length, increments' weight) keep chains short for the restore's sake; they
    * never stop the backups of a drive that cannot hold a second full: the chain goes on instead.
@@ -123,6 +130,10 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshot {
   const newest = [...snapshots].reverse().find((s) => s.complete);
   if (!newest) return { kind: 'full', reason: 'the first snapshot on this drive' };
   if (input.formatOne?.has(newest.id)) return { kind: 'full', reason: `the newest snapshot (${newest.id}) is format 1, which an increment cannot build on` };
+  const newestFormat = input.formats?.get(newest.id);
+  if (input.format !== undefined && newestFormat !== undefined && newestFormat !== input.format) {
+    return { kind: 'full', reason: `the newest snapshot (${newest.id}) is format ${newestFormat} and this one is format ${input.format}: a chain never mixes formats` };
+  }
   const chain = chainOf(snapshots, newest.id);
   if (!chain) return { kind: 'full', reason: `the chain of the newest snapshot (${newest.id}) is not whole on this drive` };
   const byId = new Map(snapshots.map((s) => [s.id, s]));

@@ -59,6 +59,9 @@ export function fullSize(input: Pick<PlanInput, 'drives' | 'sourceBytes'>): numb
   return newest?.bytes ?? input.sourceBytes;
 }
 
+/** Formats 2 and 3 write chains (3 is 2 with its tarballs block-gzipped); 1, or none said, whole copies. */
+const chained = (input: Pick<PlanInput, 'policy'>): boolean => (input.policy.format ?? 1) >= 2;
+
 /**
  * The next snapshot's size on `target`, with 10 % to spare. Format 1 writes a whole copy: as
  * large as the newest snapshot or the sources. Format 2 writes an increment or a new full, as
@@ -71,7 +74,7 @@ export function fullSize(input: Pick<PlanInput, 'drives' | 'sourceBytes'>): numb
  */
 export function nextEstimate(input: PlanInput, target: string): { bytes?: number; kind?: 'full' | 'increment' } {
   const spare = (n: number | undefined) => (n !== undefined && n > 0 ? Math.ceil((n * 11) / 10) : undefined);
-  if (input.policy.format !== 2) {
+  if (!chained(input)) {
     const all = input.drives.flatMap((d) => d.snapshots.filter((s) => s.complete));
     const lastSize = [...all].sort((a, b) => a.id.localeCompare(b.id)).at(-1)?.bytes;
     return { bytes: spare(Math.max(lastSize ?? 0, input.sourceBytes ?? 0)) };
@@ -130,7 +133,7 @@ export function driveSizeWarning(input: PlanInput, name: string, total: number):
   if (!d) return undefined;
   // Format 2 keeps chains of increments; a drive already holding one is judged by chains even
   // under a format 1 config (its increments stay until their chain is pruned).
-  const chains = input.policy.format === 2 || input.drives.find((x) => x.name === name)?.snapshots.some((s) => s.base !== undefined) === true;
+  const chains = chained(input) || input.drives.find((x) => x.name === name)?.snapshots.some((s) => s.base !== undefined) === true;
   return sizeWarning(input, name, d.retention, total, fullSize(input), chains);
 }
 
@@ -138,7 +141,7 @@ export function driveSizeWarning(input: PlanInput, name: string, total: number):
 export function roomNeeded(input: Pick<PlanInput, 'policy' | 'today'>, name: string, full: number): { copies: number; bytes: number } | undefined {
   const d = input.policy.drives.find((x) => x.name === name);
   if (!d) return undefined;
-  const copies = copiesNeeded(input, name, d.retention, input.policy.format === 2);
+  const copies = copiesNeeded(input, name, d.retention, chained(input));
   return { copies, bytes: room(full, copies) };
 }
 

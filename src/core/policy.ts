@@ -37,7 +37,7 @@ export interface Policy {
   epoch: string;
   alerts: { rotationDays: number; verifyDays: number };
   /** The snapshot format new snapshots are written in (docs/FORMAT.md); 1 when not said. */
-  format?: 1 | 2;
+  format?: 1 | 2 | 3;
   /** Format 2: when a chain ends and a new full starts (the config's "chain"); the defaults when not said. */
   chain?: ChainPolicy;
 }

@@ -37,7 +37,7 @@ export interface BackupOptions {
   noPrune?: boolean;
   /** --part-size as the user wrote it ("4G"). */
   partSize?: string;
-  /** --format as the user wrote it ("1" or "2"); else the config's, else 2. */
+  /** --format as the user wrote it ("1", "2" or "3"); else the config's, else 2. */
   format?: string;
   /** --full (format 2): start a new chain. */
   full?: boolean;
@@ -118,14 +118,14 @@ export async function prepareBackup(s: Session, opts: BackupOptions): Promise<Pr
   };
 }
 
-/** --format, else the config's, else 2 (history); --full and --reread mean something only for format 2. */
+/** --format, else the config's, else 2 (history); --full and --reread mean something only for formats 2 and 3. */
 function snapshotFormat(opts: BackupOptions, configured: SnapshotFormat | undefined): SnapshotFormat {
-  if (opts.format !== undefined && opts.format !== '1' && opts.format !== '2') {
-    throw usageError('bad-format', `--format ${quoteShort(opts.format)}: airgap writes snapshot format 1 or 2`, 'e.g. --format 2 (the default: incremental snapshots in chains), or --format 1 (a whole tarball each time); docs/FORMAT.md');
+  if (opts.format !== undefined && opts.format !== '1' && opts.format !== '2' && opts.format !== '3') {
+    throw usageError('bad-format', `--format ${quoteShort(opts.format)}: airgap writes snapshot format 1, 2 or 3`, 'e.g. --format 2 (the default: incremental snapshots in chains), --format 3 (the same, its tarballs block-gzipped), or --format 1 (a whole tarball each time); docs/FORMAT.md');
   }
   const format = opts.format !== undefined ? (Number(opts.format) as SnapshotFormat) : configured ?? 2;
   if (format === 1 && (opts.full || opts.reread)) {
-    throw usageError('format-1-options', `${opts.full ? '--full' : '--reread'} is for format 2 snapshots: format 1 always writes and reads everything`, 'add --format 2, or remove "format": 1 from the config (format 2 is the default)');
+    throw usageError('format-1-options', `${opts.full ? '--full' : '--reread'} is for format 2 and 3 snapshots: format 1 always writes and reads everything`, 'add --format 2, or remove "format": 1 from the config (format 2 is the default)');
   }
   return format;
 }

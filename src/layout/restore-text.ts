@@ -142,13 +142,18 @@ interface Variant {
   psParts: string;
 }
 
-function variant(self: string, enc: RestoreEncryption | undefined): Variant {
+function variant(self: string, enc: RestoreEncryption | undefined, compressed: boolean): Variant {
   const dir = (id: string) => `"$DRIVE/${DRIVE_DIR}/${id}"`;
-  const tar = (id: string) => `"$DRIVE/${DRIVE_DIR}/${id}/${tarballName(id, enc !== undefined)}"`;
+  const tar = (id: string) => `"$DRIVE/${DRIVE_DIR}/${id}/${tarballName(id, enc !== undefined, compressed)}"`;
+  // Format 3: the tarball is concatenated gzip members, which GNU tar, bsdtar and busybox tar all
+  // extract with -z (test/io/gzip-blocks-tools.test.ts); Windows' tar.exe is bsdtar.
+  const x = compressed ? '-xzpf' : '-xpf';
+  const wx = compressed ? '-xzf' : '-xf';
+  const stored = (id: string) => tarballName(id, false, compressed);
   if (!enc) {
     return {
       key: '',
-      extract: (l) => (l.parts ? `    cat ${tar(l.id)}.[0-9][0-9][0-9] | tar -xpf - -C "$TARGET"` : `    tar -xpf ${tar(l.id)} -C "$TARGET"`),
+      extract: (l) => (l.parts ? `    cat ${tar(l.id)}.[0-9][0-9][0-9] | tar ${x} - -C "$TARGET"` : `    tar ${x} ${tar(l.id)} -C "$TARGET"`),
       remove: `    (cd "$TARGET" && xargs -0 rm -rf -- < ${dir(self)}/${REMOVE_FILE})
   ${REMOVE_FILE} lists paths inside TARGET, each ended by a NUL byte; run this only inside TARGET.`,
       check: `    (cd "$TARGET" && gunzip -t ${dir(self)}/${FILE_SUMS_FILE_GZ} && gunzip -c ${dir(self)}/${FILE_SUMS_FILE_GZ} | sha256sum -c)
@@ -156,9 +161,9 @@ function variant(self: string, enc: RestoreEncryption | undefined): Variant {
   it is whole). macOS: use shasum -a 256 -c instead of sha256sum -c.`,
       cleanup: '',
       psKey: '',
-      psExtract: (id) => `  tar -xf "$Drive\\${DRIVE_DIR}\\${id}\\${tarballName(id)}" -C $Target`,
+      psExtract: (id) => `  tar ${wx} "$Drive\\${DRIVE_DIR}\\${id}\\${stored(id)}" -C $Target`,
       psRemoveFile: `"$Drive\\${DRIVE_DIR}\\${self}\\${REMOVE_FILE}"`,
-      psParts: '  Parts (<ID>.tar.000, .001, ...): join them first with  copy /b part0 + part1 + ... <ID>.tar  in cmd.\n',
+      psParts: `  Parts (${stored('<ID>')}.000, .001, ...): join them first with  copy /b part0 + part1 + ... ${stored('<ID>')}  in cmd.\n`,
     };
   }
   const age = 'age -d -i "$WORK/key.txt"';
@@ -178,7 +183,7 @@ function variant(self: string, enc: RestoreEncryption | undefined): Variant {
   The key goes into a scratch folder (the last step removes it):
     WORK="$(mktemp -d)"
 ${key}`,
-    extract: (l) => (l.parts ? `    cat ${tar(l.id)}.[0-9][0-9][0-9] | ${age} | tar -xpf - -C "$TARGET"` : `    ${age} ${tar(l.id)} | tar -xpf - -C "$TARGET"`),
+    extract: (l) => (l.parts ? `    cat ${tar(l.id)}.[0-9][0-9][0-9] | ${age} | tar ${x} - -C "$TARGET"` : `    ${age} ${tar(l.id)} | tar ${x} - -C "$TARGET"`),
     // A redirection, not -o: age 1.1 creates its -o file only when it writes a byte, and an empty REMOVE.nul has none.
     // One line: a list age could not decrypt whole is never acted on.
     remove: `    ${age} ${dir(self)}/${sealedName(REMOVE_FILE, true)} > "$WORK/${REMOVE_FILE}" && (cd "$TARGET" && xargs -0 rm -rf -- < "$WORK/${REMOVE_FILE}")
@@ -194,9 +199,9 @@ ${key}`,
 ${enc.driveKey ? `  age -d -o "$Work\\key.txt" "$Drive\\${DRIVE_DIR}\\${DRIVE_KEY_FILE}"          # asks for the passphrase (or copy your own key file there)` : `  Copy-Item 'C:\\path\\to\\your-key.txt' "$Work\\key.txt"          # your age key file`}
 `,
     // PowerShell 5 pipes text, not bytes: the age | tar pipe runs in cmd.
-    psExtract: (id) => `  cmd /c "age -d -i \`"$Work\\key.txt\`" \`"$Drive\\${DRIVE_DIR}\\${id}\\${tarballName(id, true)}\`" | tar -xf - -C \`"$Target\`""`,
+    psExtract: (id) => `  cmd /c "age -d -i \`"$Work\\key.txt\`" \`"$Drive\\${DRIVE_DIR}\\${id}\\${tarballName(id, true, compressed)}\`" | tar ${wx} - -C \`"$Target\`""`,
     psRemoveFile: `"$Work\\${REMOVE_FILE}"`,
-    psParts: `  Parts (<ID>.tar.age.000, .001, ...): join them first with  copy /b part0 + part1 + ... <ID>.tar.age  in cmd.
+    psParts: `  Parts (${tarballName('<ID>', true, compressed)}.000, .001, ...): join them first with  copy /b part0 + part1 + ... ${tarballName('<ID>', true, compressed)}  in cmd.
   Check the restored files: age -d -i "$Work\\key.txt" -o "$Work\\FILES.sha256.gz" the snapshot's ${sealedName(FILE_SUMS_FILE_GZ, true)}.
   Finally: Remove-Item -Recurse -Force $Work   (it holds the key, unencrypted)
 `,
@@ -206,12 +211,13 @@ ${enc.driveKey ? `  age -d -o "$Work\\key.txt" "$Drive\\${DRIVE_DIR}\\${DRIVE_KE
 /**
  * `chain`: oldest first, the snapshot itself last (a full: itself alone). `deltas`: the delta'd
  * files of this snapshot's manifest, in manifest order (none: the text is as it was before deltas).
+ * `compressed`: format 3, every tarball of the chain is `<ID>.tar.gz` (a chain never mixes formats).
  */
-export function restoreText(chain: readonly ChainLink[], deltas: readonly DeltaFile[] = [], enc?: RestoreEncryption): string {
+export function restoreText(chain: readonly ChainLink[], deltas: readonly DeltaFile[] = [], enc?: RestoreEncryption, compressed = false): string {
   const self = chain.at(-1)!;
   const { steps, any, dd } = deltaSteps(chain, deltas);
   const dir = (id: string) => `"$DRIVE/${DRIVE_DIR}/${id}"`;
-  const x = variant(self.id, enc);
+  const x = variant(self.id, enc, compressed);
   const extract = x.extract;
   const what = chain.length === 1
     ? 'a FULL snapshot: its own tarball holds every file.'
@@ -228,7 +234,7 @@ export function restoreText(chain: readonly ChainLink[], deltas: readonly DeltaF
   const psExtract = any
     ? `  # After each tar: the changed blocks of large files, written in order (on any error, start again into a new, empty folder).
 ${chain.flatMap((l) => [x.psExtract(l.id), ...steps.get(l.id)!.ps]).join('\n')}`
-    : enc ? chain.map((l) => x.psExtract(l.id)).join('\n') : `  foreach ($s in $Chain) { tar -xf "$Drive\\${DRIVE_DIR}\\$s\\$s.tar" -C $Target }`;
+    : enc ? chain.map((l) => x.psExtract(l.id)).join('\n') : `  foreach ($s in $Chain) { tar ${compressed ? '-xzf' : '-xf'} "$Drive\\${DRIVE_DIR}\\$s\\${tarballName('$s', false, compressed)}" -C $Target }`;
   return `RESTORE SNAPSHOT ${self.id} WITH STOCK TOOLS
 ${'='.repeat(32 + self.id.length)}
 

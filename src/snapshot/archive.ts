@@ -4,6 +4,7 @@ import type { SourceProblem } from '../layout/format.js';
 import { formatManifestLine, formatManifestLineV2, MANIFEST_COLUMNS, MANIFEST_COLUMNS_V2, MANIFEST_HEADER, MANIFEST_HEADER_V2, type DeltaLink, type ManifestEntry } from '../layout/manifest.js';
 import { formatSumLine } from '../layout/sha256sums.js';
 import type { HashedWriter } from '../io/hashed-writer.js';
+import type { TarOut } from './tar-out.js';
 import type { TextOut } from '../io/gzip-text-writer.js';
 import { SMALL_FILE } from './read-source.js';
 import { openBatchReader, type BatchReader, type SmallRead } from './small-reader.js';
@@ -18,7 +19,8 @@ import { archiveLargeV2 } from './archive-large.js';
 import { streamLarge } from './stream-large.js';
 
 export interface ArchiveOutputs {
-  tar: HashedWriter;
+  /** The tar bytes: the stored `.tar` (formats 1, 2), or format 3's block-gzipping writer (gzip-tar-out.ts). */
+  tar: TarOut;
   /** MANIFEST.tsv and FILES.sha256 (gzipped in format 2: io/gzip-text-writer.ts). */
   manifest: TextOut;
   fileSums: TextOut;
@@ -163,7 +165,10 @@ async function archiveEntries(entries: ScanEntries, out: ArchiveOutputs, problem
     if (loop.storedWait) await loop.storedWait;
     loop.storedWait = undefined;
     // After the entry's own writes (a file read late is appended inside `pending`).
-    if (opts.onMember && out.tar.written > offset) opts.onMember(e.path, offset);
+    if (out.tar.written > offset) {
+      out.tar.memberEnd?.(); // format 3: a gzip block may be cut here
+      opts.onMember?.(e.path, offset);
+    }
     if (opts.onProgress && (i % PROGRESS_EVERY === 0 || e.size > SMALL_FILE || i === entries.length - 1)) {
       opts.onProgress({ entries: i + 1, bytes: counts.contentBytes, current: e.path });
     }

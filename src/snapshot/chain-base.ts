@@ -40,28 +40,32 @@ export interface ChainStartInput {
   damaged?: ReadonlySet<string>;
   /** Whether a new full would fit in the free space (core/chains.ts: the policy's limits give way when not). */
   fullFits?: boolean;
+  /** The format being written (2 or 3): a newest snapshot of another format is no base. */
+  format?: number;
 }
 
 /** The snapshots on the drive as the chain rules see them, with their snapshot.json when it reads. */
-async function chainSnapshots(contents: DriveContents, damaged?: ReadonlySet<string>): Promise<{ snapshots: ChainSnapshot[]; formatOne: Set<string>; metas: Map<string, SnapshotMeta> }> {
+async function chainSnapshots(contents: DriveContents, damaged?: ReadonlySet<string>): Promise<{ snapshots: ChainSnapshot[]; formatOne: Set<string>; formats: Map<string, number>; metas: Map<string, SnapshotMeta> }> {
   const snapshots: ChainSnapshot[] = [];
   const formatOne = new Set<string>();
+  const formats = new Map<string, number>();
   const metas = new Map<string, SnapshotMeta>();
   for (const s of contents.snapshots) {
     const meta = s.complete ? await readSnapshotMeta(s).catch(() => undefined) : undefined;
     if (meta) metas.set(s.id, meta);
     if (meta?.formatVersion === 1) formatOne.add(s.id);
+    if (meta) formats.set(s.id, meta.formatVersion);
     snapshots.push({
       id: s.id, bytes: meta?.bytes.tarball ?? 0, complete: meta !== undefined, damaged: damaged?.has(s.id) ?? false,
       ...(meta?.base !== undefined ? { base: meta.base } : {}),
     });
   }
-  return { snapshots, formatOne, metas };
+  return { snapshots, formatOne, formats, metas };
 }
 
 export async function startChain(input: ChainStartInput): Promise<ChainStart> {
-  const { snapshots, formatOne, metas } = await chainSnapshots(input.contents, input.damaged);
-  const next = nextSnapshot({ snapshots, policy: input.policy, forceFull: input.forceFull, formatOne, fullFits: input.fullFits });
+  const { snapshots, formatOne, formats, metas } = await chainSnapshots(input.contents, input.damaged);
+  const next = nextSnapshot({ snapshots, policy: input.policy, forceFull: input.forceFull, formatOne, formats, format: input.format, fullFits: input.fullFits });
   if (next.kind === 'full') return { next, removal: [], metas };
   const dirOf = (id: string) => input.contents.snapshots.find((s) => s.id === id)!.dir;
   const linkOf = (id: string): ChainLinkDir => ({ id, dir: dirOf(id), sealed: isEncrypted(metas.get(id)) });

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { BLOCK_SIZE, HASH_BYTES, type Run } from '../core/block-delta.js';
 import { ENTROPY_SAMPLE, entropyOf } from '../core/change-analysis.js';
-import type { HashedWriter } from '../io/hashed-writer.js';
+import type { TarOut } from './tar-out.js';
 import { deltaMemberName } from '../layout/delta-file.js';
 import { encodeHeader, padding } from '../layout/tar-header.js';
 import { BlockHasher } from './block-hasher.js';
@@ -66,7 +66,7 @@ export async function hashLarge(e: ScanEntry, tick: (where: string) => void): Pr
  * the file whole.
  */
 export async function writeDeltaMembers(
-  e: ScanEntry, tar: HashedWriter, id: string, n: number, members: readonly Run[], read: LargeRead, tick: (where: string) => void,
+  e: ScanEntry, tar: TarOut, id: string, n: number, members: readonly Run[], read: LargeRead, tick: (where: string) => void,
 ): Promise<boolean> {
   const opened = await openSource(e.abs, e);
   if ('skip' in opened) return false;
@@ -96,6 +96,7 @@ export async function writeDeltaMembers(
       }
       if (same && !blocks.digest().equals(read.blocks.subarray(m.first * HASH_BYTES, (m.first + m.count) * HASH_BYTES))) same = false;
       await tar.writeZeros(padding(size));
+      tar.memberEnd?.(); // format 3: each delta member may start a gzip block
     }
     // Every block written hashed as in the first read: the members hold exactly that content,
     // whatever the file does now (a later change is the next backup's).

@@ -7,7 +7,7 @@ import { driveWriteError } from '../core/io-errors.js';
 import { readRegularFile } from '../io/read-regular.js';
 import { sha256Hex } from '../io/sha256.js';
 import { readDriveContents, type DriveContents } from '../layout/drive-contents.js';
-import { MANIFEST_FILE_GZ, MAX_SUMS_BYTES, PARTIAL_PREFIX, sealedName, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
+import { isChainedFormat, MANIFEST_FILE_GZ, MAX_SUMS_BYTES, PARTIAL_PREFIX, sealedName, SUMS_FILE, type SnapshotMeta } from '../layout/format.js';
 import { snapshotIdFor } from '../layout/snapshot-id.js';
 import { scanSources, type ScanResult } from './scan.js';
 import { DEFAULT_CHAIN_POLICY } from '../core/chains.js';
@@ -55,7 +55,7 @@ export async function prepareSnapshot(input: WriteSnapshotInput): Promise<Prepar
   const airgapStat = await stat(airgapDir).catch((e: NodeJS.ErrnoException) => {
     throw driveWriteError(e, drive.name) ?? e;
   });
-  if (input.format === 2) refuseClockBehind(await readDriveContents(airgapDir), snapshotIdFor(started), drive.name);
+  if (isChainedFormat(input.format ?? 1)) refuseClockBehind(await readDriveContents(airgapDir), snapshotIdFor(started), drive.name);
   const scanStartedMs = Date.now();
   const scan = await scanSources(input.roots, {
     excludes: input.excludes,
@@ -70,7 +70,7 @@ export async function prepareSnapshot(input: WriteSnapshotInput): Promise<Prepar
   const previous = await previousLink(contents, drive.name);
   const free = await freeSpace(airgapDir);
   const fullFits = free === undefined ? undefined : free >= needed(fullEstimate);
-  const chain = input.format === 2 ? await prepareChain(input, contents, scan, id, fullFits) : undefined;
+  const chain = isChainedFormat(input.format ?? 1) ? await prepareChain(input, contents, scan, id, fullFits) : undefined;
   // An increment writes what is not carried (a file read to check may be stored: it counts).
   const carry = chain?.carry;
   const estimate = carry ? estimateSize(scan, (i) => carry.actionOf(i) === CARRY) : fullEstimate;
@@ -103,10 +103,10 @@ function sameEncryption<T extends { kind: 'incremental' }>(next: T, base: Snapsh
   return { kind: 'full', reason };
 }
 
-/** Format 2: a new full or an increment, and for an increment what is carried from the chain. */
+/** Format 2 (and 3): a new full or an increment, and for an increment what is carried from the chain. */
 async function prepareChain(input: WriteSnapshotInput, contents: DriveContents, scan: ScanResult, id: string, fullFits: boolean | undefined): Promise<PreparedChain> {
   const opts = input.chainOptions ?? {};
-  const start = await startChain({ contents, entries: scan.entries, policy: opts.policy ?? DEFAULT_CHAIN_POLICY, forceFull: opts.forceFull, damaged: opts.damaged, fullFits });
+  const start = await startChain({ contents, entries: scan.entries, policy: opts.policy ?? DEFAULT_CHAIN_POLICY, forceFull: opts.forceFull, damaged: opts.damaged, fullFits, format: input.format });
   const { metas } = start;
   const next = start.next.kind === 'full' ? start.next : sameEncryption(start.next, metas.get(start.next.base), input.encryption);
   if (next.kind === 'full') return { kind: 'full', reason: next.reason, links: [{ id, parts: false }], removal: [] };

@@ -3,7 +3,7 @@
 // shrinks, grows or fails while read keeps the archive well-formed and is reported.
 import { createHash, type Hash } from 'node:crypto';
 import { ENTROPY_SAMPLE, entropyOf } from '../core/change-analysis.js';
-import type { HashedWriter } from '../io/hashed-writer.js';
+import type { TarOut } from './tar-out.js';
 import { encodeHeader, padding } from '../layout/tar-header.js';
 import type { BlockHasher } from './block-hasher.js';
 import { changedWhileRead, openSource, type Problem } from './read-source.js';
@@ -11,7 +11,7 @@ import type { ScanEntry } from './scan.js';
 import type { Stored } from './archive-file.js';
 
 /** A large file: header first (with the size at open), then the body straight into the writer's buffer. */
-export async function streamLarge(e: ScanEntry, tar: HashedWriter, report: (p: Problem) => void, tick: (where: string) => void, blocks?: BlockHasher): Promise<Stored | undefined> {
+export async function streamLarge(e: ScanEntry, tar: TarOut, report: (p: Problem) => void, tick: (where: string) => void, blocks?: BlockHasher): Promise<Stored | undefined> {
   const opened = await openSource(e.abs, e);
   if ('skip' in opened) return void report(opened.skip);
   const { fh, before, header } = opened;
@@ -60,7 +60,7 @@ export async function streamLarge(e: ScanEntry, tar: HashedWriter, report: (p: P
   }
 }
 
-async function fillZeros(tar: HashedWriter, hash: Hash, n: number, blocks?: BlockHasher) {
+async function fillZeros(tar: TarOut, hash: Hash, n: number, blocks?: BlockHasher) {
   const zeros = Buffer.alloc(Math.min(n, 1 << 16));
   for (let k = Math.min(n, zeros.length); n > 0; n -= k, k = Math.min(n, zeros.length)) {
     hash.update(zeros.subarray(0, k));

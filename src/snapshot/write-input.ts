@@ -45,7 +45,7 @@ export interface WriteSnapshotInput {
    * "Encrypted drives". Undefined: written in the clear.
    */
   encryption?: { recipients: string[]; /** One of them is the drive key (the drive carries KEY.age): RESTORE.txt opens it with the passphrase. */ driveKey?: string };
-  /** The snapshot format to write (default 1; docs/FORMAT.md for 2). */
+  /** The snapshot format to write (default 1; docs/FORMAT.md for 2 and 3). */
   format?: SnapshotFormat;
   /** Format 2: when to start a new full, and what may be carried forward without reading. */
   chainOptions?: {

@@ -3,23 +3,21 @@
 // SHA256SUMS last → fsync → rename into place → fsync the parent. The caller holds the lock.
 // What comes before any write (the scan, the early refusals, the new id) is prepare-snapshot.ts.
 import { hostname } from 'node:os';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { damage, refusal, usageError } from '../core/errors.js';
-import { beginEncryption, encryptBuffer, type Encryption } from '../crypto/age-file.js';
+import { refusal, usageError } from '../core/errors.js';
+import { encryptBuffer } from '../crypto/age-file.js';
 import type { AgeRecipient } from '../crypto/age-keys.js';
 import {
-  BLOCKS_FILE, fileSumsFileOf, FORMAT_VERSION, manifestFileOf, MAX_PARTS, MAX_RECORDED_PROBLEMS, PARTIAL_PREFIX, SNAPSHOT_JSON,
+  BLOCKS_FILE, fileSumsFileOf, FORMAT_VERSION, isCompressedFormat, manifestFileOf, MAX_RECORDED_PROBLEMS, PARTIAL_PREFIX, SNAPSHOT_JSON,
   SUMS_FILE, sealedName, tarballName, TOOL_NAME, type SnapshotFormat, type SnapshotMeta, type SourceProblem,
 } from '../layout/format.js';
 import { formatSumLine, type SumLine } from '../layout/sha256sums.js';
 import { chainMeta, writeChainFiles } from './chain-files.js';
 import { stampVouches } from '../core/change-stamp.js';
-import { openArchiveReader, writeArchive, type ArchiveCounts, type ArchiveOutputs } from './archive.js';
+import { openArchiveReader, writeArchive, type ArchiveCounts } from './archive.js';
 import type { BatchReader } from './small-reader.js';
 import { createFileSynced, fsyncDir } from '../io/durable.js';
-import { HashedWriter, type Written } from '../io/hashed-writer.js';
-import { createListFile, type TextOut } from '../io/gzip-text-writer.js';
 import { countScan, type Counts } from './scan-totals.js';
 import { prepareSnapshot, type Prepared } from './prepare-snapshot.js';
 import type { WriteSnapshotInput } from './write-input.js';
@@ -27,8 +25,8 @@ import { asDriveError, cancelled, strictRefusal } from './write-errors.js';
 import { Watchdog } from './watchdog.js';
 import { sha256Hex } from '../io/sha256.js';
 import { failpoint } from '../io/failpoint.js';
-import { readBackHashes } from './read-back.js';
 import { ChainBlockLists } from './block-lists.js';
+import { createOutputs, finishAndReadBack, type Finished, type Outputs } from './snapshot-outputs.js';
 
 export type { WriteSnapshotInput } from './write-input.js';
 
@@ -36,8 +34,9 @@ export type WriteSnapshotResult =
   | { dryRun: false; id: string; dir: string; meta: SnapshotMeta; problems: SourceProblem[]; estimate: number; chainReason?: string }
   | { dryRun: true; id: string; dir: string; counts: Counts; problems: SourceProblem[]; estimate: number; gate: SnapshotMeta['gate'] | undefined; chain?: DryRunChain };
 
-/** Format 2, `--dry-run`: what kind of snapshot would be written, and why. */
+/** Formats 2 and 3, `--dry-run`: what kind of snapshot would be written, and why. */
 export interface DryRunChain {
+  format: SnapshotFormat;
   kind: 'full' | 'incremental';
   reason: string;
   base?: string;
@@ -50,7 +49,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
   const prepared = await prepareSnapshot(input);
   if (input.dryRun) {
     const { id, scan, estimate, gate, chain: c } = prepared;
-    const chain = c && { kind: c.kind, reason: c.reason, ...(c.base ? { base: c.base } : {}), carried: c.carry?.carried ?? 0, checked: c.carry?.checked ?? 0 };
+    const chain = c && { format: input.format ?? 2, kind: c.kind, reason: c.reason, ...(c.base ? { base: c.base } : {}), carried: c.carry?.carried ?? 0, checked: c.carry?.checked ?? 0 };
     return { id, dir: join(input.airgapDir, id), counts: countScan(scan), problems: scan.problems, estimate, dryRun: true, gate, ...(chain ? { chain } : {}) };
   }
   return writeFolder(input, prepared);
@@ -62,7 +61,9 @@ async function writeFolder(input: WriteSnapshotInput, prepared: Prepared): Promi
   const { started, scan, estimate, id, previous, gate } = prepared;
   const partial = join(airgapDir, PARTIAL_PREFIX + id);
   const finalDir = join(airgapDir, id);
-  const writers: TextOut[] = [];
+  // What the failure path abandons, in order (format 3's block writer before the file it feeds).
+  const writers: { abandon(): Promise<void> }[] = [];
+  const format: SnapshotFormat = input.format ?? 1;
   const watchdog = new Watchdog(input.stallMs ?? 120_000);
   // Cancellation is cooperative: the work stops itself at the next checkpoint, so that the
   // cleanup below never races a write or the final rename still in flight.
@@ -83,25 +84,25 @@ async function writeFolder(input: WriteSnapshotInput, prepared: Prepared): Promi
     return await watchdog.guard((async () => {
       await mkdir(partial);
       failpoint('write:partial-created');
-      const out = await createOutputs(partial, id, input.partSize, reader, prepared.chain !== undefined, writers, recipients);
-      writers.push(out.tar, out.manifest, out.fileSums);
+      const out = await createOutputs(partial, id, input.partSize, reader, format, writers, recipients);
+      writers.push(...(out.gzip ? [out.gzip] : []), out.stored, out.manifest, out.fileSums);
       const problems = [...scan.problems];
       const counts = await archiveScan(input, prepared, out, problems, tick, reader);
       if (input.strict && problems.length > 0) throw strictRefusal(problems);
-      const done = await finishAndReadBack(out, id, drive.name);
+      const done = await finishAndReadBack(out, id, drive.name, partial, recipients);
       writers.length = 0;
-      const chainFiles = prepared.chain ? await writeChainFiles(partial, prepared.chain, done.tar.parts !== undefined, counts, recipients, input.encryption?.driveKey !== undefined) : [];
+      const chainFiles = prepared.chain ? await writeChainFiles(partial, prepared.chain, done.tar.parts !== undefined, counts, recipients, input.encryption?.driveKey !== undefined, isCompressedFormat(format)) : [];
       if (done.blocks) chainFiles.unshift({ sha256: done.blocks.sha256, name: sealedName(BLOCKS_FILE, recipients !== undefined) });
       tick('snapshot.json');
 
-      const meta = buildMeta(input, id, started, input.clock(), problems, previous, counts, done.tar, recipients !== undefined);
-      if (prepared.chain) Object.assign(meta, chainMeta(prepared.chain, counts));
+      const meta = buildMeta(input, id, started, input.clock(), problems, previous, counts, done, recipients !== undefined);
+      if (prepared.chain) Object.assign(meta, chainMeta(prepared.chain, counts, format));
       if (gate) meta.gate = gate;
       if (input.encryption) meta.encryption = { scheme: 'age', recipients: [...input.encryption.recipients] };
       const metaFiles = await writeMeta(partial, meta, recipients);
       failpoint('write:meta-written');
       // SHA256SUMS last: its presence is what marks the folder as complete.
-      const sums = sumsText(id, done, [...chainFiles, ...metaFiles], prepared.chain ? 2 : 1, recipients !== undefined);
+      const sums = sumsText(id, done, [...chainFiles, ...metaFiles], format, recipients !== undefined);
       checkpoint();
       await createFileSynced(join(partial, SUMS_FILE), sums);
       failpoint('write:sums-written');
@@ -133,38 +134,9 @@ function sealingFor(input: WriteSnapshotInput, prepared: Prepared): AgeRecipient
   return input.encryption.recipients.map((recipient) => ({ kind: 'key', recipient }));
 }
 
-/** Each encrypted file gets its own file key and header (age's rule: a file key seals one file). */
-const sealOf = (recipients: AgeRecipient[] | undefined): Promise<Encryption | undefined> =>
-  recipients ? beginEncryption(recipients) : Promise.resolve(undefined);
-
-/** The tarball and the two manifests, each hashed as it is written (and format 2's BLOCKS, made when first needed). */
-async function createOutputs(
-  partial: string, id: string, partSize: number | undefined, reader: BatchReader, format2: boolean, writers: TextOut[], recipients: AgeRecipient[] | undefined,
-): Promise<ArchiveOutputs> {
-  const sealed = recipients !== undefined;
-  const tar = await HashedWriter.create(join(partial, tarballName(id, sealed)), 4 << 20,
-    partSize ? { partSize, maxParts: MAX_PARTS } : undefined, reader.hasher, await sealOf(recipients));
-  // Format 2 gzips both lists (layout/format.ts MANIFEST_FILE_GZ says why).
-  const manifest = await createListFile(join(partial, manifestFileOf(format2 ? 2 : 1, sealed)), format2, await sealOf(recipients));
-  const fileSums = await createListFile(join(partial, fileSumsFileOf(format2 ? 2 : 1, sealed)), format2, await sealOf(recipients));
-  // A lazily unmounted drive keeps accepting writes to open files: check once per chunk
-  // that the folder is still reachable, so that a pulled drive is noticed at once.
-  tar.guard = () => stat(partial).then(() => undefined);
-  let blocks: HashedWriter | undefined;
-  const out: ArchiveOutputs = { tar, manifest, fileSums };
-  if (format2) {
-    out.blocks = async () => {
-      if (!blocks) writers.push(blocks = await HashedWriter.create(join(partial, sealedName(BLOCKS_FILE, sealed)), 64 << 10, undefined, undefined, await sealOf(recipients)));
-      return blocks;
-    };
-    out.blocksWriter = () => blocks;
-  }
-  return out;
-}
-
 /** Streams the scanned entries into the outputs; every stored file is passed on to onStored. */
 async function archiveScan(
-  input: WriteSnapshotInput, prepared: Prepared, out: ArchiveOutputs, problems: SourceProblem[],
+  input: WriteSnapshotInput, prepared: Prepared, out: Outputs, problems: SourceProblem[],
   tick: (where: string) => void, reader: BatchReader,
 ): Promise<ArchiveCounts> {
   const { scan, chain, scanStartedMs } = prepared;
@@ -184,42 +156,6 @@ async function archiveScan(
       : undefined,
     onProgress: (p) => input.onProgress?.({ ...p, totalEntries: scan.entries.length, totalBytes: scan.bytes }),
   });
-}
-
-/** What finishing the three files reported: their sizes and SHA-256. */
-interface Finished {
-  tar: Written;
-  manifest: Written;
-  fileSums: Written;
-  blocks?: Written;
-}
-
-/** Flushes and fsyncs the tarball and the manifests; a tarball that reads back different is damage. */
-async function finishAndReadBack(out: ArchiveOutputs, id: string, driveName: string): Promise<Finished> {
-  const { tar, manifest, fileSums } = out;
-  await tar.drain();
-  failpoint('write:tar-written');
-  // Read the tarball back while the drive flushes it (the fsync in finish), and compare it
-  // with what was written before anything marks the snapshot complete: a bad write never
-  // becomes a snapshot. (This read may come from the page cache; the real media check is
-  // the next verify after a re-plug.)
-  const readBack = readBackHashes(tar.files);
-  readBack.catch(() => {}); // awaited below, unless an earlier step fails
-  const tarDone = await tar.finish();
-  failpoint('write:tar-done');
-  const manifestDone = await manifest.finish();
-  const sumsDone = await fileSums.finish();
-  const blocksOut = out.blocksWriter?.();
-  const blocksDone = blocksOut ? await blocksOut.finish() : undefined;
-  failpoint('write:manifests-done');
-  const back = await readBack;
-  const written = tarDone.parts ? tarDone.parts.map((p) => p.sha256) : [tarDone.sha256];
-  const bad = written.findIndex((h, i) => back[i] !== h);
-  if (bad >= 0 || back.length !== written.length) {
-    throw damage('written-snapshot-damaged', `the tarball read back from drive ${driveName} differs from what was written (${basename(tar.files[Math.max(bad, 0)] ?? tarballName(id))})`,
-      `the drive may be failing: run airgap verify ${driveName} --deep, and use another drive; nothing was kept and nothing was pruned`);
-  }
-  return { tar: tarDone, manifest: manifestDone, fileSums: sumsDone, ...(blocksDone ? { blocks: blocksDone } : {}) };
 }
 
 /**
@@ -248,13 +184,14 @@ export function publicMeta(meta: SnapshotMeta): SnapshotMeta {
   };
 }
 
-/** SHA256SUMS: every other file of the snapshot, the tarball (or its parts) first. */
+/** SHA256SUMS: every other file of the snapshot, the tarball (or its parts) first, then format 3's index. */
 function sumsText(id: string, done: Finished, rest: SumLine[], format: SnapshotFormat, sealed: boolean): string {
   const tarLines = done.tar.parts
     ? done.tar.parts.map((p) => ({ sha256: p.sha256, name: basename(p.path) }))
-    : [{ sha256: done.tar.sha256, name: tarballName(id, sealed) }];
+    : [{ sha256: done.tar.sha256, name: tarballName(id, sealed, isCompressedFormat(format)) }];
   return [
     ...tarLines,
+    ...(done.gzip ? [done.gzip.index] : []),
     { sha256: done.manifest.sha256, name: manifestFileOf(format, sealed) },
     { sha256: done.fileSums.sha256, name: fileSumsFileOf(format, sealed) },
     ...rest,
@@ -266,9 +203,10 @@ function buildMeta(
   input: WriteSnapshotInput, id: string, started: Date, completed: Date,
   problems: SourceProblem[], previous: SnapshotMeta['previous'],
   counts: Counts,
-  tarball: Written,
+  done: Finished,
   sealed: boolean,
 ): SnapshotMeta {
+  const tarball = done.tar;
   return {
     format: 'airgap-snapshot',
     formatVersion: FORMAT_VERSION,
@@ -282,8 +220,9 @@ function buildMeta(
     counts: { files: counts.files, dirs: counts.dirs, symlinks: counts.symlinks, hardlinks: counts.hardlinks, problems: problems.length },
     bytes: { content: counts.contentBytes, tarball: tarball.size },
     tarball: {
-      name: tarballName(id, sealed), size: tarball.size, sha256: tarball.sha256,
+      name: tarballName(id, sealed, done.gzip !== undefined), size: tarball.size, sha256: tarball.sha256,
       ...(tarball.parts ? { parts: tarball.parts.map((p) => ({ name: basename(p.path), size: p.size, sha256: p.sha256 })) } : {}),
+      ...(done.gzip ? { gzip: { tarSize: done.gzip.tarSize, index: done.gzip.index.name } } : {}),
     },
     previous,
     problems: problems.slice(0, MAX_RECORDED_PROBLEMS),

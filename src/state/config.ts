@@ -89,9 +89,9 @@ const configSchema = strictObject({
   })),
   /**
    * The snapshot format written (docs/FORMAT.md): 1, a full tarball every time; 2, chains of
-   * incremental snapshots that keep history on the drive.
+   * incremental snapshots that keep history on the drive; 3, format 2 with block-gzipped tarballs.
    */
-  format: v.optional(v.picklist([1, 2]), 2),
+  format: v.optional(v.picklist([1, 2, 3]), 2),
   /** Format 2: when a chain ends and the next snapshot is a new full. */
   chain: defaulted(strictObject({
     maxLength: v.optional(whole(1, 1000), DEFAULT_CHAIN_POLICY.maxLength),

@@ -17,7 +17,7 @@ export function renderInit(r: InitResult): string {
   out += `  keeps:   ${describeRetention(retentionAsWritten(c.policy.retention))} on each drive ("policy.retention" in the config; a rule left out is off: docs/rotation.md)\n`;
   // The drive size those rules need at today's size of the sources, before a drive is chosen.
   if (r.room) {
-    const why = c.format === 2
+    const why = c.format >= 2 // formats 2 and 3 keep chains
       ? 'one full copy, increments after it, and room for a second full to start a new chain'
       : `the rules keep up to ${r.room.copies - 1} whole copies, ${r.room.copies} while a backup writes; a smaller drive, down to about ${humanBytes(Math.ceil(r.room.perDrive * 2 / r.room.copies))}: "fit": true keeps as many as fit (docs/rotation.md)`;
     out += `  room:    about ${humanBytes(r.room.perDrive)} or more on each drive: the sources are ${humanBytes(r.room.sources)} today; ${why}\n`;
