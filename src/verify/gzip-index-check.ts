@@ -12,6 +12,9 @@ import { gzipIndexName, SNAPSHOT_JSON, tarballFiles, type SnapshotMeta } from '.
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { GzipIndexError, MAX_INDEX_BYTES, parseGzipIndex } from '../layout/gzip-index.js';
 import type { Damage } from './file-sums-check.js';
+import type { GzipBlockIndex } from '../io/gzip-blocks.js';
+import { openGzipTarball } from '../layout/tar-gzip.js';
+import { isStoredDamage } from './stored-damage.js';
 import { isSealed } from './sealed-snapshot.js';
 
 /** Format 3, by the names SHA256SUMS gives: it lists `<ID>.tar.gz` (or its parts; `.age` when encrypted). */
@@ -51,5 +54,24 @@ export async function checkIndex(
     else if (e instanceof FileTooLargeError) damage('too-large', `${name} is over the ${MAX_INDEX_BYTES} bytes an index may be: damaged or forged (not read)`, { file: name });
     else damage('unreadable', `${name} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name });
     return false;
+  }
+}
+
+/**
+ * `verify --deep`: the index the walk cuts the stream by (verify/gzip-walk.ts), when it checked
+ * out; an encrypted one is decrypted and parsed now (deep has the key), and one that does not is
+ * named damage (the walk then gunzips the stream whole).
+ */
+export async function indexForWalk(folder: SnapshotFolder, paths: string[], sealed: boolean, checked: boolean, damage: Damage): Promise<GzipBlockIndex | undefined> {
+  if (!checked) return undefined;
+  const name = gzipIndexName(folder.id, sealed);
+  try {
+    const g = await openGzipTarball({ files: paths, ...(sealed ? { encrypted: true } : {}), gzip: { index: join(folder.dir, name) } });
+    await g.close();
+    return g.index;
+  } catch (e) {
+    if (!isStoredDamage(e)) throw e; // a wrong key, a read error: as for the tarball itself
+    damage('index-invalid', `${name} cannot be used: ${e.message}`, { file: name });
+    return undefined;
   }
 }

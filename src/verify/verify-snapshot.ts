@@ -18,9 +18,9 @@ import { parseSnapshotMeta } from '../layout/snapshot-meta.js';
 import { isKeyProblem } from '../io/age-feed.js';
 import { checkSealedMeta, isSealed, SealedWalk } from './sealed-snapshot.js';
 import { checkSizes } from './tarball-sizes.js';
-import { GzipWalk } from './gzip-walk.js';
+import { gzipWalk } from './gzip-walk.js';
 import { checkCoverage, checkMetaAgrees, isEncryptedMeta, listsFormat } from './coverage.js';
-import { checkIndex, isCompressedListing } from './gzip-index-check.js';
+import { checkIndex, indexForWalk, isCompressedListing } from './gzip-index-check.js';
 import { REMOVE_FILE, RESTORE_FILE } from '../layout/restore-text.js';
 import { parseSumFile, type SumLine } from '../layout/sha256sums.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
@@ -193,11 +193,12 @@ async function checkTarball(
   // Deep, encrypted: the parts are one age file, decrypted on the way to the walk.
   // Deep: the tarball's SHA-256 runs on a second thread (when it is large enough to pay for one)
   // while this one parses the tarball and hashes every member. Plain verify hashes once here.
+  // Format 3: the index the walk cuts the stream by (read before the hashing thread opens).
+  const walkIndex = deep && report.compressed ? await indexForWalk(folder, paths, sealed, report.indexChecked === true, damage) : undefined;
   const thread = deep ? openHashThread(total) : undefined;
   const hasher = thread?.hasher ?? localHasher;
   // Format 3: inflated after the decryption, before the walk.
-  const gz = deep && report.compressed
-    ? new GzipWalk((p) => deep!.feed(p), damage, names[0]!, meta?.tarball.gzip?.tarSize) : undefined;
+  const gz = deep && report.compressed ? gzipWalk((p) => deep.feed(p), damage, names[0]!, walkIndex, meta?.tarball.gzip?.tarSize) : undefined;
   const toWalk = gz ? (p: Buffer) => gz.push(p) : (p: Buffer) => deep!.feed(p);
   const age = deep && sealed ? new SealedWalk(paths, hasher, toWalk, damage, names[0]!) : undefined;
   const walk = deep && (age ? (chunk: Buffer) => age.push(chunk) : toWalk);

@@ -9,13 +9,15 @@
 import { createCipheriv } from 'node:crypto';
 import { cp, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DriveReport, Finding, SnapshotReport } from '../../src/core/findings.js';
 import { blockAt } from '../../src/io/gzip-block-reader.js';
 import { gzipIndexName, tarballName } from '../../src/layout/format.js';
 import { labelledDrive, makeSandbox, runChecked, type CliResult, type Sandbox } from '../helpers/cli.js';
 import { compressDrive, type Compressed } from '../helpers/compress-snapshot.js';
 import { readTree, type Snapshot } from '../helpers/tree.js';
+import { sha256 } from '../helpers/bytes.js';
+import { flipByte } from '../helpers/damage.js';
 import { readManifestV2 } from '../helpers/v2-lists.js';
 import { memberStarts } from '../helpers/gzip-tar.js';
 
@@ -54,7 +56,7 @@ async function manifestOf(id: string): Promise<Map<string, Line>> {
   const out = new Map<string, Line>();
   for (const l of (await readManifestV2(snapDir(id))).split('\n').filter((x) => x && !x.startsWith('#'))) {
     const f = l.split('\t');
-    out.set(unescape(f[7]!), { path: unescape(f[7]!), type: f[0]!, size: Number(f[5]), sha256: f[6]!, in: f[9]!, offset: Number(f[10]) });
+    out.set(unescape(f[7]!), { path: unescape(f[7]!), type: f[0]!, size: Number(f[4]), sha256: f[6]!, in: f[9]!, offset: Number(f[10]) });
   }
   return out;
 }
@@ -195,5 +197,115 @@ describe('format 3: one file read through the index', () => {
     expect(dry.stdout).toContain(tarballName(full.id, false, true));
     const found = await run(['find', 'A', 'f10.txt']);
     expect(found.stdout).toContain(tarballName(full.id, false, true));
+  });
+});
+
+describe('format 3: damage', () => {
+  beforeEach(resetDrive);
+  afterAll(resetDrive);
+
+  const gzOf = (id: string) => join(snapDir(id), tarballName(id, false, true));
+  const indexOf = (id: string) => join(snapDir(id), gzipIndexName(id));
+
+  /** Rewrites SHA256SUMS over the files it lists as they are now, leaving out `drop` (a forger with write access). */
+  async function reSign(id: string, drop?: string): Promise<void> {
+    const sums = join(snapDir(id), 'SHA256SUMS');
+    const out: string[] = [];
+    for (const l of (await readFile(sums, 'utf8')).split('\n').filter(Boolean)) {
+      const name = l.slice(66);
+      if (name !== drop) out.push(`${sha256(await readFile(join(snapDir(id), name)))}  ${name}`);
+    }
+    await writeFile(sums, out.join('\n') + '\n');
+  }
+
+  it('a flipped byte in one block of the full: --deep names the block, the files from it on, and the later files that need them', async () => {
+    const [full, mid, last] = taken as [Taken, Taken, Taken];
+    const lines = await manifestOf(full.id);
+    const victim = lines.get('data/filler/f20.txt')!;
+    const { index } = compressed.get(full.id)!;
+    const k = blockAt(index, victim.offset + 512);
+    const b = index.blocks[k]!;
+    await flipByte(gzOf(full.id), b.compressedOffset + Math.floor(b.compressedLength / 2));
+    // A file whose member ends before that block: unharmed.
+    const safe = [...lines.values()].find((l) => l.type === 'f' && l.path.startsWith('data/filler/') && l.offset + 512 + l.size + 1024 < b.uncompressedOffset)!;
+    expect(safe).toBeDefined();
+
+    const plain = await verifyJson();
+    expect(plain.code).toBe(3);
+    expect(damageOf(plain.report, full.id).map((f) => [f.code, f.file])).toContainEqual(['checksum-mismatch', tarballName(full.id, false, true)]);
+    expect(damageOf(plain.report, full.id).find((f) => f.code === 'chain-dependants')?.dependants).toEqual([mid.id, last.id]);
+
+    const { code, report } = await verifyJson('--deep');
+    expect(code).toBe(3);
+    const found = damageOf(report, full.id);
+    const block = found.find((f) => f.code === 'tarball-damaged')!;
+    expect(block.file).toBe(tarballName(full.id, false, true));
+    expect(block.message).toContain(`compressed offset ${b.compressedOffset}`);
+    expect(found.map((f) => f.code)).toContain('archive-damaged');
+    const dep = found.find((f) => f.code === 'chain-dependants')!;
+    expect(dep.dependants).toEqual([mid.id, last.id]);
+    expect(dep.dependantFiles).toContainEqual({ snapshot: mid.id, path: 'data/filler/f20.txt' });
+    // Every file of the increments from that block on (the first 20 are named), none before it.
+    const after = [...lines.values()].filter((l) => l.type === 'f' && l.offset + 512 >= b.uncompressedOffset && l.path.startsWith('data/filler/'));
+    expect(dep.dependantFilesTotal).toBeGreaterThanOrEqual(2 * after.length);
+    expect(dep.dependantFiles).not.toContainEqual({ snapshot: mid.id, path: safe.path });
+    // The increments' own tarballs are sound.
+    for (const t of [mid, last]) expect(damageOf(report, t.id).filter((f) => f.code !== 'chain-link-damaged' && f.code !== 'chain-dependants'), t.id).toEqual([]);
+
+    // A restore refuses; --salvage restores what came before the block and names the rest.
+    const to = join(sb.dir, 'salvage');
+    expect((await run(['restore', 'A', '--snapshot', last.id, '--to', join(sb.dir, 'refused')])).code).toBe(3);
+    const r = await run(['restore', 'A', '--snapshot', last.id, '--to', to, '--salvage', '--json']);
+    const got = await readTree(join(to, 'data'));
+    expect(got[safe.path.slice('data/'.length)]).toEqual(last.tree[safe.path.slice('data/'.length)]);
+    expect(got['filler/f20.txt'], r.stdout).toBeUndefined();
+    expect(r.stdout).toContain('filler/f20.txt');
+  });
+
+  it('the index missing: named damage; a restore of one file with --salvage reads the tarball whole instead', async () => {
+    const [full, , last] = taken as [Taken, Taken, Taken];
+    await rm(indexOf(full.id));
+    const { code, report } = await verifyJson();
+    expect(code).toBe(3);
+    expect(damageOf(report, full.id).map((f) => [f.code, f.file])).toContainEqual(['missing-file', gzipIndexName(full.id)]);
+    const to = join(sb.dir, 'no-index');
+    const r = await run(['restore', 'A', '--snapshot', last.id, 'data/filler/f10.txt', '--to', to, '--salvage']);
+    expect(r.stdout, r.stderr).toContain('SALVAGE');
+    expect((await readTree(to))['data/filler/f10.txt']).toEqual(last.tree['filler/f10.txt']);
+  });
+
+  it('the index not listed in SHA256SUMS: named damage', async () => {
+    const full = taken[0]!;
+    await reSign(full.id, gzipIndexName(full.id));
+    const { code, report } = await verifyJson();
+    expect(code).toBe(3);
+    expect(damageOf(report, full.id).map((f) => [f.code, f.file])).toContainEqual(['not-covered', gzipIndexName(full.id)]);
+  });
+
+  it('a forged index, re-signed: one that does not parse is named by plain verify; one that parses but lies is named by --deep and --sample', async () => {
+    const full = taken[0]!;
+    const text = await readFile(indexOf(full.id), 'utf8');
+    const lines = text.split('\n');
+    // Two deflated blocks' boundary moved by 512 bytes of tar: still a well-formed index of the same stream.
+    const at = lines.findIndex((l, i) => i >= 2 && l.endsWith('deflated') && lines[i - 1]!.endsWith('deflated'));
+    const f = lines[at]!.split('\t');
+    f[0] = String(Number(f[0]) + 512);
+    await writeFile(indexOf(full.id), [...lines.slice(0, at), f.join('\t'), ...lines.slice(at + 1)].join('\n'));
+    await reSign(full.id);
+    const plain = await verifyJson();
+    expect(damageOf(plain.report, full.id), 'a well-formed index passes plain verify').toEqual([]);
+    const deep = await verifyJson('--deep');
+    expect(deep.code).toBe(3);
+    expect(damageOf(deep.report, full.id).find((x) => x.code === 'tarball-damaged')?.message).toMatch(/inflates|past its indexed size/);
+    const sample = await verifyJson('--sample', '100');
+    expect(sample.code).toBe(3);
+    expect(damageOf(sample.report, full.id).some((x) => x.code === 'member-damaged' && /compressed tarball does not inflate/.test(x.message))).toBe(true);
+
+    // Cut short by a line: it no longer parses, and plain verify says so.
+    await writeFile(indexOf(full.id), text.split('\n').filter((_, i) => i !== 5).join('\n'));
+    await reSign(full.id);
+    const cut = await verifyJson();
+    expect(cut.code).toBe(3);
+    expect(damageOf(cut.report, full.id).map((x) => [x.code, x.file])).toContainEqual(['index-invalid', gzipIndexName(full.id)]);
   });
 });
