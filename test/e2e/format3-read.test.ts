@@ -32,6 +32,8 @@ let sb: Sandbox;
 let src: string;
 let drive: string;
 let pristine: string;
+/** The drive as the CLI wrote it (format 2), for the conversion into parts below. */
+let written: string;
 const taken: Taken[] = [];
 let compressed: Map<string, Compressed>;
 
@@ -109,6 +111,8 @@ beforeAll(async () => {
   await fh.write(noise(3, 100_000), 0, 100_000, 5 * MiB + 7);
   await fh.close();
   await backup(2);
+  written = join(sb.dir, 'written');
+  await cp(drive, written, { recursive: true, preserveTimestamps: true });
   compressed = await compressDrive(join(drive, 'airgap'), taken.map((t) => t.id), { target: TARGET });
   pristine = join(sb.dir, 'pristine');
   await cp(drive, pristine, { recursive: true, preserveTimestamps: true });
@@ -307,5 +311,58 @@ describe('format 3: damage', () => {
     const cut = await verifyJson();
     expect(cut.code).toBe(3);
     expect(damageOf(cut.report, full.id).map((x) => [x.code, x.file])).toContainEqual(['index-invalid', gzipIndexName(full.id)]);
+  });
+});
+
+describe('format 3: a chain never mixes formats', () => {
+  afterAll(resetDrive);
+
+  it('increments of format 3 on a format 2 full: each names the full as a link that is not the snapshot it built on', async () => {
+    const [full, mid, last] = taken as [Taken, Taken, Taken];
+    await rm(join(drive, 'airgap'), { recursive: true, force: true });
+    await cp(join(written, 'airgap'), join(drive, 'airgap'), { recursive: true, preserveTimestamps: true });
+    await compressDrive(join(drive, 'airgap'), [mid.id, last.id], { target: TARGET });
+    const { code, report } = await verifyJson();
+    expect(code).toBe(3);
+    for (const t of [mid, last]) {
+      const bad = damageOf(report, t.id).find((f) => f.code === 'chain-link-mismatch');
+      expect(bad?.message, t.id).toContain(`${full.id}, which is of snapshot format 2, this snapshot of format 3`);
+    }
+  });
+});
+
+describe('format 3 in parts: the stored stream cut into files of 100,000 bytes, blocks straddling them', () => {
+  beforeAll(async () => {
+    await rm(join(drive, 'airgap'), { recursive: true, force: true });
+    await cp(join(written, 'airgap'), join(drive, 'airgap'), { recursive: true, preserveTimestamps: true });
+    compressed = await compressDrive(join(drive, 'airgap'), taken.map((t) => t.id), { target: TARGET, partSize: 100_000 });
+  });
+  afterAll(async () => {
+    await rm(join(drive, 'airgap'), { recursive: true, force: true });
+    await cp(join(written, 'airgap'), join(drive, 'airgap'), { recursive: true, preserveTimestamps: true });
+    compressed = await compressDrive(join(drive, 'airgap'), taken.map((t) => t.id), { target: TARGET });
+  });
+
+  it('is stored in parts, with blocks that run across two of them', () => {
+    const full = compressed.get(taken[0]!.id)!;
+    expect(full.stored.length).toBeGreaterThan(10);
+    expect(full.stored[0]).toBe(`${tarballName(taken[0]!.id, false, true)}.000`);
+    expect(full.index.blocks.some((b) => Math.floor(b.compressedOffset / 100_000) !== Math.floor((b.compressedOffset + b.compressedLength - 1) / 100_000))).toBe(true);
+  });
+
+  it('verifies (plain, deep, a 100% sample) and restores whole, one file and a delta\'d file', async () => {
+    for (const extra of [[], ['--deep'], ['--sample', '100']]) {
+      const { code, report } = await verifyJson(...extra);
+      expect(code, `${extra.join(' ')}: ${JSON.stringify(report.snapshots.map((s) => s.findings))}`).toBe(0);
+    }
+    const last = taken[2]!;
+    const whole = join(sb.dir, 'parts', 'whole');
+    expect((await run(['restore', 'A', '--snapshot', last.id, '--to', whole])).code).toBe(0);
+    expect(await readTree(join(whole, 'data'), { dirMtimes: true })).toEqual(last.tree);
+    const one = join(sb.dir, 'parts', 'one');
+    const r = await run(['restore', 'A', '--snapshot', last.id, 'data/filler/f33.txt', 'data/disk.img', '--to', one]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const got = await readTree(one);
+    expect([got['data/filler/f33.txt'], got['data/disk.img']]).toEqual([last.tree['filler/f33.txt'], last.tree['disk.img']]);
   });
 });

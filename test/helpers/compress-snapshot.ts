@@ -48,7 +48,8 @@ export async function compressSnapshot(dir: string, id: string, opts: CompressOp
   const { gz, index } = await gzipTar(tar, { target: opts.target ?? 64 * 1024 }, 50_000);
   const partSize = opts.partSize ?? (tarParts.length > 1 ? (await readFile(join(dir, tarParts[0]!))).length : undefined);
   const stored: { name: string; data: Buffer }[] = [];
-  if (partSize === undefined) stored.push({ name: tarballName(id, false, true), data: gz });
+  // Parts only when the stream is longer than one (as the writer splits).
+  if (partSize === undefined || gz.length <= partSize) stored.push({ name: tarballName(id, false, true), data: gz });
   else for (let i = 0, at = 0; at < gz.length; i++, at += partSize) stored.push({ name: partName(id, i, false, true), data: gz.subarray(at, at + partSize) });
   for (const n of tarParts) await rm(join(dir, n));
   for (const s of stored) await writeFile(join(dir, s.name), s.data);
