@@ -1,4 +1,4 @@
-// The current content of a file of a format 2 snapshot, from the drive alone: its base member (the
+// The current content of a file of a format 2 (or 3) snapshot, from the drive alone: its base member (the
 // line's `in`/`offset`: the file's last whole copy) with the blocks of every `delta` link laid
 // over it (docs/FORMAT.md, "Reconstructing a delta'd file"). The one reader restore, `verify
 // --deep` and `verify --sample` share. A drive is untrusted: every member read is first found by
@@ -8,6 +8,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { BLOCK_SIZE, contentRanges, DeltaLinkError, type ContentRange } from '../core/block-delta.js';
 import { openSealedParts } from '../io/joined-files.js';
 import { openRegularFile } from '../io/read-regular.js';
+import { readRange } from '../io/gzip-block-reader.js';
+import { openGzipTarball, type OpenedGzipTarball } from './tar-gzip.js';
 import { deltaMemberName, found, shown } from './delta-names.js';
 import type { ManifestEntry } from './manifest.js';
 import type { TarballParts } from './member-at.js';
@@ -210,12 +212,16 @@ class Tarball {
   /** An encrypted tarball (its parts one age file): its plaintext, read by chunks (crypto/age-seek.ts). */
   private sealed: ReturnType<typeof openSealedParts> | undefined;
 
+  /** A format 3 tarball: its index and stored stream (layout/tar-gzip.ts), opened at the first read. */
+  private gzip: Promise<OpenedGzipTarball> | undefined;
+
   constructor(private readonly t: TarballParts) {
-    if (t.files.length === 0 || (!t.encrypted && t.files.length > 1 && !(t.partSize! > 0))) throw new Error('a tarball of several parts needs their partSize');
+    if (t.files.length === 0 || (!t.encrypted && !t.gzip && t.files.length > 1 && !(t.partSize! > 0))) throw new Error('a tarball of several parts needs their partSize');
   }
 
   /** Reads up to n bytes at pos into buf; fewer only where the tarball ends (or a part is shorter than partSize). */
   async read(buf: Buffer, n: number, pos: number): Promise<number> {
+    if (this.t.gzip) return this.readInflated(buf, n, pos);
     if (this.t.encrypted) return this.readSealed(buf, n, pos);
     let got = 0;
     while (got < n) {
@@ -231,6 +237,17 @@ class Tarball {
       pos += bytesRead;
     }
     return got;
+  }
+
+  /** Format 3: only the gzip blocks that hold [pos, pos + n) are read and inflated. */
+  private async readInflated(buf: Buffer, n: number, pos: number): Promise<number> {
+    const t = this.t;
+    this.gzip ??= openGzipTarball({ ...t, gzip: t.gzip! });
+    const { index, readAt } = await this.gzip;
+    const k = Math.max(0, Math.min(n, index.uncompressedSize - pos));
+    if (k === 0) return 0;
+    (await readRange(index, readAt, pos, pos + k)).copy(buf, 0);
+    return k;
   }
 
   private async readSealed(buf: Buffer, n: number, pos: number): Promise<number> {
@@ -264,6 +281,9 @@ class Tarball {
     const sealed = this.sealed;
     this.sealed = undefined;
     await sealed?.then((s) => s.close(), () => {});
+    const gzip = this.gzip;
+    this.gzip = undefined;
+    await gzip?.then((g) => g.close(), () => {});
   }
 }
 

@@ -20,7 +20,7 @@ export function driveReadme(identity: DriveIdentity): string {
 ${'='.repeat(24 + identity.name.length)}
 
 This drive holds offline backups written by airgap (on-drive format version ${FORMAT_VERSION};
-snapshots in format 1 or 2).
+snapshots in format 1, 2 or 3).
 Each backup ("snapshot") is an ordinary tar archive plus checksum files. You do NOT need
 airgap to check or restore them: the commands below use tools every system has.
 
@@ -57,7 +57,13 @@ Layout
       <SNAPSHOT>.tar.000, .001, ...
                           instead of <SNAPSHOT>.tar on drives that cannot hold files of
                           4 GiB (FAT32): the tarball cut into parts, in order (see step 3)
-      ${RESTORE_FILE}         only in a format 2 snapshot: the exact commands that restore it.
+      <SNAPSHOT>.tar.gz   format 3, instead of <SNAPSHOT>.tar: the same tar archive,
+                          gzip-compressed (tar -xzpf extracts it; gzip -dc gives the .tar);
+                          its parts, if any: <SNAPSHOT>.tar.gz.000, .001, ...
+      <SNAPSHOT>.tar.gz.idx
+                          format 3: where each gzip member of the .tar.gz starts (text),
+                          for airgap's reads of one file; tar does not need it
+      ${RESTORE_FILE}         only in a format 2 or 3 snapshot: the exact commands that restore it.
                           An INCREMENTAL snapshot's tarball holds only what changed since
                           the snapshot before it; ${RESTORE_FILE} names every tarball it needs
       ${REMOVE_FILE}          format 2: what to delete after extracting (see ${RESTORE_FILE})
@@ -103,7 +109,7 @@ Restoring with stock tools: Linux and macOS
     SNAP=$(for s in "$DRIVE/${DRIVE_DIR}"/[0-9]*; do [ -f "$s/${SUMS_FILE}" ] || continue; grep -q '"suspect": true' "$s/${SNAPSHOT_JSON}" && grep -q '"accepted": false' "$s/${SNAPSHOT_JSON}" && continue; basename "$s"; done | tail -n 1)
     echo "$SNAP"
   Or choose one yourself:  SNAP=${ex}
-  A format 2 snapshot (what airgap writes by default) has a ${RESTORE_FILE}: then follow it
+  A format 2 or 3 snapshot (2 is airgap's default) has a ${RESTORE_FILE}: then follow it
   instead of steps 2 to 4, which are for format 1 snapshots (one whole tarball each). An
   incremental snapshot needs the tarballs of the snapshots before it, and ${RESTORE_FILE}
   names them. This prints STOP then:
@@ -138,7 +144,7 @@ Windows (PowerShell; tar is built into Windows 10 and later)
   Select-String -List -Pattern '"suspect": true' -Path "$Drive\\${DRIVE_DIR}\\*\\${SNAPSHOT_JSON}"
                                         # SUSPECT snapshots (see above): do not restore them
   $Snap = '${ex}'          # the snapshot you chose
-  # If "$Drive\${DRIVE_DIR}\$Snap\${RESTORE_FILE}" exists (format 2), follow it instead.
+  # If "$Drive\${DRIVE_DIR}\$Snap\${RESTORE_FILE}" exists (format 2 or 3), follow it instead.
   Get-Content "$Drive\\${DRIVE_DIR}\\$Snap\\${SUMS_FILE}" | ForEach-Object { $h, $f = $_ -split '  ', 2
     if ((Get-FileHash -Algorithm SHA256 -LiteralPath "$Drive\\${DRIVE_DIR}\\$Snap\\$f").Hash -ieq $h) { "OK  $f" } else { "FAILED  $f" } }
   New-Item -ItemType Directory -Force $Target; tar -xf "$Drive\\${DRIVE_DIR}\\$Snap\\$Snap.tar" -C $Target
@@ -160,7 +166,8 @@ function encryptedPart(): string {
   Its snapshots are encrypted with age (https://age-encryption.org), a standard tool
   (Debian, Ubuntu: apt install age; macOS: brew install age; Windows: winget install
   FiloSottile.age). In each snapshot folder the files ending in .age are age files:
-  <SNAPSHOT>.tar.age (or its parts .tar.age.000, ...), ${MANIFEST_FILE}.gz.age,
+  <SNAPSHOT>.tar.age (or its parts .tar.age.000, ...; format 3: <SNAPSHOT>.tar.gz.age and
+  <SNAPSHOT>.tar.gz.idx.age), ${MANIFEST_FILE}.gz.age,
   ${FILE_SUMS_FILE}.gz.age, ${REMOVE_FILE}.age, ${SNAPSHOT_JSON}.age. ${SNAPSHOT_JSON}, ${RESTORE_FILE}
   and ${SUMS_FILE} are not encrypted and name no file of yours.
   ${DRIVE_DIR}/${DRIVE_KEY_FILE} (when there is one) is the drive's key, encrypted with its passphrase:

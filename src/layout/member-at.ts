@@ -6,6 +6,8 @@
 // files are opened no-follow and regular-only, and nothing past the member is parsed.
 import { openSealedParts } from '../io/joined-files.js';
 import { openRegularFile } from '../io/read-regular.js';
+import { inflateRange } from '../io/gzip-block-reader.js';
+import { openGzipTarball, type GzipTarball } from './tar-gzip.js';
 import { TarFormatError, TarReader, type TarEntry } from './tar-reader.js';
 
 export interface TarballParts {
@@ -18,6 +20,11 @@ export interface TarballParts {
    * a member is read by opening only the age chunks that hold it (crypto/age-seek.ts).
    */
   encrypted?: boolean;
+  /**
+   * Format 3: the files hold the tar block-gzipped (layout/tar-gzip.ts); offsets are in the tar,
+   * and a member is read by inflating only the blocks that hold it (any part sizes do).
+   */
+  gzip?: GzipTarball;
 }
 
 const CHUNK = 1 << 20;
@@ -72,6 +79,10 @@ export async function readMemberAt(t: TarballParts, offset: number, onData: (chu
 
 /** The tarball's bytes from `offset` on, across its parts, a chunk at a time; each file opened no-follow, regular-only. */
 async function* chunksFrom(t: TarballParts, offset: number, need: () => number): AsyncGenerator<Buffer> {
+  if (t.gzip) {
+    yield* inflatedFrom({ ...t, gzip: t.gzip }, offset);
+    return;
+  }
   if (t.encrypted) {
     yield* plaintextFrom(t, offset, need);
     return;
@@ -111,6 +122,20 @@ async function* plaintextFrom(t: TarballParts, offset: number, need: () => numbe
     }
   } finally {
     await close();
+  }
+}
+
+/**
+ * A format 3 tarball's tar bytes from `offset` on, one gzip block at a time: the generator is
+ * left as soon as the member is whole, so no block past it is read (nor one before it).
+ */
+async function* inflatedFrom(t: TarballParts & { gzip: GzipTarball }, offset: number): AsyncGenerator<Buffer> {
+  const g = await openGzipTarball(t);
+  try {
+    if (offset >= g.index.uncompressedSize) throw new TarFormatError('the tarball ends before this offset', 0);
+    yield* inflateRange(g.index, g.readAt, offset, g.index.uncompressedSize);
+  } finally {
+    await g.close();
   }
 }
 

@@ -9,7 +9,7 @@ import { damage } from '../core/errors.js';
 import { parseSnapshotMetaText, type MetaProblem } from './snapshot-meta-parse.js';
 
 export type { MetaProblem };
-import { MANIFEST_FILE, MANIFEST_FILE_GZ, MAX_SNAPSHOT_JSON_BYTES, sealedName, SNAPSHOT_JSON, type SnapshotMeta } from './format.js';
+import { isChainedFormat, isCompressedFormat, MANIFEST_FILE, MANIFEST_FILE_GZ, MAX_SNAPSHOT_JSON_BYTES, sealedName, SNAPSHOT_JSON, type SnapshotMeta } from './format.js';
 import type { ManifestVersion } from './manifest.js';
 
 /** Parses a snapshot.json's bytes (the rules: snapshot-meta-parse.ts, shared with the browser page). */
@@ -66,7 +66,7 @@ export const isEncrypted = (meta: Pick<SnapshotMeta, 'encryption'> | undefined):
  * line 1, never read as if it were whole.
  */
 export function manifestVersionsOf(meta: Pick<SnapshotMeta, 'formatVersion'>): ManifestVersion[] {
-  return meta.formatVersion === 2 ? [2] : [1];
+  return isChainedFormat(meta.formatVersion) ? [2] : [1];
 }
 
 /** The manifest's file name for those versions: format 2's is gzipped (MANIFEST.tsv.gz), an encrypted one's MANIFEST.tsv.gz.age. */
@@ -77,10 +77,10 @@ export const manifestFileFor = (versions: readonly ManifestVersion[], encrypted 
  * gives [1], what every snapshot held before format 2 (a v2 manifest is then refused at line 1),
  * with the reason, for a caller to add to that refusal.
  */
-export async function manifestVersionsIn(folder: { id: string; dir: string }): Promise<{ versions: ManifestVersion[]; encrypted: boolean; metaProblem?: string }> {
+export async function manifestVersionsIn(folder: { id: string; dir: string }): Promise<{ versions: ManifestVersion[]; encrypted: boolean; compressed?: boolean; metaProblem?: string }> {
   try {
     const meta = await readSnapshotMeta(folder);
-    return { versions: manifestVersionsOf(meta), encrypted: isEncrypted(meta) };
+    return { versions: manifestVersionsOf(meta), encrypted: isEncrypted(meta), ...(isCompressedFormat(meta.formatVersion) ? { compressed: true } : {}) };
   } catch (e) {
     return { versions: [1], encrypted: false, metaProblem: (e as Error).message };
   }

@@ -8,7 +8,7 @@ import { lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { damage } from '../core/errors.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
-import { SUMS_FILE, tarballName, type SnapshotMeta } from '../layout/format.js';
+import { gzipIndexName, isChainedFormat, isCompressedFormat, SUMS_FILE, tarballName, type SnapshotMeta } from '../layout/format.js';
 import type { TarballParts } from '../layout/member-at.js';
 import { verifySnapshot, type VerifiedSnapshot } from '../verify/verify-snapshot.js';
 import type { ManifestIndex } from './manifest-index.js';
@@ -30,6 +30,8 @@ export interface ChainLink {
   problem?: string;
   /** Its tarball (its parts joined) is one age file: decrypted as it is read, offsets in its plaintext. */
   encrypted?: boolean;
+  /** Format 3: its tarball is block-gzipped, inflated as it is read (`tarSize`: the tar's size, from snapshot.json). */
+  gzip?: { tarSize?: number };
 }
 
 /** What a restore of these manifest rows reads from each tarball: the snapshot's id, its files and their bytes. */
@@ -37,6 +39,19 @@ export interface TarballNeed {
   snapshot: string;
   files: number;
   bytes: number;
+  /** Format 3: the stored tarball's name (`<ID>.tar.gz`, `.age` when encrypted; parts joined) and its index's, which a read by offset goes through. */
+  tarball?: string;
+  index?: string;
+}
+
+/** Format 3: each need named by its link's stored tarball and index (the names a person looks for on the drive). */
+export function namedNeeds(needs: TarballNeed[], links: ChainLink[]): TarballNeed[] {
+  return needs.map((n) => {
+    const l = links.find((x) => x.id === n.snapshot);
+    if (!l?.gzip) return n;
+    const encrypted = l.encrypted === true;
+    return { ...n, tarball: tarballName(n.snapshot, encrypted, true), index: gzipIndexName(n.snapshot, encrypted) };
+  });
 }
 
 /** The snapshot whose tarball holds row i: a file's `in`, or the snapshot itself (folders, links and every format 1 member). */
@@ -66,7 +81,7 @@ export function tarballNeeds(manifest: ManifestIndex, rows: number[], chain: rea
 }
 
 /** The chain of a snapshot: [itself] for format 1 (or a snapshot.json that could not be read). */
-export const chainOfMeta = (meta: SnapshotMeta | undefined, self: string): readonly string[] => (meta?.formatVersion === 2 && meta.chain ? meta.chain : [self]);
+export const chainOfMeta = (meta: SnapshotMeta | undefined, self: string): readonly string[] => (meta && isChainedFormat(meta.formatVersion) && meta.chain ? meta.chain : [self]);
 
 export interface ChainInput {
   snapshot: SnapshotFolder;
@@ -121,16 +136,23 @@ async function verifyLink(snapshot: SnapshotFolder, id: string, readTarball: boo
 
 function linkOf(id: string, own: boolean, v: VerifiedSnapshot | undefined, dir: string, problem: string | undefined): ChainLink {
   const encrypted = v?.encrypted === true || v?.meta?.encryption !== undefined;
-  const tarPaths = v?.tarFiles?.length ? v.tarFiles : [join(dir, tarballName(id, encrypted))];
+  const compressed = v?.compressed === true || (v?.meta !== undefined && isCompressedFormat(v.meta.formatVersion));
+  const tarPaths = v?.tarFiles?.length ? v.tarFiles : [join(dir, tarballName(id, encrypted, compressed))];
   const parts = v?.meta?.tarball.parts;
   // readMemberAt finds a part by dividing by the part size: every part but the last must have it
-  // (an encrypted tarball's parts are one age file, read by plaintext offset: any sizes do).
-  const even = encrypted || parts === undefined || (parts.length === tarPaths.length && parts.slice(0, -1).every((p) => p.size === parts[0]!.size));
-  const partSize = !encrypted && parts && parts.length > 1 ? { partSize: parts[0]!.size } : {};
+  // (an encrypted tarball's parts are one age file, read by plaintext offset, and a compressed
+  // one's are read through its index, by the parts' real sizes: any sizes do).
+  const even = encrypted || compressed || parts === undefined || (parts.length === tarPaths.length && parts.slice(0, -1).every((p) => p.size === parts[0]!.size));
+  const partSize = !encrypted && !compressed && parts && parts.length > 1 ? { partSize: parts[0]!.size } : {};
+  // Format 3: members are read at offsets only through an index that matched SHA256SUMS; without
+  // one the tarball is read whole (gunzipped from its start: --salvage still restores).
+  const seekable = !compressed || v?.indexChecked === true;
+  const gzip = compressed ? { index: join(dir, gzipIndexName(id, encrypted)) } : undefined;
   return {
     id, own, tarPaths, tarSums: tarPaths.map((_, i) => v?.tarSums?.[i]), size: v?.meta?.tarball.size,
-    parts: v?.meta && even ? { files: tarPaths, ...partSize, ...(encrypted ? { encrypted } : {}) } : undefined,
+    parts: v?.meta && even && seekable ? { files: tarPaths, ...partSize, ...(encrypted ? { encrypted } : {}), ...(gzip ? { gzip } : {}) } : undefined,
     ...(problem !== undefined ? { problem } : {}),
     ...(encrypted ? { encrypted } : {}),
+    ...(compressed ? { gzip: { ...(v?.meta?.tarball.gzip ? { tarSize: v.meta.tarball.gzip.tarSize } : {}) } } : {}),
   };
 }

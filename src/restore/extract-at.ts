@@ -9,6 +9,7 @@ import { AgeDamagedError } from '../crypto/age-errors.js';
 import { AirgapError } from '../core/errors.js';
 import { readMemberAt, type TarballParts } from '../layout/member-at.js';
 import { TarFormatError } from '../layout/tar-reader.js';
+import { isStoredDamage } from '../verify/stored-damage.js';
 import { memberHandlers } from './extract-entry.js';
 import { abandonFile } from './extract-file.js';
 import { createLinks } from './extract-links.js';
@@ -51,9 +52,9 @@ export async function extractAtOffsets(opts: ExtractOptions, rows: number[], par
         await readMemberAt(partsOf(t.snapshot), at, handlers.data, handlers.entry);
         handlers.entryEnd();
       } catch (e) {
-        // Ctrl+C (from onFile) and a missing or wrong key are never damage; a failed age chunk is.
+        // Ctrl+C (from onFile) and a missing or wrong key are never damage; a failed age chunk or gzip block is.
         if (e instanceof AirgapError && !(e instanceof AgeDamagedError)) throw e;
-        const why = e instanceof TarFormatError || e instanceof AgeDamagedError ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        const why = e instanceof TarFormatError || isStoredDamage(e) ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message;
         const reason = `cannot be read at byte ${at} of the tarball of ${t.snapshot}: ${why}`;
         abandonFile(state, reason);
         // A file already accounted for (half-written above, refused, damaged) is not named twice.

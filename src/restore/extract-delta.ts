@@ -9,6 +9,7 @@ import { AirgapError } from '../core/errors.js';
 import { DeltaFileError, readDeltaFile } from '../layout/delta-file.js';
 import type { ManifestEntry } from '../layout/manifest.js';
 import { TarFormatError } from '../layout/tar-reader.js';
+import { isStoredDamage } from '../verify/stored-damage.js';
 import { memberHandlers } from './extract-entry.js';
 import { abandonFile } from './extract-file.js';
 import type { ExtractState } from './extract-state.js';
@@ -41,9 +42,9 @@ export async function extractDeltaRows(state: ExtractState, rows?: readonly numb
         await readDeltaFile(line, snapshot, parts, (chunk) => handlers.data(chunk));
         handlers.entryEnd();
       } catch (e) {
-        // Ctrl+C (from onFile) and a missing or wrong key are never damage; a failed age chunk is.
+        // Ctrl+C (from onFile) and a missing or wrong key are never damage; a failed age chunk or gzip block is.
         if (e instanceof AirgapError && !(e instanceof AgeDamagedError)) throw e;
-        const why = e instanceof DeltaFileError || e instanceof TarFormatError || e instanceof AgeDamagedError ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        const why = e instanceof DeltaFileError || e instanceof TarFormatError || isStoredDamage(e) ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message;
         const reason = `its changed blocks cannot be laid over its copy in snapshot ${base}: ${why}`;
         abandonFile(state, reason);
         if (!state.seenRows[i]) {

@@ -20,6 +20,11 @@ export interface TarballSource {
   hashes?: StreamHash[];
   /** The files (joined) are one age file: decrypted as read; offsets (brokenAt) are in its plaintext. */
   encrypted?: boolean;
+  /**
+   * Format 3: the files (joined, decrypted) are the tar block-gzipped, inflated as read; offsets
+   * (brokenAt) are in the tar. `tarSize`: the tar's size as snapshot.json gives it (more is damage).
+   */
+  gzip?: { tarSize?: number };
 }
 
 export interface ExtractOptions {

@@ -1,7 +1,7 @@
 // `airgap find`: which snapshots hold a file, from their manifests (no tarball is read).
 import { join } from 'node:path';
 import picomatch from 'picomatch';
-import { SNAPSHOT_JSON } from '../layout/format.js';
+import { SNAPSHOT_JSON, tarballName } from '../layout/format.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import { manifestFileFor, manifestVersionsIn } from '../layout/snapshot-meta.js';
@@ -19,6 +19,11 @@ export interface FoundFile {
    * earlier one of its chain): the tarball a restore of this file reads. Absent for format 1.
    */
   in?: string;
+  /**
+   * Format 3: the stored tarball of `in` (`<ID>.tar.gz`, `.age` when encrypted: a chain never
+   * mixes formats), whose inflated tar holds the content.
+   */
+  tarball?: string;
   /** Format 2, a large file changed in place: the snapshots whose tarballs hold its changed blocks, oldest first (a restore reads them too). */
   blocksIn?: string[];
 }
@@ -55,7 +60,7 @@ export async function findInSnapshots(snapshots: SnapshotFolder[], pattern: stri
   const unreadable: UnreadableManifest[] = [];
   for (const s of snapshots) {
     // Its snapshot.json says which manifest versions it may hold (format 2: v2, with `in`).
-    const { versions, encrypted, metaProblem } = await manifestVersionsIn(s);
+    const { versions, encrypted, compressed, metaProblem } = await manifestVersionsIn(s);
     const reader = new ManifestReader(join(s.dir, manifestFileFor(versions, encrypted)), versions);
     try {
       for (let e = await reader.next(); e; e = await reader.next()) {
@@ -64,6 +69,7 @@ export async function findInSnapshots(snapshots: SnapshotFolder[], pattern: stri
         const f: FoundFile = { snapshot: s.id, path: e.path, type: e.type, size: e.size, mtime: e.mtime };
         if (e.sha256) f.sha256 = e.sha256;
         if (reader.version === 2) f.in = e.in ?? s.id;
+        if (f.in !== undefined && compressed) f.tarball = tarballName(f.in, encrypted, true);
         if (e.delta?.length) f.blocksIn = e.delta.map((l) => l.in ?? s.id);
         found.push(f);
       }

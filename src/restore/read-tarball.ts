@@ -5,9 +5,14 @@
 // file (docs/FORMAT.md "Encrypted drives"): the stored bytes are hashed part by part as always
 // (SHA256SUMS lists them), and decrypted on their way to the tar reader; offsets are then in the
 // plaintext, an age chunk that fails is a break like a broken header, and a wrong key a refusal.
+// A format 3 tarball (docs/FORMAT.md "Format 3") is gunzipped last (after the decryption): its
+// gzip members one after another are the tar, offsets are in the tar, and a block that does not
+// inflate (a CRC, a cut) is a break at the tar byte reached, what came before kept. Whether that
+// is damage or an archive written that way is decided by the stored bytes' SHA-256, as always.
 import { basename } from 'node:path';
 import { AgeDamagedError } from '../crypto/age-errors.js';
 import { ageReader, isKeyProblem, type AgeReader } from '../io/age-feed.js';
+import { GunzipError, GunzipFeed } from '../io/gunzip-feed.js';
 import { joinedName } from '../io/joined-files.js';
 import { readChunks } from '../io/read-chunks.js';
 import { NotRegularFileError, openRegularFile } from '../io/read-regular.js';
@@ -27,7 +32,7 @@ interface Feed {
   write(chunk: Buffer): Promise<void>;
   /** The hash readChunks gets for a part (an encrypted tarball's chunks are opened on the hashing thread beside it). */
   hashing(inner: StreamHash | undefined): StreamHash | undefined;
-  /** The tar stream's bytes so far (the plaintext's, when encrypted). */
+  /** The tar stream's bytes so far (the plaintext's, when encrypted; the inflated tar's in format 3). */
   at(stored: number): number;
 }
 
@@ -42,13 +47,17 @@ export async function readTarball(t: TarballSource, hasher: Hasher | undefined, 
       report.brokenAt ??= { offset: e.offset, message: e.message };
     }
   };
+  const gz = t.gzip ? new GunzipFeed(toReader, t.gzip.tarSize) : undefined;
+  // The stored stream's bytes (the plaintext, when encrypted) on to the tar reader, inflated first in format 3.
+  const toTar = gz ? (c: Buffer) => gzipBreaks(gz, report, () => gz.push(c)) : async (c: Buffer) => toReader(c);
   const age = t.encrypted ? ageReader(t.tarPaths[0]!, joinedName(t.tarPaths), hasher) : undefined;
   const feed: Feed = age
-    ? { encrypted: true, write: (c) => ageBreaks(age, report, () => age.push(c, toReader)), at: () => age.plaintext, hashing: (h) => age.hashing(h) }
-    : { encrypted: false, write: async (c) => toReader(c), at: (n) => n, hashing: (h) => h };
+    ? { encrypted: true, write: (c) => ageBreaks(age, report, () => age.push(c, toTar), () => feed.at(0)), at: () => (gz ? gz.out : age.plaintext), hashing: (h) => age.hashing(h) }
+    : { encrypted: false, write: toTar, at: (n) => (gz ? gz.out : n), hashing: (h) => h };
   try {
     for (const [fileIndex, tarPath] of t.tarPaths.entries()) offset = await readPart(hashing, feed, report, fileIndex, tarPath, offset);
-    if (age && !report.brokenAt) await ageBreaks(age, report, () => age.end(toReader));
+    if (age && !report.brokenAt) await ageBreaks(age, report, () => age.end(toTar), () => feed.at(0));
+    if (gz && !report.brokenAt) await gzipBreaks(gz, report, () => gz.end());
     if (!report.brokenAt) {
       try {
         reader.end();
@@ -66,16 +75,33 @@ export async function readTarball(t: TarballSource, hasher: Hasher | undefined, 
     }
   } catch (e) {
     if (!(e instanceof StopReading)) throw e;
+  } finally {
+    gz?.close();
   }
 }
 
-/** An age chunk that fails (a changed byte, a cut) breaks the archive where its plaintext would start; other errors (a wrong key) pass. */
-async function ageBreaks(age: AgeReader, report: Breaks, step: () => Promise<void>): Promise<void> {
+/** A gzip block that does not inflate (format 3) breaks the archive at the tar byte reached; nothing after it is inflated. */
+async function gzipBreaks(gz: GunzipFeed, report: Breaks, step: () => Promise<void>): Promise<void> {
+  if (report.brokenAt) return;
+  try {
+    await step();
+  } catch (e) {
+    if (!(e instanceof GunzipError)) throw e;
+    gz.close();
+    report.brokenAt ??= { offset: e.tarOffset, message: e.message };
+  }
+}
+
+/**
+ * An age chunk that fails (a changed byte, a cut) breaks the archive where its plaintext would
+ * start (format 3: at the tar byte inflated so far, `tarAt`); other errors (a wrong key) pass.
+ */
+async function ageBreaks(age: AgeReader, report: Breaks, step: () => Promise<void>, tarAt = () => age.plaintext): Promise<void> {
   try {
     await step();
   } catch (e) {
     if (!(e instanceof AgeDamagedError)) throw e;
-    report.brokenAt ??= { offset: age.plaintext, message: `the encrypted tarball is damaged at byte ${age.plaintext} of its contents: ${e.message}`, notAsWritten: true };
+    report.brokenAt ??= { offset: tarAt(), message: `the encrypted tarball is damaged at byte ${age.plaintext} of its contents: ${e.message}`, notAsWritten: true };
   }
 }
 

@@ -117,7 +117,7 @@ async function extractHashed(run: StagedRestore, staging: string): Promise<Extra
   }
 }
 
-const source = (l: ChainLink, hashes?: TarballSource['hashes']): TarballSource => ({ snapshot: l.id, own: l.own, tarPaths: l.tarPaths, ...(hashes ? { hashes } : {}), ...(l.encrypted ? { encrypted: true } : {}) });
+const source = (l: ChainLink, hashes?: TarballSource['hashes']): TarballSource => ({ snapshot: l.id, own: l.own, tarPaths: l.tarPaths, ...(hashes ? { hashes } : {}), ...(l.encrypted ? { encrypted: true } : {}), ...(l.gzip ? { gzip: l.gzip } : {}) });
 
 function extractOptions(run: StagedRestore, staging: string, tarballs: TarballSource[]): ExtractOptions {
   const { input, manifest, select } = run;

@@ -8,14 +8,14 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AirgapError, damage, EXIT } from '../core/errors.js';
 import { plural } from '../core/plural.js';
-import { MANIFEST_FILE, MANIFEST_FILE_GZ, sealedName, SNAPSHOT_JSON } from '../layout/format.js';
+import { isChainedFormat, MANIFEST_FILE, MANIFEST_FILE_GZ, sealedName, SNAPSHOT_JSON } from '../layout/format.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
 import { ManifestSyntaxError } from '../layout/manifest.js';
 import { isEncrypted, manifestFileFor, manifestVersionsOf } from '../layout/snapshot-meta.js';
 import { isKeyProblem } from '../io/age-feed.js';
 import { AgeDamagedError } from '../crypto/age-errors.js';
 import { verifySnapshot, type VerifiedSnapshot } from '../verify/verify-snapshot.js';
-import { chainLinks, chainOfMeta, ownLink, sourceOf, tarballNeeds, type TarballNeed } from './chain-links.js';
+import { chainLinks, chainOfMeta, namedNeeds, ownLink, sourceOf, tarballNeeds, type TarballNeed } from './chain-links.js';
 import { STAGING_NAME, type ExtractReport } from './extract.js';
 import { ManifestIndex } from './manifest-index.js';
 import { lookupFiles } from './manifest-lookup.js';
@@ -76,7 +76,7 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   let check = await checkSnapshot(input);
   // A few named files of a format 2 snapshot: only their lines are read (see manifest-lookup.ts).
   const sealed = check.encrypted === true || isEncrypted(check.meta);
-  const few = check.meta?.formatVersion === 2 ? await lookupFiles(join(snapshot.dir, sealedName(MANIFEST_FILE_GZ, sealed)), input.paths).catch(passKeyProblem) : undefined;
+  const few = check.meta && isChainedFormat(check.meta.formatVersion) ? await lookupFiles(join(snapshot.dir, sealedName(MANIFEST_FILE_GZ, sealed)), input.paths).catch(passKeyProblem) : undefined;
   const manifest = few ?? await loadManifest(snapshot, check);
   const { select, missing, extra } = selection(manifest, input.paths);
   if (missing.length) throw notInSnapshot(snapshot.id, manifest, missing, input.driveName);
@@ -108,7 +108,7 @@ export async function restoreSnapshot(input: RestoreInput): Promise<RestoreResul
   if (input.dryRun) {
     const blocked = existing && targetEntries.length > 0 ? await planBlocked(target, existing.dev, manifest, wanted, input.overwrite) : [];
     const planned: Planned = { files: files.length, bytes, conflicts: collisions.paths, conflictCount: collisions.count, blocked };
-    if (needs) Object.assign(planned, { tarballs: needs }, files.length <= MAX_LISTED_SOURCES ? { sources: fileSources(manifest, files, snapshot.id) } : {});
+    if (needs) Object.assign(planned, { tarballs: namedNeeds(needs, links) }, files.length <= MAX_LISTED_SOURCES ? { sources: fileSources(manifest, files, snapshot.id) } : {});
     return { snapshot: snapshot.id, target, verified: tarDamaged || linkDamaged ? 'damaged' : 'ok', planned, alsoRestored: extra };
   }
   return restoreThroughStaging({ input, check, manifest, select, rows: wanted, links: read, chainDamaged: linkDamaged, extra, targetExisted: existing !== undefined });

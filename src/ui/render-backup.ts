@@ -16,8 +16,8 @@ export function renderBackup(r: BackupResult): string {
       let out = r.changes && r.gate ? renderChanges(r.changes, `Changes since ${r.gate.comparedWith}:`, { trip: r.gate.suspect, reasons: r.gate.reasons }) : '';
       out += `Dry run: snapshot ${r.snapshot} on drive ${r.drive} would hold ${plural(c.files, 'file')}, ${plural(c.dirs, 'folder')}, ${plural(c.symlinks, 'symlink')}, ${plural(c.hardlinks, 'hard link')} · ${bytes(c.contentBytes)} (about ${bytes(r.estimatedBytes)} on the drive). Nothing was written.\n`;
       if (r.chain) {
-        out += r.chain.kind === 'full' ? `It would be a FULL snapshot (format 2): ${r.chain.reason}.\n`
-          : `It would be an INCREMENT of ${r.chain.base} (format 2; ${r.chain.reason}): ${plural(r.chain.carried, 'file')} carried unread, ${r.chain.checked} read to compare with the chain.\n`;
+        out += r.chain.kind === 'full' ? `It would be a FULL snapshot (format ${r.chain.format}): ${r.chain.reason}.\n`
+          : `It would be an INCREMENT of ${r.chain.base} (format ${r.chain.format}; ${r.chain.reason}): ${plural(r.chain.carried, 'file')} carried unread, ${r.chain.checked} read to compare with the chain.\n`;
       }
       if (r.partSize) out += `The tarball would be written in parts of at most ${bytes(r.partSize)} (the drive's filesystem limits the size of one file).\n`;
       return out + renderProblems(r.problems);

@@ -13,7 +13,8 @@ export function renderFind(r: FindResult): string {
   for (const f of r.found) {
     // Format 2: the tarball a restore of the file reads (its content may be in an earlier snapshot's).
     const blocks = f.blocksIn?.length ? `, its changed blocks in ${f.blocksIn.join(', ')}` : '';
-    const where = f.in === undefined ? '' : `  (in tarball ${f.in}${blocks})`;
+    // Format 3 names the stored file too: `<ID>.tar.gz`, not the `<ID>.tar` a reader would look for.
+    const where = f.in === undefined ? '' : `  (in tarball ${f.in}${f.tarball ? `: ${displayText(f.tarball)}` : ''}${blocks})`;
     const mark = r.rejected?.includes(f.snapshot) ? '  SUSPECT (rejected)' : r.suspect.includes(f.snapshot) ? '  SUSPECT' : '';
     out.push(`${f.snapshot}${mark}  ${new Date(f.mtime * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${bytes(f.size).padStart(9)}  ${f.sha256?.slice(0, 12) ?? (f.type === 'symlink' ? 'symlink     ' : '')}  ${displayText(f.path)}${where}`);
   }

@@ -7,7 +7,7 @@ interface RestoreView {
   verified: 'ok' | 'damaged';
   planned?: {
     files: number; bytes: number; conflicts: string[]; conflictCount: number; blocked: { path: string; reason: string }[];
-    tarballs?: { snapshot: string; files: number; bytes: number }[];
+    tarballs?: { snapshot: string; files: number; bytes: number; tarball?: string; index?: string }[];
     sources?: { path: string; snapshot: string; offset: number; blocksIn?: string[] }[];
   };
   alsoRestored: string[];
@@ -79,11 +79,14 @@ function renderBody(v: RestoreView, drive: string, self: string): string {
   return out.join('\n') + '\n';
 }
 
-/** Format 2: which tarballs a restore reads (a file's content may be in an earlier snapshot's), and for a few files where each one is. */
-function tarballLines(tarballs: { snapshot: string; files: number; bytes: number }[] | undefined, sources: { path: string; snapshot: string; offset: number; blocksIn?: string[] }[] | undefined, self: string): string[] {
+/** Format 2 and 3: which tarballs a restore reads (a file's content may be in an earlier snapshot's), and for a few files where each one is. */
+function tarballLines(tarballs: NonNullable<NonNullable<RestoreView['planned']>['tarballs']> | undefined, sources: { path: string; snapshot: string; offset: number; blocksIn?: string[] }[] | undefined, self: string): string[] {
   if (!tarballs) return [];
   const name = (id: string) => (id === self ? `${t(id)} (its own)` : t(id));
-  const out = [`It reads the tarball${tarballs.length === 1 ? '' : 's'} of ${tarballs.map((x) => `${name(x.snapshot)}: ${x.files} file${x.files === 1 ? '' : 's'} (${bytes(x.bytes)})`).join('; ')}.`];
-  if (sources && sources.length <= 20) out.push(...sources.map((x) => `  ${t(JSON.stringify(x.path))}: in the tarball of ${name(x.snapshot)}, at byte ${x.offset}${x.blocksIn?.length ? `; its changed blocks in the tarballs of ${x.blocksIn.map(name).join(', ')}` : ''}`));
+  // Format 3: the stored file is `<ID>.tar.gz` (and its index); offsets count in the tar it inflates to.
+  const stored = (x: (typeof tarballs)[number]) => (x.tarball ? ` (${t(x.tarball)}, through its index ${t(x.index ?? '')})` : '');
+  const compressed = new Set(tarballs.filter((x) => x.tarball).map((x) => x.snapshot));
+  const out = [`It reads the tarball${tarballs.length === 1 ? '' : 's'} of ${tarballs.map((x) => `${name(x.snapshot)}${stored(x)}: ${x.files} file${x.files === 1 ? '' : 's'} (${bytes(x.bytes)})`).join('; ')}.`];
+  if (sources && sources.length <= 20) out.push(...sources.map((x) => `  ${t(JSON.stringify(x.path))}: in the tarball of ${name(x.snapshot)}, at byte ${x.offset}${compressed.has(x.snapshot) ? ' of its tar' : ''}${x.blocksIn?.length ? `; its changed blocks in the tarballs of ${x.blocksIn.map(name).join(', ')}` : ''}`));
   return out;
 }

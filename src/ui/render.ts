@@ -48,11 +48,12 @@ export function renderBackupSummary(meta: SnapshotMeta, dir: string, seconds: nu
   ].join('\n');
 }
 
-/** Format 2: a full, or an increment with what it carries from its chain. */
+/** Format 2 (or 3): a full, or an increment with what it carries from its chain. */
 function chainLine(meta: SnapshotMeta): string {
   const carried = meta.carried ?? { files: 0, bytes: 0 };
-  if (meta.kind === 'full') return `  format 2, FULL: starts a chain (its tarball holds every file)`;
-  return `  format 2, INCREMENTAL on ${meta.base} (chain of ${meta.chain?.length}): ${plural(carried.files, 'unchanged file')} (${bytes(carried.bytes)}) carried from the chain, ${meta.counts.files - carried.files} stored`;
+  const f = meta.formatVersion;
+  if (meta.kind === 'full') return `  format ${f}, FULL: starts a chain (its tarball holds every file)`;
+  return `  format ${f}, INCREMENTAL on ${meta.base} (chain of ${meta.chain?.length}): ${plural(carried.files, 'unchanged file')} (${bytes(carried.bytes)}) carried from the chain, ${meta.counts.files - carried.files} stored`;
 }
 
 export function renderList(drive: { name: string; path: string }, rows: ListRow[], leftovers: string[], warnings: string[] = [], run?: RunInProgress): string {

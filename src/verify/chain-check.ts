@@ -1,4 +1,4 @@
-// Format 2's chains, as verify sees them (docs/FORMAT.md): an increment can be restored only
+// Format 2's (and 3's) chains, as verify sees them (docs/FORMAT.md): an increment can be restored only
 // with every snapshot of its chain, so a link that is missing, incomplete or damaged makes the
 // increment damage too, naming that link; and a damaged snapshot names every snapshot that
 // builds on it (core/chains.ts dependantsOf) and, with --deep, the files of theirs whose content
@@ -7,7 +7,7 @@
 import { dependantsOf, type ChainSnapshot } from '../core/chains.js';
 import { damaged, DEPENDANT_FILES_SHOWN, type Finding } from '../core/findings.js';
 import { readDriveContents, type DriveContents } from '../layout/drive-contents.js';
-import type { SnapshotMeta } from '../layout/format.js';
+import { isChainedFormat, type SnapshotMeta } from '../layout/format.js';
 import type { ManifestEntry } from '../layout/manifest.js';
 import { readSnapshotMeta } from '../layout/snapshot-meta.js';
 import type { VerifiedSnapshot } from './verify-snapshot.js';
@@ -72,8 +72,8 @@ export class DriveChains {
       return { id: s.id, bytes: 0, complete: s.complete, ...(base !== undefined ? { base } : {}) };
     });
     for (const r of reports) {
-      const chain = r.meta?.formatVersion === 2 ? r.meta.chain : undefined;
-      if (chain && chain.length > 1) r.findings.push(...linkFindings(chain, own, metas, (id) => this.contents.snapshots.find((s) => s.id === id)));
+      const chain = r.meta && isChainedFormat(r.meta.formatVersion) ? r.meta.chain : undefined;
+      if (chain && chain.length > 1) r.findings.push(...linkFindings(chain, r.meta!.formatVersion, own, metas, (id) => this.contents.snapshots.find((s) => s.id === id)));
       if (own.get(r.id) !== 'ok') {
         const deps = dependantsOf(all, r.id);
         // Their files are known only when every one of them was walked (--deep) in this run.
@@ -96,7 +96,7 @@ export class DriveChains {
 
 /** One finding per link of `chain` (itself excluded) that a restore of it could not use; a note for links not verified in this run. */
 function linkFindings(
-  chain: string[], own: Map<string, string>, metas: Map<string, SnapshotMeta | undefined>,
+  chain: string[], format: number, own: Map<string, string>, metas: Map<string, SnapshotMeta | undefined>,
   folderOf: (id: string) => { complete: boolean } | undefined,
 ): Finding[] {
   const out: Finding[] = [];
@@ -113,6 +113,9 @@ function linkFindings(
     else if (!meta) bad(link, 'chain-link-damaged', 'has no usable snapshot.json');
     else if (meta.chain?.join(', ') !== expected) {
       bad(link, 'chain-link-mismatch', `is not the snapshot it built on: its chain should be ${expected}, its snapshot.json says ${meta.chain ? meta.chain.join(', ') : `format ${meta.formatVersion}, no chain`}`);
+    } else if (meta.formatVersion !== format) {
+      // Formats 2 and 3 store their tarballs differently (`.tar`, `.tar.gz`): a restore reads a chain as one format.
+      bad(link, 'chain-link-mismatch', `is of snapshot format ${meta.formatVersion}, this snapshot of format ${format}: a chain never mixes formats`);
     } else if (!own.has(link)) unverified.push(link);
   }
   if (unverified.length) {

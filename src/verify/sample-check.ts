@@ -12,11 +12,12 @@ import { dirname, join } from 'node:path';
 import { rebuildProblem } from './delta-rebuild.js';
 import { tarballPartsOf } from './tarball-parts.js';
 import type { Finding, SnapshotReport } from '../core/findings.js';
-import type { SnapshotMeta } from '../layout/format.js';
+import { isChainedFormat, type SnapshotMeta } from '../layout/format.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
 import type { ManifestEntry } from '../layout/manifest.js';
 import { readMemberAt, type TarballParts } from '../layout/member-at.js';
 import { TarFormatError, type TarEntry } from '../layout/tar-reader.js';
+import { isStoredDamage } from './stored-damage.js';
 import { MAX_MEMBER_FINDINGS, typeDisagreement } from './deep-check.js';
 import type { TarballDamage } from '../core/tarball-damage.js';
 
@@ -57,6 +58,8 @@ export interface SampledSnapshot {
   /** This snapshot's id and folder: the rest of its chain is beside it. */
   id?: string;
   dir?: string;
+  /** Format 3: its tarball is block-gzipped; `index`: the index file, when it checked out (members are read through it). */
+  gzip?: { index?: string };
 }
 
 /**
@@ -65,14 +68,20 @@ export interface SampledSnapshot {
  */
 export async function sampleSnapshot(s: SampledSnapshot): Promise<TarballDamage | undefined | 'whole'> {
   const note = (code: string, message: string) => s.report.findings.push({ severity: 'note', code, message });
-  if (s.meta?.formatVersion !== 2) {
+  if (!s.meta || !isChainedFormat(s.meta.formatVersion)) {
     note('sample-whole', s.meta ? 'format 1 has no member offsets: verified whole' : 'no usable snapshot.json (no member offsets): verified whole');
     return 'whole';
   }
+  if (s.gzip && s.gzip.index === undefined) {
+    note('sample-whole', "the compressed tarball's index does not check out (no way to its members): verified whole");
+    return 'whole';
+  }
+  const gzip = s.gzip?.index !== undefined ? { index: s.gzip.index } : undefined;
   // readMemberAt finds a part by dividing by the part size: every part but the last must have it
-  // (not so an encrypted tarball's: its parts are one age file, read by plaintext offset).
+  // (not so an encrypted tarball's: its parts are one age file, read by plaintext offset; nor a
+  // compressed one's, read through its index by the parts' real sizes).
   const encrypted = s.meta.encryption !== undefined;
-  if (!encrypted && s.sizes.slice(0, -1).some((n) => n !== s.sizes[0])) {
+  if (!encrypted && !gzip && s.sizes.slice(0, -1).some((n) => n !== s.sizes[0])) {
     note('sample-whole', "the tarball's parts are not of one size (not as airgap writes them): verified whole");
     return 'whole';
   }
@@ -80,7 +89,8 @@ export async function sampleSnapshot(s: SampledSnapshot): Promise<TarballDamage 
     note('sample-skipped', 'no member sampled: MANIFEST.tsv does not check out against SHA256SUMS (verify without --sample reads the tarball whole)');
     return undefined;
   }
-  const tarball: TarballParts = encrypted ? { files: s.paths, encrypted } : { files: s.paths, ...(s.paths.length > 1 ? { partSize: s.sizes[0]! } : {}) };
+  const tarball: TarballParts = gzip ? { files: s.paths, ...(encrypted ? { encrypted } : {}), gzip }
+    : encrypted ? { files: s.paths, encrypted } : { files: s.paths, ...(s.paths.length > 1 ? { partSize: s.sizes[0]! } : {}) };
   const chain = s.id !== undefined && s.dir !== undefined
     ? { self: s.id, partsOf: (id: string) => (id === s.id ? Promise.resolve(tarball) : tarballPartsOf(join(dirname(s.dir!), id), id)) } : {};
   const r = await sampleTarball({ manifest: s.manifest, tarball, percent: s.percent, findings: s.report.findings, ...(s.onBytes ? { onBytes: s.onBytes } : {}), ...chain });
@@ -168,6 +178,7 @@ async function checkMember(input: SampleInput, m: ManifestEntry, result: SampleR
     if (e instanceof HeaderMismatch) return report(m, 'member-damaged', `at byte ${m.offset}: ${e.message}`);
     if (e instanceof TarFormatError) return report(m, 'member-damaged', `no whole member at byte ${m.offset}, where the manifest says it starts: ${e.message}`);
     if (e instanceof AgeDamagedError) return report(m, 'member-damaged', `at byte ${m.offset}, the encrypted tarball does not decrypt: ${e.message}`);
+    if (isStoredDamage(e)) return report(m, 'member-damaged', `at byte ${m.offset}, the compressed tarball does not inflate: ${e.message}`);
     return report(m, 'member-unreadable', `cannot be read at byte ${m.offset}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const actual = hash.digest('hex');

@@ -2,7 +2,7 @@
 // the last), from its snapshot.json: what verify needs to rebuild a delta'd file from the tarballs
 // of its chain. The part names are made from the id, never taken from the drive's JSON.
 import { join } from 'node:path';
-import { partName, tarballName } from '../layout/format.js';
+import { gzipIndexName, isCompressedFormat, partName, tarballName } from '../layout/format.js';
 import type { TarballParts } from '../layout/member-at.js';
 import { readSnapshotMeta } from '../layout/snapshot-meta.js';
 
@@ -13,6 +13,11 @@ export async function tarballPartsOf(dir: string, id: string): Promise<TarballPa
   const parts = meta.tarball.parts;
   // An encrypted tarball's parts are one age file, read by plaintext offset: any sizes do.
   const encrypted = meta.encryption !== undefined;
+  // Format 3: read through its index, by the parts' real sizes (any sizes do).
+  if (isCompressedFormat(meta.formatVersion)) {
+    const files = !parts || parts.length === 0 ? [tarballName(id, encrypted, true)] : parts.map((_, i) => partName(id, i, encrypted, true));
+    return { files: files.map((f) => join(dir, f)), ...(encrypted ? { encrypted } : {}), gzip: { index: join(dir, gzipIndexName(id, encrypted)) } };
+  }
   if (!parts || parts.length === 0) return { files: [join(dir, tarballName(id, encrypted))], ...(encrypted ? { encrypted } : {}) };
   if (encrypted) return { files: parts.map((_, i) => join(dir, partName(id, i, true))), encrypted };
   if (!parts.slice(0, -1).every((p) => p.size === parts[0]!.size)) return undefined;

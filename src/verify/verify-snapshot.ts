@@ -3,18 +3,24 @@
 // MANIFEST.tsv, in the same single read of the tarball. Format 2 (docs/FORMAT.md) adds two
 // required files, and a manifest whose carried lines are checked against the chain's manifests.
 // An encrypted snapshot (docs/FORMAT.md "Encrypted drives") lists its files as stored (`.age`):
-// plain verify needs no key; deep and sample decrypt (io/keys.ts) and need one.
+// plain verify needs no key; deep and sample decrypt (io/keys.ts) and need one. Format 3 stores
+// the tarball block-gzipped (`<ID>.tar.gz`) with its index (`<ID>.tar.gz.idx`): both listed,
+// sizes and hashes in the stored space; deep inflates on the way to the walk, sample reads
+// members through the index (verify/gzip-walk.ts, layout/tar-gzip.ts).
 import { localHasher, openHashThread } from '../io/hash-thread.js';
 import { readdir } from 'node:fs/promises';
 import { FileTooLargeError, NotRegularFileError, readRegularFile, sha256OfRegularFile } from '../io/read-regular.js';
 import { dirname, join } from 'node:path';
 import {
-  fileSumsFileOf, MANIFEST_FILE_GZ, manifestFileOf, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, partName, sealedName, SNAPSHOT_JSON, SUMS_FILE, tarballFiles, tarballName, type SnapshotFormat, type SnapshotMeta,
+  gzipIndexName, isChainedFormat, MANIFEST_FILE_GZ, manifestFileOf, MAX_SNAPSHOT_JSON_BYTES, MAX_SUMS_BYTES, sealedName, SNAPSHOT_JSON, SUMS_FILE, type SnapshotFormat, type SnapshotMeta,
 } from '../layout/format.js';
 import { parseSnapshotMeta } from '../layout/snapshot-meta.js';
 import { isKeyProblem } from '../io/age-feed.js';
 import { checkSealedMeta, isSealed, SealedWalk } from './sealed-snapshot.js';
 import { checkSizes } from './tarball-sizes.js';
+import { gzipWalk } from './gzip-walk.js';
+import { checkCoverage, checkMetaAgrees, isEncryptedMeta, listsFormat } from './coverage.js';
+import { checkIndex, indexForWalk, isCompressedListing } from './gzip-index-check.js';
 import { REMOVE_FILE, RESTORE_FILE } from '../layout/restore-text.js';
 import { parseSumFile, type SumLine } from '../layout/sha256sums.js';
 import type { SnapshotFolder } from '../layout/drive-contents.js';
@@ -52,6 +58,10 @@ export interface VerifiedSnapshot extends SnapshotReport {
   tarSums?: string[];
   /** SHA256SUMS lists the snapshot's files encrypted (`.age`): its readers decrypt (also when snapshot.json is damaged: --salvage). */
   encrypted?: boolean;
+  /** SHA256SUMS lists the tarball block-gzipped (`<ID>.tar.gz`, format 3): its readers inflate (also with a damaged snapshot.json). */
+  compressed?: boolean;
+  /** Format 3: the tarball's index is listed, present and matches its SHA-256 (and, when plain, parses): members may be read through it. */
+  indexChecked?: boolean;
 }
 
 export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions): Promise<VerifiedSnapshot> {
@@ -75,7 +85,9 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
   const lists = listsFormat(listed);
   const sealed = isSealed(listed);
   if (sealed) report.encrypted = true;
-  const tarNames = checkCoverage(folder.id, listed, lists, damage);
+  const compressed = isCompressedListing(folder.id, listed);
+  if (compressed) report.compressed = true;
+  const tarNames = checkCoverage(folder.id, listed, lists, compressed, damage);
   report.tarFiles = tarNames.map((n) => join(folder.dir, n));
   report.tarSums = tarNames.map((n) => listed.get(n)!);
   const present = new Set(await readdir(folder.dir));
@@ -91,21 +103,22 @@ export async function verifySnapshot(folder: SnapshotFolder, opts: VerifyOptions
   if (meta) {
     report.files = meta.counts.files;
     report.bytes = meta.bytes.content;
-    checkMetaAgrees(meta, folder.id, tarNames, listed, damage);
+    checkMetaAgrees(meta, folder.id, tarNames, listed, compressed, damage);
     if (isEncryptedMeta(meta) !== sealed) {
       damage('meta-mismatch', `${SNAPSHOT_JSON} says the snapshot is ${isEncryptedMeta(meta) ? '' : 'not '}encrypted, but ${SUMS_FILE} lists ${sealed ? 'encrypted' : 'plain'} files`, { file: SNAPSHOT_JSON });
     }
     // Format 2: restoring with stock tools needs these two as well (RESTORE.txt says how).
-    if (meta.formatVersion !== lists) {
-      damage('meta-mismatch', `${SNAPSHOT_JSON} says snapshot format ${meta.formatVersion}, but ${SUMS_FILE} lists format ${lists}'s ${manifestFileOf(lists)}`, { file: SNAPSHOT_JSON });
+    if (isChainedFormat(meta.formatVersion) !== (lists === 2)) {
+      damage('meta-mismatch', `${SNAPSHOT_JSON} says snapshot format ${meta.formatVersion}, but ${SUMS_FILE} lists ${lists === 2 ? 'format 2 or 3' : 'format 1'}'s ${manifestFileOf(lists)}`, { file: SNAPSHOT_JSON });
     }
-    if (meta.formatVersion === 2) {
+    if (isChainedFormat(meta.formatVersion)) {
       for (const required of [sealedName(REMOVE_FILE, sealed), RESTORE_FILE]) {
         if (!listed.has(required)) damage('not-covered', `${SUMS_FILE} does not list ${required}`, { file: required });
       }
     }
   }
 
+  if (compressed) report.indexChecked = await checkIndex(folder, tarNames, present, matched, meta, sealed, damage);
   const absent = tarNames.filter((n) => !present.has(n));
   for (const n of absent) damage('missing-file', `the tarball ${tarNames.length > 1 ? 'part ' : ''}${n} is missing`, { file: n });
   const tarDamage = tarNames.length && absent.length === 0 ? await checkTarball(folder, tarNames, listed, meta, opts, report, damage, matched.has(manifestFileOf(lists, sealed))) : ALL_DAMAGED;
@@ -125,34 +138,6 @@ async function readSums(dir: string, report: VerifiedSnapshot, damage: Damage): 
     damage('sums-invalid', e instanceof FileTooLargeError ? tooLarge(SUMS_FILE, e) : `${SUMS_FILE} is unreadable or malformed: ${(e as Error).message}`, { file: SUMS_FILE });
     return undefined;
   }
-}
-
-/**
- * SHA256SUMS must cover the tarball (or all of its parts) and each of the snapshot's other
- * files: what it leaves out is not protected. Returns the tarball's file names as it lists them.
- */
-/**
- * Which lists the snapshot holds, by the names SHA256SUMS gives: format 2's gzipped ones, or
- * format 1's plain ones (snapshot.json's format must agree; with no usable snapshot.json this
- * alone says which manifest to read).
- */
-const listsFormat = (listed: Map<string, string>): SnapshotFormat => (listed.has(MANIFEST_FILE_GZ) || isSealed(listed) ? 2 : 1);
-const isEncryptedMeta = (meta: SnapshotMeta): boolean => meta.encryption !== undefined;
-
-function checkCoverage(id: string, listed: Map<string, string>, lists: SnapshotFormat, damage: Damage): string[] {
-  const sealed = isSealed(listed);
-  const tarName = tarballName(id, sealed);
-  const tarNames = tarballFiles(id, listed.keys(), sealed);
-  if (tarNames.length === 0) damage('not-covered', `${SUMS_FILE} does not list ${tarName} (or its parts)`, { file: tarName });
-  if (tarNames.length > 1) {
-    // Parts must run 000, 001, … without a gap: a missing line would silently shorten the archive.
-    const gap = tarNames.findIndex((n, i) => n !== partName(id, i, sealed));
-    if (gap >= 0) damage('parts-missing', `${SUMS_FILE} lists the tarball's parts with a gap: ${partName(id, gap, sealed)} is not listed`, { file: SUMS_FILE });
-  }
-  for (const required of [manifestFileOf(lists, sealed), fileSumsFileOf(lists, sealed), SNAPSHOT_JSON, ...(sealed ? [sealedName(SNAPSHOT_JSON, true)] : [])]) {
-    if (!listed.has(required)) damage('not-covered', `${SUMS_FILE} does not list ${required}`, { file: required });
-  }
-  return tarNames;
 }
 
 /** Every listed file but the tarball against its SHA-256 (returns those that match); snapshot.json is also parsed into report.meta. */
@@ -184,15 +169,6 @@ async function checkSmallFiles(
   return matched;
 }
 
-/** snapshot.json and SHA256SUMS must name the same tarball files with the same hashes. */
-function checkMetaAgrees(meta: SnapshotMeta, id: string, tarNames: string[], listed: Map<string, string>, damage: Damage): void {
-  const metaNames = meta.tarball.parts ? meta.tarball.parts.map((p) => p.name) : [tarballName(id, isEncryptedMeta(meta))];
-  const metaSums = meta.tarball.parts ? meta.tarball.parts.map((p) => p.sha256) : [meta.tarball.sha256];
-  if (tarNames.length && (metaNames.join('/') !== tarNames.join('/') || metaSums.some((h, i) => h !== listed.get(tarNames[i]!)))) {
-    damage('meta-mismatch', `${SNAPSHOT_JSON} and ${SUMS_FILE} disagree on the tarball${tarNames.length > 1 || meta.tarball.parts ? "'s parts" : "'s SHA-256"}`, { file: SNAPSHOT_JSON });
-  }
-}
-
 /** Whether nothing of the tarball can be trusted: every member counts as damaged. */
 const ALL_DAMAGED: TarballDamage = { all: true, paths: new Set() };
 
@@ -207,7 +183,7 @@ async function checkTarball(
   if (sizeWrong && !opts.deep) return ALL_DAMAGED; // the hash cannot match; deep mode still names the damaged members
   if (opts.skipTarballRead) return undefined;
   if (opts.sample !== undefined && !opts.deep) {
-    const sampled = await sampleSnapshot({ manifest: join(folder.dir, manifestFileOf(listsFormat(listed), isSealed(listed))), paths, sizes, meta, manifestOk, percent: opts.sample, report, id: folder.id, dir: folder.dir, ...(opts.onBytes ? { onBytes: opts.onBytes } : {}) });
+    const sampled = await sampleSnapshot({ manifest: join(folder.dir, manifestFileOf(listsFormat(listed), isSealed(listed))), paths, sizes, meta, manifestOk, percent: opts.sample, report, id: folder.id, dir: folder.dir, ...(report.compressed ? { gzip: report.indexChecked ? { index: join(folder.dir, gzipIndexName(folder.id, isSealed(listed))) } : {} } : {}), ...(opts.onBytes ? { onBytes: opts.onBytes } : {}) });
     if (sampled !== 'whole') return sampled;
   }
   const lists = listsFormat(listed);
@@ -217,10 +193,15 @@ async function checkTarball(
   // Deep, encrypted: the parts are one age file, decrypted on the way to the walk.
   // Deep: the tarball's SHA-256 runs on a second thread (when it is large enough to pay for one)
   // while this one parses the tarball and hashes every member. Plain verify hashes once here.
+  // Format 3: the index the walk cuts the stream by (read before the hashing thread opens).
+  const walkIndex = deep && report.compressed ? await indexForWalk(folder, paths, sealed, report.indexChecked === true, damage) : undefined;
   const thread = deep ? openHashThread(total) : undefined;
   const hasher = thread?.hasher ?? localHasher;
-  const age = deep && sealed ? new SealedWalk(paths, hasher, (p) => deep.feed(p), damage, names[0]!) : undefined;
-  const walk = deep && (age ? (chunk: Buffer) => age.push(chunk) : (chunk: Buffer) => deep.feed(chunk));
+  // Format 3: inflated after the decryption, before the walk.
+  const gz = deep && report.compressed ? gzipWalk((p) => deep.feed(p), damage, names[0]!, walkIndex, meta?.tarball.gzip?.tarSize) : undefined;
+  const toWalk = gz ? (p: Buffer) => gz.push(p) : (p: Buffer) => deep!.feed(p);
+  const age = deep && sealed ? new SealedWalk(paths, hasher, toWalk, damage, names[0]!) : undefined;
+  const walk = deep && (age ? (chunk: Buffer) => age.push(chunk) : toWalk);
   let bad = sizeWrong;
   try {
     for (const [i, name] of names.entries()) {
@@ -248,6 +229,8 @@ async function checkTarball(
     if (deep) {
       if (age) await age.push(undefined);
       if (age?.failed) bad = true; // bytes as stored, and still no tarball: written wrong, or forged and re-signed
+      if (gz && !age?.failed) await gz.push(undefined);
+      if (gz?.failed) bad = true; // likewise for a block that does not inflate
       await deep.finish();
       report.membersChecked = deep.checked;
       await fileSums!.finish(!deep.manifestBroken);
@@ -256,6 +239,7 @@ async function checkTarball(
       }
     }
   } finally {
+    gz?.close();
     await thread?.close();
     await fileSums?.finish(false); // closes it when an unreadable tarball ended the walk early
     deep?.carried?.close();
@@ -270,7 +254,7 @@ async function checkTarball(
  * how to check the files carried from the chain.
  */
 async function deepCheck(folder: SnapshotFolder, meta: SnapshotMeta | undefined, lists: SnapshotFormat, opts: VerifyOptions, report: VerifiedSnapshot, fileSums: FileSumsCheck, sealed: boolean): Promise<DeepCheck> {
-  const versions = meta ? (meta.formatVersion === 2 ? [2] as const : [1] as const) : [1, 2] as const;
+  const versions = meta ? (isChainedFormat(meta.formatVersion) ? [2] as const : [1] as const) : [1, 2] as const;
   const chain = meta?.formatVersion === 1 ? undefined : opts.chain ?? await siblingContext(dirname(folder.dir));
   const carried = chain && {
     id: folder.id, chain: meta?.chain, dirOf: (id: string) => chain.dirOf(id),
