@@ -8,7 +8,7 @@
 // must be the same (the page names more: it walks on after a damaged block, the CLI stops there).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
@@ -17,6 +17,7 @@ import { makeTree } from '../helpers/tree.js';
 import { noise } from '../helpers/bytes.js';
 import { hasChromium, launchChromium, verifyInPage, type PageVerdicts } from '../helpers/browser.js';
 import { compressDrive } from '../helpers/compress-snapshot.js';
+import { ageKeygen, noAgeTools } from '../helpers/encrypted.js';
 import type { GzipBlockIndex } from '../../src/io/gzip-blocks.js';
 import type { DriveReport } from '../../src/core/findings.js';
 import { parseGzipIndex } from '../../src/layout/gzip-index.js';
@@ -299,5 +300,34 @@ describe.skipIf(!hasChromium)('verify.html on format 3 drives, in headless Chrom
       expect(page.snapshots[id]!.problems, id).toEqual([`needs snapshot ${full} of its chain, which is of snapshot format 2, this snapshot of format 3: a chain never mixes formats`]);
     }
     await expectCliAgrees(sb, page, false);
+  });
+
+  // Encrypted (issue 18): `<ID>.tar.gz.age` (its parts) and `<ID>.tar.gz.idx.age`, checked as stored; the page has no key.
+  it.skipIf(noAgeTools)('an encrypted format 3 drive in 1 MiB parts: the sealed tarball\'s parts and index checked as stored, the index required, the deep check says it needs the key', async () => {
+    const sb = await makeSandbox();
+    sandboxes.push(sb);
+    const src = join(sb.dir, 'src');
+    await makeTree(src, { 'a.txt': 'secret\n', 'r.bin': noise(3 * MiB, 'r') });
+    const [keyFile, pub] = ageKeygen(sb.dir);
+    expect((await runChecked(sb, ['init', '--source', src, '--drives', 'A', '--encrypt', '--recipient', pub, '--yes'])).code).toBe(0);
+    await mkdir(sb.drive('A'));
+    expect((await runChecked(sb, ['label', sb.drive('A'), '--name', 'A', '--yes'])).code).toBe(0);
+    const r = await runChecked(sb, ['backup', '--drive', 'A', '--format', '3', '--part-size', '1M', '--json', '--identity', keyFile], { AIRGAP_NOW: T1 });
+    expect(r.code, r.stderr).toBe(0);
+    const id = (JSON.parse(r.stdout) as { snapshot: string }).snapshot;
+    const snap = join(sb.drive('A'), 'airgap', id);
+    expect((await readdir(snap)).filter((n) => n.startsWith(`${id}.tar.gz.age.0`)).length).toBeGreaterThan(2);
+    const page = await verifyInPage(browser, sb.drive('A'), { deep: true });
+    expect(page.snapshots[id]!.verdict).toBe('OK');
+    expect(page.snapshots[id]!.files[`${id}.tar.gz.idx.age`]).toBe('OK');
+    expect(page.snapshots[id]!.files[`${id}.tar.gz.age.000`]).toBe('OK');
+    expect(page.snapshots[id]!.text).toContain('Deep check not done: encrypted');
+    // The sealed index taken out of SHA256SUMS: named, as verify names it.
+    const sums = join(snap, 'SHA256SUMS');
+    await writeFile(sums, (await readFile(sums, 'utf8')).split('\n').filter((l) => !l.endsWith('.tar.gz.idx.age')).join('\n'));
+    const quick = await verifyInPage(browser, sb.drive('A'));
+    expect(quick.snapshots[id]!.verdict).toBe('DAMAGED');
+    expect(quick.snapshots[id]!.problems).toContain(`SHA256SUMS does not list ${id}.tar.gz.idx.age`);
+    await expectCliAgrees(sb, quick, false);
   });
 });
