@@ -6,6 +6,9 @@
 // deflate pass that would save nothing.
 import { promisify } from 'node:util';
 import { deflateRaw, gzip } from 'node:zlib';
+import { storedGzipBound } from '../core/gzip-block-bounds.js';
+
+export { storedGzipBound } from '../core/gzip-block-bounds.js';
 
 const deflateRawAsync = promisify(deflateRaw);
 const gzipAsync = promisify(gzip);
@@ -16,16 +19,6 @@ export const SAMPLE_BYTES = 64 * 1024;
 /** A sample that deflates to more than this share of its size is taken for incompressible. */
 export const STORE_ABOVE = 0.9;
 
-/**
- * The most bytes a gzip member holding `size` bytes may take on the drive: a stored member is
- * 18 bytes of gzip header and trailer, the data, and 5 bytes per stored deflate block (zlib
- * makes them ≥ 16 KiB; 4 KiB is counted, to be generous). The writer never emits more (a
- * deflated block that came out larger is written stored), and the index parser refuses more, so
- * what a reader reads for one block is bounded by what it may inflate to.
- */
-export function storedGzipBound(size: number): number {
-  return 18 + size + 5 * Math.max(1, Math.ceil(size / 4096));
-}
 
 export interface CompressedBlock {
   /** One whole gzip member: header, deflate data, CRC-32 and size trailer. */

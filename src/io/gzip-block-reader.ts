@@ -7,8 +7,9 @@
 // gigabytes), and its CRC-32 and length trailer must match. A block that fails is a
 // GzipBlockError naming its compressed offset.
 import { crc32, inflateRaw, type ZlibOptions } from 'node:zlib';
-import { storedGzipBound } from './gzip-block-compress.js';
-import type { GzipBlock, GzipBlockIndex } from './gzip-blocks.js';
+import { blockAt, blockBoundsProblem, blockSize, GZIP_HEADER_BYTES as HEADER, GZIP_TRAILER_BYTES as TRAILER, type GzipBlock, type GzipBlockIndex } from '../core/gzip-block-bounds.js';
+
+export { blockAt, blockBoundsProblem, blockSize, MAX_BLOCK_BYTES } from '../core/gzip-block-bounds.js';
 
 interface Inflated {
   buffer: Buffer;
@@ -24,8 +25,6 @@ function inflateRawInfo(input: Buffer, options: ZlibOptions): Promise<Inflated> 
   });
 }
 
-/** The most one block may hold, uncompressed: 4 × the writer's largest target (2 × 16 MiB). */
-export const MAX_BLOCK_BYTES = 64 << 20;
 
 /** What one read() of a range may return at most; larger ranges are read with inflateRange. */
 export const MAX_RANGE_BYTES = 256 << 20;
@@ -40,39 +39,6 @@ export class GzipBlockError extends Error {
   }
 }
 
-const HEADER = 10;
-const TRAILER = 8;
-
-/** A block's uncompressed size: up to the next block, or the tar's end. */
-export function blockSize(index: GzipBlockIndex, i: number): number {
-  const next = index.blocks[i + 1];
-  return (next ? next.uncompressedOffset : index.uncompressedSize) - index.blocks[i]!.uncompressedOffset;
-}
-
-/** The index of the block holding uncompressed offset `at` (< uncompressedSize): binary search. */
-export function blockAt(index: GzipBlockIndex, at: number): number {
-  let lo = 0;
-  let hi = index.blocks.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (index.blocks[mid]!.uncompressedOffset <= at) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-/**
- * Why a block said to hold `size` bytes in `compressedLength` bytes cannot be one this writer
- * made (undefined: it can be). The index parser and inflateBlock both ask: what a reader reads
- * for a block, and what it may inflate to, stay bounded.
- */
-export function blockBoundsProblem(size: number, compressedLength: number): string | undefined {
-  if (size <= 0 || size > MAX_BLOCK_BYTES) return `the block holds ${size} bytes, over the ${MAX_BLOCK_BYTES} a block may hold`;
-  if (compressedLength < HEADER + TRAILER || compressedLength > storedGzipBound(size)) {
-    return `compressed length ${compressedLength} is impossible for a gzip member of ${size} bytes (${HEADER + TRAILER} to ${storedGzipBound(size)})`;
-  }
-  return undefined;
-}
 
 /** One block read and inflated: exactly `size` bytes, or a GzipBlockError. */
 export async function inflateBlock(block: GzipBlock, size: number, readAt: ReadAt): Promise<Buffer> {

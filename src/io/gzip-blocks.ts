@@ -17,26 +17,10 @@
 // Compression runs on libuv's threadpool (gzip-block-compress.ts), a few blocks at once; their
 // gzip members are handed to the sink in order, and `write` waits while `inFlight` blocks are
 // still being compressed or written, so memory stays bounded (≈ inFlight × 2 × target).
+import type { GzipBlock, GzipBlockIndex } from '../core/gzip-block-bounds.js';
 import { compressBlock } from './gzip-block-compress.js';
 
-export interface GzipBlock {
-  /** Where the block's bytes start in the tar (the uncompressed stream). */
-  uncompressedOffset: number;
-  /** Where its gzip member starts in the stored `.tar.gz`. */
-  compressedOffset: number;
-  /** Its gzip member's length, header and trailer included. */
-  compressedLength: number;
-  /** Stored deflate blocks (its sample did not compress), or deflated. */
-  stored: boolean;
-}
-
-export interface GzipBlockIndex {
-  blocks: GzipBlock[];
-  /** The tar's size: the last block ends there. */
-  uncompressedSize: number;
-  /** The stored `.tar.gz`'s size: the last gzip member ends there. */
-  compressedSize: number;
-}
+export type { GzipBlock, GzipBlockIndex } from '../core/gzip-block-bounds.js';
 
 export interface GzipBlockOptions {
   /** Uncompressed bytes a block is cut at (see above). 1 MiB: docs/design-compressed-tarballs.md. */

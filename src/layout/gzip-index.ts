@@ -1,5 +1,5 @@
-// The index of a block-gzipped tarball as a text file (docs/design-compressed-tarballs.md: a
-// design for a future on-drive format, NOT yet written by airgap). Text, like the manifests, so a
+// The index of a block-gzipped tarball as a text file: format 3's `<ID>.tar.gz.idx` (docs/FORMAT.md
+// "Format 3"; read by the CLI and, bundled, by verify.html). Text, like the manifests, so a
 // person can read it and a script can `dd` one block out and `gzip -dc` it. At 1 MiB blocks, a
 // 100 GB tarball's index is ~100k lines, ~3 MB (measured in the design doc):
 //
@@ -13,8 +13,7 @@
 // the reader's cap and its compressed length within what that size may take stored, and the
 // last block ending exactly at the stored file's real size. A bad index is a GzipIndexError
 // naming its line.
-import { blockBoundsProblem, blockSize } from '../io/gzip-block-reader.js';
-import type { GzipBlock, GzipBlockIndex } from '../io/gzip-blocks.js';
+import { blockBoundsProblem, blockSize, type GzipBlock, type GzipBlockIndex } from '../core/gzip-block-bounds.js';
 import { isInt } from './field-checks.js';
 
 const MAGIC = 'airgap-gzip-index';

@@ -7,17 +7,17 @@
 // into gigabytes of memory), exactly that much output, a length trailer that says so, and the
 // stream's own checks (a CRC-32 or length that disagrees with the data; Chromium's also refuses
 // bytes after the member).
-import { blockBoundsProblem, type PageGzipBlock } from './gzip-index.js';
+import { blockBoundsProblem, type GzipBlock } from '../core/gzip-block-bounds.js';
 
 /** A block that does not give its tar bytes: damage of the tarball at that block's tar range. */
 export class PageGzipBlockError extends Error {
-  constructor(why: string, readonly block: PageGzipBlock, readonly size: number) {
+  constructor(why: string, readonly block: GzipBlock, readonly size: number) {
     super(`the gzip block at compressed offset ${block.compressedOffset} (tar bytes ${block.uncompressedOffset} to ${block.uncompressedOffset + size}) ${why}`);
   }
 }
 
 /** `raw`: the block's stored bytes (exactly compressedLength of them); its tar bytes, exactly `size` of them. */
-export async function inflateBlock(block: PageGzipBlock, size: number, raw: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+export async function inflateBlock(block: GzipBlock, size: number, raw: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
   const fail = (why: string) => new PageGzipBlockError(why, block, size);
   const impossible = blockBoundsProblem(size, block.compressedLength);
   if (impossible) throw fail(`cannot be read: its index entry is impossible (${impossible})`);

@@ -11,7 +11,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { SNAPSHOT_JSON, SUMS_FILE } from '../layout/format.js';
 import { inflateBlock, PageGzipBlockError } from './gzip-block.js';
-import { blockAt, blockSize, MAX_INDEX_BYTES, PageGzipIndexError, parsePageGzipIndex, type PageGzipIndex } from './gzip-index.js';
+import { blockAt, blockSize, type GzipBlockIndex } from '../core/gzip-block-bounds.js';
+import { GzipIndexError, MAX_INDEX_BYTES, parseGzipIndex } from '../layout/gzip-index.js';
 
 /** A tarball's bytes by tar offset: `read` gives [pos, pos + length), fewer only at the tar's end. */
 export interface TarBytes {
@@ -28,7 +29,7 @@ export const plainTarBytes = (blob: Blob): TarBytes => ({
  * a rebuild reads a member's headers 4 KiB at a time and then its body in 1 MiB pieces, mostly
  * from the same block. A block that fails is a PageGzipBlockError naming it.
  */
-export function gzipTarBytes(stored: Blob, index: PageGzipIndex): TarBytes {
+export function gzipTarBytes(stored: Blob, index: GzipBlockIndex): TarBytes {
   let kept: { i: number; bytes: Uint8Array } | undefined;
   const block = async (i: number): Promise<Uint8Array> => {
     if (kept?.i === i) return kept.bytes;
@@ -65,7 +66,7 @@ export class BlockFeed {
   private filled = 0;
 
   constructor(
-    private readonly index: PageGzipIndex,
+    private readonly index: GzipBlockIndex,
     private readonly onTar: (tar: Uint8Array) => Promise<void>,
     private readonly onBadBlock: (e: PageGzipBlockError) => Promise<void>,
   ) {}
@@ -102,7 +103,7 @@ export class BlockFeed {
 }
 
 /** A format 3 index read and checked: usable, or why not (one sentence, for the page). */
-export type IndexRead = { index: PageGzipIndex } | { why: string };
+export type IndexRead = { index: GzipBlockIndex } | { why: string };
 
 /**
  * The index `name` (`file`: as picked; `listed`: its SHA-256 in SHA256SUMS) of a tarball of
@@ -124,11 +125,11 @@ export async function readIndex(
   }
   if (bytesToHex(sha256(raw)) !== listed) return { why: `the tarball's index ${name} does not match its SHA-256 in ${SUMS_FILE}` };
   try {
-    const index = parsePageGzipIndex(new TextDecoder().decode(raw), storedSize);
+    const index = parseGzipIndex(new TextDecoder().decode(raw), storedSize);
     if (tarSize !== undefined && index.uncompressedSize !== tarSize) return { why: `${name} gives the tar ${index.uncompressedSize} bytes, ${SNAPSHOT_JSON} ${tarSize}` };
     return { index };
   } catch (e) {
-    if (!(e instanceof PageGzipIndexError)) throw e;
+    if (!(e instanceof GzipIndexError)) throw e;
     return { why: `${name} is not an index of this tarball: ${e.message}` };
   }
 }
