@@ -91,3 +91,27 @@ describe('GunzipFeed', () => {
     expect(out.length).toBeLessThanOrEqual(3 << 20);
   });
 });
+
+describe('GunzipFeed and the reader behind it', () => {
+  it("an emit's own error (a cancel) comes out as itself, never as damage", async () => {
+    // One push whose output is far more than the stream buffers: it is still pending when the
+    // emit (paused on, then failing) throws.
+    const stored = members(Buffer.alloc(2 << 20, 'a'), 1 << 20);
+    const cancel = new Error('cancelled');
+    let calls = 0;
+    const feed = new GunzipFeed(async () => {
+      await new Promise((r) => setImmediate(r));
+      if (++calls === 3) throw cancel;
+    });
+    let thrown: unknown;
+    try {
+      await feed.push(stored);
+      await feed.end();
+    } catch (e) {
+      thrown = e;
+    } finally {
+      feed.close();
+    }
+    expect(thrown).toBe(cancel);
+  });
+});
