@@ -7,8 +7,10 @@
 //   npm run build && tsc -p bench && node .bench-build/bench/weekly-cpu.js [--set S] [--weeks 5] [--keep]
 //   AIRGAP_CPU_PROF=1 …   also writes a .cpuprofile of each increment into the temporary folder
 //   --bin <other checkout>/bin/airgap.js   times another build (the "before" of a change) on the same weeks
+//   --format 3   writes format 3 (block-gzipped tarballs) instead of 2; each line then also gives
+//                the bytes the snapshot wrote (its folder) and its tarball's size against its tar's
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { env } from 'node:process';
@@ -25,6 +27,7 @@ const key = arg('--set', 'S') as WeeklyKey;
 const weeks = Number(arg('--weeks', '5'));
 const keep = process.argv.includes('--keep');
 const bin = arg('--bin', AIRGAP_BIN);
+const format = arg('--format', '2');
 const set = WEEKLY_SETS.find((s) => s.key === key);
 if (!set) throw new Error(`no set ${key}`);
 
@@ -47,15 +50,27 @@ function timed(args: string[], profileDir?: string): { wall: number; user: numbe
   return { wall, user, sys, rssKb };
 }
 
+/** The newest snapshot's folder: its bytes on the drive, and its tarball's size (and its tar's, in format 3). */
+function written(): string {
+  const root = join(drive, 'airgap');
+  const id = readdirSync(root).filter((n) => /^\d{4}-/.test(n)).sort().at(-1)!;
+  const dir = join(root, id);
+  const bytes = readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+  const meta = JSON.parse(readFileSync(join(dir, 'snapshot.json'), 'utf8'));
+  const tar = meta.tarball.gzip ? `, tarball ${meta.tarball.size} B of a ${meta.tarball.gzip.tarSize} B tar` : `, tarball ${meta.tarball.size} B`;
+  return `${meta.kind} ${id} wrote ${bytes} B${tar}`;
+}
+
 try {
   mkdirSync(source, { recursive: true });
   mkdirSync(drive, { recursive: true });
   log(`weekly-cpu: set ${key} in ${work}, airgap ${bin}`);
   set.generate(source, SEED, 1);
   spawnSync(process.execPath, [AIRGAP_BIN, 'label', drive, '--name', 'A', '--yes'], { env: airgapEnv, stdio: 'ignore' });
-  const backup = ['backup', '--drive', 'A', '--source', source, '--no-prune', '--format', '2'];
+  const backup = ['backup', '--drive', 'A', '--source', source, '--no-prune', '--format', format];
+  spawnSync('sync');
   const full = timed(backup);
-  log(`full: ${full.wall} s wall, ${(full.user + full.sys).toFixed(2)} s CPU`);
+  log(`full (format ${format}): ${full.wall} s wall, ${(full.user + full.sys).toFixed(2)} s CPU; ${written()}`);
   const cpu: number[] = [];
   for (let week = 1; week <= weeks; week++) {
     applyWeek(key, source, SEED, 1, week);
@@ -63,7 +78,7 @@ try {
     spawnSync('sync');
     const t = timed(backup, env.AIRGAP_CPU_PROF ? join(work, 'profiles') : undefined);
     cpu.push(t.user + t.sys);
-    log(`week ${week}: ${t.wall.toFixed(2)} s wall, ${t.user.toFixed(2)} user + ${t.sys.toFixed(2)} sys = ${(t.user + t.sys).toFixed(2)} s CPU, ${(t.rssKb / 1024).toFixed(0)} MB peak RSS`);
+    log(`week ${week}: ${t.wall.toFixed(2)} s wall, ${t.user.toFixed(2)} user + ${t.sys.toFixed(2)} sys = ${(t.user + t.sys).toFixed(2)} s CPU, ${(t.rssKb / 1024).toFixed(0)} MB peak RSS; ${written()}`);
   }
   const sorted = [...cpu].sort((a, b) => a - b);
   log(`median CPU of ${weeks} increments: ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)} s (min ${sorted[0]!.toFixed(2)}, max ${sorted[sorted.length - 1]!.toFixed(2)})`);

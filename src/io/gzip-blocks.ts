@@ -1,5 +1,5 @@
-// The writer of a block-gzipped tarball (issue 16; docs/design-compressed-tarballs.md): a
-// design for a future on-drive format, NOT yet used by backup, restore or verify.
+// The writer of a block-gzipped tarball (issue 16; docs/design-compressed-tarballs.md): format
+// 3's `<ID>.tar.gz` (docs/FORMAT.md "Format 3"), fed by snapshot/gzip-tar-out.ts.
 //
 // The tar byte stream goes in, in order, with the caller marking where each tar member ends;
 // out come independent gzip members ("blocks", like samtools' BGZF but larger). Concatenated,

@@ -118,6 +118,10 @@ describe('chains', () => {
     expect(nextSnapshot({ snapshots: [full], policy: p })).toMatchObject({ kind: 'incremental', base: id(0) });
     expect(nextSnapshot({ snapshots: [full], policy: p, forceFull: true }).reason).toBe('a full snapshot was asked for (--full)');
     expect(nextSnapshot({ snapshots: [full], policy: p, formatOne: new Set([id(0)]) }).reason).toMatch(/format 1/);
+    // A chain never mixes formats 2 and 3 (format 3's RESTORE.txt extracts every link with tar -z).
+    expect(nextSnapshot({ snapshots: [full], policy: p, formats: new Map([[id(0), 2]]), format: 3 })).toEqual({ kind: 'full', reason: `the newest snapshot (${id(0)}) is format 2 and this one is format 3: a chain never mixes formats` });
+    expect(nextSnapshot({ snapshots: [full], policy: p, formats: new Map([[id(0), 3]]), format: 3 })).toMatchObject({ kind: 'incremental', base: id(0) });
+    expect(nextSnapshot({ snapshots: [full], policy: p, formats: new Map([[id(0), 3]]), format: 2 }).reason).toMatch(/is format 3 and this one is format 2/);
     expect(nextSnapshot({ snapshots: [{ ...full, damaged: true }], policy: p }).reason).toMatch(/failed verification \(2026/);
     const inc = (i: number, bytes: number) => ({ id: id(i), base: id(i - 1), bytes, complete: true });
     expect(nextSnapshot({ snapshots: [full, inc(1, 10), inc(2, 10)], policy: p }).reason).toBe('the chain is 3 snapshots long (at most 3)');
