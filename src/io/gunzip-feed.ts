@@ -65,8 +65,7 @@ export class GunzipFeed {
   async push(chunk: Buffer): Promise<void> {
     this.check();
     const written = new Promise<void>((resolve) => this.z.write(chunk, () => resolve()));
-    await Promise.race([written, this.failed]);
-    this.check();
+    await this.settled(written);
   }
 
   /** The end of the stream: the rest inflated and emitted, or a GunzipError (a member cut short). */
@@ -74,7 +73,7 @@ export class GunzipFeed {
     this.check();
     const ended = new Promise<void>((resolve) => this.z.once('end', resolve));
     this.z.end();
-    await Promise.race([ended, this.failed]);
+    await this.settled(ended);
     await this.emitting;
     this.check();
   }
@@ -82,6 +81,15 @@ export class GunzipFeed {
   /** Stops inflating (the reader broke off): nothing more comes out. */
   close(): void {
     if (!this.z.destroyed) this.z.destroy();
+  }
+
+  /** Waits for `step`, or the stream's failure; an emit's own error (a cancel, a bug) wins over the failure it caused. */
+  private async settled(step: Promise<void>): Promise<void> {
+    try {
+      await Promise.race([step, this.failed]);
+    } finally {
+      this.check();
+    }
   }
 
   private check(): void {

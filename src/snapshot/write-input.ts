@@ -41,7 +41,7 @@ export interface WriteSnapshotInput {
   /** Runs just before the rename into place (the commit); throwing aborts the snapshot. */
   beforeCommit?: () => Promise<void>;
   /**
-   * Encrypt the snapshot to these age recipients (`age1…`; format 2 only): docs/FORMAT.md
+   * Encrypt the snapshot to these age recipients (`age1…`; formats 2 and 3 only): docs/FORMAT.md
    * "Encrypted drives". Undefined: written in the clear.
    */
   encryption?: { recipients: string[]; /** One of them is the drive key (the drive carries KEY.age): RESTORE.txt opens it with the passphrase. */ driveKey?: string };

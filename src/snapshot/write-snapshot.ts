@@ -49,7 +49,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<WriteSna
   const prepared = await prepareSnapshot(input);
   if (input.dryRun) {
     const { id, scan, estimate, gate, chain: c } = prepared;
-    const chain = c && { format: input.format ?? 2, kind: c.kind, reason: c.reason, ...(c.base ? { base: c.base } : {}), carried: c.carry?.carried ?? 0, checked: c.carry?.checked ?? 0 };
+    const chain = c && { format: input.format ?? 1, kind: c.kind, reason: c.reason, ...(c.base ? { base: c.base } : {}), carried: c.carry?.carried ?? 0, checked: c.carry?.checked ?? 0 };
     return { id, dir: join(input.airgapDir, id), counts: countScan(scan), problems: scan.problems, estimate, dryRun: true, gate, ...(chain ? { chain } : {}) };
   }
   return writeFolder(input, prepared);
@@ -127,10 +127,10 @@ async function writeFolder(input: WriteSnapshotInput, prepared: Prepared): Promi
   }
 }
 
-/** An encrypted snapshot's recipients (format 2 only), or undefined for one in the clear. */
+/** An encrypted snapshot's recipients (formats 2 and 3 only), or undefined for one in the clear. */
 function sealingFor(input: WriteSnapshotInput, prepared: Prepared): AgeRecipient[] | undefined {
   if (!input.encryption) return undefined;
-  if (!prepared.chain) throw usageError('encryption-needs-format-2', 'encrypted snapshots are written in format 2 only', 'remove --format 1 (or "format": 1 from the config)');
+  if (!prepared.chain) throw usageError('encryption-needs-format-2', 'encrypted snapshots are written in format 2 or 3 only', 'remove --format 1 (or "format": 1 from the config)');
   return input.encryption.recipients.map((recipient) => ({ kind: 'key', recipient }));
 }
 

@@ -164,7 +164,7 @@ describe('backup with "format": 3: block-gzipped tarballs in chains', () => {
 });
 
 describe('a chain never mixes formats', () => {
-  it('a format 2 newest snapshot makes --format 3 a new full (said why), the next one builds on it; back to 2 is a new full too', async () => {
+  it('a format 2 newest snapshot makes --format 3 a new full (said why), the next one builds on it; back to 2 is a new full too; --reread and --full as for 2', async () => {
     await labelledDrive(sb, 'M');
     const run = (n: number, format: string) => runCli(['backup', '--source', src, '--drive', 'M', '--json', '--format', format],
       { ...sb.env, AIRGAP_NOW: `2026-06-${String(n + 1).padStart(2, '0')}T10:00:00Z`, TZ: 'UTC', AIRGAP_RACY_SECONDS: '0' });
@@ -184,6 +184,17 @@ describe('a chain never mixes formats', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('format 3, FULL: starts a chain');
     expect(text.stdout).toContain('is format 2 and this one is format 3: a chain never mixes formats');
+    // --reread and --full work for format 3 as for 2.
+    const more = [];
+    for (const [n, flag] of [[5, '--reread'], [6, '--full']] as const) {
+      await writeFile(join(src, `mix-${n}.txt`), `day ${n}\n`);
+      const r = await runCli(['backup', '--source', src, '--drive', 'M', '--json', '--format', '3', flag],
+        { ...sb.env, AIRGAP_NOW: `2026-06-${String(n + 10).padStart(2, '0')}T10:00:00Z`, TZ: 'UTC', AIRGAP_RACY_SECONDS: '0' });
+      expect(r.code, r.stderr).toBe(0);
+      more.push(JSON.parse(r.stdout));
+    }
+    expect(more.map((o) => [o.meta.formatVersion, o.meta.kind])).toEqual([[3, 'incremental'], [3, 'full']]);
+    expect(more[1].chainReason).toBe('a full snapshot was asked for (--full)');
   }, 120_000);
 
   it('--format 4 is refused as a usage error, naming the formats there are', async () => {

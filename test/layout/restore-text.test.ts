@@ -108,6 +108,33 @@ describe('restoreText without deltas', () => {
   });
 });
 
+describe('restoreText for format 3 (block-gzipped tarballs)', () => {
+  /** Format 2's text with every tarball name and tar command turned into format 3's, and nothing else. */
+  const asFormat3 = (t: string) => t
+    .replace(/\.tar(\.age)?(["'.\s`])/g, '.tar.gz$1$2')
+    .replace(/tar -xpf /g, 'tar -xzpf ').replace(/tar -xf /g, 'tar -xzf ');
+
+  it('differs from format 2 only in the tarballs\' names (.tar.gz) and tar -z, plain, encrypted, with deltas', () => {
+    const chain: ChainLink[] = [{ id: S1, parts: true }, { id: S2, parts: false, deltaMembers: true }];
+    const deltas: DeltaFile[] = [{ path: ODD, mtime: 1767225600, links: [{ n: 1, offset: 512, size: 5 * MiB, members: [{ first: 2, count: 1 }] }] }];
+    for (const enc of [undefined, { driveKey: true }, { driveKey: false }]) {
+      for (const d of [[], deltas]) {
+        const three = restoreText(chain, d, enc, true);
+        expect(three).toBe(asFormat3(restoreText(chain, d, enc)));
+        expect(three).not.toMatch(/\.tar[^.]|tar -x[pf]/);
+      }
+    }
+  });
+
+  it('a full: tar -xzpf of <ID>.tar.gz; Windows tar -xzf; parts joined by cat, then tar -xzpf -', () => {
+    const t = restoreText([{ id: S1, parts: false }], [], undefined, true);
+    expect(linux(t)).toEqual([`    tar -xzpf "$DRIVE/airgap/${S1}/${S1}.tar.gz" -C "$TARGET"`, '']);
+    expect(windows(t)).toEqual(['  foreach ($s in $Chain) { tar -xzf "$Drive\\airgap\\$s\\$s.tar.gz" -C $Target }']);
+    expect(linux(restoreText([{ id: S1, parts: true }], [], undefined, true))).toEqual([`    cat "$DRIVE/airgap/${S1}/${S1}.tar.gz".[0-9][0-9][0-9] | tar -xzpf - -C "$TARGET"`, '']);
+    expect(t).toContain('Parts (<ID>.tar.gz.000, .001, ...): join them first with  copy /b part0 + part1 + ... <ID>.tar.gz  in cmd.');
+  });
+});
+
 describe('restoreText with deltas', () => {
   const mtimeA = Date.UTC(2026, 1, 15, 9, 12, 44) / 1000;
   const mtimeB = Date.UTC(2026, 1, 8, 9, 1, 3) / 1000;
