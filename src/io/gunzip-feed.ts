@@ -32,7 +32,9 @@ export class GunzipFeed {
 
   /** `maxOut`: the tar's size when known (snapshot.json's tarball.gzip.tarSize): more is damage, never inflated on. */
   constructor(private readonly emit: Emit, private readonly maxOut = Number.POSITIVE_INFINITY) {
-    this.z = createGunzip();
+    // 1 MiB out per piece: at the default 16 KiB every piece is a trip from the threadpool, a
+    // callback and a tar-reader write on the main thread (64 per MiB).
+    this.z = createGunzip({ chunkSize: 1 << 20 });
     this.failed = new Promise<never>((_, reject) => {
       this.z.once('error', (e) => {
         this.failure ??= new GunzipError(`the compressed tarball does not inflate past byte ${this.out} of its tar: ${e.message}`, this.out);
