@@ -23,7 +23,7 @@ export interface RunContext {
   rssMethod: RssMethod;
   tmp: string;
   dataRoot: string;
-  airgapFormat: 1 | 2 | null;
+  airgapFormat: 1 | 2 | 3 | null;
 }
 
 /**

@@ -37,7 +37,7 @@ export interface ToolContext {
   dataRoot: string;
   setName: string;
   /** airgap's `backup --format` argument, or null to pass none (an airgap without the option). */
-  airgapFormat: 1 | 2 | null;
+  airgapFormat: 1 | 2 | 3 | null;
 }
 
 /** Whether this airgap's `backup` takes `--format` (on-drive format 2, issue 16). */

@@ -26,7 +26,7 @@ const USAGE = `usage: npm run bench -- --weekly [--sets S,M,L] [--keep]
   --keep         keep the temporary folder (data, restored copies, the unmounted target image)
 environment:
   BENCH_SCALE          size of every set, 1 = as above (default 1; e.g. 0.1 for a quick run)
-  BENCH_AIRGAP_FORMAT  1 or 2: airgap backup --format N (default: 2 when backup --help lists
+  BENCH_AIRGAP_FORMAT  1, 2 or 3: airgap backup --format N (default: 2 when backup --help lists
                        --format, otherwise no option, i.e. format 1)
   TMPDIR               where the temporary folder goes (default /tmp)
   BENCH_RSS_METHOD=proc-sampler  use the /proc sampler even where GNU time exists
@@ -38,7 +38,7 @@ interface Options {
   scale: number;
   keep: boolean;
   sets: WeeklyKey[];
-  airgapFormat: 1 | 2 | null;
+  airgapFormat: 1 | 2 | 3 | null;
 }
 
 function parseOptions(args: string[]): Options {
@@ -59,11 +59,11 @@ function parseOptions(args: string[]): Options {
   }
   const hasFormat = airgapHasFormatOption();
   const forced = env.BENCH_AIRGAP_FORMAT;
-  let airgapFormat: 1 | 2 | null = hasFormat ? 2 : null;
+  let airgapFormat: 1 | 2 | 3 | null = hasFormat ? 2 : null;
   if (forced !== undefined && forced !== '') {
-    if (forced !== '1' && forced !== '2') throw new UsageError(`BENCH_AIRGAP_FORMAT must be 1 or 2 (got ${forced})`);
-    if (forced === '2' && !hasFormat) throw new UsageError('BENCH_AIRGAP_FORMAT=2, but this airgap has no backup --format option (it writes format 1 only)');
-    airgapFormat = hasFormat ? (Number(forced) as 1 | 2) : null;
+    if (forced !== '1' && forced !== '2' && forced !== '3') throw new UsageError(`BENCH_AIRGAP_FORMAT must be 1, 2 or 3 (got ${forced})`);
+    if (forced !== '1' && !hasFormat) throw new UsageError(`BENCH_AIRGAP_FORMAT=${forced}, but this airgap has no backup --format option (it writes format 1 only)`);
+    airgapFormat = hasFormat ? (Number(forced) as 1 | 2 | 3) : null;
   }
   return { scale, keep, sets, airgapFormat };
 }

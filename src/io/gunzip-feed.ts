@@ -32,7 +32,9 @@ export class GunzipFeed {
 
   /** `maxOut`: the tar's size when known (snapshot.json's tarball.gzip.tarSize): more is damage, never inflated on. */
   constructor(private readonly emit: Emit, private readonly maxOut = Number.POSITIVE_INFINITY) {
-    this.z = createGunzip();
+    // 1 MiB out per piece: at the default 16 KiB every piece is a trip from the threadpool, a
+    // callback and a tar-reader write on the main thread (64 per MiB).
+    this.z = createGunzip({ chunkSize: 1 << 20 });
     this.failed = new Promise<never>((_, reject) => {
       this.z.once('error', (e) => {
         this.failure ??= new GunzipError(`the compressed tarball does not inflate past byte ${this.out} of its tar: ${e.message}`, this.out);
@@ -65,8 +67,7 @@ export class GunzipFeed {
   async push(chunk: Buffer): Promise<void> {
     this.check();
     const written = new Promise<void>((resolve) => this.z.write(chunk, () => resolve()));
-    await Promise.race([written, this.failed]);
-    this.check();
+    await this.settled(written);
   }
 
   /** The end of the stream: the rest inflated and emitted, or a GunzipError (a member cut short). */
@@ -74,7 +75,7 @@ export class GunzipFeed {
     this.check();
     const ended = new Promise<void>((resolve) => this.z.once('end', resolve));
     this.z.end();
-    await Promise.race([ended, this.failed]);
+    await this.settled(ended);
     await this.emitting;
     this.check();
   }
@@ -82,6 +83,15 @@ export class GunzipFeed {
   /** Stops inflating (the reader broke off): nothing more comes out. */
   close(): void {
     if (!this.z.destroyed) this.z.destroy();
+  }
+
+  /** Waits for `step`, or the stream's failure; an emit's own error (a cancel, a bug) wins over the failure it caused. */
+  private async settled(step: Promise<void>): Promise<void> {
+    try {
+      await Promise.race([step, this.failed]);
+    } finally {
+      this.check();
+    }
   }
 
   private check(): void {

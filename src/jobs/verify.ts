@@ -24,7 +24,7 @@ export function samplePercent(raw: string): number {
   const m = /^(\d+(?:\.\d+)?)%?$/.exec(raw.trim());
   const p = m ? Number(m[1]) : NaN;
   if (!(p > 0 && p <= 100)) {
-    throw usageError('bad-sample', `--sample ${JSON.stringify(raw)} is not a percentage above 0 and at most 100`, 'e.g. --sample 5% (a random 5 % of the files of each format 2 snapshot)');
+    throw usageError('bad-sample', `--sample ${JSON.stringify(raw)} is not a percentage above 0 and at most 100`, 'e.g. --sample 5% (a random 5 % of the files of each format 2 or 3 snapshot)');
   }
   return p;
 }

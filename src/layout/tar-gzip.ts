@@ -4,12 +4,12 @@
 // inflated (io/gzip-block-reader.ts): one small file from a big snapshot reads one block or two.
 // The index comes from a drive: read capped (sealed when the snapshot is encrypted) and parsed
 // strictly against the stored stream's real size (the parts joined; the age plaintext's size).
-// A sealed index that does not decrypt throws age's own damage error (crypto/age-errors.ts).
 // Restoring named files opens the same tarball once per member, so a parsed index is kept for
 // the run, by what its file and the tarball's files are (inode, size, times): a file changed
 // since is read again.
 import { lstat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { AirgapError, EXIT } from '../core/errors.js';
 import { type ReadAt } from '../io/gzip-block-reader.js';
 import type { GzipBlockIndex } from '../io/gzip-blocks.js';
 import { JoinedFiles, openSealedParts } from '../io/joined-files.js';
@@ -77,6 +77,8 @@ async function indexOf(path: string, encrypted: boolean, storedSize: number, tar
   try {
     text = (encrypted ? await readSealedFile(path, MAX_INDEX_BYTES) : await readRegularFile(path, { maxBytes: MAX_INDEX_BYTES })).toString('utf8');
   } catch (e) {
+    // A sealed index whose age chunks do not open (damage; a wrong key is a refusal and passes).
+    if (e instanceof AirgapError && e.exitCode === EXIT.damaged) throw new GzipTarballError(path, `does not decrypt: ${e.message}`);
     if (e instanceof NotRegularFileError) throw new GzipTarballError(path, `is ${e.what}, not a regular file`);
     if (e instanceof FileTooLargeError) throw new GzipTarballError(path, `is over the ${MAX_INDEX_BYTES} bytes an index may be`);
     throw e;

@@ -3,7 +3,7 @@
 // then cut) and `<ID>.tar.gz.idx.age`. verify (plain, --deep, --sample 100%), restore of every
 // snapshot whole and of one file (through the sealed index), find and --dry-run naming the stored
 // tarball, and a damaged index named by plain verify without a key.
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
 import { readdir, readFile, writeFile, mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,5 +104,20 @@ describe('format 3 written by backup --format 3, encrypted, in parts', () => {
     expect(r.code).toBe(3);
     const found = (JSON.parse(r.stdout) as DriveReport).snapshots.find((s) => s.id === days[0]!.id)!.findings;
     expect(found.map((f) => [f.code, f.file])).toContainEqual(['checksum-mismatch', gzipIndexName(days[0]!.id, true)]);
+  });
+
+  it('the same index re-signed into SHA256SUMS: --deep and --sample say it does not decrypt', async () => {
+    const dir = join(drive, 'airgap', days[0]!.id);
+    const sums = join(dir, 'SHA256SUMS');
+    const name = gzipIndexName(days[0]!.id, true);
+    const hash = createHash('sha256').update(await readFile(join(dir, name))).digest('hex');
+    await writeFile(sums, (await readFile(sums, 'utf8')).split('\n').map((l) => (l.endsWith(`  ${name}`) ? `${hash}  ${name}` : l)).join('\n'));
+    const deep = await verifyJson('--deep');
+    expect(deep.code).toBe(3);
+    const inFull = (r: DriveReport) => r.snapshots.find((s) => s.id === days[0]!.id)!.findings.filter((f) => f.severity === 'damage');
+    expect(inFull(deep.report).find((f) => f.code === 'index-invalid')?.message).toMatch(/does not decrypt/);
+    const sample = await verifyJson('--sample', '100');
+    expect(sample.code).toBe(3);
+    expect(inFull(sample.report).some((f) => f.code === 'member-damaged' && /index .* does not decrypt/.test(f.message))).toBe(true);
   });
 });
