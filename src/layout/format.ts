@@ -11,8 +11,12 @@ export const FORMAT_VERSION = 1;
 export type SnapshotFormat = 1 | 2 | 3;
 /** The newest snapshot format this airgap reads and writes. */
 export const MAX_SNAPSHOT_FORMAT: SnapshotFormat = 3;
-/** Formats 2 and 3 keep chains (incremental snapshots, MANIFEST.tsv.gz version 2, REMOVE.nul, RESTORE.txt). */
-export const isChainedFormat = (format: number): boolean => format >= 2;
+/**
+ * Formats 2 and 3 keep chains (incremental snapshots, MANIFEST.tsv.gz version 2, REMOVE.nul,
+ * RESTORE.txt). Only those two: a snapshot.json naming a format newer than this airgap knows
+ * (refused as format-too-new) is not read as chained, as before format 3 existed.
+ */
+export const isChainedFormat = (format: number): boolean => format === 2 || format === 3;
 /** Format 3 stores its tarball as independent gzip members (io/gzip-blocks.ts) with an index (layout/gzip-index.ts). */
 export const isCompressedFormat = (format: number): boolean => format === 3;
 export const TOOL_NAME = 'airgap';
