@@ -1,8 +1,8 @@
 // The diff job: the mass-change report between two snapshots, or between the live sources and
 // what the backup gate would compare them with (the last accepted backup, else the newest
 // snapshot on the drive that is not an unaccepted suspect).
-import { DEFAULT_GATE, compareListings, judgeChanges, type ChangeReport, type GateVerdict, type ListingEntry } from '../core/change-analysis.js';
-import { damage, usageError } from '../core/errors.js';
+import { DEFAULT_GATE, compareListings, judgeChanges, type ChangeReport, type GateVerdict } from '../core/change-analysis.js';
+import { usageError } from '../core/errors.js';
 import { baselinePath } from '../state/baseline.js';
 import { inspectChanges, manifestListing, sameSourcesSnapshot } from '../gate/inspect.js';
 import { readDriveContents, summarizeSnapshots } from '../layout/drive-contents.js';
@@ -34,7 +34,7 @@ export async function diff(s: Session, spec: string, ids: string[]): Promise<Dif
       return found;
     };
     const [a, b] = [pick(ids[0]!), pick(ids[1]!)];
-    const report = await compareListings(listingOf(a, name), listingOf(b, name), async () => undefined);
+    const report = await compareListings(manifestListing(a, name), manifestListing(b, name), async () => undefined);
     return { drive: name, snapshots: ids, report, verdict: judgeChanges(report, policy) };
   }
   if (!config?.sources.length) throw usageError('no-sources', `no sources in the config (${s.env.configPath}) to compare with`, 'give two snapshot ids instead, or run airgap init');
@@ -45,23 +45,4 @@ export async function diff(s: Session, spec: string, ids: string[]): Promise<Dif
   const result = await inspectChanges(scan.entries, baselinePath(s.env.stateDir, roots.map((r) => r.path)), good, policy, { now: s.now, warn: (m) => s.log.warn(m) });
   if (!result) throw usageError('nothing-to-compare', `there is no earlier backup of these sources to compare with`, 'back up once first');
   return { drive: name, snapshots: ids, comparedWith: result.comparedWith, report: result.report, verdict: judgeChanges(result.report, policy) };
-}
-
-/** What a drive's file system says when a snapshot's manifest cannot be opened or read. */
-const UNREADABLE = new Set(['ENOENT', 'EIO', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ELOOP']);
-
-/**
- * A snapshot's manifest as a listing. A manifest that is missing or unreadable (a damaged drive)
- * is damage naming the snapshot, exit 3, as `find` says it; it used to escape as an internal
- * error with a stack trace.
- */
-async function* listingOf(snapshot: { id: string; dir: string }, drive: string): AsyncGenerator<ListingEntry> {
-  try {
-    yield* manifestListing(snapshot);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (typeof code !== 'string' || !UNREADABLE.has(code)) throw e;
-    throw damage('manifest-unreadable', `the manifest of snapshot ${snapshot.id} on drive ${drive} cannot be read (${code === 'ENOENT' ? 'it is missing' : code})`,
-      `run airgap verify ${drive} --deep; the same files may be in a snapshot on another drive (airgap find)`);
-  }
 }

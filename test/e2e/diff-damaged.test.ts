@@ -1,6 +1,7 @@
 // `airgap diff` between two snapshots reads their manifests without verifying them first: a
 // manifest that a damaged drive lost is damage naming the snapshot (one error, one hint, exit 3),
-// never an internal error with a stack trace (which it was until 2026-12-05).
+// never an internal error with a stack trace (which it was until 2026-12-05). The mapping lives in
+// gate/inspect.ts manifestListing, so the gate (a host without a baseline) gets it too.
 import { rm, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
