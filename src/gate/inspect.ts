@@ -5,6 +5,7 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareListings, ENTROPY_SAMPLE, entropyOf, judgeChanges, type ChangeReport, type GatePolicy, type GateVerdict, type ListingEntry } from '../core/change-analysis.js';
 
+import { damage } from '../core/errors.js';
 import type { ManifestEntry } from '../layout/manifest.js';
 import type { ScanEntry } from '../snapshot/scan.js';
 import { ManifestReader } from '../layout/manifest-reader.js';
@@ -33,12 +34,26 @@ export async function sampleEntropy(abs: string): Promise<number | undefined> {
   }
 }
 
-/** A snapshot's MANIFEST.tsv as a listing, read as the version its snapshot.json's format says. */
-export async function* manifestListing(snapshot: { id: string; dir: string }): AsyncGenerator<ListingEntry> {
+/** What a drive's file system says when a snapshot's manifest cannot be opened or read. */
+const UNREADABLE = new Set(['ENOENT', 'EIO', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ELOOP']);
+
+/**
+ * A snapshot's MANIFEST.tsv as a listing, read as the version its snapshot.json's format says
+ * (`diff`, and the gate when the host has no baseline). A manifest that is missing or unreadable
+ * (a damaged drive) is damage naming the snapshot, exit 3, as `find` says it; it used to escape
+ * as an internal error with a stack trace.
+ */
+export async function* manifestListing(snapshot: { id: string; dir: string }, drive?: string): AsyncGenerator<ListingEntry> {
   const { versions, encrypted } = await manifestVersionsIn(snapshot);
   const reader = new ManifestReader(join(snapshot.dir, manifestFileFor(versions, encrypted)), versions);
   try {
     for (let e = await reader.next(); e; e = await reader.next()) yield fromManifest(e);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string' || !UNREADABLE.has(code)) throw e;
+    const where = drive ? `snapshot ${snapshot.id} on drive ${drive}` : `snapshot ${snapshot.id} (${snapshot.dir})`;
+    throw damage('manifest-unreadable', `the manifest of ${where} cannot be read (${code === 'ENOENT' ? 'it is missing' : code})`,
+      `run airgap verify ${drive ?? '<drive>'} --deep; the same files may be in a snapshot on another drive (airgap find)`);
   } finally {
     reader.close();
   }

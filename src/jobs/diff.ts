@@ -34,7 +34,7 @@ export async function diff(s: Session, spec: string, ids: string[]): Promise<Dif
       return found;
     };
     const [a, b] = [pick(ids[0]!), pick(ids[1]!)];
-    const report = await compareListings(manifestListing(a), manifestListing(b), async () => undefined);
+    const report = await compareListings(manifestListing(a, name), manifestListing(b, name), async () => undefined);
     return { drive: name, snapshots: ids, report, verdict: judgeChanges(report, policy) };
   }
   if (!config?.sources.length) throw usageError('no-sources', `no sources in the config (${s.env.configPath}) to compare with`, 'give two snapshot ids instead, or run airgap init');
