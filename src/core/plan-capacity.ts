@@ -80,7 +80,11 @@ export function nextEstimate(input: PlanInput, target: string): { bytes?: number
     return { bytes: spare(Math.max(lastSize ?? 0, input.sourceBytes ?? 0)) };
   }
   const own = [...(input.drives.find((d) => d.name === target)?.snapshots ?? [])].sort((a, b) => a.id.localeCompare(b.id));
-  const kind = nextSnapshot({ snapshots: own, policy: input.policy.chain ?? DEFAULT_CHAIN_POLICY }).kind;
+  // As the backup decides it (snapshot/chain-base.ts): a format-1 newest, or one in another format
+  // than the policy's (after a change of `format`), starts a new full.
+  const formats = new Map(own.flatMap((s) => (s.format === undefined ? [] : [[s.id, s.format] as const])));
+  const formatOne = new Set([...formats].filter(([, f]) => f === 1).map(([id]) => id));
+  const kind = nextSnapshot({ snapshots: own, policy: input.policy.chain ?? DEFAULT_CHAIN_POLICY, formats, formatOne, format: input.policy.format }).kind;
   if (kind === 'full') return { bytes: spare(Math.max(fullSize(input) ?? 0, input.sourceBytes ?? 0)), kind: 'full' };
   const increments = (snaps: PlanSnapshot[]) => snaps.filter((s) => s.complete && !s.rejected && s.base !== undefined).sort((a, b) => b.id.localeCompare(a.id)).slice(0, 3).map((s) => s.bytes);
   const mine = increments(own);

@@ -11,6 +11,8 @@ export interface PlanSnapshot {
   complete: boolean;
   /** Format 2: the snapshot this increment builds on (none for a full, and for every format-1 snapshot). */
   base?: string;
+  /** Its on-drive format, when known: a snapshot in another format than the policy's is never built on. */
+  format?: number;
   /**
    * A SUSPECT snapshot rejected as evidence (`airgap reject`): kept on the drive, but not the
    * drive's backup of its day, so the drive is due again for a good one.

@@ -19,6 +19,7 @@ export function planDrives(policy: Policy, catalog: Catalog, s: Session, accepti
       snapshots: e.snapshots.map((x) => ({
         id: x.id, bytes: x.bytes, complete: x.state === 'complete', verified: x.verifyOk === true && goodCopy(x, acceptingSuspects),
         ...(x.base !== undefined ? { base: x.base } : {}),
+        ...(x.format !== undefined ? { format: x.format } : {}),
         ...(x.suspect && x.rejected === true ? { rejected: true } : {}),
       })),
       labelledOn: s.dayOf(new Date(e.labelledAt)),

@@ -99,6 +99,8 @@ export interface SnapshotSummary {
   /** Format 2: full or incremental, and for an increment its base. */
   kind?: 'full' | 'incremental';
   base?: string;
+  /** Its snapshot.json's formatVersion: a chain never mixes formats, so the plan needs it too. */
+  format?: number;
 }
 
 /** Cheap facts from each snapshot.json (no hashing): `verify` is what proves a snapshot sound. */
@@ -112,6 +114,7 @@ export async function summarizeSnapshots(airgapDir: string): Promise<SnapshotSum
       if (meta.gate?.suspect && !meta.gate.accepted) summary.suspect = true;
       if (meta.kind) summary.kind = meta.kind;
       if (meta.base !== undefined) summary.base = meta.base;
+      summary.format = meta.formatVersion;
       return summary;
     } catch {
       return { id: s.id, state: 'damaged', bytes: 0, files: 0 };

@@ -29,6 +29,8 @@ export const snapshotEntries = {
   /** Format 2: full or incremental, and the snapshot an increment builds on (retention keeps bases). */
   kind: v.optional(v.picklist(['full', 'incremental'])),
   base: v.optional(v.string()),
+  /** Its on-drive format (snapshot.json formatVersion); absent in catalogs older than format 3. */
+  format: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
 };
 export const snapshotSchema = object(snapshotEntries);
 

@@ -84,6 +84,16 @@ describe('the next snapshot\'s size in the plan (nextEstimate)', () => {
     expect(nextEstimate(input(2, heavy), 'A')).toEqual({ bytes: 1100 * MB, kind: 'full' });
   });
 
+  it('a newest snapshot in another format than the policy\'s: a new full, as the backup decides', () => {
+    const fmt = (s: PlanSnapshot, format: number): PlanSnapshot => ({ ...s, format });
+    const two = [fmt(snap('2026-02-01T100000Z', 1000 * MB), 2), fmt(snap('2026-02-08T100000Z', 10 * MB, '2026-02-01T100000Z'), 2)];
+    const three = { ...input(2, two), policy: { ...input(2, two).policy, format: 3 as const } };
+    expect(nextEstimate(three, 'A')).toEqual({ bytes: 1100 * MB, kind: 'full' }); // config changed from 2 to 3
+    expect(nextEstimate(input(2, two), 'A')).toEqual({ bytes: 11 * MB, kind: 'increment' }); // unchanged: the chain goes on
+    // A format-1 newest (a drive that was written before format 2) is never a base.
+    expect(nextEstimate(input(2, [fmt(snap('2026-02-01T100000Z', 1000 * MB), 1)]), 'A')).toEqual({ bytes: 1100 * MB, kind: 'full' });
+  });
+
   it('format 1: a whole copy, as large as the newest snapshot', () => {
     expect(nextEstimate(input(undefined, [snap('2026-02-01T100000Z', 100 * MB), snap('2026-02-08T100000Z', 200 * MB)]), 'A')).toEqual({ bytes: 220 * MB });
   });
