@@ -16,6 +16,7 @@ import { labelledDrive, makeSandbox, runCli, type Sandbox } from '../helpers/cli
 import { restoreScript, runScript, STOCK_RUNS, tarShim } from '../helpers/stock-restore.js';
 import { readTree, type Snapshot } from '../helpers/tree.js';
 import { readManifestV2 } from '../helpers/v2-lists.js';
+import { writeAt } from '../helpers/write-at.js';
 
 const MiB = 1 << 20;
 
@@ -32,15 +33,6 @@ const days: Day[] = [];
 function noise(seed: number, n: number): Buffer {
   const key = Buffer.alloc(16, seed);
   return createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(n));
-}
-
-async function writeAt(file: string, offset: number, data: Buffer): Promise<void> {
-  const fh = await open(file, 'r+');
-  try {
-    await fh.write(data, 0, data.length, offset);
-  } finally {
-    await fh.close();
-  }
 }
 
 const mail = () => join(src, 'Mail', 'archive.mbox');

@@ -7,7 +7,7 @@
 // the day's folder back. And a chain never mixes formats: a format 2 newest snapshot makes the
 // next format 3 one a new full, and the other way round.
 import { createCipheriv } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, open, readdir, readFile, rm, symlink, link, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, link, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifestLineV2 } from '../../src/layout/manifest.js';
@@ -18,6 +18,7 @@ import { Mulberry32 } from '../helpers/prng.js';
 import { restoreScript, runScript, STOCK_RUNS, tarShim } from '../helpers/stock-restore.js';
 import { readTree, type Snapshot } from '../helpers/tree.js';
 import { readManifestV2 } from '../helpers/v2-lists.js';
+import { writeAt } from '../helpers/write-at.js';
 
 const MiB = 1 << 20;
 
@@ -34,15 +35,6 @@ const noise = (seed: number, n: number): Buffer => createCipheriv('aes-128-ctr',
 /** Compressible text, seeded. */
 const prose = (n: number): string => Array.from({ length: n }, () => rng.pick(['backup', 'drive', 'tar', 'gzip', 'chain', 'week', 'files', '\n'])).join(' ');
 const disk = () => join(src, 'VMs', 'disk.img');
-
-async function writeAt(file: string, offset: number, data: Buffer): Promise<void> {
-  const fh = await open(file, 'r+');
-  try {
-    await fh.write(data, 0, data.length, offset);
-  } finally {
-    await fh.close();
-  }
-}
 
 async function seed(): Promise<void> {
   for (const d of ['docs', 'docs/deep', 'pics', 'odd name', 'VMs', 'empty']) await mkdir(join(src, d), { recursive: true });
