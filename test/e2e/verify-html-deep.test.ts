@@ -3,27 +3,20 @@
 // with "Deep check" ticked. Its verdicts per snapshot, per file and per tarball member must be
 // the ones `airgap verify --deep --json` gives on the same drive: the page's own tar reader
 // (src/page/tar-walk.ts) is compared with the CLI's here, on the same bytes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { labelledDrive, makeSandbox, runChecked, type Sandbox } from '../helpers/cli.js';
 import { makeTree } from '../helpers/tree.js';
 import { noise, sha256 } from '../helpers/bytes.js';
-import { hasChromium, launchChromium, verifyInPage, type PageVerdicts } from '../helpers/browser.js';
+import { chromiumPerFile, hasChromium, verifyInPage, type PageVerdicts } from '../helpers/browser.js';
 import type { DriveReport } from '../../src/core/findings.js';
 import { memberDataOffset, TarReader } from '../../src/layout/tar-reader.js';
 import { ageKeygen, noAgeTools } from '../helpers/encrypted.js';
 import { mkdir } from 'node:fs/promises';
 
-let browser: Browser;
-const sandboxes: Sandbox[] = [];
-
-beforeAll(async () => { if (hasChromium) browser = await launchChromium(); });
-afterAll(async () => {
-  await browser?.close();
-  for (const sb of sandboxes) await sb.cleanup();
-});
+const chrome = chromiumPerFile();
+const sandboxes = chrome.sandboxes;
 
 // A name longer than ustar's 100 bytes (a pax header), non-ASCII (pax too), a link, a nested folder.
 const LONG = `${'long-name-'.repeat(12)}.txt`;
@@ -137,7 +130,7 @@ async function deltaDrive(extra: string[] = []): Promise<{ sb: Sandbox; dir: str
 describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees with airgap verify --deep', () => {
   it('a clean format 1 drive: every member read and as the manifest says, OK', async () => {
     const { sb, dir, ids } = await drive([T1, T2], 1);
-    const page = await verifyInPage(browser, dir, { deep: true });
+    const page = await verifyInPage(chrome.browser, dir, { deep: true });
     expect(page.offline).toEqual([]);
     for (const id of ids) {
       expect(page.snapshots[id]!.verdict).toBe('OK');
@@ -150,7 +143,7 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
 
   it('a clean format 2 chain: the full and the increment (its carried files checked against the full) OK', async () => {
     const { sb, dir, ids } = await drive([T1, T2], 2);
-    const page = await verifyInPage(browser, dir, { deep: true });
+    const page = await verifyInPage(chrome.browser, dir, { deep: true });
     for (const id of ids) expect(page.snapshots[id]!.verdict).toBe('OK');
     const { code, report } = await cliDeep(sb);
     expect(code).toBe(0);
@@ -164,9 +157,9 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     await damageMember(join(snap, `${id}.tar`), 'src/big.bin', 1000);
     await reseal(snap, id);
     // Without deep mode the page (like plain verify) finds nothing: every file matches SHA256SUMS.
-    const shallow = await verifyInPage(browser, dir);
+    const shallow = await verifyInPage(chrome.browser, dir);
     expect(shallow.snapshots[id]!.verdict).toBe('OK');
-    const page = await verifyInPage(browser, dir, { deep: true });
+    const page = await verifyInPage(chrome.browser, dir, { deep: true });
     expect(page.snapshots[id]!.verdict).toBe('DAMAGED');
     expect(page.snapshots[id]!.members).toEqual(['member-damaged src/big.bin']);
     expect(page.snapshots[id]!.text).toContain('content does not match its SHA-256');
@@ -189,7 +182,7 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     expect(last.path).toBe('src/ünïcode.txt');
     await writeFile(tarPath, Buffer.concat([tar.subarray(0, last.offset), tar.subarray(r.endAt)]));
     await reseal(snap, id);
-    const page = await verifyInPage(browser, dir, { deep: true });
+    const page = await verifyInPage(chrome.browser, dir, { deep: true });
     expect(page.snapshots[id]!.members).toEqual(['member-missing src/ünïcode.txt']);
     expect(page.snapshots[id]!.verdict).toBe('DAMAGED');
     const { code, report } = await cliDeep(sb);
@@ -201,7 +194,7 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     const { sb, dir, ids } = await drive([T1, T2], 2);
     const [older, newer] = ids as [string, string];
     await damageMember(join(dir, 'airgap', older, `${older}.tar`), 'src/big.bin', 5000);
-    const page = await verifyInPage(browser, dir, { deep: true, screenshot: process.env.AIRGAP_SCREENSHOT_DEEP });
+    const page = await verifyInPage(chrome.browser, dir, { deep: true, screenshot: process.env.AIRGAP_SCREENSHOT_DEEP });
     expect(page.snapshots[older]!.files[`${older}.tar`]).toBe('DAMAGED');
     expect(page.snapshots[older]!.members).toEqual(['member-damaged src/big.bin']);
     // big.bin did not change: the increment carries it from the base, where it is damaged.
@@ -222,7 +215,7 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     const hit = entries.find((e) => e.path === 'src/big.bin')!;
     tar[hit.offset + 3]! ^= 0x01; // in the name field: only the header checksum tells
     await writeFile(tarPath, tar);
-    const page = await verifyInPage(browser, dir, { deep: true });
+    const page = await verifyInPage(chrome.browser, dir, { deep: true });
     expect(page.snapshots[id]!.deepCodes.sort()).toEqual(['archive-damaged', 'members-unchecked']);
     const { code, report } = await cliDeep(sb);
     expect(code).toBe(3);
@@ -232,7 +225,7 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
   it('a large file stored as changed blocks: the page rebuilds it over the chain and hashes it, OK as the CLI says', async () => {
     const { sb, dir, ids } = await deltaDrive();
     const [older, newer] = ids;
-    const page = await verifyInPage(browser, dir, { deep: true });
+    const page = await verifyInPage(chrome.browser, dir, { deep: true });
     const { code, report } = await cliDeep(sb);
     expect(code).toBe(0); // the CLI rebuilt it from the chain: OK
     expect(page.snapshots[older]!.verdict).toBe('OK');
@@ -246,7 +239,7 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     const { sb, dir, ids } = await deltaDrive(['--part-size', '1M']);
     const [older, newer] = ids;
     expect((await readdir(join(dir, 'airgap', older))).filter((n) => n.startsWith(`${older}.tar.`)).length).toBeGreaterThan(17);
-    const page = await verifyInPage(browser, dir, { deep: true });
+    const page = await verifyInPage(chrome.browser, dir, { deep: true });
     const { code, report } = await cliDeep(sb);
     expect(code).toBe(0);
     expect(page.snapshots[newer]!.verdict).toBe('OK');
@@ -264,7 +257,7 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     expect(member).toBeDefined();
     await damageMember(tarPath, member.path, 7);
     await reseal(snap, newer);
-    const page = await verifyInPage(browser, dir, { deep: true });
+    const page = await verifyInPage(chrome.browser, dir, { deep: true });
     const { code, report } = await cliDeep(sb);
     expect(code).toBe(3);
     const cli = report.snapshots.find((s) => s.id === newer)!.findings.filter((f) => f.member === 'src/large.bin');
@@ -282,7 +275,7 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     const [older, newer] = ids;
     // A block the newer snapshot did not change (it changed bytes at 5 MiB): only the base gives it.
     await damageMember(join(dir, 'airgap', older, `${older}.tar`), 'src/large.bin', 12 * (1 << 20) + 3);
-    const page = await verifyInPage(browser, dir, { deep: true });
+    const page = await verifyInPage(chrome.browser, dir, { deep: true });
     const { code, report } = await cliDeep(sb);
     expect(code).toBe(3);
     expect(page.snapshots[older]!.verdict).toBe('DAMAGED');
@@ -300,7 +293,7 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     await writeFile(sumsOfFiles, text.replace(line, `${'0'.repeat(64)}  src/a.txt`));
     const sums = join(snap, 'SHA256SUMS');
     await writeFile(sums, (await readFile(sums, 'utf8')).replace(/^[0-9a-f]{64}  FILES\.sha256$/m, `${sha256(await readFile(sumsOfFiles))}  FILES.sha256`));
-    const page = await verifyInPage(browser, dir, { deep: true });
+    const page = await verifyInPage(chrome.browser, dir, { deep: true });
     expect(page.snapshots[id]!.files['FILES.sha256']).toBe('DAMAGED');
     expect(page.snapshots[id]!.members).toEqual(['file-sums-mismatch src/a.txt']);
     const { code, report } = await cliDeep(sb);
@@ -317,7 +310,7 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     await writeFile(join(snap, 'MANIFEST.tsv'), lines.join('\n'));
     const sums = join(snap, 'SHA256SUMS');
     await writeFile(sums, (await readFile(sums, 'utf8')).replace(/^[0-9a-f]{64}  MANIFEST\.tsv$/m, `${sha256(await readFile(join(snap, 'MANIFEST.tsv')))}  MANIFEST.tsv`));
-    const page = await verifyInPage(browser, dir, { deep: true });
+    const page = await verifyInPage(chrome.browser, dir, { deep: true });
     expect(page.snapshots[id]!.deepCodes).toEqual(['manifest-invalid']);
     const { code, report } = await cliDeep(sb);
     expect(code).toBe(3);
@@ -347,7 +340,7 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     const middle = await readFile(parts[1]!);
     middle[at - partSize]! ^= 0x01;
     await writeFile(parts[1]!, middle);
-    const page = await verifyInPage(browser, dir, { deep: true });
+    const page = await verifyInPage(chrome.browser, dir, { deep: true });
     expect(page.snapshots[older]!.files[`${older}.tar.001`]).toBe('DAMAGED');
     expect(page.snapshots[older]!.members).toEqual(['member-damaged src/huge.bin']);
     expect(page.snapshots[older]!.dependants).toEqual([`${newer} src/huge.bin`]);
@@ -369,7 +362,7 @@ describe.skipIf(!hasChromium)('verify.html deep mode in headless Chromium agrees
     const r = await runChecked(sb, ['backup', '--drive', 'A', '--json', '--identity', keyFile], { AIRGAP_NOW: T1 });
     expect(r.code, r.stderr).toBe(0);
     const id = (JSON.parse(r.stdout) as { snapshot: string }).snapshot;
-    const page = await verifyInPage(browser, sb.drive('A'), { deep: true });
+    const page = await verifyInPage(chrome.browser, sb.drive('A'), { deep: true });
     expect(page.snapshots[id]!.verdict).toBe('OK');
     expect(page.snapshots[id]!.text).toContain('Deep check not done: encrypted');
     expect(page.snapshots[id]!.membersChecked).toBeUndefined();

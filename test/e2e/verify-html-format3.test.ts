@@ -6,16 +6,15 @@
 // the tar against the manifest, and rebuilds the delta'd file reading the tar by offset through
 // the index. Each case also runs `airgap verify` on the same drive: the verdict of every snapshot
 // must be the same (the page names more: it walks on after a damaged block, the CLI stops there).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { Browser } from 'playwright-core';
 import { labelledDrive, makeSandbox, runChecked, type Sandbox } from '../helpers/cli.js';
 import { makeTree } from '../helpers/tree.js';
 import { noise } from '../helpers/bytes.js';
-import { hasChromium, launchChromium, verifyInPage, type PageVerdicts } from '../helpers/browser.js';
+import { chromiumPerFile, hasChromium, verifyInPage, type PageVerdicts } from '../helpers/browser.js';
 import { compressDrive } from '../helpers/compress-snapshot.js';
 import { ageKeygen, noAgeTools } from '../helpers/encrypted.js';
 import type { GzipBlockIndex } from '../../src/io/gzip-blocks.js';
@@ -24,14 +23,8 @@ import { parseGzipIndex } from '../../src/layout/gzip-index.js';
 import { formatSumLine, parseSumFile } from '../../src/layout/sha256sums.js';
 import { TarReader } from '../../src/layout/tar-reader.js';
 
-let browser: Browser;
-const sandboxes: Sandbox[] = [];
-
-beforeAll(async () => { if (hasChromium) browser = await launchChromium(); });
-afterAll(async () => {
-  await browser?.close();
-  for (const sb of sandboxes) await sb.cleanup();
-});
+const chrome = chromiumPerFile();
+const sandboxes = chrome.sandboxes;
 
 const MiB = 1 << 20;
 const T1 = '2031-03-01T10:00:00Z';
@@ -158,14 +151,14 @@ describe.skipIf(!hasChromium)('verify.html on format 3 drives, in headless Chrom
       const names = await readdir(join(dir, 'airgap', ids[0]));
       expect(names).toContain(`${ids[0]}.tar.gz.idx`);
       if (parts) expect(f3.get(ids[0])!.stored.length).toBeGreaterThan(5);
-      const quick = await verifyInPage(browser, dir);
+      const quick = await verifyInPage(chrome.browser, dir);
       expect(quick.offline).toEqual([]);
       for (const id of ids) {
         expect(quick.snapshots[id]!.verdict, id).toBe('OK');
         expect(quick.snapshots[id]!.files[`${id}.tar.gz.idx`], id).toBe('OK');
       }
       expect(quick.summary).toBe('OK');
-      const deep = await verifyInPage(browser, dir, { deep: true });
+      const deep = await verifyInPage(chrome.browser, dir, { deep: true });
       for (const id of ids) {
         expect(deep.snapshots[id]!.verdict, id).toBe('OK');
         expect(deep.snapshots[id]!.members, id).toEqual([]);
@@ -187,11 +180,11 @@ describe.skipIf(!hasChromium)('verify.html on format 3 drives, in headless Chrom
     expect(paths).not.toContain('src/a.txt');
     expect(paths).not.toContain('src/large.bin');
     const part = await flipInBlock(join(airgap, full), s, i);
-    const quick = await verifyInPage(browser, dir);
+    const quick = await verifyInPage(chrome.browser, dir);
     expect(quick.snapshots[full]!.verdict).toBe('DAMAGED');
     expect(Object.entries(quick.snapshots[full]!.files).filter(([, v]) => v !== 'OK')).toEqual([[part, 'DAMAGED']]);
     await expectCliAgrees(sb, quick, false);
-    const deep = await verifyInPage(browser, dir, { deep: true });
+    const deep = await verifyInPage(chrome.browser, dir, { deep: true });
     const d = deep.snapshots[full]!;
     expect(d.members.sort()).toEqual(paths.map((p) => `member-damaged ${p}`).sort());
     expect(d.deepCodes).toEqual(['tarball-damaged']);
@@ -217,7 +210,7 @@ describe.skipIf(!hasChromium)('verify.html on format 3 drives, in headless Chrom
     // A block of large.bin's body well before the changed bytes at 5 MiB: the increment takes them from the full.
     const i = s.index.blocks.findLastIndex((b) => b.uncompressedOffset <= large.offset + 2 * MiB);
     await flipInBlock(join(airgap, full), s, i);
-    const deep = await verifyInPage(browser, dir, { deep: true });
+    const deep = await verifyInPage(chrome.browser, dir, { deep: true });
     expect(deep.snapshots[full]!.members).toEqual(['member-damaged src/large.bin']);
     expect(deep.snapshots[inc1]!.members).toEqual(['member-damaged src/large.bin']);
     expect(deep.snapshots[inc1]!.text).toContain('cannot be rebuilt from its chain: the gzip block at compressed offset');
@@ -232,9 +225,9 @@ describe.skipIf(!hasChromium)('verify.html on format 3 drives, in headless Chrom
     expect(i).toBe(s.index.blocks.length - 1); // with the end of the archive: nothing after it to walk
     const name = await flipInBlock(join(airgap, full), s, i);
     await relist(join(airgap, full), name);
-    const quick = await verifyInPage(browser, dir);
+    const quick = await verifyInPage(chrome.browser, dir);
     expect(quick.snapshots[full]!.verdict).toBe('OK'); // every file matches SHA256SUMS: the quick check cannot tell
-    const deep = await verifyInPage(browser, dir, { deep: true });
+    const deep = await verifyInPage(chrome.browser, dir, { deep: true });
     expect(deep.snapshots[full]!.verdict).toBe('DAMAGED');
     expect(deep.snapshots[full]!.files[name]).toBe('DAMAGED');
     expect(deep.snapshots[full]!.members.sort()).toEqual(paths.map((p) => `member-damaged ${p}`).sort());
@@ -247,11 +240,11 @@ describe.skipIf(!hasChromium)('verify.html on format 3 drives, in headless Chrom
     const { sb, airgap, dir, ids } = await history();
     const id = ids[1];
     await rm(join(airgap, id, `${id}.tar.gz.idx`));
-    const quick = await verifyInPage(browser, dir);
+    const quick = await verifyInPage(chrome.browser, dir);
     expect(quick.snapshots[id]!.files[`${id}.tar.gz.idx`]).toBe('MISSING');
     expect(quick.snapshots[id]!.verdict).toBe('DAMAGED');
     await expectCliAgrees(sb, quick, false);
-    const deep = await verifyInPage(browser, dir, { deep: true });
+    const deep = await verifyInPage(chrome.browser, dir, { deep: true });
     expect(deep.snapshots[id]!.text).toContain(`Deep check not done: the tarball's index ${id}.tar.gz.idx is missing: the tarball is not walked.`);
     expect(deep.snapshots[id]!.verdict).toBe('DAMAGED');
     expect(deep.snapshots[ids[0]]!.verdict).toBe('OK');
@@ -276,14 +269,14 @@ describe.skipIf(!hasChromium)('verify.html on format 3 drives, in headless Chrom
     // c: its line taken out of SHA256SUMS.
     const sums = join(airgap, c, 'SHA256SUMS');
     await writeFile(sums, (await readFile(sums, 'utf8')).split('\n').filter((l) => !l.endsWith('.tar.gz.idx')).join('\n'));
-    const quick = await verifyInPage(browser, dir);
+    const quick = await verifyInPage(chrome.browser, dir);
     expect(quick.snapshots[a]!.files[`${a}.tar.gz.idx`]).toBe('DAMAGED');
     expect(quick.snapshots[b]!.files[`${b}.tar.gz.idx`]).toBe('OK');
     expect(quick.snapshots[b]!.problems.join('\n')).toMatch(new RegExp(`${b}\\.tar\\.gz\\.idx is not an index of this tarball: gzip block index, line \\d+: `));
     expect(quick.snapshots[c]!.problems.join('\n')).toContain(`SHA256SUMS does not list ${c}.tar.gz.idx`);
     for (const id of ids) expect(quick.snapshots[id]!.verdict, id).toBe('DAMAGED');
     await expectCliAgrees(sb, quick, false);
-    const deep = await verifyInPage(browser, dir, { deep: true });
+    const deep = await verifyInPage(chrome.browser, dir, { deep: true });
     expect(deep.snapshots[a]!.text).toContain(`the tarball's index ${a}.tar.gz.idx does not match its SHA-256 in SHA256SUMS: the tarball is not walked`);
     expect(deep.snapshots[b]!.text).toContain(`${b}.tar.gz.idx is not an index of this tarball`);
     expect(deep.snapshots[c]!.text).toContain(`SHA256SUMS does not list the tarball's index ${c}.tar.gz.idx: the tarball is not walked`);
@@ -293,7 +286,7 @@ describe.skipIf(!hasChromium)('verify.html on format 3 drives, in headless Chrom
     const { sb, airgap, dir, ids } = await history({ format: 2 });
     const [full, inc1, inc2] = ids;
     await compressDrive(airgap, [inc1, inc2]);
-    const page = await verifyInPage(browser, dir);
+    const page = await verifyInPage(chrome.browser, dir);
     expect(page.snapshots[full]!.verdict).toBe('OK');
     for (const id of [inc1, inc2]) {
       expect(page.snapshots[id]!.verdict, id).toBe('DAMAGED');
@@ -317,7 +310,7 @@ describe.skipIf(!hasChromium)('verify.html on format 3 drives, in headless Chrom
     const id = (JSON.parse(r.stdout) as { snapshot: string }).snapshot;
     const snap = join(sb.drive('A'), 'airgap', id);
     expect((await readdir(snap)).filter((n) => n.startsWith(`${id}.tar.gz.age.0`)).length).toBeGreaterThan(2);
-    const page = await verifyInPage(browser, sb.drive('A'), { deep: true });
+    const page = await verifyInPage(chrome.browser, sb.drive('A'), { deep: true });
     expect(page.snapshots[id]!.verdict).toBe('OK');
     expect(page.snapshots[id]!.files[`${id}.tar.gz.idx.age`]).toBe('OK');
     expect(page.snapshots[id]!.files[`${id}.tar.gz.age.000`]).toBe('OK');
@@ -325,7 +318,7 @@ describe.skipIf(!hasChromium)('verify.html on format 3 drives, in headless Chrom
     // The sealed index taken out of SHA256SUMS: named, as verify names it.
     const sums = join(snap, 'SHA256SUMS');
     await writeFile(sums, (await readFile(sums, 'utf8')).split('\n').filter((l) => !l.endsWith('.tar.gz.idx.age')).join('\n'));
-    const quick = await verifyInPage(browser, sb.drive('A'));
+    const quick = await verifyInPage(chrome.browser, sb.drive('A'));
     expect(quick.snapshots[id]!.verdict).toBe('DAMAGED');
     expect(quick.snapshots[id]!.problems).toContain(`SHA256SUMS does not list ${id}.tar.gz.idx.age`);
     await expectCliAgrees(sb, quick, false);

@@ -2,28 +2,21 @@
 // forger would, checked by the page the CLI wrote on the drive, in headless Chromium from a
 // file:// URL (tests/helpers/browser.ts), offline. The page's verdicts per snapshot and per
 // file must be the ones `airgap verify --json` gives on the same drive: nothing falsely OK.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lstat, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { labelledDrive, makeSandbox, runChecked, type Sandbox } from '../helpers/cli.js';
 import { makeTree } from '../helpers/tree.js';
 import { noise, sha256 } from '../helpers/bytes.js';
 import { flipByte } from '../helpers/damage.js';
-import { hasChromium, launchChromium, verifyInPage, type PageVerdicts } from '../helpers/browser.js';
+import { chromiumPerFile, hasChromium, verifyInPage, type PageVerdicts } from '../helpers/browser.js';
 import type { DriveReport } from '../../src/core/findings.js';
 import { ageKeygen, noAgeTools } from '../helpers/encrypted.js';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
-let browser: Browser;
-const sandboxes: Sandbox[] = [];
-
-beforeAll(async () => { if (hasChromium) browser = await launchChromium(); });
-afterAll(async () => {
-  await browser?.close();
-  for (const sb of sandboxes) await sb.cleanup();
-});
+const chrome = chromiumPerFile();
+const sandboxes = chrome.sandboxes;
 
 /** A drive with two snapshots (format 2: a full, then an increment on it), written by the built CLI. */
 async function twoSnapshotDrive(): Promise<{ sb: Sandbox; drive: string; older: string; newer: string }> {
@@ -71,7 +64,7 @@ async function resum(dir: string, name: string): Promise<void> {
 describe.skipIf(!hasChromium)('verify.html in headless Chromium agrees with airgap verify', () => {
   it('a clean drive: every snapshot and every file OK, offline', async () => {
     const { sb, drive, older, newer } = await twoSnapshotDrive();
-    const page = await verifyInPage(browser, drive, { screenshot: process.env.AIRGAP_SCREENSHOT });
+    const page = await verifyInPage(chrome.browser, drive, { screenshot: process.env.AIRGAP_SCREENSHOT });
     expect(page.offline).toEqual([]);
     expect(page.snapshots[older]!.verdict).toBe('OK');
     expect(page.snapshots[newer]!.verdict).toBe('OK');
@@ -82,14 +75,14 @@ describe.skipIf(!hasChromium)('verify.html in headless Chromium agrees with airg
     expect(code).toBe(0);
     expectAgreement(page, report, code);
     // The drive's top folder picked instead of its airgap folder: the same answer.
-    const fromTop = await verifyInPage(browser, drive, { pick: drive });
+    const fromTop = await verifyInPage(chrome.browser, drive, { pick: drive });
     expect(fromTop.snapshots).toEqual(page.snapshots);
   });
 
   it('a flipped byte in a tarball: that file and its snapshot DAMAGED, the other OK', async () => {
     const { sb, drive, older, newer } = await twoSnapshotDrive();
     await flipByte(join(drive, 'airgap', newer, `${newer}.tar`), 700);
-    const page = await verifyInPage(browser, drive);
+    const page = await verifyInPage(chrome.browser, drive);
     expect(page.snapshots[newer]!.verdict).toBe('DAMAGED');
     expect(page.snapshots[newer]!.files[`${newer}.tar`]).toBe('DAMAGED');
     expect(page.snapshots[older]!.verdict).toBe('OK');
@@ -101,7 +94,7 @@ describe.skipIf(!hasChromium)('verify.html in headless Chromium agrees with airg
   it('a missing file: MISSING by name, its snapshot DAMAGED, and the increment on it too', async () => {
     const { sb, drive, older, newer } = await twoSnapshotDrive();
     await rm(join(drive, 'airgap', older, 'FILES.sha256.gz'));
-    const page = await verifyInPage(browser, drive);
+    const page = await verifyInPage(chrome.browser, drive);
     expect(page.snapshots[older]!.files['FILES.sha256.gz']).toBe('MISSING');
     expect(page.snapshots[older]!.verdict).toBe('DAMAGED');
     // The increment cannot be restored without its base: damaged through its chain.
@@ -118,7 +111,7 @@ describe.skipIf(!hasChromium)('verify.html in headless Chromium agrees with airg
     meta.host = `${meta.host}-forged`;
     await writeFile(join(dir, 'snapshot.json'), JSON.stringify(meta, null, 2) + '\n');
     await resum(dir, 'snapshot.json');
-    const page = await verifyInPage(browser, drive, { screenshot: process.env.AIRGAP_SCREENSHOT_DAMAGED });
+    const page = await verifyInPage(chrome.browser, drive, { screenshot: process.env.AIRGAP_SCREENSHOT_DAMAGED });
     expect(page.snapshots[older]!.verdict).toBe('OK');
     expect(page.snapshots[newer]!.verdict).toBe('DAMAGED');
     expect(page.snapshots[newer]!.problems.join('\n')).toContain(`chain broken: previous snapshot ${older}`);
@@ -141,12 +134,12 @@ describe.skipIf(!hasChromium)('verify.html in headless Chromium agrees with airg
     const r = await runChecked(sb, ['backup', '--drive', 'A', '--json', '--identity', keyFile], { AIRGAP_NOW: '2031-03-01T10:00:00Z' });
     expect(r.code, r.stderr).toBe(0);
     const id = (JSON.parse(r.stdout) as { snapshot: string }).snapshot;
-    const clean = await verifyInPage(browser, sb.drive('A'));
+    const clean = await verifyInPage(chrome.browser, sb.drive('A'));
     expect(clean.snapshots[id]!.verdict).toBe('OK');
     expect(clean.snapshots[id]!.files[`${id}.tar.age`]).toBe('OK');
     expect(clean.snapshots[id]!.text).toContain('needs the passphrase and airgap');
     await flipByte(join(sb.drive('A'), 'airgap', id, `${id}.tar.age`), 300);
-    const page = await verifyInPage(browser, sb.drive('A'));
+    const page = await verifyInPage(chrome.browser, sb.drive('A'));
     expect(page.snapshots[id]!.files[`${id}.tar.age`]).toBe('DAMAGED');
     const { code, report } = await cliVerify(sb);
     expect(code).toBe(3);

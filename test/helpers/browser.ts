@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import type { Sandbox } from './cli.js';
 
 export const CHROMIUM = process.env.AIRGAP_TEST_CHROMIUM ?? '/usr/bin/chromium';
 // AIRGAP_BROWSER_TESTS=0: the page runs in Chromium, whatever Node version built it, so CI runs
@@ -12,6 +14,20 @@ const off = process.env.AIRGAP_BROWSER_TESTS === '0';
 export const hasChromium = !off && existsSync(CHROMIUM);
 if (off) console.log('[verify.html tests] skipped: AIRGAP_BROWSER_TESTS=0 (they ran on the first Node version; the page does not run on Node)');
 else if (!hasChromium) console.log(`[verify.html tests] skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set AIRGAP_TEST_CHROMIUM)`);
+
+/**
+ * A test file's headless Chromium, launched before its tests (when there is one) and closed after
+ * them, with the sandboxes the file made (removed then too). Call at the top of the file.
+ */
+export function chromiumPerFile(): { browser: Browser; sandboxes: Sandbox[] } {
+  const shared = { browser: undefined as unknown as Browser, sandboxes: [] as Sandbox[] };
+  beforeAll(async () => { if (hasChromium) shared.browser = await launchChromium(); });
+  afterAll(async () => {
+    await shared.browser?.close();
+    for (const sb of shared.sandboxes) await sb.cleanup();
+  });
+  return shared;
+}
 
 export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
